@@ -1,0 +1,363 @@
+//! CSV with a header row. Columns are found by name: raqib's field names and common
+//! aliases need no mapping (so `id, username, display_name, bio, followers, created_at,
+//! text, label, lang` loads as it is); anything else is mapped with `FIELD=COLUMN`.
+
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+use std::sync::Arc;
+
+use raqib_model::{Account, Diagnostic, Post, Record};
+
+use crate::jsonl::parse_label;
+use crate::{Chunk, OpenError, Options};
+
+/// The fields a CSV column can fill, with the column names found without a mapping.
+pub const CSV_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "id",
+        &["id", "post_id", "tweet_id", "tweetid", "message_id"],
+    ),
+    (
+        "text",
+        &["text", "tweet", "tweets", "content", "message", "body"],
+    ),
+    ("label", &["label", "class", "is_propaganda"]),
+    ("lang", &["lang", "language"]),
+    ("platform", &["platform"]),
+    (
+        "account",
+        &["account", "account_id", "user_id", "author_id", "userid"],
+    ),
+    ("handle", &["username", "handle", "screen_name", "user"]),
+    ("display_name", &["display_name", "name", "user_name"]),
+    ("bio", &["bio", "description", "user_description"]),
+    (
+        "followers",
+        &["followers", "followers_count", "follower_count"],
+    ),
+    ("created_at", &["created_at", "time", "timestamp", "date"]),
+    (
+        "account_created_at",
+        &["account_created_at", "user_created_at"],
+    ),
+    ("reach", &["reach", "views", "impressions"]),
+    ("urls", &["urls", "url"]),
+    (
+        "reply_to",
+        &["reply_to", "in_reply_to", "in_reply_to_status_id"],
+    ),
+    (
+        "share_of",
+        &["share_of", "retweet_of", "retweeted_status_id"],
+    ),
+];
+
+/// Explicit `FIELD=COLUMN` mappings; fields not named here are found by [`CSV_FIELDS`].
+#[derive(Debug, Clone, Default)]
+pub struct CsvMapping {
+    pub columns: HashMap<String, String>,
+    /// Field separator; `None` is `,` (or tab for `.tsv` files).
+    pub delimiter: Option<u8>,
+}
+
+impl std::str::FromStr for CsvMapping {
+    type Err = String;
+    /// Parse `text=tweet,account=user_id`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut m = CsvMapping::default();
+        for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (field, col) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("`{pair}` is not FIELD=COLUMN"))?;
+            if !CSV_FIELDS.iter().any(|(f, _)| *f == field.trim()) {
+                let known: Vec<_> = CSV_FIELDS.iter().map(|(f, _)| *f).collect();
+                return Err(format!(
+                    "unknown field `{field}`: fields are {}",
+                    known.join(", ")
+                ));
+            }
+            m.columns
+                .insert(field.trim().to_string(), col.trim().to_string());
+        }
+        Ok(m)
+    }
+}
+
+/// Column index for each field, resolved against one file's header.
+#[derive(Debug, Default)]
+struct Columns {
+    idx: HashMap<&'static str, usize>,
+}
+
+impl Columns {
+    fn resolve(header: &[String], mapping: &CsvMapping, path: &str) -> Result<Columns, OpenError> {
+        let find = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        let mut idx = HashMap::new();
+        for (field, aliases) in CSV_FIELDS {
+            if let Some(col) = mapping.columns.get(*field) {
+                let i = find(col).ok_or_else(|| OpenError::Invalid {
+                    path: path.to_string(),
+                    message: format!(
+                        "--csv-map names column `{col}` for `{field}`, but the header has: {}",
+                        header.join(", ")
+                    ),
+                })?;
+                idx.insert(*field, i);
+            } else if let Some(i) = aliases.iter().find_map(|a| find(a)) {
+                idx.insert(*field, i);
+            }
+        }
+        if !idx.contains_key("text") {
+            return Err(OpenError::Invalid {
+                path: path.to_string(),
+                message: format!(
+                    "CSV header has no text column (looked for {}); map one with --csv-map text=COLUMN. The header has: {}",
+                    CSV_FIELDS[1].1.join(", "),
+                    header.join(", ")
+                ),
+            });
+        }
+        Ok(Columns { idx })
+    }
+}
+
+pub(crate) struct CsvChunks {
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
+    file: Arc<str>,
+    cols: Columns,
+    platform: String,
+    seen_accounts: HashSet<String>,
+    done: bool,
+    rows: u64,
+}
+
+const ROWS_PER_CHUNK: usize = 4096;
+
+impl CsvChunks {
+    pub(crate) fn new(
+        reader: Box<dyn BufRead + Send>,
+        file: Arc<str>,
+        opts: &Options,
+    ) -> Result<Self, OpenError> {
+        let tsv = file
+            .trim_end_matches(".gz")
+            .trim_end_matches(".zst")
+            .ends_with(".tsv");
+        let delimiter = opts.csv.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(reader);
+        let header = reader.byte_headers().map_err(|e| OpenError::Invalid {
+            path: file.to_string(),
+            message: format!("cannot read the CSV header: {e}"),
+        })?;
+        let header: Vec<String> = header
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
+            .collect();
+        if header.len() <= 1 && header.first().is_none_or(|h| h.is_empty()) {
+            return Err(OpenError::Invalid {
+                path: file.to_string(),
+                message: "file is empty: a CSV input needs a header row".into(),
+            });
+        }
+        let cols = Columns::resolve(&header, &opts.csv, &file)?;
+        Ok(CsvChunks {
+            reader,
+            file,
+            cols,
+            platform: opts.default_platform.clone().unwrap_or_default(),
+            seen_accounts: HashSet::new(),
+            done: false,
+            rows: 0,
+        })
+    }
+
+    fn row(&mut self, rec: &csv::ByteRecord, line: u64, out: &mut Vec<Result<Record, Diagnostic>>) {
+        let get = |field: &str| -> Result<Option<&str>, String> {
+            let Some(&i) = self.cols.idx.get(field) else {
+                return Ok(None);
+            };
+            match rec.get(i) {
+                None => Ok(None),
+                Some(b) => std::str::from_utf8(b)
+                    .map(|s| Some(s.trim()).filter(|s| !s.is_empty()))
+                    .map_err(|e| {
+                        format!(
+                            "column `{field}` is not valid UTF-8 (byte {})",
+                            e.valid_up_to()
+                        )
+                    }),
+            }
+        };
+        let res = (|| -> Result<(Post, Option<Account>), String> {
+            let text = get("text")?.ok_or("row has no text")?.to_string();
+            let id = get("id")?
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("line-{line}"));
+            let platform = get("platform")?
+                .map(str::to_string)
+                .unwrap_or_else(|| self.platform.clone());
+            let handle = get("handle")?.map(|h| h.trim_start_matches('@').to_string());
+            let account = get("account")?
+                .map(str::to_string)
+                .or_else(|| handle.clone())
+                .unwrap_or_default();
+            let parse_u64 = |f: &str, v: Option<&str>| -> Result<Option<u64>, String> {
+                v.map(|v| {
+                    v.replace([',', '_'], "")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| *n >= 0.0)
+                        .map(|n| n as u64)
+                        .ok_or_else(|| format!("column `{f}` is not a count: {v:?}"))
+                })
+                .transpose()
+            };
+            let time = |f: &str, v: Option<&str>| -> Result<Option<i64>, String> {
+                v.map(|v| {
+                    crate::parse_time(v)
+                        .ok_or_else(|| format!("column `{f}` is not a timestamp I can read: {v:?}"))
+                })
+                .transpose()
+            };
+            let followers = parse_u64("followers", get("followers")?)?;
+            let reach = parse_u64("reach", get("reach")?)?.or(followers);
+            let post = Post {
+                id,
+                platform: platform.clone(),
+                account: account.clone(),
+                created_at: time("created_at", get("created_at")?)?,
+                text,
+                lang: get("lang")?.map(str::to_string),
+                urls: get("urls")?
+                    .map(|u| {
+                        u.split([' ', '|', ';'])
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                media: Vec::new(),
+                reply_to: get("reply_to")?.map(str::to_string),
+                share_of: get("share_of")?.map(str::to_string),
+                reach,
+                label: get("label")?.map(parse_label).transpose()?.flatten(),
+            };
+            let display_name = get("display_name")?.map(str::to_string);
+            let bio = get("bio")?.map(str::to_string);
+            let acct = if !account.is_empty()
+                && (handle.is_some()
+                    || display_name.is_some()
+                    || bio.is_some()
+                    || followers.is_some())
+            {
+                Some(Account {
+                    id: account,
+                    platform,
+                    handle,
+                    display_name,
+                    bio,
+                    created_at: time("account_created_at", get("account_created_at")?)?,
+                    avatar: None,
+                    followers,
+                    status: Default::default(),
+                })
+            } else {
+                None
+            };
+            Ok((post, acct))
+        })();
+        match res {
+            Ok((post, acct)) => {
+                if let Some(a) = acct {
+                    if self
+                        .seen_accounts
+                        .insert(format!("{}\u{0}{}", a.platform, a.id))
+                    {
+                        out.push(Ok(Record::Account(a)));
+                    }
+                }
+                out.push(Ok(Record::Post(post)));
+            }
+            Err(m) => out.push(Err(Diagnostic::new(&*self.file, line, m))),
+        }
+    }
+}
+
+impl Iterator for CsvChunks {
+    type Item = Chunk;
+    fn next(&mut self) -> Option<Chunk> {
+        if self.done {
+            return None;
+        }
+        let mut out = Vec::with_capacity(ROWS_PER_CHUNK);
+        let mut rec = csv::ByteRecord::new();
+        while out.len() < ROWS_PER_CHUNK {
+            match self.reader.read_byte_record(&mut rec) {
+                Ok(false) => {
+                    self.done = true;
+                    if self.rows == 0 {
+                        out.push(Err(Diagnostic::new(
+                            &*self.file,
+                            0,
+                            "CSV has a header but no rows",
+                        )));
+                    }
+                    break;
+                }
+                Ok(true) => {
+                    self.rows += 1;
+                    let line = rec.position().map_or(0, |p| p.line());
+                    self.row(&rec, line, &mut out);
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                    out.push(Err(Diagnostic::new(
+                        &*self.file,
+                        line,
+                        format!("bad CSV row: {e}"),
+                    )));
+                    if fatal {
+                        self.done = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            None
+        } else {
+            Some(Chunk::Records(out))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_parses_and_rejects_unknown_fields() {
+        let m: CsvMapping = "text=tweet, account=uid".parse().unwrap();
+        assert_eq!(m.columns["text"], "tweet");
+        assert!("txt=tweet"
+            .parse::<CsvMapping>()
+            .unwrap_err()
+            .contains("unknown field"));
+        assert!("text"
+            .parse::<CsvMapping>()
+            .unwrap_err()
+            .contains("FIELD=COLUMN"));
+    }
+}

@@ -1,0 +1,364 @@
+//! raqib's own JSON Lines format, version 1 (`docs/format.md`): one post or account per
+//! line. Unknown fields are ignored so that newer writers stay readable.
+
+use std::borrow::Cow;
+
+use raqib_model::{Account, AccountStatus, MediaRef, Post, Record, FORMAT_VERSION};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+/// An id that a producer may write as a string or as a number.
+#[derive(Debug, Default)]
+pub(crate) struct Id<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Id<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or integer id")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A timestamp written as a string in any shape [`crate::parse_time`] reads, or as Unix
+/// seconds. An unreadable string is kept so the caller can report it.
+#[derive(Debug)]
+pub(crate) enum Time<'a> {
+    Secs(i64),
+    Text(Cow<'a, str>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Time<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Time<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a timestamp string or Unix seconds")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Time<'de>, E> {
+                Ok(Time::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Time<'de>, E> {
+                Ok(Time::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Time<'de>, E> {
+                i64::try_from(v)
+                    .map(Time::Secs)
+                    .map_err(|_| E::custom("timestamp out of range"))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Time<'de>, E> {
+                Ok(Time::Secs(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Time<'de>, E> {
+                Ok(Time::Secs(v as i64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Time<'_> {
+    pub(crate) fn resolve(&self, field: &str) -> Result<i64, String> {
+        match self {
+            Time::Secs(s) => Ok(*s),
+            Time::Text(t) => crate::parse_time(t)
+                .ok_or_else(|| format!("`{field}` is not a timestamp I can read: {t:?} (use RFC 3339, e.g. 2024-01-31T12:00:00Z, or Unix seconds)")),
+        }
+    }
+}
+
+/// A label written as `1`/`0`, `true`/`false`, or a word such as `"propaganda"`.
+#[derive(Debug)]
+pub(crate) struct Label(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for Label {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Label;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a label: 1, 0, true, false, or a word such as \"propaganda\"")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Label, E> {
+                Ok(Label(Some(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Label, E> {
+                match v {
+                    0 => Ok(Label(Some(false))),
+                    1 => Ok(Label(Some(true))),
+                    _ => Err(E::custom(format!("label {v} is neither 0 nor 1"))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Label, E> {
+                self.visit_u64(u64::try_from(v).map_err(|_| E::custom("label is negative"))?)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Label, E> {
+                parse_label(v).map(Label).map_err(E::custom)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Label, E> {
+                Ok(Label(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Read a label cell: `1`, `0`, `true`, `false`, `yes`, `no`, `propaganda`, `benign`...;
+/// empty is unknown.
+pub fn parse_label(v: &str) -> Result<Option<bool>, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "null" | "?" => Ok(None),
+        "1" | "true" | "yes" | "y" | "pos" | "positive" | "propaganda" | "extremist"
+        | "terrorist" => Ok(Some(true)),
+        "0" | "false" | "no" | "n" | "neg" | "negative" | "benign" | "not_propaganda" | "ok" => {
+            Ok(Some(false))
+        }
+        other => Err(format!("label {other:?} is not one I read: use 1 or 0")),
+    }
+}
+
+#[derive(Deserialize, Debug)]
+struct WireMedia<'a> {
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    url: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    sha256: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pdq: Option<Cow<'a, str>>,
+}
+
+impl WireMedia<'_> {
+    fn into_model(self) -> MediaRef {
+        MediaRef {
+            kind: self.kind.map(Cow::into_owned).unwrap_or_default(),
+            url: self.url.map(Cow::into_owned),
+            sha256: self.sha256.map(Cow::into_owned),
+            pdq: self.pdq.map(Cow::into_owned),
+        }
+    }
+}
+
+/// Every field either record kind may carry; which are required depends on `type`.
+#[derive(Deserialize, Debug)]
+struct Wire<'a> {
+    #[serde(default)]
+    raqib: Option<u32>,
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    platform: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    account: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    created_at: Option<Time<'a>>,
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    lang: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    urls: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    media: Vec<WireMedia<'a>>,
+    #[serde(default, borrow)]
+    reply_to: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    share_of: Option<Id<'a>>,
+    #[serde(default)]
+    reach: Option<u64>,
+    #[serde(default)]
+    label: Option<Label>,
+    // Account fields.
+    #[serde(default, borrow)]
+    handle: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    display_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    bio: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    avatar: Option<WireMedia<'a>>,
+    #[serde(default)]
+    followers: Option<u64>,
+    #[serde(default)]
+    status: Option<AccountStatus>,
+}
+
+fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
+    c.map(Cow::into_owned)
+}
+
+/// Parse one line of raqib JSON Lines. `Ok(None)` for a line that holds no record (a
+/// header line `{"raqib":1}`); `Err` with a message a user can act on.
+pub fn parse_raqib_line(
+    line: &[u8],
+    default_platform: Option<&str>,
+) -> Result<Option<Record>, String> {
+    let text = std::str::from_utf8(line)
+        .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))?;
+    let w: Wire = serde_json::from_str(text).map_err(|e| {
+        let what = if e.is_syntax() || e.is_eof() {
+            "not valid JSON"
+        } else {
+            "not a raqib record"
+        };
+        format!("{what}: {e}")
+    })?;
+    if let Some(v) = w.raqib {
+        if v > FORMAT_VERSION {
+            return Err(format!(
+                "record is raqib format version {v}; this build reads version {FORMAT_VERSION}: upgrade raqib"
+            ));
+        }
+    }
+    let kind = w.kind.as_deref().unwrap_or("post");
+    let Some(id) = w.id else {
+        if kind == "post" && w.text.is_none() && w.raqib.is_some() {
+            return Ok(None);
+        }
+        return Err(format!("{kind} record has no `id`"));
+    };
+    let platform = owned(w.platform)
+        .or_else(|| default_platform.map(str::to_owned))
+        .unwrap_or_default();
+    let created_at = w
+        .created_at
+        .as_ref()
+        .map(|t| t.resolve("created_at"))
+        .transpose()?;
+    match kind {
+        "post" => {
+            let text = w.text.ok_or("post record has no `text`")?;
+            let account = w
+                .account
+                .map(|a| a.0.into_owned())
+                .or_else(|| owned(w.handle.clone()))
+                .unwrap_or_default();
+            Ok(Some(Record::Post(Post {
+                id: id.0.into_owned(),
+                platform,
+                account,
+                created_at,
+                text: text.into_owned(),
+                lang: owned(w.lang),
+                urls: w.urls.into_iter().map(Cow::into_owned).collect(),
+                media: w.media.into_iter().map(WireMedia::into_model).collect(),
+                reply_to: w.reply_to.map(|i| i.0.into_owned()),
+                share_of: w.share_of.map(|i| i.0.into_owned()),
+                reach: w.reach,
+                label: w.label.and_then(|l| l.0),
+            })))
+        }
+        "account" => Ok(Some(Record::Account(Account {
+            id: id.0.into_owned(),
+            platform,
+            handle: owned(w.handle),
+            display_name: owned(w.display_name),
+            bio: owned(w.bio),
+            created_at,
+            avatar: w.avatar.map(WireMedia::into_model),
+            followers: w.followers,
+            status: w.status.unwrap_or_default(),
+        }))),
+        other => Err(format!(
+            "unknown record type {other:?}: use \"post\" or \"account\""
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(line: &str) -> Post {
+        match parse_raqib_line(line.as_bytes(), None) {
+            Ok(Some(Record::Post(p))) => p,
+            other => panic!("expected a post, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_a_full_post() {
+        let p = post(
+            r#"{"raqib":1,"type":"post","id":7,"platform":"x","account":"a1","created_at":"2024-01-31T12:00:00Z","text":"hi \u0627","lang":"ar","urls":["https://e.com"],"media":[{"kind":"image","sha256":"ab"}],"reply_to":"5","share_of":6,"reach":99,"label":1,"extra":{"ignored":true}}"#,
+        );
+        assert_eq!(p.id, "7");
+        assert_eq!(p.text, "hi ا");
+        assert_eq!(p.created_at, Some(1706702400));
+        assert_eq!(p.share_of.as_deref(), Some("6"));
+        assert_eq!(p.media[0].sha256.as_deref(), Some("ab"));
+        assert_eq!(p.label, Some(true));
+        assert_eq!(p.reach, Some(99));
+    }
+
+    #[test]
+    fn reads_an_account() {
+        let r = parse_raqib_line(
+            br#"{"type":"account","id":"a1","handle":"abu","bio":"b","created_at":1700000000,"status":"suspended"}"#,
+            Some("telegram"),
+        )
+        .unwrap();
+        let Some(Record::Account(a)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(a.platform, "telegram");
+        assert_eq!(a.status, AccountStatus::Suspended);
+        assert_eq!(a.created_at, Some(1700000000));
+    }
+
+    #[test]
+    fn says_what_is_wrong() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"{\"id\":1", "not valid JSON"),
+            (b"[1,2]", "not a raqib record"),
+            (b"{\"text\":\"x\"}", "no `id`"),
+            (b"{\"id\":1}", "no `text`"),
+            (
+                b"{\"id\":1,\"text\":\"x\",\"created_at\":\"soon\"}",
+                "not a timestamp",
+            ),
+            (b"{\"id\":1,\"text\":\"x\",\"label\":\"maybe\"}", "label"),
+            (b"{\"raqib\":9,\"id\":1,\"text\":\"x\"}", "upgrade raqib"),
+            (
+                b"{\"id\":1,\"type\":\"poll\",\"text\":\"x\"}",
+                "unknown record type",
+            ),
+            (b"{\"id\":1,\"text\":\"\xff\"}", "invalid UTF-8"),
+        ];
+        for (line, want) in cases {
+            let err = parse_raqib_line(line, None).unwrap_err();
+            assert!(
+                err.contains(want),
+                "{:?}: {err}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn header_line_is_not_a_record() {
+        assert_eq!(parse_raqib_line(br#"{"raqib":1}"#, None), Ok(None));
+    }
+}

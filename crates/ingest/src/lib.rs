@@ -1,0 +1,475 @@
+//! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
+//! column mapping, Twitter API v2 responses and Telegram Desktop exports, plain or
+//! gzip/zstd-compressed, from a path or `-` for standard input.
+//!
+//! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
+//! file and line, and reading goes on; only a file that cannot be opened at all, or a CSV
+//! whose header cannot be mapped, is an [`OpenError`].
+//!
+//! The reader hands out [`Chunk`]s rather than records so that the expensive part of JSON
+//! Lines (parsing) can run on worker threads: [`Chunk::records`] parses a chunk anywhere.
+//!
+//! ```no_run
+//! use raqib_ingest::{open_chunks, Options};
+//! for chunk in open_chunks("posts.jsonl.gz", &Options::default()).unwrap() {
+//!     for item in chunk.records() {
+//!         match item {
+//!             Ok(record) => println!("{record:?}"),
+//!             Err(diag) => eprintln!("{diag}"),
+//!         }
+//!     }
+//! }
+//! ```
+
+mod csvfmt;
+mod input;
+mod jsonl;
+mod telegram;
+mod time;
+mod twitter;
+
+use std::io::BufRead;
+
+pub use csvfmt::{CsvMapping, CSV_FIELDS};
+pub use input::{open_input, Compression, Opened};
+pub use jsonl::parse_raqib_line;
+pub use raqib_model::{Diagnostic, Record};
+pub use time::parse_time;
+pub use twitter::parse_twitter_page;
+
+/// The input formats raqib reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Decide from the file name and the first bytes.
+    Auto,
+    /// raqib's own JSON Lines (`docs/format.md`).
+    Jsonl,
+    /// CSV with a header row, mapped by [`CsvMapping`].
+    Csv,
+    /// Twitter API v2 responses: one JSON document, or one response per line.
+    TwitterV2,
+    /// Telegram Desktop's `result.json` export.
+    Telegram,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "auto" => Format::Auto,
+            "jsonl" | "raqib" => Format::Jsonl,
+            "csv" => Format::Csv,
+            "twitter" | "twitter-v2" => Format::TwitterV2,
+            "telegram" => Format::Telegram,
+            _ => {
+                return Err(format!(
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2 or telegram"
+                ))
+            }
+        })
+    }
+}
+
+/// How to read inputs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: Format,
+    pub csv: CsvMapping,
+    /// Records longer than this many bytes are skipped with a diagnostic.
+    pub max_record_bytes: usize,
+    /// Target size of a chunk of JSON Lines handed to a worker.
+    pub chunk_bytes: usize,
+    /// The platform to assume where the input does not say.
+    pub default_platform: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: Format::Auto,
+            csv: CsvMapping::default(),
+            max_record_bytes: 1 << 20,
+            chunk_bytes: 1 << 20,
+            default_platform: None,
+        }
+    }
+}
+
+/// A file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{path}: cannot open: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Which JSON Lines dialect a chunk holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    Raqib,
+    TwitterV2,
+}
+
+/// A piece of an input, ready to be turned into records on any thread.
+#[derive(Debug)]
+pub enum Chunk {
+    /// Whole lines of JSON; `first_line` is the 1-based number of the first.
+    Lines {
+        file: std::sync::Arc<str>,
+        first_line: u64,
+        format: LineFormat,
+        default_platform: Option<std::sync::Arc<str>>,
+        bytes: Vec<u8>,
+    },
+    /// Records already parsed (CSV, whole-document JSON), with their diagnostics.
+    Records(Vec<Result<Record, Diagnostic>>),
+}
+
+impl Chunk {
+    /// The number of input bytes this chunk stands for, for progress reporting.
+    pub fn len_bytes(&self) -> usize {
+        match self {
+            Chunk::Lines { bytes, .. } => bytes.len(),
+            Chunk::Records(_) => 0,
+        }
+    }
+
+    /// Parse the chunk into records and diagnostics, in input order.
+    pub fn records(&self) -> Vec<Result<Record, Diagnostic>> {
+        let mut out = Vec::new();
+        self.for_each_record(|r| out.push(r));
+        out
+    }
+
+    /// Parse the chunk, calling `f` for each record or diagnostic in input order.
+    pub fn for_each_record(&self, mut f: impl FnMut(Result<Record, Diagnostic>)) {
+        match self {
+            Chunk::Records(items) => items.iter().cloned().for_each(f),
+            Chunk::Lines {
+                file,
+                first_line,
+                format,
+                default_platform,
+                bytes,
+            } => {
+                let platform = default_platform.as_deref();
+                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                    let line_no = first_line + i as u64;
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    match format {
+                        LineFormat::Raqib => match parse_raqib_line(line, platform) {
+                            Ok(Some(r)) => f(Ok(r)),
+                            Ok(None) => {}
+                            Err(m) => f(Err(Diagnostic::new(&**file, line_no, m))),
+                        },
+                        LineFormat::TwitterV2 => match parse_twitter_page(line) {
+                            Ok(records) => records.into_iter().for_each(|r| f(Ok(r))),
+                            Err(m) => f(Err(Diagnostic::new(&**file, line_no, m))),
+                        },
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Open `path` (or `-` for standard input) and return its chunks.
+pub fn open_chunks(
+    path: &str,
+    opts: &Options,
+) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
+    let input::Opened { reader, head, .. } = open_input(path)?;
+    let name: std::sync::Arc<str> = std::sync::Arc::from(path);
+    let format = match opts.format {
+        Format::Auto => detect_format(path, &head),
+        f => f,
+    };
+    Ok(match format {
+        Format::Jsonl | Format::Auto => {
+            Box::new(LineChunks::new(reader, name, LineFormat::Raqib, opts))
+        }
+        Format::TwitterV2 => {
+            if looks_like_single_document(&head) {
+                Box::new(whole_document(reader, name, opts, twitter::parse_document)?)
+            } else {
+                Box::new(LineChunks::new(reader, name, LineFormat::TwitterV2, opts))
+            }
+        }
+        Format::Telegram => Box::new(whole_document(
+            reader,
+            name,
+            opts,
+            telegram::parse_document,
+        )?),
+        Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
+    })
+}
+
+/// Read every record of `path` in order, for small inputs and tests.
+pub fn read_all(path: &str, opts: &Options) -> Result<Vec<Result<Record, Diagnostic>>, OpenError> {
+    Ok(open_chunks(path, opts)?.flat_map(|c| c.records()).collect())
+}
+
+type Reader = Box<dyn BufRead + Send>;
+
+fn strip_compression_ext(path: &str) -> &str {
+    for ext in [".gz", ".zst", ".zstd"] {
+        if let Some(p) = path.strip_suffix(ext) {
+            return p;
+        }
+    }
+    path
+}
+
+/// Decide the format of an input from its name, or from its first bytes.
+fn detect_format(path: &str, head: &[u8]) -> Format {
+    let name = strip_compression_ext(path).to_ascii_lowercase();
+    if name.ends_with(".csv") || name.ends_with(".tsv") {
+        return Format::Csv;
+    }
+    let first = head
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    match first {
+        Some(b'{') => {
+            let head_str = String::from_utf8_lossy(head);
+            if head_str.contains("\"messages\"") || head_str.contains("\"chats\"") {
+                Format::Telegram
+            } else if head_str.contains("\"data\"") && !head_str.contains("\"raqib\"") {
+                Format::TwitterV2
+            } else {
+                Format::Jsonl
+            }
+        }
+        Some(_)
+            if !name.ends_with(".jsonl")
+                && !name.ends_with(".ndjson")
+                && !name.ends_with(".json") =>
+        {
+            Format::Csv
+        }
+        _ => Format::Jsonl,
+    }
+}
+
+fn looks_like_single_document(head: &[u8]) -> bool {
+    // A response per line has its first newline after a closing brace; a pretty-printed
+    // document has a newline right after its opening brace.
+    let trimmed: Vec<u8> = head
+        .iter()
+        .copied()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .collect();
+    match trimmed.iter().position(|&b| b == b'\n') {
+        Some(nl) => !trimmed[..nl].trim_ascii_end().ends_with(b"}"),
+        None => true,
+    }
+}
+
+fn whole_document(
+    mut reader: Reader,
+    name: std::sync::Arc<str>,
+    opts: &Options,
+    parse: fn(&[u8], &str, Option<&str>) -> Result<Vec<Result<Record, Diagnostic>>, String>,
+) -> Result<std::iter::Once<Chunk>, OpenError> {
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut buf).map_err(|e| OpenError::Io {
+        path: name.to_string(),
+        source: e,
+    })?;
+    let items =
+        parse(&buf, &name, opts.default_platform.as_deref()).map_err(|m| OpenError::Invalid {
+            path: name.to_string(),
+            message: m,
+        })?;
+    Ok(std::iter::once(Chunk::Records(items)))
+}
+
+/// Splits a byte stream into chunks of whole lines, skipping over-long lines.
+struct LineChunks {
+    reader: Reader,
+    file: std::sync::Arc<str>,
+    format: LineFormat,
+    platform: Option<std::sync::Arc<str>>,
+    max_record: usize,
+    chunk_bytes: usize,
+    next_line: u64,
+    pending: Vec<u8>,
+    queued: std::collections::VecDeque<Chunk>,
+    done: bool,
+    saw_any: bool,
+}
+
+impl LineChunks {
+    fn new(reader: Reader, file: std::sync::Arc<str>, format: LineFormat, opts: &Options) -> Self {
+        LineChunks {
+            reader,
+            file,
+            format,
+            platform: opts.default_platform.as_deref().map(std::sync::Arc::from),
+            max_record: opts.max_record_bytes.max(64),
+            chunk_bytes: opts.chunk_bytes.max(4096),
+            next_line: 1,
+            pending: Vec::new(),
+            queued: Default::default(),
+            done: false,
+            saw_any: false,
+        }
+    }
+
+    fn diag(&mut self, line: u64, message: String) {
+        let d = Diagnostic::new(&*self.file, line, message);
+        self.queued.push_back(Chunk::Records(vec![Err(d)]));
+    }
+
+    /// Skip the rest of an over-long line whose first part is in `pending`.
+    fn skip_long_line(&mut self) {
+        let mut skipped = self.pending.len();
+        self.pending.clear();
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) => {
+                    let line = self.next_line;
+                    self.diag(line, format!("read error: {e}"));
+                    self.done = true;
+                    return;
+                }
+            };
+            if buf.is_empty() {
+                break;
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    skipped += i;
+                    self.reader.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let n = buf.len();
+                    skipped += n;
+                    self.reader.consume(n);
+                }
+            }
+        }
+        let line = self.next_line;
+        let max = self.max_record;
+        self.diag(
+            line,
+            format!("record of {skipped} bytes is over the limit of {max} bytes (--max-record-bytes); skipped"),
+        );
+        self.next_line += 1;
+    }
+}
+
+impl Iterator for LineChunks {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        loop {
+            if let Some(c) = self.queued.pop_front() {
+                return Some(c);
+            }
+            if self.done {
+                return None;
+            }
+            // Fill `pending` with at least `chunk_bytes`, cut at the last newline.
+            let start_line = self.next_line;
+            let mut out = std::mem::take(&mut self.pending);
+            let mut line_start = 0usize;
+            loop {
+                let buf = match self.reader.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let line = self.next_line;
+                        self.diag(
+                            line,
+                            format!("read error: {e}; the rest of the file is skipped"),
+                        );
+                        self.done = true;
+                        break;
+                    }
+                };
+                if buf.is_empty() {
+                    self.done = true;
+                    break;
+                }
+                self.saw_any = true;
+                let n = buf.len();
+                out.extend_from_slice(buf);
+                self.reader.consume(n);
+                // Count lines and police their length in the bytes just added.
+                let mut pos = out.len() - n;
+                while let Some(i) = memchr::memchr(b'\n', &out[pos..]) {
+                    let end = pos + i;
+                    if end - line_start > self.max_record {
+                        // An over-long complete line inside the buffer: drop it.
+                        let ln = self.next_line;
+                        let len = end - line_start;
+                        out.drain(line_start..=end);
+                        self.diag(
+                            ln,
+                            format!("record of {len} bytes is over the limit of {} bytes (--max-record-bytes); skipped", self.max_record),
+                        );
+                        // Keep line numbering right: an empty line stands in for it.
+                        out.insert(line_start, b'\n');
+                        pos = line_start + 1;
+                        line_start = pos;
+                        self.next_line += 1;
+                        continue;
+                    }
+                    pos = end + 1;
+                    line_start = pos;
+                    self.next_line += 1;
+                }
+                if out.len() - line_start > self.max_record {
+                    // The current line is already too long: keep what is complete, skip it.
+                    self.pending = out.split_off(line_start);
+                    self.skip_long_line();
+                    // The skipped line counts as a line: keep numbering with a blank.
+                    out.push(b'\n');
+                    line_start = out.len();
+                    if self.done {
+                        break;
+                    }
+                }
+                if line_start >= self.chunk_bytes {
+                    break;
+                }
+            }
+            if !self.done {
+                self.pending = out.split_off(line_start);
+            }
+            if self.done && !self.saw_any && start_line == 1 {
+                let file = self.file.to_string();
+                self.queued
+                    .push_back(Chunk::Records(vec![Err(Diagnostic::new(
+                        file,
+                        0,
+                        "file is empty",
+                    ))]));
+            }
+            if !out.is_empty() {
+                let chunk = Chunk::Lines {
+                    file: self.file.clone(),
+                    first_line: start_line,
+                    format: self.format,
+                    default_platform: self.platform.clone(),
+                    bytes: out,
+                };
+                // Diagnostics for skipped lines were queued while filling; they go after.
+                self.queued.push_front(chunk);
+            }
+        }
+    }
+}

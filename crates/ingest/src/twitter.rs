@@ -1,0 +1,278 @@
+//! Twitter (X) API v2 responses: `data` (one tweet or a list) with `includes.users` and
+//! `includes.media`. A file holds one response, or one response per line.
+
+use std::collections::HashMap;
+
+use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+use serde::Deserialize;
+
+use crate::jsonl::Id;
+
+#[derive(Deserialize, Default)]
+struct Page<'a> {
+    #[serde(default, borrow)]
+    data: Option<OneOrMany<Tweet<'a>>>,
+    #[serde(default, borrow)]
+    includes: Includes<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    Many(Vec<T>),
+    One(T),
+}
+
+#[derive(Deserialize, Default)]
+struct Includes<'a> {
+    #[serde(default, borrow)]
+    users: Vec<User<'a>>,
+    #[serde(default)]
+    media: Vec<Media>,
+}
+
+#[derive(Deserialize)]
+struct Tweet<'a> {
+    #[serde(borrow)]
+    id: Id<'a>,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    author_id: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    entities: Entities,
+    #[serde(default)]
+    attachments: Attachments,
+    #[serde(default)]
+    referenced_tweets: Vec<Reference>,
+    #[serde(default)]
+    public_metrics: Metrics,
+    #[serde(default)]
+    note_tweet: Option<NoteTweet>,
+}
+
+#[derive(Deserialize, Default)]
+struct NoteTweet {
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize, Default)]
+struct Entities {
+    #[serde(default)]
+    urls: Vec<UrlEntity>,
+}
+
+#[derive(Deserialize)]
+struct UrlEntity {
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    expanded_url: Option<String>,
+    #[serde(default)]
+    unwound_url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Attachments {
+    #[serde(default)]
+    media_keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Reference {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+}
+
+#[derive(Deserialize, Default)]
+struct Metrics {
+    #[serde(default)]
+    impression_count: Option<u64>,
+    #[serde(default)]
+    followers_count: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct User<'a> {
+    #[serde(borrow)]
+    id: Id<'a>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    profile_image_url: Option<String>,
+    #[serde(default)]
+    public_metrics: Metrics,
+    #[serde(default)]
+    suspended: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct Media {
+    media_key: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    preview_image_url: Option<String>,
+}
+
+/// Parse one API v2 response into accounts (from `includes.users`) and posts.
+pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    let page: Page =
+        serde_json::from_str(text).map_err(|e| format!("not a Twitter API v2 response: {e}"))?;
+    let mut out = Vec::new();
+    let mut followers = HashMap::new();
+    for u in page.includes.users {
+        let id = u.id.0.into_owned();
+        followers.insert(id.clone(), u.public_metrics.followers_count);
+        out.push(Record::Account(Account {
+            id,
+            platform: "twitter".into(),
+            handle: u.username,
+            display_name: u.name,
+            bio: u.description,
+            created_at: u.created_at.as_deref().and_then(crate::parse_time),
+            avatar: u.profile_image_url.map(|url| MediaRef {
+                kind: "image".into(),
+                url: Some(url),
+                ..Default::default()
+            }),
+            followers: u.public_metrics.followers_count,
+            status: if u.suspended == Some(true) {
+                raqib_model::AccountStatus::Suspended
+            } else {
+                Default::default()
+            },
+        }));
+    }
+    let media: HashMap<String, Media> = page
+        .includes
+        .media
+        .into_iter()
+        .map(|m| (m.media_key.clone(), m))
+        .collect();
+    let tweets = match page.data {
+        None => Vec::new(),
+        Some(OneOrMany::One(t)) => vec![t],
+        Some(OneOrMany::Many(v)) => v,
+    };
+    for t in tweets {
+        let author = t.author_id.unwrap_or_default();
+        let reach = t
+            .public_metrics
+            .impression_count
+            .or_else(|| followers.get(&author).copied().flatten());
+        let mut reply_to = None;
+        let mut share_of = None;
+        for r in t.referenced_tweets {
+            match r.kind.as_str() {
+                "replied_to" => reply_to = Some(r.id),
+                "retweeted" | "quoted" => share_of = Some(r.id),
+                _ => {}
+            }
+        }
+        let text = match t.note_tweet {
+            Some(n) if !n.text.is_empty() => n.text,
+            _ => t.text,
+        };
+        out.push(Record::Post(Post {
+            id: t.id.0.into_owned(),
+            platform: "twitter".into(),
+            account: author,
+            created_at: t.created_at.as_deref().and_then(crate::parse_time),
+            text,
+            lang: t.lang.filter(|l| l != "und" && l != "zxx"),
+            urls: t
+                .entities
+                .urls
+                .into_iter()
+                .filter_map(|u| u.unwound_url.or(u.expanded_url).or(u.url))
+                .collect(),
+            media: t
+                .attachments
+                .media_keys
+                .iter()
+                .map(|k| match media.get(k) {
+                    Some(m) => MediaRef {
+                        kind: m.kind.clone(),
+                        url: m.url.clone().or(m.preview_image_url.clone()),
+                        ..Default::default()
+                    },
+                    None => MediaRef {
+                        kind: "unknown".into(),
+                        url: None,
+                        ..Default::default()
+                    },
+                })
+                .collect(),
+            reply_to,
+            share_of,
+            reach,
+            label: None,
+        }));
+    }
+    Ok(out)
+}
+
+/// A whole file holding one response (pretty-printed or not).
+pub(crate) fn parse_document(
+    bytes: &[u8],
+    _file: &str,
+    _platform: Option<&str>,
+) -> Result<Vec<Result<Record, Diagnostic>>, String> {
+    Ok(parse_twitter_page(bytes)?.into_iter().map(Ok).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_tweets_to_their_authors() {
+        let page = br#"{"data":[{"id":"10","text":"hello","author_id":"1","created_at":"2023-01-01T00:00:00.000Z","lang":"en",
+            "entities":{"urls":[{"url":"https://t.co/x","expanded_url":"https://example.org/a"}]},
+            "attachments":{"media_keys":["3_1"]},"referenced_tweets":[{"type":"replied_to","id":"9"}]}],
+            "includes":{"users":[{"id":"1","username":"u1","name":"U One","description":"bio","public_metrics":{"followers_count":42}}],
+            "media":[{"media_key":"3_1","type":"photo","url":"https://pbs.example/1.jpg"}]}}"#;
+        let recs = parse_twitter_page(page).unwrap();
+        let Record::Account(a) = &recs[0] else {
+            panic!()
+        };
+        assert_eq!(a.handle.as_deref(), Some("u1"));
+        let Record::Post(p) = &recs[1] else { panic!() };
+        assert_eq!(p.account, "1");
+        assert_eq!(p.reach, Some(42));
+        assert_eq!(p.urls, vec!["https://example.org/a"]);
+        assert_eq!(p.media[0].kind, "photo");
+        assert_eq!(p.reply_to.as_deref(), Some("9"));
+        assert_eq!(p.created_at, Some(1672531200));
+    }
+
+    #[test]
+    fn single_tweet_and_errors() {
+        assert_eq!(
+            parse_twitter_page(br#"{"data":{"id":5,"text":"x"}}"#)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(parse_twitter_page(b"{\"data\":")
+            .unwrap_err()
+            .contains("Twitter API v2"));
+    }
+}

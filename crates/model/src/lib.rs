@@ -1,0 +1,245 @@
+//! Plain data types shared by every raqib crate: posts, accounts, media references,
+//! signals and the evidence a reviewer reads.
+//!
+//! **Invariant:** this crate does no I/O and holds no logic beyond small helpers; every
+//! other crate speaks these types. Field names are part of the JSON Lines format
+//! (`docs/format.md`), so renaming one is a format change.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of raqib's own JSON Lines format that this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A post (tweet, message, status) on some platform.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    /// The platform's id for the post, unique within `platform`.
+    pub id: String,
+    /// Where the post was made, e.g. `twitter`, `telegram`, `mastodon`.
+    #[serde(default)]
+    pub platform: String,
+    /// The id of the account that posted it (or its handle where no id is known).
+    #[serde(default)]
+    pub account: String,
+    /// Unix seconds, UTC, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    /// The text as posted, untouched.
+    #[serde(default)]
+    pub text: String,
+    /// A language code (`ar`, `en`, ...) when the source says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// URLs in or attached to the post, expanded where the source gives the expansion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// Media attached to the post.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<MediaRef>,
+    /// The id of the post this one replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// The id of the post this one shares (retweet, forward, boost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_of: Option<String>,
+    /// How many people it can reach: views, or the author's followers when that is all
+    /// the source has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<u64>,
+    /// A ground-truth label for training and evaluation: `true` = propaganda.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<bool>,
+}
+
+/// A reference to an image, video or file attached to a post or used as an avatar.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRef {
+    /// `image`, `video`, `file` or the source's own word.
+    #[serde(default)]
+    pub kind: String,
+    /// Where the media is: a URL or a path relative to the export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Hex SHA-256 of the file when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Hex PDQ hash when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+}
+
+/// The state of an account on its platform.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    #[default]
+    Active,
+    Suspended,
+    Deleted,
+    Unknown,
+}
+
+/// An account (user, channel) on some platform.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// The platform's id for the account (or its handle where no id is known).
+    pub id: String,
+    #[serde(default)]
+    pub platform: String,
+    /// The @-name, without the `@`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
+    /// Unix seconds, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<MediaRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers: Option<u64>,
+    #[serde(default)]
+    pub status: AccountStatus,
+}
+
+impl Account {
+    /// The profile text a text model can score: display name, handle and bio.
+    pub fn profile_text(&self) -> String {
+        let parts = [&self.display_name, &self.handle, &self.bio];
+        let mut out = String::new();
+        for p in parts.into_iter().flatten() {
+            if !p.is_empty() {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(p);
+            }
+        }
+        out
+    }
+}
+
+/// One record read from an input: a post or an account profile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Post(Post),
+    Account(Account),
+}
+
+/// A span of an original text, in UTF-8 byte offsets, with why it matters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextSpan {
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original text.
+    pub end: usize,
+    /// The original text of the span, as posted.
+    pub text: String,
+    /// The feature the model saw there, in normalised form (e.g. `w:dawla`, `c:خلاف`).
+    pub feature: String,
+    /// How much this span moved the score (log-odds contribution).
+    pub weight: f32,
+}
+
+/// Evidence a reviewer can read for one signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    /// Spans of text that drove a text model's score.
+    TextSpans { spans: Vec<TextSpan> },
+    /// A free-text note, for detectors whose evidence is not a span.
+    Note { text: String },
+}
+
+/// What one detector says about one item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// The detector's name, e.g. `text.linear`.
+    pub detector: String,
+    /// A calibrated probability in [0, 1] that the item is propaganda.
+    pub score: f32,
+    /// Whether the score passed the detector's threshold.
+    pub flagged: bool,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Where a diagnostic points: a file (or `-` for stdin) and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    /// 1-based line number; 0 when the problem concerns the whole file.
+    pub line: u64,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}", self.file, self.line)
+        }
+    }
+}
+
+/// A problem with the input that did not stop the run: the record was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    #[serde(flatten)]
+    pub at: Location,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(file: impl Into<String>, line: u64, message: impl Into<String>) -> Self {
+        Diagnostic {
+            at: Location {
+                file: file.into(),
+                line,
+            },
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_text_joins_present_fields_only() {
+        let a = Account {
+            id: "1".into(),
+            handle: Some("abu_x".into()),
+            bio: Some("news".into()),
+            ..Default::default()
+        };
+        assert_eq!(a.profile_text(), "abu_x\nnews");
+    }
+
+    #[test]
+    fn diagnostic_displays_file_and_line() {
+        let d = Diagnostic::new("in.jsonl", 7, "not JSON");
+        assert_eq!(d.to_string(), "in.jsonl:7: not JSON");
+        assert_eq!(
+            Diagnostic::new("in.jsonl", 0, "empty").to_string(),
+            "in.jsonl: empty"
+        );
+    }
+
+    #[test]
+    fn evidence_serialises_with_kind_tag() {
+        let e = Evidence::Note { text: "x".into() };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"kind":"note","text":"x"}"#
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! Hashed features of normalised text: character n-grams over the whole text (spaces
+//! included, so they see across word edges), words, word bigrams, and the parts of
+//! hashtags and mentions. Each feature is a 64-bit hash plus the span of normalised
+//! characters it covers.
+//!
+//! **Invariant:** the hash is defined here, not by a library, so a model file stays valid
+//! across builds; changing it means bumping [`FEATURES_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+pub const FEATURES_VERSION: u32 = 1;
+
+/// Which features a model uses. Stored in the model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// Shortest and longest character n-gram; `char_max = 0` disables them.
+    pub char_min: u8,
+    pub char_max: u8,
+    pub words: bool,
+    pub word_bigrams: bool,
+    /// The weight table has `2^bits` entries.
+    pub bits: u8,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            char_min: 2,
+            char_max: 5,
+            words: true,
+            word_bigrams: true,
+            bits: 21,
+        }
+    }
+}
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+const WORD_SEED: u64 = 0x77_6f72_64;
+const BIGRAM_SEED: u64 = 0x62_6967;
+
+#[inline(always)]
+fn mix(h: u64, c: u32) -> u64 {
+    (h.rotate_left(5) ^ c as u64).wrapping_mul(K)
+}
+
+/// Murmur3's finaliser, so the low bits used as the index are well spread.
+#[inline(always)]
+pub fn finish(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[inline]
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '#' || c == '@' || c == '\''
+}
+
+/// Call `f(hash, start, end)` for every feature of `chars` (normalised text), where
+/// `start..end` are indices into `chars`. Hashes are unmasked.
+#[inline]
+pub fn for_each_feature(chars: &[char], cfg: &FeatureConfig, mut f: impl FnMut(u64, u32, u32)) {
+    let n = chars.len();
+    // Character n-grams over " " + text + " ". Position p in the padded text is chars[p-1].
+    if cfg.char_max > 0 {
+        let (lo, hi) = (cfg.char_min.max(1) as usize, cfg.char_max as usize);
+        let padded = n + 2;
+        let at = |p: usize| {
+            if p == 0 || p == padded - 1 {
+                ' '
+            } else {
+                chars[p - 1]
+            }
+        };
+        for s in 0..padded {
+            let mut h = 0u64;
+            let top = hi.min(padded - s);
+            for k in 0..top {
+                h = mix(h, at(s + k) as u32);
+                if k + 1 >= lo {
+                    // Span in `chars`, padding clipped; a gram of padding only is skipped.
+                    let a = s.max(1) - 1;
+                    let b = (s + k).min(n);
+                    if b > a {
+                        f(h ^ (k as u64 + 1), a as u32, b as u32);
+                    }
+                }
+            }
+        }
+    }
+    if !(cfg.words || cfg.word_bigrams) {
+        return;
+    }
+    // Words: whitespace tokens trimmed of punctuation at both ends.
+    let mut prev: Option<(u64, u32)> = None;
+    let mut i = 0;
+    while i < n {
+        while i < n && chars[i] == ' ' {
+            i += 1;
+        }
+        let ts = i;
+        while i < n && chars[i] != ' ' {
+            i += 1;
+        }
+        let (mut a, mut b) = (ts, i);
+        let url = b - a > 4 && chars[a..a + 4] == ['u', 'r', 'l', ':'];
+        if !url {
+            while a < b && !is_word_char(chars[a]) {
+                a += 1;
+            }
+            while b > a && !is_word_char(chars[b - 1]) {
+                b -= 1;
+            }
+        }
+        if a == b {
+            continue;
+        }
+        let mut h = WORD_SEED;
+        for &c in &chars[a..b] {
+            h = mix(h, c as u32);
+        }
+        if cfg.words {
+            f(h, a as u32, b as u32);
+            // Parts of hashtags, mentions and snake_case: `#dawla_x` gives `dawla`, `x`.
+            if !url && (chars[a] == '#' || chars[a] == '@' || chars[a..b].contains(&'_')) {
+                let mut p = a;
+                while p < b {
+                    while p < b && !chars[p].is_alphanumeric() {
+                        p += 1;
+                    }
+                    let ps = p;
+                    let mut ph = WORD_SEED;
+                    while p < b && chars[p].is_alphanumeric() {
+                        ph = mix(ph, chars[p] as u32);
+                        p += 1;
+                    }
+                    if p > ps && (ps, p) != (a, b) {
+                        f(ph, ps as u32, p as u32);
+                    }
+                }
+            }
+        }
+        if cfg.word_bigrams {
+            if let Some((ph, ps)) = prev {
+                f(mix(ph ^ BIGRAM_SEED, h as u32) ^ (h >> 32), ps, b as u32);
+            }
+        }
+        prev = Some((h, a as u32));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feats(s: &str, cfg: &FeatureConfig) -> Vec<(u64, String)> {
+        let chars: Vec<char> = s.chars().collect();
+        let mut v = Vec::new();
+        for_each_feature(&chars, cfg, |h, a, b| {
+            v.push((h, chars[a as usize..b as usize].iter().collect()))
+        });
+        v
+    }
+
+    #[test]
+    fn words_and_bigrams_cover_their_spans() {
+        let cfg = FeatureConfig {
+            char_max: 0,
+            ..Default::default()
+        };
+        let got: Vec<String> = feats("hi #a_b, there", &cfg)
+            .into_iter()
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(
+            got,
+            vec!["hi", "#a_b", "a", "b", "hi #a_b", "there", "#a_b, there"]
+        );
+    }
+
+    #[test]
+    fn char_grams_have_every_order_and_stay_inside_the_text() {
+        let cfg = FeatureConfig {
+            char_min: 2,
+            char_max: 3,
+            words: false,
+            word_bigrams: false,
+            bits: 10,
+        };
+        let f = feats("abc", &cfg);
+        // padded " abc ": 2-grams " a","ab","bc","c " and 3-grams " ab","abc","bc ".
+        assert_eq!(f.len(), 7);
+        assert!(f.iter().all(|(_, s)| !s.is_empty()));
+    }
+
+    #[test]
+    fn same_text_same_hashes_different_text_different_hashes() {
+        let cfg = FeatureConfig::default();
+        assert_eq!(feats("daesh", &cfg), feats("daesh", &cfg));
+        let a: Vec<u64> = feats("dawla", &cfg).into_iter().map(|x| x.0).collect();
+        let b: Vec<u64> = feats("dawlb", &cfg).into_iter().map(|x| x.0).collect();
+        assert_ne!(a, b);
+    }
+}

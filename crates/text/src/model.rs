@@ -1,0 +1,350 @@
+//! The model file and prediction.
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic "RAQIBMDL"
+//! 8       4     file format version, u32 little-endian (MODEL_FORMAT_VERSION)
+//! 12      4     header length H, u32 LE
+//! 16      H     header: JSON (ModelHeader), padded with spaces so weights start at a
+//!               multiple of 64
+//! 16+H    4·N   weights: N = 2^bits f32 LE
+//! end-8   8     checksum: xxh3-64 of every byte before it, u64 LE
+//! ```
+//!
+//! The file is memory-mapped and the weights used in place, so a model of any size loads
+//! in the time it takes to check the checksum. Files are written to a temporary name,
+//! synced, then renamed, so a crash never leaves half a model under the real name.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{finish, for_each_feature, FeatureConfig, FEATURES_VERSION};
+use crate::normalise::{Normalised, Normaliser, NORMALISER_VERSION};
+
+pub const MAGIC: &[u8; 8] = b"RAQIBMDL";
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Everything about a model except its weights.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelHeader {
+    pub normaliser_version: u32,
+    pub features_version: u32,
+    pub features: FeatureConfig,
+    pub bias: f32,
+    /// Platt scaling: probability = sigmoid(a * margin + b).
+    pub platt_a: f32,
+    pub platt_b: f32,
+    /// The default decision threshold on the calibrated probability.
+    pub threshold: f32,
+    /// Free-form facts about training (data, epochs, dev figures), shown by `raqib eval`.
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("{path}: cannot read model: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a raqib model file (it does not start with RAQIBMDL); give a file written by `raqib train`")]
+    NotAModel { path: String },
+    #[error("{path}: model file format version {found}; this build reads version {MODEL_FORMAT_VERSION}: retrain with `raqib train` or use the matching raqib")]
+    Version { path: String, found: u32 },
+    #[error("{path}: model was made with normaliser v{norm} / features v{feat}; this build has v{NORMALISER_VERSION} / v{FEATURES_VERSION}: retrain with `raqib train`")]
+    Incompatible { path: String, norm: u32, feat: u32 },
+    #[error("{path}: model file is corrupt: {what}")]
+    Corrupt { path: String, what: String },
+}
+
+enum Weights {
+    Mapped {
+        map: memmap2::Mmap,
+        offset: usize,
+        len: usize,
+    },
+    Owned(Vec<f32>),
+}
+
+/// A trained model, ready to score text. Cheap to share between threads (`&Model`).
+pub struct Model {
+    pub header: ModelHeader,
+    weights: Weights,
+    mask: u64,
+}
+
+/// Per-thread scratch space for scoring, so the hot path does not allocate.
+#[derive(Default)]
+pub struct Scratch {
+    norm: Normaliser,
+    idx: Vec<u32>,
+}
+
+/// Why a text scored as it did: its probability and the spans of the original text that
+/// pushed it up most.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub probability: f32,
+    pub spans: Vec<raqib_model::TextSpan>,
+}
+
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Model {
+    /// A model from weights in memory (after training).
+    pub fn from_parts(header: ModelHeader, weights: Vec<f32>) -> Model {
+        let mask = (1u64 << header.features.bits) - 1;
+        assert_eq!(
+            weights.len() as u64,
+            mask + 1,
+            "weights must have 2^bits entries"
+        );
+        Model {
+            header,
+            weights: Weights::Owned(weights),
+            mask,
+        }
+    }
+
+    pub fn weights(&self) -> &[f32] {
+        match &self.weights {
+            Weights::Owned(v) => v,
+            Weights::Mapped { map, offset, len } => {
+                let bytes = &map[*offset..*offset + len * 4];
+                // SAFETY: `load` checked that the slice is 4-byte aligned and in bounds, the
+                // host is little-endian (checked at load), and every bit pattern is an f32.
+                unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), *len) }
+            }
+        }
+    }
+
+    /// Load a model file, memory-mapping its weights.
+    pub fn load(path: impl AsRef<Path>) -> Result<Model, ModelError> {
+        let path = path.as_ref();
+        let p = path.display().to_string();
+        let io = |e| ModelError::Io {
+            path: p.clone(),
+            source: e,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only; a concurrent writer could change bytes under us,
+        // but `raqib train` writes a new file and renames it, never in place.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let corrupt = |what: &str| ModelError::Corrupt {
+            path: p.clone(),
+            what: what.to_string(),
+        };
+        if map.len() < 8 || &map[..8] != MAGIC {
+            return Err(ModelError::NotAModel { path: p.clone() });
+        }
+        if map.len() < 24 {
+            return Err(corrupt("file is truncated"));
+        }
+        let version = u32::from_le_bytes(map[8..12].try_into().unwrap());
+        if version != MODEL_FORMAT_VERSION {
+            return Err(ModelError::Version {
+                path: p.clone(),
+                found: version,
+            });
+        }
+        let hlen = u32::from_le_bytes(map[12..16].try_into().unwrap()) as usize;
+        let body_end = map.len() - 8;
+        if 16 + hlen > body_end {
+            return Err(corrupt("file is truncated (header runs past the end)"));
+        }
+        let stored = u64::from_le_bytes(map[body_end..].try_into().unwrap());
+        if xxhash_rust::xxh3::xxh3_64(&map[..body_end]) != stored {
+            return Err(corrupt(
+                "checksum mismatch; the file was damaged or truncated: retrain or copy it again",
+            ));
+        }
+        let header: ModelHeader = serde_json::from_slice(&map[16..16 + hlen])
+            .map_err(|e| corrupt(&format!("bad header: {e}")))?;
+        if header.normaliser_version != NORMALISER_VERSION
+            || header.features_version != FEATURES_VERSION
+        {
+            return Err(ModelError::Incompatible {
+                path: p,
+                norm: header.normaliser_version,
+                feat: header.features_version,
+            });
+        }
+        if !(1..=30).contains(&header.features.bits) {
+            return Err(corrupt("bits out of range"));
+        }
+        let len = 1usize << header.features.bits;
+        let offset = 16 + hlen;
+        if body_end - offset != len * 4 {
+            return Err(corrupt("weight table has the wrong size"));
+        }
+        let mask = (len as u64) - 1;
+        let aligned = (map.as_ptr() as usize + offset) % 4 == 0;
+        let weights = if aligned && cfg!(target_endian = "little") {
+            Weights::Mapped { map, offset, len }
+        } else {
+            let v = map[offset..offset + len * 4]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            Weights::Owned(v)
+        };
+        Ok(Model {
+            header,
+            weights,
+            mask,
+        })
+    }
+
+    /// Write the model atomically: to `PATH.tmp`, synced, then renamed to `PATH`.
+    pub fn save(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        let path = path.as_ref();
+        let mut header = serde_json::to_vec(&self.header).map_err(std::io::Error::other)?;
+        while (16 + header.len()) % 64 != 0 {
+            header.push(b' ');
+        }
+        let mut buf = Vec::with_capacity(16 + header.len() + self.weights().len() * 4 + 8);
+        buf.extend_from_slice(MAGIC);
+        buf.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
+        buf.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        buf.extend_from_slice(&header);
+        for w in self.weights() {
+            buf.extend_from_slice(&w.to_le_bytes());
+        }
+        let sum = xxhash_rust::xxh3::xxh3_64(&buf);
+        buf.extend_from_slice(&sum.to_le_bytes());
+        let tmp = path.with_extension("tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&buf)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+
+    /// Feature indices of normalised text, into `idx`.
+    pub fn indices(&self, norm: &Normalised, idx: &mut Vec<u32>) {
+        idx.clear();
+        let mask = self.mask;
+        for_each_feature(&norm.chars, &self.header.features, |h, _, _| {
+            idx.push((finish(h) & mask) as u32)
+        });
+    }
+
+    /// The raw margin (log-odds before calibration) for a list of feature indices.
+    #[inline]
+    pub fn margin(&self, idx: &[u32]) -> f32 {
+        let w = self.weights();
+        let mut z = 0.0f32;
+        for &i in idx {
+            z += w[i as usize];
+        }
+        self.header.bias + z * feature_scale(idx.len())
+    }
+
+    /// The calibrated probability for a raw margin.
+    #[inline]
+    pub fn calibrate(&self, margin: f32) -> f32 {
+        sigmoid(self.header.platt_a * margin + self.header.platt_b)
+    }
+
+    /// The calibrated probability that `text` is propaganda.
+    pub fn score(&self, text: &str, scratch: &mut Scratch) -> f32 {
+        let norm = scratch.norm.run(text);
+        self.indices(norm, &mut scratch.idx);
+        self.calibrate(self.margin(&scratch.idx))
+    }
+
+    /// Score `text` and name up to `k` spans of the original text that pushed the score up
+    /// most. Character n-grams and words are summed per normalised token, so a span is a
+    /// word a reviewer can read, not a fragment.
+    pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
+        let norm = scratch.norm.run(text);
+        let w = self.weights();
+        let mut feats: Vec<(u32, u32, f32)> = Vec::new();
+        let mask = self.mask;
+        for_each_feature(&norm.chars, &self.header.features, |h, a, b| {
+            feats.push((a, b, w[(finish(h) & mask) as usize]));
+        });
+        let scale = feature_scale(feats.len());
+        let z = self.header.bias + feats.iter().map(|f| f.2).sum::<f32>() * scale;
+        // Token boundaries in normalised characters.
+        let mut tokens: Vec<(usize, usize, f32)> = Vec::new();
+        let mut s = None;
+        for (i, &c) in norm.chars.iter().enumerate() {
+            match (c == ' ', s) {
+                (false, None) => s = Some(i),
+                (true, Some(st)) => {
+                    tokens.push((st, i, 0.0));
+                    s = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(st) = s {
+            tokens.push((st, norm.chars.len(), 0.0));
+        }
+        // Credit each feature to the tokens it overlaps, in proportion to the overlap.
+        for &(a, b, wt) in &feats {
+            let (a, b) = (a as usize, b as usize);
+            let first = tokens.partition_point(|t| t.1 <= a);
+            let mut covered = Vec::new();
+            let mut total = 0usize;
+            for (ti, t) in tokens.iter().enumerate().skip(first) {
+                if t.0 >= b {
+                    break;
+                }
+                let ov = b.min(t.1) - a.max(t.0);
+                if ov > 0 {
+                    covered.push((ti, ov));
+                    total += ov;
+                }
+            }
+            for (ti, ov) in covered {
+                tokens[ti].2 += wt * scale * self.header.platt_a * ov as f32 / total as f32;
+            }
+        }
+        let mut order: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].2 > 0.0).collect();
+        order.sort_by(|&x, &y| tokens[y].2.total_cmp(&tokens[x].2));
+        let spans = order
+            .into_iter()
+            .take(k)
+            .map(|ti| {
+                let (a, b, wt) = tokens[ti];
+                let (s, e) = norm.original_range(text, a, b);
+                raqib_model::TextSpan {
+                    start: s,
+                    end: e,
+                    text: text[s..e].to_string(),
+                    feature: norm.chars[a..b].iter().collect(),
+                    weight: (wt * 1000.0).round() / 1000.0,
+                }
+            })
+            .collect();
+        Explanation {
+            probability: self.calibrate(z),
+            spans,
+        }
+    }
+}
+
+/// Features are L2-normalised binary vectors: each of `n` features has value 1/sqrt(n).
+#[inline]
+pub fn feature_scale(n: usize) -> f32 {
+    if n == 0 {
+        0.0
+    } else {
+        1.0 / (n as f32).sqrt()
+    }
+}

@@ -1,0 +1,362 @@
+//! Training: logistic regression over hashed features with AdaGrad, run lock-free on
+//! several threads (Hogwild: updates are racy by design and converge all the same),
+//! classes weighted to balance, early stopping on a dev split, Platt calibration and a
+//! default threshold chosen on the dev split.
+
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::features::{finish, for_each_feature, FeatureConfig, FEATURES_VERSION};
+use crate::model::{feature_scale, sigmoid, Model, ModelHeader};
+use crate::normalise::{Normaliser, NORMALISER_VERSION};
+
+/// How to train.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    pub features: FeatureConfig,
+    pub learning_rate: f32,
+    pub l2: f32,
+    pub max_epochs: u32,
+    /// Stop after this many epochs without a better dev loss.
+    pub patience: u32,
+    pub threads: usize,
+    pub seed: u64,
+    /// The default threshold flags at most this share of the dev negatives (and is never
+    /// below 0.5).
+    pub target_fpr: f32,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            features: FeatureConfig::default(),
+            learning_rate: 0.5,
+            l2: 1e-6,
+            max_epochs: 30,
+            patience: 3,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            seed: 7,
+            target_fpr: 0.02,
+        }
+    }
+}
+
+/// A labelled text.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub text: String,
+    pub label: bool,
+}
+
+/// What training did, stored in the model header.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainReport {
+    pub train_examples: usize,
+    pub train_positives: usize,
+    pub dev_examples: usize,
+    pub dev_from: &'static str,
+    pub epochs_run: u32,
+    pub best_epoch: u32,
+    pub dev_log_loss: f32,
+    pub threshold: f32,
+    pub seconds: f32,
+    pub threads: usize,
+}
+
+/// Feature indices of many texts, flat.
+struct Featurised {
+    idx: Vec<u32>,
+    offs: Vec<usize>,
+    labels: Vec<bool>,
+}
+
+impl Featurised {
+    fn new(examples: &[Example], cfg: &FeatureConfig, threads: usize) -> Featurised {
+        let mask = (1u64 << cfg.bits) - 1;
+        let parts: Vec<(Vec<u32>, Vec<usize>)> = std::thread::scope(|s| {
+            let chunk = examples.len().div_ceil(threads.max(1)).max(1);
+            let handles: Vec<_> = examples
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut norm = Normaliser::default();
+                        let mut idx = Vec::new();
+                        let mut lens = Vec::with_capacity(part.len());
+                        for e in part {
+                            let before = idx.len();
+                            let n = norm.run(&e.text);
+                            for_each_feature(&n.chars, cfg, |h, _, _| {
+                                idx.push((finish(h) & mask) as u32)
+                            });
+                            lens.push(idx.len() - before);
+                        }
+                        (idx, lens)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("featurising thread panicked"))
+                .collect()
+        });
+        let mut f = Featurised {
+            idx: Vec::new(),
+            offs: vec![0],
+            labels: examples.iter().map(|e| e.label).collect(),
+        };
+        for (idx, lens) in parts {
+            f.idx.extend_from_slice(&idx);
+            for l in lens {
+                let last = *f.offs.last().unwrap();
+                f.offs.push(last + l);
+            }
+        }
+        f
+    }
+
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    fn get(&self, i: usize) -> &[u32] {
+        &self.idx[self.offs[i]..self.offs[i + 1]]
+    }
+}
+
+fn load(a: &AtomicU32) -> f32 {
+    f32::from_bits(a.load(Relaxed))
+}
+
+fn store(a: &AtomicU32, v: f32) {
+    a.store(v.to_bits(), Relaxed)
+}
+
+fn margin(w: &[AtomicU32], bias: f32, idx: &[u32]) -> f32 {
+    let z: f32 = idx.iter().map(|&i| load(&w[i as usize])).sum();
+    bias + z * feature_scale(idx.len())
+}
+
+/// A small deterministic generator for shuffling.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("no training examples with a label")]
+    Empty,
+    #[error("training data has only {0} examples: both classes are needed")]
+    OneClass(&'static str),
+}
+
+/// Train a model. Without `dev`, a tenth of `train` (chosen by a hash of the text, so the
+/// same data gives the same split) is held out for early stopping and calibration.
+pub fn train(
+    train: &[Example],
+    dev: Option<&[Example]>,
+    cfg: &TrainConfig,
+) -> Result<(Model, TrainReport), TrainError> {
+    let t0 = Instant::now();
+    if train.is_empty() {
+        return Err(TrainError::Empty);
+    }
+    let (train_set, dev_set, dev_from): (Vec<Example>, Vec<Example>, &'static str) = match dev {
+        Some(d) if !d.is_empty() => (train.to_vec(), d.to_vec(), "given"),
+        _ => {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for e in train {
+                if xxhash_rust::xxh3::xxh3_64(e.text.as_bytes()) % 10 == 0 {
+                    b.push(e.clone());
+                } else {
+                    a.push(e.clone());
+                }
+            }
+            if b.iter().all(|e| e.label) || b.iter().all(|e| !e.label) {
+                // Too small to hold out both classes: calibrate on the training data.
+                (
+                    train.to_vec(),
+                    train.to_vec(),
+                    "train (too small to hold out)",
+                )
+            } else {
+                (a, b, "held out 10% of train")
+            }
+        }
+    };
+    let pos = train_set.iter().filter(|e| e.label).count();
+    if pos == 0 {
+        return Err(TrainError::OneClass("negative"));
+    }
+    if pos == train_set.len() {
+        return Err(TrainError::OneClass("positive"));
+    }
+    let threads = cfg.threads.max(1);
+    let tr = Featurised::new(&train_set, &cfg.features, threads);
+    let dv = Featurised::new(&dev_set, &cfg.features, threads);
+    let n = tr.len() as f32;
+    let cw_pos = n / (2.0 * pos as f32);
+    let cw_neg = n / (2.0 * (tr.len() - pos) as f32);
+    let size = 1usize << cfg.features.bits;
+    let w: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
+    let g: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
+    let bias = AtomicU32::new(0);
+    let bias_g = AtomicU32::new(0);
+    let mut best: Option<(f32, Vec<f32>, f32, u32)> = None;
+    let mut rng = cfg.seed.max(1);
+    let mut order: Vec<usize> = (0..tr.len()).collect();
+    let mut epochs_run = 0;
+    let mut since_best = 0;
+    for epoch in 1..=cfg.max_epochs {
+        epochs_run = epoch;
+        for i in (1..order.len()).rev() {
+            let j = (xorshift(&mut rng) % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        std::thread::scope(|s| {
+            for part in order.chunks(order.len().div_ceil(threads)) {
+                let (w, g, bias, bias_g, tr) = (&w, &g, &bias, &bias_g, &tr);
+                s.spawn(move || {
+                    for &ex in part {
+                        let idx = tr.get(ex);
+                        let y = tr.labels[ex];
+                        let p = sigmoid(margin(w, load(bias), idx));
+                        let cw = if y { cw_pos } else { cw_neg };
+                        let err = (p - if y { 1.0 } else { 0.0 }) * cw;
+                        let scale = feature_scale(idx.len());
+                        for &i in idx {
+                            let i = i as usize;
+                            let wi = load(&w[i]);
+                            let grad = err * scale + cfg.l2 * wi;
+                            let gi = load(&g[i]) + grad * grad;
+                            store(&g[i], gi);
+                            store(&w[i], wi - cfg.learning_rate * grad / (gi.sqrt() + 1e-6));
+                        }
+                        let bg = load(bias_g) + err * err;
+                        store(bias_g, bg);
+                        store(
+                            bias,
+                            load(bias) - cfg.learning_rate * err / (bg.sqrt() + 1e-6),
+                        );
+                    }
+                });
+            }
+        });
+        // Dev loss, class-weighted like training.
+        let b = load(&bias);
+        let mut loss = 0.0f64;
+        let dpos = dv.labels.iter().filter(|&&l| l).count().max(1) as f64;
+        let dneg = (dv.len() as f64 - dpos).max(1.0);
+        for i in 0..dv.len() {
+            let p = sigmoid(margin(&w, b, dv.get(i))).clamp(1e-7, 1.0 - 1e-7) as f64;
+            loss += if dv.labels[i] {
+                -p.ln() / dpos
+            } else {
+                -(1.0 - p).ln() / dneg
+            };
+        }
+        let loss = (loss / 2.0) as f32;
+        if best.as_ref().is_none_or(|(l, ..)| loss < *l - 1e-5) {
+            best = Some((loss, w.iter().map(load).collect(), b, epoch));
+            since_best = 0;
+        } else {
+            since_best += 1;
+            if since_best >= cfg.patience {
+                break;
+            }
+        }
+    }
+    let (dev_loss, weights, bias, best_epoch) = best.expect("at least one epoch ran");
+    // Calibrate and choose the threshold on the dev split.
+    let header = ModelHeader {
+        normaliser_version: NORMALISER_VERSION,
+        features_version: FEATURES_VERSION,
+        features: cfg.features,
+        bias,
+        platt_a: 1.0,
+        platt_b: 0.0,
+        threshold: 0.5,
+        training: serde_json::Value::Null,
+    };
+    let mut model = Model::from_parts(header, weights);
+    let margins: Vec<f32> = (0..dv.len()).map(|i| model.margin(dv.get(i))).collect();
+    let (a, b) = platt(&margins, &dv.labels);
+    model.header.platt_a = a;
+    model.header.platt_b = b;
+    let mut neg: Vec<f32> = margins
+        .iter()
+        .zip(&dv.labels)
+        .filter(|(_, &l)| !l)
+        .map(|(&m, _)| model.calibrate(m))
+        .collect();
+    neg.sort_by(f32::total_cmp);
+    let threshold = if neg.is_empty() {
+        0.5
+    } else {
+        // The smallest threshold above all but `target_fpr` of the negatives.
+        let k = ((1.0 - cfg.target_fpr) * neg.len() as f32).ceil() as usize;
+        let q = neg[k.min(neg.len()).saturating_sub(1)];
+        (q + 1e-4).clamp(0.5, 0.99)
+    };
+    model.header.threshold = threshold;
+    let report = TrainReport {
+        train_examples: tr.len(),
+        train_positives: pos,
+        dev_examples: dv.len(),
+        dev_from,
+        epochs_run,
+        best_epoch,
+        dev_log_loss: dev_loss,
+        threshold,
+        seconds: t0.elapsed().as_secs_f32(),
+        threads,
+    };
+    model.header.training = serde_json::to_value(&report).unwrap_or_default();
+    Ok((model, report))
+}
+
+/// Platt scaling with Platt's smoothed targets, fitted by Newton's method.
+pub fn platt(margins: &[f32], labels: &[bool]) -> (f32, f32) {
+    let np = labels.iter().filter(|&&l| l).count() as f64;
+    let nn = labels.len() as f64 - np;
+    if np == 0.0 || nn == 0.0 {
+        return (1.0, 0.0);
+    }
+    let tp = (np + 1.0) / (np + 2.0);
+    let tn = 1.0 / (nn + 2.0);
+    let (mut a, mut b) = (1.0f64, 0.0f64);
+    for _ in 0..100 {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+        for (&m, &l) in margins.iter().zip(labels) {
+            let m = m as f64;
+            let t = if l { tp } else { tn };
+            let p = 1.0 / (1.0 + (-(a * m + b)).exp());
+            let d = p - t;
+            ga += d * m;
+            gb += d;
+            let w = p * (1.0 - p);
+            haa += w * m * m;
+            hab += w * m;
+            hbb += w;
+        }
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-12 {
+            break;
+        }
+        let da = (hbb * ga - hab * gb) / det;
+        let db = (haa * gb - hab * ga) / det;
+        a -= da;
+        b -= db;
+        if da.abs() < 1e-7 && db.abs() < 1e-7 {
+            break;
+        }
+    }
+    if !a.is_finite() || !b.is_finite() || a <= 0.0 {
+        return (1.0, 0.0);
+    }
+    (a as f32, b as f32)
+}

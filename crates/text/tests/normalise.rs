@@ -1,0 +1,114 @@
+//! Normalisation cases a reviewer would expect, and its invariants under any input.
+
+use proptest::prelude::*;
+use raqib_text::normalise;
+use raqib_text::normalise::Normaliser;
+
+fn check(input: &str, want: &str) {
+    assert_eq!(normalise(input), want, "normalise({input:?})");
+}
+
+#[test]
+fn arabic_diacritics_tatweel_and_letter_forms_fold() {
+    check("الدَّوْلَةُ", "الدوله");
+    check("الدولـــــة", "الدوله");
+    check("أحمد إسلام آمنة ٱلله", "احمد اسلام امنه الله");
+    check("مستشفى", "مستشفي");
+    check("ؤ ئ", "و ي");
+    check("ﻻ", "لا"); // presentation-form ligature
+    check("ی ک", "ي ك"); // Persian yeh and kaf
+}
+
+#[test]
+fn arabic_indic_and_persian_digits_become_ascii() {
+    check("١٤٣٦ ۱۴۳۶", "1436 1436");
+}
+
+#[test]
+fn zero_width_and_bidi_controls_vanish() {
+    check("دا\u{200b}عش", "داعش");
+    check("d\u{200d}a\u{200c}e\u{2066}s\u{202e}h\u{feff}", "daesh");
+    check("is\u{00ad}is", "isis");
+}
+
+#[test]
+fn homoglyphs_and_compatibility_forms_fold_to_latin() {
+    check("dаеsh", "daesh"); // Cyrillic а and е
+    check("ＩＳＩＳ", "isis"); // fullwidth
+    check("𝐜𝐚𝐥𝐢𝐩𝐡𝐚𝐭𝐞", "caliphate"); // mathematical bold
+    check("Khilāfah", "khilafah");
+    check("İSIS", "isis");
+}
+
+#[test]
+fn leetspeak_folds_only_next_to_letters() {
+    check("1s1s", "isis");
+    check("d4esh", "daesh");
+    check("isl@m", "islam");
+    check("in 2015 we", "in 2015 we");
+    check("@user_7 says", "@user_7 says");
+}
+
+#[test]
+fn spaced_out_letters_are_joined() {
+    check("d.a.e.s.h", "daesh");
+    check("D-A-E-S-H", "daesh");
+    check("d a e s h", "daesh");
+    check("د ا ع ش", "داعش");
+    check("d . a . e . s . h now", "daesh now");
+    check("a b", "a b"); // two letters are not enough
+    check("I am here", "i am here");
+}
+
+#[test]
+fn urls_become_their_domain_and_tags_stay() {
+    check(
+        "see https://WWW.Example.org/path?q=1 now",
+        "see url:example.org now",
+    );
+    check("http://t.co/AbC", "url:t.co");
+    check("#دولة_الخلافة @Abu_X 🔻", "#دوله_الخلافه @abu_x 🔻");
+}
+
+#[test]
+fn repeated_letters_and_spaces_shrink() {
+    check("soooo   good\n\tnow", "soo good now");
+    check("  ", "");
+}
+
+#[test]
+fn offsets_point_into_the_original_text() {
+    let text = "قال: الدَّوْلَةُ";
+    let mut n = Normaliser::default();
+    let out = n.run(text);
+    let s: String = out.chars.iter().collect();
+    let start = s.chars().position(|c| c == ' ').unwrap() + 1;
+    let (a, b) = out.original_range(text, start, out.chars.len());
+    assert_eq!(&text[a..b], "الدَّوْلَةُ".trim_end_matches('\u{064F}'));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn idempotent_on_any_string(s in any::<String>()) {
+        let once = normalise(&s);
+        prop_assert_eq!(normalise(&once), once.clone());
+    }
+
+    #[test]
+    fn idempotent_on_evasion_shaped_strings(s in "[a-zA-Z0-9@$#_. \\-ا-يًٌَُـ\u{200b}\u{202e}аеоі١٣ﻻ:/]{0,40}") {
+        let once = normalise(&s);
+        prop_assert_eq!(normalise(&once), once.clone());
+    }
+
+    #[test]
+    fn every_output_char_maps_to_a_char_boundary(s in any::<String>()) {
+        let mut n = Normaliser::default();
+        let out = n.run(&s);
+        prop_assert_eq!(out.chars.len(), out.src.len());
+        for &o in &out.src {
+            prop_assert!(s.is_char_boundary(o as usize) && (o as usize) < s.len().max(1));
+        }
+    }
+}
