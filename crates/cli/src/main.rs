@@ -1,1 +1,27 @@
-fn main() {}
+//! The `raqib` binary: argument parsing and glue over the library crates. No detection
+//! logic lives here.
+
+mod cli;
+mod commands;
+mod data;
+
+use clap::Parser;
+
+fn main() {
+    let args = cli::Cli::parse();
+    let code = match commands::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                0 // A closed pipe (`raqib ... | head`) is not an error.
+            } else {
+                eprintln!("raqib: error: {e:#}");
+                1
+            }
+        }
+    };
+    std::process::exit(code);
+}

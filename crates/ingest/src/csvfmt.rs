@@ -182,7 +182,12 @@ impl CsvChunks {
         })
     }
 
-    fn row(&mut self, rec: &csv::ByteRecord, line: u64, out: &mut Vec<Result<Record, Diagnostic>>) {
+    fn row(
+        &mut self,
+        rec: &csv::ByteRecord,
+        line: u64,
+        out: &mut Vec<(u64, Result<Record, Diagnostic>)>,
+    ) {
         let get = |field: &str| -> Result<Option<&str>, String> {
             let Some(&i) = self.cols.idx.get(field) else {
                 return Ok(None);
@@ -284,12 +289,12 @@ impl CsvChunks {
                         .seen_accounts
                         .insert(format!("{}\u{0}{}", a.platform, a.id))
                     {
-                        out.push(Ok(Record::Account(a)));
+                        out.push((line, Ok(Record::Account(a))));
                     }
                 }
-                out.push(Ok(Record::Post(post)));
+                out.push((line, Ok(Record::Post(post))));
             }
-            Err(m) => out.push(Err(Diagnostic::new(&*self.file, line, m))),
+            Err(m) => out.push((line, Err(Diagnostic::new(&*self.file, line, m)))),
         }
     }
 }
@@ -307,11 +312,8 @@ impl Iterator for CsvChunks {
                 Ok(false) => {
                     self.done = true;
                     if self.rows == 0 {
-                        out.push(Err(Diagnostic::new(
-                            &*self.file,
-                            0,
-                            "CSV has a header but no rows",
-                        )));
+                        let d = Diagnostic::new(&*self.file, 0, "CSV has a header but no rows");
+                        out.push((0, Err(d)));
                     }
                     break;
                 }
@@ -323,11 +325,8 @@ impl Iterator for CsvChunks {
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
                     let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
-                    out.push(Err(Diagnostic::new(
-                        &*self.file,
-                        line,
-                        format!("bad CSV row: {e}"),
-                    )));
+                    let d = Diagnostic::new(&*self.file, line, format!("bad CSV row: {e}"));
+                    out.push((line, Err(d)));
                     if fatal {
                         self.done = true;
                         break;

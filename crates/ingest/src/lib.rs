@@ -126,8 +126,9 @@ pub enum Chunk {
         default_platform: Option<std::sync::Arc<str>>,
         bytes: Vec<u8>,
     },
-    /// Records already parsed (CSV, whole-document JSON), with their diagnostics.
-    Records(Vec<Result<Record, Diagnostic>>),
+    /// Records already parsed (CSV, whole-document JSON), with their diagnostics and the
+    /// line each started on (0 where the format has no lines).
+    Records(Vec<(u64, Result<Record, Diagnostic>)>),
 }
 
 impl Chunk {
@@ -142,14 +143,15 @@ impl Chunk {
     /// Parse the chunk into records and diagnostics, in input order.
     pub fn records(&self) -> Vec<Result<Record, Diagnostic>> {
         let mut out = Vec::new();
-        self.for_each_record(|r| out.push(r));
+        self.for_each_record(|_, r| out.push(r));
         out
     }
 
-    /// Parse the chunk, calling `f` for each record or diagnostic in input order.
-    pub fn for_each_record(&self, mut f: impl FnMut(Result<Record, Diagnostic>)) {
+    /// Parse the chunk, calling `f(line, item)` for each record or diagnostic in input
+    /// order; `line` is where the record starts (0 where the format has no lines).
+    pub fn for_each_record(&self, mut f: impl FnMut(u64, Result<Record, Diagnostic>)) {
         match self {
-            Chunk::Records(items) => items.iter().cloned().for_each(f),
+            Chunk::Records(items) => items.iter().for_each(|(l, r)| f(*l, r.clone())),
             Chunk::Lines {
                 file,
                 first_line,
@@ -166,13 +168,13 @@ impl Chunk {
                     }
                     match format {
                         LineFormat::Raqib => match parse_raqib_line(line, platform) {
-                            Ok(Some(r)) => f(Ok(r)),
+                            Ok(Some(r)) => f(line_no, Ok(r)),
                             Ok(None) => {}
-                            Err(m) => f(Err(Diagnostic::new(&**file, line_no, m))),
+                            Err(m) => f(line_no, Err(Diagnostic::new(&**file, line_no, m))),
                         },
                         LineFormat::TwitterV2 => match parse_twitter_page(line) {
-                            Ok(records) => records.into_iter().for_each(|r| f(Ok(r))),
-                            Err(m) => f(Err(Diagnostic::new(&**file, line_no, m))),
+                            Ok(records) => records.into_iter().for_each(|r| f(line_no, Ok(r))),
+                            Err(m) => f(line_no, Err(Diagnostic::new(&**file, line_no, m))),
                         },
                     }
                 }
@@ -279,7 +281,7 @@ fn whole_document(
     mut reader: Reader,
     name: std::sync::Arc<str>,
     opts: &Options,
-    parse: fn(&[u8], &str, Option<&str>) -> Result<Vec<Result<Record, Diagnostic>>, String>,
+    parse: fn(&[u8], &str, Option<&str>) -> Result<Vec<(u64, Result<Record, Diagnostic>)>, String>,
 ) -> Result<std::iter::Once<Chunk>, OpenError> {
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut reader, &mut buf).map_err(|e| OpenError::Io {
@@ -328,7 +330,7 @@ impl LineChunks {
 
     fn diag(&mut self, line: u64, message: String) {
         let d = Diagnostic::new(&*self.file, line, message);
-        self.queued.push_back(Chunk::Records(vec![Err(d)]));
+        self.queued.push_back(Chunk::Records(vec![(line, Err(d))]));
     }
 
     /// Skip the rest of an over-long line whose first part is in `pending`.
@@ -452,12 +454,10 @@ impl Iterator for LineChunks {
             }
             if self.done && !self.saw_any && start_line == 1 {
                 let file = self.file.to_string();
-                self.queued
-                    .push_back(Chunk::Records(vec![Err(Diagnostic::new(
-                        file,
-                        0,
-                        "file is empty",
-                    ))]));
+                self.queued.push_back(Chunk::Records(vec![(
+                    0,
+                    Err(Diagnostic::new(file, 0, "file is empty")),
+                )]));
             }
             if !out.is_empty() {
                 let chunk = Chunk::Lines {

@@ -66,7 +66,7 @@ pub(crate) fn parse_document(
     bytes: &[u8],
     file: &str,
     platform: Option<&str>,
-) -> Result<Vec<Result<Record, Diagnostic>>, String> {
+) -> Result<Vec<(u64, Result<Record, Diagnostic>)>, String> {
     let export: Export = serde_json::from_slice(bytes)
         .map_err(|e| format!("not a Telegram Desktop export (result.json): {e}"))?;
     let mut chats = export.chats.map(|c| c.list).unwrap_or_default();
@@ -85,11 +85,8 @@ pub(crate) fn parse_document(
                 i + 1
             );
             let Some(obj) = m.as_object() else {
-                out.push(Err(Diagnostic::new(
-                    file,
-                    0,
-                    format!("{where_}is not an object"),
-                )));
+                let d = Diagnostic::new(file, 0, format!("{where_}is not an object"));
+                out.push((0, Err(d)));
                 continue;
             };
             if obj
@@ -100,7 +97,10 @@ pub(crate) fn parse_document(
                 continue; // service messages: joins, pins, calls.
             }
             let Some(id) = obj.get("id").and_then(value_id) else {
-                out.push(Err(Diagnostic::new(file, 0, format!("{where_}has no id"))));
+                out.push((
+                    0,
+                    Err(Diagnostic::new(file, 0, format!("{where_}has no id"))),
+                ));
                 continue;
             };
             let mut text = String::new();
@@ -154,34 +154,40 @@ pub(crate) fn parse_document(
                 continue;
             }
             if seen.insert(from_id.clone()) {
-                out.push(Ok(Record::Account(Account {
-                    id: from_id.clone(),
-                    platform: platform.clone(),
-                    display_name: from,
-                    ..Default::default()
-                })));
+                out.push((
+                    0,
+                    Ok(Record::Account(Account {
+                        id: from_id.clone(),
+                        platform: platform.clone(),
+                        display_name: from,
+                        ..Default::default()
+                    })),
+                ));
             }
             let share_of = obj
                 .get("forwarded_from")
                 .and_then(Value::as_str)
                 .map(|f| format!("forwarded:{f}"));
-            out.push(Ok(Record::Post(Post {
-                id: format!("{chat_id}/{id}"),
-                platform: platform.clone(),
-                account: from_id,
-                created_at,
-                text,
-                lang: None,
-                urls,
-                media,
-                reply_to: obj
-                    .get("reply_to_message_id")
-                    .and_then(value_id)
-                    .map(|r| format!("{chat_id}/{r}")),
-                share_of,
-                reach: None,
-                label: None,
-            })));
+            out.push((
+                0,
+                Ok(Record::Post(Post {
+                    id: format!("{chat_id}/{id}"),
+                    platform: platform.clone(),
+                    account: from_id,
+                    created_at,
+                    text,
+                    lang: None,
+                    urls,
+                    media,
+                    reply_to: obj
+                        .get("reply_to_message_id")
+                        .and_then(value_id)
+                        .map(|r| format!("{chat_id}/{r}")),
+                    share_of,
+                    reach: None,
+                    label: None,
+                })),
+            ));
         }
     }
     Ok(out)
@@ -203,7 +209,7 @@ mod tests {
         let recs = parse_document(doc, "result.json", None).unwrap();
         let posts: Vec<_> = recs
             .iter()
-            .filter_map(|r| match r {
+            .filter_map(|r| match &r.1 {
                 Ok(Record::Post(p)) => Some(p),
                 _ => None,
             })
@@ -216,6 +222,6 @@ mod tests {
         assert_eq!(posts[1].reply_to.as_deref(), Some("123/2"));
         assert!(recs
             .iter()
-            .any(|r| matches!(r, Err(d) if d.message.contains("not an object"))));
+            .any(|r| matches!(&r.1, Err(d) if d.message.contains("not an object"))));
     }
 }

@@ -234,8 +234,11 @@ pub(crate) fn parse_document(
     bytes: &[u8],
     _file: &str,
     _platform: Option<&str>,
-) -> Result<Vec<Result<Record, Diagnostic>>, String> {
-    Ok(parse_twitter_page(bytes)?.into_iter().map(Ok).collect())
+) -> Result<Vec<(u64, Result<Record, Diagnostic>)>, String> {
+    Ok(parse_twitter_page(bytes)?
+        .into_iter()
+        .map(|r| (0, Ok(r)))
+        .collect())
 }
 
 #[cfg(test)]

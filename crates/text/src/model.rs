@@ -136,68 +136,29 @@ impl Model {
         // SAFETY: the map is read-only; a concurrent writer could change bytes under us,
         // but `raqib train` writes a new file and renames it, never in place.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        let corrupt = |what: &str| ModelError::Corrupt {
-            path: p.clone(),
-            what: what.to_string(),
-        };
-        if map.len() < 8 || &map[..8] != MAGIC {
-            return Err(ModelError::NotAModel { path: p.clone() });
-        }
-        if map.len() < 24 {
-            return Err(corrupt("file is truncated"));
-        }
-        let version = u32::from_le_bytes(map[8..12].try_into().unwrap());
-        if version != MODEL_FORMAT_VERSION {
-            return Err(ModelError::Version {
-                path: p.clone(),
-                found: version,
-            });
-        }
-        let hlen = u32::from_le_bytes(map[12..16].try_into().unwrap()) as usize;
-        let body_end = map.len() - 8;
-        if 16 + hlen > body_end {
-            return Err(corrupt("file is truncated (header runs past the end)"));
-        }
-        let stored = u64::from_le_bytes(map[body_end..].try_into().unwrap());
-        if xxhash_rust::xxh3::xxh3_64(&map[..body_end]) != stored {
-            return Err(corrupt(
-                "checksum mismatch; the file was damaged or truncated: retrain or copy it again",
-            ));
-        }
-        let header: ModelHeader = serde_json::from_slice(&map[16..16 + hlen])
-            .map_err(|e| corrupt(&format!("bad header: {e}")))?;
-        if header.normaliser_version != NORMALISER_VERSION
-            || header.features_version != FEATURES_VERSION
-        {
-            return Err(ModelError::Incompatible {
-                path: p,
-                norm: header.normaliser_version,
-                feat: header.features_version,
-            });
-        }
-        if !(1..=30).contains(&header.features.bits) {
-            return Err(corrupt("bits out of range"));
-        }
-        let len = 1usize << header.features.bits;
-        let offset = 16 + hlen;
-        if body_end - offset != len * 4 {
-            return Err(corrupt("weight table has the wrong size"));
-        }
+        let (header, offset, len) = parse(&map, &p)?;
         let mask = (len as u64) - 1;
         let aligned = (map.as_ptr() as usize + offset) % 4 == 0;
         let weights = if aligned && cfg!(target_endian = "little") {
             Weights::Mapped { map, offset, len }
         } else {
-            let v = map[offset..offset + len * 4]
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-                .collect();
-            Weights::Owned(v)
+            Weights::Owned(decode_weights(&map[offset..offset + len * 4]))
         };
         Ok(Model {
             header,
             weights,
             mask,
+        })
+    }
+
+    /// A model from the bytes of a model file (for a model built into the binary).
+    pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Model, ModelError> {
+        let (header, offset, len) = parse(bytes, name)?;
+        let weights = decode_weights(&bytes[offset..offset + len * 4]);
+        Ok(Model {
+            header,
+            weights: Weights::Owned(weights),
+            mask: (len as u64) - 1,
         })
     }
 
@@ -337,6 +298,66 @@ impl Model {
             spans,
         }
     }
+}
+
+fn decode_weights(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().expect("chunks of 4")))
+        .collect()
+}
+
+/// Check a model file's bytes; return its header and where its weights are.
+fn parse(map: &[u8], p: &str) -> Result<(ModelHeader, usize, usize), ModelError> {
+    let p = p.to_string();
+    let corrupt = |what: &str| ModelError::Corrupt {
+        path: p.clone(),
+        what: what.to_string(),
+    };
+    if map.len() < 8 || &map[..8] != MAGIC {
+        return Err(ModelError::NotAModel { path: p.clone() });
+    }
+    if map.len() < 24 {
+        return Err(corrupt("file is truncated"));
+    }
+    let version = u32::from_le_bytes(map[8..12].try_into().expect("4 bytes"));
+    if version != MODEL_FORMAT_VERSION {
+        return Err(ModelError::Version {
+            path: p.clone(),
+            found: version,
+        });
+    }
+    let hlen = u32::from_le_bytes(map[12..16].try_into().expect("4 bytes")) as usize;
+    let body_end = map.len() - 8;
+    if 16 + hlen > body_end {
+        return Err(corrupt("file is truncated (header runs past the end)"));
+    }
+    let stored = u64::from_le_bytes(map[body_end..].try_into().expect("8 bytes"));
+    if xxhash_rust::xxh3::xxh3_64(&map[..body_end]) != stored {
+        return Err(corrupt(
+            "checksum mismatch; the file was damaged or truncated: retrain or copy it again",
+        ));
+    }
+    let header: ModelHeader = serde_json::from_slice(&map[16..16 + hlen])
+        .map_err(|e| corrupt(&format!("bad header: {e}")))?;
+    if header.normaliser_version != NORMALISER_VERSION
+        || header.features_version != FEATURES_VERSION
+    {
+        return Err(ModelError::Incompatible {
+            path: p,
+            norm: header.normaliser_version,
+            feat: header.features_version,
+        });
+    }
+    if !(1..=30).contains(&header.features.bits) {
+        return Err(corrupt("bits out of range"));
+    }
+    let len = 1usize << header.features.bits;
+    let offset = 16 + hlen;
+    if body_end - offset != len * 4 {
+        return Err(corrupt("weight table has the wrong size"));
+    }
+    Ok((header, offset, len))
 }
 
 /// Features are L2-normalised binary vectors: each of `n` features has value 1/sqrt(n).

@@ -154,53 +154,33 @@ pub enum TrainError {
     OneClass(&'static str),
 }
 
-/// Train a model. Without `dev`, a tenth of `train` (chosen by a hash of the text, so the
-/// same data gives the same split) is held out for early stopping and calibration.
-pub fn train(
-    train: &[Example],
-    dev: Option<&[Example]>,
+/// The result of one fit.
+struct Fit {
+    weights: Vec<f32>,
+    bias: f32,
+    best_epoch: u32,
+    epochs_run: u32,
+    dev_loss: f32,
+}
+
+/// Class weights that balance the two classes.
+fn class_weights(labels: &[bool], rows: &[usize]) -> (f32, f32) {
+    let pos = rows.iter().filter(|&&i| labels[i]).count().max(1) as f32;
+    let neg = (rows.len() as f32 - pos).max(1.0);
+    let n = rows.len() as f32;
+    (n / (2.0 * pos), n / (2.0 * neg))
+}
+
+/// Fit on `rows` of `tr`. With a dev set, stop early on its class-weighted log loss and
+/// keep the best epoch's weights; without, run exactly `cfg.max_epochs` epochs.
+fn fit(
+    tr: &Featurised,
+    rows: &[usize],
+    dev: Option<(&Featurised, &[usize])>,
     cfg: &TrainConfig,
-) -> Result<(Model, TrainReport), TrainError> {
-    let t0 = Instant::now();
-    if train.is_empty() {
-        return Err(TrainError::Empty);
-    }
-    let (train_set, dev_set, dev_from): (Vec<Example>, Vec<Example>, &'static str) = match dev {
-        Some(d) if !d.is_empty() => (train.to_vec(), d.to_vec(), "given"),
-        _ => {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            for e in train {
-                if xxhash_rust::xxh3::xxh3_64(e.text.as_bytes()) % 10 == 0 {
-                    b.push(e.clone());
-                } else {
-                    a.push(e.clone());
-                }
-            }
-            if b.iter().all(|e| e.label) || b.iter().all(|e| !e.label) {
-                // Too small to hold out both classes: calibrate on the training data.
-                (
-                    train.to_vec(),
-                    train.to_vec(),
-                    "train (too small to hold out)",
-                )
-            } else {
-                (a, b, "held out 10% of train")
-            }
-        }
-    };
-    let pos = train_set.iter().filter(|e| e.label).count();
-    if pos == 0 {
-        return Err(TrainError::OneClass("negative"));
-    }
-    if pos == train_set.len() {
-        return Err(TrainError::OneClass("positive"));
-    }
+) -> Fit {
     let threads = cfg.threads.max(1);
-    let tr = Featurised::new(&train_set, &cfg.features, threads);
-    let dv = Featurised::new(&dev_set, &cfg.features, threads);
-    let n = tr.len() as f32;
-    let cw_pos = n / (2.0 * pos as f32);
-    let cw_neg = n / (2.0 * (tr.len() - pos) as f32);
+    let (cw_pos, cw_neg) = class_weights(&tr.labels, rows);
     let size = 1usize << cfg.features.bits;
     let w: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
     let g: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
@@ -208,7 +188,7 @@ pub fn train(
     let bias_g = AtomicU32::new(0);
     let mut best: Option<(f32, Vec<f32>, f32, u32)> = None;
     let mut rng = cfg.seed.max(1);
-    let mut order: Vec<usize> = (0..tr.len()).collect();
+    let mut order: Vec<usize> = rows.to_vec();
     let mut epochs_run = 0;
     let mut since_best = 0;
     for epoch in 1..=cfg.max_epochs {
@@ -218,8 +198,8 @@ pub fn train(
             order.swap(i, j);
         }
         std::thread::scope(|s| {
-            for part in order.chunks(order.len().div_ceil(threads)) {
-                let (w, g, bias, bias_g, tr) = (&w, &g, &bias, &bias_g, &tr);
+            for part in order.chunks(order.len().div_ceil(threads).max(1)) {
+                let (w, g, bias, bias_g) = (&w, &g, &bias, &bias_g);
                 s.spawn(move || {
                     for &ex in part {
                         let idx = tr.get(ex);
@@ -246,20 +226,19 @@ pub fn train(
                 });
             }
         });
-        // Dev loss, class-weighted like training.
+        let Some((dv, drows)) = dev else { continue };
         let b = load(&bias);
+        let (dcw_pos, dcw_neg) = class_weights(&dv.labels, drows);
         let mut loss = 0.0f64;
-        let dpos = dv.labels.iter().filter(|&&l| l).count().max(1) as f64;
-        let dneg = (dv.len() as f64 - dpos).max(1.0);
-        for i in 0..dv.len() {
+        for &i in drows {
             let p = sigmoid(margin(&w, b, dv.get(i))).clamp(1e-7, 1.0 - 1e-7) as f64;
             loss += if dv.labels[i] {
-                -p.ln() / dpos
+                -p.ln() * dcw_pos as f64
             } else {
-                -(1.0 - p).ln() / dneg
+                -(1.0 - p).ln() * dcw_neg as f64
             };
         }
-        let loss = (loss / 2.0) as f32;
+        let loss = (loss / drows.len().max(1) as f64) as f32;
         if best.as_ref().is_none_or(|(l, ..)| loss < *l - 1e-5) {
             best = Some((loss, w.iter().map(load).collect(), b, epoch));
             since_best = 0;
@@ -270,26 +249,120 @@ pub fn train(
             }
         }
     }
-    let (dev_loss, weights, bias, best_epoch) = best.expect("at least one epoch ran");
-    // Calibrate and choose the threshold on the dev split.
+    match best {
+        Some((dev_loss, weights, bias, best_epoch)) => Fit {
+            weights,
+            bias,
+            best_epoch,
+            epochs_run,
+            dev_loss,
+        },
+        None => Fit {
+            weights: w.iter().map(load).collect(),
+            bias: load(&bias),
+            best_epoch: epochs_run,
+            epochs_run,
+            dev_loss: f32::NAN,
+        },
+    }
+}
+
+const FOLDS: u64 = 5;
+
+/// Train a model. With `dev`, stop early, calibrate and choose the threshold on it.
+/// Without, do all three on out-of-fold scores from 5-fold cross-validation (folds chosen
+/// by a hash of the text, so the same data gives the same folds), then fit the final model
+/// on all of `train` for the median best epoch count.
+pub fn train(
+    train: &[Example],
+    dev: Option<&[Example]>,
+    cfg: &TrainConfig,
+) -> Result<(Model, TrainReport), TrainError> {
+    let t0 = Instant::now();
+    if train.is_empty() {
+        return Err(TrainError::Empty);
+    }
+    let pos = train.iter().filter(|e| e.label).count();
+    if pos == 0 {
+        return Err(TrainError::OneClass("negative"));
+    }
+    if pos == train.len() {
+        return Err(TrainError::OneClass("positive"));
+    }
+    let threads = cfg.threads.max(1);
+    let tr = Featurised::new(train, &cfg.features, threads);
+    let all: Vec<usize> = (0..tr.len()).collect();
+    let dev = dev.filter(|d| !d.is_empty());
+    let (final_fit, margins, labels, dev_from, dev_examples) = match dev {
+        Some(d) => {
+            let dv = Featurised::new(d, &cfg.features, threads);
+            let drows: Vec<usize> = (0..dv.len()).collect();
+            let f = fit(&tr, &all, Some((&dv, &drows)), cfg);
+            let m: Vec<f32> = drows.iter().map(|&i| margin_of(&f, dv.get(i))).collect();
+            (f, m, dv.labels.clone(), "given", dv.len())
+        }
+        None => {
+            let fold: Vec<u64> = train
+                .iter()
+                .map(|e| xxhash_rust::xxh3::xxh3_64(e.text.as_bytes()) % FOLDS)
+                .collect();
+            let mut margins = vec![0.0f32; tr.len()];
+            let mut best_epochs = Vec::new();
+            for k in 0..FOLDS {
+                let (inside, outside): (Vec<usize>, Vec<usize>) =
+                    all.iter().partition(|&&i| fold[i] != k);
+                if outside.is_empty()
+                    || inside.iter().all(|&i| tr.labels[i])
+                    || inside.iter().all(|&i| !tr.labels[i])
+                {
+                    continue;
+                }
+                let f = fit(&tr, &inside, Some((&tr, &outside)), cfg);
+                best_epochs.push(f.best_epoch);
+                for &i in &outside {
+                    margins[i] = margin_of(&f, tr.get(i));
+                }
+            }
+            best_epochs.sort_unstable();
+            let epochs = best_epochs
+                .get(best_epochs.len() / 2)
+                .copied()
+                .unwrap_or(cfg.max_epochs);
+            let f = fit(
+                &tr,
+                &all,
+                None,
+                &TrainConfig {
+                    max_epochs: epochs,
+                    ..cfg.clone()
+                },
+            );
+            (
+                f,
+                margins,
+                tr.labels.clone(),
+                "5-fold cross-validation on train",
+                tr.len(),
+            )
+        }
+    };
     let header = ModelHeader {
         normaliser_version: NORMALISER_VERSION,
         features_version: FEATURES_VERSION,
         features: cfg.features,
-        bias,
+        bias: final_fit.bias,
         platt_a: 1.0,
         platt_b: 0.0,
         threshold: 0.5,
         training: serde_json::Value::Null,
     };
-    let mut model = Model::from_parts(header, weights);
-    let margins: Vec<f32> = (0..dv.len()).map(|i| model.margin(dv.get(i))).collect();
-    let (a, b) = platt(&margins, &dv.labels);
+    let mut model = Model::from_parts(header, final_fit.weights);
+    let (a, b) = platt(&margins, &labels);
     model.header.platt_a = a;
     model.header.platt_b = b;
     let mut neg: Vec<f32> = margins
         .iter()
-        .zip(&dv.labels)
+        .zip(&labels)
         .filter(|(_, &l)| !l)
         .map(|(&m, _)| model.calibrate(m))
         .collect();
@@ -306,17 +379,22 @@ pub fn train(
     let report = TrainReport {
         train_examples: tr.len(),
         train_positives: pos,
-        dev_examples: dv.len(),
+        dev_examples,
         dev_from,
-        epochs_run,
-        best_epoch,
-        dev_log_loss: dev_loss,
+        epochs_run: final_fit.epochs_run,
+        best_epoch: final_fit.best_epoch,
+        dev_log_loss: final_fit.dev_loss,
         threshold,
         seconds: t0.elapsed().as_secs_f32(),
         threads,
     };
     model.header.training = serde_json::to_value(&report).unwrap_or_default();
     Ok((model, report))
+}
+
+fn margin_of(f: &Fit, idx: &[u32]) -> f32 {
+    let z: f32 = idx.iter().map(|&i| f.weights[i as usize]).sum();
+    f.bias + z * feature_scale(idx.len())
 }
 
 /// Platt scaling with Platt's smoothed targets, fitted by Newton's method.

@@ -1,0 +1,204 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "raqib",
+    version,
+    about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
+    long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v2, \
+Telegram exports; gzip or zstd), scores each with an Arabic-first, obfuscation-aware text model, \
+explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
+Start with:  raqib scan examples/sample.jsonl\n\
+Train:       raqib train --data train.csv --out my.model\n\
+Measure:     raqib eval --model my.model --data dev.csv",
+    after_help = "Formats: docs/format.md. Commands: docs/cli.md. Figures: docs/benchmarks.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Score every post, explain the flagged ones, rank accounts by risk and reach.
+    #[command(
+        long_about = "Score every post in the inputs, explain the flagged ones with spans of \
+their original text, and rank the accounts that posted them by risk and by risk × reach.\n\n\
+Inputs are streamed: memory stays bounded whatever their size, apart from one small record per \
+account. A malformed record is reported with its file and line and skipped; the scan goes on and \
+says at the end how many it skipped (--strict stops at the first). Ctrl-C stops reading and still \
+writes every report, marked interrupted.\n\n\
+Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \
+zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/"
+    )]
+    Scan(ScanArgs),
+    /// Train a model from labelled posts.
+    #[command(
+        long_about = "Train a logistic-regression model on hashed character and word n-grams \
+of normalised text (AdaGrad, all cores, classes balanced), stop early on a dev split, calibrate \
+probabilities on it and choose the default threshold so that at most --target-fpr of the dev \
+negatives are flagged.\n\nLabels come from a `label` field or column (1/0, true/false). Without \
+--dev, a tenth of the training data is held out.\n\nExample:\n  raqib train --data en_train.csv \
+ar_train.csv --dev en_dev.csv ar_dev.csv --out raqib.model"
+    )]
+    Train(TrainArgs),
+    /// Measure a model on labelled posts: precision, recall, F1, AUCs, per language.
+    Eval(EvalArgs),
+    /// Score one text and show the spans that drove the score.
+    Explain(ExplainArgs),
+    /// Print the normalised form of texts (arguments, or lines of standard input).
+    Normalise(NormaliseArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Input format: auto, jsonl, csv, twitter-v2, telegram.
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    pub format: raqib_ingest::Format,
+    /// CSV columns for raqib's fields, e.g. `text=tweet,account=user_id`. Columns named
+    /// like the fields (id, username, display_name, bio, followers, created_at, text, label,
+    /// lang, ...) need no mapping.
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub csv_map: Option<raqib_ingest::CsvMapping>,
+    /// Platform name for inputs that do not say (e.g. `twitter`, `telegram`).
+    #[arg(long, value_name = "NAME")]
+    pub platform: Option<String>,
+    /// Skip records longer than this many bytes, with a diagnostic.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_record_bytes: usize,
+}
+
+impl InputArgs {
+    pub fn options(&self) -> raqib_ingest::Options {
+        raqib_ingest::Options {
+            format: self.format,
+            csv: self.csv_map.clone().unwrap_or_default(),
+            max_record_bytes: self.max_record_bytes,
+            default_platform: self.platform.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files to scan; `-` reads standard input. gzip and zstd are undone automatically.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Model file from `raqib train`. Default: the starter model built into raqib.
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Write posts.jsonl, accounts.jsonl, accounts.csv, diagnostics.jsonl, summary.json and
+    /// summary.txt here.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Flag posts whose probability is at least this. Default: the model's threshold.
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f32>,
+    /// Worker threads. Default: one per core.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Stop at the first malformed record instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write every post to posts.jsonl with its score, not only flagged ones.
+    #[arg(long)]
+    pub all_posts: bool,
+    /// Evidence spans per flagged post.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub explain: usize,
+    /// Posts and accounts in the summary's top lists.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Print the summary as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Labelled training files.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub data: Vec<String>,
+    /// Labelled dev files for early stopping, calibration and the threshold.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub dev: Vec<String>,
+    /// Where to write the model.
+    #[arg(long, short, value_name = "MODEL")]
+    pub out: PathBuf,
+    /// Weight table size as a power of two (2^21 × 4 bytes = 8 MiB).
+    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u8).range(10..=28))]
+    pub bits: u8,
+    /// Character n-gram orders, `MIN-MAX`; `0` for none.
+    #[arg(long, default_value = "2-5", value_name = "MIN-MAX")]
+    pub char_ngrams: String,
+    /// No word unigram features.
+    #[arg(long)]
+    pub no_words: bool,
+    /// No word bigram features.
+    #[arg(long)]
+    pub no_bigrams: bool,
+    #[arg(long, default_value_t = 30)]
+    pub epochs: u32,
+    #[arg(long, default_value_t = 0.5)]
+    pub lr: f32,
+    #[arg(long, default_value_t = 1e-6)]
+    pub l2: f32,
+    /// Training threads. Default: one per core. `1` makes training reproducible bit for bit.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The default threshold flags at most this share of dev negatives.
+    #[arg(long, default_value_t = 0.02)]
+    pub target_fpr: f32,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Model file. Default: the built-in starter model.
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Labelled files to measure on.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub data: Vec<String>,
+    /// Threshold to report at. Default: the model's.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Also report the lowest threshold that reaches this precision, and its recall.
+    #[arg(long, default_value_t = 0.95)]
+    pub precision: f64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Model file. Default: the built-in starter model.
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// The text to score.
+    pub text: String,
+    #[arg(long, default_value_t = 8)]
+    pub explain: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct NormaliseArgs {
+    /// Texts; without any, each line of standard input.
+    pub texts: Vec<String>,
+}

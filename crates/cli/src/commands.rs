@@ -1,0 +1,355 @@
+//! One function per subcommand.
+
+use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use raqib_scan::{Progress, ScanConfig};
+use raqib_text::{metrics, Model, Scratch};
+
+use crate::cli::{Cli, Command, EvalArgs, ExplainArgs, NormaliseArgs, ScanArgs, TrainArgs};
+use crate::data::load_labelled;
+
+/// The starter model, trained from `corpus/starter.jsonl` when raqib was built.
+static STARTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/starter.model"));
+
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Scan(a) => scan(a),
+        Command::Train(a) => train(a),
+        Command::Eval(a) => eval(a),
+        Command::Explain(a) => explain(a),
+        Command::Normalise(a) => normalise(a),
+    }
+}
+
+fn load_model(path: Option<&std::path::Path>) -> Result<(Model, String)> {
+    match path {
+        Some(p) => Ok((Model::load(p)?, p.display().to_string())),
+        None => Ok((
+            Model::from_bytes(STARTER, "starter model")?,
+            "starter (built-in)".to_string(),
+        )),
+    }
+}
+
+fn scan(a: ScanArgs) -> Result<i32> {
+    let (model, model_name) = load_model(a.model.as_deref())?;
+    if let Some(t) = a.threshold {
+        if !(0.0..=1.0).contains(&t) {
+            bail!("--threshold must be between 0 and 1, got {t}");
+        }
+    }
+    let cfg = ScanConfig {
+        inputs: a.inputs.clone(),
+        ingest: a.input.options(),
+        out_dir: a.out.clone(),
+        threshold: a.threshold,
+        threads: a
+            .threads
+            .unwrap_or_else(|| ScanConfig::default().threads)
+            .max(1),
+        strict: a.strict,
+        all_posts: a.all_posts,
+        explain: a.explain,
+        top: a.top,
+        model_name,
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // First Ctrl-C: stop reading and write what we have. Second: leave at once.
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nraqib: interrupted; finishing the reports (Ctrl-C again to quit now)");
+        });
+    }
+    let progress = Arc::new(Progress::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let bar = (!a.quiet).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .expect("valid progress template"),
+        );
+        bar
+    });
+    let ticker = bar.clone().map(|bar| {
+        let (progress, done) = (progress.clone(), done.clone());
+        std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            while !done.load(Ordering::Relaxed) {
+                let posts = progress.posts.load(Ordering::Relaxed);
+                let rate = posts as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!(
+                    "{posts} posts ({rate:.0}/s), {} flagged, {} skipped, {:.1} MB",
+                    progress.flagged.load(Ordering::Relaxed),
+                    progress.skipped.load(Ordering::Relaxed),
+                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                ));
+                bar.tick();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        })
+    });
+    let mut shown = 0usize;
+    let quiet = a.quiet;
+    let mut on_diag = |d: &raqib_model::Diagnostic| {
+        shown += 1;
+        if !quiet && shown <= 10 {
+            let line = format!("raqib: skipped {d}");
+            match &bar {
+                Some(b) => b.suspend(|| eprintln!("{line}")),
+                None => eprintln!("{line}"),
+            }
+        }
+    };
+    let result = raqib_scan::run(&model, &cfg, &progress, &interrupted, &mut on_diag);
+    done.store(true, Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
+    let summary = result?;
+    if shown > 10 && !a.quiet {
+        let where_ = a
+            .out
+            .as_ref()
+            .map(|o| format!(" (all in {}/diagnostics.jsonl)", o.display()))
+            .unwrap_or_default();
+        eprintln!("raqib: {} more records skipped{where_}", shown - 10);
+    }
+    let mut stdout = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut stdout, &summary)?;
+        writeln!(stdout)?;
+    } else if !a.quiet {
+        stdout.write_all(raqib_scan::render_summary(&summary).as_bytes())?;
+        if let Some(o) = &a.out {
+            writeln!(stdout, "\nreports in {}/", o.display())?;
+        }
+    }
+    Ok(if summary.interrupted { 130 } else { 0 })
+}
+
+fn parse_ngrams(s: &str) -> Result<(u8, u8)> {
+    if s == "0" {
+        return Ok((0, 0));
+    }
+    let (lo, hi) = s.split_once('-').unwrap_or((s, s));
+    let (lo, hi): (u8, u8) = (
+        lo.parse().context("--char-ngrams MIN-MAX")?,
+        hi.parse().context("--char-ngrams MIN-MAX")?,
+    );
+    if lo == 0 || lo > hi || hi > 8 {
+        bail!("--char-ngrams wants MIN-MAX with 1 <= MIN <= MAX <= 8, got {s}");
+    }
+    Ok((lo, hi))
+}
+
+fn train(a: TrainArgs) -> Result<i32> {
+    let (char_min, char_max) = parse_ngrams(&a.char_ngrams)?;
+    let opts = a.input.options();
+    let t0 = std::time::Instant::now();
+    let to_examples = |v: Vec<crate::data::Labelled>| -> Vec<raqib_text::Example> {
+        v.into_iter()
+            .map(|l| raqib_text::Example {
+                text: l.text,
+                label: l.label,
+            })
+            .collect()
+    };
+    let train = to_examples(load_labelled(&a.data, &opts, false)?);
+    let dev = to_examples(load_labelled(&a.dev, &opts, false)?);
+    let load_s = t0.elapsed().as_secs_f32();
+    if train.is_empty() {
+        bail!(
+            "no labelled posts in {}: each needs a `label` (1 or 0)",
+            a.data.join(", ")
+        );
+    }
+    let cfg = raqib_text::TrainConfig {
+        features: raqib_text::FeatureConfig {
+            char_min,
+            char_max,
+            words: !a.no_words,
+            word_bigrams: !a.no_bigrams,
+            bits: a.bits,
+        },
+        learning_rate: a.lr,
+        l2: a.l2,
+        max_epochs: a.epochs.max(1),
+        threads: a
+            .threads
+            .unwrap_or_else(|| raqib_text::TrainConfig::default().threads)
+            .max(1),
+        seed: a.seed,
+        target_fpr: a.target_fpr,
+        ..Default::default()
+    };
+    let (mut model, report) =
+        raqib_text::train(&train, if dev.is_empty() { None } else { Some(&dev) }, &cfg)?;
+    if let serde_json::Value::Object(m) = &mut model.header.training {
+        m.insert("data".into(), a.data.clone().into());
+        m.insert("dev".into(), a.dev.clone().into());
+    }
+    model
+        .save(&a.out)
+        .with_context(|| format!("cannot write the model to {}", a.out.display()))?;
+    eprintln!(
+        "trained on {} posts ({} positive) in {:.2}s (+{:.2}s reading), {} epochs (best {}), dev: {} ({}), threshold {:.3}\nwrote {}",
+        report.train_examples,
+        report.train_positives,
+        report.seconds,
+        load_s,
+        report.epochs_run,
+        report.best_epoch,
+        report.dev_examples,
+        report.dev_from,
+        report.threshold,
+        a.out.display()
+    );
+    Ok(0)
+}
+
+fn eval(a: EvalArgs) -> Result<i32> {
+    let (model, model_name) = load_model(a.model.as_deref())?;
+    let data = load_labelled(&a.data, &a.input.options(), false)?;
+    if data.is_empty() {
+        bail!(
+            "no labelled posts in {}: each needs a `label` (1 or 0)",
+            a.data.join(", ")
+        );
+    }
+    let threshold = a.threshold.unwrap_or(model.header.threshold);
+    let mut scratch = Scratch::default();
+    let scored: Vec<(f32, bool, &str)> = data
+        .iter()
+        .map(|l| (model.score(&l.text, &mut scratch), l.label, l.lang.as_str()))
+        .collect();
+    let pairs: Vec<(f32, bool)> = scored.iter().map(|s| (s.0, s.1)).collect();
+    let overall = metrics::evaluate(&pairs, threshold);
+    let at_precision = metrics::threshold_for_precision(&pairs, a.precision);
+    let mut langs: Vec<&str> = scored.iter().map(|s| s.2).collect();
+    langs.sort_unstable();
+    langs.dedup();
+    let per_lang: Vec<(String, metrics::Metrics)> = langs
+        .iter()
+        .map(|l| {
+            let v: Vec<(f32, bool)> = scored
+                .iter()
+                .filter(|s| s.2 == *l)
+                .map(|s| (s.0, s.1))
+                .collect();
+            (l.to_string(), metrics::evaluate(&v, threshold))
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let v = serde_json::json!({
+            "model": model_name,
+            "data": a.data,
+            "overall": overall,
+            "threshold_for_precision": at_precision.map(|(t, r)| serde_json::json!({"precision": a.precision, "threshold": t, "recall": r})),
+            "by_language": per_lang.iter().map(|(l, m)| (l.clone(), serde_json::to_value(m).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
+    writeln!(
+        out,
+        "model {model_name}, {} posts ({} positive), threshold {threshold:.3}",
+        overall.n, overall.positives
+    )?;
+    writeln!(
+        out,
+        "{:<10} {:>7} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}",
+        "", "n", "pos", "precision", "recall", "F1", "FPR", "ROC-AUC", "PR-AUC"
+    )?;
+    let row = |name: &str, m: &metrics::Metrics| {
+        format!(
+            "{:<10} {:>7} {:>7} {:>9.4} {:>7.4} {:>7.4} {:>7.4} {:>8} {:>8}",
+            name,
+            m.n,
+            m.positives,
+            m.precision,
+            m.recall,
+            m.f1,
+            m.false_positive_rate,
+            fmt(m.roc_auc),
+            fmt(m.pr_auc)
+        )
+    };
+    writeln!(out, "{}", row("all", &overall))?;
+    for (l, m) in &per_lang {
+        writeln!(out, "{}", row(l, m))?;
+    }
+    let c = overall.confusion;
+    writeln!(
+        out,
+        "confusion: TP {} FP {} TN {} FN {}",
+        c.tp, c.fp, c.tn, c.r#fn
+    )?;
+    match at_precision {
+        Some((t, r)) => writeln!(
+            out,
+            "precision >= {}: threshold {t:.4}, recall {r:.4}",
+            a.precision
+        )?,
+        None => writeln!(
+            out,
+            "precision >= {}: not reached at any threshold",
+            a.precision
+        )?,
+    }
+    Ok(0)
+}
+
+fn explain(a: ExplainArgs) -> Result<i32> {
+    let (model, _) = load_model(a.model.as_deref())?;
+    let e = model.explain(&a.text, a.explain, &mut Scratch::default());
+    let mut out = std::io::stdout().lock();
+    let verdict = if e.probability >= model.header.threshold {
+        "FLAGGED"
+    } else {
+        "not flagged"
+    };
+    writeln!(
+        out,
+        "{:.4} {verdict} (threshold {:.3})",
+        e.probability, model.header.threshold
+    )?;
+    writeln!(out, "normalised: {}", raqib_text::normalise(&a.text))?;
+    for s in &e.spans {
+        writeln!(
+            out,
+            "  +{:.3}  bytes {}..{}  «{}»  (seen as «{}»)",
+            s.weight, s.start, s.end, s.text, s.feature
+        )?;
+    }
+    Ok(0)
+}
+
+fn normalise(a: NormaliseArgs) -> Result<i32> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut n = raqib_text::Normaliser::default();
+    if a.texts.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("standard input is not valid UTF-8")?;
+            writeln!(out, "{}", n.run(&line).as_string())?;
+        }
+    } else {
+        for t in &a.texts {
+            writeln!(out, "{}", n.run(t).as_string())?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}

@@ -1,0 +1,251 @@
+//! Per-account aggregation and ranking: an account's risk from its posts and profile, and
+//! its priority from risk and reach. Pure; no I/O.
+//!
+//! The account rule (`account-v1`), chosen to be explainable in one sentence:
+//! - `mean` is the mean post score with a prior of 0.05 worth two posts, so one strong post
+//!   among hundreds of ordinary ones (a news account quoting) stays low;
+//! - `risk = 0.4 × strongest post + 0.6 × mean`;
+//! - a profile (name, handle, bio) the text model scores `p` raises it:
+//!   `risk = 1 − (1 − risk)(1 − p/2)`;
+//! - `priority = risk × log10(10 + reach)`, so of two equally risky accounts the one that
+//!   reaches more people is reviewed first.
+
+use raqib_model::Account;
+use serde::Serialize;
+
+const PRIOR: f64 = 0.05;
+const PRIOR_WEIGHT: f64 = 2.0;
+const TOP_POSTS: usize = 3;
+
+/// What is known about one account so far. Mergeable, so each worker keeps its own.
+#[derive(Debug, Clone, Default)]
+pub struct AccountAgg {
+    pub posts: u64,
+    pub flagged: u64,
+    pub sum_score: f64,
+    pub max_score: f32,
+    /// The strongest posts: (score, post id), highest first.
+    pub top_posts: Vec<(f32, String)>,
+    pub reach: Option<u64>,
+    pub profile: Option<Account>,
+    pub profile_score: Option<f32>,
+    pub first_post: Option<i64>,
+    pub last_post: Option<i64>,
+}
+
+impl AccountAgg {
+    pub fn add_post(
+        &mut self,
+        id: &str,
+        score: f32,
+        flagged: bool,
+        reach: Option<u64>,
+        at: Option<i64>,
+    ) {
+        self.posts += 1;
+        self.flagged += flagged as u64;
+        self.sum_score += score as f64;
+        self.max_score = self.max_score.max(score);
+        if self.top_posts.len() < TOP_POSTS || score > self.top_posts.last().map_or(0.0, |t| t.0) {
+            let pos = self.top_posts.partition_point(|t| t.0 >= score);
+            self.top_posts.insert(pos, (score, id.to_string()));
+            self.top_posts.truncate(TOP_POSTS);
+        }
+        self.reach = self.reach.max(reach);
+        if let Some(t) = at {
+            self.first_post = Some(self.first_post.map_or(t, |f| f.min(t)));
+            self.last_post = Some(self.last_post.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    pub fn set_profile(&mut self, account: Account, score: f32) {
+        self.reach = self.reach.max(account.followers);
+        self.profile = Some(account);
+        self.profile_score = Some(score);
+    }
+
+    pub fn merge(&mut self, o: AccountAgg) {
+        self.posts += o.posts;
+        self.flagged += o.flagged;
+        self.sum_score += o.sum_score;
+        self.max_score = self.max_score.max(o.max_score);
+        self.top_posts.extend(o.top_posts);
+        self.top_posts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        self.top_posts.truncate(TOP_POSTS);
+        self.reach = self.reach.max(o.reach);
+        if o.profile.is_some() {
+            self.profile = o.profile;
+            self.profile_score = o.profile_score;
+        }
+        self.first_post = match (self.first_post, o.first_post) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_post = self.last_post.max(o.last_post);
+    }
+
+    pub fn mean_score(&self) -> f64 {
+        (self.sum_score + PRIOR * PRIOR_WEIGHT) / (self.posts as f64 + PRIOR_WEIGHT)
+    }
+
+    /// The account's risk in [0, 1] under the `account-v1` rule above.
+    pub fn risk(&self) -> f32 {
+        let posts = if self.posts == 0 {
+            0.0
+        } else {
+            0.4 * self.max_score as f64 + 0.6 * self.mean_score()
+        };
+        let p = self.profile_score.unwrap_or(0.0) as f64;
+        (1.0 - (1.0 - posts) * (1.0 - p / 2.0)) as f32
+    }
+
+    pub fn priority(&self) -> f32 {
+        self.risk() * (10.0 + self.reach.unwrap_or(0) as f32).log10()
+    }
+}
+
+/// One line of the accounts report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AccountReport {
+    pub platform: String,
+    pub id: String,
+    pub handle: Option<String>,
+    pub display_name: Option<String>,
+    pub risk: f32,
+    pub flagged: bool,
+    pub priority: f32,
+    pub rank_risk: usize,
+    pub rank_reach: usize,
+    pub posts: u64,
+    pub flagged_posts: u64,
+    pub max_score: f32,
+    pub mean_score: f32,
+    pub profile_score: Option<f32>,
+    pub reach: Option<u64>,
+    pub top_posts: Vec<String>,
+    /// One sentence a reviewer reads first.
+    pub why: String,
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
+/// in risk order.
+pub fn rank(accounts: Vec<((String, String), AccountAgg)>, threshold: f32) -> Vec<AccountReport> {
+    let mut rows: Vec<AccountReport> = accounts
+        .into_iter()
+        .map(|((platform, id), a)| {
+            let risk = a.risk();
+            let mut why = if a.posts > 0 {
+                let strongest = a
+                    .top_posts
+                    .first()
+                    .map(|t| format!(" (post {})", t.1))
+                    .unwrap_or_default();
+                format!(
+                    "{} of {} posts flagged; strongest {:.2}{strongest}",
+                    a.flagged, a.posts, a.max_score
+                )
+            } else {
+                "no posts seen".to_string()
+            };
+            if let Some(p) = a.profile_score.filter(|&p| p >= threshold) {
+                why.push_str(&format!("; profile text scores {p:.2}"));
+            }
+            AccountReport {
+                handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
+                display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
+                platform,
+                id,
+                risk: round3(risk),
+                flagged: risk >= threshold,
+                priority: round3(a.priority()),
+                rank_risk: 0,
+                rank_reach: 0,
+                posts: a.posts,
+                flagged_posts: a.flagged,
+                max_score: round3(a.max_score),
+                mean_score: round3(a.mean_score() as f32),
+                profile_score: a.profile_score.map(round3),
+                reach: a.reach,
+                top_posts: a.top_posts.into_iter().map(|t| t.1).collect(),
+                why,
+            }
+        })
+        .collect();
+    let mut by_priority: Vec<usize> = (0..rows.len()).collect();
+    by_priority.sort_by(|&x, &y| {
+        rows[y]
+            .priority
+            .total_cmp(&rows[x].priority)
+            .then_with(|| rows[x].id.cmp(&rows[y].id))
+    });
+    for (rank, &i) in by_priority.iter().enumerate() {
+        rows[i].rank_reach = rank + 1;
+    }
+    rows.sort_by(|x, y| y.risk.total_cmp(&x.risk).then_with(|| x.id.cmp(&y.id)));
+    for (rank, r) in rows.iter_mut().enumerate() {
+        r.rank_risk = rank + 1;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(scores: &[f32]) -> AccountAgg {
+        let mut a = AccountAgg::default();
+        for (i, &s) in scores.iter().enumerate() {
+            a.add_post(&i.to_string(), s, s >= 0.5, None, None);
+        }
+        a
+    }
+
+    #[test]
+    fn many_strong_posts_outrank_one_among_many_ordinary() {
+        let spreader = account(&[0.95; 10]);
+        let mut news = vec![0.02f32; 200];
+        news[0] = 0.95;
+        let news = account(&news);
+        assert!(spreader.risk() > 0.8, "{}", spreader.risk());
+        assert!(news.risk() < 0.5, "{}", news.risk());
+    }
+
+    #[test]
+    fn merge_equals_sequential() {
+        let all = account(&[0.1, 0.9, 0.5, 0.7]);
+        let mut a = account(&[0.1, 0.9]);
+        let mut b = AccountAgg::default();
+        b.add_post("2", 0.5, true, None, None);
+        b.add_post("3", 0.7, true, None, None);
+        a.merge(b);
+        assert_eq!(a.posts, all.posts);
+        assert_eq!(a.flagged, all.flagged);
+        assert_eq!(a.risk(), all.risk());
+        assert_eq!(
+            a.top_posts.iter().map(|t| t.0).collect::<Vec<_>>(),
+            vec![0.9, 0.7, 0.5]
+        );
+    }
+
+    #[test]
+    fn reach_breaks_ties_in_priority_rank() {
+        let mut small = account(&[0.9, 0.9]);
+        small.reach = Some(10);
+        let mut big = account(&[0.9, 0.9]);
+        big.reach = Some(1_000_000);
+        let rows = rank(
+            vec![
+                (("x".into(), "small".into()), small),
+                (("x".into(), "big".into()), big),
+            ],
+            0.5,
+        );
+        let big = rows.iter().find(|r| r.id == "big").unwrap();
+        assert_eq!(big.rank_reach, 1);
+        assert!(big.why.contains("2 of 2 posts flagged"));
+    }
+}

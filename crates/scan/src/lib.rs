@@ -1,0 +1,19 @@
+//! The scan pipeline: read inputs as a stream, score every post with the text model on
+//! all cores, explain the flagged ones, aggregate per account, and write reports.
+//!
+//! ```text
+//! reader thread ──chunks──► N worker threads ──results──► calling thread (writer)
+//!  (ingest)                 (parse, score, explain,        (posts.jsonl, diagnostics,
+//!                            per-account aggregates)        progress, summary)
+//! ```
+//!
+//! **Invariant:** memory is bounded by the channel depth times the chunk size, plus the
+//! per-account aggregates; nothing else grows with the input.
+//! **Invariant:** an interrupted scan still writes every report, marked `interrupted`.
+
+pub mod accounts;
+mod pipeline;
+mod report;
+
+pub use pipeline::{run, FlaggedPost, Progress, ScanConfig, ScanError, Summary};
+pub use report::render_summary;

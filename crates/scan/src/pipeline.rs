@@ -1,0 +1,484 @@
+//! Threads and channels of a scan.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use raqib_ingest::{open_chunks, Chunk};
+use raqib_model::{Diagnostic, Record, TextSpan};
+use raqib_text::{script_language, Model, Scratch};
+use serde::Serialize;
+
+use crate::accounts::{rank, AccountAgg, AccountReport};
+use crate::report;
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub inputs: Vec<String>,
+    pub ingest: raqib_ingest::Options,
+    /// Where reports go; `None` writes none (the summary is still returned).
+    pub out_dir: Option<PathBuf>,
+    /// Overrides the model's threshold.
+    pub threshold: Option<f32>,
+    pub threads: usize,
+    /// Stop at the first diagnostic.
+    pub strict: bool,
+    /// Write every post to `posts.jsonl`, not only flagged ones.
+    pub all_posts: bool,
+    /// Evidence spans per flagged post.
+    pub explain: usize,
+    /// Posts and accounts in the summary's top lists.
+    pub top: usize,
+    /// A name for the model in reports.
+    pub model_name: String,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            inputs: Vec::new(),
+            ingest: Default::default(),
+            out_dir: None,
+            threshold: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            strict: false,
+            all_posts: false,
+            explain: 5,
+            top: 10,
+            model_name: String::new(),
+        }
+    }
+}
+
+/// Counters the caller may read from another thread to show progress.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub posts: AtomicU64,
+    pub bytes: AtomicU64,
+    pub flagged: AtomicU64,
+    pub skipped: AtomicU64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("cannot write reports in {path}: {source}")]
+    Output {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0} (--strict stops at the first bad record)")]
+    Strict(Diagnostic),
+    #[error("no input could be read")]
+    NothingRead,
+}
+
+/// A post that the model flagged, with what a reviewer needs to judge it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FlaggedPost {
+    pub file: String,
+    pub line: u64,
+    pub id: String,
+    pub platform: String,
+    pub account: String,
+    pub score: f32,
+    pub flagged: bool,
+    pub lang: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    pub text: String,
+    pub evidence: Vec<TextSpan>,
+}
+
+/// What a scan found, written as `summary.json` and rendered as text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub model: String,
+    pub threshold: f32,
+    pub files: usize,
+    pub files_unreadable: usize,
+    pub posts: u64,
+    pub accounts: usize,
+    pub flagged_posts: u64,
+    pub flagged_accounts: usize,
+    pub skipped_records: u64,
+    pub interrupted: bool,
+    pub seconds: f64,
+    pub posts_per_second: f64,
+    pub by_language: Vec<(String, u64, u64)>,
+    pub top_posts: Vec<FlaggedPost>,
+    pub top_accounts_by_risk: Vec<AccountReport>,
+    pub top_accounts_by_reach: Vec<AccountReport>,
+    #[serde(skip)]
+    pub first_diagnostics: Vec<Diagnostic>,
+}
+
+type Key = (String, String);
+
+/// What a worker sends back for each chunk.
+struct ChunkResult {
+    lines: Vec<u8>,
+    diags: Vec<Diagnostic>,
+}
+
+/// What a worker returns when it is done.
+#[derive(Default)]
+struct WorkerState {
+    accounts: HashMap<Key, AccountAgg>,
+    top: Vec<FlaggedPost>,
+    langs: HashMap<String, (u64, u64)>,
+}
+
+struct Worker<'a> {
+    model: &'a Model,
+    threshold: f32,
+    cfg: &'a ScanConfig,
+    progress: &'a Progress,
+    scratch: Scratch,
+    state: WorkerState,
+}
+
+impl Worker<'_> {
+    fn chunk(&mut self, chunk: &Chunk) -> ChunkResult {
+        let mut res = ChunkResult {
+            lines: Vec::new(),
+            diags: Vec::new(),
+        };
+        let file = chunk_file(chunk);
+        let mut posts = 0u64;
+        chunk.for_each_record(|line, item| match item {
+            Ok(Record::Post(p)) => {
+                posts += 1;
+                self.post(p, &file, line, &mut res.lines);
+            }
+            Ok(Record::Account(a)) => {
+                let score = self.model.score(&a.profile_text(), &mut self.scratch);
+                let key = (a.platform.clone(), a.id.clone());
+                self.state
+                    .accounts
+                    .entry(key)
+                    .or_default()
+                    .set_profile(a, score);
+            }
+            Err(d) => res.diags.push(d),
+        });
+        self.progress.posts.fetch_add(posts, Ordering::Relaxed);
+        self.progress
+            .bytes
+            .fetch_add(chunk.len_bytes() as u64, Ordering::Relaxed);
+        res
+    }
+
+    fn post(&mut self, p: raqib_model::Post, file: &str, line: u64, out: &mut Vec<u8>) {
+        let score = self.model.score(&p.text, &mut self.scratch);
+        let flagged = score >= self.threshold;
+        let lang = p
+            .lang
+            .clone()
+            .unwrap_or_else(|| script_language(&p.text).to_string());
+        let l = self.state.langs.entry(lang.clone()).or_default();
+        l.0 += 1;
+        l.1 += flagged as u64;
+        let account = if p.account.is_empty() {
+            "(unknown)".to_string()
+        } else {
+            p.account.clone()
+        };
+        self.state
+            .accounts
+            .entry((p.platform.clone(), account.clone()))
+            .or_default()
+            .add_post(&p.id, score, flagged, p.reach, p.created_at);
+        if !(flagged || self.cfg.all_posts) {
+            return;
+        }
+        if flagged {
+            self.progress.flagged.fetch_add(1, Ordering::Relaxed);
+        }
+        let evidence = if flagged {
+            self.model
+                .explain(&p.text, self.cfg.explain, &mut self.scratch)
+                .spans
+        } else {
+            Vec::new()
+        };
+        let fp = FlaggedPost {
+            file: file.to_string(),
+            line,
+            id: p.id,
+            platform: p.platform,
+            account,
+            score: (score * 10000.0).round() / 10000.0,
+            flagged,
+            lang,
+            reach: p.reach,
+            created_at: p.created_at,
+            text: p.text,
+            evidence,
+        };
+        if self.cfg.out_dir.is_some() {
+            serde_json::to_writer(&mut *out, &fp).expect("serialising to memory cannot fail");
+            out.push(b'\n');
+        }
+        if flagged {
+            let top = &mut self.state.top;
+            if top.len() < self.cfg.top || fp.score > top.last().map_or(0.0, |t| t.score) {
+                let pos = top.partition_point(|t| t.score >= fp.score);
+                top.insert(pos, fp);
+                top.truncate(self.cfg.top);
+            }
+        }
+    }
+}
+
+fn chunk_file(chunk: &Chunk) -> Arc<str> {
+    match chunk {
+        Chunk::Lines { file, .. } => file.clone(),
+        Chunk::Records(items) => items
+            .iter()
+            .find_map(|(_, r)| r.as_ref().err().map(|d| Arc::from(d.at.file.as_str())))
+            .unwrap_or_else(|| Arc::from("")),
+    }
+}
+
+struct Out {
+    dir: PathBuf,
+    posts: std::io::BufWriter<std::fs::File>,
+    diags: std::io::BufWriter<std::fs::File>,
+}
+
+impl Out {
+    fn create(dir: &PathBuf) -> std::io::Result<Out> {
+        std::fs::create_dir_all(dir)?;
+        let f = |n: &str| {
+            std::fs::File::create(dir.join(n))
+                .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+        };
+        Ok(Out {
+            dir: dir.clone(),
+            posts: f("posts.jsonl")?,
+            diags: f("diagnostics.jsonl")?,
+        })
+    }
+}
+
+/// Run a scan. `on_diagnostic` sees every diagnostic on the calling thread, in arrival
+/// order; `interrupted` stops reading new input when set (the reports are still written).
+pub fn run(
+    model: &Model,
+    cfg: &ScanConfig,
+    progress: &Progress,
+    interrupted: &AtomicBool,
+    on_diagnostic: &mut dyn FnMut(&Diagnostic),
+) -> Result<Summary, ScanError> {
+    let t0 = Instant::now();
+    let threshold = cfg.threshold.unwrap_or(model.header.threshold);
+    let out_err = |dir: &PathBuf| {
+        let path = dir.display().to_string();
+        move |e| ScanError::Output {
+            path: path.clone(),
+            source: e,
+        }
+    };
+    let mut out = match &cfg.out_dir {
+        Some(d) => Some(Out::create(d).map_err(out_err(d))?),
+        None => None,
+    };
+    let threads = cfg.threads.max(1);
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
+    let chunk_rx = Arc::new(std::sync::Mutex::new(chunk_rx));
+    let (res_tx, res_rx) = mpsc::sync_channel::<ChunkResult>(threads * 2);
+    let stop = AtomicBool::new(false);
+    let mut files_unreadable = 0usize;
+    let mut skipped = 0u64;
+    let mut first_diags = Vec::new();
+    let mut strict_error = None;
+    let mut io_error = None;
+
+    let states: Vec<WorkerState> = std::thread::scope(|s| {
+        // Reader: opens each input in turn; an unreadable file is a diagnostic.
+        let reader = s.spawn(|| {
+            let mut unreadable = Vec::new();
+            'files: for path in &cfg.inputs {
+                match open_chunks(path, &cfg.ingest) {
+                    Ok(chunks) => {
+                        for c in chunks {
+                            if interrupted.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                                break 'files;
+                            }
+                            if chunk_tx.send(c).is_err() {
+                                break 'files;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let d = Diagnostic::new(
+                            path.clone(),
+                            0,
+                            e.to_string()
+                                .trim_start_matches(&format!("{path}: "))
+                                .to_string(),
+                        );
+                        unreadable.push(d.clone());
+                        if chunk_tx.send(Chunk::Records(vec![(0, Err(d))])).is_err() {
+                            break 'files;
+                        }
+                    }
+                }
+            }
+            drop(chunk_tx);
+            unreadable.len()
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = chunk_rx.clone();
+                let tx = res_tx.clone();
+                s.spawn(move || {
+                    let mut w = Worker {
+                        model,
+                        threshold,
+                        cfg,
+                        progress,
+                        scratch: Scratch::default(),
+                        state: WorkerState::default(),
+                    };
+                    loop {
+                        let chunk = match rx.lock().expect("chunk queue lock poisoned").recv() {
+                            Ok(c) => c,
+                            Err(_) => break,
+                        };
+                        if tx.send(w.chunk(&chunk)).is_err() {
+                            break;
+                        }
+                    }
+                    w.state
+                })
+            })
+            .collect();
+        drop(res_tx);
+        // Writer: this thread.
+        for r in res_rx {
+            if let Some(o) = out.as_mut() {
+                if let Err(e) = o.posts.write_all(&r.lines) {
+                    io_error.get_or_insert(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            for d in r.diags {
+                skipped += 1;
+                progress.skipped.fetch_add(1, Ordering::Relaxed);
+                on_diagnostic(&d);
+                if let Some(o) = out.as_mut() {
+                    let _ = serde_json::to_writer(&mut o.diags, &d);
+                    let _ = o.diags.write_all(b"\n");
+                }
+                if first_diags.len() < 100 {
+                    first_diags.push(d.clone());
+                }
+                if cfg.strict && strict_error.is_none() {
+                    strict_error = Some(d);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        files_unreadable = reader.join().expect("reader thread panicked");
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker thread panicked"))
+            .collect()
+    });
+    if let Some(d) = strict_error {
+        return Err(ScanError::Strict(d));
+    }
+    if let Some(e) = io_error {
+        return Err(out_err(
+            cfg.out_dir
+                .as_ref()
+                .expect("io errors come from the out dir"),
+        )(e));
+    }
+    if files_unreadable == cfg.inputs.len() && !cfg.inputs.is_empty() {
+        return Err(ScanError::NothingRead);
+    }
+
+    // Merge the workers' aggregates.
+    let mut accounts: HashMap<Key, AccountAgg> = HashMap::new();
+    let mut top: Vec<FlaggedPost> = Vec::new();
+    let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
+    for st in states {
+        for (k, v) in st.accounts {
+            match accounts.get_mut(&k) {
+                Some(a) => a.merge(v),
+                None => {
+                    accounts.insert(k, v);
+                }
+            }
+        }
+        top.extend(st.top);
+        for (l, (n, f)) in st.langs {
+            let e = langs.entry(l).or_default();
+            e.0 += n;
+            e.1 += f;
+        }
+    }
+    top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    top.truncate(cfg.top);
+    let ranked = rank(accounts.into_iter().collect(), threshold);
+    let mut by_reach: Vec<&AccountReport> = ranked.iter().collect();
+    by_reach.sort_by_key(|r| r.rank_reach);
+    let mut by_language: Vec<(String, u64, u64)> =
+        langs.into_iter().map(|(l, (n, f))| (l, n, f)).collect();
+    by_language.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let posts = progress.posts.load(Ordering::Relaxed);
+    let seconds = t0.elapsed().as_secs_f64();
+    let summary = Summary {
+        model: cfg.model_name.clone(),
+        threshold,
+        files: cfg.inputs.len(),
+        files_unreadable,
+        posts,
+        accounts: ranked.len(),
+        flagged_posts: progress.flagged.load(Ordering::Relaxed),
+        flagged_accounts: ranked.iter().filter(|r| r.flagged).count(),
+        skipped_records: skipped,
+        interrupted: interrupted.load(Ordering::Relaxed),
+        seconds,
+        posts_per_second: if seconds > 0.0 {
+            posts as f64 / seconds
+        } else {
+            0.0
+        },
+        by_language,
+        top_posts: top,
+        top_accounts_by_risk: ranked
+            .iter()
+            .filter(|r| r.posts > 0 || r.flagged)
+            .take(cfg.top)
+            .cloned()
+            .collect(),
+        top_accounts_by_reach: by_reach
+            .iter()
+            .filter(|r| r.flagged)
+            .take(cfg.top)
+            .map(|r| (*r).clone())
+            .collect(),
+        first_diagnostics: first_diags,
+    };
+    if let Some(mut o) = out {
+        let dir = o.dir.clone();
+        let res = (|| -> std::io::Result<()> {
+            o.posts.flush()?;
+            o.diags.flush()?;
+            report::write_accounts(&dir, &ranked)?;
+            report::write_summary(&dir, &summary)
+        })();
+        res.map_err(out_err(&dir))?;
+    }
+    Ok(summary)
+}

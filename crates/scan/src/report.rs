@@ -1,0 +1,210 @@
+//! Report files and the readable summary.
+//!
+//! Files in the output directory:
+//! - `posts.jsonl`: one flagged post per line (every post with `--all-posts`), with score,
+//!   evidence spans and the file and line it came from;
+//! - `accounts.jsonl` and `accounts.csv`: every account, riskiest first, with both ranks;
+//! - `diagnostics.jsonl`: every skipped record, with file, line and why;
+//! - `summary.json` and `summary.txt`: the totals and top lists.
+//!
+//! Whole-file reports are written to a temporary name and renamed, so a reader never sees
+//! half a file.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::accounts::AccountReport;
+use crate::Summary;
+
+fn atomic_write(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut f)?;
+        f.flush()?;
+    }
+    std::fs::rename(tmp, path)
+}
+
+pub(crate) fn write_accounts(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
+    atomic_write(&dir.join("accounts.jsonl"), |w| {
+        for r in rows {
+            serde_json::to_writer(&mut *w, r)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    atomic_write(&dir.join("accounts.csv"), |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record([
+            "rank_risk",
+            "rank_reach",
+            "platform",
+            "id",
+            "handle",
+            "display_name",
+            "risk",
+            "flagged",
+            "priority",
+            "posts",
+            "flagged_posts",
+            "max_score",
+            "mean_score",
+            "profile_score",
+            "reach",
+            "top_posts",
+            "why",
+        ])?;
+        for r in rows {
+            c.write_record([
+                r.rank_risk.to_string(),
+                r.rank_reach.to_string(),
+                r.platform.clone(),
+                r.id.clone(),
+                r.handle.clone().unwrap_or_default(),
+                r.display_name.clone().unwrap_or_default(),
+                r.risk.to_string(),
+                r.flagged.to_string(),
+                r.priority.to_string(),
+                r.posts.to_string(),
+                r.flagged_posts.to_string(),
+                r.max_score.to_string(),
+                r.mean_score.to_string(),
+                r.profile_score.map(|p| p.to_string()).unwrap_or_default(),
+                r.reach.map(|p| p.to_string()).unwrap_or_default(),
+                r.top_posts.join(" "),
+                r.why.clone(),
+            ])?;
+        }
+        c.flush()?;
+        Ok(())
+    })
+}
+
+pub(crate) fn write_summary(dir: &Path, s: &Summary) -> std::io::Result<()> {
+    atomic_write(&dir.join("summary.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, s)?;
+        w.write_all(b"\n")
+    })?;
+    atomic_write(&dir.join("summary.txt"), |w| {
+        w.write_all(render_summary(s).as_bytes())
+    })
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        let mut t: String = one_line.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The summary a person reads at the end of a scan.
+pub fn render_summary(s: &Summary) -> String {
+    let mut o = String::new();
+    let pct = |a: u64, b: u64| {
+        if b == 0 {
+            0.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
+    o.push_str(&format!(
+        "raqib scan{}: {} posts from {} file(s) in {:.2}s ({:.0} posts/s), model {} at threshold {:.3}\n",
+        if s.interrupted { " (INTERRUPTED: partial results)" } else { "" },
+        s.posts,
+        s.files,
+        s.seconds,
+        s.posts_per_second,
+        s.model,
+        s.threshold
+    ));
+    o.push_str(&format!(
+        "flagged: {} posts ({:.1}%), {} of {} accounts\n",
+        s.flagged_posts,
+        pct(s.flagged_posts, s.posts),
+        s.flagged_accounts,
+        s.accounts
+    ));
+    if s.skipped_records > 0 || s.files_unreadable > 0 {
+        o.push_str(&format!(
+            "skipped: {} record(s) with problems, {} unreadable file(s); see diagnostics\n",
+            s.skipped_records, s.files_unreadable
+        ));
+    }
+    if !s.by_language.is_empty() {
+        let langs: Vec<String> = s
+            .by_language
+            .iter()
+            .take(6)
+            .map(|(l, n, f)| format!("{l} {f}/{n}"))
+            .collect();
+        o.push_str(&format!(
+            "by language (flagged/posts): {}\n",
+            langs.join(", ")
+        ));
+    }
+    if !s.top_posts.is_empty() {
+        o.push_str("\nstrongest flagged posts:\n");
+        for p in &s.top_posts {
+            o.push_str(&format!(
+                "  {:.3}  {}/{} by {}  [{}:{}]\n",
+                p.score, p.platform, p.id, p.account, p.file, p.line
+            ));
+            o.push_str(&format!("         {}\n", clip(&p.text, 100)));
+            if !p.evidence.is_empty() {
+                let ev: Vec<String> = p
+                    .evidence
+                    .iter()
+                    .map(|e| format!("«{}» +{:.2}", clip(&e.text, 30), e.weight))
+                    .collect();
+                o.push_str(&format!("         why: {}\n", ev.join(", ")));
+            }
+        }
+    }
+    if !s.top_accounts_by_risk.is_empty() {
+        o.push_str("\naccounts by risk:\n");
+        for a in &s.top_accounts_by_risk {
+            let name = a
+                .handle
+                .as_deref()
+                .map(|h| format!(" @{h}"))
+                .unwrap_or_default();
+            o.push_str(&format!(
+                "  {:>3}. {:.3}{} {}/{}{}  reach {}  — {}\n",
+                a.rank_risk,
+                a.risk,
+                if a.flagged { " FLAGGED" } else { "" },
+                a.platform,
+                a.id,
+                name,
+                a.reach.map_or("?".into(), |r| r.to_string()),
+                a.why
+            ));
+        }
+    }
+    if !s.top_accounts_by_reach.is_empty() {
+        o.push_str("\nflagged accounts by risk × reach (review first):\n");
+        for a in &s.top_accounts_by_reach {
+            o.push_str(&format!(
+                "  {:>3}. {}/{}  priority {:.2}  risk {:.3}  reach {}\n",
+                a.rank_reach,
+                a.platform,
+                a.id,
+                a.priority,
+                a.risk,
+                a.reach.map_or("?".into(), |r| r.to_string())
+            ));
+        }
+    }
+    o
+}
