@@ -216,6 +216,7 @@ pub fn parse_raqib_line(
     line: &[u8],
     default_platform: Option<&str>,
 ) -> Result<Option<Record>, String> {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let text = std::str::from_utf8(line)
         .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))?;
     let w: Wire = serde_json::from_str(text).map_err(|e| {

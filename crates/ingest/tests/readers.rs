@@ -1,0 +1,272 @@
+//! Every reader on files shaped like the real thing, compression, and the line
+//! accounting that diagnostics rely on.
+
+use std::io::Write;
+
+use proptest::prelude::*;
+use raqib_ingest::{open_chunks, read_all, Format, Options};
+use raqib_model::{Diagnostic, Record};
+
+fn data(name: &str) -> String {
+    format!("{}/../../tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn split(items: Vec<Result<Record, Diagnostic>>) -> (Vec<Record>, Vec<Diagnostic>) {
+    let mut r = Vec::new();
+    let mut d = Vec::new();
+    for i in items {
+        match i {
+            Ok(x) => r.push(x),
+            Err(x) => d.push(x),
+        }
+    }
+    (r, d)
+}
+
+fn posts(records: &[Record]) -> Vec<&raqib_model::Post> {
+    records
+        .iter()
+        .filter_map(|r| {
+            if let Record::Post(p) = r {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn twitter_v2_document_is_detected_and_joined() {
+    let (recs, diags) = split(read_all(&data("twitter_v2.json"), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0].reach, Some(1200));
+    assert_eq!(p[1].share_of.as_deref(), Some("1499"));
+    assert!(recs
+        .iter()
+        .any(|r| matches!(r, Record::Account(a) if a.handle.as_deref() == Some("example_ansar"))));
+}
+
+#[test]
+fn telegram_export_is_detected() {
+    let (recs, diags) =
+        split(read_all(&data("telegram_result.json"), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(
+        p.len(),
+        3,
+        "service message skipped, media-only message kept"
+    );
+    assert_eq!(p[0].urls, vec!["https://t.me/example_backup"]);
+    assert_eq!(p[2].media[0].kind, "video");
+}
+
+#[test]
+fn csv_with_the_shared_data_header_needs_no_mapping() {
+    let (recs, diags) = split(read_all(&data("shared_shape.csv"), &Options::default()).unwrap());
+    let p = posts(&recs);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0].text, "multi\nline text");
+    assert_eq!(p[0].label, Some(true));
+    assert_eq!(p[0].reach, Some(10));
+    assert_eq!(p[0].account, "user_a");
+    // Row 3 has a bad date, row 4 no text: both are diagnostics with their lines.
+    let lines: Vec<u64> = diags.iter().map(|d| d.at.line).collect();
+    assert_eq!(lines, vec![5, 6], "{diags:?}");
+    assert!(diags[0].message.contains("created_at"));
+    assert!(diags[1].message.contains("no text"));
+}
+
+#[test]
+fn csv_without_a_text_column_says_how_to_map_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.csv");
+    std::fs::write(&f, "id,post_body\n1,hello\n").unwrap();
+    let err = read_all(f.to_str().unwrap(), &Options::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("--csv-map text=COLUMN") && err.contains("post_body"),
+        "{err}"
+    );
+    let opts = Options {
+        csv: "text=post_body".parse().unwrap(),
+        ..Default::default()
+    };
+    let (recs, _) = split(read_all(f.to_str().unwrap(), &opts).unwrap());
+    assert_eq!(posts(&recs)[0].text, "hello");
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+const TWO: &str = "{\"id\":1,\"text\":\"a\"}\n{\"id\":2,\"text\":\"b\"}\n";
+
+#[test]
+fn gzip_and_zstd_are_read_transparently() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(TWO.as_bytes()).unwrap();
+    let gz = write(&dir, "p.jsonl.gz", &gz.finish().unwrap());
+    let zst = ruzstd::encoding::compress_to_vec(
+        TWO.as_bytes(),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let zst = write(&dir, "p.jsonl.zst", &zst);
+    // A compressed file with a misleading name is still detected by its magic bytes.
+    let odd = write(&dir, "p.data", &std::fs::read(&gz).unwrap());
+    for f in [gz, zst, odd] {
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert_eq!(posts(&recs).len(), 2, "{f}: {diags:?}");
+    }
+}
+
+#[test]
+fn corrupt_gzip_is_an_error_naming_the_file_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    bytes.extend_from_slice(&[0xff; 64]);
+    let f = write(&dir, "bad.jsonl.gz", &bytes);
+    match read_all(&f, &Options::default()) {
+        Err(e) => assert!(e.to_string().contains("bad.jsonl.gz"), "{e}"),
+        Ok(items) => assert!(items.iter().any(|i| i.is_err()), "{items:?}"),
+    }
+}
+
+#[test]
+fn bad_lines_are_diagnostics_with_their_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Vec::new();
+    b.extend_from_slice(b"\xEF\xBB\xBF{\"id\":1,\"text\":\"with bom\"}\r\n"); // 1
+    b.extend_from_slice(b"{\"id\":2,\"text\":\"trunc"); // 2
+    b.extend_from_slice(b"\n\n"); // 3 blank
+    b.extend_from_slice(b"not json at all\n"); // 4
+    b.extend_from_slice(b"{\"id\":5,\"text\":\"\xff\xfe\"}\n"); // 5
+    b.extend_from_slice(&[0u8, 1, 2, 3, 0x80, b'\n']); // 6 binary
+    b.extend_from_slice(b"{\"id\":7,\"text\":\"ok\",\"new_field\":[1,{\"x\":2}]}\n"); // 7
+    b.extend_from_slice(format!("{{\"id\":8,\"text\":\"{}\"}}\n", "x".repeat(5000)).as_bytes()); // 8 long
+    b.extend_from_slice(b"{\"id\":9,\"text\":\"last, no newline\"}");
+    let f = write(&dir, "mixed.jsonl", &b);
+    let opts = Options {
+        max_record_bytes: 1000,
+        chunk_bytes: 64,
+        ..Default::default()
+    };
+    let (recs, diags) = split(read_all(&f, &opts).unwrap());
+    let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, vec!["1", "7", "9"]);
+    let mut lines: Vec<u64> = diags.iter().map(|d| d.at.line).collect();
+    lines.sort_unstable();
+    assert_eq!(lines, vec![2, 4, 5, 6, 8], "{diags:#?}");
+    let long = diags.iter().find(|d| d.at.line == 8).unwrap();
+    assert!(long.message.contains("--max-record-bytes"), "{long}");
+    let utf = diags.iter().find(|d| d.at.line == 5).unwrap();
+    assert!(utf.message.contains("UTF-8"), "{utf}");
+}
+
+#[test]
+fn empty_file_missing_file_and_directory_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "empty.jsonl", b"");
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(recs.is_empty());
+    assert!(diags[0].message.contains("empty"), "{diags:?}");
+    let err = read_all("/nonexistent/x.jsonl", &Options::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("/nonexistent/x.jsonl") && err.contains("cannot open"),
+        "{err}"
+    );
+    let err = read_all(dir.path().to_str().unwrap(), &Options::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("directory"), "{err}");
+}
+
+#[test]
+fn explicit_format_overrides_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "posts.txt", b"text,label\nhello,1\n");
+    let opts = Options {
+        format: Format::Csv,
+        ..Default::default()
+    };
+    let (recs, _) = split(read_all(&f, &opts).unwrap());
+    assert_eq!(posts(&recs)[0].label, Some(true));
+}
+
+#[derive(Debug, Clone)]
+enum Line {
+    Good,
+    Garbage(Vec<u8>),
+    Long,
+    Blank,
+}
+
+fn line_strategy() -> impl Strategy<Value = Line> {
+    prop_oneof![
+        4 => Just(Line::Good),
+        1 => proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 1..40).prop_map(Line::Garbage),
+        1 => Just(Line::Long),
+        1 => Just(Line::Blank),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Every line is accounted for at its own line number, whatever the chunk size: good
+    /// lines are records, over-long ones diagnostics, blank ones nothing.
+    #[test]
+    fn every_line_is_accounted_for(lines in proptest::collection::vec(line_strategy(), 0..40), chunk in 1usize..300) {
+        let mut bytes = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            match l {
+                Line::Good => bytes.extend_from_slice(format!("{{\"id\":\"{}\",\"text\":\"t\"}}", i + 1).as_bytes()),
+                Line::Garbage(g) => bytes.extend_from_slice(g),
+                Line::Long => bytes.extend_from_slice(format!("{{\"id\":\"{}\",\"text\":\"{}\"}}", i + 1, "y".repeat(200)).as_bytes()),
+                Line::Blank => {}
+            }
+            bytes.push(b'\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let f = write(&dir, "p.jsonl", &bytes);
+        let opts = Options { max_record_bytes: 100, chunk_bytes: chunk, format: Format::Jsonl, ..Default::default() };
+        let mut got_ok = Vec::new();
+        let mut got_err = Vec::new();
+        for c in open_chunks(&f, &opts).unwrap() {
+            c.for_each_record(|line, r| match r {
+                Ok(Record::Post(p)) => { assert_eq!(p.id, line.to_string()); got_ok.push(line) }
+                Ok(_) => {}
+                Err(d) => { assert_eq!(d.at.line, line); got_err.push(line) }
+            });
+        }
+        let want_ok: Vec<u64> = lines.iter().enumerate().filter(|(_, l)| matches!(l, Line::Good)).map(|(i, _)| i as u64 + 1).collect();
+        got_ok.sort_unstable();
+        prop_assert_eq!(got_ok, want_ok);
+        for (i, l) in lines.iter().enumerate() {
+            if matches!(l, Line::Long) {
+                prop_assert!(got_err.contains(&(i as u64 + 1)), "long line {} not reported: {:?}", i + 1, got_err);
+            }
+        }
+        if lines.is_empty() {
+            prop_assert_eq!(got_err, vec![0]);
+        }
+    }
+
+    #[test]
+    fn line_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = raqib_ingest::parse_raqib_line(&bytes, None);
+        let _ = raqib_ingest::parse_twitter_page(&bytes);
+    }
+}
