@@ -135,8 +135,8 @@ pub struct TrainArgs {
     /// Where to write the model.
     #[arg(long, short, value_name = "MODEL")]
     pub out: PathBuf,
-    /// Weight table size as a power of two (2^21 × 4 bytes = 8 MiB).
-    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u8).range(10..=28))]
+    /// Weight table size as a power of two (2^20 × 4 bytes = 4 MiB).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=28))]
     pub bits: u8,
     /// Character n-gram orders, `MIN-MAX`; `0` for none.
     #[arg(long, default_value = "2-5", value_name = "MIN-MAX")]
@@ -147,10 +147,13 @@ pub struct TrainArgs {
     /// No word bigram features.
     #[arg(long)]
     pub no_bigrams: bool,
+    /// Most epochs; training stops earlier when the dev loss stops improving.
     #[arg(long, default_value_t = 30)]
     pub epochs: u32,
-    #[arg(long, default_value_t = 0.5)]
+    /// AdaGrad learning rate.
+    #[arg(long, default_value_t = 0.1)]
     pub lr: f32,
+    /// L2 regularisation per update.
     #[arg(long, default_value_t = 1e-6)]
     pub l2: f32,
     /// Training threads. Default: one per core. `1` makes training reproducible bit for bit.
@@ -159,6 +162,7 @@ pub struct TrainArgs {
     /// The default threshold flags at most this share of dev negatives.
     #[arg(long, default_value_t = 0.02)]
     pub target_fpr: f32,
+    /// Seed for shuffling.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     #[command(flatten)]

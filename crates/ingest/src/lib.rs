@@ -108,6 +108,38 @@ pub enum OpenError {
     Invalid { path: String, message: String },
 }
 
+/// A chunk's bytes, returned to the reader's pool when dropped, so a long scan reuses a
+/// few buffers instead of asking the allocator (and the kernel) for fresh ones.
+pub struct PooledBytes {
+    bytes: Vec<u8>,
+    pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+impl std::ops::Deref for PooledBytes {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.bytes
+    }
+}
+
+impl std::fmt::Debug for PooledBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PooledBytes({} bytes)", self.bytes.len())
+    }
+}
+
+impl Drop for PooledBytes {
+    fn drop(&mut self) {
+        let mut b = std::mem::take(&mut self.bytes);
+        b.clear();
+        if let Ok(mut pool) = self.pool.lock() {
+            if pool.len() < 64 {
+                pool.push(b);
+            }
+        }
+    }
+}
+
 /// Which JSON Lines dialect a chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineFormat {
@@ -124,7 +156,7 @@ pub enum Chunk {
         first_line: u64,
         format: LineFormat,
         default_platform: Option<std::sync::Arc<str>>,
-        bytes: Vec<u8>,
+        bytes: PooledBytes,
     },
     /// Records already parsed (CSV, whole-document JSON), with their diagnostics and the
     /// line each started on (0 where the format has no lines).
@@ -309,6 +341,7 @@ struct LineChunks {
     queued: std::collections::VecDeque<Chunk>,
     done: bool,
     saw_any: bool,
+    pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
 
 impl LineChunks {
@@ -325,7 +358,21 @@ impl LineChunks {
             queued: Default::default(),
             done: false,
             saw_any: false,
+            pool: Default::default(),
         }
+    }
+
+    /// A buffer for the next chunk: a returned one if there is one, else a new one.
+    fn buffer(&self) -> Vec<u8> {
+        let want = self.chunk_bytes + (256 << 10);
+        let mut b = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        b.reserve(want);
+        b
     }
 
     fn diag(&mut self, line: u64, message: String) {
@@ -386,7 +433,8 @@ impl Iterator for LineChunks {
             }
             // Fill `pending` with at least `chunk_bytes`, cut at the last newline.
             let start_line = self.next_line;
-            let mut out = std::mem::take(&mut self.pending);
+            let mut out = self.buffer();
+            out.append(&mut self.pending);
             let mut line_start = 0usize;
             loop {
                 let buf = match self.reader.fill_buf() {
@@ -450,7 +498,8 @@ impl Iterator for LineChunks {
                 }
             }
             if !self.done {
-                self.pending = out.split_off(line_start);
+                self.pending.extend_from_slice(&out[line_start..]);
+                out.truncate(line_start);
             }
             if self.done && !self.saw_any && start_line == 1 {
                 let file = self.file.to_string();
@@ -465,7 +514,10 @@ impl Iterator for LineChunks {
                     first_line: start_line,
                     format: self.format,
                     default_platform: self.platform.clone(),
-                    bytes: out,
+                    bytes: PooledBytes {
+                        bytes: out,
+                        pool: self.pool.clone(),
+                    },
                 };
                 // Diagnostics for skipped lines were queued while filling; they go after.
                 self.queued.push_front(chunk);

@@ -243,3 +243,29 @@ mod tests {
         );
     }
 }
+
+/// Maps keyed by a 64-bit hash the caller has already computed (a token's or an account's
+/// key), so the map does not hash again.
+pub mod hashed {
+    /// A hasher that passes a `u64` key through unchanged.
+    #[derive(Default, Clone, Copy)]
+    pub struct KeyIsHash(u64);
+
+    impl std::hash::Hasher for KeyIsHash {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = self.0.rotate_left(8) ^ b as u64;
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = n;
+        }
+    }
+
+    /// A map from a precomputed 64-bit hash to `V`.
+    pub type U64Map<V> =
+        std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<KeyIsHash>>;
+}

@@ -17,9 +17,20 @@ const PRIOR: f64 = 0.05;
 const PRIOR_WEIGHT: f64 = 2.0;
 const TOP_POSTS: usize = 3;
 
+/// The key of an account in the aggregates: a hash of platform and id. A collision between
+/// two accounts needs about 2^32 accounts to become likely; that is far beyond one scan.
+pub fn account_key(platform: &str, id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(
+        id.as_bytes(),
+        xxhash_rust::xxh3::xxh3_64(platform.as_bytes()),
+    )
+}
+
 /// What is known about one account so far. Mergeable, so each worker keeps its own.
 #[derive(Debug, Clone, Default)]
 pub struct AccountAgg {
+    pub platform: String,
+    pub id: String,
     pub posts: u64,
     pub flagged: u64,
     pub sum_score: f64,
@@ -27,13 +38,21 @@ pub struct AccountAgg {
     /// The strongest posts: (score, post id), highest first.
     pub top_posts: Vec<(f32, String)>,
     pub reach: Option<u64>,
-    pub profile: Option<Account>,
+    pub profile: Option<Box<Account>>,
     pub profile_score: Option<f32>,
     pub first_post: Option<i64>,
     pub last_post: Option<i64>,
 }
 
 impl AccountAgg {
+    pub fn new(platform: &str, id: &str) -> AccountAgg {
+        AccountAgg {
+            platform: platform.to_string(),
+            id: id.to_string(),
+            ..Default::default()
+        }
+    }
+
     pub fn add_post(
         &mut self,
         id: &str,
@@ -60,7 +79,7 @@ impl AccountAgg {
 
     pub fn set_profile(&mut self, account: Account, score: f32) {
         self.reach = self.reach.max(account.followers);
-        self.profile = Some(account);
+        self.profile = Some(Box::new(account));
         self.profile_score = Some(score);
     }
 
@@ -133,10 +152,10 @@ fn round3(x: f32) -> f32 {
 
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
 /// in risk order.
-pub fn rank(accounts: Vec<((String, String), AccountAgg)>, threshold: f32) -> Vec<AccountReport> {
+pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
     let mut rows: Vec<AccountReport> = accounts
         .into_iter()
-        .map(|((platform, id), a)| {
+        .map(|a| {
             let risk = a.risk();
             let mut why = if a.posts > 0 {
                 let strongest = a
@@ -154,23 +173,25 @@ pub fn rank(accounts: Vec<((String, String), AccountAgg)>, threshold: f32) -> Ve
             if let Some(p) = a.profile_score.filter(|&p| p >= threshold) {
                 why.push_str(&format!("; profile text scores {p:.2}"));
             }
+            let priority = round3(a.priority());
+            let mean_score = round3(a.mean_score() as f32);
             AccountReport {
                 handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
                 display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
-                platform,
-                id,
                 risk: round3(risk),
                 flagged: risk >= threshold,
-                priority: round3(a.priority()),
+                priority,
                 rank_risk: 0,
                 rank_reach: 0,
                 posts: a.posts,
                 flagged_posts: a.flagged,
                 max_score: round3(a.max_score),
-                mean_score: round3(a.mean_score() as f32),
+                mean_score,
                 profile_score: a.profile_score.map(round3),
                 reach: a.reach,
                 top_posts: a.top_posts.into_iter().map(|t| t.1).collect(),
+                platform: a.platform,
+                id: a.id,
                 why,
             }
         })
@@ -197,7 +218,7 @@ mod tests {
     use super::*;
 
     fn account(scores: &[f32]) -> AccountAgg {
-        let mut a = AccountAgg::default();
+        let mut a = AccountAgg::new("x", "a");
         for (i, &s) in scores.iter().enumerate() {
             a.add_post(&i.to_string(), s, s >= 0.5, None, None);
         }
@@ -235,15 +256,11 @@ mod tests {
     fn reach_breaks_ties_in_priority_rank() {
         let mut small = account(&[0.9, 0.9]);
         small.reach = Some(10);
+        small.id = "small".into();
         let mut big = account(&[0.9, 0.9]);
         big.reach = Some(1_000_000);
-        let rows = rank(
-            vec![
-                (("x".into(), "small".into()), small),
-                (("x".into(), "big".into()), big),
-            ],
-            0.5,
-        );
+        big.id = "big".into();
+        let rows = rank(vec![small, big], 0.5);
         let big = rows.iter().find(|r| r.id == "big").unwrap();
         assert_eq!(big.rank_reach, 1);
         assert!(big.why.contains("2 of 2 posts flagged"));

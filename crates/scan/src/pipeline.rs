@@ -13,8 +13,9 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{script_language, Model, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{rank, AccountAgg, AccountReport};
+use crate::accounts::{account_key, rank, AccountAgg, AccountReport};
 use crate::report;
+use raqib_model::hashed::U64Map;
 
 /// How to scan.
 #[derive(Debug, Clone)]
@@ -119,8 +120,6 @@ pub struct Summary {
     pub first_diagnostics: Vec<Diagnostic>,
 }
 
-type Key = (String, String);
-
 /// What a worker sends back for each chunk.
 struct ChunkResult {
     lines: Vec<u8>,
@@ -130,9 +129,10 @@ struct ChunkResult {
 /// What a worker returns when it is done.
 #[derive(Default)]
 struct WorkerState {
-    accounts: HashMap<Key, AccountAgg>,
+    accounts: U64Map<AccountAgg>,
     top: Vec<FlaggedPost>,
-    langs: HashMap<String, (u64, u64)>,
+    /// Posts and flagged posts per language; few languages, so a list.
+    langs: Vec<(String, u64, u64)>,
 }
 
 struct Worker<'a> {
@@ -159,11 +159,11 @@ impl Worker<'_> {
             }
             Ok(Record::Account(a)) => {
                 let score = self.model.score(&a.profile_text(), &mut self.scratch);
-                let key = (a.platform.clone(), a.id.clone());
+                let key = account_key(&a.platform, &a.id);
                 self.state
                     .accounts
                     .entry(key)
-                    .or_default()
+                    .or_insert_with(|| AccountAgg::new(&a.platform, &a.id))
                     .set_profile(a, score);
             }
             Err(d) => res.diags.push(d),
@@ -180,21 +180,27 @@ impl Worker<'_> {
         let flagged = score >= self.threshold;
         let lang = p
             .lang
-            .clone()
-            .unwrap_or_else(|| script_language(&p.text).to_string());
-        let l = self.state.langs.entry(lang.clone()).or_default();
-        l.0 += 1;
-        l.1 += flagged as u64;
+            .as_deref()
+            .unwrap_or_else(|| script_language(&p.text));
+        match self.state.langs.iter_mut().find(|l| l.0 == lang) {
+            Some(l) => {
+                l.1 += 1;
+                l.2 += flagged as u64;
+            }
+            None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
+        }
         let account = if p.account.is_empty() {
-            "(unknown)".to_string()
+            "(unknown)"
         } else {
-            p.account.clone()
+            p.account.as_str()
         };
         self.state
             .accounts
-            .entry((p.platform.clone(), account.clone()))
-            .or_default()
+            .entry(account_key(&p.platform, account))
+            .or_insert_with(|| AccountAgg::new(&p.platform, account))
             .add_post(&p.id, score, flagged, p.reach, p.created_at);
+        let lang = lang.to_string();
+        let account = account.to_string();
         if !(flagged || self.cfg.all_posts) {
             return;
         }
@@ -208,6 +214,8 @@ impl Worker<'_> {
         } else {
             Vec::new()
         };
+        let lang = lang.to_string();
+        let account = account.to_string();
         let fp = FlaggedPost {
             file: file.to_string(),
             line,
@@ -408,7 +416,7 @@ pub fn run(
     }
 
     // Merge the workers' aggregates.
-    let mut accounts: HashMap<Key, AccountAgg> = HashMap::new();
+    let mut accounts: U64Map<AccountAgg> = U64Map::default();
     let mut top: Vec<FlaggedPost> = Vec::new();
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
     for st in states {
@@ -421,7 +429,7 @@ pub fn run(
             }
         }
         top.extend(st.top);
-        for (l, (n, f)) in st.langs {
+        for (l, n, f) in st.langs {
             let e = langs.entry(l).or_default();
             e.0 += n;
             e.1 += f;
@@ -429,7 +437,7 @@ pub fn run(
     }
     top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     top.truncate(cfg.top);
-    let ranked = rank(accounts.into_iter().collect(), threshold);
+    let ranked = rank(accounts.into_values().collect(), threshold);
     let mut by_reach: Vec<&AccountReport> = ranked.iter().collect();
     by_reach.sort_by_key(|r| r.rank_reach);
     let mut by_language: Vec<(String, u64, u64)> =

@@ -1,14 +1,15 @@
-//! Hashed features of normalised text: character n-grams over the whole text (spaces
-//! included, so they see across word edges), words, word bigrams, and the parts of
-//! hashtags and mentions. Each feature is a 64-bit hash plus the span of normalised
-//! characters it covers.
+//! Hashed features of normalised text: character n-grams of each token (padded with a
+//! space each side, as fastText does), words, word bigrams, and the parts of hashtags and
+//! mentions. Each feature is a 64-bit hash plus the span of normalised characters it
+//! covers. Because every feature but the bigrams belongs to one token, a scorer can cache
+//! a token's summed weights: frequent words then cost one lookup.
 //!
 //! **Invariant:** the hash is defined here, not by a library, so a model file stays valid
 //! across builds; changing it means bumping [`FEATURES_VERSION`].
 
 use serde::{Deserialize, Serialize};
 
-pub const FEATURES_VERSION: u32 = 1;
+pub const FEATURES_VERSION: u32 = 2;
 
 /// Which features a model uses. Stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ impl Default for FeatureConfig {
             char_max: 5,
             words: true,
             word_bigrams: true,
-            bits: 21,
+            bits: 20,
         }
     }
 }
@@ -58,20 +59,57 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '#' || c == '@' || c == '\''
 }
 
-/// Call `f(hash, start, end)` for every feature of `chars` (normalised text), where
-/// `start..end` are indices into `chars`. Hashes are unmasked.
+/// Whitespace tokens of normalised text, as `start..end` indices into `chars`.
 #[inline]
-pub fn for_each_feature(chars: &[char], cfg: &FeatureConfig, mut f: impl FnMut(u64, u32, u32)) {
+pub fn for_each_token(chars: &[char], mut f: impl FnMut(usize, usize)) {
     let n = chars.len();
-    // Character n-grams over " " + text + " ". Position p in the padded text is chars[p-1].
+    let mut i = 0;
+    while i < n {
+        while i < n && chars[i] == ' ' {
+            i += 1;
+        }
+        let ts = i;
+        while i < n && chars[i] != ' ' {
+            i += 1;
+        }
+        if i > ts {
+            f(ts, i);
+        }
+    }
+}
+
+/// A key for a whole token, for caching its features' weights.
+#[inline]
+pub fn token_key(token: &[char]) -> u64 {
+    let mut h = 0x746f_6b65_6e;
+    for &c in token {
+        h = mix(h, c as u32);
+    }
+    finish(h)
+}
+
+/// Call `f(hash, start, end)` for the features that belong to one token `chars[ts..te]`:
+/// its character n-grams (over the token padded with a space each side, so word edges
+/// show), the word (trimmed of punctuation) and the parts of hashtags, mentions and
+/// snake_case. Returns the word's hash, which bigrams use, or `None` for a token that is
+/// only punctuation.
+#[inline]
+pub fn token_features(
+    chars: &[char],
+    ts: usize,
+    te: usize,
+    cfg: &FeatureConfig,
+    mut f: impl FnMut(u64, u32, u32),
+) -> Option<u64> {
     if cfg.char_max > 0 {
         let (lo, hi) = (cfg.char_min.max(1) as usize, cfg.char_max as usize);
-        let padded = n + 2;
+        let len = te - ts;
+        let padded = len + 2;
         let at = |p: usize| {
             if p == 0 || p == padded - 1 {
                 ' '
             } else {
-                chars[p - 1]
+                chars[ts + p - 1]
             }
         };
         for s in 0..padded {
@@ -82,73 +120,78 @@ pub fn for_each_feature(chars: &[char], cfg: &FeatureConfig, mut f: impl FnMut(u
                 if k + 1 >= lo {
                     // Span in `chars`, padding clipped; a gram of padding only is skipped.
                     let a = s.max(1) - 1;
-                    let b = (s + k).min(n);
+                    let b = (s + k).min(len);
                     if b > a {
-                        f(h ^ (k as u64 + 1), a as u32, b as u32);
+                        f(h ^ (k as u64 + 1), (ts + a) as u32, (ts + b) as u32);
                     }
                 }
             }
         }
     }
-    if !(cfg.words || cfg.word_bigrams) {
-        return;
+    let (mut a, mut b) = (ts, te);
+    let url = b - a > 4 && chars[a..a + 4] == ['u', 'r', 'l', ':'];
+    if !url {
+        while a < b && !is_word_char(chars[a]) {
+            a += 1;
+        }
+        while b > a && !is_word_char(chars[b - 1]) {
+            b -= 1;
+        }
     }
-    // Words: whitespace tokens trimmed of punctuation at both ends.
+    if a == b {
+        return None;
+    }
+    let mut h = WORD_SEED;
+    for &c in &chars[a..b] {
+        h = mix(h, c as u32);
+    }
+    if cfg.words {
+        f(h, a as u32, b as u32);
+        // Parts of hashtags, mentions and snake_case: `#dawla_x` gives `dawla`, `x`.
+        if !url && (chars[a] == '#' || chars[a] == '@' || chars[a..b].contains(&'_')) {
+            let mut p = a;
+            while p < b {
+                while p < b && !chars[p].is_alphanumeric() {
+                    p += 1;
+                }
+                let ps = p;
+                let mut ph = WORD_SEED;
+                while p < b && chars[p].is_alphanumeric() {
+                    ph = mix(ph, chars[p] as u32);
+                    p += 1;
+                }
+                if p > ps && (ps, p) != (a, b) {
+                    f(ph, ps as u32, p as u32);
+                }
+            }
+        }
+    }
+    Some(h)
+}
+
+/// The hash of the bigram of two words, given their hashes.
+#[inline]
+pub fn bigram(prev: u64, word: u64) -> u64 {
+    mix(prev ^ BIGRAM_SEED, word as u32) ^ (word >> 32)
+}
+
+/// Call `f(hash, start, end)` for every feature of `chars` (normalised text), where
+/// `start..end` are indices into `chars`: each token's features, then the bigram of each
+/// pair of neighbouring words. Hashes are unmasked.
+#[inline]
+pub fn for_each_feature(chars: &[char], cfg: &FeatureConfig, mut f: impl FnMut(u64, u32, u32)) {
     let mut prev: Option<(u64, u32)> = None;
-    let mut i = 0;
-    while i < n {
-        while i < n && chars[i] == ' ' {
-            i += 1;
-        }
-        let ts = i;
-        while i < n && chars[i] != ' ' {
-            i += 1;
-        }
-        let (mut a, mut b) = (ts, i);
-        let url = b - a > 4 && chars[a..a + 4] == ['u', 'r', 'l', ':'];
-        if !url {
-            while a < b && !is_word_char(chars[a]) {
-                a += 1;
-            }
-            while b > a && !is_word_char(chars[b - 1]) {
-                b -= 1;
-            }
-        }
-        if a == b {
-            continue;
-        }
-        let mut h = WORD_SEED;
-        for &c in &chars[a..b] {
-            h = mix(h, c as u32);
-        }
-        if cfg.words {
-            f(h, a as u32, b as u32);
-            // Parts of hashtags, mentions and snake_case: `#dawla_x` gives `dawla`, `x`.
-            if !url && (chars[a] == '#' || chars[a] == '@' || chars[a..b].contains(&'_')) {
-                let mut p = a;
-                while p < b {
-                    while p < b && !chars[p].is_alphanumeric() {
-                        p += 1;
-                    }
-                    let ps = p;
-                    let mut ph = WORD_SEED;
-                    while p < b && chars[p].is_alphanumeric() {
-                        ph = mix(ph, chars[p] as u32);
-                        p += 1;
-                    }
-                    if p > ps && (ps, p) != (a, b) {
-                        f(ph, ps as u32, p as u32);
-                    }
+    for_each_token(chars, |ts, te| {
+        let word = token_features(chars, ts, te, cfg, &mut f);
+        if let Some(h) = word {
+            if cfg.word_bigrams {
+                if let Some((ph, ps)) = prev {
+                    f(bigram(ph, h), ps, te as u32);
                 }
             }
+            prev = Some((h, ts as u32));
         }
-        if cfg.word_bigrams {
-            if let Some((ph, ps)) = prev {
-                f(mix(ph ^ BIGRAM_SEED, h as u32) ^ (h >> 32), ps, b as u32);
-            }
-        }
-        prev = Some((h, a as u32));
-    }
+    });
 }
 
 #[cfg(test)]
@@ -176,7 +219,7 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            vec!["hi", "#a_b", "a", "b", "hi #a_b", "there", "#a_b, there"]
+            vec!["hi", "#a_b", "a", "b", "hi #a_b,", "there", "#a_b, there"]
         );
     }
 
@@ -192,6 +235,8 @@ mod tests {
         let f = feats("abc", &cfg);
         // padded " abc ": 2-grams " a","ab","bc","c " and 3-grams " ab","abc","bc ".
         assert_eq!(f.len(), 7);
+        // Two tokens: n-grams stay inside each token.
+        assert_eq!(feats("ab cd", &cfg).len(), 2 * 5);
         assert!(f.iter().all(|(_, s)| !s.is_empty()));
     }
 

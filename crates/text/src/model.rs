@@ -20,7 +20,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{finish, for_each_feature, FeatureConfig, FEATURES_VERSION};
+use crate::features::{
+    bigram, finish, for_each_feature, token_features, token_key, FeatureConfig, FEATURES_VERSION,
+};
 use crate::normalise::{Normalised, Normaliser, NORMALISER_VERSION};
 
 pub const MAGIC: &[u8; 8] = b"RAQIBMDL";
@@ -74,13 +76,60 @@ pub struct Model {
     pub header: ModelHeader,
     weights: Weights,
     mask: u64,
+    id: u64,
 }
 
-/// Per-thread scratch space for scoring, so the hot path does not allocate.
+/// Per-thread scratch space for scoring, so the hot path does not allocate, with a cache
+/// of each token's summed weights. The cache belongs to one model: using the scratch with
+/// another model clears it.
 #[derive(Default)]
 pub struct Scratch {
     norm: Normaliser,
-    idx: Vec<u32>,
+    cache: TokenCache,
+    cache_owner: u64,
+    tokens: Vec<(u32, u32, u64)>,
+    bigrams: Vec<u32>,
+}
+
+/// A direct-mapped cache of tokens' contributions: a token's slot is chosen by its key, a
+/// newer token evicts an older one. Fixed size (1.5 MiB), so memory stays flat and lookups
+/// never rehash.
+struct TokenCache {
+    slots: Vec<Slot>,
+}
+
+const CACHE_SLOTS: usize = 1 << 18;
+
+/// A token's contribution: the sum of its features' weights, how many there are, and the
+/// hash of its word for bigrams (`has_word` false for punctuation-only tokens). `key` 0
+/// marks an empty slot; token keys are never 0.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u64,
+    word: u64,
+    sum: f32,
+    count: u16,
+    has_word: bool,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        TokenCache {
+            slots: vec![Slot::default(); CACHE_SLOTS],
+        }
+    }
+}
+
+impl TokenCache {
+    fn clear(&mut self) {
+        self.slots.fill(Slot::default());
+    }
+}
+
+static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_model_id() -> u64 {
+    NEXT_MODEL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Why a text scored as it did: its probability and the spans of the original text that
@@ -109,6 +158,7 @@ impl Model {
             header,
             weights: Weights::Owned(weights),
             mask,
+            id: next_model_id(),
         }
     }
 
@@ -148,6 +198,7 @@ impl Model {
             header,
             weights,
             mask,
+            id: next_model_id(),
         })
     }
 
@@ -159,6 +210,7 @@ impl Model {
             header,
             weights: Weights::Owned(weights),
             mask: (len as u64) - 1,
+            id: next_model_id(),
         })
     }
 
@@ -222,9 +274,86 @@ impl Model {
 
     /// The calibrated probability that `text` is propaganda.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> f32 {
-        let norm = scratch.norm.run(text);
-        self.indices(norm, &mut scratch.idx);
-        self.calibrate(self.margin(&scratch.idx))
+        self.calibrate(self.cached_margin(text, scratch))
+    }
+
+    /// The raw margin of `text`, summing each token's cached contribution.
+    ///
+    /// Three passes so that memory misses overlap instead of queueing: collect the tokens
+    /// and touch their cache slots; resolve each token (computing it on a miss) and collect
+    /// the bigram indices; then sum the bigram weights in a tight loop.
+    pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
+        let Scratch {
+            norm,
+            cache,
+            cache_owner,
+            tokens,
+            bigrams,
+        } = scratch;
+        if *cache_owner != self.id {
+            cache.clear();
+            *cache_owner = self.id;
+        }
+        let chars = &norm.run(text).chars;
+        let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
+        let slots = &mut cache.slots;
+        let slot_mask = (slots.len() - 1) as u64;
+        tokens.clear();
+        let mut touch = 0u64;
+        crate::features::for_each_token(chars, |ts, te| {
+            let key = token_key(&chars[ts..te]) | 1;
+            touch ^= slots[(key & slot_mask) as usize].key;
+            tokens.push((ts as u32, te as u32, key));
+        });
+        std::hint::black_box(touch);
+        let (mut z, mut n) = (0.0f32, 0u32);
+        let mut prev: Option<u64> = None;
+        bigrams.clear();
+        for &(ts, te, key) in tokens.iter() {
+            let slot = &mut slots[(key & slot_mask) as usize];
+            if slot.key != key {
+                let (mut sum, mut count) = (0.0f32, 0u32);
+                let word = token_features(chars, ts as usize, te as usize, cfg, |h, _, _| {
+                    sum += w[(finish(h) & mask) as usize];
+                    count += 1;
+                });
+                if count <= u16::MAX as u32 {
+                    *slot = Slot {
+                        key,
+                        word: word.unwrap_or(0),
+                        sum,
+                        count: count as u16,
+                        has_word: word.is_some(),
+                    };
+                } else {
+                    // A token too long to cache (thousands of characters): count it directly.
+                    z += sum;
+                    n += count;
+                    if let Some(h) = word {
+                        if cfg.word_bigrams {
+                            if let Some(p) = prev {
+                                bigrams.push((finish(bigram(p, h)) & mask) as u32);
+                            }
+                        }
+                        prev = Some(h);
+                    }
+                    continue;
+                }
+            }
+            z += slot.sum;
+            n += slot.count as u32;
+            if slot.has_word {
+                if cfg.word_bigrams {
+                    if let Some(p) = prev {
+                        bigrams.push((finish(bigram(p, slot.word)) & mask) as u32);
+                    }
+                }
+                prev = Some(slot.word);
+            }
+        }
+        n += bigrams.len() as u32;
+        z += bigrams.iter().map(|&i| w[i as usize]).sum::<f32>();
+        self.header.bias + z * feature_scale(n as usize)
     }
 
     /// Score `text` and name up to `k` spans of the original text that pushed the score up

@@ -32,7 +32,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             features: FeatureConfig::default(),
-            learning_rate: 0.5,
+            learning_rate: 0.1,
             l2: 1e-6,
             max_epochs: 30,
             patience: 3,
