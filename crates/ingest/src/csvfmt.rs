@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::sync::Arc;
 
+use crate::Item;
 use raqib_model::{Account, Diagnostic, Post, Record};
 
 use crate::jsonl::parse_label;
@@ -182,12 +183,7 @@ impl CsvChunks {
         })
     }
 
-    fn row(
-        &mut self,
-        rec: &csv::ByteRecord,
-        line: u64,
-        out: &mut Vec<(u64, Result<Record, Diagnostic>)>,
-    ) {
+    fn row(&mut self, rec: &csv::ByteRecord, line: u64, out: &mut Vec<Item>) {
         let get = |field: &str| -> Result<Option<&str>, String> {
             let Some(&i) = self.cols.idx.get(field) else {
                 return Ok(None);

@@ -21,6 +21,9 @@ pub struct Opened {
 }
 
 const BUF: usize = 1 << 18;
+
+/// A read shorter than this came from a source with nothing more to give right now.
+pub(crate) const SHORT_READ: usize = 1 << 16;
 const HEAD: usize = 64 << 10;
 
 /// Open `path` (`-` is standard input), undoing gzip or zstd compression transparently.

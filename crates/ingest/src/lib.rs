@@ -140,6 +140,12 @@ impl Drop for PooledBytes {
     }
 }
 
+/// One record or diagnostic, with the line it starts on (0 where the format has no lines).
+pub type Item = (u64, Result<Record, Diagnostic>);
+
+/// A parser of a whole-file format: bytes, file name, default platform.
+type DocumentParser = fn(&[u8], &str, Option<&str>) -> Result<Vec<Item>, String>;
+
 /// Which JSON Lines dialect a chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineFormat {
@@ -160,7 +166,7 @@ pub enum Chunk {
     },
     /// Records already parsed (CSV, whole-document JSON), with their diagnostics and the
     /// line each started on (0 where the format has no lines).
-    Records(Vec<(u64, Result<Record, Diagnostic>)>),
+    Records(Vec<Item>),
 }
 
 impl Chunk {
@@ -313,7 +319,7 @@ fn whole_document(
     mut reader: Reader,
     name: std::sync::Arc<str>,
     opts: &Options,
-    parse: fn(&[u8], &str, Option<&str>) -> Result<Vec<(u64, Result<Record, Diagnostic>)>, String>,
+    parse: DocumentParser,
 ) -> Result<std::iter::Once<Chunk>, OpenError> {
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut reader, &mut buf).map_err(|e| OpenError::Io {
@@ -493,7 +499,9 @@ impl Iterator for LineChunks {
                         break;
                     }
                 }
-                if line_start >= self.chunk_bytes {
+                // A full chunk, or a short read (a pipe with nothing more for now): hand
+                // over the complete lines so a slow stream is scanned as it arrives.
+                if line_start >= self.chunk_bytes || (n < input::SHORT_READ && line_start > 0) {
                     break;
                 }
             }

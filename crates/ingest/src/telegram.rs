@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::Item;
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
 use serde::Deserialize;
 use serde_json::Value;
@@ -66,7 +67,7 @@ pub(crate) fn parse_document(
     bytes: &[u8],
     file: &str,
     platform: Option<&str>,
-) -> Result<Vec<(u64, Result<Record, Diagnostic>)>, String> {
+) -> Result<Vec<Item>, String> {
     let export: Export = serde_json::from_slice(bytes)
         .map_err(|e| format!("not a Telegram Desktop export (result.json): {e}"))?;
     let mut chats = export.chats.map(|c| c.list).unwrap_or_default();

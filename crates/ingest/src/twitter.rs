@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+use crate::Item;
+use raqib_model::{Account, MediaRef, Post, Record};
 use serde::Deserialize;
 
 use crate::jsonl::Id;
@@ -234,7 +235,7 @@ pub(crate) fn parse_document(
     bytes: &[u8],
     _file: &str,
     _platform: Option<&str>,
-) -> Result<Vec<(u64, Result<Record, Diagnostic>)>, String> {
+) -> Result<Vec<Item>, String> {
     Ok(parse_twitter_page(bytes)?
         .into_iter()
         .map(|r| (0, Ok(r)))

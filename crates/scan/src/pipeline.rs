@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -278,11 +277,14 @@ impl Out {
 
 /// Run a scan. `on_diagnostic` sees every diagnostic on the calling thread, in arrival
 /// order; `interrupted` stops reading new input when set (the reports are still written).
+///
+/// The reader runs on a thread of its own that is not waited for after an interrupt: it
+/// may be blocked reading a pipe that never closes, and the reports must not wait for it.
 pub fn run(
     model: &Model,
     cfg: &ScanConfig,
     progress: &Progress,
-    interrupted: &AtomicBool,
+    interrupted: &Arc<AtomicBool>,
     on_diagnostic: &mut dyn FnMut(&Diagnostic),
 ) -> Result<Summary, ScanError> {
     let t0 = Instant::now();
@@ -299,50 +301,49 @@ pub fn run(
         None => None,
     };
     let threads = cfg.threads.max(1);
-    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
-    let chunk_rx = Arc::new(std::sync::Mutex::new(chunk_rx));
-    let (res_tx, res_rx) = mpsc::sync_channel::<ChunkResult>(threads * 2);
-    let stop = AtomicBool::new(false);
-    let mut files_unreadable = 0usize;
+    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
+    let (res_tx, res_rx) = crossbeam_channel::bounded::<ChunkResult>(threads * 2);
+    let stop = Arc::new(AtomicBool::new(false));
     let mut skipped = 0u64;
     let mut first_diags = Vec::new();
     let mut strict_error = None;
     let mut io_error = None;
 
-    let states: Vec<WorkerState> = std::thread::scope(|s| {
-        // Reader: opens each input in turn; an unreadable file is a diagnostic.
-        let reader = s.spawn(|| {
-            let mut unreadable = Vec::new();
-            'files: for path in &cfg.inputs {
-                match open_chunks(path, &cfg.ingest) {
+    // Reader: opens each input in turn; an unreadable file is a diagnostic.
+    let reader = {
+        let (inputs, opts) = (cfg.inputs.clone(), cfg.ingest.clone());
+        let (interrupted, stop) = (interrupted.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut unreadable = 0usize;
+            let halt = || interrupted.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed);
+            'files: for path in &inputs {
+                match open_chunks(path, &opts) {
                     Ok(chunks) => {
                         for c in chunks {
-                            if interrupted.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                                break 'files;
-                            }
-                            if chunk_tx.send(c).is_err() {
+                            if halt() || chunk_tx.send(c).is_err() {
                                 break 'files;
                             }
                         }
                     }
                     Err(e) => {
-                        let d = Diagnostic::new(
-                            path.clone(),
-                            0,
-                            e.to_string()
-                                .trim_start_matches(&format!("{path}: "))
-                                .to_string(),
-                        );
-                        unreadable.push(d.clone());
-                        if chunk_tx.send(Chunk::Records(vec![(0, Err(d))])).is_err() {
+                        unreadable += 1;
+                        let msg = e.to_string();
+                        let msg = msg
+                            .strip_prefix(&format!("{path}: "))
+                            .unwrap_or(&msg)
+                            .to_string();
+                        let d = Diagnostic::new(path.clone(), 0, msg);
+                        if halt() || chunk_tx.send(Chunk::Records(vec![(0, Err(d))])).is_err() {
                             break 'files;
                         }
                     }
                 }
             }
-            drop(chunk_tx);
-            unreadable.len()
-        });
+            unreadable
+        })
+    };
+
+    let states: Vec<WorkerState> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let rx = chunk_rx.clone();
@@ -357,12 +358,18 @@ pub fn run(
                         state: WorkerState::default(),
                     };
                     loop {
-                        let chunk = match rx.lock().expect("chunk queue lock poisoned").recv() {
-                            Ok(c) => c,
-                            Err(_) => break,
-                        };
-                        if tx.send(w.chunk(&chunk)).is_err() {
-                            break;
+                        match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                            Ok(chunk) => {
+                                if tx.send(w.chunk(&chunk)).is_err() {
+                                    break;
+                                }
+                            }
+                            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                                if interrupted.load(Ordering::Relaxed) {
+                                    break;
+                                }
+                            }
+                            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
                         }
                     }
                     w.state
@@ -370,6 +377,7 @@ pub fn run(
             })
             .collect();
         drop(res_tx);
+        drop(chunk_rx);
         // Writer: this thread.
         for r in res_rx {
             if let Some(o) = out.as_mut() {
@@ -395,12 +403,17 @@ pub fn run(
                 }
             }
         }
-        files_unreadable = reader.join().expect("reader thread panicked");
         workers
             .into_iter()
             .map(|w| w.join().expect("worker thread panicked"))
             .collect()
     });
+    let was_interrupted = interrupted.load(Ordering::Relaxed);
+    let files_unreadable = if was_interrupted {
+        0
+    } else {
+        reader.join().expect("reader thread panicked")
+    };
     if let Some(d) = strict_error {
         return Err(ScanError::Strict(d));
     }
@@ -411,7 +424,7 @@ pub fn run(
                 .expect("io errors come from the out dir"),
         )(e));
     }
-    if files_unreadable == cfg.inputs.len() && !cfg.inputs.is_empty() {
+    if !was_interrupted && files_unreadable == cfg.inputs.len() && !cfg.inputs.is_empty() {
         return Err(ScanError::NothingRead);
     }
 
@@ -455,7 +468,7 @@ pub fn run(
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         flagged_accounts: ranked.iter().filter(|r| r.flagged).count(),
         skipped_records: skipped,
-        interrupted: interrupted.load(Ordering::Relaxed),
+        interrupted: was_interrupted,
         seconds,
         posts_per_second: if seconds > 0.0 {
             posts as f64 / seconds

@@ -36,7 +36,7 @@ impl Default for FeatureConfig {
 }
 
 const K: u64 = 0x517c_c1b7_2722_0a95;
-const WORD_SEED: u64 = 0x77_6f72_64;
+const WORD_SEED: u64 = 0x776f_7264;
 const BIGRAM_SEED: u64 = 0x62_6967;
 
 #[inline(always)]
@@ -81,7 +81,7 @@ pub fn for_each_token(chars: &[char], mut f: impl FnMut(usize, usize)) {
 /// A key for a whole token, for caching its features' weights.
 #[inline]
 pub fn token_key(token: &[char]) -> u64 {
-    let mut h = 0x746f_6b65_6e;
+    let mut h = 0x0074_6f6b_656e;
     for &c in token {
         h = mix(h, c as u32);
     }

@@ -188,7 +188,7 @@ impl Model {
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let (header, offset, len) = parse(&map, &p)?;
         let mask = (len as u64) - 1;
-        let aligned = (map.as_ptr() as usize + offset) % 4 == 0;
+        let aligned = (map.as_ptr() as usize + offset).is_multiple_of(4);
         let weights = if aligned && cfg!(target_endian = "little") {
             Weights::Mapped { map, offset, len }
         } else {

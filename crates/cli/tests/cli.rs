@@ -1,0 +1,330 @@
+//! The `raqib` binary end to end: what a user runs and what they get back.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn raqib() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_raqib"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    raqib()
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("raqib runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn jsonl(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn scan_of_the_sample_flags_propaganda_not_news_and_ranks_spreaders_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "examples/sample.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let flagged: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    for id in ["p1", "p13", "p14", "p18"] {
+        assert!(flagged.contains(&id), "{id} not flagged: {flagged:?}");
+    }
+    // News, researcher, imam and chatter are not flagged.
+    for id in ["p5", "p6", "p8", "p9", "p11", "p12", "p19", "p21", "p22"] {
+        assert!(!flagged.contains(&id), "{id} flagged: {flagged:?}");
+    }
+    // Every flag carries evidence that is a span of its own text, and where it came from.
+    for p in &posts {
+        let text = p["text"].as_str().unwrap();
+        let ev = p["evidence"].as_array().unwrap();
+        assert!(!ev.is_empty(), "{p}");
+        for e in ev {
+            let (s, t) = (
+                e["start"].as_u64().unwrap() as usize,
+                e["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(&text[s..t], e["text"].as_str().unwrap());
+        }
+        assert_eq!(p["file"], "examples/sample.jsonl");
+        assert!(p["line"].as_u64().unwrap() > 1);
+    }
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let top3: Vec<&str> = accounts[..3]
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    for id in ["1001", "1005", "2001"] {
+        assert!(top3.contains(&id), "{id} not in top 3: {top3:?}");
+    }
+    let news = accounts.iter().find(|a| a["id"] == "1002").unwrap();
+    assert_eq!(news["flagged"], false);
+    let csv = std::fs::read_to_string(out.join("accounts.csv")).unwrap();
+    assert!(csv.starts_with("rank_risk,rank_reach,platform,id,handle"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 22);
+    assert_eq!(summary["interrupted"], false);
+    assert!(stdout(&o).contains("accounts by risk"));
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn bad_input_is_reported_with_file_and_line_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Vec::new();
+    b.extend_from_slice(b"{\"id\":\"ok1\",\"account\":\"a\",\"text\":\"hello\"}\n");
+    b.extend_from_slice(b"{\"id\":\"trunc\",\"text\":\"hel\n");
+    b.extend_from_slice(b"\xff\xfe\x00binary\n");
+    b.extend_from_slice(
+        format!(
+            "{{\"id\":\"huge\",\"text\":\"{}\"}}\n",
+            "a".repeat(10 << 20)
+        )
+        .as_bytes(),
+    );
+    b.extend_from_slice(
+        b"{\"id\":\"ok2\",\"account\":\"a\",\"text\":\"world\",\"unknown_field\":1}\n",
+    );
+    let bad = write(dir.path(), "bad.jsonl", &b);
+    let empty = write(dir.path(), "empty.jsonl", b"");
+    let nocol = write(dir.path(), "nocol.csv", b"id,post_body\n1,x\n");
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        &bad,
+        &empty,
+        &nocol,
+        "/nonexistent.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("bad.jsonl:2: not valid JSON"), "{err}");
+    assert!(err.contains("bad.jsonl:3: invalid UTF-8"), "{err}");
+    assert!(
+        err.contains("bad.jsonl:4: record of 10485") && err.contains("--max-record-bytes"),
+        "{err}"
+    );
+    assert!(err.contains("empty.jsonl: file is empty"), "{err}");
+    assert!(err.contains("--csv-map text=COLUMN"), "{err}");
+    assert!(err.contains("/nonexistent.jsonl: cannot open"), "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 2);
+    assert_eq!(summary["skipped_records"], 6);
+    assert_eq!(summary["files_unreadable"], 2);
+    assert_eq!(jsonl(&out.join("diagnostics.jsonl")).len(), 6);
+    assert!(stdout(&o).contains("skipped: 6 record(s)"));
+
+    let strict = run(&["scan", "--strict", &bad]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stderr(&strict).contains("bad.jsonl:2") && stderr(&strict).contains("--strict"),
+        "{}",
+        stderr(&strict)
+    );
+
+    let none = run(&["scan", "/nonexistent.jsonl"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("no input could be read"),
+        "{}",
+        stderr(&none)
+    );
+}
+
+#[test]
+fn stdin_and_compressed_stdin_are_read() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"{\"id\":\"1\",\"text\":\"Renew your bay'ah to the khalifah\"}\n")
+        .unwrap();
+    let gz = gz.finish().unwrap();
+    let mut child = raqib()
+        .args(["scan", "--json", "-"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&gz).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["posts"], 1);
+    assert_eq!(s["flagged_posts"], 1);
+}
+
+#[test]
+fn train_then_eval_then_scan_with_the_trained_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let m = model.to_str().unwrap();
+    let o = run(&[
+        "train",
+        "--data",
+        "corpus/starter.jsonl",
+        "--out",
+        m,
+        "--bits",
+        "16",
+        "--threads",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("trained on 123 posts"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "eval",
+        "--model",
+        m,
+        "--data",
+        "corpus/hard_negatives.jsonl",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["overall"]["positives"], 0);
+    assert!(v["by_language"]["ar"]["n"].as_u64().unwrap() > 0);
+    assert!(v["overall"]["false_positive_rate"].as_f64().unwrap() <= 0.25);
+    let o = run(&["eval", "--model", m, "--data", "corpus/starter.jsonl"]);
+    let table = stdout(&o);
+    for col in [
+        "precision",
+        "recall",
+        "F1",
+        "ROC-AUC",
+        "PR-AUC",
+        "confusion: TP",
+    ] {
+        assert!(table.contains(col), "{table}");
+    }
+    let o = run(&["scan", "--model", m, "examples/sample.jsonl", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_damaged_or_foreign_model_gives_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = write(dir.path(), "x.model", b"__label__1 not a raqib model");
+    let o = run(&["scan", "--model", &foreign, "examples/sample.jsonl"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not a raqib model file"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "eval",
+        "--model",
+        "/nonexistent.model",
+        "--data",
+        "corpus/starter.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent.model"), "{}", stderr(&o));
+}
+
+#[test]
+fn ctrl_c_leaves_a_valid_partial_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut child = raqib()
+        .args(["scan", "-q", "-", "--out", out.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 0..2000 {
+        writeln!(stdin, "{{\"id\":\"{i}\",\"account\":\"a{}\",\"text\":\"join the soldiers of the khilafah {i}\"}}", i % 7).unwrap();
+    }
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["interrupted"], true);
+    let posts = summary["posts"].as_u64().unwrap();
+    assert!(posts > 0 && posts <= 2000, "{posts}");
+    // Every line written is whole JSON.
+    assert_eq!(
+        jsonl(&out.join("posts.jsonl")).len() as u64,
+        summary["flagged_posts"].as_u64().unwrap()
+    );
+    assert!(!jsonl(&out.join("accounts.jsonl")).is_empty());
+}
+
+#[test]
+fn explain_and_normalise_show_their_work() {
+    let o = run(&["explain", "Renew your bay'ah to the K.H.I.L.A.F.A.H"]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(
+        s.contains("FLAGGED") && s.contains("«K.H.I.L.A.F.A.H»"),
+        "{s}"
+    );
+    let o = run(&["normalise", "د ا ع ش", "ＩＳＩＳ", "الدولـــة"]);
+    assert_eq!(stdout(&o), "داعش\nisis\nالدوله\n");
+}
+
+#[test]
+fn help_teaches_and_bad_arguments_say_what_to_do() {
+    let o = run(&["scan", "--help"]);
+    let s = stdout(&o);
+    assert!(
+        s.contains("Examples:") && s.contains("--csv-map") && s.contains("--strict"),
+        "{s}"
+    );
+    let o = run(&["scan", "x.jsonl", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("use auto, jsonl, csv, twitter-v2 or telegram"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["scan", "examples/sample.jsonl", "--threshold", "7"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("between 0 and 1"));
+}

@@ -1,0 +1,174 @@
+//! The model file and the scorer: round trips, damage, foreign files, and agreement
+//! between the cached scorer, the explainer and the trainer's view.
+
+use raqib_text::{train, Example, FeatureConfig, Model, ModelError, Scratch, TrainConfig};
+
+fn data() -> Vec<Example> {
+    let ex = |t: &str, l| Example {
+        text: t.to_string(),
+        label: l,
+    };
+    let mut v = Vec::new();
+    for i in 0..30 {
+        v.push(ex(
+            &format!("join the soldiers of the khilafah now {i}"),
+            true,
+        ));
+        v.push(ex(&format!("الدولة الإسلامية باقية وتتمدد {i}"), true));
+        v.push(ex(
+            &format!("police say the attack was claimed by the group {i}"),
+            false,
+        ));
+        v.push(ex(&format!("رمضان كريم تقبل الله صيامكم {i}"), false));
+    }
+    v
+}
+
+fn small_model() -> Model {
+    let cfg = TrainConfig {
+        features: FeatureConfig {
+            bits: 14,
+            ..Default::default()
+        },
+        threads: 1,
+        ..Default::default()
+    };
+    train(&data(), None, &cfg).unwrap().0
+}
+
+#[test]
+fn save_and_load_round_trip_scores_identically() {
+    let m = small_model();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.model");
+    m.save(&p).unwrap();
+    let loaded = Model::load(&p).unwrap();
+    assert_eq!(loaded.header, m.header);
+    let from_bytes = Model::from_bytes(&std::fs::read(&p).unwrap(), "bytes").unwrap();
+    let mut s = Scratch::default();
+    for t in ["join the khilafah", "رمضان كريم", "", "x"] {
+        let a = m.score(t, &mut s);
+        assert_eq!(a, loaded.score(t, &mut s), "{t}");
+        assert_eq!(a, from_bytes.score(t, &mut s), "{t}");
+    }
+    assert!(
+        !dir.path().join("m.tmp").exists(),
+        "temporary file left behind"
+    );
+}
+
+#[test]
+fn trained_model_separates_its_training_classes() {
+    let m = small_model();
+    let mut s = Scratch::default();
+    assert!(m.score("join the soldiers of the khilafah", &mut s) > m.header.threshold);
+    assert!(m.score("الدولة الإسلامية باقية", &mut s) > m.header.threshold);
+    assert!(m.score("رمضان كريم تقبل الله صيامكم", &mut s) < m.header.threshold);
+}
+
+#[test]
+fn cached_scores_match_uncached_and_explained_scores() {
+    let m = small_model();
+    let mut warm = Scratch::default();
+    for t in [
+        "join the soldiers of the khilafah",
+        "police say the group",
+        "الدولة باقية",
+        "a b c d e",
+    ] {
+        let first = m.score(t, &mut warm);
+        let again = m.score(t, &mut warm);
+        let cold = m.score(t, &mut Scratch::default());
+        let explained = m.explain(t, 3, &mut Scratch::default()).probability;
+        assert_eq!(first, again);
+        assert_eq!(first, cold);
+        assert!(
+            (first - explained).abs() < 1e-4,
+            "{t}: {first} vs {explained}"
+        );
+    }
+}
+
+#[test]
+fn a_scratch_used_with_two_models_does_not_mix_them() {
+    let a = small_model();
+    let cfg = TrainConfig {
+        features: FeatureConfig {
+            bits: 14,
+            ..Default::default()
+        },
+        threads: 1,
+        seed: 99,
+        learning_rate: 0.5,
+        ..Default::default()
+    };
+    let flipped: Vec<Example> = data()
+        .into_iter()
+        .map(|e| Example {
+            label: !e.label,
+            ..e
+        })
+        .collect();
+    let b = train(&flipped, None, &cfg).unwrap().0;
+    let mut s = Scratch::default();
+    let t = "join the soldiers of the khilafah";
+    let sa = a.score(t, &mut s);
+    let sb = b.score(t, &mut s);
+    assert_eq!(sb, b.score(t, &mut Scratch::default()));
+    assert!(sa > 0.5 && sb < 0.5, "{sa} {sb}");
+}
+
+#[test]
+fn explanations_point_at_the_original_text() {
+    let m = small_model();
+    let text = "Join the S.O.L.D.I.E.R.S of the Khilafah";
+    let e = m.explain(text, 5, &mut Scratch::default());
+    assert!(!e.spans.is_empty());
+    for s in &e.spans {
+        assert_eq!(&text[s.start..s.end], s.text);
+        assert!(s.weight > 0.0);
+    }
+    assert!(
+        e.spans.iter().any(|s| s.text == "Khilafah"),
+        "{:?}",
+        e.spans
+    );
+}
+
+fn expect_err(bytes: &[u8], want: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.model");
+    std::fs::write(&p, bytes).unwrap();
+    let err = Model::load(&p).err().expect("must fail");
+    let msg = err.to_string();
+    assert!(msg.contains(want) && msg.contains("bad.model"), "{msg}");
+    let err2 = Model::from_bytes(bytes, "bad.model")
+        .err()
+        .expect("must fail");
+    assert_eq!(std::mem::discriminant(&err), std::mem::discriminant(&err2));
+}
+
+#[test]
+fn damaged_truncated_and_foreign_files_are_refused_clearly() {
+    let m = small_model();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.model");
+    m.save(&p).unwrap();
+    let good = std::fs::read(&p).unwrap();
+    let mut flipped = good.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x40;
+    expect_err(&flipped, "checksum");
+    expect_err(&good[..good.len() - 100], "checksum");
+    expect_err(&good[..20], "truncated");
+    expect_err(b"", "not a raqib model");
+    expect_err(
+        b"\x7fELF\x02\x01\x01\x00 some other binary",
+        "not a raqib model",
+    );
+    let mut newer = good.clone();
+    newer[8] = 9;
+    expect_err(&newer, "format version 9");
+    let err = Model::load(dir.path().join("missing.model")).err().unwrap();
+    assert!(matches!(err, ModelError::Io { .. }));
+}
