@@ -87,35 +87,49 @@ pub struct Scratch {
     norm: Normaliser,
     cache: TokenCache,
     cache_owner: u64,
-    tokens: Vec<(u32, u32, u64)>,
+    tokens: Vec<Tok>,
+    missed: Vec<u32>,
+    idx: Vec<u32>,
     bigrams: Vec<u32>,
 }
 
-/// A direct-mapped cache of tokens' contributions: a token's slot is chosen by its key, a
-/// newer token evicts an older one. Fixed size (1.5 MiB), so memory stays flat and lookups
-/// never rehash.
+/// A token of the text being scored, and what is known of it so far.
+#[derive(Clone, Copy, Default)]
+struct Tok {
+    start: u32,
+    end: u32,
+    key: u64,
+    /// Where its entry is: a cache slot, or (for a miss) a range of `Scratch::idx`.
+    slot: u32,
+    entry: Slot,
+}
+
+/// A two-way set-associative cache of tokens' contributions. Both ways of a set share one
+/// 64-byte cache line, so a lookup costs at most one memory access. Fixed size (4 MiB), so
+/// memory stays flat and lookups never rehash.
 struct TokenCache {
     slots: Vec<Slot>,
 }
 
-const CACHE_SLOTS: usize = 1 << 18;
+const CACHE_SETS: usize = 1 << 16;
 
 /// A token's contribution: the sum of its features' weights, how many there are, and the
 /// hash of its word for bigrams (`has_word` false for punctuation-only tokens). `key` 0
 /// marks an empty slot; token keys are never 0.
 #[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
 struct Slot {
     key: u64,
     word: u64,
     sum: f32,
-    count: u16,
+    count: u32,
     has_word: bool,
 }
 
 impl Default for TokenCache {
     fn default() -> Self {
         TokenCache {
-            slots: vec![Slot::default(); CACHE_SLOTS],
+            slots: vec![Slot::default(); CACHE_SETS * 2],
         }
     }
 }
@@ -123,6 +137,38 @@ impl Default for TokenCache {
 impl TokenCache {
     fn clear(&mut self) {
         self.slots.fill(Slot::default());
+    }
+
+    #[inline]
+    fn set(&self, key: u64) -> usize {
+        ((key >> 32) as usize & (CACHE_SETS - 1)) * 2
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<Slot> {
+        let i = self.set(key);
+        let (a, b) = (self.slots[i], self.slots[i + 1]);
+        if a.key == key {
+            Some(a)
+        } else if b.key == key {
+            Some(b)
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, e: Slot) {
+        let i = self.set(e.key);
+        // Keep the way just used; evict the other (the older one, in effect).
+        let way = if self.slots[i].key == 0 {
+            0
+        } else if self.slots[i + 1].key == 0 {
+            1
+        } else {
+            (e.key >> 1) as usize & 1
+        };
+        self.slots[i + way] = e;
     }
 }
 
@@ -279,15 +325,17 @@ impl Model {
 
     /// The raw margin of `text`, summing each token's cached contribution.
     ///
-    /// Three passes so that memory misses overlap instead of queueing: collect the tokens
-    /// and touch their cache slots; resolve each token (computing it on a miss) and collect
-    /// the bigram indices; then sum the bigram weights in a tight loop.
+    /// In stages, so that memory misses overlap instead of queueing behind each other:
+    /// hash the tokens; look each up in the cache; for the misses, compute every feature
+    /// index first and then sum the weights; finally sum the bigram weights.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
         let Scratch {
             norm,
             cache,
             cache_owner,
             tokens,
+            missed,
+            idx,
             bigrams,
         } = scratch;
         if *cache_owner != self.id {
@@ -296,59 +344,61 @@ impl Model {
         }
         let chars = &norm.run(text).chars;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
-        let slots = &mut cache.slots;
-        let slot_mask = (slots.len() - 1) as u64;
         tokens.clear();
-        let mut touch = 0u64;
         crate::features::for_each_token(chars, |ts, te| {
             let key = token_key(&chars[ts..te]) | 1;
-            touch ^= slots[(key & slot_mask) as usize].key;
-            tokens.push((ts as u32, te as u32, key));
+            tokens.push(Tok {
+                start: ts as u32,
+                end: te as u32,
+                key,
+                ..Default::default()
+            });
         });
-        std::hint::black_box(touch);
+        // Look up every token; remember the misses.
+        missed.clear();
+        for (i, t) in tokens.iter_mut().enumerate() {
+            match cache.get(t.key) {
+                Some(e) => t.entry = e,
+                None => missed.push(i as u32),
+            }
+        }
+        // Misses: all feature indices first, then the sums in tight loops.
+        idx.clear();
+        for &i in missed.iter() {
+            let t = &mut tokens[i as usize];
+            let from = idx.len() as u32;
+            let word = token_features(chars, t.start as usize, t.end as usize, cfg, |h, _, _| {
+                idx.push((finish(h) & mask) as u32);
+            });
+            t.slot = from;
+            t.entry = Slot {
+                key: t.key,
+                word: word.unwrap_or(0),
+                sum: 0.0,
+                count: idx.len() as u32 - from,
+                has_word: word.is_some(),
+            };
+        }
+        for &i in missed.iter() {
+            let t = &mut tokens[i as usize];
+            let range = t.slot as usize..(t.slot + t.entry.count) as usize;
+            t.entry.sum = idx[range].iter().map(|&j| w[j as usize]).sum();
+            cache.put(t.entry);
+        }
+        // Totals and bigrams, in token order.
         let (mut z, mut n) = (0.0f32, 0u32);
         let mut prev: Option<u64> = None;
         bigrams.clear();
-        for &(ts, te, key) in tokens.iter() {
-            let slot = &mut slots[(key & slot_mask) as usize];
-            if slot.key != key {
-                let (mut sum, mut count) = (0.0f32, 0u32);
-                let word = token_features(chars, ts as usize, te as usize, cfg, |h, _, _| {
-                    sum += w[(finish(h) & mask) as usize];
-                    count += 1;
-                });
-                if count <= u16::MAX as u32 {
-                    *slot = Slot {
-                        key,
-                        word: word.unwrap_or(0),
-                        sum,
-                        count: count as u16,
-                        has_word: word.is_some(),
-                    };
-                } else {
-                    // A token too long to cache (thousands of characters): count it directly.
-                    z += sum;
-                    n += count;
-                    if let Some(h) = word {
-                        if cfg.word_bigrams {
-                            if let Some(p) = prev {
-                                bigrams.push((finish(bigram(p, h)) & mask) as u32);
-                            }
-                        }
-                        prev = Some(h);
-                    }
-                    continue;
-                }
-            }
-            z += slot.sum;
-            n += slot.count as u32;
-            if slot.has_word {
+        for t in tokens.iter() {
+            z += t.entry.sum;
+            n += t.entry.count;
+            if t.entry.has_word {
                 if cfg.word_bigrams {
                     if let Some(p) = prev {
-                        bigrams.push((finish(bigram(p, slot.word)) & mask) as u32);
+                        bigrams.push((finish(bigram(p, t.entry.word)) & mask) as u32);
                     }
                 }
-                prev = Some(slot.word);
+                prev = Some(t.entry.word);
             }
         }
         n += bigrams.len() as u32;

@@ -261,6 +261,17 @@ impl Normaliser {
             out.src.extend(tok.iter().map(|t| t.1));
             return;
         }
+        // Fast path: most tokens need no joining and no leetspeak folding, so they are
+        // emitted straight from the stage with runs shortened.
+        let maybe_separated = tok.len() >= 5 && SEPARATORS.contains(&tok[1].0);
+        let mention = tok[0].0 == '@' && tok.len() > 1;
+        let needs_leet = !mention
+            && tok.iter().any(|(c, _)| leet(*c).is_some())
+            && tok.iter().any(|(c, _)| c.is_ascii_lowercase());
+        if !maybe_separated && !needs_leet {
+            push_collapsed(out, tok);
+            return;
+        }
         let t = &mut self.token;
         t.clear();
         // Letters spaced with separators inside one token: d.a.e.s.h, D-A-E-S-H.
@@ -290,16 +301,20 @@ impl Normaliser {
                 }
             }
         }
-        // Runs of three or more of one character shorten to two.
-        let mut run = 0;
-        let mut prev = '\0';
-        for &(c, o) in t.iter() {
-            run = if c == prev { run + 1 } else { 1 };
-            prev = c;
-            if run <= 2 {
-                out.chars.push(c);
-                out.src.push(o);
-            }
+        push_collapsed(out, t);
+    }
+}
+
+/// Append a token, shortening runs of three or more of one character to two.
+fn push_collapsed(out: &mut Normalised, tok: &[(char, u32)]) {
+    let mut run = 0;
+    let mut prev = '\0';
+    for &(c, o) in tok {
+        run = if c == prev { run + 1 } else { 1 };
+        prev = c;
+        if run <= 2 {
+            out.chars.push(c);
+            out.src.push(o);
         }
     }
 }
