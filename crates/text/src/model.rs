@@ -407,54 +407,38 @@ impl Model {
     }
 
     /// Score `text` and name up to `k` spans of the original text that pushed the score up
-    /// most. Character n-grams and words are summed per normalised token, so a span is a
-    /// word a reviewer can read, not a fragment.
+    /// most. Every feature belongs to a token (a bigram is shared by its two), so a span is
+    /// a whole word as posted, not a fragment, and its weight is the log-odds it added.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
         let norm = scratch.norm.run(text);
-        let w = self.weights();
-        let mut feats: Vec<(u32, u32, f32)> = Vec::new();
-        let mask = self.mask;
-        for_each_feature(&norm.chars, &self.header.features, |h, a, b| {
-            feats.push((a, b, w[(finish(h) & mask) as usize]));
-        });
-        let scale = feature_scale(feats.len());
-        let z = self.header.bias + feats.iter().map(|f| f.2).sum::<f32>() * scale;
-        // Token boundaries in normalised characters.
+        let chars = &norm.chars;
+        let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
+        // (start, end, summed weight) per token, in normalised characters.
         let mut tokens: Vec<(usize, usize, f32)> = Vec::new();
-        let mut s = None;
-        for (i, &c) in norm.chars.iter().enumerate() {
-            match (c == ' ', s) {
-                (false, None) => s = Some(i),
-                (true, Some(st)) => {
-                    tokens.push((st, i, 0.0));
-                    s = None;
+        let mut n = 0usize;
+        let mut prev: Option<(u64, usize)> = None;
+        crate::features::for_each_token(chars, |ts, te| {
+            let mut sum = 0.0f32;
+            let word = token_features(chars, ts, te, cfg, |h, _, _| {
+                sum += w[(finish(h) & mask) as usize];
+                n += 1;
+            });
+            tokens.push((ts, te, sum));
+            if let Some(h) = word {
+                if cfg.word_bigrams {
+                    if let Some((p, pi)) = prev {
+                        let bw = w[(finish(bigram(p, h)) & mask) as usize];
+                        n += 1;
+                        tokens[pi].2 += bw / 2.0;
+                        tokens.last_mut().expect("just pushed").2 += bw / 2.0;
+                    }
                 }
-                _ => {}
+                prev = Some((h, tokens.len() - 1));
             }
-        }
-        if let Some(st) = s {
-            tokens.push((st, norm.chars.len(), 0.0));
-        }
-        // Credit each feature to the tokens it overlaps, in proportion to the overlap.
-        for &(a, b, wt) in &feats {
-            let (a, b) = (a as usize, b as usize);
-            let first = tokens.partition_point(|t| t.1 <= a);
-            let mut covered = Vec::new();
-            let mut total = 0usize;
-            for (ti, t) in tokens.iter().enumerate().skip(first) {
-                if t.0 >= b {
-                    break;
-                }
-                let ov = b.min(t.1) - a.max(t.0);
-                if ov > 0 {
-                    covered.push((ti, ov));
-                    total += ov;
-                }
-            }
-            for (ti, ov) in covered {
-                tokens[ti].2 += wt * scale * self.header.platt_a * ov as f32 / total as f32;
-            }
-        }
+        });
+        let scale = feature_scale(n);
+        let z = self.header.bias + tokens.iter().map(|t| t.2).sum::<f32>() * scale;
+        let gain = scale * self.header.platt_a;
         let mut order: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].2 > 0.0).collect();
         order.sort_by(|&x, &y| tokens[y].2.total_cmp(&tokens[x].2));
         let spans = order
@@ -467,8 +451,8 @@ impl Model {
                     start: s,
                     end: e,
                     text: text[s..e].to_string(),
-                    feature: norm.chars[a..b].iter().collect(),
-                    weight: (wt * 1000.0).round() / 1000.0,
+                    feature: chars[a..b].iter().collect(),
+                    weight: (wt * gain * 1000.0).round() / 1000.0,
                 }
             })
             .collect();

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Train on the real labelled tweets in ../shared/data, then measure: F1 and AUCs on the dev
+# splits, false positives on the project's own hard negatives, and recall lost to evasion.
+# Prints the figures that docs/benchmarks.md records. Skips where ../shared is absent.
+#
+# usage: scripts/measure-real.sh [extra raqib train options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${RAQIB_DATA:-../shared/data}
+if [ ! -f "$DATA/en_train.csv" ]; then
+  echo "skipped: $DATA/en_train.csv not found (the labelled data lives outside the repository)"
+  exit 0
+fi
+cargo build --release -q
+RAQIB=target/release/raqib
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+MODEL=$WORK/real.model
+
+echo "== train on en_train + ar_train, early stopping and calibration on en_dev + ar_dev"
+/usr/bin/time -f "train wall %es, peak RSS %MKB" \
+  $RAQIB train --data "$DATA/en_train.csv" "$DATA/ar_train.csv" \
+  --dev "$DATA/en_dev.csv" "$DATA/ar_dev.csv" --out "$MODEL" "$@"
+
+f1() { # file threshold-args...
+  $RAQIB eval --model "$MODEL" --data "$1" --json "${@:2}" | python3 scripts/evalfmt.py overall
+}
+for split in en_dev ar_dev; do
+  echo "== $split at the model's default threshold"; f1 "$DATA/$split.csv"
+  echo "== $split at 0.5"; f1 "$DATA/$split.csv" --threshold 0.5
+done
+echo "== project hard negatives (news, counter-speech, religious speech; none trained on)"
+$RAQIB eval --model "$MODEL" --data corpus/hard_negatives.jsonl
+echo "== dev negatives of the hard-negative source (news, discussion, counter-speech about ISIS)"
+python3 - "$DATA/en_dev.csv" > "$WORK/scraped_neg.jsonl" <<'PY'
+import csv, json, sys
+for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")):
+    if r["source"].startswith("isextreme") and r["label"] == "0":
+        print(json.dumps({"id": r["id"], "text": r["text"], "label": 0, "lang": r["lang"] or None}, ensure_ascii=False))
+PY
+f1 "$WORK/scraped_neg.jsonl"
+
+echo "== recall on dev positives under evasion, at the default threshold"
+python3 scripts/obfuscate.py "$WORK/obf" "$DATA/en_dev.csv" "$DATA/ar_dev.csv"
+for v in clean diacritics tatweel letter_spacing homoglyphs zero_width; do
+  printf '%-15s' "$v"
+  $RAQIB eval --model "$MODEL" --data "$WORK/obf/$v.jsonl" --json | python3 scripts/evalfmt.py recall
+done

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Write obfuscated copies of the positive posts of labelled CSV files, one JSON Lines file
+per evasion, to measure how much recall each costs. Deterministic (seeded).
+
+usage: obfuscate.py OUT_DIR FILE.csv...
+"""
+import csv
+import json
+import random
+import sys
+from pathlib import Path
+
+HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d"
+# Arabic letters that join to the next one, where tatweel can stretch the line.
+JOINING = set("بتثجحخسشصضطظعغفقكلمنهيئ")
+HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ"}
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+def is_arabic(ch):
+    return "\u0600" <= ch <= "\u06ff"
+
+
+def diacritics(t, r):
+    return "".join(ch + (r.choice(HARAKAT) if is_arabic(ch) and ch.isalpha() and r.random() < 0.6 else "") for ch in t)
+
+
+def tatweel(t, r):
+    return "".join(ch + ("ـ" * r.randint(1, 3) if ch in JOINING and r.random() < 0.5 else "") for ch in t)
+
+
+def spacing(t, r):
+    words = t.split(" ")
+    cands = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    for i in r.sample(cands, min(2, len(cands))):
+        sep = r.choice([" ", ".", "-"])
+        words[i] = sep.join(words[i])
+    return " ".join(words)
+
+
+def homoglyphs(t, r):
+    return "".join(HOMOGLYPHS[ch] if ch in HOMOGLYPHS and r.random() < 0.5 else ch for ch in t)
+
+
+def zero_width(t, r):
+    return "".join(ch + (r.choice(ZERO_WIDTH) if ch.isalpha() and r.random() < 0.3 else "") for ch in t)
+
+
+EVASIONS = {
+    "clean": lambda t, r: t,
+    "diacritics": diacritics,
+    "tatweel": tatweel,
+    "letter_spacing": spacing,
+    "homoglyphs": homoglyphs,
+    "zero_width": zero_width,
+}
+
+
+def main():
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for f in sys.argv[2:]:
+        with open(f, newline="", encoding="utf-8") as fh:
+            rows += [r for r in csv.DictReader(fh) if r.get("label") == "1" and r.get("text")]
+    for name, fn in EVASIONS.items():
+        r = random.Random(1)
+        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            for row in rows:
+                rec = {"id": row["id"], "text": fn(row["text"], r), "label": 1, "lang": row.get("lang") or None}
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} positives x {len(EVASIONS)} variants in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
