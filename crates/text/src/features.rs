@@ -78,16 +78,6 @@ pub fn for_each_token(chars: &[char], mut f: impl FnMut(usize, usize)) {
     }
 }
 
-/// A key for a whole token, for caching its features' weights.
-#[inline]
-pub fn token_key(token: &[char]) -> u64 {
-    let mut h = 0x0074_6f6b_656e;
-    for &c in token {
-        h = mix(h, c as u32);
-    }
-    finish(h)
-}
-
 /// Call `f(hash, start, end)` for the features that belong to one token `chars[ts..te]`:
 /// its character n-grams (over the token padded with a space each side, so word edges
 /// show), the word (trimmed of punctuation) and the parts of hashtags, mentions and

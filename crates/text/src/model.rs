@@ -21,7 +21,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::features::{
-    bigram, finish, for_each_feature, token_features, token_key, FeatureConfig, FEATURES_VERSION,
+    bigram, finish, for_each_feature, token_features, FeatureConfig, FEATURES_VERSION,
 };
 use crate::normalise::{Normalised, Normaliser, NORMALISER_VERSION};
 
@@ -80,11 +80,12 @@ pub struct Model {
 }
 
 /// Per-thread scratch space for scoring, so the hot path does not allocate, with a cache
-/// of each token's summed weights. The cache belongs to one model: using the scratch with
+/// of raw tokens' contributions. The cache belongs to one model: using the scratch with
 /// another model clears it.
 #[derive(Default)]
 pub struct Scratch {
     norm: Normaliser,
+    token_norm: Normaliser,
     cache: TokenCache,
     cache_owner: u64,
     tokens: Vec<Tok>,
@@ -93,50 +94,54 @@ pub struct Scratch {
     bigrams: Vec<u32>,
 }
 
-/// A token of the text being scored, and what is known of it so far.
+/// A raw token of the text being scored (a run of bytes between ASCII spaces and control
+/// characters, which normalisation turns into spaces anyway) and what is known of it.
 #[derive(Clone, Copy, Default)]
 struct Tok {
     start: u32,
     end: u32,
-    key: u64,
-    /// Where its entry is: a cache slot, or (for a miss) a range of `Scratch::idx`.
-    slot: u32,
-    entry: Slot,
+    /// For a miss, where its feature indices start in `Scratch::idx`.
+    from: u32,
+    entry: Entry,
 }
 
-/// A two-way set-associative cache of tokens' contributions. Both ways of a set share one
-/// 64-byte cache line, so a lookup costs at most one memory access. Fixed size (4 MiB), so
+/// A two-way set-associative cache of raw tokens' contributions. Fixed size (6 MiB), so
 /// memory stays flat and lookups never rehash.
 struct TokenCache {
-    slots: Vec<Slot>,
+    slots: Vec<Entry>,
 }
 
 const CACHE_SETS: usize = 1 << 16;
 
-/// A token's contribution: the sum of its features' weights, how many there are, and the
-/// hash of its word for bigrams (`has_word` false for punctuation-only tokens). `key` 0
-/// marks an empty slot; token keys are never 0.
+/// A raw token's contribution, all of its normalised tokens together: the sum of their
+/// features' weights (bigrams inside it included), how many features, the first and last
+/// word hash (for bigrams with its neighbours), and whether its normalised form starts or
+/// ends with a lone character (which might join a spaced-out word across raw tokens).
+/// `key` 0 marks an empty slot; keys are never 0.
 #[derive(Clone, Copy, Default)]
-#[repr(C, align(32))]
-struct Slot {
+#[repr(C, align(16))]
+struct Entry {
     key: u64,
-    word: u64,
+    first_word: u64,
+    last_word: u64,
     sum: f32,
     count: u32,
-    has_word: bool,
+    has_words: bool,
+    edge_single: bool,
+    empty: bool,
 }
 
 impl Default for TokenCache {
     fn default() -> Self {
         TokenCache {
-            slots: vec![Slot::default(); CACHE_SETS * 2],
+            slots: vec![Entry::default(); CACHE_SETS * 2],
         }
     }
 }
 
 impl TokenCache {
     fn clear(&mut self) {
-        self.slots.fill(Slot::default());
+        self.slots.fill(Entry::default());
     }
 
     #[inline]
@@ -145,22 +150,21 @@ impl TokenCache {
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<Slot> {
+    fn get(&self, key: u64) -> Option<Entry> {
         let i = self.set(key);
-        let (a, b) = (self.slots[i], self.slots[i + 1]);
+        let (a, b) = (&self.slots[i], &self.slots[i + 1]);
         if a.key == key {
-            Some(a)
+            Some(*a)
         } else if b.key == key {
-            Some(b)
+            Some(*b)
         } else {
             None
         }
     }
 
     #[inline]
-    fn put(&mut self, e: Slot) {
+    fn put(&mut self, e: Entry) {
         let i = self.set(e.key);
-        // Keep the way just used; evict the other (the older one, in effect).
         let way = if self.slots[i].key == 0 {
             0
         } else if self.slots[i + 1].key == 0 {
@@ -170,6 +174,18 @@ impl TokenCache {
         };
         self.slots[i + way] = e;
     }
+}
+
+/// Bytes that normalisation turns into a space: ASCII space and control characters.
+#[inline]
+fn is_raw_space(b: u8) -> bool {
+    b <= b' ' || b == 0x7f
+}
+
+/// A normalised token of one character that could be part of a spaced-out word.
+fn is_single(t: &[char]) -> bool {
+    t.len() == 1
+        && (crate::normalise::is_spacing_char(t[0]) || crate::normalise::SEPARATORS.contains(&t[0]))
 }
 
 static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -323,87 +339,142 @@ impl Model {
         self.calibrate(self.cached_margin(text, scratch))
     }
 
-    /// The raw margin of `text`, summing each token's cached contribution.
+    /// The raw margin of `text`, from its raw tokens' cached contributions.
     ///
-    /// In stages, so that memory misses overlap instead of queueing behind each other:
-    /// hash the tokens; look each up in the cache; for the misses, compute every feature
-    /// index first and then sum the weights; finally sum the bigram weights.
+    /// A cached raw token is not normalised again, which is most of the saving. In stages,
+    /// so that memory misses overlap instead of queueing: split and hash the raw tokens;
+    /// look each up; for the misses, normalise them alone and compute every feature index
+    /// first, then sum the weights; finally the bigrams between raw tokens. The only
+    /// normalisation rule that reaches across tokens is the joining of spaced-out letters;
+    /// where two neighbouring raw tokens could take part in one, the text is scored by the
+    /// exact, uncached path instead.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
+        if scratch.cache_owner != self.id {
+            scratch.cache.clear();
+            scratch.cache_owner = self.id;
+        }
         let Scratch {
-            norm,
+            token_norm,
             cache,
-            cache_owner,
             tokens,
             missed,
             idx,
             bigrams,
-        } = scratch;
-        if *cache_owner != self.id {
-            cache.clear();
-            *cache_owner = self.id;
-        }
-        let chars = &norm.run(text).chars;
+            ..
+        } = &mut *scratch;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
+        let bytes = text.as_bytes();
         tokens.clear();
-        crate::features::for_each_token(chars, |ts, te| {
-            let key = token_key(&chars[ts..te]) | 1;
-            tokens.push(Tok {
-                start: ts as u32,
-                end: te as u32,
-                key,
-                ..Default::default()
-            });
-        });
-        // Look up every token; remember the misses.
-        missed.clear();
-        for (i, t) in tokens.iter_mut().enumerate() {
-            match cache.get(t.key) {
-                Some(e) => t.entry = e,
-                None => missed.push(i as u32),
+        let mut i = 0;
+        while i < bytes.len() {
+            while i < bytes.len() && is_raw_space(bytes[i]) {
+                i += 1;
+            }
+            let s = i;
+            while i < bytes.len() && !is_raw_space(bytes[i]) {
+                i += 1;
+            }
+            if i > s {
+                let key = xxhash_rust::xxh3::xxh3_64(&bytes[s..i]) | 1;
+                tokens.push(Tok {
+                    start: s as u32,
+                    end: i as u32,
+                    entry: Entry {
+                        key,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                });
             }
         }
-        // Misses: all feature indices first, then the sums in tight loops.
-        idx.clear();
-        for &i in missed.iter() {
-            let t = &mut tokens[i as usize];
-            let from = idx.len() as u32;
-            let word = token_features(chars, t.start as usize, t.end as usize, cfg, |h, _, _| {
-                idx.push((finish(h) & mask) as u32);
-            });
-            t.slot = from;
-            t.entry = Slot {
-                key: t.key,
-                word: word.unwrap_or(0),
-                sum: 0.0,
-                count: idx.len() as u32 - from,
-                has_word: word.is_some(),
-            };
+        // Touch every token's set first, without branching on the contents, so that the
+        // lookups below find them in cache instead of missing one after another.
+        let touched = tokens
+            .iter()
+            .fold(0u64, |acc, t| acc ^ cache.slots[cache.set(t.entry.key)].key);
+        std::hint::black_box(touched);
+        missed.clear();
+        for (k, t) in tokens.iter_mut().enumerate() {
+            match cache.get(t.entry.key) {
+                Some(e) => t.entry = e,
+                None => missed.push(k as u32),
+            }
         }
-        for &i in missed.iter() {
-            let t = &mut tokens[i as usize];
-            let range = t.slot as usize..(t.slot + t.entry.count) as usize;
+        // Misses: normalise each alone; all feature indices first, then the sums.
+        idx.clear();
+        for &k in missed.iter() {
+            let t = &mut tokens[k as usize];
+            let chars = &token_norm
+                .run(&text[t.start as usize..t.end as usize])
+                .chars;
+            t.from = idx.len() as u32;
+            let e = &mut t.entry;
+            let (mut first, mut last): (Option<u64>, Option<u64>) = (None, None);
+            let (mut first_tok, mut last_tok) = (None, None);
+            crate::features::for_each_token(chars, |ts, te| {
+                first_tok.get_or_insert((ts, te));
+                last_tok = Some((ts, te));
+                let word = token_features(chars, ts, te, cfg, |h, _, _| {
+                    idx.push((finish(h) & mask) as u32)
+                });
+                if let Some(h) = word {
+                    if cfg.word_bigrams {
+                        if let Some(p) = last {
+                            idx.push((finish(bigram(p, h)) & mask) as u32);
+                        }
+                    }
+                    first.get_or_insert(h);
+                    last = Some(h);
+                }
+            });
+            e.count = idx.len() as u32 - t.from;
+            e.has_words = first.is_some();
+            e.first_word = first.unwrap_or(0);
+            e.last_word = last.unwrap_or(0);
+            e.empty = first_tok.is_none();
+            e.edge_single = first_tok.is_some_and(|(a, b)| is_single(&chars[a..b]))
+                || last_tok.is_some_and(|(a, b)| is_single(&chars[a..b]));
+        }
+        for &k in missed.iter() {
+            let t = &mut tokens[k as usize];
+            let range = t.from as usize..(t.from + t.entry.count) as usize;
             t.entry.sum = idx[range].iter().map(|&j| w[j as usize]).sum();
             cache.put(t.entry);
         }
-        // Totals and bigrams, in token order.
+        // Spaced-out letters across raw tokens: take the exact path.
+        let mut prev_single = false;
+        for t in tokens.iter().filter(|t| !t.entry.empty) {
+            if prev_single && t.entry.edge_single {
+                return self.uncached_margin(text, scratch);
+            }
+            prev_single = t.entry.edge_single;
+        }
         let (mut z, mut n) = (0.0f32, 0u32);
         let mut prev: Option<u64> = None;
         bigrams.clear();
         for t in tokens.iter() {
-            z += t.entry.sum;
-            n += t.entry.count;
-            if t.entry.has_word {
+            let e = &t.entry;
+            z += e.sum;
+            n += e.count;
+            if e.has_words {
                 if cfg.word_bigrams {
                     if let Some(p) = prev {
-                        bigrams.push((finish(bigram(p, t.entry.word)) & mask) as u32);
+                        bigrams.push((finish(bigram(p, e.first_word)) & mask) as u32);
                     }
                 }
-                prev = Some(t.entry.word);
+                prev = Some(e.last_word);
             }
         }
         n += bigrams.len() as u32;
         z += bigrams.iter().map(|&i| w[i as usize]).sum::<f32>();
         self.header.bias + z * feature_scale(n as usize)
+    }
+
+    /// The raw margin of `text` computed from scratch: normalise it whole, sum every feature.
+    pub fn uncached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
+        let norm = scratch.norm.run(text);
+        self.indices(norm, &mut scratch.idx);
+        self.margin(&scratch.idx)
     }
 
     /// Score `text` and name up to `k` spans of the original text that pushed the score up

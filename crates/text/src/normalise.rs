@@ -50,7 +50,7 @@ pub struct Normaliser {
     token: Vec<(char, u32)>,
 }
 
-const SEPARATORS: &[char] = &['.', '-', '_', '*', '·', '•', '+', '~', '/', '|', ','];
+pub(crate) const SEPARATORS: &[char] = &['.', '-', '_', '*', '·', '•', '+', '~', '/', '|', ','];
 
 #[inline]
 fn is_stripped(c: char) -> bool {
@@ -319,7 +319,7 @@ fn push_collapsed(out: &mut Normalised, tok: &[(char, u32)]) {
     }
 }
 
-fn is_spacing_char(c: char) -> bool {
+pub(crate) fn is_spacing_char(c: char) -> bool {
     c.is_alphabetic() || leet(c).is_some()
 }
 

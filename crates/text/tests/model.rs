@@ -172,3 +172,43 @@ fn damaged_truncated_and_foreign_files_are_refused_clearly() {
     let err = Model::load(dir.path().join("missing.model")).err().unwrap();
     assert!(matches!(err, ModelError::Io { .. }));
 }
+
+mod cache_equivalence {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn model() -> &'static Model {
+        static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+        M.get_or_init(small_model)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Caching raw tokens must give the margin of normalising the whole text, for any
+        /// text: spaced-out letters across tokens, zero-width characters between them,
+        /// other whitespace, URLs, leetspeak.
+        #[test]
+        fn cached_margin_equals_the_exact_margin(
+            s in "([a-d1@ا-ج.\\-_ ]|\u{200b}|\u{a0}|\t|\n|https://x\\.org/a|#x_y|ﻻ|ـ){0,30}",
+            warm in proptest::collection::vec("[a-c ا-ب.]{0,6}", 0..5),
+        ) {
+            let m = model();
+            let mut scratch = Scratch::default();
+            for w in &warm {
+                m.cached_margin(w, &mut scratch);
+            }
+            let cached = m.cached_margin(&s, &mut scratch);
+            let again = m.cached_margin(&s, &mut scratch);
+            let exact = m.uncached_margin(&s, &mut Scratch::default());
+            prop_assert!((cached - exact).abs() < 1e-4, "{:?}: cached {} exact {}", s, cached, exact);
+            prop_assert_eq!(cached, again);
+        }
+
+        #[test]
+        fn any_string_scores_without_panic(s in any::<String>()) {
+            let p = model().score(&s, &mut Scratch::default());
+            prop_assert!((0.0..=1.0).contains(&p));
+        }
+    }
+}
