@@ -89,9 +89,11 @@ pub struct ScanArgs {
     /// Files to scan; `-` reads standard input. gzip and zstd are undone automatically.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Model file from `raqib train`. Default: the starter model built into raqib.
-    #[arg(short, long, value_name = "MODEL")]
-    pub model: Option<PathBuf>,
+    /// Model file from `raqib train`; `LANG=FILE` routes posts in that language (their
+    /// `lang`, else their script: `ar`) to their own model. Repeat for several. Default: the
+    /// starter model built into raqib.
+    #[arg(short, long, value_name = "[LANG=]MODEL")]
+    pub model: Vec<String>,
     /// Write posts.jsonl, accounts.jsonl, accounts.csv, diagnostics.jsonl, summary.json and
     /// summary.txt here.
     #[arg(short, long, value_name = "DIR")]
@@ -171,9 +173,10 @@ pub struct TrainArgs {
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// Model file. Default: the built-in starter model.
-    #[arg(short, long, value_name = "MODEL")]
-    pub model: Option<PathBuf>,
+    /// Model file, or `LANG=FILE` for a language's own model (see `scan --help`). Default:
+    /// the built-in starter model.
+    #[arg(short, long, value_name = "[LANG=]MODEL")]
+    pub model: Vec<String>,
     /// Labelled files to measure on.
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub data: Vec<String>,
@@ -192,9 +195,10 @@ pub struct EvalArgs {
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// Model file. Default: the built-in starter model.
-    #[arg(short, long, value_name = "MODEL")]
-    pub model: Option<PathBuf>,
+    /// Model file, or `LANG=FILE` for a language's own model (see `scan --help`). Default:
+    /// the built-in starter model.
+    #[arg(short, long, value_name = "[LANG=]MODEL")]
+    pub model: Vec<String>,
     /// The text to score.
     pub text: String,
     #[arg(long, default_value_t = 8)]

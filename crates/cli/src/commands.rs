@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use raqib_scan::{Progress, ScanConfig};
-use raqib_text::{metrics, Model, Scratch};
+use raqib_text::{metrics, Model, ModelSet, Scratch};
 
 use crate::cli::{Cli, Command, EvalArgs, ExplainArgs, NormaliseArgs, ScanArgs, TrainArgs};
 use crate::data::load_labelled;
@@ -25,18 +25,46 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn load_model(path: Option<&std::path::Path>) -> Result<(Model, String)> {
-    match path {
-        Some(p) => Ok((Model::load(p)?, p.display().to_string())),
-        None => Ok((
-            Model::from_bytes(STARTER, "starter model")?,
-            "starter (built-in)".to_string(),
-        )),
+fn starter() -> Result<Model> {
+    Ok(Model::from_bytes(STARTER, "starter model")?)
+}
+
+/// Models from `--model [LANG=]FILE` arguments: one default (the starter model when none
+/// is given) and any number routed by language.
+fn load_models(specs: &[String]) -> Result<ModelSet> {
+    let mut default: Option<(Model, String)> = None;
+    let mut routed = Vec::new();
+    for spec in specs {
+        let routed_spec = spec.split_once('=').filter(|(lang, _)| {
+            !std::path::Path::new(spec).exists()
+                && (2..=8).contains(&lang.len())
+                && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        match routed_spec {
+            Some((lang, path)) => {
+                routed.push((lang.to_string(), Model::load(path)?, path.to_string()))
+            }
+            None => {
+                if default.is_some() {
+                    bail!("two default models given ({spec} and another): give one, and route others with LANG=FILE");
+                }
+                default = Some((Model::load(spec)?, spec.clone()));
+            }
+        }
     }
+    let (model, name) = match default {
+        Some(d) => d,
+        None => (starter()?, "starter (built-in)".to_string()),
+    };
+    let mut set = ModelSet::new(model, name);
+    for (lang, m, name) in routed {
+        set.add(&lang, m, name);
+    }
+    Ok(set)
 }
 
 fn scan(a: ScanArgs) -> Result<i32> {
-    let (model, model_name) = load_model(a.model.as_deref())?;
+    let models = load_models(&a.model)?;
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {
             bail!("--threshold must be between 0 and 1, got {t}");
@@ -55,7 +83,7 @@ fn scan(a: ScanArgs) -> Result<i32> {
         all_posts: a.all_posts,
         explain: a.explain,
         top: a.top,
-        model_name,
+        model_name: models.describe(),
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -110,7 +138,7 @@ fn scan(a: ScanArgs) -> Result<i32> {
             }
         }
     };
-    let result = raqib_scan::run(&model, &cfg, &progress, &interrupted, &mut on_diag);
+    let result = raqib_scan::run(&models, &cfg, &progress, &interrupted, &mut on_diag);
     done.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.join();
@@ -218,7 +246,8 @@ fn train(a: TrainArgs) -> Result<i32> {
 }
 
 fn eval(a: EvalArgs) -> Result<i32> {
-    let (model, model_name) = load_model(a.model.as_deref())?;
+    let models = load_models(&a.model)?;
+    let model_name = models.describe();
     let data = load_labelled(&a.data, &a.input.options(), false)?;
     if data.is_empty() {
         bail!(
@@ -226,14 +255,21 @@ fn eval(a: EvalArgs) -> Result<i32> {
             a.data.join(", ")
         );
     }
-    let threshold = a.threshold.unwrap_or(model.header.threshold);
-    let mut scratch = Scratch::default();
-    let scored: Vec<(f32, bool, &str)> = data
+    let thresholds = models.thresholds(a.threshold);
+    let threshold = thresholds[0];
+    let mut scratch = models.scratches();
+    // (score, label, language, threshold of the model that scored it)
+    let scored: Vec<(f32, bool, &str, f32)> = data
         .iter()
-        .map(|l| (model.score(&l.text, &mut scratch), l.label, l.lang.as_str()))
+        .map(|l| {
+            let m = models.route(&l.lang);
+            let score = models.get(m).score(&l.text, &mut scratch[m]);
+            (score, l.label, l.lang.as_str(), thresholds[m])
+        })
         .collect();
     let pairs: Vec<(f32, bool)> = scored.iter().map(|s| (s.0, s.1)).collect();
-    let overall = metrics::evaluate(&pairs, threshold);
+    let triples: Vec<(f32, bool, f32)> = scored.iter().map(|s| (s.0, s.1, s.3)).collect();
+    let overall = metrics::evaluate_each(&triples, threshold);
     let at_precision = metrics::threshold_for_precision(&pairs, a.precision);
     let mut langs: Vec<&str> = scored.iter().map(|s| s.2).collect();
     langs.sort_unstable();
@@ -241,12 +277,13 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let per_lang: Vec<(String, metrics::Metrics)> = langs
         .iter()
         .map(|l| {
-            let v: Vec<(f32, bool)> = scored
+            let v: Vec<(f32, bool, f32)> = scored
                 .iter()
                 .filter(|s| s.2 == *l)
-                .map(|s| (s.0, s.1))
+                .map(|s| (s.0, s.1, s.3))
                 .collect();
-            (l.to_string(), metrics::evaluate(&v, threshold))
+            let t = v.first().map_or(threshold, |x| x.2);
+            (l.to_string(), metrics::evaluate_each(&v, t))
         })
         .collect();
     let mut out = std::io::stdout().lock();
@@ -313,7 +350,8 @@ fn eval(a: EvalArgs) -> Result<i32> {
 }
 
 fn explain(a: ExplainArgs) -> Result<i32> {
-    let (model, _) = load_model(a.model.as_deref())?;
+    let models = load_models(&a.model)?;
+    let model = models.get(models.route_text(None, &a.text));
     let e = model.explain(&a.text, a.explain, &mut Scratch::default());
     let mut out = std::io::stdout().lock();
     let verdict = if e.probability >= model.header.threshold {

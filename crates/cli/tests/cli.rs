@@ -328,3 +328,80 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("between 0 and 1"));
 }
+
+#[test]
+fn posts_are_routed_to_their_languages_model() {
+    let dir = tempfile::tempdir().unwrap();
+    // An Arabic model that flags nothing Arabic: trained with Arabic labels flipped.
+    let flipped: String = std::fs::read_to_string(root().join("corpus/starter.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"lang\": \"ar\""))
+        .map(|l| {
+            l.replace("\"label\": 1", "\"label\": X")
+                .replace("\"label\": 0", "\"label\": 1")
+                .replace("\"label\": X", "\"label\": 0")
+                + "\n"
+        })
+        .collect();
+    let data = write(dir.path(), "ar_flipped.jsonl", flipped.as_bytes());
+    let ar = dir.path().join("ar.model");
+    let o = run(&[
+        "train",
+        "--data",
+        &data,
+        "--out",
+        ar.to_str().unwrap(),
+        "--bits",
+        "14",
+        "--threads",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let spec = format!("ar={}", ar.display());
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "--json",
+        "examples/sample.jsonl",
+        "--model",
+        &spec,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        s["model"].as_str().unwrap().contains("ar: "),
+        "{}",
+        s["model"]
+    );
+    let flagged: Vec<String> = jsonl(&out.join("posts.jsonl"))
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    // The Arabic propaganda-style posts go to the flipped model and are not flagged...
+    for id in ["p13", "p14", "p15", "p16"] {
+        assert!(
+            !flagged.contains(&id.to_string()),
+            "{id} flagged: {flagged:?}"
+        );
+    }
+    // ...while the English ones still go to the default model and are.
+    for id in ["p1", "p2", "p17"] {
+        assert!(
+            flagged.contains(&id.to_string()),
+            "{id} not flagged: {flagged:?}"
+        );
+    }
+    let o = run(&[
+        "scan",
+        "examples/sample.jsonl",
+        "--model",
+        ar.to_str().unwrap(),
+        "--model",
+        ar.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("two default models"), "{}", stderr(&o));
+}

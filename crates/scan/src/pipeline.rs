@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use raqib_ingest::{open_chunks, Chunk};
 use raqib_model::{Diagnostic, Record, TextSpan};
-use raqib_text::{script_language, Model, Scratch};
+use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
 use crate::accounts::{account_key, rank, AccountAgg, AccountReport};
@@ -135,11 +135,12 @@ struct WorkerState {
 }
 
 struct Worker<'a> {
-    model: &'a Model,
-    threshold: f32,
+    models: &'a ModelSet,
+    thresholds: &'a [f32],
     cfg: &'a ScanConfig,
     progress: &'a Progress,
-    scratch: Scratch,
+    /// One per model: a scratch's token cache belongs to one model.
+    scratch: Vec<Scratch>,
     state: WorkerState,
 }
 
@@ -157,7 +158,9 @@ impl Worker<'_> {
                 self.post(p, &file, line, &mut res.lines);
             }
             Ok(Record::Account(a)) => {
-                let score = self.model.score(&a.profile_text(), &mut self.scratch);
+                let text = a.profile_text();
+                let m = self.models.route_text(None, &text);
+                let score = self.models.get(m).score(&text, &mut self.scratch[m]);
                 let key = account_key(&a.platform, &a.id);
                 self.state
                     .accounts
@@ -175,12 +178,14 @@ impl Worker<'_> {
     }
 
     fn post(&mut self, p: raqib_model::Post, file: &str, line: u64, out: &mut Vec<u8>) {
-        let score = self.model.score(&p.text, &mut self.scratch);
-        let flagged = score >= self.threshold;
         let lang = p
             .lang
             .as_deref()
-            .unwrap_or_else(|| script_language(&p.text));
+            .unwrap_or_else(|| raqib_text::script_language(&p.text));
+        let m = self.models.route(lang);
+        let model = self.models.get(m);
+        let score = model.score(&p.text, &mut self.scratch[m]);
+        let flagged = score >= self.thresholds[m];
         match self.state.langs.iter_mut().find(|l| l.0 == lang) {
             Some(l) => {
                 l.1 += 1;
@@ -207,8 +212,8 @@ impl Worker<'_> {
             self.progress.flagged.fetch_add(1, Ordering::Relaxed);
         }
         let evidence = if flagged {
-            self.model
-                .explain(&p.text, self.cfg.explain, &mut self.scratch)
+            model
+                .explain(&p.text, self.cfg.explain, &mut self.scratch[m])
                 .spans
         } else {
             Vec::new()
@@ -281,14 +286,15 @@ impl Out {
 /// The reader runs on a thread of its own that is not waited for after an interrupt: it
 /// may be blocked reading a pipe that never closes, and the reports must not wait for it.
 pub fn run(
-    model: &Model,
+    models: &ModelSet,
     cfg: &ScanConfig,
     progress: &Progress,
     interrupted: &Arc<AtomicBool>,
     on_diagnostic: &mut dyn FnMut(&Diagnostic),
 ) -> Result<Summary, ScanError> {
     let t0 = Instant::now();
-    let threshold = cfg.threshold.unwrap_or(model.header.threshold);
+    let thresholds = models.thresholds(cfg.threshold);
+    let threshold = thresholds[0];
     let out_err = |dir: &PathBuf| {
         let path = dir.display().to_string();
         move |e| ScanError::Output {
@@ -348,13 +354,14 @@ pub fn run(
             .map(|_| {
                 let rx = chunk_rx.clone();
                 let tx = res_tx.clone();
+                let thresholds = &thresholds;
                 s.spawn(move || {
                     let mut w = Worker {
-                        model,
-                        threshold,
+                        models,
+                        thresholds,
                         cfg,
                         progress,
-                        scratch: Scratch::default(),
+                        scratch: models.scratches(),
                         state: WorkerState::default(),
                     };
                     loop {

@@ -19,11 +19,13 @@
 pub mod features;
 pub mod metrics;
 pub mod model;
+pub mod models;
 pub mod normalise;
 pub mod train;
 
 pub use features::FeatureConfig;
 pub use model::{Explanation, Model, ModelError, ModelHeader, Scratch};
+pub use models::ModelSet;
 pub use normalise::{normalise, Normaliser};
 pub use train::{train, Example, TrainConfig, TrainError, TrainReport};
 

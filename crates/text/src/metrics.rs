@@ -36,15 +36,23 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 /// Figures for `(score, label)` pairs at `threshold` (flagged when score >= threshold).
 pub fn evaluate(scored: &[(f32, bool)], threshold: f32) -> Metrics {
+    let with: Vec<(f32, bool, f32)> = scored.iter().map(|&(s, l)| (s, l, threshold)).collect();
+    evaluate_each(&with, threshold)
+}
+
+/// Figures for `(score, label, threshold)` triples, each flagged at its own threshold (as
+/// when posts go to per-language models). `threshold` is what the report shows.
+pub fn evaluate_each(scored: &[(f32, bool, f32)], threshold: f32) -> Metrics {
     let mut c = Confusion::default();
-    for &(s, l) in scored {
-        match (s >= threshold, l) {
+    for &(s, l, t) in scored {
+        match (s >= t, l) {
             (true, true) => c.tp += 1,
             (true, false) => c.fp += 1,
             (false, false) => c.tn += 1,
             (false, true) => c.r#fn += 1,
         }
     }
+    let pairs: Vec<(f32, bool)> = scored.iter().map(|&(s, l, _)| (s, l)).collect();
     let precision = ratio(c.tp, c.tp + c.fp);
     let recall = ratio(c.tp, c.tp + c.r#fn);
     let f1 = if precision + recall == 0.0 {
@@ -60,8 +68,8 @@ pub fn evaluate(scored: &[(f32, bool)], threshold: f32) -> Metrics {
         recall,
         f1,
         false_positive_rate: ratio(c.fp, c.fp + c.tn),
-        roc_auc: roc_auc(scored),
-        pr_auc: average_precision(scored),
+        roc_auc: roc_auc(&pairs),
+        pr_auc: average_precision(&pairs),
         confusion: c,
     }
 }
