@@ -44,6 +44,15 @@ pub fn open_input(path: &str) -> Result<Opened, OpenError> {
         }
         Box::new(std::fs::File::open(path).map_err(io_err)?)
     };
+    open_reader(raw, path)
+}
+
+/// Like [`open_input`], for bytes from any reader; `path` names it in messages.
+pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, OpenError> {
+    let io_err = |e: std::io::Error| OpenError::Io {
+        path: path.to_string(),
+        source: e,
+    };
     let mut raw = BufReader::with_capacity(BUF, raw);
     let magic = fill_at_least(&mut raw, 4).map_err(io_err)?;
     let (reader, compression): (Box<dyn BufRead + Send>, _) = if magic.starts_with(&[0x1f, 0x8b]) {

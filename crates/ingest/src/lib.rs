@@ -31,7 +31,7 @@ mod twitter;
 use std::io::BufRead;
 
 pub use csvfmt::{CsvMapping, CSV_FIELDS};
-pub use input::{open_input, Compression, Opened};
+pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::parse_raqib_line;
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
@@ -226,7 +226,29 @@ pub fn open_chunks(
     path: &str,
     opts: &Options,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
-    let input::Opened { reader, head, .. } = open_input(path)?;
+    chunks_of(open_input(path)?, path, opts)
+}
+
+/// Read records from bytes in memory (an upload, a message), named `name` in diagnostics;
+/// the format is detected as for a file of that name.
+pub fn open_bytes(
+    bytes: Vec<u8>,
+    name: &str,
+    opts: &Options,
+) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
+    chunks_of(
+        input::open_reader(Box::new(std::io::Cursor::new(bytes)), name)?,
+        name,
+        opts,
+    )
+}
+
+fn chunks_of(
+    opened: input::Opened,
+    path: &str,
+    opts: &Options,
+) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
+    let input::Opened { reader, head, .. } = opened;
     let name: std::sync::Arc<str> = std::sync::Arc::from(path);
     let format = match opts.format {
         Format::Auto => detect_format(path, &head),

@@ -182,12 +182,6 @@ fn is_raw_space(b: u8) -> bool {
     b <= b' ' || b == 0x7f
 }
 
-/// A normalised token of one character that could be part of a spaced-out word.
-fn is_single(t: &[char]) -> bool {
-    t.len() == 1
-        && (crate::normalise::is_spacing_char(t[0]) || crate::normalise::SEPARATORS.contains(&t[0]))
-}
-
 static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn next_model_id() -> u64 {
@@ -410,10 +404,9 @@ impl Model {
             t.from = idx.len() as u32;
             let e = &mut t.entry;
             let (mut first, mut last): (Option<u64>, Option<u64>) = (None, None);
-            let (mut first_tok, mut last_tok) = (None, None);
+            let mut first_tok = None;
             crate::features::for_each_token(chars, |ts, te| {
                 first_tok.get_or_insert((ts, te));
-                last_tok = Some((ts, te));
                 let word = token_features(chars, ts, te, cfg, |h, _, _| {
                     idx.push((finish(h) & mask) as u32)
                 });
@@ -432,8 +425,7 @@ impl Model {
             e.first_word = first.unwrap_or(0);
             e.last_word = last.unwrap_or(0);
             e.empty = first_tok.is_none();
-            e.edge_single = first_tok.is_some_and(|(a, b)| is_single(&chars[a..b]))
-                || last_tok.is_some_and(|(a, b)| is_single(&chars[a..b]));
+            e.edge_single = token_norm.edges_single();
         }
         for &k in missed.iter() {
             let t = &mut tokens[k as usize];

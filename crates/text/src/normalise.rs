@@ -141,6 +141,24 @@ impl Normaliser {
         &self.out
     }
 
+    /// Whether the last text's first or last token, before spaced-out letters were joined,
+    /// is one character that could join with a neighbouring text's (a letter, a leet
+    /// character or a separator). Only such texts can normalise differently side by side
+    /// than apart.
+    pub(crate) fn edges_single(&self) -> bool {
+        let stage = &self.stage;
+        let single_at = |i: usize| {
+            let c = stage[i].0;
+            c != ' '
+                && (is_spacing_char(c) || SEPARATORS.contains(&c))
+                && (i == 0 || stage[i - 1].0 == ' ')
+                && (i + 1 == stage.len() || stage[i + 1].0 == ' ')
+        };
+        let first = stage.iter().position(|t| t.0 != ' ');
+        let last = stage.iter().rposition(|t| t.0 != ' ');
+        first.is_some_and(single_at) || last.is_some_and(single_at)
+    }
+
     /// Pass A: character by character.
     fn fold_chars(&mut self, text: &str) {
         let stage = &mut self.stage;

@@ -177,6 +177,21 @@ mod cache_equivalence {
     use super::*;
     use proptest::prelude::*;
 
+    /// Found by the `score` fuzzer: U+0384 decomposes to a space and an accent, so one raw
+    /// token held single letters that joined with the next raw token's.
+    #[test]
+    fn regression_tonos_splits_a_raw_token_into_joinable_letters() {
+        let s = "G\u{384}$\u{384}G\u{0}\n\u{384}$\u{384}";
+        let m = model();
+        let mut scratch = Scratch::default();
+        let cached = m.cached_margin(s, &mut scratch);
+        let exact = m.uncached_margin(s, &mut Scratch::default());
+        assert!(
+            (cached - exact).abs() < 1e-4,
+            "cached {cached} exact {exact}"
+        );
+    }
+
     fn model() -> &'static Model {
         static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
         M.get_or_init(small_model)
@@ -203,6 +218,17 @@ mod cache_equivalence {
             let exact = m.uncached_margin(&s, &mut Scratch::default());
             prop_assert!((cached - exact).abs() < 1e-4, "{:?}: cached {} exact {}", s, cached, exact);
             prop_assert_eq!(cached, again);
+        }
+
+        #[test]
+        fn cached_margin_equals_the_exact_margin_with_decomposing_spaces(
+            s in "([a-dG1$.\u{384}\u{1fbd}\u{2002} ]|\u{0}\n){0,20}",
+        ) {
+            let m = model();
+            let mut scratch = Scratch::default();
+            let cached = m.cached_margin(&s, &mut scratch);
+            let exact = m.uncached_margin(&s, &mut Scratch::default());
+            prop_assert!((cached - exact).abs() < 1e-4, "{:?}: cached {} exact {}", s, cached, exact);
         }
 
         #[test]

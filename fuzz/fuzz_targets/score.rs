@@ -1,0 +1,34 @@
+//! Scoring and explaining any text: no panic, the cached score agrees with the exact one,
+//! and every evidence span is a span of the input.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn model() -> &'static raqib_text::Model {
+    static M: OnceLock<raqib_text::Model> = OnceLock::new();
+    M.get_or_init(|| {
+        let ex = |t: &str, l| raqib_text::Example { text: t.into(), label: l };
+        let data = vec![ex("join the khilafah a b c", true), ex("الدولة باقية", true), ex("news about the group", false), ex("رمضان كريم", false)];
+        let cfg = raqib_text::TrainConfig { features: raqib_text::FeatureConfig { bits: 12, ..Default::default() }, threads: 1, ..Default::default() };
+        raqib_text::train(&data, None, &cfg).unwrap().0
+    })
+}
+
+thread_local! {
+    // Reused across runs, so the token cache is warm with earlier inputs: that is the
+    // state in which a wrong cache entry would show.
+    static SCRATCH: std::cell::RefCell<(raqib_text::Scratch, raqib_text::Scratch)> = Default::default();
+}
+
+fuzz_target!(|s: &str| {
+    let m = model();
+    SCRATCH.with(|cell| {
+        let (warm, exact_scratch) = &mut *cell.borrow_mut();
+        let cached = m.cached_margin(s, warm);
+        let exact = m.uncached_margin(s, exact_scratch);
+        assert!((cached - exact).abs() < 1e-3, "{cached} vs {exact}");
+        for span in m.explain(s, 5, warm).spans {
+            assert_eq!(&s[span.start..span.end], span.text);
+        }
+    });
+});
