@@ -12,7 +12,12 @@ fastText settings: "subwords" is the accuracy setting (-minn 2 -maxn 5 -wordNgra
 -dim 50 -epoch 25 -lr 0.5), "fast" drops subwords and shrinks the vectors (-minn 0 -maxn 0
 -wordNgrams 2 -dim 10 -epoch 25 -lr 0.5). Both use -thread THREADS.
 
-usage: scripts/peer-fasttext.py [--posts N] [--threads T]
+With --strip-artifacts, both tools get the same texts with the traces of collection removed
+(a leading `RT @user:`, `t.co` links, mentions, `&amp;`): in the English data these mark the
+positive source and not the negative one, so a model that sees them learns the source
+(raqib's features ignore them anyway; see docs/benchmarks.md).
+
+usage: scripts/peer-fasttext.py [--posts N] [--threads T] [--strip-artifacts]
 Needs: apt-get install fasttext; python3 -m venv target/peers &&
        target/peers/bin/pip install fasttext-numpy2 (the script does the venv if missing).
 """
@@ -20,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,8 +55,20 @@ def rows(name):
         return [r for r in csv.DictReader(fh) if r["text"] and r["label"] in ("0", "1")]
 
 
+STRIP = False
+
+
+def strip_artifacts(t):
+    t = re.sub(r"^RT @\w+:?\s*", "", t)
+    t = re.sub(r"https?://t\.co/\S*", "", t)
+    t = re.sub(r"@\w+", "", t)
+    return t.replace("&amp;", "&")
+
+
 def one_line(t):
-    return " ".join(t.split())
+    if STRIP:
+        t = strip_artifacts(t)
+    return " ".join(t.split()) or "."
 
 
 def f1_auc(scored):
@@ -106,7 +124,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--posts", type=int, default=1_000_000)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--strip-artifacts", action="store_true")
     a = ap.parse_args()
+    global STRIP
+    STRIP = a.strip_artifacts
     if not (DATA / "en_train.csv").exists():
         print(f"skipped: {DATA}/en_train.csv not found (the labelled data lives outside the repository)")
         return
@@ -128,13 +149,21 @@ def main():
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_posts.py"), str(a.posts), str(posts_jsonl), str(posts_txt)], check=True)
     res = {}
 
-    # raqib
+    # raqib, on the same texts as fastText (one line each, stripped or not).
+    csvs = {}
+    for name in ["en_train", "ar_train", "en_dev", "ar_dev"]:
+        csvs[name] = str(w / f"{name}.csv")
+        with open(csvs[name], "w", newline="", encoding="utf-8") as fh:
+            wr = csv.writer(fh)
+            wr.writerow(["id", "text", "label", "lang"])
+            for r in rows(f"{name}.csv"):
+                wr.writerow([r["id"], one_line(r["text"]), r["label"], r["lang"]])
     model = w / "raqib.model"
-    train_s, _ = run([str(RAQIB), "train", "--threads", str(a.threads), "--data", str(DATA / "en_train.csv"), str(DATA / "ar_train.csv"),
-                      "--dev", str(DATA / "en_dev.csv"), str(DATA / "ar_dev.csv"), "--out", str(model)])
+    train_s, _ = run([str(RAQIB), "train", "--threads", str(a.threads), "--data", csvs["en_train"], csvs["ar_train"],
+                      "--dev", csvs["en_dev"], csvs["ar_dev"], "--out", str(model)])
     r = {"train_s": train_s, "dev": {}}
     for split in devs:
-        _, out = run([str(RAQIB), "eval", "--model", str(model), "--data", str(DATA / f"{split}.csv"), "--threshold", "0.5", "--json"])
+        _, out = run([str(RAQIB), "eval", "--model", str(model), "--data", csvs[split], "--threshold", "0.5", "--json"])
         o = json.loads(out.stdout)["overall"]
         r["dev"][split] = (o["f1"], o["roc_auc"])
     scan_s, out = run([str(RAQIB), "scan", "-q", "--json", "--threads", str(a.threads), "--model", str(model), str(posts_jsonl), "--out", str(w / "report")])
@@ -166,7 +195,7 @@ def main():
                                           "dev": {k: f1_auc([(p, bool(y)) for p, y in v]) for k, v in d["dev"].items()}}
 
     n = a.posts
-    print(f"\n{len(train_rows)} training posts; throughput on {n:,} tweet-length posts; {a.threads} threads; {os.cpu_count()} cores\n")
+    print(f"\n{len(train_rows)} training posts{' (collection artifacts stripped)' if STRIP else ''}; throughput on {n:,} tweet-length posts; {a.threads} threads; {os.cpu_count()} cores\n")
     print(f"{'tool':<26} {'EN F1':>7} {'EN AUC':>7} {'AR F1':>7} {'AR AUC':>7} {'train s':>8} {'posts/s':>11}")
     for k, r in res.items():
         (ef, ea), (af, aa) = r["dev"]["en_dev"], r["dev"]["ar_dev"]

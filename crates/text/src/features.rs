@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const FEATURES_VERSION: u32 = 2;
+pub const FEATURES_VERSION: u32 = 3;
 
 /// Which features a model uses. Stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,44 @@ pub fn finish(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
+/// Link wrappers and shorteners: the domain a reader would care about is hidden behind
+/// them, and their presence says how the text was collected (Twitter wraps every link in
+/// `t.co`), not what it says.
+const LINK_WRAPPERS: &[&str] = &[
+    "t.co",
+    "bit.ly",
+    "goo.gl",
+    "ow.ly",
+    "tinyurl.com",
+    "buff.ly",
+    "dlvr.it",
+    "ift.tt",
+    "is.gd",
+    "j.mp",
+    "trib.al",
+    "lnkd.in",
+    "fb.me",
+    "shar.es",
+    "wp.me",
+    "tiny.cc",
+    "cutt.ly",
+    "rebrand.ly",
+];
+
+/// Tokens that carry no content, only traces of collection: the retweet marker `rt` and
+/// links through a wrapper. In the labelled data they mark one source and not the other, so
+/// a model that saw them would learn the source; they get no features at all.
+fn is_collection_artifact(token: &[char]) -> bool {
+    if matches!(token, ['r', 't'] | ['r', 't', ':']) {
+        return true;
+    }
+    if token.len() > 4 && token[..4] == ['u', 'r', 'l', ':'] {
+        let host: String = token[4..].iter().collect();
+        return LINK_WRAPPERS.contains(&host.as_str());
+    }
+    false
+}
+
 #[inline]
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '#' || c == '@' || c == '\''
@@ -82,7 +120,7 @@ pub fn for_each_token(chars: &[char], mut f: impl FnMut(usize, usize)) {
 /// its character n-grams (over the token padded with a space each side, so word edges
 /// show), the word (trimmed of punctuation) and the parts of hashtags, mentions and
 /// snake_case. Returns the word's hash, which bigrams use, or `None` for a token that is
-/// only punctuation.
+/// only punctuation or a trace of collection (see [`is_collection_artifact`]).
 #[inline]
 pub fn token_features(
     chars: &[char],
@@ -91,7 +129,11 @@ pub fn token_features(
     cfg: &FeatureConfig,
     mut f: impl FnMut(u64, u32, u32),
 ) -> Option<u64> {
-    if cfg.char_max > 0 {
+    if is_collection_artifact(&chars[ts..te]) {
+        return None;
+    }
+    // A mention is an identifier, not language: its word feature, no character n-grams.
+    if cfg.char_max > 0 && chars[ts] != '@' {
         let (lo, hi) = (cfg.char_min.max(1) as usize, cfg.char_max as usize);
         let len = te - ts;
         let padded = len + 2;
@@ -228,6 +270,25 @@ mod tests {
         // Two tokens: n-grams stay inside each token.
         assert_eq!(feats("ab cd", &cfg).len(), 2 * 5);
         assert!(f.iter().all(|(_, s)| !s.is_empty()));
+    }
+
+    #[test]
+    fn traces_of_collection_have_no_features() {
+        let cfg = FeatureConfig::default();
+        assert!(feats("rt", &cfg).is_empty());
+        assert!(feats("url:t.co", &cfg).is_empty());
+        assert!(feats("url:bit.ly", &cfg).is_empty());
+        assert!(!feats("url:example.org", &cfg).is_empty());
+        // A mention: its word, no character n-grams.
+        let m: Vec<String> = feats("@abu_x", &cfg).into_iter().map(|x| x.1).collect();
+        assert_eq!(m, vec!["@abu_x", "abu", "x"]);
+        // No bigram reaches across an artifact to pretend two words were neighbours... and
+        // the words on each side still pair up as the text reads.
+        let b: Vec<String> = feats("rt @a_b: hello", &FeatureConfig { char_max: 0, ..cfg })
+            .into_iter()
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(b, vec!["@a_b", "a", "b", "hello", "@a_b: hello"]);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Normalisation built against evasion: Arabic folding (diacritics, tatweel, alef and
 //! hamza forms, alef maqsura, taa marbuta, Persian letters and digits), compatibility
 //! decomposition with marks removed, zero-width and bidi controls stripped, homoglyphs and
-//! leetspeak folded to a Latin skeleton, spaced-out letters joined, URLs reduced to their
-//! domain. Hashtags, mentions and emoji are kept.
+//! leetspeak folded to a Latin skeleton, spaced-out letters joined, HTML entities decoded
+//! (platform APIs escape `&`, `<`, `>`), URLs reduced to their domain. Hashtags, mentions
+//! and emoji are kept.
 //!
 //! **Invariant:** `normalise(normalise(x)) == normalise(x)` for every string, and no input
 //! panics (both property-tested). Every output character remembers the byte offset of the
@@ -12,7 +13,7 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// The version of the normalisation rules. A model records it; changing any rule below
 /// means bumping it.
-pub const NORMALISER_VERSION: u32 = 1;
+pub const NORMALISER_VERSION: u32 = 2;
 
 /// Normalised text with, for every output character, the byte offset in the original
 /// text of the character it came from.
@@ -286,7 +287,8 @@ impl Normaliser {
         let needs_leet = !mention
             && tok.iter().any(|(c, _)| leet(*c).is_some())
             && tok.iter().any(|(c, _)| c.is_ascii_lowercase());
-        if !maybe_separated && !needs_leet {
+        let has_entity = tok.iter().any(|(c, _)| *c == '&');
+        if !maybe_separated && !needs_leet && !has_entity {
             push_collapsed(out, tok);
             return;
         }
@@ -319,8 +321,54 @@ impl Normaliser {
                 }
             }
         }
+        if has_entity {
+            decode_entities(t);
+        }
         push_collapsed(out, t);
     }
+}
+
+/// The HTML entities platform APIs put in text, lowercase (the stage is lowercased).
+const ENTITIES: &[(&str, char)] = &[
+    ("amp;", '&'),
+    ("lt;", '<'),
+    ("gt;", '>'),
+    ("quot;", '"'),
+    ("apos;", '\''),
+    ("#39;", '\''),
+    ("#x27;", '\''),
+];
+
+/// Decode HTML entities in place, repeatedly, so that double escapes (`&amp;lt;`) come out
+/// whole and the result holds no entity left to decode. A decoded character keeps the
+/// offset of its `&`.
+fn decode_entities(t: &mut Vec<(char, u32)>) {
+    let mut out: Vec<(char, u32)> = Vec::with_capacity(t.len());
+    let mut r = 0;
+    while r < t.len() {
+        let (c, o) = t[r];
+        if c == '&' {
+            let rest = &t[r + 1..];
+            let hit = ENTITIES.iter().find(|(name, _)| {
+                rest.len() >= name.len() && rest.iter().zip(name.chars()).all(|(a, b)| a.0 == b)
+            });
+            if let Some(&(name, ch)) = hit {
+                let last = r + name.chars().count();
+                if ch == '&' {
+                    // Look again from here: `&amp;lt;` is `&lt;`.
+                    t[last] = ('&', o);
+                    r = last;
+                } else {
+                    out.push((ch, o));
+                    r = last + 1;
+                }
+                continue;
+            }
+        }
+        out.push((c, o));
+        r += 1;
+    }
+    *t = out;
 }
 
 /// Append a token, shortening runs of three or more of one character to two.
