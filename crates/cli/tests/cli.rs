@@ -405,3 +405,36 @@ fn posts_are_routed_to_their_languages_model() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("two default models"), "{}", stderr(&o));
 }
+
+/// Regression: posts from CSV (and other parsed formats) lost their file name in reports.
+#[test]
+fn every_format_reports_the_file_and_line_of_each_post() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "--all-posts",
+        "-q",
+        "tests/data/shared_shape.csv",
+        "tests/data/twitter_v2.json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let csv: Vec<_> = posts
+        .iter()
+        .filter(|p| p["id"] == "x-1" || p["id"] == "x-2")
+        .collect();
+    assert_eq!(csv.len(), 2);
+    for p in csv {
+        assert_eq!(p["file"], "tests/data/shared_shape.csv");
+    }
+    assert_eq!(posts.iter().find(|p| p["id"] == "x-1").unwrap()["line"], 2);
+    assert_eq!(posts.iter().find(|p| p["id"] == "x-2").unwrap()["line"], 4);
+    let tw = posts
+        .iter()
+        .find(|p| p["id"] == "1500000000000000001")
+        .unwrap();
+    assert_eq!(tw["file"], "tests/data/twitter_v2.json");
+}

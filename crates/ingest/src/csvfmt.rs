@@ -333,7 +333,10 @@ impl Iterator for CsvChunks {
         if out.is_empty() {
             None
         } else {
-            Some(Chunk::Records(out))
+            Some(Chunk::Records {
+                file: self.file.clone(),
+                items: out,
+            })
         }
     }
 }

@@ -166,15 +166,25 @@ pub enum Chunk {
     },
     /// Records already parsed (CSV, whole-document JSON), with their diagnostics and the
     /// line each started on (0 where the format has no lines).
-    Records(Vec<Item>),
+    Records {
+        file: std::sync::Arc<str>,
+        items: Vec<Item>,
+    },
 }
 
 impl Chunk {
+    /// The input this chunk came from, as given (`-` for stdin).
+    pub fn file(&self) -> &std::sync::Arc<str> {
+        match self {
+            Chunk::Lines { file, .. } | Chunk::Records { file, .. } => file,
+        }
+    }
+
     /// The number of input bytes this chunk stands for, for progress reporting.
     pub fn len_bytes(&self) -> usize {
         match self {
             Chunk::Lines { bytes, .. } => bytes.len(),
-            Chunk::Records(_) => 0,
+            Chunk::Records { .. } => 0,
         }
     }
 
@@ -189,7 +199,7 @@ impl Chunk {
     /// order; `line` is where the record starts (0 where the format has no lines).
     pub fn for_each_record(&self, mut f: impl FnMut(u64, Result<Record, Diagnostic>)) {
         match self {
-            Chunk::Records(items) => items.iter().for_each(|(l, r)| f(*l, r.clone())),
+            Chunk::Records { items, .. } => items.iter().for_each(|(l, r)| f(*l, r.clone())),
             Chunk::Lines {
                 file,
                 first_line,
@@ -353,7 +363,7 @@ fn whole_document(
             path: name.to_string(),
             message: m,
         })?;
-    Ok(std::iter::once(Chunk::Records(items)))
+    Ok(std::iter::once(Chunk::Records { file: name, items }))
 }
 
 /// Splits a byte stream into chunks of whole lines, skipping over-long lines.
@@ -405,7 +415,10 @@ impl LineChunks {
 
     fn diag(&mut self, line: u64, message: String) {
         let d = Diagnostic::new(&*self.file, line, message);
-        self.queued.push_back(Chunk::Records(vec![(line, Err(d))]));
+        self.queued.push_back(Chunk::Records {
+            file: self.file.clone(),
+            items: vec![(line, Err(d))],
+        });
     }
 
     /// Skip the rest of an over-long line whose first part is in `pending`.
@@ -532,11 +545,11 @@ impl Iterator for LineChunks {
                 out.truncate(line_start);
             }
             if self.done && !self.saw_any && start_line == 1 {
-                let file = self.file.to_string();
-                self.queued.push_back(Chunk::Records(vec![(
-                    0,
-                    Err(Diagnostic::new(file, 0, "file is empty")),
-                )]));
+                let d = Diagnostic::new(&*self.file, 0, "file is empty");
+                self.queued.push_back(Chunk::Records {
+                    file: self.file.clone(),
+                    items: vec![(0, Err(d))],
+                });
             }
             if !out.is_empty() {
                 let chunk = Chunk::Lines {

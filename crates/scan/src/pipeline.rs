@@ -150,7 +150,7 @@ impl Worker<'_> {
             lines: Vec::new(),
             diags: Vec::new(),
         };
-        let file = chunk_file(chunk);
+        let file = chunk.file().clone();
         let mut posts = 0u64;
         chunk.for_each_record(|line, item| match item {
             Ok(Record::Post(p)) => {
@@ -203,8 +203,6 @@ impl Worker<'_> {
             .entry(account_key(&p.platform, account))
             .or_insert_with(|| AccountAgg::new(&p.platform, account))
             .add_post(&p.id, score, flagged, p.reach, p.created_at);
-        let lang = lang.to_string();
-        let account = account.to_string();
         if !(flagged || self.cfg.all_posts) {
             return;
         }
@@ -246,16 +244,6 @@ impl Worker<'_> {
                 top.truncate(self.cfg.top);
             }
         }
-    }
-}
-
-fn chunk_file(chunk: &Chunk) -> Arc<str> {
-    match chunk {
-        Chunk::Lines { file, .. } => file.clone(),
-        Chunk::Records(items) => items
-            .iter()
-            .find_map(|(_, r)| r.as_ref().err().map(|d| Arc::from(d.at.file.as_str())))
-            .unwrap_or_else(|| Arc::from("")),
     }
 }
 
@@ -339,7 +327,11 @@ pub fn run(
                             .unwrap_or(&msg)
                             .to_string();
                         let d = Diagnostic::new(path.clone(), 0, msg);
-                        if halt() || chunk_tx.send(Chunk::Records(vec![(0, Err(d))])).is_err() {
+                        let chunk = Chunk::Records {
+                            file: Arc::from(path.as_str()),
+                            items: vec![(0, Err(d))],
+                        };
+                        if halt() || chunk_tx.send(chunk).is_err() {
                             break 'files;
                         }
                     }

@@ -40,7 +40,7 @@ pub struct ModelHeader {
     pub platt_b: f32,
     /// The default decision threshold on the calibrated probability.
     pub threshold: f32,
-    /// Free-form facts about training (data, epochs, dev figures), shown by `raqib eval`.
+    /// Free-form facts about training (data, epochs, dev figures), for the record.
     #[serde(default)]
     pub training: serde_json::Value,
 }
@@ -250,24 +250,30 @@ impl Model {
         } else {
             Weights::Owned(decode_weights(&map[offset..offset + len * 4]))
         };
-        Ok(Model {
-            header,
-            weights,
-            mask,
-            id: next_model_id(),
-        })
+        validated(
+            Model {
+                header,
+                weights,
+                mask,
+                id: next_model_id(),
+            },
+            &p,
+        )
     }
 
     /// A model from the bytes of a model file (for a model built into the binary).
     pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Model, ModelError> {
         let (header, offset, len) = parse(bytes, name)?;
         let weights = decode_weights(&bytes[offset..offset + len * 4]);
-        Ok(Model {
-            header,
-            weights: Weights::Owned(weights),
-            mask: (len as u64) - 1,
-            id: next_model_id(),
-        })
+        validated(
+            Model {
+                header,
+                weights: Weights::Owned(weights),
+                mask: (len as u64) - 1,
+                id: next_model_id(),
+            },
+            name,
+        )
     }
 
     /// Write the model atomically: to `PATH.tmp`, synced, then renamed to `PATH`.
@@ -524,6 +530,28 @@ impl Model {
             spans,
         }
     }
+}
+
+/// Refuse a model whose numbers cannot score: a NaN or infinite weight, bias or Platt
+/// parameter would make every score NaN, and a NaN flags nothing, silently.
+fn validated(m: Model, path: &str) -> Result<Model, ModelError> {
+    let h = &m.header;
+    let corrupt = |what: &str| {
+        Err(ModelError::Corrupt {
+            path: path.to_string(),
+            what: what.to_string(),
+        })
+    };
+    if ![h.bias, h.platt_a, h.platt_b].iter().all(|x| x.is_finite()) {
+        return corrupt("bias or calibration is not a finite number");
+    }
+    if !(0.0..=1.0).contains(&h.threshold) {
+        return corrupt("threshold is outside 0..1");
+    }
+    if let Some(i) = m.weights().iter().position(|w| !w.is_finite()) {
+        return corrupt(&format!("weight {i} is not a finite number"));
+    }
+    Ok(m)
 }
 
 fn decode_weights(bytes: &[u8]) -> Vec<f32> {

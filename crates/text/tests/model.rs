@@ -169,6 +169,13 @@ fn damaged_truncated_and_foreign_files_are_refused_clearly() {
     let mut newer = good.clone();
     newer[8] = 9;
     expect_err(&newer, "format version 9");
+    // A NaN weight with a valid checksum (a buggy or hostile writer) is refused too.
+    let mut nan = good.clone();
+    let end = nan.len() - 8;
+    nan[end - 4..end].copy_from_slice(&f32::NAN.to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&nan[..end]);
+    nan[end..].copy_from_slice(&sum.to_le_bytes());
+    expect_err(&nan, "not a finite number");
     let err = Model::load(dir.path().join("missing.model")).err().unwrap();
     assert!(matches!(err, ModelError::Io { .. }));
 }
