@@ -270,3 +270,53 @@ proptest! {
         let _ = raqib_ingest::parse_twitter_page(&bytes);
     }
 }
+
+#[test]
+fn twitter_responses_one_per_line_are_read_as_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = concat!(
+        r#"{"data":[{"id":"1","text":"first","author_id":"9"}],"includes":{"users":[{"id":"9","username":"u9"}]}}"#,
+        "\n",
+        "{\"data\":[{\"id\":\"2\"\n",
+        r#"{"data":{"id":"3","text":"third"}}"#,
+        "\n",
+    );
+    let f = write(&dir, "stream.jsonl", lines.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, vec!["1", "3"]);
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].at.line, 2);
+    assert!(diags[0].message.contains("Twitter API v2"), "{}", diags[0]);
+}
+
+#[test]
+fn telegram_whole_account_export_reads_every_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = r#"{"about":"export","chats":{"about":"","list":[
+        {"name":"A","type":"public_channel","id":1,"messages":[{"id":1,"type":"message","from_id":"channel1","text":"a"}]},
+        {"name":"B","type":"private_group","id":2,"messages":[{"id":1,"type":"message","from":"x","from_id":"user5","text":[{"type":"bold","text":"b"}]}]}
+    ]}}"#;
+    let f = write(&dir, "result.json", doc.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(p.len(), 2);
+    assert_eq!((p[0].id.as_str(), p[1].id.as_str()), ("1/1", "2/1"));
+    assert_eq!(p[1].text, "b");
+    assert_eq!(p[1].account, "user5");
+}
+
+#[test]
+fn tsv_and_a_byte_order_mark_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "posts.tsv",
+        "\u{feff}id\ttext\tlabel\n1\thello, world\t0\n".as_bytes(),
+    );
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(posts(&recs)[0].text, "hello, world");
+    assert_eq!(posts(&recs)[0].id, "1");
+}
