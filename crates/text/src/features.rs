@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const FEATURES_VERSION: u32 = 3;
+pub const FEATURES_VERSION: u32 = 4;
 
 /// Which features a model uses. Stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +119,7 @@ pub fn for_each_token(chars: &[char], mut f: impl FnMut(usize, usize)) {
 /// Call `f(hash, start, end)` for the features that belong to one token `chars[ts..te]`:
 /// its character n-grams (over the token padded with a space each side, so word edges
 /// show), the word (trimmed of punctuation) and the parts of hashtags, mentions and
-/// snake_case. Returns the word's hash, which bigrams use, or `None` for a token that is
+/// snake_case. Returns the word's 32-bit id, which bigrams use, or `None` for a token that is
 /// only punctuation or a trace of collection (see [`is_collection_artifact`]).
 #[inline]
 pub fn token_features(
@@ -128,7 +128,7 @@ pub fn token_features(
     te: usize,
     cfg: &FeatureConfig,
     mut f: impl FnMut(u64, u32, u32),
-) -> Option<u64> {
+) -> Option<u32> {
     if is_collection_artifact(&chars[ts..te]) {
         return None;
     }
@@ -198,13 +198,13 @@ pub fn token_features(
             }
         }
     }
-    Some(h)
+    Some((h ^ (h >> 32)) as u32)
 }
 
 /// The hash of the bigram of two words, given their hashes.
 #[inline]
-pub fn bigram(prev: u64, word: u64) -> u64 {
-    mix(prev ^ BIGRAM_SEED, word as u32) ^ (word >> 32)
+pub fn bigram(prev: u32, word: u32) -> u64 {
+    mix(mix(BIGRAM_SEED, prev), word)
 }
 
 /// Call `f(hash, start, end)` for every feature of `chars` (normalised text), where
@@ -212,7 +212,7 @@ pub fn bigram(prev: u64, word: u64) -> u64 {
 /// pair of neighbouring words. Hashes are unmasked.
 #[inline]
 pub fn for_each_feature(chars: &[char], cfg: &FeatureConfig, mut f: impl FnMut(u64, u32, u32)) {
-    let mut prev: Option<(u64, u32)> = None;
+    let mut prev: Option<(u32, u32)> = None;
     for_each_token(chars, |ts, te| {
         let word = token_features(chars, ts, te, cfg, &mut f);
         if let Some(h) = word {

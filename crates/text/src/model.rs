@@ -105,13 +105,18 @@ struct Tok {
     entry: Entry,
 }
 
-/// A two-way set-associative cache of raw tokens' contributions. Fixed size (6 MiB), so
-/// memory stays flat and lookups never rehash.
+/// A two-way set-associative cache of raw tokens' contributions. A set is one 64-byte
+/// cache line, so a lookup costs at most one memory access. Fixed size (8 MiB), so memory
+/// stays flat and lookups never rehash.
 struct TokenCache {
-    slots: Vec<Entry>,
+    sets: Vec<Set>,
 }
 
-const CACHE_SETS: usize = 1 << 16;
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Set([Entry; 2]);
+
+const CACHE_SETS: usize = 1 << 17;
 
 /// A raw token's contribution, all of its normalised tokens together: the sum of their
 /// features' weights (bigrams inside it included), how many features, the first and last
@@ -119,11 +124,11 @@ const CACHE_SETS: usize = 1 << 16;
 /// ends with a lone character (which might join a spaced-out word across raw tokens).
 /// `key` 0 marks an empty slot; keys are never 0.
 #[derive(Clone, Copy, Default)]
-#[repr(C, align(16))]
+#[repr(C, align(32))]
 struct Entry {
     key: u64,
-    first_word: u64,
-    last_word: u64,
+    first_word: u32,
+    last_word: u32,
     sum: f32,
     count: u32,
     has_words: bool,
@@ -134,25 +139,24 @@ struct Entry {
 impl Default for TokenCache {
     fn default() -> Self {
         TokenCache {
-            slots: vec![Entry::default(); CACHE_SETS * 2],
+            sets: vec![Set::default(); CACHE_SETS],
         }
     }
 }
 
 impl TokenCache {
     fn clear(&mut self) {
-        self.slots.fill(Entry::default());
+        self.sets.fill(Set::default());
     }
 
     #[inline]
     fn set(&self, key: u64) -> usize {
-        ((key >> 32) as usize & (CACHE_SETS - 1)) * 2
+        (key >> 32) as usize & (CACHE_SETS - 1)
     }
 
     #[inline]
     fn get(&self, key: u64) -> Option<Entry> {
-        let i = self.set(key);
-        let (a, b) = (&self.slots[i], &self.slots[i + 1]);
+        let [a, b] = &self.sets[self.set(key)].0;
         if a.key == key {
             Some(*a)
         } else if b.key == key {
@@ -165,14 +169,15 @@ impl TokenCache {
     #[inline]
     fn put(&mut self, e: Entry) {
         let i = self.set(e.key);
-        let way = if self.slots[i].key == 0 {
+        let set = &mut self.sets[i].0;
+        let way = if set[0].key == 0 {
             0
-        } else if self.slots[i + 1].key == 0 {
+        } else if set[1].key == 0 {
             1
         } else {
             (e.key >> 1) as usize & 1
         };
-        self.slots[i + way] = e;
+        set[way] = e;
     }
 }
 
@@ -389,9 +394,9 @@ impl Model {
         }
         // Touch every token's set first, without branching on the contents, so that the
         // lookups below find them in cache instead of missing one after another.
-        let touched = tokens
-            .iter()
-            .fold(0u64, |acc, t| acc ^ cache.slots[cache.set(t.entry.key)].key);
+        let touched = tokens.iter().fold(0u64, |acc, t| {
+            acc ^ cache.sets[cache.set(t.entry.key)].0[0].key
+        });
         std::hint::black_box(touched);
         missed.clear();
         for (k, t) in tokens.iter_mut().enumerate() {
@@ -409,7 +414,7 @@ impl Model {
                 .chars;
             t.from = idx.len() as u32;
             let e = &mut t.entry;
-            let (mut first, mut last): (Option<u64>, Option<u64>) = (None, None);
+            let (mut first, mut last): (Option<u32>, Option<u32>) = (None, None);
             let mut first_tok = None;
             crate::features::for_each_token(chars, |ts, te| {
                 first_tok.get_or_insert((ts, te));
@@ -448,7 +453,7 @@ impl Model {
             prev_single = t.entry.edge_single;
         }
         let (mut z, mut n) = (0.0f32, 0u32);
-        let mut prev: Option<u64> = None;
+        let mut prev: Option<u32> = None;
         bigrams.clear();
         for t in tokens.iter() {
             let e = &t.entry;
@@ -485,7 +490,7 @@ impl Model {
         // (start, end, summed weight) per token, in normalised characters.
         let mut tokens: Vec<(usize, usize, f32)> = Vec::new();
         let mut n = 0usize;
-        let mut prev: Option<(u64, usize)> = None;
+        let mut prev: Option<(u32, usize)> = None;
         crate::features::for_each_token(chars, |ts, te| {
             let mut sum = 0.0f32;
             let word = token_features(chars, ts, te, cfg, |h, _, _| {
