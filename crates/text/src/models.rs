@@ -44,14 +44,6 @@ impl ModelSet {
         &self.models[i].1
     }
 
-    pub fn len(&self) -> usize {
-        self.models.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// One scratch per model, for a worker thread.
     pub fn scratches(&self) -> Vec<Scratch> {
         self.models.iter().map(|_| Scratch::default()).collect()
