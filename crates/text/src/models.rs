@@ -113,8 +113,8 @@ mod tests {
         assert_eq!(set.describe(), "default, ar: arabic");
         set.add("ar", tiny(3), "arabic2");
         assert_eq!(
-            set.len(),
-            2,
+            set.describe(),
+            "default, ar: arabic2",
             "a second model for a language replaces the first"
         );
         assert_eq!(set.thresholds(Some(0.7)), vec![0.7, 0.7]);
