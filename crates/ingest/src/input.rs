@@ -30,7 +30,7 @@ const HEAD: usize = 64 << 10;
 pub fn open_input(path: &str) -> Result<Opened, OpenError> {
     let io_err = |e: std::io::Error| OpenError::Io {
         path: path.to_string(),
-        source: e,
+        error: e,
     };
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(std::io::stdin())
@@ -51,7 +51,7 @@ pub fn open_input(path: &str) -> Result<Opened, OpenError> {
 pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, OpenError> {
     let io_err = |e: std::io::Error| OpenError::Io {
         path: path.to_string(),
-        source: e,
+        error: e,
     };
     let mut raw = BufReader::with_capacity(BUF, raw);
     let magic = fill_at_least(&mut raw, 4).map_err(io_err)?;

@@ -98,11 +98,11 @@ impl Default for Options {
 /// A file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("{path}: cannot open: {source}")]
+    #[error("{path}: cannot open: {error}")]
     Io {
         path: String,
-        #[source]
-        source: std::io::Error,
+        // The cause is in the message, so it is not also a `source` (printed twice).
+        error: std::io::Error,
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
@@ -356,7 +356,7 @@ fn whole_document(
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut reader, &mut buf).map_err(|e| OpenError::Io {
         path: name.to_string(),
-        source: e,
+        error: e,
     })?;
     let items =
         parse(&buf, &name, opts.default_platform.as_deref()).map_err(|m| OpenError::Invalid {

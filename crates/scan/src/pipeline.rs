@@ -66,15 +66,12 @@ pub struct Progress {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("cannot write reports in {path}: {source}")]
-    Output {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot write reports in {path}: {error}")]
+    Output { path: String, error: std::io::Error },
     #[error("{0} (--strict stops at the first bad record)")]
     Strict(Diagnostic),
-    #[error("no input could be read")]
-    NothingRead,
+    #[error("no input could be read ({0})")]
+    NothingRead(Diagnostic),
 }
 
 /// A post that the model flagged, with what a reviewer needs to judge it.
@@ -287,7 +284,7 @@ pub fn run(
         let path = dir.display().to_string();
         move |e| ScanError::Output {
             path: path.clone(),
-            source: e,
+            error: e,
         }
     };
     let mut out = match &cfg.out_dir {
@@ -424,7 +421,11 @@ pub fn run(
         )(e));
     }
     if !was_interrupted && files_unreadable == cfg.inputs.len() && !cfg.inputs.is_empty() {
-        return Err(ScanError::NothingRead);
+        let first = first_diags
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Diagnostic::new("", 0, "no input"));
+        return Err(ScanError::NothingRead(first));
     }
 
     // Merge the workers' aggregates.

@@ -47,11 +47,8 @@ pub struct ModelHeader {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("{path}: cannot read model: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot read model: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}: not a raqib model file (it does not start with RAQIBMDL); give a file written by `raqib train`")]
     NotAModel { path: String },
     #[error("{path}: model file format version {found}; this build reads version {MODEL_FORMAT_VERSION}: retrain with `raqib train` or use the matching raqib")]
@@ -241,8 +238,11 @@ impl Model {
         let p = path.display().to_string();
         let io = |e| ModelError::Io {
             path: p.clone(),
-            source: e,
+            error: e,
         };
+        if path.is_dir() {
+            return Err(ModelError::NotAModel { path: p });
+        }
         let file = std::fs::File::open(path).map_err(io)?;
         // SAFETY: the map is read-only; a concurrent writer could change bytes under us,
         // but `raqib train` writes a new file and renames it, never in place.
