@@ -273,7 +273,14 @@ fn ctrl_c_leaves_a_valid_partial_report() {
         writeln!(stdin, "{{\"id\":\"{i}\",\"account\":\"a{}\",\"text\":\"join the soldiers of the khilafah {i}\"}}", i % 7).unwrap();
     }
     stdin.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The reports are created after the Ctrl-C handler is installed: wait for them, so
+    // the signal cannot arrive before raqib is ready for it, however slow the machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !out.join("posts.jsonl").exists() {
+        assert!(std::time::Instant::now() < deadline, "the scan never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
