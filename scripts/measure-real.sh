@@ -59,3 +59,14 @@ for v in clean diacritics tatweel letter_spacing homoglyphs zero_width; do
   printf '%-15s' "$v"
   $RAQIB eval "${MODEL[@]}" --data "$WORK/obf/$v.jsonl" --json | python3 scripts/evalfmt.py recall
 done
+
+echo "== for comparison, hard negatives flagged by models trained without the synthetic starter corpus"
+$RAQIB train --data "$DATA/en_train.csv" "$DATA/ar_train.csv" --dev "$DATA/en_dev.csv" "$DATA/ar_dev.csv" --out "$WORK/plain.model" 2>/dev/null
+$RAQIB train --lr 0.3 --l2 1e-4 --data "$DATA/ar_train.csv" --dev "$DATA/ar_dev.csv" --out "$WORK/ar_alone.model" 2>/dev/null
+for m in plain ar_alone; do
+  printf '%-10s' "$m"
+  $RAQIB eval --model "$WORK/$m.model" --data corpus/hard_negatives.jsonl --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["by_language"]
+print("  ".join("%s: %d of %d flagged" % (k, m["confusion"]["fp"], m["n"]) for k, m in sorted(d.items())))'
+done
