@@ -277,7 +277,10 @@ fn ctrl_c_leaves_a_valid_partial_report() {
     // the signal cannot arrive before raqib is ready for it, however slow the machine.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !out.join("posts.jsonl").exists() {
-        assert!(std::time::Instant::now() < deadline, "the scan never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan never started"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
