@@ -5,12 +5,7 @@
 # ROC-AUC on en_dev; then the same for the current build on the data as collected.
 # The table in docs/benchmarks.md comes from this. Skips where ../shared is absent.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-DATA=${RAQIB_DATA:-../shared/data}
-if [ ! -f "$DATA/en_train.csv" ]; then
-  echo "skipped: $DATA/en_train.csv not found (the labelled data lives outside the repository)"
-  exit 0
-fi
+. "$(dirname "$0")/common.sh"
 WORK=$(mktemp -d)
 trap 'git worktree remove --force "$WORK/old" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 git worktree add -q "$WORK/old" 82d5586

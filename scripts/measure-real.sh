@@ -5,12 +5,7 @@
 #
 # usage: scripts/measure-real.sh [extra raqib train options...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-DATA=${RAQIB_DATA:-../shared/data}
-if [ ! -f "$DATA/en_train.csv" ]; then
-  echo "skipped: $DATA/en_train.csv not found (the labelled data lives outside the repository)"
-  exit 0
-fi
+. "$(dirname "$0")/common.sh"
 cargo build --release -q
 RAQIB=target/release/raqib
 WORK=$(mktemp -d)
