@@ -8,3 +8,4 @@ pub mod decode;
 pub mod pdq;
 
 pub use pdq::{Dihedral, Hash256, PdqHash, PdqHasher};
+pub mod index;

@@ -1,0 +1,719 @@
+//! An exact Hamming-radius index over 256-bit hashes: multi-index hashing
+//! (Norouzi, Punjani & Fleet), persistent and memory-mapped.
+//!
+//! The hash is cut into `m` chunks. If two hashes are within distance `r`,
+//! then, with `r' = r / m` and `a = r - m r'`, one of the first `a + 1`
+//! chunks is within `r'` or one of the others within `r' - 1` (else the
+//! distance would be at least `r + 1`). So probing every chunk table for
+//! values that near finds every match; each candidate is then checked on the
+//! full 256 bits. Nothing within the radius is ever missed
+//! (`tests/index.rs` checks this against brute force).
+//!
+//! Each chunk table is sorted by chunk value: an offsets array over the top
+//! 16 bits of the chunk and, for chunks wider than 16 bits, one byte per
+//! entry with the low bits, scanned with a popcount budget. The chunk width
+//! grows with the number of hashes (about `log2 n`), which keeps candidate
+//! lists short at ten million hashes.
+//!
+//! The index has two parts: a base [`Segment`] (a file, memory-mapped, opened
+//! without reading it through) and a live [`Delta`] in memory for hashes
+//! added since, with tombstones for removals. Both are searched by every
+//! query, so an added hash matches at once; `compact` folds the delta into a
+//! new segment.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use memmap2::Mmap;
+
+use crate::pdq::Hash256;
+
+const MAGIC: &[u8; 8] = b"RAQIBHIX";
+const VERSION: u32 = 1;
+const HEADER_LEN: usize = 64;
+
+/// How the 256 bits are cut into chunks: `(start bit, width)` per chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub chunks: Vec<(u16, u8)>,
+}
+
+impl Layout {
+    /// Near-equal chunks of about `log2 n` bits (16 to 24).
+    pub fn for_size(n: usize) -> Layout {
+        let bits = (n.max(2) as f64).log2().round() as usize;
+        let width = bits.clamp(16, 24);
+        let m = 256usize.div_ceil(width);
+        Layout::equal(m)
+    }
+
+    pub fn equal(m: usize) -> Layout {
+        assert!((11..=16).contains(&m), "chunks must be 16 to 24 bits wide");
+        let base = 256 / m;
+        let extra = 256 % m;
+        let mut chunks = Vec::with_capacity(m);
+        let mut start = 0u16;
+        for i in 0..m {
+            let w = base + usize::from(i < extra);
+            chunks.push((start, w as u8));
+            start += w as u16;
+        }
+        Layout { chunks }
+    }
+
+    /// The probing radius of each chunk for a search radius `r`; `None` for a
+    /// chunk that need not be probed.
+    pub fn radii(&self, r: u32) -> Vec<Option<u32>> {
+        let m = self.chunks.len() as u32;
+        let rp = r / m;
+        let a = r - m * rp;
+        (0..m)
+            .map(|k| {
+                if k <= a {
+                    Some(rp)
+                } else if rp >= 1 {
+                    Some(rp - 1)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+/// Bits `start..start+width` of the hash (bit 0 is the first hex digit's top bit).
+#[inline]
+pub fn chunk(h: &Hash256, start: u16, width: u8) -> u32 {
+    let start = start as usize;
+    let width = width as u32;
+    let w = start / 64;
+    let off = (start % 64) as u32;
+    let hi = h.words[w] as u128;
+    let lo = if w + 1 < 4 { h.words[w + 1] as u128 } else { 0 };
+    let both = (hi << 64) | lo;
+    ((both >> (128 - off - width)) & ((1u128 << width) - 1)) as u32
+}
+
+/// Call `f(variant, flips)` for every value within `radius` bit flips of
+/// `value` over its low `bits` bits.
+fn for_each_near(value: u32, bits: u32, radius: u32, f: &mut impl FnMut(u32, u32)) {
+    fn rec(v: u32, from: u32, bits: u32, left: u32, used: u32, f: &mut impl FnMut(u32, u32)) {
+        f(v, used);
+        if left == 0 {
+            return;
+        }
+        for b in from..bits {
+            rec(v ^ (1 << b), b + 1, bits, left - 1, used + 1, f);
+        }
+    }
+    rec(value, 0, bits, radius, 0, f);
+}
+
+fn binomial_ball(bits: u32, radius: u32) -> f64 {
+    let mut total = 0f64;
+    let mut c = 1f64;
+    for k in 0..=radius.min(bits) {
+        if k > 0 {
+            c = c * (bits - k + 1) as f64 / k as f64;
+        }
+        total += c;
+    }
+    total
+}
+
+/// A match: the entry's position in its part of the index and its distance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    pub payload: u32,
+    pub distance: u32,
+}
+
+/// Reasons a segment file is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error(
+        "{path}: not a raqib hash index (wrong magic bytes); rebuild it with `raqib lists compact`"
+    )]
+    Magic { path: String },
+    #[error("{path}: hash index version {found}, this raqib reads version {VERSION}; rebuild it with `raqib lists compact`")]
+    Version { path: String, found: u32 },
+    #[error("{path}: damaged hash index ({why}); rebuild it with `raqib lists compact`")]
+    Damaged { path: String, why: String },
+}
+
+/// Table geometry shared by build and open.
+struct TableGeom {
+    start: u16,
+    width: u8,
+    low_bits: u32,
+    offsets_at: usize,
+    ids_at: usize,
+    low_at: usize,
+}
+
+fn geometry(layout: &Layout, n: usize, mut at: usize) -> (Vec<TableGeom>, usize) {
+    let mut out = Vec::new();
+    for &(start, width) in &layout.chunks {
+        let low_bits = (width as u32).saturating_sub(16);
+        let offsets_at = at;
+        at += (65536 + 1) * 4;
+        let ids_at = at;
+        at += n * 4;
+        let low_at = at;
+        if low_bits > 0 {
+            at += n;
+        }
+        at = at.next_multiple_of(8);
+        out.push(TableGeom {
+            start,
+            width,
+            low_bits,
+            offsets_at,
+            ids_at,
+            low_at,
+        });
+    }
+    (out, at)
+}
+
+/// An immutable, memory-mapped base segment.
+pub struct Segment {
+    map: Mmap,
+    n: usize,
+    layout: Layout,
+    tables: Vec<TableGeom>,
+    hashes_at: usize,
+    payloads_at: usize,
+}
+
+impl Segment {
+    /// Write a segment for `entries` (hash, payload) to `path`, atomically.
+    pub fn write(path: &Path, entries: &[(Hash256, u32)]) -> std::io::Result<()> {
+        let n = entries.len();
+        let layout = Layout::for_size(n);
+        let hashes_at = HEADER_LEN;
+        let payloads_at = hashes_at + n * 32;
+        let (tables, total) = geometry(&layout, n, (payloads_at + n * 4).next_multiple_of(8));
+        let tmp = path.with_extension("tmp");
+        let file = File::create(&tmp)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&VERSION.to_le_bytes());
+        header.extend_from_slice(&(layout.chunks.len() as u32).to_le_bytes());
+        header.extend_from_slice(&(n as u64).to_le_bytes());
+        header.extend_from_slice(&(total as u64).to_le_bytes());
+        let check = xxhash_rust::xxh3::xxh3_64(&header);
+        header.extend_from_slice(&check.to_le_bytes());
+        header.resize(HEADER_LEN, 0);
+        w.write_all(&header)?;
+        for (h, _) in entries {
+            for word in h.words {
+                w.write_all(&word.to_le_bytes())?;
+            }
+        }
+        for (_, p) in entries {
+            w.write_all(&p.to_le_bytes())?;
+        }
+        let mut written = payloads_at + n * 4;
+        pad(&mut w, &mut written)?;
+        for t in &tables {
+            // Counting sort of entry ids by the chunk's top 16 bits.
+            let chunks: Vec<u32> = entries
+                .iter()
+                .map(|(h, _)| chunk(h, t.start, t.width))
+                .collect();
+            let mut offsets = vec![0u32; 65537];
+            for &c in &chunks {
+                offsets[(c >> t.low_bits) as usize + 1] += 1;
+            }
+            for i in 0..65536 {
+                offsets[i + 1] += offsets[i];
+            }
+            let mut fill = offsets.clone();
+            let mut ids = vec![0u32; n];
+            for (id, &c) in chunks.iter().enumerate() {
+                let slot = &mut fill[(c >> t.low_bits) as usize];
+                ids[*slot as usize] = id as u32;
+                *slot += 1;
+            }
+            for o in &offsets {
+                w.write_all(&o.to_le_bytes())?;
+            }
+            for id in &ids {
+                w.write_all(&id.to_le_bytes())?;
+            }
+            written += 65537 * 4 + n * 4;
+            if t.low_bits > 0 {
+                let mask = (1u32 << t.low_bits) - 1;
+                let low: Vec<u8> = ids
+                    .iter()
+                    .map(|&id| (chunks[id as usize] & mask) as u8)
+                    .collect();
+                w.write_all(&low)?;
+                written += n;
+            }
+            pad(&mut w, &mut written)?;
+        }
+        debug_assert_eq!(written, total);
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    /// Open and map a segment. Reads only the header; every later access is
+    /// bounds-checked, so a damaged body gives wrong answers at worst, never
+    /// a crash (`verify` checks the body).
+    pub fn open(path: &Path) -> Result<Segment, SegmentError> {
+        let p = || path.display().to_string();
+        let file = File::open(path).map_err(|error| SegmentError::Io { path: p(), error })?;
+        // SAFETY: the file is opened read-only; raqib replaces segments by
+        // rename, never in place, so the mapping does not change under us.
+        let map =
+            unsafe { Mmap::map(&file) }.map_err(|error| SegmentError::Io { path: p(), error })?;
+        if map.len() < HEADER_LEN || &map[..8] != MAGIC {
+            return Err(SegmentError::Magic { path: p() });
+        }
+        let u32_at = |o: usize| u32::from_le_bytes(map[o..o + 4].try_into().expect("4"));
+        let u64_at = |o: usize| u64::from_le_bytes(map[o..o + 8].try_into().expect("8"));
+        let version = u32_at(8);
+        if version != VERSION {
+            return Err(SegmentError::Version {
+                path: p(),
+                found: version,
+            });
+        }
+        if xxhash_rust::xxh3::xxh3_64(&map[..32]) != u64_at(32) {
+            return Err(SegmentError::Damaged {
+                path: p(),
+                why: "header checksum".into(),
+            });
+        }
+        let m = u32_at(12) as usize;
+        let n = u64_at(16) as usize;
+        let total = u64_at(24) as usize;
+        let layout = Layout::for_size(n);
+        if layout.chunks.len() != m {
+            return Err(SegmentError::Damaged {
+                path: p(),
+                why: format!("{m} chunk tables for {n} hashes"),
+            });
+        }
+        let hashes_at = HEADER_LEN;
+        let payloads_at = hashes_at + n * 32;
+        let (tables, expect) = geometry(&layout, n, (payloads_at + n * 4).next_multiple_of(8));
+        if total != expect || map.len() != expect {
+            return Err(SegmentError::Damaged {
+                path: p(),
+                why: format!("{} bytes, expected {expect}", map.len()),
+            });
+        }
+        Ok(Segment {
+            map,
+            n,
+            layout,
+            tables,
+            hashes_at,
+            payloads_at,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn file_bytes(&self) -> usize {
+        self.map.len()
+    }
+
+    #[inline]
+    fn u32_at(&self, o: usize) -> Option<u32> {
+        self.map
+            .get(o..o + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4")))
+    }
+
+    /// The hash stored at `id`.
+    #[inline]
+    pub fn hash(&self, id: usize) -> Option<Hash256> {
+        let o = self.hashes_at + id * 32;
+        let b = self.map.get(o..o + 32)?;
+        let mut words = [0u64; 4];
+        for (i, w) in words.iter_mut().enumerate() {
+            *w = u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8"));
+        }
+        Some(Hash256 { words })
+    }
+
+    pub fn payload(&self, id: usize) -> Option<u32> {
+        if id >= self.n {
+            return None;
+        }
+        self.u32_at(self.payloads_at + id * 4)
+    }
+
+    /// Every entry id within `radius` of `q` (possibly repeated), unfiltered
+    /// by tombstones.
+    fn search(&self, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
+        if self.n == 0 {
+            return;
+        }
+        let radii = self.layout.radii(radius);
+        // Estimated candidates; past a fraction of n a linear scan is cheaper.
+        let per_bucket = self.n as f64 / 65536.0;
+        let estimate: f64 = self
+            .tables
+            .iter()
+            .zip(&radii)
+            .filter_map(|(t, r)| r.map(|r| binomial_ball(16.min(t.width as u32), r) * per_bucket))
+            .sum();
+        if estimate > self.n as f64 / 4.0 {
+            for id in 0..self.n {
+                if let Some(h) = self.hash(id) {
+                    let d = h.distance(q);
+                    if d <= radius {
+                        out.push((id as u32, d));
+                    }
+                }
+            }
+            return;
+        }
+        for (t, r) in self.tables.iter().zip(radii) {
+            let Some(r) = r else { continue };
+            let c = chunk(q, t.start, t.width);
+            let top_bits = (t.width as u32).min(16);
+            let qtop = c >> t.low_bits;
+            let qlow = (c & ((1u32 << t.low_bits) - 1)) as u8;
+            for_each_near(qtop, top_bits, r, &mut |top, flips| {
+                let (Some(lo), Some(hi)) = (
+                    self.u32_at(t.offsets_at + top as usize * 4),
+                    self.u32_at(t.offsets_at + top as usize * 4 + 4),
+                ) else {
+                    return;
+                };
+                let (lo, hi) = (lo as usize, (hi as usize).min(self.n));
+                if lo >= hi {
+                    return;
+                }
+                let budget = r - flips;
+                let Some(ids) = self.map.get(t.ids_at + lo * 4..t.ids_at + hi * 4) else {
+                    return;
+                };
+                if t.low_bits == 0 {
+                    for idb in ids.chunks_exact(4) {
+                        self.check(
+                            u32::from_le_bytes(idb.try_into().expect("4")),
+                            q,
+                            radius,
+                            out,
+                        );
+                    }
+                } else {
+                    let Some(lows) = self.map.get(t.low_at + lo..t.low_at + hi) else {
+                        return;
+                    };
+                    for (i, &l) in lows.iter().enumerate() {
+                        if (l ^ qlow).count_ones() <= budget {
+                            let id =
+                                u32::from_le_bytes(ids[i * 4..i * 4 + 4].try_into().expect("4"));
+                            self.check(id, q, radius, out);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    #[inline]
+    fn check(&self, id: u32, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
+        if let Some(h) = self.hash(id as usize) {
+            let d = h.distance(q);
+            if d <= radius {
+                out.push((id, d));
+            }
+        }
+    }
+
+    /// Check the whole body: every offsets array ordered and ending at `n`,
+    /// every id in range, every id in the bucket of its chunk.
+    pub fn verify(&self) -> Result<(), String> {
+        for (k, t) in self.tables.iter().enumerate() {
+            let mut prev = 0;
+            for b in 0..=65536usize {
+                let o = self.u32_at(t.offsets_at + b * 4).ok_or("truncated")?;
+                if o < prev || o as usize > self.n {
+                    return Err(format!("table {k}: offsets out of order at bucket {b}"));
+                }
+                prev = o;
+            }
+            if prev as usize != self.n {
+                return Err(format!("table {k}: offsets end at {prev}, not {}", self.n));
+            }
+            for b in 0..65536usize {
+                let lo = self.u32_at(t.offsets_at + b * 4).ok_or("truncated")? as usize;
+                let hi = self.u32_at(t.offsets_at + b * 4 + 4).ok_or("truncated")? as usize;
+                for i in lo..hi {
+                    let id = self.u32_at(t.ids_at + i * 4).ok_or("truncated")? as usize;
+                    let h = self
+                        .hash(id)
+                        .ok_or_else(|| format!("table {k}: id {id} out of range"))?;
+                    let c = chunk(&h, t.start, t.width);
+                    if (c >> t.low_bits) as usize != b {
+                        return Err(format!("table {k}: id {id} in the wrong bucket"));
+                    }
+                    if t.low_bits > 0
+                        && self.map[t.low_at + i] != (c & ((1 << t.low_bits) - 1)) as u8
+                    {
+                        return Err(format!("table {k}: low bits of id {id} differ"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn pad(w: &mut impl Write, written: &mut usize) -> std::io::Result<()> {
+    let to = written.next_multiple_of(8);
+    w.write_all(&vec![0u8; to - *written])?;
+    *written = to;
+    Ok(())
+}
+
+/// Hashes added since the segment: 16 tables of 16-bit chunks in memory.
+#[derive(Default)]
+pub struct Delta {
+    hashes: Vec<Hash256>,
+    payloads: Vec<u32>,
+    tables: Vec<Vec<Vec<u32>>>,
+}
+
+impl Delta {
+    const M: usize = 16;
+
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    pub fn push(&mut self, h: Hash256, payload: u32) -> u32 {
+        if self.tables.is_empty() {
+            self.tables = (0..Self::M).map(|_| vec![Vec::new(); 65536]).collect();
+        }
+        let id = self.hashes.len() as u32;
+        for (k, t) in self.tables.iter_mut().enumerate() {
+            t[h.chunk16(k) as usize].push(id);
+        }
+        self.hashes.push(h);
+        self.payloads.push(payload);
+        id
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (Hash256, u32)> + '_ {
+        self.hashes
+            .iter()
+            .copied()
+            .zip(self.payloads.iter().copied())
+    }
+
+    fn search(&self, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
+        if self.hashes.is_empty() {
+            return;
+        }
+        let m = Self::M as u32;
+        let rp = radius / m;
+        let a = radius - m * rp;
+        if rp >= 2 || self.hashes.len() < 4096 {
+            for (id, h) in self.hashes.iter().enumerate() {
+                let d = h.distance(q);
+                if d <= radius {
+                    out.push((id as u32, d));
+                }
+            }
+            return;
+        }
+        for (k, t) in self.tables.iter().enumerate() {
+            let r = if (k as u32) <= a {
+                rp
+            } else if rp >= 1 {
+                rp - 1
+            } else {
+                continue;
+            };
+            for_each_near(q.chunk16(k) as u32, 16, r, &mut |v, _| {
+                for &id in &t[v as usize] {
+                    let d = self.hashes[id as usize].distance(q);
+                    if d <= radius {
+                        out.push((id, d));
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// A base segment plus live additions and removals.
+#[derive(Default)]
+pub struct HashIndex {
+    base: Option<Segment>,
+    delta: Delta,
+    /// Tombstones over payloads (entries removed), checked on every hit.
+    removed: std::collections::HashSet<u32>,
+}
+
+impl HashIndex {
+    pub fn new() -> HashIndex {
+        HashIndex::default()
+    }
+
+    pub fn with_segment(seg: Segment) -> HashIndex {
+        HashIndex {
+            base: Some(seg),
+            ..HashIndex::default()
+        }
+    }
+
+    /// Add a hash; it matches from the next query on.
+    pub fn add(&mut self, h: Hash256, payload: u32) {
+        self.removed.remove(&payload);
+        self.delta.push(h, payload);
+    }
+
+    /// Remove every entry with this payload (a tombstone; `compact` drops it).
+    pub fn remove(&mut self, payload: u32) {
+        self.removed.insert(payload);
+    }
+
+    pub fn len(&self) -> usize {
+        self.base.as_ref().map_or(0, Segment::len) + self.delta.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn segment(&self) -> Option<&Segment> {
+        self.base.as_ref()
+    }
+
+    pub fn delta_len(&self) -> usize {
+        self.delta.len()
+    }
+
+    /// Every live entry within `radius` of `q`, each once, nearest first.
+    pub fn search(&self, q: &Hash256, radius: u32) -> Vec<Hit> {
+        let mut raw = Vec::new();
+        let mut hits = Vec::new();
+        if let Some(seg) = &self.base {
+            seg.search(q, radius, &mut raw);
+            for &(id, d) in &raw {
+                if let Some(p) = seg.payload(id as usize) {
+                    hits.push(Hit {
+                        payload: p,
+                        distance: d,
+                    });
+                }
+            }
+            raw.clear();
+        }
+        self.delta.search(q, radius, &mut raw);
+        for &(id, d) in &raw {
+            hits.push(Hit {
+                payload: self.delta.payloads[id as usize],
+                distance: d,
+            });
+        }
+        if !self.removed.is_empty() {
+            hits.retain(|h| !self.removed.contains(&h.payload));
+        }
+        hits.sort_unstable_by_key(|h| (h.distance, h.payload));
+        hits.dedup_by_key(|h| h.payload);
+        hits
+    }
+
+    /// All live entries (segment then delta).
+    pub fn entries(&self) -> Vec<(Hash256, u32)> {
+        let mut out = Vec::with_capacity(self.len());
+        if let Some(seg) = &self.base {
+            for id in 0..seg.len() {
+                if let (Some(h), Some(p)) = (seg.hash(id), seg.payload(id)) {
+                    out.push((h, p));
+                }
+            }
+        }
+        out.extend(self.delta.entries());
+        out.retain(|(_, p)| !self.removed.contains(p));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_tile_the_hash() {
+        for n in [10, 100_000, 1_000_000, 10_000_000, 100_000_000] {
+            let l = Layout::for_size(n);
+            let total: u32 = l.chunks.iter().map(|c| c.1 as u32).sum();
+            assert_eq!(total, 256, "{n}");
+            let mut next = 0u16;
+            for &(s, w) in &l.chunks {
+                assert_eq!(s, next);
+                assert!((16..=24).contains(&w));
+                next += w as u16;
+            }
+        }
+        assert_eq!(Layout::for_size(10_000_000).chunks.len(), 12);
+    }
+
+    #[test]
+    fn chunk_extracts_bits_across_words() {
+        let h: Hash256 = "0123456789abcdef fedcba9876543210 0000000000000000 ffffffffffffffff"
+            .replace(' ', "")
+            .parse()
+            .unwrap();
+        assert_eq!(chunk(&h, 0, 16), 0x0123);
+        assert_eq!(chunk(&h, 56, 16), 0xeffe);
+        assert_eq!(chunk(&h, 240, 16), 0xffff);
+        assert_eq!(chunk(&h, 60, 24), 0xffedcb);
+    }
+
+    #[test]
+    fn radii_follow_the_pigeonhole_bound() {
+        let l = Layout::equal(12);
+        let r = l.radii(31);
+        // 31 = 12*2 + 7: eight chunks at 2, four at 1.
+        assert_eq!(r.iter().filter(|x| **x == Some(2)).count(), 8);
+        assert_eq!(r.iter().filter(|x| **x == Some(1)).count(), 4);
+        let r = l.radii(5);
+        assert_eq!(r.iter().filter(|x| **x == Some(0)).count(), 6);
+        assert_eq!(r.iter().filter(|x| x.is_none()).count(), 6);
+    }
+
+    #[test]
+    fn near_values_are_enumerated_once_each() {
+        let mut seen = std::collections::HashSet::new();
+        for_each_near(0b1010, 16, 2, &mut |v, f| {
+            assert_eq!((v ^ 0b1010).count_ones(), f);
+            assert!(seen.insert(v));
+        });
+        assert_eq!(seen.len(), 1 + 16 + 120);
+    }
+}

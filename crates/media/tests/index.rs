@@ -1,0 +1,196 @@
+//! The hash index is exact: it returns precisely what brute force returns.
+
+use proptest::prelude::*;
+use raqib_media::index::{HashIndex, Hit, Segment};
+use raqib_media::Hash256;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn hash(&mut self) -> Hash256 {
+        Hash256 {
+            words: [self.next(), self.next(), self.next(), self.next()],
+        }
+    }
+    /// `h` with exactly `d` distinct bits flipped.
+    fn flip(&mut self, h: &Hash256, d: u32) -> Hash256 {
+        let mut out = *h;
+        let mut flipped = std::collections::HashSet::new();
+        while flipped.len() < d as usize {
+            let b = (self.next() % 256) as usize;
+            if flipped.insert(b) {
+                out.words[b / 64] ^= 1 << (b % 64);
+            }
+        }
+        out
+    }
+}
+
+fn brute(entries: &[(Hash256, u32)], q: &Hash256, r: u32) -> Vec<Hit> {
+    let mut v: Vec<Hit> = entries
+        .iter()
+        .filter(|(h, _)| h.distance(q) <= r)
+        .map(|(h, p)| Hit {
+            payload: *p,
+            distance: h.distance(q),
+        })
+        .collect();
+    v.sort_unstable_by_key(|h| (h.distance, h.payload));
+    v
+}
+
+/// A corpus with clusters of near-duplicates at every distance around the radius.
+fn corpus(rng: &mut Rng, n: usize) -> (Vec<(Hash256, u32)>, Vec<Hash256>) {
+    let mut entries = Vec::new();
+    let mut queries = Vec::new();
+    for i in 0..n {
+        entries.push((rng.hash(), i as u32));
+    }
+    for _ in 0..60 {
+        let base = rng.hash();
+        queries.push(base);
+        for d in [0, 1, 2, 5, 15, 16, 17, 24, 29, 30, 31, 32, 33, 40] {
+            let id = entries.len() as u32;
+            entries.push((rng.flip(&base, d), id));
+        }
+    }
+    (entries, queries)
+}
+
+#[test]
+fn segment_search_equals_brute_force_at_every_radius() {
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    // Sizes pick different chunk layouts (16 chunks of 16 bits up to 12 of 21-22).
+    for n in [0usize, 50, 70_000, 400_000] {
+        let (entries, queries) = corpus(&mut rng, n);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg.hix");
+        Segment::write(&path, &entries).unwrap();
+        let seg = Segment::open(&path).unwrap();
+        seg.verify().unwrap();
+        assert_eq!(seg.len(), entries.len());
+        let index = HashIndex::with_segment(seg);
+        for q in &queries {
+            for r in [0, 1, 10, 16, 31, 32, 40] {
+                assert_eq!(index.search(q, r), brute(&entries, q, r), "n={n} r={r}");
+            }
+        }
+    }
+}
+
+#[test]
+fn additions_match_at_once_and_removals_stop_matching() {
+    let mut rng = Rng(42);
+    let (entries, queries) = corpus(&mut rng, 5_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seg.hix");
+    Segment::write(&path, &entries[..3_000]).unwrap();
+    let mut index = HashIndex::with_segment(Segment::open(&path).unwrap());
+    for (h, p) in &entries[3_000..] {
+        index.add(*h, *p);
+    }
+    for q in &queries {
+        assert_eq!(index.search(q, 31), brute(&entries, q, 31));
+    }
+    // Remove half the payloads, from both parts.
+    let gone: std::collections::HashSet<u32> =
+        entries.iter().map(|e| e.1).filter(|p| p % 2 == 0).collect();
+    for p in &gone {
+        index.remove(*p);
+    }
+    let live: Vec<(Hash256, u32)> = entries
+        .iter()
+        .copied()
+        .filter(|e| !gone.contains(&e.1))
+        .collect();
+    for q in &queries {
+        assert_eq!(index.search(q, 31), brute(&live, q, 31));
+    }
+    assert_eq!(index.entries().len(), live.len());
+}
+
+#[test]
+fn damaged_segments_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seg.hix");
+    let mut rng = Rng(7);
+    let entries: Vec<_> = (0..100).map(|i| (rng.hash(), i)).collect();
+    Segment::write(&path, &entries).unwrap();
+    let good = std::fs::read(&path).unwrap();
+
+    std::fs::write(&path, &good[..good.len() - 10]).unwrap();
+    let err = Segment::open(&path).err().expect("truncated").to_string();
+    assert!(
+        err.contains("damaged") && err.contains("raqib lists compact"),
+        "{err}"
+    );
+
+    let mut bad = good.clone();
+    bad[20] ^= 1;
+    std::fs::write(&path, &bad).unwrap();
+    assert!(Segment::open(&path)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("header checksum"));
+
+    std::fs::write(
+        &path,
+        b"GIF89a not an index at all, just some bytes that are long enough to have a header",
+    )
+    .unwrap();
+    assert!(Segment::open(&path)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("not a raqib hash index"));
+
+    // A flipped id in the body: opening is cheap and does not notice, but
+    // searching never panics and `verify` names the problem.
+    let mut body = good.clone();
+    let at = body.len() - 50;
+    body[at] ^= 0xff;
+    std::fs::write(&path, &body).unwrap();
+    let seg = Segment::open(&path).unwrap();
+    assert!(seg.verify().is_err());
+    let index = HashIndex::with_segment(seg);
+    for (h, _) in &entries {
+        let _ = index.search(h, 31);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn index_is_exact_on_arbitrary_small_sets(
+        words in proptest::collection::vec(any::<[u64; 4]>(), 0..200),
+        qw in any::<[u64; 4]>(),
+        flips in proptest::collection::vec((0usize..200, 0usize..256), 0..200),
+        r in 0u32..64,
+    ) {
+        let mut entries: Vec<(Hash256, u32)> = words.iter().enumerate().map(|(i, w)| (Hash256 { words: *w }, i as u32)).collect();
+        let q = Hash256 { words: qw };
+        // Bring some entries near the query.
+        for (i, b) in flips {
+            if let Some(e) = entries.get_mut(i) {
+                let mut h = q;
+                h.words[b / 64] ^= 1 << (b % 64);
+                e.0 = h;
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.hix");
+        let half = entries.len() / 2;
+        Segment::write(&path, &entries[..half]).unwrap();
+        let mut index = HashIndex::with_segment(Segment::open(&path).unwrap());
+        for (h, p) in &entries[half..] {
+            index.add(*h, *p);
+        }
+        prop_assert_eq!(index.search(&q, r), brute(&entries, &q, r));
+    }
+}
