@@ -52,6 +52,36 @@ ar_train.csv --dev en_dev.csv ar_dev.csv --out raqib.model"
     Explain(ExplainArgs),
     /// Print the normalised form of texts (arguments, or lines of standard input).
     Normalise(NormaliseArgs),
+    /// Hash images (PDQ, bit-exact with Meta's reference) and videos (vPDQ frames); MD5 and SHA-256.
+    #[command(
+        long_about = "Hash images and videos, one JSON line per file: MD5, SHA-256, and for \
+images (JPEG, PNG, GIF first frame, WebP, BMP) the 256-bit PDQ hash and its quality (0-100; below \
+50 the hash says little), for videos one PDQ hash per sampled frame as vPDQ computes them (frames \
+decoded by the ffmpeg command). Folders are searched recursively; unreadable, corrupt or hostile \
+files are reported with their path and skipped.\n\nExamples:\n  raqib hash poster.jpg\n  \
+raqib hash --dihedral uploads/ --out hashes.jsonl"
+    )]
+    Hash(crate::media::HashArgs),
+    /// Match images and videos against hash lists: PDQ within each list's radius, vPDQ, MD5, SHA-256.
+    #[command(
+        long_about = "Hash each file and match it against every list in --lists: PDQ \
+within the list's radius (default 31 bits), videos by vPDQ's rule (each frame within 31 bits, \
+frames of quality 50 or more; the share of query frames and of listed frames matched, both \
+reported), exact MD5 and SHA-256. One JSON line per file that matched, with list, label, source \
+and distance.\n\nExample:\n  raqib match --lists lists/ uploads/ --out matches.jsonl"
+    )]
+    Match(crate::media::MatchArgs),
+    /// Keep hash lists: create, import and export (HMA/ThreatExchange CSV, plain CSV), add, remove, show.
+    #[command(
+        long_about = "Hash lists live in a folder (--dir, default ./lists), one subfolder \
+per list. Additions and removals are appended to the list's log and synced to disk before the \
+command returns; they match (or stop matching) at once. `compact` folds them into the \
+memory-mapped index so that a list of millions of hashes opens in milliseconds.\n\nExamples:\n  \
+raqib lists create outlet-x --description \"posters of outlet X\"\n  \
+raqib lists import outlet-x hma_export.csv\n  raqib lists add outlet-x --file poster.png --label \"outlet X\"\n  \
+raqib lists show\n  raqib lists export outlet-x --format plain --out outlet-x.csv"
+    )]
+    Lists(crate::media::ListsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -22,6 +22,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Eval(a) => eval(a),
         Command::Explain(a) => explain(a),
         Command::Normalise(a) => normalise(a),
+        Command::Hash(a) => crate::media::hash(a),
+        Command::Match(a) => crate::media::match_cmd(a),
+        Command::Lists(a) => crate::media::lists_cmd(a),
     }
 }
 
@@ -390,4 +393,20 @@ fn normalise(a: NormaliseArgs) -> Result<i32> {
     }
     out.flush()?;
     Ok(0)
+}
+
+/// A progress bar over files on standard error (hidden when it is not a terminal).
+pub fn file_progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -125,8 +125,9 @@ fn binomial_ball(bits: u32, radius: u32) -> f64 {
 /// A match: the entry's position in its part of the index and its distance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hit {
-    pub payload: u32,
     pub distance: u32,
+    pub payload: u32,
+    pub hash: Hash256,
 }
 
 /// Reasons a segment file is refused.
@@ -391,49 +392,62 @@ impl Segment {
             }
             return;
         }
-        for (t, r) in self.tables.iter().zip(radii) {
+        // Gather every probe first, then read all their offsets in one tight
+        // loop (independent loads overlap in the memory system), then scan.
+        let mut probes: Vec<(u16, u32, u32, u8)> = Vec::with_capacity(2048);
+        for (k, (t, r)) in self.tables.iter().zip(radii).enumerate() {
             let Some(r) = r else { continue };
             let c = chunk(q, t.start, t.width);
             let top_bits = (t.width as u32).min(16);
             let qtop = c >> t.low_bits;
-            let qlow = (c & ((1u32 << t.low_bits) - 1)) as u8;
             for_each_near(qtop, top_bits, r, &mut |top, flips| {
-                let (Some(lo), Some(hi)) = (
-                    self.u32_at(t.offsets_at + top as usize * 4),
-                    self.u32_at(t.offsets_at + top as usize * 4 + 4),
-                ) else {
-                    return;
-                };
-                let (lo, hi) = (lo as usize, (hi as usize).min(self.n));
-                if lo >= hi {
-                    return;
-                }
-                let budget = r - flips;
-                let Some(ids) = self.map.get(t.ids_at + lo * 4..t.ids_at + hi * 4) else {
-                    return;
-                };
-                if t.low_bits == 0 {
-                    for idb in ids.chunks_exact(4) {
-                        self.check(
-                            u32::from_le_bytes(idb.try_into().expect("4")),
-                            q,
-                            radius,
-                            out,
-                        );
-                    }
-                } else {
-                    let Some(lows) = self.map.get(t.low_at + lo..t.low_at + hi) else {
-                        return;
-                    };
-                    for (i, &l) in lows.iter().enumerate() {
-                        if (l ^ qlow).count_ones() <= budget {
-                            let id =
-                                u32::from_le_bytes(ids[i * 4..i * 4 + 4].try_into().expect("4"));
-                            self.check(id, q, radius, out);
-                        }
-                    }
-                }
+                probes.push((k as u16, top, r - flips, 0));
             });
+        }
+        let ranges: Vec<(u32, u32)> = probes
+            .iter()
+            .map(|&(k, top, _, _)| {
+                let t = &self.tables[k as usize];
+                let at = t.offsets_at + top as usize * 4;
+                match self.map.get(at..at + 8) {
+                    Some(b) => (
+                        u32::from_le_bytes(b[..4].try_into().expect("4")),
+                        u32::from_le_bytes(b[4..].try_into().expect("4")),
+                    ),
+                    None => (0, 0),
+                }
+            })
+            .collect();
+        for (&(k, _, budget, _), &(lo, hi)) in probes.iter().zip(&ranges) {
+            let t = &self.tables[k as usize];
+            let (lo, hi) = (lo as usize, (hi as usize).min(self.n));
+            if lo >= hi {
+                continue;
+            }
+            let Some(ids) = self.map.get(t.ids_at + lo * 4..t.ids_at + hi * 4) else {
+                continue;
+            };
+            if t.low_bits == 0 {
+                for idb in ids.chunks_exact(4) {
+                    self.check(
+                        u32::from_le_bytes(idb.try_into().expect("4")),
+                        q,
+                        radius,
+                        out,
+                    );
+                }
+            } else {
+                let Some(lows) = self.map.get(t.low_at + lo..t.low_at + hi) else {
+                    continue;
+                };
+                let qlow = (chunk(q, t.start, t.width) & ((1u32 << t.low_bits) - 1)) as u8;
+                for (i, &l) in lows.iter().enumerate() {
+                    if (l ^ qlow).count_ones() <= budget {
+                        let id = u32::from_le_bytes(ids[i * 4..i * 4 + 4].try_into().expect("4"));
+                        self.check(id, q, radius, out);
+                    }
+                }
+            }
         }
     }
 
@@ -573,8 +587,8 @@ impl Delta {
 pub struct HashIndex {
     base: Option<Segment>,
     delta: Delta,
-    /// Tombstones over payloads (entries removed), checked on every hit.
-    removed: std::collections::HashSet<u32>,
+    /// Tombstones: hashes removed, checked on every hit.
+    removed: std::collections::HashSet<Hash256>,
 }
 
 impl HashIndex {
@@ -591,13 +605,17 @@ impl HashIndex {
 
     /// Add a hash; it matches from the next query on.
     pub fn add(&mut self, h: Hash256, payload: u32) {
-        self.removed.remove(&payload);
+        self.removed.remove(&h);
         self.delta.push(h, payload);
     }
 
-    /// Remove every entry with this payload (a tombstone; `compact` drops it).
-    pub fn remove(&mut self, payload: u32) {
-        self.removed.insert(payload);
+    /// Remove every entry with this hash (a tombstone; `compact` drops it).
+    pub fn remove(&mut self, h: Hash256) {
+        self.removed.insert(h);
+    }
+
+    pub fn is_removed(&self, h: &Hash256) -> bool {
+        self.removed.contains(h)
     }
 
     pub fn len(&self) -> usize {
@@ -623,10 +641,11 @@ impl HashIndex {
         if let Some(seg) = &self.base {
             seg.search(q, radius, &mut raw);
             for &(id, d) in &raw {
-                if let Some(p) = seg.payload(id as usize) {
+                if let (Some(p), Some(h)) = (seg.payload(id as usize), seg.hash(id as usize)) {
                     hits.push(Hit {
                         payload: p,
                         distance: d,
+                        hash: h,
                     });
                 }
             }
@@ -637,13 +656,14 @@ impl HashIndex {
             hits.push(Hit {
                 payload: self.delta.payloads[id as usize],
                 distance: d,
+                hash: self.delta.hashes[id as usize],
             });
         }
         if !self.removed.is_empty() {
-            hits.retain(|h| !self.removed.contains(&h.payload));
+            hits.retain(|h| !self.removed.contains(&h.hash));
         }
-        hits.sort_unstable_by_key(|h| (h.distance, h.payload));
-        hits.dedup_by_key(|h| h.payload);
+        hits.sort_unstable();
+        hits.dedup();
         hits
     }
 
@@ -658,7 +678,7 @@ impl HashIndex {
             }
         }
         out.extend(self.delta.entries());
-        out.retain(|(_, p)| !self.removed.contains(p));
+        out.retain(|(h, _)| !self.removed.contains(h));
         out
     }
 }

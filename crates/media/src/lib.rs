@@ -8,4 +8,8 @@ pub mod decode;
 pub mod pdq;
 
 pub use pdq::{Dihedral, Hash256, PdqHash, PdqHasher};
+pub mod exact;
 pub mod index;
+pub mod lists;
+pub mod url;
+pub mod video;

@@ -79,6 +79,12 @@ impl fmt::Display for Hash256 {
     }
 }
 
+impl serde::Serialize for Hash256 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Debug for Hash256 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Hash256({self})")
@@ -256,6 +262,22 @@ impl PdqHasher {
             *slot = bits(&d.apply(&dct));
         }
         (out, quality)
+    }
+
+    /// Hash RGB pixels with the luma computed in single precision, as the
+    /// reference C++ (`fillFloatLumaFromRGB`) and vPDQ's frame hasher do.
+    pub fn hash_rgb_f32_luma(&mut self, rgb: &[u8], width: usize, height: usize) -> PdqHash {
+        assert_eq!(rgb.len(), width * height * 3, "rgb buffer size");
+        self.luma.clear();
+        self.luma.extend(
+            rgb.chunks_exact(3)
+                .map(|p| 0.299f32 * p[0] as f32 + 0.587f32 * p[1] as f32 + 0.114f32 * p[2] as f32),
+        );
+        let (dct, quality) = self.dct_from_luma(height, width);
+        PdqHash {
+            hash: bits(&dct),
+            quality,
+        }
     }
 
     fn fill_rgb(&mut self, rgb: &[u8], width: usize, height: usize) {

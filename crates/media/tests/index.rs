@@ -38,9 +38,11 @@ fn brute(entries: &[(Hash256, u32)], q: &Hash256, r: u32) -> Vec<Hit> {
         .map(|(h, p)| Hit {
             payload: *p,
             distance: h.distance(q),
+            hash: *h,
         })
         .collect();
-    v.sort_unstable_by_key(|h| (h.distance, h.payload));
+    v.sort_unstable();
+    v.dedup();
     v
 }
 
@@ -97,16 +99,19 @@ fn additions_match_at_once_and_removals_stop_matching() {
     for q in &queries {
         assert_eq!(index.search(q, 31), brute(&entries, q, 31));
     }
-    // Remove half the payloads, from both parts.
-    let gone: std::collections::HashSet<u32> =
-        entries.iter().map(|e| e.1).filter(|p| p % 2 == 0).collect();
-    for p in &gone {
-        index.remove(*p);
+    // Remove half the hashes, from both parts.
+    let gone: std::collections::HashSet<Hash256> = entries
+        .iter()
+        .filter(|e| e.1 % 2 == 0)
+        .map(|e| e.0)
+        .collect();
+    for h in &gone {
+        index.remove(*h);
     }
     let live: Vec<(Hash256, u32)> = entries
         .iter()
         .copied()
-        .filter(|e| !gone.contains(&e.1))
+        .filter(|e| !gone.contains(&e.0))
         .collect();
     for q in &queries {
         assert_eq!(index.search(q, 31), brute(&live, q, 31));

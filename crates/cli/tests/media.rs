@@ -1,0 +1,308 @@
+//! `raqib hash`, `raqib lists` and `raqib match` end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raqib"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("raqib runs")
+}
+
+fn lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+fn pdq_dir() -> PathBuf {
+    root().join("tests/data/pdq")
+}
+
+#[test]
+fn hash_gives_the_reference_pdq_and_digests_and_skips_bad_files_with_reasons() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::copy(pdq_dir().join("photo.jpg"), d.path().join("photo.jpg")).unwrap();
+    std::fs::write(d.path().join("empty.png"), b"").unwrap();
+    let full = std::fs::read(pdq_dir().join("photo.png")).unwrap();
+    std::fs::write(d.path().join("truncated.png"), &full[..full.len() / 3]).unwrap();
+    std::fs::write(d.path().join("notes.txt"), b"hello").unwrap();
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    std::fs::copy(pdq_dir().join("text.gif"), d.path().join("sub/text.gif")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.path(), d.path().join("sub/loop")).unwrap();
+
+    let o = run_in(d.path(), &["hash", "--dihedral", "."]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let out = lines(&o);
+    let by_file = |name: &str| {
+        out.iter()
+            .find(|v| v["file"].as_str().unwrap().ends_with(name))
+            .cloned()
+    };
+    let expected: Vec<serde_json::Value> =
+        std::fs::read_to_string(pdq_dir().join("expected.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let want = |name: &str| expected.iter().find(|e| e["file"] == name).unwrap().clone();
+    let photo = by_file("photo.jpg").expect("photo hashed");
+    assert_eq!(photo["pdq"], want("photo.jpg")["hash"]);
+    assert_eq!(photo["quality"], want("photo.jpg")["quality"]);
+    assert_eq!(
+        photo["dihedral"]["rotate90"],
+        want("photo.jpg")["dihedral"]["rotate90"]
+    );
+    assert_eq!(photo["md5"].as_str().unwrap().len(), 32);
+    assert_eq!(photo["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        by_file("text.gif").expect("recursed")["pdq"],
+        want("text.gif")["hash"]
+    );
+    assert!(by_file("empty.png").unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("empty"));
+    assert!(by_file("truncated.png").unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("truncated"));
+    assert!(by_file("notes.txt").unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("not an image"));
+    #[cfg(unix)]
+    assert!(err.contains("loop"), "{err}");
+    assert!(
+        err.contains("hashed 2 of 5 files; 3 could not be read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_within_the_pixel_limit() {
+    let o = run_in(
+        &root(),
+        &[
+            "hash",
+            "--max-pixels",
+            "1000000",
+            "tests/data/pdq/huge_4000x3000.png",
+        ],
+    );
+    let out = lines(&o);
+    let e = out[0]["error"].as_str().unwrap();
+    assert!(
+        e.contains("12000000 pixels") && e.contains("--max-pixels"),
+        "{e}"
+    );
+}
+
+#[test]
+fn lists_import_add_match_remove_export_round_trip() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let lists = p.join("lists");
+    let ls = lists.to_str().unwrap();
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    ok(run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            ls,
+            "create",
+            "outlet-x",
+            "--description",
+            "test list",
+        ],
+    ));
+    // An HMA-style export with a bad row and a low-quality row.
+    let expected = std::fs::read_to_string(pdq_dir().join("expected.jsonl")).unwrap();
+    let rec: Vec<serde_json::Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let photo = rec.iter().find(|e| e["file"] == "photo.png").unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = rec.iter().find(|e| e["file"] == "text.png").unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        p.join("hma.csv"),
+        format!("signal_type,signal_value,tags\npdq,{photo},outlet-x poster\npdq,nothex,bad\nmd5,0123456789abcdef0123456789abcdef,clip\n"),
+    )
+    .unwrap();
+    let o = ok(run_in(
+        p,
+        &["lists", "--dir", ls, "import", "outlet-x", "hma.csv"],
+    ));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("hma.csv:3") && err.contains("64 hexadecimal digits"),
+        "{err}"
+    );
+    assert!(err.contains("imported 2 entries, refused 1"), "{err}");
+    std::fs::write(
+        p.join("plain.csv"),
+        format!("hash,label,source,quality\n{text},banner,unit-a,20\n"),
+    )
+    .unwrap();
+    let o = ok(run_in(
+        p,
+        &["lists", "--dir", ls, "import", "outlet-x", "plain.csv"],
+    ));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("below 50"));
+    ok(run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            ls,
+            "import",
+            "outlet-x",
+            "--allow-low-quality",
+            "plain.csv",
+        ],
+    ));
+
+    // The JPEG re-encode of the listed PNG matches within the radius.
+    let m = ok(run_in(
+        p,
+        &[
+            "match",
+            "--lists",
+            ls,
+            pdq_dir().join("photo_q40.jpg").to_str().unwrap(),
+        ],
+    ));
+    let out = lines(&m);
+    assert_eq!(out.len(), 1);
+    let hit = &out[0]["matches"][0];
+    assert_eq!(hit["list"], "outlet-x");
+    assert_eq!(hit["label"], "outlet-x poster");
+    assert_eq!(hit["type"], "pdq");
+    assert!(hit["distance"].as_u64().unwrap() <= 31);
+
+    // Compact, add one more live, and both match; then remove and it stops.
+    ok(run_in(p, &["lists", "--dir", ls, "compact", "outlet-x"]));
+    ok(run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            ls,
+            "add",
+            "outlet-x",
+            "--file",
+            pdq_dir().join("hd_1920x1080.webp").to_str().unwrap(),
+            "--label",
+            "hd",
+        ],
+    ));
+    let m = ok(run_in(
+        p,
+        &[
+            "match",
+            "--lists",
+            ls,
+            pdq_dir().join("photo.png").to_str().unwrap(),
+            pdq_dir().join("hd_1920x1080.webp").to_str().unwrap(),
+        ],
+    ));
+    let out = lines(&m);
+    assert_eq!(out.len(), 2, "{out:?}");
+    let hd = out
+        .iter()
+        .find(|v| v["file"].as_str().unwrap().ends_with("webp"))
+        .unwrap();
+    let kinds: Vec<&str> = hd["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"pdq") && kinds.contains(&"md5") && kinds.contains(&"sha256"),
+        "{kinds:?}"
+    );
+    ok(run_in(
+        p,
+        &["lists", "--dir", ls, "remove", "outlet-x", "--pdq", &photo],
+    ));
+    let m = ok(run_in(
+        p,
+        &[
+            "match",
+            "--lists",
+            ls,
+            pdq_dir().join("photo.png").to_str().unwrap(),
+        ],
+    ));
+    assert!(lines(&m).is_empty());
+
+    let e = ok(run_in(
+        p,
+        &[
+            "lists", "--dir", ls, "export", "outlet-x", "--format", "hma",
+        ],
+    ));
+    let csv = String::from_utf8_lossy(&e.stdout).to_string();
+    assert!(csv.starts_with("signal_type,signal_value,tags"));
+    assert!(csv.contains(&text) && !csv.contains(&photo), "{csv}");
+    let s = ok(run_in(p, &["lists", "--dir", ls, "show"]));
+    assert!(String::from_utf8_lossy(&s.stdout).contains("\"name\":\"outlet-x\""));
+}
+
+#[test]
+fn a_torn_log_line_is_ignored_with_a_warning_and_appends_go_on() {
+    let d = tempfile::tempdir().unwrap();
+    let ls = d.path().join("lists");
+    let ls = ls.to_str().unwrap();
+    let o = run_in(d.path(), &["lists", "--dir", ls, "create", "l"]);
+    assert!(o.status.success());
+    let h = "f".repeat(64);
+    assert!(
+        run_in(d.path(), &["lists", "--dir", ls, "add", "l", "--pdq", &h])
+            .status
+            .success()
+    );
+    // A crash mid-append leaves half a line.
+    let log = d.path().join("lists/l/log.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("{\"op\":\"add\",\"type\":\"pdq\",\"val");
+    std::fs::write(&log, text).unwrap();
+    let h2 = "0".repeat(64);
+    let o = run_in(d.path(), &["lists", "--dir", ls, "add", "l", "--pdq", &h2]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = run_in(d.path(), &["lists", "--dir", ls, "show", "l"]);
+    assert!(
+        String::from_utf8_lossy(&s.stderr).contains("line skipped")
+            || String::from_utf8_lossy(&s.stderr).contains("ignored")
+    );
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert_eq!(v["entries"][0]["count"], 2, "{v}");
+}
+
+#[test]
+fn match_without_a_lists_folder_says_how_to_make_one() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run_in(d.path(), &["match", "--lists", "nowhere", "x.png"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("raqib lists --dir nowhere create"));
+}
