@@ -152,6 +152,10 @@ pub struct ScanArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Hash lists (see `raqib lists`): posts whose media (PDQ, SHA-256, URL) or links match
+    /// an entry are flagged, with the list, label and distance as evidence.
+    #[arg(long, value_name = "DIR")]
+    pub lists: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
 }

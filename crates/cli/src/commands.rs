@@ -87,6 +87,10 @@ fn scan(a: ScanArgs) -> Result<i32> {
         explain: a.explain,
         top: a.top,
         model_name: models.describe(),
+        lists: match &a.lists {
+            Some(dir) => raqib_scan::MediaLists(Arc::new(crate::media::open_lists(dir)?)),
+            None => Default::default(),
+        },
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

@@ -306,3 +306,65 @@ fn match_without_a_lists_folder_says_how_to_make_one() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("raqib lists --dir nowhere create"));
 }
+
+#[test]
+fn scan_flags_posts_carrying_listed_media_or_links_with_the_match_as_evidence() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let ls = p.join("lists");
+    let ls = ls.to_str().unwrap();
+    let listed = "d4db132511e2252e".to_string() + &"5a".repeat(24);
+    // Two bits away from the listed hash.
+    let near = "d4db132511e2252f".to_string() + &"5a".repeat(23) + "5b";
+    assert!(run_in(p, &["lists", "--dir", ls, "create", "outlet-x"])
+        .status
+        .success());
+    let o = run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            ls,
+            "add",
+            "outlet-x",
+            "--pdq",
+            &listed,
+            "--domain",
+            "bad-outlet.example",
+            "--label",
+            "outlet X",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let posts = [
+        format!(r#"{{"id":"1","account":"a","text":"good morning everyone","media":[{{"kind":"image","pdq":"{near}"}}]}}"#),
+        r#"{"id":"2","account":"b","text":"read this","urls":["https://www.Bad-Outlet.example/news/1?utm_source=x"]}"#.to_string(),
+        r#"{"id":"3","account":"c","text":"lovely weather at the beach today","urls":["https://example.org/"]}"#.to_string(),
+    ];
+    std::fs::write(p.join("posts.jsonl"), posts.join("\n") + "\n").unwrap();
+    let o = run_in(
+        p,
+        &[
+            "scan",
+            "--lists",
+            ls,
+            "posts.jsonl",
+            "--out",
+            "report",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out: Vec<serde_json::Value> = std::fs::read_to_string(p.join("report/posts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id = |id: &str| out.iter().find(|v| v["id"] == id).cloned();
+    let one = by_id("1").expect("media match flagged");
+    assert_eq!(one["media_matches"][0]["distance"], 2);
+    assert_eq!(one["media_matches"][0]["label"], "outlet X");
+    let two = by_id("2").expect("domain match flagged");
+    assert_eq!(two["media_matches"][0]["type"], "domain");
+    assert!(by_id("3").is_none());
+}

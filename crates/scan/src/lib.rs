@@ -15,5 +15,5 @@ pub mod accounts;
 mod pipeline;
 mod report;
 
-pub use pipeline::{run, FlaggedPost, Progress, ScanConfig, ScanError, Summary};
+pub use pipeline::{run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary};
 pub use report::render_summary;

@@ -36,6 +36,51 @@ pub struct ScanConfig {
     pub top: usize,
     /// A name for the model in reports.
     pub model_name: String,
+    /// Known-media lists: a post whose media (PDQ, SHA-256, URL) or links
+    /// match one is flagged with the match as evidence.
+    pub lists: MediaLists,
+}
+
+/// Hash lists for the media-match signal.
+#[derive(Clone, Default)]
+pub struct MediaLists(pub std::sync::Arc<Vec<raqib_media::lists::HashList>>);
+
+impl std::fmt::Debug for MediaLists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MediaLists({} lists)", self.0.len())
+    }
+}
+
+impl MediaLists {
+    /// Every list entry a post's media references and links match.
+    pub fn matches(&self, p: &raqib_model::Post) -> Vec<raqib_media::lists::ListMatch> {
+        use raqib_media::lists::SignalType;
+        let mut out = Vec::new();
+        if self.0.is_empty() {
+            return out;
+        }
+        for l in self.0.iter() {
+            for m in &p.media {
+                if let Some(h) = m
+                    .pdq
+                    .as_deref()
+                    .and_then(|h| h.parse::<raqib_media::Hash256>().ok())
+                {
+                    out.extend(l.match_pdq(&h));
+                }
+                if let Some(d) = m.sha256.as_deref() {
+                    out.extend(l.match_exact(SignalType::Sha256, d));
+                }
+                if let Some(u) = m.url.as_deref() {
+                    out.extend(l.match_url(u));
+                }
+            }
+            for u in &p.urls {
+                out.extend(l.match_url(u));
+            }
+        }
+        out
+    }
 }
 
 impl Default for ScanConfig {
@@ -51,6 +96,7 @@ impl Default for ScanConfig {
             explain: 5,
             top: 10,
             model_name: String::new(),
+            lists: MediaLists::default(),
         }
     }
 }
@@ -91,6 +137,9 @@ pub struct FlaggedPost {
     pub created_at: Option<i64>,
     pub text: String,
     pub evidence: Vec<TextSpan>,
+    /// Known media or links this post carries, from the hash lists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media_matches: Vec<raqib_media::lists::ListMatch>,
 }
 
 /// What a scan found, written as `summary.json` and rendered as text.
@@ -182,7 +231,9 @@ impl Worker<'_> {
         let m = self.models.route(lang);
         let model = self.models.get(m);
         let score = model.score(&p.text, &mut self.scratch[m]);
-        let flagged = score >= self.thresholds[m];
+        let media_matches = self.cfg.lists.matches(&p);
+        let text_flagged = score >= self.thresholds[m];
+        let flagged = text_flagged || !media_matches.is_empty();
         match self.state.langs.iter_mut().find(|l| l.0 == lang) {
             Some(l) => {
                 l.1 += 1;
@@ -206,7 +257,7 @@ impl Worker<'_> {
         if flagged {
             self.progress.flagged.fetch_add(1, Ordering::Relaxed);
         }
-        let evidence = if flagged {
+        let evidence = if text_flagged {
             model
                 .explain(&p.text, self.cfg.explain, &mut self.scratch[m])
                 .spans
@@ -228,6 +279,7 @@ impl Worker<'_> {
             created_at: p.created_at,
             text: p.text,
             evidence,
+            media_matches,
         };
         if self.cfg.out_dir.is_some() {
             serde_json::to_writer(&mut *out, &fp).expect("serialising to memory cannot fail");
