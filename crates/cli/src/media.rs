@@ -126,6 +126,37 @@ impl EntryMeta {
     }
 }
 
+/// Entries named on the command line, by type.
+#[derive(Args, Debug, Clone, Default)]
+pub struct EntryValues {
+    /// A PDQ hash (64 hex digits).
+    #[arg(long)]
+    pub pdq: Vec<String>,
+    #[arg(long)]
+    pub md5: Vec<String>,
+    #[arg(long)]
+    pub sha256: Vec<String>,
+    #[arg(long)]
+    pub url: Vec<String>,
+    #[arg(long)]
+    pub domain: Vec<String>,
+}
+
+impl EntryValues {
+    fn into_pairs(self) -> Vec<(SignalType, String)> {
+        [
+            (SignalType::Pdq, self.pdq),
+            (SignalType::Md5, self.md5),
+            (SignalType::Sha256, self.sha256),
+            (SignalType::Url, self.url),
+            (SignalType::Domain, self.domain),
+        ]
+        .into_iter()
+        .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k, v)))
+        .collect()
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ListsCommand {
     /// Make a new, empty list.
@@ -165,17 +196,8 @@ pub enum ListsCommand {
     /// Add entries: hashes, digests, URLs, domains, or media files (hashed here).
     Add {
         name: String,
-        /// A PDQ hash (64 hex digits).
-        #[arg(long)]
-        pdq: Vec<String>,
-        #[arg(long)]
-        md5: Vec<String>,
-        #[arg(long)]
-        sha256: Vec<String>,
-        #[arg(long)]
-        url: Vec<String>,
-        #[arg(long)]
-        domain: Vec<String>,
+        #[command(flatten)]
+        entries: EntryValues,
         /// Image or video files: images add their PDQ hash, videos their frame hashes;
         /// both add their MD5 and SHA-256.
         #[arg(long, value_name = "FILE")]
@@ -191,16 +213,8 @@ pub enum ListsCommand {
     /// Remove entries; they stop matching at once.
     Remove {
         name: String,
-        #[arg(long)]
-        pdq: Vec<String>,
-        #[arg(long)]
-        md5: Vec<String>,
-        #[arg(long)]
-        sha256: Vec<String>,
-        #[arg(long)]
-        url: Vec<String>,
-        #[arg(long)]
-        domain: Vec<String>,
+        #[command(flatten)]
+        entries: EntryValues,
         /// A video entry, by the SHA-256 it was added under.
         #[arg(long)]
         video: Vec<String>,
@@ -598,13 +612,6 @@ fn open_list(dir: &Path, name: &str) -> Result<HashList> {
     Ok(l)
 }
 
-fn kind_values(pairs: &[(SignalType, &Vec<String>)]) -> Vec<(SignalType, String)> {
-    pairs
-        .iter()
-        .flat_map(|(k, vs)| vs.iter().map(move |v| (*k, v.clone())))
-        .collect()
-}
-
 pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
     let dir = &a.dir;
     match a.command {
@@ -676,8 +683,8 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
             let ops = list.export_ops();
             let w = writer(&out)?;
             match format.as_str() {
-                "hma" => lists::export_hma_csv(&ops, w)?,
-                "plain" => lists::export_plain_csv(&ops, w)?,
+                "hma" => lists::export_csv(&ops, lists::CsvLayout::Hma, w)?,
+                "plain" => lists::export_csv(&ops, lists::CsvLayout::Plain, w)?,
                 "jsonl" => {
                     let mut w = w;
                     for op in &ops {
@@ -690,11 +697,7 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
         }
         ListsCommand::Add {
             name,
-            pdq,
-            md5,
-            sha256,
-            url,
-            domain,
+            entries,
             file,
             allow_low_quality,
             meta,
@@ -702,22 +705,17 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
         } => {
             let mut list = open_list(dir, &name)?;
             let m = meta.meta();
-            let mut ops: Vec<LogOp> = kind_values(&[
-                (SignalType::Pdq, &pdq),
-                (SignalType::Md5, &md5),
-                (SignalType::Sha256, &sha256),
-                (SignalType::Url, &url),
-                (SignalType::Domain, &domain),
-            ])
-            .into_iter()
-            .map(|(kind, value)| LogOp::Add {
-                kind,
-                value,
-                quality: None,
-                frames: Vec::new(),
-                meta: m.clone(),
-            })
-            .collect();
+            let mut ops: Vec<LogOp> = entries
+                .into_pairs()
+                .into_iter()
+                .map(|(kind, value)| LogOp::Add {
+                    kind,
+                    value,
+                    quality: None,
+                    frames: Vec::new(),
+                    meta: m.clone(),
+                })
+                .collect();
             let mut hasher = PdqHasher::new();
             let mut refused = 0;
             for f in &file {
@@ -787,25 +785,16 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
         }
         ListsCommand::Remove {
             name,
-            pdq,
-            md5,
-            sha256,
-            url,
-            domain,
+            entries,
             video,
         } => {
             let mut list = open_list(dir, &name)?;
-            let ops: Vec<LogOp> = kind_values(&[
-                (SignalType::Pdq, &pdq),
-                (SignalType::Md5, &md5),
-                (SignalType::Sha256, &sha256),
-                (SignalType::Url, &url),
-                (SignalType::Domain, &domain),
-                (SignalType::Video, &video),
-            ])
-            .into_iter()
-            .map(|(kind, value)| LogOp::Remove { kind, value })
-            .collect();
+            let ops: Vec<LogOp> = entries
+                .into_pairs()
+                .into_iter()
+                .chain(video.into_iter().map(|v| (SignalType::Video, v)))
+                .map(|(kind, value)| LogOp::Remove { kind, value })
+                .collect();
             let (n, bad) = list.append(&ops)?;
             for b in &bad {
                 eprintln!("raqib: refused: {b}");

@@ -145,6 +145,16 @@ pub enum SegmentError {
     Damaged { path: String, why: String },
 }
 
+/// One bucket to read: a table, the top bits to look up, how many more bit
+/// differences the low bits may add, and the query's low bits.
+#[derive(Clone, Copy)]
+struct Probe {
+    table: u16,
+    top: u32,
+    budget: u32,
+    qlow: u8,
+}
+
 /// Table geometry shared by build and open.
 struct TableGeom {
     start: u16,
@@ -394,19 +404,24 @@ impl Segment {
         }
         // Gather every probe first, then read all their offsets in one tight
         // loop (independent loads overlap in the memory system), then scan.
-        let mut probes: Vec<(u16, u32, u32, u8)> = Vec::with_capacity(2048);
+        let mut probes: Vec<Probe> = Vec::with_capacity(2048);
         for (k, (t, r)) in self.tables.iter().zip(radii).enumerate() {
             let Some(r) = r else { continue };
             let c = chunk(q, t.start, t.width);
             let top_bits = (t.width as u32).min(16);
-            let qtop = c >> t.low_bits;
-            for_each_near(qtop, top_bits, r, &mut |top, flips| {
-                probes.push((k as u16, top, r - flips, 0));
+            let qlow = (c & ((1u32 << t.low_bits) - 1)) as u8;
+            for_each_near(c >> t.low_bits, top_bits, r, &mut |top, flips| {
+                probes.push(Probe {
+                    table: k as u16,
+                    top,
+                    budget: r - flips,
+                    qlow,
+                });
             });
         }
         let ranges: Vec<(u32, u32)> = probes
             .iter()
-            .map(|&(k, top, _, _)| {
+            .map(|&Probe { table: k, top, .. }| {
                 let t = &self.tables[k as usize];
                 let at = t.offsets_at + top as usize * 4;
                 match self.map.get(at..at + 8) {
@@ -418,7 +433,16 @@ impl Segment {
                 }
             })
             .collect();
-        for (&(k, _, budget, _), &(lo, hi)) in probes.iter().zip(&ranges) {
+        for (
+            &Probe {
+                table: k,
+                budget,
+                qlow,
+                ..
+            },
+            &(lo, hi),
+        ) in probes.iter().zip(&ranges)
+        {
             let t = &self.tables[k as usize];
             let (lo, hi) = (lo as usize, (hi as usize).min(self.n));
             if lo >= hi {
@@ -440,7 +464,6 @@ impl Segment {
                 let Some(lows) = self.map.get(t.low_at + lo..t.low_at + hi) else {
                     continue;
                 };
-                let qlow = (chunk(q, t.start, t.width) & ((1u32 << t.low_bits) - 1)) as u8;
                 for (i, &l) in lows.iter().enumerate() {
                     if (l ^ qlow).count_ones() <= budget {
                         let id = u32::from_le_bytes(ids[i * 4..i * 4 + 4].try_into().expect("4"));
@@ -665,6 +688,24 @@ impl HashIndex {
         hits.sort_unstable();
         hits.dedup();
         hits
+    }
+
+    /// How many entries are live, without collecting them.
+    pub fn live_len(&self) -> usize {
+        if self.removed.is_empty() {
+            return self.len();
+        }
+        let seg = self.base.as_ref().map_or(0, |seg| {
+            (0..seg.len())
+                .filter(|&id| seg.hash(id).is_some_and(|h| !self.removed.contains(&h)))
+                .count()
+        });
+        seg + self
+            .delta
+            .hashes
+            .iter()
+            .filter(|h| !self.removed.contains(h))
+            .count()
     }
 
     /// All live entries (segment then delta).

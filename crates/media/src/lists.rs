@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::exact::parse_digest;
 use crate::index::{HashIndex, Segment};
 use crate::pdq::Hash256;
-use crate::url::{canonical_domain, canonicalise, domain_suffixes};
+use crate::url::{canonical_domain, canonicalise, domain_suffixes, CanonicalUrl};
 
 /// PDQ radius used when a list does not set one (the industry's default).
 pub const DEFAULT_RADIUS: u32 = 31;
@@ -464,7 +464,7 @@ impl HashList {
     /// Counts by signal type.
     pub fn counts(&self) -> Vec<(SignalType, usize)> {
         let mut by: HashMap<SignalType, usize> = HashMap::new();
-        by.insert(SignalType::Pdq, self.pdq.entries().len());
+        by.insert(SignalType::Pdq, self.pdq.live_len());
         by.insert(
             SignalType::Video,
             self.videos
@@ -513,9 +513,15 @@ impl HashList {
     /// A URL matches a URL entry (canonical forms equal) or a domain entry
     /// (its host or a parent domain).
     pub fn match_url(&self, raw: &str) -> Vec<ListMatch> {
-        let Ok(c) = canonicalise(raw) else {
-            return Vec::new();
-        };
+        match canonicalise(raw) {
+            Ok(c) => self.match_canonical_url(&c),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// [`HashList::match_url`] for a URL already canonicalised (canonicalise
+    /// once when matching against several lists).
+    pub fn match_canonical_url(&self, c: &CanonicalUrl) -> Vec<ListMatch> {
         let mut out = Vec::new();
         if let Some(id) = self.exact.get(&(SignalType::Url, c.url.clone())) {
             out.push(ListMatch {
@@ -836,37 +842,38 @@ pub fn guess_kind(value: &str) -> Option<SignalType> {
     }
 }
 
-/// Write entries as an HMA-style signal CSV (`signal_type,signal_value,tags`).
-pub fn export_hma_csv(ops: &[LogOp], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["signal_type", "signal_value", "tags"])?;
-    for op in ops {
-        if let LogOp::Add {
-            kind, value, meta, ..
-        } = op
-        {
-            if *kind == SignalType::Video {
-                continue;
-            }
-            w.write_record([kind.name(), value, &meta.label])?;
-        }
-    }
-    w.flush()
+/// CSV layouts `raqib lists export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsvLayout {
+    /// HMA/ThreatExchange signal CSV: `signal_type,signal_value,tags`.
+    Hma,
+    /// raqib's plain CSV: `type,hash,label,source,date`.
+    Plain,
 }
 
-/// Write entries as raqib's plain CSV (`type,hash,label,source,date`).
-pub fn export_plain_csv(ops: &[LogOp], out: impl Write) -> std::io::Result<()> {
+/// Write the non-video entries as CSV (video entries are sets of frame
+/// hashes; export them as JSON Lines).
+pub fn export_csv(ops: &[LogOp], layout: CsvLayout, out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["type", "hash", "label", "source", "date"])?;
+    match layout {
+        CsvLayout::Hma => w.write_record(["signal_type", "signal_value", "tags"])?,
+        CsvLayout::Plain => w.write_record(["type", "hash", "label", "source", "date"])?,
+    }
     for op in ops {
-        if let LogOp::Add {
+        let LogOp::Add {
             kind, value, meta, ..
         } = op
-        {
-            if *kind == SignalType::Video {
-                continue;
+        else {
+            continue;
+        };
+        if *kind == SignalType::Video {
+            continue;
+        }
+        match layout {
+            CsvLayout::Hma => w.write_record([kind.name(), value, &meta.label])?,
+            CsvLayout::Plain => {
+                w.write_record([kind.name(), value, &meta.label, &meta.source, &meta.date])?
             }
-            w.write_record([kind.name(), value, &meta.label, &meta.source, &meta.date])?;
         }
     }
     w.flush()

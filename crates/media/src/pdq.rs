@@ -366,8 +366,11 @@ fn phases(len: usize, w: usize) -> Phases {
     }
 }
 
-/// `box1DFloat` with stride 1.
-fn box_1d(input: &[f32], output: &mut [f32], w: usize) {
+/// `box1DFloat` with stride 1: the running sum in the reference's order,
+/// `emit(i, sum, size)` for each output position `i`; the caller divides
+/// where it needs a value.
+#[inline(always)]
+fn box_1d_with(input: &[f32], w: usize, mut emit: impl FnMut(usize, f32, i32)) {
     let ph = phases(input.len(), w);
     let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
     let mut sum = 0f32;
@@ -380,14 +383,14 @@ fn box_1d(input: &[f32], output: &mut [f32], w: usize) {
     for _ in 0..ph.p2 {
         sum += input[ri];
         size += 1;
-        output[oi] = sum / size as f32;
+        emit(oi, sum, size);
         ri += 1;
         oi += 1;
     }
     for _ in 0..ph.p3 {
         sum += input[ri];
         sum -= input[li];
-        output[oi] = sum / size as f32;
+        emit(oi, sum, size);
         li += 1;
         ri += 1;
         oi += 1;
@@ -395,54 +398,26 @@ fn box_1d(input: &[f32], output: &mut [f32], w: usize) {
     for _ in 0..ph.p4 {
         sum -= input[li];
         size -= 1;
-        output[oi] = sum / size as f32;
+        emit(oi, sum, size);
         li += 1;
         oi += 1;
     }
 }
 
+/// `box1DFloat` along a row, every output.
+fn box_1d(input: &[f32], output: &mut [f32], w: usize) {
+    box_1d_with(input, w, |i, sum, size| output[i] = sum / size as f32);
+}
+
 /// `box1DFloat` along a row, keeping only the outputs at `samples` (sorted).
 fn box_1d_sampled(input: &[f32], w: usize, samples: &[usize; 64], out: &mut [f32]) {
-    let ph = phases(input.len(), w);
-    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
-    let mut sum = 0f32;
-    let mut size = 0i32;
     let mut next = 0usize;
-    macro_rules! emit {
-        () => {
-            while next < 64 && samples[next] == oi {
-                out[next] = sum / size as f32;
-                next += 1;
-            }
-        };
-    }
-    for _ in 0..ph.p1 {
-        sum += input[ri];
-        size += 1;
-        ri += 1;
-    }
-    for _ in 0..ph.p2 {
-        sum += input[ri];
-        size += 1;
-        emit!();
-        ri += 1;
-        oi += 1;
-    }
-    for _ in 0..ph.p3 {
-        sum += input[ri];
-        sum -= input[li];
-        emit!();
-        li += 1;
-        ri += 1;
-        oi += 1;
-    }
-    for _ in 0..ph.p4 {
-        sum -= input[li];
-        size -= 1;
-        emit!();
-        li += 1;
-        oi += 1;
-    }
+    box_1d_with(input, w, |i, sum, size| {
+        while next < 64 && samples[next] == i {
+            out[next] = sum / size as f32;
+            next += 1;
+        }
+    });
 }
 
 /// `box1DFloat` down every column, all columns advanced together row by row

@@ -59,24 +59,28 @@ impl MediaLists {
         if self.0.is_empty() {
             return out;
         }
+        // Parse and canonicalise once per post, then look up in every list.
+        let pdqs: Vec<raqib_media::Hash256> = p
+            .media
+            .iter()
+            .filter_map(|m| m.pdq.as_deref()?.parse().ok())
+            .collect();
+        let urls: Vec<raqib_media::url::CanonicalUrl> = p
+            .media
+            .iter()
+            .filter_map(|m| m.url.as_deref())
+            .chain(p.urls.iter().map(String::as_str))
+            .filter_map(|u| raqib_media::url::canonicalise(u).ok())
+            .collect();
         for l in self.0.iter() {
-            for m in &p.media {
-                if let Some(h) = m
-                    .pdq
-                    .as_deref()
-                    .and_then(|h| h.parse::<raqib_media::Hash256>().ok())
-                {
-                    out.extend(l.match_pdq(&h));
-                }
-                if let Some(d) = m.sha256.as_deref() {
-                    out.extend(l.match_exact(SignalType::Sha256, d));
-                }
-                if let Some(u) = m.url.as_deref() {
-                    out.extend(l.match_url(u));
-                }
+            for h in &pdqs {
+                out.extend(l.match_pdq(h));
             }
-            for u in &p.urls {
-                out.extend(l.match_url(u));
+            for d in p.media.iter().filter_map(|m| m.sha256.as_deref()) {
+                out.extend(l.match_exact(SignalType::Sha256, d));
+            }
+            for u in &urls {
+                out.extend(l.match_canonical_url(u));
             }
         }
         out
