@@ -368,3 +368,45 @@ fn scan_flags_posts_carrying_listed_media_or_links_with_the_match_as_evidence() 
     assert_eq!(two["media_matches"][0]["type"], "domain");
     assert!(by_id("3").is_none());
 }
+
+#[test]
+fn a_damaged_index_file_falls_back_to_the_log_and_compact_repairs_it() {
+    let d = tempfile::tempdir().unwrap();
+    let ls = d.path().join("lists");
+    let ls = ls.to_str().unwrap();
+    assert!(run_in(d.path(), &["lists", "--dir", ls, "create", "l"])
+        .status
+        .success());
+    let h = "d4db132511e2252e".to_string() + &"5a".repeat(24);
+    assert!(
+        run_in(d.path(), &["lists", "--dir", ls, "add", "l", "--pdq", &h])
+            .status
+            .success()
+    );
+    assert!(run_in(d.path(), &["lists", "--dir", ls, "compact", "l"])
+        .status
+        .success());
+    std::fs::write(
+        d.path().join("lists/l/pdq.hix"),
+        b"RAQIBHIX garbage, not an index",
+    )
+    .unwrap();
+    let s = run_in(d.path(), &["lists", "--dir", ls, "show", "l"]);
+    assert!(s.status.success());
+    let err = String::from_utf8_lossy(&s.stderr);
+    assert!(
+        err.contains("raqib lists compact") && err.contains("using the log"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert_eq!(v["entries"][0]["count"], 1, "{v}");
+    assert!(run_in(d.path(), &["lists", "--dir", ls, "compact", "l"])
+        .status
+        .success());
+    let s = run_in(d.path(), &["lists", "--dir", ls, "show", "l"]);
+    assert!(
+        String::from_utf8_lossy(&s.stderr).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&s.stderr)
+    );
+}

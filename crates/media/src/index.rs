@@ -25,12 +25,14 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use std::sync::OnceLock;
+
 use memmap2::Mmap;
 
 use crate::pdq::Hash256;
 
 const MAGIC: &[u8; 8] = b"RAQIBHIX";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER_LEN: usize = 64;
 
 /// How the 256 bits are cut into chunks: `(start bit, width)` per chunk.
@@ -40,11 +42,12 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Near-equal chunks of about `log2 n` bits (16 to 24).
+    /// `256 / log2 n` near-equal chunks (11 to 16 of them, so 16 to 24 bits
+    /// each): about one stored hash per chunk value, the balance between
+    /// probes and candidates that multi-index hashing calls for.
     pub fn for_size(n: usize) -> Layout {
-        let bits = (n.max(2) as f64).log2().round() as usize;
-        let width = bits.clamp(16, 24);
-        let m = 256usize.div_ceil(width);
+        let bits = (n.max(2) as f64).log2();
+        let m = ((256.0 / bits).floor() as usize).clamp(11, 16);
         Layout::equal(m)
     }
 
@@ -98,6 +101,14 @@ pub fn chunk(h: &Hash256, start: u16, width: u8) -> u32 {
 /// Call `f(variant, flips)` for every value within `radius` bit flips of
 /// `value` over its low `bits` bits.
 fn for_each_near(value: u32, bits: u32, radius: u32, f: &mut impl FnMut(u32, u32)) {
+    // The common cases (radius ≤ 2, the usual PDQ radii) come from a table of
+    // flip masks built once; larger radii enumerate recursively.
+    if radius <= 2 && bits <= 16 {
+        for &(mask, flips) in near_masks(bits, radius) {
+            f(value ^ mask, flips);
+        }
+        return;
+    }
     fn rec(v: u32, from: u32, bits: u32, left: u32, used: u32, f: &mut impl FnMut(u32, u32)) {
         f(v, used);
         if left == 0 {
@@ -108,6 +119,37 @@ fn for_each_near(value: u32, bits: u32, radius: u32, f: &mut impl FnMut(u32, u32
         }
     }
     rec(value, 0, bits, radius, 0, f);
+}
+
+/// Every mask of at most `radius` (≤ 2) set bits among the low `bits` (≤ 16),
+/// with its popcount; built once per (bits, radius).
+fn near_masks(bits: u32, radius: u32) -> &'static [(u32, u32)] {
+    /// Indexed by bits, then radius.
+    type Masks = Vec<Vec<Vec<(u32, u32)>>>;
+    static TABLE: OnceLock<Masks> = OnceLock::new();
+    let t = TABLE.get_or_init(|| {
+        (0..=16u32)
+            .map(|b| {
+                (0..=2u32)
+                    .map(|r| {
+                        let mut v = vec![(0, 0)];
+                        if r >= 1 {
+                            v.extend((0..b).map(|i| (1 << i, 1)));
+                        }
+                        if r >= 2 {
+                            for i in 0..b {
+                                for j in i + 1..b {
+                                    v.push(((1 << i) | (1 << j), 2));
+                                }
+                            }
+                        }
+                        v
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    &t[bits as usize][radius as usize]
 }
 
 fn binomial_ball(bits: u32, radius: u32) -> f64 {
@@ -161,30 +203,75 @@ struct TableGeom {
     width: u8,
     low_bits: u32,
     offsets_at: usize,
-    ids_at: usize,
-    low_at: usize,
+    /// Entries sorted by chunk: the chunk's low bits (one byte, 0 when the
+    /// chunk is 16 bits), then the id; scanned as one stream per bucket.
+    entries_at: usize,
 }
 
-fn geometry(layout: &Layout, n: usize, mut at: usize) -> (Vec<TableGeom>, usize) {
+/// A hint to bring the cache line at `p` in; never faults, whatever `p` is.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint to the cache: it reads nothing into
+    // the program and cannot fault, even for an address outside the mapping.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// A little-endian id of 3 or 4 bytes.
+#[inline]
+fn read_id(b: &[u8]) -> u32 {
+    match *b {
+        [a, b, c] => u32::from_le_bytes([a, b, c, 0]),
+        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
+        _ => u32::MAX,
+    }
+}
+
+/// Bytes per entry id in the chunk tables: 3 while ids fit in 24 bits.
+fn id_bytes(n: usize) -> usize {
+    if n <= 1 << 24 {
+        3
+    } else {
+        4
+    }
+}
+
+/// How a segment is laid out: the chunks and the id width.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentShape {
+    pub layout: Layout,
+    pub id_bytes: usize,
+}
+
+impl SegmentShape {
+    /// The shape chosen for `n` hashes.
+    pub fn for_size(n: usize) -> SegmentShape {
+        SegmentShape {
+            layout: Layout::for_size(n),
+            id_bytes: id_bytes(n),
+        }
+    }
+}
+
+fn geometry(layout: &Layout, n: usize, ib: usize, mut at: usize) -> (Vec<TableGeom>, usize) {
     let mut out = Vec::new();
     for &(start, width) in &layout.chunks {
         let low_bits = (width as u32).saturating_sub(16);
         let offsets_at = at;
         at += (65536 + 1) * 4;
-        let ids_at = at;
-        at += n * 4;
-        let low_at = at;
-        if low_bits > 0 {
-            at += n;
-        }
+        let entries_at = at;
+        at += n * (1 + ib);
         at = at.next_multiple_of(8);
         out.push(TableGeom {
             start,
             width,
             low_bits,
             offsets_at,
-            ids_at,
-            low_at,
+            entries_at,
         });
     }
     (out, at)
@@ -194,6 +281,7 @@ fn geometry(layout: &Layout, n: usize, mut at: usize) -> (Vec<TableGeom>, usize)
 pub struct Segment {
     map: Mmap,
     n: usize,
+    id_bytes: usize,
     layout: Layout,
     tables: Vec<TableGeom>,
     hashes_at: usize,
@@ -203,11 +291,26 @@ pub struct Segment {
 impl Segment {
     /// Write a segment for `entries` (hash, payload) to `path`, atomically.
     pub fn write(path: &Path, entries: &[(Hash256, u32)]) -> std::io::Result<()> {
+        Segment::write_shaped(path, entries, &SegmentShape::for_size(entries.len()))
+    }
+
+    /// [`Segment::write`] with a chosen shape (tests use it to cover every
+    /// layout on small inputs).
+    pub fn write_shaped(
+        path: &Path,
+        entries: &[(Hash256, u32)],
+        shape: &SegmentShape,
+    ) -> std::io::Result<()> {
         let n = entries.len();
-        let layout = Layout::for_size(n);
+        let layout = shape.layout.clone();
+        let ib = shape.id_bytes;
+        assert!(
+            (ib == 3 && n <= 1 << 24) || ib == 4,
+            "ids of {ib} bytes cannot number {n} hashes"
+        );
         let hashes_at = HEADER_LEN;
         let payloads_at = hashes_at + n * 32;
-        let (tables, total) = geometry(&layout, n, (payloads_at + n * 4).next_multiple_of(8));
+        let (tables, total) = geometry(&layout, n, ib, (payloads_at + n * 4).next_multiple_of(8));
         let tmp = path.with_extension("tmp");
         let file = File::create(&tmp)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -217,6 +320,8 @@ impl Segment {
         header.extend_from_slice(&(layout.chunks.len() as u32).to_le_bytes());
         header.extend_from_slice(&(n as u64).to_le_bytes());
         header.extend_from_slice(&(total as u64).to_le_bytes());
+        header.extend_from_slice(&(ib as u32).to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
         let check = xxhash_rust::xxh3::xxh3_64(&header);
         header.extend_from_slice(&check.to_le_bytes());
         header.resize(HEADER_LEN, 0);
@@ -232,7 +337,9 @@ impl Segment {
         let mut written = payloads_at + n * 4;
         pad(&mut w, &mut written)?;
         for t in &tables {
-            // Counting sort of entry ids by the chunk's top 16 bits.
+            // Entry ids sorted by chunk value: a stable counting sort by the
+            // low bits, then one by the top 16 bits (buckets come out sorted
+            // by low bits, which `scan` relies on).
             let chunks: Vec<u32> = entries
                 .iter()
                 .map(|(h, _)| chunk(h, t.start, t.width))
@@ -244,32 +351,44 @@ impl Segment {
             for i in 0..65536 {
                 offsets[i + 1] += offsets[i];
             }
-            let mut fill = offsets.clone();
-            let mut ids = vec![0u32; n];
+            let mask = (1u32 << t.low_bits) - 1;
+            let mut by_low = vec![0u32; 257];
+            for &c in &chunks {
+                by_low[(c & mask) as usize + 1] += 1;
+            }
+            for i in 0..256 {
+                by_low[i + 1] += by_low[i];
+            }
+            // (chunk, id) pairs, so the second pass reads sequentially.
+            let mut first = vec![(0u32, 0u32); n];
             for (id, &c) in chunks.iter().enumerate() {
-                let slot = &mut fill[(c >> t.low_bits) as usize];
-                ids[*slot as usize] = id as u32;
+                let slot = &mut by_low[(c & mask) as usize];
+                first[*slot as usize] = (c, id as u32);
                 *slot += 1;
             }
+            drop(chunks);
+            let mut fill = offsets.clone();
+            let mut sorted = vec![(0u8, 0u32); n];
+            for &(c, id) in &first {
+                let slot = &mut fill[(c >> t.low_bits) as usize];
+                sorted[*slot as usize] = ((c & mask) as u8, id);
+                *slot += 1;
+            }
+            drop(first);
             for o in &offsets {
                 w.write_all(&o.to_le_bytes())?;
             }
-            for id in &ids {
-                w.write_all(&id.to_le_bytes())?;
+            written += 65537 * 4;
+            let mut buf = Vec::with_capacity(n * (1 + ib));
+            for &(low, id) in &sorted {
+                buf.push(low);
+                buf.extend_from_slice(&id.to_le_bytes()[..ib]);
             }
-            written += 65537 * 4 + n * 4;
-            if t.low_bits > 0 {
-                let mask = (1u32 << t.low_bits) - 1;
-                let low: Vec<u8> = ids
-                    .iter()
-                    .map(|&id| (chunks[id as usize] & mask) as u8)
-                    .collect();
-                w.write_all(&low)?;
-                written += n;
-            }
+            w.write_all(&buf)?;
+            written += buf.len();
             pad(&mut w, &mut written)?;
         }
-        debug_assert_eq!(written, total);
+        assert_eq!(written, total, "segment layout and writer agree");
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
@@ -283,10 +402,10 @@ impl Segment {
     pub fn open(path: &Path) -> Result<Segment, SegmentError> {
         let p = || path.display().to_string();
         let file = File::open(path).map_err(|error| SegmentError::Io { path: p(), error })?;
+        let ioerr = |error| SegmentError::Io { path: p(), error };
         // SAFETY: the file is opened read-only; raqib replaces segments by
         // rename, never in place, so the mapping does not change under us.
-        let map =
-            unsafe { Mmap::map(&file) }.map_err(|error| SegmentError::Io { path: p(), error })?;
+        let map = unsafe { Mmap::map(&file) }.map_err(ioerr)?;
         if map.len() < HEADER_LEN || &map[..8] != MAGIC {
             return Err(SegmentError::Magic { path: p() });
         }
@@ -299,7 +418,7 @@ impl Segment {
                 found: version,
             });
         }
-        if xxhash_rust::xxh3::xxh3_64(&map[..32]) != u64_at(32) {
+        if xxhash_rust::xxh3::xxh3_64(&map[..40]) != u64_at(40) {
             return Err(SegmentError::Damaged {
                 path: p(),
                 why: "header checksum".into(),
@@ -308,16 +427,23 @@ impl Segment {
         let m = u32_at(12) as usize;
         let n = u64_at(16) as usize;
         let total = u64_at(24) as usize;
-        let layout = Layout::for_size(n);
-        if layout.chunks.len() != m {
+        let ib = u32_at(32) as usize;
+        if !(11..=16).contains(&m) || !(ib == 3 && n <= 1 << 24 || ib == 4) {
             return Err(SegmentError::Damaged {
                 path: p(),
-                why: format!("{m} chunk tables for {n} hashes"),
+                why: format!("{m} chunk tables with {ib}-byte ids for {n} hashes"),
             });
         }
+        if n > map.len() / 36 {
+            return Err(SegmentError::Damaged {
+                path: p(),
+                why: format!("header says {n} hashes; the file is {} bytes", map.len()),
+            });
+        }
+        let layout = Layout::equal(m);
         let hashes_at = HEADER_LEN;
         let payloads_at = hashes_at + n * 32;
-        let (tables, expect) = geometry(&layout, n, (payloads_at + n * 4).next_multiple_of(8));
+        let (tables, expect) = geometry(&layout, n, ib, (payloads_at + n * 4).next_multiple_of(8));
         if total != expect || map.len() != expect {
             return Err(SegmentError::Damaged {
                 path: p(),
@@ -327,6 +453,7 @@ impl Segment {
         Ok(Segment {
             map,
             n,
+            id_bytes: ib,
             layout,
             tables,
             hashes_at,
@@ -376,42 +503,44 @@ impl Segment {
         self.u32_at(self.payloads_at + id * 4)
     }
 
-    /// Every entry id within `radius` of `q` (possibly repeated), unfiltered
-    /// by tombstones.
-    fn search(&self, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
-        if self.n == 0 {
-            return;
-        }
-        let radii = self.layout.radii(radius);
-        // Estimated candidates; past a fraction of n a linear scan is cheaper.
+    /// Whether probing would touch so much of the index that a linear scan
+    /// is cheaper (very large radii).
+    fn linear_is_cheaper(&self, radius: u32) -> bool {
         let per_bucket = self.n as f64 / 65536.0;
         let estimate: f64 = self
             .tables
             .iter()
-            .zip(&radii)
+            .zip(self.layout.radii(radius))
             .filter_map(|(t, r)| r.map(|r| binomial_ball(16.min(t.width as u32), r) * per_bucket))
             .sum();
-        if estimate > self.n as f64 / 4.0 {
-            for id in 0..self.n {
-                if let Some(h) = self.hash(id) {
-                    let d = h.distance(q);
-                    if d <= radius {
-                        out.push((id as u32, d));
-                    }
+        estimate > self.n as f64 / 4.0
+    }
+
+    fn linear(&self, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
+        for id in 0..self.n {
+            if let Some(h) = self.hash(id) {
+                let d = h.distance(q);
+                if d <= radius {
+                    out.push((id as u32, d));
                 }
             }
-            return;
         }
-        // Gather every probe first, then read all their offsets in one tight
-        // loop (independent loads overlap in the memory system), then scan.
-        let mut probes: Vec<Probe> = Vec::with_capacity(2048);
-        for (k, (t, r)) in self.tables.iter().zip(radii).enumerate() {
+    }
+
+    /// Every bucket a query must read, with its budget for the low bits.
+    fn probes(&self, q: &Hash256, radius: u32, mut f: impl FnMut(Probe)) {
+        for (k, (t, r)) in self
+            .tables
+            .iter()
+            .zip(self.layout.radii(radius))
+            .enumerate()
+        {
             let Some(r) = r else { continue };
             let c = chunk(q, t.start, t.width);
             let top_bits = (t.width as u32).min(16);
             let qlow = (c & ((1u32 << t.low_bits) - 1)) as u8;
             for_each_near(c >> t.low_bits, top_bits, r, &mut |top, flips| {
-                probes.push(Probe {
+                f(Probe {
                     table: k as u16,
                     top,
                     budget: r - flips,
@@ -419,69 +548,220 @@ impl Segment {
                 });
             });
         }
-        let ranges: Vec<(u32, u32)> = probes
-            .iter()
-            .map(|&Probe { table: k, top, .. }| {
-                let t = &self.tables[k as usize];
-                let at = t.offsets_at + top as usize * 4;
-                match self.map.get(at..at + 8) {
-                    Some(b) => (
-                        u32::from_le_bytes(b[..4].try_into().expect("4")),
-                        u32::from_le_bytes(b[4..].try_into().expect("4")),
-                    ),
-                    None => (0, 0),
+    }
+
+    /// The entry range of a bucket.
+    #[inline]
+    fn bucket(&self, table: u16, top: u32) -> (usize, usize) {
+        let t = &self.tables[table as usize];
+        let at = t.offsets_at + top as usize * 4;
+        match self.map.get(at..at + 8) {
+            Some(b) => (
+                u32::from_le_bytes(b[..4].try_into().expect("4")) as usize,
+                (u32::from_le_bytes(b[4..].try_into().expect("4")) as usize).min(self.n),
+            ),
+            None => (0, 0),
+        }
+    }
+
+    /// Ids in a bucket whose low bits are within the probe's budget. A
+    /// bucket is sorted by low bits, so a small budget looks each allowed
+    /// value up by binary search instead of reading the whole bucket.
+    #[inline]
+    fn scan(&self, p: &Probe, (lo, hi): (usize, usize), mut f: impl FnMut(u32)) {
+        if lo >= hi {
+            return;
+        }
+        let t = &self.tables[p.table as usize];
+        let eb = 1 + self.id_bytes;
+        let Some(bucket) = self.map.get(t.entries_at + lo * eb..t.entries_at + hi * eb) else {
+            return;
+        };
+        let len = hi - lo;
+        if p.budget >= t.low_bits {
+            bucket.chunks_exact(eb).for_each(|e| f(read_id(&e[1..])));
+            return;
+        }
+        // A lookup costs about log2(len) steps; reading the bucket, len.
+        let lookups = binomial_ball(t.low_bits, p.budget) as usize;
+        let steps = (usize::BITS - len.leading_zeros()) as usize;
+        if len <= 16 || lookups * steps >= len {
+            for e in bucket.chunks_exact(eb) {
+                if (e[0] ^ p.qlow).count_ones() <= p.budget {
+                    f(read_id(&e[1..]));
                 }
-            })
-            .collect();
-        for (
-            &Probe {
-                table: k,
-                budget,
-                qlow,
-                ..
-            },
-            &(lo, hi),
-        ) in probes.iter().zip(&ranges)
-        {
-            let t = &self.tables[k as usize];
-            let (lo, hi) = (lo as usize, (hi as usize).min(self.n));
-            if lo >= hi {
-                continue;
             }
-            let Some(ids) = self.map.get(t.ids_at + lo * 4..t.ids_at + hi * 4) else {
-                continue;
-            };
-            if t.low_bits == 0 {
-                for idb in ids.chunks_exact(4) {
-                    self.check(
-                        u32::from_le_bytes(idb.try_into().expect("4")),
-                        q,
-                        radius,
-                        out,
-                    );
+            return;
+        }
+        let low = |i: usize| bucket[i * eb];
+        for_each_near(p.qlow as u32, t.low_bits, p.budget, &mut |v, _| {
+            let v = v as u8;
+            // First entry with low >= v.
+            let (mut a, mut b) = (0usize, len);
+            while a < b {
+                let mid = (a + b) / 2;
+                if low(mid) < v {
+                    a = mid + 1;
+                } else {
+                    b = mid;
                 }
-            } else {
-                let Some(lows) = self.map.get(t.low_at + lo..t.low_at + hi) else {
-                    continue;
-                };
-                for (i, &l) in lows.iter().enumerate() {
-                    if (l ^ qlow).count_ones() <= budget {
-                        let id = u32::from_le_bytes(ids[i * 4..i * 4 + 4].try_into().expect("4"));
-                        self.check(id, q, radius, out);
-                    }
+            }
+            let mut i = a;
+            while i < len && low(i) == v {
+                f(read_id(&bucket[i * eb + 1..i * eb + eb]));
+                i += 1;
+            }
+        });
+    }
+
+    /// Every entry id within `radius` of `q` (possibly repeated), unfiltered
+    /// by tombstones.
+    fn search(&self, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
+        if self.n == 0 {
+            return;
+        }
+        if self.linear_is_cheaper(radius) {
+            return self.linear(q, radius, out);
+        }
+        // Gather every probe first, then read all their offsets in one tight
+        // loop (independent loads overlap in the memory system), then scan.
+        let mut probes: Vec<Probe> = Vec::with_capacity(2048);
+        self.probes(q, radius, |p| probes.push(p));
+        let ranges: Vec<(usize, usize)> =
+            probes.iter().map(|p| self.bucket(p.table, p.top)).collect();
+        let ib = self.id_bytes;
+        let base = self.map.as_ptr();
+        // Ask for a bucket a few probes before scanning it, and for a
+        // candidate's hash a few candidates before checking it: the misses
+        // then overlap instead of queueing.
+        const AHEAD: usize = 8;
+        let prefetch_bucket = |i: usize| {
+            if let (Some(p), Some(&(lo, _))) = (probes.get(i), ranges.get(i)) {
+                let t = &self.tables[p.table as usize];
+                prefetch(base.wrapping_add(t.entries_at + lo * (1 + ib)));
+            }
+        };
+        (0..AHEAD).for_each(prefetch_bucket);
+        let mut cands: Vec<u32> = Vec::with_capacity(4096);
+        for (i, (p, &range)) in probes.iter().zip(&ranges).enumerate() {
+            prefetch_bucket(i + AHEAD);
+            self.scan(p, range, |id| cands.push(id));
+        }
+        let hash_at = |id: u32| base.wrapping_add(self.hashes_at + id as usize * 32);
+        for &id in cands.iter().take(AHEAD) {
+            prefetch(hash_at(id));
+        }
+        for (j, &id) in cands.iter().enumerate() {
+            if let Some(&next) = cands.get(j + AHEAD) {
+                prefetch(hash_at(next));
+            }
+            if let Some(h) = self.hash(id as usize) {
+                let d = h.distance(q);
+                if d <= radius {
+                    out.push((id, d));
                 }
             }
         }
     }
 
-    #[inline]
-    fn check(&self, id: u32, q: &Hash256, radius: u32, out: &mut Vec<(u32, u32)>) {
-        if let Some(h) = self.hash(id as usize) {
-            let d = h.distance(q);
-            if d <= radius {
-                out.push((id, d));
+    /// [`Segment::search`] for many queries at once, for throughput: all
+    /// probes are sorted by bucket so that each bucket is read once for every
+    /// query that needs it, in file order; candidates are grouped by where
+    /// their hash lies so that checking them stays within a small region.
+    fn search_batch(&self, qs: &[Hash256], radius: u32, out: &mut [Vec<(u32, u32)>]) {
+        if self.n == 0 || qs.is_empty() {
+            return;
+        }
+        if self.linear_is_cheaper(radius) {
+            for (q, o) in qs.iter().zip(out.iter_mut()) {
+                self.linear(q, radius, o);
+            }
+            return;
+        }
+        // Probes of all queries, counting-sorted by (table, bucket).
+        let nkeys = self.tables.len() * 65536;
+        let mut raw: Vec<(u32, Probe)> = Vec::with_capacity(qs.len() * 1400);
+        for (qi, q) in qs.iter().enumerate() {
+            self.probes(q, radius, |p| raw.push((qi as u32, p)));
+        }
+        let key = |p: &Probe| p.table as usize * 65536 + p.top as usize;
+        let mut starts = vec![0u32; nkeys + 1];
+        for (_, p) in &raw {
+            starts[key(p) + 1] += 1;
+        }
+        for i in 0..nkeys {
+            starts[i + 1] += starts[i];
+        }
+        let mut sorted: Vec<(u32, Probe)> = vec![
+            (
+                0,
+                Probe {
+                    table: 0,
+                    top: 0,
+                    budget: 0,
+                    qlow: 0
+                }
+            );
+            raw.len()
+        ];
+        {
+            let mut fill = starts.clone();
+            for item in raw.drain(..) {
+                let slot = &mut fill[key(&item.1)];
+                sorted[*slot as usize] = item;
+                *slot += 1;
             }
         }
+        drop(raw);
+        // Sweep the buckets in order; candidates as (id, query).
+        let mut cands: Vec<(u32, u32)> = Vec::with_capacity(sorted.len() * 2);
+        let mut i = 0;
+        while i < sorted.len() {
+            let p0 = sorted[i].1;
+            let range = self.bucket(p0.table, p0.top);
+            let mut j = i;
+            while j < sorted.len() && sorted[j].1.table == p0.table && sorted[j].1.top == p0.top {
+                let (qi, p) = sorted[j];
+                self.scan(&p, range, |id| cands.push((id, qi)));
+                j += 1;
+            }
+            i = j;
+        }
+        drop(sorted);
+        // Group candidates into 256 regions of the hash array, then check.
+        let shift = (usize::BITS - self.n.leading_zeros()).saturating_sub(8);
+        let region = |id: u32| (id >> shift).min(255) as usize;
+        let mut rstarts = [0usize; 257];
+        for &(id, _) in &cands {
+            rstarts[region(id) + 1] += 1;
+        }
+        for r in 0..256 {
+            rstarts[r + 1] += rstarts[r];
+        }
+        let mut grouped = vec![(0u32, 0u32); cands.len()];
+        let mut fill = rstarts;
+        for c in cands {
+            let slot = &mut fill[region(c.0)];
+            grouped[*slot] = c;
+            *slot += 1;
+        }
+        for (id, qi) in grouped {
+            if let Some(h) = self.hash(id as usize) {
+                let d = h.distance(&qs[qi as usize]);
+                if d <= radius {
+                    out[qi as usize].push((id, d));
+                }
+            }
+        }
+    }
+
+    /// Entry `i` of a table: its low bits and id.
+    fn entry(&self, t: &TableGeom, i: usize) -> Option<(u8, u32)> {
+        let eb = 1 + self.id_bytes;
+        let e = self
+            .map
+            .get(t.entries_at + i * eb..t.entries_at + (i + 1) * eb)?;
+        Some((e[0], read_id(&e[1..])))
     }
 
     /// Check the whole body: every offsets array ordered and ending at `n`,
@@ -503,7 +783,8 @@ impl Segment {
                 let lo = self.u32_at(t.offsets_at + b * 4).ok_or("truncated")? as usize;
                 let hi = self.u32_at(t.offsets_at + b * 4 + 4).ok_or("truncated")? as usize;
                 for i in lo..hi {
-                    let id = self.u32_at(t.ids_at + i * 4).ok_or("truncated")? as usize;
+                    let (low, id) = self.entry(t, i).ok_or("truncated")?;
+                    let id = id as usize;
                     let h = self
                         .hash(id)
                         .ok_or_else(|| format!("table {k}: id {id} out of range"))?;
@@ -511,9 +792,10 @@ impl Segment {
                     if (c >> t.low_bits) as usize != b {
                         return Err(format!("table {k}: id {id} in the wrong bucket"));
                     }
-                    if t.low_bits > 0
-                        && self.map[t.low_at + i] != (c & ((1 << t.low_bits) - 1)) as u8
-                    {
+                    if i > lo && self.entry(t, i - 1).is_some_and(|(prev, _)| prev > low) {
+                        return Err(format!("table {k}: bucket {b} is not sorted by low bits"));
+                    }
+                    if low != (c & ((1 << t.low_bits) - 1)) as u8 {
                         return Err(format!("table {k}: low bits of id {id} differ"));
                     }
                 }
@@ -660,9 +942,31 @@ impl HashIndex {
     /// Every live entry within `radius` of `q`, each once, nearest first.
     pub fn search(&self, q: &Hash256, radius: u32) -> Vec<Hit> {
         let mut raw = Vec::new();
-        let mut hits = Vec::new();
         if let Some(seg) = &self.base {
             seg.search(q, radius, &mut raw);
+        }
+        self.finish(q, radius, raw)
+    }
+
+    /// [`HashIndex::search`] for many queries: the same answers, in query
+    /// order, at a higher throughput (each bucket of the index is read once
+    /// per batch). For bulk matching; a single upload should use `search`.
+    pub fn search_batch(&self, qs: &[Hash256], radius: u32) -> Vec<Vec<Hit>> {
+        let mut raw: Vec<Vec<(u32, u32)>> = vec![Vec::new(); qs.len()];
+        if let Some(seg) = &self.base {
+            seg.search_batch(qs, radius, &mut raw);
+        }
+        qs.iter()
+            .zip(raw)
+            .map(|(q, r)| self.finish(q, radius, r))
+            .collect()
+    }
+
+    /// Segment hits (ids) plus the delta's, tombstones dropped, sorted, once each.
+    fn finish(&self, q: &Hash256, radius: u32, seg_hits: Vec<(u32, u32)>) -> Vec<Hit> {
+        let mut hits = Vec::with_capacity(seg_hits.len());
+        let mut raw = seg_hits;
+        if let Some(seg) = &self.base {
             for &(id, d) in &raw {
                 if let (Some(p), Some(h)) = (seg.payload(id as usize), seg.hash(id as usize)) {
                     hits.push(Hit {
@@ -741,7 +1045,9 @@ mod tests {
                 next += w as u16;
             }
         }
-        assert_eq!(Layout::for_size(10_000_000).chunks.len(), 12);
+        assert_eq!(Layout::for_size(10_000_000).chunks.len(), 11);
+        assert_eq!(Layout::for_size(1_000_000).chunks.len(), 12);
+        assert_eq!(Layout::for_size(1_000).chunks.len(), 16);
     }
 
     #[test]

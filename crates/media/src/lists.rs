@@ -233,8 +233,19 @@ impl HashList {
             Vec::new()
         };
         let seg_path = dir.join("pdq.hix");
+        // The log is the source of truth: an index file that cannot be used
+        // (older format, damaged) is set aside and the whole log replayed.
+        let mut warnings = Vec::new();
+        let mut info = info;
         let pdq = if seg_path.exists() {
-            HashIndex::with_segment(Segment::open(&seg_path)?)
+            match Segment::open(&seg_path) {
+                Ok(seg) => HashIndex::with_segment(seg),
+                Err(e) => {
+                    warnings.push(format!("{e}; using the log instead until then"));
+                    info.compacted_bytes = 0;
+                    HashIndex::new()
+                }
+            }
         } else {
             HashIndex::new()
         };
@@ -254,7 +265,7 @@ impl HashList {
             removed_videos: HashSet::new(),
             exact: HashMap::new(),
             log: None,
-            warnings: Vec::new(),
+            warnings,
         };
         list.replay()?;
         Ok(list)

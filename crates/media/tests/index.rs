@@ -1,7 +1,7 @@
 //! The hash index is exact: it returns precisely what brute force returns.
 
 use proptest::prelude::*;
-use raqib_media::index::{HashIndex, Hit, Segment};
+use raqib_media::index::{HashIndex, Hit, Layout, Segment, SegmentShape};
 use raqib_media::Hash256;
 
 struct Rng(u64);
@@ -77,9 +77,83 @@ fn segment_search_equals_brute_force_at_every_radius() {
         seg.verify().unwrap();
         assert_eq!(seg.len(), entries.len());
         let index = HashIndex::with_segment(seg);
-        for q in &queries {
-            for r in [0, 1, 10, 16, 31, 32, 40] {
-                assert_eq!(index.search(q, r), brute(&entries, q, r), "n={n} r={r}");
+        for r in [0, 1, 10, 16, 31, 32, 40] {
+            let batch = index.search_batch(&queries, r);
+            for (q, b) in queries.iter().zip(&batch) {
+                let want = brute(&entries, q, r);
+                assert_eq!(index.search(q, r), want, "n={n} r={r}");
+                assert_eq!(b, &want, "batch n={n} r={r}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_chunk_layout_and_id_width_equals_brute_force() {
+    // The layouts large lists get (11 chunks of 23-24 bits with 7-8 low
+    // bits, up to 16 of 16), and both id widths, on a small corpus.
+    let mut rng = Rng(0x51ed270b27e8a1c3);
+    let (entries, queries) = corpus(&mut rng, 20_000);
+    for m in [11, 12, 13, 14, 16] {
+        for id_bytes in [3, 4] {
+            let shape = SegmentShape {
+                layout: Layout::equal(m),
+                id_bytes,
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("seg.hix");
+            Segment::write_shaped(&path, &entries, &shape).unwrap();
+            let seg = Segment::open(&path).unwrap();
+            assert_eq!(seg.layout(), &shape.layout);
+            seg.verify().unwrap();
+            let index = HashIndex::with_segment(seg);
+            for r in [0, 2, 23, 31, 32] {
+                let batch = index.search_batch(&queries, r);
+                for (q, b) in queries.iter().zip(&batch) {
+                    let want = brute(&entries, q, r);
+                    assert_eq!(index.search(q, r), want, "m={m} ids={id_bytes} r={r}");
+                    assert_eq!(b, &want, "batch m={m} ids={id_bytes} r={r}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn crowded_buckets_equal_brute_force() {
+    // Thousands of variants of a few images: buckets of hundreds of entries,
+    // where a bucket is searched by binary search over its low bits.
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    let mut entries = Vec::new();
+    let mut queries = Vec::new();
+    for _ in 0..3 {
+        let base = rng.hash();
+        for _ in 0..3000 {
+            let d = (rng.next() % 48) as u32;
+            let id = entries.len() as u32;
+            entries.push((rng.flip(&base, d), id));
+        }
+        for d in [0, 3, 8, 20] {
+            queries.push(rng.flip(&base, d));
+        }
+    }
+    for m in [11, 12, 16] {
+        let shape = SegmentShape {
+            layout: Layout::equal(m),
+            id_bytes: 3,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg.hix");
+        Segment::write_shaped(&path, &entries, &shape).unwrap();
+        let seg = Segment::open(&path).unwrap();
+        seg.verify().unwrap();
+        let index = HashIndex::with_segment(seg);
+        for r in [0, 5, 17, 31] {
+            let batch = index.search_batch(&queries, r);
+            for (q, b) in queries.iter().zip(&batch) {
+                let want = brute(&entries, q, r);
+                assert_eq!(index.search(q, r), want, "m={m} r={r}");
+                assert_eq!(b, &want, "batch m={m} r={r}");
             }
         }
     }
@@ -113,8 +187,10 @@ fn additions_match_at_once_and_removals_stop_matching() {
         .copied()
         .filter(|e| !gone.contains(&e.0))
         .collect();
-    for q in &queries {
+    let batch = index.search_batch(&queries, 31);
+    for (q, b) in queries.iter().zip(&batch) {
         assert_eq!(index.search(q, 31), brute(&live, q, 31));
+        assert_eq!(b, &brute(&live, q, 31));
     }
     assert_eq!(index.entries().len(), live.len());
 }
