@@ -406,6 +406,8 @@ impl Segment {
         // SAFETY: the file is opened read-only; raqib replaces segments by
         // rename, never in place, so the mapping does not change under us.
         let map = unsafe { Mmap::map(&file) }.map_err(ioerr)?;
+        #[cfg(target_os = "linux")]
+        let _ = map.advise(memmap2::Advice::HugePage);
         if map.len() < HEADER_LEN || &map[..8] != MAGIC {
             return Err(SegmentError::Magic { path: p() });
         }
@@ -582,10 +584,11 @@ impl Segment {
             bucket.chunks_exact(eb).for_each(|e| f(read_id(&e[1..])));
             return;
         }
-        // A lookup costs about log2(len) steps; reading the bucket, len.
+        // Low bits are close to uniform, so a value's entries sit near
+        // `len × value / 2^low_bits`: start there and walk (a few steps, one
+        // or two cache lines, where a binary search would chain misses).
         let lookups = binomial_ball(t.low_bits, p.budget) as usize;
-        let steps = (usize::BITS - len.leading_zeros()) as usize;
-        if len <= 16 || lookups * steps >= len {
+        if len <= 16 || lookups * 8 >= len {
             for e in bucket.chunks_exact(eb) {
                 if (e[0] ^ p.qlow).count_ones() <= p.budget {
                     f(read_id(&e[1..]));
@@ -596,17 +599,13 @@ impl Segment {
         let low = |i: usize| bucket[i * eb];
         for_each_near(p.qlow as u32, t.low_bits, p.budget, &mut |v, _| {
             let v = v as u8;
-            // First entry with low >= v.
-            let (mut a, mut b) = (0usize, len);
-            while a < b {
-                let mid = (a + b) / 2;
-                if low(mid) < v {
-                    a = mid + 1;
-                } else {
-                    b = mid;
-                }
+            let mut i = ((len * v as usize) >> t.low_bits).min(len - 1);
+            while i > 0 && low(i - 1) >= v {
+                i -= 1;
             }
-            let mut i = a;
+            while i < len && low(i) < v {
+                i += 1;
+            }
             while i < len && low(i) == v {
                 f(read_id(&bucket[i * eb + 1..i * eb + eb]));
                 i += 1;
@@ -634,7 +633,7 @@ impl Segment {
         // Ask for a bucket a few probes before scanning it, and for a
         // candidate's hash a few candidates before checking it: the misses
         // then overlap instead of queueing.
-        const AHEAD: usize = 8;
+        const AHEAD: usize = 16;
         let prefetch_bucket = |i: usize| {
             if let (Some(p), Some(&(lo, _))) = (probes.get(i), ranges.get(i)) {
                 let t = &self.tables[p.table as usize];
