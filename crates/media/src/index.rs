@@ -568,7 +568,7 @@ impl Segment {
 
     /// Ids in a bucket whose low bits are within the probe's budget. A
     /// bucket is sorted by low bits, so a small budget looks each allowed
-    /// value up by binary search instead of reading the whole bucket.
+    /// value up (from its interpolated position) instead of reading the whole bucket.
     #[inline]
     fn scan(&self, p: &Probe, (lo, hi): (usize, usize), mut f: impl FnMut(u32)) {
         if lo >= hi {

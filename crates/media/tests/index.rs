@@ -122,7 +122,7 @@ fn every_chunk_layout_and_id_width_equals_brute_force() {
 #[test]
 fn crowded_buckets_equal_brute_force() {
     // Thousands of variants of a few images: buckets of hundreds of entries,
-    // where a bucket is searched by binary search over its low bits.
+    // where allowed low values are looked up rather than the bucket read whole.
     let mut rng = Rng(0x2545f4914f6cdd1d);
     let mut entries = Vec::new();
     let mut queries = Vec::new();
