@@ -129,20 +129,32 @@ impl EntryMeta {
 /// Entries named on the command line, by type.
 #[derive(Args, Debug, Clone, Default)]
 pub struct EntryValues {
-    /// A PDQ hash (64 hex digits).
+    /// A PDQ hash (64 hex digits). Repeat for several.
     #[arg(long)]
     pub pdq: Vec<String>,
+    /// An MD5 digest (32 hex digits).
     #[arg(long)]
     pub md5: Vec<String>,
+    /// A SHA-256 digest (64 hex digits).
     #[arg(long)]
     pub sha256: Vec<String>,
+    /// A URL; stored and matched in canonical form (see docs/format.md).
     #[arg(long)]
     pub url: Vec<String>,
+    /// A domain; matches it and every subdomain.
     #[arg(long)]
     pub domain: Vec<String>,
 }
 
 impl EntryValues {
+    fn is_empty(&self) -> bool {
+        self.pdq.is_empty()
+            && self.md5.is_empty()
+            && self.sha256.is_empty()
+            && self.url.is_empty()
+            && self.domain.is_empty()
+    }
+
     fn into_pairs(self) -> Vec<(SignalType, String)> {
         [
             (SignalType::Pdq, self.pdq),
@@ -161,6 +173,7 @@ impl EntryValues {
 pub enum ListsCommand {
     /// Make a new, empty list.
     Create {
+        /// The list's name (its folder under --dir).
         name: String,
         #[arg(long, default_value = "")]
         description: String,
@@ -171,6 +184,7 @@ pub enum ListsCommand {
     /// Import hashes from CSV: ThreatExchange/HMA signal CSV (`signal_type,signal_value,tags`)
     /// or plain `hash,label,source` (optional `date`, `quality`, `type` columns).
     Import {
+        /// The list (its folder name under --dir).
         name: String,
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -186,6 +200,7 @@ pub enum ListsCommand {
     },
     /// Write a list as CSV or JSON Lines.
     Export {
+        /// The list (its folder name under --dir).
         name: String,
         /// hma (`signal_type,signal_value,tags`), plain (`type,hash,label,source,date`) or jsonl.
         #[arg(long, default_value = "hma")]
@@ -195,6 +210,7 @@ pub enum ListsCommand {
     },
     /// Add entries: hashes, digests, URLs, domains, or media files (hashed here).
     Add {
+        /// The list (its folder name under --dir).
         name: String,
         #[command(flatten)]
         entries: EntryValues,
@@ -212,6 +228,7 @@ pub enum ListsCommand {
     },
     /// Remove entries; they stop matching at once.
     Remove {
+        /// The list (its folder name under --dir).
         name: String,
         #[command(flatten)]
         entries: EntryValues,
@@ -703,6 +720,9 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
             meta,
             media,
         } => {
+            if entries.is_empty() && file.is_empty() {
+                bail!("nothing to add: give --pdq, --md5, --sha256, --url, --domain or --file (see `raqib lists add --help`)");
+            }
             let mut list = open_list(dir, &name)?;
             let m = meta.meta();
             let mut ops: Vec<LogOp> = entries
@@ -788,6 +808,9 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
             entries,
             video,
         } => {
+            if entries.is_empty() && video.is_empty() {
+                bail!("nothing to remove: give --pdq, --md5, --sha256, --url, --domain or --video");
+            }
             let mut list = open_list(dir, &name)?;
             let ops: Vec<LogOp> = entries
                 .into_pairs()

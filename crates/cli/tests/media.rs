@@ -300,6 +300,24 @@ fn a_torn_log_line_is_ignored_with_a_warning_and_appends_go_on() {
 }
 
 #[test]
+fn lists_add_or_remove_with_nothing_named_says_what_to_give() {
+    let d = tempfile::tempdir().unwrap();
+    let ls = d.path().join("lists");
+    let ls = ls.to_str().unwrap();
+    assert!(run_in(d.path(), &["lists", "--dir", ls, "create", "l"])
+        .status
+        .success());
+    for cmd in ["add", "remove"] {
+        let o = run_in(d.path(), &["lists", "--dir", ls, cmd, "l"]);
+        assert!(!o.status.success());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("--pdq, --md5"),
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
 fn match_without_a_lists_folder_says_how_to_make_one() {
     let d = tempfile::tempdir().unwrap();
     let o = run_in(d.path(), &["match", "--lists", "nowhere", "x.png"]);
