@@ -28,9 +28,6 @@ impl Rng {
     }
 }
 
-/// Queries per `search_batch` call in the batched figure.
-const BATCH: usize = 4096;
-
 fn rss_mb() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -107,35 +104,9 @@ fn main() {
         });
         (queries.len() as f64 / t.elapsed().as_secs_f64(), matched)
     };
-    let run_batch = |index: &HashIndex| {
-        let t = Instant::now();
-        let per = queries.len().div_ceil(threads);
-        let matched: usize = std::thread::scope(|s| {
-            let hs: Vec<_> = queries
-                .chunks(per)
-                .map(|qs| {
-                    s.spawn(move || {
-                        qs.chunks(BATCH)
-                            .map(|b| {
-                                index
-                                    .search_batch(b, 31)
-                                    .iter()
-                                    .map(Vec::len)
-                                    .sum::<usize>()
-                            })
-                            .sum::<usize>()
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).sum()
-        });
-        (queries.len() as f64 / t.elapsed().as_secs_f64(), matched)
-    };
     // Warm the page cache once, then measure.
     let _ = run(&index);
     let (qps, matched) = run(&index);
-    let (qps_batch, matched_batch) = run_batch(&index);
-    assert_eq!(matched, matched_batch, "batch and single searches agree");
     let rss_after = rss_mb();
 
     let adds: Vec<Hash256> = (0..100_000).map(|_| rng.hash()).collect();
@@ -156,7 +127,6 @@ fn main() {
         "build_s": build_s, "open_s": open_s, "file_mb": file_mb,
         "rss_mb_after_queries": rss_after, "rss_mb_before_open": rss_before,
         "queries_per_s": qps, "matches": matched,
-        "batch": BATCH, "queries_per_s_batched": qps_batch,
         "add_100k_s": add_s, "added_found_of_1000": found, "queries_per_s_with_100k_delta": qps_delta,
         "chunks": Layout_len(&seg_path),
     });

@@ -634,10 +634,18 @@ impl Segment {
         // candidate's hash a few candidates before checking it: the misses
         // then overlap instead of queueing.
         const AHEAD: usize = 16;
+        // Where in the bucket the scan will look first: the start, or for a
+        // lookup the interpolated position of the query's own low bits.
         let prefetch_bucket = |i: usize| {
-            if let (Some(p), Some(&(lo, _))) = (probes.get(i), ranges.get(i)) {
+            if let (Some(p), Some(&(lo, hi))) = (probes.get(i), ranges.get(i)) {
                 let t = &self.tables[p.table as usize];
-                prefetch(base.wrapping_add(t.entries_at + lo * (1 + ib)));
+                let len = hi.saturating_sub(lo);
+                let at = if p.budget >= t.low_bits {
+                    0
+                } else {
+                    (len * p.qlow as usize) >> t.low_bits
+                };
+                prefetch(base.wrapping_add(t.entries_at + (lo + at) * (1 + ib)));
             }
         };
         (0..AHEAD).for_each(prefetch_bucket);
@@ -658,97 +666,6 @@ impl Segment {
                 let d = h.distance(q);
                 if d <= radius {
                     out.push((id, d));
-                }
-            }
-        }
-    }
-
-    /// [`Segment::search`] for many queries at once, for throughput: all
-    /// probes are sorted by bucket so that each bucket is read once for every
-    /// query that needs it, in file order; candidates are grouped by where
-    /// their hash lies so that checking them stays within a small region.
-    fn search_batch(&self, qs: &[Hash256], radius: u32, out: &mut [Vec<(u32, u32)>]) {
-        if self.n == 0 || qs.is_empty() {
-            return;
-        }
-        if self.linear_is_cheaper(radius) {
-            for (q, o) in qs.iter().zip(out.iter_mut()) {
-                self.linear(q, radius, o);
-            }
-            return;
-        }
-        // Probes of all queries, counting-sorted by (table, bucket).
-        let nkeys = self.tables.len() * 65536;
-        let mut raw: Vec<(u32, Probe)> = Vec::with_capacity(qs.len() * 1400);
-        for (qi, q) in qs.iter().enumerate() {
-            self.probes(q, radius, |p| raw.push((qi as u32, p)));
-        }
-        let key = |p: &Probe| p.table as usize * 65536 + p.top as usize;
-        let mut starts = vec![0u32; nkeys + 1];
-        for (_, p) in &raw {
-            starts[key(p) + 1] += 1;
-        }
-        for i in 0..nkeys {
-            starts[i + 1] += starts[i];
-        }
-        let mut sorted: Vec<(u32, Probe)> = vec![
-            (
-                0,
-                Probe {
-                    table: 0,
-                    top: 0,
-                    budget: 0,
-                    qlow: 0
-                }
-            );
-            raw.len()
-        ];
-        {
-            let mut fill = starts.clone();
-            for item in raw.drain(..) {
-                let slot = &mut fill[key(&item.1)];
-                sorted[*slot as usize] = item;
-                *slot += 1;
-            }
-        }
-        drop(raw);
-        // Sweep the buckets in order; candidates as (id, query).
-        let mut cands: Vec<(u32, u32)> = Vec::with_capacity(sorted.len() * 2);
-        let mut i = 0;
-        while i < sorted.len() {
-            let p0 = sorted[i].1;
-            let range = self.bucket(p0.table, p0.top);
-            let mut j = i;
-            while j < sorted.len() && sorted[j].1.table == p0.table && sorted[j].1.top == p0.top {
-                let (qi, p) = sorted[j];
-                self.scan(&p, range, |id| cands.push((id, qi)));
-                j += 1;
-            }
-            i = j;
-        }
-        drop(sorted);
-        // Group candidates into 256 regions of the hash array, then check.
-        let shift = (usize::BITS - self.n.leading_zeros()).saturating_sub(8);
-        let region = |id: u32| (id >> shift).min(255) as usize;
-        let mut rstarts = [0usize; 257];
-        for &(id, _) in &cands {
-            rstarts[region(id) + 1] += 1;
-        }
-        for r in 0..256 {
-            rstarts[r + 1] += rstarts[r];
-        }
-        let mut grouped = vec![(0u32, 0u32); cands.len()];
-        let mut fill = rstarts;
-        for c in cands {
-            let slot = &mut fill[region(c.0)];
-            grouped[*slot] = c;
-            *slot += 1;
-        }
-        for (id, qi) in grouped {
-            if let Some(h) = self.hash(id as usize) {
-                let d = h.distance(&qs[qi as usize]);
-                if d <= radius {
-                    out[qi as usize].push((id, d));
                 }
             }
         }
@@ -945,20 +862,6 @@ impl HashIndex {
             seg.search(q, radius, &mut raw);
         }
         self.finish(q, radius, raw)
-    }
-
-    /// [`HashIndex::search`] for many queries: the same answers, in query
-    /// order, at a higher throughput (each bucket of the index is read once
-    /// per batch). For bulk matching; a single upload should use `search`.
-    pub fn search_batch(&self, qs: &[Hash256], radius: u32) -> Vec<Vec<Hit>> {
-        let mut raw: Vec<Vec<(u32, u32)>> = vec![Vec::new(); qs.len()];
-        if let Some(seg) = &self.base {
-            seg.search_batch(qs, radius, &mut raw);
-        }
-        qs.iter()
-            .zip(raw)
-            .map(|(q, r)| self.finish(q, radius, r))
-            .collect()
     }
 
     /// Segment hits (ids) plus the delta's, tombstones dropped, sorted, once each.
