@@ -629,6 +629,22 @@ fn open_list(dir: &Path, name: &str) -> Result<HashList> {
     Ok(l)
 }
 
+/// PDQ hashes waiting in the log past which `import` and `add` compact the
+/// list: each later open then maps them instead of replaying them.
+const COMPACT_AFTER: usize = 100_000;
+
+fn compact_if_large(list: &mut HashList) -> Result<()> {
+    let pending = list.pdq_index().delta_len();
+    if pending >= COMPACT_AFTER {
+        list.compact()?;
+        eprintln!(
+            "raqib: {}: {pending} new PDQ hashes folded into the index (lists compact)",
+            list.name()
+        );
+    }
+    Ok(())
+}
+
 pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
     let dir = &a.dir;
     match a.command {
@@ -694,6 +710,7 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
                 }
             }
             eprintln!("raqib: {name}: imported {added} entries, refused {refused}");
+            compact_if_large(&mut list)?;
         }
         ListsCommand::Export { name, format, out } => {
             let list = open_list(dir, &name)?;
@@ -799,6 +816,7 @@ pub fn lists_cmd(a: ListsArgs) -> Result<i32> {
                 "raqib: {name}: added {n} entries, refused {}",
                 bad.len() + refused
             );
+            compact_if_large(&mut list)?;
             if n == 0 && !ops.is_empty() || (ops.is_empty() && refused > 0) {
                 return Ok(1);
             }

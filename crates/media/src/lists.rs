@@ -118,9 +118,13 @@ pub struct ListInfo {
     pub description: String,
     #[serde(default = "default_radius")]
     pub radius: u32,
-    /// Bytes of `log.jsonl` already folded into `pdq.hix`.
+    /// Bytes of `log.jsonl` already folded into `pdq.hix` (PDQ) and
+    /// `other.jsonl` (every other live entry).
     #[serde(default)]
     pub compacted_bytes: u64,
+    /// Lines of `log.jsonl` in those bytes (to number later lines).
+    #[serde(default)]
+    pub compacted_lines: u64,
     #[serde(default)]
     pub format: u32,
 }
@@ -210,6 +214,7 @@ impl HashList {
             description: description.to_string(),
             radius,
             compacted_bytes: 0,
+            compacted_lines: 0,
             format: 1,
         };
         write_atomic(
@@ -275,21 +280,45 @@ impl HashList {
     /// memory), only the part after `compacted_bytes` for PDQ.
     fn replay(&mut self) -> Result<(), ListError> {
         let path = self.dir.join("log.jsonl");
-        let Ok(file) = File::open(&path) else {
+        let other = self.dir.join("other.jsonl");
+        // After a compaction, the non-PDQ entries are in `other.jsonl` and only
+        // the log written since is read. Without that snapshot, the whole log
+        // is read and its compacted PDQ lines skipped.
+        let (start, first_line) = if self.info.compacted_bytes > 0 && other.is_file() {
+            self.replay_file(&other, 0, 0, false)?;
+            (self.info.compacted_bytes, self.info.compacted_lines)
+        } else {
+            (0, 0)
+        };
+        self.replay_file(&path, start, first_line, true)
+    }
+
+    /// Apply the operations in `path` from byte `start`, numbering lines
+    /// after `first_line`. With `skip_segment`, PDQ lines before
+    /// `compacted_bytes` are already in the segment and not applied again.
+    fn replay_file(
+        &mut self,
+        path: &Path,
+        start: u64,
+        first_line: u64,
+        skip_segment: bool,
+    ) -> Result<(), ListError> {
+        let Ok(mut file) = File::open(path) else {
             return Ok(());
         };
+        file.seek(SeekFrom::Start(start)).map_err(io(path))?;
         let mut reader = BufReader::new(file);
-        let mut offset = 0u64;
-        let mut line_no = 0u64;
+        let mut offset = start;
+        let mut line_no = first_line;
         let mut line = String::new();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line).map_err(io(&path))?;
+            let n = reader.read_line(&mut line).map_err(io(path))?;
             if n == 0 {
                 break;
             }
             line_no += 1;
-            let in_segment = offset < self.info.compacted_bytes;
+            let in_segment = skip_segment && offset < self.info.compacted_bytes;
             offset += n as u64;
             if !line.ends_with('\n') {
                 // A torn last write (crash mid-append): never acknowledged.
@@ -366,16 +395,27 @@ impl HashList {
                         );
                     }
                 }
-                let vid = self.videos.len() as u32;
-                for h in &hashes {
-                    self.frames.add(*h, vid);
-                }
-                self.removed_videos.remove(value);
-                self.videos.push(VideoEntry {
+                // Adding a video again (after a removal, or replayed twice)
+                // replaces its entry rather than listing it twice.
+                let entry = VideoEntry {
                     id: value.clone(),
                     frames: hashes,
                     meta: id,
-                });
+                };
+                let vid = match self.videos.iter().position(|v| v.id == *value) {
+                    Some(pos) => {
+                        self.videos[pos] = entry;
+                        pos
+                    }
+                    None => {
+                        self.videos.push(entry);
+                        self.videos.len() - 1
+                    }
+                };
+                for h in &self.videos[vid].frames {
+                    self.frames.add(*h, vid as u32);
+                }
+                self.removed_videos.remove(value);
             }
             LogOp::Remove {
                 kind: SignalType::Video,
@@ -446,9 +486,40 @@ impl HashList {
     /// Fold the log into a new PDQ segment (dropping removed hashes).
     pub fn compact(&mut self) -> Result<(), ListError> {
         let entries = self.pdq.entries();
-        let log_len = std::fs::metadata(self.dir.join("log.jsonl"))
-            .map(|m| m.len())
-            .unwrap_or(0);
+        let log_path = self.dir.join("log.jsonl");
+        let (log_len, log_lines) = match File::open(&log_path) {
+            Ok(f) => {
+                let mut lines = 0u64;
+                let mut bytes = 0u64;
+                let mut r = BufReader::new(f);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    let n = r.read_until(b'\n', &mut buf).map_err(io(&log_path))?;
+                    if n == 0 || buf.last() != Some(&b'\n') {
+                        break; // a torn last line stays in the tail
+                    }
+                    bytes += n as u64;
+                    lines += 1;
+                }
+                (bytes, lines)
+            }
+            Err(_) => (0, 0),
+        };
+        let mut other = Vec::new();
+        for op in self.export_ops().iter().filter(|op| {
+            !matches!(
+                op,
+                LogOp::Add {
+                    kind: SignalType::Pdq,
+                    ..
+                }
+            )
+        }) {
+            serde_json::to_writer(&mut other, op).expect("json");
+            other.push(b'\n');
+        }
+        write_atomic(&self.dir.join("other.jsonl"), &other)?;
         write_atomic(
             &self.dir.join("meta.json"),
             &serde_json::to_vec(&self.metas).expect("json"),
@@ -456,6 +527,7 @@ impl HashList {
         let seg_path = self.dir.join("pdq.hix");
         Segment::write(&seg_path, &entries).map_err(io(&seg_path))?;
         self.info.compacted_bytes = log_len;
+        self.info.compacted_lines = log_lines;
         write_atomic(
             &self.dir.join("list.json"),
             &serde_json::to_vec_pretty(&self.info).expect("json"),
