@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use raqib_media::decode::{decode_rgb, DEFAULT_MAX_PIXELS};
-use raqib_media::exact::{md5_hex, sha256_hex};
+use raqib_media::exact::{digests_of, md5_hex, sha256_hex};
 use raqib_media::lists::{self, FrameHash, HashList, ListMatch, LogOp, Meta, SignalType};
 use raqib_media::video::{self, VideoOptions};
 use raqib_media::{Dihedral, Hash256, PdqHasher};
@@ -315,13 +315,40 @@ pub fn hash_file(
     dihedral: bool,
     hasher: &mut PdqHasher,
 ) -> Result<FileHashes, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    if bytes.is_empty() {
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let size = file.metadata().map_err(|e| e.to_string())?.len();
+    if size == 0 {
         return Err("empty file (0 bytes)".into());
     }
-    let md5 = md5_hex(&bytes);
-    let sha256 = sha256_hex(&bytes);
-    let media = if raqib_media::decode::sniff(&bytes).is_some() {
+    let mut head = [0u8; 32];
+    let got = std::io::Read::read(&mut file, &mut head).map_err(|e| e.to_string())?;
+    let is_image = raqib_media::decode::sniff(&head[..got]).is_some();
+    if !is_image && !video::is_video_path(path) {
+        return Err(
+            "not an image (JPEG, PNG, GIF, WebP, BMP) or a video raqib recognises by its extension"
+                .into(),
+        );
+    }
+    // Images are read once, whole (a compressed image is smaller than its
+    // pixels, so a file far past the pixel limit is refused unread); other
+    // files, videos above all, are only streamed through the digests.
+    let (md5, sha256, bytes) = if is_image {
+        let max_bytes = opts.max_pixels.saturating_mul(8).max(64 << 20);
+        if size > max_bytes {
+            return Err(format!(
+                "{size} bytes is too large for an image within --max-pixels {} (over {max_bytes} bytes)",
+                opts.max_pixels
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+        (md5_hex(&bytes), sha256_hex(&bytes), Some(bytes))
+    } else {
+        drop(file);
+        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let (m, s, _) = digests_of(std::io::BufReader::new(f)).map_err(|e| e.to_string())?;
+        (m, s, None)
+    };
+    let media = if let Some(bytes) = bytes {
         let img = decode_rgb(&bytes, opts.max_pixels).map_err(|e| e.to_string())?;
         drop(bytes);
         if dihedral {
@@ -345,16 +372,10 @@ pub fn hash_file(
                 dihedral: None,
             }
         }
-    } else if video::is_video_path(path) {
-        drop(bytes);
+    } else {
         Hashed::Video {
             frames: video::hash_video(path, &opts.video()).map_err(|e| e.to_string())?,
         }
-    } else {
-        return Err(
-            "not an image (JPEG, PNG, GIF, WebP, BMP) or a video raqib recognises by its extension"
-                .into(),
-        );
     };
     Ok(FileHashes { md5, sha256, media })
 }

@@ -11,6 +11,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// MD5 and SHA-256 of everything `r` yields, read in 1 MiB pieces (a
+/// multi-gigabyte video never sits in memory).
+pub fn digests_of(mut r: impl std::io::Read) -> std::io::Result<(String, String, u64)> {
+    let mut md5 = Md5::new();
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        md5.update(&buf[..n]);
+        sha.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((hex(&md5.finalize()), hex(&sha.finalize()), total))
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -41,5 +62,7 @@ mod tests {
             Some("900150983cd24fb0d6963f7d28e17f72")
         );
         assert_eq!(parse_digest("xyz", 32), None);
+        let (m, s, n) = digests_of(&b"abc"[..]).unwrap();
+        assert_eq!((m, s, n), (md5_hex(b"abc"), sha256_hex(b"abc"), 3));
     }
 }
