@@ -507,15 +507,7 @@ impl HashList {
             Err(_) => (0, 0),
         };
         let mut other = Vec::new();
-        for op in self.export_ops().iter().filter(|op| {
-            !matches!(
-                op,
-                LogOp::Add {
-                    kind: SignalType::Pdq,
-                    ..
-                }
-            )
-        }) {
+        for op in &self.other_ops() {
             serde_json::to_writer(&mut other, op).expect("json");
             other.push(b'\n');
         }
@@ -647,16 +639,25 @@ impl HashList {
 
     /// Every live entry as log operations (for export).
     pub fn export_ops(&self) -> Vec<LogOp> {
-        let mut out = Vec::new();
-        for (h, p) in self.pdq.entries() {
-            out.push(LogOp::Add {
+        let mut out: Vec<LogOp> = self
+            .pdq
+            .entries()
+            .into_iter()
+            .map(|(h, p)| LogOp::Add {
                 kind: SignalType::Pdq,
                 value: h.to_string(),
                 quality: None,
                 frames: Vec::new(),
                 meta: self.meta(p),
-            });
-        }
+            })
+            .collect();
+        out.extend(self.other_ops());
+        out
+    }
+
+    /// Every live entry that is not a PDQ hash, as log operations.
+    fn other_ops(&self) -> Vec<LogOp> {
+        let mut out = Vec::new();
         let mut exact: Vec<_> = self.exact.iter().collect();
         exact.sort();
         for ((k, v), id) in exact {
