@@ -68,6 +68,14 @@ pub enum VideoError {
     Io(#[from] std::io::Error),
 }
 
+/// A tool that will not start: missing (say how to install it) or otherwise.
+fn start_error(e: std::io::Error, tool: &str) -> VideoError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => VideoError::MissingTool(tool.to_string()),
+        _ => VideoError::Io(e),
+    }
+}
+
 struct Probe {
     width: usize,
     height: usize,
@@ -82,10 +90,7 @@ fn probe(path: &Path, opts: &VideoOptions) -> Result<Probe, VideoError> {
         .arg(path)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => VideoError::MissingTool(opts.ffprobe.clone()),
-            _ => VideoError::Io(e),
-        })?;
+        .map_err(|e| start_error(e, &opts.ffprobe))?;
     let first_err = || {
         String::from_utf8_lossy(&out.stderr)
             .lines()
@@ -161,10 +166,7 @@ pub fn hash_video(path: &Path, opts: &VideoOptions) -> Result<Vec<Frame>, VideoE
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => VideoError::MissingTool(opts.ffmpeg.clone()),
-            _ => VideoError::Io(e),
-        })?;
+        .map_err(|e| start_error(e, &opts.ffmpeg))?;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let err_thread = std::thread::spawn(move || {
