@@ -82,6 +82,33 @@ raqib lists import outlet-x hma_export.csv\n  raqib lists add outlet-x --file po
 raqib lists show\n  raqib lists export outlet-x --format plain --out outlet-x.csv"
     )]
     Lists(crate::media::ListsArgs),
+    /// Link accounts to suspended accounts that came back: handle, name, bio, avatar, channels, style.
+    #[command(
+        long_about = "Find which of the given accounts are suspended accounts that came back. \
+Each account is fingerprinted (handle and display name with their mutations: digit runs, \
+homoglyphs, leetspeak, Arabic/Latin transliteration; bio words; avatar PDQ when the account \
+gives one; Telegram channels and accounts elsewhere named in bio and posts; writing style and \
+posting hours from its posts; follows) and looked up in the suspended index by blocking keys, \
+never against every pair. Each candidate is scored by a small linear model; every link lists \
+the reasons a reviewer reads (\"handle @abu_x_7 continues @abu_x_6\", \"avatar PDQ distance \
+12\", \"same external reference: telegram:chan\"). Works from the profile alone, so an account \
+can be linked before its first post.\n\nOne JSON line per linked account (--all: every account).\n\n\
+Examples:\n  raqib suspended add suspended_accounts.jsonl\n  \
+raqib link --suspended suspended/ --accounts new_signups.jsonl\n  \
+raqib link --suspended banned.jsonl --accounts accounts.jsonl posts.jsonl --min-score 0.9"
+    )]
+    Link(crate::link::LinkArgs),
+    /// Keep the index of suspended accounts: add, remove, list.
+    #[command(
+        long_about = "The suspended-account index lives in a folder (--dir, default \
+./suspended): an append-only log of fingerprints, synced to disk before a command returns. Only \
+fingerprints are kept (hashed bio words, avatar PDQ, handle and display name for the evidence), \
+not bios or images. Adding an account that is already there replaces it.\n\nExamples:\n  \
+raqib suspended add banned.jsonl posts_of_banned.jsonl\n  \
+raqib suspended add export.jsonl --only-suspended\n  \
+raqib suspended remove 12345 --platform twitter\n  raqib suspended list"
+    )]
+    Suspended(crate::link::SuspendedArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -156,6 +183,13 @@ pub struct ScanArgs {
     /// an entry are flagged, with the list, label and distance as evidence.
     #[arg(long, value_name = "DIR")]
     pub lists: Option<PathBuf>,
+    /// Suspended-account index (see `raqib suspended`): accounts whose profile links to a
+    /// suspended account are flagged, with the reasons as evidence.
+    #[arg(long, value_name = "DIR")]
+    pub suspended: Option<PathBuf>,
+    /// Smallest link score that flags an account (with --suspended).
+    #[arg(long, default_value_t = 0.8, value_name = "P")]
+    pub link_threshold: f32,
     #[command(flatten)]
     pub input: InputArgs,
 }

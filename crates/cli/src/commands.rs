@@ -25,6 +25,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Hash(a) => crate::media::hash(a),
         Command::Match(a) => crate::media::match_cmd(a),
         Command::Lists(a) => crate::media::lists_cmd(a),
+        Command::Link(a) => crate::link::link_cmd(a),
+        Command::Suspended(a) => crate::link::suspended_cmd(a),
     }
 }
 
@@ -91,6 +93,17 @@ fn scan(a: ScanArgs) -> Result<i32> {
             Some(dir) => raqib_scan::MediaLists(Arc::new(crate::media::open_lists(dir)?)),
             None => Default::default(),
         },
+        suspended: match &a.suspended {
+            Some(dir) => {
+                let st = raqib_link::store::SuspendedStore::open(dir, false, 2)?;
+                for w in &st.warnings {
+                    eprintln!("raqib: {w}");
+                }
+                Some(Arc::new(st.index))
+            }
+            None => None,
+        },
+        link_threshold: a.link_threshold,
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

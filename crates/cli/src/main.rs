@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod data;
+mod link;
 mod media;
 
 use clap::Parser;

@@ -272,6 +272,7 @@ impl CsvChunks {
                     avatar: None,
                     followers,
                     status: Default::default(),
+                    follows: Vec::new(),
                 })
             } else {
                 None

@@ -204,6 +204,8 @@ struct Wire<'a> {
     followers: Option<u64>,
     #[serde(default)]
     status: Option<AccountStatus>,
+    #[serde(default, borrow)]
+    follows: Vec<Id<'a>>,
 }
 
 fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
@@ -282,6 +284,7 @@ pub fn parse_raqib_line(
             avatar: w.avatar.map(WireMedia::into_model),
             followers: w.followers,
             status: w.status.unwrap_or_default(),
+            follows: w.follows.into_iter().map(|i| i.0.into_owned()).collect(),
         }))),
         other => Err(format!(
             "unknown record type {other:?}: use \"post\" or \"account\""

@@ -159,6 +159,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             } else {
                 Default::default()
             },
+            follows: Vec::new(),
         }));
     }
     let media: HashMap<String, Media> = page

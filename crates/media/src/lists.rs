@@ -444,23 +444,7 @@ impl HashList {
     pub fn append(&mut self, ops: &[LogOp]) -> Result<(usize, Vec<String>), ListError> {
         let path = self.dir.join("log.jsonl");
         if self.log.is_none() {
-            let mut f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .read(true)
-                .open(&path)
-                .map_err(io(&path))?;
-            // Never append after a torn last line.
-            let len = f.seek(SeekFrom::End(0)).map_err(io(&path))?;
-            if len > 0 {
-                let mut last = [0u8; 1];
-                f.seek(SeekFrom::Start(len - 1)).map_err(io(&path))?;
-                std::io::Read::read_exact(&mut f, &mut last).map_err(io(&path))?;
-                if last[0] != b'\n' {
-                    f.write_all(b"\n").map_err(io(&path))?;
-                }
-            }
-            self.log = Some(f);
+            self.log = Some(open_log_for_append(&path).map_err(io(&path))?);
         }
         let mut buf = Vec::new();
         let mut refused = Vec::new();
@@ -961,4 +945,25 @@ pub fn export_csv(ops: &[LogOp], layout: CsvLayout, out: impl Write) -> std::io:
         }
     }
     w.flush()
+}
+
+/// Open an append-only JSON Lines log for appending, creating it if needed. A torn last
+/// line (a crash mid-append) is closed with a newline first, so the next line is never
+/// glued onto it; readers skip the torn line.
+pub fn open_log_for_append(path: &Path) -> std::io::Result<File> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)?;
+    let len = f.seek(SeekFrom::End(0))?;
+    if len > 0 {
+        let mut last = [0u8; 1];
+        f.seek(SeekFrom::Start(len - 1))?;
+        std::io::Read::read_exact(&mut f, &mut last)?;
+        if last[0] != b'\n' {
+            f.write_all(b"\n")?;
+        }
+    }
+    Ok(f)
 }

@@ -102,6 +102,10 @@ pub struct Account {
     pub followers: Option<u64>,
     #[serde(default)]
     pub status: AccountStatus,
+    /// Ids of the accounts this one follows (friends, subscriptions), when the source has
+    /// them. Linking compares them with suspended accounts' follows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follows: Vec<String>,
 }
 
 impl Account {

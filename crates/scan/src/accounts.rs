@@ -42,6 +42,8 @@ pub struct AccountAgg {
     pub profile_score: Option<f32>,
     pub first_post: Option<i64>,
     pub last_post: Option<i64>,
+    /// Suspended accounts this one links to (set after the scan, from the profile).
+    pub links: Vec<raqib_link::Link>,
 }
 
 impl AccountAgg {
@@ -144,10 +146,37 @@ pub struct AccountReport {
     pub top_posts: Vec<String>,
     /// One sentence a reviewer reads first.
     pub why: String,
+    /// Suspended accounts this one links to, best first, with their reasons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<raqib_link::Link>,
 }
 
 fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Link every account that has a profile to the suspended index; links scoring at least
+/// `threshold` are kept (best three).
+pub fn link_accounts(
+    accounts: &mut [AccountAgg],
+    idx: &raqib_link::SuspendedIndex,
+    threshold: f32,
+    threads: usize,
+) {
+    let per = accounts.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        for chunk in accounts.chunks_mut(per) {
+            s.spawn(move || {
+                let mut fp = raqib_link::Fingerprinter::default();
+                for a in chunk.iter_mut() {
+                    if let Some(p) = &a.profile {
+                        let q = fp.fingerprint(p, &[]);
+                        a.links = idx.link(&q, threshold, 3);
+                    }
+                }
+            });
+        }
+    });
 }
 
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
@@ -156,7 +185,8 @@ pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
     let mut rows: Vec<AccountReport> = accounts
         .into_iter()
         .map(|a| {
-            let risk = a.risk();
+            let link_score = a.links.first().map_or(0.0, |l| l.score);
+            let risk = a.risk().max(link_score);
             let mut why = if a.posts > 0 {
                 let strongest = a
                     .top_posts
@@ -173,13 +203,28 @@ pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
             if let Some(p) = a.profile_score.filter(|&p| p >= threshold) {
                 why.push_str(&format!("; profile text scores {p:.2}"));
             }
-            let priority = round3(a.priority());
+            if let Some(l) = a.links.first() {
+                let reasons: Vec<&str> =
+                    l.reasons.iter().take(3).map(|r| r.text.as_str()).collect();
+                why.push_str(&format!(
+                    "; linked to suspended {}:{} ({:.2}): {}",
+                    l.platform,
+                    if l.handle.is_empty() {
+                        &l.id
+                    } else {
+                        &l.handle
+                    },
+                    l.score,
+                    reasons.join("; ")
+                ));
+            }
+            let priority = round3(risk * (10.0 + a.reach.unwrap_or(0) as f32).log10());
             let mean_score = round3(a.mean_score() as f32);
             AccountReport {
                 handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
                 display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
                 risk: round3(risk),
-                flagged: risk >= threshold,
+                flagged: risk >= threshold || !a.links.is_empty(),
                 priority,
                 rank_risk: 0,
                 rank_reach: 0,
@@ -193,6 +238,7 @@ pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
                 platform: a.platform,
                 id: a.id,
                 why,
+                links: a.links,
             }
         })
         .collect();

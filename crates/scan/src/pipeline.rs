@@ -39,6 +39,10 @@ pub struct ScanConfig {
     /// Known-media lists: a post whose media (PDQ, SHA-256, URL) or links
     /// match one is flagged with the match as evidence.
     pub lists: MediaLists,
+    /// Suspended accounts: an account whose profile links to one at `link_threshold` or
+    /// more is flagged with the link's reasons as evidence.
+    pub suspended: Option<std::sync::Arc<raqib_link::SuspendedIndex>>,
+    pub link_threshold: f32,
 }
 
 /// Hash lists for the media-match signal.
@@ -101,6 +105,8 @@ impl Default for ScanConfig {
             top: 10,
             model_name: String::new(),
             lists: MediaLists::default(),
+            suspended: None,
+            link_threshold: 0.8,
         }
     }
 }
@@ -157,6 +163,8 @@ pub struct Summary {
     pub accounts: usize,
     pub flagged_posts: u64,
     pub flagged_accounts: usize,
+    /// Accounts linked to a suspended account (with `--suspended`).
+    pub linked_accounts: usize,
     pub skipped_records: u64,
     pub interrupted: bool,
     pub seconds: f64,
@@ -506,7 +514,12 @@ pub fn run(
     }
     top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     top.truncate(cfg.top);
-    let ranked = rank(accounts.into_values().collect(), threshold);
+    let mut accounts: Vec<AccountAgg> = accounts.into_values().collect();
+    if let Some(idx) = &cfg.suspended {
+        crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
+    }
+    let linked_accounts = accounts.iter().filter(|a| !a.links.is_empty()).count();
+    let ranked = rank(accounts, threshold);
     let mut by_reach: Vec<&AccountReport> = ranked.iter().collect();
     by_reach.sort_by_key(|r| r.rank_reach);
     let mut by_language: Vec<(String, u64, u64)> =
@@ -523,6 +536,7 @@ pub fn run(
         accounts: ranked.len(),
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         flagged_accounts: ranked.iter().filter(|r| r.flagged).count(),
+        linked_accounts,
         skipped_records: skipped,
         interrupted: was_interrupted,
         seconds,

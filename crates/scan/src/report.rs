@@ -135,6 +135,12 @@ pub fn render_summary(s: &Summary) -> String {
         s.flagged_accounts,
         s.accounts
     ));
+    if s.linked_accounts > 0 {
+        o.push_str(&format!(
+            "linked to suspended accounts: {} account(s) (see accounts.jsonl `links`)\n",
+            s.linked_accounts
+        ));
+    }
     if s.skipped_records > 0 || s.files_unreadable > 0 {
         o.push_str(&format!(
             "skipped: {} record(s) with problems, {} unreadable file(s); see diagnostics\n",

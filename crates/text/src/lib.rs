@@ -18,6 +18,7 @@
 
 pub mod features;
 pub mod metrics;
+pub mod minhash;
 pub mod model;
 pub mod models;
 pub mod normalise;
