@@ -109,6 +109,23 @@ raqib suspended add export.jsonl --only-suspended\n  \
 raqib suspended remove 12345 --platform twitter\n  raqib suspended list"
     )]
     Suspended(crate::link::SuspendedArgs),
+    /// Find coordinated networks and floods: the same link, media, hashtag, shared post or (near-)same text from many accounts within seconds.
+    #[command(
+        long_about = "Find accounts that act together. Every post becomes items: its links \
+(canonicalised), media hashes, hashtags, the post it shares or replies to, its normalised text, \
+and MinHash LSH bands of its words (near-duplicates, obfuscated copies). Two accounts co-act when \
+they post the same item within --window seconds; the weight of a pair is how many of one's posts \
+the other echoed (the coordination-network-toolkit's definition). Pairs with at least \
+--min-weight co-actions become edges; the graph is cut into connected components and Louvain \
+communities. Each cluster is reported with its members, the items they shared (with an example \
+post and where it is in the input), its time span, density and strength, and any burst of \
+accounts created together.\n\nPosts need `created_at`. An item posted more than --max-group \
+times inside one window (a trending hashtag) is a mass item: counted, not paired.\n\n\
+Examples:\n  raqib networks examples/flood.jsonl\n  \
+raqib networks posts.jsonl.gz --window 300 --kinds url,share,near_text --out networks/\n  \
+raqib networks dump.csv --csv-map text=tweet,account=user_id --json > clusters.jsonl"
+    )]
+    Networks(crate::networks::NetworksArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -190,6 +207,14 @@ pub struct ScanArgs {
     /// Smallest link score that flags an account (with --suspended).
     #[arg(long, default_value_t = 0.8, value_name = "P")]
     pub link_threshold: f32,
+    /// Find coordinated clusters too (see `raqib networks`): members are reported with
+    /// their cluster in accounts.jsonl, clusters in networks.jsonl, and a member is flagged
+    /// when another member of its cluster is. Keeps each post's items and id in memory.
+    #[arg(long)]
+    pub networks: bool,
+    /// Co-action window in seconds for --networks.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub window: i64,
     #[command(flatten)]
     pub input: InputArgs,
 }

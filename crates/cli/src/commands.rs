@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Lists(a) => crate::media::lists_cmd(a),
         Command::Link(a) => crate::link::link_cmd(a),
         Command::Suspended(a) => crate::link::suspended_cmd(a),
+        Command::Networks(a) => crate::networks::networks_cmd(a),
     }
 }
 
@@ -104,6 +105,14 @@ fn scan(a: ScanArgs) -> Result<i32> {
             None => None,
         },
         link_threshold: a.link_threshold,
+        networks: a.networks.then(|| raqib_network::NetworkConfig {
+            coord: raqib_network::CoordConfig {
+                window: a.window,
+                threads: a.threads.unwrap_or(2).max(1),
+                ..Default::default()
+            },
+            ..Default::default()
+        }),
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

@@ -6,6 +6,7 @@ mod commands;
 mod data;
 mod link;
 mod media;
+mod networks;
 
 use clap::Parser;
 

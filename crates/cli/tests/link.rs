@@ -1,31 +1,9 @@
 //! `raqib suspended`, `raqib link` and `raqib scan --suspended` end to end, on the bundled
 //! synthetic sample (examples/suspended.jsonl, examples/new_accounts.jsonl).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raqib"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("raqib runs")
-}
-
-fn lines(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{json_lines as lines, run, stderr};
 
 fn by_id<'a>(v: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
     v.iter()

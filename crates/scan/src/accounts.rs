@@ -44,6 +44,40 @@ pub struct AccountAgg {
     pub last_post: Option<i64>,
     /// Suspended accounts this one links to (set after the scan, from the profile).
     pub links: Vec<raqib_link::Link>,
+    /// The coordinated cluster this account belongs to (with networks on).
+    pub network: Option<NetworkInfo>,
+}
+
+/// An account's place in a coordinated cluster.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkInfo {
+    pub cluster: usize,
+    pub size: usize,
+    /// This account's co-actions with the other members.
+    pub co_actions: u64,
+    /// What the members shared most: kinds and counts, e.g. `url ×6`.
+    pub shared: Vec<String>,
+    /// Example posts of the shared items.
+    pub example_posts: Vec<String>,
+    /// Members (this one included) with flagged posts or links to suspended accounts.
+    pub flagged_members: usize,
+}
+
+/// One line of `networks.jsonl` in a scan report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    pub cluster: usize,
+    pub size: usize,
+    pub co_actions: u64,
+    pub density: f32,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub members: Vec<String>,
+    pub flagged_members: usize,
+    pub shared: Vec<String>,
+    pub example_posts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<raqib_network::Burst>,
 }
 
 impl AccountAgg {
@@ -149,6 +183,9 @@ pub struct AccountReport {
     /// Suspended accounts this one links to, best first, with their reasons.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<raqib_link::Link>,
+    /// The coordinated cluster this account is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkInfo>,
 }
 
 fn round3(x: f32) -> f32 {
@@ -177,6 +214,100 @@ pub fn link_accounts(
             });
         }
     });
+}
+
+/// Cluster the accounts by their co-actions (`events`: account key, time, item, post
+/// number) and note each member's cluster on it. Returns the clusters for the report.
+pub fn network_accounts(
+    accounts: &mut [AccountAgg],
+    events: Vec<(u64, i64, u64, u32)>,
+    post_ids: &[Box<str>],
+    cfg: &raqib_network::NetworkConfig,
+) -> Vec<ClusterReport> {
+    let mut keys: Vec<u64> = events.iter().map(|e| e.0).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let by_key: std::collections::HashMap<u64, usize> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (account_key(&a.platform, &a.id), i))
+        .collect();
+    let created: Vec<Option<i64>> = keys
+        .iter()
+        .map(|k| {
+            by_key
+                .get(k)
+                .and_then(|&i| accounts[i].profile.as_ref()?.created_at)
+        })
+        .collect();
+    let ev: Vec<raqib_network::Event> = events
+        .into_iter()
+        .map(|(a, time, item, post)| raqib_network::Event {
+            item,
+            time,
+            account: keys.binary_search(&a).expect("key") as u32,
+            post,
+        })
+        .collect();
+    let report = raqib_network::detect(ev, &created, cfg);
+    let mut out = Vec::new();
+    for c in &report.clusters {
+        let members: Vec<usize> = c
+            .members
+            .iter()
+            .filter_map(|m| by_key.get(&keys[m.account as usize]).copied())
+            .collect();
+        let flagged: Vec<bool> = members
+            .iter()
+            .map(|&i| accounts[i].flagged > 0 || !accounts[i].links.is_empty())
+            .collect();
+        let n_flagged = flagged.iter().filter(|f| **f).count();
+        let mut kinds: Vec<(raqib_network::Kind, usize)> = Vec::new();
+        for s in &c.shared {
+            match kinds.iter_mut().find(|k| k.0 == s.kind) {
+                Some(k) => k.1 += 1,
+                None => kinds.push((s.kind, 1)),
+            }
+        }
+        let shared: Vec<String> = kinds
+            .iter()
+            .map(|(k, n)| format!("{} ×{n}", k.name()))
+            .collect();
+        let mut example_posts: Vec<String> = Vec::new();
+        for s in &c.shared {
+            let id = post_ids[s.example_post as usize].to_string();
+            if !example_posts.contains(&id) && example_posts.len() < 5 {
+                example_posts.push(id);
+            }
+        }
+        for (&i, m) in members.iter().zip(&c.members) {
+            accounts[i].network = Some(NetworkInfo {
+                cluster: c.id,
+                size: c.size,
+                co_actions: m.weight,
+                shared: shared.clone(),
+                example_posts: example_posts.clone(),
+                flagged_members: n_flagged,
+            });
+        }
+        out.push(ClusterReport {
+            cluster: c.id,
+            size: c.size,
+            co_actions: c.weight,
+            density: (c.density * 1000.0).round() / 1000.0,
+            first: c.first,
+            last: c.last,
+            members: members
+                .iter()
+                .map(|&i| format!("{}:{}", accounts[i].platform, accounts[i].id))
+                .collect(),
+            flagged_members: n_flagged,
+            shared,
+            example_posts,
+            burst: c.burst.clone(),
+        });
+    }
+    out
 }
 
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
@@ -218,13 +349,31 @@ pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
                     reasons.join("; ")
                 ));
             }
+            if let Some(n) = &a.network {
+                why.push_str(&format!(
+                    "; acts with {} other accounts (cluster {}, {} co-actions; shared {}){}",
+                    n.size - 1,
+                    n.cluster,
+                    n.co_actions,
+                    n.shared.join(", "),
+                    if n.flagged_members > 0 {
+                        format!(
+                            ", {} member(s) with flagged posts or links",
+                            n.flagged_members
+                        )
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            let network_flag = a.network.as_ref().is_some_and(|n| n.flagged_members > 0);
             let priority = round3(risk * (10.0 + a.reach.unwrap_or(0) as f32).log10());
             let mean_score = round3(a.mean_score() as f32);
             AccountReport {
                 handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
                 display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
                 risk: round3(risk),
-                flagged: risk >= threshold || !a.links.is_empty(),
+                flagged: risk >= threshold || !a.links.is_empty() || network_flag,
                 priority,
                 rank_risk: 0,
                 rank_reach: 0,
@@ -239,6 +388,7 @@ pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
                 id: a.id,
                 why,
                 links: a.links,
+                network: a.network,
             }
         })
         .collect();

@@ -43,6 +43,10 @@ pub struct ScanConfig {
     /// more is flagged with the link's reasons as evidence.
     pub suspended: Option<std::sync::Arc<raqib_link::SuspendedIndex>>,
     pub link_threshold: f32,
+    /// Coordinated networks: when set, posts' items are collected and clustered after the
+    /// scan; members of a cluster are reported with it, and flagged when another member
+    /// is flagged.
+    pub networks: Option<raqib_network::NetworkConfig>,
 }
 
 /// Hash lists for the media-match signal.
@@ -107,6 +111,7 @@ impl Default for ScanConfig {
             lists: MediaLists::default(),
             suspended: None,
             link_threshold: 0.8,
+            networks: None,
         }
     }
 }
@@ -165,6 +170,8 @@ pub struct Summary {
     pub flagged_accounts: usize,
     /// Accounts linked to a suspended account (with `--suspended`).
     pub linked_accounts: usize,
+    /// Coordinated clusters found (with `--networks`).
+    pub network_clusters: usize,
     pub skipped_records: u64,
     pub interrupted: bool,
     pub seconds: f64,
@@ -190,6 +197,9 @@ struct WorkerState {
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
+    /// With networks on: (account key, time, item, post number in `post_ids`).
+    events: Vec<(u64, i64, u64, u32)>,
+    post_ids: Vec<Box<str>>,
 }
 
 struct Worker<'a> {
@@ -200,6 +210,8 @@ struct Worker<'a> {
     /// One per model: a scratch's token cache belongs to one model.
     scratch: Vec<Scratch>,
     state: WorkerState,
+    items: Option<raqib_network::ItemExtractor>,
+    item_buf: Vec<u64>,
 }
 
 impl Worker<'_> {
@@ -258,6 +270,18 @@ impl Worker<'_> {
         } else {
             p.account.as_str()
         };
+        if let (Some(ex), Some(t)) = (self.items.as_mut(), p.created_at) {
+            self.item_buf.clear();
+            ex.items(&p, &mut self.item_buf);
+            if !self.item_buf.is_empty() {
+                let key = account_key(&p.platform, account);
+                let post = self.state.post_ids.len() as u32;
+                self.state.post_ids.push(p.id.as_str().into());
+                for &item in &self.item_buf {
+                    self.state.events.push((key, t, item, post));
+                }
+            }
+        }
         self.state
             .accounts
             .entry(account_key(&p.platform, account))
@@ -416,6 +440,11 @@ pub fn run(
                         progress,
                         scratch: models.scratches(),
                         state: WorkerState::default(),
+                        items: cfg
+                            .networks
+                            .as_ref()
+                            .map(|_| raqib_network::ItemExtractor::new(Default::default())),
+                        item_buf: Vec::new(),
                     };
                     loop {
                         match rx.recv_timeout(std::time::Duration::from_millis(100)) {
@@ -496,7 +525,16 @@ pub fn run(
     let mut accounts: U64Map<AccountAgg> = U64Map::default();
     let mut top: Vec<FlaggedPost> = Vec::new();
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
-    for st in states {
+    let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
+    let mut post_ids: Vec<Box<str>> = Vec::new();
+    for mut st in states {
+        let offset = post_ids.len() as u32;
+        post_ids.append(&mut st.post_ids);
+        events.extend(
+            st.events
+                .drain(..)
+                .map(|(a, t, i, p)| (a, t, i, p + offset)),
+        );
         for (k, v) in st.accounts {
             match accounts.get_mut(&k) {
                 Some(a) => a.merge(v),
@@ -519,6 +557,10 @@ pub fn run(
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }
     let linked_accounts = accounts.iter().filter(|a| !a.links.is_empty()).count();
+    let clusters = match &cfg.networks {
+        Some(ncfg) => crate::accounts::network_accounts(&mut accounts, events, &post_ids, ncfg),
+        None => Vec::new(),
+    };
     let ranked = rank(accounts, threshold);
     let mut by_reach: Vec<&AccountReport> = ranked.iter().collect();
     by_reach.sort_by_key(|r| r.rank_reach);
@@ -537,6 +579,7 @@ pub fn run(
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         flagged_accounts: ranked.iter().filter(|r| r.flagged).count(),
         linked_accounts,
+        network_clusters: clusters.len(),
         skipped_records: skipped,
         interrupted: was_interrupted,
         seconds,
@@ -567,6 +610,9 @@ pub fn run(
             o.posts.flush()?;
             o.diags.flush()?;
             report::write_accounts(&dir, &ranked)?;
+            if cfg.networks.is_some() {
+                report::write_networks(&dir, &clusters)?;
+            }
             report::write_summary(&dir, &summary)
         })();
         res.map_err(out_err(&dir))?;

@@ -29,6 +29,18 @@ fn atomic_write(
     std::fs::rename(tmp, path)
 }
 
+pub(crate) fn write_networks(
+    dir: &Path,
+    clusters: &[crate::accounts::ClusterReport],
+) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("networks.jsonl"))?);
+    for c in clusters {
+        serde_json::to_writer(&mut f, c)?;
+        f.write_all(b"\n")?;
+    }
+    f.flush()
+}
+
 pub(crate) fn write_accounts(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
     atomic_write(&dir.join("accounts.jsonl"), |w| {
         for r in rows {
@@ -135,6 +147,12 @@ pub fn render_summary(s: &Summary) -> String {
         s.flagged_accounts,
         s.accounts
     ));
+    if s.network_clusters > 0 {
+        o.push_str(&format!(
+            "coordinated clusters: {} (see networks.jsonl and accounts.jsonl `network`)\n",
+            s.network_clusters
+        ));
+    }
     if s.linked_accounts > 0 {
         o.push_str(&format!(
             "linked to suspended accounts: {} account(s) (see accounts.jsonl `links`)\n",
