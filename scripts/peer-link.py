@@ -11,7 +11,7 @@ bio bands, channels, avatar), then scoring and reasons for each candidate.
 Usage (from the repository root, with the peers venv of docs/benchmarks.md):
   cargo run --release -p raqib-link --example link_bench -- --suspended 100000 \
       --others 0 --dump target/linkdump
-  target/peers/bin/python scripts/peer-link.py target/linkdump
+  target/peers/bin/python scripts/peer-link.py target/linkdump [QUERIES]
 """
 import json
 import re
@@ -36,8 +36,10 @@ def minhash(ws):
 
 def main():
     d = sys.argv[1]
+    # Queries to time (datasketch answers about 100 a second here; see docs/benchmarks.md).
+    n_queries = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
     bios = [json.loads(l) for l in open(f"{d}/bios.jsonl")]
-    queries = [json.loads(l) for l in open(f"{d}/queries.jsonl")]
+    queries = [json.loads(l) for l in open(f"{d}/queries.jsonl")][:n_queries]
     t = time.time()
     lsh = MinHashLSH(num_perm=32, params=(16, 2))
     with lsh.insertion_session() as s:

@@ -153,7 +153,7 @@ fn main() {
     if args.iter().any(|a| a == "--debug") {
         let mut shown = 0;
         for (q, (sub, truth)) in qf.iter().zip(&bench.queries) {
-            if matches!(truth, Truth::Returning(_)) || shown >= 14 || *truth == Truth::Other {
+            if *truth != Truth::Other || shown >= 10 {
                 continue;
             }
             if let Some(l) = idx.link(q, 0.9, 1).into_iter().next() {
@@ -226,7 +226,10 @@ fn speed(suspended: usize, queries: usize, seed: u64, threads: usize, store: Opt
                 suspended: BATCH,
                 ..Default::default()
             };
-            let bench = generate(synthetic_base_from(start, BATCH, seed), &cfg);
+            let bench = generate(
+                synthetic_base_from(start * 2, BATCH + BATCH / 2, seed),
+                &cfg,
+            );
             let want = queries - qsubs.len();
             qsubs.extend(bench.queries.into_iter().take(want).map(|q| q.0));
             start += BATCH;
@@ -270,7 +273,8 @@ fn speed(suspended: usize, queries: usize, seed: u64, threads: usize, store: Opt
             suspended: n,
             ..Default::default()
         };
-        let bench = generate(synthetic_base_from(start, n, seed), &cfg);
+        // Half as many unrelated accounts again: material for decoys.
+        let bench = generate(synthetic_base_from(start * 2, n + n / 2, seed), &cfg);
         gen_s += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let subs: Vec<&Subject> = bench.suspended.iter().collect();

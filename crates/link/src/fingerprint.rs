@@ -8,7 +8,7 @@ use raqib_text::minhash::{word_set, MinHasher};
 use raqib_text::Normaliser;
 use serde::{Deserialize, Serialize};
 
-use crate::names::{consonant_key, handle_parts, is_arabic, name_words, vowel_key};
+use crate::names::{consonant_key, handle_parts, is_arabic, name_words};
 
 /// MinHash permutations for bios.
 pub const BIO_K: usize = 32;
@@ -50,10 +50,6 @@ pub struct Fingerprint {
     pub handle_cons: u64,
     #[serde(default)]
     pub name_cons: u64,
-    /// Hashed vowel key of the handle stem (see [`crate::names::vowel_key`]); 0 when
-    /// shorter than 4.
-    #[serde(default)]
-    pub handle_vkey: u64,
     /// Whether the display name is in Arabic script.
     #[serde(default)]
     pub name_arabic: bool,
@@ -98,7 +94,6 @@ pub(crate) mod tag {
     pub const NAME: u64 = 3;
     pub const REF: u64 = 4;
     pub const BIO: u64 = 5;
-    pub const VOWEL: u64 = 6;
     pub const WORD: u64 = 7;
 }
 
@@ -223,7 +218,6 @@ impl Fingerprinter {
             id: account.id.as_str().into(),
             handle: handle.trim().trim_start_matches('@').into(),
             display_name: display_name.into(),
-            handle_vkey: short_key(tag::VOWEL, &vowel_key(&hp.stem), 4),
             name_arabic,
             handle_cons: short_key(tag::CONS, &hp.consonants, 3),
             name_cons: short_key(tag::CONS, &name_cons, 3),

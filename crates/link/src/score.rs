@@ -22,7 +22,8 @@ pub struct Features {
     pub continues: f32,
     /// Overlap of display-name words, scaled by how rare the name is.
     pub name: f32,
-    /// Same consonant key across handle and name, in either script, scaled by rarity.
+    /// The same name written in the other script (Arabic display name, Latin handle or the
+    /// reverse: consonant keys agree), scaled by rarity.
     pub script: f32,
     /// MinHash similarity of the bios, scaled by how rare such a bio is.
     pub bio: f32,
@@ -48,8 +49,8 @@ pub struct Weights {
 
 /// The fitted weights (see the module comment).
 pub const WEIGHTS: Weights = Weights {
-    bias: -6.95,
-    w: [10.27, 1.54, 8.7, 2.97, 10.39, 10.76, 3.06, 5.42, 0.0, 3.23],
+    bias: -6.71,
+    w: [11.77, 1.18, 9.57, 0.99, 10.06, 9.98, 3.29, 5.07, 0.0, 4.1],
 };
 
 pub const FEATURE_NAMES: [&str; 10] = [
@@ -202,8 +203,9 @@ pub fn features(q: &Fingerprint, c: &Fingerprint, counts: &impl KeyCounts) -> Fe
             f.name = jac * one_word * rarity(counts.name(&c.name_words));
         }
     }
-    // The same name in the other script (consonant skeletons agree), or the same handle
-    // in another spelling of one script (vowel keys agree while the stems differ).
+    // The same name in the other script: consonant skeletons agree. (Within one script,
+    // spelling variants are the handle's edit similarity; a vowel-only key there linked
+    // different people whose names differ by a vowel.)
     if q.name_arabic != c.name_arabic {
         let pairs = [
             (q.name_cons, c.name_cons),
@@ -215,9 +217,6 @@ pub fn features(q: &Fingerprint, c: &Fingerprint, counts: &impl KeyCounts) -> Fe
                 f.script = f.script.max(rarity(counts.cons(a)));
             }
         }
-    }
-    if q.stem != c.stem && q.handle_vkey != 0 && q.handle_vkey == c.handle_vkey {
-        f.script = f.script.max(rarity(counts.cons(c.handle_cons)));
     }
     if q.bio_words >= 3 && c.bio_words >= 3 {
         f.bio = weighted_jaccard(&q.bio_set, &c.bio_set, counts);
