@@ -5,10 +5,13 @@
 //! ```text
 //! cargo run --release -p raqib-link --example link_bench -- [--suspended N] [--others N]
 //!     [--seed S] [--threads T] [--fit] [--queries N] [--dump DIR] [--speed-only]
+//!     [--base FILE]
 //! ```
 //! `--fit` fits the model's weights on this benchmark and prints them (use a different
 //! `--seed` to measure them). `--queries N` links only the first N queries (speed runs).
-//! `--dump DIR` writes `suspended.jsonl`, `bios.jsonl` for the datasketch comparison.
+//! `--dump DIR` writes `bios.jsonl` and `queries.jsonl` for the datasketch comparison.
+//! `--base FILE` draws the benchmark from your accounts (any input raqib reads, posts
+//! included) instead of synthetic ones.
 
 use std::io::Write;
 use std::time::Instant;
@@ -16,6 +19,36 @@ use std::time::Instant;
 use raqib_link::eval::{evaluate, fingerprints, fit};
 use raqib_link::gen::{generate, synthetic_base, synthetic_base_from, GenConfig, Subject, Truth};
 use raqib_link::SuspendedIndex;
+
+/// Accounts and their posts from any input raqib reads, in the order the accounts appear.
+fn read_base(path: &str) -> Vec<Subject> {
+    let records = raqib_ingest::read_all(path, &Default::default()).expect("readable --base file");
+    let mut order: Vec<Subject> = Vec::new();
+    let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+    let mut posts: Vec<raqib_model::Post> = Vec::new();
+    for r in records.into_iter().flatten() {
+        match r {
+            raqib_model::Record::Account(a) => {
+                at.entry((a.platform.clone(), a.id.clone()))
+                    .or_insert_with(|| {
+                        order.push(Subject {
+                            account: a,
+                            posts: Vec::new(),
+                        });
+                        order.len() - 1
+                    });
+            }
+            raqib_model::Record::Post(p) => posts.push(p),
+        }
+    }
+    for p in posts {
+        if let Some(&i) = at.get(&(p.platform.clone(), p.account.clone())) {
+            order[i].posts.push(p);
+        }
+    }
+    eprintln!("--base {path}: {} accounts", order.len());
+    order
+}
 
 /// A memory figure from /proc/self/status in MiB (`VmHWM` peak, `VmRSS` now).
 fn status_mb(field: &str) -> f64 {
@@ -71,7 +104,12 @@ fn main() {
         return;
     }
     let t = Instant::now();
-    let base = synthetic_base(suspended + others, seed);
+    // `--base FILE`: your own accounts (with their posts) instead of synthetic ones; the
+    // first --suspended of them are suspended, the rest are unrelated accounts and decoys.
+    let base = match args.iter().position(|a| a == "--base") {
+        Some(i) => read_base(&args[i + 1]),
+        None => synthetic_base(suspended + others, seed),
+    };
     let cfg = GenConfig {
         seed,
         suspended,
