@@ -13,7 +13,7 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// The version of the normalisation rules. A model records it; changing any rule below
 /// means bumping it.
-pub const NORMALISER_VERSION: u32 = 2;
+pub const NORMALISER_VERSION: u32 = 3;
 
 /// Normalised text with, for every output character, the byte offset in the original
 /// text of the character it came from.
@@ -393,8 +393,21 @@ fn is_url_marker(tok: &[(char, u32)]) -> bool {
     tok.len() > 4 && tok[..4].iter().map(|t| t.0).eq("url:".chars())
 }
 
-/// `d.a.e.s.h`: single letters, each followed by one separator (the last optionally).
+/// `d.a.e.s.h`: single letters, each followed by one separator (the last optionally), and
+/// optionally sentence punctuation at the end (`d.a.e.s.h!`).
 fn is_separated_letters(tok: &[(char, u32)]) -> bool {
+    let end = tok.len()
+        - tok
+            .iter()
+            .rev()
+            .take_while(|(c, _)| {
+                matches!(
+                    c,
+                    '!' | '?' | '…' | '"' | '\'' | ')' | ';' | ':' | '»' | '”'
+                )
+            })
+            .count();
+    let tok = &tok[..end];
     let mut letters = 0;
     let mut k = 0;
     while k < tok.len() {

@@ -53,6 +53,10 @@ fn leetspeak_folds_only_next_to_letters() {
 fn spaced_out_letters_are_joined() {
     check("d.a.e.s.h", "daesh");
     check("D-A-E-S-H", "daesh");
+    // Sentence punctuation after the last letter does not protect the spacing.
+    check("d.a.e.s.h!", "daesh");
+    check("join d.a.e.s.h?! now", "join daesh now");
+    check("d.a.e.s.h.\"", "daesh");
     check("d a e s h", "daesh");
     check("د ا ع ش", "داعش");
     check("d . a . e . s . h now", "daesh now");
