@@ -82,10 +82,20 @@ struct Collected {
     records: u64,
 }
 
+/// What pass one needs of a post; the text is dropped on the worker.
+struct PostItems {
+    platform: String,
+    account: String,
+    id: String,
+    created_at: Option<i64>,
+    line: u64,
+    items: Vec<u64>,
+}
+
 struct ChunkOut {
     seq: usize,
     input: u32,
-    posts: Vec<(Post, u64, Vec<u64>)>,
+    posts: Vec<PostItems>,
     accounts: Vec<raqib_model::Account>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -119,20 +129,20 @@ impl Collected {
                 self.handles[i] = a.handle;
             }
         }
-        for (p, line, items) in c.posts {
+        for p in c.posts {
             self.records += 1;
             let Some(t) = p.created_at else {
                 self.untimed += 1;
                 continue;
             };
-            if items.is_empty() {
+            if p.items.is_empty() {
                 continue;
             }
             let account = self.account(&p.platform, &p.account);
             let post = self.post_ids.len() as u32;
             self.post_ids.push(p.id.into_boxed_str());
-            self.post_loc.push((c.input, line));
-            for item in items {
+            self.post_loc.push((c.input, p.line));
+            for item in p.items {
                 self.events.push(Event {
                     item,
                     time: t,
@@ -183,8 +193,17 @@ fn collect(
                     chunk.for_each_record(|line, r| match r {
                         Ok(Record::Post(p)) => {
                             let mut items = Vec::new();
-                            ex.items(&p, &mut items);
-                            out.posts.push((p, line, items));
+                            if p.created_at.is_some() {
+                                ex.items(&p, &mut items);
+                            }
+                            out.posts.push(PostItems {
+                                platform: p.platform,
+                                account: p.account,
+                                id: p.id,
+                                created_at: p.created_at,
+                                line,
+                                items,
+                            });
                         }
                         Ok(Record::Account(a)) => out.accounts.push(a),
                         Err(d) => out.diagnostics.push(d),

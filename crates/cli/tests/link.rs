@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json_lines as lines, run, stderr};
+use common::{json_lines as lines, read_json_lines, run, stderr};
 
 fn by_id<'a>(v: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
     v.iter()
@@ -193,11 +193,7 @@ fn scan_flags_accounts_linked_to_suspended_ones() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let accounts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("accounts.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let accounts = read_json_lines(&out.join("accounts.jsonl"));
     let n1 = accounts
         .iter()
         .find(|a| a["id"] == "n1")

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json_lines as clusters, root, run, stderr};
+use common::{json_lines as clusters, read_json_lines, root, run, stderr};
 
 #[test]
 fn the_flood_is_one_cluster_with_evidence_and_the_readers_are_not() {
@@ -178,11 +178,7 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let accounts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("accounts.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let accounts = read_json_lines(&out.join("accounts.jsonl"));
     let get = |id: &str| {
         accounts
             .iter()
