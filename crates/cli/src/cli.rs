@@ -126,6 +126,18 @@ raqib networks posts.jsonl.gz --window 300 --kinds url,share,near_text --out net
 raqib networks dump.csv --csv-map text=tweet,account=user_id --json > clusters.jsonl"
     )]
     Networks(crate::networks::NetworksArgs),
+    /// Check a policy file (signals → actions), or apply it to a scan report.
+    #[command(
+        long_about = "A policy (TOML) maps signals to actions: remove, suspend, refer to another \
+platform, queue for review with a priority, or ignore; per signal (text, media, link, network, \
+profile), hash list, platform and language, above a score; reach raises the review priority; \
+`dry_run = true` records what would happen. Every matching rule is considered and the most \
+severe action wins. A file that does not parse, names an unknown field, signal or action, or has \
+a value out of range is refused with its line and column. Format: docs/format.md.\n\n\
+Examples:\n  raqib policy check examples/policy.toml\n  \
+raqib scan posts.jsonl --lists lists/ --out report/ && raqib policy apply --policy examples/policy.toml report/"
+    )]
+    Policy(crate::policy::PolicyArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -28,6 +28,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Link(a) => crate::link::link_cmd(a),
         Command::Suspended(a) => crate::link::suspended_cmd(a),
         Command::Networks(a) => crate::networks::networks_cmd(a),
+        Command::Policy(a) => crate::policy::policy_cmd(a),
     }
 }
 

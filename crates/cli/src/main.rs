@@ -7,6 +7,7 @@ mod data;
 mod link;
 mod media;
 mod networks;
+mod policy;
 
 use clap::Parser;
 

@@ -1,0 +1,237 @@
+//! `raqib policy`: check a policy file, and apply it to a scan report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use raqib_policy::{Action, Decision, Item, Policy, SignalIn};
+use serde::Serialize;
+
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Check a policy file: its rules, or the line of the first problem.
+    Check {
+        #[arg(value_name = "POLICY.toml")]
+        file: PathBuf,
+    },
+    /// Decide an action for every flagged post and account of a `raqib scan --out` report.
+    Apply {
+        /// The policy file.
+        #[arg(long, value_name = "POLICY.toml")]
+        policy: PathBuf,
+        /// A report folder from `raqib scan --out DIR`.
+        #[arg(value_name = "REPORT_DIR")]
+        report: PathBuf,
+        /// Write the decisions here (JSON Lines) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also write items whose decision is `ignore`.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn load(path: &Path) -> Result<Policy> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Policy::parse(&text, &path.display().to_string())?)
+}
+
+#[derive(Serialize)]
+struct DecisionLine<'a> {
+    item: &'static str,
+    platform: &'a str,
+    id: &'a str,
+    #[serde(flatten)]
+    decision: &'a Decision,
+}
+
+fn post_item(v: &serde_json::Value) -> Item {
+    let mut signals = vec![SignalIn {
+        kind: "text".into(),
+        score: v["score"].as_f64().unwrap_or(0.0) as f32,
+        list: None,
+    }];
+    for m in v["media_matches"].as_array().into_iter().flatten() {
+        signals.push(SignalIn {
+            kind: "media".into(),
+            score: 1.0,
+            list: m["list"].as_str().map(str::to_string),
+        });
+    }
+    Item {
+        platform: v["platform"].as_str().unwrap_or_default().to_string(),
+        lang: v["lang"].as_str().map(str::to_string),
+        reach: v["reach"].as_u64(),
+        signals,
+    }
+}
+
+fn account_item(v: &serde_json::Value) -> Item {
+    let mut signals = Vec::new();
+    if let Some(p) = v["profile_score"].as_f64() {
+        signals.push(SignalIn {
+            kind: "profile".into(),
+            score: p as f32,
+            list: None,
+        });
+    }
+    if let Some(l) = v["links"].as_array().and_then(|l| l.first()) {
+        signals.push(SignalIn {
+            kind: "link".into(),
+            score: l["score"].as_f64().unwrap_or(0.0) as f32,
+            list: None,
+        });
+    }
+    if let Some(n) = v.get("network").filter(|n| n.is_object()) {
+        // A cluster with flagged members scores 1, one without 0.5.
+        let flagged = n["flagged_members"].as_u64().unwrap_or(0) > 0;
+        signals.push(SignalIn {
+            kind: "network".into(),
+            score: if flagged { 1.0 } else { 0.5 },
+            list: None,
+        });
+    }
+    Item {
+        platform: v["platform"].as_str().unwrap_or_default().to_string(),
+        lang: None,
+        reach: v["reach"].as_u64(),
+        signals,
+    }
+}
+
+pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
+    match a.command {
+        PolicyCommand::Check { file } => {
+            let p = load(&file)?;
+            println!(
+                "{}: {} rule(s){}, reach weight {}",
+                file.display(),
+                p.rules.len(),
+                if p.dry_run { ", DRY RUN" } else { "" },
+                p.reach_weight
+            );
+            for r in &p.rules {
+                let mut when = vec![format!("{} ≥ {}", r.signal, r.min_score)];
+                when.extend(r.list.as_ref().map(|l| format!("list {l}")));
+                when.extend(r.platform.as_ref().map(|l| format!("platform {l}")));
+                when.extend(r.lang.as_ref().map(|l| format!("language {l}")));
+                println!(
+                    "  line {:>3}  {:<24} {} → {} (priority {}){}",
+                    r.line,
+                    r.name,
+                    when.join(", "),
+                    r.action.name(),
+                    r.priority,
+                    r.refer_to
+                        .as_ref()
+                        .map(|t| format!(" to {t}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(0)
+        }
+        PolicyCommand::Apply {
+            policy,
+            report,
+            out,
+            all,
+        } => {
+            let p = load(&policy)?;
+            let posts = report.join("posts.jsonl");
+            let accounts = report.join("accounts.jsonl");
+            if !posts.exists() && !accounts.exists() {
+                bail!(
+                    "{}: no posts.jsonl or accounts.jsonl here; give a folder written by `raqib scan --out DIR`",
+                    report.display()
+                );
+            }
+            let mut decided: Vec<(&'static str, String, String, Decision)> = Vec::new();
+            let mut problems = 0usize;
+            for (path, kind) in [(&posts, "post"), (&accounts, "account")] {
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
+                for (n, line) in text.lines().enumerate() {
+                    let v: serde_json::Value = match serde_json::from_str(line) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            eprintln!("raqib: {}:{}: {e}; skipped", path.display(), n + 1);
+                            problems += 1;
+                            continue;
+                        }
+                    };
+                    let item = if kind == "post" {
+                        post_item(&v)
+                    } else {
+                        account_item(&v)
+                    };
+                    let d = p.decide(&item);
+                    if d.action != Action::Ignore || all {
+                        decided.push((
+                            kind,
+                            item.platform,
+                            v["id"].as_str().unwrap_or_default().to_string(),
+                            d,
+                        ));
+                    }
+                }
+            }
+            decided.sort_by(|a, b| {
+                b.3.priority
+                    .cmp(&a.3.priority)
+                    .then(b.3.action.cmp(&a.3.action))
+            });
+            let mut w: Box<dyn Write> = match &out {
+                Some(f) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(f)
+                        .with_context(|| format!("cannot write {}", f.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            };
+            let mut counts: std::collections::BTreeMap<Action, usize> = Default::default();
+            for (item, platform, id, d) in &decided {
+                *counts.entry(d.action).or_default() += 1;
+                serde_json::to_writer(
+                    &mut w,
+                    &DecisionLine {
+                        item,
+                        platform,
+                        id,
+                        decision: d,
+                    },
+                )?;
+                w.write_all(b"\n")?;
+            }
+            w.flush()?;
+            let summary: Vec<String> = counts
+                .iter()
+                .rev()
+                .map(|(a, n)| format!("{} {n}", a.name()))
+                .collect();
+            eprintln!(
+                "raqib: {}{} ({} decisions){}",
+                if p.dry_run { "DRY RUN: would " } else { "" },
+                if summary.is_empty() {
+                    "nothing to do".to_string()
+                } else {
+                    summary.join(", ")
+                },
+                decided.len(),
+                if problems > 0 {
+                    format!("; {problems} unreadable line(s) skipped")
+                } else {
+                    String::new()
+                }
+            );
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `raqib policy check` and `raqib policy apply` end to end.
+
+mod common;
+
+use common::{json_lines, run, stderr};
+
+#[test]
+fn check_lists_the_rules_and_refuses_a_bad_file_with_its_line() {
+    let o = run(&["policy", "check", "examples/policy.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("5 rule(s)"), "{out}");
+    assert!(
+        out.contains("known media") && out.contains("→ remove (priority 90)"),
+        "{out}"
+    );
+
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad.toml");
+    let text = std::fs::read_to_string(common::root().join("examples/policy.toml")).unwrap();
+    std::fs::write(
+        &bad,
+        text.replacen("action = \"suspend\"", "action = \"ban\"", 1),
+    )
+    .unwrap();
+    let o = run(&["policy", "check", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("bad.toml:17:"), "{err}");
+    assert!(err.contains("ban"), "{err}");
+}
+
+#[test]
+fn apply_turns_each_signal_into_its_action_most_severe_first() {
+    let d = tempfile::tempdir().unwrap();
+    let report = d.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(
+        report.join("posts.jsonl"),
+        concat!(
+            "{\"id\":\"p1\",\"platform\":\"x\",\"score\":0.2,\"reach\":10,\"media_matches\":[{\"list\":\"outlet-x\",\"type\":\"pdq\",\"value\":\"ab\"}]}\n",
+            "{\"id\":\"p2\",\"platform\":\"x\",\"score\":0.97,\"reach\":100000}\n",
+            "{\"id\":\"p3\",\"platform\":\"x\",\"score\":0.5}\n",
+            "not json\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        report.join("accounts.jsonl"),
+        concat!(
+            "{\"id\":\"a1\",\"platform\":\"x\",\"links\":[{\"id\":\"s1\",\"score\":0.97}]}\n",
+            "{\"id\":\"a2\",\"platform\":\"x\",\"network\":{\"flagged_members\":2}}\n",
+            "{\"id\":\"a3\",\"platform\":\"x\",\"network\":{\"flagged_members\":0}}\n",
+        ),
+    )
+    .unwrap();
+    let o = run(&[
+        "policy",
+        "apply",
+        "--policy",
+        "examples/policy.toml",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    let got: Vec<(&str, &str, u64)> = v
+        .iter()
+        .map(|l| {
+            (
+                l["id"].as_str().unwrap(),
+                l["action"].as_str().unwrap(),
+                l["priority"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // p2: strong text, priority 60 + 5 × log10(100001) = 85.
+    assert_eq!(
+        got,
+        vec![
+            ("p1", "remove", 95),
+            ("p2", "queue", 85),
+            ("a1", "suspend", 80),
+            ("a2", "queue", 50)
+        ]
+    );
+    let err = stderr(&o);
+    assert!(err.contains("posts.jsonl:4:"), "{err}");
+    assert!(err.contains("remove 1, suspend 1, queue 2"), "{err}");
+
+    // Dry run: the same decisions, marked.
+    let dry = d.path().join("dry.toml");
+    let text = std::fs::read_to_string(common::root().join("examples/policy.toml")).unwrap();
+    std::fs::write(&dry, text.replace("dry_run = false", "dry_run = true")).unwrap();
+    let o = run(&[
+        "policy",
+        "apply",
+        "--policy",
+        dry.to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]);
+    assert!(json_lines(&o).iter().all(|l| l["dry_run"] == true));
+    assert!(
+        stderr(&o).contains("DRY RUN: would remove 1"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = run(&[
+        "policy",
+        "apply",
+        "--policy",
+        "examples/policy.toml",
+        d.path().to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("raqib scan --out DIR"),
+        "{}",
+        stderr(&o)
+    );
+}
