@@ -138,6 +138,15 @@ Examples:\n  raqib policy check examples/policy.toml\n  \
 raqib scan posts.jsonl --lists lists/ --out report/ && raqib policy apply --policy examples/policy.toml report/"
     )]
     Policy(crate::policy::PolicyArgs),
+    /// Verify an audit log: every entry's SHA-256 and its link to the one before.
+    #[command(
+        long_about = "An audit log (`raqib policy apply --audit FILE`) is JSON Lines, one entry \
+per decision or action, each holding the SHA-256 of the one before. `verify` recomputes every \
+hash and link and names the first line where an entry was changed, removed, inserted or moved \
+(exit 1). It prints the head hash: keep it elsewhere, since entries cut off the end can only be \
+seen against it.\n\nExample:\n  raqib audit verify audit.jsonl"
+    )]
+    Audit(crate::policy::AuditArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Suspended(a) => crate::link::suspended_cmd(a),
         Command::Networks(a) => crate::networks::networks_cmd(a),
         Command::Policy(a) => crate::policy::policy_cmd(a),
+        Command::Audit(a) => crate::policy::audit_cmd(a),
     }
 }
 

@@ -35,7 +35,50 @@ pub enum PolicyCommand {
         /// Also write items whose decision is `ignore`.
         #[arg(long)]
         all: bool,
+        /// Append every decision to this audit log (hash-chained; `raqib audit verify`).
+        #[arg(long, value_name = "FILE")]
+        audit: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check every entry's hash and its link to the one before; print the head hash.
+    Verify {
+        #[arg(value_name = "AUDIT.jsonl")]
+        file: PathBuf,
+    },
+}
+
+pub fn audit_cmd(a: AuditArgs) -> Result<i32> {
+    match a.command {
+        AuditCommand::Verify { file } => {
+            if !file.exists() {
+                bail!("{}: no audit log here", file.display());
+            }
+            let v = raqib_store::audit::verify(&file)?;
+            println!(
+                "{}: {} entries, chain intact; head {}",
+                file.display(),
+                v.entries,
+                v.head
+            );
+            if v.torn_tail {
+                eprintln!(
+                    "raqib: {}: the last line is incomplete (a write cut short by a crash); it was never acknowledged and is not part of the chain",
+                    file.display()
+                );
+            }
+            eprintln!("raqib: keep the head hash elsewhere: entries cut off the end are only visible against it");
+            Ok(0)
+        }
+    }
 }
 
 fn load(path: &Path) -> Result<Policy> {
@@ -143,8 +186,14 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
             report,
             out,
             all,
+            audit,
         } => {
             let p = load(&policy)?;
+            // Open (and verify) the audit log before deciding anything.
+            let mut audit_log = audit
+                .as_deref()
+                .map(raqib_store::audit::AuditLog::open)
+                .transpose()?;
             let posts = report.join("posts.jsonl");
             let accounts = report.join("accounts.jsonl");
             if !posts.exists() && !accounts.exists() {
@@ -211,6 +260,28 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
                 w.write_all(b"\n")?;
             }
             w.flush()?;
+            if let Some(log) = audit_log.as_mut() {
+                let at = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let records: Vec<raqib_store::audit::Record> = decided
+                    .iter()
+                    .map(|(item, platform, id, d)| raqib_store::audit::Record {
+                        at,
+                        actor: "raqib policy apply".into(),
+                        kind: "decision".into(),
+                        subject: format!("{item}:{platform}:{id}"),
+                        data: serde_json::json!({
+                            "action": d.action.name(),
+                            "priority": d.priority,
+                            "rule": d.rule,
+                            "dry_run": d.dry_run,
+                            "policy": policy.display().to_string(),
+                        }),
+                    })
+                    .collect();
+                log.append(&records)?;
+            }
             let summary: Vec<String> = counts
                 .iter()
                 .rev()

@@ -119,3 +119,66 @@ fn apply_turns_each_signal_into_its_action_most_severe_first() {
         stderr(&o)
     );
 }
+
+#[test]
+fn decisions_go_to_a_hash_chained_audit_log_that_verify_checks() {
+    let d = tempfile::tempdir().unwrap();
+    let report = d.path().join("report");
+    let o = run(&[
+        "scan",
+        "examples/sample.jsonl",
+        "--out",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let audit = d.path().join("audit.jsonl");
+    let apply = |audit: &std::path::Path| {
+        run(&[
+            "policy",
+            "apply",
+            "--policy",
+            "examples/policy.toml",
+            report.to_str().unwrap(),
+            "--audit",
+            audit.to_str().unwrap(),
+        ])
+    };
+    let o = apply(&audit);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let decisions = json_lines(&o).len();
+    assert!(decisions > 0);
+    let o = apply(&audit);
+    assert!(
+        o.status.success(),
+        "a second run appends to the same chain: {}",
+        stderr(&o)
+    );
+    let o = run(&["audit", "verify", audit.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("{} entries, chain intact", 2 * decisions)),
+        "{out}"
+    );
+
+    // Change one decision after the fact: verify names the line; apply refuses to append.
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let tampered = text.replacen("\"action\":\"queue\"", "\"action\":\"ignore\"", 1);
+    assert_ne!(text, tampered);
+    std::fs::write(&audit, tampered).unwrap();
+    let o = run(&["audit", "verify", audit.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("audit.jsonl:1: the entry does not match its hash"),
+        "{}",
+        stderr(&o)
+    );
+    let o = apply(&audit);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("does not match its hash"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,6 @@
+//! raqib's record. For now: the audit log (`audit`), an append-only JSON Lines file of
+//! every decision and action, each entry chained to the one before by SHA-256.
+//!
+//! **Invariant:** an entry is acknowledged only after `fsync`; entries are never rewritten.
+
+pub mod audit;
