@@ -39,12 +39,8 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub seq: u64,
-    pub at: i64,
-    pub actor: String,
-    pub kind: String,
-    pub subject: String,
-    #[serde(default)]
-    pub data: serde_json::Value,
+    #[serde(flatten)]
+    pub record: Record,
     pub prev: String,
     pub hash: String,
 }
@@ -53,25 +49,14 @@ pub struct Entry {
 #[derive(Serialize)]
 struct Hashed<'a> {
     seq: u64,
-    at: i64,
-    actor: &'a str,
-    kind: &'a str,
-    subject: &'a str,
-    data: &'a serde_json::Value,
+    #[serde(flatten)]
+    record: &'a Record,
     prev: &'a str,
 }
 
-fn hash_of(seq: u64, r: &Record, prev: &str) -> String {
-    let h = Hashed {
-        seq,
-        at: r.at,
-        actor: &r.actor,
-        kind: &r.kind,
-        subject: &r.subject,
-        data: &r.data,
-        prev,
-    };
-    let bytes = serde_json::to_vec(&h).expect("serialising to memory cannot fail");
+fn hash_of(seq: u64, record: &Record, prev: &str) -> String {
+    let bytes = serde_json::to_vec(&Hashed { seq, record, prev })
+        .expect("serialising to memory cannot fail");
     let d = Sha256::digest(&bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -156,14 +141,7 @@ pub fn verify_reader(mut reader: impl BufRead, name: &str) -> Result<Verified, A
         if e.prev != head {
             return Err(broken(no, "`prev` is not the hash of the entry before: an entry before this one was changed, removed or moved".into()));
         }
-        let r = Record {
-            at: e.at,
-            actor: e.actor.clone(),
-            kind: e.kind.clone(),
-            subject: e.subject.clone(),
-            data: e.data.clone(),
-        };
-        if hash_of(e.seq, &r, &e.prev) != e.hash {
+        if hash_of(e.seq, &e.record, &e.prev) != e.hash {
             return Err(broken(
                 no,
                 "the entry does not match its hash: it was changed".into(),
@@ -226,11 +204,7 @@ impl AuditLog {
             let hash = hash_of(seq, r, &head);
             let e = Entry {
                 seq,
-                at: r.at,
-                actor: r.actor.clone(),
-                kind: r.kind.clone(),
-                subject: r.subject.clone(),
-                data: r.data.clone(),
+                record: r.clone(),
                 prev: head,
                 hash: hash.clone(),
             };
@@ -325,14 +299,7 @@ mod tests {
         let mut l = orig.clone();
         let mut e: Entry = serde_json::from_str(&l[4]).unwrap();
         e.prev = GENESIS.into();
-        let r = Record {
-            at: e.at,
-            actor: e.actor.clone(),
-            kind: e.kind.clone(),
-            subject: e.subject.clone(),
-            data: e.data.clone(),
-        };
-        e.hash = hash_of(e.seq, &r, &e.prev);
+        e.hash = hash_of(e.seq, &e.record, &e.prev);
         l[4] = serde_json::to_string(&e).unwrap();
         write_lines(&p, &l);
         assert!(verify(&p).unwrap_err().to_string().contains(":5: `prev`"));
