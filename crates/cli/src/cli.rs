@@ -147,6 +147,16 @@ hash and link and names the first line where an entry was changed, removed, inse
 seen against it.\n\nExample:\n  raqib audit verify audit.jsonl"
     )]
     Audit(crate::policy::AuditArgs),
+    /// Transparency report from the audit log: actions by type, rule, platform, language; proactive share; before-first-post share; time to action.
+    #[command(
+        long_about = "Count the actions recorded in an audit log between --from and --to and \
+write report.json and report.html (a self-contained page with bar charts): actions by type, by \
+the rule (signal) behind them, by platform, language and item; the share found proactively; the \
+share of accounts actioned before their first post; time from post to action (median, 90th \
+percentile); appeals and reversals. Dry-run decisions and `ignore` are not counted.\n\n\
+Example:\n  raqib report --audit audit.jsonl --from 2026-01-01 --to 2026-06-30 --out transparency/"
+    )]
+    Report(crate::policy::ReportArgs),
 }
 
 #[derive(Args, Debug, Clone)]

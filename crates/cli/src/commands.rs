@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Networks(a) => crate::networks::networks_cmd(a),
         Command::Policy(a) => crate::policy::policy_cmd(a),
         Command::Audit(a) => crate::policy::audit_cmd(a),
+        Command::Report(a) => crate::policy::report_cmd(a),
     }
 }
 

@@ -202,7 +202,9 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
                     report.display()
                 );
             }
-            let mut decided: Vec<(&'static str, String, String, Decision)> = Vec::new();
+            // (item kind, platform, id, decision, facts for the audit log and the report)
+            let mut decided: Vec<(&'static str, String, String, Decision, serde_json::Value)> =
+                Vec::new();
             let mut problems = 0usize;
             for (path, kind) in [(&posts, "post"), (&accounts, "account")] {
                 let Ok(text) = std::fs::read_to_string(path) else {
@@ -224,11 +226,17 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
                     };
                     let d = p.decide(&item);
                     if d.action != Action::Ignore || all {
+                        let facts = if kind == "post" {
+                            serde_json::json!({"created_at": v["created_at"], "lang": v["lang"]})
+                        } else {
+                            serde_json::json!({"posts": v["posts"]})
+                        };
                         decided.push((
                             kind,
                             item.platform,
                             v["id"].as_str().unwrap_or_default().to_string(),
                             d,
+                            facts,
                         ));
                     }
                 }
@@ -246,7 +254,7 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
                 None => Box::new(std::io::BufWriter::new(std::io::stdout())),
             };
             let mut counts: std::collections::BTreeMap<Action, usize> = Default::default();
-            for (item, platform, id, d) in &decided {
+            for (item, platform, id, d, _) in &decided {
                 *counts.entry(d.action).or_default() += 1;
                 serde_json::to_writer(
                     &mut w,
@@ -266,19 +274,34 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
                     .map_or(0, |d| d.as_secs() as i64);
                 let records: Vec<raqib_store::audit::Record> = decided
                     .iter()
-                    .map(|(item, platform, id, d)| raqib_store::audit::Record {
-                        at,
-                        actor: "raqib policy apply".into(),
-                        kind: "decision".into(),
-                        subject: format!("{item}:{platform}:{id}"),
-                        data: serde_json::json!({
-                            "action": d.action.name(),
-                            "priority": d.priority,
-                            "rule": d.rule,
-                            "dry_run": d.dry_run,
-                            "policy": policy.display().to_string(),
-                        }),
-                    })
+                    .map(
+                        |(item, platform, id, d, facts)| raqib_store::audit::Record {
+                            at,
+                            actor: "raqib policy apply".into(),
+                            kind: "decision".into(),
+                            subject: format!("{item}:{platform}:{id}"),
+                            data: {
+                                let mut data = serde_json::json!({
+                                    "action": d.action.name(),
+                                    "priority": d.priority,
+                                    "rule": d.rule,
+                                    "dry_run": d.dry_run,
+                                    "policy": policy.display().to_string(),
+                                    "source": "detector",
+                                });
+                                if let (Some(m), Some(f)) =
+                                    (data.as_object_mut(), facts.as_object())
+                                {
+                                    m.extend(
+                                        f.iter()
+                                            .filter(|(_, v)| !v.is_null())
+                                            .map(|(k, v)| (k.clone(), v.clone())),
+                                    );
+                                }
+                                data
+                            },
+                        },
+                    )
                     .collect();
                 log.append(&records)?;
             }
@@ -305,4 +328,64 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The audit log to count (`raqib policy apply --audit FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub audit: PathBuf,
+    /// First moment counted: a date (`2026-01-01`), RFC 3339 time or Unix seconds.
+    #[arg(long, value_name = "WHEN")]
+    pub from: Option<String>,
+    /// Last moment counted (a bare date counts its whole day).
+    #[arg(long, value_name = "WHEN")]
+    pub to: Option<String>,
+    /// Write report.json and report.html here.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn when(s: &Option<String>, end: bool) -> Result<Option<i64>> {
+    let Some(s) = s else { return Ok(None) };
+    let t = raqib_ingest::parse_time(s).with_context(|| {
+        format!("`{s}` is not a time: use a date (2026-01-31), an RFC 3339 time or Unix seconds")
+    })?;
+    let bare_date = s.len() == 10 && s.as_bytes()[4] == b'-';
+    Ok(Some(if end && bare_date { t + 86_399 } else { t }))
+}
+
+pub fn report_cmd(a: ReportArgs) -> Result<i32> {
+    let from = when(&a.from, false)?.unwrap_or(i64::MIN);
+    let to = when(&a.to, true)?.unwrap_or(i64::MAX);
+    if from > to {
+        bail!("--from is after --to");
+    }
+    if !a.audit.exists() {
+        bail!(
+            "{}: no audit log here; write one with `raqib policy apply --audit FILE`",
+            a.audit.display()
+        );
+    }
+    let entries = raqib_store::audit::read_entries(&a.audit)?;
+    let first = entries.iter().map(|e| e.record.at).min().unwrap_or(0);
+    let last = entries.iter().map(|e| e.record.at).max().unwrap_or(0);
+    let t = raqib_store::report::build(&entries, from.max(first), to.min(last.max(first)));
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    std::fs::write(
+        a.out.join("report.json"),
+        serde_json::to_string_pretty(&t)? + "\n",
+    )?;
+    std::fs::write(
+        a.out.join("report.html"),
+        raqib_store::report::render_html(&t),
+    )?;
+    eprintln!(
+        "raqib: {} actions from {} audit entries; {}/report.html and report.json",
+        t.actions,
+        entries.len(),
+        a.out.display()
+    );
+    Ok(0)
 }

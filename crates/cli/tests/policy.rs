@@ -182,3 +182,79 @@ fn decisions_go_to_a_hash_chained_audit_log_that_verify_checks() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_transparency_report_counts_what_the_audit_log_records() {
+    let d = tempfile::tempdir().unwrap();
+    let report = d.path().join("report");
+    let o = run(&[
+        "scan",
+        "examples/sample.jsonl",
+        "--out",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let audit = d.path().join("audit.jsonl");
+    let o = run(&[
+        "policy",
+        "apply",
+        "--policy",
+        "examples/policy.toml",
+        report.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+    ]);
+    let decisions = json_lines(&o);
+    let out = d.path().join("transparency");
+    let o = run(&[
+        "report",
+        "--audit",
+        audit.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(t["actions"].as_u64().unwrap() as usize, decisions.len());
+    let queued = decisions.iter().filter(|x| x["action"] == "queue").count() as u64;
+    assert_eq!(t["by_action"]["queue"].as_u64().unwrap_or(0), queued);
+    assert_eq!(t["proactive_share"], 1.0);
+    assert!(t["time_to_action"]["median_s"].as_i64().is_some(), "{t}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Transparency report") && html.contains("<svg"),
+        "{html}"
+    );
+
+    // A window before everything: nothing counted.
+    let o = run(&[
+        "report",
+        "--audit",
+        audit.to_str().unwrap(),
+        "--to",
+        "2001-01-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(t["actions"], 0);
+    let o = run(&[
+        "report",
+        "--audit",
+        audit.to_str().unwrap(),
+        "--from",
+        "last week",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("`last week` is not a time"),
+        "{}",
+        stderr(&o)
+    );
+}

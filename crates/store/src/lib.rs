@@ -1,6 +1,8 @@
-//! raqib's record. For now: the audit log (`audit`), an append-only JSON Lines file of
-//! every decision and action, each entry chained to the one before by SHA-256.
+//! raqib's record: the audit log (`audit`), an append-only JSON Lines file of every
+//! decision and action, each entry chained to the one before by SHA-256; and the
+//! transparency report counted from it (`report`).
 //!
 //! **Invariant:** an entry is acknowledged only after `fsync`; entries are never rewritten.
 
 pub mod audit;
+pub mod report;
