@@ -120,10 +120,9 @@ fn apply_turns_each_signal_into_its_action_most_severe_first() {
     );
 }
 
-#[test]
-fn decisions_go_to_a_hash_chained_audit_log_that_verify_checks() {
-    let d = tempfile::tempdir().unwrap();
-    let report = d.path().join("report");
+/// Scan the bundled sample into `dir/report`; return the report folder.
+fn scanned_sample(dir: &std::path::Path) -> std::path::PathBuf {
+    let report = dir.join("report");
     let o = run(&[
         "scan",
         "examples/sample.jsonl",
@@ -132,18 +131,28 @@ fn decisions_go_to_a_hash_chained_audit_log_that_verify_checks() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    report
+}
+
+/// `raqib policy apply` with the example policy and an audit log.
+fn apply_with_audit(report: &std::path::Path, audit: &std::path::Path) -> std::process::Output {
+    run(&[
+        "policy",
+        "apply",
+        "--policy",
+        "examples/policy.toml",
+        report.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn decisions_go_to_a_hash_chained_audit_log_that_verify_checks() {
+    let d = tempfile::tempdir().unwrap();
+    let report = scanned_sample(d.path());
     let audit = d.path().join("audit.jsonl");
-    let apply = |audit: &std::path::Path| {
-        run(&[
-            "policy",
-            "apply",
-            "--policy",
-            "examples/policy.toml",
-            report.to_str().unwrap(),
-            "--audit",
-            audit.to_str().unwrap(),
-        ])
-    };
+    let apply = |audit: &std::path::Path| apply_with_audit(&report, audit);
     let o = apply(&audit);
     assert!(o.status.success(), "{}", stderr(&o));
     let decisions = json_lines(&o).len();
@@ -186,25 +195,9 @@ fn decisions_go_to_a_hash_chained_audit_log_that_verify_checks() {
 #[test]
 fn the_transparency_report_counts_what_the_audit_log_records() {
     let d = tempfile::tempdir().unwrap();
-    let report = d.path().join("report");
-    let o = run(&[
-        "scan",
-        "examples/sample.jsonl",
-        "--out",
-        report.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let report = scanned_sample(d.path());
     let audit = d.path().join("audit.jsonl");
-    let o = run(&[
-        "policy",
-        "apply",
-        "--policy",
-        "examples/policy.toml",
-        report.to_str().unwrap(),
-        "--audit",
-        audit.to_str().unwrap(),
-    ]);
+    let o = apply_with_audit(&report, &audit);
     let decisions = json_lines(&o);
     let out = d.path().join("transparency");
     let o = run(&[
