@@ -12,9 +12,14 @@ use clap::{Args, Parser, Subcommand};
     long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v2, \
 Telegram exports; gzip or zstd), scores each with an Arabic-first, obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
+It also matches known media against hash lists, links new accounts to suspended ones that came \
+back, finds coordinated floods, and turns signals into recorded actions under a policy.\n\n\
 Start with:  raqib scan examples/sample.jsonl\n\
 Train:       raqib train --data train.csv --out my.model\n\
-Measure:     raqib eval --model my.model --data dev.csv",
+Measure:     raqib eval --model my.model --data dev.csv\n\
+Returning:   raqib link --suspended examples/suspended.jsonl --accounts examples/new_accounts.jsonl\n\
+Floods:      raqib networks examples/flood.jsonl\n\
+Act:         raqib policy apply --policy examples/policy.toml REPORT_DIR --audit audit.jsonl",
     after_help = "Formats: docs/format.md. Commands: docs/cli.md. Figures: docs/benchmarks.md."
 )]
 pub struct Cli {
