@@ -26,7 +26,7 @@
 //! ```
 //!
 //! **Invariant:** pure: [`Policy::parse`] takes text, [`Policy::decide`] takes an item; no
-//! I/O. A file that does not parse, names an unknown field or action, or has a value out of
+//! I/O but [`PolicyFileWatch`] reading its file. A file that does not parse, names an unknown field or action, or has a value out of
 //! range is refused with its line and column; the caller keeps the policy it had.
 
 use serde::{Deserialize, Serialize};
@@ -326,6 +326,74 @@ impl Policy {
     }
 }
 
+/// A policy file that can be reloaded while running: a change that parses replaces the
+/// policy; a change that does not is refused with its line and the policy in force stays.
+/// (This is the only I/O in the crate, and it only reads the file.)
+#[derive(Debug)]
+pub struct PolicyFileWatch {
+    path: std::path::PathBuf,
+    policy: std::sync::Arc<Policy>,
+    stamp: Option<(std::time::SystemTime, u64)>,
+}
+
+impl PolicyFileWatch {
+    /// Load the file; refused if it does not parse.
+    pub fn open(path: &std::path::Path) -> Result<PolicyFileWatch, PolicyError> {
+        let (policy, stamp) = Self::load(path)?;
+        Ok(PolicyFileWatch {
+            path: path.to_path_buf(),
+            policy: std::sync::Arc::new(policy),
+            stamp,
+        })
+    }
+
+    fn load(
+        path: &std::path::Path,
+    ) -> Result<(Policy, Option<(std::time::SystemTime, u64)>), PolicyError> {
+        let name = path.display().to_string();
+        let io = |e: std::io::Error| PolicyError {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the policy: {e}"),
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        let stamp = meta.modified().ok().map(|m| (m, meta.len()));
+        Ok((Policy::parse(&text, &name)?, stamp))
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> std::sync::Arc<Policy> {
+        self.policy.clone()
+    }
+
+    /// Reload when the file changed (modification time or size). `Ok(true)`: a new policy
+    /// is in force; `Ok(false)`: unchanged; `Err`: the new file was refused and the old
+    /// policy stays in force.
+    pub fn reload_if_changed(&mut self) -> Result<bool, PolicyError> {
+        let meta = std::fs::metadata(&self.path).ok();
+        let stamp = meta
+            .as_ref()
+            .and_then(|m| Some((m.modified().ok()?, m.len())));
+        if stamp.is_some() && stamp == self.stamp {
+            return Ok(false);
+        }
+        match Self::load(&self.path) {
+            Ok((policy, stamp)) => {
+                self.stamp = stamp;
+                self.policy = std::sync::Arc::new(policy);
+                Ok(true)
+            }
+            Err(e) => {
+                // Report a refused file once, not on every call until it is edited again.
+                self.stamp = stamp;
+                Err(e)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,5 +540,37 @@ priority = 40
                 proptest::prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1) + 1);
             }
         }
+    }
+
+    #[test]
+    fn a_bad_reload_keeps_the_policy_in_force() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("p.toml");
+        std::fs::write(&f, POLICY).unwrap();
+        let mut w = PolicyFileWatch::open(&f).unwrap();
+        assert_eq!(w.policy().rules.len(), 3);
+        assert!(!w.reload_if_changed().unwrap(), "unchanged file");
+        // A broken edit (longer, so the size changes even within one mtime tick).
+        std::fs::write(
+            &f,
+            POLICY.replace("action = \"remove\"", "action = \"obliterate\""),
+        )
+        .unwrap();
+        let e = w.reload_if_changed().unwrap_err();
+        assert_eq!(e.line, 9, "{e}");
+        assert_eq!(w.policy().rules.len(), 3, "the old policy stays");
+        assert_eq!(w.policy().rules[0].action, Action::Remove);
+        assert!(
+            !w.reload_if_changed().unwrap(),
+            "a refused file is reported once"
+        );
+        // A good edit replaces it.
+        std::fs::write(&f, POLICY.replace("priority = 90", "priority = 95")).unwrap();
+        assert!(w.reload_if_changed().unwrap());
+        assert_eq!(w.policy().rules[0].priority, 95);
+        // A deleted file is an error, and the policy stays.
+        std::fs::remove_file(&f).unwrap();
+        assert!(w.reload_if_changed().is_err());
+        assert_eq!(w.policy().rules[0].priority, 95);
     }
 }
