@@ -70,6 +70,27 @@ fn rss_mb() -> f64 {
     status_mb("VmRSS:")
 }
 
+/// Fingerprint the queries, link each to its best suspended account, and count links at
+/// `threshold`: (fingerprints, fingerprint seconds, link seconds, linked).
+fn timed_links(
+    idx: &SuspendedIndex,
+    qs: &[&Subject],
+    threads: usize,
+    threshold: f32,
+) -> (Vec<raqib_link::Fingerprint>, f64, f64, usize) {
+    let t = Instant::now();
+    let qf = fingerprints(qs, true, threads);
+    let q_fp_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let links = raqib_link::eval::best_links(idx, &qf, threads);
+    let link_s = t.elapsed().as_secs_f64();
+    let linked = links
+        .iter()
+        .filter(|l| l.as_ref().is_some_and(|l| l.1 >= threshold))
+        .count();
+    (qf, q_fp_s, link_s, linked)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let get = |name: &str, d: usize| -> usize {
@@ -176,17 +197,8 @@ fn main() {
         idx.set_weights(w);
     }
 
-    let t = Instant::now();
     let qs: Vec<&Subject> = bench.queries.iter().map(|q| &q.0).collect();
-    let qf = fingerprints(&qs, true, threads);
-    let q_fp_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let links = raqib_link::eval::best_links(&idx, &qf, threads);
-    let link_s = t.elapsed().as_secs_f64();
-    let linked = links
-        .iter()
-        .filter(|l| l.as_ref().is_some_and(|l| l.1 >= 0.5))
-        .count();
+    let (qf, q_fp_s, link_s, linked) = timed_links(&idx, &qs, threads, 0.5);
 
     if args.iter().any(|a| a == "--debug") {
         let mut shown = 0;
@@ -272,17 +284,8 @@ fn speed(suspended: usize, queries: usize, seed: u64, threads: usize, store: Opt
             qsubs.extend(bench.queries.into_iter().take(want).map(|q| q.0));
             start += BATCH;
         }
-        let t = Instant::now();
         let qs: Vec<&Subject> = qsubs.iter().collect();
-        let qf = fingerprints(&qs, true, threads);
-        let q_fp_s = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let links = raqib_link::eval::best_links(&st.index, &qf, threads);
-        let link_s = t.elapsed().as_secs_f64();
-        let linked = links
-            .iter()
-            .filter(|l| l.as_ref().is_some_and(|l| l.1 >= 0.8))
-            .count();
+        let (qf, q_fp_s, link_s, linked) = timed_links(&st.index, &qs, threads, 0.8);
         let out = serde_json::json!({
             "suspended": st.index.len(),
             "queries": qf.len(),
@@ -335,17 +338,8 @@ fn speed(suspended: usize, queries: usize, seed: u64, threads: usize, store: Opt
     let idx = SuspendedIndex::build(fps, threads);
     let build_s = t.elapsed().as_secs_f64();
     let rss_idx = rss_mb();
-    let t = Instant::now();
     let qs: Vec<&Subject> = qsubs.iter().collect();
-    let qf = fingerprints(&qs, true, threads);
-    let q_fp_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let links = raqib_link::eval::best_links(&idx, &qf, threads);
-    let link_s = t.elapsed().as_secs_f64();
-    let linked = links
-        .iter()
-        .filter(|l| l.as_ref().is_some_and(|l| l.1 >= 0.8))
-        .count();
+    let (qf, q_fp_s, link_s, linked) = timed_links(&idx, &qs, threads, 0.8);
     let out = serde_json::json!({
         "suspended": idx.len(),
         "queries": qf.len(),
