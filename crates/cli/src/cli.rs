@@ -164,6 +164,12 @@ Example:\n  raqib report --audit audit.jsonl --from 2026-01-01 --to 2026-06-30 -
     Report(crate::policy::ReportArgs),
 }
 
+/// `--threads`, or one per core.
+pub fn threads_or_cores(t: Option<usize>) -> usize {
+    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1)
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
     /// Input format: auto, jsonl, csv, twitter-v2, telegram.

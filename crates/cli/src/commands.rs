@@ -79,15 +79,16 @@ fn scan(a: ScanArgs) -> Result<i32> {
             bail!("--threshold must be between 0 and 1, got {t}");
         }
     }
+    let threads = a
+        .threads
+        .unwrap_or_else(|| ScanConfig::default().threads)
+        .max(1);
     let cfg = ScanConfig {
         inputs: a.inputs.clone(),
         ingest: a.input.options(),
         out_dir: a.out.clone(),
         threshold: a.threshold,
-        threads: a
-            .threads
-            .unwrap_or_else(|| ScanConfig::default().threads)
-            .max(1),
+        threads,
         strict: a.strict,
         all_posts: a.all_posts,
         explain: a.explain,
@@ -99,7 +100,7 @@ fn scan(a: ScanArgs) -> Result<i32> {
         },
         suspended: match &a.suspended {
             Some(dir) => {
-                let st = raqib_link::store::SuspendedStore::open(dir, false, 2)?;
+                let st = raqib_link::store::SuspendedStore::open(dir, false, threads)?;
                 for w in &st.warnings {
                     eprintln!("raqib: {w}");
                 }
@@ -111,7 +112,7 @@ fn scan(a: ScanArgs) -> Result<i32> {
         networks: a.networks.then(|| raqib_network::NetworkConfig {
             coord: raqib_network::CoordConfig {
                 window: a.window,
-                threads: a.threads.unwrap_or(2).max(1),
+                threads,
                 ..Default::default()
             },
             ..Default::default()

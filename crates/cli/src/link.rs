@@ -85,11 +85,6 @@ pub enum SuspendedCommand {
     },
 }
 
-fn threads(t: Option<usize>) -> usize {
-    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .max(1)
-}
-
 /// Accounts with their posts, read from inputs. Posts whose account has no profile record
 /// get a bare account (linking then uses the posts alone).
 pub struct Subjects {
@@ -238,7 +233,7 @@ pub fn link_cmd(a: LinkArgs) -> Result<i32> {
     if !(0.0..=1.0).contains(&a.min_score) {
         bail!("--min-score must be between 0 and 1 (got {})", a.min_score);
     }
-    let threads = threads(a.threads);
+    let threads = crate::cli::threads_or_cores(a.threads);
     let t = Instant::now();
     let idx = open_suspended(&a.suspended, &a.input, threads, a.quiet)?;
     if idx.is_empty() {
@@ -315,7 +310,7 @@ fn now() -> i64 {
 }
 
 pub fn suspended_cmd(a: SuspendedArgs) -> Result<i32> {
-    let threads = threads(None);
+    let threads = crate::cli::threads_or_cores(None);
     match a.command {
         SuspendedCommand::Add {
             inputs,

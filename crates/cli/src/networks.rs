@@ -455,10 +455,7 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
     if a.kinds.is_empty() {
         bail!("--kinds needs at least one of url, media, hashtag, share, reply, text, near_text");
     }
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .max(1);
+    let threads = crate::cli::threads_or_cores(a.threads);
     let t = Instant::now();
     let item_cfg = ItemConfig {
         kinds: a.kinds.clone(),

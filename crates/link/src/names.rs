@@ -46,16 +46,7 @@ pub fn letters(norm: &mut Normaliser, s: &str) -> String {
         .chars()
         .map(|c| if matches!(c, '_' | '-' | '.') { ' ' } else { c })
         .collect();
-    let n = norm.run(&spaced);
-    let mut out = String::with_capacity(n.chars.len());
-    for &c in &n.chars {
-        if let Some(t) = translit(c) {
-            out.push_str(t);
-        } else if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    name_words(norm, &spaced).concat()
 }
 
 /// A display name as space-separated normalised, transliterated words.
