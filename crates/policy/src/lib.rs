@@ -87,7 +87,7 @@ struct PolicyFile {
     #[serde(default)]
     dry_run: bool,
     #[serde(default)]
-    reach_weight: Option<f64>,
+    reach_weight: Option<toml::Spanned<f64>>,
     #[serde(default)]
     rule: Vec<toml::Spanned<RuleFile>>,
 }
@@ -192,13 +192,16 @@ impl Policy {
                 ),
             ));
         }
-        let reach_weight = pf.reach_weight.unwrap_or(5.0);
-        if !(0.0..=50.0).contains(&reach_weight) {
-            return Err(err(
-                0,
-                format!("reach_weight {reach_weight} must be between 0 and 50"),
-            ));
-        }
+        let reach_weight = match &pf.reach_weight {
+            Some(w) if !(0.0..=50.0).contains(w.get_ref()) => {
+                return Err(err(
+                    w.span().start,
+                    format!("reach_weight {} must be between 0 and 50", w.get_ref()),
+                ))
+            }
+            Some(w) => *w.get_ref(),
+            None => 5.0,
+        };
         let mut rules = Vec::new();
         for (i, r) in pf.rule.iter().enumerate() {
             let start = r.span().start;
@@ -519,6 +522,11 @@ priority = 40
                 "colour",
             ),
             (POLICY.replace("version = 1", "version = 2"), 2, "version 2"),
+            (
+                POLICY.replace("reach_weight = 5.0", "reach_weight = 500.0"),
+                3,
+                "reach_weight 500",
+            ),
             (
                 POLICY.replace("[[rule]]\nname = \"strong", "[[rule]\nname = \"strong"),
                 12,
