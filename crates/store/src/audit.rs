@@ -54,7 +54,7 @@ struct Hashed<'a> {
     prev: &'a str,
 }
 
-fn hash_of(seq: u64, record: &Record, prev: &str) -> String {
+pub(crate) fn hash_of(seq: u64, record: &Record, prev: &str) -> String {
     let bytes = serde_json::to_vec(&Hashed { seq, record, prev })
         .expect("serialising to memory cannot fail");
     let d = Sha256::digest(&bytes);

@@ -1,0 +1,387 @@
+//! The `Store` interface that `raqib serve` keeps its state in, and the types it stores:
+//! submitted items with their verdicts and review history, the audit log, webhook
+//! deliveries (a transactional outbox) and API tokens.
+//!
+//! Two backends implement it: [`crate::embedded::EmbeddedStore`] (redb, one file, no set-up)
+//! and [`crate::pg::PgStore`] (PostgreSQL, shared by several servers). Both pass the same
+//! test suite (`crates/store/tests/backends.rs`).
+//!
+//! **Invariant:** a call that returns `Ok` has made its writes durable (fsync / commit);
+//! an item, its audit entries and its webhook deliveries are written in one transaction,
+//! so a crash never leaves an action without its record or a record without its action.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Entry, Record};
+
+/// The schema version this build writes. Opening a store of a newer version is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store: {0}")]
+    Backend(String),
+    #[error(
+        "store schema version {found} is newer than this build's ({SCHEMA_VERSION}): upgrade raqib"
+    )]
+    NewerSchema { found: u32 },
+    #[error("no item {0}")]
+    NotFound(String),
+    /// The change does not apply to the item as it is now (e.g. undo with nothing to undo).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored record is damaged: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Whether an item waits for a reviewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// In the review queue.
+    Open,
+    /// Decided (by policy or by a reviewer); an appeal reopens it.
+    Closed,
+}
+
+/// A reviewer's decision on an item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// Unix milliseconds.
+    pub at: i64,
+    pub reviewer: String,
+    /// What the reviewer did: `remove`, `suspend`, `refer`, `no_action`, or `undo`
+    /// (which withdraws the review before it).
+    pub decision: String,
+    /// The label the decision gives the item for training: `true` = propaganda.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<bool>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// An appeal against a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appeal {
+    pub at: i64,
+    pub by: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A submitted item (post, account, media) with what raqib decided about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// `post:PLATFORM:ID`, `account:PLATFORM:ID` or `media:SHA256`.
+    pub key: String,
+    /// `post`, `account` or `media`.
+    pub kind: String,
+    pub platform: String,
+    pub id: String,
+    /// The submitter's own id for idempotent submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Assigned by the store, increasing in submission order.
+    #[serde(default)]
+    pub seq: u64,
+    /// Unix milliseconds when the server received it.
+    pub received_at: i64,
+    pub priority: u8,
+    pub state: State,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// The kinds of signal that fired (`text`, `media`, `link`, `profile`, ...), for filters.
+    #[serde(default)]
+    pub signals: Vec<String>,
+    /// Hash lists matched, for filters.
+    #[serde(default)]
+    pub lists: Vec<String>,
+    /// The item as submitted and the verdict (signals, evidence, policy decision), as the
+    /// API returns it.
+    pub body: serde_json::Value,
+    #[serde(default)]
+    pub reviews: Vec<Review>,
+    #[serde(default)]
+    pub appeals: Vec<Appeal>,
+}
+
+impl Item {
+    /// The review in force: the last one not withdrawn by an `undo`.
+    pub fn current_review(&self) -> Option<&Review> {
+        let mut undone = 0usize;
+        for r in self.reviews.iter().rev() {
+            if r.decision == "undo" {
+                undone += 1;
+            } else if undone > 0 {
+                undone -= 1;
+            } else {
+                return Some(r);
+            }
+        }
+        None
+    }
+}
+
+/// Which open items a reviewer wants to see.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct QueueFilter {
+    pub platform: Option<String>,
+    pub signal: Option<String>,
+    pub lang: Option<String>,
+    pub list: Option<String>,
+}
+
+impl QueueFilter {
+    pub fn matches(&self, i: &Item) -> bool {
+        let eq = |want: &Option<String>, have: &str| {
+            want.as_deref()
+                .is_none_or(|w| w.is_empty() || w.eq_ignore_ascii_case(have))
+        };
+        eq(&self.platform, &i.platform)
+            && eq(&self.lang, i.lang.as_deref().unwrap_or(""))
+            && self
+                .signal
+                .as_deref()
+                .is_none_or(|s| s.is_empty() || i.signals.iter().any(|x| x == s))
+            && self
+                .list
+                .as_deref()
+                .is_none_or(|l| l.is_empty() || i.lists.iter().any(|x| x == l))
+    }
+}
+
+/// A webhook call waiting, done or given up on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Assigned by the store.
+    #[serde(default)]
+    pub id: u64,
+    pub url: String,
+    /// `action`, `review`, `appeal`.
+    pub event: String,
+    /// Sent as `Idempotency-Key`: the same for every retry of one delivery.
+    pub idempotency_key: String,
+    pub payload: serde_json::Value,
+    #[serde(default)]
+    pub attempts: u32,
+    /// Unix milliseconds of the next attempt.
+    pub next_at: i64,
+    pub state: DeliveryState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    /// Given up after the last retry: listed as a dead letter until retried by hand.
+    Dead,
+}
+
+/// What an attempt at a delivery came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    Delivered,
+    Retry { next_at: i64, error: String },
+    Dead { error: String },
+}
+
+/// An item to store, with the webhook deliveries and audit records that go with it when
+/// it is new.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub item: Item,
+    pub deliveries: Vec<Delivery>,
+    pub audit: Vec<Record>,
+}
+
+/// What submitting one item came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The item as stored: the new one, or the one stored before under the same client id
+    /// or key.
+    pub item: Item,
+    /// False when an item with the same client id or key was already stored.
+    pub new: bool,
+}
+
+/// What a change to an item writes with it.
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    pub audit: Vec<Record>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// A change to one item, applied inside the store's transaction; `Err` refuses it and
+/// nothing is written.
+pub type Change<'a> = &'a mut dyn FnMut(&mut Item) -> std::result::Result<Effects, String>;
+
+/// An API token, stored by the SHA-256 of its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    pub hash: String,
+    pub name: String,
+    /// `ingest`, `reviewer` or `admin`.
+    pub role: String,
+    pub created_at: i64,
+}
+
+/// Counts for health and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counts {
+    pub items: u64,
+    pub open: u64,
+    pub audit_entries: u64,
+    pub deliveries_pending: u64,
+    pub dead_letters: u64,
+}
+
+/// raqib's state. Every method is blocking; call it from a thread that may block (not an
+/// async task).
+pub trait Store: Send + Sync {
+    /// `embedded PATH` or `postgres HOST/DB`.
+    fn describe(&self) -> String;
+    fn schema_version(&self) -> Result<u32>;
+
+    /// Store new items in one transaction. An item whose client id or key is already
+    /// stored is not stored again (its earlier record is returned with `new: false`), and
+    /// its deliveries and audit records are dropped.
+    fn submit(&self, items: Vec<NewItem>) -> Result<Vec<Submitted>>;
+    fn get(&self, key: &str) -> Result<Option<Item>>;
+    fn by_client_id(&self, client_id: &str) -> Result<Option<Item>>;
+    /// Open items, highest priority first, oldest first among equals.
+    fn queue(&self, filter: &QueueFilter, limit: usize) -> Result<Vec<Item>>;
+    /// Items in submission order with `seq > after`.
+    fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>>;
+    /// Apply `change` to the item and write it with the change's audit records and
+    /// deliveries, in one transaction.
+    fn update(&self, key: &str, change: Change<'_>) -> Result<Item>;
+
+    /// Append records to the audit log (chained to its head).
+    fn append_audit(&self, records: &[Record]) -> Result<Vec<Entry>>;
+    /// Audit entries with `seq > after`, in order.
+    fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<Entry>>;
+
+    /// Pending deliveries due at `now` (Unix ms), oldest due first.
+    fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>>;
+    fn record_attempt(&self, id: u64, attempt: Attempt) -> Result<()>;
+    fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>>;
+    /// Put a dead letter back in the queue, due at `now`. False when there is no such
+    /// dead letter.
+    fn retry_dead_letter(&self, id: u64, now: i64) -> Result<bool>;
+
+    fn put_token(&self, token: &Token) -> Result<()>;
+    fn token(&self, hash: &str) -> Result<Option<Token>>;
+    fn tokens(&self) -> Result<Vec<Token>>;
+    /// Remove the token of this name. False when there was none.
+    fn revoke_token(&self, name: &str) -> Result<bool>;
+
+    fn counts(&self) -> Result<Counts>;
+}
+
+/// Chain records after the entry `(seq, head)`.
+pub(crate) fn chain(mut seq: u64, mut head: String, records: &[Record]) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        seq += 1;
+        let hash = crate::audit::hash_of(seq, r, &head);
+        out.push(Entry {
+            seq,
+            record: r.clone(),
+            prev: head,
+            hash: hash.clone(),
+        });
+        head = hash;
+    }
+    out
+}
+
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("serialising to memory cannot fail")
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(b: &[u8], what: &str) -> Result<T> {
+    serde_json::from_slice(b).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Open a store from a location: `postgres://…` or `postgresql://…` for PostgreSQL,
+/// anything else is the embedded store's file (created with its folder when missing).
+pub fn open(location: &str) -> Result<Box<dyn Store>> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        Ok(Box::new(crate::pg::PgStore::connect(location)?))
+    } else {
+        Ok(Box::new(crate::embedded::EmbeddedStore::open(
+            std::path::Path::new(location),
+        )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item() -> Item {
+        Item {
+            key: "post:x:1".into(),
+            kind: "post".into(),
+            platform: "x".into(),
+            id: "1".into(),
+            client_id: None,
+            seq: 0,
+            received_at: 0,
+            priority: 50,
+            state: State::Open,
+            lang: Some("ar".into()),
+            signals: vec!["text".into()],
+            lists: vec![],
+            body: serde_json::Value::Null,
+            reviews: vec![],
+            appeals: vec![],
+        }
+    }
+
+    fn review(d: &str) -> Review {
+        Review {
+            at: 0,
+            reviewer: "r".into(),
+            decision: d.into(),
+            label: None,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn undo_withdraws_the_review_before_it() {
+        let mut i = item();
+        assert!(i.current_review().is_none());
+        i.reviews = vec![review("remove"), review("no_action"), review("undo")];
+        assert_eq!(i.current_review().unwrap().decision, "remove");
+        i.reviews.push(review("undo"));
+        assert!(i.current_review().is_none());
+    }
+
+    #[test]
+    fn queue_filter_matches_each_field() {
+        let i = item();
+        assert!(QueueFilter::default().matches(&i));
+        let f = |p: &str, s: &str, l: &str| QueueFilter {
+            platform: Some(p.into()),
+            signal: Some(s.into()),
+            lang: Some(l.into()),
+            list: None,
+        };
+        assert!(f("X", "text", "ar").matches(&i));
+        assert!(!f("telegram", "text", "ar").matches(&i));
+        assert!(!f("x", "media", "ar").matches(&i));
+        assert!(!f("x", "text", "en").matches(&i));
+        let l = QueueFilter {
+            list: Some("outlet".into()),
+            ..Default::default()
+        };
+        assert!(!l.matches(&i));
+    }
+}

@@ -1,0 +1,506 @@
+//! The embedded store: one redb file, no set-up. Every write transaction is committed
+//! with redb's default durability (fsync before `commit` returns).
+
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+
+use crate::audit::{Entry, Record, GENESIS};
+use crate::db::*;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("items");
+const CLIENT_IDS: TableDefinition<&str, &str> = TableDefinition::new("client_ids");
+const BY_SEQ: TableDefinition<u64, &str> = TableDefinition::new("items_by_seq");
+/// Open items: (255 − priority, seq) → key.
+const QUEUE: TableDefinition<(u8, u64), &str> = TableDefinition::new("queue");
+const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+const DELIVERIES: TableDefinition<u64, &[u8]> = TableDefinition::new("deliveries");
+/// Pending deliveries: (next_at, id).
+const DUE: TableDefinition<(i64, u64), ()> = TableDefinition::new("deliveries_due");
+const DEAD: TableDefinition<u64, ()> = TableDefinition::new("dead_letters");
+const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+
+pub struct EmbeddedStore {
+    db: Database,
+    path: PathBuf,
+}
+
+fn be<E: std::fmt::Display>(e: E) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn meta_u64(t: &impl ReadableTable<&'static str, &'static [u8]>, k: &str) -> Result<u64> {
+    Ok(match t.get(k).map_err(be)? {
+        Some(v) => {
+            let b = v.value();
+            u64::from_le_bytes(
+                b.try_into()
+                    .map_err(|_| StoreError::Corrupt(format!("meta {k}")))?,
+            )
+        }
+        None => 0,
+    })
+}
+
+fn queue_key(i: &Item) -> (u8, u64) {
+    (255 - i.priority, i.seq)
+}
+
+impl EmbeddedStore {
+    /// Open the store at `path` (a file; its folder is created when missing), creating
+    /// or migrating the schema.
+    pub fn open(path: &Path) -> Result<EmbeddedStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
+        }
+        let db = Database::create(path).map_err(|e| {
+            StoreError::Backend(format!(
+                "{}: {e} (is another raqib serve using this store?)",
+                path.display()
+            ))
+        })?;
+        let s = EmbeddedStore {
+            db,
+            path: path.to_path_buf(),
+        };
+        s.migrate()?;
+        Ok(s)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let tx = self.db.begin_write().map_err(be)?;
+        {
+            let mut meta = tx.open_table(META).map_err(be)?;
+            let v = meta_u64(&meta, "schema_version")? as u32;
+            if v > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema { found: v });
+            }
+            // Version 1: every table. Later versions add steps here, in order.
+            if v < 1 {
+                tx.open_table(ITEMS).map_err(be)?;
+                tx.open_table(CLIENT_IDS).map_err(be)?;
+                tx.open_table(BY_SEQ).map_err(be)?;
+                tx.open_table(QUEUE).map_err(be)?;
+                tx.open_table(AUDIT).map_err(be)?;
+                tx.open_table(DELIVERIES).map_err(be)?;
+                tx.open_table(DUE).map_err(be)?;
+                tx.open_table(DEAD).map_err(be)?;
+                tx.open_table(TOKENS).map_err(be)?;
+            }
+            meta.insert("schema_version", &(SCHEMA_VERSION as u64).to_le_bytes()[..])
+                .map_err(be)?;
+        }
+        tx.commit().map_err(be)
+    }
+
+    fn next(tx: &WriteTransaction, counter: &str) -> Result<u64> {
+        let mut meta = tx.open_table(META).map_err(be)?;
+        let n = meta_u64(&meta, counter)? + 1;
+        meta.insert(counter, &n.to_le_bytes()[..]).map_err(be)?;
+        Ok(n)
+    }
+
+    fn put_item(tx: &WriteTransaction, old: Option<&Item>, item: &Item) -> Result<()> {
+        let mut queue = tx.open_table(QUEUE).map_err(be)?;
+        if let Some(o) = old.filter(|o| o.state == State::Open) {
+            queue.remove(queue_key(o)).map_err(be)?;
+        }
+        if item.state == State::Open {
+            queue
+                .insert(queue_key(item), item.key.as_str())
+                .map_err(be)?;
+        }
+        let mut items = tx.open_table(ITEMS).map_err(be)?;
+        items
+            .insert(item.key.as_str(), to_json(item).as_slice())
+            .map_err(be)?;
+        Ok(())
+    }
+
+    fn write_effects(
+        tx: &WriteTransaction,
+        audit: &[Record],
+        deliveries: &[Delivery],
+    ) -> Result<()> {
+        if !audit.is_empty() {
+            Self::append_audit_tx(tx, audit)?;
+        }
+        for d in deliveries {
+            let mut d = d.clone();
+            d.id = Self::next(tx, "delivery_seq")?;
+            tx.open_table(DELIVERIES)
+                .map_err(be)?
+                .insert(d.id, to_json(&d).as_slice())
+                .map_err(be)?;
+            match d.state {
+                DeliveryState::Pending => {
+                    tx.open_table(DUE)
+                        .map_err(be)?
+                        .insert((d.next_at, d.id), ())
+                        .map_err(be)?;
+                }
+                DeliveryState::Dead => {
+                    tx.open_table(DEAD)
+                        .map_err(be)?
+                        .insert(d.id, ())
+                        .map_err(be)?;
+                }
+                DeliveryState::Delivered => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn append_audit_tx(tx: &WriteTransaction, records: &[Record]) -> Result<Vec<Entry>> {
+        let mut audit = tx.open_table(AUDIT).map_err(be)?;
+        let (seq, head) = match audit.last().map_err(be)? {
+            Some((k, v)) => {
+                let e: Entry = from_json(v.value(), "audit entry")?;
+                (k.value(), e.hash)
+            }
+            None => (0, GENESIS.to_string()),
+        };
+        let entries = chain(seq, head, records);
+        for e in &entries {
+            audit.insert(e.seq, to_json(e).as_slice()).map_err(be)?;
+        }
+        Ok(entries)
+    }
+
+    fn read_item(
+        t: &impl ReadableTable<&'static str, &'static [u8]>,
+        key: &str,
+    ) -> Result<Option<Item>> {
+        match t.get(key).map_err(be)? {
+            Some(v) => Ok(Some(from_json(v.value(), key)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Store for EmbeddedStore {
+    fn describe(&self) -> String {
+        format!("embedded {}", self.path.display())
+    }
+
+    fn schema_version(&self) -> Result<u32> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let meta = tx.open_table(META).map_err(be)?;
+        Ok(meta_u64(&meta, "schema_version")? as u32)
+    }
+
+    fn submit(&self, items: Vec<NewItem>) -> Result<Vec<Submitted>> {
+        let tx = self.db.begin_write().map_err(be)?;
+        let mut out = Vec::with_capacity(items.len());
+        for NewItem {
+            mut item,
+            deliveries,
+            audit,
+        } in items
+        {
+            let existing = {
+                let clients = tx.open_table(CLIENT_IDS).map_err(be)?;
+                let key = match &item.client_id {
+                    Some(c) => clients
+                        .get(c.as_str())
+                        .map_err(be)?
+                        .map(|k| k.value().to_string()),
+                    None => None,
+                };
+                let table = tx.open_table(ITEMS).map_err(be)?;
+                match key {
+                    Some(k) => Self::read_item(&table, &k)?,
+                    None => Self::read_item(&table, &item.key)?,
+                }
+            };
+            if let Some(e) = existing {
+                out.push(Submitted {
+                    item: e,
+                    new: false,
+                });
+                continue;
+            }
+            item.seq = Self::next(&tx, "item_seq")?;
+            if let Some(c) = &item.client_id {
+                tx.open_table(CLIENT_IDS)
+                    .map_err(be)?
+                    .insert(c.as_str(), item.key.as_str())
+                    .map_err(be)?;
+            }
+            tx.open_table(BY_SEQ)
+                .map_err(be)?
+                .insert(item.seq, item.key.as_str())
+                .map_err(be)?;
+            Self::put_item(&tx, None, &item)?;
+            Self::write_effects(&tx, &audit, &deliveries)?;
+            out.push(Submitted { item, new: true });
+        }
+        tx.commit().map_err(be)?;
+        Ok(out)
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Item>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        Self::read_item(&tx.open_table(ITEMS).map_err(be)?, key)
+    }
+
+    fn by_client_id(&self, client_id: &str) -> Result<Option<Item>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let key = match tx
+            .open_table(CLIENT_IDS)
+            .map_err(be)?
+            .get(client_id)
+            .map_err(be)?
+        {
+            Some(k) => k.value().to_string(),
+            None => return Ok(None),
+        };
+        Self::read_item(&tx.open_table(ITEMS).map_err(be)?, &key)
+    }
+
+    fn queue(&self, filter: &QueueFilter, limit: usize) -> Result<Vec<Item>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let queue = tx.open_table(QUEUE).map_err(be)?;
+        let items = tx.open_table(ITEMS).map_err(be)?;
+        let mut out = Vec::new();
+        for kv in queue.iter().map_err(be)? {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, key) = kv.map_err(be)?;
+            if let Some(i) = Self::read_item(&items, key.value())? {
+                if filter.matches(&i) {
+                    out.push(i);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let by_seq = tx.open_table(BY_SEQ).map_err(be)?;
+        let items = tx.open_table(ITEMS).map_err(be)?;
+        let mut out = Vec::new();
+        for kv in by_seq
+            .range(after.saturating_add(1)..)
+            .map_err(be)?
+            .take(limit)
+        {
+            let (_, key) = kv.map_err(be)?;
+            if let Some(i) = Self::read_item(&items, key.value())? {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    fn update(&self, key: &str, change: Change<'_>) -> Result<Item> {
+        let tx = self.db.begin_write().map_err(be)?;
+        let old = Self::read_item(&tx.open_table(ITEMS).map_err(be)?, key)?
+            .ok_or_else(|| StoreError::NotFound(key.to_string()))?;
+        let mut item = old.clone();
+        let effects = change(&mut item).map_err(StoreError::Conflict)?;
+        if item.key != old.key || item.seq != old.seq {
+            return Err(StoreError::Conflict(
+                "an item's key and seq do not change".into(),
+            ));
+        }
+        Self::put_item(&tx, Some(&old), &item)?;
+        Self::write_effects(&tx, &effects.audit, &effects.deliveries)?;
+        tx.commit().map_err(be)?;
+        Ok(item)
+    }
+
+    fn append_audit(&self, records: &[Record]) -> Result<Vec<Entry>> {
+        let tx = self.db.begin_write().map_err(be)?;
+        let entries = Self::append_audit_tx(&tx, records)?;
+        tx.commit().map_err(be)?;
+        Ok(entries)
+    }
+
+    fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let audit = tx.open_table(AUDIT).map_err(be)?;
+        let mut out = Vec::new();
+        for kv in audit
+            .range(after.saturating_add(1)..)
+            .map_err(be)?
+            .take(limit)
+        {
+            let (_, v) = kv.map_err(be)?;
+            out.push(from_json(v.value(), "audit entry")?);
+        }
+        Ok(out)
+    }
+
+    fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let due = tx.open_table(DUE).map_err(be)?;
+        let all = tx.open_table(DELIVERIES).map_err(be)?;
+        let mut out = Vec::new();
+        for kv in due.range(..=(now, u64::MAX)).map_err(be)?.take(limit) {
+            let (k, _) = kv.map_err(be)?;
+            let id = k.value().1;
+            if let Some(v) = all.get(id).map_err(be)? {
+                out.push(from_json(v.value(), "delivery")?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn record_attempt(&self, id: u64, attempt: Attempt) -> Result<()> {
+        let tx = self.db.begin_write().map_err(be)?;
+        {
+            let mut all = tx.open_table(DELIVERIES).map_err(be)?;
+            let mut d: Delivery = match all.get(id).map_err(be)? {
+                Some(v) => from_json(v.value(), "delivery")?,
+                None => return Err(StoreError::NotFound(format!("delivery {id}"))),
+            };
+            let mut due = tx.open_table(DUE).map_err(be)?;
+            if d.state == DeliveryState::Pending {
+                due.remove((d.next_at, d.id)).map_err(be)?;
+            }
+            d.attempts += 1;
+            match attempt {
+                Attempt::Delivered => {
+                    d.state = DeliveryState::Delivered;
+                    d.last_error = None;
+                }
+                Attempt::Retry { next_at, error } => {
+                    d.state = DeliveryState::Pending;
+                    d.next_at = next_at;
+                    d.last_error = Some(error);
+                    due.insert((d.next_at, d.id), ()).map_err(be)?;
+                }
+                Attempt::Dead { error } => {
+                    d.state = DeliveryState::Dead;
+                    d.last_error = Some(error);
+                    tx.open_table(DEAD)
+                        .map_err(be)?
+                        .insert(d.id, ())
+                        .map_err(be)?;
+                }
+            }
+            all.insert(id, to_json(&d).as_slice()).map_err(be)?;
+        }
+        tx.commit().map_err(be)
+    }
+
+    fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let dead = tx.open_table(DEAD).map_err(be)?;
+        let all = tx.open_table(DELIVERIES).map_err(be)?;
+        let mut out = Vec::new();
+        for kv in dead.iter().map_err(be)?.take(limit) {
+            let (k, _) = kv.map_err(be)?;
+            if let Some(v) = all.get(k.value()).map_err(be)? {
+                out.push(from_json(v.value(), "delivery")?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn retry_dead_letter(&self, id: u64, now: i64) -> Result<bool> {
+        let tx = self.db.begin_write().map_err(be)?;
+        {
+            let mut dead = tx.open_table(DEAD).map_err(be)?;
+            if dead.remove(id).map_err(be)?.is_none() {
+                return Ok(false);
+            }
+            let mut all = tx.open_table(DELIVERIES).map_err(be)?;
+            let mut d: Delivery = match all.get(id).map_err(be)? {
+                Some(v) => from_json(v.value(), "delivery")?,
+                None => return Ok(false),
+            };
+            d.state = DeliveryState::Pending;
+            d.next_at = now;
+            all.insert(id, to_json(&d).as_slice()).map_err(be)?;
+            tx.open_table(DUE)
+                .map_err(be)?
+                .insert((now, id), ())
+                .map_err(be)?;
+        }
+        tx.commit().map_err(be)?;
+        Ok(true)
+    }
+
+    fn put_token(&self, token: &Token) -> Result<()> {
+        let tx = self.db.begin_write().map_err(be)?;
+        {
+            let mut t = tx.open_table(TOKENS).map_err(be)?;
+            let mut same_name = Vec::new();
+            for kv in t.iter().map_err(be)? {
+                let (k, v) = kv.map_err(be)?;
+                let old: Token = from_json(v.value(), "token")?;
+                if old.name == token.name {
+                    same_name.push(k.value().to_string());
+                }
+            }
+            for k in same_name {
+                t.remove(k.as_str()).map_err(be)?;
+            }
+            t.insert(token.hash.as_str(), to_json(token).as_slice())
+                .map_err(be)?;
+        }
+        tx.commit().map_err(be)
+    }
+
+    fn token(&self, hash: &str) -> Result<Option<Token>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let t = tx.open_table(TOKENS).map_err(be)?;
+        match t.get(hash).map_err(be)? {
+            Some(v) => Ok(Some(from_json(v.value(), "token")?)),
+            None => Ok(None),
+        }
+    }
+
+    fn tokens(&self) -> Result<Vec<Token>> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let t = tx.open_table(TOKENS).map_err(be)?;
+        let mut out: Vec<Token> = Vec::new();
+        for kv in t.iter().map_err(be)? {
+            out.push(from_json(kv.map_err(be)?.1.value(), "token")?);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn revoke_token(&self, name: &str) -> Result<bool> {
+        let tx = self.db.begin_write().map_err(be)?;
+        let mut found = false;
+        {
+            let mut t = tx.open_table(TOKENS).map_err(be)?;
+            let mut keys = Vec::new();
+            for kv in t.iter().map_err(be)? {
+                let (k, v) = kv.map_err(be)?;
+                if from_json::<Token>(v.value(), "token")?.name == name {
+                    keys.push(k.value().to_string());
+                }
+            }
+            for k in keys {
+                t.remove(k.as_str()).map_err(be)?;
+                found = true;
+            }
+        }
+        tx.commit().map_err(be)?;
+        Ok(found)
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        let tx = self.db.begin_read().map_err(be)?;
+        let len = |n: u64| n;
+        Ok(Counts {
+            items: len(tx.open_table(ITEMS).map_err(be)?.len().map_err(be)?),
+            open: tx.open_table(QUEUE).map_err(be)?.len().map_err(be)?,
+            audit_entries: tx.open_table(AUDIT).map_err(be)?.len().map_err(be)?,
+            deliveries_pending: tx.open_table(DUE).map_err(be)?.len().map_err(be)?,
+            dead_letters: tx.open_table(DEAD).map_err(be)?.len().map_err(be)?,
+        })
+    }
+}
