@@ -19,7 +19,8 @@ Train:       raqib train --data train.csv --out my.model\n\
 Measure:     raqib eval --model my.model --data dev.csv\n\
 Returning:   raqib link --suspended examples/suspended.jsonl --accounts examples/new_accounts.jsonl\n\
 Floods:      raqib networks examples/flood.jsonl\n\
-Act:         raqib policy apply --policy examples/policy.toml REPORT_DIR --audit audit.jsonl",
+Act:         raqib policy apply --policy examples/policy.toml REPORT_DIR --audit audit.jsonl\n\
+Serve:       raqib token add admin --role admin && raqib serve",
     after_help = "Formats: docs/format.md. Commands: docs/cli.md. Figures: docs/benchmarks.md."
 )]
 pub struct Cli {
@@ -162,6 +163,32 @@ percentile); appeals and reversals. Dry-run decisions and `ignore` are not count
 Example:\n  raqib report --audit audit.jsonl --from 2026-01-01 --to 2026-06-30 --out transparency/"
     )]
     Report(crate::policy::ReportArgs),
+    /// Serve the HTTP API, the reviewer page, webhooks and the policy, over an embedded store or PostgreSQL.
+    #[command(
+        long_about = "Run raqib as a service. Platforms submit posts, accounts and media (single \
+or in batches, JSON; media by upload or by hash) and get a verdict with every signal and its \
+evidence and the policy's decision; the answer comes once the item is durably stored. Items the \
+policy queues wait for reviewers on the web page at / (priority order, filters, highlighted \
+evidence, blurred media, keyboard shortcuts, undo). Every decision and action goes to a \
+hash-chained audit log in the store; actions go to --webhook URLs, signed with HMAC-SHA256 and \
+retried with back-off, and the ones that fail for good are kept as dead letters.\n\n\
+State lives in DATA/raqib.redb (no set-up) or in PostgreSQL (--store postgres://…). Access needs \
+an API token: create the first with `raqib token add NAME --role admin`. The API is described in \
+/openapi.json and docs/api.md.\n\n\
+Examples:\n  raqib token add admin --role admin\n  raqib serve --policy examples/policy.toml\n  \
+raqib serve --store postgres://raqib:secret@db/raqib --listen 0.0.0.0:8080 \\\n      --webhook https://platform.example/raqib --webhook-secret-file hook.secret"
+    )]
+    Serve(crate::serve::ServeArgs),
+    /// Create, list and revoke API tokens (roles: ingest, reviewer, admin).
+    #[command(
+        long_about = "API tokens for `raqib serve`. A token is shown once when created; the store \
+keeps only its SHA-256. Roles: `ingest` submits items and files appeals; `reviewer` works the \
+review queue and signs in to the page; `admin` does everything (tokens, lists, suspended \
+accounts, dead letters, audit, training data).\n\n\
+Examples:\n  raqib token add platform-1 --role ingest\n  raqib token add alice --role reviewer\n  \
+raqib token list\n  raqib token revoke alice"
+    )]
+    Token(crate::serve::TokenArgs),
 }
 
 /// `--threads`, or one per core.

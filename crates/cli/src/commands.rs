@@ -31,6 +31,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Policy(a) => crate::policy::policy_cmd(a),
         Command::Audit(a) => crate::policy::audit_cmd(a),
         Command::Report(a) => crate::policy::report_cmd(a),
+        Command::Serve(a) => {
+            let models = load_models(&a.model)?;
+            crate::serve::serve_cmd(a, models)
+        }
+        Command::Token(a) => crate::serve::token_cmd(a),
     }
 }
 

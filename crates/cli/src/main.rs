@@ -8,6 +8,7 @@ mod link;
 mod media;
 mod networks;
 mod policy;
+mod serve;
 
 use clap::Parser;
 

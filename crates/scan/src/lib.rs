@@ -15,5 +15,7 @@ pub mod accounts;
 mod pipeline;
 mod report;
 
-pub use pipeline::{run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary};
+pub use pipeline::{
+    match_lists, run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary,
+};
 pub use report::render_summary;

@@ -62,9 +62,19 @@ impl std::fmt::Debug for MediaLists {
 impl MediaLists {
     /// Every list entry a post's media references and links match.
     pub fn matches(&self, p: &raqib_model::Post) -> Vec<raqib_media::lists::ListMatch> {
+        match_lists(&self.0, p)
+    }
+}
+
+/// Every entry of `lists` that a post's media references and links match.
+pub fn match_lists(
+    lists: &[raqib_media::lists::HashList],
+    p: &raqib_model::Post,
+) -> Vec<raqib_media::lists::ListMatch> {
+    {
         use raqib_media::lists::SignalType;
         let mut out = Vec::new();
-        if self.0.is_empty() {
+        if lists.is_empty() {
             return out;
         }
         // Parse and canonicalise once per post, then look up in every list.
@@ -80,7 +90,7 @@ impl MediaLists {
             .chain(p.urls.iter().map(String::as_str))
             .filter_map(|u| raqib_media::url::canonicalise(u).ok())
             .collect();
-        for l in self.0.iter() {
+        for l in lists {
             for h in &pdqs {
                 out.extend(l.match_pdq(h));
             }

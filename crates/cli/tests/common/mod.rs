@@ -36,3 +36,4 @@ pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect()
 }
+pub mod server;

@@ -1,0 +1,414 @@
+//! What the server decides about a submitted item: every detector's signal with its
+//! evidence, the policy's decision, and what is written with the item (audit records,
+//! webhook deliveries). No I/O: the caller stores what this returns.
+
+use std::cell::RefCell;
+use std::sync::{Arc, RwLock};
+
+use raqib_model::{Account, Post};
+use raqib_policy::{Action, Decision, Policy, SignalIn};
+use raqib_store::audit::Record;
+use raqib_store::db::{Delivery, DeliveryState, Item, NewItem, State};
+use raqib_text::{ModelSet, Scratch};
+use serde::Serialize;
+
+/// The policy used when `raqib serve` is given none: text the model flags and known media
+/// are queued for review (known media first); accounts linked to a suspended one too.
+pub const DEFAULT_POLICY: &str = r#"version = 1
+[[rule]]
+name = "known media"
+signal = "media"
+action = "queue"
+priority = 80
+
+[[rule]]
+name = "returning account"
+signal = "link"
+min_score = 0.8
+action = "queue"
+priority = 70
+
+[[rule]]
+name = "flagged text"
+signal = "text"
+action = "queue"
+priority = 40
+
+[[rule]]
+name = "flagged profile"
+signal = "profile"
+action = "queue"
+priority = 30
+"#;
+
+/// One detector's output, as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalOut {
+    /// `text`, `profile`, `media`, `link`.
+    pub kind: &'static str,
+    pub detector: &'static str,
+    pub score: f32,
+    pub flagged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    /// Spans of text, the matched list entry, or the suspended account and the reasons.
+    pub evidence: serde_json::Value,
+}
+
+pub struct Engine {
+    pub models: ModelSet,
+    pub model_name: String,
+    thresholds: Vec<f32>,
+    pub explain: usize,
+    pub lists: RwLock<Vec<raqib_media::lists::HashList>>,
+    pub suspended: Option<RwLock<raqib_link::store::SuspendedStore>>,
+    pub link_threshold: f32,
+    pub policy: RwLock<Arc<Policy>>,
+    pub webhooks: Vec<String>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+}
+
+fn round4(x: f32) -> f32 {
+    (x * 10000.0).round() / 10000.0
+}
+
+/// Who submitted or changed an item, and when (Unix milliseconds).
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub actor: String,
+    pub now_ms: i64,
+}
+
+impl Engine {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        models: ModelSet,
+        model_name: String,
+        threshold: Option<f32>,
+        lists: Vec<raqib_media::lists::HashList>,
+        suspended: Option<raqib_link::store::SuspendedStore>,
+        link_threshold: f32,
+        policy: Policy,
+        webhooks: Vec<String>,
+    ) -> Engine {
+        let thresholds = models.thresholds(threshold);
+        Engine {
+            models,
+            model_name,
+            thresholds,
+            explain: 5,
+            lists: RwLock::new(lists),
+            suspended: suspended.map(RwLock::new),
+            link_threshold,
+            policy: RwLock::new(Arc::new(policy)),
+            webhooks,
+        }
+    }
+
+    fn with_scratch<T>(&self, f: impl FnOnce(&mut Vec<Scratch>) -> T) -> T {
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() != self.models.scratches().len() {
+                *s = self.models.scratches();
+            }
+            f(&mut s)
+        })
+    }
+
+    fn text_signal(
+        &self,
+        kind: &'static str,
+        lang: Option<&str>,
+        text: &str,
+    ) -> (SignalOut, String) {
+        self.with_scratch(|scratch| {
+            let m = self.models.route_text(lang, text);
+            let model = self.models.get(m);
+            let score = model.score(text, &mut scratch[m]);
+            let flagged = score >= self.thresholds[m];
+            let spans = if flagged {
+                model.explain(text, self.explain, &mut scratch[m]).spans
+            } else {
+                Vec::new()
+            };
+            let lang = lang
+                .map(str::to_string)
+                .unwrap_or_else(|| raqib_text::script_language(text).to_string());
+            (
+                SignalOut {
+                    kind,
+                    detector: "text.linear",
+                    score: round4(score),
+                    flagged,
+                    list: None,
+                    evidence: serde_json::json!({ "spans": spans }),
+                },
+                lang,
+            )
+        })
+    }
+
+    fn media_signals(&self, p: &Post) -> Vec<SignalOut> {
+        let lists = self.lists.read().expect("lists lock");
+        raqib_scan::match_lists(&lists, p)
+            .into_iter()
+            .map(|m| SignalOut {
+                kind: "media",
+                detector: "media.lists",
+                score: 1.0,
+                flagged: true,
+                list: Some(m.list.clone()),
+                evidence: serde_json::to_value(&m).expect("match serialises"),
+            })
+            .collect()
+    }
+
+    /// Signals for a post.
+    pub fn post_signals(&self, p: &Post) -> (Vec<SignalOut>, String) {
+        let (text, lang) = self.text_signal("text", p.lang.as_deref(), &p.text);
+        let mut signals = vec![text];
+        signals.extend(self.media_signals(p));
+        (signals, lang)
+    }
+
+    /// Signals for an account: its profile text and its link to suspended accounts.
+    pub fn account_signals(&self, a: &Account) -> (Vec<SignalOut>, String) {
+        let (profile, lang) = self.text_signal("profile", None, &a.profile_text());
+        let mut signals = vec![profile];
+        if let Some(s) = &self.suspended {
+            let fp = raqib_link::Fingerprinter::default().fingerprint(a, &[]);
+            let s = s.read().expect("suspended lock");
+            if let Some(l) = s.index.link(&fp, self.link_threshold, 1).into_iter().next() {
+                signals.push(SignalOut {
+                    kind: "link",
+                    detector: "link.suspended",
+                    score: round4(l.score),
+                    flagged: true,
+                    list: None,
+                    evidence: serde_json::to_value(&l).expect("link serialises"),
+                });
+            }
+        }
+        if let Some(avatar) = &a.avatar {
+            let as_post = Post {
+                media: vec![avatar.clone()],
+                ..Default::default()
+            };
+            signals.extend(self.media_signals(&as_post));
+        }
+        (signals, lang)
+    }
+
+    /// Signals for an uploaded or hashed media file.
+    pub fn media_file_signals(&self, media: &raqib_model::MediaRef) -> Vec<SignalOut> {
+        self.media_signals(&Post {
+            media: vec![media.clone()],
+            ..Default::default()
+        })
+    }
+
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.read().expect("policy lock").clone()
+    }
+
+    /// Decide and build what to store for one item.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assess(
+        &self,
+        kind: &'static str,
+        platform: &str,
+        id: &str,
+        client_id: Option<String>,
+        lang: String,
+        reach: Option<u64>,
+        created_at: Option<i64>,
+        signals: Vec<SignalOut>,
+        submitted: serde_json::Value,
+        ctx: &Context,
+    ) -> NewItem {
+        let policy = self.policy();
+        let item_in = raqib_policy::Item {
+            platform: platform.to_string(),
+            lang: Some(lang.clone()),
+            reach,
+            // Only signals that passed their detector's threshold reach the policy.
+            signals: signals
+                .iter()
+                .filter(|s| s.flagged)
+                .map(|s| SignalIn {
+                    kind: s.kind.to_string(),
+                    score: s.score,
+                    list: s.list.clone(),
+                })
+                .collect(),
+        };
+        let decision = policy.decide(&item_in);
+        let key = match kind {
+            "media" => format!("media:{id}"),
+            _ => format!("{kind}:{platform}:{id}"),
+        };
+        let flagged = signals.iter().any(|s| s.flagged);
+        let acts = decision.action != Action::Ignore && !decision.dry_run;
+        let state = if acts && decision.action == Action::Queue {
+            State::Open
+        } else {
+            State::Closed
+        };
+        let body = serde_json::json!({
+            "submitted": submitted,
+            "verdict": {
+                "flagged": flagged,
+                "model": self.model_name,
+                "signals": signals,
+            },
+            "decision": decision,
+        });
+        let mut audit = Vec::new();
+        let mut deliveries = Vec::new();
+        if decision.action != Action::Ignore {
+            audit.push(Record {
+                at: ctx.now_ms / 1000,
+                actor: ctx.actor.clone(),
+                kind: "decision".into(),
+                subject: key.clone(),
+                data: decision_data(&decision, &lang, created_at, kind),
+            });
+        }
+        if acts && decision.action != Action::Queue {
+            deliveries = self.deliveries(
+                "action",
+                &format!("{key}:{}", decision.action.name()),
+                serde_json::json!({
+                    "event": "action",
+                    "action": decision.action.name(),
+                    "item": key,
+                    "kind": kind,
+                    "platform": platform,
+                    "id": id,
+                    "decision": decision,
+                    "by": "policy",
+                }),
+                ctx.now_ms,
+            );
+        }
+        let mut signal_kinds: Vec<String> = signals
+            .iter()
+            .filter(|s| s.flagged)
+            .map(|s| s.kind.to_string())
+            .collect();
+        signal_kinds.dedup();
+        let mut lists: Vec<String> = signals.iter().filter_map(|s| s.list.clone()).collect();
+        lists.sort();
+        lists.dedup();
+        NewItem {
+            item: Item {
+                key,
+                kind: kind.to_string(),
+                platform: platform.to_string(),
+                id: id.to_string(),
+                client_id,
+                seq: 0,
+                received_at: ctx.now_ms,
+                priority: decision.priority,
+                state,
+                lang: Some(lang),
+                signals: signal_kinds,
+                lists,
+                body,
+                reviews: Vec::new(),
+                appeals: Vec::new(),
+            },
+            deliveries,
+            audit,
+        }
+    }
+
+    /// One delivery per configured webhook.
+    pub fn deliveries(
+        &self,
+        event: &str,
+        idempotency_key: &str,
+        payload: serde_json::Value,
+        now_ms: i64,
+    ) -> Vec<Delivery> {
+        self.webhooks
+            .iter()
+            .map(|url| Delivery {
+                id: 0,
+                url: url.clone(),
+                event: event.to_string(),
+                idempotency_key: idempotency_key.to_string(),
+                payload: payload.clone(),
+                attempts: 0,
+                next_at: now_ms,
+                state: DeliveryState::Pending,
+                last_error: None,
+            })
+            .collect()
+    }
+
+    pub fn assess_post(&self, p: Post, client_id: Option<String>, ctx: &Context) -> NewItem {
+        let (signals, lang) = self.post_signals(&p);
+        let submitted = serde_json::to_value(&p).expect("post serialises");
+        self.assess(
+            "post",
+            &p.platform,
+            &p.id,
+            client_id,
+            lang,
+            p.reach,
+            p.created_at,
+            signals,
+            submitted,
+            ctx,
+        )
+    }
+
+    pub fn assess_account(&self, a: Account, client_id: Option<String>, ctx: &Context) -> NewItem {
+        let (signals, lang) = self.account_signals(&a);
+        let submitted = serde_json::to_value(&a).expect("account serialises");
+        let mut n = self.assess(
+            "account",
+            &a.platform,
+            &a.id,
+            client_id,
+            lang,
+            a.followers,
+            None,
+            signals,
+            submitted,
+            ctx,
+        );
+        // An account submitted at sign-up has no posts yet: actioning it now is actioning
+        // it before its first post (the transparency report counts these).
+        for r in &mut n.audit {
+            r.data["posts"] = serde_json::json!(0);
+        }
+        n
+    }
+}
+
+/// The audit data of a policy decision, in the fields the transparency report reads.
+fn decision_data(
+    d: &Decision,
+    lang: &str,
+    created_at: Option<i64>,
+    kind: &str,
+) -> serde_json::Value {
+    let mut data = serde_json::json!({
+        "action": d.action.name(),
+        "priority": d.priority,
+        "rule": d.rule,
+        "dry_run": d.dry_run,
+        "source": "detector",
+        "lang": lang,
+        "item": kind,
+    });
+    if let Some(c) = created_at {
+        data["created_at"] = c.into();
+    }
+    data
+}
