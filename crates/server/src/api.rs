@@ -631,6 +631,86 @@ fn check_id(what: &str, platform: &str, id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A post as the API takes it: raqib's post and a client id, nothing else (the fast path;
+/// [`POST_FIELDS`] and `typed` give the detailed messages when it fails).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostIn {
+    id: String,
+    #[serde(default)]
+    platform: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    created_at: Option<i64>,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    urls: Vec<String>,
+    #[serde(default)]
+    media: Vec<MediaRef>,
+    #[serde(default)]
+    reply_to: Option<String>,
+    #[serde(default)]
+    share_of: Option<String>,
+    #[serde(default)]
+    reach: Option<u64>,
+    #[serde(default)]
+    label: Option<bool>,
+    #[serde(default)]
+    client_id: Option<String>,
+}
+
+impl PostIn {
+    fn checked(self, what: &str) -> Result<(Post, Option<String>), String> {
+        if self
+            .client_id
+            .as_ref()
+            .is_some_and(|c| c.is_empty() || c.len() > 200)
+        {
+            return Err(format!(
+                "{what}: client_id must be a string of 1–200 characters"
+            ));
+        }
+        check_id(what, &self.platform, &self.id)?;
+        Ok((
+            Post {
+                id: self.id,
+                platform: self.platform,
+                account: self.account,
+                created_at: self.created_at,
+                text: self.text,
+                lang: self.lang,
+                urls: self.urls,
+                media: self.media,
+                reply_to: self.reply_to,
+                share_of: self.share_of,
+                reach: self.reach,
+                label: self.label,
+            },
+            self.client_id,
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostBatch {
+    posts: Vec<PostIn>,
+}
+
+/// A single-post submission body: the post and its client id, or the message the client
+/// gets with a 400.
+pub fn parse_post_body(body: &[u8]) -> Result<(Post, Option<String>), String> {
+    if let Ok(p) = serde_json::from_slice::<PostIn>(body) {
+        return p.checked("post");
+    }
+    let v = parse_json(body).map_err(|e| e.message)?;
+    parse_post(v, "post")
+}
+
 fn parse_post(v: Value, what: &str) -> Result<(Post, Option<String>), String> {
     let (p, c): (Post, _) = typed(v, POST_FIELDS, what)?;
     check_id(what, &p.platform, &p.id)?;
@@ -695,10 +775,27 @@ fn batch<T>(
     Ok(out)
 }
 
-fn item_view(item: &Item, new: bool) -> Value {
-    let mut v = serde_json::to_value(item).expect("item serialises");
-    v["duplicate"] = json!(!new);
-    v
+/// An item as the API returns it; `duplicate` on submission answers only.
+#[derive(serde::Serialize)]
+struct View<'a> {
+    #[serde(flatten)]
+    item: &'a Item,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<bool>,
+}
+
+fn item_view(item: &Item, new: bool) -> View<'_> {
+    View {
+        item,
+        duplicate: Some(!new),
+    }
+}
+
+fn plain_view(item: &Item) -> View<'_> {
+    View {
+        item,
+        duplicate: None,
+    }
 }
 
 fn short_view(item: &Item, new: bool) -> Value {
@@ -706,8 +803,8 @@ fn short_view(item: &Item, new: bool) -> Value {
         "key": item.key,
         "seq": item.seq,
         "duplicate": !new,
-        "flagged": item.body["verdict"]["flagged"],
-        "action": item.body["decision"]["action"],
+        "flagged": item.flagged,
+        "action": item.action,
         "priority": item.priority,
         "state": item.state,
     })
@@ -726,7 +823,7 @@ impl AppState {
         m.items_submitted.fetch_add(n, Ordering::Relaxed);
         for d in done.iter().filter(|d| d.new) {
             m.items_new.fetch_add(1, Ordering::Relaxed);
-            if d.item.body["verdict"]["flagged"] == json!(true) {
+            if d.item.flagged {
                 m.items_flagged.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -792,7 +889,7 @@ async fn submit_post(
 ) -> ApiResult {
     let started = Instant::now();
     let c = caller(&s, &method, &headers, &[Role::Ingest]).await?;
-    let (p, cid) = parse_post(parse_json(&body)?, "post").map_err(ApiError::bad)?;
+    let (p, cid) = parse_post_body(&body).map_err(ApiError::bad)?;
     let cx = ctx(&c);
     let item = s.engine.assess_post(p, cid, &cx);
     submit_one(s, c, item, started).await
@@ -820,7 +917,29 @@ async fn submit_posts(
 ) -> ApiResult {
     let started = Instant::now();
     let c = caller(&s, &method, &headers, &[Role::Ingest]).await?;
-    let posts = batch(&s, &body, "posts", parse_post)?;
+    let posts = match serde_json::from_slice::<PostBatch>(&body) {
+        Ok(b) if !b.posts.is_empty() && b.posts.len() <= s.max_batch => {
+            let mut out = Vec::with_capacity(b.posts.len());
+            let mut errors = Vec::new();
+            for (i, p) in b.posts.into_iter().enumerate() {
+                match p.checked(&format!("posts[{i}]")) {
+                    Ok(x) => out.push(x),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !errors.is_empty() {
+                let n = errors.len();
+                errors.truncate(20);
+                return Err(ApiError::bad(format!(
+                    "{n} bad record(s), nothing stored: {}",
+                    errors.join("; ")
+                )));
+            }
+            out
+        }
+        // The slow path names every bad record and the limits.
+        _ => batch(&s, &body, "posts", parse_post)?,
+    };
     let cx = ctx(&c);
     let heavy = posts.len() > 8;
     let items = score_all(
@@ -910,7 +1029,7 @@ async fn media_item(
         None,
         None,
         signals,
-        submitted,
+        &submitted,
         &cx,
     );
     submit_one(s.clone(), c.clone(), item, started).await
@@ -1068,11 +1187,7 @@ async fn get_item(
     caller(&s, &method, &headers, &[Role::Ingest, Role::Reviewer]).await?;
     let k = key.clone();
     match s.db(move |st| st.get(&k)).await? {
-        Some(i) => {
-            let mut v = item_view(&i, true);
-            v.as_object_mut().map(|m| m.remove("duplicate"));
-            Ok(axum::Json(v).into_response())
-        }
+        Some(i) => Ok(axum::Json(plain_view(&i)).into_response()),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("no item {key}"),
@@ -1110,14 +1225,7 @@ async fn queue(
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let items = s.db(move |st| st.queue(&f, limit)).await?;
-    let items: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            let mut v = item_view(i, true);
-            v.as_object_mut().map(|m| m.remove("duplicate"));
-            v
-        })
-        .collect();
+    let items: Vec<View> = items.iter().map(plain_view).collect();
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
@@ -1152,7 +1260,7 @@ fn action_record(
         "item": item.kind,
         "reviewer": c.name,
     });
-    if let Some(t) = item.body["submitted"]["created_at"].as_i64() {
+    if let Some(t) = item.body.parse()["submitted"]["created_at"].as_i64() {
         data["created_at"] = t.into();
     }
     if let (Value::Object(d), Value::Object(x)) = (&mut data, extra) {
@@ -1229,10 +1337,7 @@ async fn review(
                         json!({"note": b.note}),
                     )
                 }];
-                let policy_action = item.body["decision"]["action"]
-                    .as_str()
-                    .unwrap_or("ignore")
-                    .to_string();
+                let policy_action = item.action.clone();
                 let prior = before.map(|r| r.decision).unwrap_or(policy_action);
                 if appealed && prior != b.decision && prior != "queue" {
                     audit.push(action_record(
@@ -1266,7 +1371,7 @@ async fn review(
         .await?;
     s.metrics.reviews.fetch_add(1, Ordering::Relaxed);
     let _ = s.wake_hooks.try_send(());
-    Ok(axum::Json(item_view(&item, true)).into_response())
+    Ok(axum::Json(plain_view(&item)).into_response())
 }
 
 async fn undo(
@@ -1326,7 +1431,7 @@ async fn undo(
         .await?;
     s.metrics.reviews.fetch_add(1, Ordering::Relaxed);
     let _ = s.wake_hooks.try_send(());
-    Ok(axum::Json(item_view(&item, true)).into_response())
+    Ok(axum::Json(plain_view(&item)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1381,7 +1486,7 @@ async fn appeal(
         })
         .await?;
     s.metrics.reviews.fetch_add(1, Ordering::Relaxed);
-    Ok(axum::Json(item_view(&item, true)).into_response())
+    Ok(axum::Json(plain_view(&item)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1756,7 +1861,7 @@ async fn training_data(State(s): State<AppState>, method: Method, headers: Heade
                     let Some(label) = i.current_review().and_then(|r| r.label) else {
                         continue;
                     };
-                    let mut p = i.body["submitted"].clone();
+                    let mut p = i.body.parse()["submitted"].take();
                     p["label"] = json!(label);
                     serde_json::to_writer(&mut out, &p).expect("post serialises");
                     out.push(b'\n');

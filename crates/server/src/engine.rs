@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use raqib_model::{Account, Post};
 use raqib_policy::{Action, Decision, Policy, SignalIn};
 use raqib_store::audit::Record;
-use raqib_store::db::{Delivery, DeliveryState, Item, NewItem, State};
+use raqib_store::db::{Delivery, DeliveryState, Item, NewItem, RawJson, State};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
@@ -52,7 +52,33 @@ pub struct SignalOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<String>,
     /// Spans of text, the matched list entry, or the suspended account and the reasons.
-    pub evidence: serde_json::Value,
+    pub evidence: Evidence,
+}
+
+/// What a signal rests on.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Evidence {
+    /// Spans of the original text (UTF-8 byte offsets) and the features behind them.
+    Spans { spans: Vec<raqib_model::TextSpan> },
+    /// The hash-list entry matched.
+    Match(raqib_media::lists::ListMatch),
+    /// The suspended account linked, with the reasons.
+    Link(raqib_link::Link),
+}
+
+#[derive(Serialize)]
+struct Body<'a, T: Serialize> {
+    submitted: &'a T,
+    verdict: VerdictOut<'a>,
+    decision: &'a Decision,
+}
+
+#[derive(Serialize)]
+struct VerdictOut<'a> {
+    flagged: bool,
+    model: &'a str,
+    signals: &'a [SignalOut],
 }
 
 pub struct Engine {
@@ -111,7 +137,7 @@ impl Engine {
     fn with_scratch<T>(&self, f: impl FnOnce(&mut Vec<Scratch>) -> T) -> T {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            if s.len() != self.models.scratches().len() {
+            if s.len() != self.models.len() {
                 *s = self.models.scratches();
             }
             f(&mut s)
@@ -144,7 +170,7 @@ impl Engine {
                     score: round4(score),
                     flagged,
                     list: None,
-                    evidence: serde_json::json!({ "spans": spans }),
+                    evidence: Evidence::Spans { spans },
                 },
                 lang,
             )
@@ -161,7 +187,7 @@ impl Engine {
                 score: 1.0,
                 flagged: true,
                 list: Some(m.list.clone()),
-                evidence: serde_json::to_value(&m).expect("match serialises"),
+                evidence: Evidence::Match(m),
             })
             .collect()
     }
@@ -188,7 +214,7 @@ impl Engine {
                     score: round4(l.score),
                     flagged: true,
                     list: None,
-                    evidence: serde_json::to_value(&l).expect("link serialises"),
+                    evidence: Evidence::Link(l),
                 });
             }
         }
@@ -216,7 +242,7 @@ impl Engine {
 
     /// Decide and build what to store for one item.
     #[allow(clippy::too_many_arguments)]
-    pub fn assess(
+    pub fn assess<T: Serialize>(
         &self,
         kind: &'static str,
         platform: &str,
@@ -226,7 +252,7 @@ impl Engine {
         reach: Option<u64>,
         created_at: Option<i64>,
         signals: Vec<SignalOut>,
-        submitted: serde_json::Value,
+        submitted: &T,
         ctx: &Context,
     ) -> NewItem {
         let policy = self.policy();
@@ -257,14 +283,14 @@ impl Engine {
         } else {
             State::Closed
         };
-        let body = serde_json::json!({
-            "submitted": submitted,
-            "verdict": {
-                "flagged": flagged,
-                "model": self.model_name,
-                "signals": signals,
+        let body = RawJson::from(&Body {
+            submitted,
+            verdict: VerdictOut {
+                flagged,
+                model: &self.model_name,
+                signals: &signals,
             },
-            "decision": decision,
+            decision: &decision,
         });
         let mut audit = Vec::new();
         let mut deliveries = Vec::new();
@@ -314,6 +340,8 @@ impl Engine {
                 received_at: ctx.now_ms,
                 priority: decision.priority,
                 state,
+                flagged,
+                action: decision.action.name().to_string(),
                 lang: Some(lang),
                 signals: signal_kinds,
                 lists,
@@ -323,7 +351,10 @@ impl Engine {
             },
             deliveries,
             audit,
+            encoded: None,
+            audit_fields: None,
         }
+        .encode()
     }
 
     /// One delivery per configured webhook.
@@ -352,7 +383,6 @@ impl Engine {
 
     pub fn assess_post(&self, p: Post, client_id: Option<String>, ctx: &Context) -> NewItem {
         let (signals, lang) = self.post_signals(&p);
-        let submitted = serde_json::to_value(&p).expect("post serialises");
         self.assess(
             "post",
             &p.platform,
@@ -362,14 +392,13 @@ impl Engine {
             p.reach,
             p.created_at,
             signals,
-            submitted,
+            &p,
             ctx,
         )
     }
 
     pub fn assess_account(&self, a: Account, client_id: Option<String>, ctx: &Context) -> NewItem {
         let (signals, lang) = self.account_signals(&a);
-        let submitted = serde_json::to_value(&a).expect("account serialises");
         let mut n = self.assess(
             "account",
             &a.platform,
@@ -379,7 +408,7 @@ impl Engine {
             a.followers,
             None,
             signals,
-            submitted,
+            &a,
             ctx,
         );
         // An account submitted at sign-up has no posts yet: actioning it now is actioning

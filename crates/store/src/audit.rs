@@ -57,8 +57,18 @@ struct Hashed<'a> {
 pub(crate) fn hash_of(seq: u64, record: &Record, prev: &str) -> String {
     let bytes = serde_json::to_vec(&Hashed { seq, record, prev })
         .expect("serialising to memory cannot fail");
-    let d = Sha256::digest(&bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(&bytes))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
 }
 
 #[derive(Debug, thiserror::Error)]

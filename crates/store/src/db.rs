@@ -83,8 +83,9 @@ pub struct Item {
     /// The submitter's own id for idempotent submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// Assigned by the store, increasing in submission order.
-    #[serde(default)]
+    /// Assigned by the store, increasing in submission order (0 until stored; stores keep
+    /// it beside the record rather than in it).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub seq: u64,
     /// Unix milliseconds when the server received it.
     pub received_at: i64,
@@ -98,13 +99,51 @@ pub struct Item {
     /// Hash lists matched, for filters.
     #[serde(default)]
     pub lists: Vec<String>,
+    /// Whether any signal passed its detector's threshold.
+    #[serde(default)]
+    pub flagged: bool,
+    /// The policy's action (`ignore`, `queue`, `refer`, `suspend`, `remove`).
+    #[serde(default)]
+    pub action: String,
     /// The item as submitted and the verdict (signals, evidence, policy decision), as the
-    /// API returns it.
-    pub body: serde_json::Value,
+    /// API returns it; kept as serialised JSON, written and returned without re-parsing.
+    pub body: RawJson,
     #[serde(default)]
     pub reviews: Vec<Review>,
     #[serde(default)]
     pub appeals: Vec<Appeal>,
+}
+
+/// A JSON value kept as its text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(pub Box<serde_json::value::RawValue>);
+
+impl RawJson {
+    pub fn from<T: Serialize + ?Sized>(v: &T) -> RawJson {
+        RawJson(serde_json::value::to_raw_value(v).expect("serialising to memory cannot fail"))
+    }
+
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value parsed (for the rare reader that needs a field of it).
+    pub fn parse(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, o: &RawJson) -> bool {
+        self.get() == o.get()
+    }
+}
+
+impl Default for RawJson {
+    fn default() -> RawJson {
+        RawJson::from(&serde_json::Value::Null)
+    }
 }
 
 impl Item {
@@ -190,6 +229,10 @@ pub enum Attempt {
     Dead { error: String },
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// An item to store, with the webhook deliveries and audit records that go with it when
 /// it is new.
 #[derive(Debug, Clone)]
@@ -197,6 +240,43 @@ pub struct NewItem {
     pub item: Item,
     pub deliveries: Vec<Delivery>,
     pub audit: Vec<Record>,
+    /// The item's record as the store keeps it ([`encode_item`]), made by the caller (on
+    /// its own thread) so that the store's single writer does not have to; `None` and the
+    /// store makes it. Set by [`NewItem::encode`]: call it after the last change.
+    pub encoded: Option<Vec<u8>>,
+    /// `audit` as [`record_fields`], made by the caller likewise.
+    pub audit_fields: Option<Vec<String>>,
+}
+
+impl NewItem {
+    pub fn new(item: Item, deliveries: Vec<Delivery>, audit: Vec<Record>) -> NewItem {
+        NewItem {
+            item,
+            deliveries,
+            audit,
+            encoded: None,
+            audit_fields: None,
+        }
+    }
+
+    /// Make the stored record and the audit records' text now.
+    pub fn encode(mut self) -> NewItem {
+        self.encoded = Some(encode_item(&self.item));
+        self.audit_fields = Some(self.audit.iter().map(record_fields).collect());
+        self
+    }
+}
+
+/// An item's stored record: its JSON without `seq` (the store keeps the sequence number
+/// beside it).
+pub fn encode_item(item: &Item) -> Vec<u8> {
+    if item.seq == 0 {
+        to_json(item)
+    } else {
+        let mut i = item.clone();
+        i.seq = 0;
+        to_json(&i)
+    }
 }
 
 /// What submitting one item came to.
@@ -300,7 +380,38 @@ pub(crate) fn chain(mut seq: u64, mut head: String, records: &[Record]) -> Vec<E
     out
 }
 
-pub(crate) fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+/// A record's JSON fields without the braces: the part of its audit entry that does not
+/// depend on its place in the chain, so it can be made off the store's writer thread.
+pub fn record_fields(r: &Record) -> String {
+    let s = String::from_utf8(to_json(r)).expect("JSON is UTF-8");
+    s[1..s.len() - 1].to_string()
+}
+
+/// Chain records given as [`record_fields`] after the entry `(seq, head)`: each entry's
+/// stored JSON and its hash. Byte for byte what [`chain`] makes: the hashed text is
+/// `{"seq":N,FIELDS,"prev":"P"}` and the entry `{"seq":N,FIELDS,"prev":"P","hash":"H"}`.
+pub(crate) fn chain_fields(
+    mut seq: u64,
+    mut head: String,
+    fields: &[String],
+) -> Vec<(u64, String)> {
+    use sha2::Digest;
+    let mut out = Vec::with_capacity(fields.len());
+    for f in fields {
+        seq += 1;
+        let mut text = format!("{{\"seq\":{seq},{f},\"prev\":\"{head}\"}}");
+        let hash = crate::audit::hex(&sha2::Sha256::digest(text.as_bytes()));
+        text.pop();
+        text.push_str(",\"hash\":\"");
+        text.push_str(&hash);
+        text.push_str("\"}");
+        out.push((seq, text));
+        head = hash;
+    }
+    out
+}
+
+pub fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("serialising to memory cannot fail")
 }
 
@@ -338,7 +449,9 @@ mod tests {
             lang: Some("ar".into()),
             signals: vec!["text".into()],
             lists: vec![],
-            body: serde_json::Value::Null,
+            flagged: true,
+            action: "queue".into(),
+            body: RawJson::default(),
             reviews: vec![],
             appeals: vec![],
         }
@@ -351,6 +464,26 @@ mod tests {
             decision: d.into(),
             label: None,
             note: String::new(),
+        }
+    }
+
+    #[test]
+    fn chained_fields_are_the_entries_chain_makes() {
+        let recs: Vec<Record> = (0..3)
+            .map(|i| Record {
+                at: 1_700_000_000 + i,
+                actor: "a\"b".into(),
+                kind: "decision".into(),
+                subject: format!("post:x:{i}"),
+                data: serde_json::json!({"z": 1, "a": [i, "ü"], "m": {"k": null}}),
+            })
+            .collect();
+        let want = chain(7, "ab".repeat(32), &recs);
+        let fields: Vec<String> = recs.iter().map(record_fields).collect();
+        let got = chain_fields(7, "ab".repeat(32), &fields);
+        for (w, (seq, text)) in want.iter().zip(&got) {
+            assert_eq!(w.seq, *seq);
+            assert_eq!(serde_json::to_string(w).unwrap(), *text);
         }
     }
 

@@ -98,13 +98,6 @@ impl EmbeddedStore {
         tx.commit().map_err(be)
     }
 
-    fn next(tx: &WriteTransaction, counter: &str) -> Result<u64> {
-        let mut meta = tx.open_table(META).map_err(be)?;
-        let n = meta_u64(&meta, counter)? + 1;
-        meta.insert(counter, &n.to_le_bytes()[..]).map_err(be)?;
-        Ok(n)
-    }
-
     fn put_item(tx: &WriteTransaction, old: Option<&Item>, item: &Item) -> Result<()> {
         let mut queue = tx.open_table(QUEUE).map_err(be)?;
         if let Some(o) = old.filter(|o| o.state == State::Open) {
@@ -117,7 +110,10 @@ impl EmbeddedStore {
         }
         let mut items = tx.open_table(ITEMS).map_err(be)?;
         items
-            .insert(item.key.as_str(), to_json(item).as_slice())
+            .insert(
+                item.key.as_str(),
+                stored(item.seq, &encode_item(item)).as_slice(),
+            )
             .map_err(be)?;
         Ok(())
     }
@@ -130,29 +126,54 @@ impl EmbeddedStore {
         if !audit.is_empty() {
             Self::append_audit_tx(tx, audit)?;
         }
+        Self::write_deliveries(tx, deliveries)
+    }
+
+    /// Append audit records given as [`record_fields`].
+    fn append_fields_tx(tx: &WriteTransaction, fields: &[String]) -> Result<()> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let mut audit = tx.open_table(AUDIT).map_err(be)?;
+        let (seq, head) = match audit.last().map_err(be)? {
+            Some((k, v)) => {
+                let e: Entry = from_json(v.value(), "audit entry")?;
+                (k.value(), e.hash)
+            }
+            None => (0, GENESIS.to_string()),
+        };
+        for (seq, text) in chain_fields(seq, head, fields) {
+            audit.insert(seq, text.as_bytes()).map_err(be)?;
+        }
+        Ok(())
+    }
+
+    fn write_deliveries(tx: &WriteTransaction, deliveries: &[Delivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let mut meta = tx.open_table(META).map_err(be)?;
+        let mut id = meta_u64(&meta, "delivery_seq")?;
+        let mut all = tx.open_table(DELIVERIES).map_err(be)?;
+        let mut due = tx.open_table(DUE).map_err(be)?;
+        let mut dead = tx.open_table(DEAD).map_err(be)?;
         for d in deliveries {
             let mut d = d.clone();
-            d.id = Self::next(tx, "delivery_seq")?;
-            tx.open_table(DELIVERIES)
-                .map_err(be)?
-                .insert(d.id, to_json(&d).as_slice())
-                .map_err(be)?;
+            id += 1;
+            d.id = id;
+            all.insert(d.id, to_json(&d).as_slice()).map_err(be)?;
             match d.state {
                 DeliveryState::Pending => {
-                    tx.open_table(DUE)
-                        .map_err(be)?
-                        .insert((d.next_at, d.id), ())
-                        .map_err(be)?;
+                    due.insert((d.next_at, d.id), ()).map_err(be)?;
                 }
                 DeliveryState::Dead => {
-                    tx.open_table(DEAD)
-                        .map_err(be)?
-                        .insert(d.id, ())
-                        .map_err(be)?;
+                    dead.insert(d.id, ()).map_err(be)?;
                 }
                 DeliveryState::Delivered => {}
             }
         }
+        meta.insert("delivery_seq", &id.to_le_bytes()[..])
+            .map_err(be)?;
         Ok(())
     }
 
@@ -172,15 +193,32 @@ impl EmbeddedStore {
         Ok(entries)
     }
 
+    fn decode(key: &str, b: &[u8]) -> Result<Item> {
+        if b.len() < 8 {
+            return Err(StoreError::Corrupt(format!("{key}: record too short")));
+        }
+        let mut i: Item = from_json(&b[8..], key)?;
+        i.seq = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        Ok(i)
+    }
+
     fn read_item(
         t: &impl ReadableTable<&'static str, &'static [u8]>,
         key: &str,
     ) -> Result<Option<Item>> {
         match t.get(key).map_err(be)? {
-            Some(v) => Ok(Some(from_json(v.value(), key)?)),
+            Some(v) => Ok(Some(Self::decode(key, v.value())?)),
             None => Ok(None),
         }
     }
+}
+
+/// An item's value in the items table: its seq (8 bytes, little-endian), then its JSON.
+fn stored(seq: u64, json: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + json.len());
+    v.extend_from_slice(&seq.to_le_bytes());
+    v.extend_from_slice(json);
+    v
 }
 
 impl Store for EmbeddedStore {
@@ -197,49 +235,74 @@ impl Store for EmbeddedStore {
     fn submit(&self, items: Vec<NewItem>) -> Result<Vec<Submitted>> {
         let tx = self.db.begin_write().map_err(be)?;
         let mut out = Vec::with_capacity(items.len());
-        for NewItem {
-            mut item,
-            deliveries,
-            audit,
-        } in items
+        let mut audit_all = Vec::new();
+        let mut deliveries_all = Vec::new();
         {
-            let existing = {
-                let clients = tx.open_table(CLIENT_IDS).map_err(be)?;
-                let key = match &item.client_id {
+            // Each table opened once for the whole batch.
+            let mut meta = tx.open_table(META).map_err(be)?;
+            let mut seq = meta_u64(&meta, "item_seq")?;
+            let mut clients = tx.open_table(CLIENT_IDS).map_err(be)?;
+            let mut table = tx.open_table(ITEMS).map_err(be)?;
+            let mut by_seq = tx.open_table(BY_SEQ).map_err(be)?;
+            let mut queue = tx.open_table(QUEUE).map_err(be)?;
+            for NewItem {
+                mut item,
+                deliveries,
+                audit,
+                encoded,
+                audit_fields,
+            } in items
+            {
+                let earlier = match &item.client_id {
                     Some(c) => clients
                         .get(c.as_str())
                         .map_err(be)?
                         .map(|k| k.value().to_string()),
                     None => None,
                 };
-                let table = tx.open_table(ITEMS).map_err(be)?;
-                match key {
+                let existing = match earlier {
                     Some(k) => Self::read_item(&table, &k)?,
                     None => Self::read_item(&table, &item.key)?,
+                };
+                if let Some(e) = existing {
+                    out.push(Submitted {
+                        item: e,
+                        new: false,
+                    });
+                    continue;
                 }
-            };
-            if let Some(e) = existing {
-                out.push(Submitted {
-                    item: e,
-                    new: false,
-                });
-                continue;
-            }
-            item.seq = Self::next(&tx, "item_seq")?;
-            if let Some(c) = &item.client_id {
-                tx.open_table(CLIENT_IDS)
-                    .map_err(be)?
-                    .insert(c.as_str(), item.key.as_str())
+                seq += 1;
+                item.seq = seq;
+                if let Some(c) = &item.client_id {
+                    clients.insert(c.as_str(), item.key.as_str()).map_err(be)?;
+                }
+                by_seq.insert(item.seq, item.key.as_str()).map_err(be)?;
+                if item.state == State::Open {
+                    queue
+                        .insert(queue_key(&item), item.key.as_str())
+                        .map_err(be)?;
+                }
+                let json = match encoded {
+                    Some(e) => e,
+                    None => encode_item(&item),
+                };
+                table
+                    .insert(item.key.as_str(), stored(seq, &json).as_slice())
                     .map_err(be)?;
+                // Made by the caller when they still describe `audit` (a caller may have
+                // changed `audit` after `encode`).
+                match audit_fields {
+                    Some(f) if f.len() == audit.len() => audit_all.extend(f),
+                    _ => audit_all.extend(audit.iter().map(record_fields)),
+                }
+                deliveries_all.extend(deliveries);
+                out.push(Submitted { item, new: true });
             }
-            tx.open_table(BY_SEQ)
-                .map_err(be)?
-                .insert(item.seq, item.key.as_str())
+            meta.insert("item_seq", &seq.to_le_bytes()[..])
                 .map_err(be)?;
-            Self::put_item(&tx, None, &item)?;
-            Self::write_effects(&tx, &audit, &deliveries)?;
-            out.push(Submitted { item, new: true });
         }
+        Self::append_fields_tx(&tx, &audit_all)?;
+        Self::write_deliveries(&tx, &deliveries_all)?;
         tx.commit().map_err(be)?;
         Ok(out)
     }

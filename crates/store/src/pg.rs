@@ -209,8 +209,11 @@ impl PgStore {
         Ok(())
     }
 
+    /// An item from a row whose columns start with `body, seq`.
     fn item_from(row: &postgres::Row) -> Result<Item> {
-        from_json(row.get::<_, &str>(0).as_bytes(), "item")
+        let mut i: Item = from_json(row.get::<_, &str>(0).as_bytes(), "item")?;
+        i.seq = row.get::<_, i64>(1) as u64;
+        Ok(i)
     }
 
     fn one_item(
@@ -284,12 +287,18 @@ impl Store for PgStore {
                 mut item,
                 deliveries,
                 audit,
+                encoded,
+                audit_fields: _,
             } in items
             {
                 let seq: i64 = t
                     .query_one("SELECT nextval('raqib_item_seq')", &[])
                     .map_err(pg)?
                     .get(0);
+                let body = match encoded {
+                    Some(e) => String::from_utf8(e).expect("JSON is UTF-8"),
+                    None => String::from_utf8(encode_item(&item)).expect("JSON is UTF-8"),
+                };
                 item.seq = seq as u64;
                 let inserted = t
                     .execute(
@@ -301,7 +310,7 @@ impl Store for PgStore {
                             &seq,
                             &state_str(item.state),
                             &(item.priority as i32),
-                            &text(&item),
+                            &body,
                         ],
                     )
                     .map_err(pg)?;
@@ -311,19 +320,21 @@ impl Store for PgStore {
                     continue;
                 }
                 let existing = match &item.client_id {
-                    Some(c) => {
-                        Self::one_item(t, "SELECT body FROM raqib_items WHERE client_id = $1", c)?
-                    }
+                    Some(c) => Self::one_item(
+                        t,
+                        "SELECT body, seq FROM raqib_items WHERE client_id = $1",
+                        c,
+                    )?,
                     None => None,
                 };
                 let existing = match existing {
                     Some(e) => e,
-                    None => {
-                        Self::one_item(t, "SELECT body FROM raqib_items WHERE key = $1", &item.key)?
-                            .ok_or_else(|| {
-                                StoreError::Backend("insert conflicted with no row".into())
-                            })?
-                    }
+                    None => Self::one_item(
+                        t,
+                        "SELECT body, seq FROM raqib_items WHERE key = $1",
+                        &item.key,
+                    )?
+                    .ok_or_else(|| StoreError::Backend("insert conflicted with no row".into()))?,
                 };
                 out.push(Submitted {
                     item: existing,
@@ -335,14 +346,14 @@ impl Store for PgStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<Item>> {
-        self.tx(|t| Self::one_item(t, "SELECT body FROM raqib_items WHERE key = $1", key))
+        self.tx(|t| Self::one_item(t, "SELECT body, seq FROM raqib_items WHERE key = $1", key))
     }
 
     fn by_client_id(&self, client_id: &str) -> Result<Option<Item>> {
         self.tx(|t| {
             Self::one_item(
                 t,
-                "SELECT body FROM raqib_items WHERE client_id = $1",
+                "SELECT body, seq FROM raqib_items WHERE client_id = $1",
                 client_id,
             )
         })
@@ -356,7 +367,7 @@ impl Store for PgStore {
             loop {
                 let rows = t
                     .query(
-                        "SELECT body, priority, seq FROM raqib_items WHERE state = 'open'
+                        "SELECT body, seq, priority FROM raqib_items WHERE state = 'open'
                          AND (priority < $1 OR (priority = $1 AND seq > $2))
                          ORDER BY priority DESC, seq LIMIT 500",
                         &[&after_prio, &after_seq],
@@ -364,8 +375,8 @@ impl Store for PgStore {
                     .map_err(pg)?;
                 let n = rows.len();
                 for r in &rows {
-                    after_prio = r.get(1);
-                    after_seq = r.get(2);
+                    after_seq = r.get(1);
+                    after_prio = r.get(2);
                     let i = Self::item_from(r)?;
                     if filter.matches(&i) {
                         out.push(i);
@@ -385,7 +396,7 @@ impl Store for PgStore {
         self.tx(|t| {
             let rows = t
                 .query(
-                    "SELECT body FROM raqib_items WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    "SELECT body, seq FROM raqib_items WHERE seq > $1 ORDER BY seq LIMIT $2",
                     &[
                         &(after.min(i64::MAX as u64) as i64),
                         &(limit.min(i64::MAX as usize) as i64),
@@ -400,7 +411,7 @@ impl Store for PgStore {
         self.tx(|t| {
             let old = Self::one_item(
                 t,
-                "SELECT body FROM raqib_items WHERE key = $1 FOR UPDATE",
+                "SELECT body, seq FROM raqib_items WHERE key = $1 FOR UPDATE",
                 key,
             )?
             .ok_or_else(|| StoreError::NotFound(key.to_string()))?;
@@ -417,7 +428,7 @@ impl Store for PgStore {
                     &key,
                     &state_str(item.state),
                     &(item.priority as i32),
-                    &text(&item),
+                    &String::from_utf8(encode_item(&item)).expect("JSON is UTF-8"),
                 ],
             )
             .map_err(pg)?;

@@ -19,18 +19,17 @@ fn item(platform: &str, id: &str, priority: u8, client_id: Option<&str>) -> Item
         lang: Some("ar".into()),
         signals: vec!["text".into()],
         lists: vec![],
-        body: serde_json::json!({"text": format!("post {id}")}),
+        flagged: true,
+        action: "queue".into(),
+        body: RawJson::from(&serde_json::json!({"text": format!("post {id}")})),
         reviews: vec![],
         appeals: vec![],
     }
 }
 
+/// Pre-encoded, as the server makes them (the struct literals below leave it to the store).
 fn new(i: Item) -> NewItem {
-    NewItem {
-        item: i,
-        deliveries: vec![],
-        audit: vec![],
-    }
+    NewItem::new(i, vec![], vec![]).encode()
 }
 
 fn rec(subject: &str) -> Record {
@@ -196,6 +195,8 @@ fn audit_chain_verifies(s: &dyn Store) {
         item: item("x", "1", 50, None),
         deliveries: vec![],
         audit: vec![rec("post:x:1")],
+        encoded: None,
+        audit_fields: None,
     }])
     .unwrap();
     let c = s.append_audit(&[rec("c")]).unwrap();
@@ -218,6 +219,8 @@ fn deliveries_retry_die_and_come_back(s: &dyn Store) {
         item: item("x", "1", 50, None),
         deliveries: vec![delivery("k1", 100), delivery("k2", 500)],
         audit: vec![],
+        encoded: None,
+        audit_fields: None,
     }])
     .unwrap();
     assert!(s.due_deliveries(99, 10).unwrap().is_empty());
@@ -362,4 +365,44 @@ fn pg_store(case: &str) -> Option<raqib_store::pg::PgStore> {
         .unwrap();
     let (base, _) = url.rsplit_once('/').expect("URL with a database");
     Some(raqib_store::pg::PgStore::connect(&format!("{base}/{db}")).unwrap())
+}
+
+mod queue_index {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        /// Whatever is submitted, reprioritised, closed and reopened, the queue is exactly
+        /// the open items by priority (high first), then submission order.
+        #[test]
+        fn queue_equals_sorted_open_items(
+            items in proptest::collection::vec((0u8..=100, any::<bool>()), 1..25),
+            changes in proptest::collection::vec((0usize..25, 0u8..=100, any::<bool>()), 0..30),
+        ) {
+            let d = tempfile::tempdir().unwrap();
+            let s = raqib_store::embedded::EmbeddedStore::open(&d.path().join("q.redb")).unwrap();
+            let news: Vec<NewItem> = items.iter().enumerate().map(|(i, (p, open))| {
+                let mut it = item("x", &i.to_string(), *p, None);
+                it.state = if *open { State::Open } else { State::Closed };
+                new(it)
+            }).collect();
+            s.submit(news).unwrap();
+            for (i, p, open) in changes {
+                let key = format!("post:x:{}", i % items.len());
+                s.update(&key, &mut |it| {
+                    it.priority = p;
+                    it.state = if open { State::Open } else { State::Closed };
+                    Ok(Effects::default())
+                }).unwrap();
+            }
+            let mut all = s.items_after(0, 1000).unwrap();
+            all.retain(|i| i.state == State::Open);
+            all.sort_by_key(|i| (std::cmp::Reverse(i.priority), i.seq));
+            let want: Vec<String> = all.into_iter().map(|i| i.key).collect();
+            let got: Vec<String> = s.queue(&QueueFilter::default(), 1000).unwrap().into_iter().map(|i| i.key).collect();
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(s.counts().unwrap().open as usize, want.len());
+        }
+    }
 }

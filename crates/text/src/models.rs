@@ -44,6 +44,16 @@ impl ModelSet {
         &self.models[i].1
     }
 
+    /// How many models (the default included).
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    /// Never true: there is always a default model.
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
     /// One scratch per model, for a worker thread.
     pub fn scratches(&self) -> Vec<Scratch> {
         self.models.iter().map(|_| Scratch::default()).collect()
