@@ -12,11 +12,14 @@ use crate::audit::{Entry, Record, GENESIS};
 use crate::db::*;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("items");
-const CLIENT_IDS: TableDefinition<&str, &str> = TableDefinition::new("client_ids");
-const BY_SEQ: TableDefinition<u64, &str> = TableDefinition::new("items_by_seq");
-/// Open items: (255 − priority, seq) → key.
-const QUEUE: TableDefinition<(u8, u64), &str> = TableDefinition::new("queue");
+/// Item records by seq (JSON without `seq`): appended in order, so a commit touches few pages.
+const ITEMS: TableDefinition<u64, &[u8]> = TableDefinition::new("items");
+/// Item key → seq.
+const KEYS: TableDefinition<&str, u64> = TableDefinition::new("item_keys");
+/// Client id → seq.
+const CLIENT_IDS: TableDefinition<&str, u64> = TableDefinition::new("client_ids");
+/// Open items: (255 − priority, seq).
+const QUEUE: TableDefinition<(u8, u64), ()> = TableDefinition::new("queue");
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 const DELIVERIES: TableDefinition<u64, &[u8]> = TableDefinition::new("deliveries");
 /// Pending deliveries: (next_at, id).
@@ -83,8 +86,8 @@ impl EmbeddedStore {
             // Version 1: every table. Later versions add steps here, in order.
             if v < 1 {
                 tx.open_table(ITEMS).map_err(be)?;
+                tx.open_table(KEYS).map_err(be)?;
                 tx.open_table(CLIENT_IDS).map_err(be)?;
-                tx.open_table(BY_SEQ).map_err(be)?;
                 tx.open_table(QUEUE).map_err(be)?;
                 tx.open_table(AUDIT).map_err(be)?;
                 tx.open_table(DELIVERIES).map_err(be)?;
@@ -104,16 +107,11 @@ impl EmbeddedStore {
             queue.remove(queue_key(o)).map_err(be)?;
         }
         if item.state == State::Open {
-            queue
-                .insert(queue_key(item), item.key.as_str())
-                .map_err(be)?;
+            queue.insert(queue_key(item), ()).map_err(be)?;
         }
         let mut items = tx.open_table(ITEMS).map_err(be)?;
         items
-            .insert(
-                item.key.as_str(),
-                stored(item.seq, &encode_item(item)).as_slice(),
-            )
+            .insert(item.seq, encode_item(item).as_slice())
             .map_err(be)?;
         Ok(())
     }
@@ -193,32 +191,22 @@ impl EmbeddedStore {
         Ok(entries)
     }
 
-    fn decode(key: &str, b: &[u8]) -> Result<Item> {
-        if b.len() < 8 {
-            return Err(StoreError::Corrupt(format!("{key}: record too short")));
-        }
-        let mut i: Item = from_json(&b[8..], key)?;
-        i.seq = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    fn decode(seq: u64, b: &[u8]) -> Result<Item> {
+        let mut i: Item = from_json(b, "item")?;
+        i.seq = seq;
         Ok(i)
     }
 
-    fn read_item(
-        t: &impl ReadableTable<&'static str, &'static [u8]>,
-        key: &str,
-    ) -> Result<Option<Item>> {
-        match t.get(key).map_err(be)? {
-            Some(v) => Ok(Some(Self::decode(key, v.value())?)),
+    fn item_at(t: &impl ReadableTable<u64, &'static [u8]>, seq: u64) -> Result<Option<Item>> {
+        match t.get(seq).map_err(be)? {
+            Some(v) => Ok(Some(Self::decode(seq, v.value())?)),
             None => Ok(None),
         }
     }
-}
 
-/// An item's value in the items table: its seq (8 bytes, little-endian), then its JSON.
-fn stored(seq: u64, json: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(8 + json.len());
-    v.extend_from_slice(&seq.to_le_bytes());
-    v.extend_from_slice(json);
-    v
+    fn seq_of(t: &impl ReadableTable<&'static str, u64>, key: &str) -> Result<Option<u64>> {
+        Ok(t.get(key).map_err(be)?.map(|v| v.value()))
+    }
 }
 
 impl Store for EmbeddedStore {
@@ -242,8 +230,8 @@ impl Store for EmbeddedStore {
             let mut meta = tx.open_table(META).map_err(be)?;
             let mut seq = meta_u64(&meta, "item_seq")?;
             let mut clients = tx.open_table(CLIENT_IDS).map_err(be)?;
+            let mut keys = tx.open_table(KEYS).map_err(be)?;
             let mut table = tx.open_table(ITEMS).map_err(be)?;
-            let mut by_seq = tx.open_table(BY_SEQ).map_err(be)?;
             let mut queue = tx.open_table(QUEUE).map_err(be)?;
             for NewItem {
                 mut item,
@@ -254,17 +242,17 @@ impl Store for EmbeddedStore {
             } in items
             {
                 let earlier = match &item.client_id {
-                    Some(c) => clients
-                        .get(c.as_str())
-                        .map_err(be)?
-                        .map(|k| k.value().to_string()),
+                    Some(c) => Self::seq_of(&clients, c)?,
                     None => None,
                 };
-                let existing = match earlier {
-                    Some(k) => Self::read_item(&table, &k)?,
-                    None => Self::read_item(&table, &item.key)?,
+                let earlier = match earlier {
+                    Some(s) => Some(s),
+                    None => Self::seq_of(&keys, &item.key)?,
                 };
-                if let Some(e) = existing {
+                if let Some(e) = earlier {
+                    let e = Self::item_at(&table, e)?.ok_or_else(|| {
+                        StoreError::Corrupt(format!("{}: index without record", item.key))
+                    })?;
                     out.push(Submitted {
                         item: e,
                         new: false,
@@ -274,21 +262,17 @@ impl Store for EmbeddedStore {
                 seq += 1;
                 item.seq = seq;
                 if let Some(c) = &item.client_id {
-                    clients.insert(c.as_str(), item.key.as_str()).map_err(be)?;
+                    clients.insert(c.as_str(), seq).map_err(be)?;
                 }
-                by_seq.insert(item.seq, item.key.as_str()).map_err(be)?;
+                keys.insert(item.key.as_str(), seq).map_err(be)?;
                 if item.state == State::Open {
-                    queue
-                        .insert(queue_key(&item), item.key.as_str())
-                        .map_err(be)?;
+                    queue.insert(queue_key(&item), ()).map_err(be)?;
                 }
                 let json = match encoded {
                     Some(e) => e,
                     None => encode_item(&item),
                 };
-                table
-                    .insert(item.key.as_str(), stored(seq, &json).as_slice())
-                    .map_err(be)?;
+                table.insert(seq, json.as_slice()).map_err(be)?;
                 // Made by the caller when they still describe `audit` (a caller may have
                 // changed `audit` after `encode`).
                 match audit_fields {
@@ -309,21 +293,18 @@ impl Store for EmbeddedStore {
 
     fn get(&self, key: &str) -> Result<Option<Item>> {
         let tx = self.db.begin_read().map_err(be)?;
-        Self::read_item(&tx.open_table(ITEMS).map_err(be)?, key)
+        match Self::seq_of(&tx.open_table(KEYS).map_err(be)?, key)? {
+            Some(seq) => Self::item_at(&tx.open_table(ITEMS).map_err(be)?, seq),
+            None => Ok(None),
+        }
     }
 
     fn by_client_id(&self, client_id: &str) -> Result<Option<Item>> {
         let tx = self.db.begin_read().map_err(be)?;
-        let key = match tx
-            .open_table(CLIENT_IDS)
-            .map_err(be)?
-            .get(client_id)
-            .map_err(be)?
-        {
-            Some(k) => k.value().to_string(),
-            None => return Ok(None),
-        };
-        Self::read_item(&tx.open_table(ITEMS).map_err(be)?, &key)
+        match Self::seq_of(&tx.open_table(CLIENT_IDS).map_err(be)?, client_id)? {
+            Some(seq) => Self::item_at(&tx.open_table(ITEMS).map_err(be)?, seq),
+            None => Ok(None),
+        }
     }
 
     fn queue(&self, filter: &QueueFilter, limit: usize) -> Result<Vec<Item>> {
@@ -335,8 +316,8 @@ impl Store for EmbeddedStore {
             if out.len() >= limit {
                 break;
             }
-            let (_, key) = kv.map_err(be)?;
-            if let Some(i) = Self::read_item(&items, key.value())? {
+            let (k, _) = kv.map_err(be)?;
+            if let Some(i) = Self::item_at(&items, k.value().1)? {
                 if filter.matches(&i) {
                     out.push(i);
                 }
@@ -347,26 +328,25 @@ impl Store for EmbeddedStore {
 
     fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>> {
         let tx = self.db.begin_read().map_err(be)?;
-        let by_seq = tx.open_table(BY_SEQ).map_err(be)?;
         let items = tx.open_table(ITEMS).map_err(be)?;
         let mut out = Vec::new();
-        for kv in by_seq
+        for kv in items
             .range(after.saturating_add(1)..)
             .map_err(be)?
             .take(limit)
         {
-            let (_, key) = kv.map_err(be)?;
-            if let Some(i) = Self::read_item(&items, key.value())? {
-                out.push(i);
-            }
+            let (k, v) = kv.map_err(be)?;
+            out.push(Self::decode(k.value(), v.value())?);
         }
         Ok(out)
     }
 
     fn update(&self, key: &str, change: Change<'_>) -> Result<Item> {
         let tx = self.db.begin_write().map_err(be)?;
-        let old = Self::read_item(&tx.open_table(ITEMS).map_err(be)?, key)?
+        let seq = Self::seq_of(&tx.open_table(KEYS).map_err(be)?, key)?
             .ok_or_else(|| StoreError::NotFound(key.to_string()))?;
+        let old = Self::item_at(&tx.open_table(ITEMS).map_err(be)?, seq)?
+            .ok_or_else(|| StoreError::Corrupt(format!("{key}: index without record")))?;
         let mut item = old.clone();
         let effects = change(&mut item).map_err(StoreError::Conflict)?;
         if item.key != old.key || item.seq != old.seq {
