@@ -131,6 +131,14 @@ impl PgStore {
         r
     }
 
+    /// Run `f` on a pooled connection outside a transaction (reads: one round trip each).
+    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let mut c = self.client()?;
+        let r = f(&mut c);
+        self.give_back(c);
+        r
+    }
+
     fn migrate(&self, c: &mut Client) -> Result<()> {
         let mut t = c.transaction().map_err(pg)?;
         t.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
@@ -161,6 +169,36 @@ impl PgStore {
         if records.is_empty() {
             return Ok(Vec::new());
         }
+        let fields: Vec<String> = records.iter().map(record_fields).collect();
+        Self::append_fields_tx(t, &fields)?;
+        // The entries just written, read back in the same transaction.
+        let n = records.len() as i64;
+        let rows = t
+            .query(
+                "SELECT entry FROM (SELECT seq, entry FROM raqib_audit ORDER BY seq DESC LIMIT $1) e ORDER BY seq",
+                &[&n],
+            )
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| from_json(r.get::<_, &str>(0).as_bytes(), "audit entry"))
+            .collect()
+    }
+
+    fn write_effects(
+        t: &mut Transaction<'_>,
+        audit: &[Record],
+        deliveries: &[Delivery],
+    ) -> Result<()> {
+        let fields: Vec<String> = audit.iter().map(record_fields).collect();
+        Self::append_fields_tx(t, &fields)?;
+        Self::insert_deliveries(t, deliveries)
+    }
+
+    /// Append audit records given as [`record_fields`], in one statement.
+    fn append_fields_tx(t: &mut Transaction<'_>, fields: &[String]) -> Result<()> {
+        if fields.is_empty() {
+            return Ok(());
+        }
         t.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK])
             .map_err(pg)?;
         let (seq, head) = match t
@@ -176,36 +214,48 @@ impl PgStore {
             }
             None => (0, GENESIS.to_string()),
         };
-        let entries = chain(seq, head, records);
-        for e in &entries {
-            t.execute(
-                "INSERT INTO raqib_audit (seq, entry) VALUES ($1, $2)",
-                &[&(e.seq as i64), &text(e)],
-            )
-            .map_err(pg)?;
-        }
-        Ok(entries)
+        let (seqs, texts): (Vec<i64>, Vec<String>) = chain_fields(seq, head, fields)
+            .into_iter()
+            .map(|(s, t)| (s as i64, t))
+            .unzip();
+        t.execute(
+            "INSERT INTO raqib_audit (seq, entry) SELECT * FROM unnest($1::bigint[], $2::text[])",
+            &[&seqs, &texts],
+        )
+        .map_err(pg)?;
+        Ok(())
     }
 
-    fn write_effects(
-        t: &mut Transaction<'_>,
-        audit: &[Record],
-        deliveries: &[Delivery],
-    ) -> Result<()> {
-        Self::append_audit_tx(t, audit)?;
-        for d in deliveries {
-            let id: i64 = t
-                .query_one("SELECT nextval('raqib_deliveries_id_seq')", &[])
-                .map_err(pg)?
-                .get(0);
-            let mut d = d.clone();
-            d.id = id as u64;
-            t.execute(
-                "INSERT INTO raqib_deliveries (id, state, next_at, body) VALUES ($1, $2, $3, $4)",
-                &[&id, &delivery_state(d.state), &d.next_at, &text(&d)],
-            )
-            .map_err(pg)?;
+    /// Insert deliveries (ids assigned here), in one statement.
+    fn insert_deliveries(t: &mut Transaction<'_>, deliveries: &[Delivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
         }
+        let ids: Vec<i64> = t
+            .query(
+                "SELECT nextval('raqib_deliveries_id_seq') FROM generate_series(1, $1::bigint)",
+                &[&(deliveries.len() as i64)],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut states = Vec::with_capacity(ids.len());
+        let mut next = Vec::with_capacity(ids.len());
+        let mut bodies = Vec::with_capacity(ids.len());
+        for (d, id) in deliveries.iter().zip(&ids) {
+            let mut d = d.clone();
+            d.id = *id as u64;
+            states.push(delivery_state(d.state));
+            next.push(d.next_at);
+            bodies.push(text(&d));
+        }
+        t.execute(
+            "INSERT INTO raqib_deliveries (id, state, next_at, body)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[])",
+            &[&ids, &states, &next, &bodies],
+        )
+        .map_err(pg)?;
         Ok(())
     }
 
@@ -271,7 +321,7 @@ impl Store for PgStore {
     }
 
     fn schema_version(&self) -> Result<u32> {
-        self.tx(|t| {
+        self.read(|t| {
             let v: i32 = t
                 .query_one("SELECT COALESCE(MAX(version), 0) FROM raqib_schema", &[])
                 .map_err(pg)?
@@ -281,76 +331,131 @@ impl Store for PgStore {
     }
 
     fn submit(&self, items: Vec<NewItem>) -> Result<Vec<Submitted>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
         self.tx(|t| {
-            let mut out = Vec::with_capacity(items.len());
-            for NewItem {
-                mut item,
-                deliveries,
-                audit,
-                encoded,
-                audit_fields: _,
-            } in items
-            {
-                let seq: i64 = t
-                    .query_one("SELECT nextval('raqib_item_seq')", &[])
-                    .map_err(pg)?
-                    .get(0);
-                let body = match encoded {
-                    Some(e) => String::from_utf8(e).expect("JSON is UTF-8"),
-                    None => String::from_utf8(encode_item(&item)).expect("JSON is UTF-8"),
-                };
-                item.seq = seq as u64;
-                let inserted = t
-                    .execute(
-                        "INSERT INTO raqib_items (key, client_id, seq, state, priority, body)
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                        &[
-                            &item.key,
-                            &item.client_id,
-                            &seq,
-                            &state_str(item.state),
-                            &(item.priority as i32),
-                            &body,
-                        ],
-                    )
-                    .map_err(pg)?;
-                if inserted == 1 {
-                    Self::write_effects(t, &audit, &deliveries)?;
-                    out.push(Submitted { item, new: true });
-                    continue;
-                }
-                let existing = match &item.client_id {
-                    Some(c) => Self::one_item(
-                        t,
-                        "SELECT body, seq FROM raqib_items WHERE client_id = $1",
-                        c,
-                    )?,
-                    None => None,
-                };
-                let existing = match existing {
-                    Some(e) => e,
-                    None => Self::one_item(
-                        t,
-                        "SELECT body, seq FROM raqib_items WHERE key = $1",
-                        &item.key,
-                    )?
-                    .ok_or_else(|| StoreError::Backend("insert conflicted with no row".into()))?,
-                };
-                out.push(Submitted {
-                    item: existing,
-                    new: false,
+            // A fixed number of round trips per batch, whatever its size.
+            let n = items.len();
+            let seqs: Vec<i64> = t
+                .query(
+                    "SELECT nextval('raqib_item_seq') FROM generate_series(1, $1::bigint)",
+                    &[&(n as i64)],
+                )
+                .map_err(pg)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let mut keys = Vec::with_capacity(n);
+            let mut cids: Vec<Option<String>> = Vec::with_capacity(n);
+            let mut states = Vec::with_capacity(n);
+            let mut prios = Vec::with_capacity(n);
+            let mut bodies = Vec::with_capacity(n);
+            for ni in &items {
+                keys.push(ni.item.key.clone());
+                cids.push(ni.item.client_id.clone());
+                states.push(state_str(ni.item.state));
+                prios.push(ni.item.priority as i32);
+                bodies.push(match &ni.encoded {
+                    Some(e) => String::from_utf8(e.clone()).expect("JSON is UTF-8"),
+                    None => String::from_utf8(encode_item(&ni.item)).expect("JSON is UTF-8"),
                 });
             }
-            Ok(out)
+            // Rows that conflict with a stored key or client id, or with an earlier row of
+            // the batch, are skipped.
+            let inserted: std::collections::HashSet<i64> = t
+                .query(
+                    "INSERT INTO raqib_items (key, client_id, seq, state, priority, body)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::text[])
+                     ON CONFLICT DO NOTHING RETURNING seq",
+                    &[&keys, &cids, &seqs, &states, &prios, &bodies],
+                )
+                .map_err(pg)?
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .collect();
+            let mut out = Vec::with_capacity(n);
+            let mut fields = Vec::new();
+            let mut deliveries_all = Vec::new();
+            let mut missing = Vec::new();
+            for (i, ni) in items.into_iter().enumerate() {
+                let NewItem {
+                    mut item,
+                    deliveries,
+                    audit,
+                    audit_fields,
+                    ..
+                } = ni;
+                if inserted.contains(&seqs[i]) {
+                    item.seq = seqs[i] as u64;
+                    match audit_fields {
+                        Some(f) if f.len() == audit.len() => fields.extend(f),
+                        _ => fields.extend(audit.iter().map(record_fields)),
+                    }
+                    deliveries_all.extend(deliveries);
+                    out.push(Some(Submitted { item, new: true }));
+                } else {
+                    missing.push((i, item));
+                    out.push(None);
+                }
+            }
+            if !missing.is_empty() {
+                let ks: Vec<&str> = missing.iter().map(|(_, it)| it.key.as_str()).collect();
+                let cs: Vec<&str> = missing
+                    .iter()
+                    .filter_map(|(_, it)| it.client_id.as_deref())
+                    .collect();
+                let rows = t
+                    .query(
+                        "SELECT body, seq, key, client_id FROM raqib_items
+                         WHERE key = ANY($1) OR client_id = ANY($2)",
+                        &[&ks, &cs],
+                    )
+                    .map_err(pg)?;
+                let mut by_key = std::collections::HashMap::new();
+                let mut by_cid = std::collections::HashMap::new();
+                for r in &rows {
+                    let it = Self::item_from(r)?;
+                    if let Some(c) = r.get::<_, Option<String>>(3) {
+                        by_cid.insert(c, it.clone());
+                    }
+                    by_key.insert(r.get::<_, String>(2), it);
+                }
+                for (i, it) in missing {
+                    let found = it
+                        .client_id
+                        .as_ref()
+                        .and_then(|c| by_cid.get(c))
+                        .or_else(|| by_key.get(&it.key))
+                        .or_else(|| {
+                            // An earlier row of this batch with the same key or client id.
+                            out[..i].iter().flatten().map(|s| &s.item).find(|e| {
+                                e.key == it.key
+                                    || (it.client_id.is_some() && e.client_id == it.client_id)
+                            })
+                        })
+                        .cloned()
+                        .ok_or_else(|| {
+                            StoreError::Backend(format!("{}: insert conflicted with no row", it.key))
+                        })?;
+                    out[i] = Some(Submitted {
+                        item: found,
+                        new: false,
+                    });
+                }
+            }
+            Self::append_fields_tx(t, &fields)?;
+            Self::insert_deliveries(t, &deliveries_all)?;
+            Ok(out.into_iter().map(|o| o.expect("every row answered")).collect())
         })
     }
 
     fn get(&self, key: &str) -> Result<Option<Item>> {
-        self.tx(|t| Self::one_item(t, "SELECT body, seq FROM raqib_items WHERE key = $1", key))
+        self.read(|t| Self::one_item(t, "SELECT body, seq FROM raqib_items WHERE key = $1", key))
     }
 
     fn by_client_id(&self, client_id: &str) -> Result<Option<Item>> {
-        self.tx(|t| {
+        self.read(|t| {
             Self::one_item(
                 t,
                 "SELECT body, seq FROM raqib_items WHERE client_id = $1",
@@ -360,7 +465,7 @@ impl Store for PgStore {
     }
 
     fn queue(&self, filter: &QueueFilter, limit: usize) -> Result<Vec<Item>> {
-        self.tx(|t| {
+        self.read(|t| {
             let mut out = Vec::new();
             // Page through the queue index, filtering in Rust, until `limit` match.
             let (mut after_prio, mut after_seq) = (i32::MAX, 0i64);
@@ -393,7 +498,7 @@ impl Store for PgStore {
     }
 
     fn items_after(&self, after: u64, limit: usize) -> Result<Vec<Item>> {
-        self.tx(|t| {
+        self.read(|t| {
             let rows = t
                 .query(
                     "SELECT body, seq FROM raqib_items WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -442,7 +547,7 @@ impl Store for PgStore {
     }
 
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<Entry>> {
-        self.tx(|t| {
+        self.read(|t| {
             let rows = t
                 .query(
                     "SELECT entry FROM raqib_audit WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -459,7 +564,7 @@ impl Store for PgStore {
     }
 
     fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
-        self.tx(|t| {
+        self.read(|t| {
             let rows = t
                 .query(
                     "SELECT body FROM raqib_deliveries WHERE state = 'pending' AND next_at <= $1
@@ -498,7 +603,7 @@ impl Store for PgStore {
     }
 
     fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>> {
-        self.tx(|t| {
+        self.read(|t| {
             let rows = t
                 .query(
                     "SELECT body FROM raqib_deliveries WHERE state = 'dead' ORDER BY id LIMIT $1",
@@ -540,7 +645,7 @@ impl Store for PgStore {
     }
 
     fn token(&self, hash: &str) -> Result<Option<Token>> {
-        self.tx(|t| {
+        self.read(|t| {
             match t
                 .query_opt("SELECT body FROM raqib_tokens WHERE hash = $1", &[&hash])
                 .map_err(pg)?
@@ -552,7 +657,7 @@ impl Store for PgStore {
     }
 
     fn tokens(&self) -> Result<Vec<Token>> {
-        self.tx(|t| {
+        self.read(|t| {
             let rows = t
                 .query("SELECT body FROM raqib_tokens ORDER BY name", &[])
                 .map_err(pg)?;
@@ -573,8 +678,8 @@ impl Store for PgStore {
     }
 
     fn counts(&self) -> Result<Counts> {
-        self.tx(|t| {
-            let n = |t: &mut Transaction<'_>, sql: &str| -> Result<u64> {
+        self.read(|t| {
+            let n = |t: &mut Client, sql: &str| -> Result<u64> {
                 Ok(t.query_one(sql, &[]).map_err(pg)?.get::<_, i64>(0) as u64)
             };
             Ok(Counts {

@@ -99,6 +99,22 @@ fn submission_is_idempotent_by_client_id_and_key(s: &dyn Store) {
     assert_eq!((n.items, n.audit_entries, n.deliveries_pending), (1, 1, 1));
 }
 
+fn repeats_inside_one_batch_are_stored_once(s: &dyn Store) {
+    let mut a = new(item("x", "1", 50, Some("c-1")));
+    a.audit = vec![rec("post:x:1")];
+    let mut same_key = new(item("x", "1", 60, None));
+    same_key.audit = vec![rec("post:x:1 again")];
+    let same_cid = new(item("x", "2", 70, Some("c-1")));
+    let other = new(item("x", "3", 80, None));
+    let out = s.submit(vec![a, same_key, same_cid, other]).unwrap();
+    let news: Vec<bool> = out.iter().map(|o| o.new).collect();
+    assert_eq!(news, [true, false, false, true]);
+    assert_eq!(out[1].item, out[0].item);
+    assert_eq!(out[2].item, out[0].item);
+    let n = s.counts().unwrap();
+    assert_eq!((n.items, n.audit_entries), (2, 1));
+}
+
 fn queue_orders_by_priority_then_age_and_filters(s: &dyn Store) {
     let mut closed = item("x", "closed", 99, None);
     closed.state = State::Closed;
@@ -334,6 +350,7 @@ macro_rules! suite {
 suite!(
     submit_assigns_increasing_seq_and_reads_back,
     submission_is_idempotent_by_client_id_and_key,
+    repeats_inside_one_batch_are_stored_once,
     queue_orders_by_priority_then_age_and_filters,
     update_closes_reopens_and_writes_effects_atomically,
     audit_chain_verifies,
