@@ -740,6 +740,11 @@ fn acknowledged_items_survive_kill_9(store: Option<&str>) {
             .0 != 200
         })
         .collect();
+    eprintln!(
+        "kill -9: {} acknowledged items, {} missing after restart",
+        acked.len(),
+        missing.len()
+    );
     assert!(
         missing.is_empty(),
         "{} of {} acknowledged items lost: {:?}",
