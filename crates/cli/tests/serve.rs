@@ -830,3 +830,170 @@ fn fresh_pg(name: &str) -> Option<String> {
     let (base, _) = url.rsplit_once('/').unwrap();
     Some(format!("{base}/{name}"))
 }
+
+#[test]
+fn lists_and_suspended_accounts_are_managed_through_the_api_and_match_at_once() {
+    let s = setup(&[]);
+    let (adm, ing, rev) = (
+        Some(s.admin.as_str()),
+        Some(s.ingest.as_str()),
+        Some(s.reviewer.as_str()),
+    );
+    let pdq = "8b0e7153bf7c3706d85c524e440066559a6656c90bd5482a90a29b9fa5ff5180";
+    // A list, created and filled by an admin; reviewers may not change it.
+    assert_eq!(
+        s.srv
+            .req("POST", "/api/v1/lists/outlet-a", rev, Some("{}"))
+            .0,
+        403
+    );
+    let (st, v) = s.srv.req(
+        "POST",
+        "/api/v1/lists/outlet-a",
+        adm,
+        Some(r#"{"description":"posters"}"#),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(
+        s.srv
+            .req("POST", "/api/v1/lists/outlet-a", adm, Some("{}"))
+            .0,
+        409
+    );
+    assert_eq!(
+        s.srv
+            .req("POST", "/api/v1/lists/..%2Fescape", adm, Some("{}"))
+            .0,
+        400
+    );
+    let entries = json!({"entries": [{"op": "add", "type": "pdq", "value": pdq, "label": "outlet A poster"}]});
+    let (st, v) = s.srv.req(
+        "POST",
+        "/api/v1/lists/outlet-a/entries",
+        adm,
+        Some(&entries.to_string()),
+    );
+    assert_eq!((st, v["applied"].as_u64()), (200, Some(1)), "{v}");
+    assert_eq!(
+        s.srv
+            .req(
+                "POST",
+                "/api/v1/lists/nope/entries",
+                adm,
+                Some(&entries.to_string())
+            )
+            .0,
+        404
+    );
+    let (_, l) = s.srv.req("GET", "/api/v1/lists", rev, None);
+    assert_eq!(l["lists"][0]["name"], "outlet-a");
+    // A post carrying a near copy (a few bits off) matches at once, with the entry as evidence.
+    let near = "8b0e7153bf7c3706d85c524e440066559a6656c90bd5482a90a29b9fa5ff5181";
+    let p = json!({"id": "m1", "platform": "x", "text": "look", "media": [{"kind": "image", "pdq": near}]});
+    let (st, v) = s
+        .srv
+        .req("POST", "/api/v1/posts", ing, Some(&p.to_string()));
+    assert_eq!(st, 201);
+    let media = v["body"]["verdict"]["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "media")
+        .cloned()
+        .expect("a media signal");
+    assert_eq!(
+        (media["list"].as_str(), media["evidence"]["label"].as_str()),
+        (Some("outlet-a"), Some("outlet A poster"))
+    );
+    assert_eq!(media["evidence"]["distance"], 1);
+    assert_eq!(v["lists"], json!(["outlet-a"]));
+    assert_eq!(v["state"], "open");
+    let (_, q) = s.srv.req("GET", "/api/v1/queue?list=outlet-a", rev, None);
+    assert_eq!(q["items"][0]["key"], "post:x:m1");
+    // By hash alone.
+    let (st, v) = s.srv.req(
+        "POST",
+        "/api/v1/media/hash",
+        ing,
+        Some(&json!({"platform": "x", "pdq": pdq}).to_string()),
+    );
+    assert_eq!(
+        (st, v["key"].as_str()),
+        (201, Some(format!("media:pdq-{pdq}").as_str())),
+        "{v}"
+    );
+    assert_eq!(v["lists"], json!(["outlet-a"]));
+    assert_eq!(
+        s.srv
+            .req("POST", "/api/v1/media/hash", ing, Some(r#"{"pdq":"xyz"}"#))
+            .0,
+        400
+    );
+
+    // Suspended accounts: added by an admin; a returning account submitted at sign-up links.
+    let sus: Vec<Value> = std::fs::read_to_string(common::root().join("examples/suspended.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "account")
+        .map(|mut v| {
+            let o = v.as_object_mut().unwrap();
+            o.remove("raqib");
+            o.remove("type");
+            o.remove("created_at");
+            v
+        })
+        .collect();
+    let (st, v) = s.srv.req(
+        "POST",
+        "/api/v1/suspended",
+        adm,
+        Some(&json!({"accounts": sus}).to_string()),
+    );
+    assert_eq!(st, 200, "{v}");
+    let back = json!({"id": "n1", "platform": "x", "handle": "nour_alwadi_7", "display_name": "Nour Alwadi",
+                      "bio": "the valley channel updates, back again t.me/nour_alwadi_ch"});
+    let (st, v) = s
+        .srv
+        .req("POST", "/api/v1/accounts", ing, Some(&back.to_string()));
+    assert_eq!(st, 201, "{v}");
+    let link = v["body"]["verdict"]["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "link")
+        .cloned()
+        .expect("a link signal");
+    assert_eq!(link["evidence"]["handle"], "nour_alwadi_6");
+    assert!(
+        link["evidence"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["text"]
+                .as_str()
+                .unwrap()
+                .contains("telegram:nour_alwadi_ch")),
+        "{link}"
+    );
+    assert_eq!(
+        s.srv.req("DELETE", "/api/v1/suspended/x/s1", adm, None).0,
+        200
+    );
+    assert_eq!(
+        s.srv.req("DELETE", "/api/v1/suspended/x/s1", adm, None).0,
+        404
+    );
+    let again = json!({"id": "n9", "platform": "x", "handle": "nour_alwadi_7", "bio": "the valley channel updates, back again t.me/nour_alwadi_ch"});
+    let (_, v) = s
+        .srv
+        .req("POST", "/api/v1/accounts", ing, Some(&again.to_string()));
+    assert!(
+        v["body"]["verdict"]["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["kind"] != "link"),
+        "removed from the index: {v}"
+    );
+}
