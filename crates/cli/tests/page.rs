@@ -165,7 +165,8 @@ fn reviewer_works_the_queue_in_a_real_browser() {
                   "media": [{"kind": "image", "url": format!("{}/health", srv.base)}]}),
     );
     submit(
-        json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "the islamic state soldiers of the caliphate join"}),
+        json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "the islamic state soldiers of the caliphate join",
+               "urls": ["https://files.example/r1"], "created_at": 1_790_000_000}),
     );
 
     // Sign in with the reviewer's token.
@@ -247,6 +248,26 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     b.wait_for("document.querySelectorAll('.qitem').length === 0");
     let (_, item) = srv.req("GET", "/api/v1/items/post:telegram:t1", Some(&alice), None);
     assert_eq!(item["reviews"][0]["decision"], "no_action");
+
+    // Two more accounts post the same link within seconds: the third post is queued for
+    // coordination, and the page shows who posted it and when.
+    submit(
+        json!({"id": "t2", "platform": "telegram", "account": "u4", "text": "new release https://files.example/r1", "created_at": 1_790_000_005}),
+    );
+    submit(
+        json!({"id": "t3", "platform": "telegram", "account": "u5", "text": "get it https://files.example/r1", "created_at": 1_790_000_009}),
+    );
+    b.eval("document.querySelector('#filters').requestSubmit(); true");
+    // t3 is queued for coordination (t2 may be queued for its text too); open it.
+    b.wait_for("document.querySelector('.qitem[data-key=\"post:telegram:t3\"]') !== null");
+    b.eval("document.querySelector('.qitem[data-key=\"post:telegram:t3\"]').click(); true");
+    b.wait_for("document.querySelector('#network') !== null");
+    let net = b.eval("document.querySelector('#network').textContent");
+    let net = net.as_str().unwrap();
+    assert!(
+        net.contains("u4 (4 s before)") && net.contains("u3 (9 s before)"),
+        "{net}"
+    );
 }
 
 #[test]

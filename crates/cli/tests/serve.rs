@@ -997,3 +997,72 @@ fn lists_and_suspended_accounts_are_managed_through_the_api_and_match_at_once() 
         "removed from the index: {v}"
     );
 }
+
+#[test]
+fn accounts_posting_the_same_link_within_a_minute_raise_the_network_signal() {
+    let s = setup(&[]);
+    let ing = Some(s.ingest.as_str());
+    let post = |id: &str, account: &str, t: i64, url: &str| {
+        json!({"id": id, "platform": "x", "account": account, "created_at": t,
+               "text": format!("read this {url}"), "urls": [url]})
+        .to_string()
+    };
+    let url = "https://files.example/release-12?utm_source=tg";
+    let (_, a) = s.srv.req(
+        "POST",
+        "/api/v1/posts",
+        ing,
+        Some(&post("c1", "u1", 1_790_000_000, url)),
+    );
+    assert!(a["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k != "network"));
+    // The same link (tracking parameter aside) from a second account: noted, not flagged.
+    let (_, b) = s.srv.req(
+        "POST",
+        "/api/v1/posts",
+        ing,
+        Some(&post(
+            "c2",
+            "u2",
+            1_790_000_010,
+            "https://files.example/release-12",
+        )),
+    );
+    let net = |v: &Value| {
+        v["body"]["verdict"]["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == "network")
+            .cloned()
+    };
+    let nb = net(&b).expect("a network signal");
+    assert_eq!(nb["flagged"], false);
+    // A third account within the minute: flagged, queued by the built-in policy, with who and when.
+    let (_, c) = s.srv.req(
+        "POST",
+        "/api/v1/posts",
+        ing,
+        Some(&post("c3", "u3", 1_790_000_030, url)),
+    );
+    let nc = net(&c).expect("a network signal");
+    assert_eq!(nc["flagged"], true, "{nc}");
+    assert_eq!(nc["evidence"]["accounts"], json!(["u1", "u2"]));
+    let shared = &nc["evidence"]["shared"][0];
+    assert_eq!(shared["kind"], "url");
+    assert_eq!(shared["others"][0]["account"], "u2");
+    assert_eq!(shared["others"][0]["seconds_apart"], 20);
+    assert_eq!(c["state"], "open");
+    assert_eq!(c["body"]["decision"]["rule"], "coordinated posting");
+    // Past the window, the same link from a fourth account is not coordination.
+    let (_, d) = s.srv.req(
+        "POST",
+        "/api/v1/posts",
+        ing,
+        Some(&post("c4", "u4", 1_790_000_500, url)),
+    );
+    assert!(net(&d).is_none(), "{d}");
+}

@@ -16,6 +16,7 @@
 pub mod cluster;
 pub mod coord;
 pub mod items;
+pub mod live;
 
 use serde::Serialize;
 

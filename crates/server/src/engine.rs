@@ -35,6 +35,13 @@ action = "queue"
 priority = 40
 
 [[rule]]
+name = "coordinated posting"
+signal = "network"
+min_score = 0.5
+action = "queue"
+priority = 50
+
+[[rule]]
 name = "flagged profile"
 signal = "profile"
 action = "queue"
@@ -65,6 +72,11 @@ pub enum Evidence {
     Match(raqib_media::lists::ListMatch),
     /// The suspended account linked, with the reasons.
     Link(raqib_link::Link),
+    /// Other accounts that posted the same items shortly before.
+    Network {
+        accounts: Vec<String>,
+        shared: Vec<raqib_network::live::Shared>,
+    },
 }
 
 #[derive(Serialize)]
@@ -91,11 +103,27 @@ pub struct Engine {
     pub link_threshold: f32,
     pub policy: RwLock<Arc<Policy>>,
     pub webhooks: Vec<String>,
+    /// Recent posts' items, for the `network` signal.
+    live: std::sync::Mutex<raqib_network::live::Live>,
+    /// Distinct other accounts posting the same item within the window that make the
+    /// `network` signal flag a post.
+    pub network_accounts: usize,
 }
 
 thread_local! {
     static SCRATCH: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+    static ITEMS: RefCell<Option<raqib_network::ItemExtractor>> = const { RefCell::new(None) };
 }
+
+/// Item kinds the live network signal compares: not hashtags or replies (too common to
+/// mean coordination alone).
+const LIVE_KINDS: [raqib_network::Kind; 5] = [
+    raqib_network::Kind::Url,
+    raqib_network::Kind::Media,
+    raqib_network::Kind::Share,
+    raqib_network::Kind::Text,
+    raqib_network::Kind::NearText,
+];
 
 fn round4(x: f32) -> f32 {
     (x * 10000.0).round() / 10000.0
@@ -131,7 +159,67 @@ impl Engine {
             link_threshold,
             policy: RwLock::new(Arc::new(policy)),
             webhooks,
+            live: std::sync::Mutex::new(raqib_network::live::Live::new(Default::default())),
+            network_accounts: 2,
         }
+    }
+
+    /// The `network` signal of a post made at `t` (Unix seconds): other accounts, among
+    /// the posts received in the last ten minutes, that posted one of its items within a
+    /// minute of it. Flags at `network_accounts` or more.
+    fn network_signal(&self, p: &Post, t: i64, now_ms: i64) -> Option<SignalOut> {
+        let items = ITEMS.with(|ex| {
+            let mut ex = ex.borrow_mut();
+            let ex = ex.get_or_insert_with(|| {
+                raqib_network::ItemExtractor::new(raqib_network::ItemConfig {
+                    kinds: LIVE_KINDS.to_vec(),
+                    ..Default::default()
+                })
+            });
+            let mut keys = Vec::new();
+            ex.items(p, &mut keys);
+            let named = raqib_network::items::named_items(p, ex);
+            keys.into_iter()
+                .map(|k| {
+                    let (kind, value) = named
+                        .iter()
+                        .find(|n| n.0 == k)
+                        .map(|n| (n.1, n.2.clone()))
+                        .unwrap_or((raqib_network::Kind::of(k), String::new()));
+                    (k, kind, value)
+                })
+                .collect::<Vec<_>>()
+        });
+        if items.is_empty() {
+            return None;
+        }
+        let account = if p.account.is_empty() {
+            "(unknown)"
+        } else {
+            &p.account
+        };
+        let shared =
+            self.live
+                .lock()
+                .expect("live lock")
+                .observe(account, &p.id, t, now_ms / 1000, &items);
+        let shared: Vec<_> = shared.into_iter().filter(|s| !s.mass).collect();
+        if shared.is_empty() {
+            return None;
+        }
+        let accounts: Vec<String> = raqib_network::live::accounts(&shared)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let n = accounts.len();
+        Some(SignalOut {
+            kind: "network",
+            detector: "network.live",
+            score: (n as f32 / (2 * self.network_accounts) as f32).min(1.0),
+            flagged: n >= self.network_accounts,
+            list: None,
+            evidence: Evidence::Network { accounts, shared },
+        })
     }
 
     fn with_scratch<T>(&self, f: impl FnOnce(&mut Vec<Scratch>) -> T) -> T {
@@ -192,11 +280,14 @@ impl Engine {
             .collect()
     }
 
-    /// Signals for a post.
-    pub fn post_signals(&self, p: &Post) -> (Vec<SignalOut>, String) {
+    /// Signals for a post received at `now_ms`.
+    pub fn post_signals(&self, p: &Post, now_ms: i64) -> (Vec<SignalOut>, String) {
         let (text, lang) = self.text_signal("text", p.lang.as_deref(), &p.text);
         let mut signals = vec![text];
         signals.extend(self.media_signals(p));
+        // The post's own time when it has one (a backlog keeps its order), else arrival.
+        let t = p.created_at.unwrap_or(now_ms / 1000);
+        signals.extend(self.network_signal(p, t, now_ms));
         (signals, lang)
     }
 
@@ -382,7 +473,7 @@ impl Engine {
     }
 
     pub fn assess_post(&self, p: Post, client_id: Option<String>, ctx: &Context) -> NewItem {
-        let (signals, lang) = self.post_signals(&p);
+        let (signals, lang) = self.post_signals(&p, ctx.now_ms);
         self.assess(
             "post",
             &p.platform,

@@ -1,0 +1,268 @@
+//! Co-posting as it happens: for each new post, the other accounts that posted one of its
+//! items (the same link, media, shared post, text or near-same text) within the window
+//! before it. `raqib serve` uses this for the `network` signal and the reviewer's network
+//! context; `detect` is the batch analysis over a whole input.
+//!
+//! Two clocks: posts are compared by their own times (`created_at`, so a backlog submitted
+//! late still compares right), and kept by when they arrived (the last `retention`
+//! seconds), so memory is bounded whatever the posts' times. At most `per_item` posters are
+//! kept per item; an item with more is a mass item (a trending link), counted but not
+//! listed.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::Serialize;
+
+use crate::items::Kind;
+
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Seconds before a post in which another account's post of the same item counts.
+    pub window: i64,
+    /// Posters kept per item; more than this makes it a mass item.
+    pub per_item: usize,
+    /// Seconds (of arrival time) a post is kept for comparison.
+    pub retention: i64,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            window: 60,
+            per_item: 50,
+            retention: 600,
+        }
+    }
+}
+
+/// Another account's post of the same item, close in time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoPost {
+    pub account: String,
+    pub post: String,
+    /// This post's time minus that post's: positive when that one came first.
+    pub seconds_apart: i64,
+}
+
+/// One item of the new post that others posted too.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shared {
+    pub kind: Kind,
+    /// The item as a reviewer reads it (the link, the hash, the post shared); empty for
+    /// (near-)same text.
+    pub value: String,
+    pub others: Vec<CoPost>,
+    /// True when the item had more posters in the window than are kept.
+    pub mass: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    account: String,
+    post: String,
+    t: i64,
+    arrived: i64,
+}
+
+/// The recent window.
+#[derive(Debug, Default)]
+pub struct Live {
+    cfg: LiveConfig,
+    items: HashMap<u64, VecDeque<Seen>>,
+    /// (arrival, item) in arrival order, to drop what is past retention.
+    order: VecDeque<(i64, u64)>,
+}
+
+impl Live {
+    pub fn new(cfg: LiveConfig) -> Live {
+        Live {
+            cfg,
+            ..Default::default()
+        }
+    }
+
+    /// Items kept (for metrics).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn expire(&mut self, now: i64) {
+        let cutoff = now - self.cfg.retention;
+        while let Some(&(t, item)) = self.order.front() {
+            if t >= cutoff {
+                break;
+            }
+            self.order.pop_front();
+            if let Some(q) = self.items.get_mut(&item) {
+                while q.front().is_some_and(|s| s.arrived < cutoff) {
+                    q.pop_front();
+                }
+                if q.is_empty() {
+                    self.items.remove(&item);
+                }
+            }
+        }
+    }
+
+    /// Record a post of `items` (key, kind, readable value) by `account`, made at `t` and
+    /// arriving at `now` (Unix seconds; `now` never goes back), and return the items that
+    /// other accounts, among the posts kept, posted within `window` seconds of `t`.
+    pub fn observe(
+        &mut self,
+        account: &str,
+        post: &str,
+        t: i64,
+        now: i64,
+        items: &[(u64, Kind, String)],
+    ) -> Vec<Shared> {
+        self.expire(now);
+        let mut out = Vec::new();
+        for (key, kind, value) in items {
+            let q = self.items.entry(*key).or_default();
+            let mut others: Vec<CoPost> = Vec::new();
+            for s in q.iter() {
+                let dt = t - s.t;
+                if dt.abs() <= self.cfg.window && s.account != account {
+                    match others.iter_mut().find(|o| o.account == s.account) {
+                        // Each account once, with its post nearest this one.
+                        Some(o) if o.seconds_apart.abs() > dt.abs() => {
+                            o.post = s.post.clone();
+                            o.seconds_apart = dt;
+                        }
+                        Some(_) => {}
+                        None => others.push(CoPost {
+                            account: s.account.clone(),
+                            post: s.post.clone(),
+                            seconds_apart: dt,
+                        }),
+                    }
+                }
+            }
+            let mass = q.len() >= self.cfg.per_item;
+            if mass {
+                q.pop_front();
+            }
+            q.push_back(Seen {
+                account: account.to_string(),
+                post: post.to_string(),
+                t,
+                arrived: now,
+            });
+            self.order.push_back((now, *key));
+            if !others.is_empty() {
+                others.sort_by_key(|o| o.seconds_apart.abs());
+                out.push(Shared {
+                    kind: *kind,
+                    value: match kind {
+                        Kind::Text | Kind::NearText => String::new(),
+                        _ => value.clone(),
+                    },
+                    others,
+                    mass,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The distinct other accounts in `shared`.
+pub fn accounts(shared: &[Shared]) -> Vec<&str> {
+    let mut a: Vec<&str> = shared
+        .iter()
+        .flat_map(|s| s.others.iter().map(|o| o.account.as_str()))
+        .collect();
+    a.sort_unstable();
+    a.dedup();
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn it(k: u64) -> (u64, Kind, String) {
+        (k << 3, Kind::Url, format!("https://x.example/{k}"))
+    }
+
+    fn cfg(window: i64, per_item: usize, retention: i64) -> LiveConfig {
+        LiveConfig {
+            window,
+            per_item,
+            retention,
+        }
+    }
+
+    #[test]
+    fn other_accounts_close_in_time_are_found_once_each() {
+        let mut l = Live::new(cfg(60, 50, 600));
+        assert!(l.observe("a", "p1", 1000, 5000, &[it(1)]).is_empty());
+        assert!(
+            l.observe("a", "p2", 1010, 5001, &[it(1)]).is_empty(),
+            "the same account is not a co-poster"
+        );
+        l.observe("b", "p3", 1020, 5002, &[it(1)]);
+        let s = l.observe("c", "p4", 1030, 5003, &[it(1), it(2)]);
+        assert_eq!(s.len(), 1);
+        let who: Vec<(&str, &str, i64)> = s[0]
+            .others
+            .iter()
+            .map(|o| (o.account.as_str(), o.post.as_str(), o.seconds_apart))
+            .collect();
+        assert_eq!(who, [("b", "p3", 10), ("a", "p2", 20)]);
+        assert_eq!(s[0].value, "https://x.example/1");
+        // A backlog post that arrives late but was made just before: compared by its time.
+        let s = l.observe("e", "p0", 995, 5004, &[it(1)]);
+        assert_eq!(s[0].others[0].seconds_apart, -5);
+        // Made long after: not coordination.
+        assert!(l.observe("d", "p5", 1200, 5005, &[it(1)]).is_empty());
+        // Past retention (arrival time): forgotten.
+        assert!(l.observe("f", "p6", 1000, 5700, &[it(1)]).is_empty());
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn a_mass_item_is_flagged_and_memory_stays_bounded() {
+        let mut l = Live::new(cfg(60, 5, 600));
+        for i in 0..20 {
+            l.observe(&format!("u{i}"), &format!("p{i}"), 1000, 1000, &[it(7)]);
+        }
+        let s = l.observe("z", "pz", 1001, 1001, &[it(7)]);
+        assert!(s[0].mass);
+        assert_eq!(s[0].others.len(), 5);
+    }
+
+    proptest! {
+        /// Whatever the posts' times and arrival, what `observe` reports is exactly the
+        /// brute-force answer: other accounts' posts of the same item that arrived within
+        /// retention and were made within the window.
+        #[test]
+        fn matches_brute_force(posts in proptest::collection::vec((0u8..6, 0u64..4, 0i64..100, 0i64..30), 1..60)) {
+            let c = cfg(20, 1000, 90);
+            let mut l = Live::new(c.clone());
+            let mut now = 0;
+            let mut seen: Vec<(String, i64, i64, u64)> = Vec::new();
+            for (i, (acct, item, t, gap)) in posts.iter().enumerate() {
+                now += gap;
+                let account = format!("a{acct}");
+                let got = l.observe(&account, &format!("p{i}"), *t, now, &[it(*item)]);
+                let mut want: Vec<&str> = seen
+                    .iter()
+                    .filter(|(a, st, arr, k)| {
+                        *k == *item && *a != account && (t - st).abs() <= c.window && *arr >= now - c.retention
+                    })
+                    .map(|(a, ..)| a.as_str())
+                    .collect();
+                want.sort_unstable();
+                want.dedup();
+                prop_assert_eq!(accounts(&got), want);
+                seen.push((account, *t, now, *item));
+            }
+        }
+    }
+}
