@@ -30,7 +30,7 @@ start() {
     psql "$STORE" -qc 'DROP TABLE IF EXISTS raqib_items, raqib_audit, raqib_deliveries, raqib_tokens, raqib_schema; DROP SEQUENCE IF EXISTS raqib_item_seq' 2>/dev/null
   fi
   TOKEN=$($RAQIB token add bench --role ingest --data "$DATA/d" "${STORE_ARGS[@]}" 2>/dev/null)
-  $RAQIB serve --data "$DATA/d" "${STORE_ARGS[@]}" --listen 127.0.0.1:$PORT --rate-limit 1000000 > "$DATA/serve.log" 2>&1 &
+  $RAQIB serve --data "$DATA/d" "${STORE_ARGS[@]}" --listen 127.0.0.1:$PORT --rate-limit 1000000 "$@" > "$DATA/serve.log" 2>&1 &
   PID=$!
   for _ in $(seq 50); do curl -sf localhost:$PORT/health >/dev/null && break; sleep 0.1; done
 }
@@ -44,6 +44,10 @@ echo "# peak server RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " 
 start
 echo "# 5% propaganda-style, the rest hard negatives and chatter"
 $LOAD batch --url http://127.0.0.1:$PORT --token "$TOKEN" --posts "$POSTS" --batch 1000 --conns 2 --run b2 --propaganda-share 0.05
+echo "# peak server RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MB"}')"
+start --network-accounts 0
+echo "# 5% mix, network signal off (--network-accounts 0)"
+$LOAD batch --url http://127.0.0.1:$PORT --token "$TOKEN" --posts "$POSTS" --batch 1000 --conns 2 --run b3 --propaganda-share 0.05
 echo "# peak server RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MB"}')"
 
 start

@@ -63,6 +63,11 @@ pub struct ServeArgs {
     /// Link score at which an account is linked to a suspended one.
     #[arg(long, default_value_t = 0.8)]
     pub link_threshold: f32,
+    /// Other accounts posting the same link, media, shared post or text within a minute
+    /// that flag a post as coordinated (the `network` signal); 0 turns the signal off
+    /// (it costs about a third of batch throughput: docs/benchmarks.md).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub network_accounts: usize,
     /// Send every action to this URL (repeatable), signed with the webhook secret.
     #[arg(long, value_name = "URL")]
     pub webhook: Vec<String>,
@@ -151,7 +156,7 @@ pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
             .expect("the built-in policy parses"),
     };
     let name = models.describe();
-    let engine = raqib_server::Engine::new(
+    let mut engine = raqib_server::Engine::new(
         models,
         name,
         a.threshold,
@@ -161,6 +166,7 @@ pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
         policy,
         a.webhook.clone(),
     );
+    engine.network_accounts = a.network_accounts;
     if store.tokens()?.is_empty() {
         eprintln!(
             "raqib serve: no API tokens yet: create one with `raqib token add NAME --role admin{}`",

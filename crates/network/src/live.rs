@@ -10,6 +10,7 @@
 //! listed.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -23,6 +24,9 @@ pub struct LiveConfig {
     pub per_item: usize,
     /// Seconds (of arrival time) a post is kept for comparison.
     pub retention: i64,
+    /// Most (post, item) entries kept in all; past it the oldest arrivals go first, so at
+    /// very high rates the posts compared reach less far back than `retention`.
+    pub max_entries: usize,
 }
 
 impl Default for LiveConfig {
@@ -30,7 +34,8 @@ impl Default for LiveConfig {
         LiveConfig {
             window: 60,
             per_item: 50,
-            retention: 600,
+            retention: 300,
+            max_entries: 2_000_000,
         }
     }
 }
@@ -47,6 +52,9 @@ pub struct CoPost {
 /// One item of the new post that others posted too.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shared {
+    /// The item's key (as [`crate::items::item_key`] makes it).
+    #[serde(skip)]
+    pub key: u64,
     pub kind: Kind,
     /// The item as a reviewer reads it (the link, the hash, the post shared); empty for
     /// (near-)same text.
@@ -58,8 +66,8 @@ pub struct Shared {
 
 #[derive(Debug, Clone)]
 struct Seen {
-    account: String,
-    post: String,
+    account: Arc<str>,
+    post: Arc<str>,
     t: i64,
     arrived: i64,
 }
@@ -93,8 +101,19 @@ impl Live {
     fn expire(&mut self, now: i64) {
         let cutoff = now - self.cfg.retention;
         while let Some(&(t, item)) = self.order.front() {
-            if t >= cutoff {
+            if t >= cutoff && self.order.len() <= self.cfg.max_entries {
                 break;
+            }
+            if t >= cutoff {
+                // Over the cap: drop this item's oldest entry.
+                self.order.pop_front();
+                if let Some(q) = self.items.get_mut(&item) {
+                    q.pop_front();
+                    if q.is_empty() {
+                        self.items.remove(&item);
+                    }
+                }
+                continue;
             }
             self.order.pop_front();
             if let Some(q) = self.items.get_mut(&item) {
@@ -121,41 +140,44 @@ impl Live {
     ) -> Vec<Shared> {
         self.expire(now);
         let mut out = Vec::new();
+        let (acc, pid): (Arc<str>, Arc<str>) = (account.into(), post.into());
         for (key, kind, value) in items {
             let q = self.items.entry(*key).or_default();
+            let mass = q.len() >= self.cfg.per_item;
             let mut others: Vec<CoPost> = Vec::new();
-            for s in q.iter() {
+            // A mass item is reported as such, without its posters.
+            for s in q.iter().filter(|_| !mass) {
                 let dt = t - s.t;
-                if dt.abs() <= self.cfg.window && s.account != account {
-                    match others.iter_mut().find(|o| o.account == s.account) {
+                if dt.abs() <= self.cfg.window && *s.account != *account {
+                    match others.iter_mut().find(|o| *o.account == *s.account) {
                         // Each account once, with its post nearest this one.
                         Some(o) if o.seconds_apart.abs() > dt.abs() => {
-                            o.post = s.post.clone();
+                            o.post = s.post.to_string();
                             o.seconds_apart = dt;
                         }
                         Some(_) => {}
                         None => others.push(CoPost {
-                            account: s.account.clone(),
-                            post: s.post.clone(),
+                            account: s.account.to_string(),
+                            post: s.post.to_string(),
                             seconds_apart: dt,
                         }),
                     }
                 }
             }
-            let mass = q.len() >= self.cfg.per_item;
             if mass {
                 q.pop_front();
             }
             q.push_back(Seen {
-                account: account.to_string(),
-                post: post.to_string(),
+                account: acc.clone(),
+                post: pid.clone(),
                 t,
                 arrived: now,
             });
             self.order.push_back((now, *key));
-            if !others.is_empty() {
+            if !others.is_empty() || mass {
                 others.sort_by_key(|o| o.seconds_apart.abs());
                 out.push(Shared {
+                    key: *key,
                     kind: *kind,
                     value: match kind {
                         Kind::Text | Kind::NearText => String::new(),
@@ -195,6 +217,7 @@ mod tests {
             window,
             per_item,
             retention,
+            max_entries: 1_000_000,
         }
     }
 
@@ -234,7 +257,25 @@ mod tests {
         }
         let s = l.observe("z", "pz", 1001, 1001, &[it(7)]);
         assert!(s[0].mass);
-        assert_eq!(s[0].others.len(), 5);
+        assert!(s[0].others.is_empty());
+        assert_eq!(l.order.len(), 21);
+        assert_eq!(l.items[&(7 << 3)].len(), 5);
+        // The cap on entries drops the oldest arrivals first.
+        let mut l = Live::new(LiveConfig {
+            max_entries: 3,
+            ..cfg(60, 50, 600)
+        });
+        for i in 0..10 {
+            l.observe(&format!("u{i}"), &format!("p{i}"), 1000, 1000, &[it(i)]);
+        }
+        assert!(l.order.len() <= 4);
+        assert!(l.len() <= 4);
+        let s = l.observe("z", "pz", 1000, 1000, &[it(9)]);
+        assert_eq!(s[0].others[0].account, "u9");
+        assert!(
+            l.observe("z", "pz", 1000, 1000, &[it(0)]).is_empty(),
+            "dropped"
+        );
     }
 
     proptest! {

@@ -115,8 +115,17 @@ fn texts(share: Option<f64>) -> Vec<String> {
         .collect()
 }
 
-fn post_json(id: &str, text: &str) -> serde_json::Value {
-    serde_json::json!({"id": id, "platform": "bench", "account": format!("a{}", id.len() % 97), "text": text, "created_at": 1_790_000_000})
+/// Post number `n`: its own account (one of 50,000), time (2,000 posts a second of post
+/// time) and text (a corpus text with the post's number, so texts are not repeated word for
+/// word by many accounts within a minute, which would be coordination).
+fn post_json(id: &str, n: u64, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "platform": "bench",
+        "account": format!("a{}", n.wrapping_mul(2_654_435_761) % 50_000),
+        "text": format!("{text} {n}"),
+        "created_at": 1_790_000_000 + (n / 2000) as i64,
+    })
 }
 
 fn main() {
@@ -143,7 +152,7 @@ fn main() {
                     let ps: Vec<_> = (0..batch)
                         .map(|i| {
                             let n = b * batch + i;
-                            post_json(&format!("{run}-{n}"), &texts[n as usize % texts.len()])
+                            post_json(&format!("{run}-{n}"), n, &texts[n as usize % texts.len()])
                         })
                         .collect();
                     serde_json::to_vec(&serde_json::json!({ "posts": ps })).unwrap()
@@ -215,6 +224,7 @@ fn main() {
                             }
                             let body = serde_json::to_vec(&post_json(
                                 &format!("{run}-s{i}"),
+                                i,
                                 &texts[i as usize % texts.len()],
                             ))
                             .unwrap();

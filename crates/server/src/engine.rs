@@ -106,7 +106,7 @@ pub struct Engine {
     /// Recent posts' items, for the `network` signal.
     live: std::sync::Mutex<raqib_network::live::Live>,
     /// Distinct other accounts posting the same item within the window that make the
-    /// `network` signal flag a post.
+    /// `network` signal flag a post; 0 turns the signal off.
     pub network_accounts: usize,
 }
 
@@ -116,13 +116,13 @@ thread_local! {
 }
 
 /// Item kinds the live network signal compares: not hashtags or replies (too common to
-/// mean coordination alone).
-const LIVE_KINDS: [raqib_network::Kind; 5] = [
+/// mean coordination alone), and not near-same text (MinHash bands for every post cost
+/// more than the rest of the scoring; `raqib networks` finds near copies in batch).
+const LIVE_KINDS: [raqib_network::Kind; 4] = [
     raqib_network::Kind::Url,
     raqib_network::Kind::Media,
     raqib_network::Kind::Share,
     raqib_network::Kind::Text,
-    raqib_network::Kind::NearText,
 ];
 
 fn round4(x: f32) -> f32 {
@@ -168,6 +168,9 @@ impl Engine {
     /// the posts received in the last ten minutes, that posted one of its items within a
     /// minute of it. Flags at `network_accounts` or more.
     fn network_signal(&self, p: &Post, t: i64, now_ms: i64) -> Option<SignalOut> {
+        if self.network_accounts == 0 {
+            return None;
+        }
         let items = ITEMS.with(|ex| {
             let mut ex = ex.borrow_mut();
             let ex = ex.get_or_insert_with(|| {
@@ -178,16 +181,9 @@ impl Engine {
             });
             let mut keys = Vec::new();
             ex.items(p, &mut keys);
-            let named = raqib_network::items::named_items(p, ex);
+            // Readable values are looked up only for items others posted too (below).
             keys.into_iter()
-                .map(|k| {
-                    let (kind, value) = named
-                        .iter()
-                        .find(|n| n.0 == k)
-                        .map(|n| (n.1, n.2.clone()))
-                        .unwrap_or((raqib_network::Kind::of(k), String::new()));
-                    (k, kind, value)
-                })
+                .map(|k| (k, raqib_network::Kind::of(k), String::new()))
                 .collect::<Vec<_>>()
         });
         if items.is_empty() {
@@ -203,10 +199,20 @@ impl Engine {
                 .lock()
                 .expect("live lock")
                 .observe(account, &p.id, t, now_ms / 1000, &items);
-        let shared: Vec<_> = shared.into_iter().filter(|s| !s.mass).collect();
+        let mut shared: Vec<_> = shared.into_iter().filter(|s| !s.mass).collect();
         if shared.is_empty() {
             return None;
         }
+        ITEMS.with(|ex| {
+            if let Some(ex) = ex.borrow_mut().as_mut() {
+                let named = raqib_network::items::named_items(p, ex);
+                for s in &mut shared {
+                    if let Some(n) = named.iter().find(|n| n.0 == s.key) {
+                        s.value = n.2.clone();
+                    }
+                }
+            }
+        });
         let accounts: Vec<String> = raqib_network::live::accounts(&shared)
             .into_iter()
             .map(str::to_string)
