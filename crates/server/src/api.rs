@@ -361,7 +361,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            count_and_time,
+            count_responses,
         ))
         .with_state(state)
 }
@@ -387,7 +387,7 @@ pub fn app(state: AppState, max_body: usize, timeout: Duration) -> Router {
         ))
 }
 
-async fn count_and_time(State(s): State<AppState>, req: Request, next: Next) -> Response {
+async fn count_responses(State(s): State<AppState>, req: Request, next: Next) -> Response {
     s.metrics.requests.fetch_add(1, Ordering::Relaxed);
     let r = next.run(req).await;
     if r.status().is_client_error() {
@@ -455,79 +455,81 @@ async fn metrics(State(s): State<AppState>) -> ApiResult {
     let c = s.db(|st| st.counts()).await?;
     let m = &s.metrics;
     let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let rows: [(&str, &str, &str, u64); 12] = [
+        (
+            "raqib_http_requests_total",
+            "counter",
+            "HTTP requests.",
+            g(&m.requests),
+        ),
+        (
+            "raqib_http_client_errors_total",
+            "counter",
+            "Responses 4xx.",
+            g(&m.responses_4xx),
+        ),
+        (
+            "raqib_http_server_errors_total",
+            "counter",
+            "Responses 5xx.",
+            g(&m.responses_5xx),
+        ),
+        (
+            "raqib_items_submitted_total",
+            "counter",
+            "Items submitted (with repeats).",
+            g(&m.items_submitted),
+        ),
+        (
+            "raqib_items_stored_total",
+            "counter",
+            "New items stored.",
+            g(&m.items_new),
+        ),
+        (
+            "raqib_items_flagged_total",
+            "counter",
+            "New items with a flagged signal.",
+            g(&m.items_flagged),
+        ),
+        (
+            "raqib_reviews_total",
+            "counter",
+            "Reviewer decisions, undos and appeals.",
+            g(&m.reviews),
+        ),
+        ("raqib_store_items", "gauge", "Items in the store.", c.items),
+        (
+            "raqib_queue_open",
+            "gauge",
+            "Items waiting for review.",
+            c.open,
+        ),
+        (
+            "raqib_audit_entries",
+            "gauge",
+            "Audit log entries.",
+            c.audit_entries,
+        ),
+        (
+            "raqib_webhooks_pending",
+            "gauge",
+            "Webhook deliveries waiting.",
+            c.deliveries_pending,
+        ),
+        (
+            "raqib_webhooks_dead_letters",
+            "gauge",
+            "Webhook deliveries given up on.",
+            c.dead_letters,
+        ),
+    ];
     let mut out = String::new();
-    let mut line = |name: &str, kind: &str, help: &str, v: u64| {
+    for (name, kind, help, v) in rows {
         out.push_str(&format!(
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
         ));
-    };
-    line(
-        "raqib_http_requests_total",
-        "counter",
-        "HTTP requests.",
-        g(&m.requests),
-    );
-    line(
-        "raqib_http_client_errors_total",
-        "counter",
-        "Responses 4xx.",
-        g(&m.responses_4xx),
-    );
-    line(
-        "raqib_http_server_errors_total",
-        "counter",
-        "Responses 5xx.",
-        g(&m.responses_5xx),
-    );
-    line(
-        "raqib_items_submitted_total",
-        "counter",
-        "Items submitted (with repeats).",
-        g(&m.items_submitted),
-    );
-    line(
-        "raqib_items_stored_total",
-        "counter",
-        "New items stored.",
-        g(&m.items_new),
-    );
-    line(
-        "raqib_items_flagged_total",
-        "counter",
-        "New items with a flagged signal.",
-        g(&m.items_flagged),
-    );
-    line(
-        "raqib_reviews_total",
-        "counter",
-        "Reviewer decisions, undos and appeals.",
-        g(&m.reviews),
-    );
-    line("raqib_store_items", "gauge", "Items in the store.", c.items);
-    line(
-        "raqib_queue_open",
-        "gauge",
-        "Items waiting for review.",
-        c.open,
-    );
-    line(
-        "raqib_audit_entries",
-        "gauge",
-        "Audit log entries.",
-        c.audit_entries,
-    );
-    line(
-        "raqib_webhooks_pending",
-        "gauge",
-        "Webhook deliveries waiting.",
-        c.deliveries_pending,
-    );
-    line(
-        "raqib_webhooks_dead_letters",
-        "gauge",
-        "Webhook deliveries given up on.",
-        c.dead_letters,
-    );
+    }
     out.push_str("# HELP raqib_submit_seconds Submission latency, received to durable.\n# TYPE raqib_submit_seconds histogram\n");
     let mut cum = 0;
     for (i, b) in m.submit_latency.iter().enumerate() {
@@ -863,12 +865,7 @@ async fn score_all<T: Send + 'static>(
         .map_err(|_| ApiError::internal("scoring failed"))
 }
 
-async fn submit_one(
-    s: AppState,
-    c: Caller,
-    item: raqib_store::db::NewItem,
-    started: Instant,
-) -> ApiResult {
+async fn submit_one(s: AppState, item: raqib_store::db::NewItem, started: Instant) -> ApiResult {
     let done = s.store_new(vec![item]).await?;
     s.observe(started);
     let d = &done[0];
@@ -877,7 +874,6 @@ async fn submit_one(
     } else {
         StatusCode::OK
     };
-    let _ = c;
     Ok((status, axum::Json(item_view(&d.item, d.new))).into_response())
 }
 
@@ -892,7 +888,7 @@ async fn submit_post(
     let (p, cid) = parse_post_body(&body).map_err(ApiError::bad)?;
     let cx = ctx(&c);
     let item = s.engine.assess_post(p, cid, &cx);
-    submit_one(s, c, item, started).await
+    submit_one(s, item, started).await
 }
 
 async fn submit_account(
@@ -906,7 +902,7 @@ async fn submit_account(
     let (a, cid) = parse_account(parse_json(&body)?, "account").map_err(ApiError::bad)?;
     let cx = ctx(&c);
     let item = score_all(&s, move |e| e.assess_account(a, cid, &cx), true).await?;
-    submit_one(s, c, item, started).await
+    submit_one(s, item, started).await
 }
 
 async fn submit_posts(
@@ -1032,7 +1028,7 @@ async fn media_item(
         &submitted,
         &cx,
     );
-    submit_one(s.clone(), c.clone(), item, started).await
+    submit_one(s.clone(), item, started).await
 }
 
 async fn upload_media(
