@@ -67,8 +67,7 @@ pub fn audit_cmd(a: AuditArgs) -> Result<i32> {
             file: None,
             store: Some(loc),
         } => {
-            let store =
-                raqib_store::open(&loc).with_context(|| format!("cannot open the store {loc}"))?;
+            let store = crate::serve::open_store(&loc)?;
             let mut text = Vec::new();
             for e in crate::serve::store_entries(&*store)? {
                 serde_json::to_writer(&mut text, &e)?;
@@ -394,8 +393,7 @@ pub fn report_cmd(a: ReportArgs) -> Result<i32> {
     }
     let entries = match (&a.audit, &a.store) {
         (_, Some(loc)) => {
-            let store =
-                raqib_store::open(loc).with_context(|| format!("cannot open the store {loc}"))?;
+            let store = crate::serve::open_store(loc)?;
             crate::serve::store_entries(&*store)?
         }
         (Some(audit), None) => {

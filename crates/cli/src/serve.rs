@@ -30,8 +30,42 @@ impl StoreArgs {
     }
 
     pub fn open(&self) -> Result<Box<dyn Store>> {
-        let loc = self.location();
-        raqib_store::open(&loc).with_context(|| format!("cannot open the store {loc}"))
+        open_store(&self.location())
+    }
+}
+
+/// Open a store, naming it in errors without its password.
+pub fn open_store(loc: &str) -> Result<Box<dyn Store>> {
+    raqib_store::open(loc).with_context(|| format!("cannot open the store {}", redact(loc)))
+}
+
+/// A store location fit for messages: `postgres://user:***@host/db`.
+pub fn redact(loc: &str) -> String {
+    let Some((scheme, rest)) = loc.split_once("://") else {
+        return loc.to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((cred, host)) => {
+            let user = cred.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => loc.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            super::redact("postgres://raqib:s3cret@db:5432/raqib"),
+            "postgres://raqib:***@db:5432/raqib"
+        );
+        assert_eq!(
+            super::redact("raqib-data/raqib.redb"),
+            "raqib-data/raqib.redb"
+        );
+        assert_eq!(super::redact("postgres://db/raqib"), "postgres://db/raqib");
     }
 }
 
