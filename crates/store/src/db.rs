@@ -233,6 +233,41 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+impl Delivery {
+    /// Record what an attempt came to: one more attempt, and the state it leaves.
+    pub fn record(&mut self, attempt: Attempt) {
+        self.attempts += 1;
+        match attempt {
+            Attempt::Delivered => {
+                self.state = DeliveryState::Delivered;
+                self.last_error = None;
+            }
+            Attempt::Retry { next_at, error } => {
+                self.state = DeliveryState::Pending;
+                self.next_at = next_at;
+                self.last_error = Some(error);
+            }
+            Attempt::Dead { error } => {
+                self.state = DeliveryState::Dead;
+                self.last_error = Some(error);
+            }
+        }
+    }
+}
+
+/// Apply a change to a copy of `old`: the changed item and what to write with it, or why
+/// not (a change may not move an item to another key or seq).
+pub(crate) fn apply_change(old: &Item, change: Change<'_>) -> Result<(Item, Effects)> {
+    let mut item = old.clone();
+    let effects = change(&mut item).map_err(StoreError::Conflict)?;
+    if item.key != old.key || item.seq != old.seq {
+        return Err(StoreError::Conflict(
+            "an item's key and seq do not change".into(),
+        ));
+    }
+    Ok((item, effects))
+}
+
 /// An item to store, with the webhook deliveries and audit records that go with it when
 /// it is new.
 #[derive(Debug, Clone)]

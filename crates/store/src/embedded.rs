@@ -347,13 +347,7 @@ impl Store for EmbeddedStore {
             .ok_or_else(|| StoreError::NotFound(key.to_string()))?;
         let old = Self::item_at(&tx.open_table(ITEMS).map_err(be)?, seq)?
             .ok_or_else(|| StoreError::Corrupt(format!("{key}: index without record")))?;
-        let mut item = old.clone();
-        let effects = change(&mut item).map_err(StoreError::Conflict)?;
-        if item.key != old.key || item.seq != old.seq {
-            return Err(StoreError::Conflict(
-                "an item's key and seq do not change".into(),
-            ));
-        }
+        let (item, effects) = apply_change(&old, change)?;
         Self::put_item(&tx, Some(&old), &item)?;
         Self::write_effects(&tx, &effects.audit, &effects.deliveries)?;
         tx.commit().map_err(be)?;
@@ -409,26 +403,18 @@ impl Store for EmbeddedStore {
             if d.state == DeliveryState::Pending {
                 due.remove((d.next_at, d.id)).map_err(be)?;
             }
-            d.attempts += 1;
-            match attempt {
-                Attempt::Delivered => {
-                    d.state = DeliveryState::Delivered;
-                    d.last_error = None;
-                }
-                Attempt::Retry { next_at, error } => {
-                    d.state = DeliveryState::Pending;
-                    d.next_at = next_at;
-                    d.last_error = Some(error);
+            d.record(attempt);
+            match d.state {
+                DeliveryState::Pending => {
                     due.insert((d.next_at, d.id), ()).map_err(be)?;
                 }
-                Attempt::Dead { error } => {
-                    d.state = DeliveryState::Dead;
-                    d.last_error = Some(error);
+                DeliveryState::Dead => {
                     tx.open_table(DEAD)
                         .map_err(be)?
                         .insert(d.id, ())
                         .map_err(be)?;
                 }
+                DeliveryState::Delivered => {}
             }
             all.insert(id, to_json(&d).as_slice()).map_err(be)?;
         }

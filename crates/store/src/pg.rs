@@ -520,13 +520,7 @@ impl Store for PgStore {
                 key,
             )?
             .ok_or_else(|| StoreError::NotFound(key.to_string()))?;
-            let mut item = old.clone();
-            let effects = change(&mut item).map_err(StoreError::Conflict)?;
-            if item.key != old.key || item.seq != old.seq {
-                return Err(StoreError::Conflict(
-                    "an item's key and seq do not change".into(),
-                ));
-            }
+            let (item, effects) = apply_change(&old, change)?;
             t.execute(
                 "UPDATE raqib_items SET state = $2, priority = $3, body = $4 WHERE key = $1",
                 &[
@@ -582,22 +576,7 @@ impl Store for PgStore {
         self.tx(|t| {
             let mut d = Self::delivery(t, id)?
                 .ok_or_else(|| StoreError::NotFound(format!("delivery {id}")))?;
-            d.attempts += 1;
-            match attempt {
-                Attempt::Delivered => {
-                    d.state = DeliveryState::Delivered;
-                    d.last_error = None;
-                }
-                Attempt::Retry { next_at, error } => {
-                    d.state = DeliveryState::Pending;
-                    d.next_at = next_at;
-                    d.last_error = Some(error);
-                }
-                Attempt::Dead { error } => {
-                    d.state = DeliveryState::Dead;
-                    d.last_error = Some(error);
-                }
-            }
+            d.record(attempt);
             Self::put_delivery(t, &d)
         })
     }
