@@ -4,7 +4,7 @@
 
 use raqib_model::Post;
 use raqib_text::features::finish;
-use raqib_text::minhash::{band_key, word_set, MinHasher};
+use raqib_text::minhash::{band_key, MinHasher, WordSets};
 use raqib_text::Normaliser;
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +98,8 @@ impl Default for ItemConfig {
 pub struct ItemExtractor {
     pub cfg: ItemConfig,
     norm: Normaliser,
+    /// Word sets from a cache of raw tokens (the same sets as `word_set`).
+    word_sets: WordSets,
     minhash: MinHasher,
     words: Vec<u64>,
     sig: Vec<u32>,
@@ -114,6 +116,7 @@ impl ItemExtractor {
             minhash: MinHasher::new(cfg.bands * cfg.rows),
             cfg,
             norm: Normaliser::default(),
+            word_sets: WordSets::default(),
             words: Vec::new(),
             sig: Vec::new(),
             on,
@@ -171,7 +174,7 @@ impl ItemExtractor {
             }
         }
         if want_text {
-            word_set(&mut self.norm, &p.text, &mut self.words);
+            self.word_sets.word_set(&p.text, &mut self.words);
             if self.words.len() >= self.cfg.min_words {
                 if on[Kind::Text as usize] {
                     let h = self.words.iter().fold(0x7465_7874u64, |h, w| finish(h ^ w));

@@ -73,10 +73,33 @@ struct Seen {
 }
 
 /// The recent window.
+/// Item keys are already hashes (their low three bits are the kind): a multiply and a
+/// rotation spread them over the table, instead of SipHash over eight bytes.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k;
+    }
+}
+
+type ItemMap = HashMap<u64, VecDeque<Seen>, std::hash::BuildHasherDefault<KeyHasher>>;
+
 #[derive(Debug, Default)]
 pub struct Live {
     cfg: LiveConfig,
-    items: HashMap<u64, VecDeque<Seen>>,
+    items: ItemMap,
     /// (arrival, item) in arrival order, to drop what is past retention.
     order: VecDeque<(i64, u64)>,
 }

@@ -17,7 +17,7 @@ use axum::Router;
 use raqib_model::{Account, MediaRef, Post};
 use raqib_store::audit::Record;
 use raqib_store::db::{Effects, Item, QueueFilter, Review, State as ItemState, Store, StoreError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::auth::{hash_token, new_token, valid_name, RateLimiter, Role, TokenCache};
@@ -800,16 +800,43 @@ fn plain_view(item: &Item) -> View<'_> {
     }
 }
 
-fn short_view(item: &Item, new: bool) -> Value {
-    json!({
-        "key": item.key,
-        "seq": item.seq,
-        "duplicate": !new,
-        "flagged": item.flagged,
-        "action": item.action,
-        "priority": item.priority,
-        "state": item.state,
-    })
+/// What a batch submission answers for each item.
+#[derive(Serialize)]
+struct ShortView<'a> {
+    key: &'a str,
+    seq: u64,
+    duplicate: bool,
+    flagged: bool,
+    action: &'a str,
+    priority: u8,
+    state: ItemState,
+}
+
+fn short_view(item: &Item, new: bool) -> ShortView<'_> {
+    ShortView {
+        key: &item.key,
+        seq: item.seq,
+        duplicate: !new,
+        flagged: item.flagged,
+        action: &item.action,
+        priority: item.priority,
+        state: item.state,
+    }
+}
+
+/// A batch's answer, `{"items": [...]}`, written in one pass into a buffer of about the
+/// right size.
+fn batch_answer(done: &[raqib_store::db::Submitted]) -> Response {
+    #[derive(Serialize)]
+    struct Answer<'a> {
+        items: Vec<ShortView<'a>>,
+    }
+    let answer = Answer {
+        items: done.iter().map(|d| short_view(&d.item, d.new)).collect(),
+    };
+    let mut buf = Vec::with_capacity(16 + done.len() * 128);
+    serde_json::to_writer(&mut buf, &answer).expect("serialising to memory cannot fail");
+    ([(header::CONTENT_TYPE, "application/json")], buf).into_response()
 }
 
 impl AppState {
@@ -951,8 +978,7 @@ async fn submit_posts(
     .await?;
     let done = s.store_new(items).await?;
     s.observe(started);
-    let items: Vec<Value> = done.iter().map(|d| short_view(&d.item, d.new)).collect();
-    Ok(axum::Json(json!({ "items": items })).into_response())
+    Ok(batch_answer(&done))
 }
 
 async fn submit_accounts(
@@ -978,8 +1004,7 @@ async fn submit_accounts(
     .await?;
     let done = s.store_new(items).await?;
     s.observe(started);
-    let items: Vec<Value> = done.iter().map(|d| short_view(&d.item, d.new)).collect();
-    Ok(axum::Json(json!({ "items": items })).into_response())
+    Ok(batch_answer(&done))
 }
 
 #[derive(Deserialize)]

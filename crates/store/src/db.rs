@@ -305,12 +305,14 @@ impl NewItem {
 /// An item's stored record: its JSON without `seq` (the store keeps the sequence number
 /// beside it).
 pub fn encode_item(item: &Item) -> Vec<u8> {
+    // The body is most of the record; the other fields fit in a few hundred bytes.
+    let capacity = item.body.get().len() + 384;
     if item.seq == 0 {
-        to_json(item)
+        to_json_sized(item, capacity)
     } else {
         let mut i = item.clone();
         i.seq = 0;
-        to_json(&i)
+        to_json_sized(&i, capacity)
     }
 }
 
@@ -448,6 +450,12 @@ pub(crate) fn chain_fields(
 
 pub fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("serialising to memory cannot fail")
+}
+
+fn to_json_sized<T: Serialize>(v: &T, capacity: usize) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut buf, v).expect("serialising to memory cannot fail");
+    buf
 }
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(b: &[u8], what: &str) -> Result<T> {

@@ -9,6 +9,7 @@
 //! signatures stored in a file stay comparable across builds.
 
 use crate::features::{finish, for_each_token};
+use crate::model::raw_tokens;
 use crate::normalise::Normaliser;
 
 /// Fixed seeds for the permutations.
@@ -83,19 +84,114 @@ pub fn word_set(norm: &mut Normaliser, text: &str, out: &mut Vec<u64>) {
     let n = norm.run(text);
     let chars = &n.chars;
     for_each_token(chars, |s, e| {
-        let word = &chars[s..e];
-        let word = trim_punct(word);
-        if word.is_empty() {
-            return;
+        if let Some(h) = word_hash(&chars[s..e]) {
+            out.push(h);
         }
-        let mut h = 0x776f_7264u64;
-        for &c in word {
-            h = finish(h ^ c as u64);
-        }
-        out.push(h);
     });
     out.sort_unstable();
     out.dedup();
+}
+
+/// [`word_set`] for a stream of texts: the same set, from a cache of raw tokens' word
+/// hashes, so that a raw token seen before (most of them, in a stream) is not normalised
+/// again. The one normalisation rule that reaches across raw tokens, the joining of
+/// spaced-out letters, is detected as the model's cached scorer does
+/// (`Normaliser::edges_single` on neighbouring raw tokens), and such a text is normalised
+/// whole instead.
+pub struct WordSets {
+    token_norm: Normaliser,
+    whole: Normaliser,
+    slots: Vec<Slot>,
+    words: Vec<u64>,
+}
+
+/// A raw token's normalised words (up to three; a token with more is not cached).
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u64,
+    n: u8,
+    edge_single: bool,
+    empty: bool,
+    words: [u64; 3],
+}
+
+/// Direct-mapped, 32,768 slots (1.3 MB): fixed memory, no rehashing.
+const SLOTS: usize = 1 << 15;
+
+impl Default for WordSets {
+    fn default() -> WordSets {
+        WordSets {
+            token_norm: Normaliser::default(),
+            whole: Normaliser::default(),
+            slots: vec![Slot::default(); SLOTS],
+            words: Vec::new(),
+        }
+    }
+}
+
+impl WordSets {
+    /// Exactly [`word_set`]`(text)`.
+    pub fn word_set(&mut self, text: &str, out: &mut Vec<u64>) {
+        out.clear();
+        let bytes = text.as_bytes();
+        let mut prev_single = false;
+        for (s, i) in raw_tokens(bytes) {
+            let key = xxhash_rust::xxh3::xxh3_64(&bytes[s..i]) | 1;
+            let at = (key >> 40) as usize & (SLOTS - 1);
+            let (edge_single, empty) = if self.slots[at].key == key {
+                let slot = &self.slots[at];
+                out.extend_from_slice(&slot.words[..slot.n as usize]);
+                (slot.edge_single, slot.empty)
+            } else {
+                // `text[s..i]` is whole characters: raw spaces are ASCII.
+                let n = self.token_norm.run(&text[s..i]);
+                let words = &mut self.words;
+                words.clear();
+                let mut empty = true;
+                for_each_token(&n.chars, |a, b| {
+                    empty = false;
+                    if let Some(h) = word_hash(&n.chars[a..b]) {
+                        words.push(h);
+                    }
+                });
+                let edge_single = self.token_norm.edges_single();
+                out.extend_from_slice(words);
+                if words.len() <= 3 {
+                    let mut slot = Slot {
+                        key,
+                        n: words.len() as u8,
+                        edge_single,
+                        empty,
+                        words: [0; 3],
+                    };
+                    slot.words[..words.len()].copy_from_slice(words);
+                    self.slots[at] = slot;
+                }
+                (edge_single, empty)
+            };
+            if !empty {
+                if prev_single && edge_single {
+                    return word_set(&mut self.whole, text, out);
+                }
+                prev_single = edge_single;
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// A word's hash after trimming punctuation; `None` when nothing is left.
+fn word_hash(word: &[char]) -> Option<u64> {
+    let word = trim_punct(word);
+    if word.is_empty() {
+        return None;
+    }
+    let mut h = 0x776f_7264u64;
+    for &c in word {
+        h = finish(h ^ c as u64);
+    }
+    Some(h)
 }
 
 fn trim_punct(w: &[char]) -> &[char] {
@@ -142,6 +238,59 @@ mod tests {
         assert_eq!(set("Daily NEWS, daily!"), set("daily news"));
         assert_eq!(set("n.e.w.s"), set("news"));
         assert!(set("...").is_empty());
+    }
+
+    #[test]
+    fn cached_word_sets_equal_word_sets_on_evasions() {
+        let mut c = WordSets::default();
+        for s in [
+            "d a e s h news",
+            "news d.a.e.s.h",
+            "د ا ع ش اخبار",
+            "D-A-E-S-H",
+            "the news\u{200b} today",
+            "G\u{384}$\u{384}G\u{0}\n\u{384}$\u{384}",
+            "a b",
+            "",
+            "   ",
+        ] {
+            for _ in 0..2 {
+                let mut v = Vec::new();
+                c.word_set(s, &mut v);
+                assert_eq!(v, set(s), "{s:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// The cache must give the set of normalising the whole text, for any text and
+        /// whatever the cache held before: spaced-out letters across raw tokens, zero-width
+        /// characters, decomposing spaces, URLs, leetspeak, punctuation alone.
+        #[test]
+        fn cached_word_set_equals_word_set(
+            s in "([a-dG1$@ا-ج.,!\\-_ ]|\u{200b}|\u{a0}|\u{384}|\u{2002}|\t|\n|\u{0}|https://x\\.org/a|#x_y|ﻻ|ـ){0,30}",
+            warm in proptest::collection::vec("[a-c ا-ب.G$\u{384}]{0,6}", 0..6),
+        ) {
+            let mut c = WordSets::default();
+            let mut v = Vec::new();
+            for w in &warm {
+                c.word_set(w, &mut v);
+            }
+            c.word_set(&s, &mut v);
+            prop_assert_eq!(&v, &set(&s), "{:?}", s);
+            c.word_set(&s, &mut v);
+            prop_assert_eq!(&v, &set(&s), "again {:?}", s);
+        }
+
+        #[test]
+        fn cached_word_set_equals_word_set_on_any_string(s in any::<String>()) {
+            let mut c = WordSets::default();
+            let mut v = Vec::new();
+            c.word_set(&s, &mut v);
+            prop_assert_eq!(&v, &set(&s));
+        }
     }
 
     #[test]

@@ -184,6 +184,23 @@ fn is_raw_space(b: u8) -> bool {
     b <= b' ' || b == 0x7f
 }
 
+/// The raw tokens of a text: the byte ranges between raw spaces (whole characters, since
+/// raw spaces are ASCII).
+#[inline]
+pub(crate) fn raw_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() && is_raw_space(bytes[i]) {
+            i += 1;
+        }
+        let s = i;
+        while i < bytes.len() && !is_raw_space(bytes[i]) {
+            i += 1;
+        }
+        (i > s).then_some((s, i))
+    })
+}
+
 static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn next_model_id() -> u64 {
@@ -370,27 +387,17 @@ impl Model {
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
         let bytes = text.as_bytes();
         tokens.clear();
-        let mut i = 0;
-        while i < bytes.len() {
-            while i < bytes.len() && is_raw_space(bytes[i]) {
-                i += 1;
-            }
-            let s = i;
-            while i < bytes.len() && !is_raw_space(bytes[i]) {
-                i += 1;
-            }
-            if i > s {
-                let key = xxhash_rust::xxh3::xxh3_64(&bytes[s..i]) | 1;
-                tokens.push(Tok {
-                    start: s as u32,
-                    end: i as u32,
-                    entry: Entry {
-                        key,
-                        ..Default::default()
-                    },
+        for (s, i) in raw_tokens(bytes) {
+            let key = xxhash_rust::xxh3::xxh3_64(&bytes[s..i]) | 1;
+            tokens.push(Tok {
+                start: s as u32,
+                end: i as u32,
+                entry: Entry {
+                    key,
                     ..Default::default()
-                });
-            }
+                },
+                ..Default::default()
+            });
         }
         // Touch every token's set first, without branching on the contents, so that the
         // lookups below find them in cache instead of missing one after another.
