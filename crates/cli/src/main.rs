@@ -12,6 +12,12 @@ mod serve;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's allocator: the server allocates and frees a few dozen small
+/// objects per post on several threads, and glibc's malloc, free and consolidation took a
+/// fifth of its CPU (docs/benchmarks.md, "Service").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args = cli::Cli::parse();
     let code = match commands::run(args) {
