@@ -135,9 +135,12 @@ impl ItemExtractor {
             for u in &p.urls {
                 push_url(u, out);
             }
-            for tok in p.text.split_whitespace() {
-                if tok.starts_with("http://") || tok.starts_with("https://") {
-                    push_url(tok, out);
+            // Most posts have no link in their text: one substring search says so.
+            if p.text.contains("http") {
+                for tok in p.text.split_whitespace() {
+                    if tok.starts_with("http://") || tok.starts_with("https://") {
+                        push_url(tok, out);
+                    }
                 }
             }
         }
@@ -163,15 +166,12 @@ impl ItemExtractor {
         }
         let want_text = own && (on[Kind::Text as usize] || on[Kind::NearText as usize]);
         let want_tags = own && on[Kind::Hashtag as usize];
-        if want_tags || want_text {
-            let n = self.norm.run(&p.text);
-            if want_tags {
-                let chars = &n.chars;
-                for_each_hashtag(chars, |s, e| {
-                    let tag: String = chars[s..e].iter().collect();
-                    out.push(item_key(Kind::Hashtag, tag.as_bytes()));
-                });
-            }
+        if want_tags {
+            let chars = &self.norm.run(&p.text).chars;
+            for_each_hashtag(chars, |s, e| {
+                let tag: String = chars[s..e].iter().collect();
+                out.push(item_key(Kind::Hashtag, tag.as_bytes()));
+            });
         }
         if want_text {
             self.word_sets.word_set(&p.text, &mut self.words);
