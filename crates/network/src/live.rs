@@ -113,6 +113,18 @@ impl Live {
     }
 
     /// Items kept (for metrics).
+    /// A window with its tables made at their bounded size (`max_entries`) at once, for a
+    /// server: filling it then never doubles and copies them (memory pages are still
+    /// taken only as they are used).
+    pub fn with_full_capacity(cfg: LiveConfig) -> Live {
+        let n = cfg.max_entries;
+        Live {
+            items: ItemMap::with_capacity_and_hasher(n, Default::default()),
+            order: VecDeque::with_capacity(n),
+            cfg,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

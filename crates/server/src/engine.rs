@@ -159,7 +159,9 @@ impl Engine {
             link_threshold,
             policy: RwLock::new(Arc::new(policy)),
             webhooks,
-            live: std::sync::Mutex::new(raqib_network::live::Live::new(Default::default())),
+            live: std::sync::Mutex::new(raqib_network::live::Live::with_full_capacity(
+                Default::default(),
+            )),
             network_accounts: 2,
         }
     }
