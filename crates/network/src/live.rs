@@ -72,7 +72,6 @@ struct Seen {
     arrived: i64,
 }
 
-/// The recent window.
 /// Item keys are already hashes (their low three bits are the kind): a multiply and a
 /// rotation spread them over the table, instead of SipHash over eight bytes.
 #[derive(Default)]
@@ -96,6 +95,7 @@ impl std::hash::Hasher for KeyHasher {
 
 type ItemMap = HashMap<u64, VecDeque<Seen>, std::hash::BuildHasherDefault<KeyHasher>>;
 
+/// The recent window.
 #[derive(Debug, Default)]
 pub struct Live {
     cfg: LiveConfig,
@@ -112,7 +112,6 @@ impl Live {
         }
     }
 
-    /// Items kept (for metrics).
     /// A window with its tables made at their bounded size (`max_entries`) at once, for a
     /// server: filling it then never doubles and copies them (memory pages are still
     /// taken only as they are used).
@@ -125,6 +124,7 @@ impl Live {
         }
     }
 
+    /// Items kept (for metrics).
     pub fn len(&self) -> usize {
         self.items.len()
     }
