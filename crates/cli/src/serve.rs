@@ -200,7 +200,7 @@ pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
         policy,
         a.webhook.clone(),
     );
-    engine.network_accounts = a.network_accounts;
+    engine.set_network_accounts(a.network_accounts);
     if store.tokens()?.is_empty() {
         eprintln!(
             "raqib serve: no API tokens yet: create one with `raqib token add NAME --role admin{}`",

@@ -107,7 +107,7 @@ pub struct Engine {
     live: std::sync::Mutex<raqib_network::live::Live>,
     /// Distinct other accounts posting the same item within the window that make the
     /// `network` signal flag a post; 0 turns the signal off.
-    pub network_accounts: usize,
+    network_accounts: usize,
 }
 
 thread_local! {
@@ -159,10 +159,19 @@ impl Engine {
             link_threshold,
             policy: RwLock::new(Arc::new(policy)),
             webhooks,
-            live: std::sync::Mutex::new(raqib_network::live::Live::with_full_capacity(
-                Default::default(),
-            )),
+            live: std::sync::Mutex::new(raqib_network::live::Live::new(Default::default())),
             network_accounts: 2,
+        }
+    }
+
+    /// The live network signal flags at `accounts` other accounts (0 turns it off). When
+    /// on, its window's tables are made at their bounded size now, so that filling them
+    /// never doubles and copies them under load.
+    pub fn set_network_accounts(&mut self, accounts: usize) {
+        self.network_accounts = accounts;
+        if accounts > 0 {
+            *self.live.get_mut().expect("live lock") =
+                raqib_network::live::Live::with_full_capacity(Default::default());
         }
     }
 
