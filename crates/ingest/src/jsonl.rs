@@ -138,7 +138,7 @@ pub fn parse_label(v: &str) -> Result<Option<bool>, String> {
 }
 
 #[derive(Deserialize, Debug)]
-struct WireMedia<'a> {
+pub(crate) struct WireMedia<'a> {
     #[serde(default, borrow)]
     kind: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -161,51 +161,51 @@ impl WireMedia<'_> {
 }
 
 /// Every field either record kind may carry; which are required depends on `type`.
-#[derive(Deserialize, Debug)]
-struct Wire<'a> {
+#[derive(Deserialize, Debug, Default)]
+pub(crate) struct Wire<'a> {
     #[serde(default)]
-    raqib: Option<u32>,
+    pub(crate) raqib: Option<u32>,
     #[serde(default, rename = "type", borrow)]
-    kind: Option<Cow<'a, str>>,
+    pub(crate) kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    id: Option<Id<'a>>,
+    pub(crate) id: Option<Id<'a>>,
     #[serde(default, borrow)]
-    platform: Option<Cow<'a, str>>,
+    pub(crate) platform: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    account: Option<Id<'a>>,
+    pub(crate) account: Option<Id<'a>>,
     #[serde(default, borrow)]
-    created_at: Option<Time<'a>>,
+    pub(crate) created_at: Option<Time<'a>>,
     #[serde(default, borrow)]
-    text: Option<Cow<'a, str>>,
+    pub(crate) text: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    lang: Option<Cow<'a, str>>,
+    pub(crate) lang: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    urls: Vec<Cow<'a, str>>,
+    pub(crate) urls: Vec<Cow<'a, str>>,
     #[serde(default, borrow)]
-    media: Vec<WireMedia<'a>>,
+    pub(crate) media: Vec<WireMedia<'a>>,
     #[serde(default, borrow)]
-    reply_to: Option<Id<'a>>,
+    pub(crate) reply_to: Option<Id<'a>>,
     #[serde(default, borrow)]
-    share_of: Option<Id<'a>>,
+    pub(crate) share_of: Option<Id<'a>>,
     #[serde(default)]
-    reach: Option<u64>,
+    pub(crate) reach: Option<u64>,
     #[serde(default)]
-    label: Option<Label>,
+    pub(crate) label: Option<Label>,
     // Account fields.
     #[serde(default, borrow)]
-    handle: Option<Cow<'a, str>>,
+    pub(crate) handle: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    display_name: Option<Cow<'a, str>>,
+    pub(crate) display_name: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    bio: Option<Cow<'a, str>>,
+    pub(crate) bio: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    avatar: Option<WireMedia<'a>>,
+    pub(crate) avatar: Option<WireMedia<'a>>,
     #[serde(default)]
-    followers: Option<u64>,
+    pub(crate) followers: Option<u64>,
     #[serde(default)]
-    status: Option<AccountStatus>,
+    pub(crate) status: Option<AccountStatus>,
     #[serde(default, borrow)]
-    follows: Vec<Id<'a>>,
+    pub(crate) follows: Vec<Id<'a>>,
 }
 
 fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
@@ -218,17 +218,47 @@ pub fn parse_raqib_line(
     line: &[u8],
     default_platform: Option<&str>,
 ) -> Result<Option<Record>, String> {
+    parse_raqib_text(utf8_line(line)?, default_platform, true)
+}
+
+/// [`parse_raqib_line`] by serde_json alone, without the fast path: for the fuzz target
+/// that checks the two agree.
+#[doc(hidden)]
+pub fn parse_raqib_line_serde(
+    line: &[u8],
+    default_platform: Option<&str>,
+) -> Result<Option<Record>, String> {
+    parse_raqib_text(utf8_line(line)?, default_platform, false)
+}
+
+fn utf8_line(line: &[u8]) -> Result<&str, String> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    let text = std::str::from_utf8(line)
-        .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))?;
-    let w: Wire = serde_json::from_str(text).map_err(|e| {
-        let what = if e.is_syntax() || e.is_eof() {
-            "not valid JSON"
-        } else {
-            "not a raqib record"
-        };
-        format!("{what}: {e}")
-    })?;
+    std::str::from_utf8(line)
+        .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))
+}
+
+/// `parse_raqib_line` after the UTF-8 check; `fast` tries [`crate::jsonfast`] first.
+pub(crate) fn parse_raqib_text(
+    text: &str,
+    default_platform: Option<&str>,
+    fast: bool,
+) -> Result<Option<Record>, String> {
+    let fast = if fast {
+        crate::jsonfast::wire(text)
+    } else {
+        None
+    };
+    let w: Wire = match fast {
+        Some(w) => w,
+        None => serde_json::from_str(text).map_err(|e| {
+            let what = if e.is_syntax() || e.is_eof() {
+                "not valid JSON"
+            } else {
+                "not a raqib record"
+            };
+            format!("{what}: {e}")
+        })?,
+    };
     if let Some(v) = w.raqib {
         if v > FORMAT_VERSION {
             return Err(format!(

@@ -23,6 +23,7 @@
 
 mod csvfmt;
 mod input;
+mod jsonfast;
 mod jsonl;
 mod telegram;
 mod time;
@@ -32,7 +33,7 @@ use std::io::BufRead;
 
 pub use csvfmt::{CsvMapping, CSV_FIELDS};
 pub use input::{open_input, open_reader, Compression, Opened};
-pub use jsonl::parse_raqib_line;
+pub use jsonl::{parse_raqib_line, parse_raqib_line_serde};
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use twitter::parse_twitter_page;

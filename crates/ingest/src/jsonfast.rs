@@ -1,0 +1,507 @@
+//! A fast path for the common raqib JSON Lines record: one flat object whose values are
+//! strings, non-negative integers, booleans or `null`. It reads such a line into the same
+//! [`Wire`] that serde_json would, without serde's per-field dispatch; anything else (an
+//! array or object value, a number with a sign, fraction or exponent, a duplicate field,
+//! an escape in a key, invalid JSON) answers `None` and the caller parses the line with
+//! serde_json, which also words the error. A property test and the `jsonl_line` fuzz
+//! target check that both paths give the same record for every line.
+
+use std::borrow::Cow;
+
+use crate::jsonl::{parse_label, Id, Label, Time, Wire};
+
+struct Cursor<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+enum Value<'a> {
+    Str(Cow<'a, str>),
+    /// A non-negative integer that fits in 64 bits.
+    Uint(u64),
+    Bool(bool),
+    Null,
+}
+
+impl<'a> Cursor<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    /// A string whose opening quote is at the cursor; borrowed when it has no escapes.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(Cow::Borrowed(&self.s[start..self.i - 1]));
+                }
+                b'\\' => break,
+                c if c < 0x20 => return None,
+                _ => self.i += 1,
+            }
+        }
+        let mut out = String::with_capacity(self.i - start + 16);
+        out.push_str(&self.s[start..self.i]);
+        loop {
+            let run = self.i;
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.push_str(&self.s[run..self.i]);
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let e = *self.b.get(self.i)?;
+                    self.i += 1;
+                    out.push(match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    });
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The rest of a `\u` escape: four hex digits, and a second escape for a surrogate pair.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let hi = self.hex4()?;
+        match hi {
+            0xD800..=0xDBFF => {
+                self.eat(b'\\')?;
+                self.eat(b'u')?;
+                let lo = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&lo) {
+                    return None;
+                }
+                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+            }
+            0xDC00..=0xDFFF => None,
+            c => char::from_u32(c),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.b.get(self.i..self.i + 4)?;
+        let mut v = 0u32;
+        for &d in digits {
+            v = v * 16 + (d as char).to_digit(16)?;
+        }
+        self.i += 4;
+        Some(v)
+    }
+
+    fn value(&mut self) -> Option<Value<'a>> {
+        match *self.b.get(self.i)? {
+            b'"' => self.string().map(Value::Str),
+            b'0'..=b'9' => {
+                let start = self.i;
+                while let Some(b'0'..=b'9') = self.b.get(self.i) {
+                    self.i += 1;
+                }
+                let digits = &self.s[start..self.i];
+                if digits.len() > 1 && digits.starts_with('0') {
+                    return None;
+                }
+                if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
+                    return None;
+                }
+                digits.parse().ok().map(Value::Uint)
+            }
+            b't' => self.word("true", Value::Bool(true)),
+            b'f' => self.word("false", Value::Bool(false)),
+            b'n' => self.word("null", Value::Null),
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, w: &str, v: Value<'a>) -> Option<Value<'a>> {
+        self.s[self.i..].starts_with(w).then(|| {
+            self.i += w.len();
+            v
+        })
+    }
+}
+
+/// An id: a string, or an integer written as its digits.
+fn id(v: Value<'_>) -> Option<Option<Id<'_>>> {
+    match v {
+        Value::Str(s) => Some(Some(Id(s))),
+        Value::Uint(n) => Some(Some(Id(Cow::Owned(n.to_string())))),
+        Value::Null => Some(None),
+        Value::Bool(_) => None,
+    }
+}
+
+fn text(v: Value<'_>) -> Option<Option<Cow<'_, str>>> {
+    match v {
+        Value::Str(s) => Some(Some(s)),
+        Value::Null => Some(None),
+        _ => None,
+    }
+}
+
+fn uint(v: Value<'_>) -> Option<Option<u64>> {
+    match v {
+        Value::Uint(n) => Some(Some(n)),
+        Value::Null => Some(None),
+        _ => None,
+    }
+}
+
+/// Read `line` (already valid UTF-8) the fast way, or say `None` to have serde_json read it.
+pub(crate) fn wire(line: &str) -> Option<Wire<'_>> {
+    let mut c = Cursor {
+        s: line,
+        b: line.as_bytes(),
+        i: 0,
+    };
+    let mut w = Wire::default();
+    let mut seen = 0u32;
+    c.ws();
+    c.eat(b'{')?;
+    c.ws();
+    if c.eat(b'}').is_none() {
+        loop {
+            c.ws();
+            let key = c.string()?;
+            let Cow::Borrowed(key) = key else {
+                return None;
+            };
+            c.ws();
+            c.eat(b':')?;
+            c.ws();
+            let v = c.value()?;
+            let bit = match key {
+                "raqib" => {
+                    w.raqib = match v {
+                        Value::Uint(n) => Some(u32::try_from(n).ok()?),
+                        Value::Null => None,
+                        _ => return None,
+                    };
+                    1
+                }
+                "type" => {
+                    w.kind = text(v)?;
+                    2
+                }
+                "id" => {
+                    w.id = id(v)?;
+                    3
+                }
+                "platform" => {
+                    w.platform = text(v)?;
+                    4
+                }
+                "account" => {
+                    w.account = id(v)?;
+                    5
+                }
+                "created_at" => {
+                    w.created_at = match v {
+                        Value::Str(s) => Some(Time::Text(s)),
+                        Value::Uint(n) => Some(Time::Secs(i64::try_from(n).ok()?)),
+                        Value::Null => None,
+                        Value::Bool(_) => return None,
+                    };
+                    6
+                }
+                "text" => {
+                    w.text = text(v)?;
+                    7
+                }
+                "lang" => {
+                    w.lang = text(v)?;
+                    8
+                }
+                "reply_to" => {
+                    w.reply_to = id(v)?;
+                    9
+                }
+                "share_of" => {
+                    w.share_of = id(v)?;
+                    10
+                }
+                "reach" => {
+                    w.reach = uint(v)?;
+                    11
+                }
+                "label" => {
+                    w.label = match v {
+                        Value::Bool(b) => Some(Label(Some(b))),
+                        Value::Uint(0) => Some(Label(Some(false))),
+                        Value::Uint(1) => Some(Label(Some(true))),
+                        Value::Str(s) => Some(Label(parse_label(&s).ok()?)),
+                        Value::Null => None,
+                        Value::Uint(_) => return None,
+                    };
+                    12
+                }
+                "handle" => {
+                    w.handle = text(v)?;
+                    13
+                }
+                "display_name" => {
+                    w.display_name = text(v)?;
+                    14
+                }
+                "bio" => {
+                    w.bio = text(v)?;
+                    15
+                }
+                "followers" => {
+                    w.followers = uint(v)?;
+                    16
+                }
+                // Fields whose values are arrays or objects take the serde path.
+                "urls" | "media" | "avatar" | "status" | "follows" => return None,
+                _ => 0,
+            };
+            if bit != 0 {
+                if seen & (1 << bit) != 0 {
+                    return None;
+                }
+                seen |= 1 << bit;
+            }
+            c.ws();
+            if c.eat(b',').is_some() {
+                continue;
+            }
+            c.eat(b'}')?;
+            break;
+        }
+    }
+    c.ws();
+    (c.i == c.b.len()).then_some(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wire;
+    use crate::jsonl::parse_raqib_text;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ordinary_lines_take_the_fast_path() {
+        for line in [
+            r#"{"id": "1", "platform": "twitter", "account": "a1", "created_at": 1600000000, "text": "hi \"there\" \u0627\ud83d\ude00\n"}"#,
+            r#"{"raqib":1,"type":"account","id":7,"handle":"h","bio":"b","followers":12,"label":"propaganda","views":3,"note":null}"#,
+            "{}",
+        ] {
+            assert!(wire(line).is_some(), "{line}");
+        }
+        let w = wire(r#"{"id":"1","text":"a\tb \u00e9 \ud83d\ude00"}"#).unwrap();
+        assert_eq!(w.text.as_deref(), Some("a\tb é 😀"));
+    }
+
+    #[test]
+    fn unusual_lines_are_left_to_serde() {
+        for line in [
+            r#"{"id":"1","text":"x","urls":["https://e.com"]}"#,
+            r#"{"id":"1","id":"2","text":"x"}"#,
+            r#"{"id":-1,"text":"x"}"#,
+            r#"{"id":1.5,"text":"x"}"#,
+            r#"{"id":01,"text":"x"}"#,
+            r#"{"id":"1","text":"\ud800"}"#,
+            r#"{"id":"1","text":"x"} trailing"#,
+            r#"{"id":"1","text":"x",}"#,
+            "{\"id\":\"1\",\"text\":\"tab\there\"}",
+            r#"{"id":"1","extra":{"a":1},"text":"x"}"#,
+        ] {
+            assert!(wire(line).is_none(), "{line}");
+        }
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "raqib",
+            "type",
+            "id",
+            "platform",
+            "account",
+            "created_at",
+            "text",
+            "lang",
+            "reply_to",
+            "share_of",
+            "reach",
+            "label",
+            "handle",
+            "display_name",
+            "bio",
+            "followers",
+            "urls",
+            "media",
+            "status",
+            "avatar",
+            "follows",
+            "extra",
+            "t\\u0065xt",
+        ])
+        .prop_map(|k| format!("\"{k}\""))
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // Valid strings, escaped by serde_json (quotes, backslashes, controls, unicode).
+            any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "[a-z\u{627}-\u{64a} ]{0,12}".prop_map(|s| format!("\"{s}\"")),
+            // Hand-written escapes, valid and not.
+            prop::sample::select(vec![
+                r#""\u0627\u0644""#,
+                r#""\ud83d\ude00""#,
+                r#""\ud800""#,
+                r#""\udc00x""#,
+                r#""\ud800\u0041""#,
+                r#""\x""#,
+                r#""\u12""#,
+                r#""\/\b\f\n\r\t""#,
+                "\"raw\ttab\"",
+                "\"unterminated",
+                r#""a\\""#,
+                r#""\u00zz""#,
+            ])
+            .prop_map(str::to_string),
+            prop::sample::select(vec![
+                "0",
+                "1",
+                "2",
+                "01",
+                "00",
+                "123",
+                "4294967295",
+                "4294967296",
+                "9223372036854775807",
+                "9223372036854775808",
+                "18446744073709551615",
+                "18446744073709551616",
+                "-1",
+                "-0",
+                "1.5",
+                "1e3",
+                "1E3",
+                "0.0",
+            ])
+            .prop_map(str::to_string),
+            prop::sample::select(vec![
+                "true",
+                "false",
+                "null",
+                "nul",
+                "[]",
+                "[1,\"a\"]",
+                "{}",
+                "{\"kind\":\"image\"}",
+                "\"post\"",
+                "\"account\"",
+                "\"poll\"",
+                "\"propaganda\"",
+                "\"maybe\"",
+                "\"2024-01-31T12:00:00Z\"",
+                "\"soon\"",
+                "\"suspended\"",
+                "\"en\"",
+                "\"ar\"",
+                "\"a\u{1f}b\"",
+                "\"\\n\u{10}\"",
+                "\"\u{7f}\"",
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    fn ws() -> impl Strategy<Value = String> {
+        prop::sample::select(vec!["", "", " ", "\t", "  ", "\r", "\n"]).prop_map(str::to_string)
+    }
+
+    /// Mostly records: an id and a text (strings with every kind of escape), and other
+    /// fields, known and not, with any value, in any order; sometimes a broken ending.
+    fn line() -> impl Strategy<Value = String> {
+        let field = (key(), ws(), ws(), value(), ws())
+            .prop_map(|(k, a, b, v, c)| format!("{k}{a}:{b}{v}{c}"));
+        let string = prop_oneof![
+            value(),
+            any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+            prop::collection::vec(
+                prop::sample::select(vec![
+                    "a",
+                    "b",
+                    " ",
+                    "\u{627}",
+                    r"\\",
+                    r"\/",
+                    r"\n",
+                    r#"\""#,
+                    r"\t",
+                    r"\u0627",
+                    r"\u00e9",
+                    r"\ud83d\ude00",
+                    r"\u0000",
+                    "\u{1F600}",
+                ]),
+                0..10,
+            )
+            .prop_map(|parts| format!("\"{}\"", parts.concat())),
+        ];
+        (
+            ws(),
+            string.clone().prop_map(|v| format!("\"id\":{v}")),
+            string.prop_map(|v| format!("\"text\":{v}")),
+            prop::collection::vec(field, 0..6),
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>(),
+            prop::sample::select(vec!["}", "}", "}", "}", "}", "", ",}", "} x", "}}", "} "]),
+        )
+            .prop_map(|(lead, id, text, mut fields, i, j, end)| {
+                fields.insert(i.index(fields.len() + 1), id);
+                fields.insert(j.index(fields.len() + 1), text);
+                format!("{lead}{{{}{end}", fields.join(","))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn fast_path_reads_every_line_as_serde_does(l in line()) {
+            prop_assert_eq!(
+                parse_raqib_text(&l, Some("x"), true),
+                parse_raqib_text(&l, Some("x"), false),
+                "{}", l
+            );
+        }
+
+        #[test]
+        fn fast_path_agrees_on_arbitrary_text(l in any::<String>()) {
+            prop_assert_eq!(
+                parse_raqib_text(&l, None, true),
+                parse_raqib_text(&l, None, false)
+            );
+        }
+    }
+}
