@@ -37,6 +37,9 @@ pub struct AccountAgg {
     pub max_score: f32,
     /// The strongest posts: (score, post id), highest first.
     pub top_posts: Vec<(f32, String)>,
+    /// The lowest score in `top_posts` once it is full (so a post that does not enter
+    /// need not read the list).
+    top_floor: f32,
     pub reach: Option<u64>,
     pub profile: Option<Box<Account>>,
     pub profile_score: Option<f32>,
@@ -101,10 +104,11 @@ impl AccountAgg {
         self.flagged += flagged as u64;
         self.sum_score += score as f64;
         self.max_score = self.max_score.max(score);
-        if self.top_posts.len() < TOP_POSTS || score > self.top_posts.last().map_or(0.0, |t| t.0) {
+        if self.top_posts.len() < TOP_POSTS || score > self.top_floor {
             let pos = self.top_posts.partition_point(|t| t.0 >= score);
             self.top_posts.insert(pos, (score, id.to_string()));
             self.top_posts.truncate(TOP_POSTS);
+            self.top_floor = self.top_posts.last().map_or(0.0, |t| t.0);
         }
         self.reach = self.reach.max(reach);
         if let Some(t) = at {
@@ -127,6 +131,7 @@ impl AccountAgg {
         self.top_posts.extend(o.top_posts);
         self.top_posts.sort_by(|a, b| b.0.total_cmp(&a.0));
         self.top_posts.truncate(TOP_POSTS);
+        self.top_floor = self.top_posts.last().map_or(0.0, |t| t.0);
         self.reach = self.reach.max(o.reach);
         if o.profile.is_some() {
             self.profile = o.profile;

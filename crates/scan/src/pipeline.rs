@@ -203,7 +203,10 @@ struct ChunkResult {
 /// What a worker returns when it is done.
 #[derive(Default)]
 struct WorkerState {
-    accounts: U64Map<AccountAgg>,
+    /// Account key → its place in `aggs`. The map stays small (12 bytes an account), so
+    /// finding an account is a cache hit; its aggregate is fetched ahead of scoring.
+    slots: U64Map<u32>,
+    aggs: Vec<AccountAgg>,
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
@@ -224,6 +227,48 @@ struct Worker<'a> {
     item_buf: Vec<u64>,
 }
 
+/// A post read and prepared, waiting to be scored.
+struct Pending {
+    p: raqib_model::Post,
+    /// Its account's place in `WorkerState::aggs`.
+    slot: usize,
+    /// Its script's language when the post names none.
+    script: &'static str,
+    /// Its model in the set.
+    m: usize,
+}
+
+impl WorkerState {
+    /// The place of the account's aggregate in `aggs`, made on first sight.
+    fn slot(&mut self, platform: &str, account: &str) -> usize {
+        let next = self.aggs.len() as u32;
+        let slot = *self
+            .slots
+            .entry(account_key(platform, account))
+            .or_insert(next) as usize;
+        if slot == self.aggs.len() {
+            self.aggs.push(AccountAgg::new(platform, account));
+        }
+        slot
+    }
+}
+
+/// Ask the CPU to start loading `v`'s first cache lines; a hint only.
+#[inline]
+fn prefetch<T>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = v as *const T as *const i8;
+        for off in (0..std::mem::size_of::<T>()).step_by(64) {
+            _mm_prefetch(p.wrapping_add(off), _MM_HINT_T0);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
 impl Worker<'_> {
     fn chunk(&mut self, chunk: &Chunk) -> ChunkResult {
         let mut res = ChunkResult {
@@ -232,24 +277,29 @@ impl Worker<'_> {
         };
         let file = chunk.file().clone();
         let mut posts = 0u64;
+        // Each post is prepared (its memory asked for) while the next record is parsed,
+        // and scored after that: one post in flight.
+        let mut pending: Option<(Pending, u64)> = None;
         chunk.for_each_record(|line, item| match item {
             Ok(Record::Post(p)) => {
                 posts += 1;
-                self.post(p, &file, line, &mut res.lines);
+                if let Some((prev, l)) = pending.take() {
+                    self.post(prev, &file, l, &mut res.lines);
+                }
+                pending = Some((self.prepare(p), line));
             }
             Ok(Record::Account(a)) => {
                 let text = a.profile_text();
                 let m = self.models.route_text(None, &text);
                 let score = self.models.get(m).score(&text, &mut self.scratch[m]);
-                let key = account_key(&a.platform, &a.id);
-                self.state
-                    .accounts
-                    .entry(key)
-                    .or_insert_with(|| AccountAgg::new(&a.platform, &a.id))
-                    .set_profile(a, score);
+                let slot = self.state.slot(&a.platform, &a.id);
+                self.state.aggs[slot].set_profile(a, score);
             }
             Err(d) => res.diags.push(d),
         });
+        if let Some((prev, l)) = pending {
+            self.post(prev, &file, l, &mut res.lines);
+        }
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
         self.progress
             .bytes
@@ -257,12 +307,33 @@ impl Worker<'_> {
         res
     }
 
-    fn post(&mut self, p: raqib_model::Post, file: &str, line: u64, out: &mut Vec<u8>) {
-        let lang = p
-            .lang
-            .as_deref()
-            .unwrap_or_else(|| raqib_text::script_language(&p.text));
-        let m = self.models.route(lang);
+    /// Find the post's account and model, and ask for the memory scoring it will read
+    /// (the account's aggregate, the token cache's sets): it is most likely not in cache.
+    fn prepare(&mut self, p: raqib_model::Post) -> Pending {
+        let account = if p.account.is_empty() {
+            "(unknown)"
+        } else {
+            p.account.as_str()
+        };
+        let slot = self.state.slot(&p.platform, account);
+        prefetch(&self.state.aggs[slot]);
+        let script = match p.lang {
+            Some(_) => "",
+            None => raqib_text::script_language(&p.text),
+        };
+        let m = self.models.route(p.lang.as_deref().unwrap_or(script));
+        self.models.get(m).prefetch(&p.text, &mut self.scratch[m]);
+        Pending { p, slot, script, m }
+    }
+
+    fn post(&mut self, pending: Pending, file: &str, line: u64, out: &mut Vec<u8>) {
+        let Pending { p, slot, script, m } = pending;
+        let account = if p.account.is_empty() {
+            "(unknown)"
+        } else {
+            p.account.as_str()
+        };
+        let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
         let score = model.score(&p.text, &mut self.scratch[m]);
         let media_matches = self.cfg.lists.matches(&p);
@@ -275,11 +346,6 @@ impl Worker<'_> {
             }
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
-        let account = if p.account.is_empty() {
-            "(unknown)"
-        } else {
-            p.account.as_str()
-        };
         if let (Some(ex), Some(t)) = (self.items.as_mut(), p.created_at) {
             self.item_buf.clear();
             ex.items(&p, &mut self.item_buf);
@@ -292,11 +358,7 @@ impl Worker<'_> {
                 }
             }
         }
-        self.state
-            .accounts
-            .entry(account_key(&p.platform, account))
-            .or_insert_with(|| AccountAgg::new(&p.platform, account))
-            .add_post(&p.id, score, flagged, p.reach, p.created_at);
+        self.state.aggs[slot].add_post(&p.id, score, flagged, p.reach, p.created_at);
         if !(flagged || self.cfg.all_posts) {
             return;
         }
@@ -545,7 +607,8 @@ pub fn run(
                 .drain(..)
                 .map(|(a, t, i, p)| (a, t, i, p + offset)),
         );
-        for (k, v) in st.accounts {
+        for (k, i) in st.slots {
+            let v = std::mem::take(&mut st.aggs[i as usize]);
             match accounts.get_mut(&k) {
                 Some(a) => a.merge(v),
                 None => {

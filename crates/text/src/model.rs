@@ -86,6 +86,10 @@ pub struct Scratch {
     cache: TokenCache,
     cache_owner: u64,
     tokens: Vec<Tok>,
+    /// Raw tokens of the text named by `ahead_key` (its xxh3), split and hashed by
+    /// [`Model::prefetch`] before it is scored.
+    ahead: Vec<Tok>,
+    ahead_key: Option<u64>,
     missed: Vec<u32>,
     idx: Vec<u32>,
     bigrams: Vec<u32>,
@@ -103,7 +107,7 @@ struct Tok {
 }
 
 /// A two-way set-associative cache of raw tokens' contributions. A set is one 64-byte
-/// cache line, so a lookup costs at most one memory access. Fixed size (8 MiB), so memory
+/// cache line, so a lookup costs at most one memory access. Fixed size (16 MiB), so memory
 /// stays flat and lookups never rehash.
 struct TokenCache {
     sets: Vec<Set>,
@@ -113,7 +117,7 @@ struct TokenCache {
 #[repr(C, align(64))]
 struct Set([Entry; 2]);
 
-const CACHE_SETS: usize = 1 << 17;
+const CACHE_SETS: usize = 1 << 18;
 
 /// A raw token's contribution, all of its normalised tokens together: the sum of their
 /// features' weights (bigrams inside it included), how many features, the first and last
@@ -199,6 +203,44 @@ pub(crate) fn raw_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> +
         }
         (i > s).then_some((s, i))
     })
+}
+
+/// Split `bytes` into raw tokens with their cache keys.
+fn split_raw_tokens(bytes: &[u8], tokens: &mut Vec<Tok>) {
+    tokens.clear();
+    for (s, i) in raw_tokens(bytes) {
+        let key = xxhash_rust::xxh3::xxh3_64(&bytes[s..i]) | 1;
+        tokens.push(Tok {
+            start: s as u32,
+            end: i as u32,
+            entry: Entry {
+                key,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+    }
+}
+
+/// Whether the tokens split ahead are `text`'s (then they are used up).
+fn take_ahead(ahead_key: &mut Option<u64>, text: &str) -> bool {
+    let hit = ahead_key.is_some_and(|k| k == xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+    if hit {
+        *ahead_key = None;
+    }
+    hit
+}
+
+/// Ask the CPU to start loading the cache line at `v`; a hint only.
+#[inline]
+fn prefetch_line<T>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(v as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
 }
 
 static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -379,6 +421,8 @@ impl Model {
             token_norm,
             cache,
             tokens,
+            ahead,
+            ahead_key,
             missed,
             idx,
             bigrams,
@@ -386,25 +430,17 @@ impl Model {
         } = &mut *scratch;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
         let bytes = text.as_bytes();
-        tokens.clear();
-        for (s, i) in raw_tokens(bytes) {
-            let key = xxhash_rust::xxh3::xxh3_64(&bytes[s..i]) | 1;
-            tokens.push(Tok {
-                start: s as u32,
-                end: i as u32,
-                entry: Entry {
-                    key,
-                    ..Default::default()
-                },
-                ..Default::default()
+        if take_ahead(ahead_key, text) {
+            std::mem::swap(tokens, ahead);
+        } else {
+            split_raw_tokens(bytes, tokens);
+            // Touch every token's set first, without branching on the contents, so that
+            // the lookups below find them in cache instead of missing one after another.
+            let touched = tokens.iter().fold(0u64, |acc, t| {
+                acc ^ cache.sets[cache.set(t.entry.key)].0[0].key
             });
+            std::hint::black_box(touched);
         }
-        // Touch every token's set first, without branching on the contents, so that the
-        // lookups below find them in cache instead of missing one after another.
-        let touched = tokens.iter().fold(0u64, |acc, t| {
-            acc ^ cache.sets[cache.set(t.entry.key)].0[0].key
-        });
-        std::hint::black_box(touched);
         missed.clear();
         for (k, t) in tokens.iter_mut().enumerate() {
             match cache.get(t.entry.key) {
@@ -478,6 +514,20 @@ impl Model {
         n += bigrams.len() as u32;
         z += bigrams.iter().map(|&i| w[i as usize]).sum::<f32>();
         self.header.bias + z * feature_scale(n as usize)
+    }
+
+    /// Split and hash `text`'s raw tokens and ask the CPU to load their cache sets, so that
+    /// scoring it next (after other work) finds them in cache. A scanner calls this for
+    /// the next post before it scores the current one; the result is the same either way.
+    pub fn prefetch(&self, text: &str, scratch: &mut Scratch) {
+        if scratch.cache_owner != self.id {
+            return;
+        }
+        split_raw_tokens(text.as_bytes(), &mut scratch.ahead);
+        for t in &scratch.ahead {
+            prefetch_line(&scratch.cache.sets[scratch.cache.set(t.entry.key)]);
+        }
+        scratch.ahead_key = Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
     }
 
     /// The raw margin of `text` computed from scratch: normalise it whole, sum every feature.

@@ -115,6 +115,14 @@ proptest! {
     }
 
     #[test]
+    fn script_language_counts_arabic_against_latin_letters(s in "([a-zA-Z0-9 .@]|[ا-ي]|[\u{0600}-\u{07FF}]|[а-я]|[\u{00C0}-\u{02FF}])*") {
+        let arabic = s.chars().filter(|c| ('\u{0600}'..='\u{077F}').contains(c)).count();
+        let latin = s.chars().filter(|c| c.is_ascii_alphabetic()).count();
+        let want = if arabic > 0 && arabic >= latin { "ar" } else { "und" };
+        prop_assert_eq!(raqib_text::script_language(&s), want);
+    }
+
+    #[test]
     fn every_output_char_maps_to_a_char_boundary(s in any::<String>()) {
         let mut n = Normaliser::default();
         let out = n.run(&s);
