@@ -220,6 +220,14 @@ mod cache_equivalence {
             for w in &warm {
                 m.cached_margin(w, &mut scratch);
             }
+            // Split ahead, as the scanner does, with other texts scored in between: they
+            // must not take `s`'s tokens, and `s` must score the same from them.
+            m.prefetch(&s, &mut scratch);
+            for w in &warm {
+                let c = m.cached_margin(w, &mut scratch);
+                let e = m.uncached_margin(w, &mut Scratch::default());
+                prop_assert!((c - e).abs() < 1e-4, "{:?} after prefetch: {} vs {}", w, c, e);
+            }
             let cached = m.cached_margin(&s, &mut scratch);
             let again = m.cached_margin(&s, &mut scratch);
             let exact = m.uncached_margin(&s, &mut Scratch::default());
