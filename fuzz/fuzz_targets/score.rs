@@ -1,5 +1,5 @@
-//! Scoring and explaining any text: no panic, the cached score agrees with the exact one,
-//! and every evidence span is a span of the input.
+//! Scoring and explaining any text: no panic, the cached score and explanation agree with
+//! the exact ones, and every evidence span is a span of the input.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -27,8 +27,13 @@ fuzz_target!(|s: &str| {
         let cached = m.cached_margin(s, warm);
         let exact = m.uncached_margin(s, exact_scratch);
         assert!((cached - exact).abs() < 1e-3, "{cached} vs {exact}");
-        for span in m.explain(s, 5, warm).spans {
+        let explained = m.explain(s, 5, warm);
+        for span in &explained.spans {
             assert_eq!(&s[span.start..span.end], span.text);
         }
+        // The explanation from the token cache is the whole-text one.
+        let whole = m.explain_exact(s, 5, exact_scratch);
+        assert_eq!(explained.spans, whole.spans);
+        assert!((explained.probability - whole.probability).abs() < 1e-5);
     });
 });

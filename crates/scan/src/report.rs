@@ -20,7 +20,10 @@ fn atomic_write(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    // `accounts.jsonl.tmp`, not `accounts.tmp`: files written at once must not share one.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         write(&mut f)?;
@@ -244,4 +247,44 @@ pub fn render_summary(s: &Summary) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::{rank, AccountAgg};
+
+    /// The two account reports are written at the same time; each must arrive whole under
+    /// its own name, with no temporary file left behind.
+    #[test]
+    fn both_account_reports_are_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let aggs: Vec<AccountAgg> = (0..30_000)
+            .map(|i| {
+                let mut a = AccountAgg::new("x", &format!("acct{i}"));
+                a.add_post(
+                    &format!("p{i}"),
+                    (i % 100) as f32 / 100.0,
+                    i % 7 == 0,
+                    None,
+                    None,
+                );
+                a
+            })
+            .collect();
+        let rows = rank(aggs, 0.5);
+        for _ in 0..3 {
+            write_accounts(dir.path(), &rows).unwrap();
+            let jsonl = std::fs::read_to_string(dir.path().join("accounts.jsonl")).unwrap();
+            let csv = std::fs::read_to_string(dir.path().join("accounts.csv")).unwrap();
+            assert_eq!(jsonl.lines().count(), rows.len());
+            assert!(jsonl.lines().all(|l| l.starts_with("{\"platform\"")));
+            assert_eq!(csv.lines().count(), rows.len() + 1);
+            let names: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        }
+    }
 }

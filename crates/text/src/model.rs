@@ -135,6 +135,8 @@ struct Entry {
     has_words: bool,
     edge_single: bool,
     empty: bool,
+    /// Exactly one normalised token (its `sum` is then that token's weight).
+    single: bool,
 }
 
 impl Default for TokenCache {
@@ -203,6 +205,18 @@ pub(crate) fn raw_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> +
         }
         (i > s).then_some((s, i))
     })
+}
+
+/// A normalised token of a text being explained from the token cache.
+#[derive(Clone, Copy)]
+struct NormToken {
+    /// Its raw token in `Scratch::tokens`.
+    raw: u32,
+    /// Its range in the raw token's normalisation; `None` when the raw token is only it.
+    sub: Option<(u32, u32)>,
+    /// Its features' weight, with half of each bigram it is in.
+    weight: f32,
+    word: Option<u32>,
 }
 
 /// Split `bytes` into raw tokens with their cache keys.
@@ -413,6 +427,38 @@ impl Model {
     /// where two neighbouring raw tokens could take part in one, the text is scored by the
     /// exact, uncached path instead.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
+        if !self.lookup_tokens(text, scratch) {
+            return self.uncached_margin(text, scratch);
+        }
+        let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
+        let Scratch {
+            tokens, bigrams, ..
+        } = &mut *scratch;
+        let (mut z, mut n) = (0.0f32, 0u32);
+        let mut prev: Option<u32> = None;
+        bigrams.clear();
+        for t in tokens.iter() {
+            let e = &t.entry;
+            z += e.sum;
+            n += e.count;
+            if e.has_words {
+                if cfg.word_bigrams {
+                    if let Some(p) = prev {
+                        bigrams.push((finish(bigram(p, e.first_word)) & mask) as u32);
+                    }
+                }
+                prev = Some(e.last_word);
+            }
+        }
+        n += bigrams.len() as u32;
+        z += bigrams.iter().map(|&i| w[i as usize]).sum::<f32>();
+        self.header.bias + z * feature_scale(n as usize)
+    }
+
+    /// Fill `scratch.tokens` with `text`'s raw tokens and their cached contributions
+    /// (computing and caching the misses). `false` when spaced-out letters may join across
+    /// raw tokens, where only the exact path is right.
+    fn lookup_tokens(&self, text: &str, scratch: &mut Scratch) -> bool {
         if scratch.cache_owner != self.id {
             scratch.cache.clear();
             scratch.cache_owner = self.id;
@@ -425,7 +471,6 @@ impl Model {
             ahead_key,
             missed,
             idx,
-            bigrams,
             ..
         } = &mut *scratch;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
@@ -458,9 +503,9 @@ impl Model {
             t.from = idx.len() as u32;
             let e = &mut t.entry;
             let (mut first, mut last): (Option<u32>, Option<u32>) = (None, None);
-            let mut first_tok = None;
+            let mut norm_tokens = 0usize;
             crate::features::for_each_token(chars, |ts, te| {
-                first_tok.get_or_insert((ts, te));
+                norm_tokens += 1;
                 let word = token_features(chars, ts, te, cfg, |h, _, _| {
                     idx.push((finish(h) & mask) as u32)
                 });
@@ -478,7 +523,8 @@ impl Model {
             e.has_words = first.is_some();
             e.first_word = first.unwrap_or(0);
             e.last_word = last.unwrap_or(0);
-            e.empty = first_tok.is_none();
+            e.empty = norm_tokens == 0;
+            e.single = norm_tokens == 1;
             e.edge_single = token_norm.edges_single();
         }
         for &k in missed.iter() {
@@ -491,29 +537,11 @@ impl Model {
         let mut prev_single = false;
         for t in tokens.iter().filter(|t| !t.entry.empty) {
             if prev_single && t.entry.edge_single {
-                return self.uncached_margin(text, scratch);
+                return false;
             }
             prev_single = t.entry.edge_single;
         }
-        let (mut z, mut n) = (0.0f32, 0u32);
-        let mut prev: Option<u32> = None;
-        bigrams.clear();
-        for t in tokens.iter() {
-            let e = &t.entry;
-            z += e.sum;
-            n += e.count;
-            if e.has_words {
-                if cfg.word_bigrams {
-                    if let Some(p) = prev {
-                        bigrams.push((finish(bigram(p, e.first_word)) & mask) as u32);
-                    }
-                }
-                prev = Some(e.last_word);
-            }
-        }
-        n += bigrams.len() as u32;
-        z += bigrams.iter().map(|&i| w[i as usize]).sum::<f32>();
-        self.header.bias + z * feature_scale(n as usize)
+        true
     }
 
     /// Split and hash `text`'s raw tokens and ask the CPU to load their cache sets, so that
@@ -540,7 +568,114 @@ impl Model {
     /// Score `text` and name up to `k` spans of the original text that pushed the score up
     /// most. Every feature belongs to a token (a bigram is shared by its two), so a span is
     /// a whole word as posted, not a fragment, and its weight is the log-odds it added.
+    ///
+    /// From the token cache where it can (the same spans and weights as normalising the
+    /// whole text: a property test checks it); only the raw tokens that normalise to more
+    /// than one token, and the `k` chosen, are normalised again.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
+        if !self.lookup_tokens(text, scratch) {
+            return self.explain_exact(text, k, scratch);
+        }
+        let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
+        let Scratch {
+            token_norm, tokens, ..
+        } = &mut *scratch;
+        // Every normalised token, in order.
+        let mut items: Vec<NormToken> = Vec::with_capacity(tokens.len());
+        let mut n = 0usize;
+        for (ri, t) in tokens.iter().enumerate() {
+            let e = &t.entry;
+            if e.empty {
+                continue;
+            }
+            if e.single {
+                n += e.count as usize;
+                items.push(NormToken {
+                    raw: ri as u32,
+                    sub: None,
+                    weight: e.sum,
+                    word: e.has_words.then_some(e.first_word),
+                });
+                continue;
+            }
+            let chars = &token_norm
+                .run(&text[t.start as usize..t.end as usize])
+                .chars;
+            crate::features::for_each_token(chars, |ts, te| {
+                let mut sum = 0.0f32;
+                let word = token_features(chars, ts, te, cfg, |h, _, _| {
+                    sum += w[(finish(h) & mask) as usize];
+                    n += 1;
+                });
+                items.push(NormToken {
+                    raw: ri as u32,
+                    sub: Some((ts as u32, te as u32)),
+                    weight: sum,
+                    word,
+                });
+            });
+        }
+        let mut prev: Option<(u32, usize)> = None;
+        for i in 0..items.len() {
+            if let Some(h) = items[i].word {
+                if cfg.word_bigrams {
+                    if let Some((p, pi)) = prev {
+                        let bw = w[(finish(bigram(p, h)) & mask) as usize];
+                        n += 1;
+                        items[pi].weight += bw / 2.0;
+                        items[i].weight += bw / 2.0;
+                    }
+                }
+                prev = Some((h, i));
+            }
+        }
+        let scale = feature_scale(n);
+        let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
+        let gain = scale * self.header.platt_a;
+        let mut order: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].weight > 0.0)
+            .collect();
+        order.sort_by(|&x, &y| items[y].weight.total_cmp(&items[x].weight));
+        let spans = order
+            .into_iter()
+            .take(k)
+            .map(|i| {
+                let NormToken {
+                    raw: ri,
+                    sub,
+                    weight: wt,
+                    ..
+                } = items[i];
+                let t = &tokens[ri as usize];
+                let raw = &text[t.start as usize..t.end as usize];
+                let norm = token_norm.run(raw);
+                let (a, b) = match sub {
+                    Some((a, b)) => (a as usize, b as usize),
+                    None => {
+                        let mut only = (0, 0);
+                        crate::features::for_each_token(&norm.chars, |ts, te| only = (ts, te));
+                        only
+                    }
+                };
+                let (s, e) = norm.original_range(raw, a, b);
+                let (s, e) = (s + t.start as usize, e + t.start as usize);
+                raqib_model::TextSpan {
+                    start: s,
+                    end: e,
+                    text: text[s..e].to_string(),
+                    feature: norm.chars[a..b].iter().collect(),
+                    weight: (wt * gain * 1000.0).round() / 1000.0,
+                }
+            })
+            .collect();
+        Explanation {
+            probability: self.calibrate(z),
+            spans,
+        }
+    }
+
+    /// [`Model::explain`] by normalising the whole text.
+    pub fn explain_exact(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
         let norm = scratch.norm.run(text);
         let chars = &norm.chars;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);

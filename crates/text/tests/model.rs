@@ -246,6 +246,25 @@ mod cache_equivalence {
             prop_assert!((cached - exact).abs() < 1e-4, "{:?}: cached {} exact {}", s, cached, exact);
         }
 
+        /// The explanation from the token cache is the one from normalising the whole text:
+        /// the same spans of the original, the same features and weights.
+        #[test]
+        fn cached_explanation_equals_the_exact_one(
+            s in "([a-d1@ا-ج.\\-_ #]|\u{200b}|\u{a0}|\t|\n|https://x\\.org/a|#x_y|a,b|ﻻ|ـ|\u{384}|&amp;|ﬁ|Ａ|\\$){0,30}",
+            warm in proptest::collection::vec("[a-c ا-ب.,]{0,6}", 0..5),
+        ) {
+            let m = model();
+            let mut scratch = Scratch::default();
+            for w in &warm {
+                m.cached_margin(w, &mut scratch);
+            }
+            m.cached_margin(&s, &mut scratch);
+            let cached = m.explain(&s, 5, &mut scratch);
+            let exact = m.explain_exact(&s, 5, &mut Scratch::default());
+            prop_assert_eq!(&cached.spans, &exact.spans, "{:?}", s);
+            prop_assert!((cached.probability - exact.probability).abs() < 1e-6, "{:?}", s);
+        }
+
         #[test]
         fn any_string_scores_without_panic(s in any::<String>()) {
             let p = model().score(&s, &mut Scratch::default());
