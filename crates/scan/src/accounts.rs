@@ -104,8 +104,16 @@ impl AccountAgg {
         self.flagged += flagged as u64;
         self.sum_score += score as f64;
         self.max_score = self.max_score.max(score);
-        if self.top_posts.len() < TOP_POSTS || score > self.top_floor {
-            let pos = self.top_posts.partition_point(|t| t.0 >= score);
+        // Highest score first, equal scores by id, so the list does not depend on which
+        // worker saw which post first.
+        let enters = self.top_posts.len() < TOP_POSTS
+            || score > self.top_floor
+            || (score == self.top_floor
+                && self.top_posts.last().is_some_and(|t| id < t.1.as_str()));
+        if enters {
+            let pos = self
+                .top_posts
+                .partition_point(|t| t.0 > score || (t.0 == score && t.1.as_str() < id));
             self.top_posts.insert(pos, (score, id.to_string()));
             self.top_posts.truncate(TOP_POSTS);
             self.top_floor = self.top_posts.last().map_or(0.0, |t| t.0);
@@ -129,7 +137,8 @@ impl AccountAgg {
         self.sum_score += o.sum_score;
         self.max_score = self.max_score.max(o.max_score);
         self.top_posts.extend(o.top_posts);
-        self.top_posts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        self.top_posts
+            .sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         self.top_posts.truncate(TOP_POSTS);
         self.top_floor = self.top_posts.last().map_or(0.0, |t| t.0);
         self.reach = self.reach.max(o.reach);
@@ -451,6 +460,39 @@ mod tests {
             a.top_posts.iter().map(|t| t.0).collect::<Vec<_>>(),
             vec![0.9, 0.7, 0.5]
         );
+    }
+
+    proptest::proptest! {
+        /// However an account's posts are split between workers and in whatever order they
+        /// come, its strongest posts are the same: highest score first, equal scores by id.
+        #[test]
+        fn strongest_posts_do_not_depend_on_order_or_split(
+            posts in proptest::collection::vec((0u8..4, 0u32..1000), 0..20),
+            cut in 0usize..20,
+            rev in proptest::bool::ANY,
+        ) {
+            let mut posts: Vec<(f32, String)> = posts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (s, id))| (s as f32 / 4.0, format!("{id}-{i}")))
+                .collect();
+            let mut want = posts.clone();
+            want.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            want.truncate(TOP_POSTS);
+            if rev {
+                posts.reverse();
+            }
+            let (x, y) = posts.split_at(cut.min(posts.len()));
+            let (mut a, mut b) = (AccountAgg::default(), AccountAgg::default());
+            for (s, id) in x {
+                a.add_post(id, *s, false, None, None);
+            }
+            for (s, id) in y {
+                b.add_post(id, *s, false, None, None);
+            }
+            b.merge(a);
+            proptest::prop_assert_eq!(b.top_posts, want);
+        }
     }
 
     #[test]
