@@ -90,6 +90,9 @@ pub struct Scratch {
     /// [`Model::prefetch`] before it is scored.
     ahead: Vec<Tok>,
     ahead_key: Option<u64>,
+    /// (model id, xxh3 of the text) whose raw tokens and entries `tokens` holds, after a
+    /// lookup that needed no exact path: explaining the text just scored reuses them.
+    tokens_of: Option<(u64, u64)>,
     missed: Vec<u32>,
     idx: Vec<u32>,
     bigrams: Vec<u32>,
@@ -234,15 +237,6 @@ fn split_raw_tokens(bytes: &[u8], tokens: &mut Vec<Tok>) {
             ..Default::default()
         });
     }
-}
-
-/// Whether the tokens split ahead are `text`'s (then they are used up).
-fn take_ahead(ahead_key: &mut Option<u64>, text: &str) -> bool {
-    let hit = ahead_key.is_some_and(|k| k == xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
-    if hit {
-        *ahead_key = None;
-    }
-    hit
 }
 
 /// Ask the CPU to start loading the cache line at `v`; a hint only.
@@ -427,7 +421,8 @@ impl Model {
     /// where two neighbouring raw tokens could take part in one, the text is scored by the
     /// exact, uncached path instead.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
-        if !self.lookup_tokens(text, scratch) {
+        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        if !self.lookup_tokens(text, key, scratch) {
             return self.uncached_margin(text, scratch);
         }
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
@@ -458,7 +453,7 @@ impl Model {
     /// Fill `scratch.tokens` with `text`'s raw tokens and their cached contributions
     /// (computing and caching the misses). `false` when spaced-out letters may join across
     /// raw tokens, where only the exact path is right.
-    fn lookup_tokens(&self, text: &str, scratch: &mut Scratch) -> bool {
+    fn lookup_tokens(&self, text: &str, text_key: u64, scratch: &mut Scratch) -> bool {
         if scratch.cache_owner != self.id {
             scratch.cache.clear();
             scratch.cache_owner = self.id;
@@ -469,13 +464,16 @@ impl Model {
             tokens,
             ahead,
             ahead_key,
+            tokens_of,
             missed,
             idx,
             ..
         } = &mut *scratch;
+        *tokens_of = None;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
         let bytes = text.as_bytes();
-        if take_ahead(ahead_key, text) {
+        if *ahead_key == Some(text_key) {
+            *ahead_key = None;
             std::mem::swap(tokens, ahead);
         } else {
             split_raw_tokens(bytes, tokens);
@@ -541,6 +539,7 @@ impl Model {
             }
             prev_single = t.entry.edge_single;
         }
+        *tokens_of = Some((self.id, text_key));
         true
     }
 
@@ -573,7 +572,8 @@ impl Model {
     /// whole text: a property test checks it); only the raw tokens that normalise to more
     /// than one token, and the `k` chosen, are normalised again.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        if !self.lookup_tokens(text, scratch) {
+        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        if scratch.tokens_of != Some((self.id, key)) && !self.lookup_tokens(text, key, scratch) {
             return self.explain_exact(text, k, scratch);
         }
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);

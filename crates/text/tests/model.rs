@@ -116,6 +116,18 @@ fn a_scratch_used_with_two_models_does_not_mix_them() {
     let sb = b.score(t, &mut s);
     assert_eq!(sb, b.score(t, &mut Scratch::default()));
     assert!(sa > 0.5 && sb < 0.5, "{sa} {sb}");
+    // Scored by one model, explained by the other: the explanation is the other's.
+    a.score(t, &mut s);
+    let eb = b.explain(t, 5, &mut s);
+    assert_eq!(
+        eb.spans,
+        b.explain_exact(t, 5, &mut Scratch::default()).spans
+    );
+    assert!(
+        (eb.probability - sb).abs() < 1e-5,
+        "{} {sb}",
+        eb.probability
+    );
 }
 
 #[test]
