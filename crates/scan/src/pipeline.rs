@@ -196,6 +196,8 @@ pub struct Summary {
 
 /// What a worker sends back for each chunk.
 struct ChunkResult {
+    /// The chunk's place in the input, so the writer keeps input order.
+    seq: u64,
     lines: Vec<u8>,
     diags: Vec<Diagnostic>,
 }
@@ -270,8 +272,9 @@ fn prefetch<T>(v: &T) {
 }
 
 impl Worker<'_> {
-    fn chunk(&mut self, chunk: &Chunk) -> ChunkResult {
+    fn chunk(&mut self, seq: u64, chunk: &Chunk) -> ChunkResult {
         let mut res = ChunkResult {
+            seq,
             lines: Vec::new(),
             diags: Vec::new(),
         };
@@ -452,7 +455,7 @@ pub fn run(
         None => None,
     };
     let threads = cfg.threads.max(1);
-    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
+    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Chunk)>(threads * 2);
     let (res_tx, res_rx) = crossbeam_channel::bounded::<ChunkResult>(threads * 2);
     let stop = Arc::new(AtomicBool::new(false));
     let mut skipped = 0u64;
@@ -466,12 +469,14 @@ pub fn run(
         let (interrupted, stop) = (interrupted.clone(), stop.clone());
         std::thread::spawn(move || {
             let mut unreadable = 0usize;
+            let mut seq = 0u64;
             let halt = || interrupted.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed);
             'files: for path in &inputs {
                 match open_chunks(path, &opts) {
                     Ok(chunks) => {
                         for c in chunks {
-                            if halt() || chunk_tx.send(c).is_err() {
+                            seq += 1;
+                            if halt() || chunk_tx.send((seq - 1, c)).is_err() {
                                 break 'files;
                             }
                         }
@@ -488,7 +493,8 @@ pub fn run(
                             file: Arc::from(path.as_str()),
                             items: vec![(0, Err(d))],
                         };
-                        if halt() || chunk_tx.send(chunk).is_err() {
+                        seq += 1;
+                        if halt() || chunk_tx.send((seq - 1, chunk)).is_err() {
                             break 'files;
                         }
                     }
@@ -520,8 +526,8 @@ pub fn run(
                     };
                     loop {
                         match rx.recv_timeout(std::time::Duration::from_millis(100)) {
-                            Ok(chunk) => {
-                                if tx.send(w.chunk(&chunk)).is_err() {
+                            Ok((seq, chunk)) => {
+                                if tx.send(w.chunk(seq, &chunk)).is_err() {
                                     break;
                                 }
                             }
@@ -539,8 +545,9 @@ pub fn run(
             .collect();
         drop(res_tx);
         drop(chunk_rx);
-        // Writer: this thread.
-        for r in res_rx {
+        // Writer: this thread, in input order whichever worker finishes first (results
+        // that come early wait; at most a few chunks, as the channels are bounded).
+        let mut write = |r: ChunkResult| {
             if let Some(o) = out.as_mut() {
                 if let Err(e) = o.posts.write_all(&r.lines) {
                     io_error.get_or_insert(e);
@@ -563,7 +570,18 @@ pub fn run(
                     stop.store(true, Ordering::Relaxed);
                 }
             }
+        };
+        let mut early: std::collections::BTreeMap<u64, ChunkResult> = Default::default();
+        let mut next = 0u64;
+        for r in res_rx {
+            early.insert(r.seq, r);
+            while let Some(r) = early.remove(&next) {
+                write(r);
+                next += 1;
+            }
         }
+        // Stopped early (Ctrl-C, --strict, an output error): what was done, in order.
+        early.into_values().for_each(write);
         workers
             .into_iter()
             .map(|w| w.join().expect("worker thread panicked"))

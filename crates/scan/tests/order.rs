@@ -1,0 +1,110 @@
+//! Reports do not depend on thread scheduling: posts and diagnostics come out in input
+//! order, and two runs over the same input write the same bytes.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use raqib_scan::{run, Progress, ScanConfig};
+use raqib_text::{train, Example, ModelSet, TrainConfig};
+
+fn models() -> ModelSet {
+    let ex = |t: &str, label| Example {
+        text: t.into(),
+        label,
+    };
+    let data: Vec<Example> = (0..40)
+        .flat_map(|i| {
+            [
+                ex(&format!("join the fighters of the state now {i}"), true),
+                ex(&format!("news report on the attack today {i}"), false),
+            ]
+        })
+        .collect();
+    let cfg = TrainConfig {
+        threads: 1,
+        ..Default::default()
+    };
+    ModelSet::new(train(&data, None, &cfg).unwrap().0, "test")
+}
+
+fn input(dir: &Path) -> String {
+    let mut s = String::new();
+    for i in 0..12000 {
+        if i % 997 == 0 {
+            s.push_str("{not json\n");
+        }
+        let text = if i % 3 == 0 {
+            "join the fighters of the state"
+        } else {
+            "news report on the attack"
+        };
+        s.push_str(&format!(
+            "{{\"id\":\"{i}\",\"account\":\"a{}\",\"created_at\":{},\"text\":\"{text} {i}\"}}\n",
+            i % 37,
+            1_700_000_000 + i
+        ));
+    }
+    let p = dir.join("posts.jsonl");
+    std::fs::write(&p, s).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn scan(models: &ModelSet, input: &str, out: &Path) {
+    let mut cfg = ScanConfig {
+        inputs: vec![input.to_string()],
+        out_dir: Some(out.to_path_buf()),
+        threads: 3,
+        all_posts: true,
+        ..Default::default()
+    };
+    // Small chunks, so that the workers finish them out of order.
+    cfg.ingest.chunk_bytes = 1024;
+    let progress = Progress::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    run(models, &cfg, &progress, &stop, &mut |_| {}).unwrap();
+}
+
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn reports_keep_input_order_and_repeat_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path());
+    let models = models();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    scan(&models, &input, &a);
+    scan(&models, &input, &b);
+    let posts = lines(&a.join("posts.jsonl"));
+    assert_eq!(posts.len(), 12000);
+    let order: Vec<u64> = posts.iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "posts out of input order"
+    );
+    let diags = lines(&a.join("diagnostics.jsonl"));
+    assert_eq!(diags.len(), 13);
+    let order: Vec<u64> = diags.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "diagnostics out of order"
+    );
+    for f in [
+        "posts.jsonl",
+        "diagnostics.jsonl",
+        "accounts.jsonl",
+        "accounts.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between two runs"
+        );
+    }
+}
