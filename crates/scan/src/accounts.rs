@@ -327,100 +327,145 @@ pub fn network_accounts(
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
 /// in risk order.
 pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
-    let mut rows: Vec<AccountReport> = accounts
-        .into_iter()
-        .map(|a| {
-            let link_score = a.links.first().map_or(0.0, |l| l.score);
-            let risk = a.risk().max(link_score);
-            let mut why = if a.posts > 0 {
-                let strongest = a
-                    .top_posts
-                    .first()
-                    .map(|t| format!(" (post {})", t.1))
-                    .unwrap_or_default();
-                format!(
-                    "{} of {} posts flagged; strongest {:.2}{strongest}",
-                    a.flagged, a.posts, a.max_score
-                )
-            } else {
-                "no posts seen".to_string()
-            };
-            if let Some(p) = a.profile_score.filter(|&p| p >= threshold) {
-                why.push_str(&format!("; profile text scores {p:.2}"));
-            }
-            if let Some(l) = a.links.first() {
-                let reasons: Vec<&str> =
-                    l.reasons.iter().take(3).map(|r| r.text.as_str()).collect();
-                why.push_str(&format!(
-                    "; linked to suspended {}:{} ({:.2}): {}",
-                    l.platform,
-                    if l.handle.is_empty() {
-                        &l.id
-                    } else {
-                        &l.handle
-                    },
-                    l.score,
-                    reasons.join("; ")
-                ));
-            }
-            if let Some(n) = &a.network {
-                why.push_str(&format!(
-                    "; acts with {} other accounts (cluster {}, {} co-actions; shared {}){}",
-                    n.size - 1,
-                    n.cluster,
-                    n.co_actions,
-                    n.shared.join(", "),
-                    if n.flagged_members > 0 {
-                        format!(
-                            ", {} member(s) with flagged posts or links",
-                            n.flagged_members
-                        )
-                    } else {
-                        String::new()
-                    }
-                ));
-            }
-            let network_flag = a.network.as_ref().is_some_and(|n| n.flagged_members > 0);
-            let priority = round3(risk * (10.0 + a.reach.unwrap_or(0) as f32).log10());
-            let mean_score = round3(a.mean_score() as f32);
-            AccountReport {
-                handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
-                display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
-                risk: round3(risk),
-                flagged: risk >= threshold || !a.links.is_empty() || network_flag,
-                priority,
-                rank_risk: 0,
-                rank_reach: 0,
-                posts: a.posts,
-                flagged_posts: a.flagged,
-                max_score: round3(a.max_score),
-                mean_score,
-                profile_score: a.profile_score.map(round3),
-                reach: a.reach,
-                top_posts: a.top_posts.into_iter().map(|t| t.1).collect(),
-                platform: a.platform,
-                id: a.id,
-                why,
-                links: a.links,
-                network: a.network,
-            }
-        })
-        .collect();
-    let mut by_priority: Vec<usize> = (0..rows.len()).collect();
-    by_priority.sort_by(|&x, &y| {
-        rows[y]
-            .priority
-            .total_cmp(&rows[x].priority)
-            .then_with(|| rows[x].id.cmp(&rows[y].id))
-    });
-    for (rank, &i) in by_priority.iter().enumerate() {
+    let mut rows = report_rows(accounts, threshold);
+    // Sorted as (key, index) pairs: the rows (a few hundred bytes each) are read only to
+    // break ties, and moved once.
+    let order = |key: fn(&AccountReport) -> f32, rows: &[AccountReport]| {
+        let mut keyed: Vec<(f32, usize)> = rows.iter().map(key).zip(0..).collect();
+        keyed.sort_by(|x, y| {
+            y.0.total_cmp(&x.0)
+                .then_with(|| rows[x.1].id.cmp(&rows[y.1].id))
+        });
+        keyed.into_iter().map(|(_, i)| i).collect::<Vec<usize>>()
+    };
+    for (rank, i) in order(|r| r.priority, &rows).into_iter().enumerate() {
         rows[i].rank_reach = rank + 1;
     }
-    rows.sort_by(|x, y| y.risk.total_cmp(&x.risk).then_with(|| x.id.cmp(&y.id)));
-    for (rank, r) in rows.iter_mut().enumerate() {
-        r.rank_risk = rank + 1;
+    let by_risk = order(|r| r.risk, &rows);
+    let mut rows: Vec<Option<AccountReport>> = rows.into_iter().map(Some).collect();
+    by_risk
+        .into_iter()
+        .enumerate()
+        .map(|(rank, i)| {
+            let mut r = rows[i].take().expect("each index once");
+            r.rank_risk = rank + 1;
+            r
+        })
+        .collect()
+}
+
+/// Each account's report row (unranked), on all cores for many accounts.
+fn report_rows(mut accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
+    const PER_THREAD: usize = 20_000;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(accounts.len() / PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return accounts
+            .into_iter()
+            .map(|a| report_row(a, threshold))
+            .collect();
     }
-    rows
+    let size = accounts.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    while accounts.len() > size {
+        parts.push(accounts.split_off(accounts.len() - size));
+    }
+    parts.push(accounts);
+    parts.reverse();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                s.spawn(move || {
+                    part.into_iter()
+                        .map(|a| report_row(a, threshold))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("ranking thread panicked"))
+            .collect()
+    })
+}
+
+fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
+    let link_score = a.links.first().map_or(0.0, |l| l.score);
+    let risk = a.risk().max(link_score);
+    let mut why = if a.posts > 0 {
+        let strongest = a
+            .top_posts
+            .first()
+            .map(|t| format!(" (post {})", t.1))
+            .unwrap_or_default();
+        format!(
+            "{} of {} posts flagged; strongest {:.2}{strongest}",
+            a.flagged, a.posts, a.max_score
+        )
+    } else {
+        "no posts seen".to_string()
+    };
+    if let Some(p) = a.profile_score.filter(|&p| p >= threshold) {
+        why.push_str(&format!("; profile text scores {p:.2}"));
+    }
+    if let Some(l) = a.links.first() {
+        let reasons: Vec<&str> = l.reasons.iter().take(3).map(|r| r.text.as_str()).collect();
+        why.push_str(&format!(
+            "; linked to suspended {}:{} ({:.2}): {}",
+            l.platform,
+            if l.handle.is_empty() {
+                &l.id
+            } else {
+                &l.handle
+            },
+            l.score,
+            reasons.join("; ")
+        ));
+    }
+    if let Some(n) = &a.network {
+        why.push_str(&format!(
+            "; acts with {} other accounts (cluster {}, {} co-actions; shared {}){}",
+            n.size - 1,
+            n.cluster,
+            n.co_actions,
+            n.shared.join(", "),
+            if n.flagged_members > 0 {
+                format!(
+                    ", {} member(s) with flagged posts or links",
+                    n.flagged_members
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let network_flag = a.network.as_ref().is_some_and(|n| n.flagged_members > 0);
+    let priority = round3(risk * (10.0 + a.reach.unwrap_or(0) as f32).log10());
+    let mean_score = round3(a.mean_score() as f32);
+    AccountReport {
+        handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
+        display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
+        risk: round3(risk),
+        flagged: risk >= threshold || !a.links.is_empty() || network_flag,
+        priority,
+        rank_risk: 0,
+        rank_reach: 0,
+        posts: a.posts,
+        flagged_posts: a.flagged,
+        max_score: round3(a.max_score),
+        mean_score,
+        profile_score: a.profile_score.map(round3),
+        reach: a.reach,
+        top_posts: a.top_posts.into_iter().map(|t| t.1).collect(),
+        platform: a.platform,
+        id: a.id,
+        why,
+        links: a.links,
+        network: a.network,
+    }
 }
 
 #[cfg(test)]
@@ -493,6 +538,35 @@ mod tests {
             b.merge(a);
             proptest::prop_assert_eq!(b.top_posts, want);
         }
+    }
+
+    /// Many accounts are made into rows on several threads: the same rows, in the same
+    /// order, as one by one.
+    #[test]
+    fn ranking_many_accounts_on_threads_equals_one_by_one() {
+        let aggs: Vec<AccountAgg> = (0..45_000u64)
+            .map(|i| {
+                let mut a = AccountAgg::new("x", &format!("a{i}"));
+                let score = ((i * 7919) % 1000) as f32 / 1000.0;
+                a.add_post(&format!("p{i}"), score, score >= 0.5, Some(i % 100), None);
+                a
+            })
+            .collect();
+        let rows = rank(aggs.clone(), 0.5);
+        let mut want: Vec<AccountReport> = aggs.into_iter().map(|a| report_row(a, 0.5)).collect();
+        want.sort_by(|x, y| y.risk.total_cmp(&x.risk).then_with(|| x.id.cmp(&y.id)));
+        assert_eq!(rows.len(), want.len());
+        for (r, w) in rows.iter().zip(&want) {
+            assert_eq!((&r.id, &r.why, r.risk), (&w.id, &w.why, w.risk));
+        }
+        assert!(rows.iter().enumerate().all(|(i, r)| r.rank_risk == i + 1));
+        let mut by_reach: Vec<&AccountReport> = rows.iter().collect();
+        by_reach.sort_by_key(|r| r.rank_reach);
+        assert!(by_reach
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.rank_reach == i + 1));
+        assert!(by_reach.windows(2).all(|w| w[0].priority >= w[1].priority));
     }
 
     #[test]

@@ -611,8 +611,22 @@ pub fn run(
         return Err(ScanError::NothingRead(first));
     }
 
-    // Merge the workers' aggregates.
-    let mut accounts: U64Map<AccountAgg> = U64Map::default();
+    // Merge the workers' aggregates into the largest worker's.
+    let mut states = states;
+    let largest = (0..states.len())
+        .max_by_key(|&i| states[i].aggs.len())
+        .unwrap_or(0);
+    let base = if states.is_empty() {
+        WorkerState::default()
+    } else {
+        states.swap_remove(largest)
+    };
+    let (mut slots, mut accounts) = (base.slots, base.aggs);
+    states.push(WorkerState {
+        slots: Default::default(),
+        aggs: Vec::new(),
+        ..base
+    });
     let mut top: Vec<FlaggedPost> = Vec::new();
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
@@ -627,10 +641,11 @@ pub fn run(
         );
         for (k, i) in st.slots {
             let v = std::mem::take(&mut st.aggs[i as usize]);
-            match accounts.get_mut(&k) {
-                Some(a) => a.merge(v),
+            match slots.get(&k) {
+                Some(&b) => accounts[b as usize].merge(v),
                 None => {
-                    accounts.insert(k, v);
+                    slots.insert(k, accounts.len() as u32);
+                    accounts.push(v);
                 }
             }
         }
@@ -643,7 +658,7 @@ pub fn run(
     }
     top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     top.truncate(cfg.top);
-    let mut accounts: Vec<AccountAgg> = accounts.into_values().collect();
+    drop(slots);
     if let Some(idx) = &cfg.suspended {
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }
@@ -708,5 +723,9 @@ pub fn run(
         })();
         res.map_err(out_err(&dir))?;
     }
+    // Freeing every account's report is a few hundred thousand frees; the caller has its
+    // summary and need not wait (a process that exits first leaves it to the OS).
+    drop(by_reach);
+    let _ = std::thread::Builder::new().spawn(move || drop(ranked));
     Ok(summary)
 }
