@@ -250,6 +250,31 @@ mod tests {
 
 /// Maps keyed by a 64-bit hash the caller has already computed (a token's or an account's
 /// key), so the map does not hash again.
+/// Hints to the CPU for hot loops.
+pub mod hint {
+    /// Ask the CPU to start loading the cache lines that hold `v`, so that a later read
+    /// finds them in cache. A hint only: it reads nothing into the program, never faults
+    /// and changes nothing.
+    #[inline(always)]
+    pub fn prefetch<T>(v: &T) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let p = v as *const T as *const i8;
+            for off in (0..std::mem::size_of::<T>().max(1)).step_by(64) {
+                // SAFETY: a prefetch is only a hint to the cache and cannot fault, even
+                // for an address outside any mapping.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        p.wrapping_add(off),
+                    )
+                };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = v;
+    }
+}
+
 pub mod hashed {
     /// A hasher that passes a `u64` key through unchanged.
     #[derive(Default, Clone, Copy)]

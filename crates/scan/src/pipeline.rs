@@ -205,8 +205,8 @@ struct ChunkResult {
 /// What a worker returns when it is done.
 #[derive(Default)]
 struct WorkerState {
-    /// Account key → its place in `aggs`. The map stays small (12 bytes an account), so
-    /// finding an account is a cache hit; its aggregate is fetched ahead of scoring.
+    /// Account key → its place in `aggs`: a small map (12 bytes an account), so that
+    /// the aggregate itself can be fetched ahead of scoring.
     slots: U64Map<u32>,
     aggs: Vec<AccountAgg>,
     top: Vec<FlaggedPost>,
@@ -255,20 +255,13 @@ impl WorkerState {
     }
 }
 
-/// Ask the CPU to start loading `v`'s first cache lines; a hint only.
-#[inline]
-fn prefetch<T>(v: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let p = v as *const T as *const i8;
-        for off in (0..std::mem::size_of::<T>()).step_by(64) {
-            _mm_prefetch(p.wrapping_add(off), _MM_HINT_T0);
-        }
+/// The account a post is credited to.
+fn account_of(p: &raqib_model::Post) -> &str {
+    if p.account.is_empty() {
+        "(unknown)"
+    } else {
+        p.account.as_str()
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = v;
 }
 
 impl Worker<'_> {
@@ -313,13 +306,8 @@ impl Worker<'_> {
     /// Find the post's account and model, and ask for the memory scoring it will read
     /// (the account's aggregate, the token cache's sets): it is most likely not in cache.
     fn prepare(&mut self, p: raqib_model::Post) -> Pending {
-        let account = if p.account.is_empty() {
-            "(unknown)"
-        } else {
-            p.account.as_str()
-        };
-        let slot = self.state.slot(&p.platform, account);
-        prefetch(&self.state.aggs[slot]);
+        let slot = self.state.slot(&p.platform, account_of(&p));
+        raqib_model::hint::prefetch(&self.state.aggs[slot]);
         let script = match p.lang {
             Some(_) => "",
             None => raqib_text::script_language(&p.text),
@@ -331,11 +319,7 @@ impl Worker<'_> {
 
     fn post(&mut self, pending: Pending, file: &str, line: u64, out: &mut Vec<u8>) {
         let Pending { p, slot, script, m } = pending;
-        let account = if p.account.is_empty() {
-            "(unknown)"
-        } else {
-            p.account.as_str()
-        };
+        let account = account_of(&p);
         let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
         let score = model.score(&p.text, &mut self.scratch[m]);

@@ -239,18 +239,6 @@ fn split_raw_tokens(bytes: &[u8], tokens: &mut Vec<Tok>) {
     }
 }
 
-/// Ask the CPU to start loading the cache line at `v`; a hint only.
-#[inline]
-fn prefetch_line<T>(v: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(v as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = v;
-}
-
 static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn next_model_id() -> u64 {
@@ -552,7 +540,7 @@ impl Model {
         }
         split_raw_tokens(text.as_bytes(), &mut scratch.ahead);
         for t in &scratch.ahead {
-            prefetch_line(&scratch.cache.sets[scratch.cache.set(t.entry.key)]);
+            raqib_model::hint::prefetch(&scratch.cache.sets[scratch.cache.set(t.entry.key)]);
         }
         scratch.ahead_key = Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
     }
