@@ -26,6 +26,79 @@ pub fn account_key(platform: &str, id: &str) -> u64 {
     )
 }
 
+/// An account's strongest posts, highest score first and equal scores by id (so the list
+/// does not depend on which worker saw which post first). Kept inside the aggregate, ids
+/// inline when short: a post that enters the list touches no other memory.
+#[derive(Debug, Clone, Default)]
+pub struct TopPosts {
+    len: usize,
+    items: [(f32, PostId); TOP_POSTS],
+}
+
+impl TopPosts {
+    /// Put the post in the list if it belongs there.
+    pub fn offer(&mut self, score: f32, id: &str) {
+        let before = |t: &(f32, PostId)| t.0 > score || (t.0 == score && t.1.as_str() < id);
+        let pos = self.items[..self.len]
+            .iter()
+            .take_while(|t| before(t))
+            .count();
+        if pos == TOP_POSTS {
+            return;
+        }
+        self.len = (self.len + 1).min(TOP_POSTS);
+        self.items[pos..self.len].rotate_right(1);
+        self.items[pos] = (score, PostId::new(id));
+    }
+
+    /// (score, id), strongest first.
+    pub fn iter(&self) -> impl Iterator<Item = (f32, &str)> {
+        self.items[..self.len].iter().map(|t| (t.0, t.1.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// A post id, inline when it is at most 22 bytes (every platform's numeric ids are).
+#[derive(Debug, Clone)]
+enum PostId {
+    Inline(u8, [u8; 22]),
+    Heap(Box<str>),
+}
+
+impl Default for PostId {
+    fn default() -> Self {
+        PostId::Inline(0, [0; 22])
+    }
+}
+
+impl PostId {
+    fn new(id: &str) -> PostId {
+        match id.len() {
+            n @ 0..=22 => {
+                let mut b = [0; 22];
+                b[..n].copy_from_slice(id.as_bytes());
+                PostId::Inline(n as u8, b)
+            }
+            _ => PostId::Heap(id.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Made from a `&str`, cut at its own length: always whole characters.
+            PostId::Inline(n, b) => std::str::from_utf8(&b[..*n as usize]).unwrap_or(""),
+            PostId::Heap(s) => s,
+        }
+    }
+}
+
 /// What is known about one account so far. Mergeable, so each worker keeps its own.
 #[derive(Debug, Clone, Default)]
 pub struct AccountAgg {
@@ -36,10 +109,7 @@ pub struct AccountAgg {
     pub sum_score: f64,
     pub max_score: f32,
     /// The strongest posts: (score, post id), highest first.
-    pub top_posts: Vec<(f32, String)>,
-    /// The lowest score in `top_posts` once it is full (so a post that does not enter
-    /// need not read the list).
-    top_floor: f32,
+    pub top_posts: TopPosts,
     pub reach: Option<u64>,
     pub profile: Option<Box<Account>>,
     pub profile_score: Option<f32>,
@@ -104,20 +174,7 @@ impl AccountAgg {
         self.flagged += flagged as u64;
         self.sum_score += score as f64;
         self.max_score = self.max_score.max(score);
-        // Highest score first, equal scores by id, so the list does not depend on which
-        // worker saw which post first.
-        let enters = self.top_posts.len() < TOP_POSTS
-            || score > self.top_floor
-            || (score == self.top_floor
-                && self.top_posts.last().is_some_and(|t| id < t.1.as_str()));
-        if enters {
-            let pos = self
-                .top_posts
-                .partition_point(|t| t.0 > score || (t.0 == score && t.1.as_str() < id));
-            self.top_posts.insert(pos, (score, id.to_string()));
-            self.top_posts.truncate(TOP_POSTS);
-            self.top_floor = self.top_posts.last().map_or(0.0, |t| t.0);
-        }
+        self.top_posts.offer(score, id);
         self.reach = self.reach.max(reach);
         if let Some(t) = at {
             self.first_post = Some(self.first_post.map_or(t, |f| f.min(t)));
@@ -136,11 +193,9 @@ impl AccountAgg {
         self.flagged += o.flagged;
         self.sum_score += o.sum_score;
         self.max_score = self.max_score.max(o.max_score);
-        self.top_posts.extend(o.top_posts);
-        self.top_posts
-            .sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        self.top_posts.truncate(TOP_POSTS);
-        self.top_floor = self.top_posts.last().map_or(0.0, |t| t.0);
+        for (score, id) in o.top_posts.iter() {
+            self.top_posts.offer(score, id);
+        }
         self.reach = self.reach.max(o.reach);
         if o.profile.is_some() {
             self.profile = o.profile;
@@ -398,7 +453,8 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
     let mut why = if a.posts > 0 {
         let strongest = a
             .top_posts
-            .first()
+            .iter()
+            .next()
             .map(|t| format!(" (post {})", t.1))
             .unwrap_or_default();
         format!(
@@ -459,7 +515,7 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
         mean_score,
         profile_score: a.profile_score.map(round3),
         reach: a.reach,
-        top_posts: a.top_posts.into_iter().map(|t| t.1).collect(),
+        top_posts: a.top_posts.iter().map(|t| t.1.to_string()).collect(),
         platform: a.platform,
         id: a.id,
         why,
@@ -519,7 +575,11 @@ mod tests {
             let mut posts: Vec<(f32, String)> = posts
                 .into_iter()
                 .enumerate()
-                .map(|(i, (s, id))| (s as f32 / 4.0, format!("{id}-{i}")))
+                .map(|(i, (s, id))| {
+                    // Short ids (in any script) are kept inline, long ones on the heap.
+                    let tail = ["", "-ح", "-an-id-longer-than-twenty-two-bytes"][id as usize % 3];
+                    (s as f32 / 4.0, format!("{id}-{i}{tail}"))
+                })
                 .collect();
             let mut want = posts.clone();
             want.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -536,7 +596,9 @@ mod tests {
                 b.add_post(id, *s, false, None, None);
             }
             b.merge(a);
-            proptest::prop_assert_eq!(b.top_posts, want);
+            let got: Vec<(f32, String)> =
+                b.top_posts.iter().map(|(s, id)| (s, id.to_string())).collect();
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
