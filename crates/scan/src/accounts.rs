@@ -55,14 +55,6 @@ impl TopPosts {
     pub fn iter(&self) -> impl Iterator<Item = (f32, &str)> {
         self.items[..self.len].iter().map(|t| (t.0, t.1.as_str()))
     }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 /// A post id, inline when it is at most 22 bytes (every platform's numeric ids are).
