@@ -210,12 +210,13 @@ pub(crate) fn raw_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> +
     })
 }
 
-/// A normalised token of a text being explained from the token cache.
+/// A normalised token of a text being explained.
 #[derive(Clone, Copy)]
 struct NormToken {
-    /// Its raw token in `Scratch::tokens`.
+    /// From the token cache: its raw token in `Scratch::tokens`.
     raw: u32,
-    /// Its range in the raw token's normalisation; `None` when the raw token is only it.
+    /// Its range in the raw token's normalisation (`None` when the raw token is only it),
+    /// or in the whole text's.
     sub: Option<(u32, u32)>,
     /// Its features' weight, with half of each bigram it is in.
     weight: f32,
@@ -603,27 +604,7 @@ impl Model {
                 });
             });
         }
-        let mut prev: Option<(u32, usize)> = None;
-        for i in 0..items.len() {
-            if let Some(h) = items[i].word {
-                if cfg.word_bigrams {
-                    if let Some((p, pi)) = prev {
-                        let bw = w[(finish(bigram(p, h)) & mask) as usize];
-                        n += 1;
-                        items[pi].weight += bw / 2.0;
-                        items[i].weight += bw / 2.0;
-                    }
-                }
-                prev = Some((h, i));
-            }
-        }
-        let scale = feature_scale(n);
-        let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
-        let gain = scale * self.header.platt_a;
-        let mut order: Vec<usize> = (0..items.len())
-            .filter(|&i| items[i].weight > 0.0)
-            .collect();
-        order.sort_by(|&x, &y| items[y].weight.total_cmp(&items[x].weight));
+        let (z, gain, order) = self.weigh(&mut items, n);
         let spans = order
             .into_iter()
             .take(k)
@@ -662,44 +643,62 @@ impl Model {
         }
     }
 
+    /// Add each word bigram's weight to its two tokens, half each; then the margin, the
+    /// factor from a token's weight to its log-odds, and the tokens that pushed the score
+    /// up, strongest first. `n` counts the tokens' own features.
+    fn weigh(&self, items: &mut [NormToken], mut n: usize) -> (f32, f32, Vec<usize>) {
+        let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
+        let mut prev: Option<(u32, usize)> = None;
+        for i in 0..items.len() {
+            if let Some(h) = items[i].word {
+                if cfg.word_bigrams {
+                    if let Some((p, pi)) = prev {
+                        let bw = w[(finish(bigram(p, h)) & mask) as usize];
+                        n += 1;
+                        items[pi].weight += bw / 2.0;
+                        items[i].weight += bw / 2.0;
+                    }
+                }
+                prev = Some((h, i));
+            }
+        }
+        let scale = feature_scale(n);
+        let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
+        let mut order: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].weight > 0.0)
+            .collect();
+        order.sort_by(|&x, &y| items[y].weight.total_cmp(&items[x].weight));
+        (z, scale * self.header.platt_a, order)
+    }
+
     /// [`Model::explain`] by normalising the whole text.
     pub fn explain_exact(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
         let norm = scratch.norm.run(text);
         let chars = &norm.chars;
         let (w, mask, cfg) = (self.weights(), self.mask, &self.header.features);
-        // (start, end, summed weight) per token, in normalised characters.
-        let mut tokens: Vec<(usize, usize, f32)> = Vec::new();
+        // Every normalised token, its range in the whole text's normalisation.
+        let mut items: Vec<NormToken> = Vec::new();
         let mut n = 0usize;
-        let mut prev: Option<(u32, usize)> = None;
         crate::features::for_each_token(chars, |ts, te| {
             let mut sum = 0.0f32;
             let word = token_features(chars, ts, te, cfg, |h, _, _| {
                 sum += w[(finish(h) & mask) as usize];
                 n += 1;
             });
-            tokens.push((ts, te, sum));
-            if let Some(h) = word {
-                if cfg.word_bigrams {
-                    if let Some((p, pi)) = prev {
-                        let bw = w[(finish(bigram(p, h)) & mask) as usize];
-                        n += 1;
-                        tokens[pi].2 += bw / 2.0;
-                        tokens.last_mut().expect("just pushed").2 += bw / 2.0;
-                    }
-                }
-                prev = Some((h, tokens.len() - 1));
-            }
+            items.push(NormToken {
+                raw: 0,
+                sub: Some((ts as u32, te as u32)),
+                weight: sum,
+                word,
+            });
         });
-        let scale = feature_scale(n);
-        let z = self.header.bias + tokens.iter().map(|t| t.2).sum::<f32>() * scale;
-        let gain = scale * self.header.platt_a;
-        let mut order: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].2 > 0.0).collect();
-        order.sort_by(|&x, &y| tokens[y].2.total_cmp(&tokens[x].2));
+        let (z, gain, order) = self.weigh(&mut items, n);
         let spans = order
             .into_iter()
             .take(k)
-            .map(|ti| {
-                let (a, b, wt) = tokens[ti];
+            .map(|i| {
+                let (a, b) = items[i].sub.expect("set for every token");
+                let (a, b, wt) = (a as usize, b as usize, items[i].weight);
                 let (s, e) = norm.original_range(text, a, b);
                 raqib_model::TextSpan {
                     start: s,
