@@ -587,8 +587,12 @@ impl Segment {
         // Low bits are close to uniform, so a value's entries sit near
         // `len × value / 2^low_bits`: start there and walk (a few steps, one
         // or two cache lines, where a binary search would chain misses).
+        // Unless the lookups are many for the bucket (at ten million hashes,
+        // the nine of a one-bit budget in a bucket of ~150): `search` has
+        // then asked for the whole bucket, and one branch-light pass over it
+        // beats nine walks (+9% queries/s, measured alternating).
         let lookups = binomial_ball(t.low_bits, p.budget) as usize;
-        if len <= 16 || lookups * 8 >= len {
+        if len <= 16 || lookups * 32 >= len {
             for e in bucket.chunks_exact(eb) {
                 if (e[0] ^ p.qlow).count_ones() <= p.budget {
                     f(read_id(&e[1..]));
@@ -634,18 +638,32 @@ impl Segment {
         // candidate's hash a few candidates before checking it: the misses
         // then overlap instead of queueing.
         const AHEAD: usize = 16;
-        // Where in the bucket the scan will look first: the start, or for a
-        // lookup the interpolated position of the query's own low bits.
         let prefetch_bucket = |i: usize| {
             if let (Some(p), Some(&(lo, hi))) = (probes.get(i), ranges.get(i)) {
                 let t = &self.tables[p.table as usize];
                 let len = hi.saturating_sub(lo);
-                let at = if p.budget >= t.low_bits {
-                    0
+                let eb = 1 + ib;
+                let start = t.entries_at + lo * eb;
+                let end = start + len * eb;
+                if p.budget > 0 && len * eb <= 16 * 64 {
+                    // Several lookups (or a whole scan) spread over a bucket
+                    // of a few lines: ask for all of them, or the lookups
+                    // after the first stall one by one.
+                    let mut a = start & !63;
+                    while a < end {
+                        prefetch(base.wrapping_add(a));
+                        a += 64;
+                    }
                 } else {
-                    (len * p.qlow as usize) >> t.low_bits
-                };
-                prefetch(base.wrapping_add(t.entries_at + (lo + at) * (1 + ib)));
+                    // Where the scan looks first: the start, or for a lookup
+                    // the interpolated position of the query's own low bits.
+                    let at = if p.budget >= t.low_bits {
+                        0
+                    } else {
+                        (len * p.qlow as usize) >> t.low_bits
+                    };
+                    prefetch(base.wrapping_add(start + at * eb));
+                }
             }
         };
         (0..AHEAD).for_each(prefetch_bucket);
