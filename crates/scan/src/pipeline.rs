@@ -13,6 +13,7 @@ use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
 use crate::accounts::{account_key, rank, AccountAgg, AccountReport};
+use crate::jsonout::{write_post, PostView};
 use crate::report;
 use raqib_model::hashed::U64Map;
 
@@ -359,34 +360,47 @@ impl Worker<'_> {
         } else {
             Vec::new()
         };
-        let lang = lang.to_string();
-        let account = account.to_string();
-        let fp = FlaggedPost {
-            file: file.to_string(),
-            line,
-            id: p.id,
-            platform: p.platform,
-            account,
-            score: (score * 10000.0).round() / 10000.0,
-            flagged,
-            lang,
-            reach: p.reach,
-            created_at: p.created_at,
-            text: p.text,
-            evidence,
-            media_matches,
-        };
+        let score = (score * 10000.0).round() / 10000.0;
         if self.cfg.out_dir.is_some() {
-            serde_json::to_writer(&mut *out, &fp).expect("serialising to memory cannot fail");
+            let view = PostView {
+                file,
+                line,
+                id: &p.id,
+                platform: &p.platform,
+                account,
+                score,
+                flagged,
+                lang,
+                reach: p.reach,
+                created_at: p.created_at,
+                text: &p.text,
+                evidence: &evidence,
+                media_matches: &media_matches,
+            };
+            write_post(out, &view);
             out.push(b'\n');
         }
-        if flagged {
-            let top = &mut self.state.top;
-            if top.len() < self.cfg.top || fp.score > top.last().map_or(0.0, |t| t.score) {
-                let pos = top.partition_point(|t| t.score >= fp.score);
-                top.insert(pos, fp);
-                top.truncate(self.cfg.top);
-            }
+        let top = &mut self.state.top;
+        if flagged && (top.len() < self.cfg.top || score > top.last().map_or(0.0, |t| t.score)) {
+            let (account, lang) = (account.to_string(), lang.to_string());
+            let fp = FlaggedPost {
+                file: file.to_string(),
+                line,
+                id: p.id,
+                platform: p.platform,
+                account,
+                score,
+                flagged,
+                lang,
+                reach: p.reach,
+                created_at: p.created_at,
+                text: p.text,
+                evidence,
+                media_matches,
+            };
+            let pos = top.partition_point(|t| t.score >= fp.score);
+            top.insert(pos, fp);
+            top.truncate(self.cfg.top);
         }
     }
 }
