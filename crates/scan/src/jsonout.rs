@@ -103,8 +103,16 @@ fn string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: skip eight bytes at a time while none does.
+    let mut i = 0;
+    while let Some(w) = bytes.get(i..i + 8) {
+        if needs_escape(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
+            break;
+        }
+        i += 8;
+    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(i) {
         if b >= 0x20 && b != b'"' && b != b'\\' {
             continue;
         }
@@ -130,6 +138,20 @@ fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes in `x` is below 0x20, `"` or `\\` (exact: each
+/// byte's test keeps to its own byte, so no false positive).
+#[inline]
+fn needs_escape(x: u64) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // Each byte with its high bit set first, so no subtraction borrows across bytes.
+    let control = !((x | H) - 0x20 * L) & !x & H;
+    let zero = |y: u64| !((y | H) - L) & !y & H;
+    let quote = zero(x ^ (b'"' as u64 * L));
+    let backslash = zero(x ^ (b'\\' as u64 * L));
+    control | quote | backslash != 0
 }
 
 #[cfg(test)]
@@ -255,6 +277,14 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn needs_escape_is_exact(w in proptest::array::uniform8(any::<u8>())) {
+            let want = w.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            prop_assert_eq!(needs_escape(u64::from_le_bytes(w)), want);
+        }
+    }
+
     #[test]
     fn escapes_like_serde_json() {
         for s in [
@@ -264,6 +294,9 @@ mod tests {
             "\u{0}\u{8}\u{c}\u{1b}\r\t\n",
             "\u{7f}/</script>",
             "داعش 😀",
+            "eight ok, then \" late",
+            "0123456789abcdef\n",
+            "01234567\\",
         ] {
             let mut fast = Vec::new();
             string(&mut fast, s);
