@@ -1,6 +1,10 @@
 //! Hash-index benchmark: build, open, query and live-add figures.
 //!
-//! cargo run --release -p raqib-media --example index_bench -- N QUERIES DIR
+//! cargo run --release -p raqib-media --example index_bench -- N QUERIES DIR [LABELS]
+//!
+//! LABELS: how many distinct payloads (a list's label records) the hashes carry; by
+//! default one per hash, the widest payloads. A real list has a few hundred label
+//! records (outlet, source, date), so its payloads take one or two bytes.
 //!
 //! Writes DIR/hashes.bin (N × 32 bytes) and DIR/queries.bin (QUERIES × 32
 //! bytes; half near-duplicates of stored hashes at distance 0–40, half
@@ -58,8 +62,11 @@ fn main() {
             .unwrap_or_else(|| "target/index-bench".into()),
     );
     std::fs::create_dir_all(&dir).unwrap();
+    let labels: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(n).max(1);
     let mut rng = Rng(0x243f6a8885a308d3);
-    let entries: Vec<(Hash256, u32)> = (0..n).map(|i| (rng.hash(), i as u32)).collect();
+    let entries: Vec<(Hash256, u32)> = (0..n)
+        .map(|i| (rng.hash(), (i % labels) as u32))
+        .collect();
     let queries: Vec<Hash256> = (0..nq)
         .map(|i| {
             if i % 2 == 0 {
@@ -123,7 +130,7 @@ fn main() {
     let (qps_delta, _) = run(&index);
 
     let out = serde_json::json!({
-        "n": n, "queries": nq, "threads": threads, "radius": 31,
+        "n": n, "queries": nq, "threads": threads, "radius": 31, "labels": labels,
         "build_s": build_s, "open_s": open_s, "file_mb": file_mb,
         "rss_mb_after_queries": rss_after, "rss_mb_before_open": rss_before,
         "queries_per_s": qps, "matches": matched,

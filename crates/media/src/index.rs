@@ -32,7 +32,9 @@ use memmap2::Mmap;
 use crate::pdq::Hash256;
 
 const MAGIC: &[u8; 8] = b"RAQIBHIX";
-const VERSION: u32 = 2;
+/// Version 3 stores each payload in as few bytes as the largest needs (1 to 4); version 2
+/// files (4-byte payloads) still open.
+const VERSION: u32 = 3;
 const HEADER_LEN: usize = 64;
 
 /// How the 256 bits are cut into chunks: `(start bit, width)` per chunk.
@@ -181,7 +183,7 @@ pub enum SegmentError {
         "{path}: not a raqib hash index (wrong magic bytes); rebuild it with `raqib lists compact`"
     )]
     Magic { path: String },
-    #[error("{path}: hash index version {found}, this raqib reads version {VERSION}; rebuild it with `raqib lists compact`")]
+    #[error("{path}: hash index version {found}, this raqib reads versions 2 and {VERSION}; rebuild it with `raqib lists compact`")]
     Version { path: String, found: u32 },
     #[error("{path}: damaged hash index ({why}); rebuild it with `raqib lists compact`")]
     Damaged { path: String, why: String },
@@ -286,6 +288,13 @@ pub struct Segment {
     tables: Vec<TableGeom>,
     hashes_at: usize,
     payloads_at: usize,
+    /// Bytes per payload, 1 to 4.
+    payload_bytes: usize,
+}
+
+/// Bytes a little-endian payload needs to hold `max` (at least one).
+fn payload_bytes(max: u32) -> usize {
+    (4 - max.leading_zeros() as usize / 8).max(1)
 }
 
 impl Segment {
@@ -310,7 +319,10 @@ impl Segment {
         );
         let hashes_at = HEADER_LEN;
         let payloads_at = hashes_at + n * 32;
-        let (tables, total) = geometry(&layout, n, ib, (payloads_at + n * 4).next_multiple_of(8));
+        // Payloads are label numbers (a list's distinct label records, usually few): as
+        // narrow as the largest allows.
+        let pb = payload_bytes(entries.iter().map(|e| e.1).max().unwrap_or(0));
+        let (tables, total) = geometry(&layout, n, ib, (payloads_at + n * pb).next_multiple_of(8));
         let tmp = path.with_extension("tmp");
         let file = File::create(&tmp)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -321,7 +333,7 @@ impl Segment {
         header.extend_from_slice(&(n as u64).to_le_bytes());
         header.extend_from_slice(&(total as u64).to_le_bytes());
         header.extend_from_slice(&(ib as u32).to_le_bytes());
-        header.extend_from_slice(&0u32.to_le_bytes());
+        header.extend_from_slice(&(pb as u32).to_le_bytes());
         let check = xxhash_rust::xxh3::xxh3_64(&header);
         header.extend_from_slice(&check.to_le_bytes());
         header.resize(HEADER_LEN, 0);
@@ -331,10 +343,13 @@ impl Segment {
                 w.write_all(&word.to_le_bytes())?;
             }
         }
+        let mut buf = Vec::with_capacity(n * pb);
         for (_, p) in entries {
-            w.write_all(&p.to_le_bytes())?;
+            buf.extend_from_slice(&p.to_le_bytes()[..pb]);
         }
-        let mut written = payloads_at + n * 4;
+        w.write_all(&buf)?;
+        drop(buf);
+        let mut written = payloads_at + n * pb;
         pad(&mut w, &mut written)?;
         for t in &tables {
             // Entry ids sorted by chunk value: a stable counting sort by the
@@ -414,7 +429,7 @@ impl Segment {
         let u32_at = |o: usize| u32::from_le_bytes(map[o..o + 4].try_into().expect("4"));
         let u64_at = |o: usize| u64::from_le_bytes(map[o..o + 8].try_into().expect("8"));
         let version = u32_at(8);
-        if version != VERSION {
+        if version != VERSION && version != 2 {
             return Err(SegmentError::Version {
                 path: p(),
                 found: version,
@@ -444,8 +459,16 @@ impl Segment {
         }
         let layout = Layout::equal(m);
         let hashes_at = HEADER_LEN;
+        // Version 2 kept this word zero and payloads in 4 bytes.
+        let pb = if version == 2 { 4 } else { u32_at(36) as usize };
+        if !(1..=4).contains(&pb) {
+            return Err(SegmentError::Damaged {
+                path: p(),
+                why: format!("{pb}-byte payloads"),
+            });
+        }
         let payloads_at = hashes_at + n * 32;
-        let (tables, expect) = geometry(&layout, n, ib, (payloads_at + n * 4).next_multiple_of(8));
+        let (tables, expect) = geometry(&layout, n, ib, (payloads_at + n * pb).next_multiple_of(8));
         if total != expect || map.len() != expect {
             return Err(SegmentError::Damaged {
                 path: p(),
@@ -460,6 +483,7 @@ impl Segment {
             tables,
             hashes_at,
             payloads_at,
+            payload_bytes: pb,
         })
     }
 
@@ -502,7 +526,11 @@ impl Segment {
         if id >= self.n {
             return None;
         }
-        self.u32_at(self.payloads_at + id * 4)
+        let o = self.payloads_at + id * self.payload_bytes;
+        let b = self.map.get(o..o + self.payload_bytes)?;
+        let mut le = [0u8; 4];
+        le[..b.len()].copy_from_slice(b);
+        Some(u32::from_le_bytes(le))
     }
 
     /// Whether probing would touch so much of the index that a linear scan

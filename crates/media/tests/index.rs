@@ -268,3 +268,106 @@ proptest! {
         prop_assert_eq!(index.search(&q, r), brute(&entries, &q, r));
     }
 }
+
+/// A header as the writer makes it: patch a field and its checksum.
+fn patch_header(file: &mut [u8], at: usize, value: u32) {
+    file[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    let check = xxhash_rust::xxh3::xxh3_64(&file[..40]);
+    file[40..48].copy_from_slice(&check.to_le_bytes());
+}
+
+#[test]
+fn payloads_keep_their_value_in_as_few_bytes_as_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(11);
+    let hashes: Vec<Hash256> = (0..2000).map(|_| rng.hash()).collect();
+    let mut sizes = Vec::new();
+    for max in [
+        0u32,
+        255,
+        256,
+        65_535,
+        65_536,
+        16_777_215,
+        16_777_216,
+        u32::MAX,
+    ] {
+        // Every payload from 0 to max appears, spread over the hashes.
+        let entries: Vec<(Hash256, u32)> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    *h,
+                    if i == 0 {
+                        max
+                    } else {
+                        (i as u32) % (max / 2 + 1)
+                    },
+                )
+            })
+            .collect();
+        let path = dir.path().join(format!("seg{max}.hix"));
+        Segment::write(&path, &entries).unwrap();
+        let seg = Segment::open(&path).unwrap();
+        seg.verify().unwrap();
+        for (id, e) in entries.iter().enumerate() {
+            assert_eq!(seg.payload(id), Some(e.1), "max {max}, id {id}");
+        }
+        sizes.push(seg.file_bytes());
+        let index = HashIndex::with_segment(seg);
+        let hit = &index.search(&entries[0].0, 0)[0];
+        assert_eq!(hit.payload, max);
+    }
+    // 1, 1, 2, 2, 3, 3, 4, 4 bytes a payload (each file padded to 8 bytes).
+    for pair in sizes.chunks(2) {
+        assert_eq!(pair[0], pair[1]);
+    }
+    for w in sizes.chunks(2).collect::<Vec<_>>().windows(2) {
+        assert!(
+            w[1][0] > w[0][0] && w[1][0] - w[0][0] <= 2000 + 8,
+            "{sizes:?}"
+        );
+    }
+}
+
+#[test]
+fn version_2_files_still_open_and_other_versions_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seg.hix");
+    let mut rng = Rng(12);
+    // Payloads that need all four bytes: laid out as version 2 laid them out.
+    let entries: Vec<_> = (0..500u32)
+        .map(|i| (rng.hash(), i.wrapping_mul(2_654_435_761)))
+        .collect();
+    Segment::write(&path, &entries).unwrap();
+    let v3 = std::fs::read(&path).unwrap();
+    assert_eq!(u32::from_le_bytes(v3[8..12].try_into().unwrap()), 3);
+    let mut v2 = v3.clone();
+    patch_header(&mut v2, 8, 2);
+    patch_header(&mut v2, 36, 0);
+    std::fs::write(&path, &v2).unwrap();
+    let seg = Segment::open(&path).unwrap();
+    seg.verify().unwrap();
+    for (id, e) in entries.iter().enumerate() {
+        assert_eq!(seg.payload(id), Some(e.1));
+    }
+
+    let mut v4 = v3.clone();
+    patch_header(&mut v4, 8, 4);
+    std::fs::write(&path, &v4).unwrap();
+    let err = Segment::open(&path).err().expect("version 4").to_string();
+    assert!(
+        err.contains("version 4") && err.contains("raqib lists compact"),
+        "{err}"
+    );
+
+    let mut wide = v3;
+    patch_header(&mut wide, 36, 5);
+    std::fs::write(&path, &wide).unwrap();
+    let err = Segment::open(&path)
+        .err()
+        .expect("5-byte payloads")
+        .to_string();
+    assert!(err.contains("damaged"), "{err}");
+}
