@@ -5,9 +5,22 @@ use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, bytes)) = data.split_first() else { return };
-    let format = [Format::Auto, Format::Jsonl, Format::Csv, Format::TwitterV2, Format::Telegram][sel as usize % 5];
-    let opts = Options { format, max_record_bytes: 256, chunk_bytes: 64, ..Default::default() };
+    let Some((&sel, bytes)) = data.split_first() else {
+        return;
+    };
+    let format = [
+        Format::Auto,
+        Format::Jsonl,
+        Format::Csv,
+        Format::TwitterV2,
+        Format::Telegram,
+    ][sel as usize % 5];
+    let opts = Options {
+        format,
+        max_record_bytes: 256,
+        chunk_bytes: 64,
+        ..Default::default()
+    };
     if let Ok(chunks) = open_bytes(bytes.to_vec(), "fuzz.input", &opts) {
         for c in chunks {
             c.for_each_record(|line, r| {

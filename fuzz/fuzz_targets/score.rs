@@ -7,9 +7,24 @@ use std::sync::OnceLock;
 fn model() -> &'static raqib_text::Model {
     static M: OnceLock<raqib_text::Model> = OnceLock::new();
     M.get_or_init(|| {
-        let ex = |t: &str, l| raqib_text::Example { text: t.into(), label: l };
-        let data = vec![ex("join the khilafah a b c", true), ex("الدولة باقية", true), ex("news about the group", false), ex("رمضان كريم", false)];
-        let cfg = raqib_text::TrainConfig { features: raqib_text::FeatureConfig { bits: 12, ..Default::default() }, threads: 1, ..Default::default() };
+        let ex = |t: &str, l| raqib_text::Example {
+            text: t.into(),
+            label: l,
+        };
+        let data = vec![
+            ex("join the khilafah a b c", true),
+            ex("الدولة باقية", true),
+            ex("news about the group", false),
+            ex("رمضان كريم", false),
+        ];
+        let cfg = raqib_text::TrainConfig {
+            features: raqib_text::FeatureConfig {
+                bits: 12,
+                ..Default::default()
+            },
+            threads: 1,
+            ..Default::default()
+        };
         raqib_text::train(&data, None, &cfg).unwrap().0
     })
 }
