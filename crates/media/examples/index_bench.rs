@@ -64,9 +64,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let labels: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(n).max(1);
     let mut rng = Rng(0x243f6a8885a308d3);
-    let entries: Vec<(Hash256, u32)> = (0..n)
-        .map(|i| (rng.hash(), (i % labels) as u32))
-        .collect();
+    let entries: Vec<(Hash256, u32)> = (0..n).map(|i| (rng.hash(), (i % labels) as u32)).collect();
     let queries: Vec<Hash256> = (0..nq)
         .map(|i| {
             if i % 2 == 0 {
