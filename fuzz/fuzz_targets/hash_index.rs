@@ -49,25 +49,28 @@ fuzz_target!(|data: &[u8]| {
         let ib = if mode & 0x20 == 0 { 3 } else { 4 };
         let wide = [1u32, 300, 70_000, u32::MAX][(mode >> 2) as usize % 4];
         // Built once per shape (writing syncs the file, which is slow), then copied.
-        static TEMPLATES: Mutex<BTreeMap<(usize, u32, usize, usize), Vec<u8>>> =
+        static TEMPLATES: Mutex<BTreeMap<(usize, u32, usize, usize, u8), Vec<u8>>> =
             Mutex::new(BTreeMap::new());
         let mut templates = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
-        let template = templates.entry((n, wide, m, ib)).or_insert_with(|| {
-            let entries: Vec<(Hash256, u32)> = (0..n)
-                .map(|i| {
-                    let mut h = hash(i as u64 % 37);
-                    h.words[i % 4] ^= 1 << (i % 64);
-                    (h, (i as u32).wrapping_mul(2_654_435_761) % wide)
-                })
-                .collect();
-            let t = dir.join("template.hix");
-            let shape = SegmentShape {
-                layout: Layout::equal(m),
-                id_bytes: ib,
-            };
-            Segment::write_shaped(&t, &entries, &shape).expect("writing a segment");
-            std::fs::read(&t).expect("reading it back")
-        });
+        let template = templates
+            .entry((n, wide, m, ib, mode >> 7))
+            .or_insert_with(|| {
+                let entries: Vec<(Hash256, u32)> = (0..n)
+                    .map(|i| {
+                        let mut h = hash(i as u64 % 37);
+                        h.words[i % 4] ^= 1 << (i % 64);
+                        (h, (i as u32).wrapping_mul(2_654_435_761) % wide)
+                    })
+                    .collect();
+                let t = dir.join("template.hix");
+                let shape = SegmentShape {
+                    layout: Layout::equal(m),
+                    id_bytes: ib,
+                    top_bits: 16 + (mode as u32 >> 7),
+                };
+                Segment::write_shaped(&t, &entries, &shape).expect("writing a segment");
+                std::fs::read(&t).expect("reading it back")
+            });
         let mut b = template.clone();
         drop(templates);
         for edit in rest.chunks(4) {
@@ -79,9 +82,15 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        if b.len() >= 48 && mode & 0x80 == 0 {
-            let sum = xxhash_rust::xxh3::xxh3_64(&b[..40]);
-            b[40..48].copy_from_slice(&sum.to_le_bytes());
+        if b.len() >= 64 && mode & 0x3 != 3 {
+            // The checksum over the first 40 bytes at 40 (version 2) or 48 at 48.
+            let covered = if b[8..12] == 2u32.to_le_bytes() {
+                40
+            } else {
+                48
+            };
+            let sum = xxhash_rust::xxh3::xxh3_64(&b[..covered]);
+            b[covered..covered + 8].copy_from_slice(&sum.to_le_bytes());
         }
         b
     };

@@ -91,11 +91,15 @@ fn every_chunk_layout_and_id_width_equals_brute_force() {
     // bits, up to 16 of 16), and both id widths, on a small corpus.
     let mut rng = Rng(0x51ed270b27e8a1c3);
     let (entries, queries) = corpus(&mut rng, 20_000);
-    for m in [11, 12, 13, 14, 16] {
-        for id_bytes in [3, 4] {
+    for (m, id_bytes, top_bits) in [11, 12, 13, 14, 16]
+        .into_iter()
+        .flat_map(|m| [(m, 3, 16), (m, 4, 16), (m, 3, 17)])
+    {
+        {
             let shape = SegmentShape {
                 layout: Layout::equal(m),
                 id_bytes,
+                top_bits,
             };
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("seg.hix");
@@ -109,7 +113,7 @@ fn every_chunk_layout_and_id_width_equals_brute_force() {
                     assert_eq!(
                         index.search(q, r),
                         brute(&entries, q, r),
-                        "m={m} ids={id_bytes} r={r}"
+                        "m={m} ids={id_bytes} top={top_bits} r={r}"
                     );
                 }
             }
@@ -135,10 +139,11 @@ fn crowded_buckets_equal_brute_force() {
             queries.push(rng.flip(&base, d));
         }
     }
-    for m in [11, 12, 16] {
+    for (m, top_bits) in [(11, 16), (11, 17), (12, 16), (12, 17), (16, 16)] {
         let shape = SegmentShape {
             layout: Layout::equal(m),
             id_bytes: 3,
+            top_bits,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("seg.hix");
@@ -148,7 +153,11 @@ fn crowded_buckets_equal_brute_force() {
         let index = HashIndex::with_segment(seg);
         for r in [0, 5, 17, 31] {
             for q in &queries {
-                assert_eq!(index.search(q, r), brute(&entries, q, r), "m={m} r={r}");
+                assert_eq!(
+                    index.search(q, r),
+                    brute(&entries, q, r),
+                    "m={m} top={top_bits} r={r}"
+                );
             }
         }
     }
@@ -269,11 +278,17 @@ proptest! {
     }
 }
 
-/// A header as the writer makes it: patch a field and its checksum.
+/// A header as the writer makes it: patch a field and the checksum (over the first 48
+/// bytes, at 48, as version 3 has it; over 40, at 40, for version 2).
 fn patch_header(file: &mut [u8], at: usize, value: u32) {
     file[at..at + 4].copy_from_slice(&value.to_le_bytes());
-    let check = xxhash_rust::xxh3::xxh3_64(&file[..40]);
-    file[40..48].copy_from_slice(&check.to_le_bytes());
+    let covered = if file[8..12] == 2u32.to_le_bytes() {
+        40
+    } else {
+        48
+    };
+    let check = xxhash_rust::xxh3::xxh3_64(&file[..covered]);
+    file[covered..covered + 8].copy_from_slice(&check.to_le_bytes());
 }
 
 #[test]
@@ -370,4 +385,60 @@ fn version_2_files_still_open_and_other_versions_say_what_to_do() {
         .expect("5-byte payloads")
         .to_string();
     assert!(err.contains("damaged"), "{err}");
+}
+
+/// Flip bit `p` of `h`, numbered as the chunks number them (bit 0 is the top bit of
+/// the first word).
+fn flip_at(h: &mut Hash256, p: usize) {
+    h.words[p / 64] ^= 1 << (63 - p % 64);
+}
+
+#[test]
+fn a_match_only_one_table_can_find_is_found_at_every_bit_of_it() {
+    // For each chunk k and each bit b of it: a stored hash and a query at distance ≤ 31
+    // that differ by one bit in chunk k (bit b) and, in every other probed chunk, by one
+    // bit more than that chunk's probing radius, so table k alone can find it. Every bit
+    // of every chunk (the offsets' top bits and the entries' low bits alike) must then be
+    // probed right, for every layout and both offsets widths.
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for (m, top_bits) in [(11, 16), (11, 17), (12, 16), (12, 17), (16, 16)] {
+        let layout = Layout::equal(m);
+        let radii = layout.radii(31);
+        let mut entries: Vec<(Hash256, u32)> = (0..3000).map(|i| (rng.hash(), i)).collect();
+        let mut cases = Vec::new();
+        for (k, &(start, width)) in layout.chunks.iter().enumerate() {
+            for b in 0..width as usize {
+                let h = rng.hash();
+                let mut q = h;
+                flip_at(&mut q, start as usize + b);
+                for (j, &(sj, wj)) in layout.chunks.iter().enumerate() {
+                    if let (true, Some(rj)) = (j != k, radii[j]) {
+                        for i in 0..=rj as usize {
+                            flip_at(&mut q, sj as usize + (b + 3 * i) % wj as usize);
+                        }
+                    }
+                }
+                assert!(h.distance(&q) <= 31, "m={m} k={k}: {}", h.distance(&q));
+                cases.push((entries.len(), q, k, b));
+                entries.push((h, entries.len() as u32));
+            }
+        }
+        let shape = SegmentShape {
+            layout: layout.clone(),
+            id_bytes: 3,
+            top_bits,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg.hix");
+        Segment::write_shaped(&path, &entries, &shape).unwrap();
+        let index = HashIndex::with_segment(Segment::open(&path).unwrap());
+        for (at, q, k, b) in cases {
+            let hits = index.search(&q, 31);
+            assert!(
+                hits.iter().any(|h| h.payload == at as u32),
+                "m={m} top={top_bits}: chunk {k} bit {b} not found"
+            );
+            assert_eq!(hits, brute(&entries, &q, 31));
+        }
+    }
 }
