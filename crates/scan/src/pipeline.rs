@@ -363,47 +363,51 @@ impl Worker<'_> {
             Vec::new()
         };
         let score = (score * 10000.0).round() / 10000.0;
+        let view = PostView {
+            file,
+            line,
+            id: &p.id,
+            platform: &p.platform,
+            account,
+            score,
+            flagged,
+            lang,
+            reach: p.reach,
+            created_at: p.created_at,
+            text: &p.text,
+            evidence: &evidence,
+            media_matches: &media_matches,
+        };
         if self.cfg.out_dir.is_some() {
-            let view = PostView {
-                file,
-                line,
-                id: &p.id,
-                platform: &p.platform,
-                account,
-                score,
-                flagged,
-                lang,
-                reach: p.reach,
-                created_at: p.created_at,
-                text: &p.text,
-                evidence: &evidence,
-                media_matches: &media_matches,
-            };
             write_post(out, &view);
             out.push(b'\n');
         }
-        let top = &mut self.state.top;
-        if flagged && (top.len() < self.cfg.top || score > top.last().map_or(0.0, |t| t.score)) {
-            let (account, lang) = (account.to_string(), lang.to_string());
-            let fp = FlaggedPost {
-                file: file.to_string(),
-                line,
-                id: p.id,
-                platform: p.platform,
-                account,
-                score,
-                flagged,
-                lang,
-                reach: p.reach,
-                created_at: p.created_at,
-                text: p.text,
-                evidence,
-                media_matches,
-            };
-            let pos = top.partition_point(|t| t.score >= fp.score);
-            top.insert(pos, fp);
-            top.truncate(self.cfg.top);
+        if flagged {
+            offer_top(&mut self.state.top, self.cfg.top, &view);
         }
+    }
+}
+
+/// The order of the summary's strongest posts: score, highest first, then id, file and
+/// line, so that which posts make the list never depends on which worker saw them first
+/// (a worker keeps its own best `n` by this order; the best `n` of all is among theirs).
+fn top_order(a: &PostView<'_>, b: &PostView<'_>) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| a.id.cmp(b.id))
+        .then_with(|| a.file.cmp(b.file))
+        .then(a.line.cmp(&b.line))
+}
+
+/// Keep `post` among the best `n` of `top` (sorted by [`top_order`]) if it belongs there.
+fn offer_top(top: &mut Vec<FlaggedPost>, n: usize, post: &PostView<'_>) {
+    let beats_last = top
+        .last()
+        .is_some_and(|l| top_order(post, &l.view()).is_lt());
+    if top.len() < n || beats_last {
+        let pos = top.partition_point(|t| top_order(&t.view(), post).is_lt());
+        top.insert(pos, post.to_post());
+        top.truncate(n);
     }
 }
 
@@ -656,7 +660,7 @@ pub fn run(
             e.1 += f;
         }
     }
-    top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    top.sort_by(|a, b| top_order(&a.view(), &b.view()));
     top.truncate(cfg.top);
     drop(slots);
     if let Some(idx) = &cfg.suspended {
@@ -728,4 +732,69 @@ pub fn run(
     drop(by_reach);
     let _ = std::thread::Builder::new().spawn(move || drop(ranked));
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_strongest_posts_do_not_depend_on_arrival_order(
+            posts in proptest::collection::vec((0u8..4, 0u16..50, 0u8..2), 0..60),
+            seed in any::<u64>(),
+            n in 1usize..6,
+        ) {
+            // Few distinct scores and ids, so ties are everywhere.
+            let made: Vec<FlaggedPost> = posts
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, id, f))| FlaggedPost {
+                    file: format!("f{f}"),
+                    line: i as u64,
+                    id: id.to_string(),
+                    platform: "p".into(),
+                    account: "a".into(),
+                    score: 0.9 + s as f32 / 100.0,
+                    flagged: true,
+                    lang: "en".into(),
+                    reach: None,
+                    created_at: None,
+                    text: String::new(),
+                    evidence: Vec::new(),
+                    media_matches: Vec::new(),
+                })
+                .collect();
+            let mut shuffled = made.clone();
+            let mut x = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            // Offered in two orders, split between two "workers" and merged as `run` does.
+            let pick = |order: &[FlaggedPost]| {
+                let (a, b) = order.split_at(order.len() / 2);
+                let mut merged = Vec::new();
+                for part in [a, b] {
+                    let mut top = Vec::new();
+                    for p in part {
+                        offer_top(&mut top, n, &p.view());
+                    }
+                    merged.extend(top);
+                }
+                merged.sort_by(|a, b| top_order(&a.view(), &b.view()));
+                merged.truncate(n);
+                merged.iter().map(|p| (p.id.clone(), p.file.clone(), p.line)).collect::<Vec<_>>()
+            };
+            let mut want = made.clone();
+            want.sort_by(|a, b| top_order(&a.view(), &b.view()));
+            want.truncate(n);
+            let want: Vec<_> = want.iter().map(|p| (p.id.clone(), p.file.clone(), p.line)).collect();
+            prop_assert_eq!(pick(&made), want.clone());
+            prop_assert_eq!(pick(&shuffled), want);
+        }
+    }
 }
