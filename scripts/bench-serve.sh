@@ -38,8 +38,8 @@ start() {
 start
 echo "# $(nproc) cores; store: $(curl -s localhost:$PORT/health | python3 -c 'import json,sys; print(json.load(sys.stdin)["store"])')"
 POSTS=${POSTS:-1000000}
-echo "# corpus mix (about 45% propaganda-style: each flagged post is explained, queued and audited)"
-$LOAD batch --url http://127.0.0.1:$PORT --token "$TOKEN" --posts "$POSTS" --batch 1000 --conns 2 --run b1
+echo "# corpus mix (45% propaganda-style, as measured before the corpus gained everyday posts: each flagged post is explained, queued and audited)"
+$LOAD batch --url http://127.0.0.1:$PORT --token "$TOKEN" --posts "$POSTS" --batch 1000 --conns 2 --run b1 --propaganda-share 0.45
 echo "# peak server RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MB"}')"
 start
 echo "# 5% propaganda-style, the rest hard negatives and chatter"
@@ -51,7 +51,7 @@ $LOAD batch --url http://127.0.0.1:$PORT --token "$TOKEN" --posts "$POSTS" --bat
 echo "# peak server RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MB"}')"
 
 start
-$LOAD single --url http://127.0.0.1:$PORT --token "$TOKEN" --rate 2000 --seconds "${SECONDS_SINGLE:-30}" --conns 16 --run s1
+$LOAD single --url http://127.0.0.1:$PORT --token "$TOKEN" --rate 2000 --seconds "${SECONDS_SINGLE:-30}" --conns 16 --run s1 --propaganda-share 0.45
 $LOAD single --url http://127.0.0.1:$PORT --token "$TOKEN" --rate 2000 --seconds "${SECONDS_SINGLE:-30}" --conns 16 --run s2 --propaganda-share 0.05
 
 if command -v oha >/dev/null; then

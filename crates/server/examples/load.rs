@@ -6,8 +6,9 @@
 //! ```
 //!
 //! Every post has a fresh id, so every request stores something (no duplicate short-cuts).
-//! Texts cycle through the project's own corpus (`corpus/starter.jsonl`, about half of it
-//! propaganda-style); `--propaganda-share 0.05` mixes 5% propaganda-style posts with hard
+//! Texts cycle through the project's own corpus (`corpus/starter.jsonl`, about a third of it
+//! propaganda-style; `--propaganda-share 0.45` gives the mix of the documented corpus-mix
+//! figures, measured when it was 45%); `--propaganda-share 0.05` mixes 5% propaganda-style posts with hard
 //! negatives and chatter instead, nearer to a platform's real traffic.
 //!
 //! `single` is open-loop: requests are due at a fixed rate and each latency is measured
