@@ -13,7 +13,7 @@ fastText settings: "subwords" is the accuracy setting (-minn 2 -maxn 5 -wordNgra
 -wordNgrams 2 -dim 10 -epoch 25 -lr 0.5). Both use -thread THREADS.
 
 With --strip-artifacts, both tools get the same texts with the traces of collection removed
-(a leading `RT @user:`, `t.co` links, mentions, `&amp;`): in the English data these mark the
+(a leading `RT @user:`, `t.co` links, links cut off by an ellipsis, mentions, `&amp;`): in the English data these mark the
 positive source and not the negative one, so a model that sees them learns the source
 (raqib's features ignore them anyway; see docs/benchmarks.md).
 
@@ -61,6 +61,8 @@ STRIP = False
 def strip_artifacts(t):
     t = re.sub(r"^RT @\w+:?\s*", "", t)
     t = re.sub(r"https?://t\.co/\S*", "", t)
+    # Links cut off by a truncation mark (`https://…`, `http…`): raqib ignores them too.
+    t = re.sub(r"(?<!\S)(?:https?|www\.)\S*?(?:…|\.\.+)(?!\S)", "", t)
     t = re.sub(r"@\w+", "", t)
     return t.replace("&amp;", "&")
 

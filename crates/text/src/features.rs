@@ -78,8 +78,8 @@ const LINK_WRAPPERS: &[&str] = &[
     "rebrand.ly",
 ];
 
-/// Tokens that carry no content, only traces of collection: the retweet marker `rt` and
-/// links through a wrapper. In the labelled data they mark one source and not the other, so
+/// Tokens that carry no content, only traces of collection: the retweet marker `rt`,
+/// links through a wrapper and links cut off by a truncation mark. In the labelled data they mark one source and not the other, so
 /// a model that saw them would learn the source; they get no features at all.
 fn is_collection_artifact(token: &[char]) -> bool {
     if matches!(token, ['r', 't'] | ['r', 't', ':']) {
@@ -87,7 +87,8 @@ fn is_collection_artifact(token: &[char]) -> bool {
     }
     if token.len() > 4 && token[..4] == ['u', 'r', 'l', ':'] {
         let host: String = token[4..].iter().collect();
-        return LINK_WRAPPERS.contains(&host.as_str());
+        return LINK_WRAPPERS.contains(&host.as_str())
+            || host == crate::normalise::TRUNCATED_LINK["url:".len()..];
     }
     false
 }
@@ -279,6 +280,8 @@ mod tests {
         assert!(feats("url:t.co", &cfg).is_empty());
         assert!(feats("url:bit.ly", &cfg).is_empty());
         assert!(!feats("url:example.org", &cfg).is_empty());
+        assert!(feats(crate::normalise::TRUNCATED_LINK, &cfg).is_empty());
+        assert!(feats(&crate::normalise::normalise("https://…"), &cfg).is_empty());
         // A mention: its word, no character n-grams.
         let m: Vec<String> = feats("@abu_x", &cfg).into_iter().map(|x| x.1).collect();
         assert_eq!(m, vec!["@abu_x", "abu", "x"]);

@@ -13,7 +13,7 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// The version of the normalisation rules. A model records it; changing any rule below
 /// means bumping it.
-pub const NORMALISER_VERSION: u32 = 3;
+pub const NORMALISER_VERSION: u32 = 4;
 
 /// Normalised text with, for every output character, the byte offset in the original
 /// text of the character it came from.
@@ -263,6 +263,17 @@ impl Normaliser {
             out.chars.push(' ');
             out.src.push(tok[0].1);
         }
+        // A link cut off by a truncation mark (`https://…`, `http…`, `https://t…`): which
+        // site it was is lost, and how often texts were cut says how they were collected
+        // (in the labelled data, almost only the positives' retweets), so it becomes a
+        // marker that carries no features.
+        if is_truncated_link(tok) {
+            for c in TRUNCATED_LINK.chars() {
+                out.chars.push(c);
+                out.src.push(tok[0].1);
+            }
+            return;
+        }
         // URLs: keep the domain only.
         if let Some(host) = url_host(tok) {
             for c in "url:".chars() {
@@ -275,7 +286,9 @@ impl Normaliser {
             }
             return;
         }
-        if is_url_marker(tok) {
+        // A marker, or a scheme with no host after it (`https://www.`): as it is, since
+        // shortening its runs could make a host appear the next time (`https://ww.`).
+        if is_url_marker(tok) || has_scheme(tok) {
             out.chars.extend(tok.iter().map(|t| t.0));
             out.src.extend(tok.iter().map(|t| t.1));
             return;
@@ -387,6 +400,58 @@ fn push_collapsed(out: &mut Normalised, tok: &[(char, u32)]) {
 
 pub(crate) fn is_spacing_char(c: char) -> bool {
     c.is_alphabetic() || leet(c).is_some()
+}
+
+/// What a truncated link becomes (see [`is_truncated_link`]); features ignore it.
+pub const TRUNCATED_LINK: &str = "url:...";
+
+/// A link cut off by a truncation mark (an ellipsis, which decomposes to `...`, or two or
+/// more dots): a start of `http://` or `https://` of at least four letters and nothing
+/// more (`http…`, `https:/…`), or a scheme or `www.` whose host the mark cuts (`https://t…`,
+/// `www.exam…`: no dot left in the host, or a last label of one letter). A link whose host
+/// is whole (`https://example.org/a…`) keeps its domain.
+fn is_truncated_link(tok: &[(char, u32)]) -> bool {
+    let dots = tok.iter().rev().take_while(|t| t.0 == '.').count();
+    if dots < 2 || dots == tok.len() {
+        return false;
+    }
+    let body = &tok[..tok.len() - dots];
+    let is_prefix_of =
+        |p: &str| body.len() <= p.len() && body.iter().zip(p.chars()).all(|(a, b)| a.0 == b);
+    if body.len() >= 4 && (is_prefix_of("https://") || is_prefix_of("http://")) {
+        return true;
+    }
+    let starts =
+        |p: &str| body.len() >= p.len() && body.iter().zip(p.chars()).all(|(a, b)| a.0 == b);
+    let rest = if starts("https://") {
+        &body[8..]
+    } else if starts("http://") {
+        &body[7..]
+    } else if starts("www.") {
+        &body[4..]
+    } else {
+        return false;
+    };
+    let rest = if rest.len() >= 4 && rest[..4].iter().map(|t| t.0).eq("www.".chars()) {
+        &rest[4..]
+    } else {
+        rest
+    };
+    if !rest
+        .iter()
+        .all(|(c, _)| c.is_alphanumeric() || *c == '.' || *c == '-')
+    {
+        return false; // the host ended before the mark: the domain is known
+    }
+    match rest.iter().rposition(|(c, _)| *c == '.') {
+        None => true,
+        Some(p) => rest.len() - p - 1 < 2,
+    }
+}
+
+fn has_scheme(tok: &[(char, u32)]) -> bool {
+    let starts = |p: &str| tok.len() >= p.len() && tok.iter().zip(p.chars()).all(|(a, b)| a.0 == b);
+    starts("https://") || starts("http://")
 }
 
 fn is_url_marker(tok: &[(char, u32)]) -> bool {

@@ -85,6 +85,37 @@ fn urls_become_their_domain_and_tags_stay() {
 }
 
 #[test]
+fn links_cut_by_a_truncation_mark_become_one_marker() {
+    // The site is lost: one marker, whatever was left of it.
+    for cut in [
+        "https://…",
+        "https:/…",
+        "https:…",
+        "https…",
+        "http…",
+        "HTTPS://…",
+        "https://t…",
+        "https://t.c…",
+        "http://www.exam…",
+        "www.exam…",
+        "https://…...",
+        "https://t...",
+    ] {
+        check(&format!("highlights here {cut}"), "highlights here url:...");
+    }
+    // The host is whole: the domain stays.
+    check("read https://example.org/articl…", "read url:example.org");
+    check("read www.example.org...", "read url:example.org");
+    check("https://t.co/abc…", "url:t.co");
+    // Not links: words and a lone start of a scheme without a mark.
+    check("htt… http https", "htt.. http https");
+    check("the game…", "the game..");
+    check("...", "..");
+    // A scheme with no host stays as it is (shortening `www` would make a host appear).
+    check("https://www.", "https://www.");
+}
+
+#[test]
 fn html_entities_are_decoded_once_and_for_all() {
     check("Q&amp;A &lt;3 &quot;x&quot;", "q&a <3 \"x\"");
     check("&amp;amp;lt;", "<");
@@ -120,6 +151,21 @@ proptest! {
 
     #[test]
     fn idempotent_on_evasion_shaped_strings(s in "([a-zA-Z0-9@$#_. \\-ا-يًٌَُـ\u{200b}\u{202e}аеоі١٣ﻻ:/;&]|&amp;|&lt;|&#39;){0,40}") {
+        let once = normalise(&s);
+        prop_assert_eq!(normalise(&once), once.clone());
+    }
+
+    #[test]
+    fn idempotent_on_link_shaped_strings(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "http", "https", "://", ":/", ":", "/", "www.", "t.co", "t", "example", "org",
+                ".", "..", "...", "…", " ", "a", "-", "?q=1", "HTTPS", "url:", "٣",
+            ]),
+            0..12,
+        ),
+    ) {
+        let s: String = parts.concat();
         let once = normalise(&s);
         prop_assert_eq!(normalise(&once), once.clone());
     }
