@@ -263,34 +263,7 @@ impl Normaliser {
             out.chars.push(' ');
             out.src.push(tok[0].1);
         }
-        // A link cut off by a truncation mark (`https://…`, `http…`, `https://t…`): which
-        // site it was is lost, and how often texts were cut says how they were collected
-        // (in the labelled data, almost only the positives' retweets), so it becomes a
-        // marker that carries no features.
-        if is_truncated_link(tok) {
-            for c in TRUNCATED_LINK.chars() {
-                out.chars.push(c);
-                out.src.push(tok[0].1);
-            }
-            return;
-        }
-        // URLs: keep the domain only.
-        if let Some(host) = url_host(tok) {
-            for c in "url:".chars() {
-                out.chars.push(c);
-                out.src.push(tok[0].1);
-            }
-            for &(c, o) in host {
-                out.chars.push(c);
-                out.src.push(o);
-            }
-            return;
-        }
-        // A marker, or a scheme with no host after it (`https://www.`): as it is, since
-        // shortening its runs could make a host appear the next time (`https://ww.`).
-        if is_url_marker(tok) || has_scheme(tok) {
-            out.chars.extend(tok.iter().map(|t| t.0));
-            out.src.extend(tok.iter().map(|t| t.1));
+        if emit_link(out, tok) {
             return;
         }
         // Fast path: most tokens need no joining and no leetspeak folding, so they are
@@ -301,8 +274,10 @@ impl Normaliser {
             && tok.iter().any(|(c, _)| leet(*c).is_some())
             && tok.iter().any(|(c, _)| c.is_ascii_lowercase());
         let has_entity = tok.iter().any(|(c, _)| *c == '&');
+        let from = out.chars.len();
         if !maybe_separated && !needs_leet && !has_entity {
             push_collapsed(out, tok);
+            relink(out, from, &mut self.token);
             return;
         }
         let t = &mut self.token;
@@ -338,6 +313,68 @@ impl Normaliser {
             decode_entities(t);
         }
         push_collapsed(out, t);
+        relink(out, from, t);
+    }
+}
+
+/// Links (see `emit_token`): a cut-off link becomes the marker, a URL its domain, a marker
+/// or a scheme with no host stays as it is. `false` when `tok` is none of these.
+fn emit_link(out: &mut Normalised, tok: &[(char, u32)]) -> bool {
+    // A link cut off by a truncation mark (`https://…`, `http…`, `https://t…`): which
+    // site it was is lost, and how often texts were cut says how they were collected
+    // (in the labelled data, almost only the positives' retweets), so it becomes a
+    // marker that carries no features.
+    if is_truncated_link(tok) {
+        for c in TRUNCATED_LINK.chars() {
+            out.chars.push(c);
+            out.src.push(tok[0].1);
+        }
+        return true;
+    }
+    // URLs: keep the domain only.
+    if let Some(host) = url_host(tok) {
+        for c in "url:".chars() {
+            out.chars.push(c);
+            out.src.push(tok[0].1);
+        }
+        for &(c, o) in host {
+            out.chars.push(c);
+            out.src.push(o);
+        }
+        return true;
+    }
+    // A marker, or a scheme with no host after it (`https://www.`): as it is, since
+    // shortening its runs could make a host appear the next time (`https://ww.`).
+    if is_url_marker(tok) || has_scheme(tok) {
+        out.chars.extend(tok.iter().map(|t| t.0));
+        out.src.extend(tok.iter().map(|t| t.1));
+        return true;
+    }
+    false
+}
+
+/// If shortening runs, folding leetspeak or decoding entities turned the token just
+/// emitted (from `from` on) into a link (`htttps://x.org` → `https://x.org`, `httttp....`
+/// → `http..`), emit it again as one, so that normalising the output changes nothing.
+fn relink(out: &mut Normalised, from: usize, scratch: &mut Vec<(char, u32)>) {
+    let c = &out.chars[from..];
+    if !(c.starts_with(&['h', 't', 't', 'p'])
+        || c.starts_with(&['w', 'w', 'w', '.'])
+        || c.starts_with(&['u', 'r', 'l', ':']))
+    {
+        return;
+    }
+    scratch.clear();
+    scratch.extend(
+        out.chars[from..]
+            .iter()
+            .copied()
+            .zip(out.src[from..].iter().copied()),
+    );
+    out.chars.truncate(from);
+    out.src.truncate(from);
+    if !emit_link(out, scratch) {
+        push_collapsed(out, scratch);
     }
 }
 

@@ -113,6 +113,10 @@ fn links_cut_by_a_truncation_mark_become_one_marker() {
     check("...", "..");
     // A scheme with no host stays as it is (shortening `www` would make a host appear).
     check("https://www.", "https://www.");
+    // What shortening runs or folding leetspeak makes a link is treated as one.
+    check("hTTTTP......", "url:...");
+    check("htttps://Example.org/x", "url:example.org");
+    check("h77p5://example.org", "url:example.org");
 }
 
 #[test]
@@ -160,7 +164,8 @@ proptest! {
         parts in proptest::collection::vec(
             proptest::sample::select(vec![
                 "http", "https", "://", ":/", ":", "/", "www.", "t.co", "t", "example", "org",
-                ".", "..", "...", "…", " ", "a", "-", "?q=1", "HTTPS", "url:", "٣",
+                ".", "..", "...", "…", " ", "a", "-", "?q=1", "HTTPS", "url:", "٣", "tt", "7",
+                "5", "w", "&amp;", "h", "p", "s",
             ]),
             0..12,
         ),
