@@ -458,21 +458,8 @@ fn is_truncated_link(tok: &[(char, u32)]) -> bool {
     if body.len() >= 4 && (is_prefix_of("https://") || is_prefix_of("http://")) {
         return true;
     }
-    let starts =
-        |p: &str| body.len() >= p.len() && body.iter().zip(p.chars()).all(|(a, b)| a.0 == b);
-    let rest = if starts("https://") {
-        &body[8..]
-    } else if starts("http://") {
-        &body[7..]
-    } else if starts("www.") {
-        &body[4..]
-    } else {
+    let Some(rest) = after_scheme(body) else {
         return false;
-    };
-    let rest = if rest.len() >= 4 && rest[..4].iter().map(|t| t.0).eq("www.".chars()) {
-        &rest[4..]
-    } else {
-        rest
     };
     if !rest
         .iter()
@@ -487,8 +474,30 @@ fn is_truncated_link(tok: &[(char, u32)]) -> bool {
 }
 
 fn has_scheme(tok: &[(char, u32)]) -> bool {
-    let starts = |p: &str| tok.len() >= p.len() && tok.iter().zip(p.chars()).all(|(a, b)| a.0 == b);
-    starts("https://") || starts("http://")
+    starts_with(tok, "https://") || starts_with(tok, "http://")
+}
+
+fn starts_with(tok: &[(char, u32)], p: &str) -> bool {
+    tok.len() >= p.len() && tok.iter().zip(p.chars()).all(|(a, b)| a.0 == b)
+}
+
+/// What follows `http://`, `https://` or `www.` (and a `www.` after the scheme), if the
+/// token starts so.
+fn after_scheme(tok: &[(char, u32)]) -> Option<&[(char, u32)]> {
+    let rest = if starts_with(tok, "https://") {
+        &tok[8..]
+    } else if starts_with(tok, "http://") {
+        &tok[7..]
+    } else if starts_with(tok, "www.") {
+        tok
+    } else {
+        return None;
+    };
+    Some(if starts_with(rest, "www.") {
+        &rest[4..]
+    } else {
+        rest
+    })
 }
 
 fn is_url_marker(tok: &[(char, u32)]) -> bool {
@@ -530,21 +539,7 @@ fn is_separated_letters(tok: &[(char, u32)]) -> bool {
 
 /// The host of a token that is a URL (`http://`, `https://`, `www.`), without `www.`.
 fn url_host(tok: &[(char, u32)]) -> Option<&[(char, u32)]> {
-    let starts = |p: &str| tok.len() >= p.len() && tok.iter().zip(p.chars()).all(|(a, b)| a.0 == b);
-    let rest = if starts("https://") {
-        &tok[8..]
-    } else if starts("http://") {
-        &tok[7..]
-    } else if starts("www.") {
-        tok
-    } else {
-        return None;
-    };
-    let rest = if rest.len() >= 4 && rest[..4].iter().map(|t| t.0).eq("www.".chars()) {
-        &rest[4..]
-    } else {
-        rest
-    };
+    let rest = after_scheme(tok)?;
     let end = rest
         .iter()
         .position(|(c, _)| {
