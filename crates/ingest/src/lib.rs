@@ -209,7 +209,13 @@ impl Chunk {
                 bytes,
             } => {
                 let platform = default_platform.as_deref();
-                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                // Lines found with memchr (16–32 bytes a step), as `split` on b'\n' would
+                // give them, the last one included.
+                let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+                let mut start = 0;
+                for (i, end) in ends.enumerate() {
+                    let line = &bytes[start..end];
+                    start = end + 1;
                     let line_no = first_line + i as u64;
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     if line.iter().all(u8::is_ascii_whitespace) {
