@@ -38,6 +38,8 @@ fn hash_gives_the_reference_pdq_and_digests_and_skips_bad_files_with_reasons() {
     std::fs::copy(pdq_dir().join("text.gif"), d.path().join("sub/text.gif")).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(d.path(), d.path().join("sub/loop")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/nonexistent-raqib-target", d.path().join("gone.jpg")).unwrap();
 
     let o = run_in(d.path(), &["hash", "--dihedral", "."]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -82,6 +84,11 @@ fn hash_gives_the_reference_pdq_and_digests_and_skips_bad_files_with_reasons() {
         .contains("not an image"));
     #[cfg(unix)]
     assert!(err.contains("loop"), "{err}");
+    #[cfg(unix)]
+    assert!(
+        err.contains("gone.jpg: broken symbolic link (to /nonexistent-raqib-target"),
+        "{err}"
+    );
     assert!(
         err.contains("hashed 2 of 5 files; 3 could not be read"),
         "{err}"
