@@ -1,6 +1,7 @@
 //! Builds the starter model from the project's own corpus (`corpus/starter.jsonl`) so the
 //! binary works on a fresh checkout with no data and no download. The same model comes
-//! out of `raqib train --data corpus/starter.jsonl --bits 18 --threads 1 --out M`.
+//! out of `raqib train --data corpus/starter.jsonl --bits 18 --threads 1 --min-threshold 0.75
+//! --out M`.
 
 use std::path::PathBuf;
 
@@ -26,6 +27,10 @@ fn main() {
             ..Default::default()
         },
         threads: 1,
+        // Every synthetic negative scores far below 0.5 in cross-validation, so the chosen
+        // threshold would be the floor, where one loaded word (`new` in a handle) flags a
+        // post; 0.75 keeps flags to stronger evidence (docs/benchmarks.md, starter model).
+        min_threshold: 0.75,
         ..Default::default()
     };
     let (model, _) = raqib_text::train(&examples, None, &cfg).expect("starter corpus trains");

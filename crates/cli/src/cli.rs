@@ -326,6 +326,11 @@ pub struct TrainArgs {
     /// The default threshold flags at most this share of dev negatives.
     #[arg(long, default_value_t = 0.02)]
     pub target_fpr: f32,
+    /// The lowest default threshold. Raise it for a small corpus whose negatives all score
+    /// low (the built-in starter model uses 0.75). The threshold is also always above the
+    /// score of a text with no known features.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_threshold: f32,
     /// Seed for shuffling.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,

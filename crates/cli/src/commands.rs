@@ -256,6 +256,7 @@ fn train(a: TrainArgs) -> Result<i32> {
             .max(1),
         seed: a.seed,
         target_fpr: a.target_fpr,
+        min_threshold: a.min_threshold,
         ..Default::default()
     };
     let (mut model, report) =
@@ -399,7 +400,7 @@ fn explain(a: ExplainArgs) -> Result<i32> {
     };
     writeln!(
         out,
-        "{:.4} {verdict} (threshold {:.3})",
+        "{:.4} {verdict} (threshold {:.4})",
         e.probability, model.header.threshold
     )?;
     writeln!(out, "normalised: {}", raqib_text::normalise(&a.text))?;

@@ -200,6 +200,11 @@ fn the_built_in_model_leaves_everyday_posts_and_hard_negatives_alone() {
             .unwrap();
         assert!(fpr <= 0.05, "{lang}: {fpr} of hard negatives flagged");
     }
+    // A post with nothing the model knows (an emoji, a number, a handle) is no evidence.
+    for text in ["🤔", "6", "@someone_new", "https://t.co/x"] {
+        let o = run(&["explain", text]);
+        assert!(stdout(&o).contains("not flagged"), "{text}: {}", stdout(&o));
+    }
 }
 
 /// What a reviewer reads first is the evidence: on the sample, the built-in model's reasons

@@ -147,7 +147,7 @@ pub fn render_summary(s: &Summary) -> String {
         }
     };
     o.push_str(&format!(
-        "raqib scan{}: {} posts from {} file(s) in {:.2}s ({:.0} posts/s), model {} at threshold {:.3}\n",
+        "raqib scan{}: {} posts from {} file(s) in {:.2}s ({:.0} posts/s), model {} at threshold {:.4}\n",
         if s.interrupted { " (INTERRUPTED: partial results)" } else { "" },
         s.posts,
         s.files,

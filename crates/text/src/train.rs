@@ -24,8 +24,12 @@ pub struct TrainConfig {
     pub threads: usize,
     pub seed: u64,
     /// The default threshold flags at most this share of the dev negatives (and is never
-    /// below 0.5).
+    /// below `min_threshold`, nor at or below the score of a text with no features).
     pub target_fpr: f32,
+    /// The lowest default threshold (0.5). A model trained on a small corpus whose
+    /// negatives all score low (the built-in starter model) wants a higher one, or a single
+    /// loaded word crosses it.
+    pub min_threshold: f32,
 }
 
 impl Default for TrainConfig {
@@ -39,6 +43,7 @@ impl Default for TrainConfig {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             seed: 7,
             target_fpr: 0.02,
+            min_threshold: 0.5,
         }
     }
 }
@@ -368,12 +373,24 @@ pub fn train(
         .collect();
     neg.sort_by(f32::total_cmp);
     let threshold = if neg.is_empty() {
-        0.5
+        cfg.min_threshold
     } else {
         // The smallest threshold above all but `target_fpr` of the negatives.
         let k = ((1.0 - cfg.target_fpr) * neg.len() as f32).ceil() as usize;
         let q = neg[k.min(neg.len()).saturating_sub(1)];
-        (q + 1e-4).clamp(0.5, 0.99)
+        (q + 1e-4).clamp(cfg.min_threshold.min(0.99), 0.99)
+    };
+    // Never at or below the score of a text with no features (its margin is the bias): a
+    // flag needs words that point to propaganda, not a prior that already crosses the line
+    // (the starter corpus gave a prior of 0.522 and a threshold of 0.5, so "🤔" or "6" was
+    // flagged, with no evidence). Where the prior itself is near 1 (calibration on data
+    // that separate perfectly stretches every margin), no threshold can do that; left as
+    // chosen.
+    let prior = model.calibrate(model.header.bias);
+    let threshold = if prior < 0.99 {
+        threshold.max(prior + 1e-4)
+    } else {
+        threshold
     };
     model.header.threshold = threshold;
     let report = TrainReport {

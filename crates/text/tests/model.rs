@@ -284,3 +284,45 @@ mod cache_equivalence {
         }
     }
 }
+
+/// A flag needs words that point to propaganda: a text with no features, or only features
+/// never seen in training (an emoji, a handle), scores the model's prior, and the default
+/// threshold is above it, even when most training posts are positive and the prior itself
+/// is above 0.5 (as the starter corpus's was). Data that separate perfectly can push the
+/// prior to 1, where no threshold helps (not covered here; see docs/benchmarks.md).
+#[test]
+fn a_text_without_features_is_never_flagged_by_default() {
+    let ex = |t: String, l| Example { text: t, label: l };
+    let mut mostly_positive = Vec::new();
+    for i in 0..60 {
+        mostly_positive.push(ex(format!("khilafah soldiers advance {i}"), true));
+        mostly_positive.push(ex(format!("baqiya dawla remains {i}"), true));
+        mostly_positive.push(ex(format!("the weather is nice today {i}"), i % 4 == 0));
+    }
+    for (name, data) in [("mostly positive", mostly_positive)] {
+        let cfg = TrainConfig {
+            features: FeatureConfig {
+                bits: 20, // few collisions: unseen features keep weight 0
+                ..Default::default()
+            },
+            threads: 1,
+            ..Default::default()
+        };
+        let m = train(&data, None, &cfg).unwrap().0;
+        let mut s = Scratch::default();
+        let prior = m.score("", &mut s);
+        assert!(prior > 0.5 && prior < 0.99, "{name}: prior {prior}");
+        assert!(
+            m.header.threshold > prior,
+            "{name}: threshold {} <= prior {prior}",
+            m.header.threshold
+        );
+        for t in ["", "🤔", "@someone", "RT https://t.co/x", "https://…"] {
+            assert_eq!(m.score(t, &mut s), prior, "{name}: {t:?}");
+            assert!(
+                m.score(t, &mut s) < m.header.threshold,
+                "{name}: {t:?} flagged"
+            );
+        }
+    }
+}
