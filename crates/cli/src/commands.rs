@@ -220,6 +220,18 @@ fn parse_ngrams(s: &str) -> Result<(u8, u8)> {
 
 fn train(a: TrainArgs) -> Result<i32> {
     let (char_min, char_max) = parse_ngrams(&a.char_ngrams)?;
+    if !(0.0..=0.99).contains(&a.min_threshold) {
+        bail!(
+            "--min-threshold wants a probability from 0 to 0.99, got {}",
+            a.min_threshold
+        );
+    }
+    if !(0.0..1.0).contains(&a.target_fpr) {
+        bail!(
+            "--target-fpr wants a share from 0 up to (not including) 1, got {}",
+            a.target_fpr
+        );
+    }
     let opts = a.input.options();
     let t0 = std::time::Instant::now();
     let to_examples = |v: Vec<crate::data::Labelled>| -> Vec<raqib_text::Example> {

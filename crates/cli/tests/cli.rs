@@ -498,3 +498,29 @@ fn every_format_reports_the_file_and_line_of_each_post() {
         .unwrap();
     assert_eq!(tw["file"], "tests/data/twitter_v2.json");
 }
+
+#[test]
+fn train_refuses_thresholds_outside_what_a_model_can_hold() {
+    for (arg, want) in [
+        (
+            "--min-threshold=1.5",
+            "--min-threshold wants a probability from 0 to 0.99",
+        ),
+        (
+            "--min-threshold=-0.1",
+            "--min-threshold wants a probability",
+        ),
+        ("--target-fpr=2", "--target-fpr wants a share from 0"),
+    ] {
+        let o = run(&[
+            "train",
+            "--data",
+            "corpus/starter.jsonl",
+            arg,
+            "--out",
+            "/dev/null",
+        ]);
+        assert!(!o.status.success(), "{arg}");
+        assert!(stderr(&o).contains(want), "{arg}: {}", stderr(&o));
+    }
+}
