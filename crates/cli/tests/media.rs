@@ -167,14 +167,22 @@ fn lists_import_add_match_remove_export_round_trip() {
     assert!(err.contains("imported 2 entries, refused 1"), "{err}");
     std::fs::write(
         p.join("plain.csv"),
-        format!("hash,label,source,quality\n{text},banner,unit-a,20\n"),
+        format!(
+            "hash,label,source,quality\n{text},banner,unit-a,20\n{},cut,unit-a,80\n",
+            &text[..63]
+        ),
     )
     .unwrap();
     let o = ok(run_in(
         p,
         &["lists", "--dir", ls, "import", "outlet-x", "plain.csv"],
     ));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("below 50"));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("below 50"), "{err}");
+    assert!(
+        err.contains("plain.csv:3") && err.contains("is 63 hex digits"),
+        "{err}"
+    );
     ok(run_in(
         p,
         &[

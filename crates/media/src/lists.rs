@@ -852,8 +852,7 @@ fn row_op(
         })?,
         _ => match default_kind {
             Some(k) => k,
-            None => guess_kind(value)
-                .ok_or_else(|| format!("cannot tell what {value:?} is; give --type"))?,
+            None => guess_kind(value).ok_or_else(|| unrecognised(value))?,
         },
     };
     if value.is_empty() {
@@ -897,6 +896,19 @@ fn row_op(
 }
 
 /// Guess a value's type from its shape.
+/// Why a value is not a hash raqib recognises, as precisely as its shape allows.
+fn unrecognised(value: &str) -> String {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        format!(
+            "{v:?} is {} hex digits: a PDQ or SHA-256 hash has 64, an MD5 32 (cut or padded?)",
+            v.len()
+        )
+    } else {
+        format!("cannot tell what {value:?} is; give --type")
+    }
+}
+
 pub fn guess_kind(value: &str) -> Option<SignalType> {
     let v = value.trim();
     let hex = v.bytes().all(|b| b.is_ascii_hexdigit());
