@@ -501,7 +501,7 @@ fn after_scheme(tok: &[(char, u32)]) -> Option<&[(char, u32)]> {
 }
 
 fn is_url_marker(tok: &[(char, u32)]) -> bool {
-    tok.len() > 4 && tok[..4].iter().map(|t| t.0).eq("url:".chars())
+    tok.len() > 4 && starts_with(tok, "url:")
 }
 
 /// `d.a.e.s.h`: single letters, each followed by one separator (the last optionally), and

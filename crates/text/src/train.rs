@@ -372,13 +372,19 @@ pub fn train(
         .map(|(&m, _)| model.calibrate(m))
         .collect();
     neg.sort_by(f32::total_cmp);
+    // The floor as a probability a model file can hold, whatever the caller passed.
+    let floor = if cfg.min_threshold.is_finite() {
+        cfg.min_threshold.clamp(0.0, 0.99)
+    } else {
+        0.5
+    };
     let threshold = if neg.is_empty() {
-        cfg.min_threshold
+        floor
     } else {
         // The smallest threshold above all but `target_fpr` of the negatives.
         let k = ((1.0 - cfg.target_fpr) * neg.len() as f32).ceil() as usize;
         let q = neg[k.min(neg.len()).saturating_sub(1)];
-        (q + 1e-4).clamp(cfg.min_threshold.min(0.99), 0.99)
+        (q + 1e-4).clamp(floor, 0.99)
     };
     // Never at or below the score of a text with no features (its margin is the bias): a
     // flag needs words that point to propaganda, not a prior that already crosses the line
