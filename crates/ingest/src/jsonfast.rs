@@ -11,7 +11,6 @@ use std::borrow::Cow;
 use crate::jsonl::{parse_label, Id, Label, Time, Wire};
 
 struct Cursor<'a> {
-    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -22,6 +21,38 @@ enum Value<'a> {
     Uint(u64),
     Bool(bool),
     Null,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that is zero; exact for the lowest such byte (a
+/// borrow can only mark bytes above a true zero).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// The high bit of each byte of `x` that ends a run of plain string bytes (`"`, `\` or a
+/// control character below 0x20); exact for the lowest.
+#[inline]
+fn string_stops(x: u64) -> u64 {
+    zero_bytes(x ^ (b'"' as u64 * LO))
+        | zero_bytes(x ^ (b'\\' as u64 * LO))
+        | (x.wrapping_sub(0x20 * LO) & !x & HI)
+}
+
+/// `b` as text: ASCII needs no check (`ascii` says whether every byte is below 0x80);
+/// anything else must be valid UTF-8.
+#[inline]
+fn utf8(b: &[u8], ascii: bool) -> Option<&str> {
+    if ascii {
+        debug_assert!(b.is_ascii());
+        // SAFETY: every byte is below 0x80 (the caller saw each one), and ASCII is UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        std::str::from_utf8(b).ok()
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -36,22 +67,42 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string whose opening quote is at the cursor; borrowed when it has no escapes.
+    /// Plain bytes are skipped eight at a time; a string with a byte of 0x80 or above is
+    /// checked for UTF-8 (invalid: `None`, and the caller's UTF-8 check words the error).
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
+        let mut high = 0u64;
+        while let Some(w) = self.b.get(self.i..self.i + 8) {
+            let x = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            let stops = string_stops(x);
+            if stops != 0 {
+                let n = stops.trailing_zeros() / 8;
+                // Only the bytes before the stop belong to the string's plain run.
+                high |= x & ((1u64 << (8 * n)) - 1);
+                self.i += n as usize;
+                break;
+            }
+            high |= x;
+            self.i += 8;
+        }
         loop {
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
-                    return Some(Cow::Borrowed(&self.s[start..self.i - 1]));
+                    let raw = &self.b[start..self.i - 1];
+                    return utf8(raw, high & HI == 0).map(Cow::Borrowed);
                 }
                 b'\\' => break,
                 c if c < 0x20 => return None,
-                _ => self.i += 1,
+                c => {
+                    high |= u64::from(c);
+                    self.i += 1;
+                }
             }
         }
-        let mut out = String::with_capacity(self.i - start + 16);
-        out.push_str(&self.s[start..self.i]);
+        let mut out: Vec<u8> = Vec::with_capacity(self.i - start + 16);
+        out.extend_from_slice(&self.b[start..self.i]);
         loop {
             let run = self.i;
             while let Some(&c) = self.b.get(self.i) {
@@ -60,17 +111,17 @@ impl<'a> Cursor<'a> {
                 }
                 self.i += 1;
             }
-            out.push_str(&self.s[run..self.i]);
+            out.extend_from_slice(&self.b[run..self.i]);
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
-                    return Some(Cow::Owned(out));
+                    return String::from_utf8(out).ok().map(Cow::Owned);
                 }
                 b'\\' => {
                     self.i += 1;
                     let e = *self.b.get(self.i)?;
                     self.i += 1;
-                    out.push(match e {
+                    let c = match e {
                         b'"' => '"',
                         b'\\' => '\\',
                         b'/' => '/',
@@ -81,7 +132,8 @@ impl<'a> Cursor<'a> {
                         b't' => '\t',
                         b'u' => self.unicode_escape()?,
                         _ => return None,
-                    });
+                    };
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
                 }
                 _ => return None,
             }
@@ -121,27 +173,28 @@ impl<'a> Cursor<'a> {
             b'"' => self.string().map(Value::Str),
             b'0'..=b'9' => {
                 let start = self.i;
-                while let Some(b'0'..=b'9') = self.b.get(self.i) {
+                let mut n = 0u64;
+                while let Some(&d @ b'0'..=b'9') = self.b.get(self.i) {
+                    n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
                     self.i += 1;
                 }
-                let digits = &self.s[start..self.i];
-                if digits.len() > 1 && digits.starts_with('0') {
+                if self.i - start > 1 && self.b[start] == b'0' {
                     return None;
                 }
                 if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
                     return None;
                 }
-                digits.parse().ok().map(Value::Uint)
+                Some(Value::Uint(n))
             }
-            b't' => self.word("true", Value::Bool(true)),
-            b'f' => self.word("false", Value::Bool(false)),
-            b'n' => self.word("null", Value::Null),
+            b't' => self.word(b"true", Value::Bool(true)),
+            b'f' => self.word(b"false", Value::Bool(false)),
+            b'n' => self.word(b"null", Value::Null),
             _ => None,
         }
     }
 
-    fn word(&mut self, w: &str, v: Value<'a>) -> Option<Value<'a>> {
-        self.s[self.i..].starts_with(w).then(|| {
+    fn word(&mut self, w: &[u8], v: Value<'a>) -> Option<Value<'a>> {
+        self.b[self.i..].starts_with(w).then(|| {
             self.i += w.len();
             v
         })
@@ -174,13 +227,11 @@ fn uint(v: Value<'_>) -> Option<Option<u64>> {
     }
 }
 
-/// Read `line` (already valid UTF-8) the fast way, or say `None` to have serde_json read it.
-pub(crate) fn wire(line: &str) -> Option<Wire<'_>> {
-    let mut c = Cursor {
-        s: line,
-        b: line.as_bytes(),
-        i: 0,
-    };
+/// Read `line` the fast way, or say `None` to have serde_json read it. The line need not
+/// be valid UTF-8: each string is checked as it is read (bytes outside strings must be
+/// JSON's ASCII), so a line this accepts is valid UTF-8 throughout.
+pub(crate) fn wire(line: &[u8]) -> Option<Wire<'_>> {
+    let mut c = Cursor { b: line, i: 0 };
     let mut w = Wire::default();
     let mut seen = 0u32;
     c.ws();
@@ -313,10 +364,23 @@ mod tests {
             r#"{"raqib":1,"type":"account","id":7,"handle":"h","bio":"b","followers":12,"label":"propaganda","views":3,"note":null}"#,
             "{}",
         ] {
-            assert!(wire(line).is_some(), "{line}");
+            assert!(wire(line.as_bytes()).is_some(), "{line}");
         }
-        let w = wire(r#"{"id":"1","text":"a\tb \u00e9 \ud83d\ude00"}"#).unwrap();
+        let w = wire(br#"{"id":"1","text":"a\tb \u00e9 \ud83d\ude00"}"#).unwrap();
         assert_eq!(w.text.as_deref(), Some("a\tb é 😀"));
+    }
+
+    #[test]
+    fn broken_utf8_in_a_string_is_the_line_check_error() {
+        let line = b"{\"id\":\"1\",\"text\":\"abcdefghij\xff\"}";
+        assert!(wire(line).is_none());
+        assert_eq!(
+            crate::parse_raqib_line(line, None),
+            Err("invalid UTF-8 at byte 28 of the line".to_string())
+        );
+        // Valid non-ASCII text is read on the fast path.
+        let w = wire("{\"id\":\"1\",\"text\":\"نص عربي طويل بما يكفي\"}".as_bytes()).unwrap();
+        assert_eq!(w.text.as_deref(), Some("نص عربي طويل بما يكفي"));
     }
 
     #[test]
@@ -333,7 +397,7 @@ mod tests {
             "{\"id\":\"1\",\"text\":\"tab\there\"}",
             r#"{"id":"1","extra":{"a":1},"text":"x"}"#,
         ] {
-            assert!(wire(line).is_none(), "{line}");
+            assert!(wire(line.as_bytes()).is_none(), "{line}");
         }
     }
 
@@ -492,6 +556,60 @@ mod tests {
             prop_assert_eq!(
                 parse_raqib_text(&l, Some("x"), true),
                 parse_raqib_text(&l, Some("x"), false),
+                "{}", l
+            );
+        }
+
+        /// The fast path reads bytes and checks UTF-8 string by string: a line with a
+        /// byte that breaks UTF-8 anywhere (in a string, a key, between fields) gets
+        /// the whole-line check's error, as serde_json's path gives it.
+        #[test]
+        fn fast_path_agrees_on_broken_utf8(
+            l in line(),
+            at in any::<prop::sample::Index>(),
+            bad in prop::sample::select(vec![
+                vec![0xffu8], vec![0x80], vec![0xc3], vec![0xe2, 0x82], vec![0xed, 0xa0, 0x80],
+                vec![0xf8, 0x88, 0x80, 0x80, 0x80], vec![0xc0, 0xaf], vec![0xef, 0xbb, 0xbf],
+            ]),
+        ) {
+            let mut b = l.into_bytes();
+            let i = at.index(b.len() + 1);
+            b.splice(i..i, bad);
+            prop_assert_eq!(
+                crate::parse_raqib_line(&b, Some("x")),
+                crate::parse_raqib_line_serde(&b, Some("x"))
+            );
+        }
+
+        #[test]
+        fn fast_path_agrees_on_arbitrary_bytes(b in prop::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(
+                crate::parse_raqib_line(&b, None),
+                crate::parse_raqib_line_serde(&b, None)
+            );
+        }
+
+        /// Long strings cross the eight-byte steps at every offset, with the quote,
+        /// backslash, control character or non-ASCII byte anywhere in them.
+        #[test]
+        fn fast_path_agrees_on_long_strings(
+            parts in prop::collection::vec(
+                prop::sample::select(vec![
+                    "abcdefgh", "a", "\u{627}", "\\\"", "\\n", "\u{1F600}", "xyz", " ",
+                ]),
+                0..40,
+            ),
+            pad in 0usize..9,
+            raw_control in any::<bool>(),
+        ) {
+            let mut text = parts.concat();
+            if raw_control {
+                text.push('\u{1}');
+            }
+            let l = format!("{{\"id\":\"{}\",\"text\":\"{text}\"}}", "p".repeat(pad));
+            prop_assert_eq!(
+                crate::parse_raqib_line(l.as_bytes(), None),
+                crate::parse_raqib_line_serde(l.as_bytes(), None),
                 "{}", l
             );
         }

@@ -218,7 +218,13 @@ pub fn parse_raqib_line(
     line: &[u8],
     default_platform: Option<&str>,
 ) -> Result<Option<Record>, String> {
-    parse_raqib_text(utf8_line(line)?, default_platform, true)
+    // The fast path checks UTF-8 string by string as it reads; whatever it leaves (and
+    // every error) goes through the whole-line check and serde_json.
+    let bytes = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if let Some(w) = crate::jsonfast::wire(bytes) {
+        return from_wire(w, default_platform);
+    }
+    parse_raqib_text(utf8_line(line)?, default_platform, false)
 }
 
 /// [`parse_raqib_line`] by serde_json alone, without the fast path: for the fuzz target
@@ -244,7 +250,7 @@ pub(crate) fn parse_raqib_text(
     fast: bool,
 ) -> Result<Option<Record>, String> {
     let fast = if fast {
-        crate::jsonfast::wire(text)
+        crate::jsonfast::wire(text.as_bytes())
     } else {
         None
     };
@@ -259,6 +265,11 @@ pub(crate) fn parse_raqib_text(
             format!("{what}: {e}")
         })?,
     };
+    from_wire(w, default_platform)
+}
+
+/// The record a line's fields make.
+fn from_wire(w: Wire<'_>, default_platform: Option<&str>) -> Result<Option<Record>, String> {
     if let Some(v) = w.raqib {
         if v > FORMAT_VERSION {
             return Err(format!(
