@@ -56,11 +56,16 @@ pub(crate) fn write_accounts(dir: &Path, rows: &[AccountReport]) -> std::io::Res
 
 fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
     atomic_write(&dir.join("accounts.jsonl"), |w| {
+        let mut buf = Vec::with_capacity(1 << 20);
         for r in rows {
-            serde_json::to_writer(&mut *w, r)?;
-            w.write_all(b"\n")?;
+            crate::jsonout::write_account(&mut buf, r);
+            buf.push(b'\n');
+            if buf.len() >= 1 << 20 {
+                w.write_all(&buf)?;
+                buf.clear();
+            }
         }
-        Ok(())
+        w.write_all(&buf)
     })
 }
 
@@ -86,26 +91,47 @@ fn write_accounts_csv(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()>
             "top_posts",
             "why",
         ])?;
+        // Field by field: numbers go through reused buffers, not a String each.
+        let mut num = String::new();
+        let mut f = |c: &mut csv::Writer<_>, x: &dyn std::fmt::Display| {
+            use std::fmt::Write as _;
+            num.clear();
+            write!(num, "{x}").expect("formatting to a String cannot fail");
+            c.write_field(num.as_bytes())
+        };
+        let mut top = String::new();
         for r in rows {
-            c.write_record([
-                r.rank_risk.to_string(),
-                r.rank_reach.to_string(),
-                r.platform.clone(),
-                r.id.clone(),
-                r.handle.clone().unwrap_or_default(),
-                r.display_name.clone().unwrap_or_default(),
-                r.risk.to_string(),
-                r.flagged.to_string(),
-                r.priority.to_string(),
-                r.posts.to_string(),
-                r.flagged_posts.to_string(),
-                r.max_score.to_string(),
-                r.mean_score.to_string(),
-                r.profile_score.map(|p| p.to_string()).unwrap_or_default(),
-                r.reach.map(|p| p.to_string()).unwrap_or_default(),
-                r.top_posts.join(" "),
-                r.why.clone(),
-            ])?;
+            f(&mut c, &r.rank_risk)?;
+            f(&mut c, &r.rank_reach)?;
+            c.write_field(&r.platform)?;
+            c.write_field(&r.id)?;
+            c.write_field(r.handle.as_deref().unwrap_or_default())?;
+            c.write_field(r.display_name.as_deref().unwrap_or_default())?;
+            f(&mut c, &r.risk)?;
+            f(&mut c, &r.flagged)?;
+            f(&mut c, &r.priority)?;
+            f(&mut c, &r.posts)?;
+            f(&mut c, &r.flagged_posts)?;
+            f(&mut c, &r.max_score)?;
+            f(&mut c, &r.mean_score)?;
+            match r.profile_score {
+                Some(p) => f(&mut c, &p)?,
+                None => c.write_field("")?,
+            }
+            match r.reach {
+                Some(p) => f(&mut c, &p)?,
+                None => c.write_field("")?,
+            }
+            top.clear();
+            for (i, p) in r.top_posts.iter().enumerate() {
+                if i > 0 {
+                    top.push(' ');
+                }
+                top.push_str(p);
+            }
+            c.write_field(&top)?;
+            c.write_field(&r.why)?;
+            c.write_record(None::<&[u8]>)?;
         }
         c.flush()?;
         Ok(())
