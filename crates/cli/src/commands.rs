@@ -309,18 +309,20 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let thresholds = models.thresholds(a.threshold);
     let threshold = thresholds[0];
     let mut scratch = models.scratches();
-    // (score, label, language, threshold of the model that scored it)
-    let scored: Vec<(f32, bool, &str, f32)> = data
+    // (score, label, language, flagged by the threshold of the model that scored it and
+    // the text's evidence, as `scan` flags, that threshold)
+    let scored: Vec<(f32, bool, &str, bool, f32)> = data
         .iter()
         .map(|l| {
             let m = models.route(&l.lang);
-            let score = models.get(m).score(&l.text, &mut scratch[m]);
-            (score, l.label, l.lang.as_str(), thresholds[m])
+            let a = models.get(m).assess(&l.text, &mut scratch[m]);
+            let t = thresholds[m];
+            (a.probability, l.label, l.lang.as_str(), a.flagged(t), t)
         })
         .collect();
     let pairs: Vec<(f32, bool)> = scored.iter().map(|s| (s.0, s.1)).collect();
-    let triples: Vec<(f32, bool, f32)> = scored.iter().map(|s| (s.0, s.1, s.3)).collect();
-    let overall = metrics::evaluate_each(&triples, threshold);
+    let triples: Vec<(f32, bool, bool)> = scored.iter().map(|s| (s.0, s.1, s.3)).collect();
+    let overall = metrics::evaluate_flagged(&triples, threshold);
     let at_precision = metrics::threshold_for_precision(&pairs, a.precision);
     let mut langs: Vec<&str> = scored.iter().map(|s| s.2).collect();
     langs.sort_unstable();
@@ -328,13 +330,10 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let per_lang: Vec<(String, metrics::Metrics)> = langs
         .iter()
         .map(|l| {
-            let v: Vec<(f32, bool, f32)> = scored
-                .iter()
-                .filter(|s| s.2 == *l)
-                .map(|s| (s.0, s.1, s.3))
-                .collect();
-            let t = v.first().map_or(threshold, |x| x.2);
-            (l.to_string(), metrics::evaluate_each(&v, t))
+            let mine = || scored.iter().filter(|s| s.2 == *l);
+            let v: Vec<(f32, bool, bool)> = mine().map(|s| (s.0, s.1, s.3)).collect();
+            let t = mine().next().map_or(threshold, |x| x.4);
+            (l.to_string(), metrics::evaluate_flagged(&v, t))
         })
         .collect();
     let mut out = std::io::stdout().lock();
@@ -405,7 +404,7 @@ fn explain(a: ExplainArgs) -> Result<i32> {
     let model = models.get(models.route_text(None, &a.text));
     let e = model.explain(&a.text, a.explain, &mut Scratch::default());
     let mut out = std::io::stdout().lock();
-    let verdict = if e.probability >= model.header.threshold {
+    let verdict = if e.flagged(model.header.threshold) {
         "FLAGGED"
     } else {
         "not flagged"
@@ -415,6 +414,13 @@ fn explain(a: ExplainArgs) -> Result<i32> {
         "{:.4} {verdict} (threshold {:.4})",
         e.probability, model.header.threshold
     )?;
+    if !e.evidence && e.probability >= model.header.threshold {
+        writeln!(
+            out,
+            "no evidence: nothing in the text that the model knows points towards propaganda \
+             (it scores the model's prior or below), so it is not flagged at any threshold"
+        )?;
+    }
     writeln!(out, "normalised: {}", raqib_text::normalise(&a.text))?;
     for s in &e.spans {
         writeln!(

@@ -524,3 +524,112 @@ fn train_refuses_thresholds_outside_what_a_model_can_hold() {
         assert!(stderr(&o).contains(want), "{arg}: {}", stderr(&o));
     }
 }
+
+/// A small labelled set that separates perfectly (40 propaganda-style posts, 10 others) is
+/// what a team's first model is often trained on; calibration there puts the prior, the
+/// score of a text with nothing the model knows, at 1. A flag needs the text's own words:
+/// `scan`, `eval` and `explain` flag none of the texts without evidence, whatever they score.
+#[test]
+fn a_text_without_evidence_is_never_flagged_even_when_the_prior_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("small.jsonl");
+    let mut f = std::fs::File::create(&data).unwrap();
+    for i in 0..40 {
+        writeln!(
+            f,
+            r#"{{"id":"p{i}","text":"khilafah soldiers advance {i}","label":1}}"#
+        )
+        .unwrap();
+    }
+    for i in 0..10 {
+        writeln!(
+            f,
+            r#"{{"id":"n{i}","text":"lovely weather in the park {i}","label":0}}"#
+        )
+        .unwrap();
+    }
+    drop(f);
+    let model = dir.path().join("small.model");
+    let (data_s, model_s) = (data.to_str().unwrap(), model.to_str().unwrap());
+    let o = run(&[
+        "train",
+        "--data",
+        data_s,
+        "--out",
+        model_s,
+        "--threads",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The situation this guards against: "🤔" scores (about) 1, over the threshold.
+    let o = run(&["explain", "--model", model_s, "🤔"]);
+    let out = stdout(&o);
+    let p: f32 = out.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(
+        p > 0.99,
+        "prior {p}: the data no longer make the case\n{out}"
+    );
+    assert!(out.contains("not flagged"), "{out}");
+    assert!(out.contains("no evidence"), "{out}");
+    let o = run(&["explain", "--model", model_s, "khilafah soldiers"]);
+    assert!(stdout(&o).contains("FLAGGED"), "{}", stdout(&o));
+
+    let posts = dir.path().join("posts.jsonl");
+    let mut f = std::fs::File::create(&posts).unwrap();
+    let texts = [
+        ("a", "🤔", 0),
+        ("a", "6", 0),
+        ("a", "@someone_new", 0),
+        ("b", "khilafah soldiers advance", 1),
+        ("c", "lovely weather", 0),
+    ];
+    for (i, (acct, text, label)) in texts.iter().enumerate() {
+        writeln!(
+            f,
+            r#"{{"id":"x{i}","account":"{acct}","text":"{text}","label":{label}}}"#
+        )
+        .unwrap();
+    }
+    drop(f);
+    let out = dir.path().join("report");
+    let o = run(&[
+        "scan",
+        "-q",
+        "--model",
+        model_s,
+        posts.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let flagged: Vec<String> = jsonl(&out.join("posts.jsonl"))
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(flagged, ["khilafah soldiers advance"]);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let acct = |id: &str| accounts.iter().find(|a| a["id"] == id).unwrap().clone();
+    assert_eq!(acct("b")["flagged"], true);
+    // Account "a" posted only texts without evidence: its risk is over the threshold (0.5,
+    // the floor), and it is not flagged.
+    assert!(acct("a")["risk"].as_f64().unwrap() > 0.5, "{:?}", acct("a"));
+    assert_eq!(acct("a")["flagged"], false, "{:?}", acct("a"));
+
+    let o = run(&[
+        "eval",
+        "--model",
+        model_s,
+        "--data",
+        posts.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = &v["overall"]["confusion"];
+    assert_eq!(
+        (c["tp"].as_u64(), c["fp"].as_u64()),
+        (Some(1), Some(0)),
+        "{v}"
+    );
+}

@@ -8,7 +8,12 @@
 //! - a profile (name, handle, bio) the text model scores `p` raises it:
 //!   `risk = 1 − (1 − risk)(1 − p/2)`;
 //! - `priority = risk × log10(10 + reach)`, so of two equally risky accounts the one that
-//!   reaches more people is reviewed first.
+//!   reaches more people is reviewed first;
+//! - the account is flagged when `risk` reaches the threshold and the account has a flagged
+//!   post or a profile whose own words point towards propaganda (a text's evidence, see
+//!   [`raqib_text::Assessment`]), or when it links to a suspended account or sits in a
+//!   cluster with flagged members. A risk made of texts without evidence (which score the
+//!   model's prior, and a model can have a high one) flags nothing.
 
 use raqib_model::Account;
 use serde::Serialize;
@@ -105,6 +110,9 @@ pub struct AccountAgg {
     pub reach: Option<u64>,
     pub profile: Option<Box<Account>>,
     pub profile_score: Option<f32>,
+    /// The profile text's own features point towards propaganda (see
+    /// [`raqib_text::Assessment`]); without that it is never a reason to flag.
+    pub profile_evidence: bool,
     pub first_post: Option<i64>,
     pub last_post: Option<i64>,
     /// Suspended accounts this one links to (set after the scan, from the profile).
@@ -174,10 +182,11 @@ impl AccountAgg {
         }
     }
 
-    pub fn set_profile(&mut self, account: Account, score: f32) {
+    pub fn set_profile(&mut self, account: Account, assessed: raqib_text::Assessment) {
         self.reach = self.reach.max(account.followers);
         self.profile = Some(Box::new(account));
-        self.profile_score = Some(score);
+        self.profile_score = Some(assessed.probability);
+        self.profile_evidence = assessed.evidence;
     }
 
     pub fn merge(&mut self, o: AccountAgg) {
@@ -192,6 +201,7 @@ impl AccountAgg {
         if o.profile.is_some() {
             self.profile = o.profile;
             self.profile_score = o.profile_score;
+            self.profile_evidence = o.profile_evidence;
         }
         self.first_post = match (self.first_post, o.first_post) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -456,7 +466,10 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
     } else {
         "no posts seen".to_string()
     };
-    if let Some(p) = a.profile_score.filter(|&p| p >= threshold) {
+    if let Some(p) = a
+        .profile_score
+        .filter(|&p| p >= threshold && a.profile_evidence)
+    {
         why.push_str(&format!("; profile text scores {p:.2}"));
     }
     if let Some(l) = a.links.first() {
@@ -497,7 +510,9 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
         handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
         display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
         risk: round3(risk),
-        flagged: risk >= threshold || !a.links.is_empty() || network_flag,
+        flagged: (risk >= threshold && (a.flagged > 0 || a.profile_evidence))
+            || !a.links.is_empty()
+            || network_flag,
         priority,
         rank_risk: 0,
         rank_reach: 0,

@@ -290,9 +290,9 @@ impl Worker<'_> {
             Ok(Record::Account(a)) => {
                 let text = a.profile_text();
                 let m = self.models.route_text(None, &text);
-                let score = self.models.get(m).score(&text, &mut self.scratch[m]);
+                let assessed = self.models.get(m).assess(&text, &mut self.scratch[m]);
                 let slot = self.state.slot(&a.platform, &a.id);
-                self.state.aggs[slot].set_profile(a, score);
+                self.state.aggs[slot].set_profile(a, assessed);
             }
             Err(d) => res.diags.push(d),
         });
@@ -325,9 +325,10 @@ impl Worker<'_> {
         let account = account_of(&p);
         let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
-        let score = model.score(&p.text, &mut self.scratch[m]);
+        let assessed = model.assess(&p.text, &mut self.scratch[m]);
+        let score = assessed.probability;
         let media_matches = self.cfg.lists.matches(&p);
-        let text_flagged = score >= self.thresholds[m];
+        let text_flagged = assessed.flagged(self.thresholds[m]);
         let flagged = text_flagged || !media_matches.is_empty();
         match self.state.langs.iter_mut().find(|l| l.0 == lang) {
             Some(l) => {

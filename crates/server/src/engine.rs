@@ -258,8 +258,9 @@ impl Engine {
         self.with_scratch(|scratch| {
             let m = self.models.route_text(lang, text);
             let model = self.models.get(m);
-            let score = model.score(text, &mut scratch[m]);
-            let flagged = score >= self.thresholds[m];
+            let assessed = model.assess(text, &mut scratch[m]);
+            let score = assessed.probability;
+            let flagged = assessed.flagged(self.thresholds[m]);
             let spans = if flagged {
                 model.explain(text, self.explain, &mut scratch[m]).spans
             } else {

@@ -43,9 +43,17 @@ pub fn evaluate(scored: &[(f32, bool)], threshold: f32) -> Metrics {
 /// Figures for `(score, label, threshold)` triples, each flagged at its own threshold (as
 /// when posts go to per-language models). `threshold` is what the report shows.
 pub fn evaluate_each(scored: &[(f32, bool, f32)], threshold: f32) -> Metrics {
+    let flagged: Vec<(f32, bool, bool)> = scored.iter().map(|&(s, l, t)| (s, l, s >= t)).collect();
+    evaluate_flagged(&flagged, threshold)
+}
+
+/// Figures for `(score, label, flagged)` triples, where the caller decided each flag (as
+/// `raqib eval` does by the threshold and the text's evidence). The confusion matrix and
+/// the figures from it count the flags; ROC-AUC and PR-AUC rank the scores.
+pub fn evaluate_flagged(scored: &[(f32, bool, bool)], threshold: f32) -> Metrics {
     let mut c = Confusion::default();
-    for &(s, l, t) in scored {
-        match (s >= t, l) {
+    for &(_, l, flagged) in scored {
+        match (flagged, l) {
             (true, true) => c.tp += 1,
             (true, false) => c.fp += 1,
             (false, false) => c.tn += 1,

@@ -341,7 +341,41 @@ fn next_model_id() -> u64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
     pub probability: f32,
+    /// Whether the text's features, all together, push it towards propaganda.
+    pub evidence: bool,
     pub spans: Vec<raqib_model::TextSpan>,
+}
+
+impl Explanation {
+    /// The flag rule of [`Assessment::flagged`].
+    pub fn flagged(&self, threshold: f32) -> bool {
+        Assessment {
+            probability: self.probability,
+            evidence: self.evidence,
+        }
+        .flagged(threshold)
+    }
+}
+
+/// A text's calibrated probability and whether its own features point towards propaganda.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    pub probability: f32,
+    /// The text's features, all together, push its margin above the bias. A text with no
+    /// features, or only features never seen in training (an emoji, a new handle), has
+    /// none.
+    pub evidence: bool,
+}
+
+impl Assessment {
+    /// The flag rule every command applies: the probability reaches the threshold *and*
+    /// the text itself points that way. A text without evidence scores the model's prior
+    /// (or below it); where the prior is high, as calibration on data that separate
+    /// perfectly can make it (up to exactly 1), the threshold alone would flag "🤔" with
+    /// nothing to show a reviewer.
+    pub fn flagged(&self, threshold: f32) -> bool {
+        self.evidence && self.probability >= threshold
+    }
 }
 
 #[inline]
@@ -488,6 +522,17 @@ impl Model {
     /// The calibrated probability that `text` is propaganda.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> f32 {
         self.calibrate(self.cached_margin(text, scratch))
+    }
+
+    /// `text`'s probability, and whether its own features point towards propaganda
+    /// (its margin is above the bias, the margin of a text with nothing the model knows).
+    /// What every command flags by: see [`Assessment::flagged`].
+    pub fn assess(&self, text: &str, scratch: &mut Scratch) -> Assessment {
+        let margin = self.cached_margin(text, scratch);
+        Assessment {
+            probability: self.calibrate(margin),
+            evidence: margin > self.header.bias,
+        }
     }
 
     /// The raw margin of `text`, from its raw tokens' cached contributions.
@@ -729,6 +774,7 @@ impl Model {
             .collect();
         Explanation {
             probability: self.calibrate(z),
+            evidence: z > self.header.bias,
             spans,
         }
     }
@@ -801,6 +847,7 @@ impl Model {
             .collect();
         Explanation {
             probability: self.calibrate(z),
+            evidence: z > self.header.bias,
             spans,
         }
     }

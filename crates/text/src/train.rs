@@ -391,7 +391,8 @@ pub fn train(
     // (the starter corpus gave a prior of 0.522 and a threshold of 0.5, so "🤔" or "6" was
     // flagged, with no evidence). Where the prior itself is near 1 (calibration on data
     // that separate perfectly stretches every margin), no threshold can do that; left as
-    // chosen.
+    // chosen, and the flag rule (`Assessment::flagged`: the text's own features must
+    // point towards propaganda) keeps such texts unflagged.
     let prior = model.calibrate(model.header.bias);
     let threshold = if prior < 0.99 {
         threshold.max(prior + 1e-4)

@@ -289,7 +289,8 @@ mod cache_equivalence {
 /// never seen in training (an emoji, a handle), scores the model's prior, and the default
 /// threshold is above it, even when most training posts are positive and the prior itself
 /// is above 0.5 (as the starter corpus's was). Data that separate perfectly can push the
-/// prior to 1, where no threshold helps (not covered here; see docs/benchmarks.md).
+/// prior to 1, where no threshold helps: the flag rule (`Assessment::flagged`) needs the
+/// text's own evidence as well, checked below and end to end in the CLI tests.
 #[test]
 fn a_text_without_features_is_never_flagged_by_default() {
     let ex = |t: String, l| Example { text: t, label: l };
@@ -324,5 +325,39 @@ fn a_text_without_features_is_never_flagged_by_default() {
                 "{name}: {t:?} flagged"
             );
         }
+        // The flag rule itself needs evidence: with the prior pushed to 1 (as calibration
+        // on data that separate perfectly does), the threshold no longer protects these
+        // texts, and the rule still does.
+        let mut header = m.header.clone();
+        header.bias += 40.0;
+        let saturated = raqib_text::Model::from_parts(header, m.weights().to_vec());
+        for t in ["", "🤔", "@someone", "RT https://t.co/x", "https://…"] {
+            let a = saturated.assess(t, &mut Scratch::default());
+            assert_eq!(a.probability, 1.0, "{t:?}");
+            assert!(!a.evidence && !a.flagged(0.99), "{t:?}");
+            let e = saturated.explain(t, 5, &mut Scratch::default());
+            assert!(
+                !e.evidence && !e.flagged(0.99) && e.spans.is_empty(),
+                "{t:?}"
+            );
+        }
+        let a = saturated.assess("khilafah soldiers advance", &mut Scratch::default());
+        assert!(a.evidence && a.flagged(0.99), "{a:?}");
+        let e = saturated.explain("khilafah soldiers advance", 5, &mut Scratch::default());
+        assert!(
+            e.evidence && e.flagged(0.99) && !e.spans.is_empty(),
+            "{e:?}"
+        );
+        // Over the threshold is not enough, and evidence under it is not either.
+        assert!(!raqib_text::Assessment {
+            probability: 1.0,
+            evidence: false
+        }
+        .flagged(0.5));
+        assert!(!raqib_text::Assessment {
+            probability: 0.4,
+            evidence: true
+        }
+        .flagged(0.5));
     }
 }
