@@ -614,6 +614,38 @@ mod tests {
             );
         }
 
+        /// A post read into a spare one (whose strings and lists held another post)
+        /// equals the post read fresh: nothing of the old post survives.
+        #[test]
+        fn reading_into_a_spare_post_equals_reading_fresh(
+            l in line(),
+            old in any::<String>(),
+            some in any::<bool>(),
+        ) {
+            let opt = |s: &str| some.then(|| s.to_string());
+            let spare = raqib_model::Post {
+                id: old.clone(),
+                platform: old.clone(),
+                account: old.clone(),
+                created_at: some.then_some(7),
+                text: old.repeat(3),
+                lang: opt(&old),
+                urls: vec![old.clone(); some as usize],
+                media: vec![raqib_model::MediaRef::default(); some as usize],
+                reply_to: opt(&old),
+                share_of: opt("x"),
+                reach: some.then_some(9),
+                label: some.then_some(true),
+            };
+            for platform in [Some("x"), None] {
+                prop_assert_eq!(
+                    crate::parse_raqib_line_reusing(l.as_bytes(), platform, Some(spare.clone())),
+                    crate::parse_raqib_line(l.as_bytes(), platform),
+                    "{}", l
+                );
+            }
+        }
+
         #[test]
         fn fast_path_agrees_on_arbitrary_text(l in any::<String>()) {
             prop_assert_eq!(

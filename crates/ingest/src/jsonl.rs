@@ -220,9 +220,19 @@ pub fn parse_raqib_line(
 ) -> Result<Option<Record>, String> {
     // The fast path checks UTF-8 string by string as it reads; whatever it leaves (and
     // every error) goes through the whole-line check and serde_json.
+    parse_raqib_line_reusing(line, default_platform, None)
+}
+
+/// [`parse_raqib_line`], filling `spare` (a post already read and done with) when the line
+/// is a post: its strings keep their memory, so a stream of posts allocates none.
+pub fn parse_raqib_line_reusing(
+    line: &[u8],
+    default_platform: Option<&str>,
+    spare: Option<Post>,
+) -> Result<Option<Record>, String> {
     let bytes = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     if let Some(w) = crate::jsonfast::wire(bytes) {
-        return from_wire(w, default_platform);
+        return from_wire(w, default_platform, spare);
     }
     parse_raqib_text(utf8_line(line)?, default_platform, false)
 }
@@ -265,11 +275,28 @@ pub(crate) fn parse_raqib_text(
             format!("{what}: {e}")
         })?,
     };
-    from_wire(w, default_platform)
+    from_wire(w, default_platform, None)
 }
 
-/// The record a line's fields make.
-fn from_wire(w: Wire<'_>, default_platform: Option<&str>) -> Result<Option<Record>, String> {
+/// `dst` holding `src`, in the memory `dst` already has.
+fn set(dst: &mut String, src: &str) {
+    dst.clear();
+    dst.push_str(src);
+}
+
+fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
+    match (dst.as_mut(), src) {
+        (Some(d), Some(s)) => set(d, s),
+        (_, s) => *dst = s.map(str::to_owned),
+    }
+}
+
+/// The record a line's fields make; a post fills `spare` when given one.
+fn from_wire(
+    w: Wire<'_>,
+    default_platform: Option<&str>,
+    spare: Option<Post>,
+) -> Result<Option<Record>, String> {
     if let Some(v) = w.raqib {
         if v > FORMAT_VERSION {
             return Err(format!(
@@ -284,14 +311,43 @@ fn from_wire(w: Wire<'_>, default_platform: Option<&str>) -> Result<Option<Recor
         }
         return Err(format!("{kind} record has no `id`"));
     };
-    let platform = owned(w.platform)
-        .or_else(|| default_platform.map(str::to_owned))
-        .unwrap_or_default();
     let created_at = w
         .created_at
         .as_ref()
         .map(|t| t.resolve("created_at"))
         .transpose()?;
+    if let (Some(mut p), "post") = (spare, kind) {
+        let text = w.text.ok_or("post record has no `text`")?;
+        let platform = w
+            .platform
+            .as_deref()
+            .or(default_platform)
+            .unwrap_or_default();
+        let account = match (&w.account, &w.handle) {
+            (Some(a), _) => &*a.0,
+            (None, Some(h)) => &**h,
+            (None, None) => "",
+        };
+        set(&mut p.id, &id.0);
+        set(&mut p.platform, platform);
+        set(&mut p.account, account);
+        p.created_at = created_at;
+        set(&mut p.text, &text);
+        set_opt(&mut p.lang, w.lang.as_deref());
+        p.urls.clear();
+        p.urls.extend(w.urls.into_iter().map(Cow::into_owned));
+        p.media.clear();
+        p.media
+            .extend(w.media.into_iter().map(WireMedia::into_model));
+        set_opt(&mut p.reply_to, w.reply_to.as_ref().map(|i| &*i.0));
+        set_opt(&mut p.share_of, w.share_of.as_ref().map(|i| &*i.0));
+        p.reach = w.reach;
+        p.label = w.label.and_then(|l| l.0);
+        return Ok(Some(Record::Post(p)));
+    }
+    let platform = owned(w.platform)
+        .or_else(|| default_platform.map(str::to_owned))
+        .unwrap_or_default();
     match kind {
         "post" => {
             let text = w.text.ok_or("post record has no `text`")?;

@@ -33,7 +33,7 @@ use std::io::BufRead;
 
 pub use csvfmt::{CsvMapping, CSV_FIELDS};
 pub use input::{open_input, open_reader, Compression, Opened};
-pub use jsonl::{parse_raqib_line, parse_raqib_line_serde};
+pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use twitter::parse_twitter_page;
@@ -199,8 +199,21 @@ impl Chunk {
     /// Parse the chunk, calling `f(line, item)` for each record or diagnostic in input
     /// order; `line` is where the record starts (0 where the format has no lines).
     pub fn for_each_record(&self, mut f: impl FnMut(u64, Result<Record, Diagnostic>)) {
+        self.for_each_record_reusing(&mut Vec::new(), |l, r, _| f(l, r));
+    }
+
+    /// [`Chunk::for_each_record`], reading posts into the spare posts in `spare` (its
+    /// strings keep their memory) while there are any. `f` gets `spare` back to return
+    /// posts it is done with, so a stream of posts allocates none.
+    pub fn for_each_record_reusing(
+        &self,
+        spare: &mut Vec<raqib_model::Post>,
+        mut f: impl FnMut(u64, Result<Record, Diagnostic>, &mut Vec<raqib_model::Post>),
+    ) {
         match self {
-            Chunk::Records { items, .. } => items.iter().for_each(|(l, r)| f(*l, r.clone())),
+            Chunk::Records { items, .. } => items
+                .iter()
+                .for_each(|(l, r)| f(*l, r.clone(), &mut *spare)),
             Chunk::Lines {
                 file,
                 first_line,
@@ -222,14 +235,26 @@ impl Chunk {
                         continue;
                     }
                     match format {
-                        LineFormat::Raqib => match parse_raqib_line(line, platform) {
-                            Ok(Some(r)) => f(line_no, Ok(r)),
-                            Ok(None) => {}
-                            Err(m) => f(line_no, Err(Diagnostic::new(&**file, line_no, m))),
-                        },
+                        LineFormat::Raqib => {
+                            match parse_raqib_line_reusing(line, platform, spare.pop()) {
+                                Ok(Some(r)) => f(line_no, Ok(r), &mut *spare),
+                                Ok(None) => {}
+                                Err(m) => f(
+                                    line_no,
+                                    Err(Diagnostic::new(&**file, line_no, m)),
+                                    &mut *spare,
+                                ),
+                            }
+                        }
                         LineFormat::TwitterV2 => match parse_twitter_page(line) {
-                            Ok(records) => records.into_iter().for_each(|r| f(line_no, Ok(r))),
-                            Err(m) => f(line_no, Err(Diagnostic::new(&**file, line_no, m))),
+                            Ok(records) => records
+                                .into_iter()
+                                .for_each(|r| f(line_no, Ok(r), &mut *spare)),
+                            Err(m) => f(
+                                line_no,
+                                Err(Diagnostic::new(&**file, line_no, m)),
+                                &mut *spare,
+                            ),
                         },
                     }
                 }

@@ -228,6 +228,8 @@ struct Worker<'a> {
     state: WorkerState,
     items: Option<raqib_network::ItemExtractor>,
     item_buf: Vec<u64>,
+    /// Posts done with, to read the next ones into.
+    spare: Vec<raqib_model::Post>,
 }
 
 /// A post read and prepared, waiting to be scored.
@@ -279,11 +281,13 @@ impl Worker<'_> {
         // Each post is prepared (its memory asked for) while the next record is parsed,
         // and scored after that: one post in flight.
         let mut pending: Option<(Pending, u64)> = None;
-        chunk.for_each_record(|line, item| match item {
+        // Posts done with are read into again (their strings keep their memory).
+        let mut spare = std::mem::take(&mut self.spare);
+        chunk.for_each_record_reusing(&mut spare, |line, item, spare| match item {
             Ok(Record::Post(p)) => {
                 posts += 1;
                 if let Some((prev, l)) = pending.take() {
-                    self.post(prev, &file, l, &mut res.lines);
+                    spare.push(self.post(prev, &file, l, &mut res.lines));
                 }
                 pending = Some((self.prepare(p), line));
             }
@@ -297,8 +301,9 @@ impl Worker<'_> {
             Err(d) => res.diags.push(d),
         });
         if let Some((prev, l)) = pending {
-            self.post(prev, &file, l, &mut res.lines);
+            spare.push(self.post(prev, &file, l, &mut res.lines));
         }
+        self.spare = spare;
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
         self.progress
             .bytes
@@ -320,7 +325,15 @@ impl Worker<'_> {
         Pending { p, slot, script, m }
     }
 
-    fn post(&mut self, pending: Pending, file: &str, line: u64, out: &mut Vec<u8>) {
+    /// Score a prepared post, count it, and write it if flagged; the post comes back to be
+    /// read into again.
+    fn post(
+        &mut self,
+        pending: Pending,
+        file: &str,
+        line: u64,
+        out: &mut Vec<u8>,
+    ) -> raqib_model::Post {
         let Pending { p, slot, script, m } = pending;
         let account = account_of(&p);
         let lang = p.lang.as_deref().unwrap_or(script);
@@ -351,7 +364,7 @@ impl Worker<'_> {
         }
         self.state.aggs[slot].add_post(&p.id, score, flagged, p.reach, p.created_at);
         if !(flagged || self.cfg.all_posts) {
-            return;
+            return p;
         }
         if flagged {
             self.progress.flagged.fetch_add(1, Ordering::Relaxed);
@@ -386,6 +399,7 @@ impl Worker<'_> {
         if flagged {
             offer_top(&mut self.state.top, self.cfg.top, &view);
         }
+        p
     }
 }
 
@@ -528,6 +542,7 @@ pub fn run(
                             .as_ref()
                             .map(|_| raqib_network::ItemExtractor::new(Default::default())),
                         item_buf: Vec::new(),
+                        spare: Vec::new(),
                     };
                     loop {
                         match rx.recv_timeout(std::time::Duration::from_millis(100)) {
