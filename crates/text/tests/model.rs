@@ -361,3 +361,47 @@ fn a_text_without_features_is_never_flagged_by_default() {
         .flagged(0.5));
     }
 }
+
+/// A small first training set that separates perfectly (40 propaganda-style posts, 10
+/// others) still gets probabilities, not 0 and 1: calibration fits Platt's smoothed
+/// targets (41/42 and 1/12) with a line search. Plain Newton steps diverged here (slope
+/// 520,923): every text scored 0.0000 or 1.0000, "🤔" among the 1s, and an account's risk
+/// said nothing.
+#[test]
+fn a_small_separable_training_set_gets_probabilities_not_certainties() {
+    let mut data = Vec::new();
+    for i in 0..40 {
+        data.push(Example {
+            text: format!("khilafah soldiers advance {i}"),
+            label: true,
+        });
+    }
+    for i in 0..10 {
+        data.push(Example {
+            text: format!("lovely weather in the park {i}"),
+            label: false,
+        });
+    }
+    let cfg = TrainConfig {
+        threads: 1,
+        ..Default::default()
+    };
+    let m = train(&data, None, &cfg).unwrap().0;
+    assert!(
+        m.header.platt_a > 0.0 && m.header.platt_a < 50.0,
+        "slope {}",
+        m.header.platt_a
+    );
+    let mut s = Scratch::default();
+    let pos = m.score("khilafah soldiers advance", &mut s);
+    let neg = m.score("lovely weather in the park", &mut s);
+    let none = m.score("🤔", &mut s);
+    assert!(pos > 0.8 && pos < 0.995, "positive {pos}");
+    assert!(neg > 0.005 && neg < 0.3, "negative {neg}");
+    assert!(none > neg && none < pos, "no features {none}");
+    assert!(
+        m.header.threshold > none,
+        "threshold {}",
+        m.header.threshold
+    );
+}
