@@ -165,7 +165,10 @@ def main():
                       "--dev", csvs["en_dev"], csvs["ar_dev"], "--out", str(model)])
     r = {"train_s": train_s, "dev": {}}
     for split in devs:
-        _, out = run([str(RAQIB), "eval", "--model", str(model), "--data", csvs[split], "--threshold", "0.5", "--json"])
+        # By probability alone, as fastText flags: raqib's own rule (which also needs the
+        # text's evidence) differs only below the model's prior; `measure-real.sh` shows both.
+        _, out = run([str(RAQIB), "eval", "--model", str(model), "--data", csvs[split], "--threshold", "0.5",
+                      "--by-probability", "--json"])
         o = json.loads(out.stdout)["overall"]
         r["dev"][split] = (o["f1"], o["roc_auc"])
     scan_s, out = run([str(RAQIB), "scan", "-q", "--json", "--threads", str(a.threads), "--model", str(model), str(posts_jsonl), "--out", str(w / "report")])

@@ -353,6 +353,12 @@ pub struct EvalArgs {
     /// Also report the lowest threshold that reaches this precision, and its recall.
     #[arg(long, default_value_t = 0.95)]
     pub precision: f64,
+    /// Count a post as flagged by its probability alone, as a classifier without a notion
+    /// of evidence (fastText) does: for side-by-side figures. Without it, a post is counted
+    /// as `scan` flags it: at the threshold and with evidence (its own words point towards
+    /// propaganda). The two differ only at thresholds below the model's prior.
+    #[arg(long)]
+    pub by_probability: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -370,6 +376,10 @@ pub struct ExplainArgs {
     pub text: String,
     #[arg(long, default_value_t = 8)]
     pub explain: usize,
+    /// Say whether the text is flagged at this probability instead of the model's
+    /// threshold (it also needs evidence: see `raqib scan --help`).
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f32>,
 }
 
 #[derive(Args, Debug)]

@@ -308,6 +308,7 @@ fn eval(a: EvalArgs) -> Result<i32> {
     }
     let thresholds = models.thresholds(a.threshold);
     let threshold = thresholds[0];
+    let a_by_probability = a.by_probability;
     let mut scratch = models.scratches();
     // (score, label, language, flagged by the threshold of the model that scored it and
     // the text's evidence, as `scan` flags, that threshold)
@@ -317,7 +318,12 @@ fn eval(a: EvalArgs) -> Result<i32> {
             let m = models.route(&l.lang);
             let a = models.get(m).assess(&l.text, &mut scratch[m]);
             let t = thresholds[m];
-            (a.probability, l.label, l.lang.as_str(), a.flagged(t), t)
+            let flagged = if a_by_probability {
+                a.probability >= t
+            } else {
+                a.flagged(t)
+            };
+            (a.probability, l.label, l.lang.as_str(), flagged, t)
         })
         .collect();
     let pairs: Vec<(f32, bool)> = scored.iter().map(|s| (s.0, s.1)).collect();
@@ -340,6 +346,7 @@ fn eval(a: EvalArgs) -> Result<i32> {
     if a.json {
         let v = serde_json::json!({
             "model": model_name,
+            "flagged_by": if a.by_probability { "probability" } else { "probability and evidence" },
             "data": a.data,
             "overall": overall,
             "threshold_for_precision": at_precision.map(|(t, r)| serde_json::json!({"precision": a.precision, "threshold": t, "recall": r})),
@@ -352,8 +359,14 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
     writeln!(
         out,
-        "model {model_name}, {} posts ({} positive), threshold {threshold:.3}",
-        overall.n, overall.positives
+        "model {model_name}, {} posts ({} positive), threshold {threshold:.3}{}",
+        overall.n,
+        overall.positives,
+        if a.by_probability {
+            ", flagged by probability alone"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         out,
@@ -404,17 +417,18 @@ fn explain(a: ExplainArgs) -> Result<i32> {
     let model = models.get(models.route_text(None, &a.text));
     let e = model.explain(&a.text, a.explain, &mut Scratch::default());
     let mut out = std::io::stdout().lock();
-    let verdict = if e.flagged(model.header.threshold) {
+    let threshold = a.threshold.unwrap_or(model.header.threshold);
+    let verdict = if e.flagged(threshold) {
         "FLAGGED"
     } else {
         "not flagged"
     };
     writeln!(
         out,
-        "{:.4} {verdict} (threshold {:.4})",
-        e.probability, model.header.threshold
+        "{:.4} {verdict} (threshold {threshold:.4})",
+        e.probability
     )?;
-    if !e.evidence && e.probability >= model.header.threshold {
+    if !e.evidence && e.probability >= threshold {
         writeln!(
             out,
             "no evidence: nothing in the text that the model knows points towards propaganda \

@@ -525,12 +525,13 @@ fn train_refuses_thresholds_outside_what_a_model_can_hold() {
     }
 }
 
-/// A small labelled set that separates perfectly (40 propaganda-style posts, 10 others) is
-/// what a team's first model is often trained on; calibration there puts the prior, the
-/// score of a text with nothing the model knows, at 1. A flag needs the text's own words:
-/// `scan`, `eval` and `explain` flag none of the texts without evidence, whatever they score.
+/// A flag needs the text's own words. A text with nothing the model knows ("🤔", a number,
+/// a new handle) scores the model's prior, or below it; `raqib train` puts the default
+/// threshold above the prior, but a reviewer who lowers the threshold for recall (or a
+/// model whose prior is high) would see them flagged with nothing to show. `scan`, `eval`
+/// and `explain` flag none of them at any threshold.
 #[test]
-fn a_text_without_evidence_is_never_flagged_even_when_the_prior_is_one() {
+fn a_text_without_evidence_is_never_flagged_even_under_a_low_threshold() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("small.jsonl");
     let mut f = std::fs::File::create(&data).unwrap();
@@ -562,17 +563,24 @@ fn a_text_without_evidence_is_never_flagged_even_when_the_prior_is_one() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
 
-    // The situation this guards against: "🤔" scores (about) 1, over the threshold.
-    let o = run(&["explain", "--model", model_s, "🤔"]);
+    // The situation this guards against: "🤔" scores over the threshold.
+    let o = run(&["explain", "--model", model_s, "--threshold", "0.3", "🤔"]);
     let out = stdout(&o);
     let p: f32 = out.split_whitespace().next().unwrap().parse().unwrap();
     assert!(
-        p > 0.99,
+        p > 0.3,
         "prior {p}: the data no longer make the case\n{out}"
     );
-    assert!(out.contains("not flagged"), "{out}");
+    assert!(out.contains("not flagged (threshold 0.3000)"), "{out}");
     assert!(out.contains("no evidence"), "{out}");
-    let o = run(&["explain", "--model", model_s, "khilafah soldiers"]);
+    let o = run(&[
+        "explain",
+        "--model",
+        model_s,
+        "--threshold",
+        "0.3",
+        "khilafah soldiers",
+    ]);
     assert!(stdout(&o).contains("FLAGGED"), "{}", stdout(&o));
 
     let posts = dir.path().join("posts.jsonl");
@@ -598,6 +606,8 @@ fn a_text_without_evidence_is_never_flagged_even_when_the_prior_is_one() {
         "-q",
         "--model",
         model_s,
+        "--threshold",
+        "0.3",
         posts.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
@@ -611,15 +621,17 @@ fn a_text_without_evidence_is_never_flagged_even_when_the_prior_is_one() {
     let accounts = jsonl(&out.join("accounts.jsonl"));
     let acct = |id: &str| accounts.iter().find(|a| a["id"] == id).unwrap().clone();
     assert_eq!(acct("b")["flagged"], true);
-    // Account "a" posted only texts without evidence: its risk is over the threshold (0.5,
-    // the floor), and it is not flagged.
-    assert!(acct("a")["risk"].as_f64().unwrap() > 0.5, "{:?}", acct("a"));
+    // Account "a" posted only texts without evidence: its risk is over the threshold, and
+    // it is not flagged.
+    assert!(acct("a")["risk"].as_f64().unwrap() > 0.3, "{:?}", acct("a"));
     assert_eq!(acct("a")["flagged"], false, "{:?}", acct("a"));
 
     let o = run(&[
         "eval",
         "--model",
         model_s,
+        "--threshold",
+        "0.3",
         "--data",
         posts.to_str().unwrap(),
         "--json",
@@ -632,4 +644,25 @@ fn a_text_without_evidence_is_never_flagged_even_when_the_prior_is_one() {
         (Some(1), Some(0)),
         "{v}"
     );
+    assert_eq!(v["flagged_by"], "probability and evidence");
+    // By probability alone (as fastText is measured), the three count as flagged.
+    let o = run(&[
+        "eval",
+        "--model",
+        model_s,
+        "--threshold",
+        "0.3",
+        "--by-probability",
+        "--data",
+        posts.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = &v["overall"]["confusion"];
+    assert_eq!(
+        (c["tp"].as_u64(), c["fp"].as_u64()),
+        (Some(1), Some(3)),
+        "{v}"
+    );
+    assert_eq!(v["flagged_by"], "probability");
 }
