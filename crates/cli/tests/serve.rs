@@ -1066,3 +1066,48 @@ fn accounts_posting_the_same_link_within_a_minute_raise_the_network_signal() {
     );
     assert!(net(&d).is_none(), "{d}");
 }
+
+/// The service flags by the same rule as `scan`: a text needs its own evidence, so "🤔"
+/// is not flagged even at a threshold below the model's prior.
+#[test]
+fn a_text_without_evidence_is_not_flagged_by_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("small.jsonl");
+    let mut lines = String::new();
+    for i in 0..40 {
+        lines += &format!(
+            "{{\"id\":\"p{i}\",\"text\":\"khilafah soldiers advance {i}\",\"label\":1}}\n"
+        );
+    }
+    for i in 0..10 {
+        lines += &format!(
+            "{{\"id\":\"n{i}\",\"text\":\"lovely weather in the park {i}\",\"label\":0}}\n"
+        );
+    }
+    std::fs::write(&train, lines).unwrap();
+    let model = dir.path().join("small.model");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_raqib"))
+        .args(["train", "--threads", "1", "--data"])
+        .arg(&train)
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = setup(&["--model", model.to_str().unwrap(), "--threshold", "0.3"]);
+    let ing = Some(s.ingest.as_str());
+    let text_signal = |id: &str, text: &str| {
+        let (st, v) = s
+            .srv
+            .req("POST", "/api/v1/posts", ing, Some(&post(id, text)));
+        assert_eq!(st, 201, "{v}");
+        let sig = v["body"]["verdict"]["signals"][0].clone();
+        assert_eq!(sig["kind"], "text", "{v}");
+        sig
+    };
+    let none = text_signal("e1", "🤔");
+    assert!(none["score"].as_f64().unwrap() > 0.3, "{none}");
+    assert_eq!(none["flagged"], false, "{none}");
+    let some = text_signal("e2", "khilafah soldiers advance");
+    assert_eq!(some["flagged"], true, "{some}");
+}
