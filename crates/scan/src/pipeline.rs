@@ -258,6 +258,18 @@ impl WorkerState {
     }
 }
 
+/// Spare posts a worker keeps: one post is in flight and one is being read, so a few are
+/// enough. Formats whose records come already made (CSV, Telegram, Twitter pages) take
+/// none back, so without a cap they would pile up, one per post.
+const SPARE_POSTS: usize = 4;
+
+/// Keep `p` to read a later post into, if there is room.
+fn give_back(spare: &mut Vec<raqib_model::Post>, p: raqib_model::Post) {
+    if spare.len() < SPARE_POSTS {
+        spare.push(p);
+    }
+}
+
 /// The account a post is credited to.
 fn account_of(p: &raqib_model::Post) -> &str {
     if p.account.is_empty() {
@@ -287,7 +299,7 @@ impl Worker<'_> {
             Ok(Record::Post(p)) => {
                 posts += 1;
                 if let Some((prev, l)) = pending.take() {
-                    spare.push(self.post(prev, &file, l, &mut res.lines));
+                    give_back(spare, self.post(prev, &file, l, &mut res.lines));
                 }
                 pending = Some((self.prepare(p), line));
             }
@@ -301,7 +313,7 @@ impl Worker<'_> {
             Err(d) => res.diags.push(d),
         });
         if let Some((prev, l)) = pending {
-            spare.push(self.post(prev, &file, l, &mut res.lines));
+            give_back(&mut spare, self.post(prev, &file, l, &mut res.lines));
         }
         self.spare = spare;
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
@@ -754,6 +766,23 @@ pub fn run(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A CSV scan takes no spare post back: the worker's spare posts stay a few, not one per
+    /// post (memory is bounded whatever the input size).
+    #[test]
+    fn spare_posts_stay_few() {
+        let mut spare = Vec::new();
+        for i in 0..1000 {
+            give_back(
+                &mut spare,
+                raqib_model::Post {
+                    id: i.to_string(),
+                    ..Default::default()
+                },
+            );
+        }
+        assert_eq!(spare.len(), SPARE_POSTS);
+    }
 
     proptest! {
         #[test]
