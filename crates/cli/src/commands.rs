@@ -310,8 +310,8 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let threshold = thresholds[0];
     let a_by_probability = a.by_probability;
     let mut scratch = models.scratches();
-    // (score, label, language, flagged by the threshold of the model that scored it and
-    // the text's evidence, as `scan` flags, that threshold)
+    // (score, label, language, flagged, threshold): flagged as `scan` flags (the threshold
+    // of the model that scored it, and the text's evidence) or by the threshold alone.
     let scored: Vec<(f32, bool, &str, bool, f32)> = data
         .iter()
         .map(|l| {
