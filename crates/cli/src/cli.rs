@@ -34,6 +34,10 @@ pub enum Command {
     #[command(
         long_about = "Score every post in the inputs, explain the flagged ones with spans of \
 their original text, and rank the accounts that posted them by risk and by risk × reach.\n\n\
+A post is flagged when its probability reaches the threshold and its own words point towards \
+propaganda (the features it has, together, push its score up from the model's prior): a text \
+with nothing the model knows (\"🤔\", a number, a new handle) is never flagged, at any \
+threshold, so every flag has evidence to show.\n\n\
 Inputs are streamed: memory stays bounded whatever their size, apart from one small record per \
 account. A malformed record is reported with its file and line and skipped; the scan goes on and \
 says at the end how many it skipped (--strict stops at the first). Ctrl-C stops reading and still \
@@ -241,7 +245,8 @@ pub struct ScanArgs {
     /// summary.txt here.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Flag posts whose probability is at least this. Default: the model's threshold.
+    /// Flag posts whose probability is at least this (and that have evidence: see above).
+    /// Default: the model's threshold.
     #[arg(long, value_name = "P")]
     pub threshold: Option<f32>,
     /// Worker threads. Default: one per core.

@@ -80,7 +80,8 @@ pub struct ServeArgs {
     /// Without it, the built-in starter model.
     #[arg(long, value_name = "[LANG=]FILE")]
     pub model: Vec<String>,
-    /// Overrides the model's threshold for the text signal.
+    /// Overrides the model's threshold for the text signal (a text also needs evidence,
+    /// its own words pointing towards propaganda, as in `raqib scan`).
     #[arg(long)]
     pub threshold: Option<f32>,
     /// The policy file (TOML, docs/format.md); reloaded when it changes, and a file that
