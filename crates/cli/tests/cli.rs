@@ -252,7 +252,7 @@ fn train_then_eval_then_scan_with_the_trained_model() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("trained on 279 posts"),
+        stderr(&o).contains("trained on 304 posts"),
         "{}",
         stderr(&o)
     );
