@@ -625,6 +625,16 @@ fn a_text_without_evidence_is_never_flagged_even_under_a_low_threshold() {
     // it is not flagged.
     assert!(acct("a")["risk"].as_f64().unwrap() > 0.3, "{:?}", acct("a"));
     assert_eq!(acct("a")["flagged"], false, "{:?}", acct("a"));
+    // The summary says how many posts the rule held back, so a lower threshold that flags
+    // fewer than expected explains itself.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["held_back_no_evidence"], 3, "{summary}");
+    let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        text.contains("held back: 3 post(s) over the threshold"),
+        "{text}"
+    );
 
     // `eval` counts flags as `scan` does; by probability alone (as fastText is measured)
     // the three texts without evidence count as flagged.

@@ -178,6 +178,9 @@ pub struct Summary {
     pub posts: u64,
     pub accounts: usize,
     pub flagged_posts: u64,
+    /// Posts over the threshold that were not flagged because nothing in their text points
+    /// towards propaganda (no evidence: see `raqib_text::Assessment::flagged`).
+    pub held_back_no_evidence: u64,
     pub flagged_accounts: usize,
     /// Accounts linked to a suspended account (with `--suspended`).
     pub linked_accounts: usize,
@@ -216,6 +219,8 @@ struct WorkerState {
     /// With networks on: (account key, time, item, post number in `post_ids`).
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: Vec<Box<str>>,
+    /// Posts over the threshold held back for want of evidence.
+    held_back: u64,
 }
 
 struct Worker<'a> {
@@ -355,6 +360,7 @@ impl Worker<'_> {
         let media_matches = self.cfg.lists.matches(&p);
         let text_flagged = assessed.flagged(self.thresholds[m]);
         let flagged = text_flagged || !media_matches.is_empty();
+        self.state.held_back += u64::from(!flagged && score >= self.thresholds[m]);
         match self.state.langs.iter_mut().find(|l| l.0 == lang) {
             Some(l) => {
                 l.1 += 1;
@@ -663,7 +669,9 @@ pub fn run(
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
+    let mut held_back = 0u64;
     for mut st in states {
+        held_back += st.held_back;
         let offset = post_ids.len() as u32;
         post_ids.append(&mut st.post_ids);
         events.extend(
@@ -715,6 +723,7 @@ pub fn run(
         posts,
         accounts: ranked.len(),
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
+        held_back_no_evidence: held_back,
         flagged_accounts: ranked.iter().filter(|r| r.flagged).count(),
         linked_accounts,
         network_clusters: clusters.len(),

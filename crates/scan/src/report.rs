@@ -189,6 +189,13 @@ pub fn render_summary(s: &Summary) -> String {
         s.flagged_accounts,
         s.accounts
     ));
+    if s.held_back_no_evidence > 0 {
+        o.push_str(&format!(
+            "held back: {} post(s) over the threshold with nothing in their text that points \
+             towards propaganda (no evidence; see `raqib scan --help`)\n",
+            s.held_back_no_evidence
+        ));
+    }
     if s.network_clusters > 0 {
         o.push_str(&format!(
             "coordinated clusters: {} (see networks.jsonl and accounts.jsonl `network`)\n",
