@@ -109,10 +109,9 @@ pub struct AccountAgg {
     pub top_posts: TopPosts,
     pub reach: Option<u64>,
     pub profile: Option<Box<Account>>,
-    pub profile_score: Option<f32>,
-    /// The profile text's own features point towards propaganda (see
-    /// [`raqib_text::Assessment`]); without that it is never a reason to flag.
-    pub profile_evidence: bool,
+    /// The profile text's probability and evidence; without evidence it is never a reason
+    /// to flag (see [`raqib_text::Assessment::flagged`]).
+    pub profile_assessed: Option<raqib_text::Assessment>,
     pub first_post: Option<i64>,
     pub last_post: Option<i64>,
     /// Suspended accounts this one links to (set after the scan, from the profile).
@@ -185,8 +184,7 @@ impl AccountAgg {
     pub fn set_profile(&mut self, account: Account, assessed: raqib_text::Assessment) {
         self.reach = self.reach.max(account.followers);
         self.profile = Some(Box::new(account));
-        self.profile_score = Some(assessed.probability);
-        self.profile_evidence = assessed.evidence;
+        self.profile_assessed = Some(assessed);
     }
 
     pub fn merge(&mut self, o: AccountAgg) {
@@ -200,8 +198,7 @@ impl AccountAgg {
         self.reach = self.reach.max(o.reach);
         if o.profile.is_some() {
             self.profile = o.profile;
-            self.profile_score = o.profile_score;
-            self.profile_evidence = o.profile_evidence;
+            self.profile_assessed = o.profile_assessed;
         }
         self.first_post = match (self.first_post, o.first_post) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -221,7 +218,7 @@ impl AccountAgg {
         } else {
             0.4 * self.max_score as f64 + 0.6 * self.mean_score()
         };
-        let p = self.profile_score.unwrap_or(0.0) as f64;
+        let p = self.profile_assessed.map_or(0.0, |a| a.probability) as f64;
         (1.0 - (1.0 - posts) * (1.0 - p / 2.0)) as f32
     }
 
@@ -466,11 +463,8 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
     } else {
         "no posts seen".to_string()
     };
-    if let Some(p) = a
-        .profile_score
-        .filter(|&p| p >= threshold && a.profile_evidence)
-    {
-        why.push_str(&format!("; profile text scores {p:.2}"));
+    if let Some(p) = a.profile_assessed.filter(|p| p.flagged(threshold)) {
+        why.push_str(&format!("; profile text scores {:.2}", p.probability));
     }
     if let Some(l) = a.links.first() {
         let reasons: Vec<&str> = l.reasons.iter().take(3).map(|r| r.text.as_str()).collect();
@@ -510,7 +504,8 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
         handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
         display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
         risk: round3(risk),
-        flagged: (risk >= threshold && (a.flagged > 0 || a.profile_evidence))
+        flagged: (risk >= threshold
+            && (a.flagged > 0 || a.profile_assessed.is_some_and(|p| p.evidence)))
             || !a.links.is_empty()
             || network_flag,
         priority,
@@ -520,7 +515,7 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
         flagged_posts: a.flagged,
         max_score: round3(a.max_score),
         mean_score,
-        profile_score: a.profile_score.map(round3),
+        profile_score: a.profile_assessed.map(|p| round3(p.probability)),
         reach: a.reach,
         top_posts: a.top_posts.iter().map(|t| t.1.to_string()).collect(),
         platform: a.platform,
