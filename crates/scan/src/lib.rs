@@ -12,6 +12,7 @@
 //! **Invariant:** an interrupted scan still writes every report, marked `interrupted`.
 
 pub mod accounts;
+mod csvout;
 mod jsonout;
 mod pipeline;
 mod report;

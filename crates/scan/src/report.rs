@@ -71,70 +71,16 @@ fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport]) -> std::io::Result<(
 
 fn write_accounts_csv(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
     atomic_write(&dir.join("accounts.csv"), |w| {
-        let mut c = csv::Writer::from_writer(w);
-        c.write_record([
-            "rank_risk",
-            "rank_reach",
-            "platform",
-            "id",
-            "handle",
-            "display_name",
-            "risk",
-            "flagged",
-            "priority",
-            "posts",
-            "flagged_posts",
-            "max_score",
-            "mean_score",
-            "profile_score",
-            "reach",
-            "top_posts",
-            "why",
-        ])?;
-        // Field by field: numbers go through reused buffers, not a String each.
-        let mut num = String::new();
-        let mut f = |c: &mut csv::Writer<_>, x: &dyn std::fmt::Display| {
-            use std::fmt::Write as _;
-            num.clear();
-            write!(num, "{x}").expect("formatting to a String cannot fail");
-            c.write_field(num.as_bytes())
-        };
-        let mut top = String::new();
+        let mut buf = Vec::with_capacity(1 << 20);
+        crate::csvout::write_header(&mut buf);
         for r in rows {
-            f(&mut c, &r.rank_risk)?;
-            f(&mut c, &r.rank_reach)?;
-            c.write_field(&r.platform)?;
-            c.write_field(&r.id)?;
-            c.write_field(r.handle.as_deref().unwrap_or_default())?;
-            c.write_field(r.display_name.as_deref().unwrap_or_default())?;
-            f(&mut c, &r.risk)?;
-            f(&mut c, &r.flagged)?;
-            f(&mut c, &r.priority)?;
-            f(&mut c, &r.posts)?;
-            f(&mut c, &r.flagged_posts)?;
-            f(&mut c, &r.max_score)?;
-            f(&mut c, &r.mean_score)?;
-            match r.profile_score {
-                Some(p) => f(&mut c, &p)?,
-                None => c.write_field("")?,
+            crate::csvout::write_account(&mut buf, r);
+            if buf.len() >= 1 << 20 {
+                w.write_all(&buf)?;
+                buf.clear();
             }
-            match r.reach {
-                Some(p) => f(&mut c, &p)?,
-                None => c.write_field("")?,
-            }
-            top.clear();
-            for (i, p) in r.top_posts.iter().enumerate() {
-                if i > 0 {
-                    top.push(' ');
-                }
-                top.push_str(p);
-            }
-            c.write_field(&top)?;
-            c.write_field(&r.why)?;
-            c.write_record(None::<&[u8]>)?;
         }
-        c.flush()?;
-        Ok(())
+        w.write_all(&buf)
     })
 }
 
