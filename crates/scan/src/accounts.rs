@@ -56,6 +56,16 @@ impl TopPosts {
         self.items[pos] = (score, PostId::new(id));
     }
 
+    /// The score a post must reach to be offered: the weakest listed once the list is
+    /// full (an equal score enters if its id sorts first), else −∞.
+    pub fn floor(&self) -> f32 {
+        if self.len == TOP_POSTS {
+            self.items[TOP_POSTS - 1].0
+        } else {
+            f32::NEG_INFINITY
+        }
+    }
+
     /// (score, id), strongest first.
     pub fn iter(&self) -> impl Iterator<Item = (f32, &str)> {
         self.items[..self.len].iter().map(|t| (t.0, t.1.as_str()))
@@ -96,24 +106,122 @@ impl PostId {
     }
 }
 
+/// What each post adds to its account's aggregate, in one cache line. A scan keeps these
+/// apart from the rest of the aggregates (names, profiles, top posts' ids: several lines
+/// an account), so that the part every post touches stays in cache for tens of thousands
+/// of accounts instead of evicting the token cache.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+pub struct PostStats {
+    pub posts: u64,
+    pub flagged: u64,
+    pub sum_score: f64,
+    reach: u64,
+    first_post: i64,
+    last_post: i64,
+    pub max_score: f32,
+    /// The lowest score in the account's top posts once the list is full, else −∞: a post
+    /// scoring below it cannot enter the list, so the list (kept elsewhere) is not read.
+    floor: f32,
+    has_reach: bool,
+    has_time: bool,
+}
+
+impl Default for PostStats {
+    fn default() -> Self {
+        PostStats {
+            posts: 0,
+            flagged: 0,
+            sum_score: 0.0,
+            reach: 0,
+            first_post: 0,
+            last_post: 0,
+            max_score: 0.0,
+            floor: f32::NEG_INFINITY,
+            has_reach: false,
+            has_time: false,
+        }
+    }
+}
+
+impl PostStats {
+    /// Count a post, and offer it to the account's top posts (`top`, which is read only
+    /// when the post could enter them).
+    #[inline]
+    pub fn add_post(
+        &mut self,
+        top: &mut TopPosts,
+        id: &str,
+        score: f32,
+        flagged: bool,
+        reach: Option<u64>,
+        at: Option<i64>,
+    ) {
+        self.posts += 1;
+        self.flagged += flagged as u64;
+        self.sum_score += score as f64;
+        self.max_score = self.max_score.max(score);
+        self.add_reach(reach);
+        if let Some(t) = at {
+            self.add_time(t, t);
+        }
+        if score >= self.floor {
+            top.offer(score, id);
+            self.floor = top.floor();
+        }
+    }
+
+    fn add_reach(&mut self, reach: Option<u64>) {
+        if let Some(r) = reach {
+            self.reach = if self.has_reach { self.reach.max(r) } else { r };
+            self.has_reach = true;
+        }
+    }
+
+    fn add_time(&mut self, first: i64, last: i64) {
+        if self.has_time {
+            self.first_post = self.first_post.min(first);
+            self.last_post = self.last_post.max(last);
+        } else {
+            (self.first_post, self.last_post, self.has_time) = (first, last, true);
+        }
+    }
+
+    /// Add another's counts (the top posts are merged by the caller, then `floor` set).
+    fn merge(&mut self, o: &PostStats) {
+        self.posts += o.posts;
+        self.flagged += o.flagged;
+        self.sum_score += o.sum_score;
+        self.max_score = self.max_score.max(o.max_score);
+        self.add_reach(o.reach());
+        if o.has_time {
+            self.add_time(o.first_post, o.last_post);
+        }
+    }
+
+    /// The largest reach (followers, views) seen, if any.
+    pub fn reach(&self) -> Option<u64> {
+        self.has_reach.then_some(self.reach)
+    }
+
+    /// The earliest and latest post times seen, if any post had one.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        self.has_time.then_some((self.first_post, self.last_post))
+    }
+}
+
 /// What is known about one account so far. Mergeable, so each worker keeps its own.
 #[derive(Debug, Clone, Default)]
 pub struct AccountAgg {
     pub platform: String,
     pub id: String,
-    pub posts: u64,
-    pub flagged: u64,
-    pub sum_score: f64,
-    pub max_score: f32,
+    pub stats: PostStats,
     /// The strongest posts: (score, post id), highest first.
     pub top_posts: TopPosts,
-    pub reach: Option<u64>,
     pub profile: Option<Box<Account>>,
     /// The profile text's probability and evidence; without evidence it is never a reason
     /// to flag (see [`raqib_text::Assessment::flagged`]).
     pub profile_assessed: Option<raqib_text::Assessment>,
-    pub first_post: Option<i64>,
-    pub last_post: Option<i64>,
     /// Suspended accounts this one links to (set after the scan, from the profile).
     pub links: Vec<raqib_link::Link>,
     /// The coordinated cluster this account belongs to (with networks on).
@@ -169,61 +277,51 @@ impl AccountAgg {
         reach: Option<u64>,
         at: Option<i64>,
     ) {
-        self.posts += 1;
-        self.flagged += flagged as u64;
-        self.sum_score += score as f64;
-        self.max_score = self.max_score.max(score);
-        self.top_posts.offer(score, id);
-        self.reach = self.reach.max(reach);
-        if let Some(t) = at {
-            self.first_post = Some(self.first_post.map_or(t, |f| f.min(t)));
-            self.last_post = Some(self.last_post.map_or(t, |l| l.max(t)));
-        }
+        self.stats
+            .add_post(&mut self.top_posts, id, score, flagged, reach, at);
     }
 
     pub fn set_profile(&mut self, account: Account, assessed: raqib_text::Assessment) {
-        self.reach = self.reach.max(account.followers);
+        self.stats.add_reach(account.followers);
         self.profile = Some(Box::new(account));
         self.profile_assessed = Some(assessed);
     }
 
+    /// Add counts kept apart while scanning (see [`PostStats`]).
+    pub fn add_stats(&mut self, stats: &PostStats) {
+        self.stats.merge(stats);
+        self.stats.floor = self.top_posts.floor();
+    }
+
     pub fn merge(&mut self, o: AccountAgg) {
-        self.posts += o.posts;
-        self.flagged += o.flagged;
-        self.sum_score += o.sum_score;
-        self.max_score = self.max_score.max(o.max_score);
+        self.stats.merge(&o.stats);
         for (score, id) in o.top_posts.iter() {
             self.top_posts.offer(score, id);
         }
-        self.reach = self.reach.max(o.reach);
+        self.stats.floor = self.top_posts.floor();
         if o.profile.is_some() {
             self.profile = o.profile;
             self.profile_assessed = o.profile_assessed;
         }
-        self.first_post = match (self.first_post, o.first_post) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last_post = self.last_post.max(o.last_post);
     }
 
     pub fn mean_score(&self) -> f64 {
-        (self.sum_score + PRIOR * PRIOR_WEIGHT) / (self.posts as f64 + PRIOR_WEIGHT)
+        (self.stats.sum_score + PRIOR * PRIOR_WEIGHT) / (self.stats.posts as f64 + PRIOR_WEIGHT)
     }
 
     /// The account's risk in [0, 1] under the `account-v1` rule above.
     pub fn risk(&self) -> f32 {
-        let posts = if self.posts == 0 {
+        let posts = if self.stats.posts == 0 {
             0.0
         } else {
-            0.4 * self.max_score as f64 + 0.6 * self.mean_score()
+            0.4 * self.stats.max_score as f64 + 0.6 * self.mean_score()
         };
         let p = self.profile_assessed.map_or(0.0, |a| a.probability) as f64;
         (1.0 - (1.0 - posts) * (1.0 - p / 2.0)) as f32
     }
 
     pub fn priority(&self) -> f32 {
-        self.risk() * (10.0 + self.reach.unwrap_or(0) as f32).log10()
+        self.risk() * (10.0 + self.stats.reach().unwrap_or(0) as f32).log10()
     }
 }
 
@@ -327,7 +425,7 @@ pub fn network_accounts(
             .collect();
         let flagged: Vec<bool> = members
             .iter()
-            .map(|&i| accounts[i].flagged > 0 || !accounts[i].links.is_empty())
+            .map(|&i| accounts[i].stats.flagged > 0 || !accounts[i].links.is_empty())
             .collect();
         let n_flagged = flagged.iter().filter(|f| **f).count();
         let mut kinds: Vec<(raqib_network::Kind, usize)> = Vec::new();
@@ -449,7 +547,8 @@ fn report_rows(mut accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountRepo
 fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
     let link_score = a.links.first().map_or(0.0, |l| l.score);
     let risk = a.risk().max(link_score);
-    let mut why = if a.posts > 0 {
+    let st = a.stats;
+    let mut why = if st.posts > 0 {
         let strongest = a
             .top_posts
             .iter()
@@ -458,7 +557,7 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
             .unwrap_or_default();
         format!(
             "{} of {} posts flagged; strongest {:.2}{strongest}",
-            a.flagged, a.posts, a.max_score
+            st.flagged, st.posts, st.max_score
         )
     } else {
         "no posts seen".to_string()
@@ -498,25 +597,25 @@ fn report_row(a: AccountAgg, threshold: f32) -> AccountReport {
         ));
     }
     let network_flag = a.network.as_ref().is_some_and(|n| n.flagged_members > 0);
-    let priority = round3(risk * (10.0 + a.reach.unwrap_or(0) as f32).log10());
+    let priority = round3(risk * (10.0 + st.reach().unwrap_or(0) as f32).log10());
     let mean_score = round3(a.mean_score() as f32);
     AccountReport {
         handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
         display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
         risk: round3(risk),
         flagged: (risk >= threshold
-            && (a.flagged > 0 || a.profile_assessed.is_some_and(|p| p.evidence)))
+            && (st.flagged > 0 || a.profile_assessed.is_some_and(|p| p.evidence)))
             || !a.links.is_empty()
             || network_flag,
         priority,
         rank_risk: 0,
         rank_reach: 0,
-        posts: a.posts,
-        flagged_posts: a.flagged,
-        max_score: round3(a.max_score),
+        posts: st.posts,
+        flagged_posts: st.flagged,
+        max_score: round3(st.max_score),
         mean_score,
         profile_score: a.profile_assessed.map(|p| round3(p.probability)),
-        reach: a.reach,
+        reach: st.reach(),
         top_posts: a.top_posts.iter().map(|t| t.1.to_string()).collect(),
         platform: a.platform,
         id: a.id,
@@ -556,8 +655,7 @@ mod tests {
         b.add_post("2", 0.5, true, None, None);
         b.add_post("3", 0.7, true, None, None);
         a.merge(b);
-        assert_eq!(a.posts, all.posts);
-        assert_eq!(a.flagged, all.flagged);
+        assert_eq!(a.stats, all.stats);
         assert_eq!(a.risk(), all.risk());
         assert_eq!(
             a.top_posts.iter().map(|t| t.0).collect::<Vec<_>>(),
@@ -636,10 +734,10 @@ mod tests {
     #[test]
     fn reach_breaks_ties_in_priority_rank() {
         let mut small = account(&[0.9, 0.9]);
-        small.reach = Some(10);
+        small.stats.add_reach(Some(10));
         small.id = "small".into();
         let mut big = account(&[0.9, 0.9]);
-        big.reach = Some(1_000_000);
+        big.stats.add_reach(Some(1_000_000));
         big.id = "big".into();
         let rows = rank(vec![small, big], 0.5);
         let big = rows.iter().find(|r| r.id == "big").unwrap();

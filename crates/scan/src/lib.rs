@@ -16,6 +16,7 @@ mod csvout;
 mod jsonout;
 mod pipeline;
 mod report;
+mod slots;
 
 pub use pipeline::{
     match_lists, run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary,

@@ -12,10 +12,10 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{account_key, rank, AccountAgg, AccountReport};
+use crate::accounts::{account_key, rank, AccountAgg, AccountReport, PostStats};
 use crate::jsonout::{write_post, PostView};
 use crate::report;
-use raqib_model::hashed::U64Map;
+use crate::slots::SlotMap;
 
 /// How to scan.
 #[derive(Debug, Clone)]
@@ -209,10 +209,13 @@ struct ChunkResult {
 /// What a worker returns when it is done.
 #[derive(Default)]
 struct WorkerState {
-    /// Account key → its place in `aggs`: a small map (12 bytes an account), so that
-    /// the aggregate itself can be fetched ahead of scoring.
-    slots: U64Map<u32>,
+    /// Account key → its place in `aggs` and `stats`: a small table (at most 24 bytes an
+    /// account) whose place for a key can be fetched ahead of the lookup.
+    slots: SlotMap,
     aggs: Vec<AccountAgg>,
+    /// What posts add to each account in `aggs`, kept apart while scanning (see
+    /// [`PostStats`]) and folded in by [`WorkerState::fold`].
+    stats: Vec<PostStats>,
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
@@ -240,8 +243,8 @@ struct Worker<'a> {
 /// A post read and prepared, waiting to be scored.
 struct Pending {
     p: raqib_model::Post,
-    /// Its account's place in `WorkerState::aggs`.
-    slot: usize,
+    /// Its account's key (see [`account_key`]).
+    key: u64,
     /// Its script's language when the post names none.
     script: &'static str,
     /// Its model in the set.
@@ -251,15 +254,26 @@ struct Pending {
 impl WorkerState {
     /// The place of the account's aggregate in `aggs`, made on first sight.
     fn slot(&mut self, platform: &str, account: &str) -> usize {
+        self.slot_of(account_key(platform, account), platform, account)
+    }
+
+    /// [`WorkerState::slot`] for the account whose key is `key`.
+    fn slot_of(&mut self, key: u64, platform: &str, account: &str) -> usize {
         let next = self.aggs.len() as u32;
-        let slot = *self
-            .slots
-            .entry(account_key(platform, account))
-            .or_insert(next) as usize;
+        let slot = self.slots.get_or_insert(key, next) as usize;
         if slot == self.aggs.len() {
             self.aggs.push(AccountAgg::new(platform, account));
+            self.stats.push(PostStats::default());
         }
         slot
+    }
+
+    /// Fold the per-post counts into the aggregates, once the worker is done.
+    fn fold(mut self) -> WorkerState {
+        for (a, s) in self.aggs.iter_mut().zip(std::mem::take(&mut self.stats)) {
+            a.add_stats(&s);
+        }
+        self
     }
 }
 
@@ -328,18 +342,18 @@ impl Worker<'_> {
         res
     }
 
-    /// Find the post's account and model, and ask for the memory scoring it will read
-    /// (the account's aggregate, the token cache's sets): it is most likely not in cache.
+    /// Find the post's model, and ask for the memory scoring it will read (its account's
+    /// place in the slot map, the token cache's sets): it is most likely not in cache.
     fn prepare(&mut self, p: raqib_model::Post) -> Pending {
-        let slot = self.state.slot(&p.platform, account_of(&p));
-        raqib_model::hint::prefetch(&self.state.aggs[slot]);
+        let key = account_key(&p.platform, account_of(&p));
+        self.state.slots.prefetch(key);
         let script = match p.lang {
             Some(_) => "",
             None => raqib_text::script_language(&p.text),
         };
         let m = self.models.route(p.lang.as_deref().unwrap_or(script));
         self.models.get(m).prefetch(&p.text, &mut self.scratch[m]);
-        Pending { p, slot, script, m }
+        Pending { p, key, script, m }
     }
 
     /// Score a prepared post, count it, and write it if flagged; the post comes back to be
@@ -351,7 +365,11 @@ impl Worker<'_> {
         line: u64,
         out: &mut Vec<u8>,
     ) -> raqib_model::Post {
-        let Pending { p, slot, script, m } = pending;
+        let Pending { p, key, script, m } = pending;
+        // The account's counts are read after scoring: ask for them now.
+        let slot = self.state.slot_of(key, &p.platform, account_of(&p));
+        raqib_model::hint::prefetch(&self.state.stats[slot]);
+        raqib_model::hint::prefetch(&self.state.aggs[slot].top_posts);
         let account = account_of(&p);
         let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
@@ -372,7 +390,6 @@ impl Worker<'_> {
             self.item_buf.clear();
             ex.items(&p, &mut self.item_buf);
             if !self.item_buf.is_empty() {
-                let key = account_key(&p.platform, account);
                 let post = self.state.post_ids.len() as u32;
                 self.state.post_ids.push(p.id.as_str().into());
                 for &item in &self.item_buf {
@@ -380,7 +397,14 @@ impl Worker<'_> {
                 }
             }
         }
-        self.state.aggs[slot].add_post(&p.id, score, flagged, p.reach, p.created_at);
+        self.state.stats[slot].add_post(
+            &mut self.state.aggs[slot].top_posts,
+            &p.id,
+            score,
+            flagged,
+            p.reach,
+            p.created_at,
+        );
         if !(flagged || self.cfg.all_posts) {
             return p;
         }
@@ -577,7 +601,7 @@ pub fn run(
                             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
                         }
                     }
-                    w.state
+                    w.state.fold()
                 })
             })
             .collect();
@@ -661,7 +685,7 @@ pub fn run(
     };
     let (mut slots, mut accounts) = (base.slots, base.aggs);
     states.push(WorkerState {
-        slots: Default::default(),
+        slots: SlotMap::default(),
         aggs: Vec::new(),
         ..base
     });
@@ -679,14 +703,13 @@ pub fn run(
                 .drain(..)
                 .map(|(a, t, i, p)| (a, t, i, p + offset)),
         );
-        for (k, i) in st.slots {
+        for (k, i) in st.slots.iter() {
             let v = std::mem::take(&mut st.aggs[i as usize]);
-            match slots.get(&k) {
-                Some(&b) => accounts[b as usize].merge(v),
-                None => {
-                    slots.insert(k, accounts.len() as u32);
-                    accounts.push(v);
-                }
+            let b = slots.get_or_insert(k, accounts.len() as u32) as usize;
+            if b == accounts.len() {
+                accounts.push(v);
+            } else {
+                accounts[b].merge(v);
             }
         }
         top.extend(st.top);
