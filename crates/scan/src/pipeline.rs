@@ -262,8 +262,13 @@ impl WorkerState {
         let next = self.aggs.len() as u32;
         let slot = self.slots.get_or_insert(key, next) as usize;
         if slot == self.aggs.len() {
+            let cap = self.aggs.capacity();
             self.aggs.push(AccountAgg::new(platform, account));
             self.stats.push(PostStats::default());
+            if self.aggs.capacity() != cap {
+                raqib_model::hint::huge_pages(&self.aggs);
+                raqib_model::hint::huge_pages(&self.stats);
+            }
         }
         slot
     }

@@ -99,6 +99,8 @@ impl SlotMap {
                 len: 0,
             },
         );
+        raqib_model::hint::huge_pages(&self.keys);
+        raqib_model::hint::huge_pages(&self.values);
         for (k, v) in old.iter() {
             self.get_or_insert(k, v);
         }
