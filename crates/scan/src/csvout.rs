@@ -131,6 +131,7 @@ fn number(out: &mut Vec<u8>, first: bool, x: impl std::fmt::Display) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jsonout::tests::account;
     use proptest::prelude::*;
 
     /// What the csv crate writes for the same row (the writer this module replaced).
@@ -162,59 +163,9 @@ mod tests {
         c.into_inner().unwrap()
     }
 
-    fn text() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            prop_oneof![
-                Just(",".to_string()),
-                Just("\"".to_string()),
-                Just("\r".to_string()),
-                Just("\n".to_string()),
-                Just(" ".to_string()),
-                Just("دعم".to_string()),
-                "[a-z0-9#@]{1,4}",
-                any::<char>().prop_map(String::from),
-            ],
-            0..6,
-        )
-        .prop_map(|v| v.concat())
-    }
-
-    prop_compose! {
-        fn row()(
-            s in proptest::collection::vec(text(), 5),
-            opt in proptest::collection::vec(any::<bool>(), 4),
-            f in proptest::collection::vec(any::<f32>(), 5),
-            n in proptest::collection::vec(any::<u64>(), 4),
-            flagged in any::<bool>(),
-            top_posts in proptest::collection::vec(text(), 0..4),
-        ) -> AccountReport {
-            AccountReport {
-                platform: s[0].clone(),
-                id: s[1].clone(),
-                handle: opt[0].then(|| s[2].clone()),
-                display_name: opt[1].then(|| s[3].clone()),
-                risk: f[0],
-                flagged,
-                priority: f[1],
-                rank_risk: n[0] as usize,
-                rank_reach: n[1] as usize,
-                posts: n[2],
-                flagged_posts: n[3],
-                max_score: f[2],
-                mean_score: f[3],
-                profile_score: opt[2].then_some(f[4]),
-                reach: opt[3].then_some(n[3]),
-                top_posts,
-                why: s[4].clone(),
-                links: Vec::new(),
-                network: None,
-            }
-        }
-    }
-
     proptest! {
         #[test]
-        fn rows_equal_the_csv_crate(rows in proptest::collection::vec(row(), 0..4)) {
+        fn rows_equal_the_csv_crate(rows in proptest::collection::vec(account(), 0..4)) {
             let mut fast = Vec::new();
             write_header(&mut fast);
             for r in &rows {

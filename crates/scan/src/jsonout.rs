@@ -268,14 +268,15 @@ fn needs_escape(x: u64) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::FlaggedPost;
     use proptest::prelude::*;
     use raqib_media::lists::{ListMatch, Meta, SignalType};
 
     fn text() -> impl Strategy<Value = String> {
-        // Plain text, every escape class, Arabic, emoji, DEL and C1 controls.
+        // Plain text, every escape class (JSON's, and CSV's comma and CR), Arabic, emoji,
+        // DEL and C1 controls.
         prop_oneof![
             "\\PC{0,24}",
             proptest::collection::vec(
@@ -283,6 +284,8 @@ mod tests {
                     Just('"'),
                     Just('\\'),
                     Just('\n'),
+                    Just('\r'),
+                    Just(','),
                     Just('\u{1}'),
                     Just('\u{1f}'),
                     Just('\u{7f}'),
@@ -382,7 +385,8 @@ mod tests {
     }
 
     prop_compose! {
-        fn account()(
+        /// An account report with every field drawn (also the CSV writer's test input).
+        pub(crate) fn account()(
             strings in proptest::collection::vec(text(), 6),
             opt in proptest::collection::vec(any::<bool>(), 4),
             floats in proptest::collection::vec(float(), 5),
