@@ -111,11 +111,18 @@ struct Tok {
 
 /// A two-way set-associative cache of raw tokens' contributions. A set is one 64-byte
 /// cache line, so a lookup costs at most one memory access. Fixed size (16 MiB), so memory
-/// stays flat and lookups never rehash. Its memory is an anonymous mapping advised to huge
-/// pages: a lookup lands anywhere in the 16 MiB, and with 4 KiB pages nearly every one
-/// missed the TLB as well as the cache (the stall showed on the prefetch instructions).
+/// stays flat and lookups never rehash. Its memory is an anonymous mapping, advised to huge
+/// pages once a scanner streams through it ([`Model::prefetch`]): a lookup lands anywhere
+/// in the 16 MiB, and with 4 KiB pages nearly every one missed the TLB as well as the
+/// cache (the stall showed on the prefetch instructions). Not before: a scratch that scores
+/// a few texts (a test, `raqib explain`, a service thread at start) would have each 2 MiB
+/// page it touches zeroed whole.
 struct TokenCache {
     map: memmap2::MmapMut,
+    huge: bool,
+    /// Whether anything was put since the mapping was made or cleared (a fresh mapping is
+    /// all zeros, an empty cache, so clearing it would only touch 16 MiB for nothing).
+    dirty: bool,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -150,14 +157,25 @@ impl Default for TokenCache {
     fn default() -> Self {
         let map = memmap2::MmapMut::map_anon(CACHE_SETS * std::mem::size_of::<Set>())
             .expect("out of memory for the token cache (16 MiB)");
-        // A hint: where the kernel has no huge pages to give, plain pages serve.
-        #[cfg(target_os = "linux")]
-        let _ = map.advise(memmap2::Advice::HugePage);
-        TokenCache { map }
+        TokenCache {
+            map,
+            huge: false,
+            dirty: false,
+        }
     }
 }
 
 impl TokenCache {
+    /// Ask for huge pages for the rest of the cache's life (a hint: where the kernel has
+    /// none to give, plain pages serve).
+    fn stream(&mut self) {
+        if !self.huge {
+            self.huge = true;
+            #[cfg(target_os = "linux")]
+            let _ = self.map.advise(memmap2::Advice::HugePage);
+        }
+    }
+
     #[inline]
     fn sets(&self) -> &[Set] {
         // SAFETY: the mapping is page-aligned (so aligned for `Set`) and exactly
@@ -173,7 +191,10 @@ impl TokenCache {
     }
 
     fn clear(&mut self) {
-        self.sets_mut().fill(Set::default());
+        if self.dirty {
+            self.sets_mut().fill(Set::default());
+            self.dirty = false;
+        }
     }
 
     #[inline]
@@ -195,6 +216,7 @@ impl TokenCache {
 
     #[inline]
     fn put(&mut self, e: Entry) {
+        self.dirty = true;
         let i = self.set(e.key);
         let set = &mut self.sets_mut()[i].0;
         let way = if set[0].key == 0 {
@@ -728,7 +750,9 @@ impl Model {
     /// Split and hash `text`'s raw tokens and ask the CPU to load their cache sets, so that
     /// scoring it next (after other work) finds them in cache. A scanner calls this for
     /// the next post before it scores the current one; the result is the same either way.
+    /// A scratch used so is taken to be streaming: its token cache asks for huge pages.
     pub fn prefetch(&self, text: &str, scratch: &mut Scratch) {
+        scratch.cache.stream();
         if scratch.cache_owner != self.id {
             return;
         }
