@@ -382,7 +382,7 @@ fn split_raw_tokens(bytes: &[u8], tokens: &mut Vec<Tok>) {
 /// instead of each missing the cache and being normalised alone. A property test holds
 /// the normalisation of such a link equal to that of its key.
 #[inline]
-pub(crate) fn key_bytes(tok: &[u8]) -> &[u8] {
+fn key_bytes(tok: &[u8]) -> &[u8] {
     let rest = match tok {
         [b'h', b't', b't', b'p', b's', b':', b'/', b'/', rest @ ..]
         | [b'h', b't', b't', b'p', b':', b'/', b'/', rest @ ..] => rest,
