@@ -36,52 +36,6 @@ fn small_model() -> Model {
     train(&data(), None, &cfg).unwrap().0
 }
 
-/// A scratch's token cache belongs to one model: handed to another, it must not give that
-/// model the first one's cached contributions, however often the two take turns.
-#[test]
-fn one_scratch_shared_by_two_models_scores_each_as_a_fresh_one_would() {
-    let a = small_model();
-    let flipped: Vec<Example> = data()
-        .into_iter()
-        .map(|e| Example {
-            label: !e.label,
-            ..e
-        })
-        .collect();
-    let cfg = TrainConfig {
-        features: FeatureConfig {
-            bits: 14,
-            ..Default::default()
-        },
-        threads: 1,
-        ..Default::default()
-    };
-    let b = train(&flipped, None, &cfg).unwrap().0;
-    let texts = [
-        "join the khilafah now",
-        "رمضان كريم",
-        "the soldiers of the khilafah",
-    ];
-    let mut shared = Scratch::default();
-    for round in 0..3 {
-        for (name, m) in [("a", &a), ("b", &b)] {
-            for t in texts {
-                let got = m.cached_margin(t, &mut shared);
-                let want = m.uncached_margin(t, &mut Scratch::default());
-                assert!(
-                    (got - want).abs() < 1e-5,
-                    "round {round}, model {name}, {t:?}: {got} vs {want}"
-                );
-            }
-        }
-    }
-    assert!(
-        (a.cached_margin(texts[0], &mut shared) - b.cached_margin(texts[0], &mut shared)).abs()
-            > 0.1,
-        "the two models must differ for this test to mean anything"
-    );
-}
-
 #[test]
 fn save_and_load_round_trip_scores_identically() {
     let m = small_model();
