@@ -117,14 +117,11 @@ pub struct PostStats {
     pub flagged: u64,
     pub sum_score: f64,
     reach: u64,
-    first_post: i64,
-    last_post: i64,
     pub max_score: f32,
     /// The lowest score in the account's top posts once the list is full, else −∞: a post
     /// scoring below it cannot enter the list, so the list (kept elsewhere) is not read.
     floor: f32,
     has_reach: bool,
-    has_time: bool,
 }
 
 impl Default for PostStats {
@@ -134,12 +131,9 @@ impl Default for PostStats {
             flagged: 0,
             sum_score: 0.0,
             reach: 0,
-            first_post: 0,
-            last_post: 0,
             max_score: 0.0,
             floor: f32::NEG_INFINITY,
             has_reach: false,
-            has_time: false,
         }
     }
 }
@@ -155,16 +149,12 @@ impl PostStats {
         score: f32,
         flagged: bool,
         reach: Option<u64>,
-        at: Option<i64>,
     ) {
         self.posts += 1;
         self.flagged += flagged as u64;
         self.sum_score += score as f64;
         self.max_score = self.max_score.max(score);
         self.add_reach(reach);
-        if let Some(t) = at {
-            self.add_time(t, t);
-        }
         if score >= self.floor {
             top.offer(score, id);
             self.floor = top.floor();
@@ -178,15 +168,6 @@ impl PostStats {
         }
     }
 
-    fn add_time(&mut self, first: i64, last: i64) {
-        if self.has_time {
-            self.first_post = self.first_post.min(first);
-            self.last_post = self.last_post.max(last);
-        } else {
-            (self.first_post, self.last_post, self.has_time) = (first, last, true);
-        }
-    }
-
     /// Add another's counts (the top posts are merged by the caller, then `floor` set).
     fn merge(&mut self, o: &PostStats) {
         self.posts += o.posts;
@@ -194,19 +175,11 @@ impl PostStats {
         self.sum_score += o.sum_score;
         self.max_score = self.max_score.max(o.max_score);
         self.add_reach(o.reach());
-        if o.has_time {
-            self.add_time(o.first_post, o.last_post);
-        }
     }
 
     /// The largest reach (followers, views) seen, if any.
     pub fn reach(&self) -> Option<u64> {
         self.has_reach.then_some(self.reach)
-    }
-
-    /// The earliest and latest post times seen, if any post had one.
-    pub fn span(&self) -> Option<(i64, i64)> {
-        self.has_time.then_some((self.first_post, self.last_post))
     }
 }
 
@@ -269,16 +242,9 @@ impl AccountAgg {
         }
     }
 
-    pub fn add_post(
-        &mut self,
-        id: &str,
-        score: f32,
-        flagged: bool,
-        reach: Option<u64>,
-        at: Option<i64>,
-    ) {
+    pub fn add_post(&mut self, id: &str, score: f32, flagged: bool, reach: Option<u64>) {
         self.stats
-            .add_post(&mut self.top_posts, id, score, flagged, reach, at);
+            .add_post(&mut self.top_posts, id, score, flagged, reach);
     }
 
     pub fn set_profile(&mut self, account: Account, assessed: raqib_text::Assessment) {
@@ -632,7 +598,7 @@ mod tests {
     fn account(scores: &[f32]) -> AccountAgg {
         let mut a = AccountAgg::new("x", "a");
         for (i, &s) in scores.iter().enumerate() {
-            a.add_post(&i.to_string(), s, s >= 0.5, None, None);
+            a.add_post(&i.to_string(), s, s >= 0.5, None);
         }
         a
     }
@@ -652,8 +618,8 @@ mod tests {
         let all = account(&[0.1, 0.9, 0.5, 0.7]);
         let mut a = account(&[0.1, 0.9]);
         let mut b = AccountAgg::default();
-        b.add_post("2", 0.5, true, None, None);
-        b.add_post("3", 0.7, true, None, None);
+        b.add_post("2", 0.5, true, None);
+        b.add_post("3", 0.7, true, None);
         a.merge(b);
         assert_eq!(a.stats, all.stats);
         assert_eq!(a.risk(), all.risk());
@@ -690,10 +656,10 @@ mod tests {
             let (x, y) = posts.split_at(cut.min(posts.len()));
             let (mut a, mut b) = (AccountAgg::default(), AccountAgg::default());
             for (s, id) in x {
-                a.add_post(id, *s, false, None, None);
+                a.add_post(id, *s, false, None);
             }
             for (s, id) in y {
-                b.add_post(id, *s, false, None, None);
+                b.add_post(id, *s, false, None);
             }
             b.merge(a);
             let got: Vec<(f32, String)> =
@@ -710,7 +676,7 @@ mod tests {
             .map(|i| {
                 let mut a = AccountAgg::new("x", &format!("a{i}"));
                 let score = ((i * 7919) % 1000) as f32 / 1000.0;
-                a.add_post(&format!("p{i}"), score, score >= 0.5, Some(i % 100), None);
+                a.add_post(&format!("p{i}"), score, score >= 0.5, Some(i % 100));
                 a
             })
             .collect();

@@ -408,7 +408,6 @@ impl Worker<'_> {
             score,
             flagged,
             p.reach,
-            p.created_at,
         );
         if !(flagged || self.cfg.all_posts) {
             return p;

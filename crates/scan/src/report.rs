@@ -241,13 +241,7 @@ mod tests {
         let aggs: Vec<AccountAgg> = (0..30_000)
             .map(|i| {
                 let mut a = AccountAgg::new("x", &format!("acct{i}"));
-                a.add_post(
-                    &format!("p{i}"),
-                    (i % 100) as f32 / 100.0,
-                    i % 7 == 0,
-                    None,
-                    None,
-                );
+                a.add_post(&format!("p{i}"), (i % 100) as f32 / 100.0, i % 7 == 0, None);
                 a
             })
             .collect();
