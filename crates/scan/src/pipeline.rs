@@ -371,11 +371,11 @@ impl Worker<'_> {
         out: &mut Vec<u8>,
     ) -> raqib_model::Post {
         let Pending { p, key, script, m } = pending;
+        let account = account_of(&p);
         // The account's counts are read after scoring: ask for them now.
-        let slot = self.state.slot_of(key, &p.platform, account_of(&p));
+        let slot = self.state.slot_of(key, &p.platform, account);
         raqib_model::hint::prefetch(&self.state.stats[slot]);
         raqib_model::hint::prefetch(&self.state.aggs[slot].top_posts);
-        let account = account_of(&p);
         let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
         let assessed = model.assess(&p.text, &mut self.scratch[m]);
