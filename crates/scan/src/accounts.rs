@@ -18,6 +18,8 @@
 use raqib_model::Account;
 use serde::Serialize;
 
+use crate::chunked::Chunked;
+
 const PRIOR: f64 = 0.05;
 const PRIOR_WEIGHT: f64 = 2.0;
 const TOP_POSTS: usize = 3;
@@ -327,17 +329,16 @@ fn round3(x: f32) -> f32 {
 /// Link every account that has a profile to the suspended index; links scoring at least
 /// `threshold` are kept (best three).
 pub fn link_accounts(
-    accounts: &mut [AccountAgg],
+    accounts: &mut Chunked<AccountAgg>,
     idx: &raqib_link::SuspendedIndex,
     threshold: f32,
     threads: usize,
 ) {
-    let per = accounts.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|s| {
-        for chunk in accounts.chunks_mut(per) {
+        for run in accounts.split_mut(threads) {
             s.spawn(move || {
                 let mut fp = raqib_link::Fingerprinter::default();
-                for a in chunk.iter_mut() {
+                for a in run.into_iter().flatten() {
                     if let Some(p) = &a.profile {
                         let q = fp.fingerprint(p, &[]);
                         a.links = idx.link(&q, threshold, 3);
@@ -351,7 +352,7 @@ pub fn link_accounts(
 /// Cluster the accounts by their co-actions (`events`: account key, time, item, post
 /// number) and note each member's cluster on it. Returns the clusters for the report.
 pub fn network_accounts(
-    accounts: &mut [AccountAgg],
+    accounts: &mut Chunked<AccountAgg>,
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: &[Box<str>],
     cfg: &raqib_network::NetworkConfig,
@@ -444,7 +445,7 @@ pub fn network_accounts(
 
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
 /// in risk order.
-pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
+pub fn rank(accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
     let mut rows = report_rows(accounts, threshold);
     // Sorted as (key, index) pairs: the rows (a few hundred bytes each) are read only to
     // break ties, and moved once.
@@ -473,7 +474,7 @@ pub fn rank(accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
 }
 
 /// Each account's report row (unranked), on all cores for many accounts.
-fn report_rows(mut accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
+fn report_rows(mut accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
     const PER_THREAD: usize = 20_000;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -485,20 +486,15 @@ fn report_rows(mut accounts: Vec<AccountAgg>, threshold: f32) -> Vec<AccountRepo
             .map(|a| report_row(a, threshold))
             .collect();
     }
-    let size = accounts.len().div_ceil(threads);
-    let mut parts = Vec::with_capacity(threads);
-    while accounts.len() > size {
-        parts.push(accounts.split_off(accounts.len() - size));
-    }
-    parts.push(accounts);
-    parts.reverse();
     std::thread::scope(|s| {
-        let handles: Vec<_> = parts
+        let handles: Vec<_> = accounts
+            .split_mut(threads)
             .into_iter()
-            .map(|part| {
+            .map(|run| {
                 s.spawn(move || {
-                    part.into_iter()
-                        .map(|a| report_row(a, threshold))
+                    run.into_iter()
+                        .flatten()
+                        .map(|a| report_row(std::mem::take(a), threshold))
                         .collect::<Vec<_>>()
                 })
             })
@@ -672,7 +668,7 @@ mod tests {
     /// order, as one by one.
     #[test]
     fn ranking_many_accounts_on_threads_equals_one_by_one() {
-        let aggs: Vec<AccountAgg> = (0..45_000u64)
+        let aggs: Chunked<AccountAgg> = (0..45_000u64)
             .map(|i| {
                 let mut a = AccountAgg::new("x", &format!("a{i}"));
                 let score = ((i * 7919) % 1000) as f32 / 1000.0;
@@ -705,7 +701,7 @@ mod tests {
         let mut big = account(&[0.9, 0.9]);
         big.stats.add_reach(Some(1_000_000));
         big.id = "big".into();
-        let rows = rank(vec![small, big], 0.5);
+        let rows = rank([small, big].into_iter().collect(), 0.5);
         let big = rows.iter().find(|r| r.id == "big").unwrap();
         assert_eq!(big.rank_reach, 1);
         assert!(big.why.contains("2 of 2 posts flagged"));

@@ -12,6 +12,7 @@
 //! **Invariant:** an interrupted scan still writes every report, marked `interrupted`.
 
 pub mod accounts;
+pub mod chunked;
 mod csvout;
 mod jsonout;
 mod pipeline;

@@ -13,6 +13,7 @@ use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
 use crate::accounts::{account_key, rank, AccountAgg, AccountReport, PostStats};
+use crate::chunked::Chunked;
 use crate::jsonout::{write_post, PostView};
 use crate::report;
 use crate::slots::SlotMap;
@@ -212,10 +213,11 @@ struct WorkerState {
     /// Account key → its place in `aggs` and `stats`: a small table (at most 24 bytes an
     /// account) whose place for a key can be fetched ahead of the lookup.
     slots: SlotMap,
-    aggs: Vec<AccountAgg>,
+    /// In chunks, so that growing never copies them (see [`Chunked`]).
+    aggs: Chunked<AccountAgg>,
     /// What posts add to each account in `aggs`, kept apart while scanning (see
     /// [`PostStats`]) and folded in by [`WorkerState::fold`].
-    stats: Vec<PostStats>,
+    stats: Chunked<PostStats>,
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
@@ -262,13 +264,8 @@ impl WorkerState {
         let next = self.aggs.len() as u32;
         let slot = self.slots.get_or_insert(key, next) as usize;
         if slot == self.aggs.len() {
-            let cap = self.aggs.capacity();
             self.aggs.push(AccountAgg::new(platform, account));
             self.stats.push(PostStats::default());
-            if self.aggs.capacity() != cap {
-                raqib_model::hint::huge_pages(&self.aggs);
-                raqib_model::hint::huge_pages(&self.stats);
-            }
         }
         slot
     }
@@ -690,7 +687,7 @@ pub fn run(
     let (mut slots, mut accounts) = (base.slots, base.aggs);
     states.push(WorkerState {
         slots: SlotMap::default(),
-        aggs: Vec::new(),
+        aggs: Chunked::default(),
         ..base
     });
     let mut top: Vec<FlaggedPost> = Vec::new();

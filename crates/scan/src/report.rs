@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn both_account_reports_are_written_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let aggs: Vec<AccountAgg> = (0..30_000)
+        let aggs: crate::chunked::Chunked<AccountAgg> = (0..30_000)
             .map(|i| {
                 let mut a = AccountAgg::new("x", &format!("acct{i}"));
                 a.add_post(&format!("p{i}"), (i % 100) as f32 / 100.0, i % 7 == 0, None);
