@@ -443,24 +443,44 @@ pub fn network_accounts(
     out
 }
 
+/// Accounts from which ranking uses more than one thread.
+const PER_THREAD: usize = 20_000;
+
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
 /// in risk order.
 pub fn rank(accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
     let mut rows = report_rows(accounts, threshold);
-    // Sorted as (key, index) pairs: the rows (a few hundred bytes each) are read only to
-    // break ties, and moved once.
+    // Sorted as (key, id, index): the rows (a few hundred bytes each) are not read while
+    // sorting, and moved once. Equal keys and ids keep their order, by index.
     let order = |key: fn(&AccountReport) -> f32, rows: &[AccountReport]| {
-        let mut keyed: Vec<(f32, usize)> = rows.iter().map(key).zip(0..).collect();
-        keyed.sort_by(|x, y| {
+        let mut keyed: Vec<(f32, &str, u32)> = rows
+            .iter()
+            .zip(0..)
+            .map(|(r, i)| (key(r), r.id.as_str(), i))
+            .collect();
+        keyed.sort_unstable_by(|x, y| {
             y.0.total_cmp(&x.0)
-                .then_with(|| rows[x.1].id.cmp(&rows[y.1].id))
+                .then_with(|| x.1.cmp(y.1))
+                .then(x.2.cmp(&y.2))
         });
-        keyed.into_iter().map(|(_, i)| i).collect::<Vec<usize>>()
+        keyed
+            .into_iter()
+            .map(|t| t.2 as usize)
+            .collect::<Vec<usize>>()
     };
-    for (rank, i) in order(|r| r.priority, &rows).into_iter().enumerate() {
+    // The two orders on two threads when there are many rows.
+    let (by_reach, by_risk) = if rows.len() >= PER_THREAD {
+        std::thread::scope(|s| {
+            let reach = s.spawn(|| order(|r| r.priority, &rows));
+            let risk = order(|r| r.risk, &rows);
+            (reach.join().expect("ranking thread panicked"), risk)
+        })
+    } else {
+        (order(|r| r.priority, &rows), order(|r| r.risk, &rows))
+    };
+    for (rank, i) in by_reach.into_iter().enumerate() {
         rows[i].rank_reach = rank + 1;
     }
-    let by_risk = order(|r| r.risk, &rows);
     let mut rows: Vec<Option<AccountReport>> = rows.into_iter().map(Some).collect();
     by_risk
         .into_iter()
@@ -475,7 +495,6 @@ pub fn rank(accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport>
 
 /// Each account's report row (unranked), on all cores for many accounts.
 fn report_rows(mut accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
-    const PER_THREAD: usize = 20_000;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(accounts.len() / PER_THREAD)
@@ -492,10 +511,11 @@ fn report_rows(mut accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<Account
             .into_iter()
             .map(|run| {
                 s.spawn(move || {
-                    run.into_iter()
-                        .flatten()
-                        .map(|a| report_row(std::mem::take(a), threshold))
-                        .collect::<Vec<_>>()
+                    let mut rows = Vec::with_capacity(run.iter().map(|s| s.len()).sum());
+                    for a in run.into_iter().flatten() {
+                        rows.push(report_row(std::mem::take(a), threshold));
+                    }
+                    rows
                 })
             })
             .collect();

@@ -54,10 +54,33 @@ pub(crate) fn write_accounts(dir: &Path, rows: &[AccountReport]) -> std::io::Res
     })
 }
 
+/// Ask the CPU for the strings of the rows written soon after row `i`. A row's strings
+/// (id, platform, the reason, the strongest posts' ids) live on the heap apart from it,
+/// and rows are in rank order, not in the order they were made, so without this each
+/// string was a cache miss in turn. The strongest posts' ids are two loads away (the
+/// list, then each id), so they are asked for nearer, once their list is in cache.
+fn prefetch_ahead(rows: &[AccountReport], i: usize) {
+    use raqib_model::hint::prefetch;
+    let first = |s: &str| s.as_bytes().first().map(prefetch);
+    if let Some(r) = rows.get(i + 8) {
+        first(&r.platform);
+        first(&r.id);
+        first(&r.why);
+        r.why.as_bytes().get(64).map(prefetch);
+        r.top_posts.first().map(prefetch);
+    }
+    if let Some(r) = rows.get(i + 4) {
+        for p in &r.top_posts {
+            first(p);
+        }
+    }
+}
+
 fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
     atomic_write(&dir.join("accounts.jsonl"), |w| {
         let mut buf = Vec::with_capacity(1 << 20);
-        for r in rows {
+        for (i, r) in rows.iter().enumerate() {
+            prefetch_ahead(rows, i);
             crate::jsonout::write_account(&mut buf, r);
             buf.push(b'\n');
             if buf.len() >= 1 << 20 {
@@ -73,7 +96,8 @@ fn write_accounts_csv(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()>
     atomic_write(&dir.join("accounts.csv"), |w| {
         let mut buf = Vec::with_capacity(1 << 20);
         crate::csvout::write_header(&mut buf);
-        for r in rows {
+        for (i, r) in rows.iter().enumerate() {
+            prefetch_ahead(rows, i);
             crate::csvout::write_account(&mut buf, r);
             if buf.len() >= 1 << 20 {
                 w.write_all(&buf)?;
