@@ -21,7 +21,7 @@ fuzz_target!(|bytes: &[u8]| {
     };
     assert_eq!(
         fresh,
-        raqib_ingest::parse_raqib_line_reusing(bytes, Some("x"), Some(spare))
+        raqib_ingest::parse_raqib_line_reusing(bytes, Some("x"), Some(Box::new(spare)))
     );
     let _ = raqib_ingest::parse_twitter_page(bytes);
 });

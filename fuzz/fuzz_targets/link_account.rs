@@ -8,7 +8,7 @@ use raqib_model::{Account, Record};
 fuzz_target!(|bytes: &[u8]| {
     let _ = serde_json::from_slice::<raqib_link::store::Op>(bytes);
     let account = match raqib_ingest::parse_raqib_line(bytes, Some("x")) {
-        Ok(Some(Record::Account(a))) => a,
+        Ok(Some(Record::Account(a))) => *a,
         Ok(Some(Record::Post(p))) => Account {
             id: p.account.clone(),
             bio: Some(p.text),

@@ -125,11 +125,11 @@ pub fn read_subjects(inputs: &[String], input: &InputArgs) -> Result<Subjects> {
                                     ),
                                 ));
                             }
-                            merge_account(old, a);
+                            merge_account(old, *a);
                         }
                         None => {
                             index.insert(key, list.len());
-                            list.push((a, Vec::new()));
+                            list.push((*a, Vec::new()));
                         }
                     }
                 }
@@ -151,7 +151,7 @@ pub fn read_subjects(inputs: &[String], input: &InputArgs) -> Result<Subjects> {
                         list.len() - 1
                     });
                     if list[i].1.len() < raqib_link::fingerprint::MAX_POSTS {
-                        list[i].1.push(p);
+                        list[i].1.push(*p);
                     }
                 }
             });

@@ -205,7 +205,7 @@ fn collect(
                                 items,
                             });
                         }
-                        Ok(Record::Account(a)) => out.accounts.push(a),
+                        Ok(Record::Account(a)) => out.accounts.push(*a),
                         Err(d) => out.diagnostics.push(d),
                     });
                     if rtx.send(out).is_err() {
@@ -280,7 +280,7 @@ fn resolve_examples(
             c.for_each_record(|line, r| {
                 if let Ok(Record::Post(p)) = r {
                     if want.contains(&(i as u32, line)) {
-                        got.insert((i as u32, line), p);
+                        got.insert((i as u32, line), *p);
                     }
                 }
             });

@@ -286,10 +286,10 @@ impl CsvChunks {
                         .seen_accounts
                         .insert(format!("{}\u{0}{}", a.platform, a.id))
                     {
-                        out.push((line, Ok(Record::Account(a))));
+                        out.push((line, Ok(Record::Account(Box::new(a)))));
                     }
                 }
-                out.push((line, Ok(Record::Post(post))));
+                out.push((line, Ok(Record::Post(Box::new(post)))));
             }
             Err(m) => out.push((line, Err(Diagnostic::new(&*self.file, line, m)))),
         }

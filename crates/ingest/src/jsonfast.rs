@@ -641,7 +641,7 @@ mod tests {
             };
             for platform in [Some("x"), None] {
                 prop_assert_eq!(
-                    crate::parse_raqib_line_reusing(l.as_bytes(), platform, Some(spare.clone())),
+                    crate::parse_raqib_line_reusing(l.as_bytes(), platform, Some(Box::new(spare.clone()))),
                     crate::parse_raqib_line(l.as_bytes(), platform),
                     "{}", l
                 );

@@ -228,7 +228,7 @@ pub fn parse_raqib_line(
 pub fn parse_raqib_line_reusing(
     line: &[u8],
     default_platform: Option<&str>,
-    spare: Option<Post>,
+    spare: Option<Box<Post>>,
 ) -> Result<Option<Record>, String> {
     let bytes = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     if let Some(w) = crate::jsonfast::wire(bytes) {
@@ -295,7 +295,7 @@ fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
 fn from_wire(
     w: Wire<'_>,
     default_platform: Option<&str>,
-    spare: Option<Post>,
+    spare: Option<Box<Post>>,
 ) -> Result<Option<Record>, String> {
     if let Some(v) = w.raqib {
         if v > FORMAT_VERSION {
@@ -356,7 +356,7 @@ fn from_wire(
                 .map(|a| a.0.into_owned())
                 .or_else(|| owned(w.handle.clone()))
                 .unwrap_or_default();
-            Ok(Some(Record::Post(Post {
+            Ok(Some(Record::Post(Box::new(Post {
                 id: id.0.into_owned(),
                 platform,
                 account,
@@ -369,9 +369,9 @@ fn from_wire(
                 share_of: w.share_of.map(|i| i.0.into_owned()),
                 reach: w.reach,
                 label: w.label.and_then(|l| l.0),
-            })))
+            }))))
         }
-        "account" => Ok(Some(Record::Account(Account {
+        "account" => Ok(Some(Record::Account(Box::new(Account {
             id: id.0.into_owned(),
             platform,
             handle: owned(w.handle),
@@ -382,7 +382,7 @@ fn from_wire(
             followers: w.followers,
             status: w.status.unwrap_or_default(),
             follows: w.follows.into_iter().map(|i| i.0.into_owned()).collect(),
-        }))),
+        })))),
         other => Err(format!(
             "unknown record type {other:?}: use \"post\" or \"account\""
         )),
@@ -395,7 +395,7 @@ mod tests {
 
     fn post(line: &str) -> Post {
         match parse_raqib_line(line.as_bytes(), None) {
-            Ok(Some(Record::Post(p))) => p,
+            Ok(Some(Record::Post(p))) => *p,
             other => panic!("expected a post, got {other:?}"),
         }
     }

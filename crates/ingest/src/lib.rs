@@ -205,10 +205,11 @@ impl Chunk {
     /// [`Chunk::for_each_record`], reading posts into the spare posts in `spare` (its
     /// strings keep their memory) while there are any. `f` gets `spare` back to return
     /// posts it is done with, so a stream of posts allocates none.
+    #[allow(clippy::vec_box)] // boxed posts move as pointers (see `Record`)
     pub fn for_each_record_reusing(
         &self,
-        spare: &mut Vec<raqib_model::Post>,
-        mut f: impl FnMut(u64, Result<Record, Diagnostic>, &mut Vec<raqib_model::Post>),
+        spare: &mut Vec<Box<raqib_model::Post>>,
+        mut f: impl FnMut(u64, Result<Record, Diagnostic>, &mut Vec<Box<raqib_model::Post>>),
     ) {
         match self {
             Chunk::Records { items, .. } => items

@@ -157,12 +157,12 @@ pub(crate) fn parse_document(
             if seen.insert(from_id.clone()) {
                 out.push((
                     0,
-                    Ok(Record::Account(Account {
+                    Ok(Record::Account(Box::new(Account {
                         id: from_id.clone(),
                         platform: platform.clone(),
                         display_name: from,
                         ..Default::default()
-                    })),
+                    }))),
                 ));
             }
             let share_of = obj
@@ -171,7 +171,7 @@ pub(crate) fn parse_document(
                 .map(|f| format!("forwarded:{f}"));
             out.push((
                 0,
-                Ok(Record::Post(Post {
+                Ok(Record::Post(Box::new(Post {
                     id: format!("{chat_id}/{id}"),
                     platform: platform.clone(),
                     account: from_id,
@@ -187,7 +187,7 @@ pub(crate) fn parse_document(
                     share_of,
                     reach: None,
                     label: None,
-                })),
+                }))),
             ));
         }
     }
@@ -211,7 +211,7 @@ mod tests {
         let posts: Vec<_> = recs
             .iter()
             .filter_map(|r| match &r.1 {
-                Ok(Record::Post(p)) => Some(p),
+                Ok(Record::Post(p)) => Some(&**p),
                 _ => None,
             })
             .collect();

@@ -141,7 +141,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
     for u in page.includes.users {
         let id = u.id.0.into_owned();
         followers.insert(id.clone(), u.public_metrics.followers_count);
-        out.push(Record::Account(Account {
+        out.push(Record::Account(Box::new(Account {
             id,
             platform: "twitter".into(),
             handle: u.username,
@@ -160,7 +160,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                 Default::default()
             },
             follows: Vec::new(),
-        }));
+        })));
     }
     let media: HashMap<String, Media> = page
         .includes
@@ -192,7 +192,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             Some(n) if !n.text.is_empty() => n.text,
             _ => t.text,
         };
-        out.push(Record::Post(Post {
+        out.push(Record::Post(Box::new(Post {
             id: t.id.0.into_owned(),
             platform: "twitter".into(),
             account: author,
@@ -226,7 +226,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             share_of,
             reach,
             label: None,
-        }));
+        })));
     }
     Ok(out)
 }

@@ -28,7 +28,7 @@ fn posts(records: &[Record]) -> Vec<&raqib_model::Post> {
         .iter()
         .filter_map(|r| {
             if let Record::Post(p) = r {
-                Some(p)
+                Some(&**p)
             } else {
                 None
             }

@@ -32,13 +32,13 @@ fn read_base(path: &str) -> Vec<Subject> {
                 at.entry((a.platform.clone(), a.id.clone()))
                     .or_insert_with(|| {
                         order.push(Subject {
-                            account: a,
+                            account: *a,
                             posts: Vec::new(),
                         });
                         order.len() - 1
                     });
             }
-            raqib_model::Record::Post(p) => posts.push(p),
+            raqib_model::Record::Post(p) => posts.push(*p),
         }
     }
     for p in posts {

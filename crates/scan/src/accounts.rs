@@ -249,9 +249,9 @@ impl AccountAgg {
             .add_post(&mut self.top_posts, id, score, flagged, reach);
     }
 
-    pub fn set_profile(&mut self, account: Account, assessed: raqib_text::Assessment) {
+    pub fn set_profile(&mut self, account: Box<Account>, assessed: raqib_text::Assessment) {
         self.stats.add_reach(account.followers);
-        self.profile = Some(Box::new(account));
+        self.profile = Some(account);
         self.profile_assessed = Some(assessed);
     }
 

@@ -238,13 +238,15 @@ struct Worker<'a> {
     state: WorkerState,
     items: Option<raqib_network::ItemExtractor>,
     item_buf: Vec<u64>,
-    /// Posts done with, to read the next ones into.
-    spare: Vec<raqib_model::Post>,
+    /// Posts done with, to read the next ones into. Boxed: a post moves from reader to
+    /// scorer and back as a pointer (see [`raqib_model::Record`]).
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<raqib_model::Post>>,
 }
 
 /// A post read and prepared, waiting to be scored.
 struct Pending {
-    p: raqib_model::Post,
+    p: Box<raqib_model::Post>,
     /// Its account's key (see [`account_key`]).
     key: u64,
     /// Its script's language when the post names none.
@@ -285,7 +287,8 @@ impl WorkerState {
 const SPARE_POSTS: usize = 4;
 
 /// Keep `p` to read a later post into, if there is room.
-fn give_back(spare: &mut Vec<raqib_model::Post>, p: raqib_model::Post) {
+#[allow(clippy::vec_box)]
+fn give_back(spare: &mut Vec<Box<raqib_model::Post>>, p: Box<raqib_model::Post>) {
     if spare.len() < SPARE_POSTS {
         spare.push(p);
     }
@@ -346,7 +349,7 @@ impl Worker<'_> {
 
     /// Find the post's model, and ask for the memory scoring it will read (its account's
     /// place in the slot map, the token cache's sets): it is most likely not in cache.
-    fn prepare(&mut self, p: raqib_model::Post) -> Pending {
+    fn prepare(&mut self, p: Box<raqib_model::Post>) -> Pending {
         let key = account_key(&p.platform, account_of(&p));
         self.state.slots.prefetch(key);
         let script = match p.lang {
@@ -366,7 +369,7 @@ impl Worker<'_> {
         file: &str,
         line: u64,
         out: &mut Vec<u8>,
-    ) -> raqib_model::Post {
+    ) -> Box<raqib_model::Post> {
         let Pending { p, key, script, m } = pending;
         let account = account_of(&p);
         // The account's counts are read after scoring: ask for them now.
@@ -808,10 +811,10 @@ mod tests {
         for i in 0..1000 {
             give_back(
                 &mut spare,
-                raqib_model::Post {
+                Box::new(raqib_model::Post {
                     id: i.to_string(),
                     ..Default::default()
-                },
+                }),
             );
         }
         assert_eq!(spare.len(), SPARE_POSTS);
