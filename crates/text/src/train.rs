@@ -254,7 +254,9 @@ fn fit(
             }
         }
     }
-    match best {
+    // Weights as the model will score with them (bfloat16 precision, see
+    // `crate::model`), so that the margins calibration is fitted on are the model's own.
+    let mut fit = match best {
         Some((dev_loss, weights, bias, best_epoch)) => Fit {
             weights,
             bias,
@@ -269,7 +271,11 @@ fn fit(
             epochs_run,
             dev_loss: f32::NAN,
         },
+    };
+    for x in fit.weights.iter_mut() {
+        *x = crate::model::round_weight(*x);
     }
+    fit
 }
 
 const FOLDS: u64 = 5;
