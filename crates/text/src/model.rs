@@ -151,6 +151,10 @@ struct Tok {
 /// page it touches zeroed whole.
 struct TokenCache {
     map: memmap2::MmapMut,
+    /// The seed of this cache's keys, drawn at random: the cache trusts a 64-bit key to
+    /// name one raw token, and with a seed nobody knows, no one can craft a token whose
+    /// key collides with a common word's (and would score as that word).
+    seed: u64,
     huge: bool,
     /// Whether anything was put since the mapping was made or cleared (a fresh mapping is
     /// all zeros, an empty cache, so clearing it would only touch 16 MiB for nothing).
@@ -189,8 +193,13 @@ impl Default for TokenCache {
     fn default() -> Self {
         let map = memmap2::MmapMut::map_anon(CACHE_SETS * std::mem::size_of::<Set>())
             .expect("out of memory for the token cache (16 MiB)");
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
         TokenCache {
             map,
+            seed,
             huge: false,
             dirty: false,
         }
@@ -388,11 +397,11 @@ struct NormToken {
     word: Option<u32>,
 }
 
-/// Split `bytes` into raw tokens with their cache keys.
-fn split_raw_tokens(bytes: &[u8], tokens: &mut Vec<Tok>) {
+/// Split `bytes` into raw tokens with their cache keys (hashes seeded with `seed`).
+fn split_raw_tokens(bytes: &[u8], seed: u64, tokens: &mut Vec<Tok>) {
     tokens.clear();
     for (s, i) in raw_tokens(bytes) {
-        let key = xxhash_rust::xxh3::xxh3_64(key_bytes(&bytes[s..i])) | 1;
+        let key = xxhash_rust::xxh3::xxh3_64_with_seed(key_bytes(&bytes[s..i]), seed) | 1;
         tokens.push(Tok {
             start: s as u32,
             end: i as u32,
@@ -656,7 +665,7 @@ impl Model {
     /// where two neighbouring raw tokens could take part in one, the text is scored by the
     /// exact, uncached path instead.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
-        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let key = xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), scratch.cache.seed);
         if !self.lookup_tokens(text, key, scratch) {
             return self.uncached_margin(text, scratch);
         }
@@ -714,7 +723,7 @@ impl Model {
             *ahead_key = None;
             std::mem::swap(tokens, ahead);
         } else {
-            split_raw_tokens(bytes, tokens);
+            split_raw_tokens(bytes, cache.seed, tokens);
             // Touch every token's set first, without branching on the contents, so that
             // the lookups below find them in cache instead of missing one after another.
             let touched = tokens.iter().fold(0u64, |acc, t| {
@@ -793,11 +802,14 @@ impl Model {
         if scratch.cache_owner != self.id {
             return;
         }
-        split_raw_tokens(text.as_bytes(), &mut scratch.ahead);
+        split_raw_tokens(text.as_bytes(), scratch.cache.seed, &mut scratch.ahead);
         for t in &scratch.ahead {
             raqib_model::hint::prefetch(&scratch.cache.sets()[scratch.cache.set(t.entry.key)]);
         }
-        scratch.ahead_key = Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+        scratch.ahead_key = Some(xxhash_rust::xxh3::xxh3_64_with_seed(
+            text.as_bytes(),
+            scratch.cache.seed,
+        ));
     }
 
     /// The raw margin of `text` computed from scratch: normalise it whole, sum every feature.
@@ -815,7 +827,7 @@ impl Model {
     /// whole text: a property test checks it); only the raw tokens that normalise to more
     /// than one token, and the `k` chosen, are normalised again.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let key = xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), scratch.cache.seed);
         if scratch.tokens_of != Some((self.id, key)) && !self.lookup_tokens(text, key, scratch) {
             return self.explain_exact(text, k, scratch);
         }
@@ -1155,6 +1167,19 @@ mod tests {
                 prop_assert_eq!(m >> i & 1 == 1, want, "byte {}", i);
             }
         }
+    }
+
+    /// Each token cache keys its raw tokens with a seed of its own, so a key cannot be
+    /// known ahead (a token crafted to share a common word's key would score as it); what
+    /// a text scores does not depend on the seed.
+    #[test]
+    fn each_cache_keys_tokens_with_its_own_seed() {
+        let (a, b) = (Scratch::default(), Scratch::default());
+        assert_ne!(a.cache.seed, b.cache.seed);
+        let (mut ta, mut tb) = (Vec::new(), Vec::new());
+        split_raw_tokens(b"join the soldiers", a.cache.seed, &mut ta);
+        split_raw_tokens(b"join the soldiers", b.cache.seed, &mut tb);
+        assert!(ta.iter().zip(&tb).all(|(x, y)| x.entry.key != y.entry.key));
     }
 
     #[test]
