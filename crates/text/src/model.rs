@@ -1198,8 +1198,8 @@ mod tests {
 
     proptest! {
         /// A weight scores with its bfloat16 rounding: within half a unit of its eighth
-        /// significant bit (at most 2^-8 of it, 0.4%), exactly representable, so rounding again changes
-        /// nothing, and the table scoring reads holds the same value.
+        /// significant bit (at most 2^-8 of it, 0.4%), exactly representable, so rounding
+        /// again changes nothing, and the table scoring reads holds the same value.
         #[test]
         fn a_rounded_weight_is_near_exact_and_stable(x in proptest::num::f32::NORMAL) {
             let r = round_weight(x);
