@@ -17,9 +17,10 @@
 //!
 //! Weights are kept to bfloat16 precision (8 significant bits, within 0.4% of the value
 //! trained): training rounds them before it calibrates, and a file written by an earlier
-//! build is rounded when it is loaded. Scoring reads them from a table of 2-byte bfloat16
-//! values (2 MiB for the default 2^20 weights, against 4 MiB of f32), which stays in cache
-//! where the f32 table did not; every other path reads the f32 values, which are equal.
+//! build is rounded when it is loaded. Scoring and explaining read them from a table of
+//! 2-byte bfloat16 values (2 MiB for the default 2^20 weights, against 4 MiB of f32), which
+//! stays in cache where the f32 table did not; the f32 values, the same numbers, are what
+//! a saved file holds.
 
 use std::io::Write;
 use std::path::Path;
@@ -79,7 +80,7 @@ pub struct Model {
     pub header: ModelHeader,
     weights: Weights,
     /// The weights as bfloat16 bits (the top half of each f32, which holds all of it):
-    /// what scoring reads.
+    /// what scoring and explaining read.
     bf16: Vec<u16>,
     mask: u64,
     id: u64,
@@ -527,12 +528,21 @@ impl Model {
             mask,
             id: next_model_id(),
         };
-        let exact = m.weights().iter().all(|&w| round_weight(w) == w);
+        // One pass: the table, and whether every weight already is a bfloat16 value.
+        let mut exact = true;
+        let bf16: Vec<u16> = m
+            .weights()
+            .iter()
+            .map(|&w| {
+                let b = bf16_bits(w);
+                exact &= u32::from(b) << 16 == w.to_bits();
+                b
+            })
+            .collect();
         if !exact {
-            let rounded = m.weights().iter().map(|&w| round_weight(w)).collect();
-            m.weights = Weights::Owned(rounded);
+            m.weights = Weights::Owned(bf16.iter().map(|&b| weight16(b)).collect());
         }
-        m.bf16 = m.weights().iter().map(|&w| bf16_bits(w)).collect();
+        m.bf16 = bf16;
         m
     }
 
