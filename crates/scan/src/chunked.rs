@@ -1,9 +1,10 @@
-//! A growable list that never moves what it holds: a list of fixed-size chunks.
+//! A growable list of fixed-size chunks: once its first chunk is full, nothing it holds
+//! moves again.
 //!
-//! A worker's per-account aggregates (a few hundred bytes an account) were a `Vec`, and a
-//! `Vec` grows by copying everything into a buffer twice the size: for 50,000 accounts
-//! about 25 MB copied per worker, and twice the fresh memory touched, which the kernel
-//! must zero first (page faults were 7% of a 1M-post scan's CPU time). Here a full chunk
+//! For a worker's per-account aggregates (a few hundred bytes an account). A `Vec` grows
+//! by copying everything into a buffer twice the size: for 50,000 accounts about 25 MB
+//! copied per worker, and twice the fresh memory touched, which the kernel must zero first
+//! (page faults were 7% of a 1M-post scan's CPU time with a `Vec`). Here a full chunk
 //! stays where it is and the next one is allocated beside it.
 
 use std::ops::{Index, IndexMut};
@@ -14,16 +15,13 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// Items in chunks of at most `BYTES` bytes each.
 #[derive(Debug, Clone)]
 pub struct Chunked<T, const BYTES: usize = CHUNK_BYTES> {
+    /// Every chunk but the last is full.
     chunks: Vec<Vec<T>>,
-    len: usize,
 }
 
 impl<T, const BYTES: usize> Default for Chunked<T, BYTES> {
     fn default() -> Self {
-        Chunked {
-            chunks: Vec::new(),
-            len: 0,
-        }
+        Chunked { chunks: Vec::new() }
     }
 }
 
@@ -46,11 +44,13 @@ impl<T, const BYTES: usize> Chunked<T, BYTES> {
     const MASK: usize = (1 << Self::SHIFT) - 1;
 
     pub fn len(&self) -> usize {
-        self.len
+        self.chunks
+            .last()
+            .map_or(0, |c| ((self.chunks.len() - 1) << Self::SHIFT) + c.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.chunks.is_empty()
     }
 
     /// Add `v` at the end; what is already there does not move. The first chunk grows as
@@ -74,7 +74,6 @@ impl<T, const BYTES: usize> Chunked<T, BYTES> {
                 self.chunks.push(c);
             }
         }
-        self.len += 1;
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
@@ -88,7 +87,7 @@ impl<T, const BYTES: usize> Chunked<T, BYTES> {
     /// The items in `n` runs of consecutive items, as even as can be (each run as one or
     /// more slices): to share the items out among `n` threads.
     pub fn split_mut(&mut self, n: usize) -> Vec<Vec<&mut [T]>> {
-        let per = self.len.div_ceil(n.max(1)).max(1);
+        let per = self.len().div_ceil(n.max(1)).max(1);
         let mut runs: Vec<Vec<&mut [T]>> = Vec::new();
         let mut room = 0usize;
         for c in self.chunks.iter_mut() {
