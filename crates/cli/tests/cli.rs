@@ -90,6 +90,67 @@ fn scan_of_the_sample_flags_propaganda_not_news_and_ranks_spreaders_first() {
     assert!(stdout(&o).contains("accounts by risk"));
 }
 
+/// A scan into a directory that holds an earlier scan's reports replaces every one of
+/// them (the old ones are deleted off the scan's path, and none is left behind under
+/// another name), and leaves the user's own files alone.
+#[test]
+fn a_second_scan_into_the_same_directory_replaces_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    std::fs::create_dir(&out).unwrap();
+    // The earlier run's reports, larger than this run's, and a file of the user's.
+    let old = "{\"id\":\"old\"}\n".repeat(100_000);
+    for name in [
+        "posts.jsonl",
+        "accounts.jsonl",
+        "accounts.csv",
+        "summary.json",
+    ] {
+        std::fs::write(out.join(name), &old).unwrap();
+    }
+    // What a run stopped before it had deleted its old reports leaves.
+    std::fs::write(out.join(".raqib-old-1-0-posts.jsonl"), &old).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let news = write(
+        dir.path(),
+        "news.jsonl",
+        b"{\"id\":\"n1\",\"account\":\"a1\",\"text\":\"the court heard the case\"}\n",
+    );
+    let o = run(&["scan", &news, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "accounts.csv",
+            "accounts.jsonl",
+            "diagnostics.jsonl",
+            "notes.txt",
+            "posts.jsonl",
+            "summary.json",
+            "summary.txt"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("posts.jsonl")).unwrap(),
+        ""
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0]["id"], "a1");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 1);
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();

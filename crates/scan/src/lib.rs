@@ -18,6 +18,7 @@ mod jsonout;
 mod pipeline;
 mod report;
 mod slots;
+mod trash;
 
 pub use pipeline::{
     match_lists, run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary,

@@ -476,19 +476,23 @@ struct Out {
     dir: PathBuf,
     posts: std::io::BufWriter<std::fs::File>,
     diags: std::io::BufWriter<std::fs::File>,
+    trash: crate::trash::Trash,
 }
 
 impl Out {
     fn create(dir: &PathBuf) -> std::io::Result<Out> {
         std::fs::create_dir_all(dir)?;
+        let trash = crate::trash::Trash::new(dir);
         let f = |n: &str| {
-            std::fs::File::create(dir.join(n))
-                .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            let path = dir.join(n);
+            trash.clear(&path);
+            std::fs::File::create(path).map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
         };
         Ok(Out {
             dir: dir.clone(),
             posts: f("posts.jsonl")?,
             diags: f("diagnostics.jsonl")?,
+            trash,
         })
     }
 }
@@ -783,12 +787,13 @@ pub fn run(
         let res = (|| -> std::io::Result<()> {
             o.posts.flush()?;
             o.diags.flush()?;
-            report::write_accounts(&dir, &ranked)?;
+            report::write_accounts(&dir, &ranked, &o.trash)?;
             if cfg.networks.is_some() {
-                report::write_networks(&dir, &clusters)?;
+                report::write_networks(&dir, &clusters, &o.trash)?;
             }
-            report::write_summary(&dir, &summary)
+            report::write_summary(&dir, &summary, &o.trash)
         })();
+        o.trash.finish();
         res.map_err(out_err(&dir))?;
     }
     // Freeing every account's report is a few hundred thousand frees; the caller has its

@@ -8,16 +8,18 @@
 //! - `summary.json` and `summary.txt`: the totals and top lists.
 //!
 //! Whole-file reports are written to a temporary name and renamed, so a reader never sees
-//! half a file.
+//! half a file. An earlier run's reports are deleted off the scan's path ([`Trash`]).
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::accounts::AccountReport;
+use crate::trash::Trash;
 use crate::Summary;
 
 fn atomic_write(
     path: &Path,
+    trash: &Trash,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     // `accounts.jsonl.tmp`, not `accounts.tmp`: files written at once must not share one.
@@ -29,14 +31,18 @@ fn atomic_write(
         write(&mut f)?;
         f.flush()?;
     }
+    trash.keep_until_replaced(path);
     std::fs::rename(tmp, path)
 }
 
 pub(crate) fn write_networks(
     dir: &Path,
     clusters: &[crate::accounts::ClusterReport],
+    trash: &Trash,
 ) -> std::io::Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("networks.jsonl"))?);
+    let path = dir.join("networks.jsonl");
+    trash.clear(&path);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     for c in clusters {
         serde_json::to_writer(&mut f, c)?;
         f.write_all(b"\n")?;
@@ -46,10 +52,14 @@ pub(crate) fn write_networks(
 
 /// `accounts.jsonl` and `accounts.csv`, each on its own thread (for millions of accounts
 /// this is seconds of work after the scan).
-pub(crate) fn write_accounts(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
+pub(crate) fn write_accounts(
+    dir: &Path,
+    rows: &[AccountReport],
+    trash: &Trash,
+) -> std::io::Result<()> {
     std::thread::scope(|s| {
-        let jsonl = s.spawn(|| write_accounts_jsonl(dir, rows));
-        let csv = write_accounts_csv(dir, rows);
+        let jsonl = s.spawn(|| write_accounts_jsonl(dir, rows, trash));
+        let csv = write_accounts_csv(dir, rows, trash);
         jsonl.join().expect("report thread panicked").and(csv)
     })
 }
@@ -76,8 +86,8 @@ fn prefetch_ahead(rows: &[AccountReport], i: usize) {
     }
 }
 
-fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
-    atomic_write(&dir.join("accounts.jsonl"), |w| {
+fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport], trash: &Trash) -> std::io::Result<()> {
+    atomic_write(&dir.join("accounts.jsonl"), trash, |w| {
         let mut buf = Vec::with_capacity(1 << 20);
         for (i, r) in rows.iter().enumerate() {
             prefetch_ahead(rows, i);
@@ -92,8 +102,8 @@ fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport]) -> std::io::Result<(
     })
 }
 
-fn write_accounts_csv(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()> {
-    atomic_write(&dir.join("accounts.csv"), |w| {
+fn write_accounts_csv(dir: &Path, rows: &[AccountReport], trash: &Trash) -> std::io::Result<()> {
+    atomic_write(&dir.join("accounts.csv"), trash, |w| {
         let mut buf = Vec::with_capacity(1 << 20);
         crate::csvout::write_header(&mut buf);
         for (i, r) in rows.iter().enumerate() {
@@ -108,12 +118,12 @@ fn write_accounts_csv(dir: &Path, rows: &[AccountReport]) -> std::io::Result<()>
     })
 }
 
-pub(crate) fn write_summary(dir: &Path, s: &Summary) -> std::io::Result<()> {
-    atomic_write(&dir.join("summary.json"), |w| {
+pub(crate) fn write_summary(dir: &Path, s: &Summary, trash: &Trash) -> std::io::Result<()> {
+    atomic_write(&dir.join("summary.json"), trash, |w| {
         serde_json::to_writer_pretty(&mut *w, s)?;
         w.write_all(b"\n")
     })?;
-    atomic_write(&dir.join("summary.txt"), |w| {
+    atomic_write(&dir.join("summary.txt"), trash, |w| {
         w.write_all(render_summary(s).as_bytes())
     })
 }
@@ -271,7 +281,7 @@ mod tests {
             .collect();
         let rows = rank(aggs, 0.5);
         for _ in 0..3 {
-            write_accounts(dir.path(), &rows).unwrap();
+            write_accounts(dir.path(), &rows, &Trash::new(dir.path())).unwrap();
             let jsonl = std::fs::read_to_string(dir.path().join("accounts.jsonl")).unwrap();
             let csv = std::fs::read_to_string(dir.path().join("accounts.csv")).unwrap();
             assert_eq!(jsonl.lines().count(), rows.len());
