@@ -261,14 +261,20 @@ impl AccountAgg {
         self.stats.floor = self.top_posts.floor();
     }
 
-    pub fn merge(&mut self, o: AccountAgg) {
+    pub fn merge(&mut self, mut o: AccountAgg) {
+        self.merge_from(&mut o);
+    }
+
+    /// [`AccountAgg::merge`] without moving `o` (an aggregate is several cache lines): its
+    /// profile, if any, is taken; the rest is left as it was.
+    pub fn merge_from(&mut self, o: &mut AccountAgg) {
         self.stats.merge(&o.stats);
         for (score, id) in o.top_posts.iter() {
             self.top_posts.offer(score, id);
         }
         self.stats.floor = self.top_posts.floor();
         if o.profile.is_some() {
-            self.profile = o.profile;
+            self.profile = o.profile.take();
             self.profile_assessed = o.profile_assessed;
         }
     }
@@ -294,7 +300,7 @@ impl AccountAgg {
 }
 
 /// One line of the accounts report.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct AccountReport {
     pub platform: String,
     pub id: String,
@@ -449,12 +455,30 @@ const PER_THREAD: usize = 20_000;
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); the result is
 /// in risk order.
 pub fn rank(accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
-    let mut rows = report_rows(accounts, threshold);
+    // The rows as the threads that made them left them: put together, they would be
+    // copied once more (tens of megabytes of fresh memory for a million accounts) before
+    // the one copy that puts them in rank order.
+    let mut parts = report_rows(accounts, threshold);
+    let starts: Vec<usize> = parts
+        .iter()
+        .scan(0, |n, p| {
+            let start = *n;
+            *n += p.len();
+            Some(start)
+        })
+        .collect();
+    let total = parts.iter().map(Vec::len).sum::<usize>();
+    // Row `i` of all, counted across the parts: (part, index in it).
+    let at = |i: usize| {
+        let p = starts.partition_point(|&s| s <= i) - 1;
+        (p, i - starts[p])
+    };
     // Sorted as (key, id, index): the rows (a few hundred bytes each) are not read while
     // sorting, and moved once. Equal keys and ids keep their order, by index.
-    let order = |key: fn(&AccountReport) -> f32, rows: &[AccountReport]| {
-        let mut keyed: Vec<(f32, &str, u32)> = rows
+    let order = |key: fn(&AccountReport) -> f32, parts: &[Vec<AccountReport>]| {
+        let mut keyed: Vec<(f32, &str, u32)> = parts
             .iter()
+            .flatten()
             .zip(0..)
             .map(|(r, i)| (key(r), r.id.as_str(), i))
             .collect();
@@ -469,41 +493,46 @@ pub fn rank(accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport>
             .collect::<Vec<usize>>()
     };
     // The two orders on two threads when there are many rows.
-    let (by_reach, by_risk) = if rows.len() >= PER_THREAD {
+    let (by_reach, by_risk) = if total >= PER_THREAD {
         std::thread::scope(|s| {
-            let reach = s.spawn(|| order(|r| r.priority, &rows));
-            let risk = order(|r| r.risk, &rows);
+            let reach = s.spawn(|| order(|r| r.priority, &parts));
+            let risk = order(|r| r.risk, &parts);
             (reach.join().expect("ranking thread panicked"), risk)
         })
     } else {
-        (order(|r| r.priority, &rows), order(|r| r.risk, &rows))
+        (order(|r| r.priority, &parts), order(|r| r.risk, &parts))
     };
     for (rank, i) in by_reach.into_iter().enumerate() {
-        rows[i].rank_reach = rank + 1;
+        let (p, j) = at(i);
+        parts[p][j].rank_reach = rank + 1;
     }
-    let mut rows: Vec<Option<AccountReport>> = rows.into_iter().map(Some).collect();
-    by_risk
-        .into_iter()
-        .enumerate()
-        .map(|(rank, i)| {
-            let mut r = rows[i].take().expect("each index once");
-            r.rank_risk = rank + 1;
-            r
-        })
-        .collect()
+    let mut ranked = Vec::with_capacity(total);
+    for (rank, &i) in by_risk.iter().enumerate() {
+        // Rows are taken in rank order, from anywhere: ask for one a few ahead.
+        if let Some(&ahead) = by_risk.get(rank + 8) {
+            let (p, j) = at(ahead);
+            raqib_model::hint::prefetch(&parts[p][j]);
+        }
+        let (p, j) = at(i);
+        let mut r = std::mem::take(&mut parts[p][j]);
+        r.rank_risk = rank + 1;
+        ranked.push(r);
+    }
+    ranked
 }
 
-/// Each account's report row (unranked), on all cores for many accounts.
-fn report_rows(mut accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<AccountReport> {
+/// Each account's report row (unranked), on all cores for many accounts: one part per
+/// thread.
+fn report_rows(mut accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<Vec<AccountReport>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(accounts.len() / PER_THREAD)
         .max(1);
     if threads == 1 {
-        return accounts
+        return vec![accounts
             .into_iter()
             .map(|a| report_row(a, threshold))
-            .collect();
+            .collect()];
     }
     std::thread::scope(|s| {
         let handles: Vec<_> = accounts
@@ -521,7 +550,7 @@ fn report_rows(mut accounts: Chunked<AccountAgg>, threshold: f32) -> Vec<Account
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("ranking thread panicked"))
+            .map(|h| h.join().expect("ranking thread panicked"))
             .collect()
     })
 }

@@ -711,13 +711,21 @@ pub fn run(
                 .drain(..)
                 .map(|(a, t, i, p)| (a, t, i, p + offset)),
         );
-        for (k, i) in st.slots.iter() {
-            let v = std::mem::take(&mut st.aggs[i as usize]);
+        // In the order the worker made its aggregates (its table's order is the keys'
+        // hashes, so each aggregate was a cache miss), with the merged table's place for
+        // the account asked for a few accounts ahead.
+        let mut keys: Vec<(u64, u32)> = st.slots.iter().collect();
+        keys.sort_unstable_by_key(|&(_, i)| i);
+        for (j, &(k, i)) in keys.iter().enumerate() {
+            if let Some(&(ahead, _)) = keys.get(j + 8) {
+                slots.prefetch(ahead);
+            }
+            let v = &mut st.aggs[i as usize];
             let b = slots.get_or_insert(k, accounts.len() as u32) as usize;
             if b == accounts.len() {
-                accounts.push(v);
+                accounts.push(std::mem::take(v));
             } else {
-                accounts[b].merge(v);
+                accounts[b].merge_from(v);
             }
         }
         top.extend(st.top);
