@@ -702,6 +702,7 @@ pub fn run(
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut held_back = 0u64;
+    let mut merged = Vec::new();
     for mut st in states {
         held_back += st.held_back;
         let offset = post_ids.len() as u32;
@@ -728,6 +729,7 @@ pub fn run(
                 accounts[b].merge_from(v);
             }
         }
+        merged.push(std::mem::take(&mut st.aggs));
         top.extend(st.top);
         for (l, n, f) in st.langs {
             let e = langs.entry(l).or_default();
@@ -735,6 +737,8 @@ pub fn run(
             e.1 += f;
         }
     }
+    // What was merged is tens of thousands of small frees: not on this thread's way.
+    let _ = std::thread::Builder::new().spawn(move || drop(merged));
     top.sort_by(|a, b| top_order(&a.view(), &b.view()));
     top.truncate(cfg.top);
     drop(slots);
