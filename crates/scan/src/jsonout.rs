@@ -207,7 +207,42 @@ fn int(out: &mut Vec<u8>, n: u64) {
 /// serde_json's float formatting (shortest round-trip form, `null` for
 /// NaN and infinities), so both writers agree on every value.
 fn float(out: &mut Vec<u8>, x: f32) {
-    serde_json::to_writer(&mut *out, &x).expect("serialising to memory cannot fail");
+    if !fixed(out, x) {
+        serde_json::to_writer(&mut *out, &x).expect("serialising to memory cannot fail");
+    }
+}
+
+/// Write `x` as serde_json would if it is a multiple of 1/1000 or 1/10000 (the f32
+/// nearest to one) of magnitude at least 0.001 and below 100: what scores and evidence
+/// weights are, rounded to four and three places. Then the shortest digits that read back
+/// as `x` are those places, trailing zeros dropped (any other decimal as short is at least
+/// 0.0001 away, and `x`'s neighbours are within 0.00001), so they are written straight
+/// from the integer; serde_json's formatter through its serializer was most of a flagged
+/// post's float cost. A test holds the two equal for every such value.
+fn fixed(out: &mut Vec<u8>, x: f32) -> bool {
+    if !(x == 0.0 || (0.001..100.0).contains(&x.abs())) {
+        return false;
+    }
+    // A multiple of 1/1000 is one of 1/10000, and the f32 nearest to it the same; `x`
+    // times 10,000 is within 0.2 of the integer, so any rounding finds it.
+    let k = (x * 10_000.0).round_ties_even();
+    if k / 10_000.0 != x {
+        return false;
+    }
+    if x.is_sign_negative() {
+        out.push(b'-');
+    }
+    let k = k.abs() as u32;
+    let (whole, frac) = (k / 10_000, k % 10_000);
+    if whole >= 10 {
+        out.push(b'0' + (whole / 10) as u8);
+    }
+    out.push(b'0' + (whole % 10) as u8);
+    out.push(b'.');
+    let digits = [frac / 1000, frac / 100 % 10, frac / 10 % 10, frac % 10].map(|d| b'0' + d as u8);
+    let keep = 4 - digits.iter().rev().take_while(|&&d| d == b'0').count();
+    out.extend_from_slice(&digits[..keep.max(1)]);
+    true
 }
 
 /// A JSON string as serde_json escapes it: `"` and `\`, the five short
@@ -300,6 +335,34 @@ pub(crate) mod tests {
             )
             .prop_map(|c| c.into_iter().collect()),
         ]
+    }
+
+    /// Every multiple of 1/1000 and of 1/10000 below 100 in magnitude (and the f32s
+    /// beside each), as serde_json writes it.
+    #[test]
+    fn rounded_floats_are_written_as_serde_json_writes_them() {
+        let mut out = Vec::new();
+        let mut check = |x: f32| {
+            out.clear();
+            super::float(&mut out, x);
+            let want = serde_json::to_string(&x).unwrap();
+            assert_eq!(
+                std::str::from_utf8(&out).unwrap(),
+                want,
+                "bits {:#x}",
+                x.to_bits()
+            );
+        };
+        for k in -1_000_000i32..=1_000_000 {
+            let x = k as f32 / 10_000.0;
+            check(x);
+            check(f32::from_bits(x.to_bits() + 1));
+            check(f32::from_bits(x.to_bits().wrapping_sub(1)));
+            check(k as f32 / 1000.0);
+        }
+        for x in [-0.0, 100.0, -100.0, 99.999, 0.0009, 0.001, 1e-7, 1000.0] {
+            check(x);
+        }
     }
 
     fn float() -> impl Strategy<Value = f32> {
