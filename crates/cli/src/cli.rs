@@ -242,7 +242,7 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "[LANG=]MODEL")]
     pub model: Vec<String>,
     /// Write posts.jsonl, accounts.jsonl, accounts.csv, diagnostics.jsonl, summary.json and
-    /// summary.txt here.
+    /// summary.txt here (created if missing; an earlier scan's reports there are replaced).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Flag posts whose probability is at least this (and that have evidence: see above).
