@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Audit(a) => crate::policy::audit_cmd(a),
         Command::Report(a) => crate::policy::report_cmd(a),
         Command::Serve(a) => {
+            crate::serve::no_huge_pages();
             let models = load_models(&a.model)?;
             crate::serve::serve_cmd(a, models)
         }

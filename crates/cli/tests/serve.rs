@@ -39,6 +39,19 @@ fn setup(extra: &[&str]) -> Setup {
     }
 }
 
+/// The server runs without transparent huge pages (faulting one in stalled requests),
+/// which the allocator asks for in every other command.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_runs_without_huge_pages() {
+    let s = setup(&[]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.srv.child.id())).unwrap();
+    // Kernels since 6.4 show the switch; older ones have no line for it.
+    if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    }
+}
+
 #[test]
 fn submit_explain_queue_review_undo_appeal_and_record() {
     let s = setup(&[]);
