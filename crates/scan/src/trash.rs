@@ -86,24 +86,23 @@ impl Trash {
 
     /// Before `path` is created again: move the old file out of the way, to be deleted.
     pub(crate) fn clear(&self, path: &Path) {
-        if !Self::is_file(path) || self.tx.is_none() {
-            return;
-        }
-        if let Some(hidden) = self.aside(path) {
-            if std::fs::rename(path, &hidden).is_ok() {
-                self.delete(hidden);
-            }
-        }
+        self.set_aside(path, |from, to| std::fs::rename(from, to));
     }
 
     /// Before a new file is renamed over `path`: keep the old one's content under a
     /// second name, so that the rename frees nothing, and delete it from there.
     pub(crate) fn keep_until_replaced(&self, path: &Path) {
+        self.set_aside(path, |from, to| std::fs::hard_link(from, to));
+    }
+
+    /// Put `path`'s file under a hidden name by `place` (a move or a link) and delete it
+    /// from there; nothing when it is no regular file or the deleting thread is missing.
+    fn set_aside(&self, path: &Path, place: fn(&Path, &Path) -> std::io::Result<()>) {
         if !Self::is_file(path) || self.tx.is_none() {
             return;
         }
         if let Some(hidden) = self.aside(path) {
-            if std::fs::hard_link(path, &hidden).is_ok() {
+            if place(path, &hidden).is_ok() {
                 self.delete(hidden);
             }
         }
