@@ -100,7 +100,7 @@ fn bf16_bits(x: f32) -> u16 {
 
 /// `x` rounded to bfloat16 precision: the value a weight `x` scores with.
 pub fn round_weight(x: f32) -> f32 {
-    f32::from_bits(u32::from(bf16_bits(x)) << 16)
+    weight16(bf16_bits(x))
 }
 
 /// A weight read from the bfloat16 table.
@@ -259,6 +259,13 @@ impl Default for TokenCache {
 }
 
 impl TokenCache {
+    /// A text's key under this cache's seed: which text a scratch's split raw tokens
+    /// belong to.
+    #[inline]
+    fn text_key(&self, text: &str) -> u64 {
+        xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), self.seed)
+    }
+
     /// Ask for huge pages for the rest of the cache's life (a hint: where the kernel has
     /// none to give, plain pages serve).
     fn stream(&mut self) {
@@ -726,7 +733,7 @@ impl Model {
     /// where two neighbouring raw tokens could take part in one, the text is scored by the
     /// exact, uncached path instead.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
-        let key = xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), scratch.cache.seed);
+        let key = scratch.cache.text_key(text);
         if !self.lookup_tokens(text, key, scratch) {
             return self.uncached_margin(text, scratch);
         }
@@ -867,10 +874,7 @@ impl Model {
         for t in &scratch.ahead {
             raqib_model::hint::prefetch(&scratch.cache.sets()[scratch.cache.set(t.entry.key)]);
         }
-        scratch.ahead_key = Some(xxhash_rust::xxh3::xxh3_64_with_seed(
-            text.as_bytes(),
-            scratch.cache.seed,
-        ));
+        scratch.ahead_key = Some(scratch.cache.text_key(text));
     }
 
     /// The raw margin of `text` computed from scratch: normalise it whole, sum every feature.
@@ -888,7 +892,7 @@ impl Model {
     /// whole text: a property test checks it); only the raw tokens that normalise to more
     /// than one token, and the `k` chosen, are normalised again.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        let key = xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), scratch.cache.seed);
+        let key = scratch.cache.text_key(text);
         if scratch.tokens_of != Some((self.id, key)) && !self.lookup_tokens(text, key, scratch) {
             return self.explain_exact(text, k, scratch);
         }
