@@ -227,7 +227,17 @@ impl Chunk {
                 // give them, the last one included.
                 let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
                 let mut start = 0;
+                // The chunk was written by the reading thread, on another core: each
+                // line's first touch here waited on its cache lines (a twentieth of a
+                // scan with little flagged, in memchr's loads). Asking for them a
+                // few lines ahead overlaps those waits with the work on this line.
+                let mut fetched = 0usize;
                 for (i, end) in ends.enumerate() {
+                    let want = (start + FETCH_AHEAD).min(bytes.len());
+                    while fetched < want {
+                        raqib_model::hint::prefetch(&bytes[fetched]);
+                        fetched += 64;
+                    }
                     let line = &bytes[start..end];
                     start = end + 1;
                     let line_no = first_line + i as u64;
@@ -263,6 +273,10 @@ impl Chunk {
         }
     }
 }
+
+/// How far ahead of the line being parsed a chunk's bytes are asked for: about four
+/// tweet-length lines (1 KiB, 2 KiB and 4 KiB measured the same).
+const FETCH_AHEAD: usize = 1024;
 
 /// Open `path` (or `-` for standard input) and return its chunks.
 pub fn open_chunks(
