@@ -16,6 +16,9 @@ use crate::data::load_labelled;
 static STARTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/starter.model"));
 
 pub fn run(cli: Cli) -> Result<i32> {
+    if !matches!(cli.command, Command::Serve(_)) {
+        crate::alloc::keep_freed_memory();
+    }
     match cli.command {
         Command::Scan(a) => scan(a),
         Command::Train(a) => train(a),
@@ -32,7 +35,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Audit(a) => crate::policy::audit_cmd(a),
         Command::Report(a) => crate::policy::report_cmd(a),
         Command::Serve(a) => {
-            crate::serve::no_huge_pages();
+            crate::alloc::no_huge_pages();
             let models = load_models(&a.model)?;
             crate::serve::serve_cmd(a, models)
         }

@@ -129,17 +129,6 @@ pub struct ServeArgs {
     pub timeout: u64,
 }
 
-/// Turn transparent huge pages off for this process, from now on (called before the server
-/// loads anything): a request that faults in (and may first compact) a 2 MiB page waited
-/// up to 150 ms for it, where a batch scan gains from them.
-pub(crate) fn no_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and touches no memory of ours.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
 pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {
