@@ -938,10 +938,9 @@ impl Model {
                 });
             });
         }
-        let (z, gain, order) = self.weigh(&mut items, n);
+        let (z, gain, order) = self.weigh(&mut items, n, k);
         let spans = order
             .into_iter()
-            .take(k)
             .map(|i| {
                 let NormToken {
                     raw: ri,
@@ -989,8 +988,8 @@ impl Model {
 
     /// Add each word bigram's weight to its two tokens, half each; then the margin, the
     /// factor from a token's weight to its log-odds, and the tokens that pushed the score
-    /// up, strongest first. `n` counts the tokens' own features.
-    fn weigh(&self, items: &mut [NormToken], mut n: usize) -> (f32, f32, Vec<usize>) {
+    /// up, strongest first, at most `k` of them. `n` counts the tokens' own features.
+    fn weigh(&self, items: &mut [NormToken], mut n: usize, k: usize) -> (f32, f32, Vec<usize>) {
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
         let mut prev: Option<(u32, usize)> = None;
         for i in 0..items.len() {
@@ -1008,10 +1007,7 @@ impl Model {
         }
         let scale = feature_scale(n);
         let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
-        let mut order: Vec<usize> = (0..items.len())
-            .filter(|&i| items[i].weight > 0.0)
-            .collect();
-        order.sort_by(|&x, &y| items[y].weight.total_cmp(&items[x].weight));
+        let order = strongest(items.iter().map(|t| t.weight), k);
         (z, scale * self.header.platt_a, order)
     }
 
@@ -1036,10 +1032,9 @@ impl Model {
                 word,
             });
         });
-        let (z, gain, order) = self.weigh(&mut items, n);
+        let (z, gain, order) = self.weigh(&mut items, n, k);
         let spans = order
             .into_iter()
-            .take(k)
             .map(|i| {
                 let (a, b) = items[i].sub.expect("set for every token");
                 let (a, b, wt) = (a as usize, b as usize, items[i].weight);
@@ -1167,6 +1162,26 @@ pub fn feature_scale(n: usize) -> f32 {
     }
 }
 
+/// The places of the `k` largest positive weights, largest first, ties in order of place:
+/// the first `k` of a stable sort by weight, descending, without sorting the rest (a
+/// flagged post has a dozen or more tokens that push its score up, and five are shown).
+fn strongest(weights: impl Iterator<Item = f32>, k: usize) -> Vec<usize> {
+    let mut top: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+    for (i, w) in weights.enumerate() {
+        // Not positive (NaN included), or not larger than the k-th: out (an equal weight
+        // came later, so it ranks after).
+        let positive = w > 0.0;
+        if !positive || (top.len() == k && top.last().is_none_or(|&(l, _)| w <= l)) {
+            continue;
+        }
+        // After every weight at least as large: ties stay in order of place.
+        let at = top.partition_point(|&(t, _)| t >= w);
+        top.insert(at, (w, i));
+        top.truncate(k);
+    }
+    top.into_iter().map(|(_, i)| i).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1271,6 +1286,23 @@ mod tests {
         // The largest finite f32 would round up to infinity: it is cut instead.
         assert!(round_weight(f32::MAX).is_finite());
         assert!(round_weight(f32::MIN).is_finite());
+    }
+
+    proptest! {
+        /// The strongest `k` are the first `k` of a stable sort by weight, descending,
+        /// of the positive weights (ties, zeros and negatives drawn often).
+        #[test]
+        fn the_strongest_are_a_stable_sorts_first(
+            ws in proptest::collection::vec(prop_oneof![
+                Just(0.0f32), Just(1.0), Just(-1.0), Just(2.5), -4.0f32..4.0,
+            ], 0..40),
+            k in 0usize..8,
+        ) {
+            let mut sorted: Vec<usize> = (0..ws.len()).filter(|&i| ws[i] > 0.0).collect();
+            sorted.sort_by(|&x, &y| ws[y].total_cmp(&ws[x]));
+            sorted.truncate(k);
+            prop_assert_eq!(strongest(ws.iter().copied(), k), sorted);
+        }
     }
 
     proptest! {
