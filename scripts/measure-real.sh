@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Train on the real labelled tweets in ../shared/data, then measure: F1 and AUCs on the dev
-# splits, false positives on the project's own hard negatives, and recall lost to evasion.
+# splits, false positives on the project's own hard negatives, how the dev accounts are
+# ranked and flagged, and recall lost to evasion.
 # Prints the figures that docs/benchmarks.md records. Skips where ../shared is absent.
 #
 # usage: scripts/measure-real.sh [extra raqib train options...]
@@ -51,6 +52,12 @@ for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")):
         print(json.dumps({"id": r["id"], "text": r["text"], "label": 0, "lang": r["lang"] or None}, ensure_ascii=False))
 PY
 f1 "$WORK/scraped_neg.jsonl"
+
+# Accounts: en_dev is split by account, so each account's posts are all here; how the scan
+# ranks and flags them against their posts' labels.
+echo "== accounts of en_dev, scanned with the joint model at its default threshold"
+$RAQIB scan -q --model "$JOINT" "$DATA/en_dev.csv" --out "$WORK/accounts"
+python3 scripts/measure-accounts.py "$DATA/en_dev.csv" "$WORK/accounts/accounts.csv"
 
 echo "== recall on dev positives under evasion, at the default thresholds (routed models)"
 python3 scripts/obfuscate.py "$WORK/obf" "$DATA/en_dev.csv" "$DATA/ar_dev.csv"
