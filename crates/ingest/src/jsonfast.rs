@@ -107,6 +107,16 @@ impl<'a> Cursor<'a> {
         out.extend_from_slice(&self.b[start..self.i]);
         loop {
             let run = self.i;
+            // After an escape too, plain bytes eight at a time (a fifth of tweets have a
+            // newline or a quote, most of their text after it).
+            while let Some(w) = self.b.get(self.i..self.i + 8) {
+                let stops = string_stops(u64::from_le_bytes(w.try_into().expect("8 bytes")));
+                if stops != 0 {
+                    self.i += (stops.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                self.i += 8;
+            }
             while let Some(&c) = self.b.get(self.i) {
                 if c == b'"' || c == b'\\' || c < 0x20 {
                     break;
@@ -117,7 +127,10 @@ impl<'a> Cursor<'a> {
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
-                    return String::from_utf8(out).ok().map(Cow::Owned);
+                    // simdutf8, as for a string without escapes.
+                    simdutf8::basic::from_utf8(&out).ok()?;
+                    // SAFETY: just checked to be UTF-8.
+                    return Some(Cow::Owned(unsafe { String::from_utf8_unchecked(out) }));
                 }
                 b'\\' => {
                     self.i += 1;
