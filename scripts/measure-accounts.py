@@ -48,21 +48,20 @@ def main():
         flagged = sum(rows[u]["flagged"] == "true" for u in us)
         sizes = sorted(posts[u] for u in us)
         print(f"  {k:8s} {s:40s} {flagged:4d} / {len(us):4d}  ({sizes[len(sizes) // 2]})")
-    scored = [(float(rows[u]["risk"]), kind(u) == "positive") for u in posts if kind(u) != "mixed"]
-    pos = [r for r, p in scored if p]
+    # (risk, positive, posts) of every account that is positive or negative.
+    scored = [(float(rows[u]["risk"]), kind(u) == "positive", posts[u])
+              for u in posts if kind(u) != "mixed"]
     for least in (1, 5):
-        some = [(float(rows[u]["risk"]), kind(u) == "positive") for u in posts
-                if kind(u) != "mixed" and posts[u] >= least]
-        a = [r for r, p in some if p]
-        b = [r for r, p in some if not p]
+        a = [r for r, p, n in scored if p and n >= least]
+        b = [r for r, p, n in scored if not p and n >= least]
         if a and b:
             auc = sum((x > y) + 0.5 * (x == y) for x in a for y in b) / (len(a) * len(b))
             print(f"ROC-AUC of account risk, accounts with at least {least} post(s): "
                   f"{len(a)} positive against {len(b)} negative: {auc:.3f}")
     ranked = sorted(scored, key=lambda t: -t[0])
-    for k in (5, 10, 20, len(pos)):
+    for k in (5, 10, 20, sum(p for _, p, _ in scored)):
         if 0 < k <= len(ranked):
-            share = sum(p for _, p in ranked[:k]) / k
+            share = sum(p for _, p, _ in ranked[:k]) / k
             print(f"positive among the {k} riskiest: {share:.2f}")
     most = max((int(rows[u]["flagged_posts"]) for u in posts if kind(u) == "negative"), default=0)
     print(f"most flagged posts on one negative account: {most}")
