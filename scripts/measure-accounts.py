@@ -30,6 +30,8 @@ def main():
             posts[u] += 1
             positive[u] += r["label"] == "1"
             source.setdefault(u, r.get("source") or "")
+    if not posts:
+        sys.exit(f"{labelled}: no labelled rows with a username; account figures need both")
     with open(report, newline="", encoding="utf-8") as fh:
         rows = {r["id"]: r for r in csv.DictReader(fh)}
     missing = [u for u in posts if u not in rows]
