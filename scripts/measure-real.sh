@@ -53,8 +53,11 @@ for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")):
 PY
 f1 "$WORK/scraped_neg.jsonl"
 
-# Accounts: en_dev is split by account, so each account's posts are all here; how the scan
-# ranks and flags them against their posts' labels.
+# Accounts: en_train and en_dev are split by account, so each account's posts are all in
+# one split. The account flag rule's settings were chosen on en_train's accounts, each
+# scanned by a model trained without it; en_dev's then measure them.
+echo "== accounts of en_train, each scanned by a model trained on the other folds (5-fold by account)"
+python3 scripts/account-rule-cv.py "$RAQIB" "$DATA" 5
 echo "== accounts of en_dev, scanned with the joint model at its default threshold"
 $RAQIB scan -q --model "$JOINT" "$DATA/en_dev.csv" --out "$WORK/accounts"
 python3 scripts/measure-accounts.py "$DATA/en_dev.csv" "$WORK/accounts/accounts.csv"

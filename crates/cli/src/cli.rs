@@ -281,6 +281,20 @@ pub struct ScanArgs {
     /// Smallest link score that flags an account (with --suspended).
     #[arg(long, default_value_t = 0.8, value_name = "P")]
     pub link_threshold: f32,
+    /// Accounts are also flagged for their count of flagged posts: at least this many, and
+    /// more than a clean account's false flags explain (the next two options).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub account_min_flagged: u64,
+    /// The share of a clean account's posts taken to be flagged by mistake [default: 0.05].
+    /// 5% is two and a half times the share of dev negatives a trained model's default
+    /// threshold flags (2%); with a lower --threshold, raise it to the share of negatives
+    /// flagged there (`raqib eval --threshold P` prints it as FPR).
+    #[arg(long, value_name = "SHARE")]
+    pub account_clean_rate: Option<f64>,
+    /// Flag an account when a clean account would have as many flagged posts with a chance
+    /// under this (1 in 1,000 by default).
+    #[arg(long, default_value_t = 0.001, value_name = "P")]
+    pub account_chance: f64,
     /// Find coordinated clusters too (see `raqib networks`): members are reported with
     /// their cluster in accounts.jsonl, clusters in networks.jsonl, and a member is flagged
     /// when another member of its cluster is. Keeps each post's items and id in memory.

@@ -88,6 +88,34 @@ fn scan(a: ScanArgs) -> Result<i32> {
             bail!("--threshold must be between 0 and 1, got {t}");
         }
     }
+    let defaults = raqib_scan::accounts::AccountRule::at(0.5);
+    let clean_rate = a.account_clean_rate.unwrap_or(defaults.clean_rate);
+    if !(clean_rate > 0.0 && clean_rate < 1.0) {
+        bail!(
+            "--account-clean-rate wants a share above 0 and below 1 (0.05 is 5%), got {clean_rate}"
+        );
+    }
+    let own = models.thresholds(None)[0];
+    match a.threshold {
+        Some(t) if t < own && a.account_clean_rate.is_none() && !a.quiet => eprintln!(
+            "raqib: note: --threshold {t} is below the model's own ({own:.4}), so clean posts are \
+             flagged more often; accounts are also flagged for their count of flagged posts, \
+             taking {}% of a clean account's posts to be flagged by mistake: give \
+             --account-clean-rate the share of negatives flagged at {t} (`raqib eval \
+             --threshold {t}` prints it as FPR)",
+            clean_rate * 100.0
+        ),
+        _ => {}
+    }
+    if !(a.account_chance > 0.0 && a.account_chance < 0.5) {
+        bail!(
+            "--account-chance wants a chance above 0 and below 0.5 (0.001 is 1 in 1,000), got {}",
+            a.account_chance
+        );
+    }
+    if a.account_min_flagged == 0 {
+        bail!("--account-min-flagged must be at least 1");
+    }
     let threads = a
         .threads
         .unwrap_or_else(|| ScanConfig::default().threads)
@@ -118,6 +146,12 @@ fn scan(a: ScanArgs) -> Result<i32> {
             None => None,
         },
         link_threshold: a.link_threshold,
+        account_rule: raqib_scan::accounts::AccountRule {
+            clean_rate,
+            chance: a.account_chance,
+            min_flagged: a.account_min_flagged,
+            ..defaults
+        },
         networks: a.networks.then(|| raqib_network::NetworkConfig {
             coord: raqib_network::CoordConfig {
                 window: a.window,

@@ -450,6 +450,134 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert!(stderr(&o).contains("between 0 and 1"));
 }
 
+/// An account whose propaganda is a minority of its posts keeps a low mean score, so its
+/// risk stays under the threshold; it is flagged for its count of flagged posts, with the
+/// reason in its `why`. A news account with one false flag among as many posts is not.
+#[test]
+fn an_account_is_flagged_for_more_flagged_posts_than_false_flags_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..30 {
+        let (spreader, news) = if i < 8 {
+            (
+                "Soldiers of the Khilafah advance, glad tidings for the muwahhideen",
+                if i == 0 {
+                    "Soldiers of the Khilafah advance, glad tidings for the muwahhideen"
+                } else {
+                    "Police say the attack suspect was arrested on Monday"
+                },
+            )
+        } else {
+            (
+                "going to the market later, anyone want anything",
+                "Police say the attack suspect was arrested on Monday",
+            )
+        };
+        for (account, text) in [("spreader", spreader), ("news", news)] {
+            lines.push_str(&format!(
+                "{{\"id\":\"{account}{i}\",\"account\":\"{account}\",\"text\":\"{text}\"}}\n"
+            ));
+        }
+    }
+    let input = write(dir.path(), "mixed.jsonl", lines.as_bytes());
+    let out = dir.path().join("r");
+    let o = run(&["scan", "-q", &input, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let get = |id: &str| accounts.iter().find(|a| a["id"] == id).unwrap().clone();
+    let (spreader, news) = (get("spreader"), get("news"));
+    assert_eq!(spreader["flagged_posts"], 8);
+    assert!(spreader["risk"].as_f64().unwrap() < 0.75, "{spreader}");
+    assert_eq!(spreader["flagged"], true, "{spreader}");
+    let why = spreader["why"].as_str().unwrap();
+    assert!(
+        why.contains("8 of 30 posts flagged")
+            && why.contains("more than a clean account's false flags explain (1.5 expected at 5%)"),
+        "{why}"
+    );
+    assert_eq!(news["flagged_posts"], 1);
+    assert_eq!(news["flagged"], false, "{news}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["account_rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("account-v2: risk at least 0.7500 with a flagged post, or at least 3"),
+        "{summary}"
+    );
+    // Stricter settings leave it unflagged: the options reach the rule.
+    let o = run(&[
+        "scan",
+        "-q",
+        &input,
+        "--out",
+        out.to_str().unwrap(),
+        "--account-min-flagged",
+        "9",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let spreader = accounts.iter().find(|a| a["id"] == "spreader").unwrap();
+    assert_eq!(spreader["flagged"], false, "{spreader}");
+}
+
+#[test]
+fn account_settings_are_checked_and_a_lowered_threshold_says_what_to_raise() {
+    for (arg, value, want) in [
+        (
+            "--account-clean-rate",
+            "5",
+            "--account-clean-rate wants a share above 0 and below 1",
+        ),
+        (
+            "--account-clean-rate",
+            "0",
+            "--account-clean-rate wants a share",
+        ),
+        (
+            "--account-chance",
+            "0.7",
+            "--account-chance wants a chance above 0 and below 0.5",
+        ),
+        (
+            "--account-min-flagged",
+            "0",
+            "--account-min-flagged must be at least 1",
+        ),
+    ] {
+        let o = run(&["scan", "-q", "examples/sample.jsonl", arg, value]);
+        assert_eq!(o.status.code(), Some(1), "{arg} {value}");
+        assert!(stderr(&o).contains(want), "{arg} {value}: {}", stderr(&o));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let lowered = |more: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "examples/sample.jsonl",
+            "--out",
+            out,
+            "--threshold",
+            "0.5",
+        ];
+        args.extend_from_slice(more);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let o = lowered(&[]);
+    assert!(
+        stderr(&o).contains("note: --threshold 0.5 is below the model's own (0.7500)")
+            && stderr(&o)
+                .contains("give --account-clean-rate the share of negatives flagged at 0.5"),
+        "{}",
+        stderr(&o)
+    );
+    let o = lowered(&["--account-clean-rate", "0.3"]);
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+}
+
 #[test]
 fn posts_are_routed_to_their_languages_model() {
     let dir = tempfile::tempdir().unwrap();

@@ -49,6 +49,9 @@ pub struct ScanConfig {
     /// scan; members of a cluster are reported with it, and flagged when another member
     /// is flagged.
     pub networks: Option<raqib_network::NetworkConfig>,
+    /// How accounts are flagged from their posts; its `threshold` is replaced by the
+    /// scan's post threshold.
+    pub account_rule: crate::accounts::AccountRule,
 }
 
 /// Hash lists for the media-match signal.
@@ -124,6 +127,7 @@ impl Default for ScanConfig {
             suspended: None,
             link_threshold: 0.8,
             networks: None,
+            account_rule: crate::accounts::AccountRule::at(0.5),
         }
     }
 }
@@ -174,6 +178,8 @@ pub struct FlaggedPost {
 pub struct Summary {
     pub model: String,
     pub threshold: f32,
+    /// The account rule and its settings, e.g. `account-v2: at least 3 flagged posts, …`.
+    pub account_rule: String,
     pub files: usize,
     pub files_unreadable: usize,
     pub posts: u64,
@@ -750,7 +756,11 @@ pub fn run(
         Some(ncfg) => crate::accounts::network_accounts(&mut accounts, events, &post_ids, ncfg),
         None => Vec::new(),
     };
-    let ranked = rank(accounts, threshold);
+    let account_rule = crate::accounts::AccountRule {
+        threshold,
+        ..cfg.account_rule
+    };
+    let ranked = rank(accounts, account_rule);
     let mut by_reach: Vec<&AccountReport> = ranked.iter().collect();
     by_reach.sort_by_key(|r| r.rank_reach);
     let mut by_language: Vec<(String, u64, u64)> =
@@ -761,6 +771,7 @@ pub fn run(
     let summary = Summary {
         model: cfg.model_name.clone(),
         threshold,
+        account_rule: account_rule.describe(),
         files: cfg.inputs.len(),
         files_unreadable,
         posts,

@@ -279,7 +279,7 @@ mod tests {
                 a
             })
             .collect();
-        let rows = rank(aggs, 0.5);
+        let rows = rank(aggs, crate::accounts::AccountRule::at(0.5));
         for _ in 0..3 {
             write_accounts(dir.path(), &rows, &Trash::new(dir.path())).unwrap();
             let jsonl = std::fs::read_to_string(dir.path().join("accounts.jsonl")).unwrap();
