@@ -19,6 +19,7 @@ mod pipeline;
 mod report;
 mod slots;
 mod trash;
+mod writebehind;
 
 pub use pipeline::{
     match_lists, run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary,

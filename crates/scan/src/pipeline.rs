@@ -480,7 +480,7 @@ fn offer_top(top: &mut Vec<FlaggedPost>, n: usize, post: &PostView<'_>) {
 
 struct Out {
     dir: PathBuf,
-    posts: std::io::BufWriter<std::fs::File>,
+    posts: std::io::BufWriter<crate::writebehind::WriteBehind>,
     diags: std::io::BufWriter<std::fs::File>,
     trash: crate::trash::Trash,
 }
@@ -492,12 +492,16 @@ impl Out {
         let f = |n: &str| {
             let path = dir.join(n);
             trash.clear(&path);
-            std::fs::File::create(path).map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            std::fs::File::create(path)
         };
         Ok(Out {
             dir: dir.clone(),
-            posts: f("posts.jsonl")?,
-            diags: f("diagnostics.jsonl")?,
+            // The one report that grows with the input: large, it leaves the cache.
+            posts: std::io::BufWriter::with_capacity(
+                1 << 20,
+                crate::writebehind::WriteBehind::new(f("posts.jsonl")?),
+            ),
+            diags: std::io::BufWriter::with_capacity(1 << 20, f("diagnostics.jsonl")?),
             trash,
         })
     }
