@@ -173,13 +173,48 @@ impl Read for DropBehind {
     }
 }
 
+/// Whether each page of `file`'s first `len` bytes is in the page cache (`mincore` on a
+/// shared read-only mapping; `file` must be open for reading). What the drop-behind tests
+/// of readers and writers check.
+#[cfg(target_os = "linux")]
+pub fn cached_pages(file: &std::fs::File, len: usize) -> std::io::Result<Vec<bool>> {
+    use std::os::fd::AsRawFd;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    // SAFETY: sysconf reads a constant of the system.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    let mut v = vec![0u8; len.div_ceil(page)];
+    // SAFETY: a shared read-only mapping of a file we hold, never read through and unmapped
+    // before return; mincore writes one byte per page into a vector of that many bytes.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            file.as_raw_fd(),
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let r = libc::mincore(p, len, v.as_mut_ptr());
+        let err = std::io::Error::last_os_error();
+        libc::munmap(p, len);
+        if r != 0 {
+            return Err(err);
+        }
+    }
+    Ok(v.iter().map(|b| b & 1 == 1).collect())
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod drop_behind_tests {
     use super::*;
     use std::io::Write;
     use std::os::fd::AsRawFd;
 
-    /// Pages of `file` in the page cache, by `mincore` on a mapping of it.
     fn resident_pages(file: &std::fs::File, len: usize) -> usize {
         resident(file, len).iter().filter(|&&c| c).count()
     }
@@ -189,26 +224,8 @@ mod drop_behind_tests {
         unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
     }
 
-    /// Whether each page of `file` is in the page cache.
     fn resident(file: &std::fs::File, len: usize) -> Vec<bool> {
-        let page = page_size();
-        // SAFETY: a shared read-only mapping of a file we hold, unmapped before return;
-        // mincore writes one byte per page into a vector of that many bytes.
-        unsafe {
-            let p = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
-                0,
-            );
-            assert_ne!(p, libc::MAP_FAILED);
-            let mut v = vec![0u8; len.div_ceil(page)];
-            assert_eq!(libc::mincore(p, len, v.as_mut_ptr()), 0);
-            libc::munmap(p, len);
-            v.iter().map(|b| b & 1 == 1).collect()
-        }
+        cached_pages(file, len).unwrap()
     }
 
     fn written_and_cached(len: usize) -> (tempfile::NamedTempFile, std::fs::File) {

@@ -32,6 +32,8 @@ mod twitter;
 use std::io::BufRead;
 
 pub use csvfmt::{CsvMapping, CSV_FIELDS};
+#[cfg(target_os = "linux")]
+pub use input::cached_pages;
 pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use raqib_model::{Diagnostic, Record};

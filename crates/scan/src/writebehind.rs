@@ -116,27 +116,8 @@ mod tests {
         unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
     }
 
-    /// Whether each page of `file`'s first `len` bytes is in the page cache (`mincore` on
-    /// a mapping of it).
     fn resident(file: &std::fs::File, len: usize) -> Vec<bool> {
-        let page = page_size();
-        // SAFETY: a shared read-only mapping of a file we hold, unmapped before return;
-        // mincore writes one byte per page into a vector of that many bytes.
-        unsafe {
-            let p = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
-                0,
-            );
-            assert_ne!(p, libc::MAP_FAILED);
-            let mut v = vec![0u8; len.div_ceil(page)];
-            assert_eq!(libc::mincore(p, len, v.as_mut_ptr()), 0);
-            libc::munmap(p, len);
-            v.iter().map(|b| b & 1 == 1).collect()
-        }
+        raqib_ingest::cached_pages(file, len).unwrap()
     }
 
     fn bytes(len: usize) -> Vec<u8> {
