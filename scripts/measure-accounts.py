@@ -65,6 +65,16 @@ def main():
         if 0 < k <= len(ranked):
             share = sum(p for _, p, _ in ranked[:k]) / k
             print(f"positive among the {k} riskiest: {share:.2f}")
+    # What a reviewer who reviews every post of each flagged account reaches: the posts'
+    # labels are their account's (every tweet of a pro-ISIS account is labelled 1).
+    on_flagged = [u for u in posts if rows[u]["flagged"] == "true"]
+    pos_all = sum(positive.values())
+    neg_all = sum(posts.values()) - pos_all
+    pos_on = sum(positive[u] for u in on_flagged)
+    neg_on = sum(posts[u] - positive[u] for u in on_flagged)
+    print(f"posts of flagged accounts: {pos_on} of {pos_all} positive posts "
+          f"({pos_on / max(pos_all, 1):.3f}), {neg_on} of {neg_all} negative posts "
+          f"({neg_on / max(neg_all, 1):.3f})")
     most = max((int(rows[u]["flagged_posts"]) for u in posts if kind(u) == "negative"), default=0)
     print(f"most flagged posts on one negative account: {most}")
 
