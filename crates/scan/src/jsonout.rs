@@ -251,19 +251,10 @@ fn string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
-    // Most strings need no escape: skip eight bytes at a time while none does.
-    let mut i = 0;
-    while let Some(w) = bytes.get(i..i + 8) {
-        if needs_escape(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
-            break;
-        }
-        i += 8;
-    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate().skip(i) {
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
-        }
+    loop {
+        let i = skip_plain(bytes, start);
+        let Some(&b) = bytes.get(i) else { break };
         out.extend_from_slice(&bytes[start..i]);
         start = i + 1;
         match b {
@@ -286,6 +277,23 @@ fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// The first byte at or after `i` that needs an escape, else the length: eight bytes at a
+/// time while none does (most strings need none, and a text with a newline has long runs
+/// between them), then byte by byte.
+#[inline]
+fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(w) = bytes.get(i..i + 8) {
+        if needs_escape(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
+            break;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .unwrap_or(bytes.len() - i)
 }
 
 /// Whether any of the eight bytes in `x` is below 0x20, `"` or `\\` (exact: each
@@ -334,6 +342,16 @@ pub(crate) mod tests {
                 0..16
             )
             .prop_map(|c| c.into_iter().collect()),
+            // Runs of plain text longer than a word (skipped eight bytes at a time)
+            // between escapes.
+            proptest::collection::vec(
+                (
+                    "[a-z د😀]{0,20}",
+                    prop_oneof![Just('"'), Just('\\'), Just('\n'), Just('\u{1}')]
+                ),
+                0..6
+            )
+            .prop_map(|v| v.into_iter().map(|(a, c)| format!("{a}{c}")).collect()),
         ]
     }
 
