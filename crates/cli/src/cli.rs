@@ -285,10 +285,11 @@ pub struct ScanArgs {
     /// more than a clean account's false flags explain (the next two options).
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub account_min_flagged: u64,
-    /// The share of a clean account's posts taken to be flagged by mistake [default: 0.05].
-    /// 5% is two and a half times the share of dev negatives a trained model's default
-    /// threshold flags (2%); with a lower --threshold, raise it to the share of negatives
-    /// flagged there (`raqib eval --threshold P` prints it as FPR).
+    /// The share of a clean account's posts taken to be flagged by mistake. Default: two and
+    /// a half times the share of the model's dev negatives flagged at the threshold in use,
+    /// and at least 0.05 (at a trained model's default threshold, which flags 2% of them,
+    /// that is 0.05; a lower --threshold raises it). A model made by an older raqib does
+    /// not say: 0.05, with a note when --threshold is lowered.
     #[arg(long, value_name = "SHARE")]
     pub account_clean_rate: Option<f64>,
     /// Flag an account when a clean account would have as many flagged posts with a chance

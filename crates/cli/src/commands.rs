@@ -89,23 +89,32 @@ fn scan(a: ScanArgs) -> Result<i32> {
         }
     }
     let defaults = raqib_scan::accounts::AccountRule::at(0.5);
-    let clean_rate = a.account_clean_rate.unwrap_or(defaults.clean_rate);
+    let shares = models.negatives_flagged(a.threshold);
+    let clean_rate = a
+        .account_clean_rate
+        .unwrap_or_else(|| raqib_scan::accounts::AccountRule::clean_rate_for(&shares));
     if !(clean_rate > 0.0 && clean_rate < 1.0) {
         bail!(
             "--account-clean-rate wants a share above 0 and below 1 (0.05 is 5%), got {clean_rate}"
         );
     }
-    let own = models.thresholds(None)[0];
-    match a.threshold {
-        Some(t) if t < own && a.account_clean_rate.is_none() && !a.quiet => eprintln!(
-            "raqib: note: --threshold {t} is below the model's own ({own:.4}), so clean posts are \
-             flagged more often; accounts are also flagged for their count of flagged posts, \
-             taking {}% of a clean account's posts to be flagged by mistake: give \
-             --account-clean-rate the share of negatives flagged at {t} (`raqib eval \
-             --threshold {t}` prints it as FPR)",
+    // A model that did not keep its dev negatives' scores (made by an older raqib) cannot
+    // say how often a lowered threshold flags clean posts.
+    let unknown = models
+        .thresholds(None)
+        .iter()
+        .zip(&shares)
+        .any(|(&own, share)| share.is_none() && a.threshold.is_some_and(|t| t < own));
+    if unknown && a.account_clean_rate.is_none() && !a.quiet {
+        eprintln!(
+            "raqib: note: --threshold is below a model's own, so clean posts are flagged more \
+             often, and the model does not say how often (retrain it with this raqib to keep \
+             that); accounts are also flagged for their count of flagged posts, taking {}% of \
+             a clean account's posts to be flagged by mistake: give --account-clean-rate the \
+             share of negatives flagged at this threshold (`raqib eval --threshold P` prints \
+             it as FPR)",
             clean_rate * 100.0
-        ),
-        _ => {}
+        );
     }
     if !(a.account_chance > 0.0 && a.account_chance < 0.5) {
         bail!(

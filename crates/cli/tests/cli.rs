@@ -550,32 +550,49 @@ fn account_settings_are_checked_and_a_lowered_threshold_says_what_to_raise() {
         assert_eq!(o.status.code(), Some(1), "{arg} {value}");
         assert!(stderr(&o).contains(want), "{arg} {value}: {}", stderr(&o));
     }
+    // The starter model knows how often a threshold flags its dev negatives: a lowered
+    // threshold raises the clean rate with it, and needs no note.
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    let lowered = |more: &[&str]| {
-        let mut args = vec![
-            "scan",
-            "examples/sample.jsonl",
-            "--out",
-            out,
-            "--threshold",
-            "0.5",
-        ];
+    let out = dir.path().join("r");
+    let out = out.to_str().unwrap();
+    let lowered = |model: &str, more: &[&str]| {
+        let mut args = vec!["scan", "examples/sample.jsonl", "--out", out];
+        args.extend_from_slice(&["--model", model, "--threshold", "0.3"]);
         args.extend_from_slice(more);
         let o = run(&args);
         assert!(o.status.success(), "{}", stderr(&o));
-        o
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap())
+                .unwrap();
+        (
+            stderr(&o),
+            summary["account_rule"].as_str().unwrap().to_string(),
+        )
     };
-    let o = lowered(&[]);
+    let model = dir.path().join("m.model");
+    let model = model.to_str().unwrap();
+    let o = run(&["train", "--data", "corpus/starter.jsonl", "--out", model]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (err, rule) = lowered(model, &[]);
+    assert!(!err.contains("note:"), "{err}");
+    assert!(!rule.contains("(5% of posts"), "{rule}");
+    let (_, given) = lowered(model, &["--account-clean-rate", "0.07"]);
+    assert!(given.contains("(7% of posts"), "{given}");
+    // A model from an older raqib, without its dev negatives' scores: the default, and a
+    // note that says what to give instead.
+    let mut old = raqib_text::Model::load(model).unwrap();
+    old.header.dev_negatives = None;
+    let old_path = dir.path().join("old.model");
+    old.save(&old_path).unwrap();
+    let (err, rule) = lowered(old_path.to_str().unwrap(), &[]);
+    assert!(rule.contains("(5% of posts"), "{rule}");
     assert!(
-        stderr(&o).contains("note: --threshold 0.5 is below the model's own (0.7500)")
-            && stderr(&o)
-                .contains("give --account-clean-rate the share of negatives flagged at 0.5"),
-        "{}",
-        stderr(&o)
+        err.contains("note: --threshold is below a model's own")
+            && err.contains("give --account-clean-rate the share of negatives flagged"),
+        "{err}"
     );
-    let o = lowered(&["--account-clean-rate", "0.3"]);
-    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+    let (err, _) = lowered(old_path.to_str().unwrap(), &["--account-clean-rate", "0.3"]);
+    assert!(!err.contains("note:"), "{err}");
 }
 
 #[test]

@@ -16,9 +16,10 @@
 //!     model's prior, and a model can have a high one) flags nothing;
 //!   - or when it has more flagged posts than a clean account's false flags explain: at
 //!     least [`AccountRule::min_flagged`] (3), and a clean account whose posts are each
-//!     flagged with chance [`AccountRule::clean_rate`] (5%, two and a half times the share
-//!     of dev negatives a model's default threshold flags) would reach as many with
-//!     chance under [`AccountRule::chance`] (1 in 1,000; binomial tail). An account of
+//!     flagged with chance [`AccountRule::clean_rate`] (two and a half times the share of
+//!     dev negatives the threshold flags, at least 5%: [`AccountRule::clean_rate_for`])
+//!     would reach as many with chance under [`AccountRule::chance`] (1 in 1,000; binomial
+//!     tail). An account of
 //!     1,580 posts with 195 flagged is not a news account unlucky with its false flags;
 //!     one with 2 flagged of 40 may be. (`account-v1` had only the risk: chosen on accounts
 //!     held out of training, see `scripts/account-rule-cv.py`, it flagged 22 of 91
@@ -30,6 +31,10 @@ use raqib_model::Account;
 use serde::Serialize;
 
 use crate::chunked::Chunked;
+
+/// A clean account's posts are taken to be flagged by mistake this many times as often as
+/// the dev negatives a model's threshold was chosen on (see [`AccountRule::clean_rate_for`]).
+pub const CLEAN_RATE_FACTOR: f64 = 2.5;
 
 /// The name of the rule above, in reports.
 pub const ACCOUNT_RULE: &str = "account-v2";
@@ -339,16 +344,26 @@ impl AccountRule {
         }
     }
 
+    /// The clean rate a scan takes when none is given: [`CLEAN_RATE_FACTOR`] times the
+    /// largest share of dev negatives that a model flags at the scan's threshold (`shares`,
+    /// one per model; `None` where a model does not say), and at least the default, 5%.
+    /// At a model's default threshold (at most 2% of dev negatives flagged) that is the
+    /// default; a lower threshold flags clean posts more often, and the rate rises with it.
+    pub fn clean_rate_for(shares: &[Option<f64>]) -> f64 {
+        let most = shares.iter().flatten().fold(0.0f64, |m, &s| m.max(s));
+        (CLEAN_RATE_FACTOR * most).clamp(AccountRule::at(0.5).clean_rate, 0.99)
+    }
+
     /// The rule's name and settings, for a scan's summary.
     pub fn describe(&self) -> String {
         format!(
             "{ACCOUNT_RULE}: risk at least {:.4} with a flagged post, or at least {} flagged \
-             posts and a chance under {} that a clean account ({}% of posts flagged by \
+             posts and a chance under {} that a clean account ({} of posts flagged by \
              mistake) has as many",
             self.threshold,
             self.min_flagged,
             self.chance,
-            self.clean_rate * 100.0
+            percent(self.clean_rate)
         )
     }
 
@@ -357,6 +372,12 @@ impl AccountRule {
     pub fn too_many_flagged(&self, flagged: u64, posts: u64) -> bool {
         flagged >= self.min_flagged && binomial_tail(flagged, posts, self.clean_rate) < self.chance
     }
+}
+
+/// A share as a percentage to one place, without a trailing `.0`: `5%`, `28.3%`.
+fn percent(share: f64) -> String {
+    let p = format!("{:.1}", share * 100.0);
+    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
 }
 
 /// ln(n!), exact to about 1e-13 (a product below 21, Stirling's series above).
@@ -681,9 +702,9 @@ fn report_row(a: AccountAgg, rule: AccountRule) -> AccountReport {
     let too_many = rule.too_many_flagged(st.flagged, st.posts);
     if too_many {
         why.push_str(&format!(
-            "; more than a clean account's false flags explain ({:.1} expected at {}%)",
+            "; more than a clean account's false flags explain ({:.1} expected at {})",
             st.posts as f64 * rule.clean_rate,
-            rule.clean_rate * 100.0
+            percent(rule.clean_rate)
         ));
     }
     if let Some(p) = a.profile_assessed.filter(|p| p.flagged(threshold)) {
@@ -954,6 +975,26 @@ mod tests {
         };
         assert!(!report_row(history("s", 5, 5, 0.97), at_least_six).flagged);
         assert!(report_row(history("s", 5, 5, 0.97), rule).flagged);
+    }
+
+    #[test]
+    fn the_clean_rate_follows_how_often_the_threshold_flags_dev_negatives() {
+        // At a default threshold (2% flagged) and for models that do not say: the default.
+        assert_eq!(AccountRule::clean_rate_for(&[None]), 0.05);
+        assert_eq!(AccountRule::clean_rate_for(&[Some(0.02), None]), 0.05);
+        assert_eq!(AccountRule::clean_rate_for(&[Some(0.0)]), 0.05);
+        // A lowered threshold: two and a half times the most any model flags.
+        let r = AccountRule::clean_rate_for(&[Some(0.02), Some(0.113)]);
+        assert!((r - 0.2825).abs() < 1e-12, "{r}");
+        assert_eq!(AccountRule::clean_rate_for(&[Some(0.5)]), 0.99);
+        let rule = AccountRule {
+            clean_rate: r,
+            ..AccountRule::at(0.8)
+        };
+        assert!(rule
+            .describe()
+            .contains("(28.3% of posts flagged by mistake)"));
+        assert!(AccountRule::at(0.8).describe().contains("(5% of posts"));
     }
 
     #[test]

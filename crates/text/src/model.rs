@@ -50,6 +50,47 @@ pub struct ModelHeader {
     /// Free-form facts about training (data, epochs, dev figures), for the record.
     #[serde(default)]
     pub training: serde_json::Value,
+    /// The calibrated scores of the dev negatives the threshold was chosen on: how often a
+    /// clean post is flagged at any threshold (see [`NegativeScores::share_at`]).
+    /// Absent from models made before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_negatives: Option<NegativeScores>,
+}
+
+/// The strongest calibrated scores of a model's dev negatives, and how many there were.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NegativeScores {
+    /// Dev negatives in all.
+    pub count: u64,
+    /// The highest [`NegativeScores::KEPT`] of their scores, highest first.
+    pub top: Vec<f32>,
+}
+
+impl NegativeScores {
+    /// Scores kept: enough to say the share flagged at any threshold that flags up to
+    /// this many dev negatives.
+    pub const KEPT: usize = 1000;
+
+    /// From every dev negative's score, in any order.
+    pub fn new(mut scores: Vec<f32>) -> NegativeScores {
+        scores.sort_by(|a, b| b.total_cmp(a));
+        let count = scores.len() as u64;
+        scores.truncate(Self::KEPT);
+        NegativeScores { count, top: scores }
+    }
+
+    /// The share of dev negatives scoring at least `threshold` (by probability alone: the
+    /// evidence rule holds a few of them back, so a scan flags at most this share). Past
+    /// the kept scores (a
+    /// threshold low enough to flag more than [`NegativeScores::KEPT`] of them) it is the
+    /// share kept: a lower bound.
+    pub fn share_at(&self, threshold: f32) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let above = self.top.partition_point(|&s| s >= threshold);
+        Some(above as f64 / self.count as f64)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -1184,6 +1225,33 @@ fn strongest(weights: impl Iterator<Item = f32>, k: usize) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    proptest::proptest! {
+        /// The share of dev negatives flagged at a threshold, from the kept scores: exact
+        /// while the threshold flags no more than are kept, a lower bound past that.
+        #[test]
+        fn negatives_flagged_at_a_threshold(
+            scores in proptest::collection::vec(0.0f32..1.0, 0..2500),
+            t in 0.0f32..1.0,
+        ) {
+            let n = NegativeScores::new(scores.clone());
+            proptest::prop_assert_eq!(n.count, scores.len() as u64);
+            proptest::prop_assert!(n.top.len() <= NegativeScores::KEPT);
+            proptest::prop_assert!(n.top.windows(2).all(|w| w[0] >= w[1]));
+            let above = scores.iter().filter(|&&s| s >= t).count();
+            match n.share_at(t) {
+                None => proptest::prop_assert!(scores.is_empty()),
+                Some(share) => {
+                    let exact = above as f64 / scores.len() as f64;
+                    if above <= NegativeScores::KEPT {
+                        proptest::prop_assert_eq!(share, exact);
+                    } else {
+                        proptest::prop_assert_eq!(share, NegativeScores::KEPT as f64 / scores.len() as f64);
+                    }
+                }
+            }
+        }
+    }
     use super::*;
     use proptest::prelude::*;
 
@@ -1329,6 +1397,7 @@ mod tests {
                 ..Default::default()
             };
             let header = ModelHeader {
+                dev_negatives: None,
                 normaliser_version: NORMALISER_VERSION,
                 features_version: FEATURES_VERSION,
                 features: cfg,

@@ -74,6 +74,18 @@ impl ModelSet {
             .join(", ")
     }
 
+    /// For each model, the share of its dev negatives flagged at its threshold, or at
+    /// `over` (`None` for a model that did not keep its dev negatives' scores).
+    pub fn negatives_flagged(&self, over: Option<f32>) -> Vec<Option<f64>> {
+        self.models
+            .iter()
+            .map(|(_, m, _)| {
+                let t = over.unwrap_or(m.header.threshold);
+                m.header.dev_negatives.as_ref().and_then(|n| n.share_at(t))
+            })
+            .collect()
+    }
+
     /// The threshold of each model, or `over` for all.
     pub fn thresholds(&self, over: Option<f32>) -> Vec<f32> {
         self.models

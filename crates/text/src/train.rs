@@ -358,6 +358,7 @@ pub fn train(
         }
     };
     let header = ModelHeader {
+        dev_negatives: None,
         normaliser_version: NORMALISER_VERSION,
         features_version: FEATURES_VERSION,
         features: cfg.features,
@@ -406,6 +407,7 @@ pub fn train(
         threshold
     };
     model.header.threshold = threshold;
+    model.header.dev_negatives = Some(crate::model::NegativeScores::new(neg));
     let report = TrainReport {
         train_examples: tr.len(),
         train_positives: pos,

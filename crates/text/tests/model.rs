@@ -57,6 +57,26 @@ fn save_and_load_round_trip_scores_identically() {
     );
 }
 
+/// A trained model keeps its dev negatives' scores (here the cross-validated training
+/// negatives: no dev split given), so a scan can tell how often a threshold flags clean
+/// posts; a model file without them (an older raqib's) loads, and says nothing.
+#[test]
+fn a_trained_model_knows_how_often_a_threshold_flags_clean_posts() {
+    let mut m = small_model();
+    let neg = m.header.dev_negatives.clone().expect("kept");
+    assert_eq!(neg.count, 60);
+    assert!(neg.share_at(m.header.threshold).unwrap() <= 0.02);
+    assert_eq!(neg.share_at(0.0), Some(1.0));
+
+    m.header.dev_negatives = None;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("old.model");
+    m.save(&p).unwrap();
+    let raw = std::fs::read(&p).unwrap();
+    assert!(!raw.windows(13).any(|w| w == b"dev_negatives"));
+    assert_eq!(Model::load(&p).unwrap().header.dev_negatives, None);
+}
+
 #[test]
 fn trained_model_separates_its_training_classes() {
     let m = small_model();
