@@ -508,14 +508,14 @@ pub(crate) mod tests {
                 } else {
                     Vec::new()
                 },
-                network: network.then(|| crate::accounts::NetworkInfo {
+                network: network.then(|| Box::new(crate::accounts::NetworkInfo {
                     cluster: 3,
                     size: 12,
                     co_actions: ints[4],
                     shared: vec![strings[5].clone()],
                     example_posts: top_posts_example(),
                     flagged_members: 2,
-                }),
+                })),
             }
         }
     }
