@@ -12,7 +12,7 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{account_key, rank, AccountAgg, AccountReport, PostStats};
+use crate::accounts::{account_key, rank, AccountAgg, AccountReport, CacheLine, PostStats};
 use crate::chunked::Chunked;
 use crate::jsonout::{write_post, PostView};
 use crate::report;
@@ -223,7 +223,7 @@ struct WorkerState {
     aggs: Chunked<AccountAgg>,
     /// What posts add to each account in `aggs`, kept apart while scanning (see
     /// [`PostStats`]) and folded in by [`WorkerState::fold`].
-    stats: Chunked<PostStats>,
+    stats: Chunked<CacheLine<PostStats>>,
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
@@ -273,7 +273,7 @@ impl WorkerState {
         let slot = self.slots.get_or_insert(key, next) as usize;
         if slot == self.aggs.len() {
             self.aggs.push(AccountAgg::new(platform, account));
-            self.stats.push(PostStats::default());
+            self.stats.push(CacheLine::default());
         }
         slot
     }
