@@ -38,8 +38,12 @@ A post is flagged when its probability reaches the threshold and its own words p
 propaganda (the features it has, together, push its score up from the model's prior): a text \
 with nothing the model knows (\"🤔\", a number, a new handle) is never flagged, at any \
 threshold, so every flag has evidence to show.\n\n\
-Inputs are streamed: memory stays bounded whatever their size, apart from one small record per \
-account. A malformed record is reported with its file and line and skipped; the scan goes on and \
+An account is flagged when its risk (strongest and mean post score, profile) reaches the \
+threshold with a flagged post, or when it has more flagged posts than a clean account's false \
+flags explain (--account-min-flagged, --account-clean-rate, --account-chance); its `why` says \
+which.\n\n\
+Inputs are streamed: memory stays bounded whatever their size, apart from the accounts (about \
+1 KB an account at the peak). A malformed record is reported with its file and line and skipped; the scan goes on and \
 says at the end how many it skipped (--strict stops at the first). Ctrl-C stops reading and still \
 writes every report, marked interrupted.\n\n\
 Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \
