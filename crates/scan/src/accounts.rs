@@ -19,12 +19,11 @@
 //!     flagged with chance [`AccountRule::clean_rate`] (two and a half times the share of
 //!     dev negatives the threshold flags, at least 5%: [`AccountRule::clean_rate_for`])
 //!     would reach as many with chance under [`AccountRule::chance`] (1 in 1,000; binomial
-//!     tail). An account of
-//!     1,580 posts with 195 flagged is not a news account unlucky with its false flags;
-//!     one with 2 flagged of 40 may be. (`account-v1` had only the risk: chosen on accounts
-//!     held out of training, see `scripts/account-rule-cv.py`, it flagged 22 of 91
-//!     positive accounts with five posts or more; this rule 82, and no more of 250
-//!     negative ones: none);
+//!     tail). An account of 1,580 posts with 195 flagged is not a news account unlucky
+//!     with its false flags; one with 2 flagged of 40 may be. On training accounts held
+//!     out of each model (`scripts/account-rule-cv.py`, where these defaults were chosen),
+//!     the risk alone (`account-v1`) flagged 22–25 of 91 positive accounts with five posts
+//!     or more, and with this count 82–83; of 250 negative ones, none either way;
 //!   - or when it links to a suspended account or sits in a cluster with flagged members.
 
 use raqib_model::Account;
