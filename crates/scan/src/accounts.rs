@@ -396,10 +396,13 @@ impl AccountRule {
     }
 }
 
-/// A share as a percentage to one place, without a trailing `.0`: `5%`, `28.3%`.
+/// A share as a percentage to one place (three below 1%), without trailing zeros: `5%`,
+/// `28.3%`, `0.05%`.
 fn percent(share: f64) -> String {
-    let p = format!("{:.1}", share * 100.0);
-    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
+    let pct = share * 100.0;
+    let p = format!("{pct:.*}", if pct < 1.0 { 3 } else { 1 });
+    let p = p.trim_end_matches('0').trim_end_matches('.');
+    format!("{p}%")
 }
 
 /// ln(n!), exact to about 1e-13 (a product below 21, Stirling's series above).
@@ -1024,6 +1027,9 @@ mod tests {
             .describe()
             .contains("(28.3% of posts flagged by mistake)"));
         assert!(AccountRule::at(0.8).describe().contains("(5% of posts"));
+        assert_eq!(percent(0.0005), "0.05%");
+        assert_eq!(percent(0.1), "10%");
+        assert_eq!(percent(0.0), "0%");
     }
 
     proptest::proptest! {
