@@ -178,7 +178,8 @@ pub struct FlaggedPost {
 pub struct Summary {
     pub model: String,
     pub threshold: f32,
-    /// The account rule and its settings, e.g. `account-v2: at least 3 flagged posts, …`.
+    /// The account rule and its settings (`AccountRule::describe`), e.g. `account-v2: risk
+    /// at least 0.9430 with a flagged post, or at least 3 flagged posts and …`.
     pub account_rule: String,
     pub files: usize,
     pub files_unreadable: usize,
