@@ -12,7 +12,7 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{account_key, rank, AccountAgg, AccountReport, CacheLine, PostStats};
+use crate::accounts::{account_key, AccountAgg, AccountReport, CacheLine, PostStats, Ranked};
 use crate::chunked::Chunked;
 use crate::jsonout::{write_post, PostView};
 use crate::report;
@@ -765,9 +765,7 @@ pub fn run(
         threshold,
         ..cfg.account_rule
     };
-    let ranked = rank(accounts, account_rule);
-    let mut by_reach: Vec<&AccountReport> = ranked.iter().collect();
-    by_reach.sort_by_key(|r| r.rank_reach);
+    let ranked = Ranked::new(accounts, account_rule);
     let mut by_language: Vec<(String, u64, u64)> =
         langs.into_iter().map(|(l, (n, f))| (l, n, f)).collect();
     by_language.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -783,7 +781,7 @@ pub fn run(
         accounts: ranked.len(),
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         held_back_no_evidence: held_back,
-        flagged_accounts: ranked.iter().filter(|r| r.flagged).count(),
+        flagged_accounts: ranked.flagged(),
         linked_accounts,
         network_clusters: clusters.len(),
         skipped_records: skipped,
@@ -797,17 +795,8 @@ pub fn run(
         by_language,
         top_posts: top,
         top_accounts_by_risk: ranked
-            .iter()
-            .filter(|r| r.posts > 0 || r.flagged)
-            .take(cfg.top)
-            .cloned()
-            .collect(),
-        top_accounts_by_reach: by_reach
-            .iter()
-            .filter(|r| r.flagged)
-            .take(cfg.top)
-            .map(|r| (*r).clone())
-            .collect(),
+            .top_by_risk(cfg.top, |a, flagged| a.stats.posts > 0 || flagged),
+        top_accounts_by_reach: ranked.top_by_reach(cfg.top, |_, flagged| flagged),
         first_diagnostics: first_diags,
     };
     if let Some(mut o) = out {
@@ -824,9 +813,8 @@ pub fn run(
         o.trash.finish();
         res.map_err(out_err(&dir))?;
     }
-    // Freeing every account's report is a few hundred thousand frees; the caller has its
+    // Freeing every account's aggregate is a few hundred thousand frees; the caller has its
     // summary and need not wait (a process that exits first leaves it to the OS).
-    drop(by_reach);
     let _ = std::thread::Builder::new().spawn(move || drop(ranked));
     Ok(summary)
 }

@@ -17,15 +17,19 @@ use crate::accounts::AccountReport;
 use crate::trash::Trash;
 use crate::Summary;
 
+/// `accounts.jsonl.tmp`, not `accounts.tmp`: files written at once must not share one.
+fn tmp_name(path: &Path) -> std::path::PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::path::PathBuf::from(tmp)
+}
+
 fn atomic_write(
     path: &Path,
     trash: &Trash,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    // `accounts.jsonl.tmp`, not `accounts.tmp`: files written at once must not share one.
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
+    let tmp = tmp_name(path);
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         write(&mut f)?;
@@ -52,23 +56,85 @@ pub(crate) fn write_networks(
 
 /// `accounts.jsonl` and `accounts.csv`, each on its own thread (for millions of accounts
 /// this is seconds of work after the scan).
+/// `accounts.jsonl` and `accounts.csv`, riskiest first, written side by side on two threads
+/// from each batch of rows as it is made.
 pub(crate) fn write_accounts(
     dir: &Path,
-    rows: &[AccountReport],
+    ranked: &crate::accounts::Ranked,
     trash: &Trash,
 ) -> std::io::Result<()> {
-    std::thread::scope(|s| {
-        let jsonl = s.spawn(|| write_accounts_jsonl(dir, rows, trash));
-        let csv = write_accounts_csv(dir, rows, trash);
-        jsonl.join().expect("report thread panicked").and(csv)
-    })
+    let mut jsonl = Staged::create(&dir.join("accounts.jsonl"))?;
+    let mut csv = Staged::create(&dir.join("accounts.csv"))?;
+    let (mut jbuf, mut cbuf) = (Vec::with_capacity(1 << 20), Vec::with_capacity(1 << 20));
+    crate::csvout::write_header(&mut cbuf);
+    ranked.for_each_batch(|rows| {
+        std::thread::scope(|s| {
+            let j = s.spawn(|| {
+                write_rows(&mut jsonl, &mut jbuf, rows, |buf, r| {
+                    crate::jsonout::write_account(buf, r);
+                    buf.push(b'\n');
+                })
+            });
+            let c = write_rows(&mut csv, &mut cbuf, rows, crate::csvout::write_account);
+            j.join().expect("report thread panicked").and(c)
+        })
+    })?;
+    jsonl.file.write_all(&jbuf)?;
+    csv.file.write_all(&cbuf)?;
+    jsonl.commit(trash)?;
+    csv.commit(trash)
+}
+
+/// Rows into `buf`, written out each megabyte.
+fn write_rows(
+    out: &mut Staged,
+    buf: &mut Vec<u8>,
+    rows: &[AccountReport],
+    write: impl Fn(&mut Vec<u8>, &AccountReport),
+) -> std::io::Result<()> {
+    for (i, r) in rows.iter().enumerate() {
+        prefetch_ahead(rows, i);
+        write(buf, r);
+        if buf.len() >= 1 << 20 {
+            out.file.write_all(buf)?;
+            buf.clear();
+        }
+    }
+    Ok(())
+}
+
+/// A report file written under a temporary name and renamed over its own once whole (see
+/// [`atomic_write`], which does the same for a report written at once).
+struct Staged {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+impl Staged {
+    fn create(path: &Path) -> std::io::Result<Staged> {
+        let tmp = tmp_name(path);
+        let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        Ok(Staged {
+            path: path.to_path_buf(),
+            tmp,
+            file,
+        })
+    }
+
+    fn commit(mut self, trash: &Trash) -> std::io::Result<()> {
+        self.file.flush()?;
+        drop(self.file);
+        trash.keep_until_replaced(&self.path);
+        std::fs::rename(&self.tmp, &self.path)
+    }
 }
 
 /// Ask the CPU for the strings of the rows written soon after row `i`. A row's strings
 /// (id, platform, the reason, the strongest posts' ids) live on the heap apart from it,
-/// and rows are in rank order, not in the order they were made, so without this each
-/// string was a cache miss in turn. The strongest posts' ids are two loads away (the
-/// list, then each id), so they are asked for nearer, once their list is in cache.
+/// so without this each string was a cache miss in turn. The strongest posts' ids are two
+/// loads away (the list, then each id), so they are asked for nearer, once their list is in
+/// cache.
 fn prefetch_ahead(rows: &[AccountReport], i: usize) {
     use raqib_model::hint::prefetch;
     let first = |s: &str| s.as_bytes().first().map(prefetch);
@@ -84,38 +150,6 @@ fn prefetch_ahead(rows: &[AccountReport], i: usize) {
             first(p);
         }
     }
-}
-
-fn write_accounts_jsonl(dir: &Path, rows: &[AccountReport], trash: &Trash) -> std::io::Result<()> {
-    atomic_write(&dir.join("accounts.jsonl"), trash, |w| {
-        let mut buf = Vec::with_capacity(1 << 20);
-        for (i, r) in rows.iter().enumerate() {
-            prefetch_ahead(rows, i);
-            crate::jsonout::write_account(&mut buf, r);
-            buf.push(b'\n');
-            if buf.len() >= 1 << 20 {
-                w.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        w.write_all(&buf)
-    })
-}
-
-fn write_accounts_csv(dir: &Path, rows: &[AccountReport], trash: &Trash) -> std::io::Result<()> {
-    atomic_write(&dir.join("accounts.csv"), trash, |w| {
-        let mut buf = Vec::with_capacity(1 << 20);
-        crate::csvout::write_header(&mut buf);
-        for (i, r) in rows.iter().enumerate() {
-            prefetch_ahead(rows, i);
-            crate::csvout::write_account(&mut buf, r);
-            if buf.len() >= 1 << 20 {
-                w.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        w.write_all(&buf)
-    })
 }
 
 pub(crate) fn write_summary(dir: &Path, s: &Summary, trash: &Trash) -> std::io::Result<()> {
@@ -279,13 +313,20 @@ mod tests {
                 a
             })
             .collect();
-        let rows = rank(aggs, crate::accounts::AccountRule::at(0.5));
+        let rule = crate::accounts::AccountRule::at(0.5);
+        let rows = rank(aggs.clone(), rule);
+        // More accounts than a batch: written in several.
+        let ranked = crate::accounts::Ranked::new(aggs, rule);
         for _ in 0..3 {
-            write_accounts(dir.path(), &rows, &Trash::new(dir.path())).unwrap();
+            write_accounts(dir.path(), &ranked, &Trash::new(dir.path())).unwrap();
             let jsonl = std::fs::read_to_string(dir.path().join("accounts.jsonl")).unwrap();
             let csv = std::fs::read_to_string(dir.path().join("accounts.csv")).unwrap();
             assert_eq!(jsonl.lines().count(), rows.len());
-            assert!(jsonl.lines().all(|l| l.starts_with("{\"platform\"")));
+            for (line, r) in jsonl.lines().zip(&rows) {
+                let mut want = Vec::new();
+                crate::jsonout::write_account(&mut want, r);
+                assert_eq!(line.as_bytes(), &want[..]);
+            }
             assert_eq!(csv.lines().count(), rows.len() + 1);
             let names: Vec<String> = std::fs::read_dir(dir.path())
                 .unwrap()
