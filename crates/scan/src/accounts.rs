@@ -675,16 +675,20 @@ impl Ranked {
             .max(1);
         let mut assessed = vec![Assessed::default(); n];
         let per = n.div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            for (t, part) in assessed.chunks_mut(per).enumerate() {
-                let accounts = &accounts;
-                s.spawn(move || {
-                    for (j, x) in part.iter_mut().enumerate() {
-                        *x = assess(&accounts[t * per + j], rule);
-                    }
-                });
+        let part = |t: usize, part: &mut [Assessed]| {
+            for (j, x) in part.iter_mut().enumerate() {
+                *x = assess(&accounts[t * per + j], rule);
             }
-        });
+        };
+        if threads == 1 {
+            part(0, &mut assessed);
+        } else {
+            std::thread::scope(|s| {
+                for (t, chunk) in assessed.chunks_mut(per).enumerate() {
+                    s.spawn(move || part(t, chunk));
+                }
+            });
+        }
         // Sorted as (key, id, index): equal keys and ids keep their order, by index.
         let order = |key: fn(&Assessed) -> f32| {
             let mut keyed: Vec<(f32, &str, u32)> = assessed
