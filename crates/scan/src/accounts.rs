@@ -606,8 +606,9 @@ pub fn network_accounts(
 const PER_THREAD: usize = 20_000;
 
 /// Rank accounts by risk (rank 1 = riskiest) and by priority (risk × reach); every row, in
-/// risk order. A scan writes its rows a batch at a time instead ([`Ranked`]).
-pub fn rank(accounts: Chunked<AccountAgg>, rule: AccountRule) -> Vec<AccountReport> {
+/// risk order, for tests. A scan writes its rows a batch at a time ([`Ranked`]).
+#[cfg(test)]
+pub(crate) fn rank(accounts: Chunked<AccountAgg>, rule: AccountRule) -> Vec<AccountReport> {
     let ranked = Ranked::new(accounts, rule);
     let mut rows = Vec::with_capacity(ranked.len());
     ranked

@@ -17,26 +17,14 @@ use crate::accounts::AccountReport;
 use crate::trash::Trash;
 use crate::Summary;
 
-/// `accounts.jsonl.tmp`, not `accounts.tmp`: files written at once must not share one.
-fn tmp_name(path: &Path) -> std::path::PathBuf {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::path::PathBuf::from(tmp)
-}
-
 fn atomic_write(
     path: &Path,
     trash: &Trash,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let tmp = tmp_name(path);
-    {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        write(&mut f)?;
-        f.flush()?;
-    }
-    trash.keep_until_replaced(path);
-    std::fs::rename(tmp, path)
+    let mut f = Staged::create(path)?;
+    write(&mut f.file)?;
+    f.commit(trash)
 }
 
 pub(crate) fn write_networks(
@@ -54,8 +42,6 @@ pub(crate) fn write_networks(
     f.flush()
 }
 
-/// `accounts.jsonl` and `accounts.csv`, each on its own thread (for millions of accounts
-/// this is seconds of work after the scan).
 /// `accounts.jsonl` and `accounts.csv`, riskiest first, written side by side on two threads
 /// from each batch of rows as it is made.
 pub(crate) fn write_accounts(
@@ -103,8 +89,8 @@ fn write_rows(
     Ok(())
 }
 
-/// A report file written under a temporary name and renamed over its own once whole (see
-/// [`atomic_write`], which does the same for a report written at once).
+/// A report file written under a temporary name and renamed over its own once whole, so a
+/// reader never sees half a file ([`atomic_write`] for a report written at once).
 struct Staged {
     path: std::path::PathBuf,
     tmp: std::path::PathBuf,
@@ -113,7 +99,10 @@ struct Staged {
 
 impl Staged {
     fn create(path: &Path) -> std::io::Result<Staged> {
-        let tmp = tmp_name(path);
+        // `accounts.jsonl.tmp`, not `accounts.tmp`: files written at once must not share one.
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
         let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         Ok(Staged {
             path: path.to_path_buf(),
