@@ -76,6 +76,21 @@ impl<T, const BYTES: usize> Chunked<T, BYTES> {
         }
     }
 
+    /// Add every item of `other`, in no particular order. Full chunks change hands as they
+    /// are; only the items of the two lists' last, partly filled, chunks move (one chunk's
+    /// worth each at most), so joining two workers' tables copies next to nothing.
+    pub fn append(&mut self, other: Chunked<T, BYTES>) {
+        let full = 1usize << Self::SHIFT;
+        let (whole, loose): (Vec<Vec<T>>, Vec<Vec<T>>) = std::mem::take(&mut self.chunks)
+            .into_iter()
+            .chain(other.chunks)
+            .partition(|c| c.len() == full);
+        self.chunks = whole;
+        for v in loose.into_iter().flatten() {
+            self.push(v);
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
     }
@@ -201,6 +216,32 @@ mod tests {
             prop_assert_eq!(split, v.iter().map(|x| x + 1).collect::<Vec<_>>());
             let owned: Vec<u64> = c.into_iter().collect();
             prop_assert_eq!(owned, v.iter().map(|x| x + 1).collect::<Vec<_>>());
+        }
+
+        /// Appending keeps every item of both (in some order), and the result indexes and
+        /// grows as any list: its full chunks first, then at most one partly filled.
+        #[test]
+        fn append_keeps_every_item(a in 0usize..40, b in 0usize..40, more in 0usize..20) {
+            let mut x: Small = (0..a as u64).collect();
+            let y: Small = (1000..1000 + b as u64).collect();
+            x.append(y);
+            for i in 0..more as u64 {
+                x.push(5000 + i);
+            }
+            prop_assert_eq!(x.len(), a + b + more);
+            let mut by_index: Vec<u64> = (0..x.len()).map(|i| x[i]).collect();
+            let by_iter: Vec<u64> = x.iter().copied().collect();
+            prop_assert_eq!(&by_index, &by_iter);
+            by_index.sort_unstable();
+            let mut want: Vec<u64> = (0..a as u64)
+                .chain(1000..1000 + b as u64)
+                .chain(5000..5000 + more as u64)
+                .collect();
+            want.sort_unstable();
+            prop_assert_eq!(by_index, want);
+            let partial = x.chunks.iter().filter(|c| c.len() < 8).count();
+            prop_assert!(partial <= 1);
+            prop_assert!(x.chunks[..x.chunks.len().saturating_sub(1)].iter().all(|c| c.len() == 8));
         }
     }
 }

@@ -233,6 +233,8 @@ struct WorkerState {
     post_ids: Vec<Box<str>>,
     /// Posts over the threshold held back for want of evidence.
     held_back: u64,
+    /// [`WorkerState::receive`]'s list of places, kept for the next.
+    places: Vec<(u32, u32, u32)>,
 }
 
 struct Worker<'a> {
@@ -249,6 +251,65 @@ struct Worker<'a> {
     /// scorer and back as a pointer (see [`raqib_model::Record`]).
     #[allow(clippy::vec_box)]
     spare: Vec<Box<raqib_model::Post>>,
+    /// This worker's number: it keeps the aggregates of the accounts [`owner`] gives it.
+    me: usize,
+    /// What this worker saw of the accounts others keep: one outbox per worker (its own
+    /// stays empty), sent after each chunk.
+    outboxes: Vec<Outbox>,
+    /// The other workers' inboxes (none for its own; all dropped once its input is done).
+    peers: Vec<Option<crossbeam_channel::Sender<Outbox>>>,
+    inbox: crossbeam_channel::Receiver<Outbox>,
+}
+
+/// Which of `threads` workers keeps the account whose key is `key`. From the key's low
+/// 32 bits: a worker's slot table places keys by their high bits, which then stay spread.
+#[inline]
+fn owner(key: u64, threads: usize) -> usize {
+    (((key & 0xFFFF_FFFF) * threads as u64) >> 32) as usize
+}
+
+/// Posts and profiles a worker read for accounts another worker keeps. Each account is
+/// aggregated by one worker only: with every worker keeping its own aggregate of every
+/// account it saw, an account with posts in both workers' chunks was held twice (a fifth
+/// more aggregates on a dump of a million accounts, all of them on a few thousand), and
+/// the two were merged at the end, one random lookup each.
+#[derive(Default)]
+struct Outbox {
+    posts: Vec<Forwarded>,
+    /// The forwarded posts' platform, account and post id, one after another.
+    names: String,
+    profiles: Vec<(Box<raqib_model::Account>, raqib_text::Assessment)>,
+}
+
+/// A post counted for an account another worker keeps.
+struct Forwarded {
+    key: u64,
+    score: f32,
+    flagged: bool,
+    reach: Option<u64>,
+    /// Where its platform, account and post id end in [`Outbox::names`].
+    ends: [u32; 3],
+}
+
+impl Outbox {
+    fn is_empty(&self) -> bool {
+        self.posts.is_empty() && self.profiles.is_empty()
+    }
+
+    fn post(&mut self, key: u64, p: &raqib_model::Post, score: f32, flagged: bool) {
+        let mut end = |s: &str| {
+            self.names.push_str(s);
+            self.names.len() as u32
+        };
+        let ends = [end(&p.platform), end(account_of(p)), end(&p.id)];
+        self.posts.push(Forwarded {
+            key,
+            score,
+            flagged,
+            reach: p.reach,
+            ends,
+        });
+    }
 }
 
 /// A post read and prepared, waiting to be scored.
@@ -277,6 +338,43 @@ impl WorkerState {
             self.stats.push(CacheLine::default());
         }
         slot
+    }
+
+    /// Count what another worker read for accounts this one keeps: first each post's
+    /// place (the table's line asked for eight posts ahead), then its counts (its
+    /// aggregate's lines asked for four ahead). Each is in tables too large for the cache.
+    fn receive(&mut self, ob: Outbox) {
+        let mut places = std::mem::take(&mut self.places);
+        places.clear();
+        let mut start = 0usize;
+        for (j, f) in ob.posts.iter().enumerate() {
+            if let Some(ahead) = ob.posts.get(j + 8) {
+                self.slots.prefetch(ahead.key);
+            }
+            let [p, a, i] = f.ends.map(|e| e as usize);
+            let slot = self.slot_of(f.key, &ob.names[start..p], &ob.names[p..a]);
+            places.push((slot as u32, a as u32, i as u32));
+            start = i;
+        }
+        for (j, (f, &(slot, a, i))) in ob.posts.iter().zip(&places).enumerate() {
+            if let Some(&(ahead, _, _)) = places.get(j + 4) {
+                raqib_model::hint::prefetch(&self.stats[ahead as usize]);
+                raqib_model::hint::prefetch(&self.aggs[ahead as usize].top_posts);
+            }
+            let slot = slot as usize;
+            self.stats[slot].add_post(
+                &mut self.aggs[slot].top_posts,
+                &ob.names[a as usize..i as usize],
+                f.score,
+                f.flagged,
+                f.reach,
+            );
+        }
+        self.places = places;
+        for (a, assessed) in ob.profiles {
+            let slot = self.slot(&a.platform, &a.id);
+            self.aggs[slot].set_profile(a, assessed);
+        }
     }
 
     /// Fold the per-post counts into the aggregates, once the worker is done.
@@ -312,6 +410,7 @@ fn account_of(p: &raqib_model::Post) -> &str {
 
 impl Worker<'_> {
     fn chunk(&mut self, seq: u64, chunk: &Chunk) -> ChunkResult {
+        self.take_inbox();
         let mut res = ChunkResult {
             seq,
             // Flagged posts' lines run to about half the chunk (text and evidence): one
@@ -338,8 +437,14 @@ impl Worker<'_> {
                 let text = a.profile_text();
                 let m = self.models.route_text(None, &text);
                 let assessed = self.models.get(m).assess(&text, &mut self.scratch[m]);
-                let slot = self.state.slot(&a.platform, &a.id);
-                self.state.aggs[slot].set_profile(a, assessed);
+                let key = account_key(&a.platform, &a.id);
+                match owner(key, self.outboxes.len()) {
+                    o if o == self.me => {
+                        let slot = self.state.slot_of(key, &a.platform, &a.id);
+                        self.state.aggs[slot].set_profile(a, assessed);
+                    }
+                    o => self.outboxes[o].profiles.push((a, assessed)),
+                }
             }
             Err(d) => res.diags.push(d),
         });
@@ -347,6 +452,7 @@ impl Worker<'_> {
             give_back(&mut spare, self.post(prev, &file, l, &mut res.lines));
         }
         self.spare = spare;
+        self.send_outboxes();
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
         self.progress
             .bytes
@@ -354,11 +460,40 @@ impl Worker<'_> {
         res
     }
 
+    /// Count what other workers sent so far.
+    fn take_inbox(&mut self) {
+        while let Ok(ob) = self.inbox.try_recv() {
+            self.state.receive(ob);
+        }
+    }
+
+    fn send_outboxes(&mut self) {
+        for (ob, peer) in self.outboxes.iter_mut().zip(&self.peers) {
+            if let (false, Some(peer)) = (ob.is_empty(), peer) {
+                // A peer gone has panicked, which the scan reports when it joins it.
+                let _ = peer.send(std::mem::take(ob));
+            }
+        }
+    }
+
+    /// The worker's input is done: send what is left, and count what the others send
+    /// until all of them are done too.
+    fn finish(mut self) -> WorkerState {
+        self.send_outboxes();
+        self.peers.clear();
+        while let Ok(ob) = self.inbox.recv() {
+            self.state.receive(ob);
+        }
+        self.state.fold()
+    }
+
     /// Find the post's model, and ask for the memory scoring it will read (its account's
     /// place in the slot map, the token cache's sets): it is most likely not in cache.
     fn prepare(&mut self, p: Box<raqib_model::Post>) -> Pending {
         let key = account_key(&p.platform, account_of(&p));
-        self.state.slots.prefetch(key);
+        if owner(key, self.outboxes.len()) == self.me {
+            self.state.slots.prefetch(key);
+        }
         let script = match p.lang {
             Some(_) => "",
             None => raqib_text::script_language(&p.text),
@@ -380,9 +515,13 @@ impl Worker<'_> {
         let Pending { p, key, script, m } = pending;
         let account = account_of(&p);
         // The account's counts are read after scoring: ask for them now.
-        let slot = self.state.slot_of(key, &p.platform, account);
-        raqib_model::hint::prefetch(&self.state.stats[slot]);
-        raqib_model::hint::prefetch(&self.state.aggs[slot].top_posts);
+        let keeper = owner(key, self.outboxes.len());
+        let slot = (keeper == self.me).then(|| {
+            let slot = self.state.slot_of(key, &p.platform, account);
+            raqib_model::hint::prefetch(&self.state.stats[slot]);
+            raqib_model::hint::prefetch(&self.state.aggs[slot].top_posts);
+            slot
+        });
         let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
         let assessed = model.assess(&p.text, &mut self.scratch[m]);
@@ -409,13 +548,16 @@ impl Worker<'_> {
                 }
             }
         }
-        self.state.stats[slot].add_post(
-            &mut self.state.aggs[slot].top_posts,
-            &p.id,
-            score,
-            flagged,
-            p.reach,
-        );
+        match slot {
+            Some(slot) => self.state.stats[slot].add_post(
+                &mut self.state.aggs[slot].top_posts,
+                &p.id,
+                score,
+                flagged,
+                p.reach,
+            ),
+            None => self.outboxes[keeper].post(key, &p, score, flagged),
+        }
         if !(flagged || self.cfg.all_posts) {
             return p;
         }
@@ -584,9 +726,17 @@ pub fn run(
         })
     };
 
+    let (peers, inboxes): (Vec<_>, Vec<_>) = (0..threads)
+        .map(|_| crossbeam_channel::unbounded::<Outbox>())
+        .unzip();
     let states: Vec<WorkerState> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
+        let workers: Vec<_> = inboxes
+            .into_iter()
+            .enumerate()
+            .map(|(me, inbox)| {
+                let peers = (0..threads)
+                    .map(|o| (o != me).then(|| peers[o].clone()))
+                    .collect();
                 let rx = chunk_rx.clone();
                 let tx = res_tx.clone();
                 let thresholds = &thresholds;
@@ -604,6 +754,10 @@ pub fn run(
                             .map(|_| raqib_network::ItemExtractor::new(Default::default())),
                         item_buf: Vec::new(),
                         spare: Vec::new(),
+                        me,
+                        outboxes: (0..threads).map(|_| Outbox::default()).collect(),
+                        peers,
+                        inbox,
                     };
                     loop {
                         match rx.recv_timeout(std::time::Duration::from_millis(100)) {
@@ -616,16 +770,20 @@ pub fn run(
                                 if interrupted.load(Ordering::Relaxed) {
                                     break;
                                 }
+                                w.take_inbox();
                             }
                             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
                         }
                     }
-                    w.state.fold()
+                    w.finish()
                 })
             })
             .collect();
         drop(res_tx);
         drop(chunk_rx);
+        // Each worker holds the others' senders: an inbox closes once every other worker
+        // is done.
+        drop(peers);
         // Writer: this thread, in input order whichever worker finishes first (results
         // that come early wait; at most a few chunks, as the channels are bounded).
         let mut write = |r: ChunkResult| {
@@ -692,28 +850,13 @@ pub fn run(
         return Err(ScanError::NothingRead(first));
     }
 
-    // Merge the workers' aggregates into the largest worker's.
-    let mut states = states;
-    let largest = (0..states.len())
-        .max_by_key(|&i| states[i].aggs.len())
-        .unwrap_or(0);
-    let base = if states.is_empty() {
-        WorkerState::default()
-    } else {
-        states.swap_remove(largest)
-    };
-    let (mut slots, mut accounts) = (base.slots, base.aggs);
-    states.push(WorkerState {
-        slots: SlotMap::default(),
-        aggs: Chunked::default(),
-        ..base
-    });
+    // Join the workers' aggregates: each account was kept by one of them.
+    let mut accounts: Chunked<AccountAgg> = Chunked::default();
     let mut top: Vec<FlaggedPost> = Vec::new();
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut held_back = 0u64;
-    let mut merged = Vec::new();
     for mut st in states {
         held_back += st.held_back;
         let offset = post_ids.len() as u32;
@@ -723,24 +866,7 @@ pub fn run(
                 .drain(..)
                 .map(|(a, t, i, p)| (a, t, i, p + offset)),
         );
-        // In the order the worker made its aggregates (its table's order is the keys'
-        // hashes, so each aggregate was a cache miss), with the merged table's place for
-        // the account asked for a few accounts ahead.
-        let mut keys: Vec<(u64, u32)> = st.slots.iter().collect();
-        keys.sort_unstable_by_key(|&(_, i)| i);
-        for (j, &(k, i)) in keys.iter().enumerate() {
-            if let Some(&(ahead, _)) = keys.get(j + 8) {
-                slots.prefetch(ahead);
-            }
-            let v = &mut st.aggs[i as usize];
-            let b = slots.get_or_insert(k, accounts.len() as u32) as usize;
-            if b == accounts.len() {
-                accounts.push(std::mem::take(v));
-            } else {
-                accounts[b].merge_from(v);
-            }
-        }
-        merged.push(std::mem::take(&mut st.aggs));
+        accounts.append(st.aggs);
         top.extend(st.top);
         for (l, n, f) in st.langs {
             let e = langs.entry(l).or_default();
@@ -748,11 +874,8 @@ pub fn run(
             e.1 += f;
         }
     }
-    // What was merged is tens of thousands of small frees: not on this thread's way.
-    let _ = std::thread::Builder::new().spawn(move || drop(merged));
     top.sort_by(|a, b| top_order(&a.view(), &b.view()));
     top.truncate(cfg.top);
-    drop(slots);
     if let Some(idx) = &cfg.suspended {
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }

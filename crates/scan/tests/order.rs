@@ -131,3 +131,74 @@ fn reports_keep_input_order_and_repeat_exactly() {
         "no tie: {scores:?}"
     );
 }
+
+/// Posts of 400 accounts (the same ids on two platforms), each account's posts spread over
+/// many small chunks, with a profile record for some of them somewhere among their posts.
+fn many_accounts(dir: &Path) -> String {
+    let mut s = String::new();
+    for i in 0..9000u32 {
+        let (platform, account) = (["twitter", "telegram"][(i % 2) as usize], i / 2 % 200);
+        if i % 9 == 4 {
+            s.push_str(&format!(
+                "{{\"type\":\"account\",\"id\":\"u{account}\",\"platform\":\"{platform}\",\
+                 \"handle\":\"h{account}\",\"bio\":\"join the fighters of the state\",\
+                 \"followers\":{i}}}\n"
+            ));
+        }
+        let text = if i % 7 == 0 {
+            "join the fighters of the state now".to_string()
+        } else {
+            format!("news report on the attack {i}")
+        };
+        s.push_str(&format!(
+            "{{\"id\":\"p{i}\",\"platform\":\"{platform}\",\"account\":\"u{account}\",\
+             \"reach\":{},\"text\":\"{text}\"}}\n",
+            i % 1000
+        ));
+    }
+    let p = dir.join("many.jsonl");
+    std::fs::write(&p, s).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// Each worker keeps the aggregates of its own share of the accounts and sends the others
+/// what it reads for theirs: every account's counts, strongest posts, profile and reach come
+/// out as one thread makes them, and in the same ranks.
+#[test]
+fn accounts_are_the_same_whatever_the_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = many_accounts(dir.path());
+    let models = models();
+    let scan_with = |threads: usize, out: &Path| {
+        let mut cfg = ScanConfig {
+            inputs: vec![input.clone()],
+            out_dir: Some(out.to_path_buf()),
+            threads,
+            ..Default::default()
+        };
+        cfg.ingest.chunk_bytes = 700;
+        let stop = Arc::new(AtomicBool::new(false));
+        run(&models, &cfg, &Progress::default(), &stop, &mut |_| {}).unwrap()
+    };
+    let one = scan_with(1, &dir.path().join("one"));
+    let four = scan_with(4, &dir.path().join("four"));
+    assert_eq!(one.accounts, 400);
+    assert_eq!(four.accounts, 400);
+    assert_eq!(one.flagged_accounts, four.flagged_accounts);
+    let a = lines(&dir.path().join("one/accounts.jsonl"));
+    let b = lines(&dir.path().join("four/accounts.jsonl"));
+    assert_eq!(a.len(), 400);
+    let with_profile = a.iter().filter(|r| r["handle"].is_string()).count();
+    assert!(with_profile >= 100, "{with_profile} profiles");
+    for (x, y) in a.iter().zip(&b) {
+        // The mean is summed in another order by more threads: its last digit may differ.
+        let (mx, my) = (x["mean_score"].as_f64(), y["mean_score"].as_f64());
+        assert!((mx.unwrap() - my.unwrap()).abs() <= 0.0011, "{x}\n{y}");
+        let strip = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("mean_score");
+            v
+        };
+        assert_eq!(strip(x), strip(y));
+    }
+}
