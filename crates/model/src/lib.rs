@@ -260,7 +260,10 @@ pub mod hint {
         #[cfg(target_arch = "x86_64")]
         {
             let p = v as *const T as *const i8;
-            for off in (0..std::mem::size_of::<T>().max(1)).step_by(64) {
+            let size = std::mem::size_of::<T>().max(1);
+            // Every 64 bytes from the start, and the last byte: a value not aligned to a
+            // line ends in one the steps would miss.
+            for off in (0..size).step_by(64).chain((size > 64).then_some(size - 1)) {
                 // SAFETY: a prefetch is only a hint to the cache and cannot fault, even
                 // for an address outside any mapping.
                 unsafe {

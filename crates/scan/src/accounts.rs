@@ -26,6 +26,8 @@
 //!     or more, and with this count 82–83; of 250 negative ones, none either way;
 //!   - or when it links to a suspended account or sits in a cluster with flagged members.
 
+use std::sync::Arc;
+
 use raqib_model::Account;
 use serde::Serialize;
 
@@ -52,35 +54,42 @@ pub fn account_key(platform: &str, id: &str) -> u64 {
 }
 
 /// An account's strongest posts, highest score first and equal scores by id (so the list
-/// does not depend on which worker saw which post first). Kept inside the aggregate, ids
-/// inline when short: a post that enters the list touches no other memory.
+/// does not depend on the order its posts come in). Kept inside the aggregate, ids inline
+/// when short: a post that enters the list touches no other memory. Scores and ids in two
+/// arrays, so the list is 88 bytes, not 104.
 #[derive(Debug, Clone, Default)]
 pub struct TopPosts {
-    len: usize,
-    items: [(f32, PostId); TOP_POSTS],
+    scores: [f32; TOP_POSTS],
+    len: u8,
+    ids: [ShortStr; TOP_POSTS],
 }
 
 impl TopPosts {
     /// Put the post in the list if it belongs there.
     pub fn offer(&mut self, score: f32, id: &str) {
-        let before = |t: &(f32, PostId)| t.0 > score || (t.0 == score && t.1.as_str() < id);
-        let pos = self.items[..self.len]
-            .iter()
-            .take_while(|t| before(t))
+        let len = self.len as usize;
+        let pos = (0..len)
+            .take_while(|&i| {
+                let s = self.scores[i];
+                s > score || (s == score && self.ids[i].as_str() < id)
+            })
             .count();
         if pos == TOP_POSTS {
             return;
         }
-        self.len = (self.len + 1).min(TOP_POSTS);
-        self.items[pos..self.len].rotate_right(1);
-        self.items[pos] = (score, PostId::new(id));
+        let len = (len + 1).min(TOP_POSTS);
+        self.len = len as u8;
+        self.scores[pos..len].rotate_right(1);
+        self.ids[pos..len].rotate_right(1);
+        self.scores[pos] = score;
+        self.ids[pos] = ShortStr::new(id);
     }
 
     /// The score a post must reach to be offered: the weakest listed once the list is
     /// full (an equal score enters if its id sorts first), else −∞.
     pub fn floor(&self) -> f32 {
-        if self.len == TOP_POSTS {
-            self.items[TOP_POSTS - 1].0
+        if self.len as usize == TOP_POSTS {
+            self.scores[TOP_POSTS - 1]
         } else {
             f32::NEG_INFINITY
         }
@@ -88,41 +97,75 @@ impl TopPosts {
 
     /// (score, id), strongest first.
     pub fn iter(&self) -> impl Iterator<Item = (f32, &str)> {
-        self.items[..self.len].iter().map(|t| (t.0, t.1.as_str()))
+        let len = self.len as usize;
+        self.scores[..len]
+            .iter()
+            .zip(&self.ids[..len])
+            .map(|(&s, id)| (s, id.as_str()))
     }
 }
 
-/// A post id, inline when it is at most 22 bytes (every platform's numeric ids are).
-#[derive(Debug, Clone)]
-enum PostId {
+/// A string inline when it is at most 22 bytes (every platform's numeric post and account
+/// ids are, and handles), else on the heap: 24 bytes either way, and for short ones no
+/// allocation of their own (a million accounts' ids were a million small allocations).
+#[derive(Clone)]
+pub struct ShortStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
     Inline(u8, [u8; 22]),
     Heap(Box<str>),
 }
 
-impl Default for PostId {
+impl Default for ShortStr {
     fn default() -> Self {
-        PostId::Inline(0, [0; 22])
+        ShortStr(Repr::Inline(0, [0; 22]))
     }
 }
 
-impl PostId {
-    fn new(id: &str) -> PostId {
-        match id.len() {
+impl ShortStr {
+    pub fn new(s: &str) -> ShortStr {
+        ShortStr(match s.len() {
             n @ 0..=22 => {
                 let mut b = [0; 22];
-                b[..n].copy_from_slice(id.as_bytes());
-                PostId::Inline(n as u8, b)
+                b[..n].copy_from_slice(s.as_bytes());
+                Repr::Inline(n as u8, b)
             }
-            _ => PostId::Heap(id.into()),
-        }
+            _ => Repr::Heap(s.into()),
+        })
     }
 
-    fn as_str(&self) -> &str {
-        match self {
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
             // Made from a `&str`, cut at its own length: always whole characters.
-            PostId::Inline(n, b) => std::str::from_utf8(&b[..*n as usize]).unwrap_or(""),
-            PostId::Heap(s) => s,
+            Repr::Inline(n, b) => std::str::from_utf8(&b[..*n as usize]).unwrap_or(""),
+            Repr::Heap(s) => s,
         }
+    }
+}
+
+impl std::ops::Deref for ShortStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for ShortStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for ShortStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ShortStr {
+    fn from(s: &str) -> ShortStr {
+        ShortStr::new(s)
     }
 }
 
@@ -223,26 +266,34 @@ impl PostStats {
 }
 
 /// What is known about one account so far, kept by one worker (the scan's `owner` of its
-/// key; other workers send it what they read for the account).
-/// Four cache lines, the strongest posts first: while scanning they are the part a post
-/// reads (when it could enter them), and they start a line.
+/// key; other workers send it what they read for the account). 184 bytes and no
+/// allocation of its own for most accounts: a dump of a million accounts holds a million
+/// of these. What few accounts have (a profile, links, a cluster) is in [`AccountExtra`].
 #[derive(Debug, Clone, Default)]
-#[repr(C, align(64))]
 pub struct AccountAgg {
     /// The strongest posts: (score, post id), highest first.
     pub top_posts: TopPosts,
-    pub platform: String,
-    pub id: String,
+    /// Shared by every account of the platform (a worker makes one per platform).
+    pub platform: Arc<str>,
+    pub id: ShortStr,
     pub stats: PostStats,
+    extra: Option<Box<AccountExtra>>,
+}
+
+// What a million-account scan's memory is made of: checked, so growing it is a decision.
+const _: () = assert!(std::mem::size_of::<AccountAgg>() == 184);
+
+/// The parts of an aggregate that few accounts have.
+#[derive(Debug, Clone, Default)]
+pub struct AccountExtra {
     pub profile: Option<Box<Account>>,
     /// The profile text's probability and evidence; without evidence it is never a reason
     /// to flag (see [`raqib_text::Assessment::flagged`]).
     pub profile_assessed: Option<raqib_text::Assessment>,
     /// Suspended accounts this one links to (set after the scan, from the profile).
     pub links: Vec<raqib_link::Link>,
-    /// The coordinated cluster this account belongs to (with networks on); boxed, as few
-    /// accounts have one and every account carries the field.
-    pub network: Option<Box<NetworkInfo>>,
+    /// The coordinated cluster this account belongs to (with networks on).
+    pub network: Option<NetworkInfo>,
 }
 
 /// An account's place in a coordinated cluster.
@@ -278,12 +329,33 @@ pub struct ClusterReport {
 }
 
 impl AccountAgg {
-    pub fn new(platform: &str, id: &str) -> AccountAgg {
+    pub fn new(platform: impl Into<Arc<str>>, id: &str) -> AccountAgg {
         AccountAgg {
-            platform: platform.to_string(),
-            id: id.to_string(),
+            platform: platform.into(),
+            id: ShortStr::new(id),
             ..Default::default()
         }
+    }
+
+    pub fn profile(&self) -> Option<&Account> {
+        self.extra.as_ref()?.profile.as_deref()
+    }
+
+    pub fn profile_assessed(&self) -> Option<raqib_text::Assessment> {
+        self.extra.as_ref()?.profile_assessed
+    }
+
+    pub fn links(&self) -> &[raqib_link::Link] {
+        self.extra.as_ref().map_or(&[], |e| &e.links)
+    }
+
+    pub fn network(&self) -> Option<&NetworkInfo> {
+        self.extra.as_ref()?.network.as_ref()
+    }
+
+    /// The rarely set parts, made on first use.
+    pub fn extra_mut(&mut self) -> &mut AccountExtra {
+        self.extra.get_or_insert_with(Default::default)
     }
 
     pub fn add_post(&mut self, id: &str, score: f32, flagged: bool, reach: Option<u64>) {
@@ -293,8 +365,9 @@ impl AccountAgg {
 
     pub fn set_profile(&mut self, account: Box<Account>, assessed: raqib_text::Assessment) {
         self.stats.add_reach(account.followers);
-        self.profile = Some(account);
-        self.profile_assessed = Some(assessed);
+        let extra = self.extra_mut();
+        extra.profile = Some(account);
+        extra.profile_assessed = Some(assessed);
     }
 
     /// Add counts kept apart while scanning (see [`PostStats`]).
@@ -314,7 +387,7 @@ impl AccountAgg {
         } else {
             0.4 * self.stats.max_score as f64 + 0.6 * self.mean_score()
         };
-        let p = self.profile_assessed.map_or(0.0, |a| a.probability) as f64;
+        let p = self.profile_assessed().map_or(0.0, |a| a.probability) as f64;
         (1.0 - (1.0 - posts) * (1.0 - p / 2.0)) as f32
     }
 
@@ -481,9 +554,12 @@ pub fn link_accounts(
             s.spawn(move || {
                 let mut fp = raqib_link::Fingerprinter::default();
                 for a in run.into_iter().flatten() {
-                    if let Some(p) = &a.profile {
+                    if let Some(p) = a.profile() {
                         let q = fp.fingerprint(p, &[]);
-                        a.links = idx.link(&q, threshold, 3);
+                        let links = idx.link(&q, threshold, 3);
+                        if !links.is_empty() {
+                            a.extra_mut().links = links;
+                        }
                     }
                 }
             });
@@ -512,7 +588,7 @@ pub fn network_accounts(
         .map(|k| {
             by_key
                 .get(k)
-                .and_then(|&i| accounts[i].profile.as_ref()?.created_at)
+                .and_then(|&i| accounts[i].profile()?.created_at)
         })
         .collect();
     let ev: Vec<raqib_network::Event> = events
@@ -534,7 +610,7 @@ pub fn network_accounts(
             .collect();
         let flagged: Vec<bool> = members
             .iter()
-            .map(|&i| accounts[i].stats.flagged > 0 || !accounts[i].links.is_empty())
+            .map(|&i| accounts[i].stats.flagged > 0 || !accounts[i].links().is_empty())
             .collect();
         let n_flagged = flagged.iter().filter(|f| **f).count();
         let mut kinds: Vec<(raqib_network::Kind, usize)> = Vec::new();
@@ -556,14 +632,14 @@ pub fn network_accounts(
             }
         }
         for (&i, m) in members.iter().zip(&c.members) {
-            accounts[i].network = Some(Box::new(NetworkInfo {
+            accounts[i].extra_mut().network = Some(NetworkInfo {
                 cluster: c.id,
                 size: c.size,
                 co_actions: m.weight,
                 shared: shared.clone(),
                 example_posts: example_posts.clone(),
                 flagged_members: n_flagged,
-            }));
+            });
         }
         out.push(ClusterReport {
             cluster: c.id,
@@ -614,18 +690,18 @@ struct Assessed {
 }
 
 fn assess(a: &AccountAgg, rule: AccountRule) -> Assessed {
-    let link_score = a.links.first().map_or(0.0, |l| l.score);
+    let link_score = a.links().first().map_or(0.0, |l| l.score);
     let risk = a.risk().max(link_score);
     let st = &a.stats;
     let too_many = rule.too_many_flagged(st.flagged, st.posts);
-    let network_flag = a.network.as_ref().is_some_and(|n| n.flagged_members > 0);
+    let network_flag = a.network().is_some_and(|n| n.flagged_members > 0);
     Assessed {
         risk: round3(risk),
         priority: round3(risk * (10.0 + st.reach().unwrap_or(0) as f32).log10()),
         flagged: (risk >= rule.threshold
-            && (st.flagged > 0 || a.profile_assessed.is_some_and(|p| p.evidence)))
+            && (st.flagged > 0 || a.profile_assessed().is_some_and(|p| p.evidence)))
             || too_many
-            || !a.links.is_empty()
+            || !a.links().is_empty()
             || network_flag,
         too_many,
     }
@@ -687,7 +763,7 @@ impl Ranked {
                 y.0.total_cmp(&x.0)
                     .then_with(|| x.1.cmp(y.1))
                     .then_with(|| {
-                        let platform = |i: u32| accounts[i as usize].platform.as_str();
+                        let platform = |i: u32| &*accounts[i as usize].platform;
                         platform(x.2).cmp(platform(y.2)).then(x.2.cmp(&y.2))
                     })
             });
@@ -779,8 +855,8 @@ impl Ranked {
     }
 
     /// The rows of the accounts `ranks` names. They come in rank order, from anywhere in
-    /// the aggregates: each aggregate (four lines) and its place in the side tables is
-    /// asked for eight rows ahead, its id and platform four ahead, once it is in cache.
+    /// the aggregates: each aggregate (three or four lines) and its place in the side tables is
+    /// asked for eight rows ahead, a long id four ahead, once it is in cache.
     fn rows_into(&self, rows: &mut [AccountReport], ranks: &[u32]) {
         use raqib_model::hint::prefetch;
         for (j, (row, &i)) in rows.iter_mut().zip(ranks).enumerate() {
@@ -791,9 +867,9 @@ impl Ranked {
                 prefetch(&self.ranks[ahead]);
             }
             if let Some(&near) = ranks.get(j + 4) {
+                // A long id is on the heap (a short one is inline; the platform is shared).
                 let a = &self.accounts[near as usize];
                 a.id.as_bytes().first().map(prefetch);
-                a.platform.as_bytes().first().map(prefetch);
             }
             *row = self.row_of(i);
         }
@@ -853,10 +929,10 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
             percent(rule.clean_rate)
         ));
     }
-    if let Some(p) = a.profile_assessed.filter(|p| p.flagged(threshold)) {
+    if let Some(p) = a.profile_assessed().filter(|p| p.flagged(threshold)) {
         why.push_str(&format!("; profile text scores {:.2}", p.probability));
     }
-    if let Some(l) = a.links.first() {
+    if let Some(l) = a.links().first() {
         let reasons: Vec<&str> = l.reasons.iter().take(3).map(|r| r.text.as_str()).collect();
         why.push_str(&format!(
             "; linked to suspended {}:{} ({:.2}): {}",
@@ -870,7 +946,7 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
             reasons.join("; ")
         ));
     }
-    if let Some(n) = &a.network {
+    if let Some(n) = a.network() {
         why.push_str(&format!(
             "; acts with {} other accounts (cluster {}, {} co-actions; shared {}){}",
             n.size - 1,
@@ -888,8 +964,8 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
         ));
     }
     AccountReport {
-        handle: a.profile.as_ref().and_then(|p| p.handle.clone()),
-        display_name: a.profile.as_ref().and_then(|p| p.display_name.clone()),
+        handle: a.profile().and_then(|p| p.handle.clone()),
+        display_name: a.profile().and_then(|p| p.display_name.clone()),
         risk: x.risk,
         flagged: x.flagged,
         priority: x.priority,
@@ -899,14 +975,14 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
         flagged_posts: st.flagged,
         max_score: round3(st.max_score),
         mean_score: round3(a.mean_score() as f32),
-        profile_score: a.profile_assessed.map(|p| round3(p.probability)),
+        profile_score: a.profile_assessed().map(|p| round3(p.probability)),
         reach: st.reach(),
         top_posts: a.top_posts.iter().map(|t| t.1.to_string()).collect(),
-        platform: a.platform.clone(),
-        id: a.id.clone(),
+        platform: a.platform.to_string(),
+        id: a.id.to_string(),
         why,
-        links: a.links.clone(),
-        network: a.network.clone(),
+        links: a.links().to_vec(),
+        network: a.network().cloned().map(Box::new),
     }
 }
 
@@ -938,6 +1014,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// An id comes back as it went in, inline (up to 22 bytes, cut only at its own
+        /// length, so whole characters) or on the heap, in any script.
+        #[test]
+        fn short_strings_keep_any_id(id in "\\PC{0,30}") {
+            let s = ShortStr::new(&id);
+            proptest::prop_assert_eq!(s.as_str(), id.as_str());
+            proptest::prop_assert_eq!(s.to_string(), id.clone());
+            let a = AccountAgg::new("twitter", &id);
+            proptest::prop_assert_eq!(&*a.id, id.as_str());
+        }
+
         /// In whatever order an account's posts come (its worker's own and those other
         /// workers send it interleave by timing), its strongest posts are the same: highest
         /// score first, equal scores by id.

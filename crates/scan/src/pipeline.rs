@@ -235,6 +235,8 @@ struct WorkerState {
     held_back: u64,
     /// [`WorkerState::receive`]'s list of places, kept for the next.
     places: Vec<(u32, u32, u32)>,
+    /// The platforms seen, each made once and shared by its accounts' aggregates.
+    platforms: Vec<Arc<str>>,
 }
 
 struct Worker<'a> {
@@ -334,6 +336,13 @@ impl WorkerState {
         let next = self.aggs.len() as u32;
         let slot = self.slots.get_or_insert(key, next) as usize;
         if slot == self.aggs.len() {
+            let platform = match self.platforms.iter().find(|p| ***p == *platform) {
+                Some(p) => p.clone(),
+                None => {
+                    self.platforms.push(Arc::from(platform));
+                    self.platforms[self.platforms.len() - 1].clone()
+                }
+            };
             self.aggs.push(AccountAgg::new(platform, account));
             self.stats.push(CacheLine::default());
         }
@@ -879,7 +888,7 @@ pub fn run(
     if let Some(idx) = &cfg.suspended {
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }
-    let linked_accounts = accounts.iter().filter(|a| !a.links.is_empty()).count();
+    let linked_accounts = accounts.iter().filter(|a| !a.links().is_empty()).count();
     let clusters = match &cfg.networks {
         Some(ncfg) => crate::accounts::network_accounts(&mut accounts, events, &post_ids, ncfg),
         None => Vec::new(),
