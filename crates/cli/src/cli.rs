@@ -43,7 +43,7 @@ threshold with a flagged post, or when it has more flagged posts than a clean ac
 flags explain (--account-min-flagged, --account-clean-rate, --account-chance); its `why` says \
 which.\n\n\
 Inputs are streamed: memory stays bounded whatever their size, apart from the accounts (about \
-450 bytes an account at the peak). A malformed record is reported with its file and line and skipped; the scan goes on and \
+400 bytes an account at the peak). A malformed record is reported with its file and line and skipped; the scan goes on and \
 says at the end how many it skipped (--strict stops at the first). Ctrl-C stops reading and still \
 writes every report, marked interrupted.\n\n\
 Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \

@@ -169,24 +169,26 @@ impl From<&str> for ShortStr {
     }
 }
 
-/// What each post adds to its account's aggregate (48 bytes). A scan keeps these apart
-/// from the rest of the aggregates (names, profiles, top posts' ids: several lines an
-/// account), one to a cache line ([`CacheLine`]), so that the part every post touches stays
-/// in cache for tens of thousands of accounts instead of evicting the token cache. In the
-/// aggregate itself they are not aligned: that padded every aggregate to a multiple of 64
-/// bytes, 72 bytes an account.
+/// What each post adds to its account's aggregate (32 bytes, two to a cache line). A scan
+/// keeps these apart from the rest of the aggregates (names, profiles, top posts' ids:
+/// three lines an account), so that the part every post touches stays in cache for tens of
+/// thousands of accounts instead of evicting the token cache. The strongest score is not
+/// here: it is the first of the top posts. Counts saturate at 4,294,967,295 posts an
+/// account in one scan.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PostStats {
-    pub posts: u64,
-    pub flagged: u64,
+    pub posts: u32,
+    pub flagged: u32,
     pub sum_score: f64,
     reach: u64,
-    pub max_score: f32,
     /// The lowest score in the account's top posts once the list is full, else −∞: a post
     /// scoring below it cannot enter the list, so the list (kept elsewhere) is not read.
     floor: f32,
     has_reach: bool,
 }
+
+// Two to a cache line in the scan's hot table: checked, so growing it is a decision.
+const _: () = assert!(std::mem::size_of::<PostStats>() == 32);
 
 impl Default for PostStats {
     fn default() -> Self {
@@ -195,28 +197,9 @@ impl Default for PostStats {
             flagged: 0,
             sum_score: 0.0,
             reach: 0,
-            max_score: 0.0,
             floor: f32::NEG_INFINITY,
             has_reach: false,
         }
-    }
-}
-
-/// A value alone in its cache line.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[repr(C, align(64))]
-pub struct CacheLine<T>(pub T);
-
-impl<T> std::ops::Deref for CacheLine<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> std::ops::DerefMut for CacheLine<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
     }
 }
 
@@ -232,10 +215,9 @@ impl PostStats {
         flagged: bool,
         reach: Option<u64>,
     ) {
-        self.posts += 1;
-        self.flagged += flagged as u64;
+        self.posts = self.posts.saturating_add(1);
+        self.flagged = self.flagged.saturating_add(u32::from(flagged));
         self.sum_score += score as f64;
-        self.max_score = self.max_score.max(score);
         self.add_reach(reach);
         if score >= self.floor {
             top.offer(score, id);
@@ -252,10 +234,9 @@ impl PostStats {
 
     /// Add another's counts (the top posts are merged by the caller, then `floor` set).
     fn merge(&mut self, o: &PostStats) {
-        self.posts += o.posts;
-        self.flagged += o.flagged;
+        self.posts = self.posts.saturating_add(o.posts);
+        self.flagged = self.flagged.saturating_add(o.flagged);
         self.sum_score += o.sum_score;
-        self.max_score = self.max_score.max(o.max_score);
         self.add_reach(o.reach());
     }
 
@@ -266,7 +247,7 @@ impl PostStats {
 }
 
 /// What is known about one account so far, kept by one worker (the scan's `owner` of its
-/// key; other workers send it what they read for the account). 184 bytes and no
+/// key; other workers send it what they read for the account). 168 bytes and no
 /// allocation of its own for most accounts: a dump of a million accounts holds a million
 /// of these. What few accounts have (a profile, links, a cluster) is in [`AccountExtra`].
 #[derive(Debug, Clone, Default)]
@@ -281,7 +262,7 @@ pub struct AccountAgg {
 }
 
 // What a million-account scan's memory is made of: checked, so growing it is a decision.
-const _: () = assert!(std::mem::size_of::<AccountAgg>() == 184);
+const _: () = assert!(std::mem::size_of::<AccountAgg>() == 168);
 
 /// The parts of an aggregate that few accounts have.
 #[derive(Debug, Clone, Default)]
@@ -376,6 +357,11 @@ impl AccountAgg {
         self.stats.floor = self.top_posts.floor();
     }
 
+    /// The strongest post's score (0 without posts): the first of the top posts.
+    pub fn max_score(&self) -> f32 {
+        self.top_posts.iter().next().map_or(0.0, |t| t.0.max(0.0))
+    }
+
     pub fn mean_score(&self) -> f64 {
         (self.stats.sum_score + PRIOR * PRIOR_WEIGHT) / (self.stats.posts as f64 + PRIOR_WEIGHT)
     }
@@ -385,7 +371,7 @@ impl AccountAgg {
         let posts = if self.stats.posts == 0 {
             0.0
         } else {
-            0.4 * self.stats.max_score as f64 + 0.6 * self.mean_score()
+            0.4 * self.max_score() as f64 + 0.6 * self.mean_score()
         };
         let p = self.profile_assessed().map_or(0.0, |a| a.probability) as f64;
         (1.0 - (1.0 - posts) * (1.0 - p / 2.0)) as f32
@@ -693,7 +679,7 @@ fn assess(a: &AccountAgg, rule: AccountRule) -> Assessed {
     let link_score = a.links().first().map_or(0.0, |l| l.score);
     let risk = a.risk().max(link_score);
     let st = &a.stats;
-    let too_many = rule.too_many_flagged(st.flagged, st.posts);
+    let too_many = rule.too_many_flagged(st.flagged.into(), st.posts.into());
     let network_flag = a.network().is_some_and(|n| n.flagged_members > 0);
     Assessed {
         risk: round3(risk),
@@ -917,7 +903,9 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
             .unwrap_or_default();
         format!(
             "{} of {} posts flagged; strongest {:.2}{strongest}",
-            st.flagged, st.posts, st.max_score
+            st.flagged,
+            st.posts,
+            a.max_score()
         )
     } else {
         "no posts seen".to_string()
@@ -971,9 +959,9 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
         priority: x.priority,
         rank_risk: 0,
         rank_reach: 0,
-        posts: st.posts,
-        flagged_posts: st.flagged,
-        max_score: round3(st.max_score),
+        posts: st.posts.into(),
+        flagged_posts: st.flagged.into(),
+        max_score: round3(a.max_score()),
         mean_score: round3(a.mean_score() as f32),
         profile_score: a.profile_assessed().map(|p| round3(p.probability)),
         reach: st.reach(),
@@ -1001,6 +989,20 @@ mod tests {
             a.add_post(&i.to_string(), s, s >= 0.5, None);
         }
         a
+    }
+
+    #[test]
+    fn the_strongest_score_is_the_first_top_post_and_counts_saturate() {
+        assert_eq!(AccountAgg::default().max_score(), 0.0);
+        let mut a = account(&[0.1, 0.9, 0.5, 0.7, 0.2]);
+        assert_eq!(a.max_score(), 0.9);
+        assert_eq!((a.stats.posts, a.stats.flagged), (5, 3));
+        a.stats.posts = u32::MAX - 1;
+        a.stats.flagged = u32::MAX;
+        a.add_post("x", 0.95, true, None);
+        a.add_post("y", 0.1, true, None);
+        assert_eq!((a.stats.posts, a.stats.flagged), (u32::MAX, u32::MAX));
+        assert_eq!(a.max_score(), 0.95);
     }
 
     #[test]

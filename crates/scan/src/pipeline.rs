@@ -12,7 +12,7 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{account_key, AccountAgg, AccountReport, CacheLine, PostStats, Ranked};
+use crate::accounts::{account_key, AccountAgg, AccountReport, PostStats, Ranked};
 use crate::chunked::Chunked;
 use crate::jsonout::{write_post, PostView};
 use crate::report;
@@ -224,7 +224,7 @@ struct WorkerState {
     aggs: Chunked<AccountAgg>,
     /// What posts add to each account in `aggs`, kept apart while scanning (see
     /// [`PostStats`]) and folded in by [`WorkerState::fold`].
-    stats: Chunked<CacheLine<PostStats>>,
+    stats: Chunked<PostStats>,
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
@@ -344,7 +344,7 @@ impl WorkerState {
                 }
             };
             self.aggs.push(AccountAgg::new(platform, account));
-            self.stats.push(CacheLine::default());
+            self.stats.push(PostStats::default());
         }
         slot
     }
