@@ -153,12 +153,42 @@ pub(crate) struct CsvChunks {
     file: Arc<str>,
     cols: Columns,
     platform: String,
-    seen_accounts: HashSet<String>,
+    /// Keys of the accounts whose record was made (see [`account_key`]).
+    seen_accounts: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>>,
     done: bool,
     rows: u64,
 }
 
 const ROWS_PER_CHUNK: usize = 4096;
+
+/// An account's key: a 64-bit hash of platform and id (the scan keys its aggregates the
+/// same way). Two accounts share one only by a hash collision, about three chances in a
+/// million among ten million accounts; the second would then have no profile record.
+fn account_key(platform: &str, id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(
+        id.as_bytes(),
+        xxhash_rust::xxh3::xxh3_64(platform.as_bytes()),
+    )
+}
+
+/// A hasher for keys that are hashes already: the key is its own hash.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; other input still hashes, if slowly.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 impl CsvChunks {
     pub(crate) fn new(
@@ -199,7 +229,7 @@ impl CsvChunks {
             file,
             cols,
             platform: opts.default_platform.clone().unwrap_or_default(),
-            seen_accounts: HashSet::new(),
+            seen_accounts: HashSet::default(),
             done: false,
             rows: 0,
         })
@@ -277,21 +307,24 @@ impl CsvChunks {
                 reach,
                 label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
             };
-            let display_name = get(field::DISPLAY_NAME)?.map(str::to_string);
-            let bio = get(field::BIO)?.map(str::to_string);
+            let display_name = get(field::DISPLAY_NAME)?;
+            let bio = get(field::BIO)?;
+            let account_created_at = time("account_created_at", get(field::ACCOUNT_CREATED_AT)?)?;
+            // An account record once per account: the first row that names it with any
+            // profile column.
+            let profiled =
+                handle.is_some() || display_name.is_some() || bio.is_some() || followers.is_some();
             let acct = if !account.is_empty()
-                && (handle.is_some()
-                    || display_name.is_some()
-                    || bio.is_some()
-                    || followers.is_some())
+                && profiled
+                && self.seen_accounts.insert(account_key(&platform, &account))
             {
                 Some(Account {
                     id: account,
                     platform,
                     handle,
-                    display_name,
-                    bio,
-                    created_at: time("account_created_at", get(field::ACCOUNT_CREATED_AT)?)?,
+                    display_name: display_name.map(str::to_string),
+                    bio: bio.map(str::to_string),
+                    created_at: account_created_at,
                     avatar: None,
                     followers,
                     status: Default::default(),
@@ -305,12 +338,7 @@ impl CsvChunks {
         match res {
             Ok((post, acct)) => {
                 if let Some(a) = acct {
-                    if self
-                        .seen_accounts
-                        .insert(format!("{}\u{0}{}", a.platform, a.id))
-                    {
-                        out.push((line, Ok(Record::Account(Box::new(a)))));
-                    }
+                    out.push((line, Ok(Record::Account(Box::new(a)))));
                 }
                 out.push((line, Ok(Record::Post(Box::new(post)))));
             }

@@ -323,3 +323,53 @@ fn tsv_and_a_byte_order_mark_are_handled() {
     assert_eq!(posts(&recs)[0].text, "hello, world");
     assert_eq!(posts(&recs)[0].id, "1");
 }
+
+/// A CSV whose rows repeat their author's profile columns gives one account record per
+/// account (platform and id), from the first row that names it, before that row's post;
+/// a later row's malformed account column is still that row's diagnostic.
+#[test]
+fn csv_makes_one_account_record_per_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    std::fs::write(
+        &path,
+        "id,platform,user_id,username,bio,followers,account_created_at,text\n\
+         1,x,7,first_handle,bio one,10,2020-01-01,hello\n\
+         2,x,7,later_handle,bio two,20,2020-01-01,again\n\
+         3,y,7,other_platform,,,,same id elsewhere\n\
+         4,x,8,,,,,no profile columns\n\
+         5,x,7,first_handle,bio one,10,not a date,bad account date\n\
+         6,x,9,third,,5,,third account\n",
+    )
+    .unwrap();
+    let (recs, diags) = split(read_all(path.to_str().unwrap(), &Options::default()).unwrap());
+    let accounts: Vec<(String, String, Option<String>, Option<u64>)> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Account(a) => Some((
+                a.platform.clone(),
+                a.id.clone(),
+                a.handle.clone(),
+                a.followers,
+            )),
+            _ => None,
+        })
+        .collect();
+    let want = |p: &str, id: &str, h: &str, f: Option<u64>| {
+        (p.to_string(), id.to_string(), Some(h.to_string()), f)
+    };
+    assert_eq!(
+        accounts,
+        vec![
+            want("x", "7", "first_handle", Some(10)),
+            want("y", "7", "other_platform", None),
+            want("x", "9", "third", Some(5)),
+        ]
+    );
+    // The account comes before its first post.
+    assert!(matches!(&recs[0], Record::Account(a) if a.id == "7"));
+    assert_eq!(posts(&recs).len(), 5);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].at.line, 6);
+    assert!(diags[0].message.contains("account_created_at"), "{diags:?}");
+}
