@@ -253,6 +253,8 @@ struct Worker<'a> {
     /// scorer and back as a pointer (see [`raqib_model::Record`]).
     #[allow(clippy::vec_box)]
     spare: Vec<Box<raqib_model::Post>>,
+    /// A flagged post's evidence, kept for the next one's (see [`raqib_text::Model::explain_into`]).
+    evidence: Vec<TextSpan>,
     /// This worker's number: it keeps the aggregates of the accounts [`owner`] gives it.
     me: usize,
     /// What this worker saw of the accounts others keep: one outbox per worker (its own
@@ -573,13 +575,18 @@ impl Worker<'_> {
         if flagged {
             self.progress.flagged.fetch_add(1, Ordering::Relaxed);
         }
-        let evidence = if text_flagged {
-            model
-                .explain(&p.text, self.cfg.explain, &mut self.scratch[m])
-                .spans
+        // The evidence list is kept from post to post, its strings written over.
+        let mut evidence = std::mem::take(&mut self.evidence);
+        if text_flagged {
+            model.explain_into(
+                &p.text,
+                self.cfg.explain,
+                &mut self.scratch[m],
+                &mut evidence,
+            );
         } else {
-            Vec::new()
-        };
+            evidence.clear();
+        }
         let score = (score * 10000.0).round() / 10000.0;
         let view = PostView {
             file,
@@ -603,6 +610,7 @@ impl Worker<'_> {
         if flagged {
             offer_top(&mut self.state.top, self.cfg.top, &view);
         }
+        self.evidence = evidence;
         p
     }
 }
@@ -763,6 +771,7 @@ pub fn run(
                             .map(|_| raqib_network::ItemExtractor::new(Default::default())),
                         item_buf: Vec::new(),
                         spare: Vec::new(),
+                        evidence: Vec::new(),
                         me,
                         outboxes: (0..threads).map(|_| Outbox::default()).collect(),
                         peers,

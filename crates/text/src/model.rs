@@ -171,6 +171,9 @@ pub struct Scratch {
     idx: Vec<u32>,
     bigrams: Vec<u32>,
     spans: SpanMemo,
+    /// A text being explained: its normalised tokens, and the strongest of them.
+    items: Vec<NormToken>,
+    order: Vec<usize>,
 }
 
 /// What explaining learnt of a raw token's span, by its key and which of its normalised
@@ -933,19 +936,40 @@ impl Model {
     /// whole text: a property test checks it); only the raw tokens that normalise to more
     /// than one token, and the `k` chosen, are normalised again.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
+        let mut spans = Vec::new();
+        let (probability, evidence) = self.explain_into(text, k, scratch, &mut spans);
+        Explanation {
+            probability,
+            evidence,
+            spans,
+        }
+    }
+
+    /// [`Model::explain`] into `spans`, whose strings are written over (their memory kept):
+    /// a scanner explaining post after post allocates nothing for their evidence once its
+    /// list has grown. Returns the probability and whether the text has evidence.
+    pub fn explain_into(
+        &self,
+        text: &str,
+        k: usize,
+        scratch: &mut Scratch,
+        spans: &mut Vec<raqib_model::TextSpan>,
+    ) -> (f32, bool) {
         let key = scratch.cache.text_key(text);
         if scratch.tokens_of != Some((self.id, key)) && !self.lookup_tokens(text, key, scratch) {
-            return self.explain_exact(text, k, scratch);
+            return self.explain_exact_into(text, k, scratch, spans);
         }
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
         let Scratch {
             token_norm,
             tokens,
             spans: memo,
+            items,
+            order,
             ..
         } = &mut *scratch;
         // Every normalised token, in order.
-        let mut items: Vec<NormToken> = Vec::with_capacity(tokens.len());
+        items.clear();
         let mut n = 0usize;
         for (ri, t) in tokens.iter().enumerate() {
             let e = &t.entry;
@@ -979,58 +1003,52 @@ impl Model {
                 });
             });
         }
-        let (z, gain, order) = self.weigh(&mut items, n, k);
-        let spans = order
-            .into_iter()
-            .map(|i| {
-                let NormToken {
-                    raw: ri,
-                    sub,
-                    weight: wt,
-                    ..
-                } = items[i];
-                let t = &tokens[ri as usize];
-                let raw = &text[t.start as usize..t.end as usize];
-                let (feature, (s, e)) = memo.get(
-                    t.entry.key,
-                    sub.unwrap_or((u32::MAX, u32::MAX)),
-                    |feature| {
-                        let norm = token_norm.run(raw);
-                        let (a, b) = match sub {
-                            Some((a, b)) => (a as usize, b as usize),
-                            None => {
-                                let mut only = (0, 0);
-                                crate::features::for_each_token(&norm.chars, |ts, te| {
-                                    only = (ts, te)
-                                });
-                                only
-                            }
-                        };
-                        feature.extend(&norm.chars[a..b]);
-                        norm.original_range(raw, a, b)
-                    },
-                );
-                let (s, e) = (s + t.start as usize, e + t.start as usize);
-                raqib_model::TextSpan {
-                    start: s,
-                    end: e,
-                    text: text[s..e].to_string(),
-                    feature: feature.to_string(),
-                    weight: (wt * gain * 1000.0).round() / 1000.0,
-                }
-            })
-            .collect();
-        Explanation {
-            probability: self.calibrate(z),
-            evidence: z > self.header.bias,
-            spans,
+        let (z, gain) = self.weigh(items, n, k, order);
+        let mut used = 0usize;
+        for &i in order.iter() {
+            let NormToken {
+                raw: ri,
+                sub,
+                weight: wt,
+                ..
+            } = items[i];
+            let t = &tokens[ri as usize];
+            let raw = &text[t.start as usize..t.end as usize];
+            let (feature, (s, e)) = memo.get(
+                t.entry.key,
+                sub.unwrap_or((u32::MAX, u32::MAX)),
+                |feature| {
+                    let norm = token_norm.run(raw);
+                    let (a, b) = match sub {
+                        Some((a, b)) => (a as usize, b as usize),
+                        None => {
+                            let mut only = (0, 0);
+                            crate::features::for_each_token(&norm.chars, |ts, te| only = (ts, te));
+                            only
+                        }
+                    };
+                    feature.extend(&norm.chars[a..b]);
+                    norm.original_range(raw, a, b)
+                },
+            );
+            let (s, e) = (s + t.start as usize, e + t.start as usize);
+            set_span(spans, used, s, e, &text[s..e], feature, wt * gain);
+            used += 1;
         }
+        spans.truncate(used);
+        (self.calibrate(z), z > self.header.bias)
     }
 
     /// Add each word bigram's weight to its two tokens, half each; then the margin, the
     /// factor from a token's weight to its log-odds, and the tokens that pushed the score
     /// up, strongest first, at most `k` of them. `n` counts the tokens' own features.
-    fn weigh(&self, items: &mut [NormToken], mut n: usize, k: usize) -> (f32, f32, Vec<usize>) {
+    fn weigh(
+        &self,
+        items: &mut [NormToken],
+        mut n: usize,
+        k: usize,
+        order: &mut Vec<usize>,
+    ) -> (f32, f32) {
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
         let mut prev: Option<(u32, usize)> = None;
         for i in 0..items.len() {
@@ -1048,17 +1066,36 @@ impl Model {
         }
         let scale = feature_scale(n);
         let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
-        let order = strongest(items.iter().map(|t| t.weight), k);
-        (z, scale * self.header.platt_a, order)
+        strongest(items.iter().map(|t| t.weight), k, order);
+        (z, scale * self.header.platt_a)
     }
 
     /// [`Model::explain`] by normalising the whole text.
     pub fn explain_exact(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        let norm = scratch.norm.run(text);
+        let mut spans = Vec::new();
+        let (probability, evidence) = self.explain_exact_into(text, k, scratch, &mut spans);
+        Explanation {
+            probability,
+            evidence,
+            spans,
+        }
+    }
+
+    fn explain_exact_into(
+        &self,
+        text: &str,
+        k: usize,
+        scratch: &mut Scratch,
+        spans: &mut Vec<raqib_model::TextSpan>,
+    ) -> (f32, bool) {
+        let Scratch {
+            norm, items, order, ..
+        } = &mut *scratch;
+        let norm = norm.run(text);
         let chars = &norm.chars;
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
         // Every normalised token, its range in the whole text's normalisation.
-        let mut items: Vec<NormToken> = Vec::new();
+        items.clear();
         let mut n = 0usize;
         crate::features::for_each_token(chars, |ts, te| {
             let mut sum = 0.0f32;
@@ -1073,28 +1110,51 @@ impl Model {
                 word,
             });
         });
-        let (z, gain, order) = self.weigh(&mut items, n, k);
-        let spans = order
-            .into_iter()
-            .map(|i| {
-                let (a, b) = items[i].sub.expect("set for every token");
-                let (a, b, wt) = (a as usize, b as usize, items[i].weight);
-                let (s, e) = norm.original_range(text, a, b);
-                raqib_model::TextSpan {
-                    start: s,
-                    end: e,
-                    text: text[s..e].to_string(),
-                    feature: chars[a..b].iter().collect(),
-                    weight: (wt * gain * 1000.0).round() / 1000.0,
-                }
-            })
-            .collect();
-        Explanation {
-            probability: self.calibrate(z),
-            evidence: z > self.header.bias,
-            spans,
+        let (z, gain) = self.weigh(items, n, k, order);
+        let mut feature = String::new();
+        let mut used = 0usize;
+        for &i in order.iter() {
+            let (a, b) = items[i].sub.expect("set for every token");
+            let (a, b, wt) = (a as usize, b as usize, items[i].weight);
+            let (s, e) = norm.original_range(text, a, b);
+            feature.clear();
+            feature.extend(&chars[a..b]);
+            set_span(spans, used, s, e, &text[s..e], &feature, wt * gain);
+            used += 1;
         }
+        spans.truncate(used);
+        (self.calibrate(z), z > self.header.bias)
     }
+}
+
+/// Write span number `i` of `spans` (made if the list is shorter), its strings written
+/// over so that their memory is kept. The weight is rounded to three places, as reported.
+fn set_span(
+    spans: &mut Vec<raqib_model::TextSpan>,
+    i: usize,
+    start: usize,
+    end: usize,
+    text: &str,
+    feature: &str,
+    weight: f32,
+) {
+    if spans.len() == i {
+        spans.push(raqib_model::TextSpan {
+            start: 0,
+            end: 0,
+            text: String::new(),
+            feature: String::new(),
+            weight: 0.0,
+        });
+    }
+    let sp = &mut spans[i];
+    sp.start = start;
+    sp.end = end;
+    sp.text.clear();
+    sp.text.push_str(text);
+    sp.feature.clear();
+    sp.feature.push_str(feature);
+    sp.weight = (weight * 1000.0).round() / 1000.0;
 }
 
 /// Refuse a model whose numbers cannot score: a NaN or infinite weight, bias or Platt
@@ -1206,7 +1266,7 @@ pub fn feature_scale(n: usize) -> f32 {
 /// The places of the `k` largest positive weights, largest first, ties in order of place:
 /// the first `k` of a stable sort by weight, descending, without sorting the rest (a
 /// flagged post has a dozen or more tokens that push its score up, and five are shown).
-fn strongest(weights: impl Iterator<Item = f32>, k: usize) -> Vec<usize> {
+fn strongest(weights: impl Iterator<Item = f32>, k: usize, out: &mut Vec<usize>) {
     let mut top: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
     for (i, w) in weights.enumerate() {
         // Not positive (NaN included), or not larger than the k-th: out (an equal weight
@@ -1220,7 +1280,8 @@ fn strongest(weights: impl Iterator<Item = f32>, k: usize) -> Vec<usize> {
         top.insert(at, (w, i));
         top.truncate(k);
     }
-    top.into_iter().map(|(_, i)| i).collect()
+    out.clear();
+    out.extend(top.into_iter().map(|(_, i)| i));
 }
 
 #[cfg(test)]
@@ -1369,7 +1430,10 @@ mod tests {
             let mut sorted: Vec<usize> = (0..ws.len()).filter(|&i| ws[i] > 0.0).collect();
             sorted.sort_by(|&x, &y| ws[y].total_cmp(&ws[x]));
             sorted.truncate(k);
-            prop_assert_eq!(strongest(ws.iter().copied(), k), sorted);
+            // Into a list that held something before: it is replaced, not added to.
+            let mut got = vec![99, 98];
+            strongest(ws.iter().copied(), k, &mut got);
+            prop_assert_eq!(got, sorted);
         }
     }
 

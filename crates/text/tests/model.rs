@@ -289,14 +289,20 @@ mod cache_equivalence {
             let mut scratch = Scratch::default();
             // Texts explained before: their spans are remembered, and where they share
             // raw tokens with `s`, reused.
+            // A scanner explains into one list, post after post: what the warm texts left
+            // in it (more spans, longer strings) must not show through.
+            let mut reused = Vec::new();
             for w in &warm {
                 m.cached_margin(w, &mut scratch);
-                m.explain(w, 5, &mut scratch);
+                m.explain_into(w, 5, &mut scratch, &mut reused);
             }
             m.cached_margin(&s, &mut scratch);
             let cached = m.explain(&s, 5, &mut scratch);
             let exact = m.explain_exact(&s, 5, &mut Scratch::default());
             prop_assert_eq!(&cached.spans, &exact.spans, "{:?}", s);
+            let (p, evidence) = m.explain_into(&s, 5, &mut scratch, &mut reused);
+            prop_assert_eq!(&reused, &exact.spans, "{:?} into a reused list", s);
+            prop_assert_eq!((p, evidence), (cached.probability, cached.evidence));
             let again = m.explain(&s, 5, &mut scratch);
             prop_assert_eq!(&again.spans, &exact.spans, "{:?} explained again", s);
             prop_assert!((cached.probability - exact.probability).abs() < 1e-6, "{:?}", s);
