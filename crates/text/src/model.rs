@@ -571,6 +571,18 @@ pub struct Explanation {
 }
 
 impl Explanation {
+    /// The explanation whose spans `fill` writes into a new list, returning the
+    /// probability and whether the text has evidence.
+    fn filled(fill: impl FnOnce(&mut Vec<raqib_model::TextSpan>) -> (f32, bool)) -> Explanation {
+        let mut spans = Vec::new();
+        let (probability, evidence) = fill(&mut spans);
+        Explanation {
+            probability,
+            evidence,
+            spans,
+        }
+    }
+
     /// The flag rule of [`Assessment::flagged`].
     pub fn flagged(&self, threshold: f32) -> bool {
         Assessment {
@@ -936,13 +948,7 @@ impl Model {
     /// whole text: a property test checks it); only the raw tokens that normalise to more
     /// than one token, and the `k` chosen, are normalised again.
     pub fn explain(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        let mut spans = Vec::new();
-        let (probability, evidence) = self.explain_into(text, k, scratch, &mut spans);
-        Explanation {
-            probability,
-            evidence,
-            spans,
-        }
+        Explanation::filled(|spans| self.explain_into(text, k, scratch, spans))
     }
 
     /// [`Model::explain`] into `spans`, whose strings are written over (their memory kept):
@@ -1072,13 +1078,7 @@ impl Model {
 
     /// [`Model::explain`] by normalising the whole text.
     pub fn explain_exact(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        let mut spans = Vec::new();
-        let (probability, evidence) = self.explain_exact_into(text, k, scratch, &mut spans);
-        Explanation {
-            probability,
-            evidence,
-            spans,
-        }
+        Explanation::filled(|spans| self.explain_exact_into(text, k, scratch, spans))
     }
 
     fn explain_exact_into(
