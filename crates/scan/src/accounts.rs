@@ -872,7 +872,7 @@ impl Ranked {
         }
     }
 
-    /// Every row in risk order, [`BATCH`] at a time, each batch made on all cores.
+    /// Every row in risk order, `BATCH` (16,384) at a time, each batch made on all cores.
     pub fn for_each_batch(
         &self,
         mut f: impl FnMut(&[AccountReport]) -> std::io::Result<()>,

@@ -121,7 +121,7 @@ pub fn for_each_token(chars: &[char], mut f: impl FnMut(usize, usize)) {
 /// its character n-grams (over the token padded with a space each side, so word edges
 /// show), the word (trimmed of punctuation) and the parts of hashtags, mentions and
 /// snake_case. Returns the word's 32-bit id, which bigrams use, or `None` for a token that is
-/// only punctuation or a trace of collection (see [`is_collection_artifact`]).
+/// only punctuation or a trace of collection (see `is_collection_artifact`).
 #[inline]
 pub fn token_features(
     chars: &[char],

@@ -439,7 +439,7 @@ pub(crate) fn is_spacing_char(c: char) -> bool {
     c.is_alphabetic() || leet(c).is_some()
 }
 
-/// What a truncated link becomes (see [`is_truncated_link`]); features ignore it.
+/// What a truncated link becomes (see `is_truncated_link`); features ignore it.
 pub const TRUNCATED_LINK: &str = "url:...";
 
 /// A link cut off by a truncation mark (an ellipsis, which decomposes to `...`, or two or
