@@ -255,6 +255,9 @@ struct Worker<'a> {
     spare: Vec<Box<raqib_model::Post>>,
     /// A flagged post's evidence, kept for the next one's (see [`raqib_text::Model::explain_into`]).
     evidence: Vec<TextSpan>,
+    /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
+    /// chunk's line buffer is made that size up front (see [`lines_capacity`]).
+    lines_per_kib: usize,
     /// This worker's number: it keeps the aggregates of the accounts [`owner`] gives it.
     me: usize,
     /// What this worker saw of the accounts others keep: one outbox per worker (its own
@@ -397,6 +400,16 @@ impl WorkerState {
     }
 }
 
+/// The line buffer for a chunk of `len` bytes when the last chunk wrote `per_kib` bytes of
+/// lines per KiB read: that much and an eighth, so that a chunk like the last one fills it
+/// without growing (a doubling copies what it holds, and touches fresh memory), and at
+/// most four times the chunk. How much a chunk writes depends on its posts: flagged ones
+/// write their text and evidence, three times their input line, others nothing.
+fn lines_capacity(len: usize, per_kib: usize) -> usize {
+    let per_kib = (per_kib + per_kib / 8).min(4 << 10);
+    (len / 1024 + 1) * per_kib
+}
+
 /// Spare posts a worker keeps: one post is in flight and one is being read, so a few are
 /// enough. Formats whose records come already made (CSV, Telegram, Twitter pages) take
 /// none back, so without a cap they would pile up, one per post.
@@ -424,9 +437,7 @@ impl Worker<'_> {
         self.take_inbox();
         let mut res = ChunkResult {
             seq,
-            // Flagged posts' lines run to about half the chunk (text and evidence): one
-            // allocation up front instead of a doubling series of copies.
-            lines: Vec::with_capacity(chunk.len_bytes() / 2),
+            lines: Vec::with_capacity(lines_capacity(chunk.len_bytes(), self.lines_per_kib)),
             diags: Vec::new(),
         };
         let file = chunk.file().clone();
@@ -463,6 +474,7 @@ impl Worker<'_> {
             give_back(&mut spare, self.post(prev, &file, l, &mut res.lines));
         }
         self.spare = spare;
+        self.lines_per_kib = (res.lines.len() << 10) / chunk.len_bytes().max(1);
         self.send_outboxes();
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
         self.progress
@@ -638,6 +650,21 @@ fn offer_top(top: &mut Vec<FlaggedPost>, n: usize, post: &PostView<'_>) {
     }
 }
 
+/// A batch at least this large goes to the file as it is, not through the writer's buffer.
+const WRITE_DIRECT: usize = 64 << 10;
+
+/// Write a chunk's lines. A few lines (a chunk with few flags) are gathered in `w`'s
+/// buffer into one write with others; a chunk's worth (hundreds of KB when many posts are
+/// flagged) is written as it is, after what the buffer holds, instead of being copied into
+/// the buffer first: a memory copy of the whole report saved.
+fn write_lines<W: Write>(w: &mut std::io::BufWriter<W>, lines: &[u8]) -> std::io::Result<()> {
+    if lines.len() < WRITE_DIRECT {
+        return w.write_all(lines);
+    }
+    w.flush()?;
+    w.get_mut().write_all(lines)
+}
+
 struct Out {
     dir: PathBuf,
     posts: std::io::BufWriter<crate::writebehind::WriteBehind>,
@@ -772,6 +799,7 @@ pub fn run(
                         item_buf: Vec::new(),
                         spare: Vec::new(),
                         evidence: Vec::new(),
+                        lines_per_kib: 512,
                         me,
                         outboxes: (0..threads).map(|_| Outbox::default()).collect(),
                         peers,
@@ -806,7 +834,7 @@ pub fn run(
         // that come early wait; at most a few chunks, as the channels are bounded).
         let mut write = |r: ChunkResult| {
             if let Some(o) = out.as_mut() {
-                if let Err(e) = o.posts.write_all(&r.lines) {
+                if let Err(e) = write_lines(&mut o.posts, &r.lines) {
                     io_error.get_or_insert(e);
                     stop.store(true, Ordering::Relaxed);
                 }
