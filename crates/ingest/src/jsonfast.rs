@@ -23,25 +23,6 @@ enum Value<'a> {
     Null,
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `x` that is zero; exact for the lowest such byte (a
-/// borrow can only mark bytes above a true zero).
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(LO) & !x & HI
-}
-
-/// The high bit of each byte of `x` that ends a run of plain string bytes (`"`, `\` or a
-/// control character below 0x20); exact for the lowest.
-#[inline]
-fn string_stops(x: u64) -> u64 {
-    zero_bytes(x ^ (b'"' as u64 * LO))
-        | zero_bytes(x ^ (b'\\' as u64 * LO))
-        | (x.wrapping_sub(0x20 * LO) & !x & HI)
-}
-
 /// `b` as text: ASCII needs no check (`ascii` says whether every byte is below 0x80);
 /// anything else must be valid UTF-8.
 #[inline]
@@ -68,62 +49,39 @@ impl<'a> Cursor<'a> {
         (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
     }
 
-    /// Skip a string's plain bytes eight at a time, up to the first stop (`"`, `\\` or a
-    /// control character) or until fewer than eight bytes are left; returns the skipped
-    /// bytes OR-ed together, whose high bits say whether any was 0x80 or above.
-    fn skip_plain(&mut self) -> u64 {
-        let mut high = 0u64;
-        while let Some(w) = self.b.get(self.i..self.i + 8) {
-            let x = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-            let stops = string_stops(x);
-            if stops != 0 {
-                let n = stops.trailing_zeros() / 8;
-                // Only the bytes before the stop belong to the string's plain run.
-                high |= x & ((1u64 << (8 * n)) - 1);
-                self.i += n as usize;
-                break;
-            }
-            high |= x;
-            self.i += 8;
-        }
+    /// Skip a string's plain bytes, up to the first stop (`"`, `\` or a control
+    /// character) or the end of the line (see [`raqib_model::json::plain_run`]); whether
+    /// any of them was 0x80 or above.
+    fn skip_plain(&mut self) -> bool {
+        let (n, high) = raqib_model::json::plain_run(&self.b[self.i..]);
+        self.i += n;
         high
     }
 
     /// A string whose opening quote is at the cursor; borrowed when it has no escapes.
-    /// Plain bytes are skipped eight at a time; a string with a byte of 0x80 or above is
-    /// checked for UTF-8 (invalid: `None`, and the caller's UTF-8 check words the error).
+    /// A string with a byte of 0x80 or above is checked for UTF-8 (invalid: `None`, and
+    /// the caller's UTF-8 check words the error).
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
-        let mut high = self.skip_plain();
-        loop {
-            match *self.b.get(self.i)? {
-                b'"' => {
-                    self.i += 1;
-                    let raw = &self.b[start..self.i - 1];
-                    return utf8(raw, high & HI == 0).map(Cow::Borrowed);
-                }
-                b'\\' => break,
-                c if c < 0x20 => return None,
-                c => {
-                    high |= u64::from(c);
-                    self.i += 1;
-                }
+        let high = self.skip_plain();
+        match *self.b.get(self.i)? {
+            b'"' => {
+                self.i += 1;
+                let raw = &self.b[start..self.i - 1];
+                return utf8(raw, !high).map(Cow::Borrowed);
             }
+            b'\\' => {}
+            _ => return None,
         }
-        let mut out: Vec<u8> = Vec::with_capacity(self.i - start + 16);
+        // Room for the rest of a tweet-length text, so that most never grow.
+        let mut out: Vec<u8> = Vec::with_capacity(self.i - start + 256);
         out.extend_from_slice(&self.b[start..self.i]);
         loop {
             let run = self.i;
             // After an escape too (a fifth of tweets have a newline or a quote, most of
             // their text after it); the result is checked whole at the end.
             self.skip_plain();
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
             out.extend_from_slice(&self.b[run..self.i]);
             match *self.b.get(self.i)? {
                 b'"' => {

@@ -279,35 +279,12 @@ fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// The first byte at or after `i` that needs an escape, else the length: eight bytes at a
-/// time while none does (most strings need none, and a text with a newline has long runs
-/// between them), then byte by byte.
+/// The first byte at or after `i` that needs an escape, else the length (see
+/// [`raqib_model::json::plain_run`]: most strings need none, and a text with a newline
+/// has long runs between them).
 #[inline]
-fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(w) = bytes.get(i..i + 8) {
-        if needs_escape(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
-            break;
-        }
-        i += 8;
-    }
-    i + bytes[i..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-        .unwrap_or(bytes.len() - i)
-}
-
-/// Whether any of the eight bytes in `x` is below 0x20, `"` or `\\` (exact: each
-/// byte's test keeps to its own byte, so no false positive).
-#[inline]
-fn needs_escape(x: u64) -> bool {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    // Each byte with its high bit set first, so no subtraction borrows across bytes.
-    let control = !((x | H) - 0x20 * L) & !x & H;
-    let zero = |y: u64| !((y | H) - L) & !y & H;
-    let quote = zero(x ^ (b'"' as u64 * L));
-    let backslash = zero(x ^ (b'\\' as u64 * L));
-    control | quote | backslash != 0
+fn skip_plain(bytes: &[u8], i: usize) -> usize {
+    i + raqib_model::json::plain_run(&bytes[i..]).0
 }
 
 #[cfg(test)]
@@ -531,12 +508,6 @@ pub(crate) mod tests {
             write_account(&mut fast, &r);
             let serde = serde_json::to_vec(&r).unwrap();
             prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&serde));
-        }
-
-        #[test]
-        fn needs_escape_is_exact(w in proptest::array::uniform8(any::<u8>())) {
-            let want = w.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
-            prop_assert_eq!(needs_escape(u64::from_le_bytes(w)), want);
         }
     }
 
