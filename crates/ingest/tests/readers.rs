@@ -373,3 +373,27 @@ fn csv_makes_one_account_record_per_account() {
     assert_eq!(diags[0].at.line, 6);
     assert!(diags[0].message.contains("account_created_at"), "{diags:?}");
 }
+
+/// A CSV row whose text is not UTF-8 is a diagnostic that names the column, the byte and
+/// the line; the rows around it still load, and an invalid column raqib does not read
+/// costs nothing.
+#[test]
+fn csv_row_with_invalid_utf8_is_a_diagnostic_with_its_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let mut bytes = b"id,text,notes\n1,before,x\n2,".to_vec();
+    bytes.extend_from_slice("نص ".as_bytes());
+    bytes.extend_from_slice(b"\xff\xfe tail,y\n3,after,\xc3\n");
+    std::fs::write(&path, bytes).unwrap();
+    let (recs, diags) = split(read_all(path.to_str().unwrap(), &Options::default()).unwrap());
+    let texts: Vec<&str> = posts(&recs).iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(texts, vec!["before", "after"]);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].at.line, 3);
+    assert!(
+        diags[0]
+            .message
+            .contains("column `text` is not valid UTF-8 (byte 5)"),
+        "{diags:?}"
+    );
+}
