@@ -237,7 +237,10 @@ impl InputArgs {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Files to scan; `-` reads standard input. gzip and zstd are undone automatically.
+    /// Files to scan; `-` reads standard input. A folder stands for every .jsonl, .ndjson,
+    /// .json, .csv and .tsv file under it (an export's `result.json` files, a dump's parts),
+    /// in name order; other files there (media, HTML) are left out and counted. gzip and
+    /// zstd are undone automatically.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Model file from `raqib train`; `LANG=FILE` routes posts in that language (their
@@ -314,7 +317,7 @@ pub struct ScanArgs {
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Labelled training files.
+    /// Labelled training files (a folder: the .jsonl, .json, .csv, .tsv files under it).
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub data: Vec<String>,
     /// Labelled dev files for early stopping, calibration and the threshold.
@@ -368,7 +371,7 @@ pub struct EvalArgs {
     /// the built-in starter model.
     #[arg(short, long, value_name = "[LANG=]MODEL")]
     pub model: Vec<String>,
-    /// Labelled files to measure on.
+    /// Labelled files to measure on (a folder: the .jsonl, .json, .csv, .tsv files under it).
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub data: Vec<String>,
     /// Threshold to report at. Default: the model's.

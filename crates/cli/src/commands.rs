@@ -81,7 +81,8 @@ fn load_models(specs: &[String]) -> Result<ModelSet> {
     Ok(set)
 }
 
-fn scan(a: ScanArgs) -> Result<i32> {
+fn scan(mut a: ScanArgs) -> Result<i32> {
+    a.inputs = crate::inputs::files(&a.inputs, a.quiet)?;
     let models = load_models(&a.model)?;
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {

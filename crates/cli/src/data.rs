@@ -13,9 +13,15 @@ pub struct Labelled {
 /// Read every labelled post of `files`. Unlabelled posts are counted, malformed records
 /// reported (the first few on stderr); an unreadable file is an error.
 pub fn load_labelled(files: &[String], opts: &Options, strict: bool) -> Result<Vec<Labelled>> {
+    // A folder stands for the labelled files in it.
+    let files = if files.is_empty() {
+        Vec::new()
+    } else {
+        crate::inputs::files(files, false)?
+    };
     let mut out = Vec::new();
     let (mut unlabelled, mut skipped) = (0u64, 0u64);
-    for f in files {
+    for f in &files {
         for chunk in open_chunks(f, opts)? {
             let mut err = None;
             chunk.for_each_record(|_, r| match r {

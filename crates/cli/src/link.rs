@@ -59,7 +59,8 @@ pub enum SuspendedCommand {
     /// Fingerprint accounts (with their posts) and add them to the index. An account
     /// already there (same platform and id) is replaced.
     Add {
-        /// Files of accounts and posts (raqib JSON Lines, CSV, Twitter API v2, Telegram).
+        /// Files of accounts and posts (raqib JSON Lines, CSV, Twitter API v2, Telegram), or
+        /// folders of them (as for `scan`).
         #[arg(required = true, value_name = "FILE")]
         inputs: Vec<String>,
         /// Add only accounts whose status is `suspended` (feed a whole export).
@@ -93,11 +94,12 @@ pub struct Subjects {
 }
 
 pub fn read_subjects(inputs: &[String], input: &InputArgs) -> Result<Subjects> {
+    let inputs = crate::inputs::files(inputs, false)?;
     let opts = input.options();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut list: Vec<(Account, Vec<Post>)> = Vec::new();
     let mut diagnostics = Vec::new();
-    for path in inputs {
+    for path in &inputs {
         let chunks = raqib_ingest::open_chunks(path, &opts)
             .with_context(|| format!("cannot read {path}"))?;
         for chunk in chunks {

@@ -5,6 +5,7 @@ mod alloc;
 mod cli;
 mod commands;
 mod data;
+mod inputs;
 mod link;
 mod media;
 mod networks;

@@ -18,7 +18,8 @@ use crate::cli::InputArgs;
 
 #[derive(Args, Debug)]
 pub struct NetworksArgs {
-    /// Files of posts (and accounts, for creation bursts); `-` reads standard input.
+    /// Files of posts (and accounts, for creation bursts), or folders of them (as for
+    /// `scan`); `-` reads standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Seconds either side of a post within which another account posting the same item
@@ -461,7 +462,8 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
         kinds: a.kinds.clone(),
         ..Default::default()
     };
-    let mut col = collect(&a.inputs, &a.input, &item_cfg, threads, a.quiet)?;
+    let inputs = crate::inputs::files(&a.inputs, a.quiet)?;
+    let mut col = collect(&inputs, &a.input, &item_cfg, threads, a.quiet)?;
     let read_s = t.elapsed().as_secs_f64();
     if !a.quiet {
         for d in col.diagnostics.iter().take(20) {
@@ -481,10 +483,7 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
         }
     }
     if col.records == 0 {
-        bail!(
-            "no records read from {}: nothing to do",
-            a.inputs.join(", ")
-        );
+        bail!("no records read from {}: nothing to do", inputs.join(", "));
     }
     let cfg = NetworkConfig {
         coord: raqib_network::CoordConfig {
@@ -510,12 +509,12 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
                 .map(|s| col.post_loc[s.example_post as usize])
         })
         .collect();
-    let examples = resolve_examples(&a.inputs, &a.input, &want);
+    let examples = resolve_examples(&inputs, &a.input, &want);
     let mut ex = ItemExtractor::new(ItemConfig::default());
     let described: Vec<ClusterOut> = report
         .clusters
         .iter()
-        .map(|c| describe(c, &col, &a.inputs, &examples, &mut ex, a.window))
+        .map(|c| describe(c, &col, &inputs, &examples, &mut ex, a.window))
         .collect();
     let summary = render(
         &report,

@@ -876,3 +876,77 @@ fn a_text_without_evidence_is_never_flagged_even_under_a_low_threshold() {
         assert_eq!(v["flagged_by"], by);
     }
 }
+
+/// A folder of exports scans as the input files in it: a Telegram export's `result.json`
+/// in each channel's folder, a dump's parts beside them; media, the HTML view and hidden
+/// folders are left out, and the user is told how many files were.
+#[test]
+fn a_folder_scans_as_the_export_files_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    let channel = exports.join("ChatExport_2026-11-01");
+    std::fs::create_dir_all(channel.join("photos")).unwrap();
+    std::fs::create_dir_all(exports.join(".cache")).unwrap();
+    std::fs::copy(
+        root().join("tests/data/telegram_result.json"),
+        channel.join("result.json"),
+    )
+    .unwrap();
+    std::fs::write(channel.join("photos/photo_1.jpg"), b"\xff\xd8 not a post").unwrap();
+    std::fs::write(channel.join("messages.html"), b"<html></html>").unwrap();
+    std::fs::write(exports.join(".cache/old.jsonl"), b"not json\n").unwrap();
+    std::fs::copy(
+        root().join("examples/sample.jsonl"),
+        exports.join("part-0001.jsonl"),
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        exports.to_str().unwrap(),
+        "--all-posts",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2 input files; 2 other files left out"),
+        "{}",
+        stderr(&o)
+    );
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let files: std::collections::BTreeSet<String> = posts
+        .iter()
+        .map(|p| {
+            let f = p["file"].as_str().unwrap();
+            f.rsplit('/').take(2).collect::<Vec<_>>().join("<")
+        })
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        vec![
+            "part-0001.jsonl<exports",
+            "result.json<ChatExport_2026-11-01"
+        ]
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["files"], 2);
+    assert_eq!(summary["skipped_records"], 0, "{summary}");
+
+    // A folder with nothing to read is an error that says what it looks for.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = run(&[
+        "scan",
+        empty.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no input file in this folder") && stderr(&o).contains(".jsonl"),
+        "{}",
+        stderr(&o)
+    );
+}

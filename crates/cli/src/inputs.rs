@@ -1,0 +1,242 @@
+//! Inputs named on the command line: a folder stands for the post files under it.
+//!
+//! Exports arrive as folders: a Telegram Desktop export per channel (`result.json` beside
+//! `photos/` and `video_files/`), a day of a platform's dump split into hundreds of
+//! `part-0001.jsonl.gz`. Naming each file runs into the shell's argument limit and misses
+//! the ones added later; a folder is walked instead, its input files taken in name order.
+
+use std::path::Path;
+
+/// What a file under a folder must be called to be read: these names, optionally
+/// compressed (`.gz`, `.zst`). A file named on the command line is read whatever its name.
+pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv"];
+
+/// Whether a file found in a folder is an input by its name: one of
+/// [`INPUT_EXTENSIONS`], compressed or not. Media (`photo.jpg`), notes (`README.md`) and
+/// the export's HTML view are not.
+pub fn is_input_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let inner = [".gz", ".zst", ".zstd"]
+        .iter()
+        .find_map(|c| lower.strip_suffix(c))
+        .unwrap_or(&lower);
+    Path::new(inner)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
+}
+
+/// A line about what a folder gave.
+#[derive(Debug)]
+pub struct Note {
+    pub text: String,
+    /// Something could not be read, or a folder gave nothing: shown even with `--quiet`.
+    pub problem: bool,
+}
+
+/// The inputs with each folder replaced by the input files under it (every depth, in
+/// name order, hidden entries such as `.git` skipped, links followed, a link loop not).
+/// `-` and files stay as given, whatever their names. Also says what was left out: for a
+/// folder, how many files it held that are not inputs, and any entry that could not be
+/// read; a folder with no input file at all is a problem too.
+pub fn expand(inputs: &[String]) -> (Vec<String>, Vec<Note>) {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    for input in inputs {
+        if input == "-" || !Path::new(input).is_dir() {
+            files.push(input.clone());
+            continue;
+        }
+        let (mut found, mut others) = (0usize, 0usize);
+        let walk = walkdir::WalkDir::new(input)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    if is_input_name(&e.file_name().to_string_lossy()) {
+                        found += 1;
+                        files.push(e.path().to_string_lossy().into_owned());
+                    } else {
+                        others += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| input.clone());
+                    let why = if e.loop_ancestor().is_some() {
+                        "symbolic link loop; not followed".to_string()
+                    } else {
+                        e.io_error()
+                            .map(|io| io.to_string())
+                            .unwrap_or_else(|| e.to_string())
+                    };
+                    notes.push(Note {
+                        text: format!("{path}: {why}"),
+                        problem: true,
+                    });
+                }
+            }
+        }
+        let names = INPUT_EXTENSIONS
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if found == 0 {
+            notes.push(Note {
+                text: format!(
+                    "{input}: no input file in this folder (files named {names}, optionally \
+                     .gz or .zst); name a file to read it whatever its name"
+                ),
+                problem: true,
+            });
+        } else if others > 0 {
+            notes.push(Note {
+                text: format!(
+                    "{input}: {found} input {}; {others} other {} left out (not {names})",
+                    files_word(found),
+                    files_word(others)
+                ),
+                problem: false,
+            });
+        }
+    }
+    (files, notes)
+}
+
+fn files_word(n: usize) -> &'static str {
+    if n == 1 {
+        "file"
+    } else {
+        "files"
+    }
+}
+
+/// [`expand`] for a command: its notes printed (problems always, the rest unless
+/// `quiet`), and an error where the inputs come to no file at all.
+pub fn files(inputs: &[String], quiet: bool) -> anyhow::Result<Vec<String>> {
+    let (files, notes) = expand(inputs);
+    if files.is_empty() {
+        let problems: Vec<&str> = notes
+            .iter()
+            .filter(|n| n.problem)
+            .map(|n| n.text.as_str())
+            .collect();
+        anyhow::bail!("no input to read: {}", problems.join("; "));
+    }
+    for n in &notes {
+        if n.problem || !quiet {
+            eprintln!("raqib: {}", n.text);
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_names_are_the_formats_compressed_or_not() {
+        for yes in [
+            "a.jsonl",
+            "result.json",
+            "dump.CSV",
+            "x.tsv.gz",
+            "part-0001.jsonl.zst",
+            "p.ndjson",
+        ] {
+            assert!(is_input_name(yes), "{yes}");
+        }
+        for no in [
+            "photo.jpg",
+            "README.md",
+            "messages.html",
+            "x.gz",
+            "jsonl",
+            "a.json.bak",
+        ] {
+            assert!(!is_input_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_folder_stands_for_its_input_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("b_channel/photos")).unwrap();
+        std::fs::create_dir_all(d.join("a_channel")).unwrap();
+        std::fs::create_dir_all(d.join(".git")).unwrap();
+        for f in [
+            "a_channel/result.json",
+            "b_channel/result.json",
+            "b_channel/photos/p1.jpg",
+            "b_channel/messages.html",
+            ".git/config.json",
+            "top.jsonl.gz",
+        ] {
+            std::fs::write(d.join(f), b"").unwrap();
+        }
+        let single = d.join("named.txt").display().to_string();
+        std::fs::write(&single, b"").unwrap();
+        let root = d.display().to_string();
+        let (files, notes) = expand(&[root.clone(), single.clone(), "-".into()]);
+        let rel: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(&root).unwrap_or(f).to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            vec![
+                "/a_channel/result.json".to_string(),
+                "/b_channel/result.json".to_string(),
+                "/top.jsonl.gz".to_string(),
+                "/named.txt".to_string(),
+                "-".to_string(),
+            ]
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0]
+                .text
+                .contains("3 input files; 3 other files left out")
+                && !notes[0].problem,
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_folder_without_inputs_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
+        let (files, notes) = expand(&[dir.path().display().to_string()]);
+        assert!(files.is_empty());
+        assert!(notes[0].text.contains("no input file in this folder") && notes[0].problem);
+        let err = super::files(&[dir.path().display().to_string()], true).unwrap_err();
+        assert!(
+            err.to_string().contains("no input file in this folder"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_is_a_note_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/a.jsonl"), b"").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/up")).unwrap();
+        let (files, notes) = expand(&[dir.path().display().to_string()]);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(
+            notes.iter().any(|n| n.text.contains("loop") && n.problem),
+            "{notes:?}"
+        );
+    }
+}
