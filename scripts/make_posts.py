@@ -7,7 +7,11 @@ project's corpus. Mentions and numbers are re-drawn per post so that the vocabul
 long tail of a live stream rather than a few thousand repeated texts; accounts follow a
 Zipf-like law over --accounts accounts.
 
-usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
+With --telegram, OUT.jsonl is instead one Telegram Desktop export (result.json) of one
+channel whose N messages carry the same texts (every seventh as entities with a link), for
+the reader that streams such exports.
+
+usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram]
 """
 import csv
 import json
@@ -41,6 +45,9 @@ def main():
         i = args.index("--accounts")
         accounts = int(args[i + 1])
         del args[i : i + 2]
+    telegram = "--telegram" in args
+    if telegram:
+        args.remove("--telegram")
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()
@@ -49,15 +56,25 @@ def main():
     number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
     with open(jsonl, "w", encoding="utf-8") as jf:
+        if telegram:
+            jf.write('{\n "name": "Bench Channel",\n "type": "public_channel",\n "id": 777,\n "messages": [\n')
         for i in range(n):
             t = pool[r.randrange(len(pool))]
             t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
             t = number.sub(lambda m: str(r.randrange(100_000)), t)
             acct = int(accounts * (r.random() ** 3))  # a few accounts post much
-            jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,
-                                 "created_at": 1_600_000_000 + i, "text": t}, ensure_ascii=False) + "\n")
+            if telegram:
+                text = [t + " ", {"type": "link", "text": "https://t.me/c%d" % i}] if i % 7 == 0 else t
+                m = {"id": i + 1, "type": "message", "date_unixtime": str(1_600_000_000 + i),
+                     "from": "User %d" % acct, "from_id": "user%d" % acct, "text": text}
+                jf.write(("  " if i == 0 else ",\n  ") + json.dumps(m, ensure_ascii=False))
+            else:
+                jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,
+                                     "created_at": 1_600_000_000 + i, "text": t}, ensure_ascii=False) + "\n")
             if tf:
                 tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
+        if telegram:
+            jf.write("\n ]\n}\n")
     if tf:
         tf.close()
 

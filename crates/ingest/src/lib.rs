@@ -324,12 +324,7 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, LineFormat::TwitterV2, opts))
             }
         }
-        Format::Telegram => Box::new(whole_document(
-            reader,
-            name,
-            opts,
-            telegram::parse_document,
-        )?),
+        Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
     })
 }

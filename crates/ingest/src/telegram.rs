@@ -1,37 +1,22 @@
 //! Telegram Desktop's JSON export (`result.json`): one chat (`messages` at the top) or a
 //! whole account (`chats.list[].messages`). Message text is a string or a list of plain
 //! strings and entity objects; links in entities become URLs.
+//!
+//! Read as a stream: an account's export is one JSON document of gigabytes, so it is never
+//! held whole. A skimmer walks the document's outline (the chats and their `messages`
+//! arrays) byte by byte, counting lines, and hands each message's bytes alone to
+//! serde_json; messages are sent on in chunks as they are read, on a thread of their own.
+//! Memory is one message and a chunk or two; a message that is not valid JSON is a
+//! diagnostic at its line and the ones after it are still read; a document cut short
+//! keeps every message before the cut.
 
 use std::collections::HashSet;
+use std::io::Read;
+use std::sync::Arc;
 
-use crate::Item;
+use crate::{Chunk, Item};
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
-use serde::Deserialize;
 use serde_json::Value;
-
-#[derive(Deserialize)]
-struct Export {
-    #[serde(default)]
-    chats: Option<ChatList>,
-    #[serde(flatten)]
-    chat: Chat,
-}
-
-#[derive(Deserialize)]
-struct ChatList {
-    #[serde(default)]
-    list: Vec<Chat>,
-}
-
-#[derive(Deserialize, Default)]
-struct Chat {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    messages: Vec<Value>,
-}
 
 fn value_id(v: &Value) -> Option<String> {
     match v {
@@ -63,140 +48,643 @@ fn flatten_text(v: &Value, text: &mut String, urls: &mut Vec<String>) {
     }
 }
 
-pub(crate) fn parse_document(
-    bytes: &[u8],
-    file: &str,
-    platform: Option<&str>,
-) -> Result<Vec<Item>, String> {
-    let export: Export = serde_json::from_slice(bytes)
-        .map_err(|e| format!("not a Telegram Desktop export (result.json): {e}"))?;
-    let mut chats = export.chats.map(|c| c.list).unwrap_or_default();
-    if !export.chat.messages.is_empty() || chats.is_empty() {
-        chats.push(export.chat);
+/// Records sent on in chunks of this many (a worker's share of the work).
+const ITEMS_PER_CHUNK: usize = 4096;
+
+/// The chunks of a Telegram export, parsed on a thread of their own as they are read.
+pub(crate) struct TelegramChunks {
+    rx: std::sync::mpsc::Receiver<Chunk>,
+}
+
+impl TelegramChunks {
+    pub(crate) fn new(
+        reader: Box<dyn std::io::BufRead + Send>,
+        file: Arc<str>,
+        opts: &crate::Options,
+    ) -> TelegramChunks {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let platform = opts
+            .default_platform
+            .clone()
+            .unwrap_or_else(|| "telegram".into());
+        let max_record = opts.max_record_bytes;
+        std::thread::Builder::new()
+            .name("raqib-telegram".into())
+            .spawn(move || {
+                let mut p = Parser::new(reader, file, platform, max_record, tx);
+                p.run();
+            })
+            .expect("a thread for the Telegram reader");
+        TelegramChunks { rx }
     }
-    let platform = platform.unwrap_or("telegram").to_string();
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for chat in chats {
-        let chat_id = chat.id.as_ref().and_then(value_id).unwrap_or_default();
-        for (i, m) in chat.messages.iter().enumerate() {
-            let where_ = format!(
-                "chat {:?} message #{} ",
-                chat.name.as_deref().unwrap_or(&chat_id),
-                i + 1
-            );
-            let Some(obj) = m.as_object() else {
-                let d = Diagnostic::new(file, 0, format!("{where_}is not an object"));
-                out.push((0, Err(d)));
-                continue;
-            };
-            if obj
-                .get("type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t != "message")
-            {
-                continue; // service messages: joins, pins, calls.
-            }
-            let Some(id) = obj.get("id").and_then(value_id) else {
-                out.push((
-                    0,
-                    Err(Diagnostic::new(file, 0, format!("{where_}has no id"))),
-                ));
-                continue;
-            };
-            let mut text = String::new();
-            let mut urls = Vec::new();
-            if let Some(t) = obj.get("text") {
-                flatten_text(t, &mut text, &mut urls);
-            }
-            let from_id = obj
-                .get("from_id")
-                .and_then(value_id)
-                .unwrap_or_else(|| chat_id.clone());
-            let from = obj
-                .get("from")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| chat.name.clone());
-            let created_at = obj
-                .get("date_unixtime")
-                .and_then(value_id)
-                .and_then(|s| s.parse().ok())
-                .or_else(|| {
-                    obj.get("date")
-                        .and_then(Value::as_str)
-                        .and_then(crate::parse_time)
-                });
-            let mut media = Vec::new();
-            if let Some(p) = obj.get("photo").and_then(Value::as_str) {
-                media.push(MediaRef {
-                    kind: "image".into(),
-                    url: Some(p.into()),
-                    ..Default::default()
-                });
-            }
-            if let Some(f) = obj.get("file").and_then(Value::as_str) {
-                let kind = obj
-                    .get("media_type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("file");
-                let kind = if kind.contains("video") || kind == "animation" {
-                    "video"
-                } else {
-                    kind
-                };
-                media.push(MediaRef {
-                    kind: kind.into(),
-                    url: Some(f.into()),
-                    ..Default::default()
-                });
-            }
-            if text.is_empty() && media.is_empty() {
-                continue;
-            }
-            if seen.insert(from_id.clone()) {
-                out.push((
-                    0,
-                    Ok(Record::Account(Box::new(Account {
-                        id: from_id.clone(),
-                        platform: platform.clone(),
-                        display_name: from,
-                        ..Default::default()
-                    }))),
-                ));
-            }
-            let share_of = obj
-                .get("forwarded_from")
-                .and_then(Value::as_str)
-                .map(|f| format!("forwarded:{f}"));
-            out.push((
-                0,
-                Ok(Record::Post(Box::new(Post {
-                    id: format!("{chat_id}/{id}"),
-                    platform: platform.clone(),
-                    account: from_id,
-                    created_at,
-                    text,
-                    lang: None,
-                    urls,
-                    media,
-                    reply_to: obj
-                        .get("reply_to_message_id")
-                        .and_then(value_id)
-                        .map(|r| format!("{chat_id}/{r}")),
-                    share_of,
-                    reach: None,
-                    label: None,
-                }))),
-            ));
+}
+
+impl Iterator for TelegramChunks {
+    type Item = Chunk;
+    fn next(&mut self) -> Option<Chunk> {
+        self.rx.recv().ok()
+    }
+}
+
+/// What is known of the chat whose messages are being read.
+#[derive(Default)]
+struct ChatInfo {
+    name: Option<String>,
+    id: String,
+    /// Messages of this chat seen so far, service messages included (for "message #N").
+    seen: usize,
+}
+
+/// Stop reading: the consumer has gone, or the document cannot be followed further.
+struct Stop;
+
+struct Parser {
+    src: Box<dyn std::io::BufRead + Send>,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// The 1-based line of the byte at `pos`.
+    line: u64,
+    io_error: Option<std::io::Error>,
+    file: Arc<str>,
+    platform: String,
+    max_record: usize,
+    tx: std::sync::mpsc::SyncSender<Chunk>,
+    items: Vec<Item>,
+    /// Accounts given a record already (one per sender).
+    accounts: HashSet<String>,
+    /// Messages read, for the message that says where a document was cut.
+    messages: u64,
+    /// The value being captured (a message, a key, a chat's name or id), no more than
+    /// `max_record` bytes of it (and one step more), so one huge message cannot take the
+    /// memory the stream saves.
+    capture: Vec<u8>,
+    /// The captured value's whole length, kept or not.
+    captured: usize,
+}
+
+/// Where a skipped value's bytes go: nowhere, or into the capture (see
+/// [`Parser::keep`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Keep {
+    No,
+    Yes,
+}
+
+impl Parser {
+    fn new(
+        src: Box<dyn std::io::BufRead + Send>,
+        file: Arc<str>,
+        platform: String,
+        max_record: usize,
+        tx: std::sync::mpsc::SyncSender<Chunk>,
+    ) -> Parser {
+        Parser {
+            src,
+            buf: vec![0; 256 << 10],
+            pos: 0,
+            end: 0,
+            line: 1,
+            io_error: None,
+            file,
+            platform,
+            max_record,
+            tx,
+            items: Vec::with_capacity(ITEMS_PER_CHUNK),
+            accounts: HashSet::new(),
+            messages: 0,
+            capture: Vec::new(),
+            captured: 0,
         }
     }
-    Ok(out)
+
+    /// Read the document, sending its records on; what is left is sent at the end, after
+    /// a diagnostic where reading stopped early. Sends fail only when the consumer has
+    /// gone, and then nothing is left to do.
+    fn run(&mut self) {
+        let _ = self.document();
+        let _ = self.flush();
+    }
+
+    fn flush(&mut self) -> Result<(), Stop> {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::replace(&mut self.items, Vec::with_capacity(ITEMS_PER_CHUNK));
+        self.tx
+            .send(Chunk::Records {
+                file: self.file.clone(),
+                items,
+            })
+            .map_err(|_| Stop)
+    }
+
+    fn push(&mut self, line: u64, item: Result<Record, Diagnostic>) -> Result<(), Stop> {
+        self.items.push((line, item));
+        if self.items.len() >= ITEMS_PER_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// A diagnostic at `line`; reading stops after it.
+    fn fatal(&mut self, line: u64, message: String) -> Stop {
+        let d = Diagnostic::new(&*self.file, line, message);
+        let _ = self.push(line, Err(d));
+        Stop
+    }
+
+    /// The document is cut short or not an export's shape at the current line.
+    fn malformed(&mut self, what: &str) -> Stop {
+        let (line, read) = (self.line, self.messages);
+        let why = match self.io_error.take() {
+            Some(e) => format!("cannot read on: {e}"),
+            None if self.peek().is_none() => "the file ends here (cut short?)".to_string(),
+            None => what.to_string(),
+        };
+        let message = format!(
+            "Telegram export (result.json) cannot be followed past this line: {why}; the {read} \
+             messages before it were read"
+        );
+        self.fatal(line, message)
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        if self.pos == self.end {
+            self.fill();
+        }
+        (self.pos < self.end).then(|| self.buf[self.pos])
+    }
+
+    #[cold]
+    fn fill(&mut self) {
+        if self.io_error.is_some() {
+            return;
+        }
+        loop {
+            match self.src.read(&mut self.buf) {
+                Ok(n) => {
+                    self.pos = 0;
+                    self.end = n;
+                    return;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.io_error = Some(e);
+                    self.pos = 0;
+                    self.end = 0;
+                    return;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn bump(&mut self, keep: Keep) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        if b == b'\n' {
+            self.line += 1;
+        }
+        if keep == Keep::Yes {
+            self.keep(&[b]);
+        }
+        Some(b)
+    }
+
+    /// Add bytes to the capture while it is within the size limit; count them either way.
+    #[inline]
+    fn keep(&mut self, bytes: &[u8]) {
+        self.captured += bytes.len();
+        if self.capture.len() <= self.max_record {
+            self.capture.extend_from_slice(bytes);
+        }
+    }
+
+    fn start_capture(&mut self) {
+        self.capture.clear();
+        self.captured = 0;
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.bump(Keep::No);
+        }
+    }
+
+    fn expect(&mut self, c: u8, what: &str) -> Result<(), Stop> {
+        self.ws();
+        match self.peek() {
+            Some(b) if b == c => {
+                self.bump(Keep::No);
+                Ok(())
+            }
+            _ => Err(self.malformed(what)),
+        }
+    }
+
+    /// After an opening quote: the rest of a string, its bytes kept if asked. Runs of
+    /// plain bytes are found with memchr.
+    fn string_rest(&mut self, keep: Keep) -> Result<(), Stop> {
+        loop {
+            if self.peek().is_none() {
+                return Err(self.malformed("a string is not closed"));
+            }
+            let (pos, end) = (self.pos, self.end);
+            let avail = &self.buf[pos..end];
+            let run = memchr::memchr2(b'"', b'\\', avail).unwrap_or(avail.len());
+            // Raw newlines are not valid inside a JSON string, but are counted all the same.
+            self.line += memchr::memchr_iter(b'\n', &avail[..run]).count() as u64;
+            if keep == Keep::Yes {
+                self.captured += run;
+                if self.capture.len() <= self.max_record {
+                    self.capture.extend_from_slice(&self.buf[pos..pos + run]);
+                }
+            }
+            self.pos += run;
+            match self.bump(keep) {
+                Some(b'"') => return Ok(()),
+                Some(b'\\') => {
+                    self.bump(keep);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A key and the colon after it, the key decoded.
+    fn key(&mut self) -> Result<String, Stop> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.malformed("expected a key"));
+        }
+        self.start_capture();
+        self.bump(Keep::Yes);
+        self.string_rest(Keep::Yes)?;
+        let key = serde_json::from_slice::<String>(&self.capture).ok();
+        self.start_capture();
+        let key = key.ok_or_else(|| self.malformed("a key is not a valid string"))?;
+        self.expect(b':', "expected `:` after a key")?;
+        Ok(key)
+    }
+
+    /// Skip one value, keeping its bytes if asked.
+    fn value(&mut self, keep: Keep) -> Result<(), Stop> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => {
+                self.bump(keep);
+                self.string_rest(keep)
+            }
+            Some(b'{' | b'[') => {
+                let mut depth = 0usize;
+                loop {
+                    match self.bump(keep) {
+                        Some(b'"') => self.string_rest(keep)?,
+                        Some(b'{' | b'[') => depth += 1,
+                        Some(b'}' | b']') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Ok(());
+                            }
+                        }
+                        Some(_) => {}
+                        None => return Err(self.malformed("a value is not closed")),
+                    }
+                }
+            }
+            Some(b',' | b'}' | b']' | b':') | None => Err(self.malformed("expected a value")),
+            Some(_) => {
+                while let Some(b) = self.peek() {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                        break;
+                    }
+                    self.bump(keep);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A small value (a chat's name or id), parsed.
+    fn small_value(&mut self) -> Result<Value, Stop> {
+        self.start_capture();
+        self.value(Keep::Yes)?;
+        let v = serde_json::from_slice(&self.capture).unwrap_or(Value::Null);
+        self.start_capture();
+        Ok(v)
+    }
+
+    /// The members of an object, `each(key)` reading each value; the opening brace first.
+    fn object(
+        &mut self,
+        what: &str,
+        mut each: impl FnMut(&mut Self, String) -> Result<(), Stop>,
+    ) -> Result<(), Stop> {
+        self.expect(b'{', what)?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.bump(Keep::No);
+            return Ok(());
+        }
+        loop {
+            let key = self.key()?;
+            each(self, key)?;
+            self.ws();
+            match self.bump(Keep::No) {
+                Some(b',') => {}
+                Some(b'}') => return Ok(()),
+                _ => return Err(self.malformed("expected `,` or `}` in an object")),
+            }
+        }
+    }
+
+    /// The elements of an array, `each` reading each one; the opening bracket first.
+    fn array(
+        &mut self,
+        what: &str,
+        mut each: impl FnMut(&mut Self) -> Result<(), Stop>,
+    ) -> Result<(), Stop> {
+        self.expect(b'[', what)?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.bump(Keep::No);
+            return Ok(());
+        }
+        loop {
+            each(self)?;
+            self.ws();
+            match self.bump(Keep::No) {
+                Some(b',') => {}
+                Some(b']') => return Ok(()),
+                _ => return Err(self.malformed("expected `,` or `]` in an array")),
+            }
+        }
+    }
+
+    /// The whole document: a chat (`name`, `id`, `messages`) or an account's export
+    /// (`chats.list`, each a chat); every other member is skipped.
+    fn document(&mut self) -> Result<(), Stop> {
+        self.ws();
+        // A byte-order mark, as some tools write.
+        if self.peek() == Some(0xEF) {
+            for _ in 0..3 {
+                self.bump(Keep::No);
+            }
+        }
+        let mut top = ChatInfo::default();
+        self.object(
+            "not a Telegram Desktop export (result.json): expected a JSON object",
+            |p, key| match key.as_str() {
+                "chats" => p.object("expected `chats` to be an object", |p, key| {
+                    if key == "list" {
+                        p.array("expected `chats.list` to be an array", |p| p.chat())
+                    } else {
+                        p.value(Keep::No)
+                    }
+                }),
+                _ => p.chat_member(&mut top, &key),
+            },
+        )?;
+        self.ws();
+        if self.peek().is_some() {
+            return Err(self.malformed("more after the end of the document"));
+        }
+        Ok(())
+    }
+
+    /// One chat of `chats.list`.
+    fn chat(&mut self) -> Result<(), Stop> {
+        let mut chat = ChatInfo::default();
+        self.object("expected a chat object in `chats.list`", |p, key| {
+            p.chat_member(&mut chat, &key)
+        })
+    }
+
+    /// A member of a chat object. Telegram writes `name` and `id` before `messages`, so
+    /// a message's post id and sender know their chat.
+    fn chat_member(&mut self, chat: &mut ChatInfo, key: &str) -> Result<(), Stop> {
+        match key {
+            "name" => {
+                chat.name = self.small_value()?.as_str().map(str::to_string);
+                Ok(())
+            }
+            "id" => {
+                chat.id = value_id(&self.small_value()?).unwrap_or_default();
+                Ok(())
+            }
+            "messages" => self.array("expected `messages` to be an array", |p| p.message(chat)),
+            _ => self.value(Keep::No),
+        }
+    }
+
+    /// One element of a `messages` array: its bytes captured (up to the size limit), then
+    /// parsed alone.
+    fn message(&mut self, chat: &mut ChatInfo) -> Result<(), Stop> {
+        self.ws();
+        let line = self.line;
+        chat.seen += 1;
+        self.messages += 1;
+        self.start_capture();
+        self.value(Keep::Yes)?;
+        let where_ = format!(
+            "chat {:?} message #{} ",
+            chat.name.as_deref().unwrap_or(&chat.id),
+            chat.seen
+        );
+        if self.captured > self.max_record {
+            let d = Diagnostic::new(
+                &*self.file,
+                line,
+                format!(
+                    "{where_}is {} bytes, over the limit of {} (--max-record-bytes); skipped",
+                    self.captured, self.max_record
+                ),
+            );
+            return self.push(line, Err(d));
+        }
+        let v: Value = match serde_json::from_slice(&self.capture) {
+            Ok(v) => v,
+            Err(e) => {
+                let d =
+                    Diagnostic::new(&*self.file, line, format!("{where_}is not valid JSON: {e}"));
+                return self.push(line, Err(d));
+            }
+        };
+        let mut out = Vec::new();
+        message_records(
+            &v,
+            chat,
+            &where_,
+            &self.file,
+            line,
+            &self.platform,
+            &mut self.accounts,
+            &mut out,
+        );
+        for (l, r) in out {
+            self.push(l, r)?;
+        }
+        Ok(())
+    }
+}
+
+/// The records of one message: its post, and its sender's account the first time the
+/// sender is seen. Service messages (joins, pins, calls) and messages with neither text nor
+/// media make none.
+#[allow(clippy::too_many_arguments)]
+fn message_records(
+    m: &Value,
+    chat: &ChatInfo,
+    where_: &str,
+    file: &str,
+    line: u64,
+    platform: &str,
+    accounts: &mut HashSet<String>,
+    out: &mut Vec<Item>,
+) {
+    let Some(obj) = m.as_object() else {
+        let d = Diagnostic::new(file, line, format!("{where_}is not an object"));
+        out.push((line, Err(d)));
+        return;
+    };
+    if obj
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t != "message")
+    {
+        return;
+    }
+    let Some(id) = obj.get("id").and_then(value_id) else {
+        let d = Diagnostic::new(file, line, format!("{where_}has no id"));
+        out.push((line, Err(d)));
+        return;
+    };
+    let chat_id = &chat.id;
+    let mut text = String::new();
+    let mut urls = Vec::new();
+    if let Some(t) = obj.get("text") {
+        flatten_text(t, &mut text, &mut urls);
+    }
+    let from_id = obj
+        .get("from_id")
+        .and_then(value_id)
+        .unwrap_or_else(|| chat_id.clone());
+    let from = obj
+        .get("from")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| chat.name.clone());
+    let created_at = obj
+        .get("date_unixtime")
+        .and_then(value_id)
+        .and_then(|s| s.parse().ok())
+        .or_else(|| {
+            obj.get("date")
+                .and_then(Value::as_str)
+                .and_then(crate::parse_time)
+        });
+    let mut media = Vec::new();
+    if let Some(p) = obj.get("photo").and_then(Value::as_str) {
+        media.push(MediaRef {
+            kind: "image".into(),
+            url: Some(p.into()),
+            ..Default::default()
+        });
+    }
+    if let Some(f) = obj.get("file").and_then(Value::as_str) {
+        let kind = obj
+            .get("media_type")
+            .and_then(Value::as_str)
+            .unwrap_or("file");
+        let kind = if kind.contains("video") || kind == "animation" {
+            "video"
+        } else {
+            kind
+        };
+        media.push(MediaRef {
+            kind: kind.into(),
+            url: Some(f.into()),
+            ..Default::default()
+        });
+    }
+    if text.is_empty() && media.is_empty() {
+        return;
+    }
+    if accounts.insert(from_id.clone()) {
+        out.push((
+            line,
+            Ok(Record::Account(Box::new(Account {
+                id: from_id.clone(),
+                platform: platform.to_string(),
+                display_name: from,
+                ..Default::default()
+            }))),
+        ));
+    }
+    let share_of = obj
+        .get("forwarded_from")
+        .and_then(Value::as_str)
+        .map(|f| format!("forwarded:{f}"));
+    out.push((
+        line,
+        Ok(Record::Post(Box::new(Post {
+            id: format!("{chat_id}/{id}"),
+            platform: platform.to_string(),
+            account: from_id,
+            created_at,
+            text,
+            lang: None,
+            urls,
+            media,
+            reply_to: obj
+                .get("reply_to_message_id")
+                .and_then(value_id)
+                .map(|r| format!("{chat_id}/{r}")),
+            share_of,
+            reach: None,
+            label: None,
+        }))),
+    ));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn opts() -> crate::Options {
+        crate::Options::default()
+    }
+
+    fn chunks(doc: &[u8], opts: &crate::Options) -> Vec<Chunk> {
+        let reader = Box::new(std::io::Cursor::new(doc.to_vec()));
+        TelegramChunks::new(reader, Arc::from("result.json"), opts).collect()
+    }
+
+    fn parse(doc: &[u8]) -> Vec<Item> {
+        chunks(doc, &opts())
+            .into_iter()
+            .flat_map(|c| match c {
+                Chunk::Records { items, .. } => items,
+                Chunk::Lines { .. } => unreachable!("Telegram chunks hold records"),
+            })
+            .collect()
+    }
+
+    fn posts(items: &[Item]) -> Vec<(u64, &Post)> {
+        items
+            .iter()
+            .filter_map(|(l, r)| match r {
+                Ok(Record::Post(p)) => Some((*l, &**p)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn diags(items: &[Item]) -> Vec<&Diagnostic> {
+        items.iter().filter_map(|(_, r)| r.as_ref().err()).collect()
+    }
 
     #[test]
     fn reads_a_channel_export() {
@@ -207,22 +695,170 @@ mod tests {
              "photo":"photos/p.jpg"},
             {"id":3,"type":"message","from_id":"channel123","text":"plain","reply_to_message_id":2},
             42]}"#;
-        let recs = parse_document(doc, "result.json", None).unwrap();
-        let posts: Vec<_> = recs
+        let recs = parse(doc);
+        let posts = posts(&recs);
+        assert_eq!(posts.len(), 2);
+        let (line, p) = posts[0];
+        assert_eq!(line, 3, "the line the message starts on");
+        assert_eq!(p.id, "123/2");
+        assert_eq!(p.text, "see https://t.me/x and this");
+        assert_eq!(p.urls, vec!["https://t.me/x", "https://e.org/"]);
+        assert_eq!(p.created_at, Some(1614859200));
+        assert_eq!(p.media[0].kind, "image");
+        assert_eq!(posts[1].1.reply_to.as_deref(), Some("123/2"));
+        let d = diags(&recs);
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("message #4 is not an object"),
+            "{d:?}"
+        );
+        assert_eq!(d[0].at.line, 7);
+    }
+
+    /// A whole account's export: every chat of `chats.list`, each message with its own
+    /// chat's id; everything else (profile, contacts, `left_chats`) skipped, strings with
+    /// braces, brackets and escaped quotes included.
+    #[test]
+    fn reads_an_account_export_chat_by_chat() {
+        let doc = br#"{
+ "about": "Here is the data you requested {not json} \"quoted\" [x]",
+ "personal_information": {"user_id": 1, "bio": "a \\ b } ] \" {"},
+ "contacts": {"list": [{"first_name": "A", "phone_number": "+0"}]},
+ "chats": {
+  "about": "chats",
+  "list": [
+   {"name": "First", "type": "private_channel", "id": 10, "messages": [
+     {"id": 1, "type": "message", "from": "First", "from_id": "channel10", "text": "one"}
+   ]},
+   {"name": "Second", "type": "public_supergroup", "id": 20, "messages": [
+     {"id": 1, "type": "message", "from": "U", "from_id": "user5", "text": "two"},
+     {"id": 2, "type": "message", "from": "U", "from_id": "user5", "text": ["three ", {"type": "bold", "text": "bold"}]}
+   ]}
+  ]
+ },
+ "left_chats": {"about": "left", "list": [{"name": "Gone", "id": 30, "messages": [
+   {"id": 1, "type": "message", "from_id": "user9", "text": "not read"}]}]}
+}"#;
+        let recs = parse(doc);
+        assert!(diags(&recs).is_empty(), "{:?}", diags(&recs));
+        let got: Vec<(u64, &str, &str, &str)> = posts(&recs)
+            .into_iter()
+            .map(|(l, p)| (l, p.id.as_str(), p.account.as_str(), p.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (9, "10/1", "channel10", "one"),
+                (12, "20/1", "user5", "two"),
+                (13, "20/2", "user5", "three bold"),
+            ]
+        );
+        let accounts = recs
             .iter()
-            .filter_map(|r| match &r.1 {
-                Ok(Record::Post(p)) => Some(&**p),
-                _ => None,
+            .filter(|(_, r)| matches!(r, Ok(Record::Account(_))))
+            .count();
+        assert_eq!(accounts, 2, "one account record per sender");
+    }
+
+    /// A message that is not valid JSON is a diagnostic at its line, and the messages after
+    /// it are read; so is one over the size limit.
+    #[test]
+    fn a_broken_message_is_a_diagnostic_and_reading_goes_on() {
+        let doc = br#"{"name":"C","id":1,"messages":[
+{"id":1,"type":"message","text":"before"},
+{"id":2,"type":"message","text":tru},
+{"id":3,"type":"message","text":"long long long long long long long long long long long long"},
+{"id":4,"type":"message","text":"after"}
+]}"#;
+        let mut o = opts();
+        o.max_record_bytes = 80;
+        let recs: Vec<Item> = chunks(doc, &o)
+            .into_iter()
+            .flat_map(|c| match c {
+                Chunk::Records { items, .. } => items,
+                Chunk::Lines { .. } => unreachable!(),
             })
             .collect();
-        assert_eq!(posts.len(), 2);
-        assert_eq!(posts[0].text, "see https://t.me/x and this");
-        assert_eq!(posts[0].urls, vec!["https://t.me/x", "https://e.org/"]);
-        assert_eq!(posts[0].created_at, Some(1614859200));
-        assert_eq!(posts[0].media[0].kind, "image");
-        assert_eq!(posts[1].reply_to.as_deref(), Some("123/2"));
-        assert!(recs
-            .iter()
-            .any(|r| matches!(&r.1, Err(d) if d.message.contains("not an object"))));
+        let texts: Vec<&str> = posts(&recs).iter().map(|(_, p)| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["before", "after"]);
+        let d = diags(&recs);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].at.line, 3);
+        assert!(
+            d[0].message.contains("message #2 is not valid JSON"),
+            "{d:?}"
+        );
+        assert_eq!(d[1].at.line, 4);
+        // Its whole length, though no more than the limit was kept.
+        let long = std::str::from_utf8(doc).unwrap().lines().nth(3).unwrap();
+        let len = long.trim_end_matches(',').len();
+        assert!(
+            d[1].message
+                .contains(&format!("is {len} bytes, over the limit of 80")),
+            "{d:?}"
+        );
+    }
+
+    /// A document cut short keeps every message before the cut and says where it stopped.
+    #[test]
+    fn a_document_cut_short_keeps_what_came_before() {
+        let doc = b"{\"name\":\"C\",\"id\":1,\"messages\":[\n{\"id\":1,\"type\":\"message\",\"text\":\"kept\"},\n{\"id\":2,\"type\":\"message\",\"text\":\"cut he";
+        let recs = parse(doc);
+        let texts: Vec<&str> = posts(&recs).iter().map(|(_, p)| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["kept"]);
+        let d = diags(&recs);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].at.line, 3);
+        assert!(
+            d[0].message.contains("cannot be followed past this line")
+                && d[0].message.contains("cut short")
+                && d[0].message.contains("the 2 messages before it"),
+            "{d:?}"
+        );
+        // Not an export at all.
+        let d = parse(b"[1, 2]");
+        assert!(
+            matches!(&d[..], [(1, Err(d))] if d.message.contains("expected a JSON object")),
+            "{d:?}"
+        );
+    }
+
+    /// A large export comes in several chunks, so workers share it and memory holds a
+    /// chunk, not the file; stopping early does not hang the reading thread.
+    #[test]
+    fn a_large_export_streams_in_chunks() {
+        let mut doc = String::from("{\"name\":\"Big\",\"id\":7,\"messages\":[\n");
+        let n = ITEMS_PER_CHUNK * 2 + 10;
+        for i in 0..n {
+            if i > 0 {
+                doc.push_str(",\n");
+            }
+            doc.push_str(&format!(
+                "{{\"id\":{i},\"type\":\"message\",\"from_id\":\"user{}\",\"text\":\"post {i}\"}}",
+                i % 3
+            ));
+        }
+        doc.push_str("\n]}\n");
+        let cs = chunks(doc.as_bytes(), &opts());
+        assert!(cs.len() >= 3, "{} chunks", cs.len());
+        let mut lines = Vec::new();
+        for c in cs {
+            let Chunk::Records { items, .. } = c else {
+                unreachable!()
+            };
+            assert!(items.len() <= ITEMS_PER_CHUNK);
+            lines.extend(
+                items
+                    .iter()
+                    .filter_map(|(l, r)| matches!(r, Ok(Record::Post(_))).then_some(*l)),
+            );
+        }
+        assert_eq!(lines.len(), n);
+        assert_eq!(lines[0], 2);
+        assert_eq!(lines[n - 1], n as u64 + 1);
+        // The consumer takes one chunk and goes.
+        let reader = Box::new(std::io::Cursor::new(doc.into_bytes()));
+        let first = TelegramChunks::new(reader, Arc::from("r.json"), &opts()).next();
+        assert!(first.is_some());
     }
 }
