@@ -8,8 +8,9 @@ long tail of a live stream rather than a few thousand repeated texts; accounts f
 Zipf-like law over --accounts accounts.
 
 With --telegram, OUT.jsonl is instead one Telegram Desktop export (result.json) of one
-channel whose N messages carry the same texts (every seventh as entities with a link), for
-the reader that streams such exports.
+channel whose N messages carry the same texts (every seventh as entities with a link), with
+the fields Telegram Desktop writes (`date`, `text_entities`), for the reader that streams
+such exports.
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram]
 """
@@ -18,6 +19,7 @@ import json
 import random
 import re
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,9 +66,18 @@ def main():
             t = number.sub(lambda m: str(r.randrange(100_000)), t)
             acct = int(accounts * (r.random() ** 3))  # a few accounts post much
             if telegram:
-                text = [t + " ", {"type": "link", "text": "https://t.me/c%d" % i}] if i % 7 == 0 else t
-                m = {"id": i + 1, "type": "message", "date_unixtime": str(1_600_000_000 + i),
-                     "from": "User %d" % acct, "from_id": "user%d" % acct, "text": text}
+                # As Telegram Desktop writes them: the date twice, the text, and the text
+                # again as entities.
+                if i % 7 == 0:
+                    link = {"type": "link", "text": "https://t.me/c%d" % i}
+                    text, entities = [t + " ", link], [{"type": "plain", "text": t + " "}, link]
+                else:
+                    text, entities = t, [{"type": "plain", "text": t}]
+                ts = 1_600_000_000 + i
+                m = {"id": i + 1, "type": "message",
+                     "date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)),
+                     "date_unixtime": str(ts), "from": "User %d" % acct, "from_id": "user%d" % acct,
+                     "text": text, "text_entities": entities}
                 jf.write(("  " if i == 0 else ",\n  ") + json.dumps(m, ensure_ascii=False))
             else:
                 jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,

@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 use crate::{Chunk, Item};
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 fn value_id(v: &Value) -> Option<String> {
@@ -504,17 +507,23 @@ impl Parser {
             );
             return self.push(line, Err(d));
         }
-        let v: Value = match serde_json::from_slice(&self.capture) {
-            Ok(v) => v,
+        let object = self.capture.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        let m: Message = match serde_json::from_slice(&self.capture) {
+            Ok(m) => m,
             Err(e) => {
-                let d =
-                    Diagnostic::new(&*self.file, line, format!("{where_}is not valid JSON: {e}"));
+                let why = if !object && serde_json::from_slice::<IgnoredAny>(&self.capture).is_ok()
+                {
+                    "is not an object".to_string()
+                } else {
+                    format!("is not valid JSON: {e}")
+                };
+                let d = Diagnostic::new(&*self.file, line, format!("{where_}{why}"));
                 return self.push(line, Err(d));
             }
         };
         let mut out = Vec::new();
         message_records(
-            &v,
+            &m,
             chat,
             &where_,
             &self.file,
@@ -530,12 +539,56 @@ impl Parser {
     }
 }
 
+/// The fields of a message that raqib reads, each kept as its JSON text: serde skips the
+/// others (`text_entities`, `edited`, reactions…) without building them, and a field is
+/// parsed only when it is read.
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    text: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    from_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    from: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    date_unixtime: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    date: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    photo: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    file: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    media_type: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    reply_to_message_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    forwarded_from: Option<&'a RawValue>,
+}
+
+/// A field's value (`None` where absent).
+fn field(raw: Option<&RawValue>) -> Option<Value> {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+}
+
+/// A field's value when it is a string.
+fn field_str(raw: Option<&RawValue>) -> Option<String> {
+    match field(raw)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
 /// The records of one message: its post, and its sender's account the first time the
 /// sender is seen. Service messages (joins, pins, calls) and messages with neither text nor
 /// media make none.
 #[allow(clippy::too_many_arguments)]
 fn message_records(
-    m: &Value,
+    m: &Message<'_>,
     chat: &ChatInfo,
     where_: &str,
     file: &str,
@@ -544,19 +597,10 @@ fn message_records(
     accounts: &mut HashSet<String>,
     out: &mut Vec<Item>,
 ) {
-    let Some(obj) = m.as_object() else {
-        let d = Diagnostic::new(file, line, format!("{where_}is not an object"));
-        out.push((line, Err(d)));
-        return;
-    };
-    if obj
-        .get("type")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t != "message")
-    {
+    if field_str(m.kind).is_some_and(|t| t != "message") {
         return;
     }
-    let Some(id) = obj.get("id").and_then(value_id) else {
+    let Some(id) = field(m.id).as_ref().and_then(value_id) else {
         let d = Diagnostic::new(file, line, format!("{where_}has no id"));
         out.push((line, Err(d)));
         return;
@@ -564,48 +608,45 @@ fn message_records(
     let chat_id = &chat.id;
     let mut text = String::new();
     let mut urls = Vec::new();
-    if let Some(t) = obj.get("text") {
-        flatten_text(t, &mut text, &mut urls);
+    if let Some(t) = m.text {
+        // Most texts are one plain string: no `Value` for them.
+        match serde_json::from_str::<String>(t.get()) {
+            Ok(s) => text = s,
+            Err(_) => {
+                if let Ok(v) = serde_json::from_str::<Value>(t.get()) {
+                    flatten_text(&v, &mut text, &mut urls);
+                }
+            }
+        }
     }
-    let from_id = obj
-        .get("from_id")
+    let from_id = field(m.from_id)
+        .as_ref()
         .and_then(value_id)
         .unwrap_or_else(|| chat_id.clone());
-    let from = obj
-        .get("from")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| chat.name.clone());
-    let created_at = obj
-        .get("date_unixtime")
+    let from = field_str(m.from).or_else(|| chat.name.clone());
+    let created_at = field(m.date_unixtime)
+        .as_ref()
         .and_then(value_id)
         .and_then(|s| s.parse().ok())
-        .or_else(|| {
-            obj.get("date")
-                .and_then(Value::as_str)
-                .and_then(crate::parse_time)
-        });
+        .or_else(|| field_str(m.date).as_deref().and_then(crate::parse_time));
     let mut media = Vec::new();
-    if let Some(p) = obj.get("photo").and_then(Value::as_str) {
+    if let Some(p) = field_str(m.photo) {
         media.push(MediaRef {
             kind: "image".into(),
-            url: Some(p.into()),
+            url: Some(p),
             ..Default::default()
         });
     }
-    if let Some(f) = obj.get("file").and_then(Value::as_str) {
-        let kind = obj
-            .get("media_type")
-            .and_then(Value::as_str)
-            .unwrap_or("file");
+    if let Some(f) = field_str(m.file) {
+        let kind = field_str(m.media_type).unwrap_or_else(|| "file".into());
         let kind = if kind.contains("video") || kind == "animation" {
-            "video"
+            "video".to_string()
         } else {
             kind
         };
         media.push(MediaRef {
-            kind: kind.into(),
-            url: Some(f.into()),
+            kind,
+            url: Some(f),
             ..Default::default()
         });
     }
@@ -623,10 +664,7 @@ fn message_records(
             }))),
         ));
     }
-    let share_of = obj
-        .get("forwarded_from")
-        .and_then(Value::as_str)
-        .map(|f| format!("forwarded:{f}"));
+    let share_of = field_str(m.forwarded_from).map(|f| format!("forwarded:{f}"));
     out.push((
         line,
         Ok(Record::Post(Box::new(Post {
@@ -638,8 +676,8 @@ fn message_records(
             lang: None,
             urls,
             media,
-            reply_to: obj
-                .get("reply_to_message_id")
+            reply_to: field(m.reply_to_message_id)
+                .as_ref()
                 .and_then(value_id)
                 .map(|r| format!("{chat_id}/{r}")),
             share_of,
@@ -728,7 +766,7 @@ mod tests {
   "about": "chats",
   "list": [
    {"name": "First", "type": "private_channel", "id": 10, "messages": [
-     {"id": 1, "type": "message", "from": "First", "from_id": "channel10", "text": "one"}
+     {"id": 1, "type": "message", "from": "First", "from_id": "channel10", "text": "one", "text_entities": [{"type": "plain", "text": "one"}], "reactions": [{"type": "emoji", "count": 2, "emoji": "\u2764"}], "edited_unixtime": "1"}
    ]},
    {"name": "Second", "type": "public_supergroup", "id": 20, "messages": [
      {"id": 1, "type": "message", "from": "U", "from_id": "user5", "text": "two"},
