@@ -157,6 +157,8 @@ pub(crate) struct CsvChunks {
     seen_accounts: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>>,
     done: bool,
     rows: u64,
+    /// The input byte the last chunk ended at.
+    read_to: u64,
 }
 
 const ROWS_PER_CHUNK: usize = 4096;
@@ -232,6 +234,7 @@ impl CsvChunks {
             seen_accounts: HashSet::default(),
             done: false,
             rows: 0,
+            read_to: 0,
         })
     }
 
@@ -391,9 +394,13 @@ impl Iterator for CsvChunks {
         if out.is_empty() {
             None
         } else {
+            let at = self.reader.position().byte();
+            let read = at.saturating_sub(self.read_to) as usize;
+            self.read_to = at;
             Some(Chunk::Records {
                 file: self.file.clone(),
                 items: out,
+                read,
             })
         }
     }

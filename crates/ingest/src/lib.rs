@@ -167,11 +167,13 @@ pub enum Chunk {
         default_platform: Option<std::sync::Arc<str>>,
         bytes: PooledBytes,
     },
-    /// Records already parsed (CSV, whole-document JSON), with their diagnostics and the
-    /// line each started on (0 where the format has no lines).
+    /// Records already parsed (CSV, Telegram, Twitter API documents), with their
+    /// diagnostics and the line each started on (0 where the format has no lines), and
+    /// how many input bytes they were read from (for progress; 0 for a diagnostic alone).
     Records {
         file: std::sync::Arc<str>,
         items: Vec<Item>,
+        read: usize,
     },
 }
 
@@ -187,7 +189,7 @@ impl Chunk {
     pub fn len_bytes(&self) -> usize {
         match self {
             Chunk::Lines { bytes, .. } => bytes.len(),
-            Chunk::Records { .. } => 0,
+            Chunk::Records { read, .. } => *read,
         }
     }
 
@@ -407,7 +409,11 @@ fn whole_document(
             path: name.to_string(),
             message: m,
         })?;
-    Ok(std::iter::once(Chunk::Records { file: name, items }))
+    Ok(std::iter::once(Chunk::Records {
+        file: name,
+        items,
+        read: buf.len(),
+    }))
 }
 
 /// Splits a byte stream into chunks of whole lines, skipping over-long lines.
@@ -462,6 +468,7 @@ impl LineChunks {
         self.queued.push_back(Chunk::Records {
             file: self.file.clone(),
             items: vec![(line, Err(d))],
+            read: 0,
         });
     }
 
@@ -593,6 +600,7 @@ impl Iterator for LineChunks {
                 self.queued.push_back(Chunk::Records {
                     file: self.file.clone(),
                     items: vec![(0, Err(d))],
+                    read: 0,
                 });
             }
             if !out.is_empty() {

@@ -1,6 +1,7 @@
 //! Telegram Desktop's JSON export (`result.json`): one chat (`messages` at the top) or a
-//! whole account (`chats.list[].messages`). Message text is a string or a list of plain
-//! strings and entity objects; links in entities become URLs.
+//! whole account (`chats.list[].messages` and `left_chats.list[].messages`). Message text
+//! is a string or a list of plain strings and entity objects; links in entities become
+//! URLs.
 //!
 //! Read as a stream: an account's export is one JSON document of gigabytes, so it is never
 //! held whole. A skimmer walks the document's outline (the chats and their `messages`
@@ -124,6 +125,9 @@ struct Parser {
     capture: Vec<u8>,
     /// The captured value's whole length, kept or not.
     captured: usize,
+    /// Bytes taken from the source so far, and where the last chunk sent ended.
+    taken: u64,
+    read_to: u64,
 }
 
 /// Where a skipped value's bytes go: nowhere, or into the capture (see
@@ -158,6 +162,8 @@ impl Parser {
             messages: 0,
             capture: Vec::new(),
             captured: 0,
+            taken: 0,
+            read_to: 0,
         }
     }
 
@@ -174,10 +180,14 @@ impl Parser {
             return Ok(());
         }
         let items = std::mem::replace(&mut self.items, Vec::with_capacity(ITEMS_PER_CHUNK));
+        let at = self.taken - (self.end - self.pos) as u64;
+        let read = (at - self.read_to) as usize;
+        self.read_to = at;
         self.tx
             .send(Chunk::Records {
                 file: self.file.clone(),
                 items,
+                read,
             })
             .map_err(|_| Stop)
     }
@@ -230,6 +240,7 @@ impl Parser {
                 Ok(n) => {
                     self.pos = 0;
                     self.end = n;
+                    self.taken += n as u64;
                     return;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -427,7 +438,7 @@ impl Parser {
     }
 
     /// The whole document: a chat (`name`, `id`, `messages`) or an account's export
-    /// (`chats.list`, each a chat); every other member is skipped.
+    /// (`chats.list` and `left_chats.list`, each a chat); every other member is skipped.
     fn document(&mut self) -> Result<(), Stop> {
         self.ws();
         // A byte-order mark, as some tools write.
@@ -440,9 +451,11 @@ impl Parser {
         self.object(
             "not a Telegram Desktop export (result.json): expected a JSON object",
             |p, key| match key.as_str() {
-                "chats" => p.object("expected `chats` to be an object", |p, key| {
+                // Chats the account left are read too: leaving a channel does not make
+                // what it posted less worth scanning.
+                "chats" | "left_chats" => p.object("expected a list of chats", |p, key| {
                     if key == "list" {
-                        p.array("expected `chats.list` to be an array", |p| p.chat())
+                        p.array("expected a list of chats to be an array", |p| p.chat())
                     } else {
                         p.value(Keep::No)
                     }
@@ -753,9 +766,9 @@ mod tests {
         assert_eq!(d[0].at.line, 7);
     }
 
-    /// A whole account's export: every chat of `chats.list`, each message with its own
-    /// chat's id; everything else (profile, contacts, `left_chats`) skipped, strings with
-    /// braces, brackets and escaped quotes included.
+    /// A whole account's export: every chat of `chats.list` and `left_chats.list`, each
+    /// message with its own chat's id; everything else (profile, contacts) skipped, strings
+    /// with braces, brackets and escaped quotes included.
     #[test]
     fn reads_an_account_export_chat_by_chat() {
         let doc = br#"{
@@ -775,7 +788,7 @@ mod tests {
   ]
  },
  "left_chats": {"about": "left", "list": [{"name": "Gone", "id": 30, "messages": [
-   {"id": 1, "type": "message", "from_id": "user9", "text": "not read"}]}]}
+   {"id": 1, "type": "message", "from_id": "user9", "text": "left, still read"}]}]}
 }"#;
         let recs = parse(doc);
         assert!(diags(&recs).is_empty(), "{:?}", diags(&recs));
@@ -789,13 +802,14 @@ mod tests {
                 (9, "10/1", "channel10", "one"),
                 (12, "20/1", "user5", "two"),
                 (13, "20/2", "user5", "three bold"),
+                (18, "30/1", "user9", "left, still read"),
             ]
         );
         let accounts = recs
             .iter()
             .filter(|(_, r)| matches!(r, Ok(Record::Account(_))))
             .count();
-        assert_eq!(accounts, 2, "one account record per sender");
+        assert_eq!(accounts, 3, "one account record per sender");
     }
 
     /// A message that is not valid JSON is a diagnostic at its line, and the messages after
@@ -880,6 +894,9 @@ mod tests {
         let cs = chunks(doc.as_bytes(), &opts());
         assert!(cs.len() >= 3, "{} chunks", cs.len());
         let mut lines = Vec::new();
+        // Every byte is counted once, for the progress shown.
+        let read: usize = cs.iter().map(Chunk::len_bytes).sum();
+        assert_eq!(read, doc.len());
         for c in cs {
             let Chunk::Records { items, .. } = c else {
                 unreachable!()

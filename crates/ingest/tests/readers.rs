@@ -397,3 +397,22 @@ fn csv_row_with_invalid_utf8_is_a_diagnostic_with_its_byte() {
         "{diags:?}"
     );
 }
+
+/// A CSV's chunks say how many bytes they were read from, so progress on a CSV shows its
+/// megabytes: every byte once, header included.
+#[test]
+fn csv_chunks_count_the_bytes_they_were_read_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let mut body = String::from("id,text\n");
+    for i in 0..10_000 {
+        body.push_str(&format!("{i},\"post number {i}, with a comma\"\n"));
+    }
+    std::fs::write(&path, &body).unwrap();
+    let chunks: Vec<_> = open_chunks(path.to_str().unwrap(), &Options::default())
+        .unwrap()
+        .collect();
+    assert!(chunks.len() > 1, "{} chunks", chunks.len());
+    let read: usize = chunks.iter().map(|c| c.len_bytes()).sum();
+    assert_eq!(read, body.len());
+}

@@ -758,6 +758,7 @@ pub fn run(
                         let chunk = Chunk::Records {
                             file: Arc::from(path.as_str()),
                             items: vec![(0, Err(d))],
+                            read: 0,
                         };
                         seq += 1;
                         if halt() || chunk_tx.send((seq - 1, chunk)).is_err() {
