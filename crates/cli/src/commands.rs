@@ -82,7 +82,7 @@ fn load_models(specs: &[String]) -> Result<ModelSet> {
 }
 
 fn scan(mut a: ScanArgs) -> Result<i32> {
-    a.inputs = crate::inputs::files(&a.inputs, a.quiet)?;
+    a.inputs = crate::inputs::files(&a.inputs, a.out.as_deref(), a.quiet)?;
     let models = load_models(&a.model)?;
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {

@@ -17,7 +17,7 @@ pub fn load_labelled(files: &[String], opts: &Options, strict: bool) -> Result<V
     let files = if files.is_empty() {
         Vec::new()
     } else {
-        crate::inputs::files(files, false)?
+        crate::inputs::files(files, None, false)?
     };
     let mut out = Vec::new();
     let (mut unlabelled, mut skipped) = (0u64, 0u64);

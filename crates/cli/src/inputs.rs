@@ -39,7 +39,12 @@ pub struct Note {
 /// `-` and files stay as given, whatever their names. Also says what was left out: for a
 /// folder, how many files it held that are not inputs, and any entry that could not be
 /// read; a folder with no input file at all is a problem too.
-pub fn expand(inputs: &[String]) -> (Vec<String>, Vec<Note>) {
+///
+/// `skip` is a folder the walk does not enter: a scan's report folder, so that
+/// `raqib scan data/ --out data/report/` run twice does not read its own `posts.jsonl`
+/// back as posts (a report's lines are JSON objects with an `id` and a `text`).
+pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>) {
+    let skip = skip.and_then(|s| s.canonicalize().ok());
     let mut files = Vec::new();
     let mut notes = Vec::new();
     for input in inputs {
@@ -48,11 +53,22 @@ pub fn expand(inputs: &[String]) -> (Vec<String>, Vec<Note>) {
             continue;
         }
         let (mut found, mut others) = (0usize, 0usize);
+        let mut skipped_report = false;
         let walk = walkdir::WalkDir::new(input)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            .filter_entry(|e| {
+                let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+                let report = e.file_type().is_dir()
+                    && skip
+                        .as_deref()
+                        .is_some_and(|s| e.path().canonicalize().is_ok_and(|p| p == s));
+                if report {
+                    skipped_report = true;
+                }
+                !hidden && !report
+            });
         for entry in walk {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
@@ -88,6 +104,17 @@ pub fn expand(inputs: &[String]) -> (Vec<String>, Vec<Note>) {
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
             .join(", ");
+        if skipped_report {
+            if let Some(s) = &skip {
+                notes.push(Note {
+                    text: format!(
+                        "{input}: the report folder {} is in it and was left out",
+                        s.display()
+                    ),
+                    problem: false,
+                });
+            }
+        }
         if found == 0 {
             notes.push(Note {
                 text: format!(
@@ -120,8 +147,8 @@ fn files_word(n: usize) -> &'static str {
 
 /// [`expand`] for a command: its notes printed (problems always, the rest unless
 /// `quiet`), and an error where the inputs come to no file at all.
-pub fn files(inputs: &[String], quiet: bool) -> anyhow::Result<Vec<String>> {
-    let (files, notes) = expand(inputs);
+pub fn files(inputs: &[String], skip: Option<&Path>, quiet: bool) -> anyhow::Result<Vec<String>> {
+    let (files, notes) = expand(inputs, skip);
     if files.is_empty() {
         let problems: Vec<&str> = notes
             .iter()
@@ -186,7 +213,7 @@ mod tests {
         let single = d.join("named.txt").display().to_string();
         std::fs::write(&single, b"").unwrap();
         let root = d.display().to_string();
-        let (files, notes) = expand(&[root.clone(), single.clone(), "-".into()]);
+        let (files, notes) = expand(&[root.clone(), single.clone(), "-".into()], None);
         let rel: Vec<String> = files
             .iter()
             .map(|f| f.strip_prefix(&root).unwrap_or(f).to_string())
@@ -215,10 +242,10 @@ mod tests {
     fn a_folder_without_inputs_says_so() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
-        let (files, notes) = expand(&[dir.path().display().to_string()]);
+        let (files, notes) = expand(&[dir.path().display().to_string()], None);
         assert!(files.is_empty());
         assert!(notes[0].text.contains("no input file in this folder") && notes[0].problem);
-        let err = super::files(&[dir.path().display().to_string()], true).unwrap_err();
+        let err = super::files(&[dir.path().display().to_string()], None, true).unwrap_err();
         assert!(
             err.to_string().contains("no input file in this folder"),
             "{err}"
@@ -232,7 +259,7 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("sub/a.jsonl"), b"").unwrap();
         std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/up")).unwrap();
-        let (files, notes) = expand(&[dir.path().display().to_string()]);
+        let (files, notes) = expand(&[dir.path().display().to_string()], None);
         assert_eq!(files.len(), 1, "{files:?}");
         assert!(
             notes.iter().any(|n| n.text.contains("loop") && n.problem),

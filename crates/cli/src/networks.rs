@@ -462,7 +462,7 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
         kinds: a.kinds.clone(),
         ..Default::default()
     };
-    let inputs = crate::inputs::files(&a.inputs, a.quiet)?;
+    let inputs = crate::inputs::files(&a.inputs, None, a.quiet)?;
     let mut col = collect(&inputs, &a.input, &item_cfg, threads, a.quiet)?;
     let read_s = t.elapsed().as_secs_f64();
     if !a.quiet {

@@ -934,6 +934,28 @@ fn a_folder_scans_as_the_export_files_in_it() {
     assert_eq!(summary["files"], 2);
     assert_eq!(summary["skipped_records"], 0, "{summary}");
 
+    // A report written inside the folder is not read back as posts by the next scan.
+    let inside = exports.join("report");
+    let scan_inside = || {
+        let o = run(&[
+            "scan",
+            exports.to_str().unwrap(),
+            "--all-posts",
+            "--out",
+            inside.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (jsonl(&inside.join("posts.jsonl")).len(), stderr(&o))
+    };
+    let (first, _) = scan_inside();
+    let (again, err) = scan_inside();
+    assert_eq!(first, posts.len());
+    assert_eq!(again, first, "the second scan read the first one's report");
+    assert!(
+        err.contains("report folder") && err.contains("left out"),
+        "{err}"
+    );
+
     // A folder with nothing to read is an error that says what it looks for.
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
