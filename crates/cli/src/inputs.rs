@@ -26,6 +26,14 @@ pub fn is_input_name(name: &str) -> bool {
         .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
 }
 
+/// Whether `dir` holds a scan's reports: read as input, its `posts.jsonl` would count
+/// every flagged post a second time.
+fn is_report_folder(dir: &Path) -> bool {
+    ["summary.json", "posts.jsonl", "accounts.jsonl"]
+        .iter()
+        .all(|f| dir.join(f).is_file())
+}
+
 /// A line about what a folder gave.
 #[derive(Debug)]
 pub struct Note {
@@ -42,7 +50,8 @@ pub struct Note {
 ///
 /// `skip` is a folder the walk does not enter: a scan's report folder, so that
 /// `raqib scan data/ --out data/report/` run twice does not read its own `posts.jsonl`
-/// back as posts (a report's lines are JSON objects with an `id` and a `text`).
+/// back as posts (a report's lines are JSON objects with an `id` and a `text`). Nor does
+/// it enter any other folder that holds a scan's reports (an earlier run's).
 pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>) {
     let skip = skip.and_then(|s| s.canonicalize().ok());
     let mut files = Vec::new();
@@ -53,21 +62,27 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             continue;
         }
         let (mut found, mut others) = (0usize, 0usize);
-        let mut skipped_report = false;
+        let mut skipped_out = false;
+        let mut reports = Vec::new();
         let walk = walkdir::WalkDir::new(input)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
                 let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-                let report = e.file_type().is_dir()
+                let dir = e.file_type().is_dir() && e.depth() > 0;
+                let out = dir
                     && skip
                         .as_deref()
                         .is_some_and(|s| e.path().canonicalize().is_ok_and(|p| p == s));
-                if report {
-                    skipped_report = true;
+                let report = dir && !out && is_report_folder(e.path());
+                if out {
+                    skipped_out = true;
                 }
-                !hidden && !report
+                if report {
+                    reports.push(e.path().display().to_string());
+                }
+                !hidden && !out && !report
             });
         for entry in walk {
             match entry {
@@ -104,7 +119,7 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
             .join(", ");
-        if skipped_report {
+        if skipped_out {
             if let Some(s) = &skip {
                 notes.push(Note {
                     text: format!(
@@ -114,6 +129,15 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                     problem: false,
                 });
             }
+        }
+        for r in reports {
+            notes.push(Note {
+                text: format!(
+                    "{r}: a raqib report (summary.json, posts.jsonl, accounts.jsonl); left \
+                     out, name its files to read them"
+                ),
+                problem: false,
+            });
         }
         if found == 0 {
             notes.push(Note {

@@ -955,6 +955,11 @@ fn a_folder_scans_as_the_export_files_in_it() {
         err.contains("report folder") && err.contains("left out"),
         "{err}"
     );
+    // Nor is an earlier scan's report elsewhere in the folder.
+    std::fs::rename(&inside, exports.join("old-report")).unwrap();
+    let (after_move, err) = scan_inside();
+    assert_eq!(after_move, first, "an earlier report was read back");
+    assert!(err.contains("a raqib report"), "{err}");
 
     // A folder with nothing to read is an error that says what it looks for.
     let empty = dir.path().join("empty");
