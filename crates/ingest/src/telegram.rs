@@ -4,10 +4,11 @@
 //! URLs.
 //!
 //! Read as a stream: an account's export is one JSON document of gigabytes, so it is never
-//! held whole. A skimmer walks the document's outline (the chats and their `messages`
-//! arrays) byte by byte, counting lines, and hands each message's bytes alone to
-//! serde_json; messages are sent on in chunks as they are read, on a thread of their own.
-//! Memory is one message and a chunk or two; a message that is not valid JSON is a
+//! held whole. On a thread of its own, a skimmer walks the document's outline (the chats
+//! and their `messages` arrays) byte by byte, counting lines, and passes the messages'
+//! bytes in batches to a second thread, which parses each alone with serde_json and sends
+//! the records on in order.
+//! Memory is a few batches; a message that is not valid JSON is a
 //! diagnostic at its line and the ones after it are still read; a document cut short
 //! keeps every message before the cut.
 
@@ -52,8 +53,9 @@ fn flatten_text(v: &Value, text: &mut String, urls: &mut Vec<String>) {
     }
 }
 
-/// Records sent on in chunks of this many (a worker's share of the work).
-const ITEMS_PER_CHUNK: usize = 4096;
+/// Messages sent on in chunks of this many (a worker's share of the work): each makes a
+/// post, a diagnostic or nothing, and its sender's account record the first time.
+const MESSAGES_PER_CHUNK: usize = 4096;
 
 /// The chunks of a Telegram export, parsed on a thread of their own as they are read.
 pub(crate) struct TelegramChunks {
@@ -67,6 +69,7 @@ impl TelegramChunks {
         opts: &crate::Options,
     ) -> TelegramChunks {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let (btx, brx) = std::sync::mpsc::sync_channel::<Batch>(1);
         let platform = opts
             .default_platform
             .clone()
@@ -74,12 +77,113 @@ impl TelegramChunks {
         let max_record = opts.max_record_bytes;
         std::thread::Builder::new()
             .name("raqib-telegram".into())
-            .spawn(move || {
-                let mut p = Parser::new(reader, file, platform, max_record, tx);
-                p.run();
-            })
+            .spawn(move || Parser::new(reader, max_record, btx).run())
             .expect("a thread for the Telegram reader");
+        // The records are made on a second thread, in order, while the first reads on.
+        std::thread::Builder::new()
+            .name("raqib-telegram-records".into())
+            .spawn(move || {
+                let mut accounts = HashSet::new();
+                for batch in brx {
+                    let read = batch.read;
+                    let items = batch.records(&file, &platform, max_record, &mut accounts);
+                    let chunk = Chunk::Records {
+                        file: file.clone(),
+                        items,
+                        read,
+                    };
+                    if tx.send(chunk).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("a thread for the Telegram reader's records");
         TelegramChunks { rx }
+    }
+}
+
+/// Messages as the reading thread found them, for the thread that makes their records:
+/// one chat's, in order.
+#[derive(Default)]
+struct Batch {
+    chat_name: Option<String>,
+    chat_id: String,
+    /// The messages' bytes, one after another.
+    bytes: Vec<u8>,
+    messages: Vec<Found>,
+    /// Input bytes read since the batch before.
+    read: usize,
+    /// Where and why reading stopped, after these messages.
+    stopped: Option<(u64, String)>,
+}
+
+struct Found {
+    /// Its bytes in `Batch::bytes` (none when over the size limit).
+    range: std::ops::Range<usize>,
+    line: u64,
+    /// Its place in its chat's `messages`, from 1.
+    number: usize,
+    /// Its whole length.
+    size: usize,
+}
+
+impl Batch {
+    fn records(
+        self,
+        file: &str,
+        platform: &str,
+        max_record: usize,
+        accounts: &mut HashSet<String>,
+    ) -> Vec<Item> {
+        let chat = ChatInfo {
+            name: self.chat_name,
+            id: self.chat_id,
+            seen: 0,
+        };
+        let mut out = Vec::with_capacity(self.messages.len() + 64);
+        for f in &self.messages {
+            let line = f.line;
+            let where_ = format!(
+                "chat {:?} message #{} ",
+                chat.name.as_deref().unwrap_or(&chat.id),
+                f.number
+            );
+            if f.size > max_record {
+                let d = Diagnostic::new(
+                    file,
+                    line,
+                    format!(
+                        "{where_}is {} bytes, over the limit of {max_record} \
+                         (--max-record-bytes); skipped",
+                        f.size
+                    ),
+                );
+                out.push((line, Err(d)));
+                continue;
+            }
+            let bytes = &self.bytes[f.range.clone()];
+            let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+            match serde_json::from_slice::<Message>(bytes) {
+                Ok(m) => {
+                    message_records(&m, &chat, &where_, file, line, platform, accounts, &mut out)
+                }
+                Err(e) => {
+                    let why = if !object && serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
+                        "is not an object".to_string()
+                    } else {
+                        format!("is not valid JSON: {e}")
+                    };
+                    out.push((
+                        line,
+                        Err(Diagnostic::new(file, line, format!("{where_}{why}"))),
+                    ));
+                }
+            }
+        }
+        if let Some((line, message)) = self.stopped {
+            out.push((line, Err(Diagnostic::new(file, line, message))));
+        }
+        out
     }
 }
 
@@ -110,13 +214,9 @@ struct Parser {
     /// The 1-based line of the byte at `pos`.
     line: u64,
     io_error: Option<std::io::Error>,
-    file: Arc<str>,
-    platform: String,
     max_record: usize,
-    tx: std::sync::mpsc::SyncSender<Chunk>,
-    items: Vec<Item>,
-    /// Accounts given a record already (one per sender).
-    accounts: HashSet<String>,
+    tx: std::sync::mpsc::SyncSender<Batch>,
+    batch: Batch,
     /// Messages read, for the message that says where a document was cut.
     messages: u64,
     /// The value being captured (a message, a key, a chat's name or id), no more than
@@ -141,10 +241,8 @@ enum Keep {
 impl Parser {
     fn new(
         src: Box<dyn std::io::BufRead + Send>,
-        file: Arc<str>,
-        platform: String,
         max_record: usize,
-        tx: std::sync::mpsc::SyncSender<Chunk>,
+        tx: std::sync::mpsc::SyncSender<Batch>,
     ) -> Parser {
         Parser {
             src,
@@ -153,12 +251,9 @@ impl Parser {
             end: 0,
             line: 1,
             io_error: None,
-            file,
-            platform,
             max_record,
             tx,
-            items: Vec::with_capacity(ITEMS_PER_CHUNK),
-            accounts: HashSet::new(),
+            batch: Batch::default(),
             messages: 0,
             capture: Vec::new(),
             captured: 0,
@@ -175,35 +270,21 @@ impl Parser {
         let _ = self.flush();
     }
 
+    /// Send the batch on (if it holds anything), with the input bytes read since the last.
     fn flush(&mut self) -> Result<(), Stop> {
-        if self.items.is_empty() {
+        if self.batch.messages.is_empty() && self.batch.stopped.is_none() {
             return Ok(());
         }
-        let items = std::mem::replace(&mut self.items, Vec::with_capacity(ITEMS_PER_CHUNK));
+        let mut batch = std::mem::take(&mut self.batch);
         let at = self.taken - (self.end - self.pos) as u64;
-        let read = (at - self.read_to) as usize;
+        batch.read = (at - self.read_to) as usize;
         self.read_to = at;
-        self.tx
-            .send(Chunk::Records {
-                file: self.file.clone(),
-                items,
-                read,
-            })
-            .map_err(|_| Stop)
-    }
-
-    fn push(&mut self, line: u64, item: Result<Record, Diagnostic>) -> Result<(), Stop> {
-        self.items.push((line, item));
-        if self.items.len() >= ITEMS_PER_CHUNK {
-            self.flush()?;
-        }
-        Ok(())
+        self.tx.send(batch).map_err(|_| Stop)
     }
 
     /// A diagnostic at `line`; reading stops after it.
     fn fatal(&mut self, line: u64, message: String) -> Stop {
-        let d = Diagnostic::new(&*self.file, line, message);
-        let _ = self.push(line, Err(d));
+        self.batch.stopped = Some((line, message));
         Stop
     }
 
@@ -495,8 +576,8 @@ impl Parser {
         }
     }
 
-    /// One element of a `messages` array: its bytes captured (up to the size limit), then
-    /// parsed alone.
+    /// One element of a `messages` array: its bytes captured (up to the size limit) and
+    /// put in the batch, to be parsed on the records thread.
     fn message(&mut self, chat: &mut ChatInfo) -> Result<(), Stop> {
         self.ws();
         let line = self.line;
@@ -504,49 +585,26 @@ impl Parser {
         self.messages += 1;
         self.start_capture();
         self.value(Keep::Yes)?;
-        let where_ = format!(
-            "chat {:?} message #{} ",
-            chat.name.as_deref().unwrap_or(&chat.id),
-            chat.seen
-        );
-        if self.captured > self.max_record {
-            let d = Diagnostic::new(
-                &*self.file,
-                line,
-                format!(
-                    "{where_}is {} bytes, over the limit of {} (--max-record-bytes); skipped",
-                    self.captured, self.max_record
-                ),
-            );
-            return self.push(line, Err(d));
+        let same_chat = self.batch.chat_id == chat.id && self.batch.chat_name == chat.name;
+        if !self.batch.messages.is_empty() && !same_chat {
+            self.flush()?;
         }
-        let object = self.capture.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let m: Message = match serde_json::from_slice(&self.capture) {
-            Ok(m) => m,
-            Err(e) => {
-                let why = if !object && serde_json::from_slice::<IgnoredAny>(&self.capture).is_ok()
-                {
-                    "is not an object".to_string()
-                } else {
-                    format!("is not valid JSON: {e}")
-                };
-                let d = Diagnostic::new(&*self.file, line, format!("{where_}{why}"));
-                return self.push(line, Err(d));
-            }
-        };
-        let mut out = Vec::new();
-        message_records(
-            &m,
-            chat,
-            &where_,
-            &self.file,
+        if self.batch.messages.is_empty() {
+            self.batch.chat_id.clone_from(&chat.id);
+            self.batch.chat_name.clone_from(&chat.name);
+        }
+        let start = self.batch.bytes.len();
+        if self.captured <= self.max_record {
+            self.batch.bytes.extend_from_slice(&self.capture);
+        }
+        self.batch.messages.push(Found {
+            range: start..self.batch.bytes.len(),
             line,
-            &self.platform,
-            &mut self.accounts,
-            &mut out,
-        );
-        for (l, r) in out {
-            self.push(l, r)?;
+            number: chat.seen,
+            size: self.captured,
+        });
+        if self.batch.messages.len() >= MESSAGES_PER_CHUNK || self.batch.bytes.len() >= 4 << 20 {
+            self.flush()?;
         }
         Ok(())
     }
@@ -880,7 +938,7 @@ mod tests {
     #[test]
     fn a_large_export_streams_in_chunks() {
         let mut doc = String::from("{\"name\":\"Big\",\"id\":7,\"messages\":[\n");
-        let n = ITEMS_PER_CHUNK * 2 + 10;
+        let n = MESSAGES_PER_CHUNK * 2 + 10;
         for i in 0..n {
             if i > 0 {
                 doc.push_str(",\n");
@@ -901,7 +959,7 @@ mod tests {
             let Chunk::Records { items, .. } = c else {
                 unreachable!()
             };
-            assert!(items.len() <= ITEMS_PER_CHUNK);
+            assert!(items.len() <= 2 * MESSAGES_PER_CHUNK);
             lines.extend(
                 items
                     .iter()
