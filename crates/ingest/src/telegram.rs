@@ -7,9 +7,8 @@
 //! held whole. On a thread of its own, a skimmer walks the document's outline (the chats
 //! and their `messages` arrays) byte by byte, counting lines, and passes the messages'
 //! bytes in batches to a second thread, which parses each alone with serde_json and sends
-//! the records on in order.
-//! Memory is a few batches; a message that is not valid JSON is a
-//! diagnostic at its line and the ones after it are still read; a document cut short
+//! the records on in order. Memory is a few batches; a message that is not valid JSON is
+//! a diagnostic at its line and the ones after it are still read; a document cut short
 //! keeps every message before the cut.
 
 use std::collections::HashSet;
