@@ -34,6 +34,33 @@ fn is_report_folder(dir: &Path) -> bool {
         .all(|f| dir.join(f).is_file())
 }
 
+/// What went wrong at an entry of a folder being walked, as `PATH: why`: a link loop (not
+/// followed), a broken link (and where it pointed), or the error reading it.
+pub fn walk_error(e: &walkdir::Error, input: &Path) -> String {
+    let path = e
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| input.display().to_string());
+    let broken_link = e.path().and_then(|p| {
+        let meta = std::fs::symlink_metadata(p).ok()?;
+        let target = std::fs::read_link(p).ok()?;
+        (meta.file_type().is_symlink() && !p.exists()).then_some(target)
+    });
+    let why = if e.loop_ancestor().is_some() {
+        "symbolic link loop; not followed".to_string()
+    } else if let Some(target) = broken_link {
+        format!(
+            "broken symbolic link (to {}, which does not exist); skipped",
+            target.display()
+        )
+    } else {
+        e.io_error()
+            .map(|io| io.to_string())
+            .unwrap_or_else(|| e.to_string())
+    };
+    format!("{path}: {why}")
+}
+
 /// A line about what a folder gave.
 #[derive(Debug)]
 pub struct Note {
@@ -95,23 +122,10 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                     }
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| input.clone());
-                    let why = if e.loop_ancestor().is_some() {
-                        "symbolic link loop; not followed".to_string()
-                    } else {
-                        e.io_error()
-                            .map(|io| io.to_string())
-                            .unwrap_or_else(|| e.to_string())
-                    };
-                    notes.push(Note {
-                        text: format!("{path}: {why}"),
-                        problem: true,
-                    });
-                }
+                Err(e) => notes.push(Note {
+                    text: walk_error(&e, Path::new(input)),
+                    problem: true,
+                }),
             }
         }
         let names = INPUT_EXTENSIONS

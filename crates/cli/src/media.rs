@@ -268,30 +268,7 @@ pub fn collect_files(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
             match entry {
                 Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
                 Ok(_) => {}
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| input.display().to_string());
-                    let broken_link = e.path().and_then(|p| {
-                        let meta = std::fs::symlink_metadata(p).ok()?;
-                        let target = std::fs::read_link(p).ok()?;
-                        (meta.file_type().is_symlink() && !p.exists()).then_some(target)
-                    });
-                    let why = if e.loop_ancestor().is_some() {
-                        "symbolic link loop; not followed".to_string()
-                    } else if let Some(target) = broken_link {
-                        format!(
-                            "broken symbolic link (to {}, which does not exist); skipped",
-                            target.display()
-                        )
-                    } else {
-                        e.io_error()
-                            .map(|io| io.to_string())
-                            .unwrap_or_else(|| e.to_string())
-                    };
-                    problems.push(format!("{path}: {why}"));
-                }
+                Err(e) => problems.push(crate::inputs::walk_error(&e, input)),
             }
         }
     }
