@@ -12,7 +12,11 @@ channel whose N messages carry the same texts (every seventh as entities with a 
 the fields Telegram Desktop writes (`date`, `text_entities`), for the reader that streams
 such exports.
 
-usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram]
+With --tweets, OUT.jsonl holds one Twitter API v1.1 status a line, as the streaming and
+search APIs wrote them (about 3 KB each: the author inline with the profile fields v1.1
+carries, entities, counts), for the tweet-object reader.
+
+usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram | --tweets]
 """
 import csv
 import json
@@ -40,6 +44,46 @@ def texts():
     return out
 
 
+def v1_status(i, acct, text):
+    """A v1.1 status with the fields and nesting the API wrote (values synthetic)."""
+    ts = time.strftime("%a %b %d %H:%M:%S +0000 %Y", time.gmtime(1_600_000_000 + i))
+    uid = 1_000_000_000 + acct
+    tid = 1_300_000_000_000_000_000 + i
+    user = {
+        "id": uid, "id_str": str(uid), "name": "User %d" % acct, "screen_name": "user%d" % acct,
+        "location": None, "url": None, "description": "synthetic profile of account %d" % acct,
+        "translator_type": "none", "protected": False, "verified": False,
+        "followers_count": acct % 5000, "friends_count": 120, "listed_count": 1,
+        "favourites_count": 300, "statuses_count": 4000, "created_at": "Mon Jan 05 10:00:00 +0000 2015",
+        "utc_offset": None, "time_zone": None, "geo_enabled": False, "lang": None,
+        "contributors_enabled": False, "is_translator": False,
+        "profile_background_color": "C0DEED", "profile_background_image_url": "http://abs.twimg.com/images/themes/theme1/bg.png",
+        "profile_background_image_url_https": "https://abs.twimg.com/images/themes/theme1/bg.png",
+        "profile_background_tile": False, "profile_link_color": "1DA1F2", "profile_sidebar_border_color": "C0DEED",
+        "profile_sidebar_fill_color": "DDEEF6", "profile_text_color": "333333", "profile_use_background_image": True,
+        "profile_image_url": "http://pbs.twimg.com/profile_images/%d/a_normal.jpg" % uid,
+        "profile_image_url_https": "https://pbs.twimg.com/profile_images/%d/a_normal.jpg" % uid,
+        "default_profile": True, "default_profile_image": False,
+        "following": None, "follow_request_sent": None, "notifications": None,
+    }
+    urls = []
+    if i % 7 == 0:
+        urls = [{"url": "https://t.co/x%d" % i, "expanded_url": "https://example.org/a/%d" % i,
+                 "display_url": "example.org/a/%d" % i, "indices": [0, 23]}]
+    return {
+        "created_at": ts, "id": tid, "id_str": str(tid), "text": text,
+        "source": "<a href=\"http://twitter.com/download/android\" rel=\"nofollow\">Twitter for Android</a>",
+        "truncated": False, "in_reply_to_status_id": None, "in_reply_to_status_id_str": None,
+        "in_reply_to_user_id": None, "in_reply_to_user_id_str": None, "in_reply_to_screen_name": None,
+        "user": user, "geo": None, "coordinates": None, "place": None, "contributors": None,
+        "is_quote_status": False, "quote_count": 0, "reply_count": 0, "retweet_count": 0,
+        "favorite_count": 0,
+        "entities": {"hashtags": [], "urls": urls, "user_mentions": [], "symbols": []},
+        "favorited": False, "retweeted": False, "filter_level": "low", "lang": "und",
+        "timestamp_ms": str((1_600_000_000 + i) * 1000),
+    }
+
+
 def main():
     args = sys.argv[1:]
     accounts = 50_000
@@ -50,6 +94,9 @@ def main():
     telegram = "--telegram" in args
     if telegram:
         args.remove("--telegram")
+    tweets = "--tweets" in args
+    if tweets:
+        args.remove("--tweets")
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()
@@ -79,6 +126,8 @@ def main():
                      "date_unixtime": str(ts), "from": "User %d" % acct, "from_id": "user%d" % acct,
                      "text": text, "text_entities": entities}
                 jf.write(("  " if i == 0 else ",\n  ") + json.dumps(m, ensure_ascii=False))
+            elif tweets:
+                jf.write(json.dumps(v1_status(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
             else:
                 jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,
                                      "created_at": 1_600_000_000 + i, "text": t}, ensure_ascii=False) + "\n")

@@ -1,5 +1,5 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format (so
-//! the fuzzer reaches CSV, Telegram and Twitter documents too), the rest is the file.
+//! the fuzzer reaches CSV, Telegram, Twitter documents and tweet lines too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
         Format::Csv,
         Format::TwitterV2,
         Format::Telegram,
-    ][sel as usize % 5];
+        Format::Tweets,
+    ][sel as usize % 6];
     let opts = Options {
         format,
         max_record_bytes: 256,

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
     name = "raqib",
     version,
     about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
-    long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v2, \
+    long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2, \
 Telegram exports; gzip or zstd), scores each with an Arabic-first, obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
 It also matches known media against hash lists, links new accounts to suspended ones that came \
@@ -207,7 +207,8 @@ pub fn threads_or_cores(t: Option<usize>) -> usize {
 
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Input format: auto, jsonl, csv, twitter-v2, telegram.
+    /// Input format: auto, jsonl, csv, twitter-v2 (API responses), tweets (one tweet
+    /// object a line: API v1.1, or v2 as `twarc2 flatten` writes it), telegram.
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,
     /// CSV columns for raqib's fields, e.g. `text=tweet,account=user_id`. Columns named

@@ -441,7 +441,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     let o = run(&["scan", "x.jsonl", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("use auto, jsonl, csv, twitter-v2 or telegram"),
+        stderr(&o).contains("use auto, jsonl, csv, twitter-v2, tweets or telegram"),
         "{}",
         stderr(&o)
     );
@@ -976,4 +976,50 @@ fn a_folder_scans_as_the_export_files_in_it() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Tweets as the v1.1 API wrote them (most tweet archives): detected without `--format`,
+/// each post credited to its author, the author's profile in the account report, a
+/// retweet read with the original's whole text, and stream notices passed over.
+#[test]
+fn v1_tweets_are_scanned_with_their_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "--all-posts",
+        "-q",
+        "tests/data/tweets_v1.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts.len(), 3, "{posts:?}");
+    assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
+        .unwrap()
+        .is_empty());
+    let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
+    let first = by_id("1600000000000000001");
+    assert_eq!(first["account"], "9000000001");
+    assert_eq!(first["line"], 1);
+    assert_eq!(first["flagged"], true);
+    assert!(first["text"].as_str().unwrap().contains("khilafah & their"));
+    let rt = by_id("1600000000000000002");
+    assert_eq!(rt["line"], 3);
+    assert!(
+        rt["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("khilafah & their brothers"),
+        "{rt}"
+    );
+    assert_eq!(by_id("1600000000000000003")["flagged"], false);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let ansar = accounts.iter().find(|a| a["id"] == "9000000001").unwrap();
+    assert_eq!(ansar["handle"], "example_ansar");
+    assert_eq!(ansar["platform"], "twitter");
+    assert_eq!(ansar["reach"], 77);
+    let news = accounts.iter().find(|a| a["id"] == "9000000002").unwrap();
+    assert_eq!(news["posts"], 2);
 }

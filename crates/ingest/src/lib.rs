@@ -1,5 +1,6 @@
 //! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
-//! column mapping, Twitter API v2 responses and Telegram Desktop exports, plain or
+//! column mapping, Twitter API v2 responses, tweet objects a line each (API v1.1, or v2
+//! flattened) and Telegram Desktop exports, plain or
 //! gzip/zstd-compressed, from a path or `-` for standard input.
 //!
 //! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
@@ -27,6 +28,7 @@ mod jsonfast;
 mod jsonl;
 mod telegram;
 mod time;
+mod tweets;
 mod twitter;
 
 use std::io::BufRead;
@@ -38,6 +40,7 @@ pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
+pub use tweets::parse_tweet;
 pub use twitter::parse_twitter_page;
 
 /// The input formats raqib reads.
@@ -51,6 +54,8 @@ pub enum Format {
     Csv,
     /// Twitter API v2 responses: one JSON document, or one response per line.
     TwitterV2,
+    /// Tweet objects, one per line: API v1.1, or v2 as `twarc2 flatten` writes them.
+    Tweets,
     /// Telegram Desktop's `result.json` export.
     Telegram,
 }
@@ -63,10 +68,11 @@ impl std::str::FromStr for Format {
             "jsonl" | "raqib" => Format::Jsonl,
             "csv" => Format::Csv,
             "twitter" | "twitter-v2" => Format::TwitterV2,
+            "tweets" | "twitter-v1" => Format::Tweets,
             "telegram" => Format::Telegram,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2 or telegram"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets or telegram"
                 ))
             }
         })
@@ -154,6 +160,7 @@ type DocumentParser = fn(&[u8], &str, Option<&str>) -> Result<Vec<Item>, String>
 pub enum LineFormat {
     Raqib,
     TwitterV2,
+    Tweets,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -203,18 +210,20 @@ impl Chunk {
     /// Parse the chunk, calling `f(line, item)` for each record or diagnostic in input
     /// order; `line` is where the record starts (0 where the format has no lines).
     pub fn for_each_record(&self, mut f: impl FnMut(u64, Result<Record, Diagnostic>)) {
-        self.for_each_record_reusing(&mut Vec::new(), |l, r, _| f(l, r));
+        self.for_each_record_reusing(&mut ReadState::default(), |l, r, _| f(l, r));
     }
 
-    /// [`Chunk::for_each_record`], reading posts into the spare posts in `spare` (its
-    /// strings keep their memory) while there are any. `f` gets `spare` back to return
-    /// posts it is done with, so a stream of posts allocates none.
+    /// [`Chunk::for_each_record`] with what a reader of many chunks keeps between them
+    /// (see [`ReadState`]): posts are read into the spare posts in `state.spare` while
+    /// there are any, and `f` gets `state.spare` back to return posts it is done with, so a
+    /// stream of posts allocates none.
     #[allow(clippy::vec_box)] // boxed posts move as pointers (see `Record`)
     pub fn for_each_record_reusing(
         &self,
-        spare: &mut Vec<Box<raqib_model::Post>>,
+        state: &mut ReadState,
         mut f: impl FnMut(u64, Result<Record, Diagnostic>, &mut Vec<Box<raqib_model::Post>>),
     ) {
+        let ReadState { spare, authors } = state;
         match self {
             Chunk::Records { items, .. } => items
                 .iter()
@@ -271,11 +280,38 @@ impl Chunk {
                                 &mut *spare,
                             ),
                         },
+                        LineFormat::Tweets => {
+                            let seen =
+                                |a: &str| !authors.insert(xxhash_rust::xxh3::xxh3_64(a.as_bytes()));
+                            if let Err(m) = tweets::parse_tweet_line(line, seen, |r| {
+                                f(line_no, Ok(r), &mut *spare)
+                            }) {
+                                f(
+                                    line_no,
+                                    Err(Diagnostic::new(&**file, line_no, m)),
+                                    &mut *spare,
+                                )
+                            }
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// What a reader of many chunks keeps from one to the next: spare posts whose strings
+/// keep their memory, and the authors of tweet objects whose account records it gave
+/// (every tweet carries its author; its account is made the first time this reader meets
+/// it, not once a tweet). Bounded by the accounts read: 8 bytes each.
+#[derive(Default)]
+pub struct ReadState {
+    #[allow(clippy::vec_box)] // boxed posts move as pointers (see `Record`)
+    pub spare: Vec<Box<raqib_model::Post>>,
+    authors: std::collections::HashSet<
+        u64,
+        std::hash::BuildHasherDefault<raqib_model::hashed::KeyIsHash>,
+    >,
 }
 
 /// How far ahead of the line being parsed a chunk's bytes are asked for: about four
@@ -326,6 +362,7 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, LineFormat::TwitterV2, opts))
             }
         }
+        Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
     })
@@ -364,6 +401,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
                 Format::Telegram
             } else if head_str.contains("\"data\"") && !head_str.contains("\"raqib\"") {
                 Format::TwitterV2
+            } else if first_line(head).is_some_and(tweets::looks_like_tweet) {
+                Format::Tweets
             } else {
                 Format::Jsonl
             }
@@ -377,6 +416,16 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         }
         _ => Format::Jsonl,
     }
+}
+
+/// The first non-blank line of `head` (a byte-order mark and a `\r` left off); cut short
+/// where `head` ends within it.
+fn first_line(head: &[u8]) -> Option<&[u8]> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &head[start..];
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    Some(rest[..end].strip_suffix(b"\r").unwrap_or(&rest[..end]))
 }
 
 fn looks_like_single_document(head: &[u8]) -> bool {

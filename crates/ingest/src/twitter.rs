@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::Item;
-use raqib_model::{Account, MediaRef, Post, Record};
+use raqib_model::{MediaRef, Post, Record};
 use serde::Deserialize;
 
 use crate::jsonl::Id;
@@ -27,7 +27,7 @@ enum OneOrMany<T> {
 #[derive(Deserialize, Default)]
 struct Includes<'a> {
     #[serde(default, borrow)]
-    users: Vec<User<'a>>,
+    users: Vec<crate::tweets::User<'a>>,
     #[serde(default)]
     media: Vec<Media>,
 }
@@ -57,9 +57,9 @@ struct Tweet<'a> {
 }
 
 #[derive(Deserialize, Default)]
-struct NoteTweet {
+pub(crate) struct NoteTweet {
     #[serde(default)]
-    text: String,
+    pub text: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -69,13 +69,20 @@ struct Entities {
 }
 
 #[derive(Deserialize)]
-struct UrlEntity {
+pub(crate) struct UrlEntity {
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
     expanded_url: Option<String>,
     #[serde(default)]
     unwound_url: Option<String>,
+}
+
+impl UrlEntity {
+    /// The link as far as Twitter followed it: unwound, else expanded, else the `t.co` one.
+    pub(crate) fn best(self) -> Option<String> {
+        self.unwound_url.or(self.expanded_url).or(self.url)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -92,31 +99,11 @@ struct Reference {
 }
 
 #[derive(Deserialize, Default)]
-struct Metrics {
+pub(crate) struct Metrics {
     #[serde(default)]
-    impression_count: Option<u64>,
+    pub impression_count: Option<u64>,
     #[serde(default)]
-    followers_count: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct User<'a> {
-    #[serde(borrow)]
-    id: Id<'a>,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    created_at: Option<String>,
-    #[serde(default)]
-    profile_image_url: Option<String>,
-    #[serde(default)]
-    public_metrics: Metrics,
-    #[serde(default)]
-    suspended: Option<bool>,
+    pub followers_count: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -139,28 +126,9 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
     let mut followers = HashMap::new();
     for u in page.includes.users {
-        let id = u.id.0.into_owned();
-        followers.insert(id.clone(), u.public_metrics.followers_count);
-        out.push(Record::Account(Box::new(Account {
-            id,
-            platform: "twitter".into(),
-            handle: u.username,
-            display_name: u.name,
-            bio: u.description,
-            created_at: u.created_at.as_deref().and_then(crate::parse_time),
-            avatar: u.profile_image_url.map(|url| MediaRef {
-                kind: "image".into(),
-                url: Some(url),
-                ..Default::default()
-            }),
-            followers: u.public_metrics.followers_count,
-            status: if u.suspended == Some(true) {
-                raqib_model::AccountStatus::Suspended
-            } else {
-                Default::default()
-            },
-            follows: Vec::new(),
-        })));
+        let Some(id) = u.id() else { continue };
+        followers.insert(id.clone(), u.followers());
+        out.push(Record::Account(Box::new(u.account(id))));
     }
     let media: HashMap<String, Media> = page
         .includes
@@ -188,10 +156,10 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                 _ => {}
             }
         }
-        let text = match t.note_tweet {
+        let text = crate::tweets::unescape(match t.note_tweet {
             Some(n) if !n.text.is_empty() => n.text,
             _ => t.text,
-        };
+        });
         out.push(Record::Post(Box::new(Post {
             id: t.id.0.into_owned(),
             platform: "twitter".into(),
@@ -203,7 +171,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                 .entities
                 .urls
                 .into_iter()
-                .filter_map(|u| u.unwound_url.or(u.expanded_url).or(u.url))
+                .filter_map(UrlEntity::best)
                 .collect(),
             media: t
                 .attachments
@@ -249,7 +217,7 @@ mod tests {
 
     #[test]
     fn joins_tweets_to_their_authors() {
-        let page = br#"{"data":[{"id":"10","text":"hello","author_id":"1","created_at":"2023-01-01T00:00:00.000Z","lang":"en",
+        let page = br#"{"data":[{"id":"10","text":"hello &amp; bye","author_id":"1","created_at":"2023-01-01T00:00:00.000Z","lang":"en",
             "entities":{"urls":[{"url":"https://t.co/x","expanded_url":"https://example.org/a"}]},
             "attachments":{"media_keys":["3_1"]},"referenced_tweets":[{"type":"replied_to","id":"9"}]}],
             "includes":{"users":[{"id":"1","username":"u1","name":"U One","description":"bio","public_metrics":{"followers_count":42}}],
@@ -261,6 +229,7 @@ mod tests {
         assert_eq!(a.handle.as_deref(), Some("u1"));
         let Record::Post(p) = &recs[1] else { panic!() };
         assert_eq!(p.account, "1");
+        assert_eq!(p.text, "hello & bye", "Twitter's HTML escapes undone");
         assert_eq!(p.reach, Some(42));
         assert_eq!(p.urls, vec!["https://example.org/a"]);
         assert_eq!(p.media[0].kind, "photo");

@@ -416,3 +416,166 @@ fn csv_chunks_count_the_bytes_they_were_read_from() {
     let read: usize = chunks.iter().map(|c| c.len_bytes()).sum();
     assert_eq!(read, body.len());
 }
+
+/// A tweet as the v1.1 streaming API wrote it (shortened), with the author inline.
+fn v1_tweet(id: u64, user: u64, text: &str) -> String {
+    serde_json::json!({
+        "created_at": "Wed Oct 10 20:19:24 +0000 2018",
+        "id": id, "id_str": id.to_string(), "text": text, "truncated": false,
+        "entities": {"hashtags": [], "urls": [], "user_mentions": []},
+        "user": {"id": user, "id_str": user.to_string(), "screen_name": format!("user{user}"),
+                 "description": "a bio", "followers_count": user * 10},
+        "retweet_count": 0, "lang": "en"
+    })
+    .to_string()
+}
+
+#[test]
+fn a_v1_stream_of_tweets_is_detected_and_read_line_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![
+        v1_tweet(1050118621198921728, 7, "first &amp; foremost"), // 1
+        r#"{"delete":{"status":{"id":5,"id_str":"5","user_id":7}}}"#.to_string(), // 2
+        v1_tweet(2, 8, "second"),                                 // 3
+        "{\"id_str\":\"4\",\"text\":\"cut".to_string(),           // 4
+        r#"{"limit":{"track":3,"timestamp_ms":"1539202764000"}}"#.to_string(), // 5
+        r#"{"id_str":"6","user":{"id_str":"7"}}"#.to_string(),    // 6
+    ];
+    for i in 0..1000 {
+        lines.push(v1_tweet(100 + i, 7 + i % 2, "more")); // 7..1006
+    }
+    let body = lines.join("\n") + "\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    let f = write(&dir, "stream.json.gz", &gz.finish().unwrap());
+    let opts = Options {
+        chunk_bytes: 2048, // several chunks
+        ..Default::default()
+    };
+    let mut items = Vec::new();
+    let mut chunks = 0;
+    for c in open_chunks(&f, &opts).unwrap() {
+        chunks += 1;
+        let mut accounts = Vec::new();
+        c.for_each_record(|line, r| {
+            if let Ok(Record::Account(a)) = &r {
+                assert!(
+                    !accounts.contains(&a.id),
+                    "account {} twice in a chunk",
+                    a.id
+                );
+                accounts.push(a.id.clone());
+            }
+            items.push((line, r))
+        });
+    }
+    assert!(chunks >= 2, "{chunks} chunks");
+    let ps: Vec<(u64, &raqib_model::Post)> = items
+        .iter()
+        .filter_map(|(l, r)| match r {
+            Ok(Record::Post(p)) => Some((*l, &**p)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ps.len(), 1002);
+    assert_eq!(ps[0].0, 1);
+    assert_eq!(ps[0].1.id, "1050118621198921728", "ids past 2^53 exact");
+    assert_eq!(ps[0].1.text, "first & foremost");
+    assert_eq!((ps[0].1.account.as_str(), ps[0].1.reach), ("7", Some(70)));
+    assert_eq!(ps[1].0, 3);
+    let mut diags: Vec<(u64, String)> = items
+        .iter()
+        .filter_map(|(l, r)| r.as_ref().err().map(|d| (*l, d.message.clone())))
+        .collect();
+    diags.sort();
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    assert_eq!(diags[0].0, 4);
+    assert!(diags[0].1.contains("not a tweet object"), "{}", diags[0].1);
+    assert_eq!(diags[1].0, 6);
+    assert!(
+        diags[1].1.contains("tweet 6 has no `text`"),
+        "{}",
+        diags[1].1
+    );
+    // Each author's account is there, with its profile.
+    for id in ["7", "8"] {
+        let a = items.iter().find_map(|(_, r)| match r {
+            Ok(Record::Account(a)) if a.id == id => Some(a),
+            _ => None,
+        });
+        assert_eq!(a.unwrap().handle, Some(format!("user{id}")));
+    }
+}
+
+#[test]
+fn flattened_v2_tweets_are_detected_and_a_raqib_file_is_not_taken_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let flat = concat!(
+        r#"{"id":"20","text":"hi","author_id":"3","author":{"id":"3","username":"u3","public_metrics":{"followers_count":5}},"__twarc":{"version":"2.0.0"}}"#,
+        "\n",
+        r#"{"id":"21","text":"there","author_id":"3"}"#,
+        "\n"
+    );
+    let f = write(&dir, "flat.jsonl", flat.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let ps = posts(&recs);
+    assert_eq!(ps.len(), 2);
+    assert!(ps
+        .iter()
+        .all(|p| p.account == "3" && p.platform == "twitter"));
+    assert_eq!(recs.len(), 3, "one account record");
+
+    // raqib's own records (an `account`, no tweet fields) stay raqib's.
+    let own = "{\"id\":\"1\",\"text\":\"x\",\"account\":\"a\",\"author_id\":\"b\"}\n";
+    let f = write(&dir, "own.jsonl", own.as_bytes());
+    let (recs, _) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs)[0].account, "a");
+    // `--format tweets` reads a file whose first line says nothing either way.
+    let f = write(
+        &dir,
+        "odd.jsonl",
+        b"{\"id\":9,\"text\":\"t\",\"author_id\":1}\n",
+    );
+    let opts = Options {
+        format: "tweets".parse().unwrap(),
+        ..Default::default()
+    };
+    let (recs, _) = split(read_all(&f, &opts).unwrap());
+    assert_eq!(posts(&recs)[0].account, "1");
+}
+
+/// What Twitter does to a tweet's text: `&`, `<`, `>` as HTML entities.
+fn twitter_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A tweet's text comes back as it was written, whatever it holds (entities the
+    /// author typed included), and its ids exactly, in both versions' shapes.
+    #[test]
+    fn tweet_text_and_ids_survive_the_reader(text in "[a-z &;<>#@\u{0600}-\u{06FF}]{0,40}", id in any::<u64>(), user in any::<u64>(), v2 in any::<bool>()) {
+        let line = if v2 {
+            serde_json::json!({"id": id.to_string(), "text": twitter_escape(&text), "author_id": user.to_string(),
+                               "author": {"id": user.to_string(), "username": "u"}})
+        } else {
+            serde_json::json!({"id": id, "id_str": id.to_string(), "text": twitter_escape(&text),
+                               "user": {"id": user, "id_str": user.to_string(), "screen_name": "u"}})
+        };
+        let recs = raqib_ingest::parse_tweet(line.to_string().as_bytes()).unwrap();
+        let ps = posts(&recs);
+        prop_assert_eq!(ps.len(), 1);
+        prop_assert_eq!(&ps[0].text, &text);
+        prop_assert_eq!(&ps[0].id, &id.to_string());
+        prop_assert_eq!(&ps[0].account, &user.to_string());
+    }
+
+    #[test]
+    fn the_tweet_parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = raqib_ingest::parse_tweet(&bytes);
+    }
+}

@@ -249,10 +249,10 @@ struct Worker<'a> {
     state: WorkerState,
     items: Option<raqib_network::ItemExtractor>,
     item_buf: Vec<u64>,
-    /// Posts done with, to read the next ones into. Boxed: a post moves from reader to
-    /// scorer and back as a pointer (see [`raqib_model::Record`]).
-    #[allow(clippy::vec_box)]
-    spare: Vec<Box<raqib_model::Post>>,
+    /// What reading keeps between chunks: posts done with, to read the next ones into
+    /// (boxed: a post moves from reader to scorer and back as a pointer, see
+    /// [`raqib_model::Record`]), and the tweet authors whose accounts were given.
+    read: raqib_ingest::ReadState,
     /// A flagged post's evidence, kept for the next one's (see [`raqib_text::Model::explain_into`]).
     evidence: Vec<TextSpan>,
     /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
@@ -446,8 +446,8 @@ impl Worker<'_> {
         // and scored after that: one post in flight.
         let mut pending: Option<(Pending, u64)> = None;
         // Posts done with are read into again (their strings keep their memory).
-        let mut spare = std::mem::take(&mut self.spare);
-        chunk.for_each_record_reusing(&mut spare, |line, item, spare| match item {
+        let mut read = std::mem::take(&mut self.read);
+        chunk.for_each_record_reusing(&mut read, |line, item, spare| match item {
             Ok(Record::Post(p)) => {
                 posts += 1;
                 if let Some((prev, l)) = pending.take() {
@@ -471,9 +471,9 @@ impl Worker<'_> {
             Err(d) => res.diags.push(d),
         });
         if let Some((prev, l)) = pending {
-            give_back(&mut spare, self.post(prev, &file, l, &mut res.lines));
+            give_back(&mut read.spare, self.post(prev, &file, l, &mut res.lines));
         }
-        self.spare = spare;
+        self.read = read;
         self.lines_per_kib = (res.lines.len() << 10) / chunk.len_bytes().max(1);
         self.send_outboxes();
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
@@ -798,7 +798,7 @@ pub fn run(
                             .as_ref()
                             .map(|_| raqib_network::ItemExtractor::new(Default::default())),
                         item_buf: Vec::new(),
-                        spare: Vec::new(),
+                        read: Default::default(),
                         evidence: Vec::new(),
                         lines_per_kib: 512,
                         me,

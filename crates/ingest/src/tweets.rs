@@ -1,0 +1,612 @@
+//! Tweet objects, one per line: API v1.1 statuses (what the streaming and search APIs
+//! wrote, and what most tweet archives and research datasets hold), and API v2 tweets as
+//! `twarc2 flatten` writes them (each tweet with its `author` and media inline).
+//!
+//! A tweet carries its author, so each line makes a post and, the first time an author is
+//! seen in a chunk, an account. A retweet's text is cut to fit in the tweet; the text of
+//! the original, which the tweet carries whole, is used instead (`RT @user: ` and all).
+//! The streaming API's notices (`delete`, `limit`, `scrub_geo`, ...) hold no tweet and are
+//! passed over.
+
+use raqib_model::{Account, AccountStatus, MediaRef, Post, Record};
+use serde::Deserialize;
+
+use crate::jsonl::Id;
+use crate::twitter::{Metrics, NoteTweet, UrlEntity};
+
+#[derive(Deserialize, Default)]
+struct Tweet<'a> {
+    #[serde(default, borrow)]
+    id: Option<Id<'a>>,
+    #[serde(default)]
+    id_str: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    full_text: Option<String>,
+    #[serde(default)]
+    extended_tweet: Option<Extended>,
+    #[serde(default)]
+    note_tweet: Option<NoteTweet>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+    // v1.1: the author inline.
+    #[serde(default, borrow)]
+    user: Option<User<'a>>,
+    // v2: the author's id, and (flattened) the author inline.
+    #[serde(default, borrow)]
+    author_id: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    author: Option<User<'a>>,
+    #[serde(default)]
+    entities: Entities,
+    #[serde(default)]
+    extended_entities: Entities,
+    #[serde(default)]
+    attachments: Attachments,
+    #[serde(default)]
+    referenced_tweets: Vec<Reference<'a>>,
+    #[serde(default, borrow)]
+    in_reply_to_status_id_str: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    in_reply_to_status_id: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    quoted_status_id_str: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    retweeted_status: Option<Box<Tweet<'a>>>,
+    #[serde(default)]
+    public_metrics: Metrics,
+    // Streaming API notices: a line with one of these is no tweet.
+    #[serde(default)]
+    delete: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    limit: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    scrub_geo: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    status_withheld: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    user_withheld: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    disconnect: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    warning: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+struct Extended {
+    #[serde(default)]
+    full_text: Option<String>,
+    #[serde(default)]
+    entities: Entities,
+    #[serde(default)]
+    extended_entities: Entities,
+}
+
+#[derive(Deserialize, Default)]
+struct Entities {
+    #[serde(default)]
+    urls: Vec<UrlEntity>,
+    #[serde(default)]
+    media: Vec<Media>,
+}
+
+/// A media object of either version: v1.1 `{type, media_url_https}`, v2
+/// `{type, url, preview_image_url}`.
+#[derive(Deserialize)]
+struct Media {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    media_url_https: Option<String>,
+    #[serde(default)]
+    media_url: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    preview_image_url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Attachments {
+    // Flattened v2: the media objects themselves (raw v2 has only `media_keys`).
+    #[serde(default)]
+    media: Vec<Media>,
+}
+
+#[derive(Deserialize)]
+struct Reference<'a> {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(borrow)]
+    id: Id<'a>,
+    // Flattened v2: the referenced tweet inline.
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    note_tweet: Option<NoteTweet>,
+    #[serde(default, borrow)]
+    author: Option<User<'a>>,
+}
+
+/// A user of either version: v1.1 (`screen_name`, `followers_count` at the top) or v2
+/// (`username`, `public_metrics.followers_count`).
+#[derive(Deserialize, Default)]
+pub(crate) struct User<'a> {
+    #[serde(default, borrow)]
+    id: Option<Id<'a>>,
+    #[serde(default)]
+    id_str: Option<String>,
+    #[serde(default)]
+    screen_name: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    profile_image_url_https: Option<String>,
+    #[serde(default)]
+    profile_image_url: Option<String>,
+    #[serde(default)]
+    followers_count: Option<u64>,
+    #[serde(default)]
+    public_metrics: Metrics,
+    #[serde(default)]
+    suspended: Option<bool>,
+}
+
+impl User<'_> {
+    pub(crate) fn id(&self) -> Option<String> {
+        self.id_str
+            .clone()
+            .or_else(|| self.id.as_ref().map(|i| i.0.to_string()))
+            .filter(|s| !s.is_empty())
+    }
+
+    fn handle(&self) -> Option<&str> {
+        self.screen_name.as_deref().or(self.username.as_deref())
+    }
+
+    pub(crate) fn followers(&self) -> Option<u64> {
+        self.followers_count.or(self.public_metrics.followers_count)
+    }
+
+    /// The user as an account of `twitter` with the id `id`.
+    pub(crate) fn account(&self, id: String) -> Account {
+        Account {
+            id,
+            platform: "twitter".into(),
+            handle: self.handle().map(str::to_owned),
+            display_name: self.name.clone(),
+            bio: self.description.clone(),
+            created_at: self.created_at.as_deref().and_then(crate::parse_time),
+            avatar: self
+                .profile_image_url_https
+                .clone()
+                .or(self.profile_image_url.clone())
+                .map(|url| MediaRef {
+                    kind: "image".into(),
+                    url: Some(url),
+                    ..Default::default()
+                }),
+            followers: self.followers(),
+            status: if self.suspended == Some(true) {
+                AccountStatus::Suspended
+            } else {
+                Default::default()
+            },
+            follows: Vec::new(),
+        }
+    }
+}
+
+/// Twitter escapes `&`, `<` and `>` in tweet text as HTML entities; the text as written
+/// has them plain. One pass, so a written `&amp;` (sent as `&amp;amp;`) stays `&amp;`.
+pub(crate) fn unescape(text: String) -> String {
+    if !text.contains('&') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let (ch, len) = if tail.starts_with("&amp;") {
+            ('&', 5)
+        } else if tail.starts_with("&lt;") {
+            ('<', 4)
+        } else if tail.starts_with("&gt;") {
+            ('>', 4)
+        } else {
+            ('&', 1)
+        };
+        out.push(ch);
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The tweet's own text, whole: a long v1.1 tweet's `extended_tweet`, a long v2 tweet's
+/// `note_tweet`, else `full_text` or `text`.
+fn own_text(t: &mut Tweet) -> Option<String> {
+    if let Some(n) = t.note_tweet.take().filter(|n| !n.text.is_empty()) {
+        return Some(n.text);
+    }
+    if let Some(s) = t.extended_tweet.as_mut().and_then(|e| e.full_text.take()) {
+        return Some(s);
+    }
+    t.full_text.take().or_else(|| t.text.take())
+}
+
+fn media_of(m: Media) -> MediaRef {
+    MediaRef {
+        kind: if m.kind.is_empty() {
+            "unknown".into()
+        } else {
+            m.kind
+        },
+        url: m
+            .media_url_https
+            .or(m.media_url)
+            .or(m.url)
+            .or(m.preview_image_url),
+        ..Default::default()
+    }
+}
+
+/// Parse one line holding one tweet into its post and, unless `seen` says its author was
+/// already given, its author's account (`seen` gets the author's id). `Ok` with nothing
+/// for a streaming notice.
+pub(crate) fn parse_tweet_line(
+    bytes: &[u8],
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) -> Result<(), String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    let mut t: Tweet =
+        serde_json::from_str(text).map_err(|e| format!("not a tweet object: {e}"))?;
+    if t.delete.is_some()
+        || t.limit.is_some()
+        || t.scrub_geo.is_some()
+        || t.status_withheld.is_some()
+        || t.user_withheld.is_some()
+        || t.disconnect.is_some()
+        || t.warning.is_some()
+    {
+        return Ok(());
+    }
+    let id = t
+        .id_str
+        .take()
+        .or_else(|| t.id.take().map(|i| i.0.into_owned()))
+        .filter(|s| !s.is_empty())
+        .ok_or("tweet has no `id` (nor `id_str`)")?;
+    let author = t.user.take().or_else(|| t.author.take());
+    let account = author
+        .as_ref()
+        .and_then(User::id)
+        .or_else(|| t.author_id.take().map(|i| i.0.into_owned()))
+        .unwrap_or_default();
+    if let Some(u) = author.as_ref() {
+        if !account.is_empty() && !seen(&account) {
+            out(Record::Account(Box::new(u.account(account.clone()))));
+        }
+    }
+
+    let mut share_of = None;
+    let mut reply_to = t
+        .in_reply_to_status_id_str
+        .take()
+        .or(t.in_reply_to_status_id.take())
+        .map(|i| i.0.into_owned());
+    let mut retweet_text = None;
+    if let Some(mut rt) = t.retweeted_status.take() {
+        // v1.1: the original inline.
+        let handle = rt.user.as_ref().and_then(User::handle).map(str::to_owned);
+        share_of = rt
+            .id_str
+            .take()
+            .or_else(|| rt.id.take().map(|i| i.0.into_owned()));
+        if let (Some(h), Some(body)) = (handle, own_text(&mut rt)) {
+            retweet_text = Some(format!("RT @{h}: {body}"));
+        }
+    }
+    for r in t.referenced_tweets.drain(..) {
+        match r.kind.as_str() {
+            "replied_to" => reply_to = Some(r.id.0.into_owned()),
+            "retweeted" => {
+                // Flattened v2: the original inline.
+                let handle = r.author.as_ref().and_then(User::handle).map(str::to_owned);
+                let body = match r.note_tweet {
+                    Some(n) if !n.text.is_empty() => Some(n.text),
+                    _ => r.text,
+                };
+                if let (Some(h), Some(body)) = (handle, body) {
+                    retweet_text = Some(format!("RT @{h}: {body}"));
+                }
+                share_of = Some(r.id.0.into_owned());
+            }
+            "quoted" if share_of.is_none() => share_of = Some(r.id.0.into_owned()),
+            _ => {}
+        }
+    }
+    if share_of.is_none() {
+        share_of = t.quoted_status_id_str.take().map(|i| i.0.into_owned());
+    }
+    let text = match retweet_text.or_else(|| own_text(&mut t)) {
+        Some(s) => unescape(s),
+        None => return Err(format!("tweet {id} has no `text` (nor `full_text`)")),
+    };
+
+    let (ext_urls, ext_media) = match t.extended_tweet.take() {
+        Some(e) => (e.entities.urls, e.extended_entities.media),
+        None => (Vec::new(), Vec::new()),
+    };
+    let urls = if ext_urls.is_empty() {
+        t.entities.urls
+    } else {
+        ext_urls
+    }
+    .into_iter()
+    .filter_map(UrlEntity::best)
+    .collect();
+    // v1.1 lists every photo and the video in `extended_entities`, the first photo alone
+    // in `entities`; flattened v2 has them under `attachments`.
+    let media = [
+        ext_media,
+        t.extended_entities.media,
+        t.entities.media,
+        t.attachments.media,
+    ]
+    .into_iter()
+    .find(|m| !m.is_empty())
+    .unwrap_or_default()
+    .into_iter()
+    .map(media_of)
+    .collect();
+    let reach = t
+        .public_metrics
+        .impression_count
+        .or_else(|| author.as_ref().and_then(User::followers));
+    out(Record::Post(Box::new(Post {
+        id,
+        platform: "twitter".into(),
+        account,
+        created_at: t.created_at.as_deref().and_then(crate::parse_time),
+        text,
+        lang: t.lang.filter(|l| l != "und" && l != "zxx"),
+        urls,
+        media,
+        reply_to,
+        share_of,
+        reach,
+        label: None,
+    })));
+    Ok(())
+}
+
+/// Parse one line holding one tweet into its records: the author's account (when the
+/// tweet has its author inline), then the post; nothing for a streaming notice.
+pub fn parse_tweet(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let mut out = Vec::new();
+    parse_tweet_line(bytes, |_| false, |r| out.push(r))?;
+    Ok(out)
+}
+
+/// Whether a JSON object (the first line of a file) is a tweet object rather than a raqib
+/// record: it has an author inline (`user` or `author`), or v1.1's `id_str`/`full_text`,
+/// or v2's `author_id`, and no `raqib` version or raqib `account`/`type`.
+pub(crate) fn looks_like_tweet(line: &[u8]) -> bool {
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(line) else {
+        return false;
+    };
+    if o.contains_key("raqib") || o.contains_key("account") || o.contains_key("type") {
+        return false;
+    }
+    let author = |k: &str| o.get(k).is_some_and(|v| v.is_object());
+    author("user")
+        || author("author")
+        || o.contains_key("id_str")
+        || o.contains_key("full_text")
+        || o.contains_key("author_id")
+        || o.contains_key("delete")
+        || o.contains_key("limit")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Vec<Record>, String> {
+        parse_tweet(line.as_bytes())
+    }
+
+    fn post(recs: &[Record]) -> &Post {
+        recs.iter()
+            .find_map(|r| match r {
+                Record::Post(p) => Some(&**p),
+                _ => None,
+            })
+            .expect("a post")
+    }
+
+    #[test]
+    fn v1_status_with_its_author() {
+        let recs = parse(
+            r#"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728",
+            "full_text":"rock &amp; roll &lt;3 https://t.co/a","lang":"en","in_reply_to_status_id_str":"77",
+            "entities":{"urls":[{"url":"https://t.co/a","expanded_url":"https://example.org/x"}],
+              "media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"}]},
+            "extended_entities":{"media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"},{"type":"video","media_url_https":"https://pbs.example/2.jpg"}]},
+            "user":{"id":6253282,"id_str":"6253282","screen_name":"someone","name":"Some One","description":"a bio",
+              "followers_count":840,"created_at":"Wed May 23 06:01:13 +0000 2007","profile_image_url_https":"https://pbs.example/a.jpg"}}"#,
+        )
+        .unwrap();
+        let Record::Account(a) = &recs[0] else {
+            panic!("the author first")
+        };
+        assert_eq!(a.id, "6253282");
+        assert_eq!(a.handle.as_deref(), Some("someone"));
+        assert_eq!(a.bio.as_deref(), Some("a bio"));
+        assert_eq!(a.followers, Some(840));
+        assert_eq!(a.created_at, Some(1179900073));
+        let p = post(&recs);
+        assert_eq!(p.id, "1050118621198921728");
+        assert_eq!(p.account, "6253282");
+        assert_eq!(p.platform, "twitter");
+        assert_eq!(p.text, "rock & roll <3 https://t.co/a");
+        assert_eq!(p.created_at, Some(1539202764));
+        assert_eq!(p.urls, vec!["https://example.org/x"]);
+        assert_eq!(p.media.len(), 2, "extended_entities lists every photo");
+        assert_eq!(p.media[1].kind, "video");
+        assert_eq!(p.reply_to.as_deref(), Some("77"));
+        assert_eq!(p.reach, Some(840));
+        assert_eq!(p.lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn a_long_v1_tweet_and_a_retweet_keep_their_whole_text() {
+        let recs = parse(
+            r#"{"id_str":"2","text":"the start of it… https://t.co/x","truncated":true,
+            "extended_tweet":{"full_text":"the start of it and the whole rest","entities":{"urls":[{"expanded_url":"https://example.org/long"}]}},
+            "user":{"id_str":"9","screen_name":"u"}}"#,
+        )
+        .unwrap();
+        let p = post(&recs);
+        assert_eq!(p.text, "the start of it and the whole rest");
+        assert_eq!(p.urls, vec!["https://example.org/long"]);
+
+        let recs = parse(
+            r#"{"id_str":"3","text":"RT @orig: cut short…","user":{"id_str":"9","screen_name":"u"},
+            "retweeted_status":{"id_str":"1","text":"cut short and then the end","user":{"id_str":"8","screen_name":"orig"}}}"#,
+        )
+        .unwrap();
+        let p = post(&recs);
+        assert_eq!(p.text, "RT @orig: cut short and then the end");
+        assert_eq!(p.share_of.as_deref(), Some("1"));
+        assert_eq!(p.account, "9", "the retweeter's post");
+        assert_eq!(
+            recs.iter()
+                .filter(|r| matches!(r, Record::Account(_)))
+                .count(),
+            1,
+            "the original's author is not an account of this collection"
+        );
+    }
+
+    #[test]
+    fn a_flattened_v2_tweet() {
+        let recs = parse(
+            r#"{"id":"1212092628029698048","text":"a note &gt; b","author_id":"2244994945","created_at":"2019-12-31T19:26:16.000Z","lang":"und",
+            "public_metrics":{"retweet_count":7,"impression_count":900},
+            "attachments":{"media_keys":["3_1"],"media":[{"media_key":"3_1","type":"photo","url":"https://pbs.example/p.jpg"}]},
+            "referenced_tweets":[{"type":"quoted","id":"55","text":"quoted text","author":{"id":"4","username":"q"}}],
+            "author":{"id":"2244994945","username":"someone","name":"S","description":"bio","public_metrics":{"followers_count":500}},
+            "__twarc":{"url":"https://api.twitter.com/2/tweets/search/all","version":"2.0.0"}}"#,
+        )
+        .unwrap();
+        let Record::Account(a) = &recs[0] else {
+            panic!()
+        };
+        assert_eq!((a.id.as_str(), a.followers), ("2244994945", Some(500)));
+        let p = post(&recs);
+        assert_eq!(p.text, "a note > b");
+        assert_eq!(p.account, "2244994945");
+        assert_eq!(p.reach, Some(900), "impressions before followers");
+        assert_eq!(p.share_of.as_deref(), Some("55"));
+        assert_eq!(p.media[0].url.as_deref(), Some("https://pbs.example/p.jpg"));
+        assert_eq!(p.lang, None);
+        assert_eq!(p.created_at, Some(1577820376));
+
+        let recs = parse(
+            r#"{"id":"7","text":"RT @orig: cut…","author_id":"1",
+            "referenced_tweets":[{"type":"retweeted","id":"6","text":"cut short no more","author":{"id":"2","username":"orig"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(recs.len(), 1, "no author inline, no account");
+        let p = post(&recs);
+        assert_eq!(p.text, "RT @orig: cut short no more");
+        assert_eq!(p.share_of.as_deref(), Some("6"));
+        assert_eq!(p.account, "1");
+    }
+
+    #[test]
+    fn an_author_seen_before_is_not_given_again() {
+        let line = r#"{"id_str":"1","text":"x","user":{"id_str":"9","screen_name":"u"}}"#;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            parse_tweet_line(
+                line.as_bytes(),
+                |a| !seen.insert(a.to_owned()),
+                |r| out.push(r),
+            )
+            .unwrap();
+        }
+        let accounts = out
+            .iter()
+            .filter(|r| matches!(r, Record::Account(_)))
+            .count();
+        assert_eq!((out.len(), accounts), (4, 1));
+    }
+
+    #[test]
+    fn notices_are_passed_over_and_bad_lines_are_errors() {
+        assert!(
+            parse(r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":3}}}"#)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(parse(r#"{"limit":{"track":12,"timestamp_ms":"1"}}"#)
+            .unwrap()
+            .is_empty());
+        assert!(parse(r#"{"text":"no id","user":{"id_str":"1"}}"#)
+            .unwrap_err()
+            .contains("no `id`"));
+        assert!(parse(r#"{"id_str":"5","user":{"id_str":"1"}}"#)
+            .unwrap_err()
+            .contains("tweet 5 has no `text`"));
+        assert!(parse(r#"{"id_str":"5","text":"#)
+            .unwrap_err()
+            .contains("not a tweet object"));
+        assert!(
+            parse_tweet_line(b"{\"id_str\":\"\xff\"}", |_| false, |_| {})
+                .unwrap_err()
+                .contains("invalid UTF-8 at byte 11")
+        );
+    }
+
+    #[test]
+    fn unescape_decodes_twitters_three_entities_once() {
+        assert_eq!(
+            unescape("a &amp;amp; b &lt;&gt; &quot; &".into()),
+            "a &amp; b <> &quot; &"
+        );
+        assert_eq!(unescape("plain".into()), "plain");
+    }
+
+    #[test]
+    fn tweets_and_raqib_records_are_told_apart() {
+        assert!(looks_like_tweet(br#"{"id_str":"1","text":"x"}"#));
+        assert!(looks_like_tweet(br#"{"id":1,"text":"x","user":{"id":2}}"#));
+        assert!(looks_like_tweet(
+            br#"{"id":"1","text":"x","author_id":"2"}"#
+        ));
+        assert!(looks_like_tweet(br#"{"delete":{"status":{"id":1}}}"#));
+        assert!(!looks_like_tweet(br#"{"id":"1","text":"x","account":"2"}"#));
+        assert!(!looks_like_tweet(
+            br#"{"raqib":1,"id":"1","text":"x","user":{}}"#
+        ));
+        assert!(!looks_like_tweet(br#"{"id":"1","text":"x"}"#));
+        assert!(!looks_like_tweet(br#"{"id":"1","text":"x","user":"name"}"#));
+        assert!(!looks_like_tweet(b"{\"id\":"));
+    }
+}
