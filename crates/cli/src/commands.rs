@@ -193,6 +193,7 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
         );
         bar
     });
+    let files = cfg.inputs.len();
     let ticker = bar.clone().map(|bar| {
         let (progress, done) = (progress.clone(), done.clone());
         std::thread::spawn(move || {
@@ -201,10 +202,11 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
                 let posts = progress.posts.load(Ordering::Relaxed);
                 let rate = posts as f64 / t0.elapsed().as_secs_f64().max(1e-3);
                 bar.set_message(format!(
-                    "{posts} posts ({rate:.0}/s), {} flagged, {} skipped, {:.1} MB",
+                    "{posts} posts ({rate:.0}/s), {} flagged, {} skipped, {:.1} MB{}",
                     progress.flagged.load(Ordering::Relaxed),
                     progress.skipped.load(Ordering::Relaxed),
-                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6,
+                    which_file(&progress.files, files),
                 ));
                 bar.tick();
                 std::thread::sleep(Duration::from_millis(100));
@@ -249,6 +251,24 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
         }
     }
     Ok(if summary.interrupted { 130 } else { 0 })
+}
+
+/// `; file 3 of 480: …/chan3/result.json` while a scan of many inputs reads one (the
+/// name's last 50 characters); nothing for a single input.
+fn which_file(files: &raqib_scan::FileProgress, total: usize) -> String {
+    match files.current() {
+        Some((i, name)) if total > 1 => {
+            let chars = name.chars().count();
+            let shown: String = if chars > 50 {
+                let tail: String = name.chars().skip(chars - 49).collect();
+                format!("…{tail}")
+            } else {
+                name.to_string()
+            };
+            format!("; file {i} of {total}: {shown}")
+        }
+        _ => String::new(),
+    }
 }
 
 fn parse_ngrams(s: &str) -> Result<(u8, u8)> {
@@ -525,4 +545,28 @@ pub fn file_progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_names_the_file_only_among_many() {
+        let files = raqib_scan::FileProgress::default();
+        assert_eq!(which_file(&files, 3), "", "nothing opened yet");
+        *files.current.lock().unwrap() = Some(Arc::from("exports/chan/result.json"));
+        files.opened.store(2, Ordering::Relaxed);
+        assert_eq!(
+            which_file(&files, 3),
+            "; file 2 of 3: exports/chan/result.json"
+        );
+        assert_eq!(which_file(&files, 1), "", "one input: its name is known");
+        let long = format!("exports/{}/result.json", "ش".repeat(60));
+        *files.current.lock().unwrap() = Some(Arc::from(long.as_str()));
+        let shown = which_file(&files, 3);
+        assert!(shown.ends_with("شش/result.json"), "{shown}");
+        assert_eq!(shown.split(": ").nth(1).unwrap().chars().count(), 50);
+        assert!(shown.contains(": …ش"), "{shown}");
+    }
 }

@@ -22,6 +22,7 @@ mod trash;
 mod writebehind;
 
 pub use pipeline::{
-    match_lists, run, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError, Summary,
+    match_lists, run, FileProgress, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError,
+    Summary,
 };
 pub use report::render_summary;

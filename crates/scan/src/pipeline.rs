@@ -139,6 +139,30 @@ pub struct Progress {
     pub bytes: AtomicU64,
     pub flagged: AtomicU64,
     pub skipped: AtomicU64,
+    /// Which input the reader is on (shared with the reading thread).
+    pub files: Arc<FileProgress>,
+}
+
+/// The input being read: how many have been opened (this one included) and its name.
+#[derive(Debug, Default)]
+pub struct FileProgress {
+    pub opened: AtomicU64,
+    pub current: std::sync::Mutex<Option<Arc<str>>>,
+}
+
+impl FileProgress {
+    /// The input being read, and how many have been opened: `None` before the first.
+    pub fn current(&self) -> Option<(u64, Arc<str>)> {
+        let name = self.current.lock().ok()?.clone()?;
+        Some((self.opened.load(Ordering::Relaxed), name))
+    }
+
+    fn start(&self, path: &str) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some(Arc::from(path));
+        }
+        self.opened.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -733,11 +757,13 @@ pub fn run(
     let reader = {
         let (inputs, opts) = (cfg.inputs.clone(), cfg.ingest.clone());
         let (interrupted, stop) = (interrupted.clone(), stop.clone());
+        let files = progress.files.clone();
         std::thread::spawn(move || {
             let mut unreadable = 0usize;
             let mut seq = 0u64;
             let halt = || interrupted.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed);
             'files: for path in &inputs {
+                files.start(path);
                 match open_chunks(path, &opts) {
                     Ok(chunks) => {
                         for c in chunks {

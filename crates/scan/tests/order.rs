@@ -2,7 +2,7 @@
 //! order, and two runs over the same input write the same bytes and the same summary.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use raqib_scan::{run, Progress, ScanConfig};
@@ -201,4 +201,36 @@ fn accounts_are_the_same_whatever_the_number_of_threads() {
         };
         assert_eq!(strip(x), strip(y));
     }
+}
+
+/// The progress a caller shows: every input opened is counted, the one being read named,
+/// an unreadable one included, and the bytes and posts add up.
+#[test]
+fn progress_follows_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = input(dir.path());
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&second, "{\"id\":\"s1\",\"text\":\"hello\"}\n").unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let inputs = vec![
+        first.clone(),
+        missing.to_str().unwrap().to_string(),
+        second.to_str().unwrap().to_string(),
+    ];
+    let cfg = ScanConfig {
+        inputs: inputs.clone(),
+        threads: 2,
+        ..Default::default()
+    };
+    let progress = Progress::default();
+    assert!(progress.files.current().is_none());
+    let stop = Arc::new(AtomicBool::new(false));
+    let summary = run(&models(), &cfg, &progress, &stop, &mut |_| {}).unwrap();
+    let (opened, name) = progress.files.current().unwrap();
+    assert_eq!(opened, 3);
+    assert_eq!(&*name, inputs[2].as_str());
+    assert_eq!(progress.posts.load(Ordering::Relaxed), summary.posts);
+    let bytes =
+        std::fs::metadata(&first).unwrap().len() + std::fs::metadata(&second).unwrap().len();
+    assert_eq!(progress.bytes.load(Ordering::Relaxed), bytes);
 }
