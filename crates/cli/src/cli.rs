@@ -208,7 +208,8 @@ pub fn threads_or_cores(t: Option<usize>) -> usize {
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
     /// Input format: auto, jsonl, csv, twitter-v2 (API responses), tweets (one tweet
-    /// object a line: API v1.1, or v2 as `twarc2 flatten` writes it), telegram.
+    /// object a line: API v1.1, or v2 as `twarc2 flatten` writes it), telegram. `auto`
+    /// also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,
     /// CSV columns for raqib's fields, e.g. `text=tweet,account=user_id`. Columns named

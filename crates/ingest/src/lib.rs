@@ -1,6 +1,6 @@
 //! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
-//! column mapping, Twitter API v2 responses, tweet objects a line each (API v1.1, or v2
-//! flattened) and Telegram Desktop exports, plain or
+//! column mapping, JSON arrays of records, Twitter API v2 responses, tweet objects a line
+//! each (API v1.1, or v2 flattened) and Telegram Desktop exports, plain or
 //! gzip/zstd-compressed, from a path or `-` for standard input.
 //!
 //! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
@@ -22,10 +22,12 @@
 //! }
 //! ```
 
+mod array;
 mod csvfmt;
 mod input;
 mod jsonfast;
 mod jsonl;
+mod source;
 mod telegram;
 mod time;
 mod tweets;
@@ -166,13 +168,17 @@ pub enum LineFormat {
 /// A piece of an input, ready to be turned into records on any thread.
 #[derive(Debug)]
 pub enum Chunk {
-    /// Whole lines of JSON; `first_line` is the 1-based number of the first.
+    /// Whole lines of JSON; `first_line` is the 1-based number of the first, and the
+    /// others follow it, unless `line_numbers` gives each line's own (the elements of a
+    /// JSON array, each made one line); `read` is how many input bytes they came from.
     Lines {
         file: std::sync::Arc<str>,
         first_line: u64,
         format: LineFormat,
         default_platform: Option<std::sync::Arc<str>>,
         bytes: PooledBytes,
+        line_numbers: Option<Vec<u64>>,
+        read: usize,
     },
     /// Records already parsed (CSV, Telegram, Twitter API documents), with their
     /// diagnostics and the line each started on (0 where the format has no lines), and
@@ -195,8 +201,7 @@ impl Chunk {
     /// The number of input bytes this chunk stands for, for progress reporting.
     pub fn len_bytes(&self) -> usize {
         match self {
-            Chunk::Lines { bytes, .. } => bytes.len(),
-            Chunk::Records { read, .. } => *read,
+            Chunk::Lines { read, .. } | Chunk::Records { read, .. } => *read,
         }
     }
 
@@ -234,6 +239,8 @@ impl Chunk {
                 format,
                 default_platform,
                 bytes,
+                line_numbers,
+                ..
             } => {
                 let platform = default_platform.as_deref();
                 // Lines found with memchr (16–32 bytes a step), as `split` on b'\n' would
@@ -253,7 +260,10 @@ impl Chunk {
                     }
                     let line = &bytes[start..end];
                     start = end + 1;
-                    let line_no = first_line + i as u64;
+                    let line_no = match line_numbers {
+                        Some(n) => n.get(i).copied().unwrap_or(0),
+                        None => first_line + i as u64,
+                    };
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -351,6 +361,20 @@ fn chunks_of(
         Format::Auto => detect_format(path, &head),
         f => f,
     };
+    // A JSON array of records: its elements in the format given, or the first one's.
+    // `--format jsonl` means lines, whatever the first holds.
+    let given = match opts.format {
+        Format::Auto => Some(None),
+        Format::Tweets => Some(Some(LineFormat::Tweets)),
+        Format::TwitterV2 => Some(Some(LineFormat::TwitterV2)),
+        _ => None,
+    };
+    if let Some(given) = given {
+        let lines = matches!(format, Format::Jsonl | Format::Tweets | Format::TwitterV2);
+        if lines && is_array_document(&head) {
+            return Ok(Box::new(array::ArrayChunks::new(reader, name, given, opts)));
+        }
+    }
     Ok(match format {
         Format::Jsonl | Format::Auto => {
             Box::new(LineChunks::new(reader, name, LineFormat::Raqib, opts))
@@ -390,11 +414,7 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
     if name.ends_with(".csv") || name.ends_with(".tsv") {
         return Format::Csv;
     }
-    let first = head
-        .iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-    match first {
+    match first_byte(head) {
         Some(b'{') => {
             let head_str = String::from_utf8_lossy(head);
             if head_str.contains("\"messages\"") || head_str.contains("\"chats\"") {
@@ -407,6 +427,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
                 Format::Jsonl
             }
         }
+        // A JSON array of records.
+        Some(b'[') => Format::Jsonl,
         Some(_)
             if !name.ends_with(".jsonl")
                 && !name.ends_with(".ndjson")
@@ -415,6 +437,41 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             Format::Csv
         }
         _ => Format::Jsonl,
+    }
+}
+
+/// The first byte of `head` that is not whitespace or a byte-order mark.
+fn first_byte(head: &[u8]) -> Option<u8> {
+    head.iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
+}
+
+/// Whether a file that starts with `[` is one JSON array rather than JSON Lines whose
+/// first line is an array: it is, unless that first line is a whole JSON value by itself
+/// with more lines after it.
+fn is_array_document(head: &[u8]) -> bool {
+    if first_byte(head) != Some(b'[') {
+        return false;
+    }
+    let Some(line) = first_line(head) else {
+        return false;
+    };
+    let whole = serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+    // `line` lies within `head`: what follows it is the rest of the head.
+    let end = line.as_ptr() as usize - head.as_ptr() as usize + line.len();
+    !(whole && head[end..].iter().any(|b| !b.is_ascii_whitespace()))
+}
+
+/// The line format of a JSON array's elements, from the first (made one line): a Twitter
+/// API v2 response, a tweet object, or else a raqib record.
+fn element_format(element: &[u8]) -> LineFormat {
+    match serde_json::from_slice::<serde_json::Value>(element) {
+        Ok(serde_json::Value::Object(o)) if o.contains_key("data") && !o.contains_key("raqib") => {
+            LineFormat::TwitterV2
+        }
+        _ if tweets::looks_like_tweet(element) => LineFormat::Tweets,
+        _ => LineFormat::Raqib,
     }
 }
 
@@ -658,10 +715,12 @@ impl Iterator for LineChunks {
                     first_line: start_line,
                     format: self.format,
                     default_platform: self.platform.clone(),
+                    read: out.len(),
                     bytes: PooledBytes {
                         bytes: out,
                         pool: self.pool.clone(),
                     },
+                    line_numbers: None,
                 };
                 // Diagnostics for skipped lines were queued while filling; they go after.
                 self.queued.push_front(chunk);

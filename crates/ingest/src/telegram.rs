@@ -12,9 +12,9 @@
 //! keeps every message before the cut.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::sync::Arc;
 
+use crate::source::Source;
 use crate::{Chunk, Item};
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
 use serde::de::IgnoredAny;
@@ -206,13 +206,7 @@ struct ChatInfo {
 struct Stop;
 
 struct Parser {
-    src: Box<dyn std::io::BufRead + Send>,
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
-    /// The 1-based line of the byte at `pos`.
-    line: u64,
-    io_error: Option<std::io::Error>,
+    src: Source,
     max_record: usize,
     tx: std::sync::mpsc::SyncSender<Batch>,
     batch: Batch,
@@ -224,8 +218,7 @@ struct Parser {
     capture: Vec<u8>,
     /// The captured value's whole length, kept or not.
     captured: usize,
-    /// Bytes taken from the source so far, and where the last chunk sent ended.
-    taken: u64,
+    /// Where the last chunk sent ended in the input.
     read_to: u64,
 }
 
@@ -244,19 +237,13 @@ impl Parser {
         tx: std::sync::mpsc::SyncSender<Batch>,
     ) -> Parser {
         Parser {
-            src,
-            buf: vec![0; 256 << 10],
-            pos: 0,
-            end: 0,
-            line: 1,
-            io_error: None,
+            src: Source::new(src),
             max_record,
             tx,
             batch: Batch::default(),
             messages: 0,
             capture: Vec::new(),
             captured: 0,
-            taken: 0,
             read_to: 0,
         }
     }
@@ -275,7 +262,7 @@ impl Parser {
             return Ok(());
         }
         let mut batch = std::mem::take(&mut self.batch);
-        let at = self.taken - (self.end - self.pos) as u64;
+        let at = self.src.consumed();
         batch.read = (at - self.read_to) as usize;
         self.read_to = at;
         self.tx.send(batch).map_err(|_| Stop)
@@ -289,8 +276,8 @@ impl Parser {
 
     /// The document is cut short or not an export's shape at the current line.
     fn malformed(&mut self, what: &str) -> Stop {
-        let (line, read) = (self.line, self.messages);
-        let why = match self.io_error.take() {
+        let (line, read) = (self.src.line, self.messages);
+        let why = match self.src.io_error.take() {
             Some(e) => format!("cannot read on: {e}"),
             None if self.peek().is_none() => "the file ends here (cut short?)".to_string(),
             None => what.to_string(),
@@ -304,43 +291,12 @@ impl Parser {
 
     #[inline]
     fn peek(&mut self) -> Option<u8> {
-        if self.pos == self.end {
-            self.fill();
-        }
-        (self.pos < self.end).then(|| self.buf[self.pos])
-    }
-
-    #[cold]
-    fn fill(&mut self) {
-        if self.io_error.is_some() {
-            return;
-        }
-        loop {
-            match self.src.read(&mut self.buf) {
-                Ok(n) => {
-                    self.pos = 0;
-                    self.end = n;
-                    self.taken += n as u64;
-                    return;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.io_error = Some(e);
-                    self.pos = 0;
-                    self.end = 0;
-                    return;
-                }
-            }
-        }
+        self.src.peek()
     }
 
     #[inline]
     fn bump(&mut self, keep: Keep) -> Option<u8> {
-        let b = self.peek()?;
-        self.pos += 1;
-        if b == b'\n' {
-            self.line += 1;
-        }
+        let b = self.src.bump()?;
         if keep == Keep::Yes {
             self.keep(&[b]);
         }
@@ -362,9 +318,7 @@ impl Parser {
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.bump(Keep::No);
-        }
+        self.src.ws();
     }
 
     fn expect(&mut self, c: u8, what: &str) -> Result<(), Stop> {
@@ -385,18 +339,18 @@ impl Parser {
             if self.peek().is_none() {
                 return Err(self.malformed("a string is not closed"));
             }
-            let (pos, end) = (self.pos, self.end);
-            let avail = &self.buf[pos..end];
+            let avail = self.src.buffered();
             let run = memchr::memchr2(b'"', b'\\', avail).unwrap_or(avail.len());
             // Raw newlines are not valid inside a JSON string, but are counted all the same.
-            self.line += memchr::memchr_iter(b'\n', &avail[..run]).count() as u64;
+            let lines = memchr::memchr_iter(b'\n', &avail[..run]).count() as u64;
             if keep == Keep::Yes {
                 self.captured += run;
                 if self.capture.len() <= self.max_record {
-                    self.capture.extend_from_slice(&self.buf[pos..pos + run]);
+                    self.capture.extend_from_slice(&avail[..run]);
                 }
             }
-            self.pos += run;
+            self.src.line += lines;
+            self.src.consume(run);
             match self.bump(keep) {
                 Some(b'"') => return Ok(()),
                 Some(b'\\') => {
@@ -579,7 +533,7 @@ impl Parser {
     /// put in the batch, to be parsed on the records thread.
     fn message(&mut self, chat: &mut ChatInfo) -> Result<(), Stop> {
         self.ws();
-        let line = self.line;
+        let line = self.src.line;
         chat.seen += 1;
         self.messages += 1;
         self.start_capture();

@@ -579,3 +579,33 @@ proptest! {
         let _ = raqib_ingest::parse_tweet(&bytes);
     }
 }
+
+/// What `json.dump(records, f, indent=2)` writes, gzipped: read as a stream of records,
+/// accounts and posts alike, each at the line its element starts on.
+#[test]
+fn a_json_array_as_python_writes_it_is_read_record_by_record() {
+    let records = serde_json::json!([
+        {"type": "account", "id": "a1", "handle": "someone", "followers": 12},
+        {"id": "p1", "account": "a1", "text": "first"},
+        {"id": "p2", "account": "a1", "text": "second", "urls": ["https://example.org/x"]}
+    ]);
+    let doc = serde_json::to_string_pretty(&records).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(doc.as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "export.json.gz", &gz.finish().unwrap());
+    let mut items = Vec::new();
+    for c in open_chunks(&f, &Options::default()).unwrap() {
+        c.for_each_record(|line, r| items.push((line, r.unwrap())));
+    }
+    assert_eq!(items.len(), 3);
+    let Record::Account(a) = &items[0].1 else {
+        panic!("{:?}", items[0])
+    };
+    assert_eq!((items[0].0, a.handle.as_deref()), (2, Some("someone")));
+    let lines: Vec<u64> = items.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, vec![2, 8, 13]);
+    let ps: Vec<Record> = items.into_iter().map(|(_, r)| r).collect();
+    let ps = posts(&ps);
+    assert_eq!(ps[1].urls, vec!["https://example.org/x"]);
+}

@@ -1,0 +1,581 @@
+//! A JSON array of records, as `json.dump(posts, f)` and many tools' "export as JSON"
+//! write them: `[{...}, {...}]`, on one line or pretty-printed over many. The array is
+//! read as a stream: each element's bytes are made one line (whitespace between tokens
+//! becomes spaces) and handed on in line chunks, as JSON Lines are, so the elements are
+//! parsed on the workers by the line format they are in: raqib records, tweet objects,
+//! or Twitter API v2 responses (decided from the first element unless `--format` says).
+//! Each record keeps the line its element starts on.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use raqib_model::Diagnostic;
+
+use crate::source::Source;
+use crate::{Chunk, LineFormat, PooledBytes, Reader};
+
+pub(crate) struct ArrayChunks {
+    src: Source,
+    /// Where the last chunk ended in the input.
+    read_to: u64,
+    file: Arc<str>,
+    platform: Option<Arc<str>>,
+    /// The elements' format: given, or decided from the first element.
+    format: Option<LineFormat>,
+    max_record: usize,
+    chunk_bytes: usize,
+    started: bool,
+    done: bool,
+    /// Elements read so far, for the message that says where an array was cut.
+    elements: u64,
+    queued: VecDeque<Chunk>,
+    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+/// Reading cannot go on: the diagnostic says where and why.
+struct Stop(u64, String);
+
+impl ArrayChunks {
+    pub(crate) fn new(
+        src: Reader,
+        file: Arc<str>,
+        format: Option<LineFormat>,
+        opts: &crate::Options,
+    ) -> ArrayChunks {
+        ArrayChunks {
+            src: Source::new(src),
+            read_to: 0,
+            file,
+            platform: opts.default_platform.as_deref().map(Arc::from),
+            format,
+            max_record: opts.max_record_bytes.max(1),
+            chunk_bytes: opts.chunk_bytes.max(1),
+            started: false,
+            done: false,
+            elements: 0,
+            queued: VecDeque::new(),
+            pool: Default::default(),
+        }
+    }
+
+    /// Reading stops here: the file is cut, unreadable, or not an array's shape.
+    fn stop(&mut self, what: &str) -> Stop {
+        let why = match self.src.io_error.take() {
+            Some(e) => format!("cannot read on: {e}"),
+            None if self.src.peek().is_none() => "the file ends here (cut short?)".to_string(),
+            None => what.to_string(),
+        };
+        // At the start of the file, the file may be JSON Lines with a broken first line.
+        let hint = if self.src.line <= 2 {
+            " (a file of JSON Lines whose first line starts with `[` is read as lines with \
+             --format jsonl)"
+        } else {
+            ""
+        };
+        Stop(
+            self.src.line,
+            format!(
+                "JSON array cannot be followed past this line: {why}; the {} records before it \
+                 were read{hint}",
+                self.elements
+            ),
+        )
+    }
+
+    /// One element, its bytes added to `out` as one line (no more than `max_record` and a
+    /// step of them: a huge element is counted, not kept); its whole size returned.
+    fn element(&mut self, out: &mut Vec<u8>) -> Result<usize, Stop> {
+        let start = out.len();
+        let limit = start + self.max_record + 1;
+        let mut size = 0usize;
+        let mut depth = 0usize;
+        if let Some(b']' | b'}' | b',' | b':') = self.src.peek() {
+            return Err(self.stop("expected a record"));
+        }
+        loop {
+            let Some(b) = self.src.bump() else {
+                return Err(self.stop("a record is not closed"));
+            };
+            size += 1;
+            match b {
+                b'"' => {
+                    if out.len() < limit {
+                        out.push(b'"');
+                    }
+                    size += self.string_rest(out, limit)?;
+                }
+                b'{' | b'[' => depth += 1,
+                // Never at depth 0: an element starts with none of these (above), and
+                // ends when its depth is back to 0.
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if b != b'"' && out.len() < limit {
+                // Whitespace between tokens: a space, so the element stays one line.
+                out.push(if b.is_ascii_whitespace() { b' ' } else { b });
+            }
+            if depth == 0 {
+                // A scalar runs on to the next delimiter; a container ends at its close.
+                if !matches!(b, b'}' | b']' | b'"') {
+                    while let Some(c) = self.src.peek() {
+                        if matches!(c, b',' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                            break;
+                        }
+                        self.src.bump();
+                        size += 1;
+                        if out.len() < limit {
+                            out.push(c);
+                        }
+                    }
+                }
+                return Ok(size);
+            }
+        }
+    }
+
+    /// After an opening quote: the rest of a string, copied while within `limit`; its
+    /// length returned. A raw line break inside a string (not valid JSON) is copied as
+    /// byte 0x01, which keeps the element one line and still not valid JSON.
+    fn string_rest(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<usize, Stop> {
+        let mut size = 0usize;
+        loop {
+            if self.src.peek().is_none() {
+                return Err(self.stop("a string is not closed"));
+            }
+            let avail = self.src.buffered();
+            let avail_len = avail.len();
+            let run = memchr::memchr3(b'"', b'\\', b'\n', avail).unwrap_or(avail_len);
+            if out.len() < limit {
+                let take = run.min(limit - out.len());
+                out.extend_from_slice(&avail[..take]);
+            }
+            self.src.consume(run);
+            size += run;
+            if run == avail_len {
+                // The buffer ends inside the string: read on.
+                continue;
+            }
+            let b = self.src.bump();
+            size += 1;
+            let copy = |out: &mut Vec<u8>, b: u8| {
+                if out.len() < limit {
+                    out.push(b);
+                }
+            };
+            match b {
+                Some(b'"') => {
+                    copy(out, b'"');
+                    return Ok(size);
+                }
+                Some(b'\\') => {
+                    copy(out, b'\\');
+                    match self.src.bump() {
+                        Some(b'\n') => copy(out, 1),
+                        Some(e) => copy(out, e),
+                        None => return Err(self.stop("a string is not closed")),
+                    }
+                    size += 1;
+                }
+                Some(b'\n') => copy(out, 1),
+                _ => {}
+            }
+        }
+    }
+
+    /// Read elements into `out` until the chunk is full or the array ends; each element's
+    /// line goes into `lines`, an over-long one's diagnostic into `diags`.
+    fn fill_chunk(
+        &mut self,
+        out: &mut Vec<u8>,
+        lines: &mut Vec<u64>,
+        diags: &mut Vec<(u64, String)>,
+    ) -> Result<(), Stop> {
+        if !self.started {
+            self.started = true;
+            self.src.ws();
+            if self.src.peek() == Some(0xEF) {
+                for _ in 0..3 {
+                    self.src.bump();
+                }
+                self.src.ws();
+            }
+            if self.src.bump() != Some(b'[') {
+                return Err(self.stop("expected a JSON array"));
+            }
+            self.src.ws();
+            if self.src.peek() == Some(b']') {
+                self.src.bump();
+                self.done = true;
+                diags.push((self.src.line, "the array is empty: no records".to_string()));
+                return self.after_end();
+            }
+        }
+        while out.len() < self.chunk_bytes {
+            self.src.ws();
+            let line = self.src.line;
+            let start = out.len();
+            let size = self.element(out)?;
+            self.elements += 1;
+            if size > self.max_record {
+                out.truncate(start);
+                diags.push((
+                    line,
+                    format!(
+                        "record of {size} bytes is over the limit of {} bytes \
+                         (--max-record-bytes); skipped",
+                        self.max_record
+                    ),
+                ));
+            } else {
+                if self.format.is_none() {
+                    self.format = Some(crate::element_format(&out[start..]));
+                }
+                out.push(b'\n');
+                lines.push(line);
+            }
+            self.src.ws();
+            match self.src.bump() {
+                Some(b',') => {}
+                Some(b']') => {
+                    self.done = true;
+                    return self.after_end();
+                }
+                _ => return Err(self.stop("expected `,` or `]` after a record")),
+            }
+        }
+        Ok(())
+    }
+
+    /// After the closing bracket: nothing but whitespace.
+    fn after_end(&mut self) -> Result<(), Stop> {
+        self.src.ws();
+        if self.src.peek().is_some() {
+            return Err(self.stop("more after the end of the array"));
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for ArrayChunks {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        if let Some(c) = self.queued.pop_front() {
+            return Some(c);
+        }
+        if self.done {
+            return None;
+        }
+        let mut out = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        let mut lines = Vec::new();
+        let mut diags = Vec::new();
+        if let Err(Stop(line, message)) = self.fill_chunk(&mut out, &mut lines, &mut diags) {
+            diags.push((line, message));
+            self.done = true;
+        }
+        let at = self.src.consumed();
+        let read = (at - self.read_to) as usize;
+        self.read_to = at;
+        if !diags.is_empty() {
+            let items = diags
+                .into_iter()
+                .map(|(line, m)| (line, Err(Diagnostic::new(&*self.file, line, m))))
+                .collect();
+            self.queued.push_back(Chunk::Records {
+                file: self.file.clone(),
+                items,
+                read: if out.is_empty() { read } else { 0 },
+            });
+        }
+        if !out.is_empty() {
+            self.queued.push_front(Chunk::Lines {
+                file: self.file.clone(),
+                first_line: lines.first().copied().unwrap_or(1),
+                format: self.format.unwrap_or(LineFormat::Raqib),
+                default_platform: self.platform.clone(),
+                bytes: PooledBytes {
+                    bytes: out,
+                    pool: self.pool.clone(),
+                },
+                line_numbers: Some(lines),
+                read,
+            });
+        }
+        self.queued.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{open_bytes, Format, Options};
+    use proptest::prelude::*;
+    use raqib_model::Record;
+
+    type Got = Vec<(u64, Result<(String, String), String>)>;
+
+    /// Every item of a JSON array document: (line, post id and text, or the diagnostic).
+    fn read(doc: &[u8], opts: &Options) -> Got {
+        collect(open_bytes(doc.to_vec(), "a.json", opts).unwrap())
+    }
+
+    /// A source that gives at most `step` bytes a read, so a value straddles reads.
+    struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+
+    impl std::io::Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    /// [`read`], the document given `step` bytes at a time.
+    fn read_trickled(doc: &[u8], opts: &Options, step: usize) -> Got {
+        let src = std::io::BufReader::with_capacity(
+            step,
+            Trickle(std::io::Cursor::new(doc.to_vec()), step),
+        );
+        collect(Box::new(super::ArrayChunks::new(
+            Box::new(src),
+            "a.json".into(),
+            None,
+            opts,
+        )))
+    }
+
+    fn collect(chunks: Box<dyn Iterator<Item = crate::Chunk> + Send>) -> Got {
+        let mut out = Vec::new();
+        for c in chunks {
+            c.for_each_record(|line, r| match r {
+                Ok(Record::Post(p)) => out.push((line, Ok((p.id, p.text)))),
+                Ok(Record::Account(a)) => out.push((line, Ok((a.id, "(account)".into())))),
+                Err(d) => {
+                    assert_eq!(d.at.line, line);
+                    out.push((line, Err(d.message)))
+                }
+            });
+        }
+        out
+    }
+
+    fn post(line: u64, id: &str, text: &str) -> (u64, Result<(String, String), String>) {
+        (line, Ok((id.to_string(), text.to_string())))
+    }
+
+    #[test]
+    fn a_pretty_printed_array_keeps_each_records_line() {
+        let doc = br#"[
+  {
+    "id": "1",
+    "text": "brackets ] and } and \" inside, a \\ and a \n",
+    "extra": [1, {"a": [2, "]"]}]
+  },
+  {"id": 2, "text": "second"}
+]
+"#;
+        assert_eq!(
+            read(doc, &Options::default()),
+            vec![
+                post(2, "1", "brackets ] and } and \" inside, a \\ and a \n"),
+                post(7, "2", "second")
+            ]
+        );
+        let one_line = br#"[{"id":"1","text":"a"},{"id":"2","text":"b"}]"#;
+        assert_eq!(
+            read(one_line, &Options::default()),
+            vec![post(1, "1", "a"), post(1, "2", "b")]
+        );
+    }
+
+    #[test]
+    fn bad_elements_are_diagnostics_and_reading_goes_on() {
+        let doc = format!(
+            "[\n{{\"id\":\"1\",\"text\":\"a\"}},\n{{\"id\":\"2\",\"text\":\"raw\nbreak\"}},\n\"a string\",\n{{\"id\":\"4\",\"text\":\"{}\"}},\n{{\"id\":\"5\",\"text\":\"e\"}}\n]",
+            "x".repeat(300)
+        );
+        let opts = Options {
+            max_record_bytes: 200,
+            chunk_bytes: 16,
+            ..Default::default()
+        };
+        let got = read(doc.as_bytes(), &opts);
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert_eq!(got[0], post(2, "1", "a"));
+        assert_eq!(got[1].0, 3);
+        assert!(
+            got[1].1.as_ref().unwrap_err().contains("control character"),
+            "{got:?}"
+        );
+        assert_eq!(got[2].0, 5);
+        assert!(
+            got[2]
+                .1
+                .as_ref()
+                .unwrap_err()
+                .contains("not a raqib record"),
+            "{got:?}"
+        );
+        let long = got.iter().find(|g| g.0 == 6).unwrap();
+        assert!(
+            long.1.as_ref().unwrap_err().contains("--max-record-bytes"),
+            "{got:?}"
+        );
+        assert!(got.contains(&post(7, "5", "e")), "{got:?}");
+    }
+
+    #[test]
+    fn a_cut_or_broken_array_keeps_what_came_before() {
+        for (doc, line, why) in [
+            (
+                &br#"[{"id":"1","text":"a"}, {"id":"2","te"#[..],
+                1,
+                "the file ends here",
+            ),
+            (
+                b"[{\"id\":\"1\",\"text\":\"a\"}\n{\"id\":\"2\"}]",
+                2,
+                "expected `,` or `]`",
+            ),
+            (
+                b"[{\"id\":\"1\",\"text\":\"a\"}] trailing",
+                1,
+                "more after the end",
+            ),
+            (
+                b"[{\"id\":\"1\",\"text\":\"a\"},\n]",
+                2,
+                "expected a record",
+            ),
+        ] {
+            let got = read(doc, &Options::default());
+            assert_eq!(got[0], post(1, "1", "a"), "{got:?}");
+            let (l, d) = got.last().unwrap();
+            let d = d.as_ref().unwrap_err();
+            assert_eq!(*l, line, "{d}");
+            assert!(
+                d.contains(why) && d.contains("the 1 records before it"),
+                "{d}"
+            );
+        }
+        let got = read(b"  []\n", &Options::default());
+        assert_eq!(got.len(), 1);
+        assert!(got[0].1.as_ref().unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn the_elements_format_is_the_first_ones_or_the_one_given() {
+        let tweets = br#"[{"id_str":"1","text":"a","user":{"id_str":"9","screen_name":"u"}},
+            {"id_str":"2","text":"b","user":{"id_str":"9","screen_name":"u"}}]"#;
+        assert_eq!(
+            read(tweets, &Options::default()),
+            vec![
+                post(1, "9", "(account)"),
+                post(1, "1", "a"),
+                post(2, "2", "b")
+            ]
+        );
+        let pages =
+            br#"[{"data":[{"id":"1","text":"a","author_id":"9"}]},{"data":{"id":"2","text":"b"}}]"#;
+        let got = read(pages, &Options::default());
+        assert_eq!(got, vec![post(1, "1", "a"), post(1, "2", "b")]);
+        let opts = Options {
+            format: Format::Tweets,
+            ..Default::default()
+        };
+        let ambiguous = br#"[{"id":"1","text":"a","author_id":"9"}]"#;
+        assert_eq!(read(ambiguous, &opts), vec![post(1, "1", "a")]);
+    }
+
+    #[test]
+    fn json_lines_whose_first_line_is_an_array_stay_lines() {
+        let doc = b"[1, 2]\n{\"id\":\"2\",\"text\":\"b\"}\n";
+        let got = read(doc, &Options::default());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, 1);
+        assert!(got[0].1.is_err());
+        assert_eq!(got[1], post(2, "2", "b"));
+        // A broken first line is taken for an array, and the message says what to do.
+        let got = read(
+            b"[oops\n{\"id\":\"2\",\"text\":\"b\"}\n",
+            &Options::default(),
+        );
+        let d = got.last().unwrap().1.as_ref().unwrap_err();
+        assert!(d.contains("--format jsonl"), "{d}");
+        let opts = Options {
+            format: Format::Jsonl,
+            ..Default::default()
+        };
+        let got = read(b"[oops\n{\"id\":\"2\",\"text\":\"b\"}\n", &opts);
+        assert_eq!(got[1], post(2, "2", "b"));
+    }
+
+    #[test]
+    fn chunks_count_the_bytes_they_came_from() {
+        let mut doc = b"[\n".to_vec();
+        for i in 0..500 {
+            let sep = if i == 0 { "" } else { ",\n" };
+            doc.extend_from_slice(
+                format!("{sep}  {{\"id\": \"{i}\", \"text\": \"t\"}}").as_bytes(),
+            );
+        }
+        doc.extend_from_slice(b"\n]\n");
+        let opts = Options {
+            chunk_bytes: 512,
+            ..Default::default()
+        };
+        let chunks: Vec<_> = open_bytes(doc.clone(), "a.json", &opts).unwrap().collect();
+        assert!(chunks.len() > 5);
+        let read: usize = chunks.iter().map(|c| c.len_bytes()).sum();
+        assert_eq!(read, doc.len());
+    }
+
+    proptest! {
+        /// Whatever the records and however the array is laid out (one line, pretty-printed,
+        /// in chunks of any size), each comes back in order, whole, at the line its element
+        /// starts on.
+        #[test]
+        fn every_element_comes_back_at_its_line(
+            texts in proptest::collection::vec("[a-z \\[\\]{}\",:\\\\\n\u{0600}-\u{0605}]{0,20}", 0..30),
+            pretty in any::<bool>(),
+            chunk in 1usize..400,
+            step in 1usize..40,
+        ) {
+            let records: Vec<serde_json::Value> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| serde_json::json!({"id": i.to_string(), "text": t, "nested": [{"t": t}]}))
+                .collect();
+            let doc = if pretty {
+                serde_json::to_string_pretty(&records).unwrap()
+            } else {
+                serde_json::to_string(&records).unwrap()
+            };
+            // Where each element starts: pretty-printed, each record's `{` at two spaces.
+            let mut want_lines = Vec::new();
+            for (n, l) in doc.lines().enumerate() {
+                if l == "  {" {
+                    want_lines.push(n as u64 + 1);
+                }
+            }
+            let opts = Options { chunk_bytes: chunk, ..Default::default() };
+            let got = read(doc.as_bytes(), &opts);
+            prop_assert_eq!(&read_trickled(doc.as_bytes(), &opts, step), &got);
+            if texts.is_empty() {
+                prop_assert_eq!(got.len(), 1);
+                prop_assert!(got[0].1.is_err());
+                return Ok(());
+            }
+            prop_assert_eq!(got.len(), texts.len());
+            for (i, (line, r)) in got.iter().enumerate() {
+                let (id, text) = r.as_ref().unwrap();
+                prop_assert_eq!(id, &i.to_string());
+                prop_assert_eq!(text, &texts[i]);
+                prop_assert_eq!(*line, if pretty { want_lines[i] } else { 1 });
+            }
+        }
+    }
+}
