@@ -16,7 +16,11 @@ With --tweets, OUT.jsonl holds one Twitter API v1.1 status a line, as the stream
 search APIs wrote them (about 3 KB each: the author inline with the profile fields v1.1
 carries, entities, counts), for the tweet-object reader.
 
-usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram | --tweets]
+With --outbox, OUT.jsonl is instead one ActivityPub collection as a Mastodon account
+archive's outbox.json holds it (pretty-printed; each item a `Create` of a `Note` whose
+content is HTML, about 900 bytes), for the fediverse reader.
+
+usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram | --tweets | --outbox]
 """
 import csv
 import json
@@ -84,6 +88,30 @@ def v1_status(i, acct, text):
     }
 
 
+def create_note(i, acct, text):
+    """A `Create` of a `Note`, as Mastodon writes one in an archive's outbox."""
+    from html import escape
+    actor = "https://social.example/users/user%d" % acct
+    note = "%s/statuses/%d" % (actor, 100_000_000 + i)
+    ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1_600_000_000 + i))
+    content = "<p>%s</p>" % escape(text).replace("\n", "<br />")
+    return {
+        "id": note + "/activity", "type": "Create", "actor": actor, "published": ts,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [actor + "/followers"],
+        "object": {
+            "id": note, "type": "Note", "summary": None, "inReplyTo": None, "published": ts,
+            "url": "https://social.example/@user%d/%d" % (acct, 100_000_000 + i),
+            "attributedTo": actor, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [actor + "/followers"], "sensitive": False, "atomUri": note,
+            "inReplyToAtomUri": None, "conversation": "tag:social.example,2020:objectId=%d:objectType=Conversation" % i,
+            "content": content, "contentMap": {"en": content}, "attachment": [], "tag": [],
+            "replies": {"id": note + "/replies", "type": "Collection",
+                        "first": {"type": "CollectionPage", "next": note + "/replies?only_other_accounts=true&page=true",
+                                  "partOf": note + "/replies", "items": []}},
+        },
+    }
+
+
 def main():
     args = sys.argv[1:]
     accounts = 50_000
@@ -97,6 +125,9 @@ def main():
     tweets = "--tweets" in args
     if tweets:
         args.remove("--tweets")
+    outbox = "--outbox" in args
+    if outbox:
+        args.remove("--outbox")
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()
@@ -105,6 +136,9 @@ def main():
     number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
     with open(jsonl, "w", encoding="utf-8") as jf:
+        if outbox:
+            jf.write('{\n  "@context": "https://www.w3.org/ns/activitystreams",\n  "id": "outbox.json",\n'
+                     '  "type": "OrderedCollection",\n  "totalItems": %d,\n  "orderedItems": [\n' % n)
         if telegram:
             jf.write('{\n "name": "Bench Channel",\n "type": "public_channel",\n "id": 777,\n "messages": [\n')
         for i in range(n):
@@ -126,6 +160,10 @@ def main():
                      "date_unixtime": str(ts), "from": "User %d" % acct, "from_id": "user%d" % acct,
                      "text": text, "text_entities": entities}
                 jf.write(("  " if i == 0 else ",\n  ") + json.dumps(m, ensure_ascii=False))
+            elif outbox:
+                item = json.dumps(create_note(i, acct, t), ensure_ascii=False, indent=2)
+                item = "\n".join("    " + l for l in item.split("\n"))
+                jf.write(("" if i == 0 else ",\n") + item)
             elif tweets:
                 jf.write(json.dumps(v1_status(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
             else:
@@ -135,6 +173,8 @@ def main():
                 tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
         if telegram:
             jf.write("\n ]\n}\n")
+        if outbox:
+            jf.write("\n  ]\n}\n")
     if tf:
         tf.close()
 

@@ -1,5 +1,6 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format (so
-//! the fuzzer reaches CSV, Telegram, Twitter documents and tweet lines too), the rest is the file.
+//! the fuzzer reaches CSV, Telegram, Twitter documents, tweet lines, JSON arrays and
+//! ActivityPub too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -15,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
         Format::TwitterV2,
         Format::Telegram,
         Format::Tweets,
-    ][sel as usize % 6];
+        Format::ActivityPub,
+    ][sel as usize % 7];
     let opts = Options {
         format,
         max_record_bytes: 256,

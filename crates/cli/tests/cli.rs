@@ -441,7 +441,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     let o = run(&["scan", "x.jsonl", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("use auto, jsonl, csv, twitter-v2, tweets or telegram"),
+        stderr(&o).contains("use auto, jsonl, csv, twitter-v2, tweets, activitypub or telegram"),
         "{}",
         stderr(&o)
     );
@@ -1022,4 +1022,42 @@ fn v1_tweets_are_scanned_with_their_authors() {
     assert_eq!(ansar["reach"], 77);
     let news = accounts.iter().find(|a| a["id"] == "9000000002").unwrap();
     assert_eq!(news["posts"], 2);
+}
+
+/// A Mastodon account archive given as its folder: `actor.json` makes the account (handle,
+/// bio), `outbox.json` its posts, HTML made text, each at the line it starts on.
+#[test]
+fn a_mastodon_archive_folder_is_scanned_as_its_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "--all-posts",
+        "-q",
+        "tests/data/mastodon",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    let flagged = &posts[0];
+    assert_eq!(flagged["flagged"], true);
+    assert_eq!(flagged["line"], 7);
+    assert_eq!(flagged["platform"], "fediverse");
+    assert!(
+        flagged["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Join the soldiers of the khilafah & spread"),
+        "{flagged}"
+    );
+    assert_eq!(posts[1]["flagged"], false);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    assert_eq!(accounts[0]["handle"], "someone");
+    assert_eq!(accounts[0]["posts"], 2);
+    assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
+        .unwrap()
+        .is_empty());
 }

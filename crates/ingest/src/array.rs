@@ -26,6 +26,10 @@ pub(crate) struct ArrayChunks {
     chunk_bytes: usize,
     started: bool,
     done: bool,
+    /// For a document that is an object: the members that may hold the array of records
+    /// (see [`ArrayChunks::document`]), and whether the array being read is one.
+    keys: Option<&'static [&'static str]>,
+    in_object: bool,
     /// Elements read so far, for the message that says where an array was cut.
     elements: u64,
     queued: VecDeque<Chunk>,
@@ -52,10 +56,28 @@ impl ArrayChunks {
             chunk_bytes: opts.chunk_bytes.max(1),
             started: false,
             done: false,
+            keys: None,
+            in_object: false,
             elements: 0,
             queued: VecDeque::new(),
             pool: Default::default(),
         }
+    }
+
+    /// A document that is one JSON object: its records are the elements of its first member
+    /// named one of `keys` that is an array (an ActivityPub collection's `orderedItems`),
+    /// the members before it passed over; an object without one is itself the one record
+    /// (an actor, or any record pretty-printed), in `format` or the one it looks like.
+    pub(crate) fn document(
+        src: Reader,
+        file: Arc<str>,
+        format: Option<LineFormat>,
+        keys: &'static [&'static str],
+        opts: &crate::Options,
+    ) -> ArrayChunks {
+        let mut a = ArrayChunks::new(src, file, format, opts);
+        a.keys = Some(keys);
+        a
     }
 
     /// Reading stops here: the file is cut, unreadable, or not an array's shape.
@@ -85,50 +107,81 @@ impl ArrayChunks {
     /// One element, its bytes added to `out` as one line (no more than `max_record` and a
     /// step of them: a huge element is counted, not kept); its whole size returned.
     fn element(&mut self, out: &mut Vec<u8>) -> Result<usize, Stop> {
-        let start = out.len();
-        let limit = start + self.max_record + 1;
+        let limit = out.len() + self.max_record + 1;
+        match self.src.peek() {
+            Some(b']' | b'}' | b',' | b':') => Err(self.stop("expected a record")),
+            None => Err(self.stop("a record is not closed")),
+            Some(b'"') => {
+                self.src.bump();
+                if out.len() < limit {
+                    out.push(b'"');
+                }
+                Ok(1 + self.string_rest(out, limit)?)
+            }
+            Some(b'{' | b'[') => self.container(out, limit),
+            Some(_) => {
+                // A scalar runs on to the next delimiter.
+                let mut size = 0;
+                while let Some(c) = self.src.peek() {
+                    if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                        break;
+                    }
+                    self.src.bump();
+                    size += 1;
+                    if out.len() < limit {
+                        out.push(c);
+                    }
+                }
+                Ok(size)
+            }
+        }
+    }
+
+    /// An object or array, up to its closing bracket. The buffered bytes are walked in a
+    /// tight loop (a pretty-printed document is mostly indentation between tokens), the
+    /// whitespace between tokens left out, so the element is one line; strings go to
+    /// [`ArrayChunks::string_rest`].
+    fn container(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<usize, Stop> {
         let mut size = 0usize;
         let mut depth = 0usize;
-        if let Some(b']' | b'}' | b',' | b':') = self.src.peek() {
-            return Err(self.stop("expected a record"));
-        }
         loop {
-            let Some(b) = self.src.bump() else {
+            if self.src.peek().is_none() {
                 return Err(self.stop("a record is not closed"));
-            };
-            size += 1;
-            match b {
-                b'"' => {
-                    if out.len() < limit {
-                        out.push(b'"');
-                    }
-                    size += self.string_rest(out, limit)?;
-                }
-                b'{' | b'[' => depth += 1,
-                // Never at depth 0: an element starts with none of these (above), and
-                // ends when its depth is back to 0.
-                b'}' | b']' => depth = depth.saturating_sub(1),
-                _ => {}
             }
-            if b != b'"' && out.len() < limit {
-                // Whitespace between tokens: a space, so the element stays one line.
-                out.push(if b.is_ascii_whitespace() { b' ' } else { b });
-            }
-            if depth == 0 {
-                // A scalar runs on to the next delimiter; a container ends at its close.
-                if !matches!(b, b'}' | b']' | b'"') {
-                    while let Some(c) = self.src.peek() {
-                        if matches!(c, b',' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-                            break;
-                        }
-                        self.src.bump();
-                        size += 1;
-                        if out.len() < limit {
-                            out.push(c);
-                        }
+            let buf = self.src.buffered();
+            let (mut i, mut newlines, mut string, mut closed) = (0, 0, false, false);
+            while i < buf.len() {
+                let b = buf[i];
+                i += 1;
+                match b {
+                    b' ' | b'\t' | b'\r' => continue,
+                    b'\n' => {
+                        newlines += 1;
+                        continue;
                     }
+                    b'"' => string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        closed = depth == 0;
+                    }
+                    _ => {}
                 }
+                if out.len() < limit {
+                    out.push(b);
+                }
+                if string || closed {
+                    break;
+                }
+            }
+            self.src.line += newlines;
+            self.src.consume(i);
+            size += i;
+            if closed {
                 return Ok(size);
+            }
+            if string {
+                size += self.string_rest(out, limit)?;
             }
         }
     }
@@ -199,7 +252,11 @@ impl ArrayChunks {
                 }
                 self.src.ws();
             }
-            if self.src.bump() != Some(b'[') {
+            if self.keys.is_some() {
+                if !self.open_object(out, lines, diags)? {
+                    return Ok(());
+                }
+            } else if self.src.bump() != Some(b'[') {
                 return Err(self.stop("expected a JSON array"));
             }
             self.src.ws();
@@ -207,38 +264,21 @@ impl ArrayChunks {
                 self.src.bump();
                 self.done = true;
                 diags.push((self.src.line, "the array is empty: no records".to_string()));
-                return self.after_end();
+                return self.after_array();
             }
         }
         while out.len() < self.chunk_bytes {
             self.src.ws();
             let line = self.src.line;
             let start = out.len();
-            let size = self.element(out)?;
-            self.elements += 1;
-            if size > self.max_record {
-                out.truncate(start);
-                diags.push((
-                    line,
-                    format!(
-                        "record of {size} bytes is over the limit of {} bytes \
-                         (--max-record-bytes); skipped",
-                        self.max_record
-                    ),
-                ));
-            } else {
-                if self.format.is_none() {
-                    self.format = Some(crate::element_format(&out[start..]));
-                }
-                out.push(b'\n');
-                lines.push(line);
-            }
+            let size = self.element(out).inspect_err(|_| out.truncate(start))?;
+            self.take(out, start, size, line, lines, diags);
             self.src.ws();
             match self.src.bump() {
                 Some(b',') => {}
                 Some(b']') => {
                     self.done = true;
-                    return self.after_end();
+                    return self.after_array();
                 }
                 _ => return Err(self.stop("expected `,` or `]` after a record")),
             }
@@ -246,7 +286,136 @@ impl ArrayChunks {
         Ok(())
     }
 
-    /// After the closing bracket: nothing but whitespace.
+    /// An element read into `out[start..]` (`size` bytes in the input, at `line`): kept as a
+    /// line, or dropped with a diagnostic when over the size limit.
+    fn take(
+        &mut self,
+        out: &mut Vec<u8>,
+        start: usize,
+        size: usize,
+        line: u64,
+        lines: &mut Vec<u64>,
+        diags: &mut Vec<(u64, String)>,
+    ) {
+        self.elements += 1;
+        if size > self.max_record {
+            out.truncate(start);
+            diags.push((
+                line,
+                format!(
+                    "record of {size} bytes is over the limit of {} bytes \
+                     (--max-record-bytes); skipped",
+                    self.max_record
+                ),
+            ));
+        } else {
+            if self.format.is_none() {
+                self.format = Some(crate::element_format(&out[start..]));
+            }
+            out.push(b'\n');
+            lines.push(line);
+        }
+    }
+
+    /// The start of a document that is an object, up to the array of records in it (true)
+    /// or, where it has none, the whole object as the one record (false).
+    fn open_object(
+        &mut self,
+        out: &mut Vec<u8>,
+        lines: &mut Vec<u64>,
+        diags: &mut Vec<(u64, String)>,
+    ) -> Result<bool, Stop> {
+        let line = self.src.line;
+        if self.src.bump() != Some(b'{') {
+            return Err(self.stop("expected a JSON object"));
+        }
+        let start = out.len();
+        let size = self
+            .object_members(out)
+            .inspect_err(|_| out.truncate(start))?;
+        let Some(size) = size else {
+            return Ok(true);
+        };
+        self.take(out, start, size, line, lines, diags);
+        self.done = true;
+        self.after_end()?;
+        Ok(false)
+    }
+
+    /// The members of the document's object, copied to `out` as one element (its size
+    /// returned), until one named in `keys` is an array: then `None`, `out` as it was, and
+    /// the array's elements next.
+    fn object_members(&mut self, out: &mut Vec<u8>) -> Result<Option<usize>, Stop> {
+        let start = out.len();
+        out.push(b'{');
+        let mut size = 1;
+        self.src.ws();
+        if self.src.peek() == Some(b'}') {
+            self.src.bump();
+        } else {
+            loop {
+                self.src.ws();
+                if out.len() > start + 1 {
+                    out.push(b',');
+                }
+                let key_at = out.len();
+                size += self.element(out)?;
+                let key = serde_json::from_slice::<String>(&out[key_at..]).ok();
+                self.src.ws();
+                if self.src.bump() != Some(b':') {
+                    return Err(self.stop("expected `:` after a key"));
+                }
+                self.src.ws();
+                let keys = self.keys.unwrap_or_default();
+                let wanted = key.is_some_and(|k| keys.contains(&k.as_str()));
+                if wanted && self.src.peek() == Some(b'[') {
+                    self.src.bump();
+                    out.truncate(start);
+                    self.in_object = true;
+                    return Ok(None);
+                }
+                out.push(b':');
+                size += self.element(out)? + 1;
+                self.src.ws();
+                match self.src.bump() {
+                    Some(b',') => size += 1,
+                    Some(b'}') => break,
+                    _ => return Err(self.stop("expected `,` or `}` in an object")),
+                }
+            }
+        }
+        out.push(b'}');
+        Ok(Some(size + 1))
+    }
+
+    /// After the array's closing bracket: the rest of the object it is in (its members
+    /// passed over), then the end of the input.
+    fn after_array(&mut self) -> Result<(), Stop> {
+        if self.in_object {
+            let mut scratch = Vec::new();
+            loop {
+                self.src.ws();
+                match self.src.bump() {
+                    Some(b'}') => break,
+                    Some(b',') => {
+                        for part in ["a key", "a value"] {
+                            self.src.ws();
+                            scratch.clear();
+                            self.element(&mut scratch)?;
+                            self.src.ws();
+                            if part == "a key" && self.src.bump() != Some(b':') {
+                                return Err(self.stop("expected `:` after a key"));
+                            }
+                        }
+                    }
+                    _ => return Err(self.stop("expected `,` or `}` in an object")),
+                }
+            }
+        }
+        self.after_end()
+    }
+
+    /// After the document: nothing but whitespace.
     fn after_end(&mut self) -> Result<(), Stop> {
         self.src.ws();
         if self.src.peek().is_some() {
@@ -452,6 +621,11 @@ mod tests {
             ),
         ] {
             let got = read(doc, &Options::default());
+            assert_eq!(
+                got.len(),
+                2,
+                "the record, then where reading stopped: {got:?}"
+            );
             assert_eq!(got[0], post(1, "1", "a"), "{got:?}");
             let (l, d) = got.last().unwrap();
             let d = d.as_ref().unwrap_err();
@@ -511,6 +685,22 @@ mod tests {
         };
         let got = read(b"[oops\n{\"id\":\"2\",\"text\":\"b\"}\n", &opts);
         assert_eq!(got[1], post(2, "2", "b"));
+    }
+
+    #[test]
+    fn a_pretty_printed_object_is_one_record_not_a_diagnostic_a_line() {
+        let one = b"{\n  \"id\": \"r1\",\n  \"text\": \"a\"\n}\n";
+        assert_eq!(read(one, &Options::default()), vec![post(1, "r1", "a")]);
+        let unknown = b"{\n  \"kind\": \"Listing\",\n  \"children\": [1, 2]\n}\n";
+        let got = read(unknown, &Options::default());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].1.is_err());
+        // Given as JSON Lines, lines it is.
+        let opts = Options {
+            format: Format::Jsonl,
+            ..Default::default()
+        };
+        assert_eq!(read(unknown, &opts).len(), 4);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
 //! column mapping, JSON arrays of records, Twitter API v2 responses, tweet objects a line
-//! each (API v1.1, or v2 flattened) and Telegram Desktop exports, plain or
+//! each (API v1.1, or v2 flattened), ActivityPub objects and Mastodon API statuses, and
+//! Telegram Desktop exports, plain or
 //! gzip/zstd-compressed, from a path or `-` for standard input.
 //!
 //! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
@@ -22,8 +23,10 @@
 //! }
 //! ```
 
+mod activitypub;
 mod array;
 mod csvfmt;
+mod html;
 mod input;
 mod jsonfast;
 mod jsonl;
@@ -35,6 +38,7 @@ mod twitter;
 
 use std::io::BufRead;
 
+pub use activitypub::parse_activitypub;
 pub use csvfmt::{CsvMapping, CSV_FIELDS};
 #[cfg(target_os = "linux")]
 pub use input::cached_pages;
@@ -58,6 +62,9 @@ pub enum Format {
     TwitterV2,
     /// Tweet objects, one per line: API v1.1, or v2 as `twarc2 flatten` writes them.
     Tweets,
+    /// The fediverse: ActivityPub objects (a Mastodon archive's `outbox.json` and
+    /// `actor.json`) and Mastodon API statuses.
+    ActivityPub,
     /// Telegram Desktop's `result.json` export.
     Telegram,
 }
@@ -71,10 +78,11 @@ impl std::str::FromStr for Format {
             "csv" => Format::Csv,
             "twitter" | "twitter-v2" => Format::TwitterV2,
             "tweets" | "twitter-v1" => Format::Tweets,
+            "activitypub" | "mastodon" | "fediverse" => Format::ActivityPub,
             "telegram" => Format::Telegram,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets or telegram"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub or telegram"
                 ))
             }
         })
@@ -163,6 +171,7 @@ pub enum LineFormat {
     Raqib,
     TwitterV2,
     Tweets,
+    ActivityPub,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -290,12 +299,16 @@ impl Chunk {
                                 &mut *spare,
                             ),
                         },
-                        LineFormat::Tweets => {
+                        LineFormat::Tweets | LineFormat::ActivityPub => {
                             let seen =
                                 |a: &str| !authors.insert(xxhash_rust::xxh3::xxh3_64(a.as_bytes()));
-                            if let Err(m) = tweets::parse_tweet_line(line, seen, |r| {
-                                f(line_no, Ok(r), &mut *spare)
-                            }) {
+                            let out = |r| f(line_no, Ok(r), &mut *spare);
+                            let parsed = if *format == LineFormat::Tweets {
+                                tweets::parse_tweet_line(line, seen, out)
+                            } else {
+                                activitypub::parse_activitypub_line(line, seen, out)
+                            };
+                            if let Err(m) = parsed {
                                 f(
                                     line_no,
                                     Err(Diagnostic::new(&**file, line_no, m)),
@@ -322,6 +335,17 @@ pub struct ReadState {
         u64,
         std::hash::BuildHasherDefault<raqib_model::hashed::KeyIsHash>,
     >,
+}
+
+/// The first post among `recs` (for the readers' tests).
+#[cfg(test)]
+fn first_post(recs: &[Record]) -> &raqib_model::Post {
+    recs.iter()
+        .find_map(|r| match r {
+            Record::Post(p) => Some(&**p),
+            _ => None,
+        })
+        .expect("a post")
 }
 
 /// How far ahead of the line being parsed a chunk's bytes are asked for: about four
@@ -367,15 +391,24 @@ fn chunks_of(
         Format::Auto => Some(None),
         Format::Tweets => Some(Some(LineFormat::Tweets)),
         Format::TwitterV2 => Some(Some(LineFormat::TwitterV2)),
+        Format::ActivityPub => Some(Some(LineFormat::ActivityPub)),
         _ => None,
     };
     if let Some(given) = given {
-        let lines = matches!(format, Format::Jsonl | Format::Tweets | Format::TwitterV2);
+        let lines = matches!(
+            format,
+            Format::Jsonl | Format::Tweets | Format::TwitterV2 | Format::ActivityPub
+        );
         if lines && is_array_document(&head) {
             return Ok(Box::new(array::ArrayChunks::new(reader, name, given, opts)));
         }
     }
     Ok(match format {
+        // A pretty-printed object (its first line a lone `{`) of no shape detected above:
+        // one record, not a diagnostic a line.
+        Format::Jsonl if opts.format == Format::Auto && first_line(&head) == Some(b"{") => {
+            Box::new(array::ArrayChunks::document(reader, name, None, &[], opts))
+        }
         Format::Jsonl | Format::Auto => {
             Box::new(LineChunks::new(reader, name, LineFormat::Raqib, opts))
         }
@@ -387,6 +420,20 @@ fn chunks_of(
             }
         }
         Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
+        Format::ActivityPub => {
+            if looks_like_single_document(&head) {
+                // A collection (an outbox) read item by item, or one object (an actor).
+                Box::new(array::ArrayChunks::document(
+                    reader,
+                    name,
+                    Some(LineFormat::ActivityPub),
+                    &["orderedItems", "items"],
+                    opts,
+                ))
+            } else {
+                Box::new(LineChunks::new(reader, name, LineFormat::ActivityPub, opts))
+            }
+        }
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
     })
@@ -419,6 +466,11 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             let head_str = String::from_utf8_lossy(head);
             if head_str.contains("\"messages\"") || head_str.contains("\"chats\"") {
                 Format::Telegram
+            } else if head_str.contains("\"@context\"")
+                || head_str.contains("\"orderedItems\"")
+                || first_line(head).is_some_and(activitypub::looks_like_activitypub)
+            {
+                Format::ActivityPub
             } else if head_str.contains("\"data\"") && !head_str.contains("\"raqib\"") {
                 Format::TwitterV2
             } else if first_line(head).is_some_and(tweets::looks_like_tweet) {
@@ -471,6 +523,7 @@ fn element_format(element: &[u8]) -> LineFormat {
             LineFormat::TwitterV2
         }
         _ if tweets::looks_like_tweet(element) => LineFormat::Tweets,
+        _ if activitypub::looks_like_activitypub(element) => LineFormat::ActivityPub,
         _ => LineFormat::Raqib,
     }
 }

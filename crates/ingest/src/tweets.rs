@@ -429,14 +429,7 @@ mod tests {
         parse_tweet(line.as_bytes())
     }
 
-    fn post(recs: &[Record]) -> &Post {
-        recs.iter()
-            .find_map(|r| match r {
-                Record::Post(p) => Some(&**p),
-                _ => None,
-            })
-            .expect("a post")
-    }
+    use crate::first_post as post;
 
     #[test]
     fn v1_status_with_its_author() {

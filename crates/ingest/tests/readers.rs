@@ -609,3 +609,88 @@ fn a_json_array_as_python_writes_it_is_read_record_by_record() {
     let ps = posts(&ps);
     assert_eq!(ps[1].urls, vec!["https://example.org/x"]);
 }
+
+/// A Mastodon account archive: `actor.json` is the account, `outbox.json` a collection
+/// whose `orderedItems` are read one by one (in chunks, at their lines), whatever
+/// members come before or after them.
+#[test]
+fn a_mastodon_archive_reads_as_its_account_and_posts() {
+    let (recs, diags) = split(read_all(&data("mastodon/actor.json"), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let Record::Account(a) = &recs[0] else {
+        panic!("{recs:?}")
+    };
+    assert_eq!(a.id, "https://social.example/users/someone");
+    assert_eq!(a.handle.as_deref(), Some("someone"));
+    assert_eq!(recs.len(), 1);
+
+    let opts = Options {
+        chunk_bytes: 64,
+        ..Default::default()
+    };
+    let mut items = Vec::new();
+    let mut chunks = 0;
+    for c in open_chunks(&data("mastodon/outbox.json"), &opts).unwrap() {
+        chunks += 1;
+        c.for_each_record(|line, r| items.push((line, r.unwrap())));
+    }
+    assert!(chunks >= 2);
+    let ps: Vec<(u64, &raqib_model::Post)> = items
+        .iter()
+        .filter_map(|(l, r)| match r {
+            Record::Post(p) => Some((*l, &**p)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ps.len(), 2, "the boost by reference holds no post");
+    assert_eq!(ps[0].0, 7);
+    assert_eq!(ps[0].1.account, "https://social.example/users/someone");
+    assert!(ps[0].1.text.starts_with("Join the soldiers"));
+    assert_eq!(ps[0].1.urls, vec!["https://files.example/release"]);
+    assert_eq!(ps[1].0, 31);
+
+    // Members after the items, and a document cut short.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = r#"{"orderedItems": [{"type":"Note","id":"n1","content":"a"}], "totalItems": 1, "x": {"y": [1]}}"#;
+    let f = write(&dir, "outbox.json", doc.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!((recs.len(), diags.len()), (1, 0), "{diags:?}");
+    let cut = "{\"@context\": \"x\", \"orderedItems\": [\n{\"type\":\"Note\",\"id\":\"n1\",\"content\":\"a\"},\n{\"type\":\"No";
+    let f = write(&dir, "cut.json", cut.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(recs.len(), 1);
+    assert_eq!(diags[0].at.line, 3, "{diags:?}");
+    assert!(diags[0].message.contains("cut short"), "{}", diags[0]);
+}
+
+/// Mastodon API statuses as the API returns them (a JSON array), and ActivityPub
+/// objects one per line.
+#[test]
+fn mastodon_statuses_and_activitypub_lines_are_detected() {
+    let (recs, diags) =
+        split(read_all(&data("mastodon_statuses.json"), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let ps = posts(&recs);
+    assert_eq!(ps.len(), 2);
+    assert_eq!(ps[0].lang.as_deref(), Some("ar"));
+    assert_eq!(
+        ps[1].share_of.as_deref(),
+        Some("https://far.example/users/x/statuses/1")
+    );
+    assert_eq!(recs.len(), 3, "the booster's account once");
+
+    let dir = tempfile::tempdir().unwrap();
+    let lines = concat!(
+        r#"{"type":"Create","actor":"a","object":{"type":"Note","id":"n1","content":"<p>one</p>"}}"#,
+        "\n",
+        r#"{"type":"Like","actor":"a","object":"n0"}"#,
+        "\n",
+        r#"{"type":"Note","content":"no id"}"#,
+        "\n",
+    );
+    let f = write(&dir, "inbox.jsonl", lines.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs)[0].text, "one");
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].at.line, 3);
+}
