@@ -20,7 +20,10 @@ With --outbox, OUT.jsonl is instead one ActivityPub collection as a Mastodon acc
 archive's outbox.json holds it (pretty-printed; each item a `Create` of a `Note` whose
 content is HTML, about 900 bytes), for the fediverse reader.
 
-usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram | --tweets | --outbox]
+With --element, OUT.jsonl is instead one Matrix room as Element's "Export chat" writes it
+as JSON (pretty-printed; each message an `m.room.message` event, about 350 bytes).
+
+usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram | --tweets | --outbox | --element]
 """
 import csv
 import json
@@ -128,6 +131,9 @@ def main():
     outbox = "--outbox" in args
     if outbox:
         args.remove("--outbox")
+    element = "--element" in args
+    if element:
+        args.remove("--element")
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()
@@ -136,6 +142,10 @@ def main():
     number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
     with open(jsonl, "w", encoding="utf-8") as jf:
+        if element:
+            jf.write('{\n  "room_name": "Bench room",\n  "room_creator": "@admin:chat.example",\n'
+                     '  "topic": "",\n  "export_date": "30/11/2026",\n  "exported_by": "@admin:chat.example",\n'
+                     '  "messages": [\n')
         if outbox:
             jf.write('{\n  "@context": "https://www.w3.org/ns/activitystreams",\n  "id": "outbox.json",\n'
                      '  "type": "OrderedCollection",\n  "totalItems": %d,\n  "orderedItems": [\n' % n)
@@ -160,6 +170,15 @@ def main():
                      "date_unixtime": str(ts), "from": "User %d" % acct, "from_id": "user%d" % acct,
                      "text": text, "text_entities": entities}
                 jf.write(("  " if i == 0 else ",\n  ") + json.dumps(m, ensure_ascii=False))
+            elif element:
+                ev = {"type": "m.room.message", "room_id": "!bench:chat.example",
+                      "sender": "@user%d:chat.example" % acct,
+                      "content": {"msgtype": "m.text", "body": t},
+                      "origin_server_ts": (1_600_000_000 + i) * 1000, "unsigned": {"age": 1000},
+                      "event_id": "$event%d" % i, "user_id": "@user%d:chat.example" % acct, "age": 1000}
+                item = json.dumps(ev, ensure_ascii=False, indent=2)
+                item = "\n".join("    " + l for l in item.split("\n"))
+                jf.write(("" if i == 0 else ",\n") + item)
             elif outbox:
                 item = json.dumps(create_note(i, acct, t), ensure_ascii=False, indent=2)
                 item = "\n".join("    " + l for l in item.split("\n"))
@@ -173,7 +192,7 @@ def main():
                 tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
         if telegram:
             jf.write("\n ]\n}\n")
-        if outbox:
+        if outbox or element:
             jf.write("\n  ]\n}\n")
     if tf:
         tf.close()

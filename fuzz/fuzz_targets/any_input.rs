@@ -1,6 +1,6 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format (so
-//! the fuzzer reaches CSV, Telegram, Twitter documents, tweet lines, JSON arrays and
-//! ActivityPub too), the rest is the file.
+//! the fuzzer reaches CSV, Telegram, Twitter documents, tweet lines, JSON arrays,
+//! ActivityPub and Matrix too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -17,7 +17,8 @@ fuzz_target!(|data: &[u8]| {
         Format::Telegram,
         Format::Tweets,
         Format::ActivityPub,
-    ][sel as usize % 7];
+        Format::Matrix,
+    ][sel as usize % 8];
     let opts = Options {
         format,
         max_record_bytes: 256,

@@ -441,7 +441,8 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     let o = run(&["scan", "x.jsonl", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("use auto, jsonl, csv, twitter-v2, tweets, activitypub or telegram"),
+        stderr(&o)
+            .contains("use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix or telegram"),
         "{}",
         stderr(&o)
     );
@@ -1060,4 +1061,36 @@ fn a_mastodon_archive_folder_is_scanned_as_its_account() {
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()
         .is_empty());
+}
+
+/// An Element "Export chat" JSON (a Matrix room): the propaganda-style message flagged with
+/// its sender, the news reply not, the encrypted event a diagnostic at its line.
+#[test]
+fn an_element_export_is_scanned_as_a_matrix_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "--all-posts",
+        "-q",
+        "tests/data/element_export.json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
+    assert_eq!(by_id("$m1")["flagged"], true);
+    assert_eq!(by_id("$m1")["account"], "@someone:chat.example");
+    assert_eq!(by_id("$m2")["flagged"], false);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let someone = accounts
+        .iter()
+        .find(|a| a["id"] == "@someone:chat.example")
+        .unwrap();
+    assert_eq!(someone["display_name"], "Some One");
+    assert_eq!(someone["platform"], "matrix");
+    let diags = jsonl(&out.join("diagnostics.jsonl"));
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0]["message"].as_str().unwrap().contains("encrypted"));
 }

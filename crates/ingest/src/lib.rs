@@ -1,7 +1,7 @@
 //! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
 //! column mapping, JSON arrays of records, Twitter API v2 responses, tweet objects a line
-//! each (API v1.1, or v2 flattened), ActivityPub objects and Mastodon API statuses, and
-//! Telegram Desktop exports, plain or
+//! each (API v1.1, or v2 flattened), ActivityPub objects and Mastodon API statuses, Matrix
+//! rooms, and Telegram Desktop exports, plain or
 //! gzip/zstd-compressed, from a path or `-` for standard input.
 //!
 //! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
@@ -30,6 +30,7 @@ mod html;
 mod input;
 mod jsonfast;
 mod jsonl;
+mod matrix;
 mod source;
 mod telegram;
 mod time;
@@ -44,6 +45,7 @@ pub use csvfmt::{CsvMapping, CSV_FIELDS};
 pub use input::cached_pages;
 pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
+pub use matrix::parse_matrix;
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use tweets::parse_tweet;
@@ -65,6 +67,8 @@ pub enum Format {
     /// The fediverse: ActivityPub objects (a Mastodon archive's `outbox.json` and
     /// `actor.json`) and Mastodon API statuses.
     ActivityPub,
+    /// Matrix rooms: an Element "Export chat" JSON, API responses, or events a line.
+    Matrix,
     /// Telegram Desktop's `result.json` export.
     Telegram,
 }
@@ -79,10 +83,11 @@ impl std::str::FromStr for Format {
             "twitter" | "twitter-v2" => Format::TwitterV2,
             "tweets" | "twitter-v1" => Format::Tweets,
             "activitypub" | "mastodon" | "fediverse" => Format::ActivityPub,
+            "matrix" | "element" => Format::Matrix,
             "telegram" => Format::Telegram,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub or telegram"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix or telegram"
                 ))
             }
         })
@@ -172,6 +177,7 @@ pub enum LineFormat {
     TwitterV2,
     Tweets,
     ActivityPub,
+    Matrix,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -299,14 +305,14 @@ impl Chunk {
                                 &mut *spare,
                             ),
                         },
-                        LineFormat::Tweets | LineFormat::ActivityPub => {
+                        LineFormat::Tweets | LineFormat::ActivityPub | LineFormat::Matrix => {
                             let seen =
                                 |a: &str| !authors.insert(xxhash_rust::xxh3::xxh3_64(a.as_bytes()));
                             let out = |r| f(line_no, Ok(r), &mut *spare);
-                            let parsed = if *format == LineFormat::Tweets {
-                                tweets::parse_tweet_line(line, seen, out)
-                            } else {
-                                activitypub::parse_activitypub_line(line, seen, out)
+                            let parsed = match format {
+                                LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
+                                LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
+                                _ => activitypub::parse_activitypub_line(line, seen, out),
                             };
                             if let Err(m) = parsed {
                                 f(
@@ -392,12 +398,17 @@ fn chunks_of(
         Format::Tweets => Some(Some(LineFormat::Tweets)),
         Format::TwitterV2 => Some(Some(LineFormat::TwitterV2)),
         Format::ActivityPub => Some(Some(LineFormat::ActivityPub)),
+        Format::Matrix => Some(Some(LineFormat::Matrix)),
         _ => None,
     };
     if let Some(given) = given {
         let lines = matches!(
             format,
-            Format::Jsonl | Format::Tweets | Format::TwitterV2 | Format::ActivityPub
+            Format::Jsonl
+                | Format::Tweets
+                | Format::TwitterV2
+                | Format::ActivityPub
+                | Format::Matrix
         );
         if lines && is_array_document(&head) {
             return Ok(Box::new(array::ArrayChunks::new(reader, name, given, opts)));
@@ -434,6 +445,20 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, LineFormat::ActivityPub, opts))
             }
         }
+        Format::Matrix => {
+            if looks_like_single_document(&head) {
+                // An Element export's `messages`, an API response's `chunk`.
+                Box::new(array::ArrayChunks::document(
+                    reader,
+                    name,
+                    Some(LineFormat::Matrix),
+                    &["messages", "chunk", "events"],
+                    opts,
+                ))
+            } else {
+                Box::new(LineChunks::new(reader, name, LineFormat::Matrix, opts))
+            }
+        }
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
     })
@@ -464,7 +489,13 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
     match first_byte(head) {
         Some(b'{') => {
             let head_str = String::from_utf8_lossy(head);
-            if head_str.contains("\"messages\"") || head_str.contains("\"chats\"") {
+            // A Matrix room before Telegram: an Element export has `messages` too.
+            if head_str.contains("\"room_name\"")
+                || head_str.contains("\"origin_server_ts\"")
+                || first_line(head).is_some_and(matrix::looks_like_matrix)
+            {
+                Format::Matrix
+            } else if head_str.contains("\"messages\"") || head_str.contains("\"chats\"") {
                 Format::Telegram
             } else if head_str.contains("\"@context\"")
                 || head_str.contains("\"orderedItems\"")
@@ -524,6 +555,7 @@ fn element_format(element: &[u8]) -> LineFormat {
         }
         _ if tweets::looks_like_tweet(element) => LineFormat::Tweets,
         _ if activitypub::looks_like_activitypub(element) => LineFormat::ActivityPub,
+        _ if matrix::looks_like_matrix(element) => LineFormat::Matrix,
         _ => LineFormat::Raqib,
     }
 }

@@ -694,3 +694,58 @@ fn mastodon_statuses_and_activitypub_lines_are_detected() {
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].at.line, 3);
 }
+
+/// An Element "Export chat" JSON: taken for a Matrix room (not for a Telegram export,
+/// though both have `messages`), its events read one by one at their lines: the member's
+/// account, the messages, a reply without its quote, an image, and the encrypted event
+/// as a diagnostic.
+#[test]
+fn an_element_export_is_read_event_by_event() {
+    let opts = Options {
+        chunk_bytes: 200,
+        ..Default::default()
+    };
+    let mut items = Vec::new();
+    for c in open_chunks(&data("element_export.json"), &opts).unwrap() {
+        c.for_each_record(|line, r| items.push((line, r)));
+    }
+    let accounts: Vec<&str> = items
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Ok(Record::Account(a)) => Some(a.display_name.as_deref().unwrap_or("")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(accounts, vec!["Some One"]);
+    let ps: Vec<(u64, &raqib_model::Post)> = items
+        .iter()
+        .filter_map(|(l, r)| match r {
+            Ok(Record::Post(p)) => Some((*l, &**p)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ps.len(), 3);
+    assert_eq!(ps[0].1.account, "@someone:chat.example");
+    assert_eq!(ps[0].1.platform, "matrix");
+    let line_of = |id: &str| {
+        let text = std::fs::read_to_string(data("element_export.json")).unwrap();
+        let at = text.find(&format!("\"event_id\": \"{id}\"")).unwrap();
+        // The event starts at the last `{` at two levels of indentation before its id.
+        let start = text[..at].rfind("\n    {").unwrap() + 1;
+        text[..start].matches('\n').count() as u64 + 1
+    };
+    assert_eq!(ps[0].0, line_of("$m1"));
+    assert_eq!(
+        ps[1].1.text,
+        "Police say two men were arrested over the posts"
+    );
+    assert_eq!(ps[1].1.reply_to.as_deref(), Some("$m1"));
+    assert_eq!(ps[2].1.media[0].kind, "image");
+    let diags: Vec<(u64, &Diagnostic)> = items
+        .iter()
+        .filter_map(|(l, r)| r.as_ref().err().map(|d| (*l, d)))
+        .collect();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].0, line_of("$m4"));
+    assert!(diags[0].1.message.contains("encrypted"));
+}
