@@ -23,7 +23,11 @@ content is HTML, about 900 bytes), for the fediverse reader.
 With --element, OUT.jsonl is instead one Matrix room as Element's "Export chat" writes it
 as JSON (pretty-printed; each message an `m.room.message` event, about 350 bytes).
 
-usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--telegram | --tweets | --outbox | --element]
+With --discord, OUT.jsonl is instead one Discord channel as DiscordChatExporter writes it
+(pretty-printed; each message with its author inline, about 700 bytes).
+
+usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
+                     [--telegram | --tweets | --outbox | --element | --discord]
 """
 import csv
 import json
@@ -134,6 +138,9 @@ def main():
     element = "--element" in args
     if element:
         args.remove("--element")
+    discord = "--discord" in args
+    if discord:
+        args.remove("--discord")
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()
@@ -142,6 +149,10 @@ def main():
     number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
     with open(jsonl, "w", encoding="utf-8") as jf:
+        if discord:
+            jf.write('{\n  "guild": {"id": "1", "name": "Bench", "iconUrl": null},\n'
+                     '  "channel": {"id": "2", "type": "GuildTextChat", "name": "general", "topic": null},\n'
+                     '  "exportedAt": "2026-11-30T10:00:00+00:00",\n  "messages": [\n')
         if element:
             jf.write('{\n  "room_name": "Bench room",\n  "room_creator": "@admin:chat.example",\n'
                      '  "topic": "",\n  "export_date": "30/11/2026",\n  "exported_by": "@admin:chat.example",\n'
@@ -170,6 +181,17 @@ def main():
                      "date_unixtime": str(ts), "from": "User %d" % acct, "from_id": "user%d" % acct,
                      "text": text, "text_entities": entities}
                 jf.write(("  " if i == 0 else ",\n  ") + json.dumps(m, ensure_ascii=False))
+            elif discord:
+                m = {"id": str(900_000_000_000_000_000 + i), "type": "Default",
+                     "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime(1_600_000_000 + i)),
+                     "timestampEdited": None, "callEndedTimestamp": None, "isPinned": False, "content": t,
+                     "author": {"id": str(700_000_000 + acct), "name": "user%d" % acct, "discriminator": "0000",
+                                "nickname": "User %d" % acct, "color": None, "isBot": False, "roles": [],
+                                "avatarUrl": "https://cdn.example/avatars/%d.png" % acct},
+                     "attachments": [], "embeds": [], "stickers": [], "reactions": [], "mentions": []}
+                item = json.dumps(m, ensure_ascii=False, indent=2)
+                item = "\n".join("    " + l for l in item.split("\n"))
+                jf.write(("" if i == 0 else ",\n") + item)
             elif element:
                 ev = {"type": "m.room.message", "room_id": "!bench:chat.example",
                       "sender": "@user%d:chat.example" % acct,
@@ -192,7 +214,7 @@ def main():
                 tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
         if telegram:
             jf.write("\n ]\n}\n")
-        if outbox or element:
+        if outbox or element or discord:
             jf.write("\n  ]\n}\n")
     if tf:
         tf.close()

@@ -1,6 +1,6 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format (so
 //! the fuzzer reaches CSV, Telegram, Twitter documents, tweet lines, JSON arrays,
-//! ActivityPub and Matrix too), the rest is the file.
+//! ActivityPub, Matrix and Discord too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
         Format::Tweets,
         Format::ActivityPub,
         Format::Matrix,
-    ][sel as usize % 8];
+        Format::Discord,
+    ][sel as usize % 9];
     let opts = Options {
         format,
         max_record_bytes: 256,

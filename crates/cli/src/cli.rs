@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
     long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2, \
-Telegram exports, ActivityPub and Mastodon, Matrix rooms; gzip or zstd), scores each with an Arabic-first, obfuscation-aware text model, \
+Telegram exports, ActivityPub and Mastodon, Matrix rooms, Discord channels; gzip or zstd), scores each with an Arabic-first, obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
 It also matches known media against hash lists, links new accounts to suspended ones that came \
 back, finds coordinated floods, and turns signals into recorded actions under a policy.\n\n\
@@ -210,7 +210,8 @@ pub struct InputArgs {
     /// Input format: auto, jsonl, csv, twitter-v2 (API responses), tweets (one tweet
     /// object a line: API v1.1, or v2 as `twarc2 flatten` writes it), activitypub
     /// (a Mastodon archive's outbox.json and actor.json, ActivityPub objects, Mastodon API
-    /// statuses), matrix (an Element "Export chat" JSON, Matrix events), telegram. `auto`
+    /// statuses), matrix (an Element "Export chat" JSON, Matrix events), discord
+    /// (DiscordChatExporter's JSON, API messages), telegram. `auto`
     /// also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,

@@ -441,8 +441,9 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     let o = run(&["scan", "x.jsonl", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o)
-            .contains("use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix or telegram"),
+        stderr(&o).contains(
+            "use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord or telegram"
+        ),
         "{}",
         stderr(&o)
     );
@@ -979,22 +980,29 @@ fn a_folder_scans_as_the_export_files_in_it() {
     );
 }
 
-/// Tweets as the v1.1 API wrote them (most tweet archives): detected without `--format`,
-/// each post credited to its author, the author's profile in the account report, a
-/// retweet read with the original's whole text, and stream notices passed over.
-#[test]
-fn v1_tweets_are_scanned_with_their_authors() {
+/// Scan `input` with `--all-posts` into a fresh folder; the folder (kept while the caller
+/// holds it) and the report path.
+fn scan_all_posts(input: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = run(&[
         "scan",
         "--all-posts",
         "-q",
-        "tests/data/tweets_v1.jsonl",
+        input,
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    (dir, out)
+}
+
+/// Tweets as the v1.1 API wrote them (most tweet archives): detected without `--format`,
+/// each post credited to its author, the author's profile in the account report, a
+/// retweet read with the original's whole text, and stream notices passed over.
+#[test]
+fn v1_tweets_are_scanned_with_their_authors() {
+    let (_dir, out) = scan_all_posts("tests/data/tweets_v1.jsonl");
     let posts = jsonl(&out.join("posts.jsonl"));
     assert_eq!(posts.len(), 3, "{posts:?}");
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
@@ -1029,17 +1037,7 @@ fn v1_tweets_are_scanned_with_their_authors() {
 /// bio), `outbox.json` its posts, HTML made text, each at the line it starts on.
 #[test]
 fn a_mastodon_archive_folder_is_scanned_as_its_account() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let o = run(&[
-        "scan",
-        "--all-posts",
-        "-q",
-        "tests/data/mastodon",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (_dir, out) = scan_all_posts("tests/data/mastodon");
     let posts = jsonl(&out.join("posts.jsonl"));
     assert_eq!(posts.len(), 2, "{posts:?}");
     let flagged = &posts[0];
@@ -1067,17 +1065,7 @@ fn a_mastodon_archive_folder_is_scanned_as_its_account() {
 /// its sender, the news reply not, the encrypted event a diagnostic at its line.
 #[test]
 fn an_element_export_is_scanned_as_a_matrix_room() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let o = run(&[
-        "scan",
-        "--all-posts",
-        "-q",
-        "tests/data/element_export.json",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (_dir, out) = scan_all_posts("tests/data/element_export.json");
     let posts = jsonl(&out.join("posts.jsonl"));
     let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
     assert_eq!(by_id("$m1")["flagged"], true);
@@ -1093,4 +1081,24 @@ fn an_element_export_is_scanned_as_a_matrix_room() {
     let diags = jsonl(&out.join("diagnostics.jsonl"));
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert!(diags[0]["message"].as_str().unwrap().contains("encrypted"));
+}
+
+/// A Discord channel exported by DiscordChatExporter: the propaganda-style message flagged
+/// with its author's account, the news bot's reply not, though the page it links to (its
+/// embed) repeats the words.
+#[test]
+fn a_discord_export_is_scanned_as_a_channel() {
+    let (_dir, out) = scan_all_posts("tests/data/discord_channel.json");
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[0]["flagged"], true);
+    assert_eq!(posts[0]["account"], "700000000000000001");
+    assert_eq!(posts[1]["flagged"], false);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let someone = accounts
+        .iter()
+        .find(|a| a["id"] == "700000000000000001")
+        .unwrap();
+    assert_eq!(someone["handle"], "someone");
+    assert_eq!(someone["display_name"], "Some One");
 }

@@ -1,7 +1,7 @@
 //! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
 //! column mapping, JSON arrays of records, Twitter API v2 responses, tweet objects a line
 //! each (API v1.1, or v2 flattened), ActivityPub objects and Mastodon API statuses, Matrix
-//! rooms, and Telegram Desktop exports, plain or
+//! rooms, Discord channels, and Telegram Desktop exports, plain or
 //! gzip/zstd-compressed, from a path or `-` for standard input.
 //!
 //! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
@@ -26,6 +26,7 @@
 mod activitypub;
 mod array;
 mod csvfmt;
+mod discord;
 mod html;
 mod input;
 mod jsonfast;
@@ -41,6 +42,7 @@ use std::io::BufRead;
 
 pub use activitypub::parse_activitypub;
 pub use csvfmt::{CsvMapping, CSV_FIELDS};
+pub use discord::parse_discord;
 #[cfg(target_os = "linux")]
 pub use input::cached_pages;
 pub use input::{open_input, open_reader, Compression, Opened};
@@ -69,6 +71,8 @@ pub enum Format {
     ActivityPub,
     /// Matrix rooms: an Element "Export chat" JSON, API responses, or events a line.
     Matrix,
+    /// Discord channels: DiscordChatExporter's JSON, or API messages.
+    Discord,
     /// Telegram Desktop's `result.json` export.
     Telegram,
 }
@@ -84,10 +88,11 @@ impl std::str::FromStr for Format {
             "tweets" | "twitter-v1" => Format::Tweets,
             "activitypub" | "mastodon" | "fediverse" => Format::ActivityPub,
             "matrix" | "element" => Format::Matrix,
+            "discord" => Format::Discord,
             "telegram" => Format::Telegram,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix or telegram"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord or telegram"
                 ))
             }
         })
@@ -178,6 +183,7 @@ pub enum LineFormat {
     Tweets,
     ActivityPub,
     Matrix,
+    Discord,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -305,13 +311,17 @@ impl Chunk {
                                 &mut *spare,
                             ),
                         },
-                        LineFormat::Tweets | LineFormat::ActivityPub | LineFormat::Matrix => {
+                        LineFormat::Tweets
+                        | LineFormat::ActivityPub
+                        | LineFormat::Matrix
+                        | LineFormat::Discord => {
                             let seen =
                                 |a: &str| !authors.insert(xxhash_rust::xxh3::xxh3_64(a.as_bytes()));
                             let out = |r| f(line_no, Ok(r), &mut *spare);
                             let parsed = match format {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
+                                LineFormat::Discord => discord::parse_discord_line(line, seen, out),
                                 _ => activitypub::parse_activitypub_line(line, seen, out),
                             };
                             if let Err(m) = parsed {
@@ -341,6 +351,21 @@ pub struct ReadState {
         u64,
         std::hash::BuildHasherDefault<raqib_model::hashed::KeyIsHash>,
     >,
+}
+
+/// A record's bytes must be a JSON object: serde would read a struct from an array too, by
+/// position. `what` names what the record should have been.
+fn require_object(bytes: &[u8], what: &str) -> Result<(), String> {
+    if bytes.trim_ascii_start().first() == Some(&b'{') {
+        return Ok(());
+    }
+    Err(
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => format!("not {what}: not a JSON object"),
+            Err(_) if std::str::from_utf8(bytes).is_err() => "invalid UTF-8".to_string(),
+            Err(e) => format!("not valid JSON: {e}"),
+        },
+    )
 }
 
 /// The first post among `recs` (for the readers' tests).
@@ -399,6 +424,7 @@ fn chunks_of(
         Format::TwitterV2 => Some(Some(LineFormat::TwitterV2)),
         Format::ActivityPub => Some(Some(LineFormat::ActivityPub)),
         Format::Matrix => Some(Some(LineFormat::Matrix)),
+        Format::Discord => Some(Some(LineFormat::Discord)),
         _ => None,
     };
     if let Some(given) = given {
@@ -409,6 +435,7 @@ fn chunks_of(
                 | Format::TwitterV2
                 | Format::ActivityPub
                 | Format::Matrix
+                | Format::Discord
         );
         if lines && is_array_document(&head) {
             return Ok(Box::new(array::ArrayChunks::new(reader, name, given, opts)));
@@ -431,32 +458,25 @@ fn chunks_of(
             }
         }
         Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
-        Format::ActivityPub => {
+        // One document (its records the items of its collection, an Element export's or a
+        // DiscordChatExporter channel's `messages`, an API response's `chunk`), or one
+        // record a line.
+        Format::ActivityPub | Format::Matrix | Format::Discord => {
+            let (line_format, keys): (_, &'static [&'static str]) = match format {
+                Format::ActivityPub => (LineFormat::ActivityPub, &["orderedItems", "items"]),
+                Format::Matrix => (LineFormat::Matrix, &["messages", "chunk", "events"]),
+                _ => (LineFormat::Discord, &["messages"]),
+            };
             if looks_like_single_document(&head) {
-                // A collection (an outbox) read item by item, or one object (an actor).
                 Box::new(array::ArrayChunks::document(
                     reader,
                     name,
-                    Some(LineFormat::ActivityPub),
-                    &["orderedItems", "items"],
+                    Some(line_format),
+                    keys,
                     opts,
                 ))
             } else {
-                Box::new(LineChunks::new(reader, name, LineFormat::ActivityPub, opts))
-            }
-        }
-        Format::Matrix => {
-            if looks_like_single_document(&head) {
-                // An Element export's `messages`, an API response's `chunk`.
-                Box::new(array::ArrayChunks::document(
-                    reader,
-                    name,
-                    Some(LineFormat::Matrix),
-                    &["messages", "chunk", "events"],
-                    opts,
-                ))
-            } else {
-                Box::new(LineChunks::new(reader, name, LineFormat::Matrix, opts))
+                Box::new(LineChunks::new(reader, name, line_format, opts))
             }
         }
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
@@ -489,8 +509,13 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
     match first_byte(head) {
         Some(b'{') => {
             let head_str = String::from_utf8_lossy(head);
-            // A Matrix room before Telegram: an Element export has `messages` too.
-            if head_str.contains("\"room_name\"")
+            // A Discord channel and a Matrix room before Telegram: their exports have
+            // `messages` too.
+            if (head_str.contains("\"guild\"") && head_str.contains("\"channel\""))
+                || first_line(head).is_some_and(discord::looks_like_discord)
+            {
+                Format::Discord
+            } else if head_str.contains("\"room_name\"")
                 || head_str.contains("\"origin_server_ts\"")
                 || first_line(head).is_some_and(matrix::looks_like_matrix)
             {
@@ -556,6 +581,7 @@ fn element_format(element: &[u8]) -> LineFormat {
         _ if tweets::looks_like_tweet(element) => LineFormat::Tweets,
         _ if activitypub::looks_like_activitypub(element) => LineFormat::ActivityPub,
         _ if matrix::looks_like_matrix(element) => LineFormat::Matrix,
+        _ if discord::looks_like_discord(element) => LineFormat::Discord,
         _ => LineFormat::Raqib,
     }
 }

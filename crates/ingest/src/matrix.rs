@@ -105,15 +105,12 @@ pub(crate) fn parse_matrix_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
+    crate::require_object(bytes, "a Matrix event")?;
     let ev: Event = serde_json::from_slice(bytes).map_err(|e| {
         if std::str::from_utf8(bytes).is_err() {
             "invalid UTF-8".to_string()
         } else if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-            if bytes.trim_ascii_start().first() == Some(&b'{') {
-                format!("not a Matrix event: {e}")
-            } else {
-                "not a Matrix event: not a JSON object".to_string()
-            }
+            format!("not a Matrix event: {e}")
         } else {
             format!("not valid JSON: {e}")
         }

@@ -271,6 +271,7 @@ pub(crate) fn parse_tweet_line(
 ) -> Result<(), String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    crate::require_object(bytes, "a tweet object")?;
     let mut t: Tweet =
         serde_json::from_str(text).map_err(|e| format!("not a tweet object: {e}"))?;
     if t.delete.is_some()
@@ -567,6 +568,9 @@ mod tests {
         assert!(parse(r#"{"id_str":"5","user":{"id_str":"1"}}"#)
             .unwrap_err()
             .contains("tweet 5 has no `text`"));
+        assert!(parse(r#"["1", "a tweet by position"]"#)
+            .unwrap_err()
+            .contains("not a JSON object"));
         assert!(parse(r#"{"id_str":"5","text":"#)
             .unwrap_err()
             .contains("not a tweet object"));

@@ -749,3 +749,36 @@ fn an_element_export_is_read_event_by_event() {
     assert_eq!(diags[0].0, line_of("$m4"));
     assert!(diags[0].1.message.contains("encrypted"));
 }
+
+/// A channel as DiscordChatExporter writes it: taken for Discord (not for a Telegram
+/// export, though both have `messages`), its messages read at their lines, a join notice
+/// passed over, each author's account once.
+#[test]
+fn a_discord_chat_export_is_read_message_by_message() {
+    let mut items = Vec::new();
+    for c in open_chunks(&data("discord_channel.json"), &Options::default()).unwrap() {
+        c.for_each_record(|line, r| items.push((line, r.unwrap())));
+    }
+    let (accounts, ps): (Vec<_>, Vec<_>) = items
+        .iter()
+        .partition(|(_, r)| matches!(r, Record::Account(_)));
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(ps.len(), 2, "the join notice holds no post");
+    let Record::Post(first) = &ps[0].1 else {
+        panic!()
+    };
+    assert_eq!(first.platform, "discord");
+    assert_eq!(first.media[0].kind, "image");
+    let text = std::fs::read_to_string(data("discord_channel.json")).unwrap();
+    let id_at = text.find("\"800000000000000002\"").unwrap();
+    let start = text[..id_at].rfind("\n    {").unwrap() + 1;
+    assert_eq!(ps[0].0, text[..start].matches('\n').count() as u64 + 1);
+    let Record::Post(reply) = &ps[1].1 else {
+        panic!()
+    };
+    assert_eq!(reply.reply_to.as_deref(), Some("800000000000000002"));
+    assert_eq!(
+        reply.text,
+        "Police say two men were arrested over the posts"
+    );
+}
