@@ -1,6 +1,7 @@
-//! Whole inputs in every format, compressed or not: the first byte picks the format (so
-//! the fuzzer reaches CSV, Telegram, Twitter documents, tweet lines, JSON arrays,
-//! ActivityPub, Matrix and Discord too), the rest is the file.
+//! Whole inputs in every format, compressed or not: the first byte picks the format and
+//! whether a field mapping is given (so the fuzzer reaches CSV, Telegram, Twitter
+//! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord and `--json-map`
+//! too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -20,10 +21,19 @@ fuzz_target!(|data: &[u8]| {
         Format::Matrix,
         Format::Discord,
     ][sel as usize % 9];
+    // A selector byte of 128 or more reads the input through a field mapping too.
+    let json_map = (sel >= 128).then(|| {
+        std::sync::Arc::new(
+            "text=body+title,account=author.id,handle=author.name,created_at=ts,label=l,urls=u.0"
+                .parse()
+                .expect("a valid mapping"),
+        )
+    });
     let opts = Options {
         format,
         max_record_bytes: 256,
         chunk_bytes: 64,
+        json_map,
         ..Default::default()
     };
     if let Ok(chunks) = open_bytes(bytes.to_vec(), "fuzz.input", &opts) {

@@ -220,6 +220,13 @@ pub struct InputArgs {
     /// lang, ...) need no mapping.
     #[arg(long, value_name = "FIELD=COLUMN,...")]
     pub csv_map: Option<raqib_ingest::CsvMapping>,
+    /// Read JSON records of any other shape (JSON Lines, a JSON array, one object) through
+    /// this mapping of raqib's fields (those of --csv-map) to paths in them: keys joined by
+    /// dots, several joined by `+`. A Reddit dump:
+    /// `text=title+selftext+body,id=name,account=author,created_at=created_utc`; an author
+    /// nested: `text=content,account=author.id,handle=author.username`.
+    #[arg(long, value_name = "FIELD=PATH,...")]
+    pub json_map: Option<raqib_ingest::JsonMapping>,
     /// Platform name for inputs that do not say (e.g. `twitter`, `telegram`).
     #[arg(long, value_name = "NAME")]
     pub platform: Option<String>,
@@ -235,6 +242,7 @@ impl InputArgs {
             csv: self.csv_map.clone().unwrap_or_default(),
             max_record_bytes: self.max_record_bytes,
             default_platform: self.platform.clone(),
+            json_map: self.json_map.clone().map(std::sync::Arc::new),
             ..Default::default()
         }
     }

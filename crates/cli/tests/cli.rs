@@ -983,16 +983,23 @@ fn a_folder_scans_as_the_export_files_in_it() {
 /// Scan `input` with `--all-posts` into a fresh folder; the folder (kept while the caller
 /// holds it) and the report path.
 fn scan_all_posts(input: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    scan_all_posts_with(input, &[])
+}
+
+/// [`scan_all_posts`] with more arguments.
+fn scan_all_posts_with(input: &str, more: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let o = run(&[
+    let mut args = vec![
         "scan",
         "--all-posts",
         "-q",
         input,
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let o = run(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     (dir, out)
 }
@@ -1101,4 +1108,45 @@ fn a_discord_export_is_scanned_as_a_channel() {
         .unwrap();
     assert_eq!(someone["handle"], "someone");
     assert_eq!(someone["display_name"], "Some One");
+}
+
+/// `--json-map` reads a Reddit dump's comments and submissions (no format of raqib's):
+/// the title and body joined, the author an account, a record without text a diagnostic
+/// that names the path it looked at.
+#[test]
+fn a_json_mapping_reads_a_reddit_dump() {
+    let (_dir, out) = scan_all_posts_with(
+        "tests/data/reddit_comments.jsonl",
+        &[
+            "--json-map",
+            "text=title+selftext+body,id=name,account=author,handle=author,created_at=created_utc",
+            "--platform",
+            "reddit",
+        ],
+    );
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[0]["id"], "t1_a");
+    assert_eq!(posts[0]["flagged"], true);
+    assert_eq!(posts[0]["platform"], "reddit");
+    assert_eq!(
+        posts[1]["text"],
+        "Police arrest two men\n\nThe court hears the case next week"
+    );
+    assert_eq!(posts[1]["flagged"], false);
+    let diags = jsonl(&out.join("diagnostics.jsonl"));
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0]["line"], 3);
+    assert!(diags[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("title+selftext+body"));
+    let o = run(&[
+        "scan",
+        "tests/data/reddit_comments.jsonl",
+        "--json-map",
+        "txt=body",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown field `txt`"), "{}", stderr(&o));
 }

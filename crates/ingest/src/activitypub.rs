@@ -334,16 +334,7 @@ pub(crate) fn parse_activitypub_line(
     seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        if std::str::from_utf8(bytes).is_err() {
-            "invalid UTF-8".to_string()
-        } else {
-            format!("not valid JSON: {e}")
-        }
-    })?;
-    let Value::Object(o) = v else {
-        return Err("not an ActivityPub object or Mastodon status: not a JSON object".into());
-    };
+    let o = crate::json_object(bytes, "an ActivityPub object or Mastodon status")?;
     Reader {
         seen,
         out: &mut out,

@@ -34,6 +34,7 @@ pub(crate) struct ArrayChunks {
     elements: u64,
     queued: VecDeque<Chunk>,
     pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    mapping: Option<Arc<crate::JsonMapping>>,
 }
 
 /// Reading cannot go on: the diagnostic says where and why.
@@ -61,6 +62,7 @@ impl ArrayChunks {
             elements: 0,
             queued: VecDeque::new(),
             pool: Default::default(),
+            mapping: opts.json_map.clone(),
         }
     }
 
@@ -472,6 +474,7 @@ impl Iterator for ArrayChunks {
                     pool: self.pool.clone(),
                 },
                 line_numbers: Some(lines),
+                mapping: self.mapping.clone(),
                 read,
             });
         }

@@ -31,6 +31,7 @@ mod html;
 mod input;
 mod jsonfast;
 mod jsonl;
+mod mapped;
 mod matrix;
 mod source;
 mod telegram;
@@ -47,6 +48,7 @@ pub use discord::parse_discord;
 pub use input::cached_pages;
 pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
+pub use mapped::JsonMapping;
 pub use matrix::parse_matrix;
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
@@ -110,6 +112,8 @@ pub struct Options {
     pub chunk_bytes: usize,
     /// The platform to assume where the input does not say.
     pub default_platform: Option<String>,
+    /// JSON records read through this mapping instead of by their format (`--json-map`).
+    pub json_map: Option<std::sync::Arc<JsonMapping>>,
 }
 
 impl Default for Options {
@@ -120,6 +124,7 @@ impl Default for Options {
             max_record_bytes: 1 << 20,
             chunk_bytes: 1 << 20,
             default_platform: None,
+            json_map: None,
         }
     }
 }
@@ -184,6 +189,8 @@ pub enum LineFormat {
     ActivityPub,
     Matrix,
     Discord,
+    /// Any JSON record, through `--json-map` (the chunk holds the mapping).
+    Mapped,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -200,6 +207,8 @@ pub enum Chunk {
         bytes: PooledBytes,
         line_numbers: Option<Vec<u64>>,
         read: usize,
+        /// The mapping of [`LineFormat::Mapped`] lines.
+        mapping: Option<std::sync::Arc<JsonMapping>>,
     },
     /// Records already parsed (CSV, Telegram, Twitter API documents), with their
     /// diagnostics and the line each started on (0 where the format has no lines), and
@@ -261,6 +270,7 @@ impl Chunk {
                 default_platform,
                 bytes,
                 line_numbers,
+                mapping,
                 ..
             } => {
                 let platform = default_platform.as_deref();
@@ -314,7 +324,8 @@ impl Chunk {
                         LineFormat::Tweets
                         | LineFormat::ActivityPub
                         | LineFormat::Matrix
-                        | LineFormat::Discord => {
+                        | LineFormat::Discord
+                        | LineFormat::Mapped => {
                             let seen =
                                 |a: &str| !authors.insert(xxhash_rust::xxh3::xxh3_64(a.as_bytes()));
                             let out = |r| f(line_no, Ok(r), &mut *spare);
@@ -322,6 +333,12 @@ impl Chunk {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
+                                LineFormat::Mapped => match mapping {
+                                    Some(m) => mapped::parse_mapped_line(
+                                        line, m, line_no, platform, seen, out,
+                                    ),
+                                    None => Err("no --json-map for this chunk".to_string()),
+                                },
                                 _ => activitypub::parse_activitypub_line(line, seen, out),
                             };
                             if let Err(m) = parsed {
@@ -366,6 +383,20 @@ fn require_object(bytes: &[u8], what: &str) -> Result<(), String> {
             Err(e) => format!("not valid JSON: {e}"),
         },
     )
+}
+
+/// Parse a record that must be a JSON object, its errors worded for `what` it should be.
+fn json_object(
+    bytes: &[u8],
+    what: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    require_object(bytes, what)?;
+    match serde_json::from_slice(bytes) {
+        Ok(serde_json::Value::Object(o)) => Ok(o),
+        Ok(_) => Err(format!("not {what}: not a JSON object")),
+        Err(_) if std::str::from_utf8(bytes).is_err() => Err("invalid UTF-8".to_string()),
+        Err(e) => Err(format!("not valid JSON: {e}")),
+    }
 }
 
 /// The first post among `recs` (for the readers' tests).
@@ -416,6 +447,27 @@ fn chunks_of(
         Format::Auto => detect_format(path, &head),
         f => f,
     };
+    // `--json-map`: JSON records of any shape through the mapping (CSV and Telegram aside).
+    if opts.json_map.is_some() && !matches!(format, Format::Csv | Format::Telegram) {
+        return Ok(if is_array_document(&head) {
+            Box::new(array::ArrayChunks::new(
+                reader,
+                name,
+                Some(LineFormat::Mapped),
+                opts,
+            ))
+        } else if first_line(&head) == Some(b"{") {
+            Box::new(array::ArrayChunks::document(
+                reader,
+                name,
+                Some(LineFormat::Mapped),
+                &[],
+                opts,
+            ))
+        } else {
+            Box::new(LineChunks::new(reader, name, LineFormat::Mapped, opts))
+        });
+    }
     // A JSON array of records: its elements in the format given, or the first one's.
     // `--format jsonl` means lines, whatever the first holds.
     let given = match opts.format {
@@ -647,6 +699,7 @@ struct LineChunks {
     done: bool,
     saw_any: bool,
     pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    mapping: Option<std::sync::Arc<JsonMapping>>,
 }
 
 impl LineChunks {
@@ -664,6 +717,7 @@ impl LineChunks {
             done: false,
             saw_any: false,
             pool: Default::default(),
+            mapping: opts.json_map.clone(),
         }
     }
 
@@ -832,6 +886,7 @@ impl Iterator for LineChunks {
                         pool: self.pool.clone(),
                     },
                     line_numbers: None,
+                    mapping: self.mapping.clone(),
                 };
                 // Diagnostics for skipped lines were queued while filling; they go after.
                 self.queued.push_front(chunk);

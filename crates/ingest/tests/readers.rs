@@ -23,6 +23,17 @@ fn split(items: Vec<Result<Record, Diagnostic>>) -> (Vec<Record>, Vec<Diagnostic
     (r, d)
 }
 
+/// The posts among `(line, record)` items, with their lines.
+fn posts_at(items: &[(u64, Record)]) -> Vec<(u64, &raqib_model::Post)> {
+    items
+        .iter()
+        .filter_map(|(l, r)| match r {
+            Record::Post(p) => Some((*l, &**p)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn posts(records: &[Record]) -> Vec<&raqib_model::Post> {
     records
         .iter()
@@ -635,13 +646,7 @@ fn a_mastodon_archive_reads_as_its_account_and_posts() {
         c.for_each_record(|line, r| items.push((line, r.unwrap())));
     }
     assert!(chunks >= 2);
-    let ps: Vec<(u64, &raqib_model::Post)> = items
-        .iter()
-        .filter_map(|(l, r)| match r {
-            Record::Post(p) => Some((*l, &**p)),
-            _ => None,
-        })
-        .collect();
+    let ps = posts_at(&items);
     assert_eq!(ps.len(), 2, "the boost by reference holds no post");
     assert_eq!(ps[0].0, 7);
     assert_eq!(ps[0].1.account, "https://social.example/users/someone");
@@ -781,4 +786,47 @@ fn a_discord_chat_export_is_read_message_by_message() {
         reply.text,
         "Police say two men were arrested over the posts"
     );
+}
+
+/// `--json-map` reads JSON of any shape: lines, an array, one pretty-printed object, each
+/// record at its line; CSV files keep their own mapping.
+#[test]
+fn a_json_mapping_reads_records_of_any_shape() {
+    let opts = Options {
+        json_map: Some(std::sync::Arc::new(
+            "text=body,account=author.id,handle=author.name,created_at=ts"
+                .parse()
+                .unwrap(),
+        )),
+        default_platform: Some("forum".into()),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rec = |i: u32| serde_json::json!({"body": format!("post {i}"), "author": {"id": i % 2, "name": format!("u{}", i % 2)}, "ts": 1600000000 + i});
+    let lines: String = (0..4).map(|i| rec(i).to_string() + "\n").collect();
+    let array = serde_json::to_string_pretty(&(0..4).map(rec).collect::<Vec<_>>()).unwrap();
+    let one = serde_json::to_string_pretty(&rec(0)).unwrap();
+    for (name, body, n, first_line) in [
+        ("f.jsonl", lines, 4, 1),
+        ("a.json", array, 4, 2),
+        ("o.json", one, 1, 1),
+    ] {
+        let f = write(&dir, name, body.as_bytes());
+        let mut items = Vec::new();
+        for c in open_chunks(&f, &opts).unwrap() {
+            c.for_each_record(|line, r| items.push((line, r.unwrap())));
+        }
+        let ps = posts_at(&items);
+        assert_eq!(ps.len(), n, "{name}");
+        assert_eq!(ps[0].0, first_line, "{name}");
+        assert_eq!(ps[0].1.text, "post 0");
+        assert_eq!(ps[0].1.platform, "forum");
+        assert_eq!(ps[0].1.created_at, Some(1600000000));
+        let accounts = items.len() - ps.len();
+        assert_eq!(accounts, n.min(2), "{name}: each author once");
+    }
+    let f = write(&dir, "c.csv", b"text,username\nhello,u\n");
+    let (recs, diags) = split(read_all(&f, &opts).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(posts(&recs)[0].text, "hello");
 }
