@@ -119,6 +119,14 @@ def create_note(i, acct, text):
     }
 
 
+def flag(args, name):
+    """Whether `name` is among `args`, taking it out."""
+    if name in args:
+        args.remove(name)
+        return True
+    return False
+
+
 def main():
     args = sys.argv[1:]
     accounts = 50_000
@@ -126,21 +134,9 @@ def main():
         i = args.index("--accounts")
         accounts = int(args[i + 1])
         del args[i : i + 2]
-    telegram = "--telegram" in args
-    if telegram:
-        args.remove("--telegram")
-    tweets = "--tweets" in args
-    if tweets:
-        args.remove("--tweets")
-    outbox = "--outbox" in args
-    if outbox:
-        args.remove("--outbox")
-    element = "--element" in args
-    if element:
-        args.remove("--element")
-    discord = "--discord" in args
-    if discord:
-        args.remove("--discord")
+    telegram, tweets, outbox, element, discord = (
+        flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
+    )
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()

@@ -326,8 +326,14 @@ impl Chunk {
                         | LineFormat::Matrix
                         | LineFormat::Discord
                         | LineFormat::Mapped => {
-                            let seen =
-                                |a: &str| !authors.insert(xxhash_rust::xxh3::xxh3_64(a.as_bytes()));
+                            // Keyed by the format too: one platform's id may be another's.
+                            let seen = |a: &str| {
+                                let key = xxhash_rust::xxh3::xxh3_64_with_seed(
+                                    a.as_bytes(),
+                                    *format as u64,
+                                );
+                                !authors.insert(key)
+                            };
                             let out = |r| f(line_no, Ok(r), &mut *spare);
                             let parsed = match format {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
@@ -357,9 +363,9 @@ impl Chunk {
 }
 
 /// What a reader of many chunks keeps from one to the next: spare posts whose strings
-/// keep their memory, and the authors of tweet objects whose account records it gave
-/// (every tweet carries its author; its account is made the first time this reader meets
-/// it, not once a tweet). Bounded by the accounts read: 8 bytes each.
+/// keep their memory, and the authors whose account records it gave, by format (a tweet,
+/// a status, a message carries its author; its account is made the first time this
+/// reader meets it, not once a post). Bounded by the accounts read: 8 bytes each.
 #[derive(Default)]
 pub struct ReadState {
     #[allow(clippy::vec_box)] // boxed posts move as pointers (see `Record`)

@@ -23,6 +23,17 @@ fn split(items: Vec<Result<Record, Diagnostic>>) -> (Vec<Record>, Vec<Diagnostic
     (r, d)
 }
 
+/// The posts among `(line, record or diagnostic)` items, with their lines.
+fn posts_ok_at(items: &[(u64, Result<Record, Diagnostic>)]) -> Vec<(u64, &raqib_model::Post)> {
+    items
+        .iter()
+        .filter_map(|(l, r)| match r {
+            Ok(Record::Post(p)) => Some((*l, &**p)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The posts among `(line, record)` items, with their lines.
 fn posts_at(items: &[(u64, Record)]) -> Vec<(u64, &raqib_model::Post)> {
     items
@@ -481,13 +492,7 @@ fn a_v1_stream_of_tweets_is_detected_and_read_line_by_line() {
         });
     }
     assert!(chunks >= 2, "{chunks} chunks");
-    let ps: Vec<(u64, &raqib_model::Post)> = items
-        .iter()
-        .filter_map(|(l, r)| match r {
-            Ok(Record::Post(p)) => Some((*l, &**p)),
-            _ => None,
-        })
-        .collect();
+    let ps = posts_ok_at(&items);
     assert_eq!(ps.len(), 1002);
     assert_eq!(ps[0].0, 1);
     assert_eq!(ps[0].1.id, "1050118621198921728", "ids past 2^53 exact");
@@ -722,13 +727,7 @@ fn an_element_export_is_read_event_by_event() {
         })
         .collect();
     assert_eq!(accounts, vec!["Some One"]);
-    let ps: Vec<(u64, &raqib_model::Post)> = items
-        .iter()
-        .filter_map(|(l, r)| match r {
-            Ok(Record::Post(p)) => Some((*l, &**p)),
-            _ => None,
-        })
-        .collect();
+    let ps = posts_ok_at(&items);
     assert_eq!(ps.len(), 3);
     assert_eq!(ps[0].1.account, "@someone:chat.example");
     assert_eq!(ps[0].1.platform, "matrix");
@@ -829,4 +828,30 @@ fn a_json_mapping_reads_records_of_any_shape() {
     let (recs, diags) = split(read_all(&f, &opts).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(posts(&recs)[0].text, "hello");
+}
+
+/// One reader's memory of the authors it gave is kept per format: a Discord user and a
+/// Twitter user with the same id are two accounts, each given once.
+#[test]
+fn authors_seen_are_kept_apart_by_platform() {
+    let tweets = b"{\"id_str\":\"1\",\"text\":\"a\",\"user\":{\"id_str\":\"123\",\"screen_name\":\"t\"}}\n{\"id_str\":\"2\",\"text\":\"b\",\"user\":{\"id_str\":\"123\",\"screen_name\":\"t\"}}\n";
+    let discord = b"{\"id\":\"9\",\"content\":\"c\",\"timestamp\":\"2026-11-01T00:00:00Z\",\"author\":{\"id\":\"123\",\"name\":\"d\",\"discriminator\":\"0\"}}\n";
+    let mut state = raqib_ingest::ReadState::default();
+    let mut accounts = Vec::new();
+    for (name, bytes) in [("t.jsonl", &tweets[..]), ("d.jsonl", &discord[..])] {
+        for c in raqib_ingest::open_bytes(bytes.to_vec(), name, &Options::default()).unwrap() {
+            c.for_each_record_reusing(&mut state, |_, r, _| {
+                if let Ok(Record::Account(a)) = r {
+                    accounts.push((a.platform.clone(), a.id.clone()));
+                }
+            });
+        }
+    }
+    assert_eq!(
+        accounts,
+        vec![
+            ("twitter".to_string(), "123".to_string()),
+            ("discord".to_string(), "123".to_string())
+        ]
+    );
 }
