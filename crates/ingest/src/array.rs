@@ -90,7 +90,7 @@ impl ArrayChunks {
             None => what.to_string(),
         };
         // At the start of the file, the file may be JSON Lines with a broken first line.
-        let hint = if self.src.line <= 2 {
+        let hint = if self.src.line <= 2 && self.keys.is_none() {
             " (a file of JSON Lines whose first line starts with `[` is read as lines with \
              --format jsonl)"
         } else {
@@ -99,8 +99,13 @@ impl ArrayChunks {
         Stop(
             self.src.line,
             format!(
-                "JSON array cannot be followed past this line: {why}; the {} records before it \
-                 were read{hint}",
+                "{} cannot be followed past this line: {why}; the {} records before it were \
+                 read{hint}",
+                if self.keys.is_some() {
+                    "JSON document"
+                } else {
+                    "JSON array"
+                },
                 self.elements
             ),
         )
@@ -698,6 +703,14 @@ mod tests {
         let got = read(unknown, &Options::default());
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(got[0].1.is_err());
+        // Cut short: where, and no word of arrays.
+        let got = read(b"{\n  \"id\": \"r1\",", &Options::default());
+        let d = got[0].1.as_ref().unwrap_err();
+        assert!(
+            d.starts_with("JSON document cannot be followed") && d.contains("cut short"),
+            "{d}"
+        );
+        assert!(!d.contains("--format jsonl"), "{d}");
         // Given as JSON Lines, lines it is.
         let opts = Options {
             format: Format::Jsonl,
