@@ -334,7 +334,7 @@ pub(crate) fn parse_activitypub_line(
     seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let o = crate::json_object(bytes, "an ActivityPub object or Mastodon status")?;
+    let o: Object = crate::parse_object(bytes, "an ActivityPub object or Mastodon status")?;
     Reader {
         seen,
         out: &mut out,

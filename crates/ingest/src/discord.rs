@@ -124,14 +124,7 @@ pub(crate) fn parse_discord_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    crate::require_object(bytes, "a Discord message")?;
-    let m: Message = serde_json::from_slice(bytes).map_err(|e| {
-        if std::str::from_utf8(bytes).is_err() {
-            "invalid UTF-8".to_string()
-        } else {
-            format!("not a Discord message: {e}")
-        }
-    })?;
+    let m: Message = crate::parse_object(bytes, "a Discord message")?;
     if !written(&m.kind) {
         return Ok(());
     }

@@ -385,24 +385,29 @@ fn require_object(bytes: &[u8], what: &str) -> Result<(), String> {
     Err(
         match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
             Ok(_) => format!("not {what}: not a JSON object"),
-            Err(_) if std::str::from_utf8(bytes).is_err() => "invalid UTF-8".to_string(),
-            Err(e) => format!("not valid JSON: {e}"),
+            Err(e) => json_error(bytes, what, e),
         },
     )
 }
 
-/// Parse a record that must be a JSON object, its errors worded for `what` it should be.
-fn json_object(
-    bytes: &[u8],
-    what: &str,
-) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-    require_object(bytes, what)?;
-    match serde_json::from_slice(bytes) {
-        Ok(serde_json::Value::Object(o)) => Ok(o),
-        Ok(_) => Err(format!("not {what}: not a JSON object")),
-        Err(_) if std::str::from_utf8(bytes).is_err() => Err("invalid UTF-8".to_string()),
-        Err(e) => Err(format!("not valid JSON: {e}")),
+/// A record's parse error, worded for `what` it should have been: bad UTF-8, not JSON at
+/// all, or JSON of the wrong shape.
+fn json_error(bytes: &[u8], what: &str, e: serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        _ if std::str::from_utf8(bytes).is_err() => "invalid UTF-8".to_string(),
+        Category::Syntax | Category::Eof | Category::Io => {
+            format!("not {what}: not valid JSON: {e}")
+        }
+        Category::Data => format!("not {what}: {e}"),
     }
+}
+
+/// Parse a record that must be a JSON object (into a map, or the typed fields a reader
+/// reads), its errors worded for `what` it should be.
+fn parse_object<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
+    require_object(bytes, what)?;
+    serde_json::from_slice(bytes).map_err(|e| json_error(bytes, what, e))
 }
 
 /// The first post among `recs` (for the readers' tests).

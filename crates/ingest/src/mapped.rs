@@ -96,7 +96,7 @@ pub(crate) fn parse_mapped_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let v = Value::Object(crate::json_object(bytes, "a JSON record")?);
+    let v = Value::Object(crate::parse_object(bytes, "a JSON record")?);
     let one = |name: &str| map.field(name).iter().find_map(|p| at(&v, p));
     let one_text = |name: &str| one(name).and_then(text_of);
     let parts: Vec<String> = map

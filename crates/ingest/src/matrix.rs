@@ -105,16 +105,7 @@ pub(crate) fn parse_matrix_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    crate::require_object(bytes, "a Matrix event")?;
-    let ev: Event = serde_json::from_slice(bytes).map_err(|e| {
-        if std::str::from_utf8(bytes).is_err() {
-            "invalid UTF-8".to_string()
-        } else if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-            format!("not a Matrix event: {e}")
-        } else {
-            format!("not valid JSON: {e}")
-        }
-    })?;
+    let ev: Event = crate::parse_object(bytes, "a Matrix event")?;
     let kind = nonempty(ev.kind).ok_or("not a Matrix event: no `type`")?;
     let content = ev.content.unwrap_or_default();
     match &*kind {
