@@ -26,10 +26,15 @@ as JSON (pretty-printed; each message an `m.room.message` event, about 350 bytes
 With --discord, OUT.jsonl is instead one Discord channel as DiscordChatExporter writes it
 (pretty-printed; each message with its author inline, about 700 bytes).
 
+With --telegram-html, OUT.jsonl is instead a folder made into one channel's export as
+Telegram Desktop writes it by default, in HTML: messages.html, messages2.html, ...,
+a thousand messages each (about 1 KB a message with its markup).
+
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
-                     [--telegram | --tweets | --outbox | --element | --discord]
+                     [--telegram | --telegram-html | --tweets | --outbox | --element | --discord]
 """
 import csv
+import os
 import json
 import random
 import re
@@ -119,6 +124,98 @@ def create_note(i, acct, text):
     }
 
 
+HTML_HEAD = """<!DOCTYPE html>
+<html>
+
+ <head>
+
+  <meta charset="utf-8"/>
+<title>Exported Data</title>
+  <meta content="width=device-width, initial-scale=1.0" name="viewport"/>
+
+  <link href="css/style.css" rel="stylesheet"/>
+
+  <script src="js/script.js" type="text/javascript">
+
+  </script>
+
+ </head>
+
+ <body onload="CheckLocation();">
+
+  <div class="page_wrap">
+
+   <div class="page_header">
+
+    <div class="content">
+
+     <div class="text bold">
+Bench Channel
+     </div>
+
+    </div>
+
+   </div>
+
+   <div class="page_body chat_page">
+
+    <div class="history">
+"""
+HTML_TAIL = """
+    </div>
+
+   </div>
+
+  </div>
+
+ </body>
+
+</html>
+"""
+
+
+def html_message(i, acct, text, ts):
+    """One message as Telegram Desktop's HTML writer lays it out."""
+    esc = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+           .replace('"', "&quot;").replace("'", "&apos;").replace("\n", "<br>"))
+    if i % 7 == 0:
+        esc += ' <a href="https://t.me/c%d">https://t.me/c%d</a>' % (i, i)
+    title = time.strftime("%d.%m.%Y %H:%M:%S UTC+00:00", time.gmtime(ts))
+    return """
+     <div class="message default clearfix" id="message%d">
+
+      <div class="pull_left userpic_wrap">
+
+       <div class="userpic userpic%d" style="width: 42px; height: 42px">
+
+        <div class="initials" style="line-height: 42px">
+U
+        </div>
+
+       </div>
+
+      </div>
+
+      <div class="body">
+
+       <div class="pull_right date details" title="%s">
+%s
+       </div>
+
+       <div class="from_name">
+User %d
+       </div>
+
+       <div class="text">
+%s
+       </div>
+
+      </div>
+
+     </div>
+""" % (i + 1, acct % 8 + 1, title, title[11:16], acct, esc)
+
+
 def flag(args, name):
     """Whether `name` is among `args`, taking it out."""
     if name in args:
@@ -134,6 +231,7 @@ def main():
         i = args.index("--accounts")
         accounts = int(args[i + 1])
         del args[i : i + 2]
+    telegram_html = flag(args, "--telegram-html")
     telegram, tweets, outbox, element, discord = (
         flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
     )
@@ -144,6 +242,31 @@ def main():
     mention = re.compile(r"@\w+")
     number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
+    if telegram_html:
+        os.makedirs(jsonl, exist_ok=True)
+        page = None
+        for i in range(n):
+            t = pool[r.randrange(len(pool))]
+            t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
+            t = number.sub(lambda m: str(r.randrange(100_000)), t)
+            acct = int(accounts * (r.random() ** 3))
+            if i % 1000 == 0:
+                if page:
+                    page.write(HTML_TAIL)
+                    page.close()
+                k = i // 1000 + 1
+                name = "messages.html" if k == 1 else "messages%d.html" % k
+                page = open(os.path.join(jsonl, name), "w", encoding="utf-8")
+                page.write(HTML_HEAD)
+            page.write(html_message(i, acct, t, 1_600_000_000 + i))
+            if tf:
+                tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
+        if page:
+            page.write(HTML_TAIL)
+            page.close()
+        if tf:
+            tf.close()
+        return
     with open(jsonl, "w", encoding="utf-8") as jf:
         if discord:
             jf.write('{\n  "guild": {"id": "1", "name": "Bench", "iconUrl": null},\n'

@@ -1,7 +1,7 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format and
 //! whether a field mapping is given (so the fuzzer reaches CSV, Telegram, Twitter
-//! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord and `--json-map`
-//! too), the rest is the file.
+//! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord, Telegram's HTML
+//! export and `--json-map` too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
         Format::ActivityPub,
         Format::Matrix,
         Format::Discord,
-    ][sel as usize % 9];
+        Format::TelegramHtml,
+    ][sel as usize % 10];
     // A selector byte of 128 or more reads the input through a field mapping too.
     let json_map = (sel >= 128).then(|| {
         std::sync::Arc::new(

@@ -211,8 +211,9 @@ pub struct InputArgs {
     /// object a line: API v1.1, or v2 as `twarc2 flatten` writes it), activitypub
     /// (a Mastodon archive's outbox.json and actor.json, ActivityPub objects, Mastodon API
     /// statuses), matrix (an Element "Export chat" JSON, Matrix events), discord
-    /// (DiscordChatExporter's JSON, API messages), telegram. `auto`
-    /// also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
+    /// (DiscordChatExporter's JSON, API messages), telegram (Telegram Desktop's
+    /// result.json), telegram-html (its HTML export: messages.html, messages2.html...).
+    /// `auto` also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,
     /// CSV columns for raqib's fields, e.g. `text=tweet,account=user_id`. Columns named

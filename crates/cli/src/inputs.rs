@@ -26,6 +26,17 @@ pub fn is_input_name(name: &str) -> bool {
         .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
 }
 
+/// Whether a file found in a folder is a page of Telegram Desktop's HTML export:
+/// `messages.html`, `messages2.html`, ... (the export's other pages, `export_results.html`
+/// and `lists/*.html`, hold no posts).
+pub fn is_telegram_page(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower
+        .strip_prefix("messages")
+        .and_then(|r| r.strip_suffix(".html"))
+        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Whether `dir` holds a scan's reports: read as input, its `posts.jsonl` would count
 /// every flagged post a second time.
 fn is_report_folder(dir: &Path) -> bool {
@@ -111,11 +122,22 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                 }
                 !hidden && !out && !report
             });
+        // Telegram's HTML pages, and the folders that hold a JSON export (`result.json`):
+        // an export made in both forms ("HTML and JSON") is read once, from its JSON.
+        let mut pages = Vec::new();
+        let mut json_exports = Vec::new();
         for entry in walk {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
-                    if is_input_name(&e.file_name().to_string_lossy()) {
+                    let name = e.file_name().to_string_lossy();
+                    if is_input_name(&name) {
                         found += 1;
+                        files.push(e.path().to_string_lossy().into_owned());
+                        if name.eq_ignore_ascii_case("result.json") {
+                            json_exports.push(e.path().parent().map(Path::to_path_buf));
+                        }
+                    } else if is_telegram_page(&name) {
+                        pages.push(files.len());
                         files.push(e.path().to_string_lossy().into_owned());
                     } else {
                         others += 1;
@@ -128,11 +150,43 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                 }),
             }
         }
+        // A page under a folder with a `result.json` is the same messages again.
+        let doubled: Vec<usize> = pages
+            .iter()
+            .copied()
+            .filter(|&i| {
+                json_exports
+                    .iter()
+                    .flatten()
+                    .any(|dir| Path::new(&files[i]).starts_with(dir))
+            })
+            .collect();
+        found += pages.len() - doubled.len();
+        others += doubled.len();
+        if !doubled.is_empty() {
+            notes.push(Note {
+                text: format!(
+                    "{input}: {} Telegram HTML {} left out: the export's result.json holds \
+                     the same messages",
+                    doubled.len(),
+                    if doubled.len() == 1 { "page" } else { "pages" },
+                ),
+                problem: false,
+            });
+            let doubled: std::collections::HashSet<usize> = doubled.into_iter().collect();
+            let mut k = 0usize;
+            files.retain(|_| {
+                let keep = !doubled.contains(&k);
+                k += 1;
+                keep
+            });
+        }
         let names = INPUT_EXTENSIONS
             .iter()
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(", ")
+            + ", or Telegram's messages*.html";
         if skipped_out {
             if let Some(s) = &skip {
                 notes.push(Note {
@@ -232,6 +286,62 @@ mod tests {
     }
 
     #[test]
+    fn telegram_pages_are_messages_html_and_its_numbered_sequels() {
+        for yes in ["messages.html", "messages2.html", "Messages12.HTML"] {
+            assert!(is_telegram_page(yes), "{yes}");
+        }
+        for no in [
+            "export_results.html",
+            "contacts.html",
+            "messages_x.html",
+            "messages.htm",
+        ] {
+            assert!(!is_telegram_page(no), "{no}");
+        }
+    }
+
+    /// An HTML export is read from its pages; an export made as HTML and JSON from its
+    /// `result.json` alone, the pages left out with a note.
+    #[test]
+    fn telegram_html_pages_are_read_unless_their_export_has_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "html_only/messages.html",
+            "html_only/messages2.html",
+            "html_only/css/style.css",
+            "both/result.json",
+            "both/export_results.html",
+            "both/chats/chat_001/messages.html",
+        ] {
+            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            std::fs::write(d.join(f), b"").unwrap();
+        }
+        let root = d.display().to_string();
+        let (files, notes) = expand(std::slice::from_ref(&root), None);
+        let rel: Vec<&str> = files.iter().map(|f| &f[root.len()..]).collect();
+        assert_eq!(
+            rel,
+            [
+                "/both/result.json",
+                "/html_only/messages.html",
+                "/html_only/messages2.html"
+            ]
+        );
+        let text: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("1 Telegram HTML page left out")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("3 input files; 3 other files left out")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
     fn a_folder_stands_for_its_input_files_in_name_order() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -266,7 +376,9 @@ mod tests {
                 "-".to_string(),
             ]
         );
-        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].text.contains("1 Telegram HTML page left out"));
+        let notes = &notes[1..];
         assert!(
             notes[0]
                 .text

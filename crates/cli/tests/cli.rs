@@ -442,7 +442,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord or telegram"
+            "use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord, telegram or telegram-html"
         ),
         "{}",
         stderr(&o)
@@ -1108,6 +1108,49 @@ fn a_discord_export_is_scanned_as_a_channel() {
         .unwrap();
     assert_eq!(someone["handle"], "someone");
     assert_eq!(someone["display_name"], "Some One");
+}
+
+/// Telegram Desktop's HTML export (its default form): the folder's pages read without
+/// `--format`, in name order, each message a post of the chat, a forward's text flagged
+/// and the channel it was posted in credited, the news post beside it not flagged.
+#[test]
+fn a_telegram_html_export_is_scanned_from_its_folder() {
+    let (_dir, out) = scan_all_posts("tests/data/telegram_html");
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let ids: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "Example Channel/2",
+            "Example Channel/3",
+            "Example Channel/4",
+            "Example Channel/6",
+            "Example Channel/7",
+            "Example Channel/8",
+            "Example Channel/1001"
+        ]
+    );
+    let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
+    let forward = by_id("Example Channel/6");
+    assert_eq!(forward["flagged"], true, "{forward}");
+    assert_eq!(forward["account"], "Example Channel");
+    assert_eq!(
+        forward["file"].as_str().unwrap().rsplit('/').next(),
+        Some("messages.html")
+    );
+    let news = by_id("Example Channel/7");
+    assert_eq!(news["flagged"], false, "{news}");
+    assert_eq!(news["account"], "Newsdesk & Friends");
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let channel = accounts
+        .iter()
+        .find(|a| a["id"] == "Example Channel")
+        .unwrap();
+    assert_eq!(channel["platform"], "telegram");
+    assert_eq!(channel["display_name"], "Example Channel");
+    assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
+        .unwrap()
+        .is_empty());
 }
 
 /// `--json-map` reads a Reddit dump's comments and submissions (no format of raqib's):

@@ -6,8 +6,30 @@
 
 /// `html` as plain text, and the URLs of its links.
 pub(crate) fn to_text(html: &str) -> (String, Vec<String>) {
+    let (text, links) = to_text_and_links(html);
+    let urls = links
+        .into_iter()
+        .filter(|l| !l.instance)
+        .map(|l| l.href)
+        .collect();
+    (text, urls)
+}
+
+/// A link in HTML: where it points, the text it shows, and whether the markup marks it
+/// as a mention or hashtag of the instance (Mastodon's classes and `rel="tag"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub href: String,
+    pub anchor: String,
+    pub instance: bool,
+}
+
+/// `html` as plain text, and every link with a non-empty `href`, with its text.
+pub(crate) fn to_text_and_links(html: &str) -> (String, Vec<Link>) {
     let mut text = String::with_capacity(html.len());
-    let mut links = Vec::new();
+    let mut links: Vec<Link> = Vec::new();
+    // The link whose text is being read: its place in `links` and where its text starts.
+    let mut open: Option<(usize, usize)> = None;
     let mut rest = html;
     while let Some(i) = rest.find(['<', '&']) {
         text.push_str(&rest[..i]);
@@ -42,23 +64,35 @@ pub(crate) fn to_text(html: &str) -> (String, Vec<String>) {
             {
                 text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
             }
-            "a" if !closing => {
+            "a" if closing => {
+                if let Some((k, from)) = open.take() {
+                    links[k].anchor = text.get(from..).unwrap_or_default().to_string();
+                }
+            }
+            "a" => {
                 let class = attribute(tag, "class").unwrap_or_default();
                 let rel = attribute(tag, "rel").unwrap_or_default();
-                let instance_link = class
+                let instance = class
                     .split_whitespace()
                     .any(|c| matches!(c, "mention" | "hashtag" | "u-url"))
                     || rel.split_whitespace().any(|r| r == "tag");
+                open = None;
                 if let Some(href) = attribute(tag, "href").filter(|h| !h.is_empty()) {
-                    if !instance_link {
-                        links.push(href);
-                    }
+                    open = Some((links.len(), text.len()));
+                    links.push(Link {
+                        href,
+                        anchor: String::new(),
+                        instance,
+                    });
                 }
             }
             _ => {}
         }
     }
     text.push_str(rest);
+    if let Some((k, from)) = open {
+        links[k].anchor = text.get(from..).unwrap_or_default().to_string();
+    }
     let trimmed = text.trim_end_matches('\n');
     text.truncate(trimmed.len());
     (text, links)
@@ -66,7 +100,7 @@ pub(crate) fn to_text(html: &str) -> (String, Vec<String>) {
 
 /// The length of the tag `s` opens (`s` starts with `<`), `>` included; `None` when `<`
 /// is not followed by a tag's first character or the tag is not closed.
-fn tag_len(s: &str) -> Option<usize> {
+pub(crate) fn tag_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     match b.get(1) {
         Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'!' => {}
@@ -86,7 +120,7 @@ fn tag_len(s: &str) -> Option<usize> {
 
 /// The value of attribute `name` in a tag's inside (`a href="..." class="..."`),
 /// entities decoded.
-fn attribute(tag: &str, name: &str) -> Option<String> {
+pub(crate) fn attribute(tag: &str, name: &str) -> Option<String> {
     let b = tag.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -127,7 +161,8 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     None
 }
 
-fn decode_entities(s: &str) -> String {
+/// `s` with its character entities decoded (`&amp;` and the like; others left as they are).
+pub(crate) fn decode_entities(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('&') {

@@ -35,6 +35,7 @@ mod mapped;
 mod matrix;
 mod source;
 mod telegram;
+mod telegram_html;
 mod time;
 mod tweets;
 mod twitter;
@@ -77,6 +78,8 @@ pub enum Format {
     Discord,
     /// Telegram Desktop's `result.json` export.
     Telegram,
+    /// Telegram Desktop's HTML export (`messages.html`, `messages2.html`, ...).
+    TelegramHtml,
 }
 
 impl std::str::FromStr for Format {
@@ -92,9 +95,10 @@ impl std::str::FromStr for Format {
             "matrix" | "element" => Format::Matrix,
             "discord" => Format::Discord,
             "telegram" => Format::Telegram,
+            "telegram-html" => Format::TelegramHtml,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord or telegram"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord, telegram or telegram-html"
                 ))
             }
         })
@@ -459,7 +463,12 @@ fn chunks_of(
         f => f,
     };
     // `--json-map`: JSON records of any shape through the mapping (CSV and Telegram aside).
-    if opts.json_map.is_some() && !matches!(format, Format::Csv | Format::Telegram) {
+    if opts.json_map.is_some()
+        && !matches!(
+            format,
+            Format::Csv | Format::Telegram | Format::TelegramHtml
+        )
+    {
         return Ok(if is_array_document(&head) {
             Box::new(array::ArrayChunks::new(
                 reader,
@@ -543,6 +552,9 @@ fn chunks_of(
             }
         }
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
+        Format::TelegramHtml => {
+            Box::new(telegram_html::TelegramHtmlChunks::new(reader, name, opts))
+        }
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
     })
 }
@@ -600,6 +612,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         }
         // A JSON array of records.
         Some(b'[') => Format::Jsonl,
+        // HTML: Telegram Desktop's export is the HTML raqib reads (anything else is told so).
+        Some(b'<') if looks_like_html(head) => Format::TelegramHtml,
         Some(_)
             if !name.ends_with(".jsonl")
                 && !name.ends_with(".ndjson")
@@ -609,6 +623,22 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         }
         _ => Format::Jsonl,
     }
+}
+
+/// Whether `head` opens an HTML page: a doctype or an `<html>` tag first, or Telegram's
+/// `page_wrap`.
+fn looks_like_html(head: &[u8]) -> bool {
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
+        .unwrap_or(head.len());
+    let lower: Vec<u8> = head[start..head.len().min(start + 16)]
+        .iter()
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    lower.starts_with(b"<!doctype html")
+        || lower.starts_with(b"<html")
+        || memchr::memmem::find(head, b"class=\"page_wrap\"").is_some()
 }
 
 /// The first byte of `head` that is not whitespace or a byte-order mark.

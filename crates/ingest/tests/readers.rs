@@ -86,6 +86,35 @@ fn telegram_export_is_detected() {
     assert_eq!(p[2].media[0].kind, "video");
 }
 
+/// Telegram's HTML export is known by its content (no `--format`), whatever the name.
+#[test]
+fn telegram_html_export_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("saved_page.htm");
+    std::fs::copy(data("telegram_html/messages.html"), &page).unwrap();
+    let (recs, diags) = split(read_all(page.to_str().unwrap(), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(p.len(), 6);
+    assert_eq!(p[0].urls, vec!["https://t.me/example_backup"]);
+    assert_eq!(p[0].platform, "telegram");
+    // Other HTML is not taken for CSV: it is told what raqib reads.
+    let blog = dir.path().join("blog.html");
+    std::fs::write(
+        &blog,
+        "<!doctype html>\n<html><body><p>hello</p></body></html>\n",
+    )
+    .unwrap();
+    let (recs, diags) = split(read_all(blog.to_str().unwrap(), &Options::default()).unwrap());
+    assert!(recs.is_empty());
+    assert_eq!(diags.len(), 1);
+    assert!(
+        diags[0].message.contains("Telegram Desktop"),
+        "{}",
+        diags[0].message
+    );
+}
+
 #[test]
 fn csv_with_the_shared_data_header_needs_no_mapping() {
     let (recs, diags) = split(read_all(&data("shared_shape.csv"), &Options::default()).unwrap());

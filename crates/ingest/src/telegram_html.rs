@@ -1,0 +1,926 @@
+//! Telegram Desktop's HTML export: what "Export chat history" writes unless JSON is
+//! chosen, so the form a channel's archive most often arrives in. A chat's messages are in
+//! `messages.html`, `messages2.html`, ..., a thousand to a file, each message a
+//! `<div class="message default clearfix" id="message123">` holding its date (the `title`
+//! of its `date` div), its sender's name (`from_name`; left out when the sender is the
+//! one of the message before, within a file, and the div is marked `joined`), the
+//! forwarded original, the reply's link, media links and the text as inline HTML.
+//!
+//! The HTML has no user or chat ids: a sender's account is its name, and a post's id is
+//! the chat's name (the page header) and the message's number.
+//!
+//! Read as a stream on the reading thread: tags are found with memchr and `<div>`s counted,
+//! so that a message's bytes are cut out whole (and over `--max-record-bytes` skipped with
+//! a diagnostic) and read alone; memory is one message and a chunk of records.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::html;
+use crate::{Chunk, Item, Reader};
+use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+
+/// Records handed on in chunks of about this many.
+const ITEMS_PER_CHUNK: usize = 4096;
+const READ: usize = 256 << 10;
+
+/// One message of the export, as its HTML says.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct HtmlMessage {
+    pub id: String,
+    /// The sender is the one of the message before (`joined`: no `from_name`).
+    pub joined: bool,
+    pub date: Option<i64>,
+    pub from: Option<String>,
+    pub forwarded_from: Option<String>,
+    pub text: String,
+    pub urls: Vec<String>,
+    pub media: Vec<MediaRef>,
+    /// The number of the message this one replies to, in the same chat.
+    pub reply_to: Option<String>,
+}
+
+/// Where a tag that starts at `b[0]` (`<`) ends, just past its `>` (a `>` in a quoted
+/// attribute does not end it); `None` when the bytes end first.
+fn tag_end(b: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    loop {
+        let k = i + memchr::memchr3(b'>', b'"', b'\'', b.get(i..)?)?;
+        match b[k] {
+            b'>' => return Some(k + 1),
+            q => i = k + 1 + memchr::memchr(q, &b[k + 1..])? + 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TagKind {
+    DivOpen,
+    DivClose,
+    Other,
+}
+
+fn kind(tag: &[u8]) -> TagKind {
+    let name = |b: &[u8]| {
+        b.len() >= 3
+            && b[..3].eq_ignore_ascii_case(b"div")
+            && b.get(3).is_none_or(|c| !c.is_ascii_alphanumeric())
+    };
+    if tag.len() > 2 && tag[1] == b'/' && name(&tag[2..]) {
+        TagKind::DivClose
+    } else if name(&tag[1..]) {
+        TagKind::DivOpen
+    } else {
+        TagKind::Other
+    }
+}
+
+/// A tag's `class` attribute as written (class names hold no entities), or "".
+fn classes(tag: &str) -> &str {
+    let b = tag.as_bytes();
+    let Some(k) = memchr::memmem::find(b, b"class=") else {
+        return "";
+    };
+    // `class=` as an attribute's name: after whitespace, not inside another name.
+    if k == 0 || !b[k - 1].is_ascii_whitespace() {
+        return html_class_slow(tag);
+    }
+    match b.get(k + 6) {
+        Some(&q @ (b'"' | b'\'')) => {
+            let from = k + 7;
+            let end = memchr::memchr(q, &b[from..]).map_or(b.len(), |e| from + e);
+            &tag[from..end]
+        }
+        _ => html_class_slow(tag),
+    }
+}
+
+/// [`classes`] for the odd tag (no quotes, `class=` inside another attribute's name).
+#[cold]
+fn html_class_slow(tag: &str) -> &str {
+    let Some(value) = html::attribute(tag, "class") else {
+        return "";
+    };
+    // Find the value in the tag to borrow it (it has no entities to decode when found).
+    tag.find(value.as_str())
+        .map_or("", |k| &tag[k..k + value.len()])
+}
+
+fn has(classes: &str, c: &str) -> bool {
+    classes.split_ascii_whitespace().any(|x| x == c)
+}
+
+/// Read one message's HTML (from its `<div class="message ...">` to its `</div>`).
+/// `Ok(None)` for a service message (a date line, a join, a pin) or a message with
+/// neither text nor media.
+pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
+    let mut m = HtmlMessage::default();
+    // The classes of the divs open around the current place, the message's own first.
+    let mut stack: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &h.as_bytes()[i..]) {
+        let s = i + off;
+        let starts_tag = matches!(h.as_bytes().get(s + 1), Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'!');
+        let Some(len) = tag_end(&h.as_bytes()[s..]).filter(|_| starts_tag) else {
+            i = s + 1;
+            continue;
+        };
+        let tag = &h[s + 1..s + len - 1];
+        let e = s + len;
+        i = e;
+        match kind(&h.as_bytes()[s..e]) {
+            TagKind::DivClose => {
+                stack.pop();
+            }
+            TagKind::DivOpen => {
+                let cls = classes(tag);
+                if stack.is_empty() {
+                    if !has(cls, "message") {
+                        return Err("is not a message div".into());
+                    }
+                    if has(cls, "service") {
+                        return Ok(None);
+                    }
+                    m.joined = has(cls, "joined");
+                    let id = html::attribute(tag, "id").unwrap_or_default();
+                    m.id = id
+                        .strip_prefix("message")
+                        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or_else(|| format!("message has no number in its id ({id:?})"))?
+                        .to_string();
+                    stack.push(cls);
+                    continue;
+                }
+                let in_media = stack.iter().any(|&c| has(c, "media_wrap"));
+                let forwarded = stack.iter().any(|&c| has(c, "forwarded"));
+                // The inside of a div that holds no div (text, names, dates, replies).
+                let inner = || {
+                    let end = h[e..].find("</div>").map_or(h.len(), |k| e + k);
+                    (&h[e..end], end)
+                };
+                if has(cls, "date") && has(cls, "details") && !forwarded && !in_media {
+                    if m.date.is_none() {
+                        m.date = html::attribute(tag, "title")
+                            .as_deref()
+                            .and_then(crate::time::telegram_html);
+                    }
+                } else if has(cls, "from_name") && !in_media {
+                    let (inside, end) = inner();
+                    // The name is what comes before any tag (a forward's date span).
+                    let name = inside.split('<').next().unwrap_or_default();
+                    let mut name = html::decode_entities(name.trim());
+                    // ` via @bot`, written after the name.
+                    if let Some(k) = name.rfind(" via @") {
+                        if !name[k + 6..].contains(char::is_whitespace) {
+                            name.truncate(k);
+                        }
+                    }
+                    let name = Some(name).filter(|n| !n.is_empty());
+                    if forwarded {
+                        m.forwarded_from = m.forwarded_from.take().or(name);
+                    } else if m.from.is_none() {
+                        m.from = name;
+                    }
+                    i = end;
+                } else if has(cls, "text") && !in_media && m.text.is_empty() {
+                    let (inside, end) = inner();
+                    let (text, links) = html::to_text_and_links(inside.trim());
+                    m.text = text;
+                    m.urls = links
+                        .into_iter()
+                        .filter(|l| {
+                            let web =
+                                l.href.starts_with("http://") || l.href.starts_with("https://");
+                            // A mention links to the account: `@name` to https://t.me/name.
+                            let mention = l.anchor.starts_with('@')
+                                && l.href.trim_end_matches('/').ends_with(&l.anchor[1..]);
+                            web && !mention
+                        })
+                        .map(|l| l.href)
+                        .collect();
+                    i = end;
+                } else if has(cls, "reply_to") && !in_media {
+                    let (inside, end) = inner();
+                    m.reply_to = reply_number(inside);
+                    i = end;
+                } else if in_media && has(cls, "media") {
+                    // A file not downloaded: a div, not a link.
+                    if let Some(kind) = media_kind(cls) {
+                        m.media.push(MediaRef {
+                            kind: kind.into(),
+                            ..Default::default()
+                        });
+                    }
+                }
+                stack.push(cls);
+            }
+            TagKind::Other => {
+                let in_media = stack.iter().any(|&c| has(c, "media_wrap"));
+                let b = tag.as_bytes();
+                let link =
+                    b.len() > 1 && b[0].eq_ignore_ascii_case(&b'a') && b[1].is_ascii_whitespace();
+                if in_media && link {
+                    let cls = classes(tag);
+                    if let Some(kind) = media_kind(cls) {
+                        m.media.push(MediaRef {
+                            kind: kind.into(),
+                            url: html::attribute(tag, "href").filter(|u| !u.is_empty()),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if m.text.is_empty() && m.media.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(m))
+}
+
+/// The kind of a media link or box by its classes, as the JSON export names them.
+fn media_kind(cls: &str) -> Option<&'static str> {
+    cls.split_ascii_whitespace().find_map(|c| {
+        Some(match c {
+            "photo_wrap" | "media_photo" => "image",
+            "video_file_wrap" | "animated_wrap" | "media_video" => "video",
+            "sticker_wrap" => "sticker",
+            "media_voice_message" => "voice_message",
+            "media_audio_file" => "audio_file",
+            "media_file" => "file",
+            _ => return None,
+        })
+    })
+}
+
+/// The message number a reply links to: `#go_to_message123`, or in another file of the
+/// chat `messages2.html#go_to_message123`. `None` for "a message in another chat".
+fn reply_number(inside: &str) -> Option<String> {
+    let k = inside.find("go_to_message")? + "go_to_message".len();
+    let digits: String = inside[k..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then_some(digits)
+}
+
+/// A message being cut out of the stream: where it starts in the buffer, its line, and
+/// how many divs are open in it.
+struct Open {
+    start: usize,
+    line: u64,
+    depth: u32,
+    /// Over `--max-record-bytes`: skipped to its end, its bytes dropped as they come.
+    skipping: bool,
+}
+
+/// The chunks of a Telegram HTML export file.
+pub(crate) struct TelegramHtmlChunks {
+    src: Reader,
+    file: Arc<str>,
+    platform: String,
+    max_record: usize,
+    buf: Vec<u8>,
+    /// The next byte to look at in `buf`; `line` is the line of `buf[counted]` (lines are
+    /// counted only up to where one is needed).
+    pos: usize,
+    counted: usize,
+    line: u64,
+    eof: bool,
+    done: bool,
+    msg: Option<Open>,
+    /// The page header's state: 0 not seen, 1 in it, 2 its title read; and where the
+    /// title's text starts in `buf` while it is being read.
+    header: u8,
+    title_from: Option<usize>,
+    chat: Option<String>,
+    /// The sender of the message before, in this file.
+    last_from: Option<String>,
+    accounts: HashSet<String>,
+    messages: u64,
+    out: Vec<Item>,
+    /// Input bytes taken, and those counted in chunks already handed on.
+    taken: u64,
+    reported: u64,
+}
+
+impl TelegramHtmlChunks {
+    pub(crate) fn new(src: Reader, file: Arc<str>, opts: &crate::Options) -> Self {
+        TelegramHtmlChunks {
+            src,
+            file,
+            platform: opts
+                .default_platform
+                .clone()
+                .unwrap_or_else(|| "telegram".into()),
+            max_record: opts.max_record_bytes.max(1),
+            buf: Vec::new(),
+            pos: 0,
+            counted: 0,
+            line: 1,
+            eof: false,
+            done: false,
+            msg: None,
+            header: 0,
+            title_from: None,
+            chat: None,
+            last_from: None,
+            accounts: HashSet::new(),
+            messages: 0,
+            out: Vec::new(),
+            taken: 0,
+            reported: 0,
+        }
+    }
+
+    fn diag(&mut self, line: u64, message: String) {
+        let d = Diagnostic::new(&*self.file, line, message);
+        self.out.push((line, Err(d)));
+    }
+
+    /// Read more input onto the buffer, first dropping what is no longer needed.
+    fn fill(&mut self) {
+        let mut keep = self.pos;
+        if let Some(m) = self.msg.as_ref().filter(|m| !m.skipping) {
+            keep = keep.min(m.start);
+        }
+        if let Some(t) = self.title_from {
+            keep = keep.min(t);
+        }
+        self.line_at(keep);
+        self.buf.drain(..keep);
+        self.pos -= keep;
+        self.counted -= keep;
+        if let Some(m) = &mut self.msg {
+            m.start = m.start.saturating_sub(keep);
+        }
+        if let Some(t) = &mut self.title_from {
+            *t -= keep;
+        }
+        let len = self.buf.len();
+        self.buf.resize(len + READ, 0);
+        loop {
+            match self.src.read(&mut self.buf[len..]) {
+                Ok(n) => {
+                    self.buf.truncate(len + n);
+                    self.taken += n as u64;
+                    self.eof = n == 0;
+                    return;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(len);
+                    let at = self.pos;
+                    let line = self.line_at(at);
+                    self.diag(
+                        line,
+                        format!("read error: {e}; the rest of the file is skipped"),
+                    );
+                    self.eof = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn advance(&mut self, to: usize) {
+        self.pos = to;
+    }
+
+    /// The line of `buf[at]` (`at` at or after what was counted before).
+    fn line_at(&mut self, at: usize) -> u64 {
+        if at > self.counted {
+            self.line += memchr::memchr_iter(b'\n', &self.buf[self.counted..at]).count() as u64;
+            self.counted = at;
+        }
+        self.line
+    }
+
+    /// Look at the next tag; `false` when the buffer holds no whole tag from `pos`.
+    fn step(&mut self) -> bool {
+        let Some(off) = memchr::memchr(b'<', &self.buf[self.pos..]) else {
+            let end = self.buf.len();
+            self.advance(end);
+            return false;
+        };
+        let s = self.pos + off;
+        self.advance(s);
+        // A `<` with no `>` within a record's length (or before the end) is text, not a
+        // tag: decided by where the bytes lie, never by how much a read brought in.
+        let limit = self.buf.len().min(s + self.max_record + 1);
+        let Some(len) = tag_end(&self.buf[s..limit]) else {
+            if self.eof || self.buf.len() > s + self.max_record {
+                self.advance(s + 1);
+                return true;
+            }
+            return false;
+        };
+        let e = s + len;
+        let kind = kind(&self.buf[s..e]);
+        if let Some(m) = &mut self.msg {
+            match kind {
+                TagKind::DivOpen => m.depth += 1,
+                TagKind::DivClose => m.depth -= 1,
+                TagKind::Other => {}
+            }
+            let (done, start, line, skipping) = (m.depth == 0, m.start, m.line, m.skipping);
+            self.advance(e);
+            let over = !skipping && e - start > self.max_record;
+            if over {
+                let max = self.max_record;
+                self.diag(
+                    line,
+                    format!("message over the limit of {max} bytes (--max-record-bytes); skipped"),
+                );
+                match &mut self.msg {
+                    Some(m) if !done => m.skipping = true,
+                    _ => self.msg = None,
+                }
+            } else if done {
+                self.msg = None;
+                if !skipping {
+                    self.message(start, e, line);
+                }
+            }
+            return true;
+        }
+        let tag = String::from_utf8_lossy(&self.buf[s + 1..e - 1]).into_owned();
+        match kind {
+            TagKind::DivOpen => {
+                let cls = classes(&tag);
+                if has(cls, "message") {
+                    // A title with no end before the messages: none.
+                    self.title_from = None;
+                    self.msg = Some(Open {
+                        start: s,
+                        line: self.line_at(s),
+                        depth: 1,
+                        skipping: false,
+                    });
+                } else if self.header == 0 && has(cls, "page_header") {
+                    self.header = 1;
+                } else if self.header == 1 && has(cls, "text") && has(cls, "bold") {
+                    self.title_from = Some(e);
+                }
+            }
+            TagKind::DivClose => {
+                if let Some(t) = self.title_from.take() {
+                    let title = String::from_utf8_lossy(&self.buf[t..s]);
+                    let title = html::decode_entities(title.trim());
+                    self.chat = Some(title).filter(|t| !t.is_empty());
+                    self.header = 2;
+                }
+            }
+            TagKind::Other => {}
+        }
+        self.advance(e);
+        true
+    }
+
+    /// The records of the message in `buf[start..end]`.
+    fn message(&mut self, start: usize, end: usize, line: u64) {
+        self.messages += 1;
+        let parsed = match std::str::from_utf8(&self.buf[start..end]) {
+            Ok(h) => parse_message(h),
+            Err(e) => Err(format!(
+                "message is not valid UTF-8 (byte {})",
+                e.valid_up_to()
+            )),
+        };
+        let m = match parsed {
+            Ok(Some(m)) => m,
+            Ok(None) => return,
+            Err(why) => return self.diag(line, why),
+        };
+        let chat = self.chat.clone().unwrap_or_default();
+        let from = if m.joined {
+            self.last_from.clone()
+        } else {
+            m.from.clone()
+        };
+        // A sender unknown (a joined message first in a file): the chat, as for a channel.
+        let from = from.or_else(|| self.chat.clone()).unwrap_or_default();
+        self.last_from = Some(from.clone());
+        if !from.is_empty() && self.accounts.insert(from.clone()) {
+            self.out.push((
+                line,
+                Ok(Record::Account(Box::new(Account {
+                    id: from.clone(),
+                    platform: self.platform.clone(),
+                    display_name: Some(from.clone()),
+                    ..Default::default()
+                }))),
+            ));
+        }
+        let post = Post {
+            id: format!("{chat}/{}", m.id),
+            platform: self.platform.clone(),
+            account: from,
+            created_at: m.date,
+            text: m.text,
+            lang: None,
+            urls: m.urls,
+            media: m.media,
+            reply_to: m.reply_to.map(|r| format!("{chat}/{r}")),
+            share_of: m.forwarded_from.map(|f| format!("forwarded:{f}")),
+            reach: None,
+            label: None,
+        };
+        self.out.push((line, Ok(Record::Post(Box::new(post)))));
+    }
+
+    /// What reading has come to at the end of the file: a message cut short, or a file
+    /// with no message at all.
+    fn finish(&mut self) {
+        if let Some(m) = self.msg.take() {
+            if !m.skipping && self.pos - m.start > self.max_record {
+                let max = self.max_record;
+                self.diag(
+                    m.line,
+                    format!("message over the limit of {max} bytes (--max-record-bytes); skipped"),
+                );
+            }
+            self.diag(
+                m.line,
+                "message cut short: the file ends inside it (an export interrupted?)".into(),
+            );
+        }
+        if self.messages == 0 {
+            let what = if self.header == 0 {
+                "no Telegram export page found (no `page_header`, no `<div class=\"message ...\">`): raqib reads the messages*.html of Telegram Desktop's \"Export chat history\""
+            } else {
+                "Telegram export page with no messages"
+            };
+            self.diag(0, what.into());
+        }
+    }
+}
+
+impl Iterator for TelegramHtmlChunks {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        while !self.done && self.out.len() < ITEMS_PER_CHUNK {
+            if self.step() {
+                continue;
+            }
+            if self.eof {
+                self.finish();
+                self.done = true;
+                break;
+            }
+            // A message scanned past the limit with no tag ending there: skipped from here.
+            let max = self.max_record;
+            let over = self
+                .msg
+                .as_ref()
+                .is_some_and(|m| !m.skipping && self.pos - m.start > max);
+            if over {
+                if let Some(m) = &mut self.msg {
+                    m.skipping = true;
+                    let line = m.line;
+                    self.diag(
+                        line,
+                        format!(
+                            "message over the limit of {max} bytes (--max-record-bytes); skipped"
+                        ),
+                    );
+                }
+            }
+            self.fill();
+        }
+        if self.out.is_empty() {
+            return None;
+        }
+        let read = (self.taken - self.reported) as usize;
+        self.reported = self.taken;
+        Some(Chunk::Records {
+            file: self.file.clone(),
+            items: std::mem::take(&mut self.out),
+            read,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture(name: &str) -> String {
+        let p = format!(
+            "{}/../../tests/data/telegram_html/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(p).unwrap()
+    }
+
+    /// A reader that gives at most `step` bytes a read.
+    struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    fn items_with(doc: &[u8], step: usize, max: usize) -> Vec<Item> {
+        let src: Reader = Box::new(std::io::BufReader::new(Trickle(
+            std::io::Cursor::new(doc.to_vec()),
+            step,
+        )));
+        let opts = crate::Options {
+            max_record_bytes: max,
+            ..Default::default()
+        };
+        TelegramHtmlChunks::new(src, Arc::from("messages.html"), &opts)
+            .flat_map(|c| match c {
+                Chunk::Records { items, .. } => items,
+                Chunk::Lines { .. } => unreachable!("HTML chunks hold records"),
+            })
+            .collect()
+    }
+
+    fn items(doc: &[u8]) -> Vec<Item> {
+        items_with(doc, usize::MAX, 1 << 20)
+    }
+
+    fn posts(items: &[Item]) -> Vec<(u64, &Post)> {
+        items
+            .iter()
+            .filter_map(|(l, r)| match r {
+                Ok(Record::Post(p)) => Some((*l, &**p)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn diags(items: &[Item]) -> Vec<&Diagnostic> {
+        items.iter().filter_map(|(_, r)| r.as_ref().err()).collect()
+    }
+
+    fn utc(s: &str) -> Option<i64> {
+        crate::parse_time(s)
+    }
+
+    #[test]
+    fn reads_a_channel_page() {
+        let doc = fixture("messages.html");
+        let items = items(doc.as_bytes());
+        assert!(diags(&items).is_empty(), "{:?}", diags(&items));
+        let p = posts(&items);
+        let ids: Vec<&str> = p.iter().map(|(_, p)| p.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "Example Channel/2",
+                "Example Channel/3",
+                "Example Channel/4",
+                "Example Channel/6",
+                "Example Channel/7",
+                "Example Channel/8"
+            ],
+            "service messages (a date, a pin) make no post"
+        );
+        // Each post's line is the line its message div opens on.
+        for (line, post) in &p {
+            let number = post.id.rsplit('/').next().unwrap();
+            let opens = format!("id=\"message{number}\"");
+            let want = doc.lines().position(|l| l.contains(&opens)).unwrap() as u64 + 1;
+            assert_eq!(*line, want, "{}", post.id);
+        }
+        let (_, first) = p[0];
+        assert_eq!(first.text, "إصدار جديد https://t.me/example_backup");
+        assert_eq!(first.urls, ["https://t.me/example_backup"]);
+        assert_eq!(first.media[0].kind, "image");
+        assert_eq!(
+            first.media[0].url.as_deref(),
+            Some("photos/photo_1@01-11-2026_09-05-00.jpg")
+        );
+        assert_eq!(
+            first.created_at,
+            utc("2026-11-01T06:05:00Z"),
+            "UTC+03:00 undone"
+        );
+        assert_eq!(first.account, "Example Channel");
+        assert_eq!(first.platform, "telegram");
+        // A joined message is its previous message's sender's.
+        let (_, reply) = p[1];
+        assert_eq!(reply.account, "Example Channel");
+        assert_eq!(reply.reply_to.as_deref(), Some("Example Channel/2"));
+        assert_eq!(reply.text, "plain text message");
+        let (_, video) = p[2];
+        assert_eq!(
+            (video.text.as_str(), video.media[0].kind.as_str()),
+            ("", "video")
+        );
+        assert_eq!(video.media[0].url.as_deref(), Some("video_files/v.mp4"));
+        // A forward: the original's text and name, the forwarder's account and date.
+        let (_, fwd) = p[3];
+        assert_eq!(
+            fwd.text,
+            "Join the soldiers of the khilafah and spread the release"
+        );
+        assert_eq!(fwd.share_of.as_deref(), Some("forwarded:Other Channel"));
+        assert_eq!(fwd.account, "Example Channel");
+        assert_eq!(fwd.created_at, utc("2026-11-01T07:00:00Z"));
+        // Entities decoded, markup dropped, <br> a line break; a mention and a hashtag
+        // are not URLs, a text link is.
+        let (_, news) = p[4];
+        assert_eq!(
+            news.text,
+            "Police say two men were arrested over the posts \"praising\" the attack, via @newsdesk_world #news\nFull report: read here"
+        );
+        assert_eq!(news.urls, ["https://news.example/report?a=1&b=2"]);
+        assert_eq!(
+            news.account, "Newsdesk & Friends",
+            "` via @bot` is not the name"
+        );
+        // A voice message not downloaded: media with no file, the joined sender's.
+        let (_, voice) = p[5];
+        assert_eq!(voice.media.len(), 1);
+        assert_eq!(
+            (voice.media[0].kind.as_str(), voice.media[0].url.as_deref()),
+            ("voice_message", None)
+        );
+        assert_eq!(voice.account, "Newsdesk & Friends");
+        assert_eq!(
+            voice.text, "",
+            "the media box's title and status are not text"
+        );
+        // One account record per sender.
+        let accounts: Vec<&str> = items
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Ok(Record::Account(a)) => Some(a.id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(accounts, ["Example Channel", "Newsdesk & Friends"]);
+    }
+
+    #[test]
+    fn a_later_page_replies_into_an_earlier_one() {
+        let items = items(fixture("messages2.html").as_bytes());
+        let p = posts(&items);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].1.id, "Example Channel/1001");
+        assert_eq!(p[0].1.reply_to.as_deref(), Some("Example Channel/2"));
+    }
+
+    #[test]
+    fn read_a_few_bytes_at_a_time_it_gives_the_same_records() {
+        let doc = fixture("messages.html");
+        let whole = format!("{:?}", items(doc.as_bytes()));
+        for step in [1, 2, 7, 64, 1000] {
+            let trickled = format!("{:?}", items_with(doc.as_bytes(), step, 1 << 20));
+            assert_eq!(trickled, whole, "{step} bytes a read");
+        }
+    }
+
+    #[test]
+    fn an_over_long_message_is_skipped_and_the_rest_read() {
+        let doc = fixture("messages.html");
+        // Message 7 (the news) made longer than the limit; the others stay under it.
+        let long = "x".repeat(4000);
+        let doc = doc.replace("the market", "m").replace(
+            "Police say</strong>",
+            &format!("Police say</strong> {long}"),
+        );
+        for step in [usize::MAX, 3, 500] {
+            let items = items_with(doc.as_bytes(), step, 3000);
+            let d = diags(&items);
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert!(
+                d[0].message.contains("--max-record-bytes"),
+                "{}",
+                d[0].message
+            );
+            let at = doc
+                .lines()
+                .position(|l| l.contains("id=\"message7\""))
+                .unwrap() as u64
+                + 1;
+            assert_eq!(d[0].at.line, at);
+            let ids: Vec<String> = posts(&items).iter().map(|(_, p)| p.id.clone()).collect();
+            assert_eq!(ids.len(), 5, "{ids:?}");
+            assert!(
+                ids.last().unwrap().ends_with("/8"),
+                "read on after it: {ids:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_cut_short_keeps_the_messages_before_the_cut() {
+        let doc = fixture("messages.html");
+        let cut = doc.find("id=\"message6\"").unwrap() + 40;
+        let items = items(&doc.as_bytes()[..cut]);
+        assert_eq!(posts(&items).len(), 3);
+        let d = diags(&items);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("cut short"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn html_that_is_no_telegram_export_says_what_raqib_reads() {
+        let items = items(b"<!DOCTYPE html><html><body><p>a blog post</p></body></html>");
+        let d = diags(&items);
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("Export chat history"),
+            "{}",
+            d[0].message
+        );
+        assert!(posts(&items).is_empty());
+    }
+
+    #[test]
+    fn a_broken_message_is_a_diagnostic_at_its_line() {
+        let doc = fixture("messages.html").replace("id=\"message3\"", "id=\"messageX\"");
+        let items = items(doc.as_bytes());
+        let d = diags(&items);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("no number"), "{}", d[0].message);
+        assert_eq!(posts(&items).len(), 5);
+        let bad = [0xff, 0xfe];
+        let mut doc = fixture("messages.html").into_bytes();
+        let at = memchr::memmem::find(&doc, b"plain text").unwrap();
+        doc.splice(at..at, bad);
+        let items = items_with(&doc, usize::MAX, 1 << 20);
+        let d = diags(&items);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("UTF-8"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn dates_read_with_and_without_their_offset() {
+        use crate::time::telegram_html as t;
+        assert_eq!(
+            t("27.04.2020 15:23:19 UTC+03:00"),
+            utc("2020-04-27T12:23:19Z")
+        );
+        assert_eq!(
+            t("27.04.2020 15:23:19 UTC-05:30"),
+            utc("2020-04-27T20:53:19Z")
+        );
+        assert_eq!(t("27.04.2020 15:23:19"), utc("2020-04-27T15:23:19Z"));
+        for bad in [
+            "",
+            "27.04.2020",
+            "31.02.2020 10:00:00",
+            "27.04.2020 15:23:19 UTC+3",
+            "27.04.2020 15:23:19 UTC+99:00",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
+    }
+
+    /// A tag's end by its definition, a byte at a time.
+    fn tag_end_bytewise(b: &[u8]) -> Option<usize> {
+        let mut quote = None;
+        for (i, &c) in b.iter().enumerate().skip(1) {
+            match (quote, c) {
+                (None, b'"' | b'\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, b'>') => return Some(i + 1),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    proptest! {
+        /// The tag's end found by jumps between quotes is the one found a byte at a time.
+        #[test]
+        fn tag_ends_are_found_as_defined(s in "<[a-z\"' =>]{0,30}") {
+            prop_assert_eq!(tag_end(s.as_bytes()), tag_end_bytewise(s.as_bytes()));
+        }
+
+        /// Any bytes: no panic, and the same records whatever the reads' sizes.
+        #[test]
+        fn any_input_reads_the_same_in_any_steps(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("<div class=\"message default clearfix\" id=\"message1\">".to_string()),
+                Just("<div class=\"message default clearfix joined\" id=\"message2\">".to_string()),
+                Just("<div class=\"text\">".to_string()),
+                Just("<div class=\"from_name\">".to_string()),
+                Just("<div class=\"media_wrap\"><a class=\"photo_wrap\" href=\"p.jpg\">".to_string()),
+                Just("</div>".to_string()),
+                Just("</a>".to_string()),
+                Just("<div class=\"page_header\"><div class=\"text bold\">".to_string()),
+                Just("<".to_string()),
+                Just(">".to_string()),
+                Just("\"".to_string()),
+                "[a-z &;#<>\n]{0,12}",
+            ], 0..40),
+            step in 1usize..50,
+        ) {
+            let doc: String = parts.concat();
+            let whole = format!("{:?}", items_with(doc.as_bytes(), usize::MAX, 200));
+            let trickled = format!("{:?}", items_with(doc.as_bytes(), step, 200));
+            prop_assert_eq!(trickled, whole);
+        }
+    }
+}
