@@ -195,6 +195,8 @@ pub enum LineFormat {
     Discord,
     /// Any JSON record, through `--json-map` (the chunk holds the mapping).
     Mapped,
+    /// A message of a Telegram HTML page, with its chat's and sender's names.
+    TelegramHtml,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -329,7 +331,8 @@ impl Chunk {
                         | LineFormat::ActivityPub
                         | LineFormat::Matrix
                         | LineFormat::Discord
-                        | LineFormat::Mapped => {
+                        | LineFormat::Mapped
+                        | LineFormat::TelegramHtml => {
                             // Keyed by the format too: one platform's id may be another's.
                             let seen = |a: &str| {
                                 let key = xxhash_rust::xxh3::xxh3_64_with_seed(
@@ -343,6 +346,12 @@ impl Chunk {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
+                                LineFormat::TelegramHtml => telegram_html::parse_line(
+                                    line,
+                                    platform.unwrap_or("telegram"),
+                                    seen,
+                                    out,
+                                ),
                                 LineFormat::Mapped => match mapping {
                                     Some(m) => mapped::parse_mapped_line(
                                         line, m, line_no, platform, seen, out,

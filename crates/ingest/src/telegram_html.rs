@@ -9,30 +9,31 @@
 //! The HTML has no user or chat ids: a sender's account is its name, and a post's id is
 //! the chat's name (the page header) and the message's number.
 //!
-//! Read as a stream on the reading thread: tags are found with memchr and `<div>`s counted,
-//! so that a message's bytes are cut out whole (and over `--max-record-bytes` skipped with
-//! a diagnostic) and read alone; memory is one message and a chunk of records.
+//! Read as a stream: on the reading thread, tags are found with memchr and `<div>`s
+//! counted, so that a message's bytes are cut out whole (over `--max-record-bytes`, skipped
+//! with a diagnostic) and its sender named (a `joined` message's is the one before); each
+//! message is handed on as one line (its chat's and sender's names, then its HTML with its
+//! line breaks made spaces), and the workers read the lines in parallel, as JSON Lines are
+//! read. Memory is one message and a few chunks of lines.
 
-use std::collections::HashSet;
+use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
 
 use crate::html;
-use crate::{Chunk, Item, Reader};
+use crate::{Chunk, Item, LineFormat, PooledBytes, Reader};
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
 
-/// Records handed on in chunks of about this many.
-const ITEMS_PER_CHUNK: usize = 4096;
 const READ: usize = 256 << 10;
+/// Separates a line's chat name, sender name and message HTML (Telegram writes control
+/// characters as `&#x1F;`, so none is in its names or markup).
+const SEP: u8 = 0x1f;
 
 /// One message of the export, as its HTML says.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct HtmlMessage {
     pub id: String,
-    /// The sender is the one of the message before (`joined`: no `from_name`).
-    pub joined: bool,
     pub date: Option<i64>,
-    pub from: Option<String>,
     pub forwarded_from: Option<String>,
     pub text: String,
     pub urls: Vec<String>,
@@ -142,7 +143,6 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
                     if has(cls, "service") {
                         return Ok(None);
                     }
-                    m.joined = has(cls, "joined");
                     let id = html::attribute(tag, "id").unwrap_or_default();
                     m.id = id
                         .strip_prefix("message")
@@ -166,21 +166,10 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
                             .and_then(crate::time::telegram_html);
                     }
                 } else if has(cls, "from_name") && !in_media {
+                    // The sender's own name is the reader's to find (see `sender_in`).
                     let (inside, end) = inner();
-                    // The name is what comes before any tag (a forward's date span).
-                    let name = inside.split('<').next().unwrap_or_default();
-                    let mut name = html::decode_entities(name.trim());
-                    // ` via @bot`, written after the name.
-                    if let Some(k) = name.rfind(" via @") {
-                        if !name[k + 6..].contains(char::is_whitespace) {
-                            name.truncate(k);
-                        }
-                    }
-                    let name = Some(name).filter(|n| !n.is_empty());
-                    if forwarded {
-                        m.forwarded_from = m.forwarded_from.take().or(name);
-                    } else if m.from.is_none() {
-                        m.from = name;
+                    if forwarded && m.forwarded_from.is_none() {
+                        m.forwarded_from = sender_name(inside);
                     }
                     i = end;
                 } else if has(cls, "text") && !in_media && m.text.is_empty() {
@@ -239,6 +228,77 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
     Ok(Some(m))
 }
 
+/// The name in a `from_name` div's inside: what comes before any tag (a forward's date
+/// span), entities decoded, without the ` via @bot` written after it.
+fn sender_name(inside: &str) -> Option<String> {
+    let name = inside.split('<').next().unwrap_or_default();
+    let mut name = html::decode_entities(name.trim());
+    if let Some(k) = name.rfind(" via @") {
+        if !name[k + 6..].contains(char::is_whitespace) {
+            name.truncate(k);
+        }
+    }
+    Some(name).filter(|n| !n.is_empty())
+}
+
+/// The sender named in a message's bytes: its first `from_name` (a message that is not
+/// `joined` names its sender before anything it forwards).
+fn sender_in(msg: &[u8]) -> Option<String> {
+    let k = memchr::memmem::find(msg, b"class=\"from_name\"")?;
+    let from = k + memchr::memchr(b'>', &msg[k..])? + 1;
+    let end = memchr::memchr(b'<', &msg[from..]).map_or(msg.len(), |e| from + e);
+    sender_name(std::str::from_utf8(&msg[from..end]).ok()?)
+}
+
+/// Read one line a reader of this module made (chat, sender, message HTML): the post, and
+/// the sender's account the first time `seen` says it is new.
+pub(crate) fn parse_line(
+    line: &[u8],
+    platform: &str,
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) -> Result<(), String> {
+    let mut parts = line.splitn(3, |&b| b == SEP);
+    let (Some(chat), Some(from), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("not a message of a Telegram HTML page".into());
+    };
+    let text = |b| {
+        std::str::from_utf8(b).map_err(|e| {
+            format!(
+                "message is not valid UTF-8 (byte {} of it)",
+                e.valid_up_to()
+            )
+        })
+    };
+    let (chat, from, h) = (text(chat)?, text(from)?, text(h)?);
+    let Some(m) = parse_message(h)? else {
+        return Ok(());
+    };
+    if !from.is_empty() && !seen(from) {
+        out(Record::Account(Box::new(Account {
+            id: from.to_string(),
+            platform: platform.to_string(),
+            display_name: Some(from.to_string()),
+            ..Default::default()
+        })));
+    }
+    out(Record::Post(Box::new(Post {
+        id: format!("{chat}/{}", m.id),
+        platform: platform.to_string(),
+        account: from.to_string(),
+        created_at: m.date,
+        text: m.text,
+        lang: None,
+        urls: m.urls,
+        media: m.media,
+        reply_to: m.reply_to.map(|r| format!("{chat}/{r}")),
+        share_of: m.forwarded_from.map(|f| format!("forwarded:{f}")),
+        reach: None,
+        label: None,
+    })));
+    Ok(())
+}
+
 /// The kind of a media link or box by its classes, as the JSON export names them.
 fn media_kind(cls: &str) -> Option<&'static str> {
     cls.split_ascii_whitespace().find_map(|c| {
@@ -273,14 +333,18 @@ struct Open {
     depth: u32,
     /// Over `--max-record-bytes`: skipped to its end, its bytes dropped as they come.
     skipping: bool,
+    /// Its sender is the one of the message before; a service message has none.
+    joined: bool,
+    service: bool,
 }
 
 /// The chunks of a Telegram HTML export file.
 pub(crate) struct TelegramHtmlChunks {
     src: Reader,
     file: Arc<str>,
-    platform: String,
+    platform: Arc<str>,
     max_record: usize,
+    chunk_bytes: usize,
     buf: Vec<u8>,
     /// The next byte to look at in `buf`; `line` is the line of `buf[counted]` (lines are
     /// counted only up to where one is needed).
@@ -297,9 +361,13 @@ pub(crate) struct TelegramHtmlChunks {
     chat: Option<String>,
     /// The sender of the message before, in this file.
     last_from: Option<String>,
-    accounts: HashSet<String>,
     messages: u64,
-    out: Vec<Item>,
+    /// The lines of the chunk being made, their line numbers, and the diagnostics met.
+    lines: Vec<u8>,
+    numbers: Vec<u64>,
+    diags: Vec<Item>,
+    queued: VecDeque<Chunk>,
+    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
     /// Input bytes taken, and those counted in chunks already handed on.
     taken: u64,
     reported: u64,
@@ -310,11 +378,9 @@ impl TelegramHtmlChunks {
         TelegramHtmlChunks {
             src,
             file,
-            platform: opts
-                .default_platform
-                .clone()
-                .unwrap_or_else(|| "telegram".into()),
+            platform: Arc::from(opts.default_platform.as_deref().unwrap_or("telegram")),
             max_record: opts.max_record_bytes.max(1),
+            chunk_bytes: opts.chunk_bytes.max(1),
             buf: Vec::new(),
             pos: 0,
             counted: 0,
@@ -326,9 +392,12 @@ impl TelegramHtmlChunks {
             title_from: None,
             chat: None,
             last_from: None,
-            accounts: HashSet::new(),
             messages: 0,
-            out: Vec::new(),
+            lines: Vec::new(),
+            numbers: Vec::new(),
+            diags: Vec::new(),
+            queued: VecDeque::new(),
+            pool: Default::default(),
             taken: 0,
             reported: 0,
         }
@@ -336,7 +405,7 @@ impl TelegramHtmlChunks {
 
     fn diag(&mut self, line: u64, message: String) {
         let d = Diagnostic::new(&*self.file, line, message);
-        self.out.push((line, Err(d)));
+        self.diags.push((line, Err(d)));
     }
 
     /// Read more input onto the buffer, first dropping what is no longer needed.
@@ -425,6 +494,7 @@ impl TelegramHtmlChunks {
                 TagKind::Other => {}
             }
             let (done, start, line, skipping) = (m.depth == 0, m.start, m.line, m.skipping);
+            let (joined, service) = (m.joined, m.service);
             self.advance(e);
             let over = !skipping && e - start > self.max_record;
             if over {
@@ -439,8 +509,9 @@ impl TelegramHtmlChunks {
                 }
             } else if done {
                 self.msg = None;
-                if !skipping {
-                    self.message(start, e, line);
+                self.messages += 1;
+                if !skipping && !service {
+                    self.message(start, e, line, joined);
                 }
             }
             return true;
@@ -457,6 +528,8 @@ impl TelegramHtmlChunks {
                         line: self.line_at(s),
                         depth: 1,
                         skipping: false,
+                        joined: has(cls, "joined"),
+                        service: has(cls, "service"),
                     });
                 } else if self.header == 0 && has(cls, "page_header") {
                     self.header = 1;
@@ -478,56 +551,36 @@ impl TelegramHtmlChunks {
         true
     }
 
-    /// The records of the message in `buf[start..end]`.
-    fn message(&mut self, start: usize, end: usize, line: u64) {
-        self.messages += 1;
-        let parsed = match std::str::from_utf8(&self.buf[start..end]) {
-            Ok(h) => parse_message(h),
-            Err(e) => Err(format!(
-                "message is not valid UTF-8 (byte {})",
-                e.valid_up_to()
-            )),
-        };
-        let m = match parsed {
-            Ok(Some(m)) => m,
-            Ok(None) => return,
-            Err(why) => return self.diag(line, why),
-        };
-        let chat = self.chat.clone().unwrap_or_default();
-        let from = if m.joined {
+    /// Hand on the message in `buf[start..end]` as a line: its chat's and sender's names,
+    /// then its HTML, its line breaks made spaces.
+    fn message(&mut self, start: usize, end: usize, line: u64, joined: bool) {
+        let sender = if joined {
             self.last_from.clone()
         } else {
-            m.from.clone()
+            sender_in(&self.buf[start..end])
         };
         // A sender unknown (a joined message first in a file): the chat, as for a channel.
-        let from = from.or_else(|| self.chat.clone()).unwrap_or_default();
-        self.last_from = Some(from.clone());
-        if !from.is_empty() && self.accounts.insert(from.clone()) {
-            self.out.push((
-                line,
-                Ok(Record::Account(Box::new(Account {
-                    id: from.clone(),
-                    platform: self.platform.clone(),
-                    display_name: Some(from.clone()),
-                    ..Default::default()
-                }))),
-            ));
-        }
-        let post = Post {
-            id: format!("{chat}/{}", m.id),
-            platform: self.platform.clone(),
-            account: from,
-            created_at: m.date,
-            text: m.text,
-            lang: None,
-            urls: m.urls,
-            media: m.media,
-            reply_to: m.reply_to.map(|r| format!("{chat}/{r}")),
-            share_of: m.forwarded_from.map(|f| format!("forwarded:{f}")),
-            reach: None,
-            label: None,
+        let sender = sender.or_else(|| self.chat.clone()).unwrap_or_default();
+        let name = |out: &mut Vec<u8>, n: &str| {
+            out.extend(n.bytes().map(|b| match b {
+                SEP | b'\n' | b'\r' => b' ',
+                b => b,
+            }))
         };
-        self.out.push((line, Ok(Record::Post(Box::new(post)))));
+        name(&mut self.lines, self.chat.as_deref().unwrap_or_default());
+        self.lines.push(SEP);
+        name(&mut self.lines, &sender);
+        self.lines.push(SEP);
+        let from = self.lines.len();
+        self.lines.extend_from_slice(&self.buf[start..end]);
+        // Branch-free, so that the compiler does it many bytes a step.
+        for b in &mut self.lines[from..] {
+            let nl = (*b == b'\n') | (*b == b'\r');
+            *b = if nl { b' ' } else { *b };
+        }
+        self.lines.push(b'\n');
+        self.numbers.push(line);
+        self.last_from = Some(sender);
     }
 
     /// What reading has come to at the end of the file: a message cut short, or a file
@@ -561,7 +614,18 @@ impl Iterator for TelegramHtmlChunks {
     type Item = Chunk;
 
     fn next(&mut self) -> Option<Chunk> {
-        while !self.done && self.out.len() < ITEMS_PER_CHUNK {
+        if let Some(c) = self.queued.pop_front() {
+            return Some(c);
+        }
+        if self.lines.capacity() == 0 {
+            self.lines = self
+                .pool
+                .lock()
+                .ok()
+                .and_then(|mut p| p.pop())
+                .unwrap_or_default();
+        }
+        while !self.done && self.lines.len() < self.chunk_bytes && self.diags.len() < 4096 {
             if self.step() {
                 continue;
             }
@@ -590,16 +654,33 @@ impl Iterator for TelegramHtmlChunks {
             }
             self.fill();
         }
-        if self.out.is_empty() {
-            return None;
-        }
         let read = (self.taken - self.reported) as usize;
         self.reported = self.taken;
-        Some(Chunk::Records {
-            file: self.file.clone(),
-            items: std::mem::take(&mut self.out),
-            read,
-        })
+        let mut read_left = Some(read);
+        if !self.lines.is_empty() {
+            let numbers = std::mem::take(&mut self.numbers);
+            self.queued.push_back(Chunk::Lines {
+                file: self.file.clone(),
+                first_line: numbers.first().copied().unwrap_or(1),
+                format: LineFormat::TelegramHtml,
+                default_platform: Some(self.platform.clone()),
+                bytes: PooledBytes {
+                    bytes: std::mem::take(&mut self.lines),
+                    pool: self.pool.clone(),
+                },
+                line_numbers: Some(numbers),
+                read: read_left.take().unwrap_or(0),
+                mapping: None,
+            });
+        }
+        if !self.diags.is_empty() {
+            self.queued.push_back(Chunk::Records {
+                file: self.file.clone(),
+                items: std::mem::take(&mut self.diags),
+                read: read_left.take().unwrap_or(0),
+            });
+        }
+        self.queued.pop_front()
     }
 }
 
@@ -634,12 +715,13 @@ mod tests {
             max_record_bytes: max,
             ..Default::default()
         };
-        TelegramHtmlChunks::new(src, Arc::from("messages.html"), &opts)
-            .flat_map(|c| match c {
-                Chunk::Records { items, .. } => items,
-                Chunk::Lines { .. } => unreachable!("HTML chunks hold records"),
-            })
-            .collect()
+        // One reading state for the whole file, as a worker keeps one.
+        let mut state = crate::ReadState::default();
+        let mut items = Vec::new();
+        for c in TelegramHtmlChunks::new(src, Arc::from("messages.html"), &opts) {
+            c.for_each_record_reusing(&mut state, |l, r, _| items.push((l, r)));
+        }
+        items
     }
 
     fn items(doc: &[u8]) -> Vec<Item> {
