@@ -410,6 +410,14 @@ impl TelegramHtmlChunks {
 
     /// Read more input onto the buffer, first dropping what is no longer needed.
     fn fill(&mut self) {
+        // A page title longer than any record is no title (and is not kept in memory).
+        if self
+            .title_from
+            .is_some_and(|t| self.pos - t > self.max_record)
+        {
+            self.title_from = None;
+            self.header = 2;
+        }
         let mut keep = self.pos;
         if let Some(m) = self.msg.as_ref().filter(|m| !m.skipping) {
             keep = keep.min(m.start);
@@ -934,6 +942,32 @@ mod tests {
         let d = diags(&items);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("UTF-8"), "{}", d[0].message);
+    }
+
+    /// Memory stays about a record's size whatever the input: an unending title, tag or
+    /// message is not held whole.
+    #[test]
+    fn what_never_ends_is_not_kept_in_memory() {
+        let filler = "word ".repeat(1 << 20); // 5 MB
+        for doc in [
+            format!("<div class=\"page_header\"><div class=\"text bold\">{filler}"),
+            format!("<div class=\"history\"><a href=\"{filler}"),
+            format!("<div class=\"message default\" id=\"message1\"><div class=\"text\">{filler}"),
+        ] {
+            let src: Reader = Box::new(std::io::Cursor::new(doc.into_bytes()));
+            let opts = crate::Options {
+                max_record_bytes: 10_000,
+                ..Default::default()
+            };
+            let mut r = TelegramHtmlChunks::new(src, Arc::from("p.html"), &opts);
+            let chunks: Vec<Chunk> = r.by_ref().collect();
+            assert!(!chunks.is_empty(), "a diagnostic at least");
+            assert!(
+                r.buf.capacity() < 2 << 20,
+                "held {} bytes",
+                r.buf.capacity()
+            );
+        }
     }
 
     #[test]
