@@ -2,15 +2,13 @@
 //! aliases need no mapping (so `id, username, display_name, bio, followers, created_at,
 //! text, label, lang` loads as it is); anything else is mapped with `FIELD=COLUMN`.
 
-use std::collections::{HashMap, HashSet};
-use std::io::BufRead;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::Item;
 use raqib_model::{Account, Diagnostic, Post, Record};
 
 use crate::jsonl::parse_label;
-use crate::{Chunk, OpenError, Options};
+use crate::{Chunk, OpenError, Options, Reader};
 
 /// The fields a CSV column can fill, with the column names found without a mapping.
 pub const CSV_FIELDS: &[(&str, &[&str])] = &[
@@ -148,20 +146,122 @@ impl Columns {
     }
 }
 
-pub(crate) struct CsvChunks {
-    reader: csv::Reader<Box<dyn BufRead + Send>>,
-    file: Arc<str>,
+/// What the workers need to read a CSV file's rows: the columns its header gave, its
+/// separator, and the platform for rows that name none.
+#[derive(Debug)]
+pub struct CsvLayout {
     cols: Columns,
+    delimiter: u8,
     platform: String,
-    /// Keys of the accounts whose record was made (see [`account_key`]).
-    seen_accounts: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>>,
-    done: bool,
-    rows: u64,
-    /// The input byte the last chunk ended at.
-    read_to: u64,
 }
 
-const ROWS_PER_CHUNK: usize = 4096;
+/// The chunks of a CSV file: on the reading thread, rows are only told apart (quotes
+/// followed, so that a line break inside a quoted field stays in its row) and handed on
+/// as bytes, about `chunk_bytes` at a time; the workers parse them ([`parse_rows`]) as
+/// they parse JSON Lines. Before, the reading thread parsed every row and made its post,
+/// and the workers waited on it.
+pub(crate) struct CsvChunks {
+    src: Reader,
+    file: Arc<str>,
+    layout: Arc<CsvLayout>,
+    /// Bytes read and not yet handed on (they start at a row's start), and how far the
+    /// row scanner has looked into them.
+    pending: Vec<u8>,
+    scanned: usize,
+    rows: RowScanner,
+    /// The line of `pending[0]`.
+    next_line: u64,
+    max_record: usize,
+    chunk_bytes: usize,
+    eof: bool,
+    done: bool,
+    /// A row over `--max-record-bytes` being passed over: the line `pending[0]` is on.
+    skipping: Option<u64>,
+    any_row: bool,
+    queued: VecDeque<Chunk>,
+    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    taken: u64,
+    reported: u64,
+}
+
+/// Where CSV rows end, as the csv crate reads them (RFC 4180 with its leniencies): a line
+/// break ends a row unless inside a quoted field, a quote opens one only at a field's
+/// start, and `""` inside one is a quote.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum RowState {
+    /// At a field's start (a row's start included).
+    #[default]
+    FieldStart,
+    /// In an unquoted field: quotes are data.
+    Unquoted,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote in a quoted field: `"` again is a quote, anything else ends
+    /// the quoting.
+    QuoteInQuoted,
+}
+
+#[derive(Debug, Default)]
+struct RowScanner {
+    state: RowState,
+    delimiter: u8,
+}
+
+impl RowScanner {
+    fn new(delimiter: u8) -> Self {
+        RowScanner {
+            state: RowState::FieldStart,
+            delimiter,
+        }
+    }
+
+    /// The index just after the next row's end in `b` (a `\n` or `\r` outside quotes),
+    /// going on from the state the bytes before left; `None` when `b` ends first.
+    fn next_end(&mut self, b: &[u8]) -> Option<usize> {
+        let (d, mut i) = (self.delimiter, 0);
+        while i < b.len() {
+            match self.state {
+                RowState::FieldStart => {
+                    match b[i] {
+                        b'"' => self.state = RowState::Quoted,
+                        b'\n' | b'\r' => return Some(i + 1),
+                        c if c == d => {}
+                        _ => self.state = RowState::Unquoted,
+                    }
+                    i += 1;
+                }
+                RowState::Unquoted => {
+                    let k = memchr::memchr3(d, b'\n', b'\r', &b[i..])?;
+                    self.state = RowState::FieldStart;
+                    if b[i + k] != d {
+                        return Some(i + k + 1);
+                    }
+                    i += k + 1;
+                }
+                RowState::Quoted => {
+                    let k = memchr::memchr(b'"', &b[i..])?;
+                    self.state = RowState::QuoteInQuoted;
+                    i += k + 1;
+                }
+                RowState::QuoteInQuoted => {
+                    match b[i] {
+                        b'"' => self.state = RowState::Quoted,
+                        b'\n' | b'\r' => {
+                            self.state = RowState::FieldStart;
+                            return Some(i + 1);
+                        }
+                        c if c == d => self.state = RowState::FieldStart,
+                        _ => self.state = RowState::Unquoted,
+                    }
+                    i += 1;
+                }
+            }
+        }
+        None
+    }
+}
+
+const READ: usize = 256 << 10;
 
 /// An account's key: a 64-bit hash of platform and id (the scan keys its aggregates the
 /// same way). Two accounts share one only by a hash collision, about three chances in a
@@ -173,45 +273,68 @@ fn account_key(platform: &str, id: &str) -> u64 {
     )
 }
 
-/// A hasher for keys that are hashes already: the key is its own hash.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed; other input still hashes, if slowly.
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+/// Read up to [`READ`] more bytes onto `buf`; how many came.
+fn read_more(src: &mut Reader, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let len = buf.len();
+    buf.resize(len + READ, 0);
+    loop {
+        match std::io::Read::read(src, &mut buf[len..]) {
+            Ok(n) => {
+                buf.truncate(len + n);
+                return Ok(n);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
         }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
 impl CsvChunks {
-    pub(crate) fn new(
-        reader: Box<dyn BufRead + Send>,
-        file: Arc<str>,
-        opts: &Options,
-    ) -> Result<Self, OpenError> {
+    pub(crate) fn new(mut src: Reader, file: Arc<str>, opts: &Options) -> Result<Self, OpenError> {
         let tsv = file
             .trim_end_matches(".gz")
             .trim_end_matches(".zst")
             .ends_with(".tsv");
         let delimiter = opts.csv.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
-        let mut reader = csv::ReaderBuilder::new()
+        let invalid = |message: String| OpenError::Invalid {
+            path: file.to_string(),
+            message,
+        };
+        // The header: the first row, read whole (line breaks in quotes and all).
+        let mut rows = RowScanner::new(delimiter);
+        let (mut pending, mut scanned, mut eof, mut taken) = (Vec::new(), 0usize, false, 0u64);
+        let header_end = loop {
+            if let Some(k) = rows.next_end(&pending[scanned..]) {
+                break scanned + k;
+            }
+            scanned = pending.len();
+            if eof {
+                break pending.len();
+            }
+            if pending.len() > opts.max_record_bytes.max(1) {
+                return Err(invalid(format!(
+                    "the CSV header runs past {} bytes without ending (an unclosed quote?)",
+                    pending.len()
+                )));
+            }
+            let n = read_more(&mut src, &mut pending)
+                .map_err(|e| invalid(format!("cannot read the CSV header: {e}")))?;
+            taken += n as u64;
+            eof = n == 0;
+        };
+        let mut header_reader = csv::ReaderBuilder::new()
+            .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(reader);
-        let header = reader.byte_headers().map_err(|e| OpenError::Invalid {
-            path: file.to_string(),
-            message: format!("cannot read the CSV header: {e}"),
-        })?;
-        let header: Vec<String> = header
+            .from_reader(&pending[..header_end]);
+        let mut rec = csv::ByteRecord::new();
+        let got = header_reader
+            .read_byte_record(&mut rec)
+            .map_err(|e| invalid(format!("cannot read the CSV header: {e}")))?;
+        let header: Vec<String> = rec
             .iter()
             .map(|h| {
                 String::from_utf8_lossy(h)
@@ -219,196 +342,556 @@ impl CsvChunks {
                     .to_string()
             })
             .collect();
-        if header.len() <= 1 && header.first().is_none_or(|h| h.is_empty()) {
-            return Err(OpenError::Invalid {
-                path: file.to_string(),
-                message: "file is empty: a CSV input needs a header row".into(),
-            });
+        if !got || (header.len() <= 1 && header.first().is_none_or(|h| h.is_empty())) {
+            return Err(invalid(
+                "file is empty: a CSV input needs a header row".into(),
+            ));
         }
         let cols = Columns::resolve(&header, &opts.csv, &file)?;
+        let next_line = 1 + memchr::memchr_iter(b'\n', &pending[..header_end]).count() as u64;
+        pending.drain(..header_end);
         Ok(CsvChunks {
-            reader,
+            src,
             file,
-            cols,
-            platform: opts.default_platform.clone().unwrap_or_default(),
-            seen_accounts: HashSet::default(),
+            layout: Arc::new(CsvLayout {
+                cols,
+                delimiter,
+                platform: opts.default_platform.clone().unwrap_or_default(),
+            }),
+            pending,
+            scanned: 0,
+            rows: RowScanner::new(delimiter),
+            next_line,
+            max_record: opts.max_record_bytes.max(1),
+            chunk_bytes: opts.chunk_bytes.max(1),
+            eof,
             done: false,
-            rows: 0,
-            read_to: 0,
+            skipping: None,
+            any_row: false,
+            queued: VecDeque::new(),
+            pool: Default::default(),
+            taken,
+            reported: 0,
         })
     }
 
-    fn row(&mut self, rec: &csv::ByteRecord, line: u64, out: &mut Vec<Item>) {
-        let get = |f: usize| -> Result<Option<&str>, String> {
-            let Some(i) = self.cols.idx[f] else {
-                return Ok(None);
-            };
-            let field = CSV_FIELDS[f].0;
-            match rec.get(i) {
-                None => Ok(None),
-                // simdutf8 first (a text's 32 bytes a step); the standard check only to
-                // word an error.
-                Some(b) => simdutf8::basic::from_utf8(b)
-                    .or_else(|_| std::str::from_utf8(b))
-                    .map(|s| Some(s.trim()).filter(|s| !s.is_empty()))
-                    .map_err(|e| {
-                        format!(
-                            "column `{field}` is not valid UTF-8 (byte {})",
-                            e.valid_up_to()
-                        )
-                    }),
-            }
-        };
-        let res = (|| -> Result<(Post, Option<Account>), String> {
-            let text = get(field::TEXT)?.ok_or("row has no text")?.to_string();
-            let id = get(field::ID)?
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("line-{line}"));
-            let platform = get(field::PLATFORM)?
-                .map(str::to_string)
-                .unwrap_or_else(|| self.platform.clone());
-            let handle = get(field::HANDLE)?.map(|h| h.trim_start_matches('@'));
-            let account = get(field::ACCOUNT)?
-                .or(handle)
-                .unwrap_or_default()
-                .to_string();
-            let parse_u64 = |f: &str, v: Option<&str>| -> Result<Option<u64>, String> {
-                v.map(|v| {
-                    v.replace([',', '_'], "")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|n| *n >= 0.0)
-                        .map(|n| n as u64)
-                        .ok_or_else(|| format!("column `{f}` is not a count: {v:?}"))
-                })
-                .transpose()
-            };
-            let time = |f: &str, v: Option<&str>| -> Result<Option<i64>, String> {
-                v.map(|v| {
-                    crate::parse_time(v)
-                        .ok_or_else(|| format!("column `{f}` is not a timestamp I can read: {v:?}"))
-                })
-                .transpose()
-            };
-            let followers = parse_u64("followers", get(field::FOLLOWERS)?)?;
-            let reach = parse_u64("reach", get(field::REACH)?)?.or(followers);
-            let mut post = Post {
-                id,
-                platform: String::new(),
-                account: String::new(),
-                created_at: time("created_at", get(field::CREATED_AT)?)?,
-                text,
-                lang: get(field::LANG)?.map(str::to_string),
-                urls: get(field::URLS)?
-                    .map(|u| {
-                        u.split([' ', '|', ';'])
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                media: Vec::new(),
-                reply_to: get(field::REPLY_TO)?.map(str::to_string),
-                share_of: get(field::SHARE_OF)?.map(str::to_string),
-                reach,
-                label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
-            };
-            let display_name = get(field::DISPLAY_NAME)?;
-            let bio = get(field::BIO)?;
-            let account_created_at = time("account_created_at", get(field::ACCOUNT_CREATED_AT)?)?;
-            // An account record once per account: the first row that names it with any
-            // profile column.
-            let profiled =
-                handle.is_some() || display_name.is_some() || bio.is_some() || followers.is_some();
-            let acct = if !account.is_empty()
-                && profiled
-                && self.seen_accounts.insert(account_key(&platform, &account))
-            {
-                Some(Account {
-                    id: account.clone(),
-                    platform: platform.clone(),
-                    handle: handle.map(str::to_string),
-                    display_name: display_name.map(str::to_string),
-                    bio: bio.map(str::to_string),
-                    created_at: account_created_at,
-                    avatar: None,
-                    followers,
-                    status: Default::default(),
-                    follows: Vec::new(),
-                })
-            } else {
-                None
-            };
-            // Moved in last: only a row that makes an account record copies them.
-            post.platform = platform;
-            post.account = account;
-            Ok((post, acct))
-        })();
-        match res {
-            Ok((post, acct)) => {
-                if let Some(a) = acct {
-                    out.push((line, Ok(Record::Account(Box::new(a)))));
-                }
-                out.push((line, Ok(Record::Post(Box::new(post)))));
-            }
-            Err(m) => out.push((line, Err(Diagnostic::new(&*self.file, line, m)))),
+    fn diag(&mut self, line: u64, message: String) {
+        self.queued.push_back(Chunk::Records {
+            file: self.file.clone(),
+            items: vec![(line, Err(Diagnostic::new(&*self.file, line, message)))],
+            read: 0,
+        });
+    }
+
+    /// Hand on `pending[..end]` (whole rows) as a chunk, after what is queued.
+    fn emit(&mut self, end: usize) {
+        let mut bytes = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        bytes.extend_from_slice(&self.pending[..end]);
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        self.pending.drain(..end);
+        self.scanned -= end;
+        // Rows other than empty lines (which the csv crate passes over).
+        if !bytes.iter().all(|b| matches!(b, b'\n' | b'\r')) {
+            self.any_row = true;
         }
+        let read = (self.taken - self.reported) as usize;
+        self.reported = self.taken;
+        self.queued.push_back(Chunk::Csv {
+            file: self.file.clone(),
+            first_line,
+            bytes: crate::PooledBytes {
+                bytes,
+                pool: self.pool.clone(),
+            },
+            layout: self.layout.clone(),
+            read,
+        });
+    }
+
+    /// Scan what is pending for whole rows; queue a chunk when there are enough (or, at
+    /// a short read or the end, whatever there is). `false` when more input is needed.
+    fn scan(&mut self) -> bool {
+        let mut last_end = 0usize;
+        loop {
+            let Some(k) = self.rows.next_end(&self.pending[self.scanned..]) else {
+                // The scanner has seen every pending byte (its state says where it is).
+                self.scanned = self.pending.len();
+                break;
+            };
+            self.scanned += k;
+            let over = self.scanned - last_end > self.max_record;
+            if over && self.skipping.is_none() {
+                // A whole row longer than any record: the rows before it go on, it is a
+                // diagnostic.
+                if last_end > 0 {
+                    self.emit(last_end);
+                }
+                self.over_long();
+            }
+            if let Some(line) = self.skipping.take() {
+                // The end of an over-long row: dropped, its lines counted.
+                let end = self.scanned;
+                self.next_line =
+                    line + memchr::memchr_iter(b'\n', &self.pending[..end]).count() as u64;
+                self.pending.drain(..end);
+                self.scanned = 0;
+                last_end = 0;
+                continue;
+            }
+            last_end = self.scanned;
+            if last_end >= self.chunk_bytes {
+                self.emit(last_end);
+                return true;
+            }
+        }
+        if let Some(line) = &mut self.skipping {
+            // Inside an over-long row: keep nothing of it.
+            *line += memchr::memchr_iter(b'\n', &self.pending[..self.scanned]).count() as u64;
+            self.pending.drain(..self.scanned);
+            self.scanned = 0;
+        } else if self.pending.len() - last_end > self.max_record {
+            // A row already longer than any record, its end not yet read (an unclosed
+            // quote makes the rest of the file one row): passed over to its end.
+            if last_end > 0 {
+                self.emit(last_end);
+            }
+            self.over_long();
+            return true;
+        }
+        if self.eof {
+            self.done = true;
+            if self.skipping.take().is_none() && !self.pending.is_empty() {
+                // The last row, with no line break after it.
+                self.scanned = self.pending.len();
+                self.emit(self.pending.len());
+            }
+            if !self.any_row {
+                self.diag(0, "CSV has a header but no rows".into());
+            }
+            return true;
+        }
+        if last_end > 0 {
+            // A short read (a pipe with nothing more for now): hand on the rows there are.
+            self.emit(last_end);
+            return true;
+        }
+        false
+    }
+
+    /// The row at the start of `pending` is over `--max-record-bytes`: a diagnostic at its
+    /// line, and the row passed over to its end.
+    fn over_long(&mut self) {
+        let line = self.next_line;
+        let max = self.max_record;
+        self.diag(
+            line,
+            format!(
+                "CSV row over the limit of {max} bytes (--max-record-bytes); skipped (an unclosed quote runs to the end of the file)"
+            ),
+        );
+        self.skipping = Some(line);
     }
 }
 
 impl Iterator for CsvChunks {
     type Item = Chunk;
     fn next(&mut self) -> Option<Chunk> {
-        if self.done {
-            return None;
-        }
-        let mut out = Vec::with_capacity(ROWS_PER_CHUNK);
-        let mut rec = csv::ByteRecord::new();
-        while out.len() < ROWS_PER_CHUNK {
-            match self.reader.read_byte_record(&mut rec) {
-                Ok(false) => {
-                    self.done = true;
-                    if self.rows == 0 {
-                        let d = Diagnostic::new(&*self.file, 0, "CSV has a header but no rows");
-                        out.push((0, Err(d)));
-                    }
-                    break;
-                }
-                Ok(true) => {
-                    self.rows += 1;
-                    let line = rec.position().map_or(0, |p| p.line());
-                    self.row(&rec, line, &mut out);
+        loop {
+            if let Some(c) = self.queued.pop_front() {
+                return Some(c);
+            }
+            if self.done {
+                return None;
+            }
+            if self.scan() {
+                continue;
+            }
+            match read_more(&mut self.src, &mut self.pending) {
+                Ok(n) => {
+                    self.taken += n as u64;
+                    self.eof = n == 0;
                 }
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
-                    let d = Diagnostic::new(&*self.file, line, format!("bad CSV row: {e}"));
-                    out.push((line, Err(d)));
-                    if fatal {
-                        self.done = true;
-                        break;
-                    }
+                    let line = self.next_line;
+                    self.diag(
+                        line,
+                        format!("read error: {e}; the rest of the file is skipped"),
+                    );
+                    self.eof = true;
                 }
             }
         }
-        if out.is_empty() {
-            None
-        } else {
-            let at = self.reader.position().byte();
-            let read = at.saturating_sub(self.read_to) as usize;
-            self.read_to = at;
-            Some(Chunk::Records {
-                file: self.file.clone(),
-                items: out,
-                read,
-            })
+    }
+}
+
+/// The line a record starts on in `bytes` (1 for the first line): the csv crate gives
+/// the line where its read began, before the empty lines it passed over.
+fn record_line(bytes: &[u8], pos: Option<&csv::Position>) -> u64 {
+    let Some(pos) = pos else {
+        return 1;
+    };
+    let from = (pos.byte() as usize).min(bytes.len());
+    let blank = bytes[from..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    pos.line() + blank as u64
+}
+
+/// Read a chunk of CSV rows (whole rows, as [`CsvChunks`] cut them) into records: each
+/// row's post, and its account's record the first time `seen` says the account (by its
+/// key) is new. `first_line` is the line the chunk starts on.
+pub(crate) fn parse_rows(
+    layout: &CsvLayout,
+    bytes: &[u8],
+    file: &str,
+    first_line: u64,
+    mut seen: impl FnMut(u64) -> bool,
+    mut f: impl FnMut(u64, Result<Record, Diagnostic>),
+) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(layout.delimiter)
+        .from_reader(bytes);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = first_line + record_line(bytes, rec.position()) - 1;
+                row(layout, &rec, line, file, &mut seen, &mut f);
+            }
+            Err(e) => {
+                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                f(
+                    line,
+                    Err(Diagnostic::new(file, line, format!("bad CSV row: {e}"))),
+                );
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+            }
         }
+    }
+}
+
+/// One row's records: its post, and its account's record the first time `seen` says the
+/// account is new; or a diagnostic.
+fn row(
+    layout: &CsvLayout,
+    rec: &csv::ByteRecord,
+    line: u64,
+    file: &str,
+    seen: &mut impl FnMut(u64) -> bool,
+    f: &mut impl FnMut(u64, Result<Record, Diagnostic>),
+) {
+    let get = |f: usize| -> Result<Option<&str>, String> {
+        let Some(i) = layout.cols.idx[f] else {
+            return Ok(None);
+        };
+        let field = CSV_FIELDS[f].0;
+        match rec.get(i) {
+            None => Ok(None),
+            // simdutf8 first (a text's 32 bytes a step); the standard check only to
+            // word an error.
+            Some(b) => simdutf8::basic::from_utf8(b)
+                .or_else(|_| std::str::from_utf8(b))
+                .map(|s| Some(s.trim()).filter(|s| !s.is_empty()))
+                .map_err(|e| {
+                    format!(
+                        "column `{field}` is not valid UTF-8 (byte {})",
+                        e.valid_up_to()
+                    )
+                }),
+        }
+    };
+    let res = (|| -> Result<(Post, Option<Account>), String> {
+        let text = get(field::TEXT)?.ok_or("row has no text")?.to_string();
+        let id = get(field::ID)?
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("line-{line}"));
+        let platform = get(field::PLATFORM)?
+            .map(str::to_string)
+            .unwrap_or_else(|| layout.platform.clone());
+        let handle = get(field::HANDLE)?.map(|h| h.trim_start_matches('@'));
+        let account = get(field::ACCOUNT)?
+            .or(handle)
+            .unwrap_or_default()
+            .to_string();
+        let parse_u64 = |f: &str, v: Option<&str>| -> Result<Option<u64>, String> {
+            v.map(|v| {
+                v.replace([',', '_'], "")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| *n >= 0.0)
+                    .map(|n| n as u64)
+                    .ok_or_else(|| format!("column `{f}` is not a count: {v:?}"))
+            })
+            .transpose()
+        };
+        let time = |f: &str, v: Option<&str>| -> Result<Option<i64>, String> {
+            v.map(|v| {
+                crate::parse_time(v)
+                    .ok_or_else(|| format!("column `{f}` is not a timestamp I can read: {v:?}"))
+            })
+            .transpose()
+        };
+        let followers = parse_u64("followers", get(field::FOLLOWERS)?)?;
+        let reach = parse_u64("reach", get(field::REACH)?)?.or(followers);
+        let mut post = Post {
+            id,
+            platform: String::new(),
+            account: String::new(),
+            created_at: time("created_at", get(field::CREATED_AT)?)?,
+            text,
+            lang: get(field::LANG)?.map(str::to_string),
+            urls: get(field::URLS)?
+                .map(|u| {
+                    u.split([' ', '|', ';'])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            media: Vec::new(),
+            reply_to: get(field::REPLY_TO)?.map(str::to_string),
+            share_of: get(field::SHARE_OF)?.map(str::to_string),
+            reach,
+            label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
+        };
+        let display_name = get(field::DISPLAY_NAME)?;
+        let bio = get(field::BIO)?;
+        let account_created_at = time("account_created_at", get(field::ACCOUNT_CREATED_AT)?)?;
+        // An account record once per account: the first row that names it with any
+        // profile column.
+        let profiled =
+            handle.is_some() || display_name.is_some() || bio.is_some() || followers.is_some();
+        let acct = if !account.is_empty() && profiled && !seen(account_key(&platform, &account)) {
+            Some(Account {
+                id: account.clone(),
+                platform: platform.clone(),
+                handle: handle.map(str::to_string),
+                display_name: display_name.map(str::to_string),
+                bio: bio.map(str::to_string),
+                created_at: account_created_at,
+                avatar: None,
+                followers,
+                status: Default::default(),
+                follows: Vec::new(),
+            })
+        } else {
+            None
+        };
+        // Moved in last: only a row that makes an account record copies them.
+        post.platform = platform;
+        post.account = account;
+        Ok((post, acct))
+    })();
+    match res {
+        Ok((post, acct)) => {
+            if let Some(a) = acct {
+                f(line, Ok(Record::Account(Box::new(a))));
+            }
+            f(line, Ok(Record::Post(Box::new(post))));
+        }
+        Err(m) => f(line, Err(Diagnostic::new(file, line, m))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every record of `bytes` as the csv crate reads it, with its line.
+    fn csv_records(bytes: &[u8], first_line: u64) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut rec = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while r.read_byte_record(&mut rec).unwrap() {
+            let line = first_line + record_line(bytes, rec.position()) - 1;
+            out.push((line, rec.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out
+    }
+
+    /// A file's posts and diagnostics, read with `chunk_bytes` and `max_record_bytes`.
+    fn read(doc: &str, chunk: usize, max: usize) -> Vec<(u64, Result<String, String>)> {
+        let opts = Options {
+            chunk_bytes: chunk,
+            max_record_bytes: max,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let mut state = crate::ReadState::default();
+        for c in crate::open_bytes(doc.as_bytes().to_vec(), "t.csv", &opts).unwrap() {
+            c.for_each_record_reusing(&mut state, |l, r, _| match r {
+                Ok(Record::Post(p)) => {
+                    out.push((l, Ok(format!("{}:{}:{}", p.id, p.account, p.text))))
+                }
+                Ok(Record::Account(a)) => out.push((l, Ok(format!("account {}", a.id)))),
+                Err(d) => out.push((l, Err(d.message))),
+            });
+        }
+        out
+    }
+
+    proptest! {
+        /// Cut where the row scanner says rows end, the pieces read as the whole does:
+        /// the same records, on the same lines. Fails if a quote or a line break is
+        /// followed differently from the csv crate (a row cut inside a quoted field).
+        #[test]
+        fn rows_are_cut_where_the_csv_crate_ends_them(
+            doc in proptest::collection::vec(prop_oneof![
+                Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b' '),
+            ], 0..80),
+        ) {
+            let whole = csv_records(&doc, 1);
+            let mut scanner = RowScanner::new(b',');
+            let (mut start, mut at, mut line) = (0usize, 0usize, 1u64);
+            let mut pieces = Vec::new();
+            while let Some(k) = scanner.next_end(&doc[at..]) {
+                at += k;
+                pieces.extend(csv_records(&doc[start..at], line));
+                line += doc[start..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                start = at;
+            }
+            pieces.extend(csv_records(&doc[start..], line));
+            prop_assert_eq!(pieces, whole);
+        }
+
+        /// The reader gives the same posts, accounts and lines whatever its chunk size.
+        #[test]
+        fn any_chunk_size_reads_the_same(
+            rows in proptest::collection::vec(("[a-c]{1,3}", "[a-z ,\"\n]{0,12}"), 1..20),
+            chunk in 1usize..64,
+        ) {
+            let mut doc = String::from("id,username,text\n");
+            for (i, (user, text)) in rows.iter().enumerate() {
+                doc.push_str(&format!("{i},{user},\"{}\"\n", text.replace('"', "\"\"")));
+            }
+            prop_assert_eq!(read(&doc, chunk, 1 << 20), read(&doc, 1 << 20, 1 << 20));
+        }
+    }
+
+    /// A reader that gives at most `step` bytes a read (a pipe, a slow disk).
+    struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+    impl std::io::Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    fn read_trickled(
+        doc: &str,
+        step: usize,
+        chunk: usize,
+        max: usize,
+    ) -> Vec<(u64, Result<String, String>)> {
+        let opts = Options {
+            chunk_bytes: chunk,
+            max_record_bytes: max,
+            ..Default::default()
+        };
+        let src: Reader = Box::new(std::io::BufReader::with_capacity(
+            step,
+            Trickle(std::io::Cursor::new(doc.as_bytes().to_vec()), step),
+        ));
+        let mut out = Vec::new();
+        let mut state = crate::ReadState::default();
+        for c in CsvChunks::new(src, Arc::from("t.csv"), &opts).unwrap() {
+            c.for_each_record_reusing(&mut state, |l, r, _| match r {
+                Ok(Record::Post(p)) => {
+                    out.push((l, Ok(format!("{}:{}:{}", p.id, p.account, p.text))))
+                }
+                Ok(Record::Account(a)) => out.push((l, Ok(format!("account {}", a.id)))),
+                Err(d) => out.push((l, Err(d.message))),
+            });
+        }
+        out
+    }
+
+    proptest! {
+        /// Read a few bytes at a time, in chunks of any size, with rows over the limit
+        /// among them: the same records, diagnostics and lines as read whole.
+        #[test]
+        fn a_trickle_reads_as_the_whole_does(
+            rows in proptest::collection::vec(("[a-c]{1,3}", "[a-z ,\"\n\r]{0,40}"), 1..16),
+            step in 1usize..40,
+            chunk in 1usize..200,
+        ) {
+            let mut doc = String::from("id,username,text\r\n");
+            for (i, (user, text)) in rows.iter().enumerate() {
+                doc.push_str(&format!("{i},{user},\"{}\"\n", text.replace('"', "\"\"")));
+            }
+            let whole = read_trickled(&doc, 1 << 20, 1 << 20, 30);
+            prop_assert_eq!(read_trickled(&doc, step, chunk, 30), whole);
+        }
+    }
+
+    #[test]
+    fn an_over_long_row_is_skipped_and_the_rows_after_read() {
+        let long = "x".repeat(500);
+        let doc = format!("id,text\n1,short\n2,\"{long}\nstill the same row\"\n3,after\n");
+        for chunk in [1, 7, 1 << 20] {
+            let got = read(&doc, chunk, 200);
+            assert_eq!(
+                got,
+                vec![
+                    (2, Ok("1::short".to_string())),
+                    (3, Err("CSV row over the limit of 200 bytes (--max-record-bytes); skipped (an unclosed quote runs to the end of the file)".to_string())),
+                    (5, Ok("3::after".to_string())),
+                ],
+                "chunk {chunk}"
+            );
+        }
+        // An unclosed quote: the rest of the file is one row, over the limit.
+        let doc = format!(
+            "id,text\n1,fine\n2,\"never closed\n{}",
+            "3,lost\n".repeat(100)
+        );
+        let got = read(&doc, 1 << 20, 200);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(
+            matches!(&got[1], (3, Err(m)) if m.contains("unclosed quote")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_last_row_without_a_line_break_and_crlf_rows_are_read() {
+        let got = read("id,text\r\n1,a\r\n2,\"b\r\nc\"\r\n3,d", 1 << 20, 1 << 20);
+        assert_eq!(
+            got,
+            vec![
+                (2, Ok("1::a".to_string())),
+                (3, Ok("2::b\r\nc".to_string())),
+                (5, Ok("3::d".to_string())),
+            ]
+        );
+        let got = read("id,text\n\n\r\n", 1 << 20, 1 << 20);
+        assert!(
+            matches!(&got[..], [(0, Err(m))] if m.contains("no rows")),
+            "{got:?}"
+        );
+        let got = read("id,text\n\n  \n", 1 << 20, 1 << 20);
+        assert!(
+            matches!(&got[..], [(3, Err(m))] if m.contains("no text")),
+            "{got:?}"
+        );
+    }
 
     #[test]
     fn field_places_name_their_fields() {

@@ -729,7 +729,9 @@ mod tests {
             .into_iter()
             .flat_map(|c| match c {
                 Chunk::Records { items, .. } => items,
-                Chunk::Lines { .. } => unreachable!("Telegram chunks hold records"),
+                Chunk::Lines { .. } | Chunk::Csv { .. } => {
+                    unreachable!("Telegram chunks hold records")
+                }
             })
             .collect()
     }
@@ -839,7 +841,7 @@ mod tests {
             .into_iter()
             .flat_map(|c| match c {
                 Chunk::Records { items, .. } => items,
-                Chunk::Lines { .. } => unreachable!(),
+                Chunk::Lines { .. } | Chunk::Csv { .. } => unreachable!(),
             })
             .collect();
         let texts: Vec<&str> = posts(&recs).iter().map(|(_, p)| p.text.as_str()).collect();
