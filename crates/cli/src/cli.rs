@@ -47,7 +47,8 @@ Inputs are streamed: memory stays bounded whatever their size, apart from the ac
 says at the end how many it skipped (--strict stops at the first). Ctrl-C stops reading and still \
 writes every report, marked interrupted.\n\n\
 Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \
-zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/"
+zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/
+  raqib scan ChatExport_2026-11-30/ --out report/   # a Telegram export, HTML or JSON"
     )]
     Scan(ScanArgs),
     /// Train a model from labelled posts.
@@ -252,9 +253,10 @@ impl InputArgs {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Files to scan; `-` reads standard input. A folder stands for every .jsonl, .ndjson,
-    /// .json, .csv and .tsv file under it (an export's `result.json` files, a dump's parts),
-    /// in name order; other files there (media, HTML) are left out and counted. gzip and
-    /// zstd are undone automatically.
+    /// .json, .csv and .tsv file under it (an export's `result.json` files, a dump's parts)
+    /// and the pages of Telegram's HTML export (messages.html, messages2.html...), in name
+    /// order; other files there (media, other HTML) are left out and counted. gzip and zstd
+    /// are undone automatically.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Model file from `raqib train`; `LANG=FILE` routes posts in that language (their
