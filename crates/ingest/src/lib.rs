@@ -197,6 +197,8 @@ pub enum LineFormat {
     Mapped,
     /// A message of a Telegram HTML page, with its chat's and sender's names.
     TelegramHtml,
+    /// A message of a Telegram JSON export, with its chat's id and name.
+    Telegram,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -361,7 +363,8 @@ impl Chunk {
                         | LineFormat::Matrix
                         | LineFormat::Discord
                         | LineFormat::Mapped
-                        | LineFormat::TelegramHtml => {
+                        | LineFormat::TelegramHtml
+                        | LineFormat::Telegram => {
                             // Keyed by the format too: one platform's id may be another's.
                             let seen = |a: &str| {
                                 let key = xxhash_rust::xxh3::xxh3_64_with_seed(
@@ -375,6 +378,12 @@ impl Chunk {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
+                                LineFormat::Telegram => telegram::parse_line(
+                                    line,
+                                    platform.unwrap_or("telegram"),
+                                    seen,
+                                    out,
+                                ),
                                 LineFormat::TelegramHtml => telegram_html::parse_line(
                                     line,
                                     platform.unwrap_or("telegram"),

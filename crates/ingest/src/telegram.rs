@@ -11,11 +11,10 @@
 //! a diagnostic at its line and the ones after it are still read; a document cut short
 //! keeps every message before the cut.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::source::Source;
-use crate::{Chunk, Item};
+use crate::Chunk;
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -58,8 +57,17 @@ const MESSAGES_PER_CHUNK: usize = 4096;
 
 /// The chunks of a Telegram export, parsed on a thread of their own as they are read.
 pub(crate) struct TelegramChunks {
-    rx: std::sync::mpsc::Receiver<Chunk>,
+    rx: std::sync::mpsc::Receiver<Batch>,
+    file: Arc<str>,
+    platform: Arc<str>,
+    max_record: usize,
+    queued: std::collections::VecDeque<Chunk>,
+    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
+
+/// Separates a line's chat id, chat name, message number and message JSON (a control
+/// character, which JSON writes escaped; names are cleaned of it).
+const SEP: u8 = 0x1f;
 
 impl TelegramChunks {
     pub(crate) fn new(
@@ -67,37 +75,135 @@ impl TelegramChunks {
         file: Arc<str>,
         opts: &crate::Options,
     ) -> TelegramChunks {
-        let (tx, rx) = std::sync::mpsc::sync_channel(2);
-        let (btx, brx) = std::sync::mpsc::sync_channel::<Batch>(1);
-        let platform = opts
-            .default_platform
-            .clone()
-            .unwrap_or_else(|| "telegram".into());
+        let (btx, brx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let max_record = opts.max_record_bytes;
         std::thread::Builder::new()
             .name("raqib-telegram".into())
             .spawn(move || Parser::new(reader, max_record, btx).run())
             .expect("a thread for the Telegram reader");
-        // The records are made on a second thread, in order, while the first reads on.
-        std::thread::Builder::new()
-            .name("raqib-telegram-records".into())
-            .spawn(move || {
-                let mut accounts = HashSet::new();
-                for batch in brx {
-                    let read = batch.read;
-                    let items = batch.records(&file, &platform, max_record, &mut accounts);
-                    let chunk = Chunk::Records {
-                        file: file.clone(),
-                        items,
-                        read,
-                    };
-                    if tx.send(chunk).is_err() {
-                        return;
-                    }
-                }
-            })
-            .expect("a thread for the Telegram reader's records");
-        TelegramChunks { rx }
+        TelegramChunks {
+            rx: brx,
+            file,
+            platform: Arc::from(opts.default_platform.as_deref().unwrap_or("telegram")),
+            max_record,
+            queued: Default::default(),
+            pool: Default::default(),
+        }
+    }
+
+    /// A batch as chunks: its messages a line each (chat id, chat name, message number,
+    /// then the message's JSON with its line breaks made spaces, which JSON allows only
+    /// between tokens), for the workers to parse; then the diagnostics of the messages
+    /// over the size limit and of where reading stopped.
+    fn queue(&mut self, batch: Batch) {
+        let mut bytes = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        let mut numbers = Vec::with_capacity(batch.messages.len());
+        let mut diags = Vec::new();
+        let name = |out: &mut Vec<u8>, n: &str| {
+            out.extend(n.bytes().map(|b| match b {
+                SEP | b'\n' | b'\r' => b' ',
+                b => b,
+            }))
+        };
+        let chat = batch.chat_name.as_deref().unwrap_or(&batch.chat_id);
+        for f in &batch.messages {
+            if f.size > self.max_record {
+                let d = Diagnostic::new(
+                    &*self.file,
+                    f.line,
+                    format!(
+                        "chat {chat:?} message #{} is {} bytes, over the limit of {} \
+                         (--max-record-bytes); skipped",
+                        f.number, f.size, self.max_record
+                    ),
+                );
+                diags.push((f.line, Err(d)));
+                continue;
+            }
+            name(&mut bytes, &batch.chat_id);
+            bytes.push(SEP);
+            name(&mut bytes, batch.chat_name.as_deref().unwrap_or_default());
+            bytes.push(SEP);
+            bytes.extend_from_slice(f.number.to_string().as_bytes());
+            bytes.push(SEP);
+            let from = bytes.len();
+            bytes.extend_from_slice(&batch.bytes[f.range.clone()]);
+            for b in &mut bytes[from..] {
+                let nl = (*b == b'\n') | (*b == b'\r');
+                *b = if nl { b' ' } else { *b };
+            }
+            bytes.push(b'\n');
+            numbers.push(f.line);
+        }
+        if let Some((line, message)) = batch.stopped {
+            diags.push((line, Err(Diagnostic::new(&*self.file, line, message))));
+        }
+        let mut read = Some(batch.read);
+        if !numbers.is_empty() {
+            self.queued.push_back(Chunk::Lines {
+                file: self.file.clone(),
+                first_line: numbers[0],
+                format: crate::LineFormat::Telegram,
+                default_platform: Some(self.platform.clone()),
+                bytes: crate::PooledBytes {
+                    bytes,
+                    pool: self.pool.clone(),
+                },
+                line_numbers: Some(numbers),
+                read: read.take().unwrap_or(0),
+                mapping: None,
+            });
+        }
+        if !diags.is_empty() || read.is_some() {
+            self.queued.push_back(Chunk::Records {
+                file: self.file.clone(),
+                items: diags,
+                read: read.take().unwrap_or(0),
+            });
+        }
+    }
+}
+
+/// Read a line [`TelegramChunks`] made: the message's post, and its sender's account the
+/// first time `seen` says the sender is new.
+pub(crate) fn parse_line(
+    line: &[u8],
+    platform: &str,
+    seen: impl FnMut(&str) -> bool,
+    out: impl FnMut(Record),
+) -> Result<(), String> {
+    let mut parts = line.splitn(4, |&b| b == SEP);
+    let (Some(id), Some(name), Some(number), Some(bytes)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("not a message of a Telegram export".into());
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let chat = ChatInfo {
+        name: Some(text(name)).filter(|n| !n.is_empty()),
+        id: text(id),
+        seen: 0,
+    };
+    let where_ = format!(
+        "chat {:?} message #{} ",
+        chat.name.as_deref().unwrap_or(&chat.id),
+        text(number)
+    );
+    let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    match serde_json::from_slice::<Message>(bytes) {
+        Ok(m) => message_records(&m, &chat, &where_, platform, seen, out),
+        Err(e) => Err(
+            if !object && serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
+                format!("{where_}is not an object")
+            } else {
+                format!("{where_}is not valid JSON: {e}")
+            },
+        ),
     }
 }
 
@@ -126,70 +232,16 @@ struct Found {
     size: usize,
 }
 
-impl Batch {
-    fn records(
-        self,
-        file: &str,
-        platform: &str,
-        max_record: usize,
-        accounts: &mut HashSet<String>,
-    ) -> Vec<Item> {
-        let chat = ChatInfo {
-            name: self.chat_name,
-            id: self.chat_id,
-            seen: 0,
-        };
-        let mut out = Vec::with_capacity(self.messages.len() + 64);
-        for f in &self.messages {
-            let line = f.line;
-            let where_ = format!(
-                "chat {:?} message #{} ",
-                chat.name.as_deref().unwrap_or(&chat.id),
-                f.number
-            );
-            if f.size > max_record {
-                let d = Diagnostic::new(
-                    file,
-                    line,
-                    format!(
-                        "{where_}is {} bytes, over the limit of {max_record} \
-                         (--max-record-bytes); skipped",
-                        f.size
-                    ),
-                );
-                out.push((line, Err(d)));
-                continue;
-            }
-            let bytes = &self.bytes[f.range.clone()];
-            let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-            match serde_json::from_slice::<Message>(bytes) {
-                Ok(m) => {
-                    message_records(&m, &chat, &where_, file, line, platform, accounts, &mut out)
-                }
-                Err(e) => {
-                    let why = if !object && serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
-                        "is not an object".to_string()
-                    } else {
-                        format!("is not valid JSON: {e}")
-                    };
-                    out.push((
-                        line,
-                        Err(Diagnostic::new(file, line, format!("{where_}{why}"))),
-                    ));
-                }
-            }
-        }
-        if let Some((line, message)) = self.stopped {
-            out.push((line, Err(Diagnostic::new(file, line, message))));
-        }
-        out
-    }
-}
-
 impl Iterator for TelegramChunks {
     type Item = Chunk;
     fn next(&mut self) -> Option<Chunk> {
-        self.rx.recv().ok()
+        loop {
+            if let Some(c) = self.queued.pop_front() {
+                return Some(c);
+            }
+            let batch = self.rx.recv().ok()?;
+            self.queue(batch);
+        }
     }
 }
 
@@ -610,24 +662,19 @@ fn field_str(raw: Option<&RawValue>) -> Option<String> {
 /// The records of one message: its post, and its sender's account the first time the
 /// sender is seen. Service messages (joins, pins, calls) and messages with neither text nor
 /// media make none.
-#[allow(clippy::too_many_arguments)]
 fn message_records(
     m: &Message<'_>,
     chat: &ChatInfo,
     where_: &str,
-    file: &str,
-    line: u64,
     platform: &str,
-    accounts: &mut HashSet<String>,
-    out: &mut Vec<Item>,
-) {
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) -> Result<(), String> {
     if field_str(m.kind).is_some_and(|t| t != "message") {
-        return;
+        return Ok(());
     }
     let Some(id) = field(m.id).as_ref().and_then(value_id) else {
-        let d = Diagnostic::new(file, line, format!("{where_}has no id"));
-        out.push((line, Err(d)));
-        return;
+        return Err(format!("{where_}has no id"));
     };
     let chat_id = &chat.id;
     let mut text = String::new();
@@ -675,45 +722,41 @@ fn message_records(
         });
     }
     if text.is_empty() && media.is_empty() {
-        return;
+        return Ok(());
     }
-    if accounts.insert(from_id.clone()) {
-        out.push((
-            line,
-            Ok(Record::Account(Box::new(Account {
-                id: from_id.clone(),
-                platform: platform.to_string(),
-                display_name: from,
-                ..Default::default()
-            }))),
-        ));
+    if !seen(&from_id) {
+        out(Record::Account(Box::new(Account {
+            id: from_id.clone(),
+            platform: platform.to_string(),
+            display_name: from,
+            ..Default::default()
+        })));
     }
     let share_of = field_str(m.forwarded_from).map(|f| format!("forwarded:{f}"));
-    out.push((
-        line,
-        Ok(Record::Post(Box::new(Post {
-            id: format!("{chat_id}/{id}"),
-            platform: platform.to_string(),
-            account: from_id,
-            created_at,
-            text,
-            lang: None,
-            urls,
-            media,
-            reply_to: field(m.reply_to_message_id)
-                .as_ref()
-                .and_then(value_id)
-                .map(|r| format!("{chat_id}/{r}")),
-            share_of,
-            reach: None,
-            label: None,
-        }))),
-    ));
+    out(Record::Post(Box::new(Post {
+        id: format!("{chat_id}/{id}"),
+        platform: platform.to_string(),
+        account: from_id,
+        created_at,
+        text,
+        lang: None,
+        urls,
+        media,
+        reply_to: field(m.reply_to_message_id)
+            .as_ref()
+            .and_then(value_id)
+            .map(|r| format!("{chat_id}/{r}")),
+        share_of,
+        reach: None,
+        label: None,
+    })));
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Item;
 
     fn opts() -> crate::Options {
         crate::Options::default()
@@ -724,16 +767,18 @@ mod tests {
         TelegramChunks::new(reader, Arc::from("result.json"), opts).collect()
     }
 
+    /// Every record and diagnostic of the chunks, read as a worker reads them.
+    fn items_of(chunks: Vec<Chunk>) -> Vec<Item> {
+        let mut state = crate::ReadState::default();
+        let mut items = Vec::new();
+        for c in chunks {
+            c.for_each_record_reusing(&mut state, |l, r, _| items.push((l, r)));
+        }
+        items
+    }
+
     fn parse(doc: &[u8]) -> Vec<Item> {
-        chunks(doc, &opts())
-            .into_iter()
-            .flat_map(|c| match c {
-                Chunk::Records { items, .. } => items,
-                Chunk::Lines { .. } | Chunk::Csv { .. } => {
-                    unreachable!("Telegram chunks hold records")
-                }
-            })
-            .collect()
+        items_of(chunks(doc, &opts()))
     }
 
     fn posts(items: &[Item]) -> Vec<(u64, &Post)> {
@@ -837,13 +882,7 @@ mod tests {
 ]}"#;
         let mut o = opts();
         o.max_record_bytes = 80;
-        let recs: Vec<Item> = chunks(doc, &o)
-            .into_iter()
-            .flat_map(|c| match c {
-                Chunk::Records { items, .. } => items,
-                Chunk::Lines { .. } | Chunk::Csv { .. } => unreachable!(),
-            })
-            .collect();
+        let recs: Vec<Item> = items_of(chunks(doc, &o));
         let texts: Vec<&str> = posts(&recs).iter().map(|(_, p)| p.text.as_str()).collect();
         assert_eq!(texts, vec!["before", "after"]);
         let d = diags(&recs);
@@ -910,16 +949,20 @@ mod tests {
         // Every byte is counted once, for the progress shown.
         let read: usize = cs.iter().map(Chunk::len_bytes).sum();
         assert_eq!(read, doc.len());
+        let line_chunks = cs
+            .iter()
+            .filter(|c| matches!(c, Chunk::Lines { .. }))
+            .count();
+        assert!(line_chunks >= 3, "{line_chunks} chunks of messages");
         for c in cs {
-            let Chunk::Records { items, .. } = c else {
-                unreachable!()
-            };
-            assert!(items.len() <= 2 * MESSAGES_PER_CHUNK);
-            lines.extend(
-                items
-                    .iter()
-                    .filter_map(|(l, r)| matches!(r, Ok(Record::Post(_))).then_some(*l)),
-            );
+            let mut posts = 0;
+            c.for_each_record(|l, r| {
+                if matches!(r, Ok(Record::Post(_))) {
+                    posts += 1;
+                    lines.push(l);
+                }
+            });
+            assert!(posts <= MESSAGES_PER_CHUNK);
         }
         assert_eq!(lines.len(), n);
         assert_eq!(lines[0], 2);
