@@ -487,15 +487,25 @@ impl CsvChunks {
     /// The row at the start of `pending` is over `--max-record-bytes`: a diagnostic at its
     /// line, and the row passed over to its end.
     fn over_long(&mut self) {
-        let line = self.next_line;
+        // Its own line: past the empty lines (a `\r\n`'s `\n`) it starts with.
+        let blank = self
+            .pending
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        let line = self.next_line + blank;
+        // A row, if not one that could be read: no "no rows" at the end.
+        self.any_row = true;
         let max = self.max_record;
-        self.diag(
-            line,
-            format!(
-                "CSV row over the limit of {max} bytes (--max-record-bytes); skipped (an unclosed quote runs to the end of the file)"
-            ),
+        // One wording whatever has been read of the row yet: the size of a read must not
+        // change a report.
+        let message = format!(
+            "CSV row over the limit of {max} bytes (--max-record-bytes); skipped to its end \
+             (a quote left open runs it to the end of the file)"
         );
-        self.skipping = Some(line);
+        self.diag(line, message);
+        self.skipping = Some(self.next_line);
     }
 }
 
@@ -845,16 +855,27 @@ mod tests {
     fn an_over_long_row_is_skipped_and_the_rows_after_read() {
         let long = "x".repeat(500);
         let doc = format!("id,text\n1,short\n2,\"{long}\nstill the same row\"\n3,after\n");
-        for chunk in [1, 7, 1 << 20] {
-            let got = read(&doc, chunk, 200);
+        let long_row = "CSV row over the limit of 200 bytes (--max-record-bytes); skipped to \
+                        its end (a quote left open runs it to the end of the file)";
+        // The same lines with `\r\n` line ends (the text's own line break too).
+        let crlf = doc.replace('\n', "\r\n");
+        for (doc, chunk) in [
+            (&doc, 1),
+            (&doc, 7),
+            (&doc, 1 << 20),
+            (&crlf, 1),
+            (&crlf, 1 << 20),
+        ] {
+            let got = read(doc, chunk, 200);
             assert_eq!(
                 got,
                 vec![
                     (2, Ok("1::short".to_string())),
-                    (3, Err("CSV row over the limit of 200 bytes (--max-record-bytes); skipped (an unclosed quote runs to the end of the file)".to_string())),
+                    (3, Err(long_row.to_string())),
                     (5, Ok("3::after".to_string())),
                 ],
-                "chunk {chunk}"
+                "chunk {chunk}, {} line ends",
+                if doc.contains('\r') { "CRLF" } else { "LF" }
             );
         }
         // An unclosed quote: the rest of the file is one row, over the limit.
@@ -865,7 +886,7 @@ mod tests {
         let got = read(&doc, 1 << 20, 200);
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(
-            matches!(&got[1], (3, Err(m)) if m.contains("unclosed quote")),
+            matches!(&got[1], (3, Err(m)) if m.contains("quote left open")),
             "{got:?}"
         );
     }
