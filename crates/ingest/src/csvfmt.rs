@@ -738,23 +738,7 @@ mod tests {
 
     /// A file's posts and diagnostics, read with `chunk_bytes` and `max_record_bytes`.
     fn read(doc: &str, chunk: usize, max: usize) -> Vec<(u64, Result<String, String>)> {
-        let opts = Options {
-            chunk_bytes: chunk,
-            max_record_bytes: max,
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        let mut state = crate::ReadState::default();
-        for c in crate::open_bytes(doc.as_bytes().to_vec(), "t.csv", &opts).unwrap() {
-            c.for_each_record_reusing(&mut state, |l, r, _| match r {
-                Ok(Record::Post(p)) => {
-                    out.push((l, Ok(format!("{}:{}:{}", p.id, p.account, p.text))))
-                }
-                Ok(Record::Account(a)) => out.push((l, Ok(format!("account {}", a.id)))),
-                Err(d) => out.push((l, Err(d.message))),
-            });
-        }
-        out
+        read_trickled(doc, 1 << 20, chunk, max)
     }
 
     proptest! {

@@ -103,19 +103,23 @@ pub(crate) fn to_text_and_links(html: &str) -> (String, Vec<Link>) {
 pub(crate) fn tag_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     match b.get(1) {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'!' => {}
-        _ => return None,
+        Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'!' => tag_end(b),
+        _ => None,
     }
-    let mut quote = None;
-    for (i, &c) in b.iter().enumerate().skip(1) {
-        match (quote, c) {
-            (None, b'"' | b'\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, b'>') => return Some(i + 1),
-            _ => {}
+}
+
+/// Where a tag that starts at `b[0]` (`<`) ends, just past its `>` (a `>` in a quoted
+/// attribute does not end it); `None` when the bytes end first. Jumps from quote to quote
+/// with memchr rather than looking at each byte.
+pub(crate) fn tag_end(b: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    loop {
+        let k = i + memchr::memchr3(b'>', b'"', b'\'', b.get(i..)?)?;
+        match b[k] {
+            b'>' => return Some(k + 1),
+            q => i = k + 1 + memchr::memchr(q, &b[k + 1..])? + 1,
         }
     }
-    None
 }
 
 /// The value of attribute `name` in a tag's inside (`a href="..." class="..."`),

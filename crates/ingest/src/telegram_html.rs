@@ -42,19 +42,6 @@ pub(crate) struct HtmlMessage {
     pub reply_to: Option<String>,
 }
 
-/// Where a tag that starts at `b[0]` (`<`) ends, just past its `>` (a `>` in a quoted
-/// attribute does not end it); `None` when the bytes end first.
-fn tag_end(b: &[u8]) -> Option<usize> {
-    let mut i = 1;
-    loop {
-        let k = i + memchr::memchr3(b'>', b'"', b'\'', b.get(i..)?)?;
-        match b[k] {
-            b'>' => return Some(k + 1),
-            q => i = k + 1 + memchr::memchr(q, &b[k + 1..])? + 1,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum TagKind {
     DivOpen,
@@ -122,8 +109,7 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &h.as_bytes()[i..]) {
         let s = i + off;
-        let starts_tag = matches!(h.as_bytes().get(s + 1), Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'!');
-        let Some(len) = tag_end(&h.as_bytes()[s..]).filter(|_| starts_tag) else {
+        let Some(len) = html::tag_len(&h[s..]) else {
             i = s + 1;
             continue;
         };
@@ -486,7 +472,7 @@ impl TelegramHtmlChunks {
         // A `<` with no `>` within a record's length (or before the end) is text, not a
         // tag: decided by where the bytes lie, never by how much a read brought in.
         let limit = self.buf.len().min(s + self.max_record + 1);
-        let Some(len) = tag_end(&self.buf[s..limit]) else {
+        let Some(len) = html::tag_end(&self.buf[s..limit]) else {
             if self.eof || self.buf.len() > s + self.max_record {
                 self.advance(s + 1);
                 return true;
@@ -1011,7 +997,7 @@ mod tests {
         /// The tag's end found by jumps between quotes is the one found a byte at a time.
         #[test]
         fn tag_ends_are_found_as_defined(s in "<[a-z\"' =>]{0,30}") {
-            prop_assert_eq!(tag_end(s.as_bytes()), tag_end_bytewise(s.as_bytes()));
+            prop_assert_eq!(html::tag_end(s.as_bytes()), tag_end_bytewise(s.as_bytes()));
         }
 
         /// Any bytes: no panic, and the same records whatever the reads' sizes.
