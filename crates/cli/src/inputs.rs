@@ -16,22 +16,26 @@ pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv"]
 /// the export's HTML view are not.
 pub fn is_input_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    let inner = [".gz", ".zst", ".zstd"]
-        .iter()
-        .find_map(|c| lower.strip_suffix(c))
-        .unwrap_or(&lower);
-    Path::new(inner)
+    Path::new(uncompressed(&lower))
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
 }
 
+/// `name` without a compression suffix (`.gz`, `.zst`, `.zstd`).
+fn uncompressed(name: &str) -> &str {
+    [".gz", ".zst", ".zstd"]
+        .iter()
+        .find_map(|c| name.strip_suffix(c))
+        .unwrap_or(name)
+}
+
 /// Whether a file found in a folder is a page of Telegram Desktop's HTML export:
-/// `messages.html`, `messages2.html`, ... (the export's other pages, `export_results.html`
-/// and `lists/*.html`, hold no posts).
+/// `messages.html`, `messages2.html`, ..., compressed or not (the export's other pages,
+/// `export_results.html` and `lists/*.html`, hold no posts).
 pub fn is_telegram_page(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower
+    uncompressed(&lower)
         .strip_prefix("messages")
         .and_then(|r| r.strip_suffix(".html"))
         .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
@@ -287,7 +291,12 @@ mod tests {
 
     #[test]
     fn telegram_pages_are_messages_html_and_its_numbered_sequels() {
-        for yes in ["messages.html", "messages2.html", "Messages12.HTML"] {
+        for yes in [
+            "messages.html",
+            "messages2.html",
+            "Messages12.HTML",
+            "messages3.html.gz",
+        ] {
             assert!(is_telegram_page(yes), "{yes}");
         }
         for no in [
