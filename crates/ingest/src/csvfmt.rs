@@ -18,36 +18,82 @@ pub const CSV_FIELDS: &[(&str, &[&str])] = &[
     ),
     (
         "text",
-        &["text", "tweet", "tweets", "content", "message", "body"],
+        &[
+            "text",
+            "tweet",
+            "tweets",
+            "content",
+            "message",
+            "body",
+            "tweet_text",
+            "full_text",
+        ],
     ),
     ("label", &["label", "class", "is_propaganda"]),
-    ("lang", &["lang", "language"]),
+    ("lang", &["lang", "language", "tweet_language"]),
     ("platform", &["platform"]),
     (
         "account",
         &["account", "account_id", "user_id", "author_id", "userid"],
     ),
-    ("handle", &["username", "handle", "screen_name", "user"]),
-    ("display_name", &["display_name", "name", "user_name"]),
-    ("bio", &["bio", "description", "user_description"]),
+    (
+        "handle",
+        &[
+            "username",
+            "handle",
+            "screen_name",
+            "user",
+            "user_screen_name",
+        ],
+    ),
+    (
+        "display_name",
+        &["display_name", "name", "user_name", "user_display_name"],
+    ),
+    (
+        "bio",
+        &[
+            "bio",
+            "description",
+            "user_description",
+            "user_profile_description",
+        ],
+    ),
     (
         "followers",
         &["followers", "followers_count", "follower_count"],
     ),
-    ("created_at", &["created_at", "time", "timestamp", "date"]),
+    (
+        "created_at",
+        &["created_at", "time", "timestamp", "date", "tweet_time"],
+    ),
     (
         "account_created_at",
-        &["account_created_at", "user_created_at"],
+        &[
+            "account_created_at",
+            "user_created_at",
+            "account_creation_date",
+        ],
     ),
     ("reach", &["reach", "views", "impressions"]),
     ("urls", &["urls", "url"]),
     (
         "reply_to",
-        &["reply_to", "in_reply_to", "in_reply_to_status_id"],
+        &[
+            "reply_to",
+            "in_reply_to",
+            "in_reply_to_status_id",
+            "in_reply_to_tweetid",
+        ],
     ),
     (
         "share_of",
-        &["share_of", "retweet_of", "retweeted_status_id"],
+        &[
+            "share_of",
+            "retweet_of",
+            "retweeted_status_id",
+            "retweet_tweetid",
+        ],
     ),
 ];
 
@@ -593,6 +639,22 @@ pub(crate) fn parse_rows(
     }
 }
 
+/// A URLs column's links: separated by spaces, `|` or `;`, or written as a list
+/// (`[https://a.example/x, https://b.example/]`, or Python's `['...', '...']`, as Twitter's
+/// information-operations archives have them).
+fn split_urls(u: &str) -> Vec<String> {
+    let list = u.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
+    let (body, seps): (&str, &[char]) = match list {
+        Some(l) => (l, &[' ', '|', ';', ',']),
+        None => (u, &[' ', '|', ';']),
+    };
+    body.split(seps)
+        .map(|s| s.trim_matches(['\'', '"']))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// One row's records: its post, and its account's record the first time `seen` says the
 /// account is new; or a diagnostic.
 fn row(
@@ -663,14 +725,7 @@ fn row(
             created_at: time("created_at", get(field::CREATED_AT)?)?,
             text,
             lang: get(field::LANG)?.map(str::to_string),
-            urls: get(field::URLS)?
-                .map(|u| {
-                    u.split([' ', '|', ';'])
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            urls: get(field::URLS)?.map(split_urls).unwrap_or_default(),
             media: Vec::new(),
             reply_to: get(field::REPLY_TO)?.map(str::to_string),
             share_of: get(field::SHARE_OF)?.map(str::to_string),
@@ -895,6 +950,29 @@ mod tests {
         assert!(
             matches!(&got[..], [(3, Err(m))] if m.contains("no text")),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn url_columns_read_as_lists_or_separated() {
+        assert_eq!(
+            split_urls("https://a.example/x https://b.example/|https://c.example/"),
+            [
+                "https://a.example/x",
+                "https://b.example/",
+                "https://c.example/"
+            ]
+        );
+        assert_eq!(
+            split_urls("['https://a.example/?q=1', 'http://b.example/']"),
+            ["https://a.example/?q=1", "http://b.example/"]
+        );
+        assert_eq!(split_urls("[https://a.example/]"), ["https://a.example/"]);
+        assert_eq!(split_urls("[]"), Vec::<String>::new());
+        // A comma in a URL that is not in a list stays.
+        assert_eq!(
+            split_urls("https://a.example/a,b"),
+            ["https://a.example/a,b"]
         );
     }
 

@@ -115,6 +115,50 @@ fn telegram_html_export_is_detected() {
     );
 }
 
+/// Twitter's information-operations archives (the public CSVs of accounts it took down)
+/// load with no mapping: their column names are aliases, their account creation dates
+/// are days, their URL columns lists. The fixture is synthetic, in their layout.
+#[test]
+fn an_information_operations_archive_needs_no_mapping() {
+    let (recs, diags) = split(read_all(&data("io_archive.csv"), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(p.len(), 3);
+    assert_eq!(p[0].id, "1000000000000000001");
+    assert_eq!(p[0].account, "Zq3xExampleHashedUserId01=");
+    assert!(p[0].text.starts_with("Join the soldiers"));
+    assert_eq!(p[0].lang.as_deref(), Some("en"));
+    assert_eq!(
+        p[0].created_at,
+        raqib_ingest::parse_time("2015-03-01T10:00:00Z")
+    );
+    assert_eq!(p[0].urls, ["https://archive.example/release"]);
+    assert_eq!(p[1].share_of.as_deref(), Some("1000000000000000001"));
+    assert_eq!(p[2].reply_to.as_deref(), Some("1000000000000000001"));
+    assert_eq!(
+        p[2].urls,
+        [
+            "https://news.example/report?a=1&b=2",
+            "https://news.example/second"
+        ]
+    );
+    let media = recs
+        .iter()
+        .find_map(|r| match r {
+            Record::Account(a) if a.id == "Zq3xExampleHashedUserId01=" => Some(a),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(media.handle.as_deref(), Some("example_media"));
+    assert_eq!(media.display_name.as_deref(), Some("Example Media"));
+    assert_eq!(
+        media.bio.as_deref(),
+        Some("official releases of the example media office")
+    );
+    assert_eq!(media.followers, Some(840));
+    assert_eq!(media.created_at, raqib_ingest::parse_time("2014-06-01"));
+}
+
 #[test]
 fn csv_with_the_shared_data_header_needs_no_mapping() {
     let (recs, diags) = split(read_all(&data("shared_shape.csv"), &Options::default()).unwrap());
