@@ -33,7 +33,7 @@ pub(crate) struct ArrayChunks {
     /// Elements read so far, for the message that says where an array was cut.
     elements: u64,
     queued: VecDeque<Chunk>,
-    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    pool: crate::BufferPool,
     mapping: Option<Arc<crate::JsonMapping>>,
 }
 
@@ -442,12 +442,7 @@ impl Iterator for ArrayChunks {
         if self.done {
             return None;
         }
-        let mut out = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
+        let mut out = crate::pooled_buffer(&self.pool);
         let mut lines = Vec::new();
         let mut diags = Vec::new();
         if let Err(Stop(line, message)) = self.fill_chunk(&mut out, &mut lines, &mut diags) {

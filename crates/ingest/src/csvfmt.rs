@@ -225,7 +225,7 @@ pub(crate) struct CsvChunks {
     skipping: Option<u64>,
     any_row: bool,
     queued: VecDeque<Chunk>,
-    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    pool: crate::BufferPool,
     taken: u64,
     reported: u64,
 }
@@ -431,12 +431,7 @@ impl CsvChunks {
 
     /// Hand on `pending[..end]` (whole rows) as a chunk, after what is queued.
     fn emit(&mut self, end: usize) {
-        let mut bytes = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
+        let mut bytes = crate::pooled_buffer(&self.pool);
         bytes.extend_from_slice(&self.pending[..end]);
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;

@@ -146,11 +146,73 @@ pub enum OpenError {
     Invalid { path: String, message: String },
 }
 
+/// What the readers' unit tests look at in the items a reader gives.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::Item;
+    use raqib_model::{Diagnostic, Post, Record};
+
+    /// The posts among the items, with their lines.
+    pub(crate) fn posts(items: &[Item]) -> Vec<(u64, &Post)> {
+        items
+            .iter()
+            .filter_map(|(l, r)| match r {
+                Ok(Record::Post(p)) => Some((*l, &**p)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The diagnostics among the items.
+    pub(crate) fn diags(items: &[Item]) -> Vec<&Diagnostic> {
+        items.iter().filter_map(|(_, r)| r.as_ref().err()).collect()
+    }
+}
+
+/// Buffers handed back by dropped chunks, for the reader that made them.
+pub(crate) type BufferPool = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
+
+/// A buffer from `pool` (one a dropped chunk gave back), else a new one.
+pub(crate) fn pooled_buffer(pool: &BufferPool) -> Vec<u8> {
+    pool.lock()
+        .ok()
+        .and_then(|mut p| p.pop())
+        .unwrap_or_default()
+}
+
+/// Separates the fields of a line that carries its context (the Telegram readers' lines:
+/// chat, sender, then the message): a control character that neither JSON nor Telegram's
+/// HTML writes raw.
+pub(crate) const FIELD_SEP: u8 = 0x1f;
+
+/// Append `name` and [`FIELD_SEP`] to a line: the separator and line breaks in the name
+/// made spaces.
+pub(crate) fn push_field(out: &mut Vec<u8>, name: &str) {
+    out.extend(name.bytes().map(|b| match b {
+        FIELD_SEP | b'\n' | b'\r' => b' ',
+        b => b,
+    }));
+    out.push(FIELD_SEP);
+}
+
+/// Append a record's bytes as the rest of a line, its line breaks made spaces (JSON and
+/// Telegram's markup have them only where a space reads the same), and the line's end.
+pub(crate) fn push_one_line(out: &mut Vec<u8>, bytes: &[u8]) {
+    let from = out.len();
+    out.extend_from_slice(bytes);
+    // Branch-free, so that the compiler does it many bytes a step.
+    for b in &mut out[from..] {
+        let nl = (*b == b'\n') | (*b == b'\r');
+        *b = if nl { b' ' } else { *b };
+    }
+    out.push(b'\n');
+}
+
 /// A chunk's bytes, returned to the reader's pool when dropped, so a long scan reuses a
 /// few buffers instead of asking the allocator (and the kernel) for fresh ones.
 pub struct PooledBytes {
     bytes: Vec<u8>,
-    pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    pool: BufferPool,
 }
 
 impl std::ops::Deref for PooledBytes {
@@ -786,7 +848,7 @@ struct LineChunks {
     queued: std::collections::VecDeque<Chunk>,
     done: bool,
     saw_any: bool,
-    pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    pool: BufferPool,
     mapping: Option<std::sync::Arc<JsonMapping>>,
 }
 
@@ -812,12 +874,7 @@ impl LineChunks {
     /// A buffer for the next chunk: a returned one if there is one, else a new one.
     fn buffer(&self) -> Vec<u8> {
         let want = self.chunk_bytes + (256 << 10);
-        let mut b = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
+        let mut b = pooled_buffer(&self.pool);
         b.reserve(want);
         b
     }

@@ -62,12 +62,11 @@ pub(crate) struct TelegramChunks {
     platform: Arc<str>,
     max_record: usize,
     queued: std::collections::VecDeque<Chunk>,
-    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    pool: crate::BufferPool,
 }
 
-/// Separates a line's chat id, chat name, message number and message JSON (a control
-/// character, which JSON writes escaped; names are cleaned of it).
-const SEP: u8 = 0x1f;
+/// Separates a line's chat id, chat name, message number and message JSON.
+use crate::FIELD_SEP as SEP;
 
 impl TelegramChunks {
     pub(crate) fn new(
@@ -96,20 +95,9 @@ impl TelegramChunks {
     /// between tokens), for the workers to parse; then the diagnostics of the messages
     /// over the size limit and of where reading stopped.
     fn queue(&mut self, batch: Batch) {
-        let mut bytes = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
+        let mut bytes = crate::pooled_buffer(&self.pool);
         let mut numbers = Vec::with_capacity(batch.messages.len());
         let mut diags = Vec::new();
-        let name = |out: &mut Vec<u8>, n: &str| {
-            out.extend(n.bytes().map(|b| match b {
-                SEP | b'\n' | b'\r' => b' ',
-                b => b,
-            }))
-        };
         let chat = batch.chat_name.as_deref().unwrap_or(&batch.chat_id);
         for f in &batch.messages {
             if f.size > self.max_record {
@@ -125,19 +113,10 @@ impl TelegramChunks {
                 diags.push((f.line, Err(d)));
                 continue;
             }
-            name(&mut bytes, &batch.chat_id);
-            bytes.push(SEP);
-            name(&mut bytes, batch.chat_name.as_deref().unwrap_or_default());
-            bytes.push(SEP);
-            bytes.extend_from_slice(f.number.to_string().as_bytes());
-            bytes.push(SEP);
-            let from = bytes.len();
-            bytes.extend_from_slice(&batch.bytes[f.range.clone()]);
-            for b in &mut bytes[from..] {
-                let nl = (*b == b'\n') | (*b == b'\r');
-                *b = if nl { b' ' } else { *b };
-            }
-            bytes.push(b'\n');
+            crate::push_field(&mut bytes, &batch.chat_id);
+            crate::push_field(&mut bytes, batch.chat_name.as_deref().unwrap_or_default());
+            crate::push_field(&mut bytes, &f.number.to_string());
+            crate::push_one_line(&mut bytes, &batch.bytes[f.range.clone()]);
             numbers.push(f.line);
         }
         if let Some((line, message)) = batch.stopped {
@@ -781,19 +760,7 @@ mod tests {
         items_of(chunks(doc, &opts()))
     }
 
-    fn posts(items: &[Item]) -> Vec<(u64, &Post)> {
-        items
-            .iter()
-            .filter_map(|(l, r)| match r {
-                Ok(Record::Post(p)) => Some((*l, &**p)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn diags(items: &[Item]) -> Vec<&Diagnostic> {
-        items.iter().filter_map(|(_, r)| r.as_ref().err()).collect()
-    }
+    use crate::testing::{diags, posts};
 
     #[test]
     fn reads_a_channel_export() {

@@ -27,7 +27,7 @@ use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
 const READ: usize = 256 << 10;
 /// Separates a line's chat name, sender name and message HTML (Telegram writes control
 /// characters as `&#x1F;`, so none is in its names or markup).
-const SEP: u8 = 0x1f;
+use crate::FIELD_SEP as SEP;
 
 /// One message of the export, as its HTML says.
 #[derive(Debug, Default, PartialEq)]
@@ -353,7 +353,7 @@ pub(crate) struct TelegramHtmlChunks {
     numbers: Vec<u64>,
     diags: Vec<Item>,
     queued: VecDeque<Chunk>,
-    pool: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    pool: crate::BufferPool,
     /// Input bytes taken, and those counted in chunks already handed on.
     taken: u64,
     reported: u64,
@@ -555,24 +555,9 @@ impl TelegramHtmlChunks {
         };
         // A sender unknown (a joined message first in a file): the chat, as for a channel.
         let sender = sender.or_else(|| self.chat.clone()).unwrap_or_default();
-        let name = |out: &mut Vec<u8>, n: &str| {
-            out.extend(n.bytes().map(|b| match b {
-                SEP | b'\n' | b'\r' => b' ',
-                b => b,
-            }))
-        };
-        name(&mut self.lines, self.chat.as_deref().unwrap_or_default());
-        self.lines.push(SEP);
-        name(&mut self.lines, &sender);
-        self.lines.push(SEP);
-        let from = self.lines.len();
-        self.lines.extend_from_slice(&self.buf[start..end]);
-        // Branch-free, so that the compiler does it many bytes a step.
-        for b in &mut self.lines[from..] {
-            let nl = (*b == b'\n') | (*b == b'\r');
-            *b = if nl { b' ' } else { *b };
-        }
-        self.lines.push(b'\n');
+        crate::push_field(&mut self.lines, self.chat.as_deref().unwrap_or_default());
+        crate::push_field(&mut self.lines, &sender);
+        crate::push_one_line(&mut self.lines, &self.buf[start..end]);
         self.numbers.push(line);
         self.last_from = Some(sender);
     }
@@ -612,12 +597,7 @@ impl Iterator for TelegramHtmlChunks {
             return Some(c);
         }
         if self.lines.capacity() == 0 {
-            self.lines = self
-                .pool
-                .lock()
-                .ok()
-                .and_then(|mut p| p.pop())
-                .unwrap_or_default();
+            self.lines = crate::pooled_buffer(&self.pool);
         }
         while !self.done && self.lines.len() < self.chunk_bytes && self.diags.len() < 4096 {
             if self.step() {
@@ -722,19 +702,7 @@ mod tests {
         items_with(doc, usize::MAX, 1 << 20)
     }
 
-    fn posts(items: &[Item]) -> Vec<(u64, &Post)> {
-        items
-            .iter()
-            .filter_map(|(l, r)| match r {
-                Ok(Record::Post(p)) => Some((*l, &**p)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn diags(items: &[Item]) -> Vec<&Diagnostic> {
-        items.iter().filter_map(|(_, r)| r.as_ref().err()).collect()
-    }
+    use crate::testing::{diags, posts};
 
     fn utc(s: &str) -> Option<i64> {
         crate::parse_time(s)
