@@ -30,8 +30,13 @@ With --telegram-html, OUT.jsonl is instead a folder made into one channel's expo
 Telegram Desktop writes it by default, in HTML: messages.html, messages2.html, ...,
 a thousand messages each (about 1 KB a message with its markup).
 
+With --twitter-archive, OUT.jsonl is instead a folder made into the data/ folder of one
+account's Twitter archive: account.js, profile.js and tweets.js with the N tweets,
+pretty-printed as Twitter writes them (about 1.3 KB a tweet).
+
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
-                     [--telegram | --telegram-html | --tweets | --outbox | --element | --discord]
+                     [--telegram | --telegram-html | --twitter-archive | --tweets | --outbox
+                      | --element | --discord]
 """
 import csv
 import os
@@ -216,6 +221,31 @@ User %d
 """ % (i + 1, acct % 8 + 1, title, title[11:16], acct, esc)
 
 
+def archive_tweet(i, text):
+    """A tweet as a Twitter archive's tweets.js holds it (values synthetic)."""
+    tid = str(1_300_000_000_000_000_000 + i)
+    urls = []
+    if i % 7 == 0:
+        urls = [{"url": "https://t.co/x%d" % i, "expanded_url": "https://example.org/a/%d" % i,
+                 "display_url": "example.org/a/%d" % i, "indices": ["0", "23"]}]
+    return {"tweet": {
+        "edit_info": {"initial": {"editTweetIds": [tid], "editableUntil": "2020-09-13T13:26:40.000Z",
+                                  "editsRemaining": "5", "isEditEligible": True}},
+        "retweeted": False,
+        "source": "<a href=\"https://mobile.twitter.com\" rel=\"nofollow\">Twitter Web App</a>",
+        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": urls},
+        "display_text_range": ["0", str(len(text))], "favorite_count": "0", "id_str": tid,
+        "truncated": False, "retweet_count": "0", "id": tid,
+        "created_at": time.strftime("%a %b %d %H:%M:%S +0000 %Y", time.gmtime(1_600_000_000 + i)),
+        "favorited": False, "full_text": text, "lang": "und"}}
+
+
+def archive_js(kind, elements):
+    """A file of a Twitter archive: one assignment of a pretty-printed JSON array."""
+    body = json.dumps(elements, ensure_ascii=False, indent=2).replace('": ', '" : ')
+    return "window.YTD.%s.part0 = %s" % (kind, body)
+
+
 def flag(args, name):
     """Whether `name` is among `args`, taking it out."""
     if name in args:
@@ -232,6 +262,7 @@ def main():
         accounts = int(args[i + 1])
         del args[i : i + 2]
     telegram_html = flag(args, "--telegram-html")
+    archive = flag(args, "--twitter-archive")
     telegram, tweets, outbox, element, discord = (
         flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
     )
@@ -242,6 +273,33 @@ def main():
     mention = re.compile(r"@\w+")
     number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
+    if archive:
+        os.makedirs(jsonl, exist_ok=True)
+        with open(os.path.join(jsonl, "account.js"), "w", encoding="utf-8") as f:
+            f.write(archive_js("account", [{"account": {
+                "email": "owner@example.org", "createdVia": "web", "username": "bench_owner",
+                "accountId": "1000000001", "createdAt": "2015-01-05T10:00:00.000Z",
+                "accountDisplayName": "Bench Owner"}}]))
+        with open(os.path.join(jsonl, "profile.js"), "w", encoding="utf-8") as f:
+            f.write(archive_js("profile", [{"profile": {
+                "description": {"bio": "synthetic profile", "website": "", "location": ""},
+                "avatarMediaUrl": "https://pbs.example/profile_images/1/a.jpg"}}]))
+        with open(os.path.join(jsonl, "tweets.js"), "w", encoding="utf-8") as f:
+            f.write("window.YTD.tweets.part0 = [")
+            for i in range(n):
+                t = pool[r.randrange(len(pool))]
+                t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
+                t = number.sub(lambda m: str(r.randrange(100_000)), t)
+                r.random()  # the account other formats draw: the same texts as theirs
+                item = json.dumps(archive_tweet(i, t), ensure_ascii=False, indent=2)
+                item = "\n".join("  " + l for l in item.split("\n")).replace('": ', '" : ')
+                f.write(("\n" if i == 0 else ",\n") + item)
+                if tf:
+                    tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
+            f.write("\n]")
+        if tf:
+            tf.close()
+        return
     if telegram_html:
         os.makedirs(jsonl, exist_ok=True)
         page = None

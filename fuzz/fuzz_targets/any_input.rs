@@ -1,7 +1,7 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format and
 //! whether a field mapping is given (so the fuzzer reaches CSV, Telegram, Twitter
 //! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord, Telegram's HTML
-//! export and `--json-map` too), the rest is the file.
+//! export, Twitter's account archive and `--json-map` too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -21,7 +21,8 @@ fuzz_target!(|data: &[u8]| {
         Format::Matrix,
         Format::Discord,
         Format::TelegramHtml,
-    ][sel as usize % 10];
+        Format::TwitterArchive,
+    ][sel as usize % 11];
     // A selector byte of 128 or more reads the input through a field mapping too.
     let json_map = (sel >= 128).then(|| {
         std::sync::Arc::new(

@@ -48,7 +48,8 @@ says at the end how many it skipped (--strict stops at the first). Ctrl-C stops 
 writes every report, marked interrupted.\n\n\
 Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \
 zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/
-  raqib scan ChatExport_2026-11-30/ --out report/   # a Telegram export, HTML or JSON"
+  raqib scan ChatExport_2026-11-30/ --out report/   # a Telegram export, HTML or JSON
+  raqib scan twitter-2026-11-30-abc/ --out report/  # an unzipped Twitter archive"
     )]
     Scan(ScanArgs),
     /// Train a model from labelled posts.
@@ -213,7 +214,9 @@ pub struct InputArgs {
     /// (a Mastodon archive's outbox.json and actor.json, ActivityPub objects, Mastodon API
     /// statuses), matrix (an Element "Export chat" JSON, Matrix events), discord
     /// (DiscordChatExporter's JSON, API messages), telegram (Telegram Desktop's
-    /// result.json), telegram-html (its HTML export: messages.html, messages2.html...).
+    /// result.json), telegram-html (its HTML export: messages.html, messages2.html...),
+    /// twitter-archive (a Twitter account archive's tweets.js and deleted-tweets.js, the
+    /// owner from the account.js beside them).
     /// `auto` also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,
@@ -254,8 +257,9 @@ impl InputArgs {
 pub struct ScanArgs {
     /// Files to scan; `-` reads standard input. A folder stands for every .jsonl, .ndjson,
     /// .json, .csv and .tsv file under it (an export's `result.json` files, a dump's parts)
-    /// and the pages of Telegram's HTML export (messages.html, messages2.html...), in name
-    /// order; other files there (media, other HTML) are left out and counted. gzip and zstd
+    /// the pages of Telegram's HTML export (messages.html, messages2.html...) and a Twitter
+    /// archive's tweets (tweets.js, deleted-tweets.js), in name order; other files there
+    /// (media, other HTML, the archive's likes and settings) are left out and counted. gzip and zstd
     /// are undone automatically.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,

@@ -41,6 +41,26 @@ pub fn is_telegram_page(name: &str) -> bool {
         .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether a file found in a folder holds a Twitter archive's tweets: `tweets.js`,
+/// `tweets-part1.js`, ... (`tweet.js` before 2020), and `deleted-tweets.js`, compressed or
+/// not (the archive's other files hold no posts: likes, direct messages, settings, and
+/// the viewer's own scripts).
+pub fn is_twitter_archive_tweets(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some(stem) = uncompressed(&lower).strip_suffix(".js") else {
+        return false;
+    };
+    let stem = stem.strip_prefix("deleted-").unwrap_or(stem);
+    let part = |rest: &str| {
+        rest.strip_prefix("-part")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    ["tweets", "tweet"].iter().any(|t| {
+        stem.strip_prefix(t)
+            .is_some_and(|r| r.is_empty() || part(r))
+    })
+}
+
 /// Whether `dir` holds a scan's reports: read as input, its `posts.jsonl` would count
 /// every flagged post a second time.
 fn is_report_folder(dir: &Path) -> bool {
@@ -140,6 +160,9 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                         if name.eq_ignore_ascii_case("result.json") {
                             json_exports.push(e.path().parent().map(Path::to_path_buf));
                         }
+                    } else if is_twitter_archive_tweets(&name) {
+                        found += 1;
+                        files.push(e.path().to_string_lossy().into_owned());
                     } else if is_telegram_page(&name) {
                         pages.push(files.len());
                         files.push(e.path().to_string_lossy().into_owned());
@@ -190,7 +213,7 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
             .join(", ")
-            + ", or Telegram's messages*.html";
+            + ", Telegram's messages*.html, or a Twitter archive's tweets.js";
         if skipped_out {
             if let Some(s) = &skip {
                 notes.push(Note {
@@ -225,6 +248,22 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                     "{input}: {found} input {}; {others} other {} left out (not {names})",
                     files_word(found),
                     files_word(others)
+                ),
+                problem: false,
+            });
+        }
+    }
+    // A Twitter archive's tweets name no author: the owner is in the account.js beside them.
+    for f in &files {
+        let path = Path::new(f);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| is_twitter_archive_tweets(&n))
+            && !path.with_file_name("account.js").is_file()
+        {
+            notes.push(Note {
+                text: format!(
+                    "{f}: no account.js beside it, so its tweets are credited to no account; \
+                     read the archive's data/ folder as it was unzipped"
                 ),
                 problem: false,
             });
@@ -309,26 +348,102 @@ mod tests {
         }
     }
 
+    /// Make the (empty) files `made` under `dir` and expand the folder.
+    fn expand_made(dir: &tempfile::TempDir, made: &[&str]) -> (Vec<String>, Vec<Note>) {
+        for f in made {
+            let path = dir.path().join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"").unwrap();
+        }
+        expand(&[dir.path().display().to_string()], None)
+    }
+
+    fn root_len(dir: &tempfile::TempDir) -> usize {
+        dir.path().display().to_string().len()
+    }
+
+    #[test]
+    fn twitter_archive_tweets_are_its_tweet_files_alone() {
+        for yes in [
+            "tweets.js",
+            "tweets-part1.js",
+            "tweet.js",
+            "tweet-part12.js",
+            "deleted-tweets.js",
+            "deleted-tweets-part2.js",
+            "Tweets.JS",
+            "tweets.js.gz",
+        ] {
+            assert!(is_twitter_archive_tweets(yes), "{yes}");
+        }
+        for no in [
+            "account.js",
+            "like.js",
+            "tweetdeck.js",
+            "tweets-part.js",
+            "tweets-partx.js",
+            "tweet-headers.js",
+            "deleted-account.js",
+            "tweets.json",
+            "note-tweet.js",
+        ] {
+            assert!(!is_twitter_archive_tweets(no), "{no}");
+        }
+    }
+
+    /// An unzipped archive given as its folder: the tweet files are inputs, the archive's
+    /// other files and its viewer's scripts are not; a tweets file with no account.js
+    /// beside it gets a note.
+    #[test]
+    fn a_twitter_archive_folder_gives_its_tweet_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = [
+            "archive/Your archive.html",
+            "archive/assets/js/app.js",
+            "archive/data/account.js",
+            "archive/data/like.js",
+            "archive/data/tweets.js",
+            "archive/data/tweets-part1.js",
+            "archive/data/deleted-tweets.js",
+            "archive/data/tweets_media/1-a.jpg",
+            "loose/tweets.js",
+        ];
+        let (files, notes) = expand_made(&dir, &made);
+        let rel: Vec<&str> = files.iter().map(|f| &f[root_len(&dir)..]).collect();
+        assert_eq!(
+            rel,
+            [
+                "/archive/data/deleted-tweets.js",
+                "/archive/data/tweets-part1.js",
+                "/archive/data/tweets.js",
+                "/loose/tweets.js"
+            ]
+        );
+        let text: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        let unowned: Vec<&&str> = text
+            .iter()
+            .filter(|t| t.contains("no account.js"))
+            .collect();
+        assert_eq!(unowned.len(), 1, "{text:?}");
+        assert!(unowned[0].contains("loose/tweets.js"), "{text:?}");
+        assert!(notes.iter().all(|n| !n.problem), "{text:?}");
+    }
+
     /// An HTML export is read from its pages; an export made as HTML and JSON from its
     /// `result.json` alone, the pages left out with a note.
     #[test]
     fn telegram_html_pages_are_read_unless_their_export_has_json() {
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        for f in [
+        let made = [
             "html_only/messages.html",
             "html_only/messages2.html",
             "html_only/css/style.css",
             "both/result.json",
             "both/export_results.html",
             "both/chats/chat_001/messages.html",
-        ] {
-            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
-            std::fs::write(d.join(f), b"").unwrap();
-        }
-        let root = d.display().to_string();
-        let (files, notes) = expand(std::slice::from_ref(&root), None);
-        let rel: Vec<&str> = files.iter().map(|f| &f[root.len()..]).collect();
+        ];
+        let (files, notes) = expand_made(&dir, &made);
+        let rel: Vec<&str> = files.iter().map(|f| &f[root_len(&dir)..]).collect();
         assert_eq!(
             rel,
             [

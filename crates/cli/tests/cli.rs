@@ -442,7 +442,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord, telegram or telegram-html"
+            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram or telegram-html"
         ),
         "{}",
         stderr(&o)
@@ -1148,6 +1148,49 @@ fn a_telegram_html_export_is_scanned_from_its_folder() {
         .unwrap();
     assert_eq!(channel["platform"], "telegram");
     assert_eq!(channel["display_name"], "Example Channel");
+    assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
+        .unwrap()
+        .is_empty());
+}
+
+/// Twitter's account archive given as its folder: the tweets and the deleted tweets read
+/// without `--format`, every one credited to the owner from `account.js`, whose profile,
+/// follower count and follows make the account; likes are not posts.
+#[test]
+fn a_twitter_archive_is_scanned_as_its_owners_posts() {
+    let (_dir, out) = scan_all_posts("tests/data/twitter_archive");
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let ids: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "1600000000000000105",
+            "1600000000000000101",
+            "1600000000000000102",
+            "1600000000000000103",
+            "1600000000000000104"
+        ]
+    );
+    assert!(posts.iter().all(|p| p["account"] == "9000000101"));
+    let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
+    let flagged = by_id("1600000000000000101");
+    assert_eq!(flagged["flagged"], true, "{flagged}");
+    assert_eq!(flagged["line"], 2);
+    assert_eq!(
+        flagged["text"],
+        "Glad tidings for the soldiers of the khilafah & their brothers"
+    );
+    assert_eq!(by_id("1600000000000000105")["flagged"], true);
+    assert_eq!(by_id("1600000000000000102")["flagged"], false);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    let owner = &accounts[0];
+    assert_eq!(owner["id"], "9000000101");
+    assert_eq!(owner["handle"], "example_ansar");
+    assert_eq!(owner["display_name"], "Example Owner");
+    assert_eq!(owner["reach"], 3);
+    assert_eq!(owner["posts"], 5);
+    assert_eq!(owner["flagged_posts"], 2);
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()
         .is_empty());

@@ -35,6 +35,8 @@ pub(crate) struct ArrayChunks {
     queued: VecDeque<Chunk>,
     pool: crate::BufferPool,
     mapping: Option<Arc<crate::JsonMapping>>,
+    /// What each element's line starts with (a Twitter archive's owner).
+    prefix: Vec<u8>,
 }
 
 /// Reading cannot go on: the diagnostic says where and why.
@@ -63,7 +65,15 @@ impl ArrayChunks {
             queued: VecDeque::new(),
             pool: Default::default(),
             mapping: opts.json_map.clone(),
+            prefix: Vec::new(),
         }
+    }
+
+    /// Start each element's line with `prefix`: what the line format reads before the
+    /// element (a Twitter archive's owner and the field separator).
+    pub(crate) fn with_line_prefix(mut self, prefix: Vec<u8>) -> ArrayChunks {
+        self.prefix = prefix;
+        self
     }
 
     /// A document that is one JSON object: its records are the elements of its first member
@@ -278,6 +288,7 @@ impl ArrayChunks {
             self.src.ws();
             let line = self.src.line;
             let start = out.len();
+            out.extend_from_slice(&self.prefix);
             let size = self.element(out).inspect_err(|_| out.truncate(start))?;
             self.take(out, start, size, line, lines, diags);
             self.src.ws();

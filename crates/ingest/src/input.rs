@@ -60,6 +60,15 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
     };
     let mut raw = BufReader::with_capacity(BUF, raw);
     let magic = fill_at_least(&mut raw, 4).map_err(io_err)?;
+    // Exports are handed over zipped (a Twitter archive always is, Telegram's often).
+    if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
+        return Err(OpenError::Invalid {
+            path: path.to_string(),
+            message: "is a zip archive, which raqib does not read inside: unzip it \
+                      (`unzip FILE -d DIR`) and give the folder"
+                .into(),
+        });
+    }
     let (reader, compression): (Box<dyn BufRead + Send>, _) = if magic.starts_with(&[0x1f, 0x8b]) {
         let dec = flate2::bufread::MultiGzDecoder::new(raw);
         (

@@ -39,6 +39,7 @@ mod telegram_html;
 mod time;
 mod tweets;
 mod twitter;
+mod twitter_archive;
 
 use std::io::BufRead;
 
@@ -80,6 +81,9 @@ pub enum Format {
     Telegram,
     /// Telegram Desktop's HTML export (`messages.html`, `messages2.html`, ...).
     TelegramHtml,
+    /// Twitter's account archive: `tweets.js` and `deleted-tweets.js` in its `data/`
+    /// folder, with the owner from the `account.js` beside them.
+    TwitterArchive,
 }
 
 impl std::str::FromStr for Format {
@@ -96,9 +100,10 @@ impl std::str::FromStr for Format {
             "discord" => Format::Discord,
             "telegram" => Format::Telegram,
             "telegram-html" => Format::TelegramHtml,
+            "twitter-archive" => Format::TwitterArchive,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, activitypub, matrix, discord, telegram or telegram-html"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram or telegram-html"
                 ))
             }
         })
@@ -261,6 +266,8 @@ pub enum LineFormat {
     TelegramHtml,
     /// A message of a Telegram JSON export, with its chat's id and name.
     Telegram,
+    /// A tweet of a Twitter archive, with its owner's id.
+    TwitterArchive,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -426,7 +433,8 @@ impl Chunk {
                         | LineFormat::Discord
                         | LineFormat::Mapped
                         | LineFormat::TelegramHtml
-                        | LineFormat::Telegram => {
+                        | LineFormat::Telegram
+                        | LineFormat::TwitterArchive => {
                             // Keyed by the format too: one platform's id may be another's.
                             let seen = |a: &str| {
                                 let key = xxhash_rust::xxh3::xxh3_64_with_seed(
@@ -438,6 +446,9 @@ impl Chunk {
                             let out = |r| f(line_no, Ok(r), &mut *spare);
                             let parsed = match format {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
+                                LineFormat::TwitterArchive => {
+                                    twitter_archive::parse_line(line, seen, out)
+                                }
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
                                 LineFormat::Telegram => telegram::parse_line(
@@ -575,7 +586,7 @@ fn chunks_of(
     if opts.json_map.is_some()
         && !matches!(
             format,
-            Format::Csv | Format::Telegram | Format::TelegramHtml
+            Format::Csv | Format::Telegram | Format::TelegramHtml | Format::TwitterArchive
         )
     {
         return Ok(if is_array_document(&head) {
@@ -665,7 +676,54 @@ fn chunks_of(
             Box::new(telegram_html::TelegramHtmlChunks::new(reader, name, opts))
         }
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
+        Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, opts)?,
     })
+}
+
+/// A Twitter archive's tweets file: its owner's account first (from the `account.js`
+/// beside it; a diagnostic where that cannot be read), then its tweets, streamed as a JSON
+/// array whose element lines start with the owner's id.
+fn twitter_archive_chunks(
+    mut reader: Reader,
+    head: &[u8],
+    name: std::sync::Arc<str>,
+    opts: &Options,
+) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
+    twitter_archive::skip_assignment(&mut reader, head).map_err(|message| OpenError::Invalid {
+        path: name.to_string(),
+        message,
+    })?;
+    let dir = (&*name != "-")
+        .then(|| std::path::Path::new(&*name).parent())
+        .flatten()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                d
+            }
+        });
+    let mut first = Vec::new();
+    let owner = match dir.map(twitter_archive::owner_in).transpose() {
+        Ok(owner) => owner.flatten(),
+        Err(m) => {
+            first.push((0, Err(Diagnostic::new(&*name, 0, m))));
+            None
+        }
+    };
+    let prefix = twitter_archive::line_prefix(owner.as_ref());
+    if let Some(a) = owner {
+        first.push((0, Ok(Record::Account(Box::new(a)))));
+    }
+    let tweets =
+        array::ArrayChunks::new(reader, name.clone(), Some(LineFormat::TwitterArchive), opts)
+            .with_line_prefix(prefix);
+    let first = (!first.is_empty()).then_some(Chunk::Records {
+        file: name,
+        items: first,
+        read: 0,
+    });
+    Ok(Box::new(first.into_iter().chain(tweets)))
 }
 
 /// Read every record of `path` in order, for small inputs and tests.
@@ -721,6 +779,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         }
         // A JSON array of records.
         Some(b'[') => Format::Jsonl,
+        // A Twitter archive's files are JavaScript: `window.YTD.tweets.part0 = [`.
+        Some(b'w') if twitter_archive::looks_like_archive(head) => Format::TwitterArchive,
         // HTML: Telegram Desktop's export is the HTML raqib reads (anything else is told so).
         Some(b'<') if looks_like_html(head) => Format::TelegramHtml,
         Some(_)
@@ -737,11 +797,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
 /// Whether `head` opens an HTML page: a doctype or an `<html>` tag first, or Telegram's
 /// `page_wrap`.
 fn looks_like_html(head: &[u8]) -> bool {
-    let start = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
-        .unwrap_or(head.len());
-    let lower: Vec<u8> = head[start..head.len().min(start + 16)]
+    let rest = skip_bom_and_space(head);
+    let lower: Vec<u8> = rest[..rest.len().min(16)]
         .iter()
         .map(u8::to_ascii_lowercase)
         .collect();
@@ -752,9 +809,16 @@ fn looks_like_html(head: &[u8]) -> bool {
 
 /// The first byte of `head` that is not whitespace or a byte-order mark.
 fn first_byte(head: &[u8]) -> Option<u8> {
-    head.iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
+    skip_bom_and_space(head).first().copied()
+}
+
+/// `head` from its first byte that is not whitespace or a byte-order mark.
+fn skip_bom_and_space(head: &[u8]) -> &[u8] {
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
+        .unwrap_or(head.len());
+    &head[start..]
 }
 
 /// Whether a file that starts with `[` is one JSON array rather than JSON Lines whose

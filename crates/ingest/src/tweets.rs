@@ -15,7 +15,7 @@ use crate::jsonl::Id;
 use crate::twitter::{Metrics, NoteTweet, UrlEntity};
 
 #[derive(Deserialize, Default)]
-struct Tweet<'a> {
+pub(crate) struct Tweet<'a> {
     #[serde(default, borrow)]
     id: Option<Id<'a>>,
     #[serde(default)]
@@ -266,14 +266,25 @@ fn media_of(m: Media) -> MediaRef {
 /// for a streaming notice.
 pub(crate) fn parse_tweet_line(
     bytes: &[u8],
-    mut seen: impl FnMut(&str) -> bool,
-    mut out: impl FnMut(Record),
+    seen: impl FnMut(&str) -> bool,
+    out: impl FnMut(Record),
 ) -> Result<(), String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
     crate::require_object(bytes, "a tweet object")?;
-    let mut t: Tweet =
-        serde_json::from_str(text).map_err(|e| format!("not a tweet object: {e}"))?;
+    let t: Tweet = serde_json::from_str(text).map_err(|e| format!("not a tweet object: {e}"))?;
+    tweet_records(t, None, seen, out)
+}
+
+/// A parsed tweet's records: its author's account (unless `seen` says it was given), then
+/// its post. `owner` is the author of a tweet that does not name one (a Twitter archive's
+/// tweets are all its owner's); an author named inline comes first.
+pub(crate) fn tweet_records(
+    mut t: Tweet,
+    owner: Option<&str>,
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) -> Result<(), String> {
     if t.delete.is_some()
         || t.limit.is_some()
         || t.scrub_geo.is_some()
@@ -295,6 +306,7 @@ pub(crate) fn parse_tweet_line(
         .as_ref()
         .and_then(User::id)
         .or_else(|| t.author_id.take().map(|i| i.0.into_owned()))
+        .or_else(|| owner.map(str::to_owned))
         .unwrap_or_default();
     if let Some(u) = author.as_ref() {
         if !account.is_empty() && !seen(&account) {

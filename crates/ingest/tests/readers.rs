@@ -235,6 +235,24 @@ fn corrupt_gzip_is_an_error_naming_the_file_not_a_panic() {
     }
 }
 
+/// An export handed over zipped is refused with what to do, not read as a CSV of garbage.
+#[test]
+fn a_zip_archive_is_refused_with_how_to_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut local = b"PK\x03\x04\x14\x00\x00\x00\x00\x00".to_vec();
+    local.extend_from_slice(&[0u8; 40]);
+    let empty = [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat();
+    for (name, bytes) in [("twitter-archive.zip", local), ("empty.zip", empty)] {
+        let f = write(&dir, name, &bytes);
+        let e = read_all(&f, &Options::default()).expect_err("refused");
+        let m = e.to_string();
+        assert!(
+            m.contains(name) && m.contains("zip archive") && m.contains("unzip"),
+            "{m}"
+        );
+    }
+}
+
 #[test]
 fn bad_lines_are_diagnostics_with_their_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
@@ -927,4 +945,112 @@ fn authors_seen_are_kept_apart_by_platform() {
             ("discord".to_string(), "123".to_string())
         ]
     );
+}
+
+/// Twitter's account archive: the tweets file detected by its first bytes, the owner's
+/// account first (`account.js`, with `profile.js`'s bio and avatar, `follower.js`'s count
+/// and `following.js`'s ids), then every tweet as the owner's post at the line its
+/// element starts on.
+#[test]
+fn a_twitter_archive_reads_as_its_owner_and_tweets() {
+    let items = read_all(&data("twitter_archive/data/tweets.js"), &Options::default()).unwrap();
+    let (records, diags) = split(items);
+    assert!(diags.is_empty(), "{diags:?}");
+    let Record::Account(owner) = &records[0] else {
+        panic!("the owner first: {:?}", records[0])
+    };
+    assert_eq!(owner.id, "9000000101");
+    assert_eq!(owner.platform, "twitter");
+    assert_eq!(owner.handle.as_deref(), Some("example_ansar"));
+    assert_eq!(owner.display_name.as_deref(), Some("Example Owner"));
+    assert_eq!(owner.bio.as_deref(), Some("synthetic test account"));
+    assert_eq!(owner.created_at, Some(1793347200));
+    assert_eq!(
+        owner.avatar.as_ref().and_then(|a| a.url.as_deref()),
+        Some("https://pbs.example/profile_images/1/a.jpg")
+    );
+    assert_eq!(owner.followers, Some(3));
+    assert_eq!(owner.follows, ["9000000301", "9000000302"]);
+    let p = posts(&records);
+    assert_eq!(p.len(), 4);
+    assert!(p.iter().all(|p| p.account == "9000000101"));
+    assert_eq!(p[1].urls, ["https://news.example/trial"]);
+    assert_eq!(p[2].reply_to.as_deref(), Some("1600000000000000050"));
+    assert_eq!(p[3].media.len(), 1);
+    assert_eq!(
+        p[3].media[0].url.as_deref(),
+        Some("https://pbs.example/media/m1.jpg")
+    );
+    let chunks = open_chunks(&data("twitter_archive/data/tweets.js"), &Options::default());
+    let lines: Vec<u64> = chunks
+        .unwrap()
+        .flat_map(|c| {
+            let mut l = Vec::new();
+            c.for_each_record(|line, r| {
+                if let Ok(Record::Post(_)) = r {
+                    l.push(line)
+                }
+            });
+            l
+        })
+        .collect();
+    assert_eq!(lines, [2, 37, 82, 132]);
+}
+
+/// An archive from before 2020 (`tweet.js`, the elements bare tweet objects), a tweets file
+/// with no `account.js` beside it (its posts credited to no account, nothing skipped), a
+/// broken `account.js` (a diagnostic naming it, the tweets read), and an archive file that
+/// holds no tweets (refused, saying which files do).
+#[test]
+fn twitter_archives_old_alone_broken_and_not_tweets() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["old", "alone", "broken"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    let tweet =
+        r#"{"id_str":"5","full_text":"hello there","created_at":"Mon Nov 02 10:00:00 +0000 2026"}"#;
+    let old = write(
+        &dir,
+        "old/tweet.js",
+        format!("\u{feff}window.YTD.tweet.part0 = [ {tweet} ]").as_bytes(),
+    );
+    write(
+        &dir,
+        "old/account.js",
+        br#"window.YTD.account.part0 = [ {"account": {"accountId": "77", "username": "old_one"}} ]"#,
+    );
+    let (records, diags) = split(read_all(&old, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(matches!(&records[0], Record::Account(a) if a.id == "77"));
+    assert_eq!(posts(&records)[0].account, "77");
+    assert_eq!(posts(&records)[0].text, "hello there");
+
+    let alone = write(
+        &dir,
+        "alone/tweets.js",
+        format!("window.YTD.tweets.part0 = [ {{\"tweet\": {tweet}}} ]").as_bytes(),
+    );
+    let (records, diags) = split(read_all(&alone, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(records.len(), 1);
+    assert_eq!(posts(&records)[0].account, "");
+
+    let broken = write(
+        &dir,
+        "broken/tweets.js",
+        format!("window.YTD.tweets.part0 = [ {{\"tweet\": {tweet}}} ]").as_bytes(),
+    );
+    write(&dir, "broken/account.js", b"window.YTD.account.part0 = [ {");
+    let (records, diags) = split(read_all(&broken, &Options::default()).unwrap());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].message.contains("account.js") && diags[0].message.contains("not valid JSON"),
+        "{}",
+        diags[0].message
+    );
+    assert_eq!(posts(&records).len(), 1);
+
+    let likes = data("twitter_archive/data/like.js");
+    let e = read_all(&likes, &Options::default()).expect_err("refused");
+    assert!(e.to_string().contains("`like` file holds no tweets"), "{e}");
 }
