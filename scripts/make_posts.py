@@ -34,9 +34,13 @@ With --twitter-archive, OUT.jsonl is instead a folder made into the data/ folder
 account's Twitter archive: account.js, profile.js and tweets.js with the N tweets,
 pretty-printed as Twitter writes them (about 1.3 KB a tweet).
 
+With --whatsapp, OUT.jsonl is instead one WhatsApp chat as Android's "Export chat" writes
+it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it); name it
+`WhatsApp Chat with NAME.txt` for a folder to find it.
+
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
-                     [--telegram | --telegram-html | --twitter-archive | --tweets | --outbox
-                      | --element | --discord]
+                     [--telegram | --telegram-html | --twitter-archive | --whatsapp | --tweets
+                      | --outbox | --element | --discord]
 """
 import csv
 import os
@@ -263,6 +267,7 @@ def main():
         del args[i : i + 2]
     telegram_html = flag(args, "--telegram-html")
     archive = flag(args, "--twitter-archive")
+    whatsapp = flag(args, "--whatsapp")
     telegram, tweets, outbox, element, discord = (
         flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
     )
@@ -382,6 +387,9 @@ def main():
                 item = json.dumps(create_note(i, acct, t), ensure_ascii=False, indent=2)
                 item = "\n".join("    " + l for l in item.split("\n"))
                 jf.write(("" if i == 0 else ",\n") + item)
+            elif whatsapp:
+                when = time.strftime("%d/%m/%Y, %H:%M", time.gmtime(1_600_000_000 + i))
+                jf.write("%s - User %d: %s\n" % (when, acct, t.replace("\r", "")))
             elif tweets:
                 jf.write(json.dumps(v1_status(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
             else:

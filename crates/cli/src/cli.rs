@@ -49,7 +49,8 @@ writes every report, marked interrupted.\n\n\
 Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \
 zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/
   raqib scan ChatExport_2026-11-30/ --out report/   # a Telegram export, HTML or JSON
-  raqib scan twitter-2026-11-30-abc/ --out report/  # an unzipped Twitter archive"
+  raqib scan twitter-2026-11-30-abc/ --out report/  # an unzipped Twitter archive
+  raqib scan 'WhatsApp Chat with Group.txt'         # a WhatsApp chat export"
     )]
     Scan(ScanArgs),
     /// Train a model from labelled posts.
@@ -216,7 +217,7 @@ pub struct InputArgs {
     /// (DiscordChatExporter's JSON, API messages), telegram (Telegram Desktop's
     /// result.json), telegram-html (its HTML export: messages.html, messages2.html...),
     /// twitter-archive (a Twitter account archive's tweets.js and deleted-tweets.js, the
-    /// owner from the account.js beside them).
+    /// owner from the account.js beside them), whatsapp (WhatsApp's "Export chat" text).
     /// `auto` also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,
@@ -257,9 +258,10 @@ impl InputArgs {
 pub struct ScanArgs {
     /// Files to scan; `-` reads standard input. A folder stands for every .jsonl, .ndjson,
     /// .json, .csv and .tsv file under it (an export's `result.json` files, a dump's parts)
-    /// the pages of Telegram's HTML export (messages.html, messages2.html...) and a Twitter
-    /// archive's tweets (tweets.js, deleted-tweets.js), in name order; other files there
-    /// (media, other HTML, the archive's likes and settings) are left out and counted. gzip and zstd
+    /// the pages of Telegram's HTML export (messages.html, messages2.html...), a Twitter
+    /// archive's tweets (tweets.js, deleted-tweets.js) and WhatsApp's chat exports
+    /// ("WhatsApp Chat with NAME.txt", _chat.txt), in name order; other files there (media,
+    /// other HTML, the archive's likes and settings) are left out and counted. gzip and zstd
     /// are undone automatically.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,

@@ -160,7 +160,9 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                         if name.eq_ignore_ascii_case("result.json") {
                             json_exports.push(e.path().parent().map(Path::to_path_buf));
                         }
-                    } else if is_twitter_archive_tweets(&name) {
+                    } else if is_twitter_archive_tweets(&name)
+                        || raqib_ingest::is_whatsapp_chat_name(&name)
+                    {
                         found += 1;
                         files.push(e.path().to_string_lossy().into_owned());
                     } else if is_telegram_page(&name) {
@@ -213,7 +215,8 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
             .join(", ")
-            + ", Telegram's messages*.html, or a Twitter archive's tweets.js";
+            + ", Telegram's messages*.html, a Twitter archive's tweets.js, or WhatsApp's \
+               \"WhatsApp Chat with NAME.txt\" and _chat.txt";
         if skipped_out {
             if let Some(s) = &skip {
                 notes.push(Note {
@@ -427,6 +430,30 @@ mod tests {
         assert_eq!(unowned.len(), 1, "{text:?}");
         assert!(unowned[0].contains("loose/tweets.js"), "{text:?}");
         assert!(notes.iter().all(|n| !n.problem), "{text:?}");
+    }
+
+    /// WhatsApp's exports by their names; other text files and the media beside them not.
+    #[test]
+    fn a_folder_gives_whatsapp_chats_by_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = [
+            "WhatsApp Chat with Example.txt",
+            "WhatsApp Chat - Family/_chat.txt",
+            "WhatsApp Chat - Family/00000012-PHOTO-2026-11-02-13-15-00.jpg",
+            "WhatsApp Chat with Example.txt.gz",
+            "notes.txt",
+            "IMG-20261113-WA0001.jpg",
+        ];
+        let (files, _) = expand_made(&dir, &made);
+        let rel: Vec<&str> = files.iter().map(|f| &f[root_len(&dir)..]).collect();
+        assert_eq!(
+            rel,
+            [
+                "/WhatsApp Chat - Family/_chat.txt",
+                "/WhatsApp Chat with Example.txt",
+                "/WhatsApp Chat with Example.txt.gz"
+            ]
+        );
     }
 
     /// An HTML export is read from its pages; an export made as HTML and JSON from its

@@ -442,7 +442,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram or telegram-html"
+            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram, telegram-html or whatsapp"
         ),
         "{}",
         stderr(&o)
@@ -1191,6 +1191,58 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
     assert_eq!(owner["reach"], 3);
     assert_eq!(owner["posts"], 5);
     assert_eq!(owner["flagged_posts"], 2);
+    assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
+        .unwrap()
+        .is_empty());
+}
+
+/// WhatsApp's "Export chat" files (Android, iPhone, an Arabic phone's) found in a folder
+/// by their names: each message a post of its chat at its line, its sender an account, the
+/// chat's own lines and deleted messages left out, dates read in each file's order.
+#[test]
+fn whatsapp_chats_are_scanned_from_their_folder() {
+    let (_dir, out) = scan_all_posts("tests/data/whatsapp");
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let ids: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "Example Group/2",
+            "Example Group/3",
+            "Example Group/4",
+            "Arabic Example/1",
+            "Arabic Example/2",
+            "Example Group/3",
+            "Example Group/4",
+            "Example Group/5",
+            "Example Group/7",
+            "Example Group/9"
+        ]
+    );
+    let flagged: Vec<(&str, &str)> = posts
+        .iter()
+        .filter(|p| p["flagged"] == true)
+        .map(|p| (p["id"].as_str().unwrap(), p["account"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            ("Example Group/2", "Example Admin"),
+            ("Arabic Example/1", "مثال"),
+            ("Example Group/3", "Example Admin")
+        ]
+    );
+    // 2 November 2026 in all three: day first (Android, Arabic), month first (iPhone, US).
+    let day = |p: &serde_json::Value| p["created_at"].as_i64().unwrap() / 86_400;
+    assert!(posts[..7].iter().all(|p| day(p) == 20_759), "{posts:?}");
+    assert_eq!(
+        posts[9]["text"],
+        "see you all at the match\nbring the tickets\n\nand the flag"
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert!(accounts.iter().all(|a| a["platform"] == "whatsapp"));
+    assert!(accounts.iter().any(|a| a["id"] == "+44 7700 900123"));
+    assert!(!accounts.iter().any(|a| a["id"] == "Example Group"));
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()
         .is_empty());

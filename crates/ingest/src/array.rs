@@ -453,7 +453,7 @@ impl Iterator for ArrayChunks {
         if self.done {
             return None;
         }
-        let mut out = crate::pooled_buffer(&self.pool);
+        let mut out = crate::pooled_buffer(&self.pool, self.chunk_bytes + crate::CHUNK_MARGIN);
         let mut lines = Vec::new();
         let mut diags = Vec::new();
         if let Err(Stop(line, message)) = self.fill_chunk(&mut out, &mut lines, &mut diags) {

@@ -431,7 +431,7 @@ impl CsvChunks {
 
     /// Hand on `pending[..end]` (whole rows) as a chunk, after what is queued.
     fn emit(&mut self, end: usize) {
-        let mut bytes = crate::pooled_buffer(&self.pool);
+        let mut bytes = crate::pooled_buffer(&self.pool, end);
         bytes.extend_from_slice(&self.pending[..end]);
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;

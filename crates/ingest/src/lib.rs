@@ -40,6 +40,7 @@ mod time;
 mod tweets;
 mod twitter;
 mod twitter_archive;
+mod whatsapp;
 
 use std::io::BufRead;
 
@@ -84,6 +85,8 @@ pub enum Format {
     /// Twitter's account archive: `tweets.js` and `deleted-tweets.js` in its `data/`
     /// folder, with the owner from the `account.js` beside them.
     TwitterArchive,
+    /// WhatsApp's "Export chat" text file.
+    WhatsApp,
 }
 
 impl std::str::FromStr for Format {
@@ -101,9 +104,10 @@ impl std::str::FromStr for Format {
             "telegram" => Format::Telegram,
             "telegram-html" => Format::TelegramHtml,
             "twitter-archive" => Format::TwitterArchive,
+            "whatsapp" => Format::WhatsApp,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram or telegram-html"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram, telegram-html or whatsapp"
                 ))
             }
         })
@@ -172,18 +176,79 @@ pub(crate) mod testing {
     pub(crate) fn diags(items: &[Item]) -> Vec<&Diagnostic> {
         items.iter().filter_map(|(_, r)| r.as_ref().err()).collect()
     }
+
+    /// The ids of the account records among the items, in order.
+    pub(crate) fn account_ids(items: &[Item]) -> Vec<&str> {
+        items
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Ok(Record::Account(a)) => Some(a.id.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Buffers handed back by dropped chunks, for the reader that made them.
 pub(crate) type BufferPool = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
-/// A buffer from `pool` (one a dropped chunk gave back), else a new one.
-pub(crate) fn pooled_buffer(pool: &BufferPool) -> Vec<u8> {
-    pool.lock()
+/// A buffer from `pool` (one a dropped chunk gave back), else a new one, with room for
+/// `want` bytes. A reader that fills chunks to about `chunk_bytes` asks for that and a
+/// margin for the record that crosses it: a buffer left to grow would double past it (2 MiB
+/// for a 1 MiB chunk), and every chunk in flight would hold twice the memory, fresh pages
+/// the kernel must clear (a tenth of a WhatsApp chat's scan, before).
+pub(crate) fn pooled_buffer(pool: &BufferPool, want: usize) -> Vec<u8> {
+    let mut b: Vec<u8> = pool
+        .lock()
         .ok()
         .and_then(|mut p| p.pop())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    b.reserve(want);
+    b
 }
+
+/// A chunk's worth of a reader that makes each record a line with its context (Telegram's
+/// HTML pages, WhatsApp chats): the lines (if any), each with its own line number, then
+/// the diagnostics met (if any), queued; the input bytes they came from counted once.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn queue_lines(
+    queued: &mut std::collections::VecDeque<Chunk>,
+    file: &std::sync::Arc<str>,
+    format: LineFormat,
+    platform: &std::sync::Arc<str>,
+    (lines, numbers): (Vec<u8>, Vec<u64>),
+    diags: Vec<Item>,
+    pool: &BufferPool,
+    read: usize,
+) {
+    let mut read_left = Some(read);
+    if !lines.is_empty() {
+        queued.push_back(Chunk::Lines {
+            file: file.clone(),
+            first_line: numbers.first().copied().unwrap_or(1),
+            format,
+            default_platform: Some(platform.clone()),
+            bytes: PooledBytes {
+                bytes: lines,
+                pool: pool.clone(),
+            },
+            line_numbers: Some(numbers),
+            read: read_left.take().unwrap_or(0),
+            mapping: None,
+        });
+    }
+    if !diags.is_empty() {
+        queued.push_back(Chunk::Records {
+            file: file.clone(),
+            items: diags,
+            read: read_left.take().unwrap_or(0),
+        });
+    }
+}
+
+/// How much a chunk's buffer is asked to hold beyond `chunk_bytes`: the record that
+/// crosses the line.
+pub(crate) const CHUNK_MARGIN: usize = 256 << 10;
 
 /// Separates the fields of a line that carries its context (the Telegram readers' lines:
 /// chat, sender, then the message): a control character that neither JSON nor Telegram's
@@ -268,6 +333,8 @@ pub enum LineFormat {
     Telegram,
     /// A tweet of a Twitter archive, with its owner's id.
     TwitterArchive,
+    /// A message of a WhatsApp chat, with its chat's name and date order.
+    WhatsApp,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -434,7 +501,8 @@ impl Chunk {
                         | LineFormat::Mapped
                         | LineFormat::TelegramHtml
                         | LineFormat::Telegram
-                        | LineFormat::TwitterArchive => {
+                        | LineFormat::TwitterArchive
+                        | LineFormat::WhatsApp => {
                             // Keyed by the format too: one platform's id may be another's.
                             let seen = |a: &str| {
                                 let key = xxhash_rust::xxh3::xxh3_64_with_seed(
@@ -449,6 +517,13 @@ impl Chunk {
                                 LineFormat::TwitterArchive => {
                                     twitter_archive::parse_line(line, seen, out)
                                 }
+                                LineFormat::WhatsApp => whatsapp::parse_line(
+                                    line,
+                                    line_no,
+                                    platform.unwrap_or("whatsapp"),
+                                    seen,
+                                    out,
+                                ),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
                                 LineFormat::Telegram => telegram::parse_line(
@@ -586,7 +661,11 @@ fn chunks_of(
     if opts.json_map.is_some()
         && !matches!(
             format,
-            Format::Csv | Format::Telegram | Format::TelegramHtml | Format::TwitterArchive
+            Format::Csv
+                | Format::Telegram
+                | Format::TelegramHtml
+                | Format::TwitterArchive
+                | Format::WhatsApp
         )
     {
         return Ok(if is_array_document(&head) {
@@ -677,6 +756,7 @@ fn chunks_of(
         }
         Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
         Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, opts)?,
+        Format::WhatsApp => Box::new(whatsapp::WhatsAppChunks::new(reader, &head, name, opts)),
     })
 }
 
@@ -726,6 +806,8 @@ fn twitter_archive_chunks(
     Ok(Box::new(first.into_iter().chain(tweets)))
 }
 
+pub use whatsapp::is_chat_file_name as is_whatsapp_chat_name;
+
 /// Read every record of `path` in order, for small inputs and tests.
 pub fn read_all(path: &str, opts: &Options) -> Result<Vec<Result<Record, Diagnostic>>, OpenError> {
     Ok(open_chunks(path, opts)?.flat_map(|c| c.records()).collect())
@@ -747,6 +829,11 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
     let name = strip_compression_ext(path).to_ascii_lowercase();
     if name.ends_with(".csv") || name.ends_with(".tsv") {
         return Format::Csv;
+    }
+    // A WhatsApp chat opens with a dated message (a digit, `[`, or a direction mark), and
+    // its file is named for it.
+    if whatsapp::looks_like_whatsapp(head) || whatsapp::is_chat_file_name(path) {
+        return Format::WhatsApp;
     }
     match first_byte(head) {
         Some(b'{') => {
@@ -937,10 +1024,7 @@ impl LineChunks {
 
     /// A buffer for the next chunk: a returned one if there is one, else a new one.
     fn buffer(&self) -> Vec<u8> {
-        let want = self.chunk_bytes + (256 << 10);
-        let mut b = pooled_buffer(&self.pool);
-        b.reserve(want);
-        b
+        pooled_buffer(&self.pool, self.chunk_bytes + CHUNK_MARGIN)
     }
 
     fn diag(&mut self, line: u64, message: String) {

@@ -95,7 +95,7 @@ impl TelegramChunks {
     /// between tokens), for the workers to parse; then the diagnostics of the messages
     /// over the size limit and of where reading stopped.
     fn queue(&mut self, batch: Batch) {
-        let mut bytes = crate::pooled_buffer(&self.pool);
+        let mut bytes = crate::pooled_buffer(&self.pool, 0);
         let mut numbers = Vec::with_capacity(batch.messages.len());
         let mut diags = Vec::new();
         let chat = batch.chat_name.as_deref().unwrap_or(&batch.chat_id);

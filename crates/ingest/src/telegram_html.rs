@@ -21,7 +21,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use crate::html;
-use crate::{Chunk, Item, LineFormat, PooledBytes, Reader};
+use crate::{Chunk, Item, LineFormat, Reader};
 use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
 
 const READ: usize = 256 << 10;
@@ -597,7 +597,7 @@ impl Iterator for TelegramHtmlChunks {
             return Some(c);
         }
         if self.lines.capacity() == 0 {
-            self.lines = crate::pooled_buffer(&self.pool);
+            self.lines = crate::pooled_buffer(&self.pool, self.chunk_bytes + crate::CHUNK_MARGIN);
         }
         while !self.done && self.lines.len() < self.chunk_bytes && self.diags.len() < 4096 {
             if self.step() {
@@ -630,30 +630,19 @@ impl Iterator for TelegramHtmlChunks {
         }
         let read = (self.taken - self.reported) as usize;
         self.reported = self.taken;
-        let mut read_left = Some(read);
-        if !self.lines.is_empty() {
-            let numbers = std::mem::take(&mut self.numbers);
-            self.queued.push_back(Chunk::Lines {
-                file: self.file.clone(),
-                first_line: numbers.first().copied().unwrap_or(1),
-                format: LineFormat::TelegramHtml,
-                default_platform: Some(self.platform.clone()),
-                bytes: PooledBytes {
-                    bytes: std::mem::take(&mut self.lines),
-                    pool: self.pool.clone(),
-                },
-                line_numbers: Some(numbers),
-                read: read_left.take().unwrap_or(0),
-                mapping: None,
-            });
-        }
-        if !self.diags.is_empty() {
-            self.queued.push_back(Chunk::Records {
-                file: self.file.clone(),
-                items: std::mem::take(&mut self.diags),
-                read: read_left.take().unwrap_or(0),
-            });
-        }
+        crate::queue_lines(
+            &mut self.queued,
+            &self.file,
+            LineFormat::TelegramHtml,
+            &self.platform,
+            (
+                std::mem::take(&mut self.lines),
+                std::mem::take(&mut self.numbers),
+            ),
+            std::mem::take(&mut self.diags),
+            &self.pool,
+            read,
+        );
         self.queued.pop_front()
     }
 }
@@ -794,13 +783,7 @@ mod tests {
             "the media box's title and status are not text"
         );
         // One account record per sender.
-        let accounts: Vec<&str> = items
-            .iter()
-            .filter_map(|(_, r)| match r {
-                Ok(Record::Account(a)) => Some(a.id.as_str()),
-                _ => None,
-            })
-            .collect();
+        let accounts = crate::testing::account_ids(&items);
         assert_eq!(accounts, ["Example Channel", "Newsdesk & Friends"]);
     }
 

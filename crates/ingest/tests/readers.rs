@@ -1054,3 +1054,34 @@ fn twitter_archives_old_alone_broken_and_not_tweets() {
     let e = read_all(&likes, &Options::default()).expect_err("refused");
     assert!(e.to_string().contains("`like` file holds no tweets"), "{e}");
 }
+
+/// A WhatsApp chat is found by its first line whatever its name (here gzipped), by its
+/// name whatever its first line (text before the first message is a diagnostic), and the
+/// iPhone's system lines and attachments are told apart from what people wrote.
+#[test]
+fn whatsapp_chats_are_detected_by_content_or_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = "[02/11/2026, 10:00:00] Ann: hello https://x.example/a.\n\
+                [02/11/2026, 10:01:00] Bob: \u{200e}<attached: 00000003-VIDEO-2026-11-02-10-01-00.mp4>\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(chat.as_bytes()).unwrap();
+    let gz = write(&dir, "export.txt.gz", &gz.finish().unwrap());
+    let (recs, diags) = split(read_all(&gz, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0].id, "export/1");
+    assert_eq!(p[0].urls, ["https://x.example/a"]);
+    assert_eq!(p[1].media[0].kind, "video");
+    assert_eq!(p[1].text, "");
+
+    let named = write(
+        &dir,
+        "WhatsApp Chat with Ann.txt",
+        format!("exported 2 Nov\n{chat}").as_bytes(),
+    );
+    let (recs, diags) = split(read_all(&named, &Options::default()).unwrap());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].at.line, 1);
+    assert_eq!(posts(&recs)[0].id, "Ann/2");
+}

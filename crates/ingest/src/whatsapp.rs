@@ -1,0 +1,1050 @@
+//! WhatsApp's "Export chat": a text file (`WhatsApp Chat with NAME.txt` on Android,
+//! `_chat.txt` on iPhone) of one chat's messages, each starting on a line with its date,
+//! time and sender, and running on over the lines after it:
+//!
+//! ```text
+//! 31/12/2020, 21:41 - Name: text                 (Android)
+//! 12/31/20, 9:41 PM - Name: text                 (Android, US)
+//! [31/12/2020, 21:41:05] Name: text              (iPhone)
+//! ٣١/١٢/٢٠٢٠، ٩:٤١ م - Name: text                 (Arabic)
+//! ```
+//!
+//! The date is the phone's, in its locale: day or month first, two- or four-digit years,
+//! Arabic-Indic digits, 12- or 24-hour times, `AM`/`PM` or `ص`/`م`, direction marks.
+//! Whether the day or the month comes first is decided once a file, from its first 64 KiB:
+//! a first number over 12 is a day, a second over 12 is a day; with neither, times with a
+//! Latin `AM`/`PM` mean month first (the United States' way), else day first (Arabic
+//! locales write `ص`/`م` and the day first). Times are the phone's
+//! local time, taken as UTC: the export says no more.
+//!
+//! Each message is a post of the chat (its id `CHAT/LINE`, the chat named by the file,
+//! the line its message starts on), its sender an account (the name as the phone shows it,
+//! or the number). System lines ("Messages and calls are end-to-end encrypted", "X
+//! joined"; on iPhone, a line from the chat itself whose text opens with a left-to-right
+//! mark) and deleted messages make no post. Attachments (`IMG-….jpg (file attached)`,
+//! `<attached: 00000012-PHOTO-….jpg>`, `<Media omitted>`, `image omitted`) are media; links
+//! in the text are its URLs.
+//!
+//! Read as a stream: the reading thread finds where messages start (a line that opens with
+//! a date) and hands each message on as one line (its chat, the date order, the text with
+//! its line breaks made a separator byte); the workers parse them, as JSON Lines are read.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+
+use crate::source::Source;
+use crate::{Chunk, Item, LineFormat, Reader, FIELD_SEP};
+
+/// Stands for a line break inside a message's line (a control character WhatsApp does
+/// not write: a message's own ones are dropped when it is read).
+const BREAK: u8 = 0x1e;
+
+/// A message's header: its date and time, and where the rest of the line starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Header {
+    /// The date's three numbers as written, and whether the first has four digits (a year).
+    date: [u32; 3],
+    year_first: bool,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    /// `Some(true)` for PM, `Some(false)` for AM, `None` for a 24-hour time.
+    pm: Option<bool>,
+    /// Whether AM or PM was written in Latin letters (as in the United States).
+    latin_ampm: bool,
+    rest: usize,
+}
+
+/// Invisible marks phones put before a line or around a name: byte-order mark,
+/// direction marks and embeddings.
+fn mark_len(b: &[u8]) -> usize {
+    match b {
+        [0xEF, 0xBB, 0xBF, ..] => 3,
+        [0xE2, 0x80, 0x8E | 0x8F | 0xAA..=0xAE, ..] => 3,
+        [0xE2, 0x81, 0xA6..=0xA9, ..] => 3,
+        _ => 0,
+    }
+}
+
+/// A space as phones write them in dates: plain, no-break, narrow no-break.
+fn space_len(b: &[u8]) -> usize {
+    match b {
+        [b' ', ..] => 1,
+        [0xC2, 0xA0, ..] => 2,
+        [0xE2, 0x80, 0xAF, ..] => 3,
+        _ => mark_len(b),
+    }
+}
+
+fn skip(b: &[u8], mut i: usize, len: fn(&[u8]) -> usize) -> usize {
+    while i < b.len() {
+        let n = len(&b[i..]);
+        if n == 0 {
+            break;
+        }
+        i += n;
+    }
+    i
+}
+
+/// A digit: ASCII, Arabic-Indic or Persian; its value and length.
+fn digit(b: &[u8]) -> Option<(u32, usize)> {
+    match b {
+        [c @ b'0'..=b'9', ..] => Some(((c - b'0') as u32, 1)),
+        [0xD9, c @ 0xA0..=0xA9, ..] => Some(((c - 0xA0) as u32, 2)),
+        [0xDB, c @ 0xB0..=0xB9, ..] => Some(((c - 0xB0) as u32, 2)),
+        _ => None,
+    }
+}
+
+/// A number of `min..=max` digits at `i`: its value, its digit count, and where it ends.
+fn number(b: &[u8], i: usize, min: usize, max: usize) -> Option<(u32, usize, usize)> {
+    let (mut v, mut n, mut at) = (0u32, 0usize, i);
+    while n < max {
+        let Some((d, len)) = b.get(at..).and_then(digit) else {
+            break;
+        };
+        v = v * 10 + d;
+        n += 1;
+        at += len;
+    }
+    (n >= min).then_some((v, n, at))
+}
+
+/// The header a message's first line opens with, if it opens with one.
+fn header(b: &[u8]) -> Option<Header> {
+    let mut i = skip(b, 0, mark_len);
+    let bracket = b.get(i) == Some(&b'[');
+    if bracket {
+        i += 1;
+    }
+    let (d1, n1, at) = number(b, i, 1, 4)?;
+    let sep = *b.get(at)?;
+    if !matches!(sep, b'/' | b'.' | b'-') {
+        return None;
+    }
+    let (d2, _, at) = number(b, at + 1, 1, 2)?;
+    if b.get(at) != Some(&sep) {
+        return None;
+    }
+    let (d3, _, mut i) = number(b, at + 1, 1, 4)?;
+    // A comma (Latin or Arabic) or a space, or both, between the date and the time.
+    let before = i;
+    if b.get(i) == Some(&b',') {
+        i += 1;
+    } else if b[i..].starts_with("،".as_bytes()) {
+        i += 2;
+    }
+    i = skip(b, i, space_len);
+    if i == before {
+        return None;
+    }
+    let (hour, _, at) = number(b, i, 1, 2)?;
+    if b.get(at) != Some(&b':') {
+        return None;
+    }
+    let (minute, _, mut i) = number(b, at + 1, 2, 2)?;
+    let mut second = 0;
+    if b.get(i) == Some(&b':') {
+        let (s, _, at) = number(b, i + 1, 2, 2)?;
+        second = s;
+        i = at;
+    }
+    let after_time = i;
+    i = skip(b, i, space_len);
+    let mut pm = None;
+    let mut latin = false;
+    for (word, is_pm) in [
+        (&b"AM"[..], false),
+        (b"PM", true),
+        (b"am", false),
+        (b"pm", true),
+        (b"a.m.", false),
+        (b"p.m.", true),
+        (b"A.M.", false),
+        (b"P.M.", true),
+        ("ص".as_bytes(), false),
+        ("م".as_bytes(), true),
+    ] {
+        if b[i..].starts_with(word) {
+            pm = Some(is_pm);
+            latin = word[0].is_ascii();
+            i += word.len();
+            break;
+        }
+    }
+    if pm.is_none() {
+        i = after_time;
+    }
+    if bracket {
+        if b.get(i) != Some(&b']') {
+            return None;
+        }
+        i += 1;
+        i = skip(b, i, space_len);
+    } else {
+        i = skip(b, i, space_len);
+        // " - " (a hyphen, or a dash some locales use).
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        } else if b[i..].starts_with("–".as_bytes()) {
+            i += "–".len();
+        } else {
+            return None;
+        }
+        i = skip(b, i, space_len);
+    }
+    if hour > 23 || minute > 59 || second > 59 || (pm.is_some() && !(1..=12).contains(&hour)) {
+        return None;
+    }
+    Some(Header {
+        date: [d1, d2, d3],
+        year_first: n1 == 4,
+        hour,
+        minute,
+        second,
+        pm,
+        latin_ampm: latin,
+        rest: i,
+    })
+}
+
+/// Which of a date's first two numbers is the day, for a file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum DateOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+impl DateOrder {
+    fn byte(self) -> u8 {
+        match self {
+            DateOrder::DayFirst => b'd',
+            DateOrder::MonthFirst => b'm',
+        }
+    }
+}
+
+/// The date order of a file whose first bytes are `head` (see the module's comment).
+pub(crate) fn date_order(head: &[u8]) -> DateOrder {
+    let (mut day_first, mut month_first, mut twelve_hour) = (0, 0, 0);
+    for line in head.split(|&b| b == b'\n') {
+        let Some(h) = header(line) else { continue };
+        if h.year_first {
+            continue;
+        }
+        day_first += (h.date[0] > 12) as u32;
+        month_first += (h.date[1] > 12) as u32;
+        twelve_hour += h.latin_ampm as u32;
+    }
+    match (day_first > 0, month_first > 0) {
+        (true, false) => DateOrder::DayFirst,
+        (false, true) => DateOrder::MonthFirst,
+        (false, false) if twelve_hour > 0 => DateOrder::MonthFirst,
+        _ => DateOrder::DayFirst,
+    }
+}
+
+/// Whether `head` (a file's first bytes) opens with a WhatsApp message.
+pub(crate) fn looks_like_whatsapp(head: &[u8]) -> bool {
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    header(first).is_some_and(|h| {
+        // A date and time are not enough (a log line has them): the rest is a message.
+        let rest = &first[h.rest..];
+        !rest.is_empty() && !rest.starts_with(b"{") && !rest.starts_with(b"\"")
+    })
+}
+
+/// Whether a file is named as WhatsApp names its exports: `WhatsApp Chat with NAME.txt`,
+/// `_chat.txt` (compressed or not).
+pub fn is_chat_file_name(path: &str) -> bool {
+    let name = std::path::Path::new(crate::strip_compression_ext(path))
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name == "_chat.txt" || (name.starts_with("WhatsApp Chat") && name.ends_with(".txt"))
+}
+
+/// The chat a file holds, from its name: `WhatsApp Chat with NAME.txt` (Android),
+/// `_chat.txt` in a folder `WhatsApp Chat - NAME` (iPhone), else the file's name.
+pub(crate) fn chat_name(path: &str) -> String {
+    let p = std::path::Path::new(crate::strip_compression_ext(path));
+    let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let named = |s: &str| {
+        for prefix in ["WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp Chat "] {
+            if let Some(n) = s.strip_prefix(prefix).filter(|n| !n.trim().is_empty()) {
+                return n.trim().to_string();
+            }
+        }
+        s.to_string()
+    };
+    match stem.as_deref() {
+        None | Some("") | Some("-") => "whatsapp".to_string(),
+        Some("_chat") => p
+            .parent()
+            .and_then(|d| d.file_name())
+            .map(|d| named(&d.to_string_lossy()))
+            .unwrap_or_else(|| "whatsapp".to_string()),
+        Some(s) => named(s),
+    }
+}
+
+/// A message line's date as seconds since 1970 (the phone's time taken as UTC).
+fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
+    let [a, b, c] = h.date;
+    let (y, m, d) = if h.year_first {
+        (a, b, c)
+    } else {
+        match order {
+            DateOrder::DayFirst => (c, b, a),
+            DateOrder::MonthFirst => (c, a, b),
+        }
+    };
+    let y = if y < 100 { 2000 + y } else { y };
+    let hour = match h.pm {
+        Some(true) => h.hour % 12 + 12,
+        Some(false) => h.hour % 12,
+        None => h.hour,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?;
+    Some(
+        date.and_hms_opt(hour, h.minute, h.second)?
+            .and_utc()
+            .timestamp(),
+    )
+}
+
+/// What an attachment's name or word says it is.
+fn media_kind(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit('.').next().unwrap_or_default();
+    if lower.contains("sticker") || ext == "webp" {
+        "sticker"
+    } else if lower.contains("photo")
+        || lower.starts_with("img-")
+        || lower.starts_with("image")
+        || matches!(ext, "jpg" | "jpeg" | "png" | "heic")
+    {
+        "photo"
+    } else if lower.contains("gif") {
+        "animation"
+    } else if lower.contains("video")
+        || lower.starts_with("vid-")
+        || matches!(ext, "mp4" | "mov" | "3gp")
+    {
+        "video"
+    } else if lower.contains("audio")
+        || lower.starts_with("ptt-")
+        || lower.starts_with("aud-")
+        || matches!(ext, "opus" | "ogg" | "m4a" | "mp3")
+    {
+        "audio"
+    } else {
+        "file"
+    }
+}
+
+/// Strip a text's invisible marks at its ends.
+fn trim_marks(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    })
+}
+
+/// An attachment the message's first line names, and the line without it: iPhone's
+/// `<attached: FILE>`, Android's `FILE (file attached)`, `<Media omitted>`, and iPhone's
+/// `image omitted` and kin.
+fn attachment(first: &str) -> Option<(MediaRef, String)> {
+    let t = trim_marks(first);
+    // Most lines are text: only these shapes can be an attachment.
+    if !(t.starts_with('<') || t.ends_with(" omitted") || t.contains(" (file attached)")) {
+        return None;
+    }
+    if let Some(rest) = t.strip_prefix("<attached: ") {
+        let end = rest.find('>')?;
+        let file = rest[..end].trim();
+        return Some((
+            MediaRef {
+                kind: media_kind(file).into(),
+                url: Some(file.to_string()),
+                ..Default::default()
+            },
+            trim_marks(&rest[end + 1..]).to_string(),
+        ));
+    }
+    if let Some(at) = t.find(" (file attached)") {
+        let file = t[..at].trim();
+        if !file.is_empty() && !file.contains(char::is_whitespace) {
+            return Some((
+                MediaRef {
+                    kind: media_kind(file).into(),
+                    url: Some(file.to_string()),
+                    ..Default::default()
+                },
+                trim_marks(&t[at + " (file attached)".len()..]).to_string(),
+            ));
+        }
+    }
+    if t == "<Media omitted>" {
+        return Some((
+            MediaRef {
+                kind: "unknown".into(),
+                ..Default::default()
+            },
+            String::new(),
+        ));
+    }
+    let word = t.strip_suffix(" omitted")?;
+    [
+        "image",
+        "video",
+        "audio",
+        "sticker",
+        "GIF",
+        "document",
+        "Contact card",
+    ]
+    .contains(&word)
+    .then(|| {
+        (
+            MediaRef {
+                kind: media_kind(word).into(),
+                ..Default::default()
+            },
+            String::new(),
+        )
+    })
+}
+
+/// Texts that stand for a message that is gone.
+fn is_deleted(text: &str) -> bool {
+    matches!(
+        trim_marks(text),
+        "This message was deleted" | "You deleted this message" | "null"
+    )
+}
+
+/// The links in a text: runs from `http://` or `https://` to the next space, without the
+/// punctuation that ends a sentence around them.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(b'h', b'H', &bytes[from..]) {
+        let start = from + i;
+        let starts = |p: &[u8]| {
+            bytes[start..]
+                .get(..p.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(p))
+        };
+        let scheme = if starts(b"https://") {
+            8
+        } else if starts(b"http://") {
+            7
+        } else {
+            from = start + 1;
+            continue;
+        };
+        let boundary = start == 0 || !text[..start].ends_with(|c: char| c.is_alphanumeric());
+        let end = text[start..]
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>')
+            .map_or(text.len(), |e| start + e);
+        let link = text[start..end].trim_end_matches(|c: char| {
+            matches!(
+                c,
+                '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '"' | '\'' | '»' | '،'
+            )
+        });
+        if boundary && link.len() > scheme {
+            out.push(link.to_string());
+        }
+        from = end.max(start + scheme);
+    }
+    out
+}
+
+/// Parse one message line (`chat SEP order SEP message`, its line breaks made
+/// [`BREAK`]) into its sender's account (unless `seen` says it was given) and its post;
+/// nothing for a system line or a deleted message.
+pub(crate) fn parse_line(
+    line: &[u8],
+    line_no: u64,
+    platform: &str,
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) -> Result<(), String> {
+    let mut fields = line.splitn(3, |&b| b == FIELD_SEP);
+    let (Some(chat), Some(order), Some(msg)) = (fields.next(), fields.next(), fields.next()) else {
+        return Err("not a line of a WhatsApp chat".into());
+    };
+    let chat = std::str::from_utf8(chat).map_err(|_| "invalid UTF-8 in the chat's name")?;
+    let order = if order == b"m" {
+        DateOrder::MonthFirst
+    } else {
+        DateOrder::DayFirst
+    };
+    let h = header(msg).ok_or("not a WhatsApp message: no date and time at its start")?;
+    // simdutf8 first (32 bytes a step); the standard check only to say where it fails.
+    let body = simdutf8::basic::from_utf8(&msg[h.rest..]).map_err(|_| {
+        let at = std::str::from_utf8(&msg[h.rest..]).map_or_else(|e| e.valid_up_to(), |_| 0);
+        format!("invalid UTF-8 at byte {}", h.rest + at)
+    })?;
+    let (first, more) = match memchr::memchr(BREAK, body.as_bytes()) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    // `Name: text`; a line with no sender is the chat's own ("X joined", encryption notice).
+    let Some(colon) = memchr::memmem::find(first.as_bytes(), b": ") else {
+        return Ok(());
+    };
+    let sender = trim_marks(&first[..colon]);
+    if sender.is_empty() {
+        return Ok(());
+    }
+    let first = &first[colon + 2..];
+    let (media, first) = match attachment(first) {
+        Some((m, rest)) => (vec![m], rest),
+        // iPhone writes the chat's own lines as sent by the chat (the group, or the other
+        // person of a chat of two) with a left-to-right mark before the text ("‎Messages
+        // and calls are end-to-end encrypted", "‎Ann added Bob").
+        None if first.starts_with('\u{200E}') && sender == chat => return Ok(()),
+        None => (Vec::new(), first.to_string()),
+    };
+    let mut text = first;
+    if let Some(more) = more {
+        for l in more.split(BREAK as char) {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(l);
+        }
+    }
+    let trimmed = text.trim_end();
+    let kept = trimmed
+        .strip_suffix("<This message was edited>")
+        .map_or(trimmed, str::trim_end)
+        .len();
+    text.truncate(kept);
+    if media.is_empty() && (text.is_empty() || is_deleted(&text)) {
+        return Ok(());
+    }
+    if !seen(sender) {
+        out(Record::Account(Box::new(Account {
+            id: sender.to_string(),
+            platform: platform.to_string(),
+            display_name: Some(sender.to_string()),
+            ..Default::default()
+        })));
+    }
+    out(Record::Post(Box::new(Post {
+        id: format!("{chat}/{line_no}"),
+        platform: platform.to_string(),
+        account: sender.to_string(),
+        created_at: timestamp(&h, order),
+        urls: links(&text),
+        text,
+        media,
+        ..Default::default()
+    })));
+    Ok(())
+}
+
+/// The chunks of a WhatsApp chat: each message made one line on the reading thread.
+pub(crate) struct WhatsAppChunks {
+    src: Source,
+    file: Arc<str>,
+    platform: Arc<str>,
+    /// What each message's line starts with: the chat's name and the date order.
+    prefix: Vec<u8>,
+    max_record: usize,
+    chunk_bytes: usize,
+    /// The input line being read (no more than the limit and a byte of it kept).
+    cur: Vec<u8>,
+    /// The message being read: its first line, where its text starts in `lines`, and
+    /// whether it went over the limit.
+    open: Option<(u64, usize, bool)>,
+    /// Whether text before the first message was reported.
+    stray: bool,
+    done: bool,
+    lines: Vec<u8>,
+    numbers: Vec<u64>,
+    diags: Vec<Item>,
+    queued: VecDeque<Chunk>,
+    pool: crate::BufferPool,
+    reported: u64,
+}
+
+impl WhatsAppChunks {
+    pub(crate) fn new(src: Reader, head: &[u8], file: Arc<str>, opts: &crate::Options) -> Self {
+        let mut prefix = Vec::new();
+        crate::push_field(&mut prefix, &chat_name(&file));
+        prefix.push(date_order(head).byte());
+        prefix.push(FIELD_SEP);
+        WhatsAppChunks {
+            src: Source::new(src),
+            platform: Arc::from(opts.default_platform.as_deref().unwrap_or("whatsapp")),
+            file,
+            prefix,
+            max_record: opts.max_record_bytes.max(1),
+            chunk_bytes: opts.chunk_bytes.max(1),
+            cur: Vec::new(),
+            open: None,
+            stray: false,
+            done: false,
+            lines: Vec::new(),
+            numbers: Vec::new(),
+            diags: Vec::new(),
+            queued: VecDeque::new(),
+            pool: Default::default(),
+            reported: 0,
+        }
+    }
+
+    fn diag(&mut self, line: u64, message: String) {
+        self.diags
+            .push((line, Err(Diagnostic::new(&*self.file, line, message))));
+    }
+
+    /// End the open message: its line kept, or dropped with a diagnostic if over the limit.
+    fn close(&mut self) {
+        let Some((line, text_start, over)) = self.open.take() else {
+            return;
+        };
+        if over {
+            self.lines.truncate(text_start - self.prefix.len());
+            let max = self.max_record;
+            self.diag(
+                line,
+                format!("message over the limit of {max} bytes (--max-record-bytes); skipped"),
+            );
+        } else {
+            self.lines.push(b'\n');
+            self.numbers.push(line);
+        }
+    }
+
+    /// Read the next input line into `cur` (its line break and a `\r` before it left out,
+    /// no more than the limit and a byte kept); false at the end of the input.
+    fn read_line(&mut self) -> bool {
+        self.cur.clear();
+        let mut any = false;
+        loop {
+            if self.src.peek().is_none() {
+                break;
+            }
+            any = true;
+            let buf = self.src.buffered();
+            let (take, newline) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (i, true),
+                None => (buf.len(), false),
+            };
+            let room = (self.max_record + 1).saturating_sub(self.cur.len());
+            self.cur.extend_from_slice(&buf[..take.min(room)]);
+            self.src.consume(take);
+            if newline {
+                self.src.bump();
+                break;
+            }
+        }
+        if self.cur.last() == Some(&b'\r') {
+            self.cur.pop();
+        }
+        // The separators this reader writes stand for nothing in a message.
+        for b in &mut self.cur {
+            if *b == BREAK || *b == FIELD_SEP {
+                *b = b' ';
+            }
+        }
+        any
+    }
+
+    /// Read one input line: the start of a message, or more of the open one. False at the
+    /// end of the input.
+    fn step(&mut self) -> bool {
+        let line = self.src.line;
+        if !self.read_line() {
+            return false;
+        }
+        let over_line = self.cur.len() > self.max_record;
+        if header(&self.cur).is_some() {
+            self.close();
+            self.lines.extend_from_slice(&self.prefix);
+            let text_start = self.lines.len();
+            if !over_line {
+                self.lines.extend_from_slice(&self.cur);
+            }
+            self.open = Some((line, text_start, over_line));
+            return true;
+        }
+        match self.open {
+            Some((_, text_start, ref mut over)) => {
+                if !*over {
+                    if self.lines.len() - text_start + 1 + self.cur.len() > self.max_record {
+                        *over = true;
+                    } else {
+                        self.lines.push(BREAK);
+                        self.lines.extend_from_slice(&self.cur);
+                    }
+                }
+            }
+            None => {
+                if !self.stray && !self.cur.iter().all(u8::is_ascii_whitespace) {
+                    self.stray = true;
+                    self.diag(
+                        line,
+                        "not a WhatsApp message: text before the chat's first dated message; \
+                         skipped up to it"
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Iterator for WhatsAppChunks {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        if let Some(c) = self.queued.pop_front() {
+            return Some(c);
+        }
+        if self.done {
+            return None;
+        }
+        if self.lines.capacity() == 0 {
+            self.lines = crate::pooled_buffer(&self.pool, self.chunk_bytes + crate::CHUNK_MARGIN);
+        }
+        // A chunk ends between messages: the open one stays for the next.
+        let mut carried = Vec::new();
+        let mut carried_open = None;
+        // Full once a message was closed in it (a message longer than a chunk stays whole).
+        while (self.lines.len() < self.chunk_bytes || self.numbers.is_empty())
+            && self.diags.len() < 4096
+        {
+            if !self.step() {
+                self.close();
+                self.done = true;
+                if let Some(e) = self.src.io_error.take() {
+                    let line = self.src.line;
+                    self.diag(
+                        line,
+                        format!("read error: {e}; the rest of the file is skipped"),
+                    );
+                }
+                break;
+            }
+        }
+        if !self.done {
+            if let Some((line, text_start, over)) = self.open.take() {
+                let start = text_start - self.prefix.len();
+                carried = self.lines.split_off(start);
+                carried_open = Some((line, text_start - start, over));
+            }
+        }
+        let at = self.src.consumed();
+        let read = (at - self.reported) as usize;
+        self.reported = at;
+        let numbers = std::mem::take(&mut self.numbers);
+        let lines = std::mem::take(&mut self.lines);
+        if let Some((line, text_start, over)) = carried_open {
+            self.lines = crate::pooled_buffer(&self.pool, self.chunk_bytes + crate::CHUNK_MARGIN);
+            self.lines.extend_from_slice(&carried);
+            self.open = Some((line, text_start, over));
+        }
+        crate::queue_lines(
+            &mut self.queued,
+            &self.file,
+            LineFormat::WhatsApp,
+            &self.platform,
+            (lines, numbers),
+            std::mem::take(&mut self.diags),
+            &self.pool,
+            read,
+        );
+        if self.queued.is_empty() && !self.done {
+            return self.next();
+        }
+        self.queued.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{diags, posts};
+    use crate::Options;
+    use proptest::prelude::*;
+
+    fn h(line: &str) -> Option<Header> {
+        header(line.as_bytes())
+    }
+
+    #[test]
+    fn headers_of_every_locale_are_read() {
+        let a = h("31/12/2020, 21:41 - Name: hi").unwrap();
+        assert_eq!(
+            (a.date, a.hour, a.minute, a.pm),
+            ([31, 12, 2020], 21, 41, None)
+        );
+        assert_eq!(&"31/12/2020, 21:41 - Name: hi"[a.rest..], "Name: hi");
+        let us = "12/31/20, 9:41\u{202f}PM - Name: hi";
+        let b = h(us).unwrap();
+        assert_eq!(
+            (b.date, b.hour, b.pm, b.latin_ampm),
+            ([12, 31, 20], 9, Some(true), true)
+        );
+        assert_eq!(&us[b.rest..], "Name: hi");
+        let ios = "\u{200e}[31.12.20, 21:41:05] Name: hi";
+        let c = h(ios).unwrap();
+        assert_eq!((c.date, c.second), ([31, 12, 20], 5));
+        assert_eq!(&ios[c.rest..], "Name: hi");
+        let ar = "٣١/١٢/٢٠٢٠، ٩:٤١ م - مثال: نص";
+        let d = h(ar).unwrap();
+        assert_eq!(
+            (d.date, d.hour, d.pm, d.latin_ampm),
+            ([31, 12, 2020], 9, Some(true), false)
+        );
+        assert_eq!(&ar[d.rest..], "مثال: نص");
+        let iso = h("2020-12-31 21:41 - Name: hi").unwrap();
+        assert!(iso.year_first);
+        for not in [
+            "",
+            "hello 31/12/2020, 21:41 - Name: hi",
+            "31/12/2020 - Name: hi",
+            "31/12-2020, 21:41 - Name: hi",
+            "31/12/2020, 21:41 Name: hi",
+            "[31/12/2020, 21:41 Name: hi",
+            "31/12/2020, 25:41 - Name: hi",
+            "31/12/2020, 13:41 PM - Name: hi",
+            "31/12/202021:41 - Name: hi",
+        ] {
+            assert_eq!(h(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn the_date_order_is_the_files() {
+        let order = |s: &str| date_order(s.as_bytes());
+        assert_eq!(order("13/11/2026, 18:30 - A: x\n"), DateOrder::DayFirst);
+        assert_eq!(order("11/13/26, 6:30 PM - A: x\n"), DateOrder::MonthFirst);
+        // Nothing over 12: Latin AM/PM is the United States' way; else day first.
+        assert_eq!(order("11/2/26, 6:30 PM - A: x\n"), DateOrder::MonthFirst);
+        assert_eq!(order("02/11/2026, 18:30 - A: x\n"), DateOrder::DayFirst);
+        assert_eq!(order("٠٢/١١/٢٠٢٦، ٩:٤١ م - A: x\n"), DateOrder::DayFirst);
+        let h = header(b"02/11/2026, 18:30 - A: x").unwrap();
+        assert_eq!(timestamp(&h, DateOrder::DayFirst), Some(1793644200));
+        assert_eq!(timestamp(&h, DateOrder::MonthFirst), Some(1770834600));
+        let pm12 = header(b"11/2/26, 12:05 AM - A: x").unwrap();
+        assert_eq!(timestamp(&pm12, DateOrder::MonthFirst), Some(1793577900));
+        // A date that does not exist in the file's order has no time, and is no error.
+        let bad = header(b"31/02/2026, 10:00 - A: x").unwrap();
+        assert_eq!(timestamp(&bad, DateOrder::DayFirst), None);
+    }
+
+    #[test]
+    fn chats_are_named_by_their_files() {
+        assert_eq!(
+            chat_name("x/WhatsApp Chat with Example Group.txt"),
+            "Example Group"
+        );
+        assert_eq!(
+            chat_name("WhatsApp Chat with +44 7700 900123.txt.gz"),
+            "+44 7700 900123"
+        );
+        assert_eq!(
+            chat_name("exports/WhatsApp Chat - Family/_chat.txt"),
+            "Family"
+        );
+        assert_eq!(chat_name("_chat.txt"), "whatsapp");
+        assert_eq!(chat_name("group.txt"), "group");
+        assert_eq!(chat_name("-"), "whatsapp");
+    }
+
+    #[test]
+    fn attachments_and_links_are_found() {
+        let (m, rest) =
+            attachment("\u{200e}<attached: 00000012-PHOTO-2026-11-02-13-15-00.jpg>").unwrap();
+        assert_eq!((m.kind.as_str(), rest.as_str()), ("photo", ""));
+        assert_eq!(
+            m.url.as_deref(),
+            Some("00000012-PHOTO-2026-11-02-13-15-00.jpg")
+        );
+        let (m, _) = attachment("VID-20261113-WA0002.mp4 (file attached)").unwrap();
+        assert_eq!(m.kind, "video");
+        let (m, _) = attachment("PTT-20261113-WA0003.opus (file attached)").unwrap();
+        assert_eq!(m.kind, "audio");
+        assert_eq!(attachment("<Media omitted>").unwrap().0.kind, "unknown");
+        assert_eq!(
+            attachment("\u{200e}sticker omitted").unwrap().0.kind,
+            "sticker"
+        );
+        assert!(attachment("I left my photo (file attached) at home").is_none());
+        assert_eq!(
+            links("see https://a.example/x?y=1, and (http://b.example/). Not xhttps://c or http:// alone"),
+            ["https://a.example/x?y=1", "http://b.example/"]
+        );
+    }
+
+    fn read(text: &str, name: &str, opts: &Options) -> Vec<Item> {
+        crate::open_bytes(text.as_bytes().to_vec(), name, opts)
+            .unwrap()
+            .flat_map(|c| {
+                let mut v = Vec::new();
+                c.for_each_record(|l, r| v.push((l, r)));
+                v
+            })
+            .collect()
+    }
+
+    const CHAT: &str = "02/11/2026, 09:58 - Messages and calls are end-to-end encrypted.\n\
+        02/11/2026, 10:00 - Ann: one\n\
+        02/11/2026, 10:01 - Bob: two https://x.example/a\n\
+        and more\n\
+        \n\
+        the end\n\
+        13/11/2026, 18:30 - Ann: IMG-1.jpg (file attached)\n\
+        caption\n\
+        13/11/2026, 18:31 - Bob: This message was deleted\n\
+        13/11/2026, 18:32 - Bob: <Media omitted>\n\
+        13/11/2026, 18:33 - Ann: edited <This message was edited>\n\
+        [13/11/2026, 18:34:00] G: \u{200e}Ann added Bob\n\
+        [13/11/2026, 18:35:00] Bob: \u{200e}hello\n";
+
+    #[test]
+    fn a_chat_reads_as_posts_at_their_lines_and_its_senders() {
+        let items = read(CHAT, "WhatsApp Chat with G.txt", &Options::default());
+        assert!(diags(&items).is_empty(), "{:?}", diags(&items));
+        let got: Vec<(u64, &str, &str, &str)> = posts(&items)
+            .iter()
+            .map(|(l, p)| (*l, p.id.as_str(), p.account.as_str(), p.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "G/2", "Ann", "one"),
+                (
+                    3,
+                    "G/3",
+                    "Bob",
+                    "two https://x.example/a\nand more\n\nthe end"
+                ),
+                (7, "G/7", "Ann", "caption"),
+                (10, "G/10", "Bob", ""),
+                (11, "G/11", "Ann", "edited"),
+                (13, "G/13", "Bob", "\u{200e}hello"),
+            ]
+        );
+        let p = posts(&items);
+        assert_eq!(p[0].1.platform, "whatsapp");
+        assert_eq!(p[0].1.created_at, Some(1793613600));
+        assert_eq!(p[1].1.urls, ["https://x.example/a"]);
+        assert_eq!(p[2].1.media[0].url.as_deref(), Some("IMG-1.jpg"));
+        assert_eq!(p[3].1.media[0].kind, "unknown");
+        let accounts = crate::testing::account_ids(&items);
+        assert_eq!(accounts, ["Ann", "Bob"]);
+    }
+
+    #[test]
+    fn stray_text_and_long_messages_are_diagnostics_and_reading_goes_on() {
+        let text = format!(
+            "exported by someone\nmore of it\n02/11/2026, 10:00 - Ann: one\n02/11/2026, 10:01 - Bob: {}\n{}\n02/11/2026, 10:02 - Ann: three\n",
+            "x".repeat(50),
+            "y".repeat(60)
+        );
+        let opts = Options {
+            max_record_bytes: 100,
+            format: crate::Format::WhatsApp,
+            ..Default::default()
+        };
+        let items = read(&text, "chat.txt", &opts);
+        let d: Vec<(u64, &str)> = diags(&items)
+            .into_iter()
+            .map(|d| (d.at.line, d.message.as_str()))
+            .collect();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].0, 1);
+        assert!(
+            d[0].1.contains("before the chat's first dated message"),
+            "{d:?}"
+        );
+        assert_eq!(d[1].0, 4);
+        assert!(d[1].1.contains("over the limit of 100 bytes"), "{d:?}");
+        let ids: Vec<&str> = posts(&items).iter().map(|(_, p)| p.id.as_str()).collect();
+        assert_eq!(ids, ["chat/3", "chat/6"]);
+    }
+
+    /// A source that gives at most `step` bytes a read.
+    struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+
+    impl std::io::Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    fn read_trickled(text: &[u8], chunk: usize, step: usize, max: usize) -> Vec<String> {
+        let opts = Options {
+            chunk_bytes: chunk,
+            max_record_bytes: max,
+            ..Default::default()
+        };
+        let reader: Reader = Box::new(std::io::BufReader::with_capacity(
+            7,
+            Trickle(std::io::Cursor::new(text.to_vec()), step),
+        ));
+        WhatsAppChunks::new(reader, text, Arc::from("c.txt"), &opts)
+            .flat_map(|c| {
+                let mut v = Vec::new();
+                c.for_each_record(|l, r| match r {
+                    Ok(Record::Post(p)) => v.push(format!("{l} {} {:?}", p.id, p.text)),
+                    Ok(_) => {}
+                    Err(d) => v.push(format!("{l} ! {}", d.message)),
+                });
+                v
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// However the input arrives and however small the chunks, the same posts and
+        /// diagnostics, at the same lines.
+        #[test]
+        fn any_read_and_chunk_sizes_give_the_same_records(
+            parts in proptest::collection::vec((any::<bool>(), "[a-z \n]{0,30}"), 0..12),
+            chunk in 1usize..200,
+            step in 1usize..50,
+            max in 20usize..80,
+        ) {
+            let mut text = String::new();
+            for (i, (dated, body)) in parts.iter().enumerate() {
+                if *dated {
+                    text.push_str(&format!("02/11/2026, 10:{:02} - A{}: ", i, i % 3));
+                }
+                text.push_str(body);
+                text.push('\n');
+            }
+            // Diagnostics come after the posts of their chunk: compared by line.
+            let sorted = |mut v: Vec<String>| {
+                v.sort_by_key(|s| s.split(' ').next().and_then(|n| n.parse::<u64>().ok()));
+                v
+            };
+            let whole = sorted(read_trickled(text.as_bytes(), 1 << 20, 1 << 20, max));
+            prop_assert_eq!(sorted(read_trickled(text.as_bytes(), chunk, step, max)), whole);
+        }
+
+        #[test]
+        fn any_bytes_are_read_or_refused_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = header(&bytes);
+            let _ = date_order(&bytes);
+            let mut line = b"c\x1fd\x1f".to_vec();
+            line.extend_from_slice(&bytes);
+            let _ = parse_line(&line, 1, "whatsapp", |_| false, |_| {});
+        }
+    }
+}
