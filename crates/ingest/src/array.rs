@@ -1,7 +1,7 @@
 //! A JSON array of records, as `json.dump(posts, f)` and many tools' "export as JSON"
 //! write them: `[{...}, {...}]`, on one line or pretty-printed over many. The array is
-//! read as a stream: each element's bytes are made one line (whitespace between tokens
-//! becomes spaces) and handed on in line chunks, as JSON Lines are, so the elements are
+//! read as a stream: each element's bytes are made one line (line breaks and the
+//! indentation after them left out) and handed on in line chunks, as JSON Lines are, so the elements are
 //! parsed on the workers by the line format they are in: raqib records, tweet objects,
 //! or Twitter API v2 responses (decided from the first element unless `--format` says).
 //! Each record keeps the line its element starts on.
@@ -38,6 +38,31 @@ pub(crate) struct ArrayChunks {
     /// What each element's line starts with (a Twitter archive's owner).
     prefix: Vec<u8>,
 }
+
+/// The bytes [`ArrayChunks::container`] stops at: quotes, brackets and line breaks.
+static STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
+/// The bytes that end a string's plain run: its closing quote, an escape, a raw line break.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
+/// How far [`ArrayChunks::container`] looks for a string's end itself before handing the
+/// string to memchr (whose setup costs more than a short key).
+const SHORT_STRING: usize = 48;
 
 /// Reading cannot go on: the diagnostic says where and why.
 struct Stop(u64, String);
@@ -154,10 +179,11 @@ impl ArrayChunks {
         }
     }
 
-    /// An object or array, up to its closing bracket. The buffered bytes are walked in a
-    /// tight loop (a pretty-printed document is mostly indentation between tokens), the
-    /// whitespace between tokens left out, so the element is one line; strings go to
-    /// [`ArrayChunks::string_rest`].
+    /// An object or array, up to its closing bracket, made one line. The buffered bytes are
+    /// walked in runs: a table finds the next byte that matters (a quote, a bracket, a line
+    /// break), and the run before it is copied whole; a line break and the indentation after
+    /// it (most of a pretty-printed document's whitespace) are left out, other whitespace
+    /// (`" : "`) kept. Strings go to [`ArrayChunks::string_rest`].
     fn container(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<usize, Stop> {
         let mut size = 0usize;
         let mut depth = 0usize;
@@ -168,21 +194,46 @@ impl ArrayChunks {
             let buf = self.src.buffered();
             let (mut i, mut newlines, mut string, mut closed) = (0, 0, false, false);
             while i < buf.len() {
-                let b = buf[i];
+                let run = i;
+                while i < buf.len() && !STRUCTURAL[buf[i] as usize] {
+                    i += 1;
+                }
+                if out.len() < limit {
+                    let take = (i - run).min(limit - out.len());
+                    out.extend_from_slice(&buf[run..run + take]);
+                }
+                let Some(&b) = buf.get(i) else { break };
                 i += 1;
                 match b {
-                    b' ' | b'\t' | b'\r' => continue,
                     b'\n' => {
                         newlines += 1;
+                        while i < buf.len() && matches!(buf[i], b' ' | b'\t' | b'\r') {
+                            i += 1;
+                        }
                         continue;
                     }
-                    b'"' => string = true,
+                    b'"' => {
+                        // A short string with no escape (a key, most values) is copied here;
+                        // anything else goes to `string_rest`.
+                        let end = (i + SHORT_STRING).min(buf.len());
+                        let close = buf[i..end].iter().position(|&c| STRING_STOP[c as usize]);
+                        match close {
+                            Some(n) if buf[i + n] == b'"' => {
+                                if out.len() < limit {
+                                    let take = (n + 2).min(limit - out.len());
+                                    out.extend_from_slice(&buf[i - 1..i - 1 + take]);
+                                }
+                                i += n + 1;
+                                continue;
+                            }
+                            _ => string = true,
+                        }
+                    }
                     b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
+                    _ => {
                         depth -= 1;
                         closed = depth == 0;
                     }
-                    _ => {}
                 }
                 if out.len() < limit {
                     out.push(b);
