@@ -130,7 +130,8 @@ fn header(b: &[u8]) -> Option<Header> {
         return None;
     }
     let (d3, _, mut i) = number(b, at + 1, 1, 4)?;
-    // A comma (Latin or Arabic) or a space, or both, between the date and the time.
+    // A comma (Latin or Arabic) or a space, or both, between the date and the time; in
+    // French, " à ".
     let before = i;
     if b.get(i) == Some(&b',') {
         i += 1;
@@ -138,6 +139,9 @@ fn header(b: &[u8]) -> Option<Header> {
         i += 2;
     }
     i = skip(b, i, space_len);
+    if i > before && b[i..].starts_with("à ".as_bytes()) {
+        i = skip(b, i + "à".len(), space_len);
+    }
     if i == before {
         return None;
     }
@@ -568,6 +572,8 @@ pub(crate) struct WhatsAppChunks {
     open: Option<(u64, usize, bool)>,
     /// Whether text before the first message was reported.
     stray: bool,
+    /// Whether any message was started.
+    opened_any: bool,
     done: bool,
     lines: Vec<u8>,
     numbers: Vec<u64>,
@@ -593,6 +599,7 @@ impl WhatsAppChunks {
             cur: Vec::new(),
             open: None,
             stray: false,
+            opened_any: false,
             done: false,
             lines: Vec::new(),
             numbers: Vec::new(),
@@ -677,6 +684,7 @@ impl WhatsAppChunks {
                 self.lines.extend_from_slice(&self.cur);
             }
             self.open = Some((line, text_start, over_line));
+            self.opened_any = true;
             return true;
         }
         match self.open {
@@ -729,6 +737,16 @@ impl Iterator for WhatsAppChunks {
             if !self.step() {
                 self.close();
                 self.done = true;
+                if self.stray && self.open.is_none() && !self.opened_any {
+                    let line = self.src.line.saturating_sub(1).max(1);
+                    self.diag(
+                        line,
+                        "no WhatsApp message in this file: each starts on a line with its \
+                         date, time and sender (`31/12/2026, 21:41 - Name: text`); is it a chat \
+                         export?"
+                            .to_string(),
+                    );
+                }
                 if let Some(e) = self.src.io_error.take() {
                     let line = self.src.line;
                     self.diag(
@@ -810,6 +828,10 @@ mod tests {
             ([31, 12, 2020], 9, Some(true), false)
         );
         assert_eq!(&ar[d.rest..], "مثال: نص");
+        let fr = "31/12/2020 à 21:41 - Name: salut";
+        let e = h(fr).unwrap();
+        assert_eq!((e.date, e.hour, e.minute), ([31, 12, 2020], 21, 41));
+        assert_eq!(&fr[e.rest..], "Name: salut");
         let iso = h("2020-12-31 21:41 - Name: hi").unwrap();
         assert!(iso.year_first);
         for not in [

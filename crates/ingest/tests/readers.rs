@@ -1084,4 +1084,26 @@ fn whatsapp_chats_are_detected_by_content_or_name() {
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert_eq!(diags[0].at.line, 1);
     assert_eq!(posts(&recs)[0].id, "Ann/2");
+
+    // Named as a chat, holding none: said once at its start and once at its end.
+    let none = write(
+        &dir,
+        "_chat.txt",
+        b"not
+a chat
+at all
+",
+    );
+    let (recs, diags) = split(read_all(&none, &Options::default()).unwrap());
+    assert!(recs.is_empty());
+    let said: Vec<(u64, bool)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d.at.line,
+                d.message.contains("no WhatsApp message in this file"),
+            )
+        })
+        .collect();
+    assert_eq!(said, [(1, false), (3, true)], "{diags:?}");
 }
