@@ -303,6 +303,12 @@ pub struct ScanArgs {
     /// an entry are flagged, with the list, label and distance as evidence.
     #[arg(long, value_name = "DIR")]
     pub lists: Option<PathBuf>,
+    /// With --lists: hash the media files an export carries beside its posts (a Telegram
+    /// export's photos/, a WhatsApp chat's attachments: paths relative to the input's
+    /// folder, never outside it) so that they match the lists by PDQ and SHA-256. Slower:
+    /// each image is read and decoded.
+    #[arg(long, requires = "lists")]
+    pub hash_media: bool,
     /// Suspended-account index (see `raqib suspended`): accounts whose profile links to a
     /// suspended account are flagged, with the reasons as evidence.
     #[arg(long, value_name = "DIR")]

@@ -145,6 +145,7 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
             Some(dir) => raqib_scan::MediaLists(Arc::new(crate::media::open_lists(dir)?)),
             None => Default::default(),
         },
+        hash_media: a.hash_media,
         suspended: match &a.suspended {
             Some(dir) => {
                 let st = raqib_link::store::SuspendedStore::open(dir, false, threads)?;

@@ -523,3 +523,83 @@ fn after_compaction_only_the_new_log_is_read_and_every_entry_type_survives() {
         "{out:?}"
     );
 }
+
+/// `scan --lists --hash-media`: the images a WhatsApp export carries beside its chat are
+/// hashed and matched (a re-encode of a listed poster by PDQ), a missing one is counted, a
+/// path that leaves the export is never read; without `--hash-media` nothing is matched.
+#[test]
+fn scan_hashes_an_exports_media_files_to_match_lists() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    let poster = pdq_dir().join("photo.png");
+    ok(run_in(p, &["lists", "--dir", "lists", "create", "known"]));
+    ok(run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            "lists",
+            "add",
+            "known",
+            "--file",
+            poster.to_str().unwrap(),
+            "--label",
+            "poster",
+        ],
+    ));
+    std::fs::create_dir(p.join("chat")).unwrap();
+    std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join("chat/IMG-1.jpg")).unwrap();
+    std::fs::copy(pdq_dir().join("odd_641x479.jpg"), p.join("chat/IMG-2.jpg")).unwrap();
+    // Outside the export: would match if it were read.
+    std::fs::copy(&poster, p.join("outside.png")).unwrap();
+    std::fs::write(
+        p.join("chat/WhatsApp Chat with Example.txt"),
+        "02/11/2026, 10:00 - Ann: IMG-1.jpg (file attached)\nlook\n\
+         02/11/2026, 10:01 - Bob: IMG-2.jpg (file attached)\n\
+         02/11/2026, 10:02 - Cy: IMG-3.jpg (file attached)\n\
+         02/11/2026, 10:03 - Dee: ../outside.png (file attached)\n",
+    )
+    .unwrap();
+    let scan = |more: &[&str]| {
+        let mut args = vec!["scan", "chat", "--all-posts", "-q", "--lists", "lists"];
+        args.extend_from_slice(more);
+        args.extend_from_slice(&["--out", "r"]);
+        ok(run_in(p, &args));
+        let posts: Vec<serde_json::Value> = std::fs::read_to_string(p.join("r/posts.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p.join("r/summary.json")).unwrap())
+                .unwrap();
+        (posts, summary)
+    };
+    let (posts, summary) = scan(&["--hash-media"]);
+    let flagged: Vec<&str> = posts
+        .iter()
+        .filter(|p| p["flagged"] == true)
+        .map(|p| p["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["Ann"], "{posts:?}");
+    let hit = &posts[0]["media_matches"][0];
+    assert_eq!(hit["list"], "known");
+    assert_eq!(hit["label"], "poster");
+    assert_eq!(hit["type"], "pdq");
+    assert_eq!(summary["local_media"]["hashed"], 2, "{summary}");
+    assert_eq!(summary["local_media"]["not_hashed"], 1, "{summary}");
+    assert!(std::fs::read_to_string(p.join("r/summary.txt"))
+        .unwrap()
+        .contains("local media: 2 file(s) hashed, 1 could not be"));
+
+    let (posts, summary) = scan(&[]);
+    assert!(posts.iter().all(|p| p["flagged"] == false), "{posts:?}");
+    assert!(summary.get("local_media").is_none());
+    // --hash-media needs lists to match against.
+    let o = run_in(p, &["scan", "chat", "--hash-media"]);
+    assert_eq!(o.status.code(), Some(2));
+}

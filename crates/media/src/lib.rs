@@ -11,5 +11,6 @@ pub use pdq::{Dihedral, Hash256, PdqHash, PdqHasher};
 pub mod exact;
 pub mod index;
 pub mod lists;
+pub mod local;
 pub mod url;
 pub mod video;

@@ -41,6 +41,9 @@ pub struct ScanConfig {
     /// Known-media lists: a post whose media (PDQ, SHA-256, URL) or links
     /// match one is flagged with the match as evidence.
     pub lists: MediaLists,
+    /// Hash the media files an export carries beside its posts (paths relative to the
+    /// input's folder) so that they can match `lists`.
+    pub hash_media: bool,
     /// Suspended accounts: an account whose profile links to one at `link_threshold` or
     /// more is flagged with the link's reasons as evidence.
     pub suspended: Option<std::sync::Arc<raqib_link::SuspendedIndex>>,
@@ -53,6 +56,9 @@ pub struct ScanConfig {
     /// scan's post threshold.
     pub account_rule: crate::accounts::AccountRule,
 }
+
+/// The largest media file `--hash-media` reads (a long video is skipped, and counted).
+const LOCAL_MEDIA_MAX_BYTES: u64 = 512 << 20;
 
 /// Hash lists for the media-match signal.
 #[derive(Clone, Default)]
@@ -124,6 +130,7 @@ impl Default for ScanConfig {
             top: 10,
             model_name: String::new(),
             lists: MediaLists::default(),
+            hash_media: false,
             suspended: None,
             link_threshold: 0.8,
             networks: None,
@@ -139,6 +146,10 @@ pub struct Progress {
     pub bytes: AtomicU64,
     pub flagged: AtomicU64,
     pub skipped: AtomicU64,
+    /// With `hash_media`: the export's media files hashed, and those that could not be
+    /// (missing, not a regular file, too large, an image that does not decode).
+    pub media_hashed: AtomicU64,
+    pub media_unhashed: AtomicU64,
     /// Which input the reader is on (shared with the reading thread).
     pub files: Arc<FileProgress>,
 }
@@ -218,6 +229,9 @@ pub struct Summary {
     pub linked_accounts: usize,
     /// Coordinated clusters found (with `--networks`).
     pub network_clusters: usize,
+    /// With `--hash-media`: the export's media files hashed, and those that could not be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_media: Option<LocalMedia>,
     pub skipped_records: u64,
     pub interrupted: bool,
     pub seconds: f64,
@@ -228,6 +242,15 @@ pub struct Summary {
     pub top_accounts_by_reach: Vec<AccountReport>,
     #[serde(skip)]
     pub first_diagnostics: Vec<Diagnostic>,
+}
+
+/// What `--hash-media` did with the media files the inputs name.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct LocalMedia {
+    pub hashed: u64,
+    /// Missing (an export made without media), not a regular file, too large, or an image
+    /// that does not decode.
+    pub not_hashed: u64,
 }
 
 /// What a worker sends back for each chunk.
@@ -279,6 +302,8 @@ struct Worker<'a> {
     read: raqib_ingest::ReadState,
     /// A flagged post's evidence, kept for the next one's (see [`raqib_text::Model::explain_into`]).
     evidence: Vec<TextSpan>,
+    /// With `hash_media`: the PDQ hasher (its buffers kept from image to image).
+    hasher: Option<raqib_media::PdqHasher>,
     /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
     /// chunk's line buffer is made that size up front (see [`lines_capacity`]).
     lines_per_kib: usize,
@@ -534,6 +559,46 @@ impl Worker<'_> {
         self.state.fold()
     }
 
+    /// Hash the media files `p` names by paths relative to its input's folder (an export's
+    /// `photos/`, a chat's attachments) that carry no hash yet, so that lists can match
+    /// them; what cannot be hashed is counted.
+    fn hash_local_media(&mut self, p: &mut raqib_model::Post, file: &str) {
+        let Some(base) = (file != "-")
+            .then(|| std::path::Path::new(file).parent())
+            .flatten()
+        else {
+            return;
+        };
+        for m in &mut p.media {
+            if m.sha256.is_some() || m.pdq.is_some() {
+                continue;
+            }
+            let Some(path) = m
+                .url
+                .as_deref()
+                .and_then(|u| raqib_media::local::resolve(base, u))
+            else {
+                continue;
+            };
+            let hasher = self.hasher.get_or_insert_with(raqib_media::PdqHasher::new);
+            match raqib_media::local::hash_local(
+                &path,
+                LOCAL_MEDIA_MAX_BYTES,
+                raqib_media::decode::DEFAULT_MAX_PIXELS,
+                hasher,
+            ) {
+                Ok(h) => {
+                    m.sha256 = Some(h.sha256);
+                    m.pdq = h.pdq.map(|h| h.to_string());
+                    self.progress.media_hashed.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(_) => {
+                    self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
     /// Find the post's model, and ask for the memory scoring it will read (its account's
     /// place in the slot map, the token cache's sets): it is most likely not in cache.
     fn prepare(&mut self, p: Box<raqib_model::Post>) -> Pending {
@@ -559,7 +624,15 @@ impl Worker<'_> {
         line: u64,
         out: &mut Vec<u8>,
     ) -> Box<raqib_model::Post> {
-        let Pending { p, key, script, m } = pending;
+        let Pending {
+            mut p,
+            key,
+            script,
+            m,
+        } = pending;
+        if self.cfg.hash_media && !self.cfg.lists.0.is_empty() {
+            self.hash_local_media(&mut p, file);
+        }
         let account = account_of(&p);
         // The account's counts are read after scoring: ask for them now.
         let keeper = owner(key, self.outboxes.len());
@@ -826,6 +899,7 @@ pub fn run(
                         item_buf: Vec::new(),
                         read: Default::default(),
                         evidence: Vec::new(),
+                        hasher: None,
                         lines_per_kib: 512,
                         me,
                         outboxes: (0..threads).map(|_| Outbox::default()).collect(),
@@ -980,6 +1054,10 @@ pub fn run(
         flagged_accounts: ranked.flagged(),
         linked_accounts,
         network_clusters: clusters.len(),
+        local_media: cfg.hash_media.then(|| LocalMedia {
+            hashed: progress.media_hashed.load(Ordering::Relaxed),
+            not_hashed: progress.media_unhashed.load(Ordering::Relaxed),
+        }),
         skipped_records: skipped,
         interrupted: was_interrupted,
         seconds,

@@ -199,6 +199,13 @@ pub fn render_summary(s: &Summary) -> String {
             s.held_back_no_evidence
         ));
     }
+    if let Some(m) = s.local_media {
+        o.push_str(&format!(
+            "local media: {} file(s) hashed, {} could not be (missing, too large, or not \
+             decodable)\n",
+            m.hashed, m.not_hashed
+        ));
+    }
     if s.network_clusters > 0 {
         o.push_str(&format!(
             "coordinated clusters: {} (see networks.jsonl and accounts.jsonl `network`)\n",

@@ -1,0 +1,154 @@
+//! Media files that an export carries beside its posts (a Telegram export's `photos/`, a
+//! WhatsApp chat's attachments), hashed so that the posts can be matched against hash
+//! lists: SHA-256 of the bytes, and an image's PDQ hash.
+//!
+//! The paths come from the export, which is untrusted: only a relative path that stays
+//! inside the export's folder (no `..`, no root, no drive) and names a regular file is
+//! read, so an export cannot have raqib read `/dev/zero` or a file outside it.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::decode::{decode_rgb, sniff};
+use crate::exact::{digests_of, sha256_hex};
+use crate::lists::MIN_QUALITY;
+use crate::{Hash256, PdqHasher};
+
+/// What a local media file gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalHashes {
+    pub sha256: String,
+    /// The image's PDQ hash, when it is an image whose hash is good enough to match
+    /// (quality at least [`MIN_QUALITY`]).
+    pub pdq: Option<Hash256>,
+}
+
+/// Where a media reference points inside the export folder `base`, if it is a relative
+/// path that stays inside it (a URL, an absolute path or one with `..` is not).
+pub fn resolve(base: &Path, reference: &str) -> Option<PathBuf> {
+    if reference.is_empty() || reference.contains("://") || reference.starts_with("mxc:") {
+        return None;
+    }
+    let rel = Path::new(reference);
+    let inside = rel
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    inside.then(|| base.join(rel))
+}
+
+/// Hash the media file at `path` (see [`resolve`]): not a regular file, larger than
+/// `max_bytes`, or an image that does not decode within `max_pixels`, is an error that
+/// says so. Files that are not images get their SHA-256 only.
+pub fn hash_local(
+    path: &Path,
+    max_bytes: u64,
+    max_pixels: u64,
+    hasher: &mut PdqHasher,
+) -> Result<LocalHashes, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > max_bytes {
+        return Err(format!(
+            "{} bytes, over the limit of {max_bytes}",
+            meta.len()
+        ));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut head = [0u8; 32];
+    let got = std::io::Read::read(&mut file, &mut head).map_err(|e| e.to_string())?;
+    if sniff(&head[..got]).is_none() {
+        drop(file);
+        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let (_, sha256, _) = digests_of(std::io::BufReader::new(f)).map_err(|e| e.to_string())?;
+        return Ok(LocalHashes { sha256, pdq: None });
+    }
+    drop(file);
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let sha256 = sha256_hex(&bytes);
+    let img = decode_rgb(&bytes, max_pixels).map_err(|e| e.to_string())?;
+    let h = hasher.hash_rgb(&img.pixels, img.width, img.height);
+    Ok(LocalHashes {
+        sha256,
+        pdq: (h.quality >= MIN_QUALITY).then_some(h.hash),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn only_relative_paths_inside_the_export_resolve() {
+        let base = Path::new("/exports/chat");
+        assert_eq!(
+            resolve(base, "photos/photo_1.jpg"),
+            Some(PathBuf::from("/exports/chat/photos/photo_1.jpg"))
+        );
+        assert_eq!(
+            resolve(base, "./IMG-1.jpg"),
+            Some(PathBuf::from("/exports/chat/./IMG-1.jpg"))
+        );
+        for outside in [
+            "",
+            "/etc/passwd",
+            "../other/x.jpg",
+            "photos/../../x.jpg",
+            "https://pbs.example/m.jpg",
+            "mxc://server/abc",
+        ] {
+            assert_eq!(resolve(base, outside), None, "{outside}");
+        }
+    }
+
+    fn data(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/pdq")
+            .join(name)
+    }
+
+    #[test]
+    fn an_image_gives_its_pdq_and_digest_other_files_their_digest() {
+        let mut hasher = PdqHasher::new();
+        let photo = hash_local(&data("odd_641x479.jpg"), 1 << 30, 1 << 30, &mut hasher).unwrap();
+        let bytes = std::fs::read(data("odd_641x479.jpg")).unwrap();
+        assert_eq!(photo.sha256, sha256_hex(&bytes));
+        let img = decode_rgb(&bytes, 1 << 30).unwrap();
+        let expected = hasher.hash_rgb(&img.pixels, img.width, img.height);
+        assert!(expected.quality >= MIN_QUALITY);
+        assert_eq!(photo.pdq, Some(expected.hash));
+        // A flat image's hash says nothing: its digest only.
+        let flat = hash_local(&data("flat.png"), 1 << 30, 1 << 30, &mut hasher).unwrap();
+        assert_eq!(flat.pdq, None);
+        let text = hash_local(&data("expected.jsonl"), 1 << 30, 1 << 30, &mut hasher).unwrap();
+        assert_eq!(text.pdq, None);
+        assert_eq!(text.sha256.len(), 64);
+    }
+
+    #[test]
+    fn what_cannot_be_hashed_says_why() {
+        let mut hasher = PdqHasher::new();
+        let dir = data("");
+        assert!(hash_local(&dir, 1 << 30, 1 << 30, &mut hasher)
+            .unwrap_err()
+            .contains("not a regular file"));
+        assert!(
+            hash_local(&data("odd_641x479.jpg"), 10, 1 << 30, &mut hasher)
+                .unwrap_err()
+                .contains("over the limit")
+        );
+        assert!(hash_local(&data("missing.jpg"), 1 << 30, 1 << 30, &mut hasher).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn a_resolved_path_never_leaves_the_export(reference in "[a-z./]{0,20}") {
+            let base = Path::new("/exports/chat");
+            if let Some(p) = resolve(base, &reference) {
+                prop_assert!(p.starts_with(base));
+                prop_assert!(!p.components().any(|c| c == Component::ParentDir));
+            }
+        }
+    }
+}
