@@ -524,21 +524,17 @@ fn after_compaction_only_the_new_log_is_read_and_every_entry_type_survives() {
     );
 }
 
-/// `scan --lists --hash-media`: the images a WhatsApp export carries beside its chat are
-/// hashed and matched (a re-encode of a listed poster by PDQ), a missing one is counted, a
-/// path that leaves the export is never read; without `--hash-media` nothing is matched.
-#[test]
-fn scan_hashes_an_exports_media_files_to_match_lists() {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path();
-    let ok = |o: Output| {
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        o
-    };
+fn ok_run(o: Output) -> Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// A hash list `known` in `dir/lists` holding the test photo (labelled `poster`); its path.
+fn list_with_the_poster(dir: &Path) -> PathBuf {
     let poster = pdq_dir().join("photo.png");
-    ok(run_in(p, &["lists", "--dir", "lists", "create", "known"]));
-    ok(run_in(
-        p,
+    ok_run(run_in(dir, &["lists", "--dir", "lists", "create", "known"]));
+    ok_run(run_in(
+        dir,
         &[
             "lists",
             "--dir",
@@ -551,6 +547,30 @@ fn scan_hashes_an_exports_media_files_to_match_lists() {
             "poster",
         ],
     ));
+    poster
+}
+
+/// A scan report's `posts.jsonl` and `summary.json` in `dir`.
+fn report(dir: &Path) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let posts = std::fs::read_to_string(dir.join("posts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    (posts, summary)
+}
+
+/// `scan --lists --hash-media`: the images a WhatsApp export carries beside its chat are
+/// hashed and matched (a re-encode of a listed poster by PDQ), a missing one is counted, a
+/// path that leaves the export is never read; without `--hash-media` nothing is matched.
+#[test]
+fn scan_hashes_an_exports_media_files_to_match_lists() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let ok = ok_run;
+    let poster = list_with_the_poster(p);
     std::fs::create_dir(p.join("chat")).unwrap();
     std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join("chat/IMG-1.jpg")).unwrap();
     std::fs::copy(pdq_dir().join("odd_641x479.jpg"), p.join("chat/IMG-2.jpg")).unwrap();
@@ -569,15 +589,7 @@ fn scan_hashes_an_exports_media_files_to_match_lists() {
         args.extend_from_slice(more);
         args.extend_from_slice(&["--out", "r"]);
         ok(run_in(p, &args));
-        let posts: Vec<serde_json::Value> = std::fs::read_to_string(p.join("r/posts.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(p.join("r/summary.json")).unwrap())
-                .unwrap();
-        (posts, summary)
+        report(&p.join("r"))
     };
     let (posts, summary) = scan(&["--hash-media"]);
     let flagged: Vec<&str> = posts
@@ -602,4 +614,36 @@ fn scan_hashes_an_exports_media_files_to_match_lists() {
     // --hash-media needs lists to match against.
     let o = run_in(p, &["scan", "chat", "--hash-media"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A Twitter archive's media are URLs in its tweets; `--hash-media` finds the archive's own
+/// copies in `tweets_media/` (`<tweet id>-<file name>`) and matches them.
+#[test]
+fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let ok = ok_run;
+    list_with_the_poster(p);
+    let archive = root().join("tests/data/twitter_archive");
+    ok(run_in(
+        p,
+        &[
+            "scan",
+            archive.to_str().unwrap(),
+            "-q",
+            "--lists",
+            "lists",
+            "--hash-media",
+            "--out",
+            "r",
+        ],
+    ));
+    let (posts, summary) = report(&p.join("r"));
+    let photo = posts
+        .iter()
+        .find(|p| p["id"] == "1600000000000000104")
+        .expect("the tweet with the photo flagged");
+    assert_eq!(photo["media_matches"][0]["type"], "pdq");
+    assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
+    assert_eq!(summary["local_media"]["not_hashed"], 0, "{summary}");
 }

@@ -35,6 +35,26 @@ pub fn resolve(base: &Path, reference: &str) -> Option<PathBuf> {
     inside.then(|| base.join(rel))
 }
 
+/// Where the export keeps its own copy of a post's media reference: the reference itself
+/// when it is a path inside the export (see [`resolve`]), or, for a URL, a Twitter
+/// archive's copy beside its tweets, `tweets_media/<post id>-<the URL's file name>`, when
+/// that file exists.
+pub fn local_copy(base: &Path, post_id: &str, reference: &str) -> Option<PathBuf> {
+    if let Some(p) = resolve(base, reference) {
+        return Some(p);
+    }
+    if !reference.contains("://") {
+        return None;
+    }
+    let name = reference.rsplit('/').next()?.split(['?', '#']).next()?;
+    let plain = |s: &str| !s.is_empty() && !s.contains(['/', '\\']) && s != "." && s != "..";
+    if !plain(name) || !plain(post_id) {
+        return None;
+    }
+    let p = base.join("tweets_media").join(format!("{post_id}-{name}"));
+    p.is_file().then_some(p)
+}
+
 /// Hash the media file at `path` (see [`resolve`]): not a regular file, larger than
 /// `max_bytes`, or an image that does not decode within `max_pixels`, is an error that
 /// says so. Files that are not images get their SHA-256 only.
@@ -100,6 +120,29 @@ mod tests {
         ] {
             assert_eq!(resolve(base, outside), None, "{outside}");
         }
+    }
+
+    #[test]
+    fn a_twitter_archives_copy_of_a_remote_image_is_found_by_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tweets_media")).unwrap();
+        std::fs::write(dir.path().join("tweets_media/77-ABC.jpg"), b"x").unwrap();
+        let url = "https://pbs.example/media/ABC.jpg?name=large";
+        assert_eq!(
+            local_copy(dir.path(), "77", url),
+            Some(dir.path().join("tweets_media/77-ABC.jpg"))
+        );
+        assert_eq!(local_copy(dir.path(), "78", url), None);
+        assert_eq!(local_copy(dir.path(), "../77", url), None);
+        assert_eq!(
+            local_copy(dir.path(), "77", "https://pbs.example/media/"),
+            None
+        );
+        assert_eq!(
+            local_copy(dir.path(), "77", "IMG-1.jpg"),
+            Some(dir.path().join("IMG-1.jpg"))
+        );
+        assert_eq!(local_copy(dir.path(), "77", "../ABC.jpg"), None);
     }
 
     fn data(name: &str) -> PathBuf {

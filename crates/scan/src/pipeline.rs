@@ -560,8 +560,9 @@ impl Worker<'_> {
     }
 
     /// Hash the media files `p` names by paths relative to its input's folder (an export's
-    /// `photos/`, a chat's attachments) that carry no hash yet, so that lists can match
-    /// them; what cannot be hashed is counted.
+    /// `photos/`, a chat's attachments; a Twitter archive's `tweets_media/` copies of its
+    /// URLs) that carry no hash yet, so that lists can match them; what cannot be hashed is
+    /// counted.
     fn hash_local_media(&mut self, p: &mut raqib_model::Post, file: &str) {
         let Some(base) = (file != "-")
             .then(|| std::path::Path::new(file).parent())
@@ -576,7 +577,7 @@ impl Worker<'_> {
             let Some(path) = m
                 .url
                 .as_deref()
-                .and_then(|u| raqib_media::local::resolve(base, u))
+                .and_then(|u| raqib_media::local::local_copy(base, &p.id, u))
             else {
                 continue;
             };
