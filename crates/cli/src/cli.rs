@@ -239,6 +239,10 @@ pub struct InputArgs {
     /// Skip records longer than this many bytes, with a diagnostic.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_record_bytes: usize,
+    /// The zone of times written without one: a WhatsApp chat's are the exporting phone's
+    /// local time (e.g. `+03:00` for a phone set to Baghdad). Default: taken as UTC.
+    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+    pub utc_offset: Option<raqib_ingest::UtcOffset>,
 }
 
 impl InputArgs {
@@ -249,6 +253,7 @@ impl InputArgs {
             max_record_bytes: self.max_record_bytes,
             default_platform: self.platform.clone(),
             json_map: self.json_map.clone().map(std::sync::Arc::new),
+            utc_offset: self.utc_offset,
             ..Default::default()
         }
     }

@@ -1246,6 +1246,19 @@ fn whatsapp_chats_are_scanned_from_their_folder() {
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()
         .is_empty());
+
+    // The phones' zone given: every time moves by it.
+    let (_dir2, west) = scan_all_posts_with("tests/data/whatsapp", &["--utc-offset", "-05:30"]);
+    let west = jsonl(&west.join("posts.jsonl"));
+    for (a, b) in posts.iter().zip(&west) {
+        assert_eq!(
+            b["created_at"].as_i64().unwrap() - a["created_at"].as_i64().unwrap(),
+            19_800
+        );
+    }
+    let o = run(&["scan", "tests/data/whatsapp", "--utc-offset", "Baghdad"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("+03:00"), "{}", stderr(&o));
 }
 
 /// `--json-map` reads a Reddit dump's comments and submissions (no format of raqib's):

@@ -127,6 +127,61 @@ pub struct Options {
     pub default_platform: Option<String>,
     /// JSON records read through this mapping instead of by their format (`--json-map`).
     pub json_map: Option<std::sync::Arc<JsonMapping>>,
+    /// The zone of times written without one (a WhatsApp chat's, the exporting phone's
+    /// local time): `None` takes them as UTC.
+    pub utc_offset: Option<UtcOffset>,
+}
+
+/// A fixed offset from UTC, as `--utc-offset` gives it: `+03:00`, `-05:30`, `+3`, `UTC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UtcOffset(pub i32);
+
+impl UtcOffset {
+    /// Seconds east of UTC.
+    pub fn seconds(self) -> i32 {
+        self.0
+    }
+}
+
+impl std::str::FromStr for UtcOffset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "`{s}` is not an offset from UTC: write it as +03:00, -05:30, +3 or UTC (the \
+                 zone the exporting phone was set to)"
+            )
+        };
+        let t = s.trim();
+        let t = t
+            .strip_prefix("UTC")
+            .or_else(|| t.strip_prefix("utc"))
+            .or_else(|| t.strip_prefix("GMT"))
+            .unwrap_or(t);
+        if t.is_empty() || t == "Z" {
+            return Ok(UtcOffset(0));
+        }
+        let (sign, rest) = match t.as_bytes()[0] {
+            b'+' => (1, &t[1..]),
+            b'-' => (-1, &t[1..]),
+            _ => return Err(bad()),
+        };
+        let (h, m) = match rest.split_once(':') {
+            Some((h, m)) => (h, m),
+            None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+            None => (rest, "0"),
+        };
+        let digits =
+            |x: &str| !x.is_empty() && x.len() <= 2 && x.bytes().all(|b| b.is_ascii_digit());
+        if !digits(h) || !digits(m) {
+            return Err(bad());
+        }
+        let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if h > 14 || m > 59 {
+            return Err(bad());
+        }
+        Ok(UtcOffset(sign * (h * 3600 + m * 60)))
+    }
 }
 
 impl Default for Options {
@@ -138,6 +193,7 @@ impl Default for Options {
             chunk_bytes: 1 << 20,
             default_platform: None,
             json_map: None,
+            utc_offset: None,
         }
     }
 }

@@ -11,11 +11,12 @@
 //!
 //! The date is the phone's, in its locale: day or month first, two- or four-digit years,
 //! Arabic-Indic digits, 12- or 24-hour times, `AM`/`PM` or `ص`/`م`, direction marks.
+//! The time is the phone's local time: taken as UTC unless `--utc-offset` gives the
+//! phone's zone ([`crate::Options::utc_offset`]).
 //! Whether the day or the month comes first is decided once a file, from its first 64 KiB:
 //! a first number over 12 is a day, a second over 12 is a day; with neither, times with a
 //! Latin `AM`/`PM` mean month first (the United States' way), else day first (Arabic
-//! locales write `ص`/`م` and the day first). Times are the phone's
-//! local time, taken as UTC: the export says no more.
+//! locales write `ص`/`م` and the day first).
 //!
 //! Each message is a post of the chat (its id `CHAT/LINE`, the chat named by the file,
 //! the line its message starts on), its sender an account (the name as the phone shows it,
@@ -485,11 +486,16 @@ pub(crate) fn parse_line(
         return Err("not a line of a WhatsApp chat".into());
     };
     let chat = std::str::from_utf8(chat).map_err(|_| "invalid UTF-8 in the chat's name")?;
-    let order = if order == b"m" {
-        DateOrder::MonthFirst
-    } else {
-        DateOrder::DayFirst
+    // The date order, then the phone's offset from UTC in seconds, if one was given.
+    let (order, offset) = match order.split_first() {
+        Some((b'm', rest)) => (DateOrder::MonthFirst, rest),
+        Some((_, rest)) => (DateOrder::DayFirst, rest),
+        None => (DateOrder::DayFirst, &[][..]),
     };
+    let offset: i64 = std::str::from_utf8(offset)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let h = header(msg).ok_or("not a WhatsApp message: no date and time at its start")?;
     // simdutf8 first (32 bytes a step); the standard check only to say where it fails.
     let body = simdutf8::basic::from_utf8(&msg[h.rest..]).map_err(|_| {
@@ -547,7 +553,7 @@ pub(crate) fn parse_line(
         id: format!("{chat}/{line_no}"),
         platform: platform.to_string(),
         account: sender.to_string(),
-        created_at: timestamp(&h, order),
+        created_at: timestamp(&h, order).map(|t| t - offset),
         urls: links(&text),
         text,
         media,
@@ -588,6 +594,9 @@ impl WhatsAppChunks {
         let mut prefix = Vec::new();
         crate::push_field(&mut prefix, &chat_name(&file));
         prefix.push(date_order(head).byte());
+        if let Some(o) = opts.utc_offset.filter(|o| o.seconds() != 0) {
+            prefix.extend_from_slice(o.seconds().to_string().as_bytes());
+        }
         prefix.push(FIELD_SEP);
         WhatsAppChunks {
             src: Source::new(src),
@@ -866,6 +875,37 @@ mod tests {
         // A date that does not exist in the file's order has no time, and is no error.
         let bad = header(b"31/02/2026, 10:00 - A: x").unwrap();
         assert_eq!(timestamp(&bad, DateOrder::DayFirst), None);
+    }
+
+    #[test]
+    fn offsets_from_utc_are_read_and_move_the_times() {
+        use crate::UtcOffset;
+        for (s, secs) in [
+            ("+03:00", 10_800),
+            ("-05:30", -19_800),
+            ("+3", 10_800),
+            ("+0530", 19_800),
+            ("UTC", 0),
+            ("UTC+02:00", 7_200),
+            ("Z", 0),
+        ] {
+            assert_eq!(s.parse::<UtcOffset>(), Ok(UtcOffset(secs)), "{s}");
+        }
+        for bad in ["3", "+15", "+03:60", "+x", "Baghdad", "+123:00"] {
+            let e = bad.parse::<UtcOffset>().unwrap_err();
+            assert!(e.contains("+03:00"), "{e}");
+        }
+        let chat = "02/11/2026, 10:00 - Ann: one\n";
+        let at = |offset: Option<UtcOffset>| {
+            let opts = Options {
+                utc_offset: offset,
+                ..Default::default()
+            };
+            posts(&read(chat, "c.txt", &opts))[0].1.created_at
+        };
+        assert_eq!(at(None), Some(1793613600));
+        assert_eq!(at(Some(UtcOffset(10_800))), Some(1793613600 - 10_800));
+        assert_eq!(at(Some(UtcOffset(-19_800))), Some(1793613600 + 19_800));
     }
 
     #[test]
