@@ -567,7 +567,8 @@ pub(crate) struct WhatsAppChunks {
     src: Source,
     file: Arc<str>,
     platform: Arc<str>,
-    /// What each message's line starts with: the chat's name and the date order.
+    /// What each message's line starts with: the chat's name, the date order and the
+    /// offset from UTC given, if any.
     prefix: Vec<u8>,
     max_record: usize,
     chunk_bytes: usize,
