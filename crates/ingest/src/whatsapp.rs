@@ -892,7 +892,9 @@ mod tests {
         ] {
             assert_eq!(s.parse::<UtcOffset>(), Ok(UtcOffset(secs)), "{s}");
         }
-        for bad in ["3", "+15", "+03:60", "+x", "Baghdad", "+123:00"] {
+        for bad in [
+            "3", "+15", "+03:60", "+x", "Baghdad", "+123:00", "+aé1", "+", "-:",
+        ] {
             let e = bad.parse::<UtcOffset>().unwrap_err();
             assert!(e.contains("+03:00"), "{e}");
         }
@@ -1099,6 +1101,13 @@ mod tests {
             };
             let whole = sorted(read_trickled(text.as_bytes(), 1 << 20, 1 << 20, max));
             prop_assert_eq!(sorted(read_trickled(text.as_bytes(), chunk, step, max)), whole);
+        }
+
+        #[test]
+        fn any_offset_text_parses_within_a_day_or_is_refused(s in "\\PC{0,8}") {
+            if let Ok(o) = s.parse::<crate::UtcOffset>() {
+                prop_assert!(o.seconds().abs() <= 14 * 3600 + 59 * 60);
+            }
         }
 
         #[test]
