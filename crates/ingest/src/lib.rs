@@ -245,8 +245,22 @@ pub(crate) mod testing {
     }
 }
 
-/// Buffers handed back by dropped chunks, for the reader that made them.
-pub(crate) type BufferPool = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
+/// Buffers handed back once used (by dropped chunks, for the reader that made them; by a
+/// scan's writer, for the workers that fill report lines), to be filled again.
+pub type BufferPool = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
+
+/// How many buffers a pool keeps: enough for the chunks in flight.
+const POOL_KEEP: usize = 64;
+
+/// Hand `b` back to `pool`, emptied (dropped if the pool has enough).
+pub fn give_back_buffer(pool: &BufferPool, mut b: Vec<u8>) {
+    b.clear();
+    if let Ok(mut pool) = pool.lock() {
+        if pool.len() < POOL_KEEP {
+            pool.push(b);
+        }
+    }
+}
 
 /// A buffer from `pool` (one a dropped chunk gave back), else a new one, with room for
 /// `want` bytes. A reader that fills chunks to about `chunk_bytes` asks for that and a
@@ -254,7 +268,7 @@ pub(crate) type BufferPool = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 /// for a 1 MiB chunk), and every chunk in flight would hold twice the memory, fresh pages
 /// the kernel must clear (the WhatsApp reader's thread: 4.5% of a scan's samples before,
 /// 0.8% after, on a machine whose page clearing varies much from run to run).
-pub(crate) fn pooled_buffer(pool: &BufferPool, want: usize) -> Vec<u8> {
+pub fn pooled_buffer(pool: &BufferPool, want: usize) -> Vec<u8> {
     let mut b: Vec<u8> = pool
         .lock()
         .ok()
@@ -357,13 +371,7 @@ impl std::fmt::Debug for PooledBytes {
 
 impl Drop for PooledBytes {
     fn drop(&mut self) {
-        let mut b = std::mem::take(&mut self.bytes);
-        b.clear();
-        if let Ok(mut pool) = self.pool.lock() {
-            if pool.len() < 64 {
-                pool.push(b);
-            }
-        }
+        give_back_buffer(&self.pool, std::mem::take(&mut self.bytes));
     }
 }
 

@@ -315,8 +315,10 @@ struct Worker<'a> {
     /// The other workers' inboxes (none for its own; all dropped once its input is done).
     peers: Vec<Option<crossbeam_channel::Sender<Outbox>>>,
     inbox: crossbeam_channel::Receiver<Outbox>,
-    /// Report-line buffers the writer is done with (see [`LinePool`]).
-    line_pool: &'a LinePool,
+    /// Report-line buffers the writer is done with: they go round between the workers,
+    /// which fill one a chunk, and the writer, instead of a buffer made for every chunk and
+    /// freed on another thread than the one that made it.
+    line_pool: &'a raqib_ingest::BufferPool,
 }
 
 /// Which of `threads` workers keeps the account whose key is `key`. From the key's low
@@ -451,40 +453,6 @@ impl WorkerState {
     }
 }
 
-/// Report-line buffers going round between the workers, which fill one a chunk, and the
-/// writer, which hands each back once written, instead of a buffer made for every chunk
-/// and freed on another thread than the one that made it. (On the development machine the
-/// difference is within the noise: the time the kernel spends clearing fresh pages there
-/// varies tenfold between identical runs.)
-#[derive(Default)]
-struct LinePool(std::sync::Mutex<Vec<Vec<u8>>>);
-
-impl LinePool {
-    /// Enough buffers for the chunks in flight (bounded channels: a few per worker).
-    const KEEP: usize = 64;
-
-    /// A buffer with room for `capacity` bytes: one handed back, else a new one.
-    fn take(&self, capacity: usize) -> Vec<u8> {
-        let mut b = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
-        b.reserve(capacity);
-        b
-    }
-
-    fn give_back(&self, mut b: Vec<u8>) {
-        b.clear();
-        if let Ok(mut p) = self.0.lock() {
-            if p.len() < Self::KEEP {
-                p.push(b);
-            }
-        }
-    }
-}
-
 /// The line buffer for a chunk of `len` bytes when the last chunk wrote `per_kib` bytes of
 /// lines per KiB read: that much and an eighth, so that a chunk like the last one fills it
 /// without growing (a doubling copies what it holds, and touches fresh memory), and at
@@ -522,9 +490,10 @@ impl Worker<'_> {
         self.take_inbox();
         let mut res = ChunkResult {
             seq,
-            lines: self
-                .line_pool
-                .take(lines_capacity(chunk.len_bytes(), self.lines_per_kib)),
+            lines: raqib_ingest::pooled_buffer(
+                self.line_pool,
+                lines_capacity(chunk.len_bytes(), self.lines_per_kib),
+            ),
             diags: Vec::new(),
         };
         let file = chunk.file().clone();
@@ -859,7 +828,7 @@ pub fn run(
     let threads = cfg.threads.max(1);
     let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Chunk)>(threads * 2);
     let (res_tx, res_rx) = crossbeam_channel::bounded::<ChunkResult>(threads * 2);
-    let line_pool = LinePool::default();
+    let line_pool = raqib_ingest::BufferPool::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut skipped = 0u64;
     let mut first_diags = Vec::new();
@@ -982,7 +951,7 @@ pub fn run(
                     stop.store(true, Ordering::Relaxed);
                 }
             }
-            line_pool.give_back(r.lines);
+            raqib_ingest::give_back_buffer(&line_pool, r.lines);
             for d in r.diags {
                 skipped += 1;
                 progress.skipped.fetch_add(1, Ordering::Relaxed);
