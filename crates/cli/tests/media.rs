@@ -647,3 +647,45 @@ fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
     assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
     assert_eq!(summary["local_media"]["not_hashed"], 0, "{summary}");
 }
+
+/// A Telegram Desktop export (JSON) with its `photos/` beside `result.json`: the listed
+/// poster, saved under the export's name for it, flags its message; the video the export
+/// names but does not hold is counted as not hashed.
+#[test]
+fn scan_hashes_a_telegram_exports_photos() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    std::fs::create_dir_all(p.join("export/photos")).unwrap();
+    std::fs::copy(
+        root().join("tests/data/telegram_result.json"),
+        p.join("export/result.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        pdq_dir().join("photo_q40.jpg"),
+        p.join("export/photos/photo_1.jpg"),
+    )
+    .unwrap();
+    ok_run(run_in(
+        p,
+        &[
+            "scan",
+            "export",
+            "-q",
+            "--lists",
+            "lists",
+            "--hash-media",
+            "--out",
+            "r",
+        ],
+    ));
+    let (posts, summary) = report(&p.join("r"));
+    let hit = posts
+        .iter()
+        .find(|p| p["id"] == "777/2")
+        .expect("the message with the photo flagged");
+    assert_eq!(hit["media_matches"][0]["label"], "poster");
+    assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
+    assert_eq!(summary["local_media"]["not_hashed"], 1, "{summary}");
+}
