@@ -562,6 +562,24 @@ fn report(dir: &Path) -> (Vec<serde_json::Value>, serde_json::Value) {
     (posts, summary)
 }
 
+/// `raqib scan INPUT --lists lists --hash-media --out r` in `dir`: the report.
+fn scan_hashing_media(dir: &Path, input: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
+    ok_run(run_in(
+        dir,
+        &[
+            "scan",
+            input,
+            "-q",
+            "--lists",
+            "lists",
+            "--hash-media",
+            "--out",
+            "r",
+        ],
+    ));
+    report(&dir.join("r"))
+}
+
 /// `scan --lists --hash-media`: the images a WhatsApp export carries beside its chat are
 /// hashed and matched (a re-encode of a listed poster by PDQ), a missing one is counted, a
 /// path that leaves the export is never read; without `--hash-media` nothing is matched.
@@ -622,23 +640,9 @@ fn scan_hashes_an_exports_media_files_to_match_lists() {
 fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
-    let ok = ok_run;
     list_with_the_poster(p);
     let archive = root().join("tests/data/twitter_archive");
-    ok(run_in(
-        p,
-        &[
-            "scan",
-            archive.to_str().unwrap(),
-            "-q",
-            "--lists",
-            "lists",
-            "--hash-media",
-            "--out",
-            "r",
-        ],
-    ));
-    let (posts, summary) = report(&p.join("r"));
+    let (posts, summary) = scan_hashing_media(p, archive.to_str().unwrap());
     let photo = posts
         .iter()
         .find(|p| p["id"] == "1600000000000000104")
@@ -667,20 +671,7 @@ fn scan_hashes_a_telegram_exports_photos() {
         p.join("export/photos/photo_1.jpg"),
     )
     .unwrap();
-    ok_run(run_in(
-        p,
-        &[
-            "scan",
-            "export",
-            "-q",
-            "--lists",
-            "lists",
-            "--hash-media",
-            "--out",
-            "r",
-        ],
-    ));
-    let (posts, summary) = report(&p.join("r"));
+    let (posts, summary) = scan_hashing_media(p, "export");
     let hit = posts
         .iter()
         .find(|p| p["id"] == "777/2")

@@ -132,6 +132,17 @@ pub struct Options {
     pub utc_offset: Option<UtcOffset>,
 }
 
+/// The account of a sender an export knows by name alone (Telegram's HTML pages, WhatsApp
+/// chats): the name is its id and its display name.
+pub(crate) fn named_account(platform: &str, name: &str) -> Record {
+    Record::Account(Box::new(raqib_model::Account {
+        id: name.to_string(),
+        platform: platform.to_string(),
+        display_name: Some(name.to_string()),
+        ..Default::default()
+    }))
+}
+
 /// A fixed offset from UTC, as `--utc-offset` gives it: `+03:00`, `-05:30`, `+3`, `UTC`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct UtcOffset(pub i32);

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::html;
 use crate::{Chunk, Item, LineFormat, Reader};
-use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+use raqib_model::{Diagnostic, MediaRef, Post, Record};
 
 const READ: usize = 256 << 10;
 /// Separates a line's chat name, sender name and message HTML (Telegram writes control
@@ -261,12 +261,7 @@ pub(crate) fn parse_line(
         return Ok(());
     };
     if !from.is_empty() && !seen(from) {
-        out(Record::Account(Box::new(Account {
-            id: from.to_string(),
-            platform: platform.to_string(),
-            display_name: Some(from.to_string()),
-            ..Default::default()
-        })));
+        out(crate::named_account(platform, from));
     }
     out(Record::Post(Box::new(Post {
         id: format!("{chat}/{}", m.id),

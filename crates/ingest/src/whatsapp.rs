@@ -33,7 +33,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use raqib_model::{Account, Diagnostic, MediaRef, Post, Record};
+use raqib_model::{Diagnostic, MediaRef, Post, Record};
 
 use crate::source::Source;
 use crate::{Chunk, Item, LineFormat, Reader, FIELD_SEP};
@@ -58,14 +58,26 @@ struct Header {
     rest: usize,
 }
 
-/// Invisible marks phones put before a line or around a name: byte-order mark,
+/// An invisible mark phones put before a line or around a name: byte-order mark,
 /// direction marks and embeddings.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The length of the mark [`is_mark`] at the start of `b` (each is three bytes), else 0.
 fn mark_len(b: &[u8]) -> usize {
-    match b {
-        [0xEF, 0xBB, 0xBF, ..] => 3,
-        [0xE2, 0x80, 0x8E | 0x8F | 0xAA..=0xAE, ..] => 3,
-        [0xE2, 0x81, 0xA6..=0xA9, ..] => 3,
-        _ => 0,
+    // Every mark's UTF-8 starts with one of these; most lines' first byte is a digit.
+    if !matches!(b.first(), Some(0xE2 | 0xEF)) {
+        return 0;
+    }
+    let first = b
+        .get(..3)
+        .and_then(|c| std::str::from_utf8(c).ok())
+        .and_then(|s| s.chars().next());
+    if first.is_some_and(is_mark) {
+        3
+    } else {
+        0
     }
 }
 
@@ -353,10 +365,7 @@ fn media_kind(name: &str) -> &'static str {
 
 /// Strip a text's invisible marks at its ends.
 fn trim_marks(s: &str) -> &str {
-    s.trim_matches(|c: char| {
-        c.is_whitespace()
-            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    })
+    s.trim_matches(|c: char| c.is_whitespace() || is_mark(c))
 }
 
 /// An attachment the message's first line names, and the line without it: iPhone's
@@ -542,12 +551,7 @@ pub(crate) fn parse_line(
         return Ok(());
     }
     if !seen(sender) {
-        out(Record::Account(Box::new(Account {
-            id: sender.to_string(),
-            platform: platform.to_string(),
-            display_name: Some(sender.to_string()),
-            ..Default::default()
-        })));
+        out(crate::named_account(platform, sender));
     }
     out(Record::Post(Box::new(Post {
         id: format!("{chat}/{line_no}"),
