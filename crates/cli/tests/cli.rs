@@ -1153,9 +1153,18 @@ fn a_telegram_html_export_is_scanned_from_its_folder() {
         .is_empty());
 }
 
+fn by_id_text<'a>(posts: &'a [serde_json::Value], id: &str) -> &'a str {
+    posts
+        .iter()
+        .find(|p| p["id"] == id)
+        .and_then(|p| p["text"].as_str())
+        .unwrap_or_else(|| panic!("no post {id}"))
+}
+
 /// Twitter's account archive given as its folder: the tweets and the deleted tweets read
 /// without `--format`, every one credited to the owner from `account.js`, whose profile,
-/// follower count and follows make the account; likes are not posts.
+/// follower count and follows make the account; likes are not posts; a long post's text
+/// is whole, from `note-tweet.js`.
 #[test]
 fn a_twitter_archive_is_scanned_as_its_owners_posts() {
     let (_dir, out) = scan_all_posts("tests/data/twitter_archive");
@@ -1168,10 +1177,17 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
             "1600000000000000101",
             "1600000000000000102",
             "1600000000000000103",
-            "1600000000000000104"
+            "1600000000000000104",
+            "1600000000000000106"
         ]
     );
     assert!(posts.iter().all(|p| p["account"] == "9000000101"));
+    // A post over 280 characters: its whole text, from note-tweet.js.
+    let long = by_id_text(&posts, "1600000000000000106");
+    assert!(
+        long.ends_with("the khilafah & their brothers https://t.co/note2"),
+        "{long}"
+    );
     let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
     let flagged = by_id("1600000000000000101");
     assert_eq!(flagged["flagged"], true, "{flagged}");
@@ -1189,7 +1205,7 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
     assert_eq!(owner["handle"], "example_ansar");
     assert_eq!(owner["display_name"], "Example Owner");
     assert_eq!(owner["reach"], 3);
-    assert_eq!(owner["posts"], 5);
+    assert_eq!(owner["posts"], 6);
     assert_eq!(owner["flagged_posts"], 2);
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()

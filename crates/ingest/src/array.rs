@@ -37,6 +37,8 @@ pub(crate) struct ArrayChunks {
     mapping: Option<Arc<crate::JsonMapping>>,
     /// What each element's line starts with (a Twitter archive's owner).
     prefix: Vec<u8>,
+    /// A Twitter archive's long posts, for the workers to complete its tweets with.
+    notes: Option<Arc<crate::twitter_archive::Notes>>,
 }
 
 /// The bytes [`ArrayChunks::container`] stops at: quotes, brackets and line breaks.
@@ -91,6 +93,7 @@ impl ArrayChunks {
             pool: Default::default(),
             mapping: opts.json_map.clone(),
             prefix: Vec::new(),
+            notes: None,
         }
     }
 
@@ -98,6 +101,15 @@ impl ArrayChunks {
     /// element (a Twitter archive's owner and the field separator).
     pub(crate) fn with_line_prefix(mut self, prefix: Vec<u8>) -> ArrayChunks {
         self.prefix = prefix;
+        self
+    }
+
+    /// Give every chunk a Twitter archive's long posts, to complete its tweets with.
+    pub(crate) fn with_notes(
+        mut self,
+        notes: Option<Arc<crate::twitter_archive::Notes>>,
+    ) -> ArrayChunks {
+        self.notes = notes;
         self
     }
 
@@ -537,6 +549,7 @@ impl Iterator for ArrayChunks {
                 },
                 line_numbers: Some(lines),
                 mapping: self.mapping.clone(),
+                notes: self.notes.clone(),
                 read,
             });
         }

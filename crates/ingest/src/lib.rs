@@ -57,6 +57,7 @@ pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use tweets::parse_tweet;
 pub use twitter::parse_twitter_page;
+pub use twitter_archive::Notes as TwitterArchiveNotes;
 
 /// The input formats raqib reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +318,7 @@ pub(crate) fn queue_lines(
             line_numbers: Some(numbers),
             read: read_left.take().unwrap_or(0),
             mapping: None,
+            notes: None,
         });
     }
     if !diags.is_empty() {
@@ -429,6 +431,8 @@ pub enum Chunk {
         read: usize,
         /// The mapping of [`LineFormat::Mapped`] lines.
         mapping: Option<std::sync::Arc<JsonMapping>>,
+        /// The long posts of the Twitter archive [`LineFormat::TwitterArchive`] lines are of.
+        notes: Option<std::sync::Arc<twitter_archive::Notes>>,
     },
     /// Whole CSV rows as their bytes, the first on line `first_line`, read by the layout
     /// the file's header gave.
@@ -520,6 +524,7 @@ impl Chunk {
                 bytes,
                 line_numbers,
                 mapping,
+                notes,
                 ..
             } => {
                 let platform = default_platform.as_deref();
@@ -591,7 +596,7 @@ impl Chunk {
                             let parsed = match format {
                                 LineFormat::Tweets => tweets::parse_tweet_line(line, seen, out),
                                 LineFormat::TwitterArchive => {
-                                    twitter_archive::parse_line(line, seen, out)
+                                    twitter_archive::parse_line(line, notes.as_deref(), seen, out)
                                 }
                                 LineFormat::WhatsApp => whatsapp::parse_line(
                                     line,
@@ -871,9 +876,17 @@ fn twitter_archive_chunks(
     if let Some(a) = owner {
         first.push((0, Ok(Record::Account(Box::new(a)))));
     }
+    let notes = match dir.map(twitter_archive::notes_in).transpose() {
+        Ok(notes) => notes.flatten().map(std::sync::Arc::new),
+        Err(m) => {
+            first.push((0, Err(Diagnostic::new(&*name, 0, m))));
+            None
+        }
+    };
     let tweets =
         array::ArrayChunks::new(reader, name.clone(), Some(LineFormat::TwitterArchive), opts)
-            .with_line_prefix(prefix);
+            .with_line_prefix(prefix)
+            .with_notes(notes);
     let first = (!first.is_empty()).then_some(Chunk::Records {
         file: name,
         items: first,
@@ -1256,6 +1269,7 @@ impl Iterator for LineChunks {
                     },
                     line_numbers: None,
                     mapping: self.mapping.clone(),
+                    notes: None,
                 };
                 // Diagnostics for skipped lines were queued while filling; they go after.
                 self.queued.push_front(chunk);

@@ -136,6 +136,7 @@ impl TelegramChunks {
                 line_numbers: Some(numbers),
                 read: read.take().unwrap_or(0),
                 mapping: None,
+                notes: None,
             });
         }
         if !diags.is_empty() || read.is_some() {

@@ -11,6 +11,12 @@
 //! followers: the reach) and `following.js` (the accounts followed). `deleted-tweets.js`
 //! (tweets the owner deleted, kept by Twitter) is read the same way.
 //!
+//! A post longer than 280 characters (a "note tweet", since 2023) is in `tweets.js` cut
+//! short; its whole text is in `note-tweet.js` beside it, which names no tweet, so each
+//! note is matched to its tweet by the second it was posted and the start of its text
+//! ([`Notes`]): a reviewer sees, and the model scores, what was posted, not its first 280
+//! characters.
+//!
 //! The assignment is passed over and the array is read as any JSON array is
 //! ([`crate::array::ArrayChunks`]), each element made a line prefixed with the owner's
 //! id; the workers parse them ([`parse_line`]).
@@ -70,7 +76,8 @@ pub(crate) fn skip_assignment(reader: &mut impl BufRead, head: &[u8]) -> Result<
         return Err(format!(
             "a Twitter archive's `{kind}` file holds no tweets: raqib reads an archive's \
              tweets.js (tweets-part1.js, ...) and deleted-tweets.js, with the account from \
-             the account.js beside them; name those files, or the archive's folder"
+             the account.js and the long posts from the note-tweet.js beside them; name \
+             those files, or the archive's folder"
         ));
     }
     std::io::copy(&mut reader.by_ref().take(len as u64), &mut std::io::sink())
@@ -166,6 +173,217 @@ pub(crate) fn owner_in(dir: &Path) -> Result<Option<Account>, String> {
     Ok(Some(account))
 }
 
+/// The long posts of an archive: `note-tweet.js` (and `note-tweet-part1.js`, ...), each
+/// element `{"noteTweet": {"noteTweetId", "createdAt", "core": {"text", "urls": [...]}}}`.
+/// The notes name no tweet (a note written by another exporter may: `tweetId`, used
+/// where present), so a tweet takes the note posted in the same second whose text starts
+/// as the tweet's does (see [`text_key`]); a note that matches no tweet is left out, and
+/// a tweet no note matches keeps its text. Read whole: only long posts are in it.
+#[derive(Debug, Default)]
+pub struct Notes {
+    notes: Vec<Note>,
+    by_tweet: std::collections::HashMap<String, usize>,
+    by_second: std::collections::HashMap<i64, Vec<usize>>,
+}
+
+#[derive(Debug)]
+struct Note {
+    text: String,
+    urls: Vec<String>,
+    key: String,
+}
+
+/// A note's element, as the archives write it (and as some exporters do: the text under
+/// `noteTweetResults`, the tweet named).
+#[derive(Deserialize)]
+struct NoteElement {
+    #[serde(rename = "noteTweet")]
+    note: Option<NoteTweet>,
+}
+
+#[derive(Deserialize)]
+struct NoteTweet {
+    #[serde(rename = "createdAt")]
+    created_at: Option<String>,
+    #[serde(rename = "tweetId")]
+    tweet_id: Option<String>,
+    core: Option<NoteCore>,
+    #[serde(rename = "noteTweetResults")]
+    results: Option<NoteCore>,
+}
+
+#[derive(Deserialize)]
+struct NoteCore {
+    text: Option<String>,
+    #[serde(default)]
+    urls: Vec<NoteUrl>,
+}
+
+#[derive(Deserialize)]
+struct NoteUrl {
+    #[serde(rename = "expandedUrl")]
+    expanded: Option<String>,
+    #[serde(rename = "shortUrl")]
+    short: Option<String>,
+}
+
+/// Characters of a text's start that [`text_key`] keeps: enough to tell posts of one
+/// second apart, few enough that a tweet cut at 280 characters has them all.
+const KEY_CHARS: usize = 48;
+
+/// Fewer than this many characters in the shorter of two keys: no match (a tweet this
+/// short was not cut).
+const MIN_KEY_CHARS: usize = 16;
+
+/// What a tweet's text and its note's text share at their start: the letters and digits,
+/// lower-cased, after leading @mentions (a reply's tweet has them, its note may not), with
+/// links left out (the tweet's are `t.co` links, the note's may be expanded), and HTML
+/// escapes decoded (the tweets have them, a note may not), up to [`KEY_CHARS`] of them.
+fn text_key(text: &str) -> String {
+    let (mut key, mut kept) = (String::new(), 0);
+    let mut words = text.split_whitespace().peekable();
+    while words.next_if(|w| w.starts_with('@')).is_some() {}
+    for w in words {
+        if w.starts_with("http://") || w.starts_with("https://") {
+            continue;
+        }
+        let mut rest = w;
+        while let Some(c) = rest.chars().next() {
+            let entity = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .into_iter()
+                .find(|e| rest.starts_with(e));
+            rest = &rest[entity.map_or(c.len_utf8(), str::len)..];
+            if entity.is_none() && c.is_alphanumeric() {
+                key.extend(c.to_lowercase());
+                kept += 1;
+                if kept == KEY_CHARS {
+                    return key;
+                }
+            }
+        }
+    }
+    key
+}
+
+/// Whether a tweet's key and a note's key are of one post: one starts the other, and the
+/// shorter is long enough to tell.
+fn keys_match(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.starts_with(short) && (short == long || short.chars().count() >= MIN_KEY_CHARS)
+}
+
+impl Notes {
+    /// The notes of one archive file's bytes (the assignment passed over).
+    fn add_file(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let (_, len) = assignment(&bytes[..bytes.len().min(MAX_ASSIGNMENT + 16)])?;
+        let elements: Vec<NoteElement> =
+            serde_json::from_slice(&bytes[len..]).map_err(|e| format!("not valid JSON: {e}"))?;
+        for n in elements.into_iter().filter_map(|e| e.note) {
+            let Some(core) = n.core.or(n.results) else {
+                continue;
+            };
+            let Some(text) = core.text.filter(|t| !t.trim().is_empty()) else {
+                continue;
+            };
+            let urls = core
+                .urls
+                .into_iter()
+                .filter_map(|u| u.expanded.or(u.short))
+                .filter(|u| !u.is_empty())
+                .collect();
+            let i = self.notes.len();
+            if let Some(id) = n.tweet_id.filter(|id| !id.is_empty()) {
+                self.by_tweet.insert(id, i);
+            }
+            if let Some(t) = n.created_at.as_deref().and_then(crate::parse_time) {
+                self.by_second.entry(t).or_default().push(i);
+            }
+            self.notes.push(Note {
+                key: text_key(&text),
+                text,
+                urls,
+            });
+        }
+        Ok(())
+    }
+
+    /// How many notes were read.
+    pub fn len(&self) -> usize {
+        self.notes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.notes.is_empty()
+    }
+
+    /// The note of `post`, if one is: by the tweet it names, else by the second and the
+    /// start of the text.
+    fn note_of(&self, post: &raqib_model::Post) -> Option<&Note> {
+        if let Some(&i) = (!self.by_tweet.is_empty())
+            .then(|| self.by_tweet.get(&post.id))
+            .flatten()
+        {
+            return self.notes.get(i);
+        }
+        let candidates = self.by_second.get(&post.created_at?)?;
+        let key = text_key(&post.text);
+        candidates
+            .iter()
+            .map(|&i| &self.notes[i])
+            .find(|n| keys_match(&key, &n.key))
+    }
+
+    /// Give `post` its note's whole text and links, if it has a note. The tweet's leading
+    /// @mentions are kept where the note's text lacks them.
+    pub(crate) fn complete(&self, post: &mut raqib_model::Post) {
+        let Some(note) = self.note_of(post) else {
+            return;
+        };
+        let mentions_end = post
+            .text
+            .split_inclusive(char::is_whitespace)
+            .take_while(|w| w.starts_with('@'))
+            .map(str::len)
+            .sum::<usize>();
+        let mentions = &post.text[..mentions_end];
+        post.text = if !mentions.is_empty() && !note.text.starts_with('@') {
+            format!("{mentions}{}", note.text)
+        } else {
+            note.text.clone()
+        };
+        for u in &note.urls {
+            if !post.urls.contains(u) {
+                post.urls.push(u.clone());
+            }
+        }
+    }
+}
+
+/// The notes in `dir` (`note-tweet.js`, `note-tweet-part1.js`, ...): `Ok(None)` where
+/// there are none; an error names the file that could not be read.
+pub(crate) fn notes_in(dir: &Path) -> Result<Option<Notes>, String> {
+    let mut notes = Notes::default();
+    let mut found = false;
+    for part in 0.. {
+        let name = match part {
+            0 => "note-tweet.js".to_string(),
+            n => format!("note-tweet-part{n}.js"),
+        };
+        let path = dir.join(&name);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && part > 0 => break,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        found = true;
+        notes
+            .add_file(&bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(found.then_some(notes))
+}
+
 /// The start of each element line: the owner's id (empty where unknown) and the
 /// separator.
 pub(crate) fn line_prefix(owner: Option<&Account>) -> Vec<u8> {
@@ -185,8 +403,9 @@ struct Wrapped<'a> {
 /// author inline (none do in an archive) give that author's account once, as `seen` says.
 pub(crate) fn parse_line(
     line: &[u8],
+    notes: Option<&Notes>,
     seen: impl FnMut(&str) -> bool,
-    out: impl FnMut(Record),
+    mut out: impl FnMut(Record),
 ) -> Result<(), String> {
     let sep = memchr::memchr(FIELD_SEP, line).ok_or("not a line of a Twitter archive")?;
     let owner = std::str::from_utf8(&line[..sep]).map_err(|_| "invalid UTF-8")?;
@@ -202,7 +421,16 @@ pub(crate) fn parse_line(
             serde_json::from_str(text).map_err(|e| format!("not a Twitter archive's tweet: {e}"))?
         }
     };
-    tweet_records(tweet, (!owner.is_empty()).then_some(owner), seen, out)
+    let owner = (!owner.is_empty()).then_some(owner);
+    match notes {
+        Some(notes) => tweet_records(tweet, owner, seen, |mut r| {
+            if let Record::Post(p) = &mut r {
+                notes.complete(p);
+            }
+            out(r)
+        }),
+        None => tweet_records(tweet, owner, seen, out),
+    }
 }
 
 #[cfg(test)]
@@ -245,7 +473,7 @@ mod tests {
 
     fn post_of(line: &[u8]) -> Result<raqib_model::Post, String> {
         let mut got = Vec::new();
-        parse_line(line, |_| false, |r| got.push(r))?;
+        parse_line(line, None, |_| false, |r| got.push(r))?;
         match got.pop() {
             Some(Record::Post(p)) => Ok(*p),
             other => panic!("a post, not {other:?}"),
@@ -290,7 +518,153 @@ mod tests {
         }
     }
 
+    fn notes(json: &str) -> Notes {
+        let mut n = Notes::default();
+        n.add_file(format!("window.YTD.note_tweet.part0 = {json}").as_bytes())
+            .unwrap();
+        n
+    }
+
+    fn post(id: &str, created_at: i64, text: &str) -> raqib_model::Post {
+        raqib_model::Post {
+            id: id.into(),
+            created_at: Some(created_at),
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_text_key_is_its_first_letters_and_digits_after_mentions_without_links() {
+        assert_eq!(
+            text_key("@a @b_c Fish &amp; chips, 2 of them… https://t.co/x"),
+            "fishchips2ofthem"
+        );
+        assert_eq!(text_key("صباح الخير يا أصدقاء"), "صباحالخيرياأصدقاء");
+        assert_eq!(text_key(&"word ".repeat(40)).chars().count(), KEY_CHARS);
+        assert_eq!(text_key(""), "");
+        assert!(keys_match("abcdefghijklmnop", "abcdefghijklmnopqrs"));
+        assert!(
+            !keys_match("abcdefghijklmno", "abcdefghijklmnopqrs"),
+            "too short to tell"
+        );
+        assert!(keys_match("abc", "abc"));
+        assert!(!keys_match("abcdefghijklmnopx", "abcdefghijklmnopy"));
+    }
+
+    /// A tweet takes the note of its second whose text starts as its own (not merely the
+    /// first note of that second); its leading mentions stay; the note's links are added;
+    /// a tweet of another second, or whose text starts otherwise, keeps its own.
+    #[test]
+    fn a_tweet_takes_its_own_note() {
+        let long = format!(
+            "{} and the end of it https://t.co/n",
+            "the start of a long post ".repeat(12)
+        );
+        let n = notes(&format!(
+            r#"[
+              {{"noteTweet": {{"noteTweetId": "1", "createdAt": "2026-11-04T18:00:00.000Z",
+                "core": {{"text": "Something else said in the same second, and at length", "urls": []}}}}}},
+              {{"noteTweet": {{"noteTweetId": "2", "createdAt": "2026-11-04T18:00:00.000Z",
+                "core": {{"text": {long:?}, "urls": [{{"shortUrl": "https://t.co/n", "expandedUrl": "https://example.org/n"}}]}}}}}},
+              {{"noteTweet": {{"noteTweetId": "3", "createdAt": "not a time", "core": {{"text": "x"}}}}}},
+              {{"noteTweet": {{"noteTweetId": "4", "createdAt": "2026-11-04T18:00:00.000Z"}}}},
+              {{"other": 1}}
+            ]"#
+        ));
+        assert_eq!(n.len(), 3);
+        let second = crate::parse_time("2026-11-04T18:00:00.000Z").unwrap();
+        let cut = format!("@someone {}\u{2026} https://t.co/self", &long[..270]);
+        let mut p = post("9", second, &cut);
+        p.urls = vec!["https://twitter.com/i/web/status/9".into()];
+        n.complete(&mut p);
+        assert_eq!(p.text, format!("@someone {long}"));
+        assert_eq!(
+            p.urls,
+            [
+                "https://twitter.com/i/web/status/9",
+                "https://example.org/n"
+            ]
+        );
+        for mut other in [
+            post("10", second + 1, &cut),
+            post(
+                "11",
+                second,
+                "The start of something else entirely, cut… https://t.co/y",
+            ),
+            post("12", second, "short"),
+        ] {
+            let before = other.text.clone();
+            n.complete(&mut other);
+            assert_eq!(other.text, before);
+        }
+    }
+
+    /// A note that names its tweet (as some exporters write it, the text under
+    /// `noteTweetResults`) goes to that tweet whatever its time.
+    #[test]
+    fn a_note_that_names_its_tweet_goes_to_it() {
+        let n = notes(
+            r#"[{"noteTweet": {"noteTweetId": "1", "tweetId": "77",
+                "noteTweetResults": {"text": "the whole text"}}}]"#,
+        );
+        let mut p = post("77", 5, "the whole t…");
+        n.complete(&mut p);
+        assert_eq!(p.text, "the whole text");
+    }
+
+    /// `note-tweet.js` and its parts are read from the archive's folder; none is `None`;
+    /// a broken one is an error that names it.
+    #[test]
+    fn notes_are_read_from_the_folder_and_a_broken_file_named() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(notes_in(dir.path()).unwrap().is_none());
+        let one = r#"window.YTD.note_tweet.part0 = [{"noteTweet": {"createdAt": "2026-11-04T18:00:00.000Z", "core": {"text": "a"}}}]"#;
+        std::fs::write(dir.path().join("note-tweet.js"), one).unwrap();
+        std::fs::write(
+            dir.path().join("note-tweet-part1.js"),
+            one.replace("part0", "part1"),
+        )
+        .unwrap();
+        assert_eq!(notes_in(dir.path()).unwrap().unwrap().len(), 2);
+        std::fs::write(
+            dir.path().join("note-tweet-part1.js"),
+            "window.YTD.note_tweet.part1 = [{",
+        )
+        .unwrap();
+        let e = notes_in(dir.path()).unwrap_err();
+        assert!(
+            e.contains("note-tweet-part1.js") && e.contains("not valid JSON"),
+            "{e}"
+        );
+    }
+
     proptest! {
+        /// Any text's key is at most [`KEY_CHARS`] letters and digits, and a text over 280
+        /// characters cut anywhere past them (an ellipsis and a link after the cut, `&`
+        /// escaped, as `tweets.js` has it) keeps its key.
+        #[test]
+        fn a_cut_text_keeps_its_key(
+            words in proptest::collection::vec("[a-zA-Z0-9&é\u{0627}-\u{064a}]{1,9}", 60..90),
+            cut in 200usize..280,
+        ) {
+            let text = words.join(" ");
+            let key = text_key(&text);
+            prop_assert!(key.chars().count() <= KEY_CHARS);
+            prop_assert!(key.chars().all(char::is_alphanumeric));
+            let at = (cut..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap();
+            let tweet = format!("{}\u{2026} https://t.co/x", text[..at].replace('&', "&amp;"));
+            let tweet_key = text_key(&tweet);
+            prop_assert!(keys_match(&tweet_key, &key), "{} / {}", tweet_key, key);
+        }
+
+        #[test]
+        fn any_text_gives_a_key_never_a_panic(text in "\\PC{0,200}") {
+            let key = text_key(&text);
+            prop_assert!(key.chars().count() <= KEY_CHARS + 2);
+        }
+
         #[test]
         fn any_head_gives_an_assignment_or_an_error_never_a_panic(head in proptest::collection::vec(any::<u8>(), 0..300)) {
             if let Ok((kind, len)) = assignment(&head) {
@@ -302,7 +676,7 @@ mod tests {
 
         #[test]
         fn any_line_parses_or_is_refused_never_a_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = parse_line(&line, |_| false, |_| {});
+            let _ = parse_line(&line, None, |_| false, |_| {});
         }
     }
 }

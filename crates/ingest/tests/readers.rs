@@ -972,7 +972,7 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
     assert_eq!(owner.followers, Some(3));
     assert_eq!(owner.follows, ["9000000301", "9000000302"]);
     let p = posts(&records);
-    assert_eq!(p.len(), 4);
+    assert_eq!(p.len(), 5);
     assert!(p.iter().all(|p| p.account == "9000000101"));
     assert_eq!(p[1].urls, ["https://news.example/trial"]);
     assert_eq!(p[2].reply_to.as_deref(), Some("1600000000000000050"));
@@ -994,7 +994,30 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
             l
         })
         .collect();
-    assert_eq!(lines, [2, 37, 82, 132]);
+    assert_eq!(lines, [2, 37, 82, 132, 185]);
+    // A long post: cut short in tweets.js, whole in note-tweet.js, where another note of
+    // the same second comes first; the tweet takes the note whose text starts as its own.
+    let long = &p[4];
+    assert_eq!(long.id, "1600000000000000106");
+    assert!(
+        long.text.starts_with("A long day at the market")
+            && long.text.ends_with(
+                "glad tidings for the soldiers of the khilafah & their brothers https://t.co/note2"
+            ),
+        "{}",
+        long.text
+    );
+    assert!(!long.text.contains('\u{2026}'), "{}", long.text);
+    assert!(
+        long.urls.iter().any(|u| u == "https://example.org/long"),
+        "{:?}",
+        long.urls
+    );
+    // The other tweets keep their own texts.
+    assert_eq!(
+        p[1].text,
+        "Police say the trial of two suspects opens next week https://t.co/abc"
+    );
 }
 
 /// An archive from before 2020 (`tweet.js`, the elements bare tweet objects), a tweets file

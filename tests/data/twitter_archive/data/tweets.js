@@ -181,5 +181,40 @@ window.YTD.tweets.part0 = [
         ]
       }
     }
+  },
+  {
+    "tweet" : {
+      "retweeted" : false,
+      "source" : "<a href=\"https://mobile.twitter.com\" rel=\"nofollow\">Twitter Web App</a>",
+      "entities" : {
+        "hashtags" : [],
+        "symbols" : [],
+        "user_mentions" : [],
+        "urls" : [
+          {
+            "url" : "https://t.co/note1",
+            "expanded_url" : "https://twitter.com/i/web/status/1600000000000000106",
+            "display_url" : "twitter.com/i/web/status/1…",
+            "indices" : [
+              "273",
+              "291"
+            ]
+          }
+        ]
+      },
+      "display_text_range" : [
+        "0",
+        "291"
+      ],
+      "favorite_count" : "0",
+      "id_str" : "1600000000000000106",
+      "truncated" : false,
+      "retweet_count" : "0",
+      "id" : "1600000000000000106",
+      "created_at" : "Wed Nov 04 18:00:00 +0000 2026",
+      "favorited" : false,
+      "full_text" : "A long day at the market: the price of bread went up again, the bakery on the corner closed early, and the bus to the valley ran late because of the rain. We waited two hours at the stop and talked about the harvest, the wedding next week and the football on Friday. On t… https://t.co/note1",
+      "lang" : "en"
+    }
   }
 ]
