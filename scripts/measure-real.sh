@@ -44,6 +44,9 @@ done
 echo "== project hard negatives (news, counter-speech, religious speech; none trained on): joint, then routed"
 $RAQIB eval --model "$JOINT" --data corpus/hard_negatives.jsonl
 $RAQIB eval "${MODEL[@]}" --data corpus/hard_negatives.jsonl
+echo "== project long posts (corpus/long_posts.jsonl: propaganda lines padded with everyday talk, long news, counter-speech, research, religious speech; none trained on): joint, then routed"
+$RAQIB eval --model "$JOINT" --data corpus/long_posts.jsonl
+$RAQIB eval "${MODEL[@]}" --data corpus/long_posts.jsonl
 echo "== dev negatives of the hard-negative source (news, discussion, counter-speech about ISIS)"
 python3 - "$DATA/en_dev.csv" > "$WORK/scraped_neg.jsonl" <<'PY'
 import csv, json, sys

@@ -268,6 +268,57 @@ fn the_built_in_model_leaves_everyday_posts_and_hard_negatives_alone() {
     }
 }
 
+/// Long posts (`corpus/long_posts.jsonl`, never trained on): a line of propaganda padded
+/// with a hundred words of everyday talk, at the end or the start, is flagged by the
+/// built-in model with that line's words as its evidence (scored whole, the talk drowned
+/// it: 0.000), and no long news report, counter-speech, research thread, sermon or chatter
+/// is flagged.
+#[test]
+fn long_posts_are_judged_by_their_strongest_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "-q",
+        "--all-posts",
+        "corpus/long_posts.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts.len(), 15);
+    for p in &posts {
+        let id = p["id"].as_str().unwrap();
+        if id.starts_with("long-n-") {
+            assert_eq!(p["flagged"], false, "{p}");
+        }
+    }
+    for (id, line) in [
+        (
+            "long-p-en-end",
+            "Glad tidings for the soldiers of the Khilafah",
+        ),
+        ("long-p-en-start", "Hijrah to the land of the Khilafah"),
+        ("long-p-ar-end", "بشرى لجنود الخلافة"),
+    ] {
+        let p = posts.iter().find(|p| p["id"] == id).unwrap();
+        assert_eq!(p["flagged"], true, "{p}");
+        let text = p["text"].as_str().unwrap();
+        let at = text.find(line).unwrap();
+        let evidence = p["evidence"].as_array().unwrap();
+        assert!(!evidence.is_empty(), "{p}");
+        for e in evidence {
+            // Every span lies in the propaganda line's window, none in the talk far from it.
+            let start = e["start"].as_u64().unwrap() as usize;
+            assert!(
+                start + 200 > at && start < at + 200,
+                "{id}: {e} far from the line"
+            );
+        }
+    }
+}
+
 /// What a reviewer reads first is the evidence: on the sample, the built-in model's reasons
 /// for a flag are the loaded words, never bare function words.
 #[test]

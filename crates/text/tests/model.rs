@@ -309,12 +309,88 @@ mod cache_equivalence {
             prop_assert!((cached.probability - exact.probability).abs() < 1e-6, "{:?}", s);
         }
 
+        /// The same for long texts, scored in windows as well as whole: both paths agree
+        /// on the margin and on the part explained (spaced-out letters among the tokens
+        /// send the cached path to the exact one, for all or part of a run).
+        #[test]
+        fn long_texts_score_and_explain_the_same_both_ways(
+            words in proptest::collection::vec(
+                "([a-d1@ا-ج.\\-_#]{1,6}|a,b|&amp;|https://t\\.co/[a-z]{1,3}|d a e s h|ـ|\u{384}|#x_y|[a-dا-ج]{18,30})",
+                50..130,
+            ),
+            sep in "( |\n| \u{200b} )",
+            warm in proptest::collection::vec("[a-c1 ا-ب.,#ـ]{0,8}", 0..3),
+        ) {
+            let s = words.join(&sep);
+            let m = model();
+            let mut scratch = Scratch::default();
+            let mut reused = Vec::new();
+            for w in &warm {
+                m.cached_margin(w, &mut scratch);
+                m.explain_into(w, 5, &mut scratch, &mut reused);
+            }
+            let cached = m.cached_margin(&s, &mut scratch);
+            let exact = m.uncached_margin(&s, &mut Scratch::default());
+            prop_assert!((cached - exact).abs() < 1e-4, "{:?}: cached {} exact {}", s, cached, exact);
+            let explained = m.explain(&s, 5, &mut scratch);
+            let whole = m.explain_exact(&s, 5, &mut Scratch::default());
+            prop_assert_eq!(&explained.spans, &whole.spans, "{:?}", s);
+            prop_assert!((explained.probability - whole.probability).abs() < 1e-5, "{:?}", s);
+            prop_assert!((explained.probability - m.calibrate(cached)).abs() < 1e-5, "{:?}", s);
+            // A long text never scores below its whole self.
+            prop_assert!(cached >= whole_margin(m, &s) - 1e-4);
+        }
+
         #[test]
         fn any_string_scores_without_panic(s in any::<String>()) {
             let p = model().score(&s, &mut Scratch::default());
             prop_assert!((0.0..=1.0).contains(&p));
         }
     }
+}
+
+/// The margin of `text` as one piece, without windows: its features' indices summed.
+fn whole_margin(m: &Model, text: &str) -> f32 {
+    let mut n = raqib_text::Normaliser::default();
+    let mut idx = Vec::new();
+    m.indices(n.run(text), &mut idx);
+    m.margin(&idx)
+}
+
+/// A line of propaganda padded with everyday talk scores as the line does alone, and is
+/// explained by its own words; the same talk without the line stays low. Whole, the padding
+/// drowned the line: every feature counts towards one average.
+#[test]
+fn a_padded_line_scores_as_the_line() {
+    let m = small_model();
+    let mut s = Scratch::default();
+    let line = "join the soldiers of the khilafah now";
+    let talk = "we went to the market and the bakery then home for tea with the family ".repeat(5);
+    for padded in [
+        format!("{talk}{line}"),
+        format!("{line} {talk}"),
+        format!("{talk}{line} {talk}"),
+    ] {
+        let alone = m.score(line, &mut s);
+        let score = m.score(&padded, &mut s);
+        assert!(alone > 0.9, "{alone}");
+        assert!(score > 0.9, "{score} for {padded:?}");
+        assert!(
+            m.calibrate(whole_margin(&m, &padded)) < score,
+            "the windows found what the whole text hid"
+        );
+        let e = m.explain(&padded, 3, &mut s);
+        assert!(
+            e.spans.iter().all(|sp| line.contains(sp.text.as_str())),
+            "{:?}",
+            e.spans
+        );
+        assert!(!e.spans.is_empty());
+    }
+    // The talk alone stays near the prior (words this model never saw): no window of it
+    // is the line.
+    let calm = m.score(&talk, &mut s);
+    assert!(calm < 0.6, "{calm}");
 }
 
 /// A flag needs words that point to propaganda: a text with no features, or only features
