@@ -533,27 +533,11 @@ pub fn match_file(
                 }
             }
             Hashed::Video { frames } => {
-                let q: Vec<(Hash256, u8)> = frames.iter().map(|f| (f.hash, f.quality)).collect();
-                let good: Vec<Hash256> = frames
-                    .iter()
-                    .filter(|f| f.quality >= video::FRAME_QUALITY)
-                    .map(|f| f.hash)
-                    .collect();
-                for target in l.video_candidates(&good, video::FRAME_DISTANCE) {
-                    let shares = video::match_shares(&q, &target.frames, video::FRAME_DISTANCE);
-                    if shares.query_share >= query_share && shares.target_share >= target_share {
-                        let meta = l.meta(target.meta);
-                        let mut v = to_json(ListMatch {
-                            list: l.name().to_string(),
-                            kind: SignalType::Video,
-                            value: target.id.clone(),
-                            distance: None,
-                            meta,
-                        });
-                        v["query_share"] = json!(shares.query_share);
-                        v["target_share"] = json!(shares.target_share);
-                        out.push(v);
-                    }
+                for (m, shares) in l.match_video(frames, query_share, target_share) {
+                    let mut v = to_json(m);
+                    v["query_share"] = json!(shares.query_share);
+                    v["target_share"] = json!(shares.target_share);
+                    out.push(v);
                 }
             }
         }

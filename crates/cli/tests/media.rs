@@ -680,3 +680,111 @@ fn scan_hashes_a_telegram_exports_photos() {
     assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
     assert_eq!(summary["local_media"]["not_hashed"], 1, "{summary}");
 }
+
+/// `scan --lists --hash-media` on an export's videos: the frames of each are hashed (vPDQ,
+/// by ffmpeg), so a re-encode of a listed video (larger, another bitrate: a new SHA-256)
+/// flags its message, while another video does not. Without ffmpeg the videos are still
+/// hashed by SHA-256 (an exact copy of a listed video still matches), and the summary says
+/// why their frames were not. Needs the `ffmpeg` command.
+#[test]
+fn scan_hashes_an_exports_videos_frame_by_frame() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    let video = root().join("tests/data/video/testsrc.mp4");
+    ok_run(run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            "lists",
+            "add",
+            "known",
+            "--file",
+            video.to_str().unwrap(),
+            "--label",
+            "nasheed",
+        ],
+    ));
+    std::fs::create_dir(p.join("chat")).unwrap();
+    let encoded = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-i"])
+        .arg(&video)
+        .args(["-vf", "scale=480:-2", "-c:v", "libx264", "-crf", "30"])
+        .arg(p.join("chat/VID-1.mp4"))
+        .status()
+        .expect("ffmpeg runs (apt-get install ffmpeg)");
+    assert!(encoded.success());
+    std::fs::copy(
+        root().join("tests/data/video/mandelbrot.mp4"),
+        p.join("chat/VID-2.mp4"),
+    )
+    .unwrap();
+    std::fs::copy(&video, p.join("chat/VID-3.mp4")).unwrap();
+    std::fs::write(
+        p.join("chat/WhatsApp Chat with Example.txt"),
+        "02/11/2026, 10:00 - Ann: VID-1.mp4 (file attached)\n\
+         02/11/2026, 10:01 - Bob: VID-2.mp4 (file attached)\n\
+         02/11/2026, 10:02 - Cy: VID-3.mp4 (file attached)\n",
+    )
+    .unwrap();
+    let flagged = |posts: &[serde_json::Value]| -> Vec<String> {
+        posts
+            .iter()
+            .filter(|p| p["flagged"] == true)
+            .map(|p| p["account"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (posts, summary) = scan_hashing_media(p, "chat");
+    assert_eq!(flagged(&posts), ["Ann", "Cy"], "{posts:?}");
+    let ann = &posts[0];
+    assert!(
+        ann["media_matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["type"] == "video" && m["label"] == "nasheed"),
+        "{ann}"
+    );
+    let local = &summary["local_media"];
+    assert_eq!(local["hashed"], 3, "{summary}");
+    assert_eq!(local["videos_framed"], 3, "{summary}");
+    assert_eq!(local["videos_not_framed"], 0, "{summary}");
+
+    // No ffmpeg on the PATH: SHA-256 alone (the exact copy matches, the re-encode cannot).
+    let empty = p.join("no-tools");
+    std::fs::create_dir(&empty).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_raqib"))
+        .args([
+            "scan",
+            "chat",
+            "-q",
+            "--lists",
+            "lists",
+            "--hash-media",
+            "--out",
+            "r2",
+        ])
+        .current_dir(p)
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    ok_run(o);
+    let (posts, summary) = report(&p.join("r2"));
+    assert_eq!(flagged(&posts), ["Cy"], "{posts:?}");
+    let local = &summary["local_media"];
+    assert_eq!(local["videos_framed"], 0, "{summary}");
+    assert_eq!(local["videos_not_framed"], 3, "{summary}");
+    assert!(
+        local["video_error"]
+            .as_str()
+            .unwrap()
+            .contains("apt-get install ffmpeg"),
+        "{summary}"
+    );
+    let text = std::fs::read_to_string(p.join("r2/summary.txt")).unwrap();
+    assert!(
+        text.contains("local videos: 0 with their frames hashed (vPDQ), 3 by their SHA-256 alone"),
+        "{text}"
+    );
+}

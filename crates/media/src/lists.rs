@@ -621,6 +621,41 @@ impl HashList {
             .collect()
     }
 
+    /// The listed videos that a video's frames match by vPDQ's rule: at least
+    /// `query_share` percent of its good frames (quality ≥ 50) within
+    /// [`crate::video::FRAME_DISTANCE`] of one of the listed video's, and at least
+    /// `target_share` percent of the listed video's within that of one of its own; each
+    /// with the two shares.
+    pub fn match_video(
+        &self,
+        frames: &[crate::video::Frame],
+        query_share: f64,
+        target_share: f64,
+    ) -> Vec<(ListMatch, crate::video::VideoShares)> {
+        use crate::video::{match_shares, FRAME_DISTANCE, FRAME_QUALITY};
+        let q: Vec<(Hash256, u8)> = frames.iter().map(|f| (f.hash, f.quality)).collect();
+        let good: Vec<Hash256> = frames
+            .iter()
+            .filter(|f| f.quality >= FRAME_QUALITY)
+            .map(|f| f.hash)
+            .collect();
+        let mut out = Vec::new();
+        for target in self.video_candidates(&good, FRAME_DISTANCE) {
+            let shares = match_shares(&q, &target.frames, FRAME_DISTANCE);
+            if shares.query_share >= query_share && shares.target_share >= target_share {
+                let m = ListMatch {
+                    list: self.name().to_string(),
+                    kind: SignalType::Video,
+                    value: target.id.clone(),
+                    distance: None,
+                    meta: self.meta(target.meta),
+                };
+                out.push((m, shares));
+            }
+        }
+        out
+    }
+
     /// Every live entry as log operations (for export).
     pub fn export_ops(&self) -> Vec<LogOp> {
         let mut out: Vec<LogOp> = self

@@ -150,6 +150,9 @@ pub struct Progress {
     /// (missing, not a regular file, too large, an image that does not decode).
     pub media_hashed: AtomicU64,
     pub media_unhashed: AtomicU64,
+    pub videos_framed: AtomicU64,
+    pub videos_unframed: AtomicU64,
+    pub video_error: std::sync::OnceLock<String>,
     /// Which input the reader is on (shared with the reading thread).
     pub files: Arc<FileProgress>,
 }
@@ -245,12 +248,20 @@ pub struct Summary {
 }
 
 /// What `--hash-media` did with the media files the inputs name.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct LocalMedia {
     pub hashed: u64,
     /// Missing (an export made without media), not a regular file, too large, or an image
     /// that does not decode.
     pub not_hashed: u64,
+    /// Videos among those hashed whose frames were hashed too (vPDQ, by ffmpeg), to match
+    /// a list's videos however they were re-encoded; and those whose frames could not be
+    /// (no ffmpeg, a file ffmpeg cannot read), matched by their SHA-256 alone.
+    pub videos_framed: u64,
+    pub videos_not_framed: u64,
+    /// Why the first video whose frames could not be hashed could not be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_error: Option<String>,
 }
 
 /// What a worker sends back for each chunk.
@@ -304,6 +315,9 @@ struct Worker<'a> {
     evidence: Vec<TextSpan>,
     /// With `hash_media`: the PDQ hasher (its buffers kept from image to image).
     hasher: Option<raqib_media::PdqHasher>,
+    /// With `hash_media`: the frame hashes of the post's videos, matched with its other
+    /// media against the lists' videos.
+    video_frames: Vec<Vec<raqib_media::video::Frame>>,
     /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
     /// chunk's line buffer is made that size up front (see [`lines_capacity`]).
     lines_per_kib: usize,
@@ -602,9 +616,55 @@ impl Worker<'_> {
                 }
                 Err(_) => {
                     self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            }
+            if m.pdq.is_none() && raqib_media::video::is_video_path(&path) {
+                self.hash_video_frames(&path);
+            }
+        }
+    }
+
+    /// Hash a video's frames (vPDQ: one frame a second, by ffmpeg) for the post being
+    /// scored; counted either way, and the first failure's reason kept for the summary.
+    fn hash_video_frames(&mut self, path: &std::path::Path) {
+        let opts = raqib_media::video::VideoOptions::default();
+        match raqib_media::video::hash_video(path, &opts) {
+            Ok(frames) => {
+                self.video_frames.push(frames);
+                self.progress.videos_framed.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.progress
+                    .videos_unframed
+                    .fetch_add(1, Ordering::Relaxed);
+                let _ = self.progress.video_error.set(e.to_string());
+            }
+        }
+    }
+
+    /// What the lists match of a post: its media's hashes and links, and the frames of
+    /// its videos hashed by `--hash-media` (each listed video once).
+    fn list_matches(&mut self, p: &raqib_model::Post) -> Vec<raqib_media::lists::ListMatch> {
+        let mut matches = self.cfg.lists.matches(p);
+        for frames in self.video_frames.drain(..) {
+            for list in self.cfg.lists.0.iter() {
+                let found = list.match_video(
+                    &frames,
+                    raqib_media::video::QUERY_SHARE,
+                    raqib_media::video::TARGET_SHARE,
+                );
+                for (m, _) in found {
+                    if !matches
+                        .iter()
+                        .any(|x| x.list == m.list && x.kind == m.kind && x.value == m.value)
+                    {
+                        matches.push(m);
+                    }
                 }
             }
         }
+        matches
     }
 
     /// Find the post's model, and ask for the memory scoring it will read (its account's
@@ -654,7 +714,7 @@ impl Worker<'_> {
         let model = self.models.get(m);
         let assessed = model.assess(&p.text, &mut self.scratch[m]);
         let score = assessed.probability;
-        let media_matches = self.cfg.lists.matches(&p);
+        let media_matches = self.list_matches(&p);
         let text_flagged = assessed.flagged(self.thresholds[m]);
         let flagged = text_flagged || !media_matches.is_empty();
         self.state.held_back += u64::from(!flagged && score >= self.thresholds[m]);
@@ -910,6 +970,7 @@ pub fn run(
                         read: Default::default(),
                         evidence: Vec::new(),
                         hasher: None,
+                        video_frames: Vec::new(),
                         lines_per_kib: 512,
                         me,
                         outboxes: (0..threads).map(|_| Outbox::default()).collect(),
@@ -1069,6 +1130,9 @@ pub fn run(
         local_media: cfg.hash_media.then(|| LocalMedia {
             hashed: progress.media_hashed.load(Ordering::Relaxed),
             not_hashed: progress.media_unhashed.load(Ordering::Relaxed),
+            videos_framed: progress.videos_framed.load(Ordering::Relaxed),
+            videos_not_framed: progress.videos_unframed.load(Ordering::Relaxed),
+            video_error: progress.video_error.get().cloned(),
         }),
         skipped_records: skipped,
         interrupted: was_interrupted,

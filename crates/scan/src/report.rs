@@ -199,12 +199,23 @@ pub fn render_summary(s: &Summary) -> String {
             s.held_back_no_evidence
         ));
     }
-    if let Some(m) = s.local_media {
+    if let Some(m) = &s.local_media {
         o.push_str(&format!(
             "local media: {} file(s) hashed, {} could not be (missing, too large, or not \
              decodable)\n",
             m.hashed, m.not_hashed
         ));
+        if m.videos_framed + m.videos_not_framed > 0 {
+            o.push_str(&format!(
+                "local videos: {} with their frames hashed (vPDQ), {} by their SHA-256 alone{}\n",
+                m.videos_framed,
+                m.videos_not_framed,
+                m.video_error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ));
+        }
     }
     if s.network_clusters > 0 {
         o.push_str(&format!(
