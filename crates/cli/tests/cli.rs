@@ -1229,7 +1229,8 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
             "1600000000000000102",
             "1600000000000000103",
             "1600000000000000104",
-            "1600000000000000106"
+            "1600000000000000106",
+            "1600000000000000107"
         ]
     );
     assert!(posts.iter().all(|p| p["account"] == "9000000101"));
@@ -1256,7 +1257,7 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
     assert_eq!(owner["handle"], "example_ansar");
     assert_eq!(owner["display_name"], "Example Owner");
     assert_eq!(owner["reach"], 3);
-    assert_eq!(owner["posts"], 6);
+    assert_eq!(owner["posts"], 7);
     assert_eq!(owner["flagged_posts"], 2);
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()

@@ -635,21 +635,50 @@ fn scan_hashes_an_exports_media_files_to_match_lists() {
 }
 
 /// A Twitter archive's media are URLs in its tweets; `--hash-media` finds the archive's own
-/// copies in `tweets_media/` (`<tweet id>-<file name>`) and matches them.
+/// copies in `tweets_media/` (`<tweet id>-<file name>`: a photo's, and a video's by the
+/// name of its MP4) and matches them, the video by its frames.
 #[test]
 fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     list_with_the_poster(p);
+    let video = root().join("tests/data/video/testsrc.mp4");
+    ok_run(run_in(
+        p,
+        &[
+            "lists",
+            "--dir",
+            "lists",
+            "add",
+            "known",
+            "--file",
+            video.to_str().unwrap(),
+            "--label",
+            "release",
+        ],
+    ));
     let archive = root().join("tests/data/twitter_archive");
     let (posts, summary) = scan_hashing_media(p, archive.to_str().unwrap());
-    let photo = posts
+    let by_id = |id: &str| {
+        posts
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap_or_else(|| panic!("{id} flagged: {posts:?}"))
+    };
+    assert_eq!(
+        by_id("1600000000000000104")["media_matches"][0]["type"],
+        "pdq"
+    );
+    let types: Vec<&str> = by_id("1600000000000000107")["media_matches"]
+        .as_array()
+        .unwrap()
         .iter()
-        .find(|p| p["id"] == "1600000000000000104")
-        .expect("the tweet with the photo flagged");
-    assert_eq!(photo["media_matches"][0]["type"], "pdq");
-    assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"video"), "{types:?}");
+    assert_eq!(summary["local_media"]["hashed"], 2, "{summary}");
     assert_eq!(summary["local_media"]["not_hashed"], 0, "{summary}");
+    assert_eq!(summary["local_media"]["videos_framed"], 1, "{summary}");
 }
 
 /// A Telegram Desktop export (JSON) with its `photos/` beside `result.json`: the listed

@@ -107,6 +107,51 @@ struct Media {
     url: Option<String>,
     #[serde(default)]
     preview_image_url: Option<String>,
+    /// v1.1 video and animated GIF: the encodings of the video itself (`media_url_https`
+    /// is its thumbnail).
+    #[serde(default)]
+    video_info: Option<VideoInfo>,
+}
+
+#[derive(Deserialize)]
+struct VideoInfo {
+    #[serde(default)]
+    variants: Vec<Variant>,
+}
+
+#[derive(Deserialize)]
+struct Variant {
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    bitrate: Option<serde_json::Value>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+impl VideoInfo {
+    /// The MP4 encoding of the highest bitrate (the first of equals): the video as posted,
+    /// and the one a Twitter archive keeps a copy of (`tweets_media/<tweet id>-<its name>`).
+    fn best_mp4(self) -> Option<String> {
+        let bitrate = |v: &Variant| match &v.bitrate {
+            Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
+            Some(serde_json::Value::String(s)) => s.parse().unwrap_or(0),
+            _ => 0,
+        };
+        let mut best: Option<(u64, String)> = None;
+        for v in self.variants {
+            if v.content_type.as_deref() != Some("video/mp4") {
+                continue;
+            }
+            let b = bitrate(&v);
+            if let Some(url) = v.url.filter(|u| !u.is_empty()) {
+                if best.as_ref().is_none_or(|(bb, _)| b > *bb) {
+                    best = Some((b, url));
+                }
+            }
+        }
+        best.map(|(_, u)| u)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -252,8 +297,11 @@ fn media_of(m: Media) -> MediaRef {
         } else {
             m.kind
         },
+        // A video is its MP4 where the tweet gives it, not its thumbnail.
         url: m
-            .media_url_https
+            .video_info
+            .and_then(VideoInfo::best_mp4)
+            .or(m.media_url_https)
             .or(m.media_url)
             .or(m.url)
             .or(m.preview_image_url),
@@ -443,6 +491,38 @@ mod tests {
     }
 
     use crate::first_post as post;
+
+    /// A v1.1 video is its MP4 of the highest bitrate (bitrates as numbers or, in an
+    /// archive, strings), not its thumbnail or its HLS playlist; without variants, the
+    /// thumbnail as before.
+    #[test]
+    fn a_video_is_its_best_mp4() {
+        let recs = parse(
+            r#"{"id_str":"5","full_text":"x","extended_entities":{"media":[
+              {"type":"video","media_url_https":"https://pbs.example/thumb.jpg","video_info":{"variants":[
+                {"content_type":"application/x-mpegURL","url":"https://video.example/pl.m3u8"},
+                {"bitrate":"632000","content_type":"video/mp4","url":"https://video.example/vid/320x240/a.mp4?tag=1"},
+                {"bitrate":2176000,"content_type":"video/mp4","url":"https://video.example/vid/1280x720/b.mp4?tag=1"},
+                {"bitrate":"950000","content_type":"video/mp4","url":"https://video.example/vid/640x480/c.mp4"}]}},
+              {"type":"animated_gif","media_url_https":"https://pbs.example/g.jpg","video_info":{"variants":[
+                {"bitrate":0,"content_type":"video/mp4","url":"https://video.example/tweet_video/g.mp4"}]}},
+              {"type":"video","media_url_https":"https://pbs.example/only-thumb.jpg"}]}}"#,
+        )
+        .unwrap();
+        let urls: Vec<_> = post(&recs)
+            .media
+            .iter()
+            .map(|m| (m.kind.as_str(), m.url.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("video", "https://video.example/vid/1280x720/b.mp4?tag=1"),
+                ("animated_gif", "https://video.example/tweet_video/g.mp4"),
+                ("video", "https://pbs.example/only-thumb.jpg"),
+            ]
+        );
+    }
 
     #[test]
     fn v1_status_with_its_author() {

@@ -972,7 +972,7 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
     assert_eq!(owner.followers, Some(3));
     assert_eq!(owner.follows, ["9000000301", "9000000302"]);
     let p = posts(&records);
-    assert_eq!(p.len(), 5);
+    assert_eq!(p.len(), 6);
     assert!(p.iter().all(|p| p.account == "9000000101"));
     assert_eq!(p[1].urls, ["https://news.example/trial"]);
     assert_eq!(p[2].reply_to.as_deref(), Some("1600000000000000050"));
@@ -994,7 +994,14 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
             l
         })
         .collect();
-    assert_eq!(lines, [2, 37, 82, 132, 185]);
+    assert_eq!(lines, [2, 37, 82, 132, 185, 220]);
+    // A video: its MP4 of the highest bitrate, whose copy the archive keeps.
+    assert_eq!(p[5].media.len(), 1);
+    assert_eq!(p[5].media[0].kind, "video");
+    assert_eq!(
+        p[5].media[0].url.as_deref(),
+        Some("https://video.example/ext_tw_video/1/pu/vid/320x240/v1.mp4?tag=12")
+    );
     // A long post: cut short in tweets.js, whole in note-tweet.js, where another note of
     // the same second comes first; the tweet takes the note whose text starts as its own.
     let long = &p[4];

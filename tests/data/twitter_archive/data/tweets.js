@@ -216,5 +216,87 @@ window.YTD.tweets.part0 = [
       "full_text" : "A long day at the market: the price of bread went up again, the bakery on the corner closed early, and the bus to the valley ran late because of the rain. We waited two hours at the stop and talked about the harvest, the wedding next week and the football on Friday. On t… https://t.co/note1",
       "lang" : "en"
     }
+  },
+  {
+    "tweet" : {
+      "retweeted" : false,
+      "source" : "<a href=\"https://mobile.twitter.com\" rel=\"nofollow\">Twitter for Android</a>",
+      "entities" : {
+        "hashtags" : [],
+        "symbols" : [],
+        "user_mentions" : [],
+        "urls" : [],
+        "media" : [
+          {
+            "expanded_url" : "https://twitter.com/example_ansar/status/1600000000000000107/video/1",
+            "indices" : [
+              "12",
+              "35"
+            ],
+            "url" : "https://t.co/vid",
+            "media_url" : "http://pbs.example/ext_tw_video_thumb/1/pu/img/thumb.jpg",
+            "id_str" : "1600000000000000900",
+            "id" : "1600000000000000900",
+            "media_url_https" : "https://pbs.example/ext_tw_video_thumb/1/pu/img/thumb.jpg",
+            "type" : "photo",
+            "display_url" : "pic.example/vid"
+          }
+        ]
+      },
+      "display_text_range" : [
+        "0",
+        "11"
+      ],
+      "favorite_count" : "0",
+      "id_str" : "1600000000000000107",
+      "truncated" : false,
+      "retweet_count" : "0",
+      "id" : "1600000000000000107",
+      "created_at" : "Thu Nov 05 09:00:00 +0000 2026",
+      "favorited" : false,
+      "full_text" : "the weekend https://t.co/vid",
+      "lang" : "en",
+      "extended_entities" : {
+        "media" : [
+          {
+            "expanded_url" : "https://twitter.com/example_ansar/status/1600000000000000107/video/1",
+            "indices" : [
+              "12",
+              "35"
+            ],
+            "url" : "https://t.co/vid",
+            "media_url" : "http://pbs.example/ext_tw_video_thumb/1/pu/img/thumb.jpg",
+            "id_str" : "1600000000000000900",
+            "id" : "1600000000000000900",
+            "media_url_https" : "https://pbs.example/ext_tw_video_thumb/1/pu/img/thumb.jpg",
+            "type" : "video",
+            "display_url" : "pic.example/vid",
+            "video_info" : {
+              "aspect_ratio" : [
+                "4",
+                "3"
+              ],
+              "duration_millis" : "6000",
+              "variants" : [
+                {
+                  "content_type" : "application/x-mpegURL",
+                  "url" : "https://video.example/ext_tw_video/1/pu/pl/list.m3u8?tag=12"
+                },
+                {
+                  "bitrate" : "256000",
+                  "content_type" : "video/mp4",
+                  "url" : "https://video.example/ext_tw_video/1/pu/vid/160x120/small.mp4?tag=12"
+                },
+                {
+                  "bitrate" : "832000",
+                  "content_type" : "video/mp4",
+                  "url" : "https://video.example/ext_tw_video/1/pu/vid/320x240/v1.mp4?tag=12"
+                }
+              ]
+            }
+          }
+        ]
+      }
+    }
   }
 ]
