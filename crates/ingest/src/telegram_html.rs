@@ -494,7 +494,12 @@ impl TelegramHtmlChunks {
                 );
                 match &mut self.msg {
                     Some(m) if !done => m.skipping = true,
-                    _ => self.msg = None,
+                    // Found too long at its closing tag: a message all the same, as it is
+                    // when found too long before it (the file is an export page).
+                    _ => {
+                        self.msg = None;
+                        self.messages += 1;
+                    }
                 }
             } else if done {
                 self.msg = None;
