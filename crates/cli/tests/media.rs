@@ -817,3 +817,40 @@ fn scan_hashes_an_exports_videos_frame_by_frame() {
         "{text}"
     );
 }
+
+/// A platform's CSV export that keeps a SHA-256 of each upload: `scan --lists` matches the
+/// hash column against the lists without the files (the row with the listed poster's
+/// digest is flagged, whatever its text); a row with a malformed hash is a diagnostic.
+#[test]
+fn scan_matches_the_media_hashes_of_a_csv_export() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let poster = list_with_the_poster(p);
+    let o = ok_run(run_in(p, &["hash", poster.to_str().unwrap()]));
+    let hashed: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    let sha = hashed["sha256"].as_str().unwrap().to_uppercase();
+    std::fs::write(
+        p.join("export.csv"),
+        format!(
+            "id,username,text,media_url,sha256\n\
+             1,ann,nice weather today,https://cdn.example/1.png,{sha}\n\
+             2,bob,nice weather today,https://cdn.example/2.png,{}\n\
+             3,cy,nice weather today,https://cdn.example/3.png,abc\n",
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    ok_run(run_in(
+        p,
+        &["scan", "export.csv", "-q", "--lists", "lists", "--out", "r"],
+    ));
+    let (posts, summary) = report(&p.join("r"));
+    let ids: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["1"], "{posts:?}");
+    assert_eq!(posts[0]["media_matches"][0]["type"], "sha256");
+    assert_eq!(posts[0]["media_matches"][0]["label"], "poster");
+    assert_eq!(summary["skipped_records"], 1, "{summary}");
+    let diags = std::fs::read_to_string(p.join("r/diagnostics.jsonl")).unwrap();
+    assert!(diags.contains("not a SHA-256"), "{diags}");
+}

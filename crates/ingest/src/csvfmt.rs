@@ -95,6 +95,9 @@ pub const CSV_FIELDS: &[(&str, &[&str])] = &[
             "retweet_tweetid",
         ],
     ),
+    ("media", &["media", "media_urls", "media_url"]),
+    ("media_sha256", &["media_sha256", "sha256"]),
+    ("media_pdq", &["media_pdq", "pdq"]),
 ];
 
 /// Explicit `FIELD=COLUMN` mappings; fields not named here are found by [`CSV_FIELDS`].
@@ -154,6 +157,9 @@ mod field {
     pub const URLS: usize = 13;
     pub const REPLY_TO: usize = 14;
     pub const SHARE_OF: usize = 15;
+    pub const MEDIA: usize = 16;
+    pub const MEDIA_SHA256: usize = 17;
+    pub const MEDIA_PDQ: usize = 18;
 }
 
 impl Columns {
@@ -721,7 +727,13 @@ fn row(
             text,
             lang: get(field::LANG)?.map(str::to_string),
             urls: get(field::URLS)?.map(split_urls).unwrap_or_default(),
-            media: Vec::new(),
+            media: crate::media_refs(
+                get(field::MEDIA)?.map(split_urls).unwrap_or_default(),
+                get(field::MEDIA_SHA256)?
+                    .map(split_urls)
+                    .unwrap_or_default(),
+                get(field::MEDIA_PDQ)?.map(split_urls).unwrap_or_default(),
+            )?,
             reply_to: get(field::REPLY_TO)?.map(str::to_string),
             share_of: get(field::SHARE_OF)?.map(str::to_string),
             reach,
@@ -991,6 +1003,9 @@ mod tests {
             (URLS, "urls"),
             (REPLY_TO, "reply_to"),
             (SHARE_OF, "share_of"),
+            (MEDIA, "media"),
+            (MEDIA_SHA256, "media_sha256"),
+            (MEDIA_PDQ, "media_pdq"),
         ];
         assert_eq!(places.len(), CSV_FIELDS.len());
         for (i, name) in places {

@@ -897,6 +897,70 @@ fn twitter_archive_chunks(
 
 pub use whatsapp::is_chat_file_name as is_whatsapp_chat_name;
 
+/// A post's media from the `media`, `media_sha256` and `media_pdq` fields of a CSV row or a
+/// mapped JSON record: each URL or path a media reference (its kind from its extension),
+/// the n-th SHA-256 and PDQ hash given to the n-th of them, or a reference of their own
+/// past the last. A hash that is not 64 hex digits is an error that says which.
+pub(crate) fn media_refs(
+    refs: Vec<String>,
+    sha256: Vec<String>,
+    pdq: Vec<String>,
+) -> Result<Vec<raqib_model::MediaRef>, String> {
+    let hex64 = |field: &str, what: &str, h: String| -> Result<String, String> {
+        if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(h.to_ascii_lowercase())
+        } else {
+            Err(format!(
+                "`{field}` is not a {what} (64 hex digits): {:?}",
+                h.chars().take(80).collect::<String>()
+            ))
+        }
+    };
+    let mut media: Vec<raqib_model::MediaRef> = refs
+        .into_iter()
+        .map(|url| raqib_model::MediaRef {
+            kind: media_kind(&url).into(),
+            url: Some(url),
+            ..Default::default()
+        })
+        .collect();
+    for (i, h) in sha256.into_iter().enumerate() {
+        let h = hex64("media_sha256", "SHA-256", h)?;
+        if i >= media.len() {
+            media.push(raqib_model::MediaRef {
+                kind: "file".into(),
+                ..Default::default()
+            });
+        }
+        media[i].sha256 = Some(h);
+    }
+    for (i, h) in pdq.into_iter().enumerate() {
+        let h = hex64("media_pdq", "PDQ hash", h)?;
+        if i >= media.len() {
+            media.push(raqib_model::MediaRef {
+                kind: "image".into(),
+                ..Default::default()
+            });
+        }
+        media[i].pdq = Some(h);
+    }
+    Ok(media)
+}
+
+/// `image`, `video` or `file`, by a URL's or path's extension (its query left out).
+fn media_kind(reference: &str) -> &'static str {
+    let path = reference.split(['?', '#']).next().unwrap_or_default();
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "jpg" | "jpeg" | "png" | "gif" | "webp" | "bmp" | "heic" => "image",
+        "mp4" | "mov" | "webm" | "mkv" | "avi" | "m4v" | "3gp" => "video",
+        _ => "file",
+    }
+}
+
 /// Read every record of `path` in order, for small inputs and tests.
 pub fn read_all(path: &str, opts: &Options) -> Result<Vec<Result<Record, Diagnostic>>, OpenError> {
     Ok(open_chunks(path, opts)?.flat_map(|c| c.records()).collect())

@@ -156,18 +156,36 @@ pub(crate) fn parse_mapped_line(
             ..Default::default()
         })));
     }
-    let urls = match one("urls") {
-        Some(Value::Array(a)) => a.iter().filter_map(text_of).collect(),
-        Some(other) => text_of(other)
-            .map(|s| {
-                s.split([' ', '|', ';'])
-                    .filter(|u| !u.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        None => Vec::new(),
+    // A list: an array (of strings, or of objects with one of `keys`: an attachment's
+    // `url` or `path`, its `sha256`, its `pdq`), or a string of them separated by spaces,
+    // `|` or `;`.
+    let list = |name: &str, keys: &[&str]| -> Vec<String> {
+        match one(name) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|e| match e {
+                    Value::Object(o) => keys.iter().find_map(|k| o.get(*k).and_then(text_of)),
+                    other => text_of(other),
+                })
+                .collect(),
+            Some(other) => text_of(other)
+                .map(|s| {
+                    s.split([' ', '|', ';'])
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
     };
+    const PLACES: &[&str] = &["url", "path", "uri", "href"];
+    let urls = list("urls", PLACES);
+    let media = crate::media_refs(
+        list("media", PLACES),
+        list("media_sha256", &["sha256"]),
+        list("media_pdq", &["pdq"]),
+    )?;
     out(Record::Post(Box::new(Post {
         id: one_text("id").unwrap_or_else(|| format!("line-{line}")),
         platform,
@@ -176,7 +194,7 @@ pub(crate) fn parse_mapped_line(
         text,
         lang: one_text("lang"),
         urls,
-        media: Vec::new(),
+        media,
         reply_to: one_text("reply_to"),
         share_of: one_text("share_of"),
         reach: count("reach").or_else(|| count("followers")),
@@ -229,6 +247,44 @@ mod tests {
         assert_eq!(p.text, "A title\n\nand its body");
         assert_eq!(p.urls, vec!["https://e.example/a"]);
         assert_eq!(p.created_at, Some(1600000001));
+    }
+
+    /// Media mapped from a record's attachments: their URLs or paths, and the hashes a
+    /// platform keeps of them, matched by position; a hash that is not one is an error.
+    #[test]
+    fn media_and_their_hashes() {
+        let sha = "AB".repeat(32);
+        let pdq = "0f".repeat(32);
+        let map = "text=body,media=attachments,media_sha256=attachments,media_pdq=hashes.pdq";
+        let recs = read(
+            map,
+            &format!(
+                r#"{{"body":"x","attachments":[{{"url":"https://cdn.example/a.JPG?s=1","sha256":"{sha}"}},{{"path":"files/b.mp4"}}],"hashes":{{"pdq":"{pdq}"}}}}"#
+            ),
+        )
+        .unwrap();
+        let m = &post(&recs).media;
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            (m[0].kind.as_str(), m[0].url.as_deref()),
+            ("image", Some("https://cdn.example/a.JPG?s=1"))
+        );
+        assert_eq!(m[0].sha256.as_deref(), Some(sha.to_lowercase().as_str()));
+        assert_eq!(m[0].pdq.as_deref(), Some(pdq.as_str()));
+        assert_eq!(
+            (m[1].kind.as_str(), m[1].url.as_deref()),
+            ("video", Some("files/b.mp4"))
+        );
+        assert_eq!(m[1].sha256, None);
+        // Hashes with no media named: a reference of their own.
+        let recs = read(
+            "text=body,media_sha256=h",
+            &format!(r#"{{"body":"x","h":"{sha} {sha}"}}"#),
+        )
+        .unwrap();
+        assert_eq!(post(&recs).media.len(), 2);
+        let e = read("text=body,media_pdq=h", r#"{"body":"x","h":"not-a-hash"}"#).unwrap_err();
+        assert!(e.contains("`media_pdq` is not a PDQ hash"), "{e}");
     }
 
     #[test]

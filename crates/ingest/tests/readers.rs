@@ -1137,3 +1137,45 @@ at all
         .collect();
     assert_eq!(said, [(1, false), (3, true)], "{diags:?}");
 }
+
+/// A platform's CSV export with its media: the URL (or path) column and the hashes it keeps
+/// of each upload, found by their usual names, become the post's media, so hash lists can
+/// match them; a hash that is not one is a diagnostic at its line, and the scan goes on.
+#[test]
+fn csv_media_columns_become_media_with_their_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = "c".repeat(64);
+    let pdq = "F0".repeat(32);
+    let csv = format!(
+        "id,text,media_url,sha256,pdq\n\
+         1,a photo,https://cdn.example/p/1.png,{sha},{pdq}\n\
+         2,no media,,,\n\
+         3,a broken hash,https://cdn.example/p/3.png,{sha},xyz\n\
+         4,two,https://cdn.example/v/4.mp4|https://cdn.example/p/4.gif,,\n"
+    );
+    let path = write(&dir, "export.csv", csv.as_bytes());
+    let (records, diags) = split(read_all(&path, &Options::default()).unwrap());
+    let p = posts(&records);
+    assert_eq!(p.len(), 3);
+    assert_eq!(p[0].media.len(), 1);
+    assert_eq!(p[0].media[0].kind, "image");
+    assert_eq!(
+        p[0].media[0].url.as_deref(),
+        Some("https://cdn.example/p/1.png")
+    );
+    assert_eq!(p[0].media[0].sha256.as_deref(), Some(sha.as_str()));
+    assert_eq!(
+        p[0].media[0].pdq.as_deref(),
+        Some(pdq.to_lowercase().as_str())
+    );
+    assert!(p[1].media.is_empty());
+    let kinds: Vec<&str> = p[2].media.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(kinds, ["video", "image"]);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].at.line, 4);
+    assert!(
+        diags[0].message.contains("`media_pdq` is not a PDQ hash"),
+        "{}",
+        diags[0].message
+    );
+}
