@@ -924,25 +924,22 @@ pub(crate) fn media_refs(
             ..Default::default()
         })
         .collect();
-    for (i, h) in sha256.into_iter().enumerate() {
-        let h = hex64("media_sha256", "SHA-256", h)?;
-        if i >= media.len() {
-            media.push(raqib_model::MediaRef {
-                kind: "file".into(),
-                ..Default::default()
-            });
+    type Slot = fn(&mut raqib_model::MediaRef) -> &mut Option<String>;
+    let kinds: [(Vec<String>, &str, &str, &str, Slot); 2] = [
+        (sha256, "media_sha256", "SHA-256", "file", |m| &mut m.sha256),
+        (pdq, "media_pdq", "PDQ hash", "image", |m| &mut m.pdq),
+    ];
+    for (hashes, field, what, kind, slot) in kinds {
+        for (i, h) in hashes.into_iter().enumerate() {
+            let h = hex64(field, what, h)?;
+            if i >= media.len() {
+                media.push(raqib_model::MediaRef {
+                    kind: kind.into(),
+                    ..Default::default()
+                });
+            }
+            *slot(&mut media[i]) = Some(h);
         }
-        media[i].sha256 = Some(h);
-    }
-    for (i, h) in pdq.into_iter().enumerate() {
-        let h = hex64("media_pdq", "PDQ hash", h)?;
-        if i >= media.len() {
-            media.push(raqib_model::MediaRef {
-                kind: "image".into(),
-                ..Default::default()
-            });
-        }
-        media[i].pdq = Some(h);
     }
     Ok(media)
 }
