@@ -34,6 +34,10 @@ With --twitter-archive, OUT.jsonl is instead a folder made into the data/ folder
 account's Twitter archive: account.js, profile.js and tweets.js with the N tweets,
 pretty-printed as Twitter writes them (about 1.3 KB a tweet).
 
+With --join K (any of the forms), each post's text is K drawn texts joined by spaces: long
+posts, as a Telegram channel's essays are, for the windows that score them (docs/cli.md,
+"Long posts").
+
 With --whatsapp, OUT.jsonl is instead one WhatsApp chat as Android's "Export chat" writes
 it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it); name it
 `WhatsApp Chat with NAME.txt` for a folder to find it.
@@ -265,6 +269,11 @@ def main():
         i = args.index("--accounts")
         accounts = int(args[i + 1])
         del args[i : i + 2]
+    join = 1
+    if "--join" in args:
+        i = args.index("--join")
+        join = int(args[i + 1])
+        del args[i : i + 2]
     telegram_html = flag(args, "--telegram-html")
     archive = flag(args, "--twitter-archive")
     whatsapp = flag(args, "--whatsapp")
@@ -274,6 +283,10 @@ def main():
     n, jsonl = int(args[0]), args[1]
     txt = args[2] if len(args) > 2 else None
     pool = texts()
+    if join > 1:
+        # Each text K drawn texts (their own draw, so that a --join run is reproducible).
+        j = random.Random(7)
+        pool = [" ".join(pool[j.randrange(len(pool))] for _ in range(join)) for _ in range(len(pool))]
     r = random.Random(42)
     mention = re.compile(r"@\w+")
     number = re.compile(r"\d+")
