@@ -216,8 +216,9 @@ pub struct InputArgs {
     /// statuses), matrix (an Element "Export chat" JSON, Matrix events), discord
     /// (DiscordChatExporter's JSON, API messages), telegram (Telegram Desktop's
     /// result.json), telegram-html (its HTML export: messages.html, messages2.html...),
-    /// twitter-archive (a Twitter account archive's tweets.js and deleted-tweets.js, the
-    /// owner from the account.js beside them), whatsapp (WhatsApp's "Export chat" text).
+    /// twitter-archive (a Twitter account archive's tweets.js, deleted-tweets.js and
+    /// community-tweet.js, the owner from the account.js beside them), whatsapp (WhatsApp's
+    /// "Export chat" text).
     /// `auto` also reads a JSON array of records (`[{...}, ...]`, as `json.dump` writes one).
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: raqib_ingest::Format,
@@ -264,10 +265,10 @@ pub struct ScanArgs {
     /// Files to scan; `-` reads standard input. A folder stands for every .jsonl, .ndjson,
     /// .json, .csv and .tsv file under it (an export's `result.json` files, a dump's parts)
     /// the pages of Telegram's HTML export (messages.html, messages2.html...), a Twitter
-    /// archive's tweets (tweets.js, deleted-tweets.js) and WhatsApp's chat exports
-    /// ("WhatsApp Chat with NAME.txt", _chat.txt), in name order; other files there (media,
-    /// other HTML, the archive's likes and settings) are left out and counted. gzip and zstd
-    /// are undone automatically.
+    /// archive's tweets (tweets.js, deleted-tweets.js, community-tweet.js) and WhatsApp's
+    /// chat exports ("WhatsApp Chat with NAME.txt", _chat.txt), in name order; other files
+    /// there (media, other HTML, the archive's likes and settings) are left out and
+    /// counted. gzip and zstd are undone automatically.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Model file from `raqib train`; `LANG=FILE` routes posts in that language (their

@@ -42,9 +42,9 @@ pub fn is_telegram_page(name: &str) -> bool {
 }
 
 /// Whether a file found in a folder holds a Twitter archive's tweets: `tweets.js`,
-/// `tweets-part1.js`, ... (`tweet.js` before 2020), and `deleted-tweets.js`, compressed or
-/// not (the archive's other files hold no posts: likes, direct messages, settings, and
-/// the viewer's own scripts).
+/// `tweets-part1.js`, ... (`tweet.js` before 2020), `deleted-tweets.js` and
+/// `community-tweet.js`, compressed or not (the archive's other files hold no posts:
+/// likes, direct messages, settings, and the viewer's own scripts).
 pub fn is_twitter_archive_tweets(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let Some(stem) = uncompressed(&lower).strip_suffix(".js") else {
@@ -55,7 +55,7 @@ pub fn is_twitter_archive_tweets(name: &str) -> bool {
         rest.strip_prefix("-part")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
-    ["tweets", "tweet"].iter().any(|t| {
+    ["tweets", "tweet", "community-tweet"].iter().any(|t| {
         stem.strip_prefix(t)
             .is_some_and(|r| r.is_empty() || part(r))
     })
@@ -374,6 +374,8 @@ mod tests {
             "tweet-part12.js",
             "deleted-tweets.js",
             "deleted-tweets-part2.js",
+            "community-tweet.js",
+            "community-tweet-part1.js",
             "Tweets.JS",
             "tweets.js.gz",
         ] {

@@ -9,7 +9,8 @@
 //! owner is read first, from the files beside the tweets: `account.js` (id, handle,
 //! display name, creation date), `profile.js` (bio, avatar), `follower.js` (how many
 //! followers: the reach) and `following.js` (the accounts followed). `deleted-tweets.js`
-//! (tweets the owner deleted, kept by Twitter) is read the same way.
+//! (tweets the owner deleted, kept by Twitter) and `community-tweet.js` (tweets posted in
+//! a Community, kept apart from the others) are read the same way.
 //!
 //! A post longer than 280 characters (a "note tweet", since 2023) is in `tweets.js` cut
 //! short; its whole text is in `note-tweet.js` beside it, which names no tweet, so each
@@ -38,7 +39,13 @@ const PREFIX: &[u8] = b"window.YTD.";
 const MAX_ASSIGNMENT: usize = 256;
 
 /// The data kinds whose elements are tweets.
-const TWEET_KINDS: &[&str] = &["tweets", "tweet", "deleted_tweets", "deleted_tweet"];
+const TWEET_KINDS: &[&str] = &[
+    "tweets",
+    "tweet",
+    "deleted_tweets",
+    "deleted_tweet",
+    "community_tweet",
+];
 
 /// Whether `head` (a file's first bytes) opens a Twitter archive file.
 pub(crate) fn looks_like_archive(head: &[u8]) -> bool {
@@ -75,9 +82,9 @@ pub(crate) fn skip_assignment(reader: &mut impl BufRead, head: &[u8]) -> Result<
     if !TWEET_KINDS.contains(&kind.as_str()) {
         return Err(format!(
             "a Twitter archive's `{kind}` file holds no tweets: raqib reads an archive's \
-             tweets.js (tweets-part1.js, ...) and deleted-tweets.js, with the account from \
-             the account.js and the long posts from the note-tweet.js beside them; name \
-             those files, or the archive's folder"
+             tweets.js (tweets-part1.js, ...), deleted-tweets.js and community-tweet.js, with \
+             the account from the account.js and the long posts from the note-tweet.js \
+             beside them; name those files, or the archive's folder"
         ));
     }
     std::io::copy(&mut reader.by_ref().take(len as u64), &mut std::io::sink())

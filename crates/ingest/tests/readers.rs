@@ -1085,6 +1085,30 @@ fn twitter_archives_old_alone_broken_and_not_tweets() {
     assert!(e.to_string().contains("`like` file holds no tweets"), "{e}");
 }
 
+/// Tweets the owner posted in a Community are kept apart, in `community-tweet.js`: read as
+/// the owner's posts like the others.
+#[test]
+fn a_twitter_archives_community_tweets_are_the_owners_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let tweet = r#"{"tweet": {"id_str":"8","full_text":"posted in a community","created_at":"Mon Nov 02 10:00:00 +0000 2026","community_id_str":"1500"}}"#;
+    let path = write(
+        &dir,
+        "community-tweet.js",
+        format!("window.YTD.community_tweet.part0 = [ {tweet} ]").as_bytes(),
+    );
+    write(
+        &dir,
+        "account.js",
+        br#"window.YTD.account.part0 = [ {"account": {"accountId": "77", "username": "owner"}} ]"#,
+    );
+    let (records, diags) = split(read_all(&path, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&records);
+    assert_eq!(p.len(), 1);
+    assert_eq!((p[0].id.as_str(), p[0].account.as_str()), ("8", "77"));
+    assert_eq!(p[0].text, "posted in a community");
+}
+
 /// A WhatsApp chat is found by its first line whatever its name (here gzipped), by its
 /// name whatever its first line (text before the first message is a diagnostic), and the
 /// iPhone's system lines and attachments are told apart from what people wrote.
