@@ -25,7 +25,9 @@ pub mod normalise;
 pub mod train;
 
 pub use features::FeatureConfig;
-pub use model::{Assessment, Explanation, Model, ModelError, ModelHeader, NegativeScores, Scratch};
+pub use model::{
+    is_long, Assessment, Explanation, Model, ModelError, ModelHeader, NegativeScores, Scratch,
+};
 pub use models::ModelSet;
 pub use normalise::{normalise, Normaliser};
 pub use train::{train, Example, TrainConfig, TrainError, TrainReport};

@@ -199,6 +199,11 @@ pub const LONG_TEXT_TOKENS: usize = 64;
 /// one ends at the text's end.
 pub const WINDOW_TOKENS: usize = 32;
 
+/// Whether `text` is long enough to be scored in windows as well as whole.
+pub fn is_long(text: &str) -> bool {
+    raw_tokens(text.as_bytes()).nth(LONG_TEXT_TOKENS).is_some()
+}
+
 /// Raw tokens from one window's start to the next's.
 pub const WINDOW_STEP: usize = 8;
 

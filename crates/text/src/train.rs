@@ -309,7 +309,13 @@ pub fn train(
             let dv = Featurised::new(d, &cfg.features, threads);
             let drows: Vec<usize> = (0..dv.len()).collect();
             let f = fit(&tr, &all, Some((&dv, &drows)), cfg);
-            let m: Vec<f32> = drows.iter().map(|&i| margin_of(&f, dv.get(i))).collect();
+            let mut m: Vec<f32> = drows.iter().map(|&i| margin_of(&f, dv.get(i))).collect();
+            long_margins(
+                &f,
+                cfg,
+                d.iter().map(|e| e.text.as_str()).enumerate(),
+                &mut m,
+            );
             (f, m, dv.labels.clone(), "given", dv.len())
         }
         None => {
@@ -333,6 +339,8 @@ pub fn train(
                 for &i in &outside {
                     margins[i] = margin_of(&f, tr.get(i));
                 }
+                let texts = outside.iter().map(|&i| (i, train[i].text.as_str()));
+                long_margins(&f, cfg, texts, &mut margins);
             }
             best_epochs.sort_unstable();
             let epochs = best_epochs
@@ -357,18 +365,7 @@ pub fn train(
             )
         }
     };
-    let header = ModelHeader {
-        dev_negatives: None,
-        normaliser_version: NORMALISER_VERSION,
-        features_version: FEATURES_VERSION,
-        features: cfg.features,
-        bias: final_fit.bias,
-        platt_a: 1.0,
-        platt_b: 0.0,
-        threshold: 0.5,
-        training: serde_json::Value::Null,
-    };
-    let mut model = Model::from_parts(header, final_fit.weights);
+    let mut model = Model::from_parts(header_of(&final_fit, cfg), final_fit.weights);
     let (a, b) = platt(&margins, &labels);
     model.header.platt_a = a;
     model.header.platt_b = b;
@@ -422,6 +419,45 @@ pub fn train(
     };
     model.header.training = serde_json::to_value(&report).unwrap_or_default();
     Ok((model, report))
+}
+
+/// The header of a model made of `f`'s weights, not yet calibrated.
+fn header_of(f: &Fit, cfg: &TrainConfig) -> ModelHeader {
+    ModelHeader {
+        dev_negatives: None,
+        normaliser_version: NORMALISER_VERSION,
+        features_version: FEATURES_VERSION,
+        features: cfg.features,
+        bias: f.bias,
+        platt_a: 1.0,
+        platt_b: 0.0,
+        threshold: 0.5,
+        training: serde_json::Value::Null,
+    }
+}
+
+/// Give each long text among `texts` (place, text) the margin scoring gives it, its
+/// strongest window's where that is above the whole text's (see
+/// [`crate::model::LONG_TEXT_TOKENS`]), in place of the whole text's: calibration and the
+/// threshold are then chosen on the margins a scan computes. With whole-text margins, a
+/// dev split of long posts would set a threshold that flags more of its negatives than
+/// `target_fpr` once their windows are scored. Tweets are never long: nothing changes for
+/// them, and nothing is built.
+fn long_margins<'t>(
+    f: &Fit,
+    cfg: &TrainConfig,
+    texts: impl Iterator<Item = (usize, &'t str)>,
+    margins: &mut [f32],
+) {
+    let long: Vec<(usize, &str)> = texts.filter(|(_, t)| crate::model::is_long(t)).collect();
+    if long.is_empty() {
+        return;
+    }
+    let model = Model::from_parts(header_of(f, cfg), f.weights.clone());
+    let mut scratch = crate::model::Scratch::default();
+    for (i, t) in long {
+        margins[i] = model.uncached_margin(t, &mut scratch);
+    }
 }
 
 fn margin_of(f: &Fit, idx: &[u32]) -> f32 {

@@ -393,6 +393,60 @@ fn a_padded_line_scores_as_the_line() {
     assert!(calm < 0.6, "{calm}");
 }
 
+/// A model whose dev split holds long posts calibrates and chooses its threshold on the
+/// scores a scan gives them (their strongest window), not on their whole texts': the dev
+/// negatives' scores it keeps (from which the threshold and the share of clean posts a
+/// threshold flags are read) are the ones `score` gives. Here each dev negative quotes a
+/// slogan amid filler the model knows nothing of, which dilutes the whole text, not the
+/// window that holds the slogan.
+#[test]
+fn a_model_is_calibrated_on_the_scores_its_long_dev_posts_get() {
+    let filler = |n: usize| -> String { (0..n).map(|k| format!("zq{k} ")).collect() };
+    let dev: Vec<Example> = (0..40)
+        .map(|i| Example {
+            text: format!(
+                "{}{} {}",
+                filler(60),
+                format!("join the soldiers of the khilafah now {i} ").repeat(4),
+                filler(40)
+            ),
+            label: false,
+        })
+        .chain((0..40).map(|i| Example {
+            text: format!("police say the attack was claimed by the group {i}"),
+            label: true,
+        }))
+        .collect();
+    assert!(dev
+        .iter()
+        .filter(|e| !e.label)
+        .all(|e| raqib_text::is_long(&e.text)));
+    let cfg = TrainConfig {
+        features: FeatureConfig {
+            bits: 14,
+            ..Default::default()
+        },
+        threads: 1,
+        ..Default::default()
+    };
+    let (m, _) = train(&data(), Some(&dev), &cfg).unwrap();
+    let mut s = Scratch::default();
+    let kept = &m.header.dev_negatives.as_ref().unwrap().top;
+    let mut scored: Vec<f32> = dev
+        .iter()
+        .filter(|e| !e.label)
+        .map(|e| m.score(&e.text, &mut s))
+        .collect();
+    scored.sort_by(|a, b| b.total_cmp(a));
+    assert_eq!(kept.len(), scored.len());
+    for (k, sc) in kept.iter().zip(&scored) {
+        assert!((k - sc).abs() < 1e-4, "kept {k}, scored {sc}");
+    }
+    // And the whole texts score lower: it is the windows that count.
+    let whole = m.calibrate(whole_margin(&m, &dev[0].text));
+    assert!(whole + 0.01 < m.score(&dev[0].text, &mut s), "{whole}");
+}
+
 /// A flag needs words that point to propaganda: a text with no features, or only features
 /// never seen in training (an emoji, a handle), scores the model's prior, and the default
 /// threshold is above it, even when most training posts are positive and the prior itself
