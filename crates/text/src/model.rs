@@ -160,13 +160,18 @@ pub struct Scratch {
     cache: TokenCache,
     cache_owner: u64,
     tokens: Vec<Tok>,
-    /// Raw tokens of the text named by `ahead_key` (its xxh3), split and hashed by
-    /// [`Model::prefetch`] before it is scored.
+    /// Raw tokens of the text `ahead_text` (if `ahead_valid`), split and hashed by
+    /// [`Model::prefetch`] before it is scored. The text is kept as a copy and compared
+    /// whole when it comes to be scored: a copy and a comparison of a post's bytes cost
+    /// less than hashing it, which was done twice a post (2% of a scan).
     ahead: Vec<Tok>,
-    ahead_key: Option<u64>,
-    /// (model id, xxh3 of the text) whose raw tokens and entries `tokens` holds, after a
-    /// lookup that needed no exact path: explaining the text just scored reuses them.
-    tokens_of: Option<(u64, u64)>,
+    ahead_text: Vec<u8>,
+    ahead_valid: bool,
+    /// The model whose lookup filled `tokens`, and the text they are of (kept the same
+    /// way), after a lookup that needed no exact path: explaining the text just scored
+    /// reuses them.
+    tokens_of: Option<u64>,
+    tokens_text: Vec<u8>,
     missed: Vec<u32>,
     idx: Vec<u32>,
     bigrams: Vec<u32>,
@@ -394,13 +399,6 @@ impl Default for TokenCache {
 }
 
 impl TokenCache {
-    /// A text's key under this cache's seed: which text a scratch's split raw tokens
-    /// belong to.
-    #[inline]
-    fn text_key(&self, text: &str) -> u64 {
-        xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), self.seed)
-    }
-
     /// Ask for huge pages for the rest of the cache's life (a hint: where the kernel has
     /// none to give, plain pages serve).
     fn stream(&mut self) {
@@ -923,8 +921,7 @@ impl Model {
     /// where two neighbouring raw tokens could take part in one, the text is scored by the
     /// exact, uncached path instead.
     pub fn cached_margin(&self, text: &str, scratch: &mut Scratch) -> f32 {
-        let key = scratch.cache.text_key(text);
-        if !self.lookup_tokens(text, key, scratch) {
+        if !self.lookup_tokens(text, scratch) {
             return self.uncached_margin(text, scratch);
         }
         if scratch.tokens.len() > LONG_TEXT_TOKENS {
@@ -963,7 +960,7 @@ impl Model {
     /// Fill `scratch.tokens` with `text`'s raw tokens and their cached contributions
     /// (computing and caching the misses). `false` when spaced-out letters may join across
     /// raw tokens, where only the exact path is right.
-    fn lookup_tokens(&self, text: &str, text_key: u64, scratch: &mut Scratch) -> bool {
+    fn lookup_tokens(&self, text: &str, scratch: &mut Scratch) -> bool {
         if scratch.cache_owner != self.id {
             scratch.cache.clear();
             scratch.cache_owner = self.id;
@@ -973,8 +970,10 @@ impl Model {
             cache,
             tokens,
             ahead,
-            ahead_key,
+            ahead_text,
+            ahead_valid,
             tokens_of,
+            tokens_text,
             missed,
             idx,
             ..
@@ -982,9 +981,11 @@ impl Model {
         *tokens_of = None;
         let (mask, cfg) = (self.mask, &self.header.features);
         let bytes = text.as_bytes();
-        if *ahead_key == Some(text_key) {
-            *ahead_key = None;
+        if *ahead_valid && ahead_text.as_slice() == bytes {
+            *ahead_valid = false;
             std::mem::swap(tokens, ahead);
+            // The copy becomes the tokens' text; their old one, the next copy's buffer.
+            std::mem::swap(tokens_text, ahead_text);
         } else {
             split_raw_tokens(bytes, cache.seed, tokens);
             // Touch every token's set first, without branching on the contents, so that
@@ -993,6 +994,8 @@ impl Model {
                 acc ^ cache.sets()[cache.set(t.entry.key)].0[0].key
             });
             std::hint::black_box(touched);
+            tokens_text.clear();
+            tokens_text.extend_from_slice(bytes);
         }
         missed.clear();
         for (k, t) in tokens.iter_mut().enumerate() {
@@ -1052,7 +1055,7 @@ impl Model {
             }
             prev_single = t.entry.edge_single;
         }
-        *tokens_of = Some((self.id, text_key));
+        *tokens_of = Some(self.id);
         true
     }
 
@@ -1069,7 +1072,9 @@ impl Model {
         for t in &scratch.ahead {
             raqib_model::hint::prefetch(&scratch.cache.sets()[scratch.cache.set(t.entry.key)]);
         }
-        scratch.ahead_key = Some(scratch.cache.text_key(text));
+        scratch.ahead_text.clear();
+        scratch.ahead_text.extend_from_slice(text.as_bytes());
+        scratch.ahead_valid = true;
     }
 
     /// The raw margin of `text` computed from scratch: normalise it whole, sum every feature.
@@ -1218,8 +1223,8 @@ impl Model {
         scratch: &mut Scratch,
         spans: &mut Vec<raqib_model::TextSpan>,
     ) -> (f32, bool) {
-        let key = scratch.cache.text_key(text);
-        if scratch.tokens_of != Some((self.id, key)) && !self.lookup_tokens(text, key, scratch) {
+        let same = scratch.tokens_of == Some(self.id) && scratch.tokens_text == text.as_bytes();
+        if !same && !self.lookup_tokens(text, scratch) {
             return self.explain_exact_into(text, k, scratch, spans);
         }
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
