@@ -318,6 +318,8 @@ struct Worker<'a> {
     /// With `hash_media`: the frame hashes of the post's videos, matched with its other
     /// media against the lists' videos.
     video_frames: Vec<Vec<raqib_media::video::Frame>>,
+    /// Posts of the chunk being scored that were flagged (see [`Worker::chunk`]).
+    flagged_in_chunk: u64,
     /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
     /// chunk's line buffer is made that size up front (see [`lines_capacity`]).
     lines_per_kib: usize,
@@ -547,6 +549,10 @@ impl Worker<'_> {
         self.lines_per_kib = (res.lines.len() << 10) / chunk.len_bytes().max(1);
         self.send_outboxes();
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
+        self.progress.flagged.fetch_add(
+            std::mem::take(&mut self.flagged_in_chunk),
+            Ordering::Relaxed,
+        );
         self.progress
             .bytes
             .fetch_add(chunk.len_bytes() as u64, Ordering::Relaxed);
@@ -749,9 +755,9 @@ impl Worker<'_> {
         if !(flagged || self.cfg.all_posts) {
             return p;
         }
-        if flagged {
-            self.progress.flagged.fetch_add(1, Ordering::Relaxed);
-        }
+        // Counted here, added to the shared count once a chunk: an atomic add on a line
+        // both workers write moved that line between the cores for every flagged post.
+        self.flagged_in_chunk += u64::from(flagged);
         // The evidence list is kept from post to post, its strings written over.
         let mut evidence = std::mem::take(&mut self.evidence);
         if text_flagged {
@@ -971,6 +977,7 @@ pub fn run(
                         evidence: Vec::new(),
                         hasher: None,
                         video_frames: Vec::new(),
+                        flagged_in_chunk: 0,
                         lines_per_kib: 512,
                         me,
                         outboxes: (0..threads).map(|_| Outbox::default()).collect(),
