@@ -95,7 +95,22 @@ fn is_collection_artifact(token: &[char]) -> bool {
 
 #[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '#' || c == '@' || c == '\''
+    is_alphanumeric(c) || c == '_' || c == '#' || c == '@' || c == '\''
+}
+
+/// `char::is_alphabetic`, with the letters of Arabic's main block answered at once: the
+/// standard one searches Unicode's tables for every character past ASCII, and an Arabic
+/// stream is made of them (1% of a scan's samples). Equal to it for every character (a
+/// test checks them all).
+#[inline]
+pub(crate) fn is_alphabetic(c: char) -> bool {
+    matches!(c as u32, 0x0620..=0x064A) || c.is_alphabetic()
+}
+
+/// `char::is_alphanumeric`, the same way (Arabic-Indic digits are numeric).
+#[inline]
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    matches!(c as u32, 0x0620..=0x064A | 0x0660..=0x0669) || c.is_alphanumeric()
 }
 
 /// Whitespace tokens of normalised text, as `start..end` indices into `chars`.
@@ -184,12 +199,12 @@ pub fn token_features(
         if !url && (chars[a] == '#' || chars[a] == '@' || chars[a..b].contains(&'_')) {
             let mut p = a;
             while p < b {
-                while p < b && !chars[p].is_alphanumeric() {
+                while p < b && !is_alphanumeric(chars[p]) {
                     p += 1;
                 }
                 let ps = p;
                 let mut ph = WORD_SEED;
-                while p < b && chars[p].is_alphanumeric() {
+                while p < b && is_alphanumeric(chars[p]) {
                     ph = mix(ph, chars[p] as u32);
                     p += 1;
                 }
@@ -229,6 +244,16 @@ pub fn for_each_feature(chars: &[char], cfg: &FeatureConfig, mut f: impl FnMut(u
 
 #[cfg(test)]
 mod tests {
+
+    /// The fast letter tests answer as the standard ones do, for every character.
+    #[test]
+    fn letter_tests_equal_the_standard_ones_for_every_character() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{:?}", c);
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{:?}", c);
+        }
+    }
+
     use super::*;
 
     fn feats(s: &str, cfg: &FeatureConfig) -> Vec<(u64, String)> {

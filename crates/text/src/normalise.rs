@@ -243,7 +243,11 @@ impl Normaliser {
                     }
                 }
                 if spaced.len() >= 3
-                    && spaced.iter().filter(|(c, _)| c.is_alphabetic()).count() >= 2
+                    && spaced
+                        .iter()
+                        .filter(|(c, _)| crate::features::is_alphabetic(*c))
+                        .count()
+                        >= 2
                 {
                     let joined = std::mem::take(&mut spaced);
                     self.emit_token(&joined);
@@ -284,7 +288,11 @@ impl Normaliser {
         t.clear();
         // Letters spaced with separators inside one token: d.a.e.s.h, D-A-E-S-H.
         if tok.len() >= 5 && is_separated_letters(tok) {
-            t.extend(tok.iter().copied().filter(|(c, _)| c.is_alphabetic()));
+            t.extend(
+                tok.iter()
+                    .copied()
+                    .filter(|(c, _)| crate::features::is_alphabetic(*c)),
+            );
         } else {
             t.extend_from_slice(tok);
         }
@@ -436,7 +444,7 @@ fn push_collapsed(out: &mut Normalised, tok: &[(char, u32)]) {
 }
 
 pub(crate) fn is_spacing_char(c: char) -> bool {
-    c.is_alphabetic() || leet(c).is_some()
+    crate::features::is_alphabetic(c) || leet(c).is_some()
 }
 
 /// What a truncated link becomes (see `is_truncated_link`); features ignore it.
@@ -463,7 +471,7 @@ fn is_truncated_link(tok: &[(char, u32)]) -> bool {
     };
     if !rest
         .iter()
-        .all(|(c, _)| c.is_alphanumeric() || *c == '.' || *c == '-')
+        .all(|(c, _)| crate::features::is_alphanumeric(*c) || *c == '.' || *c == '-')
     {
         return false; // the host ended before the mark: the domain is known
     }
@@ -522,7 +530,7 @@ fn is_separated_letters(tok: &[(char, u32)]) -> bool {
     let mut letters = 0;
     let mut k = 0;
     while k < tok.len() {
-        if !tok[k].0.is_alphabetic() {
+        if !crate::features::is_alphabetic(tok[k].0) {
             return false;
         }
         letters += 1;
@@ -544,7 +552,7 @@ fn url_host(tok: &[(char, u32)]) -> Option<&[(char, u32)]> {
         .iter()
         .position(|(c, _)| {
             matches!(c, '/' | '?' | '#' | ':' | '@')
-                || !(c.is_alphanumeric() || *c == '.' || *c == '-')
+                || !(crate::features::is_alphanumeric(*c) || *c == '.' || *c == '-')
         })
         .unwrap_or(rest.len());
     let host = &rest[..end];
