@@ -550,6 +550,20 @@ fn list_with_the_poster(dir: &Path) -> PathBuf {
     poster
 }
 
+/// Add the test video (`tests/data/video/testsrc.mp4`) to the list `known` in `dir/lists`
+/// under `label`; its path.
+fn add_the_test_video(dir: &Path, label: &str) -> PathBuf {
+    let video = root().join("tests/data/video/testsrc.mp4");
+    let file = video.to_str().unwrap();
+    ok_run(run_in(
+        dir,
+        &[
+            "lists", "--dir", "lists", "add", "known", "--file", file, "--label", label,
+        ],
+    ));
+    video
+}
+
 /// A scan report's `posts.jsonl` and `summary.json` in `dir`.
 fn report(dir: &Path) -> (Vec<serde_json::Value>, serde_json::Value) {
     let posts = std::fs::read_to_string(dir.join("posts.jsonl"))
@@ -642,21 +656,7 @@ fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     list_with_the_poster(p);
-    let video = root().join("tests/data/video/testsrc.mp4");
-    ok_run(run_in(
-        p,
-        &[
-            "lists",
-            "--dir",
-            "lists",
-            "add",
-            "known",
-            "--file",
-            video.to_str().unwrap(),
-            "--label",
-            "release",
-        ],
-    ));
+    add_the_test_video(p, "release");
     let archive = root().join("tests/data/twitter_archive");
     let (posts, summary) = scan_hashing_media(p, archive.to_str().unwrap());
     let by_id = |id: &str| {
@@ -720,21 +720,7 @@ fn scan_hashes_an_exports_videos_frame_by_frame() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     list_with_the_poster(p);
-    let video = root().join("tests/data/video/testsrc.mp4");
-    ok_run(run_in(
-        p,
-        &[
-            "lists",
-            "--dir",
-            "lists",
-            "add",
-            "known",
-            "--file",
-            video.to_str().unwrap(),
-            "--label",
-            "nasheed",
-        ],
-    ));
+    let video = add_the_test_video(p, "nasheed");
     std::fs::create_dir(p.join("chat")).unwrap();
     let encoded = Command::new("ffmpeg")
         .args(["-loglevel", "error", "-i"])

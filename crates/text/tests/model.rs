@@ -24,16 +24,20 @@ fn data() -> Vec<Example> {
     v
 }
 
-fn small_model() -> Model {
-    let cfg = TrainConfig {
+/// Small and reproducible: 2^14 weights, one thread.
+fn small_config() -> TrainConfig {
+    TrainConfig {
         features: FeatureConfig {
             bits: 14,
             ..Default::default()
         },
         threads: 1,
         ..Default::default()
-    };
-    train(&data(), None, &cfg).unwrap().0
+    }
+}
+
+fn small_model() -> Model {
+    train(&data(), None, &small_config()).unwrap().0
 }
 
 #[test]
@@ -421,15 +425,7 @@ fn a_model_is_calibrated_on_the_scores_its_long_dev_posts_get() {
         .iter()
         .filter(|e| !e.label)
         .all(|e| raqib_text::is_long(&e.text)));
-    let cfg = TrainConfig {
-        features: FeatureConfig {
-            bits: 14,
-            ..Default::default()
-        },
-        threads: 1,
-        ..Default::default()
-    };
-    let (m, _) = train(&data(), Some(&dev), &cfg).unwrap();
+    let (m, _) = train(&data(), Some(&dev), &small_config()).unwrap();
     let mut s = Scratch::default();
     let kept = &m.header.dev_negatives.as_ref().unwrap().top;
     let mut scored: Vec<f32> = dev
