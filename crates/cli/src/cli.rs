@@ -37,7 +37,9 @@ their original text, and rank the accounts that posted them by risk and by risk 
 A post is flagged when its probability reaches the threshold and its own words point towards \
 propaganda (the features it has, together, push its score up from the model's prior): a text \
 with nothing the model knows (\"🤔\", a number, a new handle) is never flagged, at any \
-threshold, so every flag has evidence to show.\n\n\
+threshold, so every flag has evidence to show. A post of more than 64 words is scored whole \
+and by its strongest window of 32, so a line of propaganda padded with talk scores as the \
+line, and its evidence is that window's words.\n\n\
 An account is flagged when its risk (strongest and mean post score, profile) reaches the \
 threshold with a flagged post, or when it has more flagged posts than a clean account's false \
 flags explain (--account-min-flagged, --account-clean-rate, --account-chance); its `why` says \
