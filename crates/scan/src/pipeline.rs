@@ -259,7 +259,7 @@ pub struct LocalMedia {
     /// (no ffmpeg, a file ffmpeg cannot read), matched by their SHA-256 alone.
     pub videos_framed: u64,
     pub videos_not_framed: u64,
-    /// Why the first video whose frames could not be hashed could not be.
+    /// Which video was the first whose frames could not be hashed, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video_error: Option<String>,
 }
@@ -644,7 +644,10 @@ impl Worker<'_> {
                 self.progress
                     .videos_unframed
                     .fetch_add(1, Ordering::Relaxed);
-                let _ = self.progress.video_error.set(e.to_string());
+                let _ = self
+                    .progress
+                    .video_error
+                    .set(format!("{}: {e}", path.display()));
             }
         }
     }
