@@ -122,7 +122,10 @@ pub struct Options {
     pub csv: CsvMapping,
     /// Records longer than this many bytes are skipped with a diagnostic.
     pub max_record_bytes: usize,
-    /// Target size of a chunk of JSON Lines handed to a worker.
+    /// Target size of a chunk of JSON Lines handed to a worker. 512 KiB by default: every
+    /// chunk in flight (queued, being read, being scored, its report lines being written)
+    /// holds a buffer of about this size, and on a VM each fresh page of them is cleared
+    /// at a cost; 1 MiB chunks took 4% more time on 1M posts, 256 KiB measured the same.
     pub chunk_bytes: usize,
     /// The platform to assume where the input does not say.
     pub default_platform: Option<String>,
@@ -202,7 +205,7 @@ impl Default for Options {
             format: Format::Auto,
             csv: CsvMapping::default(),
             max_record_bytes: 1 << 20,
-            chunk_bytes: 1 << 20,
+            chunk_bytes: 1 << 19,
             default_platform: None,
             json_map: None,
             utc_offset: None,
