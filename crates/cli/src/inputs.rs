@@ -5,6 +5,7 @@
 //! `part-0001.jsonl.gz`. Naming each file runs into the shell's argument limit and misses
 //! the ones added later; a folder is walked instead, its input files taken in name order.
 
+use raqib_ingest::is_twitter_archive_tweets;
 use std::path::Path;
 
 /// What a file under a folder must be called to be read: these names, optionally
@@ -39,26 +40,6 @@ pub fn is_telegram_page(name: &str) -> bool {
         .strip_prefix("messages")
         .and_then(|r| r.strip_suffix(".html"))
         .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// Whether a file found in a folder holds a Twitter archive's tweets: `tweets.js`,
-/// `tweets-part1.js`, ... (`tweet.js` before 2020), `deleted-tweets.js` and
-/// `community-tweet.js`, compressed or not (the archive's other files hold no posts:
-/// likes, direct messages, settings, and the viewer's own scripts).
-pub fn is_twitter_archive_tweets(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let Some(stem) = uncompressed(&lower).strip_suffix(".js") else {
-        return false;
-    };
-    let stem = stem.strip_prefix("deleted-").unwrap_or(stem);
-    let part = |rest: &str| {
-        rest.strip_prefix("-part")
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    ["tweets", "tweet", "community-tweet"].iter().any(|t| {
-        stem.strip_prefix(t)
-            .is_some_and(|r| r.is_empty() || part(r))
-    })
 }
 
 /// Whether `dir` holds a scan's reports: read as input, its `posts.jsonl` would count

@@ -1215,7 +1215,7 @@ fn by_id_text<'a>(posts: &'a [serde_json::Value], id: &str) -> &'a str {
 /// Twitter's account archive given as its folder: the tweets and the deleted tweets read
 /// without `--format`, every one credited to the owner from `account.js`, whose profile,
 /// follower count and follows make the account; likes are not posts; a long post's text
-/// is whole, from `note-tweet.js`.
+/// is whole, from `note-tweet.js`, and a long post no tweet takes is a post of its own.
 #[test]
 fn a_twitter_archive_is_scanned_as_its_owners_posts() {
     let (_dir, out) = scan_all_posts("tests/data/twitter_archive");
@@ -1225,6 +1225,7 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
         ids,
         [
             "1600000000000000105",
+            "1600000000000000998",
             "1600000000000000101",
             "1600000000000000102",
             "1600000000000000103",
@@ -1241,6 +1242,12 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
         "{long}"
     );
     let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
+    let own = by_id("1600000000000000998");
+    assert!(
+        own["file"].as_str().unwrap().ends_with("note-tweet.js"),
+        "{own}"
+    );
+    assert_eq!(own["line"], 4);
     let flagged = by_id("1600000000000000101");
     assert_eq!(flagged["flagged"], true, "{flagged}");
     assert_eq!(flagged["line"], 2);
@@ -1257,7 +1264,7 @@ fn a_twitter_archive_is_scanned_as_its_owners_posts() {
     assert_eq!(owner["handle"], "example_ansar");
     assert_eq!(owner["display_name"], "Example Owner");
     assert_eq!(owner["reach"], 3);
-    assert_eq!(owner["posts"], 7);
+    assert_eq!(owner["posts"], 8);
     assert_eq!(owner["flagged_posts"], 2);
     assert!(std::fs::read_to_string(out.join("diagnostics.jsonl"))
         .unwrap()

@@ -886,6 +886,13 @@ fn twitter_archive_chunks(
             None
         }
     };
+    // The main tweets file also gives the notes no tweet of the archive takes, as posts.
+    let left = match (&notes, dir) {
+        (Some(notes), Some(dir)) if twitter_archive::is_main_tweets_file(&name) => {
+            notes_no_tweet_takes(dir, notes, &prefix, opts)
+        }
+        _ => Vec::new(),
+    };
     let tweets =
         array::ArrayChunks::new(reader, name.clone(), Some(LineFormat::TwitterArchive), opts)
             .with_line_prefix(prefix)
@@ -895,9 +902,54 @@ fn twitter_archive_chunks(
         items: first,
         read: 0,
     });
-    Ok(Box::new(first.into_iter().chain(tweets)))
+    Ok(Box::new(first.into_iter().chain(left).chain(tweets)))
 }
 
+/// Read every tweet file of the archive in `dir` for which of `notes` their tweets take
+/// (as a scan of them does), and give the others as posts. A file that cannot be read
+/// here is passed over: its own scan reports it.
+fn notes_no_tweet_takes(
+    dir: &std::path::Path,
+    notes: &std::sync::Arc<twitter_archive::Notes>,
+    prefix: &[u8],
+    opts: &Options,
+) -> Vec<Chunk> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| is_twitter_archive_tweets(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        let path = f.to_string_lossy();
+        let Ok(input::Opened {
+            mut reader, head, ..
+        }) = open_input(&path)
+        else {
+            continue;
+        };
+        if twitter_archive::skip_assignment(&mut reader, &head).is_err() {
+            continue;
+        }
+        let chunks = array::ArrayChunks::new(
+            reader,
+            std::sync::Arc::from(&*path),
+            Some(LineFormat::TwitterArchive),
+            opts,
+        )
+        .with_line_prefix(prefix.to_vec())
+        .with_notes(Some(notes.clone()));
+        for c in chunks {
+            c.for_each_record(|_, _| {});
+        }
+    }
+    let owner = twitter_archive::owner_of_prefix(prefix);
+    notes.left_over(owner)
+}
+
+pub use twitter_archive::is_tweets_file as is_twitter_archive_tweets;
 pub use whatsapp::is_chat_file_name as is_whatsapp_chat_name;
 
 /// A post's media from the `media`, `media_sha256` and `media_pdq` fields of a CSV row or a

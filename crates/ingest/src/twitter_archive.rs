@@ -16,7 +16,7 @@
 //! short; its whole text is in `note-tweet.js` beside it, which names no tweet, so each
 //! note is matched to its tweet by the second it was posted and the start of its text
 //! ([`Notes`]): a reviewer sees, and the model scores, what was posted, not its first 280
-//! characters.
+//! characters. A note no tweet takes is a post of its own, read with `tweets.js`.
 //!
 //! The assignment is passed over and the array is read as any JSON array is
 //! ([`crate::array::ArrayChunks`]), each element made a line prefixed with the owner's
@@ -184,11 +184,15 @@ pub(crate) fn owner_in(dir: &Path) -> Result<Option<Account>, String> {
 /// element `{"noteTweet": {"noteTweetId", "createdAt", "core": {"text", "urls": [...]}}}`.
 /// The notes name no tweet (a note written by another exporter may: `tweetId`, used
 /// where present), so a tweet takes the note posted in the same second whose text starts
-/// as the tweet's does (see [`text_key`]); a note that matches no tweet is left out, and
-/// a tweet no note matches keeps its text. Read whole: only long posts are in it.
+/// as the tweet's does (see [`text_key`]); a tweet no note matches keeps its text. A note
+/// that no tweet of the archive takes (its tweet is not in the archive, or its text does
+/// not start as the note's) is a post of its own ([`Notes::left_over`]), so that nothing
+/// the owner wrote is lost. Read whole: only long posts are in it.
 #[derive(Debug, Default)]
 pub struct Notes {
     notes: Vec<Note>,
+    /// The files the notes were read from.
+    files: Vec<std::sync::Arc<str>>,
     by_tweet: std::collections::HashMap<String, usize>,
     by_second: std::collections::HashMap<i64, Vec<usize>>,
 }
@@ -198,6 +202,14 @@ struct Note {
     text: String,
     urls: Vec<String>,
     key: String,
+    /// `noteTweetId` (empty where the note has none).
+    id: String,
+    created_at: Option<i64>,
+    /// Its file in [`Notes::files`], and the line its `noteTweetId` is on (0 if none).
+    file: usize,
+    line: u64,
+    /// Whether a tweet has taken it.
+    taken: std::sync::atomic::AtomicBool,
 }
 
 /// A note's element, as the archives write it (and as some exporters do: the text under
@@ -210,6 +222,8 @@ struct NoteElement {
 
 #[derive(Deserialize)]
 struct NoteTweet {
+    #[serde(rename = "noteTweetId")]
+    id: Option<String>,
     #[serde(rename = "createdAt")]
     created_at: Option<String>,
     #[serde(rename = "tweetId")]
@@ -280,11 +294,12 @@ fn keys_match(a: &str, b: &str) -> bool {
 }
 
 impl Notes {
-    /// The notes of one archive file's bytes (the assignment passed over).
-    fn add_file(&mut self, bytes: &[u8]) -> Result<(), String> {
+    /// The notes of one archive file's bytes (the assignment passed over), read from `file`.
+    fn add_file(&mut self, bytes: &[u8], file: &str) -> Result<(), String> {
         let (_, len) = assignment(&bytes[..bytes.len().min(MAX_ASSIGNMENT + 16)])?;
         let elements: Vec<NoteElement> =
             serde_json::from_slice(&bytes[len..]).map_err(|e| format!("not valid JSON: {e}"))?;
+        let lines = id_lines(bytes);
         for n in elements.into_iter().filter_map(|e| e.note) {
             let Some(core) = n.core.or(n.results) else {
                 continue;
@@ -302,16 +317,64 @@ impl Notes {
             if let Some(id) = n.tweet_id.filter(|id| !id.is_empty()) {
                 self.by_tweet.insert(id, i);
             }
-            if let Some(t) = n.created_at.as_deref().and_then(crate::parse_time) {
+            let created_at = n.created_at.as_deref().and_then(crate::parse_time);
+            if let Some(t) = created_at {
                 self.by_second.entry(t).or_default().push(i);
             }
+            let id = n.id.unwrap_or_default();
             self.notes.push(Note {
                 key: text_key(&text),
                 text,
                 urls,
+                line: lines.get(id.as_str()).copied().unwrap_or(0),
+                id,
+                created_at,
+                file: self.files.len(),
+                taken: Default::default(),
             });
         }
+        self.files.push(std::sync::Arc::from(file));
         Ok(())
+    }
+
+    /// The notes no tweet has taken, as posts of `owner` (`noteTweetId` their id), in the
+    /// order of their files: what [`crate::open_chunks`] reads before the tweets of an
+    /// archive's main tweets file, once the archive's tweet files have been read for which
+    /// notes they take.
+    pub(crate) fn left_over(&self, owner: Option<&str>) -> Vec<crate::Chunk> {
+        let mut chunks: Vec<crate::Chunk> = Vec::new();
+        for (i, n) in self.notes.iter().enumerate() {
+            if n.taken.load(std::sync::atomic::Ordering::Relaxed) {
+                continue;
+            }
+            let post = raqib_model::Post {
+                id: if n.id.is_empty() {
+                    format!("note-{}", i + 1)
+                } else {
+                    n.id.clone()
+                },
+                platform: "twitter".into(),
+                account: owner.unwrap_or_default().into(),
+                created_at: n.created_at,
+                text: n.text.clone(),
+                urls: n.urls.clone(),
+                ..Default::default()
+            };
+            let item = (n.line, Ok(Record::Post(Box::new(post))));
+            match chunks.last_mut() {
+                Some(crate::Chunk::Records { file, items, .. })
+                    if **file == *self.files[n.file] =>
+                {
+                    items.push(item)
+                }
+                _ => chunks.push(crate::Chunk::Records {
+                    file: self.files[n.file].clone(),
+                    items: vec![item],
+                    read: 0,
+                }),
+            }
+        }
+        chunks
     }
 
     /// How many notes were read.
@@ -326,6 +389,12 @@ impl Notes {
     /// The note of `post`, if one is: by the tweet it names, else by the second and the
     /// start of the text.
     fn note_of(&self, post: &raqib_model::Post) -> Option<&Note> {
+        let note = self.find_note(post)?;
+        note.taken.store(true, std::sync::atomic::Ordering::Relaxed);
+        Some(note)
+    }
+
+    fn find_note(&self, post: &raqib_model::Post) -> Option<&Note> {
         if let Some(&i) = (!self.by_tweet.is_empty())
             .then(|| self.by_tweet.get(&post.id))
             .flatten()
@@ -366,6 +435,33 @@ impl Notes {
     }
 }
 
+/// The line of each `"noteTweetId": "ID"` in a notes file, by ID: where a reviewer finds
+/// a note that became a post of its own. One pass; an ID of other than plain characters
+/// (none is: they are digits) is not found, and its note has line 0.
+fn id_lines(bytes: &[u8]) -> std::collections::HashMap<&str, u64> {
+    const NAME: &[u8] = b"\"noteTweetId\"";
+    let mut lines = std::collections::HashMap::new();
+    let (mut line, mut counted) = (1u64, 0usize);
+    for at in memchr::memmem::find_iter(bytes, NAME) {
+        line += memchr::memchr_iter(b'\n', &bytes[counted..at]).count() as u64;
+        counted = at;
+        let rest = &bytes[at + NAME.len()..];
+        let rest = rest.trim_ascii_start().strip_prefix(b":").unwrap_or(b"");
+        let Some(value) = rest.trim_ascii_start().strip_prefix(b"\"") else {
+            continue;
+        };
+        let Some(end) = memchr::memchr2(b'"', b'\\', value) else {
+            continue;
+        };
+        if value[end] == b'"' {
+            if let Ok(id) = std::str::from_utf8(&value[..end]) {
+                lines.entry(id).or_insert(line);
+            }
+        }
+    }
+    lines
+}
+
 /// The notes in `dir` (`note-tweet.js`, `note-tweet-part1.js`, ...): `Ok(None)` where
 /// there are none; an error names the file that could not be read.
 pub(crate) fn notes_in(dir: &Path) -> Result<Option<Notes>, String> {
@@ -385,10 +481,49 @@ pub(crate) fn notes_in(dir: &Path) -> Result<Option<Notes>, String> {
         };
         found = true;
         notes
-            .add_file(&bytes)
+            .add_file(&bytes, &path.to_string_lossy())
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(found.then_some(notes))
+}
+
+/// The owner's id a [`line_prefix`] holds, if any.
+pub(crate) fn owner_of_prefix(prefix: &[u8]) -> Option<&str> {
+    let id = prefix.strip_suffix(&[FIELD_SEP])?;
+    std::str::from_utf8(id).ok().filter(|id| !id.is_empty())
+}
+
+/// Whether a file's name is one of an archive's tweet files: `tweets.js`,
+/// `tweets-part1.js`, ... (`tweet.js` before 2020), `deleted-tweets.js` and
+/// `community-tweet.js`, compressed or not (the archive's other files hold no posts:
+/// likes, direct messages, settings, and the viewer's own scripts).
+pub fn is_tweets_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some(stem) = crate::strip_compression_ext(&lower).strip_suffix(".js") else {
+        return false;
+    };
+    let stem = stem.strip_prefix("deleted-").unwrap_or(stem);
+    let part = |rest: &str| {
+        rest.strip_prefix("-part")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    ["tweets", "tweet", "community-tweet"].iter().any(|t| {
+        stem.strip_prefix(t)
+            .is_some_and(|r| r.is_empty() || part(r))
+    })
+}
+
+/// Whether the file at `path` is an archive's main tweets file (`tweets.js`, or `tweet.js`
+/// before 2020; compressed or not), whose reading also gives the notes no tweet takes.
+pub(crate) fn is_main_tweets_file(path: &str) -> bool {
+    let name = Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        crate::strip_compression_ext(&name),
+        "tweets.js" | "tweet.js"
+    )
 }
 
 /// The start of each element line: the owner's id (empty where unknown) and the
@@ -525,10 +660,36 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// The line of each note's id, whatever the lines around it hold; any bytes
+        /// give some map without a panic.
+        #[test]
+        fn a_notes_id_is_found_on_its_line(
+            gaps in proptest::collection::vec(0usize..4, 1..6),
+            junk in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let mut file = String::from("window.YTD.note_tweet.part0 = [");
+            let mut want = Vec::new();
+            for (i, g) in gaps.iter().enumerate() {
+                file.push_str(&"\n".repeat(*g));
+                want.push((format!("{i}7"), file.matches('\n').count() as u64 + 1));
+                file.push_str(&format!("{{\"noteTweet\" : {{ \"noteTweetId\" :  \"{i}7\" }} }},"));
+            }
+            let lines = id_lines(file.as_bytes());
+            for (id, line) in &want {
+                prop_assert_eq!(lines.get(id.as_str()), Some(line));
+            }
+            id_lines(&junk);
+        }
+    }
+
     fn notes(json: &str) -> Notes {
         let mut n = Notes::default();
-        n.add_file(format!("window.YTD.note_tweet.part0 = {json}").as_bytes())
-            .unwrap();
+        n.add_file(
+            format!("window.YTD.note_tweet.part0 = {json}").as_bytes(),
+            "note-tweet.js",
+        )
+        .unwrap();
         n
     }
 

@@ -971,9 +971,19 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
     );
     assert_eq!(owner.followers, Some(3));
     assert_eq!(owner.follows, ["9000000301", "9000000302"]);
-    let p = posts(&records);
-    assert_eq!(p.len(), 6);
-    assert!(p.iter().all(|p| p.account == "9000000101"));
+    let all = posts(&records);
+    assert_eq!(all.len(), 7);
+    assert!(all.iter().all(|p| p.account == "9000000101"));
+    // First, the long post that no tweet of the archive takes (written in the same second
+    // as another, its text starting as no tweet's does): a post of its own, whole.
+    let note = &all[0];
+    assert_eq!(note.id, "1600000000000000998");
+    assert!(note
+        .text
+        .starts_with("Another long post written in the same second"));
+    assert!(note.text.ends_with("paper. "), "{}", note.text);
+    assert_eq!(note.created_at, Some(1793815200));
+    let p = &all[1..];
     assert_eq!(p[1].urls, ["https://news.example/trial"]);
     assert_eq!(p[2].reply_to.as_deref(), Some("1600000000000000050"));
     assert_eq!(p[3].media.len(), 1);
@@ -982,19 +992,32 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
         Some("https://pbs.example/media/m1.jpg")
     );
     let chunks = open_chunks(&data("twitter_archive/data/tweets.js"), &Options::default());
-    let lines: Vec<u64> = chunks
+    let lines: Vec<(String, u64)> = chunks
         .unwrap()
         .flat_map(|c| {
             let mut l = Vec::new();
+            let file = c.file().rsplit('/').next().unwrap_or_default().to_string();
             c.for_each_record(|line, r| {
                 if let Ok(Record::Post(_)) = r {
-                    l.push(line)
+                    l.push((file.clone(), line))
                 }
             });
             l
         })
         .collect();
-    assert_eq!(lines, [2, 37, 82, 132, 185, 220]);
+    let at = |f: &str, l: u64| (f.to_string(), l);
+    assert_eq!(
+        lines,
+        [
+            at("note-tweet.js", 4),
+            at("tweets.js", 2),
+            at("tweets.js", 37),
+            at("tweets.js", 82),
+            at("tweets.js", 132),
+            at("tweets.js", 185),
+            at("tweets.js", 220)
+        ]
+    );
     // A video: its MP4 of the highest bitrate, whose copy the archive keeps.
     assert_eq!(p[5].media.len(), 1);
     assert_eq!(p[5].media[0].kind, "video");
@@ -1083,6 +1106,99 @@ fn twitter_archives_old_alone_broken_and_not_tweets() {
     let likes = data("twitter_archive/data/like.js");
     let e = read_all(&likes, &Options::default()).expect_err("refused");
     assert!(e.to_string().contains("`like` file holds no tweets"), "{e}");
+}
+
+/// A note that no tweet of the archive takes is a post of its own, read with the main
+/// tweets file (once, whichever files are scanned): here one whose text starts as no
+/// tweet's, and one naming a tweet the archive lacks. A note a deleted tweet takes
+/// completes that tweet in `deleted-tweets.js` and is not a post of its own.
+#[test]
+fn notes_no_tweet_takes_are_posts_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = |id: &str, text: &str| {
+        format!(
+            r#"{{"tweet": {{"id_str":"{id}","full_text":"{text} \u2026 https://t.co/x","created_at":"Mon Nov 02 10:00:00 +0000 2026"}}}}"#
+        )
+    };
+    let note = |id: &str, tweet: &str, text: &str| {
+        format!(
+            r#"{{"noteTweet": {{"noteTweetId": "{id}",{tweet} "createdAt": "2026-11-02T10:00:00.000Z", "core": {{"text": "{text}", "urls": []}}}}}}"#
+        )
+    };
+    let kept = "Kept in the tweets, and the rest of it goes on here";
+    let deleted = "Deleted later by the owner, who wrote much more after it";
+    let tweets = write(
+        &dir,
+        "tweets.js",
+        format!("window.YTD.tweets.part0 = [ {} ]", cut("11", &kept[..30])).as_bytes(),
+    );
+    let deleted_file = write(
+        &dir,
+        "deleted-tweets.js",
+        format!(
+            "window.YTD.deleted_tweets.part0 = [ {} ]",
+            cut("12", &deleted[..30])
+        )
+        .as_bytes(),
+    );
+    write(
+        &dir,
+        "account.js",
+        br#"window.YTD.account.part0 = [ {"account": {"accountId": "77", "username": "owner"}} ]"#,
+    );
+    write(
+        &dir,
+        "note-tweet.js",
+        format!(
+            "window.YTD.note_tweet.part0 = [\n{},\n{},\n{},\n{}\n]",
+            note("901", "", kept),
+            note("902", "", deleted),
+            note("903", "", "A note whose tweet is not in the archive at all"),
+            note(
+                "904",
+                r#" "tweetId": "999","#,
+                "Naming a tweet the archive lacks"
+            ),
+        )
+        .as_bytes(),
+    );
+    let read = |path: &str| {
+        let mut found = Vec::new();
+        for c in open_chunks(path, &Options::default()).unwrap() {
+            let file = c.file().rsplit('/').next().unwrap_or_default().to_string();
+            c.for_each_record(|line, r| match r {
+                Ok(Record::Post(p)) => found.push((
+                    file.clone(),
+                    line,
+                    p.id.clone(),
+                    p.text.clone(),
+                    p.account.clone(),
+                )),
+                Ok(_) => {}
+                Err(d) => panic!("{d:?}"),
+            });
+        }
+        found
+    };
+    let main = read(&tweets);
+    let ids: Vec<(&str, u64, &str)> = main
+        .iter()
+        .map(|(f, l, id, _, _)| (f.as_str(), *l, id.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("note-tweet.js", 4, "903"),
+            ("note-tweet.js", 5, "904"),
+            ("tweets.js", 1, "11")
+        ]
+    );
+    assert_eq!(main[0].3, "A note whose tweet is not in the archive at all");
+    assert!(main.iter().all(|p| p.4 == "77"));
+    assert_eq!(main[2].3, kept);
+    let other = read(&deleted_file);
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert_eq!((other[0].2.as_str(), other[0].3.as_str()), ("12", deleted));
 }
 
 /// Tweets the owner posted in a Community are kept apart, in `community-tweet.js`: read as
