@@ -243,9 +243,11 @@ pub struct InputArgs {
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_record_bytes: usize,
     /// The zone of times written without one: a WhatsApp chat's are the exporting phone's
-    /// local time (e.g. `+03:00` for a phone set to Baghdad). Default: taken as UTC.
-    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
-    pub utc_offset: Option<raqib_ingest::UtcOffset>,
+    /// local time (e.g. `+03:00` for a phone set to Baghdad). `PATH=OFFSET` gives the zone
+    /// of one file, or of the files under one folder, the deepest naming a file winning:
+    /// `--utc-offset +03:00 --utc-offset chats/lagos=+01:00`. Repeatable. Default: UTC.
+    #[arg(long, value_name = "[PATH=]OFFSET", allow_hyphen_values = true)]
+    pub utc_offset: Vec<raqib_ingest::UtcOffsetRule>,
 }
 
 impl InputArgs {
@@ -256,7 +258,7 @@ impl InputArgs {
             max_record_bytes: self.max_record_bytes,
             default_platform: self.platform.clone(),
             json_map: self.json_map.clone().map(std::sync::Arc::new),
-            utc_offset: self.utc_offset,
+            utc_offsets: self.utc_offset.clone(),
             ..Default::default()
         }
     }

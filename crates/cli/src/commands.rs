@@ -83,6 +83,7 @@ fn load_models(specs: &[String]) -> Result<ModelSet> {
 
 fn scan(mut a: ScanArgs) -> Result<i32> {
     a.inputs = crate::inputs::files(&a.inputs, a.out.as_deref(), a.quiet)?;
+    crate::inputs::check_utc_offsets(&a.input.options(), &a.inputs)?;
     let models = load_models(&a.model)?;
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {

@@ -284,6 +284,46 @@ pub fn files(inputs: &[String], skip: Option<&Path>, quiet: bool) -> anyhow::Res
     Ok(files)
 }
 
+/// Refuse a `--utc-offset PATH=OFFSET` whose path is none of the inputs' files nor a folder
+/// above one (a typo would leave a chat's times in the wrong zone without a word), or two
+/// offsets given for one path.
+pub fn check_utc_offsets(opts: &raqib_ingest::Options, files: &[String]) -> anyhow::Result<()> {
+    let rules = &opts.utc_offsets;
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(twice) = rules[..i].iter().find(|o| {
+            o.path.is_none() && r.path.is_none()
+                || o.path
+                    .as_deref()
+                    .zip(r.path.as_deref())
+                    .is_some_and(|(a, b)| {
+                        raqib_ingest::path_under(a, b) && raqib_ingest::path_under(b, a)
+                    })
+        }) {
+            anyhow::bail!(
+                "--utc-offset is given twice for {}: {} and {}; give each file or folder one",
+                r.path.as_deref().unwrap_or("every input"),
+                twice.offset,
+                r.offset
+            );
+        }
+        if let Some(p) = &r.path {
+            if !files.iter().any(|f| raqib_ingest::path_under(f, p)) {
+                anyhow::bail!(
+                    "--utc-offset {p}=...: {p} is none of the inputs' files, nor a folder \
+                     holding one; give the path as the input is given ({})",
+                    files
+                        .iter()
+                        .take(3)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,6 +96,7 @@ pub struct Subjects {
 pub fn read_subjects(inputs: &[String], input: &InputArgs) -> Result<Subjects> {
     let inputs = crate::inputs::files(inputs, None, false)?;
     let opts = input.options();
+    crate::inputs::check_utc_offsets(&opts, &inputs)?;
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut list: Vec<(Account, Vec<Post>)> = Vec::new();
     let mut diagnostics = Vec::new();

@@ -463,6 +463,7 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
         ..Default::default()
     };
     let inputs = crate::inputs::files(&a.inputs, None, a.quiet)?;
+    crate::inputs::check_utc_offsets(&a.input.options(), &inputs)?;
     let mut col = collect(&inputs, &a.input, &item_cfg, threads, a.quiet)?;
     let read_s = t.elapsed().as_secs_f64();
     if !a.quiet {

@@ -1334,6 +1334,54 @@ fn whatsapp_chats_are_scanned_from_their_folder() {
     let o = run(&["scan", "tests/data/whatsapp", "--utc-offset", "Baghdad"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("+03:00"), "{}", stderr(&o));
+
+    // One phone's zone for one chat, another's for a folder: each chat's times move by
+    // its own, the deepest path naming it winning over the zone given for every input.
+    let arabic = "tests/data/whatsapp/WhatsApp Chat with Arabic Example.txt=+03:00";
+    let (_dir3, mixed) = scan_all_posts_with(
+        "tests/data/whatsapp",
+        &[
+            "--utc-offset",
+            "-05:30",
+            "--utc-offset",
+            arabic,
+            "--utc-offset",
+            "./tests/data/whatsapp/WhatsApp Chat - Example Group=+01:00",
+        ],
+    );
+    let mixed = jsonl(&mixed.join("posts.jsonl"));
+    let moved: Vec<i64> = posts
+        .iter()
+        .zip(&mixed)
+        .map(|(a, b)| b["created_at"].as_i64().unwrap() - a["created_at"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        moved,
+        [-3_600, -3_600, -3_600, -10_800, -10_800, 19_800, 19_800, 19_800, 19_800, 19_800]
+    );
+    // A path that is none of the inputs, or one path given twice: refused, saying why.
+    for (args, code, says) in [
+        (
+            vec!["--utc-offset", "tests/data/whatsap=+03:00"],
+            1,
+            "is none of the inputs' files",
+        ),
+        (
+            vec!["--utc-offset", arabic, "--utc-offset", arabic],
+            1,
+            "given twice",
+        ),
+        (vec!["--utc-offset", "=+03:00"], 2, "names no file"),
+    ] {
+        let mut all = vec!["scan", "tests/data/whatsapp", "--out"];
+        let out = tempfile::tempdir().unwrap();
+        let out_s = out.path().to_str().unwrap().to_string();
+        all.push(&out_s);
+        all.extend(args);
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
 }
 
 /// `--json-map` reads a Reddit dump's comments and submissions (no format of raqib's):

@@ -131,9 +131,70 @@ pub struct Options {
     pub default_platform: Option<String>,
     /// JSON records read through this mapping instead of by their format (`--json-map`).
     pub json_map: Option<std::sync::Arc<JsonMapping>>,
-    /// The zone of times written without one (a WhatsApp chat's, the exporting phone's
-    /// local time): `None` takes them as UTC.
-    pub utc_offset: Option<UtcOffset>,
+    /// The zones of times written without one (a WhatsApp chat's, the exporting phone's
+    /// local time), for every input or for some (`--utc-offset`): see
+    /// [`Options::utc_offset_for`]. None applying takes them as UTC.
+    pub utc_offsets: Vec<UtcOffsetRule>,
+}
+
+impl Options {
+    /// The offset for the times of the input `path`: that of the rule naming the file, or
+    /// the deepest folder above it, else that of a rule naming no path, else none (UTC).
+    pub fn utc_offset_for(&self, path: &str) -> Option<UtcOffset> {
+        let mut best: Option<(usize, UtcOffset)> = None;
+        for rule in &self.utc_offsets {
+            let depth = match &rule.path {
+                None => 0,
+                Some(p) if path_under(path, p) => 1 + path_parts(p).count(),
+                Some(_) => continue,
+            };
+            if best.is_none_or(|(d, _)| depth >= d) {
+                best = Some((depth, rule.offset));
+            }
+        }
+        best.map(|(_, o)| o)
+    }
+}
+
+/// A path's parts, `.` left out (`./chats/a.txt` is `chats/a.txt`).
+fn path_parts(p: &str) -> impl Iterator<Item = std::path::Component<'_>> {
+    std::path::Path::new(p)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+}
+
+/// Whether `path` is `dir` or a path under it, part by part.
+pub fn path_under(path: &str, dir: &str) -> bool {
+    let mut parts = path_parts(path);
+    path_parts(dir).all(|d| parts.next() == Some(d))
+}
+
+/// One `--utc-offset`: `OFFSET` for every input, or `PATH=OFFSET` for the file `PATH` or
+/// the files under the folder `PATH` (a chat exported on a phone set to another zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UtcOffsetRule {
+    pub path: Option<String>,
+    pub offset: UtcOffset,
+}
+
+impl std::str::FromStr for UtcOffsetRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.rsplit_once('=') {
+            Some((path, offset)) if !path.trim().is_empty() => Ok(UtcOffsetRule {
+                path: Some(path.to_string()),
+                offset: offset.parse()?,
+            }),
+            Some(_) => Err(format!(
+                "`{s}` names no file before `=`: give PATH=OFFSET (`chats/baghdad.txt=+03:00`), \
+                 or OFFSET alone for every input"
+            )),
+            None => Ok(UtcOffsetRule {
+                path: None,
+                offset: s.parse()?,
+            }),
+        }
+    }
 }
 
 /// The account of a sender an export knows by name alone (Telegram's HTML pages, WhatsApp
@@ -155,6 +216,18 @@ impl UtcOffset {
     /// Seconds east of UTC.
     pub fn seconds(self) -> i32 {
         self.0
+    }
+}
+
+/// As it is written: `+03:00`, `-05:30`.
+impl std::fmt::Display for UtcOffset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (sign, s) = if self.0 < 0 {
+            ('-', -self.0)
+        } else {
+            ('+', self.0)
+        };
+        write!(f, "{sign}{:02}:{:02}", s / 3600, s % 3600 / 60)
     }
 }
 
@@ -208,7 +281,7 @@ impl Default for Options {
             chunk_bytes: 1 << 19,
             default_platform: None,
             json_map: None,
-            utc_offset: None,
+            utc_offsets: Vec::new(),
         }
     }
 }

@@ -12,7 +12,7 @@
 //! The date is the phone's, in its locale: day or month first, two- or four-digit years,
 //! Arabic-Indic digits, 12- or 24-hour times, `AM`/`PM` or `ص`/`م`, direction marks.
 //! The time is the phone's local time: taken as UTC unless `--utc-offset` gives the
-//! phone's zone ([`crate::Options::utc_offset`]).
+//! phone's zone ([`crate::Options::utc_offset_for`]).
 //! Whether the day or the month comes first is decided once a file, from its first 64 KiB:
 //! a first number over 12 is a day, a second over 12 is a day; with neither, times with a
 //! Latin `AM`/`PM` mean month first (the United States' way), else day first (Arabic
@@ -599,7 +599,7 @@ impl WhatsAppChunks {
         let mut prefix = Vec::new();
         crate::push_field(&mut prefix, &chat_name(&file));
         prefix.push(date_order(head).byte());
-        if let Some(o) = opts.utc_offset.filter(|o| o.seconds() != 0) {
+        if let Some(o) = opts.utc_offset_for(&file).filter(|o| o.seconds() != 0) {
             prefix.extend_from_slice(o.seconds().to_string().as_bytes());
         }
         prefix.push(FIELD_SEP);
@@ -882,6 +882,37 @@ mod tests {
         assert_eq!(timestamp(&bad, DateOrder::DayFirst), None);
     }
 
+    /// `--utc-offset PATH=OFFSET`: the deepest path above an input gives its offset, else
+    /// the offset for every input, else none; `./` and a trailing `/` change nothing, and a
+    /// path is matched part by part (`chats/a` is not above `chats/ab.txt`).
+    #[test]
+    fn an_inputs_offset_is_the_deepest_rule_naming_it() {
+        let rules = |given: &[&str]| Options {
+            utc_offsets: given.iter().map(|r| r.parse().unwrap()).collect(),
+            ..Default::default()
+        };
+        let secs = |o: &Options, path: &str| o.utc_offset_for(path).map(|o| o.seconds());
+        let o = rules(&[
+            "+01:00",
+            "chats=+02:00",
+            "./chats/iraq/=+03:00",
+            "chats/a=+04:00",
+        ]);
+        assert_eq!(secs(&o, "other.txt"), Some(3_600));
+        assert_eq!(secs(&o, "chats/x.txt"), Some(7_200));
+        assert_eq!(secs(&o, "./chats/iraq/mosul.txt"), Some(10_800));
+        assert_eq!(secs(&o, "chats/ab.txt"), Some(7_200));
+        assert_eq!(secs(&o, "chats/a"), Some(14_400));
+        let o = rules(&["chats=-05:30"]);
+        assert_eq!(secs(&o, "chats2/x.txt"), None);
+        assert_eq!(secs(&o, "chats/x.txt"), Some(-19_800));
+        let rule: crate::UtcOffsetRule = "a=b/c.txt=+03:00".parse().unwrap();
+        assert_eq!(rule.path.as_deref(), Some("a=b/c.txt"));
+        assert!("=+03:00".parse::<crate::UtcOffsetRule>().is_err());
+        assert!("chats=Baghdad".parse::<crate::UtcOffsetRule>().is_err());
+        assert_eq!(crate::UtcOffset(-19_800).to_string(), "-05:30");
+    }
+
     #[test]
     fn offsets_from_utc_are_read_and_move_the_times() {
         use crate::UtcOffset;
@@ -905,7 +936,10 @@ mod tests {
         let chat = "02/11/2026, 10:00 - Ann: one\n";
         let at = |offset: Option<UtcOffset>| {
             let opts = Options {
-                utc_offset: offset,
+                utc_offsets: offset
+                    .map(|offset| crate::UtcOffsetRule { path: None, offset })
+                    .into_iter()
+                    .collect(),
                 ..Default::default()
             };
             posts(&read(chat, "c.txt", &opts))[0].1.created_at
@@ -1111,6 +1145,8 @@ mod tests {
         fn any_offset_text_parses_within_a_day_or_is_refused(s in "\\PC{0,8}") {
             if let Ok(o) = s.parse::<crate::UtcOffset>() {
                 prop_assert!(o.seconds().abs() <= 14 * 3600 + 59 * 60);
+                // As written back, it reads as itself.
+                prop_assert_eq!(o.to_string().parse::<crate::UtcOffset>(), Ok(o));
             }
         }
 
