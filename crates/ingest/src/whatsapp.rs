@@ -138,11 +138,22 @@ fn header(b: &[u8]) -> Option<Header> {
     if !matches!(sep, b'/' | b'.' | b'-') {
         return None;
     }
-    let (d2, _, at) = number(b, at + 1, 1, 2)?;
+    // Korean writes `2026. 12. 31.`: a space after each dot, and one after the day.
+    let gap = |at: usize| {
+        if sep == b'.' {
+            skip(b, at, space_len)
+        } else {
+            at
+        }
+    };
+    let (d2, _, at) = number(b, gap(at + 1), 1, 2)?;
     if b.get(at) != Some(&sep) {
         return None;
     }
-    let (d3, _, mut i) = number(b, at + 1, 1, 4)?;
+    let (d3, _, mut i) = number(b, gap(at + 1), 1, 4)?;
+    if sep == b'.' && n1 == 4 && b.get(i) == Some(&b'.') {
+        i += 1;
+    }
     // A comma (Latin or Arabic) or a space, or both, between the date and the time; in
     // French, " à ".
     let before = i;
@@ -158,21 +169,39 @@ fn header(b: &[u8]) -> Option<Header> {
     if i == before {
         return None;
     }
+    // Korean, Chinese and Japanese write the half of the day before the time.
+    let mut pm = None;
+    for (word, is_pm) in [
+        ("오전", false),
+        ("오후", true),
+        ("上午", false),
+        ("下午", true),
+        ("午前", false),
+        ("午後", true),
+    ] {
+        if b[i..].starts_with(word.as_bytes()) {
+            pm = Some(is_pm);
+            i = skip(b, i + word.len(), space_len);
+            break;
+        }
+    }
     let (hour, _, at) = number(b, i, 1, 2)?;
-    if b.get(at) != Some(&b':') {
+    // `21:41`, or `21.41` (Indonesian, Finnish, Danish).
+    let colon = *b.get(at)?;
+    if !matches!(colon, b':' | b'.') {
         return None;
     }
     let (minute, _, mut i) = number(b, at + 1, 2, 2)?;
     let mut second = 0;
-    if b.get(i) == Some(&b':') {
+    if b.get(i) == Some(&colon) {
         let (s, _, at) = number(b, i + 1, 2, 2)?;
         second = s;
         i = at;
     }
     let after_time = i;
     i = skip(b, i, space_len);
-    let mut pm = None;
     let mut latin = false;
+    let mut marked_after = false;
     for (word, is_pm) in [
         (&b"AM"[..], false),
         (b"PM", true),
@@ -182,17 +211,26 @@ fn header(b: &[u8]) -> Option<Header> {
         (b"p.m.", true),
         (b"A.M.", false),
         (b"P.M.", true),
+        // Spanish: `p. m.`, its space often a no-break one; day first, so not "latin".
+        (b"a. m.", false),
+        (b"p. m.", true),
+        ("a.\u{a0}m.".as_bytes(), false),
+        ("p.\u{a0}m.".as_bytes(), true),
         ("ص".as_bytes(), false),
         ("م".as_bytes(), true),
     ] {
+        if pm.is_some() {
+            break;
+        }
         if b[i..].starts_with(word) {
             pm = Some(is_pm);
-            latin = word[0].is_ascii();
+            latin = word[0].is_ascii() && !word.contains(&b' ') && !word.contains(&0xa0);
             i += word.len();
+            marked_after = true;
             break;
         }
     }
-    if pm.is_none() {
+    if !marked_after {
         i = after_time;
     }
     if bracket {
@@ -848,6 +886,73 @@ mod tests {
         assert_eq!(&fr[e.rest..], "Name: salut");
         let iso = h("2020-12-31 21:41 - Name: hi").unwrap();
         assert!(iso.year_first);
+        // Korean (Android and iPhone), Chinese, Japanese: the half of the day before the
+        // time; Indonesian: `21.41`; Spanish: `p. m.`, day first.
+        for (line, date, hour, pm, rest) in [
+            (
+                "2026. 12. 31. 오후 9:41 - 민수: 안녕",
+                [2026, 12, 31],
+                9,
+                Some(true),
+                "민수: 안녕",
+            ),
+            (
+                "[2026. 12. 31. 오전 9:41:05] 민수: 둘째",
+                [2026, 12, 31],
+                9,
+                Some(false),
+                "민수: 둘째",
+            ),
+            (
+                "2026/12/31 下午9:41 - 小明: 你好",
+                [2026, 12, 31],
+                9,
+                Some(true),
+                "小明: 你好",
+            ),
+            (
+                "2026/12/31 午後 9:41 - 太郎: こんにちは",
+                [2026, 12, 31],
+                9,
+                Some(true),
+                "太郎: こんにちは",
+            ),
+            (
+                "31/12/26 21.41 - Budi: halo",
+                [31, 12, 26],
+                21,
+                None,
+                "Budi: halo",
+            ),
+            (
+                "[31/12/26 21.41.05] Budi: halo",
+                [31, 12, 26],
+                21,
+                None,
+                "Budi: halo",
+            ),
+            (
+                "31/12/26, 9:41\u{a0}p.\u{a0}m. - Ana: hola",
+                [31, 12, 26],
+                9,
+                Some(true),
+                "Ana: hola",
+            ),
+            (
+                "31/12/26, 9:41 a. m. - Ana: hola",
+                [31, 12, 26],
+                9,
+                Some(false),
+                "Ana: hola",
+            ),
+        ] {
+            let got = h(line).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!((got.date, got.hour, got.pm), (date, hour, pm), "{line}");
+            assert!(!got.latin_ampm, "{line}");
+            assert_eq!(&line[got.rest..], rest, "{line}");
+        }
+        let korean = h("2026. 12. 31. 오후 9:41 - 민수: 안녕").unwrap();
+        assert_eq!(timestamp(&korean, DateOrder::MonthFirst), Some(1798753260));
         for not in [
             "",
             "hello 31/12/2020, 21:41 - Name: hi",
@@ -858,6 +963,10 @@ mod tests {
             "31/12/2020, 25:41 - Name: hi",
             "31/12/2020, 13:41 PM - Name: hi",
             "31/12/202021:41 - Name: hi",
+            "31/12/2020, 21:41:05.3 - Name: hi",
+            "31/12/2020, 21.41:05 - Name: hi",
+            "2026. 12. 31. 오후 13:41 - 민수: x",
+            "31/12/2020, 오후 - Name: hi",
         ] {
             assert_eq!(h(not), None, "{not}");
         }

@@ -1225,6 +1225,40 @@ fn a_twitter_archives_community_tweets_are_the_owners_posts() {
     assert_eq!(p[0].text, "posted in a community");
 }
 
+/// Chats exported by phones in Korean, Chinese, Indonesian and Spanish are found by their
+/// first line and read with their times (31 December 2026, 21:41 UTC, no offset given).
+#[test]
+fn whatsapp_chats_of_asian_and_spanish_phones_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, chat) in [
+        (
+            "ko.txt",
+            "2026. 12. 31. 오후 9:41 - 민수: 안녕하세요\n2026. 12. 31. 오후 9:42 - 민수: 둘째 줄\n",
+        ),
+        (
+            "zh.txt",
+            "2026/12/31 下午9:41 - 小明: 你好\n2026/12/31 下午9:42 - 小明: 第二\n",
+        ),
+        (
+            "id.txt",
+            "31/12/26 21.41 - Budi: halo semua\n31/12/26 21.42 - Budi: kedua\n",
+        ),
+        (
+            "es.txt",
+            "31/12/26, 9:41 p. m. - Ana: hola\n31/12/26, 9:42 p. m. - Ana: dos\n",
+        ),
+    ] {
+        let path = write(&dir, name, chat.as_bytes());
+        let (recs, diags) = split(read_all(&path, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        let p = posts(&recs);
+        assert_eq!(p.len(), 2, "{name}");
+        assert_eq!(p[0].created_at, Some(1798753260), "{name}");
+        assert_eq!(p[1].created_at, Some(1798753320), "{name}");
+        assert_eq!(p[0].platform, "whatsapp", "{name}");
+    }
+}
+
 /// A WhatsApp chat is found by its first line whatever its name (here gzipped), by its
 /// name whatever its first line (text before the first message is a diagnostic), and the
 /// iPhone's system lines and attachments are told apart from what people wrote.
