@@ -243,7 +243,8 @@ pub struct InputArgs {
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_record_bytes: usize,
     /// The zone of times written without one: a WhatsApp chat's are the exporting phone's
-    /// local time (e.g. `+03:00` for a phone set to Baghdad). `PATH=OFFSET` gives the zone
+    /// local time (e.g. `+03:00` for a phone set to Baghdad), as are an older Telegram
+    /// export's (no `date_unixtime`, or HTML dates without `UTC+03:00`). `PATH=OFFSET` gives the zone
     /// of one file, or of the files under one folder, the deepest naming a file winning:
     /// `--utc-offset +03:00 --utc-offset chats/lagos=+01:00`. Repeatable. Default: UTC.
     #[arg(long, value_name = "[PATH=]OFFSET", allow_hyphen_values = true)]

@@ -154,6 +154,15 @@ impl Options {
         }
         best.map(|(_, o)| o)
     }
+
+    /// [`Options::utc_offset_for`] as a line field of the readers that put it on each line
+    /// for the workers: its seconds, empty for none (or zero).
+    pub(crate) fn utc_offset_field(&self, path: &str) -> String {
+        self.utc_offset_for(path)
+            .filter(|o| o.seconds() != 0)
+            .map(|o| o.seconds().to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// A path's parts, `.` left out (`./chats/a.txt` is `chats/a.txt`).

@@ -61,11 +61,14 @@ pub(crate) struct TelegramChunks {
     file: Arc<str>,
     platform: Arc<str>,
     max_record: usize,
+    /// `--utc-offset` for this file, in seconds (its text form on each line; empty for
+    /// none): the zone of a `date` an older export gives without `date_unixtime`.
+    offset: String,
     queued: std::collections::VecDeque<Chunk>,
     pool: crate::BufferPool,
 }
 
-/// Separates a line's chat id, chat name, message number and message JSON.
+/// Separates a line's chat id, chat name, message number, offset and message JSON.
 use crate::FIELD_SEP as SEP;
 
 impl TelegramChunks {
@@ -76,6 +79,7 @@ impl TelegramChunks {
     ) -> TelegramChunks {
         let (btx, brx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let max_record = opts.max_record_bytes;
+        let offset = opts.utc_offset_field(&file);
         std::thread::Builder::new()
             .name("raqib-telegram".into())
             .spawn(move || Parser::new(reader, max_record, btx).run())
@@ -85,6 +89,7 @@ impl TelegramChunks {
             file,
             platform: Arc::from(opts.default_platform.as_deref().unwrap_or("telegram")),
             max_record,
+            offset,
             queued: Default::default(),
             pool: Default::default(),
         }
@@ -116,6 +121,7 @@ impl TelegramChunks {
             crate::push_field(&mut bytes, &batch.chat_id);
             crate::push_field(&mut bytes, batch.chat_name.as_deref().unwrap_or_default());
             crate::push_field(&mut bytes, &f.number.to_string());
+            crate::push_field(&mut bytes, &self.offset);
             crate::push_one_line(&mut bytes, &batch.bytes[f.range.clone()]);
             numbers.push(f.line);
         }
@@ -157,10 +163,14 @@ pub(crate) fn parse_line(
     seen: impl FnMut(&str) -> bool,
     out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let mut parts = line.splitn(4, |&b| b == SEP);
-    let (Some(id), Some(name), Some(number), Some(bytes)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let mut parts = line.splitn(5, |&b| b == SEP);
+    let (Some(id), Some(name), Some(number), Some(offset), Some(bytes)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return Err("not a message of a Telegram export".into());
     };
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -168,6 +178,10 @@ pub(crate) fn parse_line(
         name: Some(text(name)).filter(|n| !n.is_empty()),
         id: text(id),
         seen: 0,
+        offset: std::str::from_utf8(offset)
+            .ok()
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0),
     };
     let where_ = format!(
         "chat {:?} message #{} ",
@@ -232,6 +246,8 @@ struct ChatInfo {
     id: String,
     /// Messages of this chat seen so far, service messages included (for "message #N").
     seen: usize,
+    /// Seconds east of UTC of a `date` written without a zone (`--utc-offset`).
+    offset: i64,
 }
 
 /// Stop reading: the consumer has gone, or the document cannot be followed further.
@@ -679,7 +695,8 @@ fn message_records(
         .as_ref()
         .and_then(value_id)
         .and_then(|s| s.parse().ok())
-        .or_else(|| field_str(m.date).as_deref().and_then(crate::parse_time));
+        // An older export's `date` alone: the exporting computer's local time, no zone.
+        .or_else(|| crate::time::parse_time_in(&field_str(m.date)?, chat.offset));
     let mut media = Vec::new();
     if let Some(p) = field_str(m.photo) {
         media.push(MediaRef {

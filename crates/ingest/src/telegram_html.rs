@@ -34,6 +34,8 @@ use crate::FIELD_SEP as SEP;
 pub(crate) struct HtmlMessage {
     pub id: String,
     pub date: Option<i64>,
+    /// Whether the date's title gave its offset from UTC (older exports leave it out).
+    pub date_zoned: bool,
     pub forwarded_from: Option<String>,
     pub text: String,
     pub urls: Vec<String>,
@@ -147,9 +149,11 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
                 };
                 if has(cls, "date") && has(cls, "details") && !forwarded && !in_media {
                     if m.date.is_none() {
-                        m.date = html::attribute(tag, "title")
+                        let date = html::attribute(tag, "title")
                             .as_deref()
-                            .and_then(crate::time::telegram_html);
+                            .and_then(crate::time::telegram_html_zoned);
+                        m.date = date.map(|(t, _)| t);
+                        m.date_zoned = date.is_some_and(|(_, zoned)| zoned);
                     }
                 } else if has(cls, "from_name") && !in_media {
                     // The sender's own name is the reader's to find (see `sender_in`).
@@ -244,10 +248,17 @@ pub(crate) fn parse_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let mut parts = line.splitn(3, |&b| b == SEP);
-    let (Some(chat), Some(from), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
+    let mut parts = line.splitn(4, |&b| b == SEP);
+    let (Some(chat), Some(from), Some(offset), Some(h)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("not a message of a Telegram HTML page".into());
     };
+    // `--utc-offset` for a date whose title gives no offset (an older export's).
+    let offset: i64 = std::str::from_utf8(offset)
+        .ok()
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
     let text = |b| {
         std::str::from_utf8(b).map_err(|e| {
             format!(
@@ -267,7 +278,7 @@ pub(crate) fn parse_line(
         id: format!("{chat}/{}", m.id),
         platform: platform.to_string(),
         account: from.to_string(),
-        created_at: m.date,
+        created_at: m.date.map(|t| if m.date_zoned { t } else { t - offset }),
         text: m.text,
         lang: None,
         urls: m.urls,
@@ -323,6 +334,8 @@ struct Open {
 pub(crate) struct TelegramHtmlChunks {
     src: Reader,
     file: Arc<str>,
+    /// `--utc-offset` for this file, in seconds (its text on each line; empty for none).
+    offset: String,
     platform: Arc<str>,
     max_record: usize,
     chunk_bytes: usize,
@@ -358,6 +371,7 @@ impl TelegramHtmlChunks {
     pub(crate) fn new(src: Reader, file: Arc<str>, opts: &crate::Options) -> Self {
         TelegramHtmlChunks {
             src,
+            offset: opts.utc_offset_field(&file),
             file,
             platform: Arc::from(opts.default_platform.as_deref().unwrap_or("telegram")),
             max_record: opts.max_record_bytes.max(1),
@@ -557,6 +571,7 @@ impl TelegramHtmlChunks {
         let sender = sender.or_else(|| self.chat.clone()).unwrap_or_default();
         crate::push_field(&mut self.lines, self.chat.as_deref().unwrap_or_default());
         crate::push_field(&mut self.lines, &sender);
+        crate::push_field(&mut self.lines, &self.offset);
         crate::push_one_line(&mut self.lines, &self.buf[start..end]);
         self.numbers.push(line);
         self.last_from = Some(sender);

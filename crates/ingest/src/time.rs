@@ -6,6 +6,17 @@ use chrono::{DateTime, Datelike, NaiveDateTime};
 /// `2015-07-07 06:02:00` (taken as UTC), Twitter v1 (`Wed Oct 10 20:19:24 +0000 2018`),
 /// a bare date, or Unix seconds or milliseconds as digits. `None` when it is none of these.
 pub fn parse_time(s: &str) -> Option<i64> {
+    parse_zoned(s).map(|(t, _)| t)
+}
+
+/// [`parse_time`], a time written without a zone taken as `offset` seconds east of UTC
+/// (`--utc-offset`); one with a zone, or Unix time, as it says.
+pub(crate) fn parse_time_in(s: &str, offset: i64) -> Option<i64> {
+    parse_zoned(s).map(|(t, zoned)| if zoned { t } else { t - offset })
+}
+
+/// The time, and whether it said its zone.
+fn parse_zoned(s: &str) -> Option<(i64, bool)> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -13,13 +24,13 @@ pub fn parse_time(s: &str) -> Option<i64> {
     if s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 13 {
         let n: i64 = s.parse().ok()?;
         // 13 digits is milliseconds (from 2001 on); fewer is seconds.
-        return Some(if s.len() == 13 { n / 1000 } else { n });
+        return Some((if s.len() == 13 { n / 1000 } else { n }, true));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp());
+        return Some((t.timestamp(), true));
     }
     if let Some(t) = twitter_v1(s) {
-        return Some(t);
+        return Some((t, true));
     }
     for f in [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -29,7 +40,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
         "%m/%d/%Y %H:%M:%S",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(t.and_utc().timestamp());
+            return Some((t.and_utc().timestamp(), false));
         }
     }
     for f in [
@@ -38,11 +49,11 @@ pub fn parse_time(s: &str) -> Option<i64> {
         "%Y-%m-%d %H:%M:%S%z",
     ] {
         if let Ok(t) = DateTime::parse_from_str(s, f) {
-            return Some(t.timestamp());
+            return Some((t.timestamp(), true));
         }
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp());
+        return Some((d.and_hms_opt(0, 0, 0)?.and_utc().timestamp(), false));
     }
     None
 }
@@ -50,7 +61,13 @@ pub fn parse_time(s: &str) -> Option<i64> {
 /// The time in a Telegram HTML export's date `title`: `27.04.2020 15:23:19 UTC+03:00`,
 /// the exporting machine's local time and its offset (older exports leave the offset out;
 /// the time is then taken as UTC).
+#[cfg(test)]
 pub(crate) fn telegram_html(s: &str) -> Option<i64> {
+    telegram_html_zoned(s).map(|(t, _)| t)
+}
+
+/// [`telegram_html`]'s time, and whether the title gave its offset.
+pub(crate) fn telegram_html_zoned(s: &str) -> Option<(i64, bool)> {
     let s = s.trim();
     let (local, offset) = match s.find(" UTC") {
         Some(k) => (&s[..k], Some(&s[k + 4..])),
@@ -74,7 +91,7 @@ pub(crate) fn telegram_html(s: &str) -> Option<i64> {
         .and_utc()
         .timestamp();
     let Some(off) = offset else {
-        return Some(t);
+        return Some((t, false));
     };
     let (sign, hm) = match off.as_bytes().first()? {
         b'+' => (1, &off[1..]),
@@ -86,7 +103,7 @@ pub(crate) fn telegram_html(s: &str) -> Option<i64> {
     if h > 14 || m > 59 || !hm.bytes().all(|b| b.is_ascii_digit() || b == b':') {
         return None;
     }
-    Some(t - sign * (h * 3600 + m * 60))
+    Some((t - sign * (h * 3600 + m * 60), true))
 }
 
 /// Twitter v1's `Wed Oct 10 20:19:24 +0000 2018`, read by hand: a tweet archive has two a
@@ -132,8 +149,27 @@ fn twitter_v1(s: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_time;
+    use super::{parse_time, parse_time_in};
     use proptest::prelude::*;
+
+    /// An offset moves only the times written without a zone.
+    #[test]
+    fn an_offset_moves_times_without_a_zone_only() {
+        for (s, moved) in [
+            ("2026-11-01T09:05:00", true),
+            ("2026-11-01 09:05", true),
+            ("2026-11-01", true),
+            ("2026-11-01T09:05:00Z", false),
+            ("2026-11-01T09:05:00+03:00", false),
+            ("Sun Nov 01 09:05:00 +0000 2026", false),
+            ("1793523900", false),
+        ] {
+            let t = parse_time(s).unwrap();
+            let want = if moved { t - 10_800 } else { t };
+            assert_eq!(parse_time_in(s, 10_800), Some(want), "{s}");
+        }
+        assert_eq!(parse_time_in("not a time", 10_800), None);
+    }
 
     proptest! {
         /// The hand-read Twitter v1 dates are chrono's: any weekday, month, day, time,

@@ -637,9 +637,7 @@ impl WhatsAppChunks {
         let mut prefix = Vec::new();
         crate::push_field(&mut prefix, &chat_name(&file));
         prefix.push(date_order(head).byte());
-        if let Some(o) = opts.utc_offset_for(&file).filter(|o| o.seconds() != 0) {
-            prefix.extend_from_slice(o.seconds().to_string().as_bytes());
-        }
+        prefix.extend_from_slice(opts.utc_offset_field(&file).as_bytes());
         prefix.push(FIELD_SEP);
         WhatsAppChunks {
             src: Source::new(src),

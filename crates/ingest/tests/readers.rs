@@ -115,6 +115,50 @@ fn telegram_html_export_is_detected() {
     );
 }
 
+/// An older Telegram export writes its times in the exporting computer's zone without
+/// saying which (JSON: `date` without `date_unixtime`; HTML: a title without `UTC+03:00`):
+/// `--utc-offset` for the file gives it; a time that says its zone keeps it.
+#[test]
+fn telegram_times_without_a_zone_take_the_files_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = write(
+        &dir,
+        "result.json",
+        br#"{"name": "C", "type": "public_channel", "id": 5, "messages": [
+ {"id": 1, "type": "message", "date": "2026-11-01T09:05:00", "from": "C", "from_id": "channel5", "text": "local"},
+ {"id": 2, "type": "message", "date": "2026-11-01T09:05:00", "date_unixtime": "1793527500", "from": "C", "from_id": "channel5", "text": "unix"}
+]}"#,
+    );
+    let page = dir.path().join("messages.html");
+    let html = std::fs::read_to_string(data("telegram_html/messages.html")).unwrap();
+    // The first message's title without its offset, as older exports write it.
+    let old = html.replacen("01.11.2026 09:05:00 UTC+03:00", "01.11.2026 09:05:00", 1);
+    assert_ne!(old, html);
+    std::fs::write(&page, old).unwrap();
+    let at = |path: &str, given: &[&str]| -> Vec<Option<i64>> {
+        let opts = Options {
+            utc_offsets: given.iter().map(|r| r.parse().unwrap()).collect(),
+            ..Default::default()
+        };
+        let (recs, diags) = split(read_all(path, &opts).unwrap());
+        assert!(diags.is_empty(), "{diags:?}");
+        posts(&recs).iter().map(|p| p.created_at).collect()
+    };
+    let naive = 1793523900; // 2026-11-01 09:05:00 taken as UTC
+    assert_eq!(at(&json, &[]), [Some(naive), Some(1793527500)]);
+    assert_eq!(
+        at(&json, &["+03:00"]),
+        [Some(naive - 10_800), Some(1793527500)]
+    );
+    let page = page.to_str().unwrap();
+    let plain = at(page, &[]);
+    let moved = at(page, &[&format!("{}=+03:00", dir.path().display())]);
+    assert_eq!(plain[0], Some(naive));
+    assert_eq!(moved[0], Some(naive - 10_800));
+    assert_eq!(plain[1..], moved[1..], "times that say their zone keep it");
+    assert_eq!(plain[1], Some(1793513160));
+}
+
 /// Twitter's information-operations archives (the public CSVs of accounts it took down)
 /// load with no mapping: their column names are aliases, their account creation dates
 /// are days, their URL columns lists. The fixture is synthetic, in their layout.
