@@ -185,6 +185,10 @@ pub struct Scratch {
     units: Vec<Unit>,
     unit_of: Vec<u32>,
     starts: Vec<usize>,
+    /// The part of a long text (`tokens`, while `tokens_of` holds) that scoring chose: its
+    /// window, or `None` for the whole; `None` here until the cached path scored it.
+    /// Explaining the text just scored takes it instead of building its units again.
+    segment: Option<Option<(usize, usize)>>,
 }
 
 /// A text of more raw tokens than this (twice a window, longer than any tweet: the
@@ -925,9 +929,16 @@ impl Model {
             return self.uncached_margin(text, scratch);
         }
         if scratch.tokens.len() > LONG_TEXT_TOKENS {
-            let Scratch { tokens, units, .. } = &mut *scratch;
+            let Scratch {
+                tokens,
+                units,
+                segment,
+                ..
+            } = &mut *scratch;
             self.cached_units(tokens, units);
-            return self.best_segment(units).0;
+            let (margin, part) = self.best_segment(units);
+            *segment = Some(part);
+            return margin;
         }
         let (mask, cfg) = (self.mask, &self.header.features);
         let Scratch {
@@ -976,9 +987,11 @@ impl Model {
             tokens_text,
             missed,
             idx,
+            segment,
             ..
         } = &mut *scratch;
         *tokens_of = None;
+        *segment = None;
         let (mask, cfg) = (self.mask, &self.header.features);
         let bytes = text.as_bytes();
         if *ahead_valid && ahead_text.as_slice() == bytes {
@@ -1235,12 +1248,19 @@ impl Model {
             items,
             order,
             units,
+            segment,
             ..
         } = &mut *scratch;
-        // A long text is explained by the part that scored it: the whole, or a window.
+        // A long text is explained by the part that scored it: the whole, or a window
+        // (as scoring just chose it, where it did).
         let part = if tokens.len() > LONG_TEXT_TOKENS {
-            self.cached_units(tokens, units);
-            self.best_segment(units).1
+            match segment {
+                Some(part) => *part,
+                None => {
+                    self.cached_units(tokens, units);
+                    self.best_segment(units).1
+                }
+            }
         } else {
             None
         };

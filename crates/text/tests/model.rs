@@ -336,9 +336,12 @@ mod cache_equivalence {
             let cached = m.cached_margin(&s, &mut scratch);
             let exact = m.uncached_margin(&s, &mut Scratch::default());
             prop_assert!((cached - exact).abs() < 1e-4, "{:?}: cached {} exact {}", s, cached, exact);
+            // Explained just after scoring (its window as scoring chose it), and alone.
             let explained = m.explain(&s, 5, &mut scratch);
             let whole = m.explain_exact(&s, 5, &mut Scratch::default());
             prop_assert_eq!(&explained.spans, &whole.spans, "{:?}", s);
+            let alone = m.explain(&s, 5, &mut Scratch::default());
+            prop_assert_eq!(&alone.spans, &whole.spans, "{:?}", s);
             prop_assert!((explained.probability - whole.probability).abs() < 1e-5, "{:?}", s);
             prop_assert!((explained.probability - m.calibrate(cached)).abs() < 1e-5, "{:?}", s);
             // A long text never scores below its whole self.
