@@ -16,7 +16,8 @@
 //! Whether the day or the month comes first is decided once a file, from its first 64 KiB:
 //! a first number over 12 is a day, a second over 12 is a day; with neither, times with a
 //! Latin `AM`/`PM` mean month first (the United States' way), else day first (Arabic
-//! locales write `ص`/`م` and the day first).
+//! locales write `ص`/`م` and the day first). Solar Hijri years (a phone set to Persian)
+//! are turned into Gregorian days; other years before 2009 leave the post without a time.
 //!
 //! Each message is a post of the chat (its id `CHAT/LINE`, the chat named by the file,
 //! the line its message starts on), its sender an account (the name as the phone shows it,
@@ -363,12 +364,64 @@ fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
         Some(false) => h.hour % 12,
         None => h.hour,
     };
-    let date = chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?;
+    let date = match y {
+        // A phone set to Persian writes the Solar Hijri calendar (1388 began in 2009;
+        // 1380 to 1430 are 2001 to 2051).
+        1380..=1430 => solar_hijri(y as i32, m, d)?,
+        // Before WhatsApp: another calendar (a phone set to the lunar Hijri one writes
+        // 1430 and after, which no fixed rule turns into days), so no time rather than
+        // a wrong one.
+        ..2009 => return None,
+        _ => chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?,
+    };
     Some(
         date.and_hms_opt(hour, h.minute, h.second)?
             .and_utc()
             .timestamp(),
     )
+}
+
+/// The Gregorian date of a Solar Hijri (Jalali) one, by the 33-year cycles of the
+/// calendar's leap years as Borkowski's arithmetic gives them (the `jalaali` libraries'
+/// `jalCal`): exact for the years here. `None` for a day the month does not have.
+fn solar_hijri(jy: i32, jm: u32, jd: u32) -> Option<chrono::NaiveDate> {
+    const BREAKS: [i32; 20] = [
+        -61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324,
+        2394, 2456, 3178,
+    ];
+    let month_days = match jm {
+        1..=6 => 31,
+        7..=11 => 30,
+        12 => 30,
+        _ => return None,
+    };
+    if jd == 0 || jd > month_days {
+        return None;
+    }
+    let gy = jy + 621;
+    let (mut leap_j, mut jp, mut jump) = (-14, BREAKS[0], 0);
+    for &jm_break in &BREAKS[1..] {
+        jump = jm_break - jp;
+        if jy < jm_break {
+            break;
+        }
+        leap_j += jump.div_euclid(33) * 8 + jump.rem_euclid(33).div_euclid(4);
+        jp = jm_break;
+    }
+    let n = jy - jp;
+    leap_j += n.div_euclid(33) * 8 + (n.rem_euclid(33) + 3).div_euclid(4);
+    if jump.rem_euclid(33) == 4 && jump - n == 4 {
+        leap_j += 1;
+    }
+    let leap_g = gy.div_euclid(4) - ((gy.div_euclid(100) + 1) * 3).div_euclid(4) - 150;
+    // The Gregorian day of March on which the year's first day (Nowruz) falls.
+    let march = 20 + leap_j - leap_g;
+    let first = chrono::NaiveDate::from_ymd_opt(gy, 3, u32::try_from(march).ok()?)?;
+    let jm = jm as i64;
+    let days = (jm - 1) * 31 - (jm / 7) * (jm - 7) + jd as i64 - 1;
+    let date = first.checked_add_days(chrono::Days::new(days as u64))?;
+    // Esfand 30 exists in leap years only: it would be the next year's first day.
+    (jm != 12 || jd < 30 || solar_hijri(jy + 1, 1, 1) != Some(date)).then_some(date)
 }
 
 /// What an attachment's name or word says it is.
@@ -1018,6 +1071,59 @@ mod tests {
         assert!("=+03:00".parse::<crate::UtcOffsetRule>().is_err());
         assert!("chats=Baghdad".parse::<crate::UtcOffsetRule>().is_err());
         assert_eq!(crate::UtcOffset(-19_800).to_string(), "-05:30");
+    }
+
+    /// A phone set to Persian writes Solar Hijri dates: their Gregorian days (checked
+    /// against `jdatetime`), one after another with no gap over the years converted; a year
+    /// before WhatsApp that is none (a lunar Hijri 1447) gives no time, not a wrong one.
+    #[test]
+    fn solar_hijri_dates_are_their_gregorian_days() {
+        let g = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
+        for ((jy, jm, jd), want) in [
+            ((1403, 1, 1), g(2024, 3, 20)),
+            ((1404, 1, 1), g(2025, 3, 21)),
+            ((1399, 1, 1), g(2020, 3, 20)),
+            ((1402, 10, 10), g(2023, 12, 31)),
+            ((1402, 12, 29), g(2024, 3, 19)),
+            ((1403, 12, 30), g(2025, 3, 20)),
+            ((1399, 12, 30), g(2021, 3, 20)),
+            ((1404, 7, 1), g(2025, 9, 23)),
+            ((1405, 9, 10), g(2026, 12, 1)),
+            ((1388, 1, 1), g(2009, 3, 21)),
+            ((1430, 12, 29), g(2052, 3, 19)),
+            ((1380, 1, 1), g(2001, 3, 21)),
+            ((1408, 12, 30), g(2030, 3, 20)),
+            ((1402, 12, 30), None),
+            ((1402, 7, 31), None),
+            ((1402, 13, 1), None),
+            ((1402, 1, 0), None),
+        ] {
+            assert_eq!(solar_hijri(jy, jm, jd), want, "{jy}/{jm}/{jd}");
+        }
+        let mut prev = solar_hijri(1380, 1, 1).unwrap();
+        let mut days = 1;
+        for jy in 1380..=1430 {
+            for jm in 1..=12 {
+                for jd in 1..=31 {
+                    if let Some(d) = solar_hijri(jy, jm, jd) {
+                        if (jy, jm, jd) != (1380, 1, 1) {
+                            assert_eq!(d, prev.succ_opt().unwrap(), "{jy}/{jm}/{jd}");
+                            days += 1;
+                        }
+                        prev = d;
+                    }
+                }
+            }
+        }
+        assert_eq!(prev, g(2052, 3, 19).unwrap());
+        assert_eq!(
+            days,
+            (g(2052, 3, 20).unwrap() - g(2001, 3, 21).unwrap()).num_days()
+        );
+        let persian = header("۱۴۰۵/۹/۱۰، ۲۱:۴۱ - علی: سلام".as_bytes()).unwrap();
+        assert_eq!(timestamp(&persian, DateOrder::DayFirst), Some(1796161260));
+        let lunar = header("١٤٤٨/٦/١٠، ٩:٤١ م - أحمد: سلام".as_bytes()).unwrap();
+        assert_eq!(timestamp(&lunar, DateOrder::DayFirst), None);
     }
 
     #[test]
