@@ -312,6 +312,8 @@ fn train(a: TrainArgs) -> Result<i32> {
             })
             .collect()
     };
+    let all: Vec<String> = a.data.iter().chain(&a.dev).cloned().collect();
+    crate::inputs::check_utc_offsets_of(&opts, &all)?;
     let train = to_examples(load_labelled(&a.data, &opts, false)?);
     let dev = to_examples(load_labelled(&a.dev, &opts, false)?);
     let load_s = t0.elapsed().as_secs_f32();
@@ -369,7 +371,9 @@ fn train(a: TrainArgs) -> Result<i32> {
 fn eval(a: EvalArgs) -> Result<i32> {
     let models = load_models(&a.model)?;
     let model_name = models.describe();
-    let data = load_labelled(&a.data, &a.input.options(), false)?;
+    let opts = a.input.options();
+    crate::inputs::check_utc_offsets_of(&opts, &a.data)?;
+    let data = load_labelled(&a.data, &opts, false)?;
     if data.is_empty() {
         bail!(
             "no labelled posts in {}: each needs a `label` (1 or 0)",

@@ -19,7 +19,6 @@ pub fn load_labelled(files: &[String], opts: &Options, strict: bool) -> Result<V
     } else {
         crate::inputs::files(files, None, false)?
     };
-    crate::inputs::check_utc_offsets(opts, &files)?;
     let mut out = Vec::new();
     let (mut unlabelled, mut skipped) = (0u64, 0u64);
     for f in &files {

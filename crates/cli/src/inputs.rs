@@ -284,6 +284,17 @@ pub fn files(inputs: &[String], skip: Option<&Path>, quiet: bool) -> anyhow::Res
     Ok(files)
 }
 
+/// [`check_utc_offsets`] for commands that read their inputs later (`train`, `eval`): the
+/// inputs are walked here only when an offset names a path.
+pub fn check_utc_offsets_of(opts: &raqib_ingest::Options, inputs: &[String]) -> anyhow::Result<()> {
+    let files = if opts.utc_offsets.iter().any(|r| r.path.is_some()) {
+        expand(inputs, None).0
+    } else {
+        Vec::new()
+    };
+    check_utc_offsets(opts, &files)
+}
+
 /// Refuse a `--utc-offset PATH=OFFSET` whose path is none of the inputs' files nor a folder
 /// above one (a typo would leave a chat's times in the wrong zone without a word), or two
 /// offsets given for one path.

@@ -1384,6 +1384,49 @@ fn whatsapp_chats_are_scanned_from_their_folder() {
     }
 }
 
+/// `train` and `eval` check `--utc-offset PATH=...` against all the files they read, the
+/// dev files too.
+#[test]
+fn offsets_for_a_path_are_checked_against_every_file_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let model = model.to_str().unwrap();
+    let dev = "corpus/hard_negatives.jsonl";
+    let o = run(&[
+        "train",
+        "--data",
+        "corpus/starter.jsonl",
+        "--dev",
+        dev,
+        "--utc-offset",
+        &format!("{dev}=+03:00"),
+        "--out",
+        model,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "eval",
+        "--model",
+        model,
+        "--data",
+        dev,
+        "--utc-offset",
+        "corpus=+03:00",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "eval",
+        "--model",
+        model,
+        "--data",
+        dev,
+        "--utc-offset",
+        "chats=+03:00",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("none of the inputs"), "{}", stderr(&o));
+}
+
 /// `--json-map` reads a Reddit dump's comments and submissions (no format of raqib's):
 /// the title and body joined, the author an account, a record without text a diagnostic
 /// that names the path it looked at.
