@@ -996,6 +996,21 @@ mod tests {
                 Some(false),
                 "Ana: hola",
             ),
+            // Hungarian and Czech: `. ` between the numbers too.
+            (
+                "2026. 12. 31. 21:41 - Anna: szia",
+                [2026, 12, 31],
+                21,
+                None,
+                "Anna: szia",
+            ),
+            (
+                "31. 12. 26 21:41 - Jan: ahoj",
+                [31, 12, 26],
+                21,
+                None,
+                "Jan: ahoj",
+            ),
         ] {
             let got = h(line).unwrap_or_else(|| panic!("{line}"));
             assert_eq!((got.date, got.hour, got.pm), (date, hour, pm), "{line}");
