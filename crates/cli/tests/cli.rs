@@ -363,8 +363,15 @@ fn train_then_eval_then_scan_with_the_trained_model() {
         "1",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // Every post of the corpus, its header line aside.
+    let posts = std::fs::read_to_string(root().join("corpus/starter.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"type\": \"post\""))
+        .count();
+    assert!(posts > 300);
     assert!(
-        stderr(&o).contains("trained on 304 posts"),
+        stderr(&o).contains(&format!("trained on {posts} posts")),
         "{}",
         stderr(&o)
     );
