@@ -165,6 +165,14 @@ impl Options {
     }
 }
 
+/// The seconds a line's [`Options::utc_offset_field`] holds (0 for an empty field).
+pub(crate) fn utc_offset_of_field(field: &[u8]) -> i64 {
+    std::str::from_utf8(field)
+        .ok()
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A path's parts, `.` left out (`./chats/a.txt` is `chats/a.txt`).
 fn path_parts(p: &str) -> impl Iterator<Item = std::path::Component<'_>> {
     std::path::Path::new(p)

@@ -178,10 +178,7 @@ pub(crate) fn parse_line(
         name: Some(text(name)).filter(|n| !n.is_empty()),
         id: text(id),
         seen: 0,
-        offset: std::str::from_utf8(offset)
-            .ok()
-            .and_then(|o| o.parse().ok())
-            .unwrap_or(0),
+        offset: crate::utc_offset_of_field(offset),
     };
     let where_ = format!(
         "chat {:?} message #{} ",

@@ -255,10 +255,7 @@ pub(crate) fn parse_line(
         return Err("not a message of a Telegram HTML page".into());
     };
     // `--utc-offset` for a date whose title gives no offset (an older export's).
-    let offset: i64 = std::str::from_utf8(offset)
-        .ok()
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0);
+    let offset = crate::utc_offset_of_field(offset);
     let text = |b| {
         std::str::from_utf8(b).map_err(|e| {
             format!(

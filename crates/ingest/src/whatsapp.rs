@@ -592,10 +592,7 @@ pub(crate) fn parse_line(
         Some((_, rest)) => (DateOrder::DayFirst, rest),
         None => (DateOrder::DayFirst, &[][..]),
     };
-    let offset: i64 = std::str::from_utf8(offset)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let offset = crate::utc_offset_of_field(offset);
     let h = header(msg).ok_or("not a WhatsApp message: no date and time at its start")?;
     // simdutf8 first (32 bytes a step); the standard check only to say where it fails.
     let body = simdutf8::basic::from_utf8(&msg[h.rest..]).map_err(|_| {
