@@ -256,6 +256,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             media: attachments(n.get("attachment")),
             reply_to: reference(n.get("inReplyTo")),
             share_of: None,
+            first_version: None,
             reach: None,
             label: None,
         };
@@ -316,6 +317,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
                     .map(str::to_owned)
                     .or_else(|| id_of(r, "id"))
             }),
+            first_version: None,
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
         };

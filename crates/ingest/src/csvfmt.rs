@@ -98,6 +98,7 @@ pub const CSV_FIELDS: &[(&str, &[&str])] = &[
     ("media", &["media", "media_urls", "media_url"]),
     ("media_sha256", &["media_sha256", "sha256"]),
     ("media_pdq", &["media_pdq", "pdq"]),
+    ("first_version", &["first_version"]),
 ];
 
 /// Explicit `FIELD=COLUMN` mappings; fields not named here are found by [`CSV_FIELDS`].
@@ -160,6 +161,7 @@ mod field {
     pub const MEDIA: usize = 16;
     pub const MEDIA_SHA256: usize = 17;
     pub const MEDIA_PDQ: usize = 18;
+    pub const FIRST_VERSION: usize = 19;
 }
 
 impl Columns {
@@ -736,6 +738,7 @@ fn row(
             )?,
             reply_to: get(field::REPLY_TO)?.map(str::to_string),
             share_of: get(field::SHARE_OF)?.map(str::to_string),
+            first_version: get(field::FIRST_VERSION)?.map(str::to_string),
             reach,
             label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
         };
@@ -1006,6 +1009,7 @@ mod tests {
             (MEDIA, "media"),
             (MEDIA_SHA256, "media_sha256"),
             (MEDIA_PDQ, "media_pdq"),
+            (FIRST_VERSION, "first_version"),
         ];
         assert_eq!(places.len(), CSV_FIELDS.len());
         for (i, name) in places {

@@ -186,6 +186,7 @@ pub(crate) fn parse_discord_line(
             .and_then(|r| r.message_id)
             .map(|i| i.0.into_owned()),
         share_of: None,
+        first_version: None,
         reach: None,
         label: None,
     })));

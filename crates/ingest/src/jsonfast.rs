@@ -303,6 +303,10 @@ pub(crate) fn wire(line: &[u8]) -> Option<Wire<'_>> {
                     w.followers = uint(v)?;
                     16
                 }
+                "first_version" => {
+                    w.first_version = id(v)?;
+                    17
+                }
                 // Fields whose values are arrays or objects take the serde path.
                 "urls" | "media" | "avatar" | "status" | "follows" => return None,
                 _ => 0,
@@ -387,6 +391,7 @@ mod tests {
             "lang",
             "reply_to",
             "share_of",
+            "first_version",
             "reach",
             "label",
             "handle",
@@ -608,6 +613,7 @@ mod tests {
                 media: vec![raqib_model::MediaRef::default(); some as usize],
                 reply_to: opt(&old),
                 share_of: opt("x"),
+                first_version: opt("y"),
                 reach: some.then_some(9),
                 label: some.then_some(true),
             };

@@ -187,6 +187,8 @@ pub(crate) struct Wire<'a> {
     pub(crate) reply_to: Option<Id<'a>>,
     #[serde(default, borrow)]
     pub(crate) share_of: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    pub(crate) first_version: Option<Id<'a>>,
     #[serde(default)]
     pub(crate) reach: Option<u64>,
     #[serde(default)]
@@ -341,6 +343,10 @@ fn from_wire(
             .extend(w.media.into_iter().map(WireMedia::into_model));
         set_opt(&mut p.reply_to, w.reply_to.as_ref().map(|i| &*i.0));
         set_opt(&mut p.share_of, w.share_of.as_ref().map(|i| &*i.0));
+        set_opt(
+            &mut p.first_version,
+            w.first_version.as_ref().map(|i| &*i.0),
+        );
         p.reach = w.reach;
         p.label = w.label.and_then(|l| l.0);
         return Ok(Some(Record::Post(p)));
@@ -367,6 +373,7 @@ fn from_wire(
                 media: w.media.into_iter().map(WireMedia::into_model).collect(),
                 reply_to: w.reply_to.map(|i| i.0.into_owned()),
                 share_of: w.share_of.map(|i| i.0.into_owned()),
+                first_version: w.first_version.map(|i| i.0.into_owned()),
                 reach: w.reach,
                 label: w.label.and_then(|l| l.0),
             }))))

@@ -197,6 +197,7 @@ pub(crate) fn parse_mapped_line(
         media,
         reply_to: one_text("reply_to"),
         share_of: one_text("share_of"),
+        first_version: one_text("first_version"),
         reach: count("reach").or_else(|| count("followers")),
         label,
     })));

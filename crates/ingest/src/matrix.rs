@@ -3,8 +3,9 @@
 //! return (`chunk`), or events one per line.
 //!
 //! - `m.room.message` (text, notice, emote, and media with or without a caption): a post,
-//!   its id the `event_id`, its account the `sender`; an edit reads as the new text, a
-//!   reply without the quote of what it answers.
+//!   its id the `event_id`, its account the `sender`; an edit (an event of its own) reads
+//!   as the new text, its `first_version` the message it edits; a reply without the
+//!   quote of what it answers.
 //! - `m.room.member` with a display name or avatar: the member's account.
 //! - `m.room.encrypted`: a diagnostic (what the export could not decrypt cannot be read).
 //! - Other events (state, reactions, redactions, redacted messages): passed over.
@@ -86,6 +87,11 @@ struct Content<'a> {
 struct Relation<'a> {
     #[serde(rename = "m.in_reply_to", default, borrow)]
     in_reply_to: Option<Reply<'a>>,
+    /// `m.replace` on an edit, whose `event_id` is the message edited.
+    #[serde(default, borrow)]
+    rel_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    event_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -128,7 +134,16 @@ pub(crate) fn parse_matrix_line(
                 return Ok(()); // redacted: its content is gone
             };
             let id = nonempty(ev.event_id).ok_or("message has no `event_id`")?;
-            let reply_to = nonempty(relates_to.and_then(|r| r.in_reply_to?.event_id));
+            let (reply_to, first_version) = match relates_to {
+                Some(r) => {
+                    let edited = r.rel_type.as_deref() == Some("m.replace");
+                    (
+                        nonempty(r.in_reply_to.and_then(|i| i.event_id)),
+                        nonempty(r.event_id.filter(|_| edited)),
+                    )
+                }
+                None => (None, None),
+            };
             let msgtype = msgtype.unwrap_or(Cow::Borrowed("m.text"));
             let (text, media) = match &*msgtype {
                 "m.image" | "m.video" | "m.audio" | "m.file" | "m.sticker" => {
@@ -162,6 +177,7 @@ pub(crate) fn parse_matrix_line(
                 media,
                 reply_to: reply_to.map(Cow::into_owned),
                 share_of: None,
+                first_version: first_version.map(Cow::into_owned),
                 reach: None,
                 label: None,
             })));
@@ -254,6 +270,9 @@ mod tests {
             "m.new_content":{"msgtype":"m.text","body":"fixed"},"m.relates_to":{"rel_type":"m.replace","event_id":"$o"}}}"#,
         );
         assert_eq!(post(&recs).text, "fixed");
+        // An edit is an event of its own: it names the message it edits.
+        assert_eq!(post(&recs).first_version.as_deref(), Some("$o"));
+        assert_eq!(post(&parse(r#"{"type":"m.room.message","sender":"@a:x","event_id":"$o","content":{"msgtype":"m.text","body":"fixd"}}"#)).first_version, None);
 
         let recs = parse(
             r#"{"type":"m.room.message","sender":"@a:x","event_id":"$i","content":{"msgtype":"m.image","body":"photo.png","url":"mxc://x/abc"}}"#,

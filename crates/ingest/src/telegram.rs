@@ -741,6 +741,7 @@ fn message_records(
             .and_then(value_id)
             .map(|r| format!("{chat_id}/{r}")),
         share_of,
+        first_version: None,
         reach: None,
         label: None,
     })));

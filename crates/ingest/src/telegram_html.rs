@@ -282,6 +282,7 @@ pub(crate) fn parse_line(
         media: m.media,
         reply_to: m.reply_to.map(|r| format!("{chat}/{r}")),
         share_of: m.forwarded_from.map(|f| format!("forwarded:{f}")),
+        first_version: None,
         reach: None,
         label: None,
     })));

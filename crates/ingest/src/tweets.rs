@@ -58,6 +58,14 @@ pub(crate) struct Tweet<'a> {
     retweeted_status: Option<Box<Tweet<'a>>>,
     #[serde(default)]
     public_metrics: Metrics,
+    // Edits, each version a tweet of its own: v2's ids of every version, oldest first;
+    // v1.1's `edit_history`; an archive's `edit_info`.
+    #[serde(default, borrow)]
+    edit_history_tweet_ids: Vec<Id<'a>>,
+    #[serde(default, borrow)]
+    edit_history: Option<EditHistory<'a>>,
+    #[serde(default, borrow)]
+    edit_info: Option<EditInfo<'a>>,
     // Streaming API notices: a line with one of these is no tweet.
     #[serde(default)]
     delete: Option<serde::de::IgnoredAny>,
@@ -73,6 +81,80 @@ pub(crate) struct Tweet<'a> {
     disconnect: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     warning: Option<serde::de::IgnoredAny>,
+}
+
+/// v1.1's `edit_history`.
+#[derive(Deserialize, Default)]
+pub(crate) struct EditHistory<'a> {
+    #[serde(default, borrow)]
+    initial_tweet_id: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    edit_tweet_ids: Vec<Id<'a>>,
+}
+
+/// A Twitter archive's `edit_info`: `initial` on a first version (its `editTweetIds` list
+/// every version's id, its own first), `edit` on a later one.
+#[derive(Deserialize, Default)]
+pub(crate) struct EditInfo<'a> {
+    #[serde(default, borrow)]
+    initial: Option<EditControl<'a>>,
+    #[serde(default, borrow)]
+    edit: Option<Edit<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct EditControl<'a> {
+    #[serde(default, borrow, rename = "editTweetIds")]
+    edit_tweet_ids: Vec<Id<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Edit<'a> {
+    #[serde(default, borrow, rename = "initialTweetId")]
+    initial_tweet_id: Option<Id<'a>>,
+    #[serde(default, borrow, rename = "editControlInitial")]
+    edit_control_initial: Option<EditControl<'a>>,
+}
+
+/// The id of the first version of tweet `id`, where it is one version of an edited tweet:
+/// its versions' ids list more than its own, or it names a first version other than
+/// itself. `None` for a tweet never edited (every tweet since 2022 lists its own id).
+pub(crate) fn first_version(
+    id: &str,
+    v2: Vec<Id>,
+    v1: Option<EditHistory>,
+    archive: Option<EditInfo>,
+) -> Option<String> {
+    let edited = |first: Option<Id>, versions: usize| match first {
+        Some(f) if versions > 1 || f.0 != id => (!f.0.is_empty()).then(|| f.0.into_owned()),
+        _ => None,
+    };
+    let n = v2.len();
+    if let Some(f) = edited(v2.into_iter().next(), n) {
+        return Some(f);
+    }
+    if let Some(h) = v1 {
+        let n = h.edit_tweet_ids.len();
+        let first = h
+            .initial_tweet_id
+            .or_else(|| h.edit_tweet_ids.into_iter().next());
+        if let Some(f) = edited(first, n) {
+            return Some(f);
+        }
+    }
+    let info = archive?;
+    if let Some(e) = info.edit {
+        let control = e.edit_control_initial.unwrap_or_default();
+        let n = control.edit_tweet_ids.len();
+        let first = e
+            .initial_tweet_id
+            .or_else(|| control.edit_tweet_ids.into_iter().next());
+        // A later version: always one of several, whatever its list says.
+        return edited(first, n.max(2));
+    }
+    let ids = info.initial?.edit_tweet_ids;
+    let n = ids.len();
+    edited(ids.into_iter().next(), n)
 }
 
 #[derive(Deserialize, Default)]
@@ -437,6 +519,12 @@ pub(crate) fn tweet_records(
         .public_metrics
         .impression_count
         .or_else(|| author.as_ref().and_then(User::followers));
+    let first_version = first_version(
+        &id,
+        std::mem::take(&mut t.edit_history_tweet_ids),
+        t.edit_history.take(),
+        t.edit_info.take(),
+    );
     out(Record::Post(Box::new(Post {
         id,
         platform: "twitter".into(),
@@ -448,6 +536,7 @@ pub(crate) fn tweet_records(
         media,
         reply_to,
         share_of,
+        first_version,
         reach,
         label: None,
     })));

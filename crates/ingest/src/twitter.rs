@@ -54,6 +54,9 @@ struct Tweet<'a> {
     public_metrics: Metrics,
     #[serde(default)]
     note_tweet: Option<NoteTweet>,
+    /// Every version's id, oldest first, where the tweet was edited.
+    #[serde(default, borrow)]
+    edit_history_tweet_ids: Vec<Id<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -160,8 +163,10 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             Some(n) if !n.text.is_empty() => n.text,
             _ => t.text,
         });
+        let id = t.id.0.into_owned();
+        let first_version = crate::tweets::first_version(&id, t.edit_history_tweet_ids, None, None);
         out.push(Record::Post(Box::new(Post {
-            id: t.id.0.into_owned(),
+            id,
             platform: "twitter".into(),
             account: author,
             created_at: t.created_at.as_deref().and_then(crate::parse_time),
@@ -192,6 +197,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                 .collect(),
             reply_to,
             share_of,
+            first_version,
             reach,
             label: None,
         })));

@@ -1397,3 +1397,117 @@ fn csv_media_columns_become_media_with_their_hashes() {
         diags[0].message
     );
 }
+
+/// Each post's id and first version's id.
+fn versions(records: &[Record]) -> Vec<(&str, Option<&str>)> {
+    posts(records)
+        .into_iter()
+        .map(|p| (p.id.as_str(), p.first_version.as_deref()))
+        .collect()
+}
+
+/// Twitter keeps each version of an edited tweet as a tweet with an id of its own; every
+/// version names the first (`Post::first_version`), so that an account's counts take them
+/// as one post. A tweet never edited (its versions' ids its own alone) names none.
+#[test]
+fn each_version_of_an_edited_tweet_names_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let at = r#""created_at":"Mon Nov 02 10:00:00 +0000 2026""#;
+    // An archive: the first version lists every version's id; a later one names the first.
+    let first = format!(
+        r#"{{"tweet":{{"edit_info":{{"initial":{{"editTweetIds":["11","12","13"],"editsRemaining":"3"}}}},"id_str":"11","full_text":"first words",{at}}}}}"#
+    );
+    let second = format!(
+        r#"{{"tweet":{{"edit_info":{{"edit":{{"initialTweetId":"11","editControlInitial":{{"editTweetIds":["11","12","13"]}}}}}},"id_str":"12","full_text":"second words",{at}}}}}"#
+    );
+    // An edit whose list was cut to its own id still names its first version.
+    let third = format!(
+        r#"{{"tweet":{{"edit_info":{{"edit":{{"initialTweetId":"11","editControlInitial":{{"editTweetIds":["13"]}}}}}},"id_str":"13","full_text":"third words",{at}}}}}"#
+    );
+    let plain = format!(
+        r#"{{"tweet":{{"edit_info":{{"initial":{{"editTweetIds":["20"]}}}},"id_str":"20","full_text":"never edited",{at}}}}}"#
+    );
+    let archive = write(
+        &dir,
+        "data/tweets.js",
+        format!("window.YTD.tweets.part0 = [ {first}, {second}, {third}, {plain} ]").as_bytes(),
+    );
+    let (records, diags) = split(read_all(&archive, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let got = versions(&records);
+    assert_eq!(
+        got,
+        [
+            ("11", Some("11")),
+            ("12", Some("11")),
+            ("13", Some("11")),
+            ("20", None)
+        ]
+    );
+
+    // API v2, one tweet a line (`twarc2 flatten`), and v1.1's `edit_history`.
+    let lines = write(
+        &dir,
+        "tweets.jsonl",
+        concat!(
+            r#"{"id":"31","text":"v2 first","edit_history_tweet_ids":["31","32"]}"#, "\n",
+            r#"{"id":"32","text":"v2 edit","edit_history_tweet_ids":["31","32"]}"#, "\n",
+            r#"{"id":"33","text":"v2 plain","edit_history_tweet_ids":["33"]}"#, "\n",
+            r#"{"id_str":"41","full_text":"v1.1 edit","edit_history":{"initial_tweet_id":"40","edit_tweet_ids":["40","41"]}}"#, "\n",
+            r#"{"id_str":"42","full_text":"v1.1 plain","edit_history":{"initial_tweet_id":"42","edit_tweet_ids":["42"]}}"#, "\n",
+        )
+        .as_bytes(),
+    );
+    let opts = Options {
+        format: Format::Tweets,
+        ..Default::default()
+    };
+    let (records, diags) = split(read_all(&lines, &opts).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let got = versions(&records);
+    assert_eq!(
+        got,
+        [
+            ("31", Some("31")),
+            ("32", Some("31")),
+            ("33", None),
+            ("41", Some("40")),
+            ("42", None)
+        ]
+    );
+
+    // An API v2 response: `data` with `includes`.
+    let page = write(
+        &dir,
+        "page.json",
+        br#"{"data":[{"id":"51","author_id":"9","text":"edited","edit_history_tweet_ids":["50","51"]},{"id":"52","author_id":"9","text":"not","edit_history_tweet_ids":["52"]}],"includes":{"users":[{"id":"9","username":"u"}]}}"#,
+    );
+    let opts = Options {
+        format: Format::TwitterV2,
+        ..Default::default()
+    };
+    let (records, diags) = split(read_all(&page, &opts).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let got = versions(&records);
+    assert_eq!(got, [("51", Some("50")), ("52", None)]);
+
+    // raqib's own JSON Lines carry it, on the fast path and serde's (an array field).
+    let own = write(
+        &dir,
+        "own.jsonl",
+        concat!(
+            r#"{"id":"61","text":"a","first_version":"60"}"#,
+            "\n",
+            r#"{"id":"62","text":"b","first_version":60,"urls":["https://e.org"]}"#,
+            "\n",
+            r#"{"id":"63","text":"c"}"#,
+            "\n",
+        )
+        .as_bytes(),
+    );
+    let (records, diags) = split(read_all(&own, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let got = versions(&records);
+    assert_eq!(got, [("61", Some("60")), ("62", Some("60")), ("63", None)]);
+}

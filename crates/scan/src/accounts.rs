@@ -225,6 +225,46 @@ impl PostStats {
         }
     }
 
+    /// Count one version of an edited post whose versions are posts of their own (see
+    /// [`raqib_model::Post::first_version`]), `seen` being what was kept of its versions
+    /// counted before. The first counts as [`PostStats::add_post`] counts a post; a later
+    /// one adds no post, but flags the post if it is flagged and no version was, and gives
+    /// the post its score if higher. So the counts do not depend on the order the
+    /// versions come in. Each version is offered to the top posts as a post of its own
+    /// (each has its id, and a reviewer may want either).
+    pub fn add_version(
+        &mut self,
+        top: &mut TopPosts,
+        seen: &mut Versions,
+        id: &str,
+        score: f32,
+        flagged: bool,
+        reach: Option<u64>,
+    ) {
+        if !seen.seen {
+            self.add_post(top, id, score, flagged, reach);
+            *seen = Versions {
+                seen: true,
+                flagged,
+                best: score,
+            };
+            return;
+        }
+        self.add_reach(reach);
+        if flagged && !seen.flagged {
+            self.flagged = self.flagged.saturating_add(1);
+            seen.flagged = true;
+        }
+        if score > seen.best {
+            self.sum_score += (score - seen.best) as f64;
+            seen.best = score;
+        }
+        if score >= self.floor {
+            top.offer(score, id);
+            self.floor = top.floor();
+        }
+    }
+
     fn add_reach(&mut self, reach: Option<u64>) {
         if let Some(r) = reach {
             self.reach = if self.has_reach { self.reach.max(r) } else { r };
@@ -244,6 +284,15 @@ impl PostStats {
     pub fn reach(&self) -> Option<u64> {
         self.has_reach.then_some(self.reach)
     }
+}
+
+/// What a scan keeps of one edited post's versions counted so far (see
+/// [`PostStats::add_version`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Versions {
+    seen: bool,
+    flagged: bool,
+    best: f32,
 }
 
 /// What is known about one account so far, kept by one worker (the scan's `owner` of its
@@ -988,6 +1037,7 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     /// An account's row, unranked.
     fn row(a: AccountAgg, rule: AccountRule) -> AccountReport {
@@ -1045,6 +1095,47 @@ mod tests {
             proptest::prop_assert_eq!(s.to_string(), id.clone());
             let a = AccountAgg::new("twitter", &id);
             proptest::prop_assert_eq!(&*a.id, id.as_str());
+        }
+
+        /// However an edited post's versions come, the account counts it once: flagged
+        /// if any version is, at its strongest version's score; the same counts as its
+        /// posts counted once each at their strongest.
+        #[test]
+        fn an_edited_posts_versions_count_once_in_any_order(
+            versions in proptest::collection::vec((0u8..5, 0u8..8, proptest::bool::ANY), 1..30),
+            seed in proptest::num::u64::ANY,
+        ) {
+            let mut order = versions.clone();
+            let mut x = seed | 1;
+            for i in (1..order.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                order.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let count = |vs: &[(u8, u8, bool)]| {
+                let mut stats = PostStats::default();
+                let mut top = TopPosts::default();
+                let mut seen: HashMap<u8, Versions> = HashMap::new();
+                for (i, &(post, score, flagged)) in vs.iter().enumerate() {
+                    let v = seen.entry(post).or_default();
+                    stats.add_version(&mut top, v, &format!("{post}-{i}"), score as f32 / 8.0, flagged, Some(score as u64));
+                }
+                (stats.posts, stats.flagged, stats.sum_score, stats.reach())
+            };
+            let (a, b) = (count(&versions), count(&order));
+            proptest::prop_assert_eq!((a.0, a.1, a.3), (b.0, b.1, b.3));
+            proptest::prop_assert!((a.2 - b.2).abs() < 1e-9);
+            let mut once: HashMap<u8, (f32, bool)> = HashMap::new();
+            for &(post, score, flagged) in &versions {
+                let e = once.entry(post).or_insert((0.0, false));
+                e.0 = e.0.max(score as f32 / 8.0);
+                e.1 |= flagged;
+            }
+            proptest::prop_assert_eq!(a.0 as usize, once.len());
+            proptest::prop_assert_eq!(a.1 as usize, once.values().filter(|v| v.1).count());
+            let sum: f64 = once.values().map(|v| v.0 as f64).sum();
+            proptest::prop_assert!((a.2 - sum).abs() < 1e-6);
         }
 
         /// In whatever order an account's posts come (its worker's own and those other

@@ -22,6 +22,7 @@ pub(crate) struct PostView<'a> {
     pub lang: &'a str,
     pub reach: Option<u64>,
     pub created_at: Option<i64>,
+    pub first_version: Option<&'a str>,
     pub text: &'a str,
     pub evidence: &'a [TextSpan],
     pub media_matches: &'a [raqib_media::lists::ListMatch],
@@ -41,6 +42,7 @@ impl crate::FlaggedPost {
             lang: &self.lang,
             reach: self.reach,
             created_at: self.created_at,
+            first_version: self.first_version.as_deref(),
             text: &self.text,
             evidence: &self.evidence,
             media_matches: &self.media_matches,
@@ -62,6 +64,7 @@ impl PostView<'_> {
             lang: self.lang.to_string(),
             reach: self.reach,
             created_at: self.created_at,
+            first_version: self.first_version.map(str::to_string),
             text: self.text.to_string(),
             evidence: self.evidence.to_vec(),
             media_matches: self.media_matches.to_vec(),
@@ -98,6 +101,10 @@ pub(crate) fn write_post(out: &mut Vec<u8>, v: &PostView<'_>) {
         out.extend_from_slice(b",\"created_at\":");
         let mut b = itoa::Buffer::new();
         out.extend_from_slice(b.format(t).as_bytes());
+    }
+    if let Some(f) = v.first_version {
+        out.extend_from_slice(b",\"first_version\":");
+        string(out, f);
     }
     out.extend_from_slice(b",\"text\":");
     string(out, v.text);
@@ -385,7 +392,8 @@ pub(crate) mod tests {
 
     prop_compose! {
         fn post()(
-            strings in proptest::collection::vec(text(), 7),
+            strings in proptest::collection::vec(text(), 8),
+            edited in any::<bool>(),
             line in any::<u64>(),
             score in float(),
             flagged in any::<bool>(),
@@ -416,6 +424,7 @@ pub(crate) mod tests {
                 lang: strings[4].clone(),
                 reach,
                 created_at,
+                first_version: edited.then(|| strings[7].clone()),
                 text: strings[5].clone(),
                 evidence,
                 media_matches,

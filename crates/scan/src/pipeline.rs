@@ -12,7 +12,7 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{account_key, AccountAgg, AccountReport, PostStats, Ranked};
+use crate::accounts::{account_key, AccountAgg, AccountReport, PostStats, Ranked, Versions};
 use crate::chunked::Chunked;
 use crate::jsonout::{write_post, PostView};
 use crate::report;
@@ -204,6 +204,9 @@ pub struct FlaggedPost {
     pub reach: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
+    /// Where the post is one version of an edited post: its first version's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_version: Option<String>,
     pub text: String,
     pub evidence: Vec<TextSpan>,
     /// Known media or links this post carries, from the hash lists.
@@ -295,6 +298,9 @@ struct WorkerState {
     places: Vec<(u32, u32, u32)>,
     /// The platforms seen, each made once and shared by its accounts' aggregates.
     platforms: Vec<Arc<str>>,
+    /// Edited posts whose versions are posts of their own, by their account's place and
+    /// their first version's id: what was counted of them (few posts are edited).
+    versions: HashMap<(u32, Box<str>), Versions>,
 }
 
 struct Worker<'a> {
@@ -363,8 +369,9 @@ struct Forwarded {
     score: f32,
     flagged: bool,
     reach: Option<u64>,
-    /// Where its platform, account and post id end in [`Outbox::names`].
-    ends: [u32; 3],
+    /// Where its platform, account, post id and first version's id (empty for a post
+    /// never edited) end in [`Outbox::names`].
+    ends: [u32; 4],
 }
 
 impl Outbox {
@@ -377,7 +384,12 @@ impl Outbox {
             self.names.push_str(s);
             self.names.len() as u32
         };
-        let ends = [end(&p.platform), end(account_of(p)), end(&p.id)];
+        let ends = [
+            end(&p.platform),
+            end(account_of(p)),
+            end(&p.id),
+            end(p.first_version.as_deref().unwrap_or("")),
+        ];
         self.posts.push(Forwarded {
             key,
             score,
@@ -434,20 +446,21 @@ impl WorkerState {
             if let Some(ahead) = ob.posts.get(j + 8) {
                 self.slots.prefetch(ahead.key);
             }
-            let [p, a, i] = f.ends.map(|e| e as usize);
+            let [p, a, i, v] = f.ends.map(|e| e as usize);
             let slot = self.slot_of(f.key, &ob.names[start..p], &ob.names[p..a]);
             places.push((slot as u32, a as u32, i as u32));
-            start = i;
+            start = v;
         }
         for (j, (f, &(slot, a, i))) in ob.posts.iter().zip(&places).enumerate() {
             if let Some(&(ahead, _, _)) = places.get(j + 4) {
                 raqib_model::hint::prefetch(&self.stats[ahead as usize]);
                 raqib_model::hint::prefetch(&self.aggs[ahead as usize].top_posts);
             }
-            let slot = slot as usize;
-            self.stats[slot].add_post(
-                &mut self.aggs[slot].top_posts,
-                &ob.names[a as usize..i as usize],
+            let (a, i, v) = (a as usize, i as usize, f.ends[3] as usize);
+            self.count(
+                slot as usize,
+                Some(&ob.names[i..v]),
+                &ob.names[a..i],
                 f.score,
                 f.flagged,
                 f.reach,
@@ -457,6 +470,31 @@ impl WorkerState {
         for (a, assessed) in ob.profiles {
             let slot = self.slot(&a.platform, &a.id);
             self.aggs[slot].set_profile(a, assessed);
+        }
+    }
+
+    /// Count a post for the account at `slot`: once, whichever of its versions it is,
+    /// where it is one version of an edited post (`first_version`, see
+    /// [`PostStats::add_version`]).
+    fn count(
+        &mut self,
+        slot: usize,
+        first_version: Option<&str>,
+        id: &str,
+        score: f32,
+        flagged: bool,
+        reach: Option<u64>,
+    ) {
+        let (stats, top) = (&mut self.stats[slot], &mut self.aggs[slot].top_posts);
+        match first_version.filter(|f| !f.is_empty()) {
+            None => stats.add_post(top, id, score, flagged, reach),
+            Some(first) => {
+                let seen = self
+                    .versions
+                    .entry((slot as u32, first.into()))
+                    .or_default();
+                stats.add_version(top, seen, id, score, flagged, reach);
+            }
         }
     }
 
@@ -746,8 +784,9 @@ impl Worker<'_> {
             }
         }
         match slot {
-            Some(slot) => self.state.stats[slot].add_post(
-                &mut self.state.aggs[slot].top_posts,
+            Some(slot) => self.state.count(
+                slot,
+                p.first_version.as_deref(),
                 &p.id,
                 score,
                 flagged,
@@ -785,6 +824,7 @@ impl Worker<'_> {
             lang,
             reach: p.reach,
             created_at: p.created_at,
+            first_version: p.first_version.as_deref().filter(|f| !f.is_empty()),
             text: &p.text,
             evidence: &evidence,
             media_matches: &media_matches,
@@ -1223,6 +1263,7 @@ mod tests {
                     lang: "en".into(),
                     reach: None,
                     created_at: None,
+                    first_version: None,
                     text: String::new(),
                     evidence: Vec::new(),
                     media_matches: Vec::new(),

@@ -234,3 +234,125 @@ fn progress_follows_the_inputs() {
         std::fs::metadata(&first).unwrap().len() + std::fs::metadata(&second).unwrap().len();
     assert_eq!(progress.bytes.load(Ordering::Relaxed), bytes);
 }
+
+/// Posts for twenty accounts, each with five edited posts of three versions (Twitter gives
+/// each version its own id; every version names the first) and five posts never edited.
+/// An even edited post is propaganda in every version; an odd one is news at first and
+/// propaganda once edited. The versions are far apart in the file, so that different
+/// workers read them. `kind`: `edited` as described; `apart`, the versions without
+/// `first_version`, posts apart; `once`, each edited post once, as its last version.
+fn edited_posts(dir: &Path, kind: &str) -> String {
+    let mut s = String::new();
+    for version in 0..3 {
+        for account in 0..20 {
+            for post in 0..5 {
+                if kind == "once" && version < 2 {
+                    continue;
+                }
+                let text = if post % 2 == 0 || version > 0 {
+                    "join the fighters of the state now"
+                } else {
+                    "news report on the attack today"
+                };
+                let edit = if kind == "edited" {
+                    format!(",\"first_version\":\"e{account}-{post}-0\"")
+                } else {
+                    String::new()
+                };
+                s.push_str(&format!(
+                    "{{\"id\":\"e{account}-{post}-{version}\",\"account\":\"a{account}\"{edit},\"text\":\"{text}\"}}\n"
+                ));
+            }
+            if version == 0 {
+                for post in 0..5 {
+                    s.push_str(&format!(
+                        "{{\"id\":\"p{account}-{post}\",\"account\":\"a{account}\",\"text\":\"news report on the attack {post}\"}}\n"
+                    ));
+                }
+            }
+        }
+    }
+    let p = dir.join(format!("{kind}.jsonl"));
+    std::fs::write(&p, s).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// An edited post counts once for its account: flagged if any version is, scored by its
+/// strongest, whichever worker reads each version; each version is still a post of the
+/// report, naming its first version.
+#[test]
+fn an_edited_post_counts_once_for_its_account_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = models();
+    let scan_with = |input: &str, threads: usize, out: &Path| {
+        let mut cfg = ScanConfig {
+            inputs: vec![input.to_string()],
+            out_dir: Some(out.to_path_buf()),
+            threads,
+            all_posts: true,
+            ..Default::default()
+        };
+        cfg.ingest.chunk_bytes = 700;
+        let stop = Arc::new(AtomicBool::new(false));
+        run(&models, &cfg, &Progress::default(), &stop, &mut |_| {}).unwrap()
+    };
+    let edited = edited_posts(dir.path(), "edited");
+    let mut seen = Vec::new();
+    for threads in [1, 4] {
+        let out = dir.path().join(format!("t{threads}"));
+        let summary = scan_with(&edited, threads, &out);
+        assert_eq!(summary.posts, 400, "every version is scanned");
+        let accounts = lines(&out.join("accounts.jsonl"));
+        assert_eq!(accounts.len(), 20);
+        for a in &accounts {
+            assert_eq!(a["posts"], 10, "{a}");
+            assert_eq!(a["flagged_posts"], 5, "{a}");
+        }
+        let posts = lines(&out.join("posts.jsonl"));
+        let version = posts.iter().find(|p| p["id"] == "e3-1-2").unwrap();
+        assert_eq!(version["first_version"], "e3-1-0", "{version}");
+        let plain = posts.iter().find(|p| p["id"] == "p3-1").unwrap();
+        assert!(plain.get("first_version").is_none(), "{plain}");
+        seen.push(accounts);
+    }
+    // The versions apart: each a post of the account's.
+    scan_with(
+        &edited_posts(dir.path(), "apart"),
+        4,
+        &dir.path().join("apart"),
+    );
+    for a in &lines(&dir.path().join("apart/accounts.jsonl")) {
+        assert_eq!(a["posts"], 20, "{a}");
+        assert_eq!(a["flagged_posts"], 13, "{a}");
+    }
+    // Each edited post once, as its strongest version: the same accounts, score for
+    // score (the mean summed in another order by more threads: its last digit may differ).
+    scan_with(
+        &edited_posts(dir.path(), "once"),
+        1,
+        &dir.path().join("once"),
+    );
+    let once = lines(&dir.path().join("once/accounts.jsonl"));
+    let strip = |v: &serde_json::Value| {
+        let mut v = v.clone();
+        let o = v.as_object_mut().unwrap();
+        o.remove("mean_score");
+        o.remove("top_posts");
+        o.remove("why");
+        v
+    };
+    for edited in &seen {
+        assert_eq!(edited.len(), once.len());
+        for (x, y) in edited.iter().zip(&once) {
+            assert_eq!(strip(x), strip(y));
+            let (mx, my) = (x["mean_score"].as_f64(), y["mean_score"].as_f64());
+            assert!((mx.unwrap() - my.unwrap()).abs() <= 0.0011, "{x}\n{y}");
+        }
+    }
+    // One thread and four: the same accounts, their top posts and reasons too.
+    for (x, y) in seen[0].iter().zip(&seen[1]) {
+        let mut y = y.clone();
+        y["mean_score"] = x["mean_score"].clone();
+        assert_eq!(x, &y);
+    }
+}

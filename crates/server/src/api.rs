@@ -561,6 +561,7 @@ const POST_FIELDS: &[&str] = &[
     "media",
     "reply_to",
     "share_of",
+    "first_version",
     "reach",
     "label",
     "client_id",
@@ -658,6 +659,8 @@ struct PostIn {
     #[serde(default)]
     share_of: Option<String>,
     #[serde(default)]
+    first_version: Option<String>,
+    #[serde(default)]
     reach: Option<u64>,
     #[serde(default)]
     label: Option<bool>,
@@ -689,6 +692,7 @@ impl PostIn {
                 media: self.media,
                 reply_to: self.reply_to,
                 share_of: self.share_of,
+                first_version: self.first_version,
                 reach: self.reach,
                 label: self.label,
             },
