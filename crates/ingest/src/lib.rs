@@ -1032,7 +1032,10 @@ fn notes_no_tweet_takes(
         .with_line_prefix(prefix.to_vec())
         .with_notes(Some(notes.clone()));
         for c in chunks {
-            c.for_each_record(|_, _| {});
+            match &c {
+                Chunk::Lines { bytes, .. } => notes.mark_taken_in(bytes),
+                other => other.for_each_record(|_, _| {}),
+            }
         }
     }
     let owner = twitter_archive::owner_of_prefix(prefix);

@@ -377,6 +377,50 @@ impl Notes {
         chunks
     }
 
+    /// Mark the notes the tweets in `lines` take (an archive's tweet elements, one a line
+    /// as its chunks hold them), as scanning them would, without making their posts: only
+    /// a tweet that could take a note is parsed ([`Notes::could_take`]). Reading an
+    /// archive of a million tweets for its notes took longer than scanning it when every
+    /// tweet was parsed into a post.
+    pub(crate) fn mark_taken_in(&self, lines: &[u8]) {
+        for line in lines.split(|&b| b == b'\n') {
+            if self.could_take(line) {
+                let _ = parse_line(line, Some(self), |_| true, |_| {});
+            }
+        }
+    }
+
+    /// Whether the tweet element `bytes` could take a note: one names a tweet (then any
+    /// could), or a `"created_at"` in it gives a second some note was posted in. A quick
+    /// look, no parse: it may say yes to a tweet that takes none (a tweet's text quoting
+    /// such a key), never no to one that takes one, as the key is in every tweet as
+    /// written.
+    fn could_take(&self, bytes: &[u8]) -> bool {
+        if !self.by_tweet.is_empty() {
+            return true;
+        }
+        const KEY: &[u8] = b"\"created_at\"";
+        memchr::memmem::find_iter(bytes, KEY).any(|at| {
+            let rest = bytes[at + KEY.len()..].trim_ascii_start();
+            let Some(value) = rest
+                .strip_prefix(b":")
+                .and_then(|r| r.trim_ascii_start().strip_prefix(b"\""))
+            else {
+                return false;
+            };
+            let Some(end) = memchr::memchr2(b'"', b'\\', value) else {
+                return false;
+            };
+            if value[end] == b'\\' {
+                return true; // an escape: let the parse decide
+            }
+            std::str::from_utf8(&value[..end])
+                .ok()
+                .and_then(crate::parse_time)
+                .is_none_or(|t| self.by_second.contains_key(&t))
+        })
+    }
+
     /// How many notes were read.
     pub fn len(&self) -> usize {
         self.notes.len()
@@ -769,6 +813,53 @@ mod tests {
         }
     }
 
+    /// The notes' pre-read parses only a tweet that could take a note: one posted in a
+    /// note's second (its `created_at` found without a parse, whatever the spacing), or
+    /// any where a note names its tweet. A tweet of another second is not parsed, and
+    /// takes none.
+    #[test]
+    fn only_a_tweet_of_a_notes_second_is_parsed_for_the_notes() {
+        let text = "the start of a long post ".repeat(12);
+        let n = notes(&format!(
+            r#"[{{"noteTweet": {{"noteTweetId": "1", "createdAt": "2026-11-04T18:00:00.000Z",
+                "core": {{"text": {text:?}}}}}}}]"#
+        ));
+        let tweet = |at: &str, sep: &str| {
+            format!(
+                "\u{1f}{{\"tweet\" : {{\"id_str\" : \"9\", \"full_text\" : {:?}, \"created_at\"{sep}\"{at}\"}}}}",
+                &text[..100]
+            )
+        };
+        let same = "Wed Nov 04 18:00:00 +0000 2026";
+        assert!(n.could_take(tweet(same, " : ").as_bytes()));
+        assert!(n.could_take(tweet(same, ":").as_bytes()));
+        assert!(n.could_take(tweet(same, "\n  :\n  ").as_bytes()));
+        let other = tweet("Wed Nov 04 18:00:01 +0000 2026", " : ");
+        assert!(!n.could_take(other.as_bytes()));
+        assert!(!n.could_take(b"\x1f{\"tweet\" : {\"id_str\" : \"9\"}}"));
+        // A text that quotes the key with the note's second may be parsed for nothing.
+        let quoted = format!(
+            "\u{1f}{{\"tweet\" : {{\"full_text\" : \"\\\"created_at\\\" : \\\"{same}\\\"\", \"created_at\" : \"Wed Nov 04 18:00:01 +0000 2026\"}}}}"
+        );
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&quoted[1..]).is_ok(),
+            "{quoted}"
+        );
+        n.mark_taken_in(format!("{other}\n{quoted}").as_bytes());
+        assert_eq!(
+            n.left_over(None).len(),
+            1,
+            "a tweet of another second takes none"
+        );
+        n.mark_taken_in(tweet(same, " : ").as_bytes());
+        assert!(n.left_over(None).is_empty(), "its tweet took it");
+        let named = notes(
+            r#"[{"noteTweet": {"noteTweetId": "1", "tweetId": "77", "noteTweetResults": {"text": "x"}}}]"#,
+        );
+        assert_eq!(named.len(), 1);
+        assert!(named.could_take(other.as_bytes()));
+    }
+
     /// A note that names its tweet (as some exporters write it, the text under
     /// `noteTweetResults`) goes to that tweet whatever its time.
     #[test]
@@ -845,6 +936,38 @@ mod tests {
         #[test]
         fn any_line_parses_or_is_refused_never_a_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = parse_line(&line, None, |_| false, |_| {});
+        }
+
+        /// The quick look never passes over a tweet that takes a note: whatever its text
+        /// (one that starts as the note's, or any, quotes and escapes included), second
+        /// and layout (compact or pretty-printed), a tweet it says no to takes none.
+        #[test]
+        fn the_quick_look_never_misses_a_tweet_that_takes_a_note(
+            cut in 0usize..120,
+            own in "\\PC{0,60}",
+            starts_as_note in any::<bool>(),
+            later in 0i64..2,
+            pretty in any::<bool>(),
+        ) {
+            let note = "the start of a long post, \"quoted\" \\ and more ".repeat(4);
+            let n = notes(&format!(
+                r#"[{{"noteTweet": {{"noteTweetId": "1", "createdAt": "2026-11-04T18:00:00.000Z",
+                    "core": {{"text": {}}}}}}}]"#,
+                serde_json::to_string(&note).unwrap()
+            ));
+            let at = format!("Wed Nov 04 18:00:0{later} +0000 2026");
+            let text = if starts_as_note { format!("{}{own}", &note[..cut]) } else { own };
+            let tweet = serde_json::json!({"tweet": {"id_str": "9", "full_text": text, "created_at": at}});
+            let element = if pretty {
+                serde_json::to_string_pretty(&tweet).unwrap()
+            } else {
+                serde_json::to_string(&tweet).unwrap()
+            };
+            let line = format!("\u{1f}{element}");
+            let looked = n.could_take(line.as_bytes());
+            parse_line(line.as_bytes(), Some(&n), |_| true, |_| {}).unwrap();
+            let taken = n.left_over(None).is_empty();
+            prop_assert!(looked || !taken, "{line}");
         }
     }
 }
