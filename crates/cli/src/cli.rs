@@ -9,8 +9,10 @@ use clap::{Args, Parser, Subcommand};
     name = "raqib",
     version,
     about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
-    long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2, \
-Telegram exports, ActivityPub and Mastodon, Matrix rooms, Discord channels; gzip or zstd), scores each with an Arabic-first, obfuscation-aware text model, \
+    long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2 and \
+Twitter account archives, Telegram exports in JSON or HTML, WhatsApp chat exports, ActivityPub and \
+Mastodon, Matrix rooms, Discord channels; gzip or zstd), scores each with an Arabic-first, \
+obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
 It also matches known media against hash lists, links new accounts to suspended ones that came \
 back, finds coordinated floods, and turns signals into recorded actions under a policy.\n\n\
