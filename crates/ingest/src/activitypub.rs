@@ -245,8 +245,12 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         }
         let (warning, _) = html(n, "summary");
         let (content, urls) = html(n, "content");
+        let id = str_of(n, "id").ok_or("note has no `id`")?.to_owned();
+        // An edited note (`updated`; an `Update` carries one) keeps its id: a collection
+        // holding it as first posted and as edited has its versions under one id.
+        let first_version = edited(n, "updated").then(|| id.clone());
         let mut post = Post {
-            id: str_of(n, "id").ok_or("note has no `id`")?.to_owned(),
+            id,
             platform: PLATFORM.into(),
             account: author.unwrap_or_default(),
             created_at: time(n, "published"),
@@ -256,11 +260,12 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             media: attachments(n.get("attachment")),
             reply_to: reference(n.get("inReplyTo")),
             share_of: None,
-            first_version: None,
+            first_version,
             reach: None,
             label: None,
         };
         if let Some((id, booster, shared)) = boost {
+            post.first_version = None;
             post.id = id;
             post.account = booster.unwrap_or_default();
             post.share_of = shared;
@@ -302,7 +307,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             })
             .collect();
         let post = Post {
-            id,
+            id: id.clone(),
             platform: PLATFORM.into(),
             account: account.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
             created_at: time(s, "created_at"),
@@ -317,7 +322,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
                     .map(str::to_owned)
                     .or_else(|| id_of(r, "id"))
             }),
-            first_version: None,
+            first_version: (reblog.is_none() && edited(s, "edited_at")).then(|| id.clone()),
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
         };
@@ -327,6 +332,11 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         (self.out)(Record::Post(Box::new(post)));
         Ok(())
     }
+}
+
+/// Whether `o` says it was edited: its `key` (`updated`, the API's `edited_at`) is set.
+fn edited(o: &Object, key: &str) -> bool {
+    o.get(key).is_some_and(|v| !v.is_null())
 }
 
 /// Read one line (or array element) holding one fediverse object into its records; an
@@ -409,6 +419,45 @@ mod tests {
             Some("https://s.example/users/b/statuses/0")
         );
         assert_eq!(p.media[0].kind, "video");
+    }
+
+    /// An edited note keeps its id; it names itself as its first version, so that a
+    /// collection holding it again as edited counts it once for its author.
+    #[test]
+    fn an_edited_note_or_status_is_a_version_of_itself() {
+        let first = |json: &str| post(&parse(json)).first_version.clone();
+        assert_eq!(
+            first(
+                r#"{"type":"Update","actor":"a","object":{"id":"n1","type":"Note","content":"<p>fixed</p>","updated":"2026-11-01T11:00:00Z"}}"#
+            ),
+            Some("n1".into())
+        );
+        assert_eq!(
+            first(
+                r#"{"type":"Create","actor":"a","object":{"id":"n1","type":"Note","content":"<p>fixd</p>","updated":null}}"#
+            ),
+            None
+        );
+        assert_eq!(
+            first(
+                r#"{"id":"12","content":"<p>x</p>","edited_at":"2026-11-03T12:05:00.000Z","account":{"id":"3"}}"#
+            ),
+            Some("12".into())
+        );
+        assert_eq!(
+            first(
+                r#"{"id":"13","content":"","edited_at":"2026-11-03T12:05:00.000Z","account":{"id":"3"},"reblog":{"id":"1","content":"<p>o</p>"}}"#
+            ),
+            None,
+            "a boost is no version"
+        );
+        assert_eq!(
+            first(
+                r#"{"type":"Announce","id":"b1","actor":"a","object":{"id":"n1","type":"Note","content":"<p>x</p>","updated":"2026-11-01T11:00:00Z"}}"#
+            ),
+            None,
+            "a boost is no version"
+        );
     }
 
     #[test]
