@@ -365,6 +365,13 @@ pub struct TrainArgs {
     /// Labelled dev files for early stopping, calibration and the threshold.
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub dev: Vec<String>,
+    /// Count each post of FILE, one of the --data files or folders as given, N times in
+    /// training (1–100; repeatable). For posts written or chosen with care (your own hard
+    /// negatives: news, counter-speech, ordinary religious speech) that are a few hundred
+    /// among thousands collected: e.g. `--weight corpus/starter.jsonl=3` (see
+    /// docs/benchmarks.md for what it did on real data).
+    #[arg(long, value_name = "FILE=N")]
+    pub weight: Vec<String>,
     /// Where to write the model.
     #[arg(long, short, value_name = "MODEL")]
     pub out: PathBuf,

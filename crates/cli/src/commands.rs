@@ -314,7 +314,15 @@ fn train(a: TrainArgs) -> Result<i32> {
     };
     let all: Vec<String> = a.data.iter().chain(&a.dev).cloned().collect();
     crate::inputs::check_utc_offsets_of(&opts, &all)?;
-    let train = to_examples(load_labelled(&a.data, &opts, false)?);
+    let weights = crate::data::weights(&a.weight, &a.data)?;
+    let mut train = Vec::new();
+    for (file, &times) in a.data.iter().zip(&weights) {
+        let examples = to_examples(load_labelled(std::slice::from_ref(file), &opts, false)?);
+        for _ in 1..times {
+            train.extend(examples.iter().cloned());
+        }
+        train.extend(examples);
+    }
     let dev = to_examples(load_labelled(&a.dev, &opts, false)?);
     let load_s = t0.elapsed().as_secs_f32();
     if train.is_empty() {
@@ -348,14 +356,18 @@ fn train(a: TrainArgs) -> Result<i32> {
     if let serde_json::Value::Object(m) = &mut model.header.training {
         m.insert("data".into(), a.data.clone().into());
         m.insert("dev".into(), a.dev.clone().into());
+        if weights.iter().any(|&w| w != 1) {
+            m.insert("data_weights".into(), weights.clone().into());
+        }
     }
     model
         .save(&a.out)
         .with_context(|| format!("cannot write the model to {}", a.out.display()))?;
     eprintln!(
-        "trained on {} posts ({} positive) in {:.2}s (+{:.2}s reading), {} epochs (best {}), dev: {} ({}), threshold {:.3}\nwrote {}",
+        "trained on {} posts ({} positive{}) in {:.2}s (+{:.2}s reading), {} epochs (best {}), dev: {} ({}), threshold {:.3}\nwrote {}",
         report.train_examples,
         report.train_positives,
+        weighted(&a.data, &weights),
         report.seconds,
         load_s,
         report.epochs_run,
@@ -366,6 +378,22 @@ fn train(a: TrainArgs) -> Result<i32> {
         a.out.display()
     );
     Ok(0)
+}
+
+/// What `--weight` did, for the training message: e.g. `; corpus/starter.jsonl counted 3
+/// times`; empty without weights.
+fn weighted(data: &[String], weights: &[u32]) -> String {
+    let named: Vec<String> = data
+        .iter()
+        .zip(weights)
+        .filter(|(_, &w)| w != 1)
+        .map(|(f, w)| format!("{f} counted {w} times"))
+        .collect();
+    if named.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", named.join(", "))
+    }
 }
 
 fn eval(a: EvalArgs) -> Result<i32> {

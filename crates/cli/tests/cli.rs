@@ -1474,3 +1474,105 @@ fn a_json_mapping_reads_a_reddit_dump() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown field `txt`"), "{}", stderr(&o));
 }
+
+/// `--weight FILE=N` counts a file's posts N times: here a word that a collected file
+/// calls propaganda three times and a curated file calls benign twice is benign once the
+/// curated file counts three times, and the training message says so. A FILE that is not
+/// a --data file, one named twice, and an N out of range are refused with what was given.
+#[test]
+fn train_weight_counts_a_files_posts_more_than_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut collected = String::new();
+    for i in 0..3 {
+        collected.push_str(&format!(
+            "{{\"id\":\"c{i}\",\"text\":\"zorblat {i}\",\"label\":1}}\n"
+        ));
+    }
+    for i in 0..40 {
+        collected.push_str(&format!(
+            "{{\"id\":\"p{i}\",\"text\":\"join the caravan of the khilafah {i}\",\"label\":1}}\n{{\"id\":\"n{i}\",\"text\":\"market bus weather lunch {i}\",\"label\":0}}\n"
+        ));
+    }
+    let collected = write(dir.path(), "collected.jsonl", collected.as_bytes());
+    let curated = write(
+        dir.path(),
+        "curated.jsonl",
+        b"{\"id\":\"k1\",\"text\":\"zorblat news\",\"label\":0}\n{\"id\":\"k2\",\"text\":\"zorblat report\",\"label\":0}\n",
+    );
+    let score = |weight: Option<&str>| {
+        let model = dir.path().join("w.model");
+        let mut args = vec![
+            "train",
+            "--data",
+            &collected,
+            &curated,
+            "--out",
+            model.to_str().unwrap(),
+            "--bits",
+            "16",
+            "--threads",
+            "1",
+            "--char-ngrams",
+            "0",
+        ];
+        if let Some(w) = weight {
+            args.extend(["--weight", w]);
+        }
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = run(&["explain", "--model", model.to_str().unwrap(), "zorblat"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        // `0.9835 FLAGGED (threshold 0.7500)`: the probability first.
+        let out = stdout(&o);
+        out.split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let plain = score(None);
+    let by_weight = format!("{curated}=3");
+    let weighted = score(Some(&by_weight));
+    assert!(
+        weighted < plain,
+        "counted three times, the curated posts pull the word down: {plain} -> {weighted}"
+    );
+    let model = dir.path().join("m.model");
+    let train = |weights: &[&str]| {
+        let mut args = vec!["train", "--data", &collected, &curated, "--bits", "16"];
+        args.extend(["--out", model.to_str().unwrap()]);
+        for w in weights {
+            args.extend(["--weight", w]);
+        }
+        run(&args)
+    };
+    let o = train(&[&by_weight]);
+    assert!(
+        stderr(&o).contains(&format!(
+            "trained on 89 posts (43 positive; {curated} counted 3 times)"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    for (weight, want) in [
+        (
+            "elsewhere.jsonl=3".to_string(),
+            "is not one of the --data files",
+        ),
+        (
+            format!("{curated}=0"),
+            "N must be a whole number from 1 to 100",
+        ),
+        (
+            format!("{curated}=101"),
+            "N must be a whole number from 1 to 100",
+        ),
+        (curated.clone(), "--weight wants FILE=N"),
+    ] {
+        let o = train(&[&weight]);
+        assert_eq!(o.status.code(), Some(1), "{weight}");
+        assert!(stderr(&o).contains(want), "{weight}: {}", stderr(&o));
+    }
+    let o = train(&[&by_weight, &by_weight]);
+    assert!(stderr(&o).contains("names"), "{}", stderr(&o));
+}
