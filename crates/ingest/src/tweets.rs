@@ -10,6 +10,7 @@
 
 use raqib_model::{Account, AccountStatus, MediaRef, Post, Record};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::jsonl::Id;
 use crate::twitter::{Metrics, NoteTweet, UrlEntity};
@@ -60,12 +61,14 @@ pub(crate) struct Tweet<'a> {
     public_metrics: Metrics,
     // Edits, each version a tweet of its own: v2's ids of every version, oldest first;
     // v1.1's `edit_history`; an archive's `edit_info`.
+    // Kept as written and read afterwards ([`lenient`]): of any other shape, they read as
+    // absent, and a tweet is not lost over them.
     #[serde(default, borrow)]
-    edit_history_tweet_ids: Vec<Id<'a>>,
+    edit_history_tweet_ids: Option<&'a RawValue>,
     #[serde(default, borrow)]
-    edit_history: Option<EditHistory<'a>>,
+    edit_history: Option<&'a RawValue>,
     #[serde(default, borrow)]
-    edit_info: Option<EditInfo<'a>>,
+    edit_info: Option<&'a RawValue>,
     // Streaming API notices: a line with one of these is no tweet.
     #[serde(default)]
     delete: Option<serde::de::IgnoredAny>,
@@ -81,6 +84,12 @@ pub(crate) struct Tweet<'a> {
     disconnect: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     warning: Option<serde::de::IgnoredAny>,
+}
+
+/// A field of secondary metadata kept as written: read as `T`, or as absent where it is of
+/// another shape, instead of making the whole record unreadable.
+pub(crate) fn lenient<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Option<T> {
+    serde_json::from_str(raw?.get()).ok()
 }
 
 /// v1.1's `edit_history`.
@@ -521,9 +530,9 @@ pub(crate) fn tweet_records(
         .or_else(|| author.as_ref().and_then(User::followers));
     let first_version = first_version(
         &id,
-        std::mem::take(&mut t.edit_history_tweet_ids),
-        t.edit_history.take(),
-        t.edit_info.take(),
+        lenient(t.edit_history_tweet_ids).unwrap_or_default(),
+        lenient(t.edit_history),
+        lenient(t.edit_info),
     );
     out(Record::Post(Box::new(Post {
         id,

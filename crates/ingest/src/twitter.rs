@@ -55,8 +55,10 @@ struct Tweet<'a> {
     #[serde(default)]
     note_tweet: Option<NoteTweet>,
     /// Every version's id, oldest first, where the tweet was edited.
-    #[serde(default, borrow)]
-    edit_history_tweet_ids: Vec<Id<'a>>,
+    /// (A `Value`: a page's tweets come through serde's untagged buffering, which cannot
+    /// give a borrowed raw value; of another shape than a list of ids, it reads as none.)
+    #[serde(default)]
+    edit_history_tweet_ids: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -164,7 +166,17 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             _ => t.text,
         });
         let id = t.id.0.into_owned();
-        let first_version = crate::tweets::first_version(&id, t.edit_history_tweet_ids, None, None);
+        let first_version = crate::tweets::first_version(
+            &id,
+            t.edit_history_tweet_ids
+                .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| crate::jsonl::Id(i.into()))
+                .collect(),
+            None,
+            None,
+        );
         out.push(Record::Post(Box::new(Post {
             id,
             platform: "twitter".into(),

@@ -1428,10 +1428,15 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let plain = format!(
         r#"{{"tweet":{{"edit_info":{{"initial":{{"editTweetIds":["20"]}}}},"id_str":"20","full_text":"never edited",{at}}}}}"#
     );
+    // Edit metadata of another shape reads as none: the tweet is not lost over it.
+    let odd = format!(
+        r#"{{"tweet":{{"edit_info":{{"initial":{{"editTweetIds":"21"}}}},"id_str":"21","full_text":"odd metadata",{at}}}}}"#
+    );
     let archive = write(
         &dir,
         "data/tweets.js",
-        format!("window.YTD.tweets.part0 = [ {first}, {second}, {third}, {plain} ]").as_bytes(),
+        format!("window.YTD.tweets.part0 = [ {first}, {second}, {third}, {plain}, {odd} ]")
+            .as_bytes(),
     );
     let (records, diags) = split(read_all(&archive, &Options::default()).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
@@ -1442,7 +1447,8 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             ("11", Some("11")),
             ("12", Some("11")),
             ("13", Some("11")),
-            ("20", None)
+            ("20", None),
+            ("21", None)
         ]
     );
 
@@ -1456,6 +1462,7 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             r#"{"id":"33","text":"v2 plain","edit_history_tweet_ids":["33"]}"#, "\n",
             r#"{"id_str":"41","full_text":"v1.1 edit","edit_history":{"initial_tweet_id":"40","edit_tweet_ids":["40","41"]}}"#, "\n",
             r#"{"id_str":"42","full_text":"v1.1 plain","edit_history":{"initial_tweet_id":"42","edit_tweet_ids":["42"]}}"#, "\n",
+            r#"{"id":"43","text":"odd","edit_history_tweet_ids":5,"edit_history":"x"}"#, "\n",
         )
         .as_bytes(),
     );
@@ -1473,7 +1480,8 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             ("32", Some("31")),
             ("33", None),
             ("41", Some("40")),
-            ("42", None)
+            ("42", None),
+            ("43", None)
         ]
     );
 
@@ -1481,7 +1489,7 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let page = write(
         &dir,
         "page.json",
-        br#"{"data":[{"id":"51","author_id":"9","text":"edited","edit_history_tweet_ids":["50","51"]},{"id":"52","author_id":"9","text":"not","edit_history_tweet_ids":["52"]}],"includes":{"users":[{"id":"9","username":"u"}]}}"#,
+        br#"{"data":[{"id":"51","author_id":"9","text":"edited","edit_history_tweet_ids":["50","51"]},{"id":"52","author_id":"9","text":"not","edit_history_tweet_ids":["52"]},{"id":"53","author_id":"9","text":"odd","edit_history_tweet_ids":{"a":1}}],"includes":{"users":[{"id":"9","username":"u"}]}}"#,
     );
     let opts = Options {
         format: Format::TwitterV2,
@@ -1490,7 +1498,7 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let (records, diags) = split(read_all(&page, &opts).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
     let got = versions(&records);
-    assert_eq!(got, [("51", Some("50")), ("52", None)]);
+    assert_eq!(got, [("51", Some("50")), ("52", None), ("53", None)]);
 
     // raqib's own JSON Lines carry it, on the fast path and serde's (an array field).
     let own = write(
