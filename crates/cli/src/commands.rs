@@ -172,6 +172,7 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
             },
             ..Default::default()
         }),
+        max_edited: ScanConfig::default().max_edited,
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

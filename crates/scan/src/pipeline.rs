@@ -55,6 +55,12 @@ pub struct ScanConfig {
     /// How accounts are flagged from their posts; its `threshold` is replaced by the
     /// scan's post threshold.
     pub account_rule: crate::accounts::AccountRule,
+    /// Edited posts each worker keeps track of, to count an edited post's versions once
+    /// for its account (see [`raqib_model::Post::first_version`]). Few posts are edited,
+    /// but an input that gave every post a first version of its own would otherwise hold
+    /// one entry (16 bytes) per post, and the scan's memory would grow with its input;
+    /// past this many, versions count as posts, and the summary says how many did.
+    pub max_edited: usize,
 }
 
 /// The largest media file `--hash-media` reads (a long video is skipped, and counted).
@@ -135,6 +141,7 @@ impl Default for ScanConfig {
             link_threshold: 0.8,
             networks: None,
             account_rule: crate::accounts::AccountRule::at(0.5),
+            max_edited: 2_000_000,
         }
     }
 }
@@ -230,6 +237,10 @@ pub struct Summary {
     /// Posts over the threshold that were not flagged because nothing in their text points
     /// towards propaganda (no evidence: see `raqib_text::Assessment::flagged`).
     pub held_back_no_evidence: u64,
+    /// Versions of edited posts counted for their accounts as posts of their own, past
+    /// the edited posts a scan keeps track of ([`ScanConfig::max_edited`] a worker).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub edited_versions_apart: u64,
     pub flagged_accounts: usize,
     /// Accounts linked to a suspended account (with `--suspended`).
     pub linked_accounts: usize,
@@ -248,6 +259,10 @@ pub struct Summary {
     pub top_accounts_by_reach: Vec<AccountReport>,
     #[serde(skip)]
     pub first_diagnostics: Vec<Diagnostic>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What `--hash-media` did with the media files the inputs name.
@@ -298,9 +313,14 @@ struct WorkerState {
     places: Vec<(u32, u32, u32)>,
     /// The platforms seen, each made once and shared by its accounts' aggregates.
     platforms: Vec<Arc<str>>,
-    /// Edited posts whose versions are posts of their own, by their account's place and
-    /// their first version's id: what was counted of them (few posts are edited).
-    versions: HashMap<(u32, Box<str>), Versions>,
+    /// Edited posts whose versions are posts of their own, by a hash of their account's
+    /// place and their first version's id: what was counted of them. 16 bytes an edited
+    /// post, at most [`ScanConfig::max_edited`] of them.
+    versions: HashMap<u64, Versions>,
+    /// Versions counted as posts of their own because `versions` was full.
+    versions_apart: u64,
+    /// [`ScanConfig::max_edited`].
+    max_edited: usize,
 }
 
 struct Worker<'a> {
@@ -486,13 +506,21 @@ impl WorkerState {
         reach: Option<u64>,
     ) {
         let (stats, top) = (&mut self.stats[slot], &mut self.aggs[slot].top_posts);
-        match first_version.filter(|f| !f.is_empty()) {
-            None => stats.add_post(top, id, score, flagged, reach),
-            Some(first) => {
-                let seen = self
-                    .versions
-                    .entry((slot as u32, first.into()))
-                    .or_default();
+        let Some(first) = first_version.filter(|f| !f.is_empty()) else {
+            return stats.add_post(top, id, score, flagged, reach);
+        };
+        // A 64-bit hash for the pair: two edited posts of one account would have to
+        // collide (one in 2^64) to be counted as one.
+        let key = xxhash_rust::xxh3::xxh3_64_with_seed(first.as_bytes(), slot as u64);
+        let full = self.versions.len() >= self.max_edited;
+        match self.versions.get_mut(&key) {
+            Some(seen) => stats.add_version(top, seen, id, score, flagged, reach),
+            None if full => {
+                self.versions_apart += 1;
+                stats.add_post(top, id, score, flagged, reach);
+            }
+            None => {
+                let seen = self.versions.entry(key).or_default();
                 stats.add_version(top, seen, id, score, flagged, reach);
             }
         }
@@ -1010,7 +1038,10 @@ pub fn run(
                         cfg,
                         progress,
                         scratch: models.scratches(),
-                        state: WorkerState::default(),
+                        state: WorkerState {
+                            max_edited: cfg.max_edited,
+                            ..Default::default()
+                        },
                         items: cfg
                             .networks
                             .as_ref()
@@ -1127,8 +1158,10 @@ pub fn run(
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut held_back = 0u64;
+    let mut versions_apart = 0u64;
     for mut st in states {
         held_back += st.held_back;
+        versions_apart += st.versions_apart;
         let offset = post_ids.len() as u32;
         post_ids.append(&mut st.post_ids);
         events.extend(
@@ -1174,6 +1207,7 @@ pub fn run(
         accounts: ranked.len(),
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         held_back_no_evidence: held_back,
+        edited_versions_apart: versions_apart,
         flagged_accounts: ranked.flagged(),
         linked_accounts,
         network_clusters: clusters.len(),

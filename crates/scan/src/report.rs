@@ -199,6 +199,14 @@ pub fn render_summary(s: &Summary) -> String {
             s.held_back_no_evidence
         ));
     }
+    if s.edited_versions_apart > 0 {
+        o.push_str(&format!(
+            "edited posts: {} version(s) counted for their accounts as posts of their own \
+             (more edited posts than a scan keeps track of; docs/format.md, \"Edited \
+             posts\")\n",
+            s.edited_versions_apart
+        ));
+    }
     if let Some(m) = &s.local_media {
         o.push_str(&format!(
             "local media: {} file(s) hashed, {} could not be (missing, too large, or not \

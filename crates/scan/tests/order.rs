@@ -349,6 +349,31 @@ fn an_edited_post_counts_once_for_its_account_whatever_the_threads() {
             assert!((mx.unwrap() - my.unwrap()).abs() <= 0.0011, "{x}\n{y}");
         }
     }
+    // Keeping track of no edited post, every version counts as a post, and the summary
+    // says how many did.
+    let mut cfg = ScanConfig {
+        inputs: vec![edited.clone()],
+        out_dir: Some(dir.path().join("none")),
+        threads: 2,
+        max_edited: 0,
+        ..Default::default()
+    };
+    cfg.ingest.chunk_bytes = 700;
+    let stop = Arc::new(AtomicBool::new(false));
+    let summary = run(&models, &cfg, &Progress::default(), &stop, &mut |_| {}).unwrap();
+    assert_eq!(summary.edited_versions_apart, 300);
+    for a in &lines(&dir.path().join("none/accounts.jsonl")) {
+        assert_eq!(
+            (&a["posts"], &a["flagged_posts"]),
+            (&20.into(), &13.into()),
+            "{a}"
+        );
+    }
+    let text = std::fs::read_to_string(dir.path().join("none/summary.txt")).unwrap();
+    assert!(
+        text.contains("edited posts: 300 version(s) counted"),
+        "{text}"
+    );
     // One thread and four: the same accounts, their top posts and reasons too.
     for (x, y) in seen[0].iter().zip(&seen[1]) {
         let mut y = y.clone();
