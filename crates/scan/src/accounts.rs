@@ -231,7 +231,8 @@ impl PostStats {
     /// one adds no post, but flags the post if it is flagged and no version was, and gives
     /// the post its score if higher. So the counts do not depend on the order the
     /// versions come in. Each version is offered to the top posts as a post of its own
-    /// (each has its id, and a reviewer may want either).
+    /// (each has its id, and a reviewer may want either). Returns whether the version was
+    /// merged into a post already counted.
     pub fn add_version(
         &mut self,
         top: &mut TopPosts,
@@ -240,7 +241,7 @@ impl PostStats {
         score: f32,
         flagged: bool,
         reach: Option<u64>,
-    ) {
+    ) -> bool {
         if !seen.seen {
             self.add_post(top, id, score, flagged, reach);
             *seen = Versions {
@@ -248,7 +249,7 @@ impl PostStats {
                 flagged,
                 best: score,
             };
-            return;
+            return false;
         }
         self.add_reach(reach);
         if flagged && !seen.flagged {
@@ -263,6 +264,7 @@ impl PostStats {
             top.offer(score, id);
             self.floor = top.floor();
         }
+        true
     }
 
     fn add_reach(&mut self, reach: Option<u64>) {

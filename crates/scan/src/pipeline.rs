@@ -237,6 +237,11 @@ pub struct Summary {
     /// Posts over the threshold that were not flagged because nothing in their text points
     /// towards propaganda (no evidence: see `raqib_text::Assessment::flagged`).
     pub held_back_no_evidence: u64,
+    /// Later versions of edited posts (see `raqib_model::Post::first_version`) counted
+    /// for their accounts with a version of the same post: scanned, written and flagged
+    /// as posts, but not counted as more posts of their accounts.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub edited_versions_merged: u64,
     /// Versions of edited posts counted for their accounts as posts of their own, past
     /// the edited posts a scan keeps track of ([`ScanConfig::max_edited`] a worker).
     #[serde(skip_serializing_if = "is_zero")]
@@ -319,6 +324,8 @@ struct WorkerState {
     versions: HashMap<u64, Versions>,
     /// Versions counted as posts of their own because `versions` was full.
     versions_apart: u64,
+    /// Versions counted with a version of the same post counted before.
+    versions_merged: u64,
     /// [`ScanConfig::max_edited`].
     max_edited: usize,
 }
@@ -514,7 +521,10 @@ impl WorkerState {
         let key = xxhash_rust::xxh3::xxh3_64_with_seed(first.as_bytes(), slot as u64);
         let full = self.versions.len() >= self.max_edited;
         match self.versions.get_mut(&key) {
-            Some(seen) => stats.add_version(top, seen, id, score, flagged, reach),
+            Some(seen) => {
+                let merged = stats.add_version(top, seen, id, score, flagged, reach);
+                self.versions_merged += u64::from(merged);
+            }
             None if full => {
                 self.versions_apart += 1;
                 stats.add_post(top, id, score, flagged, reach);
@@ -1158,10 +1168,11 @@ pub fn run(
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut held_back = 0u64;
-    let mut versions_apart = 0u64;
+    let (mut versions_apart, mut versions_merged) = (0u64, 0u64);
     for mut st in states {
         held_back += st.held_back;
         versions_apart += st.versions_apart;
+        versions_merged += st.versions_merged;
         let offset = post_ids.len() as u32;
         post_ids.append(&mut st.post_ids);
         events.extend(
@@ -1207,6 +1218,7 @@ pub fn run(
         accounts: ranked.len(),
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         held_back_no_evidence: held_back,
+        edited_versions_merged: versions_merged,
         edited_versions_apart: versions_apart,
         flagged_accounts: ranked.flagged(),
         linked_accounts,

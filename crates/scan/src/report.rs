@@ -199,6 +199,13 @@ pub fn render_summary(s: &Summary) -> String {
             s.held_back_no_evidence
         ));
     }
+    if s.edited_versions_merged > 0 {
+        o.push_str(&format!(
+            "edited posts: {} later version(s) counted with their post's other versions for \
+             their accounts (each is still a post above and in posts.jsonl)\n",
+            s.edited_versions_merged
+        ));
+    }
     if s.edited_versions_apart > 0 {
         o.push_str(&format!(
             "edited posts: {} version(s) counted for their accounts as posts of their own \

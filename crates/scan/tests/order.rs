@@ -302,6 +302,10 @@ fn an_edited_post_counts_once_for_its_account_whatever_the_threads() {
         let out = dir.path().join(format!("t{threads}"));
         let summary = scan_with(&edited, threads, &out);
         assert_eq!(summary.posts, 400, "every version is scanned");
+        assert_eq!(
+            summary.edited_versions_merged, 200,
+            "two later versions of 100 posts"
+        );
         let accounts = lines(&out.join("accounts.jsonl"));
         assert_eq!(accounts.len(), 20);
         for a in &accounts {
@@ -362,6 +366,7 @@ fn an_edited_post_counts_once_for_its_account_whatever_the_threads() {
     let stop = Arc::new(AtomicBool::new(false));
     let summary = run(&models, &cfg, &Progress::default(), &stop, &mut |_| {}).unwrap();
     assert_eq!(summary.edited_versions_apart, 300);
+    assert_eq!(summary.edited_versions_merged, 0);
     for a in &lines(&dir.path().join("none/accounts.jsonl")) {
         assert_eq!(
             (&a["posts"], &a["flagged_posts"]),
