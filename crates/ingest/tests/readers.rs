@@ -1500,6 +1500,16 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let got = versions(&records);
     assert_eq!(got, [("51", Some("50")), ("52", None), ("53", None)]);
 
+    // A CSV column of that name needs no mapping.
+    let csv = write(
+        &dir,
+        "posts.csv",
+        b"id,text,first_version\n71,a,70\n72,b,\n",
+    );
+    let (records, diags) = split(read_all(&csv, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(versions(&records), [("71", Some("70")), ("72", None)]);
+
     // raqib's own JSON Lines carry it, on the fast path and serde's (an array field).
     let own = write(
         &dir,
