@@ -1012,17 +1012,23 @@ fn notes_no_tweet_takes(
         .map(|e| e.path())
         .collect();
     files.sort();
+    let open = |path: &str| {
+        let mut opened = open_input(path).ok()?;
+        twitter_archive::skip_assignment(&mut opened.reader, &opened.head).ok()?;
+        Some(opened.reader)
+    };
     for f in files {
         let path = f.to_string_lossy();
-        let Ok(input::Opened {
-            mut reader, head, ..
-        }) = open_input(&path)
-        else {
+        let Some(mut reader) = open(&path) else {
             continue;
         };
-        if twitter_archive::skip_assignment(&mut reader, &head).is_err() {
+        // Twitter's own layout first; a file laid out otherwise is read again, skimmed.
+        if let Ok(true) = notes.mark_taken_in_layout(&mut reader, prefix) {
             continue;
         }
+        let Some(reader) = open(&path) else {
+            continue;
+        };
         let chunks = array::ArrayChunks::new(
             reader,
             std::sync::Arc::from(&*path),

@@ -390,6 +390,101 @@ impl Notes {
         }
     }
 
+    /// Mark the notes the tweets of one tweets file take, reading it as Twitter lays it out
+    /// (`reader` past its assignment): each element of the array starts on a line of its
+    /// own, `  {`, two spaces in. A JSON string holds no raw line break, so such a line is
+    /// never inside one, and the file splits into its elements with one search for that
+    /// line, no skim: a few times faster. Only a piece that could take a note
+    /// ([`Notes::could_take`]) is parsed, cut from its first `{` to its last `}`.
+    /// `Ok(false)` where the file is not laid out so (no such line in its first 8 MiB or in
+    /// any 32 MiB after, or
+    /// a piece to parse that is not one tweet element): the caller reads it the slow way,
+    /// and what was marked here stands (a note is marked only by the tweet that takes it).
+    pub(crate) fn mark_taken_in_layout(
+        &self,
+        reader: &mut impl std::io::Read,
+        prefix: &[u8],
+    ) -> std::io::Result<bool> {
+        self.mark_taken_in_blocks(reader, prefix, 8 << 20)
+    }
+
+    /// [`Notes::mark_taken_in_layout`], reading `block` bytes at a time.
+    fn mark_taken_in_blocks(
+        &self,
+        reader: &mut impl std::io::Read,
+        prefix: &[u8],
+        block: usize,
+    ) -> std::io::Result<bool> {
+        const START: &[u8] = b"\n  {\n";
+        let block = block.max(1);
+        let finder = memchr::memmem::Finder::new(START);
+        let mut buf: Vec<u8> = Vec::with_capacity(block * 2);
+        let mut line = prefix.to_vec();
+        // Whether the piece at `buf`'s start is what comes before the first element.
+        let mut first = true;
+        loop {
+            let had = buf.len();
+            buf.resize(had + block, 0);
+            let mut got = 0;
+            while got < block {
+                match reader.read(&mut buf[had + got..]) {
+                    Ok(0) => break,
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            buf.truncate(had + got);
+            let eof = got < block;
+            // Element starts found in what is new (the one before stays the piece's start).
+            let from = had.saturating_sub(START.len() - 1);
+            let mut starts: Vec<usize> = finder
+                .find_iter(&buf[from..])
+                .map(|i| from + i + 1)
+                .collect();
+            if first && starts.is_empty() && !eof && buf.len() >= block {
+                return Ok(false);
+            }
+            if eof {
+                starts.push(buf.len());
+            }
+            let mut begin = 0;
+            for end in starts {
+                if end <= begin {
+                    continue;
+                }
+                let piece = &buf[begin..end];
+                if first {
+                    // Before the first element: the array's `[` alone.
+                    first = false;
+                    if self.could_take(piece) {
+                        return Ok(false);
+                    }
+                } else if self.could_take(piece) {
+                    let (Some(a), Some(b)) =
+                        (memchr::memchr(b'{', piece), memchr::memrchr(b'}', piece))
+                    else {
+                        return Ok(false);
+                    };
+                    line.truncate(prefix.len());
+                    line.extend_from_slice(&piece[a..=b]);
+                    if parse_line(&line, Some(self), |_| true, |_| {}).is_err() {
+                        return Ok(false);
+                    }
+                }
+                begin = end;
+            }
+            if eof {
+                return Ok(true);
+            }
+            if begin == 0 && buf.len() >= 4 * block {
+                // No element start in four blocks: not the layout (or no tweet elements).
+                return Ok(false);
+            }
+            buf.drain(..begin);
+        }
+    }
+
     /// Whether the tweet element `bytes` could take a note: one names a tweet (then any
     /// could), or a `"created_at"` in it gives a second some note was posted in. A quick
     /// look, no parse: it may say yes to a tweet that takes none (a tweet's text quoting
@@ -936,6 +1031,78 @@ mod tests {
         #[test]
         fn any_line_parses_or_is_refused_never_a_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = parse_line(&line, None, |_| false, |_| {});
+        }
+
+        /// Reading a tweets file by Twitter's layout marks the notes that parsing each of
+        /// its tweets marks: any texts (quotes, escapes, line breaks, braces, a `{` line
+        /// inside a string), tweets of a note's second or not, pretty-printed as Twitter
+        /// writes it or on one line, read in blocks of any size. Where it gives up
+        /// (`false`) it has marked no note its tweets do not take.
+        #[test]
+        fn the_layout_read_marks_what_parsing_each_tweet_marks(
+            tweets in proptest::collection::vec((0usize..4, 0i64..3, "\\PC{0,40}", any::<bool>()), 0..12),
+            pretty in any::<bool>(),
+            block in 1usize..400,
+        ) {
+            let texts = [
+                "the start of a long post about the market, \"quoted\" and {braced}\n  {\n ",
+                "another long post that begins in its own words and goes on",
+                "a third note, with an escape \\ and a tab\t and more words",
+                "short",
+            ];
+            let json = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!(
+                    r#"{{"noteTweet": {{"noteTweetId": "{i}", "createdAt": "2026-11-04T18:00:0{i}.000Z", "core": {{"text": {}}}}}}}"#,
+                    serde_json::to_string(t).unwrap()
+                ))
+                .collect::<Vec<_>>()
+                .join(",");
+            let (fast, slow) = (notes(&format!("[{json}]")), notes(&format!("[{json}]")));
+            let elements: Vec<serde_json::Value> = tweets
+                .iter()
+                .enumerate()
+                .map(|(i, (note, later, own, starts_as_note))| {
+                    let text = if *starts_as_note { format!("{}{own}", texts[*note]) } else { own.clone() };
+                    let at = format!("Wed Nov 04 18:00:0{} +0000 2026", *note as i64 + later);
+                    serde_json::json!({"tweet": {"id_str": i.to_string(), "full_text": text, "created_at": at}})
+                })
+                .collect();
+            let file = if pretty {
+                serde_json::to_string_pretty(&elements).unwrap()
+            } else {
+                serde_json::to_string(&elements).unwrap()
+            };
+            let prefix = [FIELD_SEP];
+            for e in &elements {
+                let mut line = prefix.to_vec();
+                line.extend_from_slice(serde_json::to_string(e).unwrap().as_bytes());
+                parse_line(&line, Some(&slow), |_| true, |_| {}).unwrap();
+            }
+            let ids = |n: &Notes| -> Vec<String> {
+                n.left_over(None)
+                    .iter()
+                    .flat_map(|c| {
+                        let mut v = Vec::new();
+                        c.for_each_record(|_, r| if let Ok(Record::Post(p)) = r { v.push(p.id) });
+                        v
+                    })
+                    .collect()
+            };
+            let done = fast.mark_taken_in_blocks(&mut file.as_bytes(), &prefix, block).unwrap();
+            let (left_fast, left_slow) = (ids(&fast), ids(&slow));
+            if done {
+                prop_assert_eq!(left_fast, left_slow, "{}", file);
+            } else {
+                // Gave up: every note it marked, a tweet takes.
+                for id in &left_slow {
+                    prop_assert!(left_fast.contains(id), "{} marked wrongly in {}", id, file);
+                }
+            }
+            if pretty && block >= file.len() {
+                prop_assert!(done, "Twitter's layout read whole: {}", file);
+            }
         }
 
         /// The quick look never passes over a tweet that takes a note: whatever its text
