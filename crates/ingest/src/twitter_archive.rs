@@ -1105,6 +1105,24 @@ mod tests {
             }
         }
 
+        /// Any bytes, in blocks of any size, are read or given up on, never a panic.
+        #[test]
+        fn any_file_is_read_by_layout_or_given_up_never_a_panic(
+            parts in proptest::collection::vec(prop_oneof![
+                Just(b"\n  {\n".to_vec()),
+                Just(br#""created_at" : "Wed Nov 04 18:00:00 +0000 2026""#.to_vec()),
+                Just(b"}".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..20),
+            ], 0..30),
+            block in 1usize..64,
+        ) {
+            let n = notes(
+                r#"[{"noteTweet": {"noteTweetId": "1", "createdAt": "2026-11-04T18:00:00.000Z", "core": {"text": "some long text of a note, long enough"}}}]"#,
+            );
+            let file = parts.concat();
+            let _ = n.mark_taken_in_blocks(&mut file.as_slice(), &[FIELD_SEP], block);
+        }
+
         /// The quick look never passes over a tweet that takes a note: whatever its text
         /// (one that starts as the note's, or any, quotes and escapes included), second
         /// and layout (compact or pretty-printed), a tweet it says no to takes none.
