@@ -316,15 +316,8 @@ fn train(a: TrainArgs) -> Result<i32> {
     let all: Vec<String> = a.data.iter().chain(&a.dev).cloned().collect();
     crate::inputs::check_utc_offsets_of(&opts, &all)?;
     let weights = crate::data::weights(&a.weight, &a.data)?;
-    let mut train = Vec::new();
-    for (file, &times) in a.data.iter().zip(&weights) {
-        let examples = to_examples(load_labelled(std::slice::from_ref(file), &opts, false)?);
-        for _ in 1..times {
-            train.extend(examples.iter().cloned());
-        }
-        train.extend(examples);
-    }
-    let dev = to_examples(load_labelled(&a.dev, &opts, false)?);
+    let train = to_examples(load_labelled(&a.data, &weights, &opts, false)?);
+    let dev = to_examples(load_labelled(&a.dev, &[], &opts, false)?);
     let load_s = t0.elapsed().as_secs_f32();
     if train.is_empty() {
         bail!(
@@ -357,8 +350,12 @@ fn train(a: TrainArgs) -> Result<i32> {
     if let serde_json::Value::Object(m) = &mut model.header.training {
         m.insert("data".into(), a.data.clone().into());
         m.insert("dev".into(), a.dev.clone().into());
-        if weights.iter().any(|&w| w != 1) {
-            m.insert("data_weights".into(), weights.clone().into());
+        if !weights.is_empty() {
+            let named: serde_json::Map<String, serde_json::Value> = weights
+                .iter()
+                .map(|(f, n)| (f.clone(), (*n).into()))
+                .collect();
+            m.insert("data_weights".into(), named.into());
         }
     }
     model
@@ -368,7 +365,7 @@ fn train(a: TrainArgs) -> Result<i32> {
         "trained on {} posts ({} positive{}) in {:.2}s (+{:.2}s reading), {} epochs (best {}), dev: {} ({}), threshold {:.3}\nwrote {}",
         report.train_examples,
         report.train_positives,
-        weighted(&a.data, &weights),
+        weighted(&weights),
         report.seconds,
         load_s,
         report.epochs_run,
@@ -383,18 +380,11 @@ fn train(a: TrainArgs) -> Result<i32> {
 
 /// What `--weight` did, for the training message: e.g. `; corpus/starter.jsonl counted 3
 /// times`; empty without weights.
-fn weighted(data: &[String], weights: &[u32]) -> String {
-    let named: Vec<String> = data
+fn weighted(weights: &[(String, u32)]) -> String {
+    weights
         .iter()
-        .zip(weights)
-        .filter(|(_, &w)| w != 1)
-        .map(|(f, w)| format!("{f} counted {w} times"))
-        .collect();
-    if named.is_empty() {
-        String::new()
-    } else {
-        format!("; {}", named.join(", "))
-    }
+        .map(|(f, n)| format!("; {f} counted {n} times"))
+        .collect()
 }
 
 fn eval(a: EvalArgs) -> Result<i32> {
@@ -402,7 +392,7 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let model_name = models.describe();
     let opts = a.input.options();
     crate::inputs::check_utc_offsets_of(&opts, &a.data)?;
-    let data = load_labelled(&a.data, &opts, false)?;
+    let data = load_labelled(&a.data, &[], &opts, false)?;
     if data.is_empty() {
         bail!(
             "no labelled posts in {}: each needs a `label` (1 or 0)",

@@ -4,16 +4,18 @@ use anyhow::{bail, Result};
 use raqib_ingest::{open_chunks, Options};
 use raqib_model::Record;
 
+#[derive(Clone)]
 pub struct Labelled {
     pub text: String,
     pub label: bool,
     pub lang: String,
 }
 
-/// How many times each of `data` counts in training, from `--weight FILE=N` (`rules`): 1
-/// unless named. A FILE that is none of `data` (compared as given, else as the same file
-/// on disk), one named twice, or an N outside 1–100 is refused with what was given.
-pub fn weights(rules: &[String], data: &[String]) -> Result<Vec<u32>> {
+/// The `--data` entries (as given) that `--weight FILE=N` (`rules`) names, with their N;
+/// the others count once. A FILE that is none of `data` (compared as given, else as the
+/// same file on disk), one named twice, or an N outside 1–100 is refused with what was
+/// given.
+pub fn weights(rules: &[String], data: &[String]) -> Result<Vec<(String, u32)>> {
     let same = |a: &str, b: &str| {
         a == b
             || match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -21,8 +23,7 @@ pub fn weights(rules: &[String], data: &[String]) -> Result<Vec<u32>> {
                 _ => false,
             }
     };
-    let mut out = vec![1u32; data.len()];
-    let mut named = vec![false; data.len()];
+    let mut out: Vec<(String, u32)> = Vec::new();
     for rule in rules {
         let Some((file, n)) = rule.rsplit_once('=') else {
             bail!("--weight wants FILE=N (N from 1 to 100), got `{rule}`");
@@ -37,18 +38,24 @@ pub fn weights(rules: &[String], data: &[String]) -> Result<Vec<u32>> {
                 data.join(", ")
             );
         };
-        if named[i] {
+        if out.iter().any(|(d, _)| *d == data[i]) {
             bail!("--weight names `{file}` twice");
         }
-        named[i] = true;
-        out[i] = n;
+        out.push((data[i].clone(), n));
     }
     Ok(out)
 }
 
-/// Read every labelled post of `files`. Unlabelled posts are counted, malformed records
-/// reported (the first few on stderr); an unreadable file is an error.
-pub fn load_labelled(files: &[String], opts: &Options, strict: bool) -> Result<Vec<Labelled>> {
+/// Read every labelled post of `files`, each post of an entry `weighted` names (a file, or
+/// a folder holding it: see [`weights`]) as many times as it says. Unlabelled posts are
+/// counted, malformed records reported (the first few on stderr); an unreadable file is an
+/// error.
+pub fn load_labelled(
+    files: &[String],
+    weighted: &[(String, u32)],
+    opts: &Options,
+    strict: bool,
+) -> Result<Vec<Labelled>> {
     // A folder stands for the labelled files in it.
     let files = if files.is_empty() {
         Vec::new()
@@ -58,6 +65,7 @@ pub fn load_labelled(files: &[String], opts: &Options, strict: bool) -> Result<V
     let mut out = Vec::new();
     let (mut unlabelled, mut skipped) = (0u64, 0u64);
     for f in &files {
+        let from = out.len();
         for chunk in open_chunks(f, opts)? {
             let mut err = None;
             chunk.for_each_record(|_, r| match r {
@@ -89,6 +97,14 @@ pub fn load_labelled(files: &[String], opts: &Options, strict: bool) -> Result<V
             if let Some(d) = err {
                 bail!("{d}");
             }
+        }
+        let times = weighted
+            .iter()
+            .find(|(entry, _)| raqib_ingest::path_under(f, entry))
+            .map_or(1, |&(_, n)| n);
+        let end = out.len();
+        for _ in 1..times {
+            out.extend_from_within(from..end);
         }
     }
     if skipped > 10 {
