@@ -225,15 +225,14 @@ impl PostStats {
         }
     }
 
-    /// Count one version of an edited post whose versions are posts of their own (see
-    /// [`raqib_model::Post::first_version`]), `seen` being what was kept of its versions
-    /// counted before. The first counts as [`PostStats::add_post`] counts a post; a later
-    /// one adds no post, but flags the post if it is flagged and no version was, and gives
-    /// the post its score if higher. So the counts do not depend on the order the
-    /// versions come in. Each version is offered to the top posts as a post of its own
-    /// (each has its id, and a reviewer may want either). Returns whether the version was
-    /// merged into a post already counted.
-    pub fn add_version(
+    /// Count a later version of an edited post whose versions are posts of their own (see
+    /// [`raqib_model::Post::first_version`]), `seen` being what its versions counted before
+    /// gave (the first was counted by [`PostStats::add_post`], and kept with
+    /// [`Versions::first`]). It adds no post, but flags the post if it is flagged and no
+    /// version was, and gives the post its score if higher: so the counts do not depend on
+    /// the order the versions come in. It is offered to the top posts as a post of its own
+    /// (each version has its id, and a reviewer may want either).
+    pub fn add_later_version(
         &mut self,
         top: &mut TopPosts,
         seen: &mut Versions,
@@ -241,16 +240,7 @@ impl PostStats {
         score: f32,
         flagged: bool,
         reach: Option<u64>,
-    ) -> bool {
-        if !seen.seen {
-            self.add_post(top, id, score, flagged, reach);
-            *seen = Versions {
-                seen: true,
-                flagged,
-                best: score,
-            };
-            return false;
-        }
+    ) {
         self.add_reach(reach);
         if flagged && !seen.flagged {
             self.flagged = self.flagged.saturating_add(1);
@@ -264,7 +254,6 @@ impl PostStats {
             top.offer(score, id);
             self.floor = top.floor();
         }
-        true
     }
 
     fn add_reach(&mut self, reach: Option<u64>) {
@@ -289,12 +278,21 @@ impl PostStats {
 }
 
 /// What a scan keeps of one edited post's versions counted so far (see
-/// [`PostStats::add_version`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// [`PostStats::add_later_version`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Versions {
-    seen: bool,
     flagged: bool,
     best: f32,
+}
+
+impl Versions {
+    /// What the first version counted gives.
+    pub fn first(score: f32, flagged: bool) -> Versions {
+        Versions {
+            flagged,
+            best: score,
+        }
+    }
 }
 
 /// What is known about one account so far, kept by one worker (the scan's `owner` of its
@@ -1120,8 +1118,15 @@ mod tests {
                 let mut top = TopPosts::default();
                 let mut seen: HashMap<u8, Versions> = HashMap::new();
                 for (i, &(post, score, flagged)) in vs.iter().enumerate() {
-                    let v = seen.entry(post).or_default();
-                    stats.add_version(&mut top, v, &format!("{post}-{i}"), score as f32 / 8.0, flagged, Some(score as u64));
+                    let (id, score) = (format!("{post}-{i}"), score as f32 / 8.0);
+                    let reach = Some((score * 8.0) as u64);
+                    match seen.get_mut(&post) {
+                        Some(v) => stats.add_later_version(&mut top, v, &id, score, flagged, reach),
+                        None => {
+                            stats.add_post(&mut top, &id, score, flagged, reach);
+                            seen.insert(post, Versions::first(score, flagged));
+                        }
+                    }
                 }
                 (stats.posts, stats.flagged, stats.sum_score, stats.reach())
             };

@@ -502,7 +502,7 @@ impl WorkerState {
 
     /// Count a post for the account at `slot`: once, whichever of its versions it is,
     /// where it is one version of an edited post (`first_version`, see
-    /// [`PostStats::add_version`]).
+    /// [`PostStats::add_later_version`]).
     fn count(
         &mut self,
         slot: usize,
@@ -522,16 +522,16 @@ impl WorkerState {
         let full = self.versions.len() >= self.max_edited;
         match self.versions.get_mut(&key) {
             Some(seen) => {
-                let merged = stats.add_version(top, seen, id, score, flagged, reach);
-                self.versions_merged += u64::from(merged);
-            }
-            None if full => {
-                self.versions_apart += 1;
-                stats.add_post(top, id, score, flagged, reach);
+                stats.add_later_version(top, seen, id, score, flagged, reach);
+                self.versions_merged += 1;
             }
             None => {
-                let seen = self.versions.entry(key).or_default();
-                stats.add_version(top, seen, id, score, flagged, reach);
+                stats.add_post(top, id, score, flagged, reach);
+                if full {
+                    self.versions_apart += 1;
+                } else {
+                    self.versions.insert(key, Versions::first(score, flagged));
+                }
             }
         }
     }
