@@ -42,11 +42,12 @@ pub struct Post {
     /// The id of the post this one shares (retweet, forward, boost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_of: Option<String>,
-    /// For a platform that gives each edit of a post an id of its own (Twitter keeps
-    /// every version, each a tweet): the id of the post's first version, set on every
-    /// version, the first included. An account's counts take the versions of one post as
-    /// one post (flagged if any version is, scored by its strongest); unset for a post
-    /// never edited.
+    /// For a platform that keeps each edit of a post as a record of its own (Twitter gives
+    /// every version an id; Matrix makes an edit an event): the id of the post's first
+    /// version, on every version the source shows to be one (the first included where it
+    /// lists its edits, as Twitter's archives do). An account's counts take the versions of
+    /// one post as one post (flagged if any version is, scored by its strongest); unset
+    /// for a post never edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_version: Option<String>,
     /// How many people it can reach: views, or the author's followers when that is all
