@@ -130,7 +130,7 @@ schemas = {
    "id": {"type": "string"}, "platform": {"type": "string"}, "account": {"type": "string"}, "created_at": {"type": "integer", "description": "Unix seconds"},
    "text": {"type": "string"}, "lang": {"type": "string"}, "urls": {"type": "array", "items": {"type": "string"}},
    "media": {"type": "array", "items": {"type": "object", "properties": {"kind": {"type": "string"}, "url": {"type": "string"}, "sha256": {"type": "string"}, "pdq": {"type": "string"}}}},
-   "reply_to": {"type": "string"}, "share_of": {"type": "string"}, "first_version": {"type": "string", "description": "An edited post's first version (Twitter gives each version its own id)"}, "reach": {"type": "integer"}, "label": {"type": "boolean"},
+   "reply_to": {"type": "string"}, "share_of": {"type": "string"}, "first_version": {"type": "string", "description": "The id of the post's first version, on every version of an edited post (Twitter gives each version its own id), or the post's own id where it may still be edited: its versions count once for the account"}, "reach": {"type": "integer"}, "label": {"type": "boolean"},
    "client_id": {"type": "string", "description": "Idempotency key: a repeat returns the stored item"}}},
  "AccountIn": {"type": "object", "required": ["id"], "additionalProperties": False, "properties": {
    "id": {"type": "string"}, "platform": {"type": "string"}, "handle": {"type": "string"}, "display_name": {"type": "string"},

@@ -172,7 +172,7 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
             },
             ..Default::default()
         }),
-        max_edited: ScanConfig::default().max_edited,
+        max_edited: a.track_edits,
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

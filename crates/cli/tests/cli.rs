@@ -1148,6 +1148,62 @@ fn an_element_export_is_scanned_as_a_matrix_room() {
     assert!(diags[0]["message"].as_str().unwrap().contains("encrypted"));
 }
 
+/// A Matrix message edited twice (each edit an event of its own, naming the message; the
+/// message, posted before them, names none): three posts of the report, one post of its
+/// sender's, flagged once, and the summary says two versions were counted with it.
+#[test]
+fn a_matrix_message_and_its_edits_count_once_for_the_sender() {
+    let (_dir, out) = scan_all_posts_with("tests/data/matrix_edits.jsonl", &["--format", "matrix"]);
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts.len(), 4, "{posts:?}");
+    let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
+    for id in ["$a", "$b", "$c"] {
+        assert_eq!(by_id(id)["flagged"], true, "{}", by_id(id));
+    }
+    // The edits name the message; the message is not said to be its own first version.
+    assert_eq!(by_id("$b")["first_version"], "$a");
+    assert_eq!(by_id("$c")["first_version"], "$a");
+    assert!(
+        by_id("$a").get("first_version").is_none(),
+        "{}",
+        by_id("$a")
+    );
+    assert_eq!(by_id("$d")["flagged"], false);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    assert_eq!(
+        (&accounts[0]["posts"], &accounts[0]["flagged_posts"]),
+        (&2.into(), &1.into()),
+        "{}",
+        accounts[0]
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 4);
+    assert_eq!(summary["edited_versions_merged"], 2);
+    assert!(summary.get("edited_versions_apart").is_none(), "{summary}");
+
+    // Keeping track of none, each edit counts as a post of its own, and the summary says so.
+    let (_dir, out) = scan_all_posts_with(
+        "tests/data/matrix_edits.jsonl",
+        &["--format", "matrix", "--track-edits", "0"],
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(
+        (&accounts[0]["posts"], &accounts[0]["flagged_posts"]),
+        (&4.into(), &3.into()),
+        "{}",
+        accounts[0]
+    );
+    let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        text.contains(
+            "edited posts: 2 later version(s) counted for their accounts as posts of their own"
+        ),
+        "{text}"
+    );
+}
+
 /// A Discord channel exported by DiscordChatExporter: the propaganda-style message flagged
 /// with its author's account, the news bot's reply not, though the page it links to (its
 /// embed) repeats the words.

@@ -246,9 +246,10 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         let (warning, _) = html(n, "summary");
         let (content, urls) = html(n, "content");
         let id = str_of(n, "id").ok_or("note has no `id`")?.to_owned();
-        // An edited note (`updated`; an `Update` carries one) keeps its id: a collection
-        // holding it as first posted and as edited has its versions under one id.
-        let first_version = edited(n, "updated").then(|| id.clone());
+        // A note keeps its id when edited (`updated`; an `Update` carries one), and any
+        // note may be: a collection holding it as first posted and as edited has its
+        // versions under one id, each its own first version, so that they count as one.
+        let first_version = Some(id.clone());
         let mut post = Post {
             id,
             platform: PLATFORM.into(),
@@ -322,7 +323,8 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
                     .map(str::to_owned)
                     .or_else(|| id_of(r, "id"))
             }),
-            first_version: (reblog.is_none() && edited(s, "edited_at")).then(|| id.clone()),
+            // As for a note: any status may be edited under its id.
+            first_version: reblog.is_none().then(|| id.clone()),
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
         };
@@ -332,11 +334,6 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         (self.out)(Record::Post(Box::new(post)));
         Ok(())
     }
-}
-
-/// Whether `o` says it was edited: its `key` (`updated`, the API's `edited_at`) is set.
-fn edited(o: &Object, key: &str) -> bool {
-    o.get(key).is_some_and(|v| !v.is_null())
 }
 
 /// Read one line (or array element) holding one fediverse object into its records; an
@@ -421,8 +418,9 @@ mod tests {
         assert_eq!(p.media[0].kind, "video");
     }
 
-    /// An edited note keeps its id; it names itself as its first version, so that a
-    /// collection holding it again as edited counts it once for its author.
+    /// A note keeps its id when edited, and any note may be: each names itself as its
+    /// first version, edited or not yet, so that a collection holding it as posted and
+    /// again as edited counts it once for its author. A boost is no version.
     #[test]
     fn an_edited_note_or_status_is_a_version_of_itself() {
         let first = |json: &str| post(&parse(json)).first_version.clone();
@@ -436,7 +434,13 @@ mod tests {
             first(
                 r#"{"type":"Create","actor":"a","object":{"id":"n1","type":"Note","content":"<p>fixd</p>","updated":null}}"#
             ),
-            None
+            Some("n1".into()),
+            "as posted, before its edit"
+        );
+        assert_eq!(
+            first(r#"{"id":"12","content":"<p>y</p>","edited_at":null,"account":{"id":"3"}}"#),
+            Some("12".into()),
+            "a status not edited yet"
         );
         assert_eq!(
             first(

@@ -4,8 +4,9 @@
 //!
 //! - `m.room.message` (text, notice, emote, and media with or without a caption): a post,
 //!   its id the `event_id`, its account the `sender`; an edit (an event of its own) reads
-//!   as the new text, its `first_version` the message it edits; a reply without the
-//!   quote of what it answers.
+//!   as the new text, its `first_version` the message it edits, and a message not an
+//!   edit is its own first version (any message may be edited later); a reply without
+//!   the quote of what it answers.
 //! - `m.room.member` with a display name or avatar: the member's account.
 //! - `m.room.encrypted`: a diagnostic (what the export could not decrypt cannot be read).
 //! - Other events (state, reactions, redactions, redacted messages): passed over.
@@ -144,6 +145,9 @@ pub(crate) fn parse_matrix_line(
                 }
                 None => (None, None),
             };
+            // Any message may be edited later, and its edits name it: it is its own first
+            // version, so that they count with it.
+            let first_version = first_version.or_else(|| Some(id.clone()));
             let msgtype = msgtype.unwrap_or(Cow::Borrowed("m.text"));
             let (text, media) = match &*msgtype {
                 "m.image" | "m.video" | "m.audio" | "m.file" | "m.sticker" => {
@@ -270,9 +274,10 @@ mod tests {
             "m.new_content":{"msgtype":"m.text","body":"fixed"},"m.relates_to":{"rel_type":"m.replace","event_id":"$o"}}}"#,
         );
         assert_eq!(post(&recs).text, "fixed");
-        // An edit is an event of its own: it names the message it edits.
+        // An edit is an event of its own: it names the message it edits, and the message,
+        // which does not know it will be edited, names itself.
         assert_eq!(post(&recs).first_version.as_deref(), Some("$o"));
-        assert_eq!(post(&parse(r#"{"type":"m.room.message","sender":"@a:x","event_id":"$o","content":{"msgtype":"m.text","body":"fixd"}}"#)).first_version, None);
+        assert_eq!(post(&parse(r#"{"type":"m.room.message","sender":"@a:x","event_id":"$o","content":{"msgtype":"m.text","body":"fixd"}}"#)).first_version.as_deref(), Some("$o"));
 
         let recs = parse(
             r#"{"type":"m.room.message","sender":"@a:x","event_id":"$i","content":{"msgtype":"m.image","body":"photo.png","url":"mxc://x/abc"}}"#,

@@ -69,6 +69,9 @@ pub(crate) struct Tweet<'a> {
     edit_history: Option<&'a RawValue>,
     #[serde(default, borrow)]
     edit_info: Option<&'a RawValue>,
+    // Whether the tweet could be edited when posted (v2 and v1.1 `edit_controls`).
+    #[serde(default, borrow)]
+    edit_controls: Option<&'a RawValue>,
     // Streaming API notices: a line with one of these is no tweet.
     #[serde(default)]
     delete: Option<serde::de::IgnoredAny>,
@@ -101,6 +104,14 @@ pub(crate) struct EditHistory<'a> {
     edit_tweet_ids: Vec<Id<'a>>,
 }
 
+/// v2's and v1.1's `edit_controls`: `is_edit_eligible`, whether the tweet could be edited
+/// when it was posted (it stays so when its hour to edit has passed).
+#[derive(Deserialize, Default)]
+pub(crate) struct EditControls {
+    #[serde(default)]
+    pub is_edit_eligible: bool,
+}
+
 /// A Twitter archive's `edit_info`: `initial` on a first version (its `editTweetIds` list
 /// every version's id, its own first), `edit` on a later one.
 #[derive(Deserialize, Default)]
@@ -127,8 +138,20 @@ struct Edit<'a> {
 
 /// The id of the first version of tweet `id`, where it is one version of an edited tweet:
 /// its versions' ids list more than its own, or it names a first version other than
-/// itself. `None` for a tweet never edited (every tweet since 2022 lists its own id).
+/// itself. A tweet not (yet) edited that could be (`editable`: its `edit_controls` say
+/// so) is its own first version, so that a later version collected after it counts with
+/// it. `None` for any other tweet (every tweet since 2022 lists its own id).
 pub(crate) fn first_version(
+    id: &str,
+    v2: Vec<Id>,
+    v1: Option<EditHistory>,
+    archive: Option<EditInfo>,
+    editable: bool,
+) -> Option<String> {
+    edited_from(id, v2, v1, archive).or_else(|| editable.then(|| id.to_string()))
+}
+
+fn edited_from(
     id: &str,
     v2: Vec<Id>,
     v1: Option<EditHistory>,
@@ -460,7 +483,9 @@ pub(crate) fn tweet_records(
         .or(t.in_reply_to_status_id.take())
         .map(|i| i.0.into_owned());
     let mut retweet_text = None;
+    let mut retweet = false;
     if let Some(mut rt) = t.retweeted_status.take() {
+        retweet = true;
         // v1.1: the original inline.
         let handle = rt.user.as_ref().and_then(User::handle).map(str::to_owned);
         share_of = rt
@@ -475,6 +500,7 @@ pub(crate) fn tweet_records(
         match r.kind.as_str() {
             "replied_to" => reply_to = Some(r.id.0.into_owned()),
             "retweeted" => {
+                retweet = true;
                 // Flattened v2: the original inline.
                 let handle = r.author.as_ref().and_then(User::handle).map(str::to_owned);
                 let body = match r.note_tweet {
@@ -528,11 +554,13 @@ pub(crate) fn tweet_records(
         .public_metrics
         .impression_count
         .or_else(|| author.as_ref().and_then(User::followers));
+    // A retweet is not edited (what it shares may be, under its own id).
     let first_version = first_version(
         &id,
         lenient(t.edit_history_tweet_ids).unwrap_or_default(),
         lenient(t.edit_history),
         lenient(t.edit_info),
+        !retweet && lenient::<EditControls>(t.edit_controls).is_some_and(|c| c.is_edit_eligible),
     );
     out(Record::Post(Box::new(Post {
         id,

@@ -59,6 +59,9 @@ struct Tweet<'a> {
     /// give a borrowed raw value; of another shape than a list of ids, it reads as none.)
     #[serde(default)]
     edit_history_tweet_ids: Option<serde_json::Value>,
+    /// Whether it could be edited when posted (the same, a `Value`).
+    #[serde(default)]
+    edit_controls: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -154,13 +157,21 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             .or_else(|| followers.get(&author).copied().flatten());
         let mut reply_to = None;
         let mut share_of = None;
+        let mut retweet = false;
         for r in t.referenced_tweets {
             match r.kind.as_str() {
                 "replied_to" => reply_to = Some(r.id),
-                "retweeted" | "quoted" => share_of = Some(r.id),
+                "retweeted" | "quoted" => {
+                    retweet |= r.kind == "retweeted";
+                    share_of = Some(r.id)
+                }
                 _ => {}
             }
         }
+        let editable = !retweet
+            && t.edit_controls
+                .and_then(|v| serde_json::from_value::<crate::tweets::EditControls>(v).ok())
+                .is_some_and(|c| c.is_edit_eligible);
         let text = crate::tweets::unescape(match t.note_tweet {
             Some(n) if !n.text.is_empty() => n.text,
             _ => t.text,
@@ -176,6 +187,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                 .collect(),
             None,
             None,
+            editable,
         );
         out.push(Record::Post(Box::new(Post {
             id,

@@ -1463,6 +1463,13 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             r#"{"id_str":"41","full_text":"v1.1 edit","edit_history":{"initial_tweet_id":"40","edit_tweet_ids":["40","41"]}}"#, "\n",
             r#"{"id_str":"42","full_text":"v1.1 plain","edit_history":{"initial_tweet_id":"42","edit_tweet_ids":["42"]}}"#, "\n",
             r#"{"id":"43","text":"odd","edit_history_tweet_ids":5,"edit_history":"x"}"#, "\n",
+            // Collected as posted, not edited yet, but it could be: its own first version.
+            r#"{"id":"34","text":"v2 eligible","edit_history_tweet_ids":["34"],"edit_controls":{"edits_remaining":5,"is_edit_eligible":true,"editable_until":"2026-11-02T11:00:00.000Z"}}"#, "\n",
+            r#"{"id":"35","text":"v2 not eligible","edit_history_tweet_ids":["35"],"edit_controls":{"edits_remaining":5,"is_edit_eligible":false}}"#, "\n",
+            r#"{"id_str":"44","full_text":"v1.1 eligible","edit_history":{"initial_tweet_id":"44","edit_tweet_ids":["44"]},"edit_controls":{"edits_remaining":"5","is_edit_eligible":true,"editable_until_msecs":"1793620800000"}}"#, "\n",
+            // A retweet is not edited, whatever its controls say; odd controls read as none.
+            r#"{"id":"36","text":"RT @u: x","edit_history_tweet_ids":["36"],"edit_controls":{"is_edit_eligible":true},"referenced_tweets":[{"type":"retweeted","id":"30"}]}"#, "\n",
+            r#"{"id":"37","text":"odd controls","edit_history_tweet_ids":["37"],"edit_controls":{"is_edit_eligible":"yes"}}"#, "\n",
         )
         .as_bytes(),
     );
@@ -1481,7 +1488,12 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             ("33", None),
             ("41", Some("40")),
             ("42", None),
-            ("43", None)
+            ("43", None),
+            ("34", Some("34")),
+            ("35", None),
+            ("44", Some("44")),
+            ("36", None),
+            ("37", None)
         ]
     );
 
@@ -1489,7 +1501,7 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let page = write(
         &dir,
         "page.json",
-        br#"{"data":[{"id":"51","author_id":"9","text":"edited","edit_history_tweet_ids":["50","51"]},{"id":"52","author_id":"9","text":"not","edit_history_tweet_ids":["52"]},{"id":"53","author_id":"9","text":"odd","edit_history_tweet_ids":{"a":1}}],"includes":{"users":[{"id":"9","username":"u"}]}}"#,
+        br#"{"data":[{"id":"51","author_id":"9","text":"edited","edit_history_tweet_ids":["50","51"]},{"id":"52","author_id":"9","text":"not","edit_history_tweet_ids":["52"]},{"id":"53","author_id":"9","text":"odd","edit_history_tweet_ids":{"a":1}},{"id":"54","author_id":"9","text":"eligible","edit_history_tweet_ids":["54"],"edit_controls":{"is_edit_eligible":true}},{"id":"55","author_id":"9","text":"RT","edit_history_tweet_ids":["55"],"edit_controls":{"is_edit_eligible":true},"referenced_tweets":[{"type":"retweeted","id":"50"}]}],"includes":{"users":[{"id":"9","username":"u"}]}}"#,
     );
     let opts = Options {
         format: Format::TwitterV2,
@@ -1498,7 +1510,16 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let (records, diags) = split(read_all(&page, &opts).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
     let got = versions(&records);
-    assert_eq!(got, [("51", Some("50")), ("52", None), ("53", None)]);
+    assert_eq!(
+        got,
+        [
+            ("51", Some("50")),
+            ("52", None),
+            ("53", None),
+            ("54", Some("54")),
+            ("55", None)
+        ]
+    );
 
     // A CSV column of that name needs no mapping.
     let csv = write(

@@ -43,11 +43,14 @@ pub struct Post {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_of: Option<String>,
     /// For a platform that keeps each edit of a post as a record of its own (Twitter gives
-    /// every version an id; Matrix makes an edit an event): the id of the post's first
-    /// version, on every version the source shows to be one (the first included where it
-    /// lists its edits, as Twitter's archives do). An account's counts take the versions of
-    /// one post as one post (flagged if any version is, scored by its strongest); unset
-    /// for a post never edited.
+    /// every version an id; Matrix makes an edit an event; a fediverse collection holds a
+    /// note again, under its id, once edited): the id of the post's first version, on every
+    /// version the source shows to be one, the first included: where it lists its edits (as
+    /// Twitter's archives do), or where the post may still be edited (a Matrix message, a
+    /// fediverse note, an edit-eligible tweet: its own id, so that a later version collected
+    /// after it counts with it). An account's counts take the versions of one post as one
+    /// post (flagged if any version is, scored by its strongest); unset for a post never
+    /// edited that the source does not show may be.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_version: Option<String>,
     /// How many people it can reach: views, or the author's followers when that is all

@@ -295,6 +295,78 @@ impl Versions {
     }
 }
 
+/// The posts a worker keeps track of to count an edited post's versions once (see
+/// [`raqib_model::Post::first_version`]): by a 64-bit key (a hash of the account's place
+/// and the first version's id), what their versions counted so far gave. At most `limit`
+/// of them, 16 bytes each, in two generations: once the newer holds half, the older is
+/// forgotten and the newer takes its place. So what is kept is what was counted last (a
+/// version found in the older generation moves to the newer), and a stream's memory does
+/// not grow with its length: edits come soon after their posts (Twitter allows them for an
+/// hour), and a stream is read in about the order it was posted in.
+#[derive(Debug, Default)]
+pub struct EditedPosts {
+    newer: raqib_model::hashed::U64Map<Versions>,
+    older: raqib_model::hashed::U64Map<Versions>,
+    limit: usize,
+    /// Posts no longer kept track of (forgotten with the older generation, or never kept
+    /// with a limit of 0).
+    pub forgotten: u64,
+}
+
+impl EditedPosts {
+    /// Keeping track of at most `limit` posts.
+    pub fn new(limit: usize) -> EditedPosts {
+        EditedPosts {
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// What the versions counted so far of the post with `key` gave, if it is kept; if
+    /// not, it is kept from now on, with `first` (what its first version counted gave).
+    pub fn find_or_insert(&mut self, key: u64, first: Versions) -> Option<&mut Versions> {
+        if self.limit == 0 {
+            self.forgotten += 1;
+            return None;
+        }
+        if self.newer.len() >= (self.limit / 2).max(1) {
+            self.forgotten += self.older.len() as u64;
+            std::mem::swap(&mut self.newer, &mut self.older);
+            self.newer.clear();
+            if self.limit == 1 {
+                self.forgotten += self.older.len() as u64;
+                self.older.clear();
+            }
+        }
+        if self.newer.capacity() == 0 {
+            // Once at its size: a table grown by doubling is made afresh each time, and
+            // the fresh memory's first touch is what costs.
+            self.newer.reserve((self.limit / 2).max(1));
+        }
+        use std::collections::hash_map::Entry;
+        match self.newer.entry(key) {
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(e) => match self.older.remove(&key) {
+                Some(seen) => Some(e.insert(seen)),
+                None => {
+                    e.insert(first);
+                    None
+                }
+            },
+        }
+    }
+
+    /// How many posts are kept track of.
+    pub fn len(&self) -> usize {
+        self.newer.len() + self.older.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What is known about one account so far, kept by one worker (the scan's `owner` of its
 /// key; other workers send it what they read for the account). 168 bytes and no
 /// allocation of its own for most accounts: a dump of a million accounts holds a million
@@ -1143,6 +1215,38 @@ mod tests {
             proptest::prop_assert_eq!(a.1 as usize, once.values().filter(|v| v.1).count());
             let sum: f64 = once.values().map(|v| v.0 as f64).sum();
             proptest::prop_assert!((a.2 - sum).abs() < 1e-6);
+        }
+
+        /// The posts kept track of for their edits: never more than the limit; a post
+        /// met (put in or found) within the last half-limit meetings is found, with what
+        /// it was put in with; one never met is not; and every post put in is kept or
+        /// counted as forgotten.
+        #[test]
+        fn edited_posts_keep_the_recent_within_the_limit(
+            keys in proptest::collection::vec(0u64..40, 0..300),
+            limit in 0usize..12,
+        ) {
+            let mut kept = EditedPosts::new(limit);
+            // Key → (score put in with, the meeting it was last met at).
+            let mut last: HashMap<u64, (f32, usize)> = HashMap::new();
+            let window = if limit == 1 { 1 } else { limit / 2 + 1 };
+            for (i, &key) in keys.iter().enumerate() {
+                let recent = last.get(&key).filter(|(_, at)| limit > 0 && i - at < window);
+                let found = kept.find_or_insert(key, Versions::first(i as f32, false)).map(|v| v.best);
+                if let Some(&(score, _)) = recent {
+                    proptest::prop_assert_eq!(found, Some(score), "key {} at {}", key, i);
+                }
+                match (found, last.get_mut(&key)) {
+                    (Some(_), None) => proptest::prop_assert!(false, "{} never met", key),
+                    (Some(_), Some(l)) => l.1 = i,
+                    (None, _) => {
+                        last.insert(key, (i as f32, i));
+                    }
+                }
+                proptest::prop_assert!(kept.len() <= limit);
+            }
+            let ever = last.len() as u64;
+            proptest::prop_assert!(kept.len() as u64 + kept.forgotten >= ever);
         }
 
         /// In whatever order an account's posts come (its worker's own and those other

@@ -12,7 +12,9 @@ use raqib_model::{Diagnostic, Record, TextSpan};
 use raqib_text::{ModelSet, Scratch};
 use serde::Serialize;
 
-use crate::accounts::{account_key, AccountAgg, AccountReport, PostStats, Ranked, Versions};
+use crate::accounts::{
+    account_key, AccountAgg, AccountReport, EditedPosts, PostStats, Ranked, Versions,
+};
 use crate::chunked::Chunked;
 use crate::jsonout::{write_post, PostView};
 use crate::report;
@@ -55,11 +57,13 @@ pub struct ScanConfig {
     /// How accounts are flagged from their posts; its `threshold` is replaced by the
     /// scan's post threshold.
     pub account_rule: crate::accounts::AccountRule,
-    /// Edited posts each worker keeps track of, to count an edited post's versions once
-    /// for its account (see [`raqib_model::Post::first_version`]). Few posts are edited,
-    /// but an input that gave every post a first version of its own would otherwise hold
-    /// one entry (16 bytes) per post, and the scan's memory would grow with its input;
-    /// past this many, versions count as posts, and the summary says how many did.
+    /// Posts each worker keeps track of, to count an edited post's versions once for its
+    /// account (see [`raqib_model::Post::first_version`]): edited posts, and posts that
+    /// may still be edited (a Matrix message, a fediverse note, an edit-eligible tweet),
+    /// 16 bytes each. A stream may mark every post so, and the scan's memory would grow
+    /// with its input: the oldest are forgotten instead (see [`EditedPosts`]); a later
+    /// version whose first was forgotten counts as a post of its own, and the summary says
+    /// how many did.
     pub max_edited: usize,
 }
 
@@ -141,7 +145,7 @@ impl Default for ScanConfig {
             link_threshold: 0.8,
             networks: None,
             account_rule: crate::accounts::AccountRule::at(0.5),
-            max_edited: 2_000_000,
+            max_edited: 65_536,
         }
     }
 }
@@ -242,8 +246,9 @@ pub struct Summary {
     /// as posts, but not counted as more posts of their accounts.
     #[serde(skip_serializing_if = "is_zero")]
     pub edited_versions_merged: u64,
-    /// Versions of edited posts counted for their accounts as posts of their own, past
-    /// the edited posts a scan keeps track of ([`ScanConfig::max_edited`] a worker).
+    /// Later versions of edited posts counted for their accounts as posts of their own
+    /// (with any versions after them): their first version was not in the input, or came
+    /// so long before that it was no longer kept track of ([`ScanConfig::max_edited`]).
     #[serde(skip_serializing_if = "is_zero")]
     pub edited_versions_apart: u64,
     pub flagged_accounts: usize,
@@ -318,16 +323,14 @@ struct WorkerState {
     places: Vec<(u32, u32, u32)>,
     /// The platforms seen, each made once and shared by its accounts' aggregates.
     platforms: Vec<Arc<str>>,
-    /// Edited posts whose versions are posts of their own, by a hash of their account's
-    /// place and their first version's id: what was counted of them. 16 bytes an edited
-    /// post, at most [`ScanConfig::max_edited`] of them.
-    versions: HashMap<u64, Versions>,
-    /// Versions counted as posts of their own because `versions` was full.
+    /// Edited posts whose versions are posts of their own, and posts that may still be
+    /// edited: what was counted of them (see [`EditedPosts`]).
+    versions: EditedPosts,
+    /// Later versions counted as posts of their own: their first version was not found
+    /// (not in the input, or forgotten).
     versions_apart: u64,
     /// Versions counted with a version of the same post counted before.
     versions_merged: u64,
-    /// [`ScanConfig::max_edited`].
-    max_edited: usize,
 }
 
 struct Worker<'a> {
@@ -519,18 +522,18 @@ impl WorkerState {
         // A 64-bit hash for the pair: two edited posts of one account would have to
         // collide (one in 2^64) to be counted as one.
         let key = xxhash_rust::xxh3::xxh3_64_with_seed(first.as_bytes(), slot as u64);
-        let full = self.versions.len() >= self.max_edited;
-        match self.versions.get_mut(&key) {
+        match self
+            .versions
+            .find_or_insert(key, Versions::first(score, flagged))
+        {
             Some(seen) => {
                 stats.add_later_version(top, seen, id, score, flagged, reach);
                 self.versions_merged += 1;
             }
             None => {
                 stats.add_post(top, id, score, flagged, reach);
-                if full {
+                if first != id {
                     self.versions_apart += 1;
-                } else {
-                    self.versions.insert(key, Versions::first(score, flagged));
                 }
             }
         }
@@ -862,7 +865,12 @@ impl Worker<'_> {
             lang,
             reach: p.reach,
             created_at: p.created_at,
-            first_version: p.first_version.as_deref().filter(|f| !f.is_empty()),
+            // A later version names its first; a first version (or a post that may be
+            // edited) names itself, which the report need not repeat.
+            first_version: p
+                .first_version
+                .as_deref()
+                .filter(|f| !f.is_empty() && *f != p.id),
             text: &p.text,
             evidence: &evidence,
             media_matches: &media_matches,
@@ -1049,7 +1057,7 @@ pub fn run(
                         progress,
                         scratch: models.scratches(),
                         state: WorkerState {
-                            max_edited: cfg.max_edited,
+                            versions: EditedPosts::new(cfg.max_edited),
                             ..Default::default()
                         },
                         items: cfg

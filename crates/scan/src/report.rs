@@ -208,9 +208,9 @@ pub fn render_summary(s: &Summary) -> String {
     }
     if s.edited_versions_apart > 0 {
         o.push_str(&format!(
-            "edited posts: {} version(s) counted for their accounts as posts of their own \
-             (more edited posts than a scan keeps track of; docs/format.md, \"Edited \
-             posts\")\n",
+            "edited posts: {} later version(s) counted for their accounts as posts of their \
+             own: their first version was not in the input, or came too long before to be \
+             kept track of (docs/format.md, \"Edited posts\")\n",
             s.edited_versions_apart
         ));
     }
