@@ -201,9 +201,25 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
         let (progress, done) = (progress.clone(), done.clone());
         std::thread::spawn(move || {
             let t0 = std::time::Instant::now();
+            let mut last_ahead = 0;
             while !done.load(Ordering::Relaxed) {
                 let posts = progress.posts.load(Ordering::Relaxed);
                 let rate = posts as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+                // A Twitter archive with long posts reads its tweets once before them.
+                let ahead = progress.pre_read.load(Ordering::Relaxed);
+                let reading_ahead = ahead != last_ahead;
+                last_ahead = ahead;
+                if reading_ahead {
+                    bar.set_message(format!(
+                        "reading the tweets first, for which take the long posts of \
+                         note-tweet.js: {:.1} MB{}",
+                        ahead as f64 / 1e6,
+                        which_file(&progress.files, files),
+                    ));
+                    bar.tick();
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
                 bar.set_message(format!(
                     "{posts} posts ({rate:.0}/s), {} flagged, {} skipped, {:.1} MB{}",
                     progress.flagged.load(Ordering::Relaxed),

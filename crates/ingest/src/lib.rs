@@ -135,6 +135,10 @@ pub struct Options {
     /// local time), for every input or for some (`--utc-offset`): see
     /// [`Options::utc_offset_for`]. None applying takes them as UTC.
     pub utc_offsets: Vec<UtcOffsetRule>,
+    /// Bytes read ahead of the records, added to as they are read (a Twitter archive's
+    /// tweets, read first for which of them take the long posts of its `note-tweet.js`),
+    /// for a progress display: the records' own bytes come after. Shared by the clones.
+    pub pre_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Options {
@@ -299,7 +303,34 @@ impl Default for Options {
             default_platform: None,
             json_map: None,
             utc_offsets: Vec::new(),
+            pre_read: Default::default(),
         }
+    }
+}
+
+/// A reader that adds what it reads to a count (see [`Options::pre_read`]).
+struct Counted<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.count
+            .fetch_add(amt as u64, std::sync::atomic::Ordering::Relaxed);
+        self.inner.consume(amt)
     }
 }
 
@@ -1015,7 +1046,10 @@ fn notes_no_tweet_takes(
     let open = |path: &str| {
         let mut opened = open_input(path).ok()?;
         twitter_archive::skip_assignment(&mut opened.reader, &opened.head).ok()?;
-        Some(opened.reader)
+        Some(Counted {
+            inner: opened.reader,
+            count: opts.pre_read.clone(),
+        })
     };
     for f in files {
         let path = f.to_string_lossy();
@@ -1030,7 +1064,7 @@ fn notes_no_tweet_takes(
             continue;
         };
         let chunks = array::ArrayChunks::new(
-            reader,
+            Box::new(reader),
             std::sync::Arc::from(&*path),
             Some(LineFormat::TwitterArchive),
             opts,

@@ -1035,7 +1035,21 @@ fn a_twitter_archive_reads_as_its_owner_and_tweets() {
         p[3].media[0].url.as_deref(),
         Some("https://pbs.example/media/m1.jpg")
     );
-    let chunks = open_chunks(&data("twitter_archive/data/tweets.js"), &Options::default());
+    let opts = Options::default();
+    let chunks = open_chunks(&data("twitter_archive/data/tweets.js"), &opts);
+    // The tweet files (tweets.js, deleted-tweets.js) were read once before the posts, for
+    // which take the long posts, and a progress display can say so: each file but its
+    // `window.YTD...` assignment.
+    let ahead = opts.pre_read.load(std::sync::atomic::Ordering::Relaxed);
+    let size: u64 = ["tweets.js", "deleted-tweets.js"]
+        .iter()
+        .map(|f| {
+            std::fs::metadata(data(&format!("twitter_archive/data/{f}")))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert!(ahead > size - 80 && ahead <= size, "{ahead} of {size}");
     let lines: Vec<(String, u64)> = chunks
         .unwrap()
         .flat_map(|c| {
@@ -1127,9 +1141,12 @@ fn twitter_archives_old_alone_broken_and_not_tweets() {
         "alone/tweets.js",
         format!("window.YTD.tweets.part0 = [ {{\"tweet\": {tweet}}} ]").as_bytes(),
     );
-    let (records, diags) = split(read_all(&alone, &Options::default()).unwrap());
+    let opts = Options::default();
+    let (records, diags) = split(read_all(&alone, &opts).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(records.len(), 1);
+    // No long posts beside it: the tweets are not read ahead.
+    assert_eq!(opts.pre_read.load(std::sync::atomic::Ordering::Relaxed), 0);
     assert_eq!(posts(&records)[0].account, "");
 
     let broken = write(

@@ -166,6 +166,9 @@ pub struct Progress {
     pub video_error: std::sync::OnceLock<String>,
     /// Which input the reader is on (shared with the reading thread).
     pub files: Arc<FileProgress>,
+    /// Bytes read ahead of the posts (see `raqib_ingest::Options::pre_read`: a Twitter
+    /// archive's tweets, read for which take its long posts, before the first post).
+    pub pre_read: Arc<AtomicU64>,
 }
 
 /// The input being read: how many have been opened (this one included) and its name.
@@ -992,7 +995,8 @@ pub fn run(
 
     // Reader: opens each input in turn; an unreadable file is a diagnostic.
     let reader = {
-        let (inputs, opts) = (cfg.inputs.clone(), cfg.ingest.clone());
+        let (inputs, mut opts) = (cfg.inputs.clone(), cfg.ingest.clone());
+        opts.pre_read = progress.pre_read.clone();
         let (interrupted, stop) = (interrupted.clone(), stop.clone());
         let files = progress.files.clone();
         std::thread::spawn(move || {
