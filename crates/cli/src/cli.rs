@@ -357,7 +357,7 @@ pub struct ScanArgs {
     /// count with it for its account (16 bytes each): a Matrix message, a fediverse note,
     /// an edit-eligible tweet, and each edited post, the oldest forgotten first. Raise it
     /// when the summary says later versions were counted apart because their first came
-    /// too long before (a fast stream whose edits come an hour later); 0 counts every
+    /// too long before (a fast stream whose edits come half an hour later); 0 counts every
     /// version as a post. See docs/format.md, "Edited posts".
     #[arg(long, default_value_t = raqib_scan::ScanConfig::default().max_edited, value_name = "POSTS")]
     pub track_edits: usize,

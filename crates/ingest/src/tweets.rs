@@ -69,9 +69,15 @@ pub(crate) struct Tweet<'a> {
     edit_history: Option<&'a RawValue>,
     #[serde(default, borrow)]
     edit_info: Option<&'a RawValue>,
-    // Whether the tweet could be edited when posted (v2 and v1.1 `edit_controls`).
+    // v1.1's `ext_edit_control`, an archive's `edit_info` in snake case.
+    #[serde(default, borrow)]
+    ext_edit_control: Option<&'a RawValue>,
+    // Whether the tweet could be edited when posted: v2's `edit_controls`, the enterprise
+    // APIs' `editable`.
     #[serde(default, borrow)]
     edit_controls: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    editable: Option<&'a RawValue>,
     // Streaming API notices: a line with one of these is no tweet.
     #[serde(default)]
     delete: Option<serde::de::IgnoredAny>,
@@ -113,7 +119,8 @@ pub(crate) struct EditControls {
 }
 
 /// A Twitter archive's `edit_info`: `initial` on a first version (its `editTweetIds` list
-/// every version's id, its own first), `edit` on a later one.
+/// every version's id, its own first), `edit` on a later one; API v1.1's
+/// `ext_edit_control` (with `include_ext_edit_control=true`) is the same in snake case.
 #[derive(Deserialize, Default)]
 pub(crate) struct EditInfo<'a> {
     #[serde(default, borrow)]
@@ -124,15 +131,22 @@ pub(crate) struct EditInfo<'a> {
 
 #[derive(Deserialize, Default)]
 struct EditControl<'a> {
-    #[serde(default, borrow, rename = "editTweetIds")]
+    #[serde(default, borrow, rename = "editTweetIds", alias = "edit_tweet_ids")]
     edit_tweet_ids: Vec<Id<'a>>,
+    #[serde(default, rename = "isEditEligible", alias = "is_edit_eligible")]
+    is_edit_eligible: bool,
 }
 
 #[derive(Deserialize, Default)]
 struct Edit<'a> {
-    #[serde(default, borrow, rename = "initialTweetId")]
+    #[serde(default, borrow, rename = "initialTweetId", alias = "initial_tweet_id")]
     initial_tweet_id: Option<Id<'a>>,
-    #[serde(default, borrow, rename = "editControlInitial")]
+    #[serde(
+        default,
+        borrow,
+        rename = "editControlInitial",
+        alias = "edit_control_initial"
+    )]
     edit_control_initial: Option<EditControl<'a>>,
 }
 
@@ -554,13 +568,21 @@ pub(crate) fn tweet_records(
         .public_metrics
         .impression_count
         .or_else(|| author.as_ref().and_then(User::followers));
+    let ext: Option<EditInfo> = lenient(t.ext_edit_control);
     // A retweet is not edited (what it shares may be, under its own id).
+    let editable = !retweet
+        && (lenient::<EditControls>(t.edit_controls).is_some_and(|c| c.is_edit_eligible)
+            || lenient::<bool>(t.editable) == Some(true)
+            || ext
+                .as_ref()
+                .and_then(|e| e.initial.as_ref())
+                .is_some_and(|i| i.is_edit_eligible));
     let first_version = first_version(
         &id,
         lenient(t.edit_history_tweet_ids).unwrap_or_default(),
         lenient(t.edit_history),
-        lenient(t.edit_info),
-        !retweet && lenient::<EditControls>(t.edit_controls).is_some_and(|c| c.is_edit_eligible),
+        lenient(t.edit_info).or(ext),
+        editable,
     );
     out(Record::Post(Box::new(Post {
         id,

@@ -1442,8 +1442,10 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     let third = format!(
         r#"{{"tweet":{{"edit_info":{{"edit":{{"initialTweetId":"11","editControlInitial":{{"editTweetIds":["13"]}}}}}},"id_str":"13","full_text":"third words",{at}}}}}"#
     );
+    // An archive lists every version: a tweet that lists only itself was never edited,
+    // eligible or not.
     let plain = format!(
-        r#"{{"tweet":{{"edit_info":{{"initial":{{"editTweetIds":["20"]}}}},"id_str":"20","full_text":"never edited",{at}}}}}"#
+        r#"{{"tweet":{{"edit_info":{{"initial":{{"editTweetIds":["20"],"isEditEligible":true}}}},"id_str":"20","full_text":"never edited",{at}}}}}"#
     );
     // Edit metadata of another shape reads as none: the tweet is not lost over it.
     let odd = format!(
@@ -1487,6 +1489,13 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             // A retweet is not edited, whatever its controls say; odd controls read as none.
             r#"{"id":"36","text":"RT @u: x","edit_history_tweet_ids":["36"],"edit_controls":{"is_edit_eligible":true},"referenced_tweets":[{"type":"retweeted","id":"30"}]}"#, "\n",
             r#"{"id":"37","text":"odd controls","edit_history_tweet_ids":["37"],"edit_controls":{"is_edit_eligible":"yes"}}"#, "\n",
+            // v1.1 with `include_ext_edit_control`: a first version, eligible, and an edit.
+            r#"{"id_str":"45","full_text":"v1.1 ext first","ext_edit_control":{"initial":{"edit_tweet_ids":["45"],"editable_until_msecs":"1793620800000","edits_remaining":"5","is_edit_eligible":true}}}"#, "\n",
+            r#"{"id_str":"46","full_text":"v1.1 ext edit","ext_edit_control":{"edit":{"initial_tweet_id":"45","edit_control_initial":{"edit_tweet_ids":["45","46"],"editable_until_msecs":"1793620800000","edits_remaining":"4","is_edit_eligible":true}}}}"#, "\n",
+            r#"{"id_str":"47","full_text":"v1.1 ext not eligible","ext_edit_control":{"initial":{"edit_tweet_ids":["47"],"is_edit_eligible":false}}}"#, "\n",
+            // The enterprise APIs: `editable` at the root.
+            r#"{"id_str":"48","text":"enterprise","edit_history":{"initial_tweet_id":"48","edit_tweet_ids":["48"]},"edit_controls":{"editable_until_ms":1793620800000,"edits_remaining":5},"editable":true}"#, "\n",
+            r#"{"id_str":"49","text":"enterprise, poll","edit_history":{"initial_tweet_id":"49","edit_tweet_ids":["49"]},"editable":false}"#, "\n",
         )
         .as_bytes(),
     );
@@ -1510,7 +1519,12 @@ fn each_version_of_an_edited_tweet_names_the_first() {
             ("35", None),
             ("44", Some("44")),
             ("36", None),
-            ("37", None)
+            ("37", None),
+            ("45", Some("45")),
+            ("46", Some("45")),
+            ("47", None),
+            ("48", Some("48")),
+            ("49", None)
         ]
     );
 

@@ -301,8 +301,8 @@ impl Versions {
 /// of them, 16 bytes each, in two generations: once the newer holds half, the older is
 /// forgotten and the newer takes its place. So what is kept is what was counted last (a
 /// version found in the older generation moves to the newer), and a stream's memory does
-/// not grow with its length: edits come soon after their posts (Twitter allows them for an
-/// hour), and a stream is read in about the order it was posted in.
+/// not grow with its length: edits come soon after their posts (Twitter allows them for
+/// 30 minutes to an hour), and a stream is read in about the order it was posted in.
 #[derive(Debug, Default)]
 pub struct EditedPosts {
     newer: raqib_model::hashed::U64Map<Versions>,
