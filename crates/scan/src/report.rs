@@ -265,8 +265,13 @@ pub fn render_summary(s: &Summary) -> String {
     if !s.top_posts.is_empty() {
         o.push_str("\nstrongest flagged posts:\n");
         for p in &s.top_posts {
+            let edit = p
+                .first_version
+                .as_deref()
+                .map(|f| format!(" (an edit of {f})"))
+                .unwrap_or_default();
             o.push_str(&format!(
-                "  {:.3}  {}/{} by {}  [{}:{}]\n",
+                "  {:.3}  {}/{}{edit} by {}  [{}:{}]\n",
                 p.score, p.platform, p.id, p.account, p.file, p.line
             ));
             o.push_str(&format!("         {}\n", clip(&p.text, 100)));
