@@ -4,8 +4,8 @@
 usage: scripts/account-rule-cv.py RAQIB DATA_DIR [FOLDS]
 
 en_train.csv is split by account into FOLDS (default 5) folds. For each fold a model is
-trained on the other folds (with ar_train.csv, corpus/starter.jsonl and
-corpus/negatives_ar.jsonl, these two counted three times, stopping early,
+trained on the other folds (with ar_train.csv and corpus/starter.jsonl, counted three
+times, stopping early,
 calibrating and choosing its threshold on the dev splits, as scripts/measure-real.sh
 does) and `raqib scan` scans the held-out fold. Every training account is thus scored by
 a model that never saw it, at a threshold chosen on other accounts. The script prints how
@@ -67,8 +67,7 @@ def main():
             model = os.path.join(work, f"m{k}.model")
             subprocess.run(
                 [raqib, "train", "--data", paths["train"], os.path.join(data, "ar_train.csv"),
-                 "corpus/starter.jsonl", "corpus/negatives_ar.jsonl",
-                 "--weight", "corpus/starter.jsonl=3", "--weight", "corpus/negatives_ar.jsonl=3",
+                 "corpus/starter.jsonl", "--weight", "corpus/starter.jsonl=3",
                  "--dev", os.path.join(data, "en_dev.csv"),
                  os.path.join(data, "ar_dev.csv"), "--out", model],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

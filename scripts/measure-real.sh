@@ -19,20 +19,19 @@ AR=$WORK/ar.model
 # unseen and measures them.
 # The starter corpus counts three times (`--weight`): a few hundred written posts against
 # eighteen thousand collected ones (docs/benchmarks.md, "False positives on hard negatives").
-# corpus/negatives_ar.jsonl adds Arabic counter-speech, news and religious posts for models
-# trained on real Arabic data (the built-in model, trained on the starter corpus alone,
-# does without them), counted three times too.
-STARTER=(corpus/starter.jsonl corpus/negatives_ar.jsonl
-  --weight corpus/starter.jsonl=3 --weight corpus/negatives_ar.jsonl=3)
-echo "== one joint model: train on en_train + ar_train + corpus/starter.jsonl and negatives_ar.jsonl (counted 3 times), stop early and calibrate on en_dev + ar_dev"
+STARTER=(corpus/starter.jsonl --weight corpus/starter.jsonl=3)
+echo "== one joint model: train on en_train + ar_train + corpus/starter.jsonl (counted 3 times), stop early and calibrate on en_dev + ar_dev"
 /usr/bin/time -f "train wall %es, peak RSS %MKB" \
   $RAQIB train --data "$DATA/en_train.csv" "$DATA/ar_train.csv" "${STARTER[@]}" \
   --dev "$DATA/en_dev.csv" "$DATA/ar_dev.csv" --out "$JOINT" "$@"
 # ar_train's negatives are ordinary tweets: alone, it teaches that any mention of the group
-# or of religion is propaganda. The project's synthetic hard negatives (corpus/starter.jsonl;
-# corpus/hard_negatives.jsonl stays unseen) teach otherwise.
+# or of religion is propaganda. The project's synthetic hard negatives (corpus/starter.jsonl
+# and, for an Arabic model, corpus/negatives_ar.jsonl: Arabic counter-speech, news and
+# religious posts, which the joint model does without; corpus/hard_negatives.jsonl stays
+# unseen) teach otherwise.
 echo "== an Arabic model: train on ar_train + corpus/starter.jsonl and negatives_ar.jsonl (counted 3 times), stop early and calibrate on ar_dev"
-$RAQIB train --lr 0.3 --l2 1e-4 --data "$DATA/ar_train.csv" "${STARTER[@]}" --dev "$DATA/ar_dev.csv" --out "$AR"
+$RAQIB train --lr 0.3 --l2 1e-4 --data "$DATA/ar_train.csv" corpus/starter.jsonl corpus/negatives_ar.jsonl \
+  --weight corpus/starter.jsonl=3 --weight corpus/negatives_ar.jsonl=3 --dev "$DATA/ar_dev.csv" --out "$AR"
 
 # The routed pair: Arabic posts (by `lang`, else by script) to the Arabic model.
 MODEL=(--model "$JOINT" --model "ar=$AR")
