@@ -110,8 +110,10 @@ pub(crate) struct EditHistory<'a> {
     edit_tweet_ids: Vec<Id<'a>>,
 }
 
-/// v2's and v1.1's `edit_controls`: `is_edit_eligible`, whether the tweet could be edited
-/// when it was posted (it stays so when its hour to edit has passed).
+/// API v2's `edit_controls`: `is_edit_eligible`, whether the tweet could be edited when it
+/// was posted (it stays so when its time to edit has passed). Owned, unlike
+/// [`EditControl`], which has the same field: a v2 response page's tweets are read
+/// through `serde_json::Value`.
 #[derive(Deserialize, Default)]
 pub(crate) struct EditControls {
     #[serde(default)]
