@@ -1181,10 +1181,19 @@ fn a_matrix_message_and_its_edits_count_once_for_the_sender() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["posts"], 4);
     assert_eq!(summary["edited_versions_merged"], 2);
-    // The summary's strongest posts say which are edits, and of what.
+    // The summary's strongest posts list the post once, by its strongest version (the
+    // last edit), and say it is an edit, and of what.
     let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
-    assert!(text.contains("matrix/$b (an edit of $a) by"), "{text}");
-    assert!(text.contains("matrix/$a by"), "{text}");
+    assert!(text.contains("matrix/$c (an edit of $a) by"), "{text}");
+    assert!(!text.contains("matrix/$a by"), "{text}");
+    assert!(!text.contains("matrix/$b"), "{text}");
+    let top: Vec<&str> = summary["top_posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(top, ["$c"]);
     assert!(summary.get("edited_versions_apart").is_none(), "{summary}");
 
     // Keeping track of none, each edit counts as a post of its own, and the summary says so.

@@ -901,12 +901,45 @@ fn top_order(a: &PostView<'_>, b: &PostView<'_>) -> std::cmp::Ordering {
         .then(a.line.cmp(&b.line))
 }
 
-/// Keep `post` among the best `n` of `top` (sorted by [`top_order`]) if it belongs there.
+/// Whether two posts are versions of one edited post (see `raqib_model::Post::
+/// first_version`; a first version's view names none): the summary lists each post once,
+/// by its strongest version.
+fn same_post(a: &PostView<'_>, b: &PostView<'_>) -> bool {
+    a.first_version.unwrap_or(a.id) == b.first_version.unwrap_or(b.id)
+        && a.account == b.account
+        && a.platform == b.platform
+}
+
+/// The best `n` of the workers' strongest posts, by [`top_order`], one version of a post
+/// at most (versions of one post read by different workers: the strongest stays).
+fn best_of(mut top: Vec<FlaggedPost>, n: usize) -> Vec<FlaggedPost> {
+    top.sort_by(|a, b| top_order(&a.view(), &b.view()));
+    let mut kept: Vec<FlaggedPost> = Vec::with_capacity(n);
+    for p in top {
+        if kept.len() == n {
+            break;
+        }
+        if !kept.iter().any(|k| same_post(&k.view(), &p.view())) {
+            kept.push(p);
+        }
+    }
+    kept
+}
+
+/// Keep `post` among the best `n` of `top` (sorted by [`top_order`], one version of a
+/// post at most) if it belongs there.
 fn offer_top(top: &mut Vec<FlaggedPost>, n: usize, post: &PostView<'_>) {
     let beats_last = top
         .last()
         .is_some_and(|l| top_order(post, &l.view()).is_lt());
     if top.len() < n || beats_last {
+        // Another version of the post there: the stronger stays.
+        if let Some(i) = top.iter().position(|t| same_post(&t.view(), post)) {
+            if top_order(&top[i].view(), post).is_lt() {
+                return;
+            }
+            top.remove(i);
+        }
         let pos = top.partition_point(|t| top_order(&t.view(), post).is_lt());
         top.insert(pos, post.to_post());
         top.truncate(n);
@@ -1200,8 +1233,7 @@ pub fn run(
             e.1 += f;
         }
     }
-    top.sort_by(|a, b| top_order(&a.view(), &b.view()));
-    top.truncate(cfg.top);
+    let top = best_of(top, cfg.top);
     if let Some(idx) = &cfg.suspended {
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }
@@ -1302,15 +1334,17 @@ mod tests {
     proptest! {
         #[test]
         fn the_strongest_posts_do_not_depend_on_arrival_order(
-            posts in proptest::collection::vec((0u8..4, 0u16..50, 0u8..2), 0..60),
+            posts in proptest::collection::vec((0u8..4, 0u16..50, 0u8..2, 0u8..3), 0..60),
             seed in any::<u64>(),
             n in 1usize..6,
         ) {
-            // Few distinct scores and ids, so ties are everywhere.
+            // Few distinct scores and ids, so ties are everywhere; a third of the posts are
+            // later versions of one of five edited posts, and ids repeat (the same post
+            // given twice).
             let made: Vec<FlaggedPost> = posts
                 .iter()
                 .enumerate()
-                .map(|(i, &(s, id, f))| FlaggedPost {
+                .map(|(i, &(s, id, f, later))| FlaggedPost {
                     file: format!("f{f}"),
                     line: i as u64,
                     id: id.to_string(),
@@ -1321,7 +1355,7 @@ mod tests {
                     lang: "en".into(),
                     reach: None,
                     created_at: None,
-                    first_version: None,
+                    first_version: (later == 0).then(|| (id % 5).to_string()),
                     text: String::new(),
                     evidence: Vec::new(),
                     media_matches: Vec::new(),
@@ -1346,11 +1380,21 @@ mod tests {
                     }
                     merged.extend(top);
                 }
-                merged.sort_by(|a, b| top_order(&a.view(), &b.view()));
-                merged.truncate(n);
-                merged.iter().map(|p| (p.id.clone(), p.file.clone(), p.line)).collect::<Vec<_>>()
+                let best = best_of(merged, n);
+                best.iter().map(|p| (p.id.clone(), p.file.clone(), p.line)).collect::<Vec<_>>()
             };
-            let mut want = made.clone();
+            // Each post's strongest version, then the best n of those.
+            let mut strongest: std::collections::HashMap<String, FlaggedPost> = Default::default();
+            for p in &made {
+                let post = p.first_version.clone().unwrap_or_else(|| p.id.clone());
+                match strongest.get(&post) {
+                    Some(q) if top_order(&q.view(), &p.view()).is_lt() => {}
+                    _ => {
+                        strongest.insert(post, p.clone());
+                    }
+                }
+            }
+            let mut want: Vec<FlaggedPost> = strongest.into_values().collect();
             want.sort_by(|a, b| top_order(&a.view(), &b.view()));
             want.truncate(n);
             let want: Vec<_> = want.iter().map(|p| (p.id.clone(), p.file.clone(), p.line)).collect();

@@ -306,6 +306,20 @@ fn an_edited_post_counts_once_for_its_account_whatever_the_threads() {
             summary.edited_versions_merged, 200,
             "two later versions of 100 posts"
         );
+        // The summary's strongest posts: ten posts, each once, whichever workers read
+        // their versions.
+        let chains: std::collections::HashSet<(&str, &str)> = summary
+            .top_posts
+            .iter()
+            .map(|p| {
+                (
+                    p.account.as_str(),
+                    p.first_version.as_deref().unwrap_or(&p.id),
+                )
+            })
+            .collect();
+        assert_eq!(summary.top_posts.len(), 10);
+        assert_eq!(chains.len(), 10, "{:?}", summary.top_posts);
         let accounts = lines(&out.join("accounts.jsonl"));
         assert_eq!(accounts.len(), 20);
         for a in &accounts {
