@@ -1178,13 +1178,7 @@ mod tests {
             seed in proptest::num::u64::ANY,
         ) {
             let mut order = versions.clone();
-            let mut x = seed | 1;
-            for i in (1..order.len()).rev() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                order.swap(i, (x % (i as u64 + 1)) as usize);
-            }
+            crate::shuffle_for_test(&mut order, seed);
             let count = |vs: &[(u8, u8, bool)]| {
                 let mut stats = PostStats::default();
                 let mut top = TopPosts::default();

@@ -21,6 +21,18 @@ mod slots;
 mod trash;
 mod writebehind;
 
+/// Shuffle `v` by a seed (xorshift), for tests that hold a result to not depend on order.
+#[cfg(test)]
+pub(crate) fn shuffle_for_test<T>(v: &mut [T], seed: u64) {
+    let mut x = seed | 1;
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+}
+
 pub use pipeline::{
     match_lists, run, FileProgress, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError,
     Summary,

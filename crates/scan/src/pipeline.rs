@@ -1362,13 +1362,7 @@ mod tests {
                 })
                 .collect();
             let mut shuffled = made.clone();
-            let mut x = seed | 1;
-            for i in (1..shuffled.len()).rev() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                shuffled.swap(i, (x % (i as u64 + 1)) as usize);
-            }
+            crate::shuffle_for_test(&mut shuffled, seed);
             // Offered in two orders, split between two "workers" and merged as `run` does.
             let pick = |order: &[FlaggedPost]| {
                 let (a, b) = order.split_at(order.len() / 2);
