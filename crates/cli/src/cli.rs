@@ -395,6 +395,14 @@ pub struct TrainArgs {
     /// No word bigram features.
     #[arg(long)]
     pub no_bigrams: bool,
+    /// Score a text of fewer than N features (a character n-gram, word or bigram each) as
+    /// if it had N, the others weighing nothing, so that a post of a word or two ("the",
+    /// "haha", "الله") stays near the prior instead of counting as much as a sentence.
+    /// 0 treats every text alike, as models before it did. Larger values let the many
+    /// features of a longer post count for more: the Arabic model of
+    /// `scripts/measure-real.sh` uses 384 (docs/benchmarks.md, "Short posts").
+    #[arg(long, value_name = "N", default_value_t = raqib_text::features::DEFAULT_PAD_TO)]
+    pub pad_to: u16,
     /// Most epochs; training stops earlier when the dev loss stops improving.
     #[arg(long, default_value_t = 30)]
     pub epochs: u32,

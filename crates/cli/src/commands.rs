@@ -348,6 +348,7 @@ fn train(a: TrainArgs) -> Result<i32> {
             words: !a.no_words,
             word_bigrams: !a.no_bigrams,
             bits: a.bits,
+            pad_to: a.pad_to,
         },
         learning_rate: a.lr,
         l2: a.l2,

@@ -261,8 +261,25 @@ fn the_built_in_model_leaves_everyday_posts_and_hard_negatives_alone() {
             .unwrap();
         assert!(fpr <= 0.05, "{lang}: {fpr} of hard negatives flagged");
     }
-    // A post with nothing the model knows (an emoji, a number, a handle) is no evidence.
-    for text in ["🤔", "6", "@someone_new", "https://t.co/x"] {
+    // A post with nothing the model knows (an emoji, a number, a handle) is no evidence;
+    // nor is a word or two of everyday talk or prayer, which the few features of a short
+    // text once made count for as much as a sentence (each flagged at 0.77–0.98 then).
+    for text in [
+        "🤔",
+        "6",
+        "@someone_new",
+        "https://t.co/x",
+        "the",
+        "of",
+        "haha",
+        "hahahahaha",
+        "Allahu akbar",
+        "mashallah",
+        "inshallah",
+        "الله",
+        "والله",
+        "لا إله إلا الله",
+    ] {
         let o = run(&["explain", text]);
         assert!(stdout(&o).contains("not flagged"), "{text}: {}", stdout(&o));
     }
@@ -287,7 +304,7 @@ fn long_posts_are_judged_by_their_strongest_window() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let posts = jsonl(&out.join("posts.jsonl"));
-    assert_eq!(posts.len(), 15);
+    assert_eq!(posts.len(), 31);
     for p in &posts {
         let id = p["id"].as_str().unwrap();
         if id.starts_with("long-n-") {

@@ -132,6 +132,8 @@ impl Default for Fingerprinter {
                 words: true,
                 word_bigrams: false,
                 bits: 20,
+                // Only the hashes are used, not the model's scale.
+                pad_to: 0,
             },
         }
     }

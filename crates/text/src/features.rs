@@ -9,7 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const FEATURES_VERSION: u32 = 4;
+pub const FEATURES_VERSION: u32 = 5;
+
+/// The features version before [`FeatureConfig::pad_to`]; its models load with `pad_to` 0,
+/// which scores them as before.
+pub const FEATURES_VERSION_UNPADDED: u32 = 4;
 
 /// Which features a model uses. Stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +25,12 @@ pub struct FeatureConfig {
     pub word_bigrams: bool,
     /// The weight table has `2^bits` entries.
     pub bits: u8,
+    /// A text of fewer features is scored as if it had this many, the others weighing
+    /// nothing ([`feature_scale`]): so the few features of a one-word post ("the",
+    /// "haha", "الله") do not count for as much as a sentence's many, and a short text
+    /// stays nearer the prior. 0 in models made before it (features v4).
+    #[serde(default)]
+    pub pad_to: u16,
 }
 
 impl Default for FeatureConfig {
@@ -31,7 +41,24 @@ impl Default for FeatureConfig {
             words: true,
             word_bigrams: true,
             bits: 20,
+            pad_to: DEFAULT_PAD_TO,
         }
+    }
+}
+
+/// The default [`FeatureConfig::pad_to`]: the features of a text of three short words (a
+/// tweet has a few hundred). See docs/benchmarks.md, "Short posts".
+pub const DEFAULT_PAD_TO: u16 = 64;
+
+/// Each of a text's `n` features has the value 1/sqrt(max(n, pad_to)): an L2-normalised
+/// binary vector for a text of at least `pad_to` features, and for a shorter one the
+/// vector it would have with features of weight 0 added up to `pad_to`.
+#[inline]
+pub fn feature_scale(n: usize, pad_to: u16) -> f32 {
+    if n == 0 {
+        0.0
+    } else {
+        1.0 / (n.max(pad_to as usize) as f32).sqrt()
     }
 }
 
@@ -256,6 +283,30 @@ mod tests {
 
     use super::*;
 
+    proptest::proptest! {
+        /// A text of at least `pad_to` features is an L2-normalised vector; a shorter one is
+        /// scaled as one of `pad_to` features; no text's features weigh more than a shorter
+        /// text's; a text without features scores its bias alone.
+        #[test]
+        fn feature_scale_pads_short_texts_only(n in 0usize..5000, pad_to in 0u16..2000) {
+            let s = feature_scale(n, pad_to);
+            if n == 0 {
+                proptest::prop_assert_eq!(s, 0.0);
+            } else {
+                // Unpadded: each of n features is 1/sqrt(n), a vector of length 1.
+                let unpadded = feature_scale(n, 0);
+                proptest::prop_assert!((unpadded * unpadded * n as f32 - 1.0).abs() < 1e-4);
+                if n >= pad_to as usize {
+                    proptest::prop_assert_eq!(s, unpadded);
+                } else {
+                    proptest::prop_assert_eq!(s, feature_scale(pad_to as usize, 0));
+                    proptest::prop_assert!(s < unpadded);
+                }
+                proptest::prop_assert!(feature_scale(n + 1, pad_to) <= s);
+            }
+        }
+    }
+
     fn feats(s: &str, cfg: &FeatureConfig) -> Vec<(u64, String)> {
         let chars: Vec<char> = s.chars().collect();
         let mut v = Vec::new();
@@ -289,6 +340,7 @@ mod tests {
             words: false,
             word_bigrams: false,
             bits: 10,
+            pad_to: 0,
         };
         let f = feats("abc", &cfg);
         // padded " abc ": 2-grams " a","ab","bc","c " and 3-grams " ab","abc","bc ".

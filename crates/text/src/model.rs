@@ -28,7 +28,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::features::{
-    bigram, finish, for_each_feature, token_features, FeatureConfig, FEATURES_VERSION,
+    bigram, feature_scale, finish, for_each_feature, token_features, FeatureConfig,
+    FEATURES_VERSION, FEATURES_VERSION_UNPADDED,
 };
 use crate::normalise::{Normalised, Normaliser, NORMALISER_VERSION};
 
@@ -890,7 +891,7 @@ impl Model {
         for &i in idx {
             z += weight16(w[i as usize]);
         }
-        self.header.bias + z * feature_scale(idx.len())
+        self.header.bias + z * feature_scale(idx.len(), self.header.features.pad_to)
     }
 
     /// The calibrated probability for a raw margin.
@@ -965,7 +966,7 @@ impl Model {
             .iter()
             .map(|&i| weight16(self.bf16[i as usize]))
             .sum::<f32>();
-        self.header.bias + z * feature_scale(n as usize)
+        self.header.bias + z * feature_scale(n as usize, self.header.features.pad_to)
     }
 
     /// Fill `scratch.tokens` with `text`'s raw tokens and their cached contributions
@@ -1122,7 +1123,7 @@ impl Model {
                 }
             }
         }
-        self.header.bias + z * feature_scale(n as usize)
+        self.header.bias + z * feature_scale(n as usize, self.header.features.pad_to)
     }
 
     /// A long text's highest margin: the whole text's, or a window's (its raw tokens'
@@ -1367,7 +1368,7 @@ impl Model {
                 prev = Some((h, i));
             }
         }
-        let scale = feature_scale(n);
+        let scale = feature_scale(n, self.header.features.pad_to);
         let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
         strongest(items.iter().map(|t| t.weight), k, order);
         (z, scale * self.header.platt_a)
@@ -1550,9 +1551,10 @@ fn parse(map: &[u8], p: &str) -> Result<(ModelHeader, usize, usize), ModelError>
     }
     let header: ModelHeader = serde_json::from_slice(&map[16..16 + hlen])
         .map_err(|e| corrupt(&format!("bad header: {e}")))?;
-    if header.normaliser_version != NORMALISER_VERSION
-        || header.features_version != FEATURES_VERSION
-    {
+    // A features v4 model has no `pad_to`: read as 0, it scores as it did.
+    let padded_or_not = header.features_version == FEATURES_VERSION
+        || (header.features_version == FEATURES_VERSION_UNPADDED && header.features.pad_to == 0);
+    if header.normaliser_version != NORMALISER_VERSION || !padded_or_not {
         return Err(ModelError::Incompatible {
             path: p,
             norm: header.normaliser_version,
@@ -1568,16 +1570,6 @@ fn parse(map: &[u8], p: &str) -> Result<(ModelHeader, usize, usize), ModelError>
         return Err(corrupt("weight table has the wrong size"));
     }
     Ok((header, offset, len))
-}
-
-/// Features are L2-normalised binary vectors: each of `n` features has value 1/sqrt(n).
-#[inline]
-pub fn feature_scale(n: usize) -> f32 {
-    if n == 0 {
-        0.0
-    } else {
-        1.0 / (n as f32).sqrt()
-    }
 }
 
 /// The places of the `k` largest positive weights, largest first, ties in order of place:

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::features::feature_scale;
 use crate::features::{finish, for_each_feature, FeatureConfig, FEATURES_VERSION};
-use crate::model::{feature_scale, sigmoid, Model, ModelHeader};
+use crate::model::{sigmoid, Model, ModelHeader};
 use crate::normalise::{Normaliser, NORMALISER_VERSION};
 
 /// How to train.
@@ -138,9 +139,9 @@ fn store(a: &AtomicU32, v: f32) {
     a.store(v.to_bits(), Relaxed)
 }
 
-fn margin(w: &[AtomicU32], bias: f32, idx: &[u32]) -> f32 {
+fn margin(w: &[AtomicU32], bias: f32, idx: &[u32], pad_to: u16) -> f32 {
     let z: f32 = idx.iter().map(|&i| load(&w[i as usize])).sum();
-    bias + z * feature_scale(idx.len())
+    bias + z * feature_scale(idx.len(), pad_to)
 }
 
 /// A small deterministic generator for shuffling.
@@ -166,6 +167,8 @@ struct Fit {
     best_epoch: u32,
     epochs_run: u32,
     dev_loss: f32,
+    /// [`FeatureConfig::pad_to`].
+    pad_to: u16,
 }
 
 /// Class weights that balance the two classes.
@@ -187,6 +190,7 @@ fn fit(
     let threads = cfg.threads.max(1);
     let (cw_pos, cw_neg) = class_weights(&tr.labels, rows);
     let size = 1usize << cfg.features.bits;
+    let pad_to = cfg.features.pad_to;
     let w: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
     let g: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
     let bias = AtomicU32::new(0);
@@ -209,10 +213,10 @@ fn fit(
                     for &ex in part {
                         let idx = tr.get(ex);
                         let y = tr.labels[ex];
-                        let p = sigmoid(margin(w, load(bias), idx));
+                        let p = sigmoid(margin(w, load(bias), idx, pad_to));
                         let cw = if y { cw_pos } else { cw_neg };
                         let err = (p - if y { 1.0 } else { 0.0 }) * cw;
-                        let scale = feature_scale(idx.len());
+                        let scale = feature_scale(idx.len(), pad_to);
                         for &i in idx {
                             let i = i as usize;
                             let wi = load(&w[i]);
@@ -236,7 +240,7 @@ fn fit(
         let (dcw_pos, dcw_neg) = class_weights(&dv.labels, drows);
         let mut loss = 0.0f64;
         for &i in drows {
-            let p = sigmoid(margin(&w, b, dv.get(i))).clamp(1e-7, 1.0 - 1e-7) as f64;
+            let p = sigmoid(margin(&w, b, dv.get(i), pad_to)).clamp(1e-7, 1.0 - 1e-7) as f64;
             loss += if dv.labels[i] {
                 -p.ln() * dcw_pos as f64
             } else {
@@ -263,6 +267,7 @@ fn fit(
             best_epoch,
             epochs_run,
             dev_loss,
+            pad_to,
         },
         None => Fit {
             weights: w.iter().map(load).collect(),
@@ -270,6 +275,7 @@ fn fit(
             best_epoch: epochs_run,
             epochs_run,
             dev_loss: f32::NAN,
+            pad_to,
         },
     };
     for x in fit.weights.iter_mut() {
@@ -462,7 +468,7 @@ fn long_margins<'t>(
 
 fn margin_of(f: &Fit, idx: &[u32]) -> f32 {
     let z: f32 = idx.iter().map(|&i| f.weights[i as usize]).sum();
-    f.bias + z * feature_scale(idx.len())
+    f.bias + z * feature_scale(idx.len(), f.pad_to)
 }
 
 /// Platt scaling with Platt's smoothed targets, fitted by Newton's method with a

@@ -566,3 +566,86 @@ fn a_small_separable_training_set_gets_probabilities_not_certainties() {
         m.header.threshold
     );
 }
+
+/// A text of a word or two has few features; scaled as a sentence is (each feature
+/// 1/sqrt(n)), those few counted for as much as a sentence's many, and "the", "haha" or
+/// "الله" alone took the built-in model's score over its threshold. Padded to
+/// `pad_to` features, a short text stays nearer the prior; a text of more features
+/// scores as before.
+#[test]
+fn a_one_word_post_counts_for_less_than_a_sentence() {
+    let with = |pad_to| {
+        let mut cfg = small_config();
+        cfg.features.pad_to = pad_to;
+        train(&data(), None, &cfg).unwrap().0
+    };
+    let (padded, unpadded) = (with(64), with(0));
+    assert_eq!(padded.header.features.pad_to, 64);
+    let margin = |m: &Model, t: &str| whole_margin(m, t) - m.header.bias;
+    let features = |t: &str| {
+        let mut idx = Vec::new();
+        padded.indices(raqib_text::Normaliser::default().run(t), &mut idx);
+        idx.len()
+    };
+    // Every training text has more than 64 features, so both models learnt the same
+    // weights, and a sentence scores the same by both.
+    let sentence = "join the soldiers of the khilafah now 99";
+    assert!(features(sentence) > 64);
+    assert_eq!(margin(&padded, sentence), margin(&unpadded, sentence));
+    let mut s = Scratch::default();
+    assert!(padded.score(sentence, &mut s) > 0.9);
+    // One word: its evidence counts sqrt(n / 64) as much, n its features.
+    let word = "khilafah";
+    let n = features(word);
+    assert!(n < 64, "{n}");
+    let (p, u) = (margin(&padded, word), margin(&unpadded, word));
+    assert!(u > 0.0, "{u}");
+    assert!(
+        (p / u - (n as f32 / 64.0).sqrt()).abs() < 1e-3,
+        "{p} {u} {n}"
+    );
+    assert!(padded.score(word, &mut s) < unpadded.score(word, &mut s));
+}
+
+/// Rewrite a model file's header (same length, so the weights stay where they were) and
+/// its checksum.
+fn with_header(file: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let hlen = u32::from_le_bytes(file[12..16].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&file[16..16 + hlen]).unwrap();
+    assert!(header.contains(from), "{header}");
+    let mut out = file.to_vec();
+    out[16..16 + hlen].copy_from_slice(header.replacen(from, to, 1).as_bytes());
+    let end = out.len() - 8;
+    let sum = xxhash_rust::xxh3::xxh3_64(&out[..end]);
+    out[end..].copy_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// A model made before `pad_to` (features v4, no such field) loads and scores every text
+/// as it did: unpadded. A v4 header that does ask for padding is no model an older raqib
+/// wrote, and is refused with what to do.
+#[test]
+fn a_model_from_before_padding_scores_as_it_did() {
+    let mut cfg = small_config();
+    cfg.features.pad_to = 0;
+    let m = train(&data(), None, &cfg).unwrap().0;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.model");
+    m.save(&p).unwrap();
+    let good = std::fs::read(&p).unwrap();
+    let v4 = with_header(&good, "\"features_version\":5", "\"features_version\":4");
+    let v4 = with_header(&v4, ",\"pad_to\":0", "           ");
+    let old = Model::from_bytes(&v4, "old.model").unwrap();
+    assert_eq!(old.header.features.pad_to, 0);
+    assert_eq!(old.header.features_version, 4);
+    let mut s = Scratch::default();
+    for t in ["khilafah", "join the khilafah", "رمضان", "x", ""] {
+        assert_eq!(old.score(t, &mut s), m.score(t, &mut s), "{t}");
+    }
+    let padded = train(&data(), None, &small_config()).unwrap().0;
+    padded.save(&p).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    let forged = with_header(&bytes, "\"features_version\":5", "\"features_version\":4");
+    expect_err(&forged, "retrain");
+}
