@@ -1167,7 +1167,8 @@ fn an_element_export_is_scanned_as_a_matrix_room() {
 
 /// A Matrix message edited twice (each edit an event of its own, naming the message; the
 /// message, posted before them, names none): three posts of the report, one post of its
-/// sender's, flagged once, and the summary says two versions were counted with it.
+/// sender's, flagged once and listed once among its top posts, and the summary says two
+/// versions were counted with it.
 #[test]
 fn a_matrix_message_and_its_edits_count_once_for_the_sender() {
     let (_dir, out) = scan_all_posts_with("tests/data/matrix_edits.jsonl", &["--format", "matrix"]);
@@ -1194,6 +1195,9 @@ fn a_matrix_message_and_its_edits_count_once_for_the_sender() {
         "{}",
         accounts[0]
     );
+    // Its top posts hold the message once, by its strongest version, beside the other
+    // post (before, the three versions filled the list).
+    assert_eq!(accounts[0]["top_posts"], serde_json::json!(["$c", "$d"]));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["posts"], 4);

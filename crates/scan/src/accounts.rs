@@ -95,6 +95,20 @@ impl TopPosts {
         }
     }
 
+    /// Where the list holds a post of this score whose id has this [`version_tag`].
+    fn find(&self, score: f32, tag: u16) -> Option<usize> {
+        (0..self.len as usize)
+            .find(|&i| self.scores[i] == score && version_tag(self.ids[i].as_str()) == tag)
+    }
+
+    /// Take out the post at `i`; the ones after it move up.
+    fn remove(&mut self, i: usize) {
+        let len = self.len as usize;
+        self.scores[i..len].rotate_left(1);
+        self.ids[i..len].rotate_left(1);
+        self.len -= 1;
+    }
+
     /// (score, id), strongest first.
     pub fn iter(&self) -> impl Iterator<Item = (f32, &str)> {
         let len = self.len as usize;
@@ -230,8 +244,11 @@ impl PostStats {
     /// gave (the first was counted by [`PostStats::add_post`], and kept with
     /// [`Versions::first`]). It adds no post, but flags the post if it is flagged and no
     /// version was, and gives the post its score if higher: so the counts do not depend on
-    /// the order the versions come in. It is offered to the top posts as a post of its own
-    /// (each version has its id, and a reviewer may want either).
+    /// the order the versions come in. The top posts hold one version of the post, its
+    /// strongest (equal scores: the id that sorts first, as between posts), so an account
+    /// whose message was edited twice does not show it three times over: this version
+    /// takes the place of the one listed if it ranks above it, and is not offered if a
+    /// version ranks above it (which, listed or not, keeps it out).
     pub fn add_later_version(
         &mut self,
         top: &mut TopPosts,
@@ -246,14 +263,37 @@ impl PostStats {
             self.flagged = self.flagged.saturating_add(1);
             seen.flagged = true;
         }
-        if score > seen.best {
-            self.sum_score += (score - seen.best) as f64;
+        let before = seen.best;
+        if score > before {
+            self.sum_score += (score - before) as f64;
             seen.best = score;
         }
-        if score >= self.floor {
-            top.offer(score, id);
-            self.floor = top.floor();
+        if score < before || score < self.floor {
+            // Below the floor the version so far was not listed either.
+            if score > before {
+                seen.tag = version_tag(id);
+            }
+            return;
         }
+        match top.find(before, seen.tag) {
+            // The listed version: this one replaces it if it ranks above it.
+            Some(i) => {
+                if score > before || id < top.ids[i].as_str() {
+                    top.remove(i);
+                    top.offer(score, id);
+                    seen.tag = version_tag(id);
+                }
+            }
+            // None listed: whatever ranks above the best version so far ranks above this
+            // one if it is not the best, so it enters the list only if it is.
+            None => {
+                top.offer(score, id);
+                if score > before || top.find(score, version_tag(id)).is_some() {
+                    seen.tag = version_tag(id);
+                }
+            }
+        }
+        self.floor = top.floor();
     }
 
     fn add_reach(&mut self, reach: Option<u64>) {
@@ -283,17 +323,30 @@ impl PostStats {
 pub struct Versions {
     flagged: bool,
     best: f32,
+    /// The [`version_tag`] of the strongest version: with its score, how the account's
+    /// top posts find it (two versions of different posts of one account would need the
+    /// same score and tag to be taken for each other). Fits beside the flag: 8 bytes.
+    tag: u16,
 }
 
 impl Versions {
     /// What the first version counted gives.
-    pub fn first(score: f32, flagged: bool) -> Versions {
+    pub fn first(score: f32, flagged: bool, id: &str) -> Versions {
         Versions {
             flagged,
             best: score,
+            tag: version_tag(id),
         }
     }
 }
+
+/// 16 bits of a post id's hash: with a score, which of an account's top posts is the
+/// version an edited post's [`Versions`] last kept.
+fn version_tag(id: &str) -> u16 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes()) as u16
+}
+
+const _: () = assert!(std::mem::size_of::<Versions>() == 8);
 
 /// The posts a worker keeps track of to count an edited post's versions once (see
 /// [`raqib_model::Post::first_version`]): by a 64-bit key (a hash of the account's place
@@ -1177,30 +1230,53 @@ mod tests {
             versions in proptest::collection::vec((0u8..5, 0u8..8, proptest::bool::ANY), 1..30),
             seed in proptest::num::u64::ANY,
         ) {
+            // Each version its own id ("post-n"), whatever the order it comes in.
+            let versions: Vec<(u8, u8, bool, String)> = versions
+                .iter()
+                .enumerate()
+                .map(|(i, &(post, score, flagged))| (post, score, flagged, format!("{post}-{i}")))
+                .collect();
             let mut order = versions.clone();
             crate::shuffle_for_test(&mut order, seed);
-            let count = |vs: &[(u8, u8, bool)]| {
+            let count = |vs: &[(u8, u8, bool, String)]| {
                 let mut stats = PostStats::default();
                 let mut top = TopPosts::default();
                 let mut seen: HashMap<u8, Versions> = HashMap::new();
-                for (i, &(post, score, flagged)) in vs.iter().enumerate() {
-                    let (id, score) = (format!("{post}-{i}"), score as f32 / 8.0);
+                for (post, score, flagged, id) in vs {
+                    let (score, flagged) = (*score as f32 / 8.0, *flagged);
                     let reach = Some((score * 8.0) as u64);
-                    match seen.get_mut(&post) {
-                        Some(v) => stats.add_later_version(&mut top, v, &id, score, flagged, reach),
+                    match seen.get_mut(post) {
+                        Some(v) => stats.add_later_version(&mut top, v, id, score, flagged, reach),
                         None => {
-                            stats.add_post(&mut top, &id, score, flagged, reach);
-                            seen.insert(post, Versions::first(score, flagged));
+                            stats.add_post(&mut top, id, score, flagged, reach);
+                            seen.insert(*post, Versions::first(score, flagged, id));
                         }
                     }
                 }
-                (stats.posts, stats.flagged, stats.sum_score, stats.reach())
+                let listed: Vec<(f32, String)> =
+                    top.iter().map(|(s, id)| (s, id.to_string())).collect();
+                (stats.posts, stats.flagged, stats.sum_score, stats.reach(), listed)
             };
             let (a, b) = (count(&versions), count(&order));
             proptest::prop_assert_eq!((a.0, a.1, a.3), (b.0, b.1, b.3));
             proptest::prop_assert!((a.2 - b.2).abs() < 1e-9);
+            // The top posts: each post once, by its strongest version (equal scores: the
+            // id that sorts first), the strongest three of those, in either order.
+            let mut best: HashMap<u8, (f32, String)> = HashMap::new();
+            for (post, score, _, id) in &versions {
+                let v = (*score as f32 / 8.0, id.clone());
+                let e = best.entry(*post).or_insert_with(|| v.clone());
+                if v.0 > e.0 || (v.0 == e.0 && v.1 < e.1) {
+                    *e = v;
+                }
+            }
+            let mut want: Vec<(f32, String)> = best.into_values().collect();
+            want.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(&y.1)));
+            want.truncate(TOP_POSTS);
+            proptest::prop_assert_eq!(&a.4, &want);
+            proptest::prop_assert_eq!(&b.4, &want);
             let mut once: HashMap<u8, (f32, bool)> = HashMap::new();
-            for &(post, score, flagged) in &versions {
+            for &(post, score, flagged, _) in &versions {
                 let e = once.entry(post).or_insert((0.0, false));
                 e.0 = e.0.max(score as f32 / 8.0);
                 e.1 |= flagged;
@@ -1226,7 +1302,7 @@ mod tests {
             let window = if limit == 1 { 1 } else { limit / 2 + 1 };
             for (i, &key) in keys.iter().enumerate() {
                 let recent = last.get(&key).filter(|(_, at)| limit > 0 && i - at < window);
-                let found = kept.find_or_insert(key, Versions::first(i as f32, false)).map(|v| v.best);
+                let found = kept.find_or_insert(key, Versions::first(i as f32, false, "")).map(|v| v.best);
                 if let Some(&(score, _)) = recent {
                     proptest::prop_assert_eq!(found, Some(score), "key {} at {}", key, i);
                 }

@@ -527,7 +527,7 @@ impl WorkerState {
         let key = xxhash_rust::xxh3::xxh3_64_with_seed(first.as_bytes(), slot as u64);
         match self
             .versions
-            .find_or_insert(key, Versions::first(score, flagged))
+            .find_or_insert(key, Versions::first(score, flagged, id))
         {
             Some(seen) => {
                 stats.add_later_version(top, seen, id, score, flagged, reach);
