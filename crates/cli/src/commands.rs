@@ -404,6 +404,34 @@ fn weighted(weights: &[(String, u32)]) -> String {
         .collect()
 }
 
+/// Metrics of the scored posts grouped by `key` (of a post's index; `None` leaves the post
+/// out), groups in name order. Each post counts as it was flagged; the threshold a group
+/// reports is that of the model that scored its first post (a language's posts all go to
+/// one model; a category's may go to several).
+fn metrics_by<'a>(
+    scored: &[(f32, bool, &str, bool, f32)],
+    threshold: f32,
+    key: impl Fn(usize) -> Option<&'a str>,
+) -> Vec<(String, metrics::Metrics)> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for i in 0..scored.len() {
+        if let Some(k) = key(i) {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(k, idx)| {
+            let v: Vec<(f32, bool, bool)> = idx
+                .iter()
+                .map(|&i| (scored[i].0, scored[i].1, scored[i].3))
+                .collect();
+            let t = idx.first().map_or(threshold, |&i| scored[i].4);
+            (k.to_string(), metrics::evaluate_flagged(&v, t))
+        })
+        .collect()
+}
+
 fn eval(a: EvalArgs) -> Result<i32> {
     let models = load_models(&a.model)?;
     let model_name = models.describe();
@@ -440,18 +468,10 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let triples: Vec<(f32, bool, bool)> = scored.iter().map(|s| (s.0, s.1, s.3)).collect();
     let overall = metrics::evaluate_flagged(&triples, threshold);
     let at_precision = metrics::threshold_for_precision(&pairs, a.precision);
-    let mut langs: Vec<&str> = scored.iter().map(|s| s.2).collect();
-    langs.sort_unstable();
-    langs.dedup();
-    let per_lang: Vec<(String, metrics::Metrics)> = langs
-        .iter()
-        .map(|l| {
-            let mine = || scored.iter().filter(|s| s.2 == *l);
-            let v: Vec<(f32, bool, bool)> = mine().map(|s| (s.0, s.1, s.3)).collect();
-            let t = mine().next().map_or(threshold, |x| x.4);
-            (l.to_string(), metrics::evaluate_flagged(&v, t))
-        })
-        .collect();
+    let per_lang = metrics_by(&scored, threshold, |i| Some(scored[i].2));
+    // By the posts' `category`, where the data gives them (posts without one are left
+    // out of this breakdown, not of the others).
+    let per_category = metrics_by(&scored, threshold, |i| data[i].category.as_deref());
     let mut out = std::io::stdout().lock();
     if a.json {
         let v = serde_json::json!({
@@ -461,6 +481,7 @@ fn eval(a: EvalArgs) -> Result<i32> {
             "overall": overall,
             "threshold_for_precision": at_precision.map(|(t, r)| serde_json::json!({"precision": a.precision, "threshold": t, "recall": r})),
             "by_language": per_lang.iter().map(|(l, m)| (l.clone(), serde_json::to_value(m).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
+            "by_category": per_category.iter().map(|(l, m)| (l.clone(), serde_json::to_value(m).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
         });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
@@ -478,14 +499,22 @@ fn eval(a: EvalArgs) -> Result<i32> {
             ""
         }
     )?;
+    // The names' column as wide as the longest (a category such as `news-breaking`).
+    let w = per_lang
+        .iter()
+        .chain(&per_category)
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}",
+        "{:<w$} {:>7} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}",
         "", "n", "pos", "precision", "recall", "F1", "FPR", "ROC-AUC", "PR-AUC"
     )?;
     let row = |name: &str, m: &metrics::Metrics| {
         format!(
-            "{:<10} {:>7} {:>7} {:>9.4} {:>7.4} {:>7.4} {:>7.4} {:>8} {:>8}",
+            "{:<w$} {:>7} {:>7} {:>9.4} {:>7.4} {:>7.4} {:>7.4} {:>8} {:>8}",
             name,
             m.n,
             m.positives,
@@ -500,6 +529,12 @@ fn eval(a: EvalArgs) -> Result<i32> {
     writeln!(out, "{}", row("all", &overall))?;
     for (l, m) in &per_lang {
         writeln!(out, "{}", row(l, m))?;
+    }
+    if !per_category.is_empty() {
+        writeln!(out, "by category:")?;
+        for (c, m) in &per_category {
+            writeln!(out, "{}", row(c, m))?;
+        }
     }
     let c = overall.confusion;
     writeln!(

@@ -9,6 +9,8 @@ pub struct Labelled {
     pub text: String,
     pub label: bool,
     pub lang: String,
+    /// Its `category` (news, counter-speech...), if the data gives one.
+    pub category: Option<String>,
 }
 
 /// The `--data` entries (as given) that `--weight FILE=N` (`rules`) names, with their N;
@@ -79,6 +81,7 @@ pub fn load_labelled(
                             text: p.text,
                             label,
                             lang,
+                            category: p.category,
                         });
                     }
                     None => unlabelled += 1,

@@ -1666,3 +1666,72 @@ fn train_weight_counts_a_files_posts_more_than_once() {
     let o = train(&[&by_weight, &by_weight]);
     assert!(stderr(&o).contains("names"), "{}", stderr(&o));
 }
+
+/// `raqib eval` reports the false positives on hard negatives by kind, where the data
+/// says the kind (`category`, in JSON Lines or a CSV column): so a team sees whether its
+/// news reports or its counter-speech are the ones flagged. Posts without one are left
+/// out of that breakdown only.
+#[test]
+fn eval_reports_each_category_of_posts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("hard.jsonl");
+    std::fs::write(
+        &jsonl,
+        [
+            // A quote of the group's call, labelled clean (a news report's quote): the
+            // built-in model flags it.
+            r#"{"id":"1","text":"Join the soldiers of the khilafah today","label":0,"category":"news"}"#,
+            r#"{"id":"2","text":"Police closed the road after the storm","label":0,"category":"news"}"#,
+            r#"{"id":"3","text":"Extremists lie about the faith; talk to your imam","label":0,"category":"counter"}"#,
+            r#"{"id":"4","text":"Lovely weather for a picnic","label":0}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let csv = dir.path().join("hard.csv");
+    std::fs::write(
+        &csv,
+        "id,text,label,category\n5,Join the soldiers of the khilafah today,0,counter\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "eval",
+        "--data",
+        jsonl.to_str().unwrap(),
+        csv.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["overall"]["n"], 5, "{v}");
+    let by = &v["by_category"];
+    let counts = |c: &str| {
+        (
+            by[c]["n"].as_u64().unwrap(),
+            by[c]["confusion"]["fp"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(counts("news"), (2, 1), "{by}");
+    assert_eq!(counts("counter"), (2, 1), "{by}");
+    assert_eq!(by.as_object().unwrap().len(), 2, "{by}");
+    // The table says it too, one row a category.
+    let o = run(&["eval", "--data", jsonl.to_str().unwrap()]);
+    let table = stdout(&o);
+    assert!(table.contains("by category:"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("news ") && l.contains(" 2 ")),
+        "{table}"
+    );
+    // Without categories, no such block.
+    let plain = dir.path().join("plain.jsonl");
+    std::fs::write(
+        &plain,
+        r#"{"id":"4","text":"Lovely weather for a picnic","label":0}"#,
+    )
+    .unwrap();
+    let o = run(&["eval", "--data", plain.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("by category:"), "{}", stdout(&o));
+}

@@ -264,6 +264,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             first_version,
             reach: None,
             label: None,
+            category: None,
         };
         if let Some((id, booster, shared)) = boost {
             post.first_version = None;
@@ -327,6 +328,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             first_version: reblog.is_none().then(|| id.clone()),
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
+            category: None,
         };
         if let Some(a) = account {
             self.account(a);

@@ -99,6 +99,7 @@ pub const CSV_FIELDS: &[(&str, &[&str])] = &[
     ("media_sha256", &["media_sha256", "sha256"]),
     ("media_pdq", &["media_pdq", "pdq"]),
     ("first_version", &["first_version"]),
+    ("category", &["category"]),
 ];
 
 /// Explicit `FIELD=COLUMN` mappings; fields not named here are found by [`CSV_FIELDS`].
@@ -162,6 +163,7 @@ mod field {
     pub const MEDIA_SHA256: usize = 17;
     pub const MEDIA_PDQ: usize = 18;
     pub const FIRST_VERSION: usize = 19;
+    pub const CATEGORY: usize = 20;
 }
 
 impl Columns {
@@ -741,6 +743,7 @@ fn row(
             first_version: get(field::FIRST_VERSION)?.map(str::to_string),
             reach,
             label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
+            category: get(field::CATEGORY)?.map(str::to_string),
         };
         let display_name = get(field::DISPLAY_NAME)?;
         let bio = get(field::BIO)?;
@@ -1010,6 +1013,7 @@ mod tests {
             (MEDIA_SHA256, "media_sha256"),
             (MEDIA_PDQ, "media_pdq"),
             (FIRST_VERSION, "first_version"),
+            (CATEGORY, "category"),
         ];
         assert_eq!(places.len(), CSV_FIELDS.len());
         for (i, name) in places {

@@ -189,6 +189,7 @@ pub(crate) fn parse_discord_line(
         first_version: None,
         reach: None,
         label: None,
+        category: None,
     })));
     Ok(())
 }

@@ -307,6 +307,10 @@ pub(crate) fn wire(line: &[u8]) -> Option<Wire<'_>> {
                     w.first_version = id(v)?;
                     17
                 }
+                "category" => {
+                    w.category = text(v)?;
+                    18
+                }
                 // Fields whose values are arrays or objects take the serde path.
                 "urls" | "media" | "avatar" | "status" | "follows" => return None,
                 _ => 0,
@@ -394,6 +398,7 @@ mod tests {
             "first_version",
             "reach",
             "label",
+            "category",
             "handle",
             "display_name",
             "bio",
@@ -616,6 +621,7 @@ mod tests {
                 first_version: opt("y"),
                 reach: some.then_some(9),
                 label: some.then_some(true),
+                category: opt("news"),
             };
             for platform in [Some("x"), None] {
                 prop_assert_eq!(

@@ -193,6 +193,8 @@ pub(crate) struct Wire<'a> {
     pub(crate) reach: Option<u64>,
     #[serde(default)]
     pub(crate) label: Option<Label>,
+    #[serde(default, borrow)]
+    pub(crate) category: Option<Cow<'a, str>>,
     // Account fields.
     #[serde(default, borrow)]
     pub(crate) handle: Option<Cow<'a, str>>,
@@ -349,6 +351,7 @@ fn from_wire(
         );
         p.reach = w.reach;
         p.label = w.label.and_then(|l| l.0);
+        set_opt(&mut p.category, w.category.as_deref());
         return Ok(Some(Record::Post(p)));
     }
     let platform = owned(w.platform)
@@ -376,6 +379,7 @@ fn from_wire(
                 first_version: w.first_version.map(|i| i.0.into_owned()),
                 reach: w.reach,
                 label: w.label.and_then(|l| l.0),
+                category: owned(w.category),
             }))))
         }
         "account" => Ok(Some(Record::Account(Box::new(Account {

@@ -200,6 +200,7 @@ pub(crate) fn parse_mapped_line(
         first_version: one_text("first_version"),
         reach: count("reach").or_else(|| count("followers")),
         label,
+        category: one_text("category"),
     })));
     Ok(())
 }

@@ -184,6 +184,7 @@ pub(crate) fn parse_matrix_line(
                 first_version: first_version.map(Cow::into_owned),
                 reach: None,
                 label: None,
+                category: None,
             })));
             Ok(())
         }

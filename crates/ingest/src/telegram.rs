@@ -744,6 +744,7 @@ fn message_records(
         first_version: None,
         reach: None,
         label: None,
+        category: None,
     })));
     Ok(())
 }

@@ -285,6 +285,7 @@ pub(crate) fn parse_line(
         first_version: None,
         reach: None,
         label: None,
+        category: None,
     })));
     Ok(())
 }

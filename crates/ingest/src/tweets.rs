@@ -600,6 +600,7 @@ pub(crate) fn tweet_records(
         first_version,
         reach,
         label: None,
+        category: None,
     })));
     Ok(())
 }

@@ -224,6 +224,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             first_version,
             reach,
             label: None,
+            category: None,
         })));
     }
     Ok(out)

@@ -60,6 +60,11 @@ pub struct Post {
     /// A ground-truth label for training and evaluation: `true` = propaganda.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<bool>,
+    /// What kind of post a labelled one is (news, counter-speech, religious, chatter...):
+    /// `raqib eval` reports each kind apart, so the false positives on hard negatives can
+    /// be read by kind. Free text; scoring ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// A reference to an image, video or file attached to a post or used as an avatar.

@@ -695,6 +695,8 @@ impl PostIn {
                 first_version: self.first_version,
                 reach: self.reach,
                 label: self.label,
+                // Evaluation's, not the service's.
+                category: None,
             },
             self.client_id,
         ))
