@@ -454,6 +454,12 @@ pub struct EvalArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also list the N strongest false positives (clean posts flagged, strongest first)
+    /// and the N weakest false negatives (propaganda missed, weakest first), each with its
+    /// file, line, id, score and the words that drove it: what to read before changing a
+    /// threshold or the training data.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub errors: usize,
     #[command(flatten)]
     pub input: InputArgs,
 }

@@ -404,12 +404,77 @@ fn weighted(weights: &[(String, u32)]) -> String {
         .collect()
 }
 
+/// A post as `eval` scored it: (score, label, language, flagged, threshold), flagged as
+/// `scan` flags (the threshold of the model that scored it, and the text's evidence) or
+/// by the threshold alone.
+type Scored<'a> = (f32, bool, &'a str, bool, f32);
+
+/// A post `eval --errors` lists: its place in the data, its score and its evidence.
+struct EvalError {
+    index: usize,
+    score: f32,
+    evidence: Vec<raqib_model::TextSpan>,
+}
+
+impl EvalError {
+    fn to_json(&self, data: &[crate::data::Labelled]) -> serde_json::Value {
+        let d = &data[self.index];
+        serde_json::json!({
+            "id": d.id,
+            "file": &*d.file,
+            "line": d.line,
+            "category": d.category,
+            "score": (self.score as f64 * 1e4).round() / 1e4,
+            "evidence": self.evidence.iter().map(|e| serde_json::json!({
+                "text": e.text, "weight": (e.weight as f64 * 1e3).round() / 1e3,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The `n` strongest false positives and the `n` weakest false negatives of `scored`
+/// (as flagged there), each explained by the model that scored it.
+fn eval_errors(
+    data: &[crate::data::Labelled],
+    scored: &[Scored<'_>],
+    models: &raqib_text::ModelSet,
+    n: usize,
+) -> (Vec<EvalError>, Vec<EvalError>) {
+    if n == 0 {
+        return (Vec::new(), Vec::new());
+    }
+    let mut scratch = models.scratches();
+    let mut pick = |wrong: &dyn Fn(&Scored<'_>) -> bool, strongest: bool| {
+        let mut idx: Vec<usize> = (0..scored.len()).filter(|&i| wrong(&scored[i])).collect();
+        idx.sort_by(|&x, &y| {
+            let o = scored[x].0.total_cmp(&scored[y].0);
+            (if strongest { o.reverse() } else { o }).then(x.cmp(&y))
+        });
+        idx.truncate(n);
+        idx.into_iter()
+            .map(|i| {
+                let d = &data[i];
+                let m = models.route(&d.lang);
+                let e = models.get(m).explain(&d.text, 5, &mut scratch[m]);
+                EvalError {
+                    index: i,
+                    score: scored[i].0,
+                    evidence: e.spans,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let fp = pick(&|s| !s.1 && s.3, true);
+    let fneg = pick(&|s| s.1 && !s.3, false);
+    (fp, fneg)
+}
+
 /// Metrics of the scored posts grouped by `key` (of a post's index; `None` leaves the post
 /// out), groups in name order. Each post counts as it was flagged; the threshold a group
 /// reports is that of the model that scored its first post (a language's posts all go to
 /// one model; a category's may go to several).
 fn metrics_by<'a>(
-    scored: &[(f32, bool, &str, bool, f32)],
+    scored: &[Scored<'_>],
     threshold: f32,
     key: impl Fn(usize) -> Option<&'a str>,
 ) -> Vec<(String, metrics::Metrics)> {
@@ -448,9 +513,7 @@ fn eval(a: EvalArgs) -> Result<i32> {
     let threshold = thresholds[0];
     let a_by_probability = a.by_probability;
     let mut scratch = models.scratches();
-    // (score, label, language, flagged, threshold): flagged as `scan` flags (the threshold
-    // of the model that scored it, and the text's evidence) or by the threshold alone.
-    let scored: Vec<(f32, bool, &str, bool, f32)> = data
+    let scored: Vec<Scored<'_>> = data
         .iter()
         .map(|l| {
             let m = models.route(&l.lang);
@@ -472,9 +535,14 @@ fn eval(a: EvalArgs) -> Result<i32> {
     // By the posts' `category`, where the data gives them (posts without one are left
     // out of this breakdown, not of the others).
     let per_category = metrics_by(&scored, threshold, |i| data[i].category.as_deref());
+    let errors = eval_errors(&data, &scored, &models, a.errors);
     let mut out = std::io::stdout().lock();
     if a.json {
         let v = serde_json::json!({
+            "errors": (a.errors > 0).then(|| serde_json::json!({
+                "false_positives": errors.0.iter().map(|e| e.to_json(&data)).collect::<Vec<_>>(),
+                "false_negatives": errors.1.iter().map(|e| e.to_json(&data)).collect::<Vec<_>>(),
+            })),
             "model": model_name,
             "flagged_by": if a.by_probability { "probability" } else { "probability and evidence" },
             "data": a.data,
@@ -542,6 +610,41 @@ fn eval(a: EvalArgs) -> Result<i32> {
         "confusion: TP {} FP {} TN {} FN {}",
         c.tp, c.fp, c.tn, c.r#fn
     )?;
+    for (title, list) in [
+        (
+            "false positives (clean posts flagged), strongest first",
+            &errors.0,
+        ),
+        (
+            "false negatives (propaganda missed), weakest first",
+            &errors.1,
+        ),
+    ] {
+        if a.errors > 0 {
+            writeln!(
+                out,
+                "{title}:{}",
+                if list.is_empty() { " none" } else { "" }
+            )?;
+        }
+        for e in list {
+            let d = &data[e.index];
+            let kind = d
+                .category
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:.4}  {}:{}  {}  [{}{kind}]",
+                e.score, d.file, d.line, d.id, d.lang
+            )?;
+            writeln!(out, "          {}", raqib_scan::clip(&d.text, 120))?;
+            if !e.evidence.is_empty() {
+                writeln!(out, "          why: {}", raqib_scan::why(&e.evidence))?;
+            }
+        }
+    }
     match at_precision {
         Some((t, r)) => writeln!(
             out,

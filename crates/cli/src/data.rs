@@ -11,6 +11,11 @@ pub struct Labelled {
     pub lang: String,
     /// Its `category` (news, counter-speech...), if the data gives one.
     pub category: Option<String>,
+    /// Where it came from, for `eval --errors`: its id, file and line (0 where the format
+    /// has no lines).
+    pub id: String,
+    pub file: std::sync::Arc<str>,
+    pub line: u64,
 }
 
 /// The `--data` entries (as given) that `--weight FILE=N` (`rules`) names, with their N;
@@ -68,9 +73,10 @@ pub fn load_labelled(
     let (mut unlabelled, mut skipped) = (0u64, 0u64);
     for f in &files {
         let from = out.len();
+        let file: std::sync::Arc<str> = f.as_str().into();
         for chunk in open_chunks(f, opts)? {
             let mut err = None;
-            chunk.for_each_record(|_, r| match r {
+            chunk.for_each_record(|line, r| match r {
                 Ok(Record::Post(p)) => match p.label {
                     Some(label) => {
                         let lang = p
@@ -82,6 +88,9 @@ pub fn load_labelled(
                             label,
                             lang,
                             category: p.category,
+                            id: p.id,
+                            file: file.clone(),
+                            line,
                         });
                     }
                     None => unlabelled += 1,

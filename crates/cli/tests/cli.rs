@@ -1735,3 +1735,72 @@ fn eval_reports_each_category_of_posts_apart() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stdout(&o).contains("by category:"), "{}", stdout(&o));
 }
+
+/// `raqib eval --errors N` names the posts behind the figures: the strongest false
+/// positives and the weakest false negatives, each with its file, line, id, score and
+/// evidence, so a reviewer reads what the model got wrong before moving a threshold.
+#[test]
+fn eval_lists_the_posts_it_got_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("dev.jsonl");
+    std::fs::write(
+        &data,
+        [
+            r#"{"raqib":1}"#,
+            r#"{"id":"q1","text":"Join the soldiers of the khilafah today","label":0,"category":"news"}"#,
+            r#"{"id":"ok","text":"Police closed the road after the storm","label":0}"#,
+            r#"{"id":"q2","text":"Glad tidings for the soldiers of the khilafah, spread the release","label":0}"#,
+            r#"{"id":"m1","text":"Lovely weather for a picnic","label":1}"#,
+            r#"{"id":"hit","text":"Renew your bay'ah to the khalifah, the dawla remains","label":1}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let path = data.to_str().unwrap();
+    let o = run(&["eval", "--data", path, "--errors", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fps = v["errors"]["false_positives"].as_array().unwrap();
+    let ids: Vec<&str> = fps.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{fps:?}");
+    assert!(ids.contains(&"q1") && ids.contains(&"q2"), "{ids:?}");
+    // Strongest first, each with where it is and why.
+    assert!(
+        fps[0]["score"].as_f64() >= fps[1]["score"].as_f64(),
+        "{fps:?}"
+    );
+    let q1 = fps.iter().find(|e| e["id"] == "q1").unwrap();
+    assert_eq!(q1["line"], 2);
+    assert_eq!(q1["file"], path);
+    assert_eq!(q1["category"], "news");
+    assert!(
+        q1["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"].as_str().unwrap().contains("khilafah")),
+        "{q1}"
+    );
+    let fns = v["errors"]["false_negatives"].as_array().unwrap();
+    assert_eq!(fns.len(), 1, "{fns:?}");
+    assert_eq!(fns[0]["id"], "m1");
+    // `--errors 1` keeps the strongest one; the table shows it with its place.
+    let o = run(&["eval", "--data", path, "--errors", "1"]);
+    let table = stdout(&o);
+    assert!(
+        table.contains("false positives (clean posts flagged), strongest first:"),
+        "{table}"
+    );
+    let first = fps[0]["id"].as_str().unwrap();
+    let line = fps[0]["line"].as_u64().unwrap();
+    assert!(
+        table.contains(&format!("{path}:{line}  {first}")),
+        "{table}"
+    );
+    let other = fps[1]["id"].as_str().unwrap();
+    assert!(!table.contains(&format!("  {other}  [")), "{table}");
+    // Without `--errors`, no such list.
+    let o = run(&["eval", "--data", path, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["errors"].is_null(), "{v}");
+}

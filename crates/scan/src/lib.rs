@@ -37,4 +37,4 @@ pub use pipeline::{
     match_lists, run, FileProgress, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError,
     Summary,
 };
-pub use report::render_summary;
+pub use report::{clip, render_summary, why};

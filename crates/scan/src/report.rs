@@ -151,7 +151,8 @@ pub(crate) fn write_summary(dir: &Path, s: &Summary, trash: &Trash) -> std::io::
     })
 }
 
-fn clip(s: &str, n: usize) -> String {
+/// `s` on one line (control characters as spaces), cut to `n` characters with `…`.
+pub fn clip(s: &str, n: usize) -> String {
     let one_line: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -163,6 +164,15 @@ fn clip(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// A post's evidence on one line, as a reviewer reads it: `«word» +1.23, ...`.
+pub fn why(evidence: &[raqib_model::TextSpan]) -> String {
+    let ev: Vec<String> = evidence
+        .iter()
+        .map(|e| format!("«{}» +{:.2}", clip(&e.text, 30), e.weight))
+        .collect();
+    ev.join(", ")
 }
 
 /// The summary a person reads at the end of a scan.
@@ -276,12 +286,7 @@ pub fn render_summary(s: &Summary) -> String {
             ));
             o.push_str(&format!("         {}\n", clip(&p.text, 100)));
             if !p.evidence.is_empty() {
-                let ev: Vec<String> = p
-                    .evidence
-                    .iter()
-                    .map(|e| format!("«{}» +{:.2}", clip(&e.text, 30), e.weight))
-                    .collect();
-                o.push_str(&format!("         why: {}\n", ev.join(", ")));
+                o.push_str(&format!("         why: {}\n", why(&p.evidence)));
             }
         }
     }
