@@ -567,11 +567,13 @@ fn eval(a: EvalArgs) -> Result<i32> {
             ""
         }
     )?;
-    // The names' column as wide as the longest (a category such as `news-breaking`).
+    // The names' column as wide as the longest (a category such as `news-breaking`), up
+    // to 40 characters: names are the data's, cut there, on one line.
+    let name = |k: &str| raqib_scan::clip(k, 40);
     let w = per_lang
         .iter()
         .chain(&per_category)
-        .map(|(k, _)| k.chars().count())
+        .map(|(k, _)| name(k).chars().count())
         .max()
         .unwrap_or(0)
         .max(10);
@@ -596,12 +598,12 @@ fn eval(a: EvalArgs) -> Result<i32> {
     };
     writeln!(out, "{}", row("all", &overall))?;
     for (l, m) in &per_lang {
-        writeln!(out, "{}", row(l, m))?;
+        writeln!(out, "{}", row(&name(l), m))?;
     }
     if !per_category.is_empty() {
         writeln!(out, "by category:")?;
         for (c, m) in &per_category {
-            writeln!(out, "{}", row(c, m))?;
+            writeln!(out, "{}", row(&name(c), m))?;
         }
     }
     let c = overall.confusion;
@@ -629,15 +631,21 @@ fn eval(a: EvalArgs) -> Result<i32> {
         }
         for e in list {
             let d = &data[e.index];
+            // The data's strings on one line each (no control characters reach the
+            // terminal), ids and kinds cut short.
             let kind = d
                 .category
                 .as_deref()
-                .map(|c| format!(", {c}"))
+                .map(|c| format!(", {}", name(c)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "  {:.4}  {}:{}  {}  [{}{kind}]",
-                e.score, d.file, d.line, d.id, d.lang
+                e.score,
+                raqib_scan::clip(&d.file, 200),
+                d.line,
+                raqib_scan::clip(&d.id, 60),
+                name(&d.lang)
             )?;
             writeln!(out, "          {}", raqib_scan::clip(&d.text, 120))?;
             if !e.evidence.is_empty() {

@@ -8,8 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::features::feature_scale;
-use crate::features::{finish, for_each_feature, FeatureConfig, FEATURES_VERSION};
+use crate::features::{feature_scale, finish, for_each_feature, FeatureConfig, FEATURES_VERSION};
 use crate::model::{sigmoid, Model, ModelHeader};
 use crate::normalise::{Normaliser, NORMALISER_VERSION};
 
