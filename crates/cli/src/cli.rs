@@ -456,8 +456,8 @@ pub struct EvalArgs {
     pub json: bool,
     /// Also list the N strongest false positives (clean posts flagged, strongest first)
     /// and the N weakest false negatives (propaganda missed, weakest first), each with its
-    /// file, line, id, score and the words that drove it: what to read before changing a
-    /// threshold or the training data.
+    /// file, line, id, score and the words that drove it (a missed post's also the words
+    /// that held it down): what to read before changing a threshold or the training data.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub errors: usize,
     #[command(flatten)]

@@ -409,11 +409,13 @@ fn weighted(weights: &[(String, u32)]) -> String {
 /// by the threshold alone.
 type Scored<'a> = (f32, bool, &'a str, bool, f32);
 
-/// A post `eval --errors` lists: its place in the data, its score and its evidence.
+/// A post `eval --errors` lists: its place in the data, its score, its evidence, and for
+/// a missed post the words that held it down.
 struct EvalError {
     index: usize,
     score: f32,
     evidence: Vec<raqib_model::TextSpan>,
+    held_back_by: Vec<raqib_model::TextSpan>,
 }
 
 impl EvalError {
@@ -425,15 +427,22 @@ impl EvalError {
             "line": d.line,
             "category": d.category,
             "score": (self.score as f64 * 1e4).round() / 1e4,
-            "evidence": self.evidence.iter().map(|e| serde_json::json!({
-                "text": e.text, "weight": (e.weight as f64 * 1e3).round() / 1e3,
-            })).collect::<Vec<_>>(),
+            "evidence": spans_json(&self.evidence),
+            "held_back_by": (!self.held_back_by.is_empty()).then(|| spans_json(&self.held_back_by)),
         })
     }
 }
 
+fn spans_json(spans: &[raqib_model::TextSpan]) -> Vec<serde_json::Value> {
+    spans
+        .iter()
+        .map(|e| serde_json::json!({"text": e.text, "weight": (e.weight as f64 * 1e3).round() / 1e3}))
+        .collect()
+}
+
 /// The `n` strongest false positives and the `n` weakest false negatives of `scored`
-/// (as flagged there), each explained by the model that scored it.
+/// (as flagged there), each explained by the model that scored it (a missed post also by
+/// the words that held it down).
 fn eval_errors(
     data: &[crate::data::Labelled],
     scored: &[Scored<'_>],
@@ -444,7 +453,7 @@ fn eval_errors(
         return (Vec::new(), Vec::new());
     }
     let mut scratch = models.scratches();
-    let mut pick = |wrong: &dyn Fn(&Scored<'_>) -> bool, strongest: bool| {
+    let mut pick = |wrong: &dyn Fn(&Scored<'_>) -> bool, strongest: bool, against: bool| {
         let mut idx: Vec<usize> = (0..scored.len()).filter(|&i| wrong(&scored[i])).collect();
         idx.sort_by(|&x, &y| {
             let o = scored[x].0.total_cmp(&scored[y].0);
@@ -455,17 +464,24 @@ fn eval_errors(
             .map(|i| {
                 let d = &data[i];
                 let m = models.route(&d.lang);
-                let e = models.get(m).explain(&d.text, 5, &mut scratch[m]);
+                let model = models.get(m);
+                let e = model.explain(&d.text, 5, &mut scratch[m]);
+                let held_back_by = if against {
+                    model.explain_against(&d.text, 5, &mut scratch[m]).spans
+                } else {
+                    Vec::new()
+                };
                 EvalError {
                     index: i,
                     score: scored[i].0,
                     evidence: e.spans,
+                    held_back_by,
                 }
             })
             .collect::<Vec<_>>()
     };
-    let fp = pick(&|s| !s.1 && s.3, true);
-    let fneg = pick(&|s| s.1 && !s.3, false);
+    let fp = pick(&|s| !s.1 && s.3, true, false);
+    let fneg = pick(&|s| s.1 && !s.3, false, true);
     (fp, fneg)
 }
 
@@ -650,6 +666,13 @@ fn eval(a: EvalArgs) -> Result<i32> {
             writeln!(out, "          {}", raqib_scan::clip(&d.text, 120))?;
             if !e.evidence.is_empty() {
                 writeln!(out, "          why: {}", raqib_scan::why(&e.evidence))?;
+            }
+            if !e.held_back_by.is_empty() {
+                writeln!(
+                    out,
+                    "          held back by: {}",
+                    raqib_scan::why(&e.held_back_by)
+                )?;
             }
         }
     }

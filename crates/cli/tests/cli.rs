@@ -1784,6 +1784,20 @@ fn eval_lists_the_posts_it_got_wrong() {
     let fns = v["errors"]["false_negatives"].as_array().unwrap();
     assert_eq!(fns.len(), 1, "{fns:?}");
     assert_eq!(fns[0]["id"], "m1");
+    // A missed post also says what held it down: negative weights, most first; a false
+    // positive does not.
+    let held: Vec<f64> = fns[0]["held_back_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["weight"].as_f64().unwrap())
+        .collect();
+    assert!(
+        !held.is_empty() && held.iter().all(|&w| w < 0.0),
+        "{held:?}"
+    );
+    assert!(held.windows(2).all(|w| w[0] <= w[1]), "{held:?}");
+    assert!(fps.iter().all(|e| e["held_back_by"].is_null()), "{fps:?}");
     // `--errors 1` keeps the strongest one; the table shows it with its place.
     let o = run(&["eval", "--data", path, "--errors", "1"]);
     let table = stdout(&o);
@@ -1799,6 +1813,7 @@ fn eval_lists_the_posts_it_got_wrong() {
     );
     let other = fps[1]["id"].as_str().unwrap();
     assert!(!table.contains(&format!("  {other}  [")), "{table}");
+    assert!(table.contains("held back by: «"), "{table}");
     // Without `--errors`, no such list.
     let o = run(&["eval", "--data", path, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -166,11 +166,12 @@ pub fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// A post's evidence on one line, as a reviewer reads it: `«word» +1.23, ...`.
+/// A post's evidence on one line, as a reviewer reads it: `«word» +1.23, ...` (a weight
+/// against, `-0.80`).
 pub fn why(evidence: &[raqib_model::TextSpan]) -> String {
     let ev: Vec<String> = evidence
         .iter()
-        .map(|e| format!("«{}» +{:.2}", clip(&e.text, 30), e.weight))
+        .map(|e| format!("«{}» {:+.2}", clip(&e.text, 30), e.weight))
         .collect();
     ev.join(", ")
 }

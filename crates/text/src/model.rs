@@ -1239,7 +1239,7 @@ impl Model {
     ) -> (f32, bool) {
         let same = scratch.tokens_of == Some(self.id) && scratch.tokens_text == text.as_bytes();
         if !same && !self.lookup_tokens(text, scratch) {
-            return self.explain_exact_into(text, k, scratch, spans);
+            return self.explain_exact_into(text, k, scratch, spans, false);
         }
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
         let Scratch {
@@ -1302,7 +1302,7 @@ impl Model {
             });
         }
         let n = items.iter().map(|t| t.count as usize).sum();
-        let (z, gain) = self.weigh(items, n, k, order);
+        let (z, gain) = self.weigh(items, n, k, order, false);
         for &(_, i) in order.iter() {
             let NormToken { raw, sub, .. } = items[i];
             let key = tokens[raw as usize].entry.key;
@@ -1352,6 +1352,7 @@ impl Model {
         mut n: usize,
         k: usize,
         order: &mut Vec<(f32, usize)>,
+        against: bool,
     ) -> (f32, f32) {
         let (w, mask, cfg) = (&self.bf16, self.mask, &self.header.features);
         let mut prev: Option<(u32, usize)> = None;
@@ -1370,13 +1371,25 @@ impl Model {
         }
         let scale = feature_scale(n, self.header.features.pad_to);
         let z = self.header.bias + items.iter().map(|t| t.weight).sum::<f32>() * scale;
-        strongest(items.iter().map(|t| t.weight), k, order);
+        if against {
+            strongest(items.iter().map(|t| -t.weight), k, order);
+        } else {
+            strongest(items.iter().map(|t| t.weight), k, order);
+        }
         (z, scale * self.header.platt_a)
     }
 
     /// [`Model::explain`] by normalising the whole text.
     pub fn explain_exact(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        Explanation::filled(|spans| self.explain_exact_into(text, k, scratch, spans))
+        Explanation::filled(|spans| self.explain_exact_into(text, k, scratch, spans, false))
+    }
+
+    /// The other side of [`Model::explain`]: the `k` words that pull the score down most,
+    /// their weights negative, strongest first (of the part of a long text that scored it).
+    /// What held back a post that was missed; a reviewer's question, not a scan's, so it
+    /// takes the exact path.
+    pub fn explain_against(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
+        Explanation::filled(|spans| self.explain_exact_into(text, k, scratch, spans, true))
     }
 
     fn explain_exact_into(
@@ -1385,6 +1398,7 @@ impl Model {
         k: usize,
         scratch: &mut Scratch,
         spans: &mut Vec<raqib_model::TextSpan>,
+        against: bool,
     ) -> (f32, bool) {
         let Scratch {
             norm,
@@ -1428,7 +1442,7 @@ impl Model {
             });
         }
         let n = items.iter().map(|t| t.count as usize).sum();
-        let (z, gain) = self.weigh(items, n, k, order);
+        let (z, gain) = self.weigh(items, n, k, order, against);
         let mut feature = String::new();
         let mut used = 0usize;
         for &(_, i) in order.iter() {

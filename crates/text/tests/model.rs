@@ -649,3 +649,40 @@ fn a_model_from_before_padding_scores_as_it_did() {
     let forged = with_header(&bytes, "\"features_version\":5", "\"features_version\":4");
     expect_err(&forged, "retrain");
 }
+
+/// The other side of an explanation: the words that pull a text's score down, most first,
+/// each a span of the original text with a negative weight, none of them among the words
+/// that push it up. What a reviewer reads on a post the model missed.
+#[test]
+fn explain_against_names_the_words_that_pull_the_score_down() {
+    let m = small_model();
+    let mut s = Scratch::default();
+    let text = "Join the soldiers of the KHILAFAH now; police say the attack was claimed";
+    let against = m.explain_against(text, 4, &mut s);
+    let for_ = m.explain(text, 4, &mut s);
+    assert_eq!(against.probability, for_.probability);
+    assert!(!against.spans.is_empty());
+    assert!(
+        against.spans.iter().all(|sp| sp.weight < 0.0),
+        "{:?}",
+        against.spans
+    );
+    assert!(
+        against.spans.windows(2).all(|w| w[0].weight <= w[1].weight),
+        "{:?}",
+        against.spans
+    );
+    for sp in &against.spans {
+        assert_eq!(&text[sp.start..sp.end], sp.text);
+        assert!(for_.spans.iter().all(|f| f.start != sp.start), "{sp:?}");
+    }
+    // The clean half's words are what hold it down; the loaded half's are not among them.
+    let words: Vec<&str> = against.spans.iter().map(|sp| sp.text.as_str()).collect();
+    assert!(
+        words
+            .iter()
+            .any(|w| ["police", "say", "attack", "claimed", "was"].contains(w)),
+        "{words:?}"
+    );
+    assert!(!words.contains(&"KHILAFAH"), "{words:?}");
+}
