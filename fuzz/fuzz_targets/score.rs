@@ -50,5 +50,12 @@ fuzz_target!(|s: &str| {
         let whole = m.explain_exact(s, 5, exact_scratch);
         assert_eq!(explained.spans, whole.spans);
         assert!((explained.probability - whole.probability).abs() < 1e-5);
+        // The words against: spans of the text, each weighing against, most first.
+        let against = m.explain_against(s, 5, exact_scratch);
+        for span in &against.spans {
+            assert_eq!(&s[span.start..span.end], span.text);
+            assert!(span.weight < 0.0, "{span:?}");
+        }
+        assert!(against.spans.windows(2).all(|w| w[0].weight <= w[1].weight));
     });
 });

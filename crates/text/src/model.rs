@@ -1388,8 +1388,13 @@ impl Model {
     /// their weights negative, strongest first (of the part of a long text that scored it).
     /// What held back a post that was missed; a reviewer's question, not a scan's, so it
     /// takes the exact path.
+    /// Words whose weight rounds to 0 (as reported, to three places) are left out: they
+    /// hold nothing down.
     pub fn explain_against(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
-        Explanation::filled(|spans| self.explain_exact_into(text, k, scratch, spans, true))
+        let mut e =
+            Explanation::filled(|spans| self.explain_exact_into(text, k, scratch, spans, true));
+        e.spans.retain(|sp| sp.weight < 0.0);
+        e
     }
 
     fn explain_exact_into(

@@ -353,6 +353,21 @@ mod cache_equivalence {
             let p = model().score(&s, &mut Scratch::default());
             prop_assert!((0.0..=1.0).contains(&p));
         }
+
+        /// The words against any text: spans of it, each of a weight below 0 as reported
+        /// (one that rounds to 0 holds nothing down; the `score` fuzzer found a -0.0),
+        /// most first.
+        #[test]
+        fn words_against_any_text_weigh_against_it(
+            s in "([a-z@#ا-ي]{1,6}[ .,]){0,12}|\\PC{0,40}",
+        ) {
+            let e = model().explain_against(&s, 5, &mut Scratch::default());
+            for sp in &e.spans {
+                prop_assert_eq!(&s[sp.start..sp.end], sp.text.as_str());
+                prop_assert!(sp.weight < 0.0, "{:?}", sp);
+            }
+            prop_assert!(e.spans.windows(2).all(|w| w[0].weight <= w[1].weight));
+        }
     }
 }
 
