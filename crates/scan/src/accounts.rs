@@ -268,10 +268,11 @@ impl PostStats {
             self.sum_score += (score - before) as f64;
             seen.best = score;
         }
+        let tag = version_tag(id);
         if score < before || score < self.floor {
             // Below the floor the version so far was not listed either.
             if score > before {
-                seen.tag = version_tag(id);
+                seen.tag = tag;
             }
             return;
         }
@@ -281,15 +282,15 @@ impl PostStats {
                 if score > before || id < top.ids[i].as_str() {
                     top.remove(i);
                     top.offer(score, id);
-                    seen.tag = version_tag(id);
+                    seen.tag = tag;
                 }
             }
             // None listed: whatever ranks above the best version so far ranks above this
             // one if it is not the best, so it enters the list only if it is.
             None => {
                 top.offer(score, id);
-                if score > before || top.find(score, version_tag(id)).is_some() {
-                    seen.tag = version_tag(id);
+                if score > before || top.find(score, tag).is_some() {
+                    seen.tag = tag;
                 }
             }
         }

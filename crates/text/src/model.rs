@@ -1388,6 +1388,7 @@ impl Model {
     /// their weights negative, strongest first (of the part of a long text that scored it).
     /// What held back a post that was missed; a reviewer's question, not a scan's, so it
     /// takes the exact path.
+    ///
     /// Words whose weight rounds to 0 (as reported, to three places) are left out: they
     /// hold nothing down.
     pub fn explain_against(&self, text: &str, k: usize, scratch: &mut Scratch) -> Explanation {
