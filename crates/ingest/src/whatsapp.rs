@@ -17,7 +17,8 @@
 //! a first number over 12 is a day, a second over 12 is a day; with neither, times with a
 //! Latin `AM`/`PM` mean month first (the United States' way), else day first (Arabic
 //! locales write `ص`/`م` and the day first). Solar Hijri years (a phone set to Persian)
-//! are turned into Gregorian days; other years before 2009 leave the post without a time.
+//! are turned into Gregorian days, Buddhist ones (a phone in Thailand) into Gregorian
+//! years; other years before 2009 or after 2199 leave the post without a time.
 //!
 //! Each message is a post of the chat (its id `CHAT/LINE`, the chat named by the file,
 //! the line its message starts on), its sender an account (the name as the phone shows it,
@@ -372,7 +373,12 @@ fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
         // 1430 and after, which no fixed rule turns into days), so no time rather than
         // a wrong one.
         ..2009 => return None,
-        _ => chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?,
+        2009..=2199 => chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?,
+        // A phone set to the Buddhist calendar (an iPhone in Thailand, by default) writes
+        // the Gregorian day with 543 added to the year (2569 is 2026).
+        2552..=2742 => chrono::NaiveDate::from_ymd_opt(y as i32 - 543, m, d)?,
+        // No calendar a phone writes: no time rather than a wrong one.
+        _ => return None,
     };
     Some(
         date.and_hms_opt(hour, h.minute, h.second)?
@@ -1136,6 +1142,30 @@ mod tests {
         assert_eq!(timestamp(&persian, DateOrder::DayFirst), Some(1796161260));
         let lunar = header("١٤٤٨/٦/١٠، ٩:٤١ م - أحمد: سلام".as_bytes()).unwrap();
         assert_eq!(timestamp(&lunar, DateOrder::DayFirst), None);
+    }
+
+    /// A phone set to the Buddhist calendar (Thailand's) writes the year plus 543: the
+    /// same moment as the Gregorian line. A year no phone writes gives no time.
+    #[test]
+    fn buddhist_years_are_their_gregorian_years() {
+        let at = |line: &str| {
+            let h = header(line.as_bytes()).unwrap();
+            timestamp(&h, DateOrder::DayFirst)
+        };
+        let gregorian = at("[1/12/2026 21:41:05] A: hi");
+        assert_eq!(gregorian, Some(1796161265));
+        assert_eq!(at("[1/12/2569 21:41:05] A: hi"), gregorian);
+        assert_eq!(
+            at("[29/2/2567 08:00:00] A: hi"),
+            at("[29/2/2024 08:00:00] A: hi")
+        );
+        assert!(at("[29/2/2567 08:00:00] A: hi").is_some());
+        // 2025 has no 29 February, nor has Buddhist 2568.
+        assert_eq!(at("[29/2/2568 08:00:00] A: hi"), None);
+        for year in ["2300", "2551", "9999", "2743"] {
+            assert_eq!(at(&format!("[1/12/{year} 21:41:05] A: hi")), None, "{year}");
+        }
+        assert!(at("[1/12/2199 21:41:05] A: hi").is_some());
     }
 
     #[test]
