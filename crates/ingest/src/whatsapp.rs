@@ -16,9 +16,11 @@
 //! Whether the day or the month comes first is decided once a file, from its first 64 KiB:
 //! a first number over 12 is a day, a second over 12 is a day; with neither, times with a
 //! Latin `AM`/`PM` mean month first (the United States' way), else day first (Arabic
-//! locales write `ص`/`م` and the day first). Solar Hijri years (a phone set to Persian)
-//! are turned into Gregorian days, Buddhist ones (a phone in Thailand) into Gregorian
-//! years; other years before 2009 or after 2199 leave the post without a time.
+//! locales write `ص`/`م` and the day first). Solar Hijri years (a phone set to Persian,
+//! 1380–1430) and lunar Hijri ones (a phone set to the Hijri calendar, 1431–1500, read by
+//! Umm al-Qura's tables) are turned into Gregorian days, Buddhist ones (a phone in
+//! Thailand) into Gregorian years; other years before 2009 or after 2199 leave the post
+//! without a time.
 //!
 //! Each message is a post of the chat (its id `CHAT/LINE`, the chat named by the file,
 //! the line its message starts on), its sender an account (the name as the phone shows it,
@@ -369,9 +371,10 @@ fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
         // A phone set to Persian writes the Solar Hijri calendar (1388 began in 2009;
         // 1380 to 1430 are 2001 to 2051).
         1380..=1430 => solar_hijri(y as i32, m, d)?,
-        // Before WhatsApp: another calendar (a phone set to the lunar Hijri one writes
-        // 1430 and after, which no fixed rule turns into days), so no time rather than
-        // a wrong one.
+        // A phone set to the lunar Hijri calendar (Saudi Arabia's first by CLDR, Umm
+        // al-Qura; 1431 began in December 2009).
+        1431..=1500 => umm_al_qura(y, m, d)?,
+        // Before WhatsApp: no time rather than a wrong one.
         ..2009 => return None,
         2009..=2199 => chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?,
         // A phone set to the Buddhist calendar (an iPhone in Thailand, by default) writes
@@ -385,6 +388,45 @@ fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
             .and_utc()
             .timestamp(),
     )
+}
+
+/// Which months of the Umm al-Qura years 1431 to 1500 have 30 days (bit 0 the first month,
+/// Muharram); the others have 29. From the calendar's published tables (Umm al-Qura
+/// University and the King Abdulaziz City for Science and Technology, as the `hijridate`
+/// Python package holds them).
+const UMM_AL_QURA: [u16; 70] = [
+    0x956, 0x2ae, 0x56d, 0x36a, 0xb55, 0xaaa, 0x94d, 0x49d, 0x95d, 0x2ba, 0x5b5, 0x5aa, 0xd55,
+    0xa9a, 0x92e, 0x26e, 0x55d, 0xada, 0x6d4, 0x6a5, 0x54b, 0xa97, 0x54e, 0xaae, 0x5ac, 0xba9,
+    0xd92, 0xb25, 0x64b, 0xcab, 0x55a, 0xb55, 0x6d2, 0xea5, 0xe4a, 0xa95, 0x52d, 0xaad, 0x36c,
+    0x759, 0x6d2, 0x695, 0x52d, 0xa5b, 0x4ba, 0x9ba, 0x3b4, 0xb69, 0xb52, 0xaa6, 0x4b6, 0x96d,
+    0x2ec, 0x6d9, 0xeb2, 0xd54, 0xd2a, 0xa56, 0x4ae, 0x96d, 0xd6a, 0xb54, 0xb29, 0xa93, 0x52b,
+    0xa57, 0x536, 0xab5, 0x6aa, 0xe93,
+];
+
+/// The first year of [`UMM_AL_QURA`].
+const UMM_AL_QURA_FROM: u32 = 1431;
+
+/// The Gregorian date of a lunar Hijri one by the Umm al-Qura calendar, Saudi Arabia's
+/// (a phone set to another Islamic calendar, the astronomical, civil or tabular one, may
+/// differ from it by a day or two). `None` outside 1431–1500 or for a day the month does
+/// not have.
+fn umm_al_qura(y: u32, m: u32, d: u32) -> Option<chrono::NaiveDate> {
+    let year = *UMM_AL_QURA.get(y.checked_sub(UMM_AL_QURA_FROM)? as usize)?;
+    if !(1..=12).contains(&m) {
+        return None;
+    }
+    let len = |bits: u16, month: u32| 29 + u32::from(bits >> (month - 1) & 1);
+    if d == 0 || d > len(year, m) {
+        return None;
+    }
+    let years: u32 = UMM_AL_QURA[..(y - UMM_AL_QURA_FROM) as usize]
+        .iter()
+        .map(|&b| 12 * 29 + b.count_ones())
+        .sum();
+    let months: u32 = (1..m).map(|k| len(year, k)).sum();
+    // 1 Muharram 1431 was 18 December 2009.
+    chrono::NaiveDate::from_ymd_opt(2009, 12, 18)?
+        .checked_add_days(chrono::Days::new(u64::from(years + months + d - 1)))
 }
 
 /// The Gregorian date of a Solar Hijri (Jalali) one, by the 33-year cycles of the
@@ -1091,9 +1133,26 @@ mod tests {
         assert_eq!(crate::UtcOffset(-19_800).to_string(), "-05:30");
     }
 
+    /// Every day of a calendar's `years` (year, month 1–12, day 1–31, as far as `day` gives
+    /// one) in order: each the Gregorian day after the one before, with no gap and none
+    /// twice. Returns the first and last.
+    fn consecutive_days(
+        years: std::ops::RangeInclusive<i32>,
+        day: impl Fn(i32, u32, u32) -> Option<chrono::NaiveDate>,
+    ) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let mut days = years
+            .flat_map(|y| (1..=12).flat_map(move |m| (1..=31).map(move |d| (y, m, d))))
+            .filter_map(|(y, m, d)| day(y, m, d).map(|g| (g, (y, m, d))));
+        let (first, _) = days.next().expect("a first day");
+        let last = days.fold(first, |prev, (g, ymd)| {
+            assert_eq!(g, prev.succ_opt().unwrap(), "{ymd:?}");
+            g
+        });
+        (first, last)
+    }
+
     /// A phone set to Persian writes Solar Hijri dates: their Gregorian days (checked
-    /// against `jdatetime`), one after another with no gap over the years converted; a year
-    /// before WhatsApp that is none (a lunar Hijri 1447) gives no time, not a wrong one.
+    /// against `jdatetime`), one after another with no gap over the years converted.
     #[test]
     fn solar_hijri_dates_are_their_gregorian_days() {
         let g = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
@@ -1118,30 +1177,75 @@ mod tests {
         ] {
             assert_eq!(solar_hijri(jy, jm, jd), want, "{jy}/{jm}/{jd}");
         }
-        let mut prev = solar_hijri(1380, 1, 1).unwrap();
-        let mut days = 1;
-        for jy in 1380..=1430 {
-            for jm in 1..=12 {
-                for jd in 1..=31 {
-                    if let Some(d) = solar_hijri(jy, jm, jd) {
-                        if (jy, jm, jd) != (1380, 1, 1) {
-                            assert_eq!(d, prev.succ_opt().unwrap(), "{jy}/{jm}/{jd}");
-                            days += 1;
-                        }
-                        prev = d;
-                    }
-                }
-            }
-        }
-        assert_eq!(prev, g(2052, 3, 19).unwrap());
+        let (first, last) = consecutive_days(1380..=1430, solar_hijri);
         assert_eq!(
-            days,
-            (g(2052, 3, 20).unwrap() - g(2001, 3, 21).unwrap()).num_days()
+            (first, last),
+            (g(2001, 3, 21).unwrap(), g(2052, 3, 19).unwrap())
         );
         let persian = header("۱۴۰۵/۹/۱۰، ۲۱:۴۱ - علی: سلام".as_bytes()).unwrap();
         assert_eq!(timestamp(&persian, DateOrder::DayFirst), Some(1796161260));
-        let lunar = header("١٤٤٨/٦/١٠، ٩:٤١ م - أحمد: سلام".as_bytes()).unwrap();
-        assert_eq!(timestamp(&lunar, DateOrder::DayFirst), None);
+    }
+
+    /// A phone set to the lunar Hijri calendar writes Umm al-Qura dates: their Gregorian
+    /// days (checked against the `hijridate` package), one after another with no gap from
+    /// 1431 to 1500; a day a month does not have, or a year outside the table, gives no
+    /// time.
+    #[test]
+    fn lunar_hijri_dates_are_their_umm_al_qura_days() {
+        let g = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
+        for ((y, m, d), want) in [
+            ((1431, 1, 1), g(2009, 12, 18)),
+            ((1436, 8, 30), g(2015, 6, 17)),
+            ((1445, 9, 1), g(2024, 3, 11)),
+            ((1445, 10, 1), g(2024, 4, 10)),
+            ((1446, 1, 1), g(2024, 7, 7)),
+            ((1446, 12, 10), g(2025, 6, 6)),
+            ((1447, 6, 10), g(2025, 12, 1)),
+            ((1447, 9, 1), g(2026, 2, 18)),
+            ((1448, 6, 10), g(2026, 11, 20)),
+            ((1450, 1, 1), g(2028, 5, 25)),
+            ((1440, 1, 1), g(2018, 9, 11)),
+            ((1440, 7, 1), g(2019, 3, 8)),
+            ((1460, 1, 1), g(2038, 2, 5)),
+            ((1460, 7, 1), g(2038, 8, 2)),
+            ((1470, 1, 1), g(2047, 10, 20)),
+            ((1470, 7, 1), g(2048, 4, 14)),
+            ((1480, 1, 1), g(2057, 7, 3)),
+            ((1480, 7, 1), g(2057, 12, 27)),
+            ((1490, 1, 1), g(2067, 3, 16)),
+            ((1490, 7, 1), g(2067, 9, 10)),
+            ((1500, 12, 30), g(2077, 11, 16)),
+            // Sha'ban 1447 has 29 days, Ramadan 30.
+            ((1447, 8, 29), g(2026, 2, 17)),
+            ((1447, 8, 30), None),
+            ((1447, 9, 30), g(2026, 3, 19)),
+            ((1447, 10, 1), g(2026, 3, 20)),
+            ((1447, 13, 1), None),
+            ((1447, 0, 1), None),
+            ((1447, 1, 0), None),
+            ((1501, 1, 1), None),
+            ((1430, 12, 1), None),
+        ] {
+            assert_eq!(umm_al_qura(y, m, d), want, "{y}/{m}/{d}");
+        }
+        let (first, last) = consecutive_days(1431..=1500, |y, m, d| umm_al_qura(y as u32, m, d));
+        assert_eq!(
+            (first, last),
+            (g(2009, 12, 18).unwrap(), g(2077, 11, 16).unwrap())
+        );
+        // Read from a line, in Arabic-Indic digits: 10 Jumada al-Akhira 1448, 9:41 pm.
+        let lunar = header("١٠/٦/١٤٤٨، ٩:٤١ م - أحمد: سلام".as_bytes()).unwrap();
+        assert_eq!(
+            timestamp(&lunar, DateOrder::DayFirst),
+            Some(
+                g(2026, 11, 20)
+                    .unwrap()
+                    .and_hms_opt(21, 41, 0)
+                    .unwrap()
+                    .and_utc()
+                    .timestamp()
+            )
+        );
     }
 
     /// A phone set to the Buddhist calendar (Thailand's) writes the year plus 543: the
