@@ -1100,7 +1100,9 @@ mod tests {
                     prop_assert!(left_fast.contains(id), "{} marked wrongly in {}", id, file);
                 }
             }
-            if pretty && block >= file.len() {
+            // A block longer than the file shows its end at once (one just as long does
+            // not: with no element in it, `[]`, the reader gives up before it reads on).
+            if pretty && block > file.len() {
                 prop_assert!(done, "Twitter's layout read whole: {}", file);
             }
         }
