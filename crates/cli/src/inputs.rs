@@ -9,7 +9,7 @@ use raqib_ingest::is_twitter_archive_tweets;
 use std::path::Path;
 
 /// What a file under a folder must be called to be read: these names, optionally
-/// compressed (`.gz`, `.zst`). A file named on the command line is read whatever its name.
+/// compressed (`.gz`, `.zst`, `.bz2`, `.xz`). A file named on the command line is read whatever its name.
 pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv"];
 
 /// Whether a file found in a folder is an input by its name: one of
@@ -23,9 +23,9 @@ pub fn is_input_name(name: &str) -> bool {
         .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
 }
 
-/// `name` without a compression suffix (`.gz`, `.zst`, `.zstd`).
+/// `name` without a compression suffix (`.gz`, `.zst`, `.zstd`, `.bz2`, `.xz`).
 fn uncompressed(name: &str) -> &str {
-    [".gz", ".zst", ".zstd"]
+    [".gz", ".zst", ".zstd", ".bz2", ".xz"]
         .iter()
         .find_map(|c| name.strip_suffix(c))
         .unwrap_or(name)
@@ -222,7 +222,7 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             notes.push(Note {
                 text: format!(
                     "{input}: no input file in this folder (files named {names}, optionally \
-                     .gz or .zst); name a file to read it whatever its name"
+                     .gz, .zst, .bz2 or .xz); name a file to read it whatever its name"
                 ),
                 problem: true,
             });
@@ -348,6 +348,8 @@ mod tests {
             "x.tsv.gz",
             "part-0001.jsonl.zst",
             "p.ndjson",
+            "2015-06-01.json.bz2",
+            "dump.jsonl.xz",
         ] {
             assert!(is_input_name(yes), "{yes}");
         }
@@ -356,6 +358,7 @@ mod tests {
             "README.md",
             "messages.html",
             "x.gz",
+            "x.bz2",
             "jsonl",
             "a.json.bak",
         ] {

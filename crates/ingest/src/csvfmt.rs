@@ -180,7 +180,7 @@ impl Columns {
                     path: path.to_string(),
                     message: format!(
                         "--csv-map names column `{col}` for `{field}`, but the header has: {}",
-                        header.join(", ")
+                        shown(header)
                     ),
                 })?;
                 *slot = Some(i);
@@ -194,12 +194,33 @@ impl Columns {
                 message: format!(
                     "CSV header has no text column (looked for {}); map one with --csv-map text=COLUMN. The header has: {}",
                     CSV_FIELDS[field::TEXT].1.join(", "),
-                    header.join(", ")
+                    shown(header)
                 ),
             });
         }
         Ok(Columns { idx })
     }
+}
+
+/// A header's columns as a message shows them: control characters escaped (none reaches
+/// the terminal), cut after 300 characters.
+fn shown(header: &[String]) -> String {
+    let all = header.join(", ");
+    let mut out: String = all
+        .chars()
+        .take(300)
+        .flat_map(|c| {
+            let escaped = c.is_control().then(|| c.escape_default().to_string());
+            escaped
+                .unwrap_or_else(|| c.to_string())
+                .chars()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if all.chars().nth(300).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// What the workers need to read a CSV file's rows: the columns its header gave, its

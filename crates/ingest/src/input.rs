@@ -1,4 +1,5 @@
-//! Opening an input: a path or `-`, with gzip or zstd undone by looking at the first bytes.
+//! Opening an input: a path or `-`, with gzip, zstd, bzip2 or xz undone and UTF-16 made
+//! UTF-8, by looking at the first bytes; an archive or binary data told apart from an export.
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -10,6 +11,8 @@ pub enum Compression {
     None,
     Gzip,
     Zstd,
+    Bzip2,
+    Xz,
 }
 
 /// An opened input: a buffered reader over the decompressed bytes and a copy of the first
@@ -26,7 +29,8 @@ const BUF: usize = 1 << 18;
 pub(crate) const SHORT_READ: usize = 1 << 16;
 const HEAD: usize = 64 << 10;
 
-/// Open `path` (`-` is standard input), undoing gzip or zstd compression transparently.
+/// Open `path` (`-` is standard input), undoing gzip, zstd, bzip2 or xz compression and
+/// UTF-16 transparently.
 pub fn open_input(path: &str) -> Result<Opened, OpenError> {
     let io_err = |e: std::io::Error| OpenError::Io {
         path: path.to_string(),
@@ -59,7 +63,7 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
         error: e,
     };
     let mut raw = BufReader::with_capacity(BUF, raw);
-    let magic = fill_at_least(&mut raw, 4).map_err(io_err)?;
+    let magic = fill_at_least(&mut raw, XZ_MAGIC.len()).map_err(io_err)?;
     // Exports are handed over zipped (a Twitter archive always is, Telegram's often).
     if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
         return Err(OpenError::Invalid {
@@ -84,24 +88,240 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
             Box::new(BufReader::with_capacity(BUF, dec)),
             Compression::Zstd,
         )
+    } else if magic.starts_with(b"BZh") && magic.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        // Several streams one after another, as `pbzip2` and `lbzip2` write them.
+        let dec = bzip2::bufread::MultiBzDecoder::new(raw);
+        (
+            Box::new(BufReader::with_capacity(BUF, dec)),
+            Compression::Bzip2,
+        )
+    } else if magic.starts_with(XZ_MAGIC) {
+        // Concatenated streams read on, as `xz` itself does.
+        let dec = lzma_rust2::XzReader::new(raw, true);
+        (
+            Box::new(BufReader::with_capacity(BUF, dec)),
+            Compression::Xz,
+        )
     } else {
         (Box::new(raw), Compression::None)
     };
     let mut reader = reader;
-    let head = match fill_at_least(&mut reader, HEAD) {
-        Ok(h) => h,
-        Err(e) => {
-            return Err(OpenError::Invalid {
-                path: path.to_string(),
-                message: format!("cannot decompress ({compression:?}): {e}"),
-            })
-        }
+    let cannot = |e: std::io::Error| OpenError::Invalid {
+        path: path.to_string(),
+        message: format!("cannot decompress ({compression:?}): {e}"),
     };
+    let mut head = fill_at_least(&mut reader, HEAD).map_err(cannot)?;
+    // Excel's "Unicode Text" and PowerShell's `>` write UTF-16 with a byte-order mark.
+    if let Some(big_endian) = utf16_bom(&head) {
+        reader = Box::new(BufReader::with_capacity(
+            BUF,
+            Utf16Reader::new(reader, big_endian),
+        ));
+        head = fill_at_least(&mut reader, HEAD).map_err(cannot)?;
+    }
+    if let Some(message) = not_an_export(&head) {
+        return Err(OpenError::Invalid {
+            path: path.to_string(),
+            message,
+        });
+    }
     Ok(Opened {
         reader,
         head,
         compression,
     })
+}
+
+/// The magic bytes of an xz stream.
+const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
+
+/// Why the first bytes (decompressed) cannot begin an export raqib reads: a tar archive,
+/// another archive or compression, known by its magic bytes. `None` for anything else (a
+/// bad record is a diagnostic; see [`not_text`] for a file that is not text at all).
+fn not_an_export(head: &[u8]) -> Option<String> {
+    if head.get(257..262) == Some(b"ustar") {
+        return Some(
+            "is a tar archive, which raqib does not read inside: extract it \
+             (`tar xf FILE -C DIR`) and give the folder"
+                .into(),
+        );
+    }
+    let known: [(&[u8], &str); 4] = [
+        (
+            b"7z\xbc\xaf\x27\x1c",
+            "a 7-Zip archive: extract it (`7z x FILE -oDIR`) and give the folder",
+        ),
+        (
+            b"Rar!\x1a\x07",
+            "a RAR archive: extract it (`unrar x FILE DIR/`) and give the folder",
+        ),
+        (
+            b"\x04\x22\x4d\x18",
+            "LZ4-compressed: undo it (`lz4 -dc FILE | raqib scan -`)",
+        ),
+        (
+            b"SQLite format 3\0",
+            "an SQLite database: export its posts as CSV or JSON Lines first",
+        ),
+    ];
+    if let Some((_, what)) = known.iter().find(|(m, _)| head.starts_with(m)) {
+        return Some(format!("is {what}"));
+    }
+    None
+}
+
+/// What a file's first kilobyte says it is when it is not UTF-8 text.
+pub(crate) enum NotText {
+    /// More than a tenth of it control characters (a NUL among them), or control
+    /// characters and bytes that are not UTF-8 together.
+    Binary(String),
+    /// More than a tenth of it not UTF-8, with no control characters: a legacy encoding.
+    Legacy(String),
+}
+
+/// Whether `head` is not UTF-8 text, and why, with what to do. Used where a file cannot be
+/// read anyway (a CSV header with no text column: what binary data read as CSV gives; a CSV
+/// in a legacy encoding, whose every row would be a diagnostic), never to refuse a file of
+/// JSON Lines with bad lines among good ones, which is read line by line.
+pub(crate) fn not_text(head: &[u8]) -> Option<NotText> {
+    let start = &head[..head.len().min(1024)];
+    if start.len() < 64 {
+        return None;
+    }
+    let control = start
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
+    let invalid = match simdutf8::compat::from_utf8(start) {
+        Ok(_) => 0,
+        Err(_) => String::from_utf8_lossy(start)
+            .trim_end_matches('\u{fffd}')
+            .matches('\u{fffd}')
+            .count(),
+    };
+    let first: Vec<String> = start.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    if control * 10 > start.len() || (control > 0 && (control + invalid) * 10 > start.len()) {
+        return Some(NotText::Binary(format!(
+            "is binary data, not a text export (it starts with the bytes {}): raqib reads JSON \
+             Lines, CSV or TSV and the platform exports in `raqib scan --help`, plain or \
+             compressed with gzip, zstd, bzip2 or xz; an archive or another compression must \
+             be unpacked first",
+            first.join(" ")
+        )));
+    }
+    if invalid * 10 > start.len() {
+        return Some(NotText::Legacy(format!(
+            "is not UTF-8 text ({invalid} invalid sequences in its first {} bytes): a file saved in a \
+             legacy encoding, such as a CSV from Excel in Windows-1256 (Arabic) or \
+             Windows-1252, must be converted first: `iconv -f WINDOWS-1256 -t UTF-8 FILE > \
+             FILE.utf8.csv`, or saved as \"CSV UTF-8\"",
+            start.len()
+        )));
+    }
+    None
+}
+
+/// `Some(big_endian)` where `head` starts with a UTF-16 byte-order mark (and not UTF-32's).
+fn utf16_bom(head: &[u8]) -> Option<bool> {
+    if head.starts_with(&[0xff, 0xfe, 0, 0]) {
+        return None;
+    }
+    match head {
+        [0xff, 0xfe, ..] => Some(false),
+        [0xfe, 0xff, ..] => Some(true),
+        _ => None,
+    }
+}
+
+/// UTF-16 text read as UTF-8: its byte-order mark dropped, a lone surrogate made U+FFFD
+/// (as invalid UTF-8 is elsewhere), an odd byte at the end dropped.
+struct Utf16Reader<R> {
+    inner: R,
+    big_endian: bool,
+    /// Bytes read but not yet decoded: an odd byte, or a high surrogate's two.
+    carry: Vec<u8>,
+    /// UTF-8 decoded but not yet handed out.
+    out: Vec<u8>,
+    at: usize,
+    started: bool,
+}
+
+impl<R: Read> Utf16Reader<R> {
+    fn new(inner: R, big_endian: bool) -> Self {
+        Utf16Reader {
+            inner,
+            big_endian,
+            carry: Vec::new(),
+            out: Vec::new(),
+            at: 0,
+            started: false,
+        }
+    }
+
+    /// Decode the next block into `out`; false at the end.
+    fn refill(&mut self) -> std::io::Result<bool> {
+        let mut buf = vec![0u8; 1 << 16];
+        buf[..self.carry.len()].copy_from_slice(&self.carry);
+        let n = loop {
+            match self.inner.read(&mut buf[self.carry.len()..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        let end = n == 0;
+        let len = self.carry.len() + n;
+        self.carry.clear();
+        if end && len < 2 {
+            return Ok(false);
+        }
+        let mut units: Vec<u16> = buf[..len - len % 2]
+            .chunks_exact(2)
+            .map(|c| {
+                if self.big_endian {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        let mut keep = len % 2;
+        // A high surrogate last waits for its pair, unless the text ends there.
+        if !end && units.last().is_some_and(|u| (0xd800..0xdc00).contains(u)) {
+            units.pop();
+            keep += 2;
+        }
+        self.carry.extend_from_slice(&buf[len - keep..len]);
+        if !self.started && !units.is_empty() {
+            self.started = true;
+            if units[0] == 0xfeff {
+                units.remove(0);
+            }
+        }
+        self.out.clear();
+        self.at = 0;
+        let mut tmp = [0u8; 4];
+        for c in char::decode_utf16(units) {
+            let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        }
+        Ok(!self.out.is_empty() || !end)
+    }
+}
+
+impl<R: Read> Read for Utf16Reader<R> {
+    fn read(&mut self, dst: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.out.len() {
+            if !self.refill()? {
+                return Ok(0);
+            }
+        }
+        let n = dst.len().min(self.out.len() - self.at);
+        dst[..n].copy_from_slice(&self.out[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// Copy up to `want` bytes from the front of the reader without consuming them. A single
@@ -295,5 +515,94 @@ mod drop_behind_tests {
         assert_eq!(got, want);
         let left = resident(&r.file, len).iter().filter(|&&c| c).count();
         assert_eq!(left, 0, "{left} of {pages} pages still cached");
+    }
+}
+
+#[cfg(test)]
+mod utf16_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A reader that hands out its bytes in the given sizes, as a pipe does.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        k: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, dst: &mut [u8]) -> std::io::Result<usize> {
+            let want = self.sizes[self.k % self.sizes.len()].max(1);
+            self.k += 1;
+            let n = want.min(dst.len()).min(self.bytes.len() - self.at);
+            dst[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn encode(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        bom.then_some(0xfeff)
+            .into_iter()
+            .chain(text.encode_utf16())
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Any text, surrogate pairs and all, comes back as itself however the UTF-16
+        /// bytes arrive (an odd byte or half a pair at the end of a read included), its
+        /// byte-order mark dropped.
+        #[test]
+        fn utf16_reads_back_as_the_same_text(
+            text in "\\PC{0,200}",
+            big_endian: bool,
+            sizes in proptest::collection::vec(1usize..9, 1..6),
+        ) {
+            let mut r = Utf16Reader::new(
+                Trickle { bytes: encode(&text, big_endian, true), at: 0, sizes, k: 0 },
+                big_endian,
+            );
+            let mut got = String::new();
+            r.read_to_string(&mut got).unwrap();
+            prop_assert_eq!(got, text);
+        }
+
+        /// Any bytes at all: no panic, valid UTF-8 out.
+        #[test]
+        fn any_bytes_read_as_utf16_are_valid_utf8(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+            big_endian: bool,
+        ) {
+            let mut r = Utf16Reader::new(&bytes[..], big_endian);
+            let mut got = Vec::new();
+            r.read_to_end(&mut got).unwrap();
+            prop_assert!(std::str::from_utf8(&got).is_ok());
+        }
+    }
+
+    /// A block boundary inside a surrogate pair, and one lone surrogate: the pair whole,
+    /// the lone one U+FFFD.
+    #[test]
+    fn a_pair_split_across_blocks_stays_whole() {
+        let text = format!("{}𝕏x", "a".repeat((1 << 15) - 2));
+        let bytes = encode(&text, false, true);
+        let mut r = Utf16Reader::new(&bytes[..], false);
+        let mut got = String::new();
+        r.read_to_string(&mut got).unwrap();
+        assert_eq!(got, text);
+        let lone = [0xff, 0xfe, b'a', 0, 0x00, 0xd8, b'b', 0];
+        let mut got = String::new();
+        Utf16Reader::new(&lone[..], false)
+            .read_to_string(&mut got)
+            .unwrap();
+        assert_eq!(got, "a\u{fffd}b");
     }
 }

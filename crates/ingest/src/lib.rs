@@ -959,7 +959,25 @@ fn chunks_of(
         Format::TelegramHtml => {
             Box::new(telegram_html::TelegramHtmlChunks::new(reader, name, opts))
         }
-        Format::Csv => Box::new(csvfmt::CsvChunks::new(reader, name, opts)?),
+        Format::Csv => {
+            // Not UTF-8 text: a CSV in a legacy encoding would give a diagnostic for every
+            // row; binary data read as CSV has no text column in its "header".
+            let not_text = input::not_text(&head);
+            if let Some(input::NotText::Legacy(message)) = not_text {
+                return Err(OpenError::Invalid {
+                    path: path.to_string(),
+                    message,
+                });
+            }
+            Box::new(csvfmt::CsvChunks::new(reader, name, opts).map_err(|e| {
+                match (e, not_text) {
+                    (OpenError::Invalid { path, .. }, Some(input::NotText::Binary(message))) => {
+                        OpenError::Invalid { path, message }
+                    }
+                    (e, _) => e,
+                }
+            })?)
+        }
         Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, opts)?,
         Format::WhatsApp => Box::new(whatsapp::WhatsAppChunks::new(reader, &head, name, opts)),
     })
@@ -1154,7 +1172,7 @@ pub fn read_all(path: &str, opts: &Options) -> Result<Vec<Result<Record, Diagnos
 type Reader = Box<dyn BufRead + Send>;
 
 fn strip_compression_ext(path: &str) -> &str {
-    for ext in [".gz", ".zst", ".zstd"] {
+    for ext in [".gz", ".zst", ".zstd", ".bz2", ".xz"] {
         if let Some(p) = path.strip_suffix(ext) {
             return p;
         }

@@ -267,6 +267,133 @@ fn gzip_and_zstd_are_read_transparently() {
     }
 }
 
+/// bzip2 (one stream, or several as `pbzip2` writes them) and xz (several streams too) are
+/// undone like gzip, by their magic bytes; UTF-16 with a byte-order mark (Excel's "Unicode
+/// Text") is read as the same text.
+#[test]
+fn bzip2_xz_and_utf16_are_read_transparently() {
+    let dir = tempfile::tempdir().unwrap();
+    let bz = |text: &str| {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let xz = |text: &str| {
+        let mut e =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let (one, two) = TWO.split_at(TWO.find('\n').unwrap() + 1);
+    let utf16 = |big_endian: bool| -> Vec<u8> {
+        let text = "id,text\n1,سلام 𝕏\n2,b\n";
+        std::iter::once(0xfeff)
+            .chain(text.encode_utf16())
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    };
+    for (name, bytes) in [
+        ("p.jsonl.bz2", bz(TWO)),
+        ("multi.jsonl.bz2", [bz(one), bz(two)].concat()),
+        ("p.jsonl.xz", xz(TWO)),
+        ("multi.jsonl.xz", [xz(one), xz(two)].concat()),
+        ("named-oddly.data", bz(TWO)),
+        ("le.csv", utf16(false)),
+        ("be.csv", utf16(true)),
+    ] {
+        let f = write(&dir, name, &bytes);
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        let texts: Vec<&str> = posts(&recs).iter().map(|p| p.text.as_str()).collect();
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        if name.ends_with(".csv") {
+            assert_eq!(texts, ["سلام 𝕏", "b"], "{name}");
+        } else {
+            assert_eq!(texts, ["a", "b"], "{name}");
+        }
+    }
+    // Cut short: what came before the cut is read, the cut is a diagnostic at its line.
+    // Text that compresses little, so that the cut falls many blocks in.
+    let mut long = String::new();
+    for i in 0..20_000u64 {
+        let noise = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i << 29);
+        long.push_str(&format!("{{\"id\":{i},\"text\":\"post {noise:016x}\"}}\n"));
+    }
+    for (name, bytes) in [("cut.jsonl.xz", xz(&long)), ("cut.jsonl.bz2", bz(&long))] {
+        let f = write(&dir, name, &bytes[..bytes.len() * 2 / 3]);
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(
+            !posts(&recs).is_empty() && posts(&recs).len() < 20_000,
+            "{name}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("rest of the file is skipped")),
+            "{name}: {diags:?}"
+        );
+    }
+}
+
+/// A tar archive, another archive, binary data or a file in a legacy encoding is refused
+/// with what it is and what to do, not read as a CSV whose header is garbage.
+#[test]
+fn archives_binary_data_and_legacy_encodings_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tar = vec![0u8; 1024];
+    tar[..7].copy_from_slice(b"p.jsonl");
+    tar[257..263].copy_from_slice(b"ustar\0");
+    let mut tar_gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    tar_gz.write_all(&tar).unwrap();
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    // «سلام عليكم» in Windows-1256, as Excel saves an Arabic CSV.
+    let cp1256 = [
+        b"id,text\n1,".as_slice(),
+        &[0xd3, 0xe1, 0xc7, 0xe3, 0x20, 0xda, 0xe1, 0xed, 0xdf, 0xe3],
+        b"\n",
+    ]
+    .concat();
+    for (name, bytes, says) in [
+        ("dump.tar", tar.clone(), "tar archive"),
+        ("dump.tar.gz", tar_gz.finish().unwrap(), "tar archive"),
+        (
+            "posts.7z",
+            b"7z\xbc\xaf\x27\x1c\x00\x04rest".to_vec(),
+            "7-Zip",
+        ),
+        ("garbage.bin", garbage, "binary data"),
+        ("arabic.csv", cp1256.repeat(20), "iconv -f WINDOWS-1256"),
+    ] {
+        let f = write(&dir, name, &bytes);
+        let e = read_all(&f, &Options::default())
+            .err()
+            .unwrap_or_else(|| panic!("{name} was read"));
+        let e = e.to_string();
+        assert!(e.contains(name) && e.contains(says), "{name}: {e}");
+        assert!(!e.chars().any(|c| c.is_control()), "{name}: {e:?}");
+    }
+    // JSON Lines are never refused for bad bytes, however many: each bad line is a
+    // diagnostic, the good ones are read.
+    let mut crashed = [0u8, 1, 2, 3, 0xff, b'\n'].repeat(40);
+    crashed.extend_from_slice(b"{\"id\":\"k\",\"text\":\"kept\"}\n");
+    let f = write(&dir, "crashed.jsonl", &crashed);
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs)[0].text, "kept");
+    assert_eq!(diags.len(), 40);
+    // A few bad bytes in a text file are the records' diagnostics, not a refusal.
+    let latin = b"id,text\n1,caf\xe9 au lait\n2,plain text here\n3,more plain text\n".to_vec();
+    let f = write(&dir, "latin.csv", &latin);
+    let (recs, _) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(posts(&recs).len() >= 2);
+}
+
 #[test]
 fn corrupt_gzip_is_an_error_naming_the_file_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
