@@ -8,39 +8,7 @@
 use raqib_ingest::is_twitter_archive_tweets;
 use std::path::Path;
 
-/// What a file under a folder must be called to be read: these names, optionally
-/// compressed (`.gz`, `.zst`, `.bz2`, `.xz`). A file named on the command line is read whatever its name.
-pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv"];
-
-/// Whether a file found in a folder is an input by its name: one of
-/// [`INPUT_EXTENSIONS`], compressed or not. Media (`photo.jpg`), notes (`README.md`) and
-/// the export's HTML view are not.
-pub fn is_input_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    Path::new(uncompressed(&lower))
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
-}
-
-/// `name` without a compression suffix (`.gz`, `.zst`, `.zstd`, `.bz2`, `.xz`).
-fn uncompressed(name: &str) -> &str {
-    [".gz", ".zst", ".zstd", ".bz2", ".xz"]
-        .iter()
-        .find_map(|c| name.strip_suffix(c))
-        .unwrap_or(name)
-}
-
-/// Whether a file found in a folder is a page of Telegram Desktop's HTML export:
-/// `messages.html`, `messages2.html`, ..., compressed or not (the export's other pages,
-/// `export_results.html` and `lists/*.html`, hold no posts).
-pub fn is_telegram_page(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    uncompressed(&lower)
-        .strip_prefix("messages")
-        .and_then(|r| r.strip_suffix(".html"))
-        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-}
+pub use raqib_ingest::{is_input_name, is_telegram_page, INPUT_EXTENSIONS};
 
 /// Whether `dir` holds a scan's reports: read as input, its `posts.jsonl` would count
 /// every flagged post a second time.
@@ -350,6 +318,9 @@ mod tests {
             "p.ndjson",
             "2015-06-01.json.bz2",
             "dump.jsonl.xz",
+            "twitter-stream-2022-01-01.tar",
+            "day.tar.gz",
+            "day.TGZ",
         ] {
             assert!(is_input_name(yes), "{yes}");
         }

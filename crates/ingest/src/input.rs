@@ -1,5 +1,6 @@
 //! Opening an input: a path or `-`, with gzip, zstd, bzip2 or xz undone and UTF-16 made
-//! UTF-8, by looking at the first bytes; an archive or binary data told apart from an export.
+//! UTF-8, by looking at the first bytes; an archive raqib does not read, binary data and
+//! legacy encodings told apart from an export.
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -135,17 +136,10 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
 /// The magic bytes of an xz stream.
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
 
-/// Why the first bytes (decompressed) cannot begin an export raqib reads: a tar archive,
-/// another archive or compression, known by its magic bytes. `None` for anything else (a
+/// Why the first bytes (decompressed) cannot begin an export raqib reads: an archive other
+/// than tar (which [`crate::tar`] reads) or another compression, known by its magic bytes. `None` for anything else (a
 /// bad record is a diagnostic; see [`not_text`] for a file that is not text at all).
 fn not_an_export(head: &[u8]) -> Option<String> {
-    if head.get(257..262) == Some(b"ustar") {
-        return Some(
-            "is a tar archive, which raqib does not read inside: extract it \
-             (`tar xf FILE -C DIR`) and give the folder"
-                .into(),
-        );
-    }
     let known: [(&[u8], &str); 4] = [
         (
             b"7z\xbc\xaf\x27\x1c",

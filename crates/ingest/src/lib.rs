@@ -34,6 +34,7 @@ mod jsonl;
 mod mapped;
 mod matrix;
 mod source;
+mod tar;
 mod telegram;
 mod telegram_html;
 mod time;
@@ -857,6 +858,10 @@ fn chunks_of(
     opts: &Options,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
     let input::Opened { reader, head, .. } = opened;
+    // A tar archive is the folder it holds: its input members, each a file of its own.
+    if tar::is_tar(&head) {
+        return Ok(Box::new(tar::TarChunks::new(reader, path, opts)));
+    }
     let name: std::sync::Arc<str> = std::sync::Arc::from(path);
     let format = match opts.format {
         Format::Auto => detect_format(path, &head),
@@ -1171,13 +1176,43 @@ pub fn read_all(path: &str, opts: &Options) -> Result<Vec<Result<Record, Diagnos
 
 type Reader = Box<dyn BufRead + Send>;
 
+/// `path` without a compression suffix (`.gz`, `.zst`, `.zstd`, `.bz2`, `.xz`).
 fn strip_compression_ext(path: &str) -> &str {
-    for ext in [".gz", ".zst", ".zstd", ".bz2", ".xz"] {
-        if let Some(p) = path.strip_suffix(ext) {
-            return p;
-        }
+    [".gz", ".zst", ".zstd", ".bz2", ".xz"]
+        .iter()
+        .find_map(|c| path.strip_suffix(c))
+        .unwrap_or(path)
+}
+
+/// What a file under a folder (or a member of a tar archive) must be called to be read:
+/// these names, optionally compressed (`.gz`, `.zst`, `.bz2`, `.xz`). A file named on the
+/// command line is read whatever its name.
+/// (A tar archive among them is read as the folder it holds.)
+pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv", "tar"];
+
+/// Whether a file found in a folder or an archive is an input by its name: one of
+/// [`INPUT_EXTENSIONS`], compressed or not. Media (`photo.jpg`), notes (`README.md`) and
+/// the export's HTML view are not.
+pub fn is_input_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tgz") {
+        return true;
     }
-    path
+    std::path::Path::new(strip_compression_ext(&lower))
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| INPUT_EXTENSIONS.contains(&e))
+}
+
+/// Whether a file found in a folder or an archive is a page of Telegram Desktop's HTML
+/// export: `messages.html`, `messages2.html`, ..., compressed or not (the export's other
+/// pages, `export_results.html` and `lists/*.html`, hold no posts).
+pub fn is_telegram_page(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    strip_compression_ext(&lower)
+        .strip_prefix("messages")
+        .and_then(|r| r.strip_suffix(".html"))
+        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Decide the format of an input from its name, or from its first bytes.

@@ -340,16 +340,11 @@ fn bzip2_xz_and_utf16_are_read_transparently() {
     }
 }
 
-/// A tar archive, another archive, binary data or a file in a legacy encoding is refused
-/// with what it is and what to do, not read as a CSV whose header is garbage.
+/// An archive raqib does not read inside, binary data or a file in a legacy encoding is
+/// refused with what it is and what to do, not read as a CSV whose header is garbage.
 #[test]
 fn archives_binary_data_and_legacy_encodings_are_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tar = vec![0u8; 1024];
-    tar[..7].copy_from_slice(b"p.jsonl");
-    tar[257..263].copy_from_slice(b"ustar\0");
-    let mut tar_gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    tar_gz.write_all(&tar).unwrap();
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -361,8 +356,6 @@ fn archives_binary_data_and_legacy_encodings_are_refused_with_what_to_do() {
     ]
     .concat();
     for (name, bytes, says) in [
-        ("dump.tar", tar.clone(), "tar archive"),
-        ("dump.tar.gz", tar_gz.finish().unwrap(), "tar archive"),
         (
             "posts.7z",
             b"7z\xbc\xaf\x27\x1c\x00\x04rest".to_vec(),
@@ -392,6 +385,118 @@ fn archives_binary_data_and_legacy_encodings_are_refused_with_what_to_do() {
     let f = write(&dir, "latin.csv", &latin);
     let (recs, _) = split(read_all(&f, &Options::default()).unwrap());
     assert!(posts(&recs).len() >= 2);
+}
+
+/// A tar archive is read as the folder it holds: its input members in order, each named
+/// `ARCHIVE/MEMBER` with its own lines, compressed or not; GNU long names and pax paths
+/// name their members; other members are left out; the archive gzipped as a whole is read
+/// the same; a cut or a corrupt header ends it with a diagnostic, the members before it
+/// read.
+#[test]
+fn a_tar_archive_is_read_as_the_folder_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let bz = {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(b"{\"id\":\"m1\",\"text\":\"minute one\"}\n{\"id\":\"m2\",\"text\":\"x\"}\n")
+            .unwrap();
+        e.finish().unwrap()
+    };
+    let long = format!("{}/deep.jsonl", "a-folder-with-a-long-name".repeat(6));
+    let build = |pax: bool| -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, data: &[u8]| {
+            let mut h = if pax {
+                tar::Header::new_ustar()
+            } else {
+                tar::Header::new_gnu()
+            };
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            if pax && name.len() > 100 {
+                b.append_pax_extensions([("path", name.as_bytes())])
+                    .unwrap();
+                h.set_path("placeholder.bin").unwrap();
+                h.set_cksum();
+                b.append(&h, data).unwrap();
+            } else {
+                b.append_data(&mut h, name, data).unwrap();
+            }
+        };
+        add("README.md", b"# notes, not posts\n");
+        add("2015/06/01/00.json.bz2", &bz);
+        add("photo.jpg", &[0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]);
+        add(&long, b"{\"id\":\"d\",\"text\":\"deep\"}\n");
+        add("rows.csv", b"id,text\n7,a row\n");
+        b.into_inner().unwrap()
+    };
+    let gnu = build(false);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&gnu).unwrap();
+    for (name, bytes) in [
+        ("day.tar", gnu.clone()),
+        ("pax.tar", build(true)),
+        ("day.tar.gz", gz.finish().unwrap()),
+    ] {
+        let f = write(&dir, name, &bytes);
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["m1", "m2", "d", "7"], "{name}");
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        // Each member is a file of its own, with its own line numbers.
+        let mut files = Vec::new();
+        for c in open_chunks(&f, &Options::default()).unwrap() {
+            c.for_each_record(|line, r| {
+                let r = r.unwrap();
+                if let raqib_model::Record::Post(p) = r {
+                    files.push((c.file().to_string(), line, p.id));
+                }
+            });
+        }
+        assert_eq!(
+            files,
+            [
+                (format!("{f}/2015/06/01/00.json.bz2"), 1, "m1".to_string()),
+                (format!("{f}/2015/06/01/00.json.bz2"), 2, "m2".to_string()),
+                (format!("{f}/{long}"), 1, "d".to_string()),
+                (format!("{f}/rows.csv"), 2, "7".to_string()),
+            ],
+            "{name}"
+        );
+    }
+    // Cut inside the last member: what came before is read, the cut is a diagnostic.
+    let cut = write(&dir, "cut.tar", &gnu[..gnu.len() - 1024 - 512 - 10]);
+    let (recs, diags) = split(read_all(&cut, &Options::default()).unwrap());
+    let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m2", "d"]);
+    assert!(
+        diags.iter().any(|d| d.message.contains("ends inside")),
+        "{diags:?}"
+    );
+    // A header whose checksum does not add up ends the archive at its byte.
+    let mut bad = gnu.clone();
+    let second = 512 + bz.len().div_ceil(512) * 512 + 512 + 512;
+    bad[second + 20] ^= 0x55;
+    let bad = write(&dir, "bad.tar", &bad);
+    let (recs, diags) = split(read_all(&bad, &Options::default()).unwrap());
+    assert!(posts(&recs).iter().any(|p| p.id == "m1"));
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.at.file.ends_with("bad.tar") && d.message.contains("checksum")),
+        "{diags:?}"
+    );
+    // An archive with no input in it says so.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(3);
+    b.append_data(&mut h, "a.jpg", &b"abc"[..]).unwrap();
+    let none = write(&dir, "none.tar", &b.into_inner().unwrap());
+    let (_, diags) = split(read_all(&none, &Options::default()).unwrap());
+    assert!(
+        diags[0].message.contains("no input file in this archive"),
+        "{diags:?}"
+    );
 }
 
 #[test]
@@ -1707,4 +1812,60 @@ fn each_version_of_an_edited_tweet_names_the_first() {
     assert!(diags.is_empty(), "{diags:?}");
     let got = versions(&records);
     assert_eq!(got, [("61", Some("60")), ("62", Some("60")), ("63", None)]);
+}
+
+/// A small archive of three JSON Lines members, GNU long name included.
+fn three_member_tar() -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (i, name) in [
+        "a.jsonl".to_string(),
+        format!("{}.jsonl", "n".repeat(120)),
+        "c.json".into(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let data = format!("{{\"id\":\"p{i}\",\"text\":\"post {i}\"}}\n");
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        b.append_data(&mut h, name, data.as_bytes()).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A tar archive damaged anywhere (cut short, bytes changed) is read without a panic:
+    /// every post read is one of its members' posts, and a member before the damage is read.
+    #[test]
+    fn a_damaged_tar_archive_never_panics_and_keeps_what_came_before(
+        cut in 0usize..6000,
+        flips in proptest::collection::vec((0usize..6000, 1u8..=255), 0..4),
+    ) {
+        let mut bytes = three_member_tar();
+        let len = bytes.len();
+        let cut = cut.min(len);
+        let mut first_damage = cut;
+        for &(at, x) in &flips {
+            if at < len {
+                bytes[at] ^= x;
+                first_damage = first_damage.min(at);
+            }
+        }
+        bytes.truncate(cut);
+        let dir = tempfile::tempdir().unwrap();
+        let f = write(&dir, "damaged.tar", &bytes);
+        let Ok(items) = read_all(&f, &Options::default()) else {
+            return Ok(());
+        };
+        let (recs, _) = split(items);
+        for p in posts(&recs) {
+            prop_assert!(["p0", "p1", "p2"].contains(&p.id.as_str()), "{:?}", p.id);
+        }
+        // The first member's header and data lie in its first kilobyte.
+        if first_damage >= 1024 {
+            prop_assert!(posts(&recs).iter().any(|p| p.id == "p0"));
+        }
+    }
 }

@@ -1,0 +1,411 @@
+//! A tar archive read as the folder it holds: each member that is an input by its name (as
+//! a folder's files are chosen: [`is_input_name`] and the exports' own names) is opened as
+//! a file of its own, `ARCHIVE/MEMBER`, its compression and format detected as for any
+//! file, and read in turn from the one stream. Dumps are handed over so (the Internet
+//! Archive's Twitter Stream Grab: a tar of a day's minutes as `.json.bz2`), often gzipped
+//! as a whole (`.tar.gz`), which [`crate::open_input`] has undone before this.
+//!
+//! Headers are ustar's and GNU's, with GNU long names (`L`) and pax `path` records (`x`);
+//! a header whose checksum does not add up ends the archive with a diagnostic at its byte
+//! offset, as a read error ends a file.
+
+use std::io::{BufRead, Read};
+use std::sync::{Arc, Mutex};
+
+use raqib_model::Diagnostic;
+
+use crate::{Chunk, Item, Options};
+
+const BLOCK: u64 = 512;
+
+/// Whether `head` starts with a tar header: ustar's or GNU's magic at its place, or (an
+/// old v7 archive, with no magic) a named first header whose checksum adds up.
+pub(crate) fn is_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar")
+        || head
+            .get(..BLOCK as usize)
+            .is_some_and(|h| h[0] != 0 && checksum_ok(h))
+}
+
+/// Whether a header's checksum field holds the sum of its bytes, the field itself counted
+/// as spaces.
+fn checksum_ok(h: &[u8]) -> bool {
+    let sum: u64 = h
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(b)
+            }
+        })
+        .sum();
+    number(&h[148..156]) == Some(sum)
+}
+
+/// The stream the members are read from, in turn.
+struct Stream {
+    reader: Box<dyn BufRead + Send>,
+    /// Bytes of the current member not yet read, and the padding after them.
+    left: u64,
+    pad: u64,
+    /// Bytes of the archive read so far.
+    offset: u64,
+}
+
+impl Stream {
+    /// Read exactly `buf.len()` bytes; false at a clean end before the first.
+    fn fill(&mut self, buf: &mut [u8]) -> std::io::Result<bool> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.reader.read(&mut buf[got..]) {
+                Ok(0) if got == 0 => return Ok(false),
+                Ok(0) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the archive ends inside a header",
+                    ))
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.offset += buf.len() as u64;
+        Ok(true)
+    }
+
+    /// Skip what is left of the current member and its padding.
+    fn skip_rest(&mut self) -> std::io::Result<()> {
+        let n = self.left + self.pad;
+        let skipped = std::io::copy(&mut (&mut self.reader).take(n), &mut std::io::sink())?;
+        self.offset += skipped;
+        self.left = 0;
+        self.pad = 0;
+        if skipped < n {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the archive ends inside a member",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Read `size` bytes of a member into memory (a long name, a pax header), at most
+    /// 1 MiB of them.
+    fn small_member(&mut self, size: u64) -> std::io::Result<Vec<u8>> {
+        if size > 1 << 20 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a header record of {size} bytes"),
+            ));
+        }
+        let mut data = vec![0u8; size as usize];
+        if !self.fill(&mut data)? && size > 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        self.left = 0;
+        self.pad = padding(size);
+        self.skip_rest()?;
+        Ok(data)
+    }
+}
+
+fn padding(size: u64) -> u64 {
+    (BLOCK - size % BLOCK) % BLOCK
+}
+
+/// A member's bytes, read from the shared stream.
+struct Member(Arc<Mutex<Stream>>);
+
+impl Read for Member {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if s.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(s.left).unwrap_or(usize::MAX));
+        let n = s.reader.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the archive ends inside this member",
+            ));
+        }
+        s.left -= n as u64;
+        s.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// One header, read.
+enum Entry {
+    /// A regular file: its name and size.
+    File(String, u64),
+    /// Anything else (a folder, a link, a device): skipped.
+    Other,
+    /// The two zero blocks that end an archive, or its end.
+    End,
+}
+
+/// A number of a header field: octal digits (spaces and NULs around them), or GNU's
+/// base-256 (the first byte's high bit set).
+fn number(field: &[u8]) -> Option<u64> {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        return field[1..]
+            .iter()
+            .try_fold(u64::from(field[0] & 0x7f), |n, &b| {
+                n.checked_mul(256).map(|n| n | u64::from(b))
+            });
+    }
+    let digits: &[u8] = {
+        let s = field
+            .iter()
+            .position(|b| !matches!(b, b' ' | 0))
+            .unwrap_or(field.len());
+        let e = field[s..]
+            .iter()
+            .position(|b| matches!(b, b' ' | 0))
+            .map_or(field.len(), |e| s + e);
+        &field[s..e]
+    };
+    if digits.is_empty() {
+        return Some(0);
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        (b'0'..=b'7')
+            .contains(&b)
+            .then(|| n.checked_mul(8).map(|n| n + u64::from(b - b'0')))
+            .flatten()
+    })
+}
+
+/// A NUL-terminated header field as text.
+fn text(field: &[u8]) -> String {
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    String::from_utf8_lossy(&field[..end]).into_owned()
+}
+
+/// The `path` of a pax extended header's records (`LEN path=VALUE\n`).
+fn pax_path(data: &[u8]) -> Option<String> {
+    let mut rest = data;
+    while !rest.is_empty() {
+        let sp = rest.iter().position(|&b| b == b' ')?;
+        let len: usize = std::str::from_utf8(&rest[..sp]).ok()?.parse().ok()?;
+        if len <= sp || len > rest.len() {
+            return None;
+        }
+        let record = &rest[sp + 1..len];
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        if let Some(v) = record.strip_prefix(b"path=") {
+            return Some(String::from_utf8_lossy(v).into_owned());
+        }
+        rest = &rest[len..];
+    }
+    None
+}
+
+/// Read headers up to the next member with data to read (a file) or the end. A GNU long
+/// name or a pax path names the member after it.
+fn next_entry(s: &mut Stream) -> Result<Entry, String> {
+    let mut long_name: Option<String> = None;
+    loop {
+        let at = s.offset;
+        let mut h = [0u8; BLOCK as usize];
+        match s.fill(&mut h) {
+            Ok(false) => return Ok(Entry::End),
+            Ok(true) => {}
+            Err(e) => return Err(format!("byte {at}: {e}")),
+        }
+        if h.iter().all(|&b| b == 0) {
+            return Ok(Entry::End);
+        }
+        if !checksum_ok(&h) {
+            return Err(format!(
+                "byte {at}: not a tar header (its checksum does not add up); the rest of the \
+                 archive is skipped"
+            ));
+        }
+        let size = number(&h[124..136])
+            .ok_or_else(|| format!("byte {at}: a tar header with a size that is no number"))?;
+        let err = |e: std::io::Error| format!("byte {at}: {e}");
+        match h[156] {
+            b'L' => {
+                let data = s.small_member(size).map_err(err)?;
+                long_name = Some(text(&data));
+            }
+            b'x' => {
+                let data = s.small_member(size).map_err(err)?;
+                if let Some(p) = pax_path(&data) {
+                    long_name = Some(p);
+                }
+            }
+            b'0' | 0 | b'7' => {
+                let name = long_name.take().unwrap_or_else(|| {
+                    let prefix = text(&h[345..500]);
+                    let name = text(&h[..100]);
+                    if h[257..263] == *b"ustar\0" && !prefix.is_empty() {
+                        format!("{prefix}/{name}")
+                    } else {
+                        name
+                    }
+                });
+                s.left = size;
+                s.pad = padding(size);
+                return Ok(Entry::File(name, size));
+            }
+            // A folder, a link, a device: its long name, if any, was its own.
+            _ => {
+                s.left = size;
+                s.pad = padding(size);
+                s.skip_rest().map_err(err)?;
+                return Ok(Entry::Other);
+            }
+        }
+    }
+}
+
+/// The chunks of an archive's input members, one member after another.
+pub(crate) struct TarChunks {
+    stream: Arc<Mutex<Stream>>,
+    archive: String,
+    opts: Options,
+    current: Option<Box<dyn Iterator<Item = Chunk> + Send>>,
+    /// Members read, and members left out by their names.
+    read: usize,
+    left_out: usize,
+    done: bool,
+}
+
+impl TarChunks {
+    pub(crate) fn new(reader: Box<dyn BufRead + Send>, archive: &str, opts: &Options) -> Self {
+        TarChunks {
+            stream: Arc::new(Mutex::new(Stream {
+                reader,
+                left: 0,
+                pad: 0,
+                offset: 0,
+            })),
+            archive: archive.to_string(),
+            opts: opts.clone(),
+            current: None,
+            read: 0,
+            left_out: 0,
+            done: false,
+        }
+    }
+
+    /// A chunk of one diagnostic.
+    fn diagnostic(&self, file: &str, message: String) -> Chunk {
+        let item: Item = (0, Err(Diagnostic::new(file, 0, message)));
+        Chunk::Records {
+            file: Arc::from(file),
+            items: vec![item],
+            read: 0,
+        }
+    }
+
+    /// Open the next member that is an input, or say why there is none.
+    fn advance(&mut self) -> Option<Chunk> {
+        loop {
+            let entry = {
+                let mut s = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+                s.skip_rest()
+                    .map_err(|e| format!("byte {}: {e}", s.offset))
+                    .and_then(|()| next_entry(&mut s))
+            };
+            match entry {
+                Err(message) => {
+                    self.done = true;
+                    return Some(self.diagnostic(&self.archive, message));
+                }
+                Ok(Entry::End) => {
+                    self.done = true;
+                    if self.read == 0 {
+                        let message = format!(
+                            "no input file in this archive ({} other members; inputs are \
+                             named as a folder's are: .jsonl, .ndjson, .json, .csv or .tsv, \
+                             optionally .gz, .zst, .bz2 or .xz, and the exports' own names)",
+                            self.left_out
+                        );
+                        return Some(self.diagnostic(&self.archive, message));
+                    }
+                    return None;
+                }
+                Ok(Entry::Other) => {}
+                Ok(Entry::File(name, size)) => {
+                    let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+                    if !is_member_input(&base) || size == 0 {
+                        self.left_out += 1;
+                        continue;
+                    }
+                    self.read += 1;
+                    let path = format!("{}/{}", self.archive, name.trim_start_matches("./"));
+                    let member = Box::new(Member(self.stream.clone()));
+                    let opened = crate::input::open_reader(member, &path)
+                        .and_then(|o| crate::chunks_of(o, &path, &self.opts));
+                    match opened {
+                        Ok(chunks) => self.current = Some(chunks),
+                        Err(e) => {
+                            return Some(self.diagnostic(&path, e.to_string()));
+                        }
+                    }
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Whether a member is read, by its base name: as a folder's files are chosen.
+fn is_member_input(base: &str) -> bool {
+    crate::is_input_name(base)
+        || crate::is_telegram_page(base)
+        || crate::is_twitter_archive_tweets(base)
+        || crate::is_whatsapp_chat_name(base)
+}
+
+impl Iterator for TarChunks {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        loop {
+            if let Some(c) = self.current.as_mut().and_then(|it| it.next()) {
+                return Some(c);
+            }
+            self.current = None;
+            if self.done {
+                return None;
+            }
+            if let Some(d) = self.advance() {
+                return Some(d);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_octal_or_base_256() {
+        assert_eq!(number(b"0000644\0"), Some(0o644));
+        assert_eq!(number(b"   17 \0"), Some(0o17));
+        assert_eq!(number(b"\0\0\0\0"), Some(0));
+        assert_eq!(number(b"0000009\0"), None);
+        assert_eq!(number(&[0x80, 0, 0, 0, 0, 0, 1, 0]), Some(256));
+        assert_eq!(number(&[0xff; 12]), None);
+    }
+
+    #[test]
+    fn a_pax_header_gives_its_path() {
+        assert_eq!(
+            pax_path(b"20 mtime=1700000000\n28 path=dir/a-long-name.json\n"),
+            Some("dir/a-long-name.json".into())
+        );
+        assert_eq!(pax_path(b"99 path=x\n"), None);
+        assert_eq!(pax_path(b"garbage"), None);
+    }
+}
