@@ -1001,6 +1001,8 @@ fn twitter_archive_chunks(
         path: name.to_string(),
         message,
     })?;
+    // The folder the tweets file is in; none for standard input or a member of a tar
+    // archive (`ARCHIVE/data/tweets.js`), whose neighbours are not files to open.
     let dir = (&*name != "-")
         .then(|| std::path::Path::new(&*name).parent())
         .flatten()
@@ -1010,7 +1012,8 @@ fn twitter_archive_chunks(
             } else {
                 d
             }
-        });
+        })
+        .filter(|d| d.is_dir());
     let mut first = Vec::new();
     let owner = match dir.map(twitter_archive::owner_in).transpose() {
         Ok(owner) => owner.flatten(),

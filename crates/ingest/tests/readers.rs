@@ -486,6 +486,18 @@ fn a_tar_archive_is_read_as_the_folder_it_holds() {
             .any(|d| d.at.file.ends_with("bad.tar") && d.message.contains("checksum")),
         "{diags:?}"
     );
+    // A Twitter account archive's tweets inside a tar: read, with nothing looked for
+    // beside them (there is no folder to look in).
+    let mut b = tar::Builder::new(Vec::new());
+    let js = "window.YTD.tweets.part0 = [\n  {\n    \"tweet\" : {\n      \"id_str\" : \"1\",\n      \"full_text\" : \"from the archive\"\n    }\n  }\n]";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(js.len() as u64);
+    b.append_data(&mut h, "data/tweets.js", js.as_bytes())
+        .unwrap();
+    let archive = write(&dir, "twitter.tar", &b.into_inner().unwrap());
+    let (recs, diags) = split(read_all(&archive, &Options::default()).unwrap());
+    assert_eq!(posts(&recs)[0].text, "from the archive");
+    assert!(diags.is_empty(), "{diags:?}");
     // An archive with no input in it says so.
     let mut b = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_gnu();

@@ -1,0 +1,43 @@
+//! A tar archive with fuzzed headers and members: the first bytes choose the first member's
+//! name and size, its header gets a checksum that adds up (so the fuzzer gets past it), and
+//! the rest is the member's bytes and whatever follows (more headers, good or bad). Reading
+//! never panics and every diagnostic names the archive or one of its members.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use raqib_ingest::{open_bytes, Options};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let names: [&[u8]; 4] = [b"a.jsonl", b"b.csv", b"c.json.gz", b"messages.html"];
+    let name = names[sel as usize % names.len()];
+    let size = (rest.len() as u64).min(u64::from(sel) * 7);
+    let mut h = [0u8; 512];
+    h[..name.len()].copy_from_slice(name);
+    h[100..107].copy_from_slice(b"0000644");
+    h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    h[156] = b'0';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    let mut bytes = h.to_vec();
+    bytes.extend_from_slice(rest);
+    let opts = Options {
+        max_record_bytes: 256,
+        chunk_bytes: 64,
+        ..Default::default()
+    };
+    if let Ok(chunks) = open_bytes(bytes, "fuzz.tar", &opts) {
+        for c in chunks {
+            assert!(c.file().starts_with("fuzz.tar"), "{}", c.file());
+            c.for_each_record(|_, r| {
+                if let Err(d) = r {
+                    assert!(d.at.file.starts_with("fuzz.tar"), "{}", d.at.file);
+                }
+            });
+        }
+    }
+});
