@@ -64,7 +64,23 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
         error: e,
     };
     let mut raw = BufReader::with_capacity(BUF, raw);
-    let magic = fill_at_least(&mut raw, XZ_MAGIC.len()).map_err(io_err)?;
+    let mut magic = fill_at_least(&mut raw, XZ_MAGIC.len()).map_err(io_err)?;
+    // A pipe (`curl URL | raqib scan -`) can hand over its first bytes a few at a time: the
+    // magic bytes are made whole before anything is decided.
+    if !magic.is_empty() && magic.len() < XZ_MAGIC.len() {
+        raw.consume(magic.len());
+        let mut b = [0u8; 6];
+        while magic.len() < XZ_MAGIC.len() {
+            match raw.read(&mut b[..XZ_MAGIC.len() - magic.len()]) {
+                Ok(0) => break,
+                Ok(n) => magic.extend_from_slice(&b[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_err(e)),
+            }
+        }
+        let again: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(magic.clone()).chain(raw));
+        raw = BufReader::with_capacity(BUF, again);
+    }
     // Exports are handed over zipped (a Twitter archive always is, Telegram's often).
     if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
         return Err(OpenError::Invalid {
@@ -579,6 +595,33 @@ mod utf16_tests {
             let mut got = Vec::new();
             r.read_to_end(&mut got).unwrap();
             prop_assert!(std::str::from_utf8(&got).is_ok());
+        }
+    }
+
+    /// A pipe that hands over its bytes one or two at a time: the compression is still
+    /// found by its magic bytes, and nothing is lost or doubled.
+    #[test]
+    fn a_pipe_that_trickles_its_first_bytes_is_still_decompressed() {
+        use std::io::Write;
+        let text = "{\"id\":\"1\",\"text\":\"through a slow pipe\"}\n".repeat(50);
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        let bz = e.finish().unwrap();
+        for (bytes, want) in [
+            (bz, Compression::Bzip2),
+            (text.clone().into_bytes(), Compression::None),
+        ] {
+            let pipe = Trickle {
+                bytes,
+                at: 0,
+                sizes: vec![1, 2],
+                k: 0,
+            };
+            let mut o = open_reader(Box::new(pipe), "-").unwrap();
+            assert_eq!(o.compression, want);
+            let mut got = String::new();
+            o.reader.read_to_string(&mut got).unwrap();
+            assert_eq!(got, text);
         }
     }
 
