@@ -18,13 +18,12 @@ use crate::{Chunk, Item, Options};
 
 const BLOCK: u64 = 512;
 
-/// Whether `head` starts with a tar header: ustar's or GNU's magic at its place, or (an
-/// old v7 archive, with no magic) a named first header whose checksum adds up.
+/// Whether `head` starts with a tar header: a named first block whose checksum adds up
+/// (ustar's and GNU's magic is not enough: a text that has `ustar` at byte 257, "mustard"
+/// say, would be taken for an archive; an old v7 archive has no magic at all).
 pub(crate) fn is_tar(head: &[u8]) -> bool {
-    head.get(257..262) == Some(b"ustar")
-        || head
-            .get(..BLOCK as usize)
-            .is_some_and(|h| h[0] != 0 && checksum_ok(h))
+    head.get(..BLOCK as usize)
+        .is_some_and(|h| h[0] != 0 && checksum_ok(h))
 }
 
 /// Whether a header's checksum field holds the sum of its bytes, the field itself counted
@@ -388,6 +387,23 @@ impl Iterator for TarChunks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A text with `ustar` where the magic would be is not an archive.
+    #[test]
+    fn the_magic_alone_is_not_an_archive() {
+        let mut text = format!("{{\"id\":\"1\",\"text\":\"{}\"}}\n", "a".repeat(600)).into_bytes();
+        text[257..262].copy_from_slice(b"ustar");
+        assert!(!is_tar(&text));
+        let mut h = [0u8; 512];
+        h[..7].copy_from_slice(b"a.jsonl");
+        h[124..135].copy_from_slice(b"00000000000");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        assert!(is_tar(&h));
+        h[0] = b'b';
+        assert!(!is_tar(&h));
+    }
 
     #[test]
     fn numbers_are_octal_or_base_256() {
