@@ -1848,8 +1848,8 @@ fn three_member_tar() -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// A tar archive damaged anywhere (cut short, bytes changed) is read without a panic:
-    /// every post read is one of its members' posts, and a member before the damage is read.
+    /// A tar archive damaged anywhere (cut short, bytes changed) is read without a panic;
+    /// one only cut short gives only its members' posts; a member before the damage is read.
     #[test]
     fn a_damaged_tar_archive_never_panics_and_keeps_what_came_before(
         cut in 0usize..6000,
@@ -1872,8 +1872,12 @@ proptest! {
             return Ok(());
         };
         let (recs, _) = split(items);
-        for p in posts(&recs) {
-            prop_assert!(["p0", "p1", "p2"].contains(&p.id.as_str()), "{:?}", p.id);
+        // A changed byte in a member's data changes what it says (tar keeps no checksum of
+        // data); an archive only cut short says only what its members say.
+        if flips.iter().all(|&(at, _)| at >= cut) {
+            for p in posts(&recs) {
+                prop_assert!(["p0", "p1", "p2"].contains(&p.id.as_str()), "{:?}", p.id);
+            }
         }
         // The first member's header and data lie in its first kilobyte.
         if first_damage >= 1024 {
