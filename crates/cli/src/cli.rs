@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
     about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
     long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2 and \
 Twitter account archives, Telegram exports in JSON or HTML, WhatsApp chat exports, ActivityPub and \
-Mastodon, Matrix rooms, Discord channels; gzip, zstd, bzip2 or xz, and tar archives of any of these), scores each with an Arabic-first, \
+Mastodon, Matrix rooms, Discord channels; gzip, zstd, bzip2 or xz, and tar or zip archives of any of these), scores each with an Arabic-first, \
 obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
 It also matches known media against hash lists, links new accounts to suspended ones that came \
@@ -53,7 +53,7 @@ writes every report, marked interrupted.\n\n\
 Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out report/\n  \
 zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/
   raqib scan ChatExport_2026-11-30/ --out report/   # a Telegram export, HTML or JSON
-  raqib scan twitter-2026-11-30-abc/ --out report/  # an unzipped Twitter archive
+  raqib scan twitter-2026-11-30-abc.zip --out report/  # a Twitter archive, as handed over
   raqib scan 'WhatsApp Chat with Group.txt'         # a WhatsApp chat export"
     )]
     Scan(ScanArgs),
@@ -270,14 +270,14 @@ impl InputArgs {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Files to scan; `-` reads standard input. A folder stands for every .jsonl, .ndjson,
-    /// .json, .csv, .tsv and .tar file under it (an export's `result.json` files, a dump's parts)
+    /// .json, .csv, .tsv, .tar and .zip file under it (an export's `result.json` files, a dump's parts)
     /// the pages of Telegram's HTML export (messages.html, messages2.html...), a Twitter
     /// archive's tweets (tweets.js, deleted-tweets.js, community-tweet.js) and WhatsApp's
     /// chat exports ("WhatsApp Chat with NAME.txt", _chat.txt), in name order; other files
     /// there (media, other HTML, the archive's likes and settings) are left out and
     /// counted. gzip, zstd, bzip2 and xz are undone automatically, UTF-16 read as text; a
-    /// tar archive (.tar, .tgz) is read as the folder it holds, its members named
-    /// ARCHIVE/MEMBER.
+    /// tar (.tar, .tgz) or zip archive is read as the folder it holds, its members named
+    /// ARCHIVE/MEMBER (a Twitter archive's zip as Twitter hands it over).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Model file from `raqib train`; `LANG=FILE` routes posts in that language (their

@@ -81,15 +81,6 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
         let again: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(magic.clone()).chain(raw));
         raw = BufReader::with_capacity(BUF, again);
     }
-    // Exports are handed over zipped (a Twitter archive always is, Telegram's often).
-    if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
-        return Err(OpenError::Invalid {
-            path: path.to_string(),
-            message: "is a zip archive, which raqib does not read inside: unzip it \
-                      (`unzip FILE -d DIR`) and give the folder"
-                .into(),
-        });
-    }
     let (reader, compression): (Box<dyn BufRead + Send>, _) = if magic.starts_with(&[0x1f, 0x8b]) {
         let dec = flate2::bufread::MultiGzDecoder::new(raw);
         (
@@ -153,8 +144,9 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
 
 /// Why the first bytes (decompressed) cannot begin an export raqib reads: an archive other
-/// than tar (which [`crate::tar`] reads) or another compression, known by its magic bytes. `None` for anything else (a
-/// bad record is a diagnostic; see [`not_text`] for a file that is not text at all).
+/// than tar (which [`crate::tar`] reads) or a zip as a stream, or another compression, known
+/// by its magic bytes. `None` for anything else (a bad record is a diagnostic; see
+/// [`not_text`] for a file that is not text at all).
 fn not_an_export(head: &[u8]) -> Option<String> {
     let known: [(&[u8], &str); 4] = [
         (
@@ -176,6 +168,17 @@ fn not_an_export(head: &[u8]) -> Option<String> {
     ];
     if let Some((_, what)) = known.iter().find(|(m, _)| head.starts_with(m)) {
         return Some(format!("is {what}"));
+    }
+    // A zip named as a file is read inside (`crate::zip_archive`); one that comes as a
+    // stream cannot be: its index is at its end.
+    if crate::zip_archive::is_zip_magic(head) {
+        return Some(
+            "is a zip archive that comes as a stream (standard input, a member of another \
+             archive, or a compressed file): a zip is read from its index at its end, so \
+             raqib reads inside one only when it is named as a file; save it to a file and \
+             give its path, or extract it (`unzip FILE -d DIR`) and give the folder"
+                .into(),
+        );
     }
     None
 }

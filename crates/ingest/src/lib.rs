@@ -25,6 +25,7 @@
 
 mod activitypub;
 mod array;
+mod beside;
 mod csvfmt;
 mod discord;
 mod html;
@@ -42,6 +43,7 @@ mod tweets;
 mod twitter;
 mod twitter_archive;
 mod whatsapp;
+mod zip_archive;
 
 use std::io::BufRead;
 
@@ -835,7 +837,11 @@ pub fn open_chunks(
     path: &str,
     opts: &Options,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
-    chunks_of(open_input(path)?, path, opts)
+    // A zip archive is the folder it holds; its index is at its end, so only a file is.
+    if path != "-" && zip_archive::is_zip_file(path) {
+        return Ok(Box::new(zip_archive::ZipChunks::open(path, opts)?));
+    }
+    chunks_of(open_input(path)?, path, opts, beside::Beside::of_path(path))
 }
 
 /// Read records from bytes in memory (an upload, a message), named `name` in diagnostics;
@@ -849,13 +855,17 @@ pub fn open_bytes(
         input::open_reader(Box::new(std::io::Cursor::new(bytes)), name)?,
         name,
         opts,
+        None,
     )
 }
 
+/// The chunks of an opened input named `path`; `beside` is where the files beside it are,
+/// for the formats that read them too (a Twitter archive's `account.js`).
 fn chunks_of(
     opened: input::Opened,
     path: &str,
     opts: &Options,
+    beside: Option<beside::Beside>,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
     let input::Opened { reader, head, .. } = opened;
     // A tar archive is the folder it holds: its input members, each a file of its own.
@@ -983,7 +993,7 @@ fn chunks_of(
                 }
             })?)
         }
-        Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, opts)?,
+        Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, beside, opts)?,
         Format::WhatsApp => Box::new(whatsapp::WhatsAppChunks::new(reader, &head, name, opts)),
     })
 }
@@ -995,27 +1005,15 @@ fn twitter_archive_chunks(
     mut reader: Reader,
     head: &[u8],
     name: std::sync::Arc<str>,
+    beside: Option<beside::Beside>,
     opts: &Options,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
     twitter_archive::skip_assignment(&mut reader, head).map_err(|message| OpenError::Invalid {
         path: name.to_string(),
         message,
     })?;
-    // The folder the tweets file is in; none for standard input or a member of a tar
-    // archive (`ARCHIVE/data/tweets.js`), whose neighbours are not files to open.
-    let dir = (&*name != "-")
-        .then(|| std::path::Path::new(&*name).parent())
-        .flatten()
-        .map(|d| {
-            if d.as_os_str().is_empty() {
-                std::path::Path::new(".")
-            } else {
-                d
-            }
-        })
-        .filter(|d| d.is_dir());
     let mut first = Vec::new();
-    let owner = match dir.map(twitter_archive::owner_in).transpose() {
+    let owner = match beside.as_ref().map(twitter_archive::owner_in).transpose() {
         Ok(owner) => owner.flatten(),
         Err(m) => {
             first.push((0, Err(Diagnostic::new(&*name, 0, m))));
@@ -1026,7 +1024,7 @@ fn twitter_archive_chunks(
     if let Some(a) = owner {
         first.push((0, Ok(Record::Account(Box::new(a)))));
     }
-    let notes = match dir.map(twitter_archive::notes_in).transpose() {
+    let notes = match beside.as_ref().map(twitter_archive::notes_in).transpose() {
         Ok(notes) => notes.flatten().map(std::sync::Arc::new),
         Err(m) => {
             first.push((0, Err(Diagnostic::new(&*name, 0, m))));
@@ -1034,9 +1032,9 @@ fn twitter_archive_chunks(
         }
     };
     // The main tweets file also gives the notes no tweet of the archive takes, as posts.
-    let left = match (&notes, dir) {
-        (Some(notes), Some(dir)) if twitter_archive::is_main_tweets_file(&name) => {
-            notes_no_tweet_takes(dir, notes, &prefix, opts)
+    let left = match (&notes, &beside) {
+        (Some(notes), Some(beside)) if twitter_archive::is_main_tweets_file(&name) => {
+            notes_no_tweet_takes(beside, notes, &prefix, opts)
         }
         _ => Vec::new(),
     };
@@ -1052,25 +1050,22 @@ fn twitter_archive_chunks(
     Ok(Box::new(first.into_iter().chain(left).chain(tweets)))
 }
 
-/// Read every tweet file of the archive in `dir` for which of `notes` their tweets take
-/// (as a scan of them does), and give the others as posts. A file that cannot be read
+/// Read every tweet file of the archive beside (as a scan of them does) for which of
+/// `notes` their tweets take, and give the others as posts. A file that cannot be read
 /// here is passed over: its own scan reports it.
 fn notes_no_tweet_takes(
-    dir: &std::path::Path,
+    beside: &beside::Beside,
     notes: &std::sync::Arc<twitter_archive::Notes>,
     prefix: &[u8],
     opts: &Options,
 ) -> Vec<Chunk> {
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+    let files: Vec<String> = beside
+        .names()
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| is_twitter_archive_tweets(&e.file_name().to_string_lossy()))
-        .map(|e| e.path())
+        .filter(|n| is_twitter_archive_tweets(n))
         .collect();
-    files.sort();
-    let open = |path: &str| {
-        let mut opened = open_input(path).ok()?;
+    let open = |name: &str| {
+        let mut opened = beside.open(name)?;
         twitter_archive::skip_assignment(&mut opened.reader, &opened.head).ok()?;
         Some(Counted {
             inner: opened.reader,
@@ -1078,20 +1073,19 @@ fn notes_no_tweet_takes(
         })
     };
     for f in files {
-        let path = f.to_string_lossy();
-        let Some(mut reader) = open(&path) else {
+        let Some(mut reader) = open(&f) else {
             continue;
         };
         // Twitter's own layout first; a file laid out otherwise is read again, skimmed.
         if let Ok(true) = notes.mark_taken_in_layout(&mut reader, prefix) {
             continue;
         }
-        let Some(reader) = open(&path) else {
+        let Some(reader) = open(&f) else {
             continue;
         };
         let chunks = array::ArrayChunks::new(
             Box::new(reader),
-            std::sync::Arc::from(&*path),
+            std::sync::Arc::from(beside.shown(&f)),
             Some(LineFormat::TwitterArchive),
             opts,
         )
@@ -1190,8 +1184,8 @@ fn strip_compression_ext(path: &str) -> &str {
 /// What a file under a folder (or a member of a tar archive) must be called to be read:
 /// these names, optionally compressed (`.gz`, `.zst`, `.bz2`, `.xz`). A file named on the
 /// command line is read whatever its name.
-/// (A tar archive among them is read as the folder it holds.)
-pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv", "tar"];
+/// (A tar or zip archive among them is read as the folder it holds.)
+pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv", "tar", "zip"];
 
 /// Whether a file found in a folder or an archive is an input by its name: one of
 /// [`INPUT_EXTENSIONS`], compressed or not. Media (`photo.jpg`), notes (`README.md`) and

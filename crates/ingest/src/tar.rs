@@ -295,16 +295,6 @@ impl TarChunks {
         }
     }
 
-    /// A chunk of one diagnostic.
-    fn diagnostic(&self, file: &str, message: String) -> Chunk {
-        let item: Item = (0, Err(Diagnostic::new(file, 0, message)));
-        Chunk::Records {
-            file: Arc::from(file),
-            items: vec![item],
-            read: 0,
-        }
-    }
-
     /// Open the next member that is an input, or say why there is none.
     fn advance(&mut self) -> Option<Chunk> {
         loop {
@@ -317,18 +307,13 @@ impl TarChunks {
             match entry {
                 Err(message) => {
                     self.done = true;
-                    return Some(self.diagnostic(&self.archive, message));
+                    return Some(diagnostic_chunk(&self.archive, message));
                 }
                 Ok(Entry::End) => {
                     self.done = true;
                     if self.read == 0 {
-                        let message = format!(
-                            "no input file in this archive ({} other members; inputs are \
-                             named as a folder's are: .jsonl, .ndjson, .json, .csv or .tsv, \
-                             optionally .gz, .zst, .bz2 or .xz, and the exports' own names)",
-                            self.left_out
-                        );
-                        return Some(self.diagnostic(&self.archive, message));
+                        let message = no_input_message(self.left_out);
+                        return Some(diagnostic_chunk(&self.archive, message));
                     }
                     return None;
                 }
@@ -343,11 +328,11 @@ impl TarChunks {
                     let path = format!("{}/{}", self.archive, name.trim_start_matches("./"));
                     let member = Box::new(Member(self.stream.clone()));
                     let opened = crate::input::open_reader(member, &path)
-                        .and_then(|o| crate::chunks_of(o, &path, &self.opts));
+                        .and_then(|o| crate::chunks_of(o, &path, &self.opts, None));
                     match opened {
                         Ok(chunks) => self.current = Some(chunks),
                         Err(e) => {
-                            return Some(self.diagnostic(&path, e.to_string()));
+                            return Some(diagnostic_chunk(&path, e.to_string()));
                         }
                     }
                     return None;
@@ -357,8 +342,27 @@ impl TarChunks {
     }
 }
 
+/// A chunk of one diagnostic about `file` as a whole.
+pub(crate) fn diagnostic_chunk(file: &str, message: String) -> Chunk {
+    let item: Item = (0, Err(Diagnostic::new(file, 0, message)));
+    Chunk::Records {
+        file: Arc::from(file),
+        items: vec![item],
+        read: 0,
+    }
+}
+
+/// What an archive with no input member says.
+pub(crate) fn no_input_message(others: usize) -> String {
+    format!(
+        "no input file in this archive ({others} other members; inputs are named as a \
+         folder's are: .jsonl, .ndjson, .json, .csv, .tsv, .tar or .zip, optionally .gz, \
+         .zst, .bz2 or .xz, and the exports' own names)"
+    )
+}
+
 /// Whether a member is read, by its base name: as a folder's files are chosen.
-fn is_member_input(base: &str) -> bool {
+pub(crate) fn is_member_input(base: &str) -> bool {
     crate::is_input_name(base)
         || crate::is_telegram_page(base)
         || crate::is_twitter_archive_tweets(base)

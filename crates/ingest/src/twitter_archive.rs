@@ -28,6 +28,7 @@ use std::path::Path;
 use raqib_model::{Account, MediaRef, Record};
 use serde::Deserialize;
 
+use crate::beside::Beside;
 use crate::tweets::{tweet_records, Tweet};
 use crate::FIELD_SEP;
 
@@ -120,33 +121,23 @@ fn str_at<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v str> {
 /// The archive's owner, from the `account.js` in `dir` and what `profile.js`,
 /// `follower.js` and `following.js` there add. `Ok(None)` where there is no `account.js`;
 /// an error names the file that could not be read.
-pub(crate) fn owner_in(dir: &Path) -> Result<Option<Account>, String> {
-    let read = |name: &str| -> Result<Option<Vec<u8>>, String> {
-        let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}: {e}", path.display())),
-        }
-    };
+pub(crate) fn owner_in(dir: &Beside) -> Result<Option<Account>, String> {
+    let read = |name: &str| dir.read(name);
     let parsed = |name: &str| -> Result<Option<serde_json::Value>, String> {
         read(name)?
-            .map(|b| array_of(&b).map_err(|e| format!("{}: {e}", dir.join(name).display())))
+            .map(|b| array_of(&b).map_err(|e| format!("{}: {e}", dir.shown(name))))
             .transpose()
     };
     let Some(accounts) = parsed("account.js")? else {
         return Ok(None);
     };
     let Some(a) = members(&accounts, "account").next() else {
-        return Err(format!(
-            "{}: no `account` in it",
-            dir.join("account.js").display()
-        ));
+        return Err(format!("{}: no `account` in it", dir.shown("account.js")));
     };
     let Some(id) = str_at(a, &["accountId"]) else {
         return Err(format!(
             "{}: the account has no `accountId`",
-            dir.join("account.js").display()
+            dir.shown("account.js")
         ));
     };
     let mut account = Account {
@@ -603,7 +594,7 @@ fn id_lines(bytes: &[u8]) -> std::collections::HashMap<&str, u64> {
 
 /// The notes in `dir` (`note-tweet.js`, `note-tweet-part1.js`, ...): `Ok(None)` where
 /// there are none; an error names the file that could not be read.
-pub(crate) fn notes_in(dir: &Path) -> Result<Option<Notes>, String> {
+pub(crate) fn notes_in(dir: &Beside) -> Result<Option<Notes>, String> {
     let mut notes = Notes::default();
     let mut found = false;
     for part in 0.. {
@@ -611,17 +602,16 @@ pub(crate) fn notes_in(dir: &Path) -> Result<Option<Notes>, String> {
             0 => "note-tweet.js".to_string(),
             n => format!("note-tweet-part{n}.js"),
         };
-        let path = dir.join(&name);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && part > 0 => break,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+        let bytes = match dir.read(&name)? {
+            Some(b) => b,
+            None if part > 0 => break,
+            None => continue,
         };
         found = true;
+        let path = dir.shown(&name);
         notes
-            .add_file(&bytes, &path.to_string_lossy())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .add_file(&bytes, &path)
+            .map_err(|e| format!("{path}: {e}"))?;
     }
     Ok(found.then_some(notes))
 }
@@ -973,7 +963,9 @@ mod tests {
     #[test]
     fn notes_are_read_from_the_folder_and_a_broken_file_named() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(notes_in(dir.path()).unwrap().is_none());
+        assert!(notes_in(&Beside::Folder(dir.path().to_path_buf()))
+            .unwrap()
+            .is_none());
         let one = r#"window.YTD.note_tweet.part0 = [{"noteTweet": {"createdAt": "2026-11-04T18:00:00.000Z", "core": {"text": "a"}}}]"#;
         std::fs::write(dir.path().join("note-tweet.js"), one).unwrap();
         std::fs::write(
@@ -981,13 +973,19 @@ mod tests {
             one.replace("part0", "part1"),
         )
         .unwrap();
-        assert_eq!(notes_in(dir.path()).unwrap().unwrap().len(), 2);
+        assert_eq!(
+            notes_in(&Beside::Folder(dir.path().to_path_buf()))
+                .unwrap()
+                .unwrap()
+                .len(),
+            2
+        );
         std::fs::write(
             dir.path().join("note-tweet-part1.js"),
             "window.YTD.note_tweet.part1 = [{",
         )
         .unwrap();
-        let e = notes_in(dir.path()).unwrap_err();
+        let e = notes_in(&Beside::Folder(dir.path().to_path_buf())).unwrap_err();
         assert!(
             e.contains("note-tweet-part1.js") && e.contains("not valid JSON"),
             "{e}"

@@ -523,22 +523,279 @@ fn corrupt_gzip_is_an_error_naming_the_file_not_a_panic() {
     }
 }
 
-/// An export handed over zipped is refused with what to do, not read as a CSV of garbage.
+/// A zip archive built in memory: `(name, method, data)` members (a name ending in `/` is
+/// a folder).
+fn zip_of(members: &[(&str, zip::CompressionMethod, &[u8])]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, method, data) in members {
+        let o = zip::write::SimpleFileOptions::default().compression_method(*method);
+        if name.ends_with('/') {
+            z.add_directory(*name, o).unwrap();
+        } else {
+            z.start_file(*name, o).unwrap();
+            z.write_all(data).unwrap();
+        }
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// A one-member zip archive written by hand, for the methods `zip_of` cannot write.
+fn zip_by_hand(name: &str, method: u16, packed: &[u8], plain: &[u8]) -> Vec<u8> {
+    let crc = crc32(plain);
+    let fields = |out: &mut Vec<u8>| {
+        for v in [20u16, 0, method, 0, 0] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, packed.len() as u32, plain.len() as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+    };
+    let mut z = b"PK\x03\x04".to_vec();
+    fields(&mut z);
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(packed);
+    let cd = z.len();
+    z.extend_from_slice(b"PK\x01\x02\x14\x00");
+    fields(&mut z);
+    z.extend_from_slice(&[0u8; 14]); // comment length, disk, attributes, local offset 0
+    z.extend_from_slice(name.as_bytes());
+    let cd_len = z.len() - cd;
+    z.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\x00\x01\x00");
+    z.extend_from_slice(&(cd_len as u32).to_le_bytes());
+    z.extend_from_slice(&(cd as u32).to_le_bytes());
+    z.extend_from_slice(&[0, 0]);
+    z
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// The posts of an input as `(file, line, id)`.
+fn posts_by_file(path: &str) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for c in open_chunks(path, &Options::default()).unwrap() {
+        c.for_each_record(|line, r| {
+            if let Ok(Record::Post(p)) = r {
+                out.push((c.file().to_string(), line, p.id));
+            }
+        });
+    }
+    out
+}
+
+/// An export handed over zipped is read as the folder it holds: its input members in name
+/// order, each a file of its own, compressed any way zip tools write.
 #[test]
-fn a_zip_archive_is_refused_with_how_to_read_it() {
+fn a_zip_archive_is_read_as_the_folder_it_holds() {
+    use zip::CompressionMethod::{Bzip2, Deflated, Stored};
     let dir = tempfile::tempdir().unwrap();
-    let mut local = b"PK\x03\x04\x14\x00\x00\x00\x00\x00".to_vec();
-    local.extend_from_slice(&[0u8; 40]);
+    let bz = {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(b"{\"id\":\"m1\",\"text\":\"minute one\"}\n{\"id\":\"m2\",\"text\":\"x\"}\n")
+            .unwrap();
+        e.finish().unwrap()
+    };
+    let long = format!("{}/deep.jsonl", "a-folder-with-a-long-name".repeat(6));
+    let deep = format!("{{\"id\":\"d\",\"text\":\"{}\"}}\n", "deep ".repeat(200));
+    let archive = zip_of(&[
+        ("rows.csv", Bzip2, b"id,text\n7,a row\n"),
+        ("README.md", Deflated, b"# notes, not posts\n"),
+        ("2015/", Stored, b""),
+        ("2015/06/01/00.json.bz2", Stored, &bz),
+        ("photo.jpg", Stored, &[0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]),
+        (&long, Deflated, deep.as_bytes()),
+        (
+            "__MACOSX/._rows.csv",
+            Stored,
+            b"\0\x05\x16\x07 resource fork",
+        ),
+        (
+            ".hidden.jsonl",
+            Stored,
+            b"{\"id\":\"h\",\"text\":\"hidden\"}\n",
+        ),
+    ]);
+    let f = write(&dir, "export.zip", &archive);
+    let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        posts_by_file(&f),
+        [
+            (format!("{f}/2015/06/01/00.json.bz2"), 1, "m1".to_string()),
+            (format!("{f}/2015/06/01/00.json.bz2"), 2, "m2".to_string()),
+            (format!("{f}/{long}"), 1, "d".to_string()),
+            (format!("{f}/rows.csv"), 2, "7".to_string()),
+        ]
+    );
+    // Deflate64 (what Windows' Explorer writes for a large file; this one by 7-Zip), xz
+    // and zstd members.
+    let post = b"{\"id\":\"x1\",\"text\":\"an xz member\"}\n";
+    let mut xz = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
+    xz.write_all(post).unwrap();
+    let xz = write(
+        &dir,
+        "xz.zip",
+        &zip_by_hand("a.jsonl", 95, &xz.finish().unwrap(), post),
+    );
+    let zpost = b"{\"id\":\"z1\",\"text\":\"a zstd member\"}\n";
+    let zst =
+        ruzstd::encoding::compress_to_vec(&zpost[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let zst = write(&dir, "zst.zip", &zip_by_hand("a.jsonl", 93, &zst, zpost));
+    for (path, ids) in [
+        (data("deflate64.zip"), vec!["d64-1", "d64-2"]),
+        (xz, vec!["x1"]),
+        (zst, vec!["z1"]),
+    ] {
+        let (recs, diags) = split(read_all(&path, &Options::default()).unwrap());
+        let got: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(got, ids, "{path}");
+        assert!(diags.is_empty(), "{path}: {diags:?}");
+    }
+    // A method raqib does not undo (LZMA) and an encrypted member: a diagnostic each that
+    // says what to do; the members beside them are read.
+    let lzma = zip_by_hand("a.jsonl", 14, b"\x09\x14\x05\x00", b"x");
+    let f = write(&dir, "lzma.zip", &lzma);
+    let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(
+        diags[0].message.contains("LZMA") && diags[0].message.contains("7z x"),
+        "{diags:?}"
+    );
+    let mut locked = zip_of(&[
+        ("a.jsonl", Stored, b"{\"id\":\"a\",\"text\":\"secret\"}\n"),
+        ("b.jsonl", Stored, b"{\"id\":\"b\",\"text\":\"open\"}\n"),
+    ]);
+    let cd = memchr::memmem::find(&locked, b"PK\x01\x02").unwrap();
+    locked[cd + 8] |= 1; // the first member's "encrypted" flag, in the index
+    let f = write(&dir, "locked.zip", &locked);
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs)[0].id, "b");
+    assert!(
+        diags[0].at.file.ends_with("locked.zip/a.jsonl")
+            && diags[0].message.contains("encrypted")
+            && diags[0].message.contains("password"),
+        "{diags:?}"
+    );
+}
+
+/// A damaged zip loses only what the damage touches, and says where; one that cannot be
+/// read at all, or that comes as a stream, says what to do.
+#[test]
+fn a_damaged_zip_archive_keeps_what_it_can() {
+    use zip::CompressionMethod::{Deflated, Stored};
+    let dir = tempfile::tempdir().unwrap();
+    let many: String = (0..200)
+        .map(|i| format!("{{\"id\":\"p{i}\",\"text\":\"post number {i}\"}}\n"))
+        .collect();
+    let good = zip_of(&[
+        ("a.jsonl", Deflated, many.as_bytes()),
+        ("b.jsonl", Stored, b"{\"id\":\"b\",\"text\":\"after\"}\n"),
+    ]);
+    // A byte of the deflated member changed: its CRC or its stream says so, at the member;
+    // the next member is read.
+    let at = memchr::memmem::find(&good, b"a.jsonl").unwrap() + 7 + 200;
+    let mut bad = good.clone();
+    bad[at] ^= 0x5a;
+    let f = write(&dir, "bad.zip", &bad);
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(posts(&recs).iter().any(|p| p.id == "b"), "{recs:?}");
+    assert!(
+        diags.iter().any(|d| d.at.file.ends_with("bad.zip/a.jsonl")),
+        "{diags:?}"
+    );
+    // Cut short (a download that stopped): the index is gone, and the error says how to
+    // recover the members before the cut.
+    let f = write(&dir, "cut.zip", &good[..good.len() - 30]);
+    let e = read_all(&f, &Options::default())
+        .expect_err("no index")
+        .to_string();
+    assert!(e.contains("cut.zip") && e.contains("zip -FF"), "{e}");
+    // An empty archive, and one with no input in it.
     let empty = [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat();
-    for (name, bytes) in [("twitter-archive.zip", local), ("empty.zip", empty)] {
+    let photos = zip_of(&[("a.jpg", Stored, b"\xff\xd8")]);
+    for (name, bytes) in [("empty.zip", empty), ("photos.zip", photos)] {
         let f = write(&dir, name, &bytes);
-        let e = read_all(&f, &Options::default()).expect_err("refused");
-        let m = e.to_string();
+        let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
         assert!(
-            m.contains(name) && m.contains("zip archive") && m.contains("unzip"),
-            "{m}"
+            diags[0].message.contains("no input file in this archive"),
+            "{name}: {diags:?}"
         );
     }
+    // A zip that comes as a stream (an upload, standard input, a member of a tar archive)
+    // cannot be read inside: refused with what to do.
+    let e = raqib_ingest::open_bytes(good.clone(), "upload.zip", &Options::default())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("upload.zip") && e.contains("save it to a file"),
+        "{e}"
+    );
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(good.len() as u64);
+    b.append_data(&mut h, "inner.zip", &good[..]).unwrap();
+    let f = write(&dir, "outer.tar", &b.into_inner().unwrap());
+    let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(
+        diags[0].at.file.ends_with("outer.tar/inner.zip")
+            && diags[0].message.contains("save it to a file"),
+        "{diags:?}"
+    );
+}
+
+/// A Twitter account archive as Twitter hands it over, zipped: its tweets read with the
+/// owner and the long posts from the files beside them in the archive, as from the folder.
+#[test]
+fn a_zipped_twitter_archive_reads_as_the_folder() {
+    use zip::CompressionMethod::Deflated;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = data("twitter_archive/data");
+    let mut members: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                format!("data/{}", e.file_name().to_string_lossy()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    members.push(("Your archive.html".into(), b"<html></html>".to_vec()));
+    members.push(("data/tweets_media/1-a.jpg".into(), vec![0xff, 0xd8]));
+    let list: Vec<(&str, zip::CompressionMethod, &[u8])> = members
+        .iter()
+        .map(|(n, b)| (n.as_str(), Deflated, b.as_slice()))
+        .collect();
+    let f = write(&dir, "twitter-2026-11-30.zip", &zip_of(&list));
+    let from_zip = read_all(&f, &Options::default()).unwrap();
+    let mut from_folder = Vec::new();
+    for tweets in ["deleted-tweets.js", "tweets.js"] {
+        from_folder.extend(read_all(&format!("{folder}/{tweets}"), &Options::default()).unwrap());
+    }
+    let (zip_records, zip_diags) = split(from_zip);
+    let (folder_records, _) = split(from_folder);
+    assert!(zip_diags.is_empty(), "{zip_diags:?}");
+    assert!(matches!(&zip_records[0], Record::Account(a) if a.id == "9000000101"));
+    assert_eq!(zip_records, folder_records);
+    // The long post no tweet takes is a post of its own here too.
+    assert!(posts(&zip_records)
+        .iter()
+        .any(|p| p.id == "1600000000000000998"));
 }
 
 #[test]
