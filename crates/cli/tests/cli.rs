@@ -1819,3 +1819,51 @@ fn eval_lists_the_posts_it_got_wrong() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["errors"].is_null(), "{v}");
 }
+
+/// A zip archive in a folder is read as the folder it holds: its members' posts in the
+/// reports, each at `ARCHIVE.zip/MEMBER` and its line; one piped in is refused with what
+/// to do.
+#[test]
+fn a_zip_archive_in_a_folder_is_scanned_inside() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    std::fs::copy(
+        root().join("tests/data/deflate64.zip"),
+        exports.join("d.zip"),
+    )
+    .unwrap();
+    let out = dir.path().join("report");
+    let o = run(&[
+        "scan",
+        "--all-posts",
+        exports.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let at: Vec<(String, u64)> = posts
+        .iter()
+        .map(|p| {
+            (
+                p["file"].as_str().unwrap().to_string(),
+                p["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let member = exports.join("d.zip/posts.jsonl").display().to_string();
+    assert_eq!(at, [(member.clone(), 1), (member, 2)]);
+    let zip = std::fs::read(root().join("tests/data/deflate64.zip")).unwrap();
+    let mut child = raqib()
+        .args(["scan", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&zip).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("save it to a file"), "{}", stderr(&o));
+}

@@ -13,7 +13,9 @@
 //! Members are taken in name order, as a folder's files are; hidden ones and macOS's
 //! `__MACOSX/` copies are passed over, and an export's HTML pages where a `result.json`
 //! holds the same messages. An encrypted member, or one compressed another way, is a
-//! diagnostic that says what to do; a damaged one is read up to the damage.
+//! diagnostic that says what to do; a damaged one is read up to the damage. An archive
+//! whose index cannot be read (cut short: a download that stopped) is read by its members'
+//! own headers from its start ([`find_members`]), up to the cut.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -47,11 +49,34 @@ pub(crate) fn is_zip_magic(head: &[u8]) -> bool {
 pub(crate) struct ZipIndex {
     /// The archive's path.
     archive: String,
-    zip: Mutex<::zip::ZipArchive<BufReader<File>>>,
+    /// The archive's own index, where it could be read.
+    zip: Option<Mutex<::zip::ZipArchive<BufReader<File>>>>,
     /// The file members by name (a leading `./` or `/` dropped), in the order a folder's
-    /// walk takes its files, with their numbers in the archive.
-    files: Vec<(String, usize)>,
+    /// walk takes its files.
+    files: Vec<(String, Member)>,
     by_name: HashMap<String, usize>,
+    /// Why the index could not be read, where the members were found by their own headers.
+    pub(crate) recovered: Option<String>,
+}
+
+/// Where a member is: its number in the archive's index, or found by its own header.
+#[derive(Clone)]
+pub(crate) enum Member {
+    Indexed(usize),
+    Found(Entry),
+}
+
+/// Where a member's data is and how it is packed.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Entry {
+    start: u64,
+    compressed: u64,
+    /// Its size and CRC-32 as known (from the index, or found decoding it); none for a
+    /// member the archive ends inside.
+    size: Option<u64>,
+    crc: Option<u32>,
+    method: u16,
+    encrypted: bool,
 }
 
 /// A member's name as a path inside the archive: `./` and `/` at its start dropped, `\`
@@ -71,43 +96,68 @@ fn clean_name(name: &str) -> String {
 }
 
 impl ZipIndex {
-    /// Read the index of the archive at `path`.
+    /// Read the index of the archive at `path`; where it cannot be read (an archive cut
+    /// short loses it), find the members by their own headers from the start.
     pub(crate) fn open(path: &str) -> Result<ZipIndex, OpenError> {
-        let file = File::open(path).map_err(|e| OpenError::Io {
+        let io = |e: std::io::Error| OpenError::Io {
             path: path.to_string(),
             error: e,
-        })?;
-        let zip = ::zip::ZipArchive::new(BufReader::new(file)).map_err(|e| OpenError::Invalid {
-            path: path.to_string(),
-            message: format!(
-                "is a zip archive whose index (at its end) cannot be read: {e}. An archive \
-                 cut short (a download that stopped) has lost its index: download it again, \
-                 or recover the members before the cut with `zip -FF FILE --out FIXED.zip`"
-            ),
-        })?;
-        let mut files = Vec::new();
-        for i in 0..zip.len() {
-            let Ok(entry) = zip.by_index_data(i) else {
-                continue;
-            };
-            if entry.is_dir() || entry.is_symlink() {
-                continue;
+        };
+        let file = File::open(path).map_err(io)?;
+        let (zip, mut files, recovered) = match ::zip::ZipArchive::new(BufReader::new(file)) {
+            Ok(zip) => {
+                let mut files = Vec::new();
+                for i in 0..zip.len() {
+                    let Ok(entry) = zip.by_index_data(i) else {
+                        continue;
+                    };
+                    if entry.is_dir() || entry.is_symlink() {
+                        continue;
+                    }
+                    let name = match entry.name() {
+                        Ok(n) => n.into_owned(),
+                        Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
+                    };
+                    files.push((name, Member::Indexed(i)));
+                }
+                (Some(Mutex::new(zip)), files, None)
             }
-            let name = match entry.name() {
-                Ok(n) => clean_name(&n),
-                Err(_) => clean_name(&String::from_utf8_lossy(entry.name_raw())),
-            };
-            if !name.is_empty() && !name.ends_with('/') {
-                files.push((name, i));
+            Err(e) => {
+                let found =
+                    find_members(&mut BufReader::new(File::open(path).map_err(io)?)).map_err(io)?;
+                if found.is_empty() {
+                    return Err(OpenError::Invalid {
+                        path: path.to_string(),
+                        message: format!(
+                            "is a zip archive whose index (at its end) cannot be read ({e}), \
+                             and no member's own header could be read from its start: \
+                             download it again"
+                        ),
+                    });
+                }
+                let files = found
+                    .into_iter()
+                    .map(|(n, e)| (n, Member::Found(e)))
+                    .collect();
+                (None, files, Some(e.to_string()))
             }
-        }
+        };
+        files.retain_mut(|(name, _)| {
+            *name = clean_name(name);
+            !name.is_empty() && !name.ends_with('/')
+        });
         files.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
-        let by_name = files.iter().map(|(n, i)| (n.clone(), *i)).collect();
+        let by_name = files
+            .iter()
+            .enumerate()
+            .map(|(k, (n, _))| (n.clone(), k))
+            .collect();
         Ok(ZipIndex {
             archive: path.to_string(),
-            zip: Mutex::new(zip),
+            zip,
             files,
             by_name,
+            recovered,
         })
     }
 
@@ -129,19 +179,20 @@ impl ZipIndex {
 
     /// The member `name`, decompressed, its size and CRC-32 checked at its end.
     pub(crate) fn member(&self, name: &str) -> Result<Box<dyn Read + Send>, String> {
-        let i = *self
+        let k = *self
             .by_name
             .get(name)
             .ok_or_else(|| "not in the archive".to_string())?;
-        self.open_number(i).map(|(r, _)| r)
+        self.open_file(k).map(|(r, _)| r)
     }
 
     /// The whole of member `name`; `Ok(None)` where the archive has none.
     pub(crate) fn read_whole(&self, name: &str) -> Result<Option<Vec<u8>>, String> {
-        let Some(&i) = self.by_name.get(name) else {
+        let Some(&k) = self.by_name.get(name) else {
             return Ok(None);
         };
-        let (reader, size) = self.open_number(i)?;
+        let (reader, size) = self.open_file(k)?;
+        let size = size.unwrap_or(0);
         if size > WHOLE_MAX {
             return Err(format!(
                 "{size} bytes, more than the {WHOLE_MAX} read whole; extract the archive and \
@@ -156,105 +207,365 @@ impl ZipIndex {
         Ok(Some(bytes))
     }
 
-    /// Member number `i` as a decompressed stream, with its declared size.
-    fn open_number(&self, i: usize) -> Result<(Box<dyn Read + Send>, u64), String> {
-        let (start, compressed, size, crc, method, encrypted) = {
-            let mut zip = self.zip.lock().unwrap_or_else(|e| e.into_inner());
-            let f = zip.by_index_raw(i).map_err(|e| e.to_string())?;
-            #[allow(deprecated)] // the number is what a message names
-            let method = f.compression().to_u16();
-            (
-                f.data_start(),
-                f.compressed_size(),
-                f.size(),
-                f.crc32(),
-                method,
-                f.encrypted(),
-            )
+    /// Where member number `i` of the archive's index is.
+    fn indexed(&self, i: usize) -> Result<Entry, String> {
+        let zip = self.zip.as_ref().ok_or("no index")?;
+        let mut zip = zip.lock().unwrap_or_else(|e| e.into_inner());
+        let f = zip.by_index_raw(i).map_err(|e| e.to_string())?;
+        #[allow(deprecated)] // the number is what a message names
+        let method = f.compression().to_u16();
+        Ok(Entry {
+            start: f
+                .data_start()
+                .ok_or_else(|| "its data cannot be found".to_string())?,
+            compressed: f.compressed_size(),
+            size: Some(f.size()),
+            crc: Some(f.crc32()),
+            method,
+            encrypted: f.encrypted(),
+        })
+    }
+
+    /// The `k`th of the files as a decompressed stream, with its size where known.
+    fn open_file(&self, k: usize) -> Result<(Box<dyn Read + Send>, Option<u64>), String> {
+        let entry = match &self.files[k].1 {
+            Member::Indexed(i) => self.indexed(*i)?,
+            Member::Found(e) => e.clone(),
         };
-        if encrypted {
+        if entry.encrypted {
             return Err(
-                "is encrypted, and raqib takes no password: extract the archive \
-                        with its password (`7z x FILE -oDIR`) and give the folder"
+                "is encrypted, and raqib takes no password: extract the archive with its \
+                 password (`7z x FILE -oDIR`) and give the folder"
                     .into(),
             );
         }
-        let start = start.ok_or_else(|| "its data cannot be found".to_string())?;
         let mut file = File::open(&self.archive).map_err(|e| e.to_string())?;
-        file.seek(SeekFrom::Start(start))
+        file.seek(SeekFrom::Start(entry.start))
             .map_err(|e| e.to_string())?;
-        let raw = BufReader::with_capacity(1 << 16, file.take(compressed));
-        let decoded: Box<dyn Read + Send> = match method {
-            0 => Box::new(raw),
-            8 => Box::new(flate2::bufread::DeflateDecoder::new(raw)),
-            9 => Box::new(deflate64::Deflate64Decoder::with_buffer(raw)),
-            12 => Box::new(bzip2::bufread::BzDecoder::new(raw)),
-            93 => Box::new(
-                ruzstd::decoding::StreamingDecoder::new(raw)
-                    .map_err(|e| format!("zstd that cannot be decoded: {e}"))?,
-            ),
-            95 => Box::new(lzma_rust2::XzReader::new(raw, false)),
-            m => {
-                let what = match m {
-                    1..=6 => "an obsolete method (Shrink, Reduce or Implode)",
-                    14 => "LZMA",
-                    98 => "PPMd",
-                    99 => "AES encryption",
-                    _ => "a method raqib does not know",
-                };
-                return Err(format!(
-                    "is compressed with {what} (zip method {m}), which raqib does not undo: \
-                     extract the archive (`7z x FILE -oDIR`) and give the folder"
-                ));
-            }
-        };
+        let raw = BufReader::with_capacity(1 << 16, file.take(entry.compressed));
+        let decoded = decoder(raw, entry.method)?;
         Ok((
             Box::new(Checked {
                 inner: decoded,
                 crc: crc32fast::Hasher::new(),
                 got: 0,
-                size,
-                want: crc,
+                size: entry.size,
+                want: entry.crc,
             }),
-            size,
+            entry.size,
         ))
     }
 }
 
+/// A member's data decompressed by its zip method.
+fn decoder<'a, R: std::io::BufRead + Send + 'a>(
+    raw: R,
+    method: u16,
+) -> Result<Box<dyn Read + Send + 'a>, String> {
+    Ok(match method {
+        0 => Box::new(raw),
+        8 => Box::new(flate2::bufread::DeflateDecoder::new(raw)),
+        9 => Box::new(deflate64::Deflate64Decoder::with_buffer(raw)),
+        12 => Box::new(bzip2::bufread::BzDecoder::new(raw)),
+        93 => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(raw)
+                .map_err(|e| format!("zstd that cannot be decoded: {e}"))?,
+        ),
+        95 => Box::new(lzma_rust2::XzReader::new(raw, false)),
+        m => {
+            let what = match m {
+                1..=6 => "an obsolete method (Shrink, Reduce or Implode)",
+                14 => "LZMA",
+                98 => "PPMd",
+                99 => "AES encryption",
+                _ => "a method raqib does not know",
+            };
+            return Err(format!(
+                "is compressed with {what} (zip method {m}), which raqib does not undo: \
+                 extract the archive (`7z x FILE -oDIR`) and give the folder"
+            ));
+        }
+    })
+}
+
+/// The members of an archive whose index cannot be read, found by their own (local)
+/// headers from its start, as `zip -FF` finds them: each header gives the member's name and
+/// method, and its sizes, or (where they follow the data, as streaming writers put them)
+/// the data's end is found by decoding it. The walk stops at the index, at bytes that are
+/// not a header, or at the member the archive ends inside (kept, to be read up to the cut).
+fn find_members(file: &mut BufReader<File>) -> std::io::Result<Vec<(String, Entry)>> {
+    let len = file.get_ref().metadata()?.len();
+    let mut found = Vec::new();
+    let mut pos = 0u64;
+    loop {
+        file.seek(SeekFrom::Start(pos))?;
+        let mut h = [0u8; 30];
+        if file.read_exact(&mut h).is_err() || &h[..4] != b"PK\x03\x04" {
+            break;
+        }
+        let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+        let (flags, method, crc) = (u16_at(6), u16_at(8), u32_at(14));
+        let (mut compressed, mut size) = (u64::from(u32_at(18)), u64::from(u32_at(22)));
+        let mut name = vec![0u8; usize::from(u16_at(26))];
+        let mut extra = vec![0u8; usize::from(u16_at(28))];
+        if file.read_exact(&mut name).is_err() || file.read_exact(&mut extra).is_err() {
+            break;
+        }
+        let zip64 = zip64_sizes(&extra, &mut size, &mut compressed);
+        let start = pos + 30 + name.len() as u64 + extra.len() as u64;
+        let name = String::from_utf8_lossy(&name).into_owned();
+        let mut entry = Entry {
+            start,
+            compressed,
+            size: Some(size),
+            crc: Some(crc),
+            method,
+            encrypted: flags & 1 == 1,
+        };
+        if flags & 8 == 0 {
+            // The sizes are in the header: the data ends where they say.
+            let end = start.saturating_add(compressed);
+            found.push((name, entry));
+            if end > len {
+                break;
+            }
+            pos = end;
+            continue;
+        }
+        // The sizes follow the data (a "data descriptor"): its end is found.
+        match data_end(file, start, method) {
+            Some((compressed, size, crc)) => {
+                entry.compressed = compressed;
+                entry.size = Some(size);
+                entry.crc = Some(crc);
+                found.push((name, entry));
+                let end = start + compressed;
+                let Some(next) = after_descriptor(file, end, zip64)? else {
+                    break;
+                };
+                pos = next;
+            }
+            None => {
+                // The archive ends inside it: read up to the cut.
+                entry.compressed = len.saturating_sub(start);
+                entry.size = None;
+                entry.crc = None;
+                found.push((name, entry));
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A local header's zip64 sizes (extra field 1), where its 32-bit ones say to look there;
+/// whether it has them (its data descriptor then has 64-bit sizes).
+fn zip64_sizes(mut extra: &[u8], size: &mut u64, compressed: &mut u64) -> bool {
+    while extra.len() >= 4 {
+        let id = u16::from_le_bytes([extra[0], extra[1]]);
+        let n = usize::from(u16::from_le_bytes([extra[2], extra[3]]));
+        let Some(body) = extra.get(4..4 + n) else {
+            return false;
+        };
+        if id == 1 {
+            let mut fields = body
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
+            if *size == 0xffff_ffff {
+                *size = fields.next().unwrap_or(*size);
+            }
+            if *compressed == 0xffff_ffff {
+                *compressed = fields.next().unwrap_or(*compressed);
+            }
+            return true;
+        }
+        extra = &extra[4 + n..];
+    }
+    false
+}
+
+/// Counts the bytes a decoder takes from a buffered reader.
+struct Counting<'a, R> {
+    inner: &'a mut R,
+    taken: u64,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Counting<'_, R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.taken += n as u64;
+        self.inner.consume(n);
+    }
+}
+
+/// Where the data of a member whose sizes follow it ends: decoded to its end (the
+/// compressed methods end themselves), or, stored, up to a data descriptor that gives its
+/// length. `(compressed, size, crc)`; `None` where the archive ends first or the data
+/// cannot be decoded.
+fn data_end(file: &mut BufReader<File>, start: u64, method: u16) -> Option<(u64, u64, u32)> {
+    file.seek(SeekFrom::Start(start)).ok()?;
+    if method == 0 {
+        return stored_end(file);
+    }
+    if !matches!(method, 8 | 9 | 12) {
+        return None;
+    }
+    let mut counting = Counting {
+        inner: file,
+        taken: 0,
+    };
+    let mut sink = Crc {
+        crc: crc32fast::Hasher::new(),
+        size: 0,
+    };
+    {
+        let mut dec = decoder(&mut counting, method).ok()?;
+        std::io::copy(&mut dec, &mut sink).ok()?;
+    }
+    Some((counting.taken, sink.size, sink.crc.finalize()))
+}
+
+/// A stored member's end: the first data descriptor signature followed by the length of
+/// the bytes before it.
+fn stored_end(file: &mut BufReader<File>) -> Option<(u64, u64, u32)> {
+    let mut crc = crc32fast::Hasher::new();
+    let mut window: Vec<u8> = Vec::new();
+    let mut base = 0u64; // how many data bytes precede `window`
+    loop {
+        let mut block = vec![0u8; 1 << 16];
+        let n = file.read(&mut block).ok()?;
+        if n == 0 {
+            return None;
+        }
+        window.extend_from_slice(&block[..n]);
+        let mut from = 0;
+        while let Some(at) = memchr::memmem::find(&window[from..], b"PK\x07\x08") {
+            let at = from + at;
+            let Some(d) = window.get(at + 8..at + 12) else {
+                break;
+            };
+            let length = base + at as u64;
+            if u64::from(u32::from_le_bytes(d.try_into().expect("4 bytes"))) == length & 0xffff_ffff
+            {
+                crc.update(&window[..at]);
+                return Some((length, length, crc.finalize()));
+            }
+            from = at + 1;
+        }
+        // Keep the last bytes, where a signature may start.
+        let keep = window.len().saturating_sub(11);
+        crc.update(&window[..keep]);
+        base += keep as u64;
+        window.drain(..keep);
+    }
+}
+
+/// A sink that counts and checksums what is written to it.
+struct Crc {
+    crc: crc32fast::Hasher,
+    size: u64,
+}
+
+impl std::io::Write for Crc {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.crc.update(buf);
+        self.size += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where the next header is after a data descriptor at `end` (its signature optional, its
+/// sizes 4 or 8 bytes): the first of the places it could end at that a header, the index
+/// or the archive's end follows. `None` where none does.
+fn after_descriptor(
+    file: &mut BufReader<File>,
+    end: u64,
+    zip64: bool,
+) -> std::io::Result<Option<u64>> {
+    let lens: &[u64] = if zip64 {
+        &[24, 20, 16, 12]
+    } else {
+        &[16, 12, 24, 20]
+    };
+    for &l in lens {
+        file.seek(SeekFrom::Start(end + l))?;
+        let mut sig = [0u8; 4];
+        match file.read_exact(&mut sig) {
+            Ok(()) if matches!(&sig, b"PK\x03\x04" | b"PK\x01\x02" | b"PK\x05\x06") => {
+                return Ok(Some(end + l));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 /// A member's decompressed bytes, checked against the size and CRC-32 its index gives:
-/// a damaged member ends in a read error, after the bytes before the damage.
+/// a damaged member ends in a read error, after the bytes before the damage. A member the
+/// archive ends inside (found without an index) ends in a read error at the cut.
 struct Checked {
     inner: Box<dyn Read + Send>,
     crc: crc32fast::Hasher,
     got: u64,
-    size: u64,
-    want: u32,
+    size: Option<u64>,
+    want: Option<u32>,
 }
 
 impl Read for Checked {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let damaged = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-        let n = self.inner.read(buf)?;
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) if self.size.is_none() => {
+                return Err(damaged(format!(
+                    "the archive ends inside this member, after {} of its bytes ({e})",
+                    self.got
+                )))
+            }
+            Err(e) => return Err(e),
+        };
         self.got += n as u64;
-        if self.got > self.size {
+        let Some(size) = self.size else {
+            if n == 0 && !buf.is_empty() {
+                return Err(damaged(format!(
+                    "the archive ends inside this member, after {} of its bytes",
+                    self.got
+                )));
+            }
+            return Ok(n);
+        };
+        if self.got > size {
             return Err(damaged(format!(
-                "the member holds more than the {} bytes its index gives: damaged",
-                self.size
+                "the member holds more than the {size} bytes its index gives: damaged"
             )));
         }
         self.crc.update(&buf[..n]);
         if n == 0 && !buf.is_empty() {
-            if self.got < self.size {
+            if self.got < size {
                 return Err(damaged(format!(
-                    "the member ends after {} of its {} bytes: damaged or cut short",
-                    self.got, self.size
+                    "the member ends after {} of its {size} bytes: damaged or cut short",
+                    self.got
                 )));
             }
             let crc = self.crc.clone().finalize();
-            if crc != self.want {
+            if let Some(want) = self.want.filter(|&w| w != crc) {
                 return Err(damaged(format!(
-                    "the member's CRC-32 is {crc:08x} where its index gives {:08x}: damaged",
-                    self.want
+                    "the member's CRC-32 is {crc:08x} where its index gives {want:08x}: damaged"
                 )));
             }
         }
@@ -310,12 +621,24 @@ impl ZipChunks {
                 chosen.push(k);
             }
         }
+        // An archive read without its index says so first.
+        let current = index.recovered.as_ref().map(|why| {
+            let message = format!(
+                "the archive's index (at its end) cannot be read ({why}): it was cut short \
+                 or damaged. Its members were found by their own headers from its start \
+                 ({} found); a member it ends inside is read up to the cut, and what it held \
+                 after that is lost",
+                index.files.len()
+            );
+            Box::new(std::iter::once(diagnostic_chunk(path, message)))
+                as Box<dyn Iterator<Item = Chunk> + Send>
+        });
         Ok(ZipChunks {
             any: !chosen.is_empty(),
             index: Arc::new(index),
             chosen: chosen.into_iter(),
             opts: opts.clone(),
-            current: None,
+            current,
             left_out,
             doubled,
             done: false,
@@ -335,12 +658,12 @@ impl ZipChunks {
             }
             return None;
         };
-        let (name, i) = self.index.files[k].clone();
+        let name = self.index.files[k].0.clone();
         let path = self.index.shown(&name);
         let dir = name.rfind('/').map_or("", |j| &name[..=j]).to_string();
         let opened = self
             .index
-            .open_number(i)
+            .open_file(k)
             .map_err(|message| OpenError::Invalid {
                 path: path.clone(),
                 message,
