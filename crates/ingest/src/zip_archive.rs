@@ -30,9 +30,13 @@ use crate::{Chunk, OpenError, Options};
 const WHOLE_MAX: u64 = 1 << 30;
 
 /// Whether the file at `path` is a zip archive, by its first four bytes (a local file
-/// header, or the end of an empty archive). `false` for anything that cannot be read: its
-/// opening says why.
+/// header, or the end of an empty archive). `false` for anything that cannot be read (its
+/// opening says why) and for anything but a regular file: the bytes of a named pipe
+/// (`raqib scan <(zcat dump.gz)`) would be lost to the look.
 pub(crate) fn is_zip_file(path: &str) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut magic = [0u8; 4];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))

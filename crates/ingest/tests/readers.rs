@@ -2273,3 +2273,45 @@ proptest! {
         }
     }
 }
+
+/// A named pipe (`raqib scan <(zcat dump.gz)`) is read whole: looking for a zip archive's
+/// first bytes must not take them from the pipe.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_loses_no_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("posts.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            for i in 0..3 {
+                // A reader that closed the pipe early makes this fail: what it read tells.
+                let _ = writeln!(f, "{{\"id\":\"f{i}\",\"text\":\"through a pipe\"}}");
+            }
+        })
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.to_str().unwrap().to_string();
+    std::thread::spawn(move || {
+        let (recs, diags) = split(read_all(&path, &Options::default()).unwrap());
+        let ids: Vec<String> = posts(&recs).iter().map(|p| p.id.clone()).collect();
+        let _ = tx.send((ids, diags));
+    });
+    let (ids, diags) = match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+        Ok(got) => got,
+        Err(_) => {
+            // The reader opened the pipe a second time and waits for a writer long gone.
+            let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+            panic!("the pipe was opened twice: the first opening took its first bytes");
+        }
+    };
+    writer.join().unwrap();
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(ids, ["f0", "f1", "f2"]);
+}
