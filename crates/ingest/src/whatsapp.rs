@@ -20,7 +20,8 @@
 //! 1380–1430) and lunar Hijri ones (a phone set to the Hijri calendar, 1431–1500, read by
 //! Umm al-Qura's tables) are turned into Gregorian days, Buddhist ones (a phone in
 //! Thailand) into Gregorian years; other years before 2009 or after 2199 leave the post
-//! without a time.
+//! without a time. Two-digit years are read in the calendar the file's first lines make
+//! possible ([`short_years`]).
 //!
 //! Each message is a post of the chat (its id `CHAT/LINE`, the chat named by the file,
 //! the line its message starts on), its sender an account (the name as the phone shows it,
@@ -277,12 +278,75 @@ pub(crate) enum DateOrder {
     MonthFirst,
 }
 
-impl DateOrder {
-    fn byte(self) -> u8 {
-        match self {
-            DateOrder::DayFirst => b'd',
-            DateOrder::MonthFirst => b'm',
-        }
+/// The calendar of a file's two-digit years (`1/12/69`): a phone's short date writes the
+/// year of its own calendar, cut to two digits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ShortYears {
+    /// 20yy.
+    Gregorian,
+    /// 25yy: a phone set to the Buddhist calendar (Thailand's), 2569 being 2026.
+    Buddhist,
+    /// 14yy: a phone set to the lunar Hijri calendar.
+    Hijri,
+}
+
+/// The byte a message line carries for its file's date order and two-digit years.
+fn style_byte(order: DateOrder, short: ShortYears) -> u8 {
+    let b = match short {
+        ShortYears::Gregorian => b'd',
+        ShortYears::Buddhist => b'b',
+        ShortYears::Hijri => b'h',
+    };
+    match order {
+        DateOrder::DayFirst => b,
+        DateOrder::MonthFirst => b.to_ascii_uppercase(),
+    }
+}
+
+/// The date order and two-digit years a [`style_byte`] stands for.
+fn of_style_byte(b: u8) -> (DateOrder, ShortYears) {
+    let order = if b.is_ascii_uppercase() || b == b'm' {
+        DateOrder::MonthFirst
+    } else {
+        DateOrder::DayFirst
+    };
+    let short = match b.to_ascii_lowercase() {
+        b'b' => ShortYears::Buddhist,
+        b'h' => ShortYears::Hijri,
+        _ => ShortYears::Gregorian,
+    };
+    (order, short)
+}
+
+/// The current year, by the clock.
+fn this_year() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    1970 + (secs / 31_556_952) as u32
+}
+
+/// The calendar of the two-digit years of a file whose first bytes are `head`, by what
+/// can be: a chat holds no message from after it was exported. Where every two-digit year
+/// would be a Gregorian year to come (20yy after next year), they are Buddhist where they
+/// are 52 or more (2552, 2009, is WhatsApp's first year) and lunar Hijri where they are
+/// 30 to 51 (1430 began in 2008); otherwise, and where there is none, Gregorian.
+pub(crate) fn short_years(head: &[u8], year: u32) -> ShortYears {
+    let years: Vec<u32> = head
+        .split(|&b| b == b'\n')
+        .filter_map(header)
+        .filter(|h| !h.year_first && h.date[2] < 100)
+        .map(|h| h.date[2])
+        .collect();
+    let next = (year + 1) % 100;
+    if years.is_empty() || years.iter().any(|&y| y <= next) || year >= 2099 {
+        ShortYears::Gregorian
+    } else if years.iter().all(|&y| y >= 52) {
+        ShortYears::Buddhist
+    } else if years.iter().all(|&y| (30..52).contains(&y)) {
+        ShortYears::Hijri
+    } else {
+        ShortYears::Gregorian
     }
 }
 
@@ -350,8 +414,16 @@ pub(crate) fn chat_name(path: &str) -> String {
     }
 }
 
-/// A message line's date as seconds since 1970 (the phone's time taken as UTC).
+/// A message line's date as seconds since 1970 (the phone's time taken as UTC), two-digit
+/// years read as 20yy.
+#[cfg(test)]
 fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
+    timestamp_in(h, order, ShortYears::Gregorian)
+}
+
+/// A message line's date as seconds since 1970 (the phone's time taken as UTC), two-digit
+/// years read in the file's calendar.
+fn timestamp_in(h: &Header, order: DateOrder, short: ShortYears) -> Option<i64> {
     let [a, b, c] = h.date;
     let (y, m, d) = if h.year_first {
         (a, b, c)
@@ -361,7 +433,12 @@ fn timestamp(h: &Header, order: DateOrder) -> Option<i64> {
             DateOrder::MonthFirst => (c, a, b),
         }
     };
-    let y = if y < 100 { 2000 + y } else { y };
+    let y = match short {
+        _ if y >= 100 => y,
+        ShortYears::Gregorian => 2000 + y,
+        ShortYears::Buddhist => 2500 + y,
+        ShortYears::Hijri => 1400 + y,
+    };
     let hour = match h.pm {
         Some(true) => h.hour % 12 + 12,
         Some(false) => h.hour % 12,
@@ -634,11 +711,11 @@ pub(crate) fn parse_line(
         return Err("not a line of a WhatsApp chat".into());
     };
     let chat = std::str::from_utf8(chat).map_err(|_| "invalid UTF-8 in the chat's name")?;
-    // The date order, then the phone's offset from UTC in seconds, if one was given.
-    let (order, offset) = match order.split_first() {
-        Some((b'm', rest)) => (DateOrder::MonthFirst, rest),
-        Some((_, rest)) => (DateOrder::DayFirst, rest),
-        None => (DateOrder::DayFirst, &[][..]),
+    // The date order and two-digit years, then the phone's offset from UTC in seconds, if
+    // one was given.
+    let ((order, short), offset) = match order.split_first() {
+        Some((&b, rest)) => (of_style_byte(b), rest),
+        None => (of_style_byte(b'd'), &[][..]),
     };
     let offset = crate::utc_offset_of_field(offset);
     let h = header(msg).ok_or("not a WhatsApp message: no date and time at its start")?;
@@ -693,7 +770,7 @@ pub(crate) fn parse_line(
         id: format!("{chat}/{line_no}"),
         platform: platform.to_string(),
         account: sender.to_string(),
-        created_at: timestamp(&h, order).map(|t| t - offset),
+        created_at: timestamp_in(&h, order, short).map(|t| t - offset),
         urls: links(&text),
         text,
         media,
@@ -734,7 +811,7 @@ impl WhatsAppChunks {
     pub(crate) fn new(src: Reader, head: &[u8], file: Arc<str>, opts: &crate::Options) -> Self {
         let mut prefix = Vec::new();
         crate::push_field(&mut prefix, &chat_name(&file));
-        prefix.push(date_order(head).byte());
+        prefix.push(style_byte(date_order(head), short_years(head, this_year())));
         prefix.extend_from_slice(opts.utc_offset_field(&file).as_bytes());
         prefix.push(FIELD_SEP);
         WhatsAppChunks {
@@ -1270,6 +1347,60 @@ mod tests {
             assert_eq!(at(&format!("[1/12/{year} 21:41:05] A: hi")), None, "{year}");
         }
         assert!(at("[1/12/2199 21:41:05] A: hi").is_some());
+    }
+
+    /// A phone's short date cuts its own calendar's year to two digits: a Thai phone's
+    /// `1/12/69` is Buddhist 2569 (2026), a Hijri phone's `10/6/48` is 1448; a file whose
+    /// two-digit years could be Gregorian ones is read as Gregorian. Decided for the file,
+    /// from its first lines, by the year it is read in.
+    #[test]
+    fn two_digit_years_are_read_in_the_files_calendar() {
+        let in_2026 = |head: &str| short_years(head.as_bytes(), 2026);
+        assert_eq!(
+            in_2026("1/12/69, 21:41 - A: hi\n30/11/69, 08:00 - B: yo\n"),
+            ShortYears::Buddhist
+        );
+        assert_eq!(in_2026("10/6/48, 21:41 - A: hi\n"), ShortYears::Hijri);
+        assert_eq!(in_2026("1/12/26, 21:41 - A: hi\n"), ShortYears::Gregorian);
+        // A chat that runs from last year into a Buddhist-looking one is Gregorian.
+        assert_eq!(
+            in_2026("31/12/25, 21:41 - A: hi\n1/1/60, 08:00 - B: yo\n"),
+            ShortYears::Gregorian
+        );
+        // Four-digit years, or none: Gregorian, and the years read as written.
+        assert_eq!(in_2026("1/12/2569, 21:41 - A: hi\n"), ShortYears::Gregorian);
+        assert_eq!(in_2026("not a chat\n"), ShortYears::Gregorian);
+        // In 2060, a 60 is a Gregorian year.
+        assert_eq!(
+            short_years(b"1/12/60, 21:41 - A: hi\n", 2060),
+            ShortYears::Gregorian
+        );
+        let h = header(b"1/12/69, 21:41 - A: hi").unwrap();
+        let thai = timestamp_in(&h, DateOrder::DayFirst, ShortYears::Buddhist);
+        let full = header(b"1/12/2026, 21:41 - A: hi").unwrap();
+        assert_eq!(thai, timestamp(&full, DateOrder::DayFirst));
+        let h = header(b"10/6/48, 21:41 - A: hi").unwrap();
+        let lunar = header("١٠/٦/١٤٤٨، ٩:٤١ م - أحمد: سلام".as_bytes()).unwrap();
+        assert_eq!(
+            timestamp_in(&h, DateOrder::DayFirst, ShortYears::Hijri),
+            timestamp(&lunar, DateOrder::DayFirst)
+        );
+        // Month first: 12/1/69 is 1 December 2569.
+        let h = header(b"12/1/69, 9:41 PM - A: hi").unwrap();
+        assert_eq!(
+            timestamp_in(&h, DateOrder::MonthFirst, ShortYears::Buddhist),
+            thai
+        );
+        for (order, short) in [
+            (DateOrder::DayFirst, ShortYears::Gregorian),
+            (DateOrder::MonthFirst, ShortYears::Gregorian),
+            (DateOrder::DayFirst, ShortYears::Buddhist),
+            (DateOrder::MonthFirst, ShortYears::Buddhist),
+            (DateOrder::DayFirst, ShortYears::Hijri),
+            (DateOrder::MonthFirst, ShortYears::Hijri),
+        ] {
+            assert_eq!(of_style_byte(style_byte(order, short)), (order, short));
+        }
     }
 
     #[test]
