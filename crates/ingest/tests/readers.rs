@@ -765,6 +765,39 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
             "{name}: {diags:?}"
         );
     }
+    // Zip64 (what a writer uses for a member or an archive over 4 GiB, as a Twitter
+    // archive with its media can be): read from the index, and, the index lost, from the
+    // members' own headers, with sizes in their headers and after their data.
+    for streamed in [false, true] {
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(Deflated)
+            .large_file(true);
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let mut s = zip::ZipWriter::new_stream(Vec::new());
+        for (name, data) in [
+            ("a.jsonl", many.as_bytes()),
+            ("b.jsonl", b"{\"id\":\"b\",\"text\":\"after\"}\n"),
+        ] {
+            if streamed {
+                s.start_file(name, o).unwrap();
+                s.write_all(data).unwrap();
+            } else {
+                z.start_file(name, o).unwrap();
+                z.write_all(data).unwrap();
+            }
+        }
+        let bytes = if streamed {
+            s.finish().unwrap().into_inner()
+        } else {
+            z.finish().unwrap().into_inner()
+        };
+        for (label, bytes) in [("whole", &bytes[..]), ("cut", &bytes[..bytes.len() - 30])] {
+            let f = write(&dir, &format!("zip64-{streamed}-{label}.zip"), bytes);
+            let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+            assert_eq!(posts(&recs).len(), 201, "{streamed} {label}: {diags:?}");
+            assert_eq!(diags.len(), usize::from(label == "cut"), "{diags:?}");
+        }
+    }
     // Nothing that could be a member: an error that says so.
     let f = write(&dir, "junk.zip", b"PK\x03\x04\x14\x00");
     let e = read_all(&f, &Options::default())
