@@ -320,9 +320,10 @@ pub struct ScanArgs {
     pub lists: Option<PathBuf>,
     /// With --lists: hash the media files an export carries beside its posts (a Telegram
     /// export's photos/, a WhatsApp chat's attachments: paths relative to the input's
-    /// folder, never outside it) so that they match the lists: images by PDQ and SHA-256,
-    /// videos by their frames (vPDQ, decoded by the ffmpeg command) and SHA-256. Slower:
-    /// each image is read and decoded, each video decoded by ffmpeg.
+    /// folder, never outside it; in a zipped export, the zip's members) so that they match
+    /// the lists: images by PDQ and SHA-256, videos by their frames (vPDQ, decoded by the
+    /// ffmpeg command; not for a video inside a zip) and SHA-256. Slower: each image is
+    /// read and decoded, each video decoded by ffmpeg.
     #[arg(long, requires = "lists")]
     pub hash_media: bool,
     /// Suspended-account index (see `raqib suspended`): accounts whose profile links to a

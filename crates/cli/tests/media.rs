@@ -681,6 +681,59 @@ fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
     assert_eq!(summary["local_media"]["videos_framed"], 1, "{summary}");
 }
 
+/// A Twitter archive as Twitter hands it over, zipped: its media are members of the zip,
+/// hashed from it without unpacking it (the photo by PDQ, the video by its SHA-256: ffmpeg
+/// reads files, so its frames are not hashed, and the summary says why).
+#[test]
+fn scan_hashes_a_zipped_archives_media_inside_the_zip() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    add_the_test_video(p, "release");
+    let archive = root().join("tests/data/twitter_archive");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(p.join("twitter.zip")).unwrap());
+    let mut stack = vec![archive.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+                continue;
+            }
+            let name = e
+                .path()
+                .strip_prefix(&archive)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            z.start_file(name, o).unwrap();
+            z.write_all(&std::fs::read(e.path()).unwrap()).unwrap();
+        }
+    }
+    z.finish().unwrap();
+    let (posts, summary) = scan_hashing_media(p, "twitter.zip");
+    let by_id = |id: &str| {
+        posts
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap_or_else(|| panic!("{id} flagged: {posts:?}"))
+    };
+    let photo = by_id("1600000000000000104");
+    assert_eq!(photo["media_matches"][0]["type"], "pdq");
+    assert_eq!(photo["file"], "twitter.zip/data/tweets.js");
+    assert_eq!(
+        by_id("1600000000000000107")["media_matches"][0]["type"],
+        "sha256"
+    );
+    assert_eq!(summary["local_media"]["hashed"], 2, "{summary}");
+    assert_eq!(summary["local_media"]["not_hashed"], 0, "{summary}");
+    assert_eq!(summary["local_media"]["videos_not_framed"], 1, "{summary}");
+    let why = summary["local_media"]["video_error"].as_str().unwrap();
+    assert!(why.contains("inside a zip archive"), "{why}");
+}
+
 /// A Telegram Desktop export (JSON) with its `photos/` beside `result.json`: the listed
 /// poster, saved under the export's name for it, flags its message; the video the export
 /// names but does not hold is counted as not hashed.

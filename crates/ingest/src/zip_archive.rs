@@ -577,6 +577,69 @@ impl Read for Checked {
     }
 }
 
+/// The zip archive `path` lies inside (`EXPORT.zip/photos/a.jpg`, as a member's media
+/// reference resolves against the member's folder), with the member's name: the nearest
+/// ancestor of `path` that is a regular file, if it is a zip archive. `None` where no
+/// ancestor is a file, or the one that is is not a zip.
+fn inside_zip(path: &std::path::Path) -> Option<(String, String)> {
+    for a in path.ancestors().skip(1) {
+        let meta = std::fs::metadata(a);
+        if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+            return None;
+        }
+        if meta.is_ok_and(|m| m.is_file()) {
+            let archive = a.to_str()?;
+            let name = path.strip_prefix(a).ok()?.to_str()?.replace('\\', "/");
+            return is_zip_file(archive).then(|| (archive.to_string(), name));
+        }
+    }
+    None
+}
+
+/// The indexes of the archives whose members were read last by [`member_bytes`]: a media
+/// file at a time, so the index of a Twitter archive (tens of thousands of members) is
+/// read once, not once a photo.
+static RECENT: Mutex<Vec<(String, Arc<ZipIndex>)>> = Mutex::new(Vec::new());
+
+/// How many archives' indexes [`RECENT`] keeps.
+const RECENT_MAX: usize = 4;
+
+fn index_of(archive: &str) -> Result<Arc<ZipIndex>, String> {
+    let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, ix)) = recent.iter().find(|(a, _)| a == archive) {
+        return Ok(ix.clone());
+    }
+    let ix = Arc::new(ZipIndex::open(archive).map_err(|e| e.to_string())?);
+    if recent.len() >= RECENT_MAX {
+        recent.remove(0);
+    }
+    recent.push((archive.to_string(), ix.clone()));
+    Ok(ix)
+}
+
+/// Whether `path` names a member of a zip archive (see [`member_bytes`]).
+pub fn is_zip_member(path: &std::path::Path) -> bool {
+    inside_zip(path).is_some_and(|(archive, name)| {
+        index_of(&archive).is_ok_and(|ix| ix.by_name.contains_key(&name))
+    })
+}
+
+/// The file `path` names inside a zip archive (`EXPORT.zip/photos/a.jpg`: a zipped
+/// export's media, which its posts name by paths beside them), decompressed as it is read
+/// and checked at its end: `None` where `path` is not inside a zip archive; an error where
+/// the member is not there or cannot be opened.
+pub fn member_reader(path: &std::path::Path) -> Option<Result<Box<dyn Read + Send>, String>> {
+    let (archive, name) = inside_zip(path)?;
+    Some((|| {
+        let ix = index_of(&archive)?;
+        let &k = ix
+            .by_name
+            .get(&name)
+            .ok_or_else(|| format!("no member {name} in {archive}"))?;
+        ix.open_file(k).map(|(reader, _)| reader)
+    })())
+}
+
 /// Whether a member is left out whatever its name: hidden (a component starting with a
 /// dot, as a folder's walk passes over) or one of macOS's `__MACOSX/` resource copies.
 fn is_hidden(name: &str) -> bool {

@@ -40,6 +40,17 @@ pub fn resolve(base: &Path, reference: &str) -> Option<PathBuf> {
 /// archive's copy beside its tweets, `tweets_media/<post id>-<the URL's file name>`, when
 /// that file exists.
 pub fn local_copy(base: &Path, post_id: &str, reference: &str) -> Option<PathBuf> {
+    local_copy_where(base, post_id, reference, |p| p.is_file())
+}
+
+/// [`local_copy`], with what counts as an existing file given (a zipped export's
+/// members are files too).
+pub fn local_copy_where(
+    base: &Path,
+    post_id: &str,
+    reference: &str,
+    exists: impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
     if let Some(p) = resolve(base, reference) {
         return Some(p);
     }
@@ -52,7 +63,7 @@ pub fn local_copy(base: &Path, post_id: &str, reference: &str) -> Option<PathBuf
         return None;
     }
     let p = base.join("tweets_media").join(format!("{post_id}-{name}"));
-    p.is_file().then_some(p)
+    exists(&p).then_some(p)
 }
 
 /// Hash the media file at `path` (see [`resolve`]): not a regular file, larger than
@@ -74,17 +85,43 @@ pub fn hash_local(
             meta.len()
         ));
     }
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut head = [0u8; 32];
-    let got = std::io::Read::read(&mut file, &mut head).map_err(|e| e.to_string())?;
-    if sniff(&head[..got]).is_none() {
-        drop(file);
-        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        let (_, sha256, _) = digests_of(std::io::BufReader::new(f)).map_err(|e| e.to_string())?;
-        return Ok(LocalHashes { sha256, pdq: None });
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    hash_read(file, max_bytes, max_pixels, hasher)
+}
+
+/// Hash a media file read from `r` (a file, or a member of a zipped export): an image
+/// (known by its first bytes) is read whole, up to `max_bytes`, and gets its SHA-256 and PDQ
+/// hash, or an error where it does not decode within `max_pixels`; any other file is
+/// streamed for its SHA-256 only, and an error where it holds more than `max_bytes`.
+pub fn hash_read(
+    mut r: impl std::io::Read,
+    max_bytes: u64,
+    max_pixels: u64,
+    hasher: &mut PdqHasher,
+) -> Result<LocalHashes, String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(32);
+    (&mut r)
+        .take(32)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    let over = || format!("over the limit of {max_bytes} bytes");
+    let mut rest = std::io::Cursor::new(head.clone())
+        .chain(r)
+        .take(max_bytes + 1);
+    if sniff(&head).is_none() {
+        let (_, sha256, len) = digests_of(&mut rest).map_err(|e| e.to_string())?;
+        return if len > max_bytes {
+            Err(over())
+        } else {
+            Ok(LocalHashes { sha256, pdq: None })
+        };
     }
-    drop(file);
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    rest.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(over());
+    }
     let sha256 = sha256_hex(&bytes);
     let img = decode_rgb(&bytes, max_pixels).map_err(|e| e.to_string())?;
     let h = hasher.hash_rgb(&img.pixels, img.width, img.height);
@@ -149,6 +186,30 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/data/pdq")
             .join(name)
+    }
+
+    /// Read from a stream (a zip member) a file hashes as it does from its path; past the
+    /// limit, an image or another file is an error, not a read without end.
+    #[test]
+    fn a_stream_hashes_as_its_file_does_and_stops_at_the_limit() {
+        let mut hasher = PdqHasher::new();
+        let max = 1 << 20;
+        let path = data("photo_q40.jpg");
+        let bytes = std::fs::read(&path).unwrap();
+        let from_file = hash_local(&path, max, 1 << 24, &mut hasher).unwrap();
+        let from_stream = hash_read(&bytes[..], max, 1 << 24, &mut hasher).unwrap();
+        assert_eq!(from_stream, from_file);
+        assert!(from_stream.pdq.is_some());
+        let text = vec![b'a'; 100];
+        assert_eq!(
+            hash_read(&text[..], 100, 1 << 24, &mut hasher)
+                .unwrap()
+                .sha256,
+            sha256_hex(&text)
+        );
+        assert!(hash_read(&text[..], 99, 1 << 24, &mut hasher).is_err());
+        let small = (bytes.len() - 1) as u64;
+        assert!(hash_read(&bytes[..], small, 1 << 24, &mut hasher).is_err());
     }
 
     #[test]

@@ -683,20 +683,31 @@ impl Worker<'_> {
             if m.sha256.is_some() || m.pdq.is_some() {
                 continue;
             }
+            // A zipped export's media are members of the zip, beside the post's member.
+            let exists = |p: &std::path::Path| p.is_file() || raqib_ingest::is_zip_member(p);
             let Some(path) = m
                 .url
                 .as_deref()
-                .and_then(|u| raqib_media::local::local_copy(base, &p.id, u))
+                .and_then(|u| raqib_media::local::local_copy_where(base, &p.id, u, exists))
             else {
                 continue;
             };
             let hasher = self.hasher.get_or_insert_with(raqib_media::PdqHasher::new);
-            match raqib_media::local::hash_local(
-                &path,
-                LOCAL_MEDIA_MAX_BYTES,
-                raqib_media::decode::DEFAULT_MAX_PIXELS,
-                hasher,
-            ) {
+            let max_pixels = raqib_media::decode::DEFAULT_MAX_PIXELS;
+            let in_zip = (!path.exists())
+                .then(|| raqib_ingest::zip_member_reader(&path))
+                .flatten();
+            let zipped = in_zip.is_some();
+            let hashed = match in_zip {
+                Some(Ok(r)) => {
+                    raqib_media::local::hash_read(r, LOCAL_MEDIA_MAX_BYTES, max_pixels, hasher)
+                }
+                Some(Err(e)) => Err(e),
+                None => {
+                    raqib_media::local::hash_local(&path, LOCAL_MEDIA_MAX_BYTES, max_pixels, hasher)
+                }
+            };
+            match hashed {
                 Ok(h) => {
                     m.sha256 = Some(h.sha256);
                     m.pdq = h.pdq.map(|h| h.to_string());
@@ -708,7 +719,19 @@ impl Worker<'_> {
                 }
             }
             if m.pdq.is_none() && raqib_media::video::is_video_path(&path) {
-                self.hash_video_frames(&path);
+                if zipped {
+                    // ffmpeg reads a file: a video inside an archive is not framed.
+                    self.progress
+                        .videos_unframed
+                        .fetch_add(1, Ordering::Relaxed);
+                    let _ = self.progress.video_error.set(format!(
+                        "{}: a video inside a zip archive is not framed (ffmpeg reads \
+                         files): extract the archive to frame its videos",
+                        path.display()
+                    ));
+                } else {
+                    self.hash_video_frames(&path);
+                }
             }
         }
     }
