@@ -221,7 +221,45 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             });
         }
     }
+    // A zip archive is a folder too: what it holds is said before it is read.
+    for f in &files {
+        if let Some(z) = raqib_ingest::zip_contents(f) {
+            if let Some(text) = zip_note(f, &z) {
+                notes.push(Note {
+                    text,
+                    problem: false,
+                });
+            }
+        }
+    }
     (files, notes)
+}
+
+/// What a zip archive holds, as the line about a folder says it: its inputs, the other
+/// members left out, and Telegram pages doubled by a `result.json`. Nothing where every
+/// member is read, or none is (its reading says so).
+fn zip_note(f: &str, z: &raqib_ingest::ZipContents) -> Option<String> {
+    if z.inputs == 0 || z.others + z.doubled == 0 {
+        return None;
+    }
+    let members = |n: usize| if n == 1 { "member" } else { "members" };
+    let mut text = format!("{f}: {} input {}", z.inputs, members(z.inputs));
+    if z.others > 0 {
+        text += &format!(
+            "; {} other {} left out (not inputs by their names, as in a folder: media, notes, \
+             an archive's other files)",
+            z.others,
+            members(z.others)
+        );
+    }
+    if z.doubled > 0 {
+        text += &format!(
+            "; {} Telegram HTML {} left out: the export's result.json holds the same messages",
+            z.doubled,
+            if z.doubled == 1 { "page" } else { "pages" }
+        );
+    }
+    Some(text)
 }
 
 fn files_word(n: usize) -> &'static str {
@@ -574,5 +612,25 @@ mod tests {
             notes.iter().any(|n| n.text.contains("loop") && n.problem),
             "{notes:?}"
         );
+    }
+
+    /// A zip archive's line says what a folder's does: inputs, others, doubled pages;
+    /// nothing where every member is read or none is.
+    #[test]
+    fn a_zip_archives_line_counts_its_members() {
+        let z = |inputs, others, doubled| raqib_ingest::ZipContents {
+            inputs,
+            others,
+            doubled,
+            recovered: false,
+        };
+        assert_eq!(zip_note("a.zip", &z(3, 0, 0)), None);
+        assert_eq!(zip_note("a.zip", &z(0, 5, 0)), None);
+        let line = zip_note("a.zip", &z(1, 7, 2)).unwrap();
+        assert!(
+            line.starts_with("a.zip: 1 input member; 7 other members left out"),
+            "{line}"
+        );
+        assert!(line.contains("2 Telegram HTML pages left out"), "{line}");
     }
 }

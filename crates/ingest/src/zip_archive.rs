@@ -596,28 +596,118 @@ fn inside_zip(path: &std::path::Path) -> Option<(String, String)> {
     None
 }
 
-/// The indexes of the archives whose members were read last by [`member_bytes`]: a media
-/// file at a time, so the index of a Twitter archive (tens of thousands of members) is
-/// read once, not once a photo.
-static RECENT: Mutex<Vec<(String, Arc<ZipIndex>)>> = Mutex::new(Vec::new());
+/// The indexes of the archives read last: a zipped export's media are read a file at a
+/// time ([`member_reader`]), so the index of a Twitter archive (tens of thousands of
+/// members) is read once, not once a photo.
+/// Each with the archive's length and modification time when its index was read: an
+/// archive replaced since is read again.
+#[allow(clippy::type_complexity)]
+static RECENT: Mutex<Vec<(String, Stamp, Arc<ZipIndex>)>> = Mutex::new(Vec::new());
+
+/// A file's length and modification time.
+type Stamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &str) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()))
+}
 
 /// How many archives' indexes [`RECENT`] keeps.
 const RECENT_MAX: usize = 4;
 
-fn index_of(archive: &str) -> Result<Arc<ZipIndex>, String> {
+fn index_of(archive: &str) -> Result<Arc<ZipIndex>, OpenError> {
+    let now = stamp(archive);
     let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, ix)) = recent.iter().find(|(a, _)| a == archive) {
+    if let Some((_, _, ix)) = recent
+        .iter()
+        .find(|(a, s, _)| a == archive && now.is_some() && Some(*s) == now)
+    {
         return Ok(ix.clone());
     }
-    let ix = Arc::new(ZipIndex::open(archive).map_err(|e| e.to_string())?);
+    recent.retain(|(a, _, _)| a != archive);
+    let ix = Arc::new(ZipIndex::open(archive)?);
     if recent.len() >= RECENT_MAX {
         recent.remove(0);
     }
-    recent.push((archive.to_string(), ix.clone()));
+    if let Some(s) = now {
+        recent.push((archive.to_string(), s, ix.clone()));
+    }
     Ok(ix)
 }
 
-/// Whether `path` names a member of a zip archive (see [`member_bytes`]).
+/// Which members of an archive are read.
+struct Choice {
+    /// Positions in the index's files.
+    chosen: Vec<usize>,
+    /// Left out by their names (or hidden), and HTML pages doubled by a `result.json`.
+    left_out: usize,
+    doubled: usize,
+}
+
+impl ZipIndex {
+    /// The members read: chosen by their names as a folder's files are, hidden ones and
+    /// `__MACOSX/` passed over, and a Telegram export's HTML pages where a `result.json`
+    /// above them holds the same messages (as a folder's walk leaves them out).
+    fn choose(&self) -> Choice {
+        let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
+        let dir_of = |n: &str| n.rfind('/').map_or("", |k| &n[..=k]).to_string();
+        let json_exports: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(n, _)| !is_hidden(n) && base(n).eq_ignore_ascii_case("result.json"))
+            .map(|(n, _)| dir_of(n))
+            .collect();
+        let mut c = Choice {
+            chosen: Vec::new(),
+            left_out: 0,
+            doubled: 0,
+        };
+        for (k, (name, _)) in self.files.iter().enumerate() {
+            let b = base(name);
+            if is_hidden(name) || !is_member_input(&b) {
+                c.left_out += 1;
+            } else if crate::is_telegram_page(&b)
+                && json_exports.iter().any(|d| name.starts_with(d.as_str()))
+            {
+                c.doubled += 1;
+            } else {
+                c.chosen.push(k);
+            }
+        }
+        c
+    }
+}
+
+/// What a zip archive holds, for a line about it before it is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZipContents {
+    /// Members read as inputs.
+    pub inputs: usize,
+    /// Members left out: not inputs by their names (media, notes), hidden, `__MACOSX/`.
+    pub others: usize,
+    /// Telegram HTML pages left out for the `result.json` that holds the same messages.
+    pub doubled: usize,
+    /// Whether its index was lost and its members found by their own headers.
+    pub recovered: bool,
+}
+
+/// What the zip archive at `path` holds; `None` where it is not a zip archive or cannot be
+/// read (its reading says why).
+pub fn zip_contents(path: &str) -> Option<ZipContents> {
+    if !is_zip_file(path) {
+        return None;
+    }
+    let ix = index_of(path).ok()?;
+    let c = ix.choose();
+    Some(ZipContents {
+        inputs: c.chosen.len(),
+        others: c.left_out,
+        doubled: c.doubled,
+        recovered: ix.recovered.is_some(),
+    })
+}
+
+/// Whether `path` names a member of a zip archive (see [`member_reader`]).
 pub fn is_zip_member(path: &std::path::Path) -> bool {
     inside_zip(path).is_some_and(|(archive, name)| {
         index_of(&archive).is_ok_and(|ix| ix.by_name.contains_key(&name))
@@ -631,7 +721,7 @@ pub fn is_zip_member(path: &std::path::Path) -> bool {
 pub fn member_reader(path: &std::path::Path) -> Option<Result<Box<dyn Read + Send>, String>> {
     let (archive, name) = inside_zip(path)?;
     Some((|| {
-        let ix = index_of(&archive)?;
+        let ix = index_of(&archive).map_err(|e| e.to_string())?;
         let &k = ix
             .by_name
             .get(&name)
@@ -664,30 +754,12 @@ pub(crate) struct ZipChunks {
 
 impl ZipChunks {
     pub(crate) fn open(path: &str, opts: &Options) -> Result<ZipChunks, OpenError> {
-        let index = ZipIndex::open(path)?;
-        let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
-        let dir_of = |n: &str| n.rfind('/').map_or("", |k| &n[..=k]).to_string();
-        // The folders holding a Telegram JSON export: their HTML pages are the same
-        // messages again, as a folder's walk leaves them out.
-        let json_exports: Vec<String> = index
-            .files
-            .iter()
-            .filter(|(n, _)| !is_hidden(n) && base(n).eq_ignore_ascii_case("result.json"))
-            .map(|(n, _)| dir_of(n))
-            .collect();
-        let (mut chosen, mut left_out, mut doubled) = (Vec::new(), 0, 0);
-        for (k, (name, _)) in index.files.iter().enumerate() {
-            let b = base(name);
-            if is_hidden(name) || !is_member_input(&b) {
-                left_out += 1;
-            } else if crate::is_telegram_page(&b)
-                && json_exports.iter().any(|d| name.starts_with(d.as_str()))
-            {
-                doubled += 1;
-            } else {
-                chosen.push(k);
-            }
-        }
+        let index = index_of(path)?;
+        let Choice {
+            chosen,
+            left_out,
+            doubled,
+        } = index.choose();
         // An archive read without its index says so first.
         let current = index.recovered.as_ref().map(|why| {
             let message = format!(
@@ -702,7 +774,7 @@ impl ZipChunks {
         });
         Ok(ZipChunks {
             any: !chosen.is_empty(),
-            index: Arc::new(index),
+            index,
             chosen: chosen.into_iter(),
             opts: opts.clone(),
             current,

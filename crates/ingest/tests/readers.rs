@@ -633,6 +633,15 @@ fn a_zip_archive_is_read_as_the_folder_it_holds() {
     let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(
+        raqib_ingest::zip_contents(&f),
+        Some(raqib_ingest::ZipContents {
+            inputs: 3,
+            others: 4,
+            doubled: 0,
+            recovered: false
+        })
+    );
+    assert_eq!(
         posts_by_file(&f),
         [
             (format!("{f}/2015/06/01/00.json.bz2"), 1, "m1".to_string()),
@@ -836,6 +845,50 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
             && diags[0].message.contains("save it to a file"),
         "{diags:?}"
     );
+}
+
+/// A zipped Telegram export made in both forms (HTML and JSON) is read once, from its
+/// `result.json`, as its folder is; the pages left out are counted.
+#[test]
+fn a_zipped_telegram_export_in_both_forms_is_read_once() {
+    use zip::CompressionMethod::Deflated;
+    let dir = tempfile::tempdir().unwrap();
+    let json = std::fs::read(data("telegram_result.json")).unwrap();
+    let page = std::fs::read(data("telegram_html/messages.html")).unwrap();
+    let page2 = std::fs::read(data("telegram_html/messages2.html")).unwrap();
+    let both = zip_of(&[
+        ("ChatExport/result.json", Deflated, &json),
+        ("ChatExport/messages.html", Deflated, &page),
+        ("ChatExport/messages2.html", Deflated, &page2),
+    ]);
+    let f = write(&dir, "both.zip", &both);
+    let from_zip: Vec<String> = posts(&split(read_all(&f, &Options::default()).unwrap()).0)
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    let from_json: Vec<String> =
+        posts(&split(read_all(&data("telegram_result.json"), &Options::default()).unwrap()).0)
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
+    assert_eq!(from_zip, from_json);
+    let c = raqib_ingest::zip_contents(&f).unwrap();
+    assert_eq!((c.inputs, c.others, c.doubled), (1, 0, 2));
+    // Made in HTML only: its pages are read.
+    let html = zip_of(&[
+        ("ChatExport/messages.html", Deflated, &page),
+        ("ChatExport/messages2.html", Deflated, &page2),
+    ]);
+    let f = write(&dir, "html.zip", &html);
+    assert!(!posts(&split(read_all(&f, &Options::default()).unwrap()).0).is_empty());
+    assert_eq!(raqib_ingest::zip_contents(&f).unwrap().inputs, 2);
+    // An archive replaced at the same path is read anew, not from the index kept of it.
+    std::fs::write(&f, &both).unwrap();
+    let again: Vec<String> = posts(&split(read_all(&f, &Options::default()).unwrap()).0)
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    assert_eq!(again, from_json);
 }
 
 /// A Twitter account archive as Twitter hands it over, zipped: its tweets read with the
