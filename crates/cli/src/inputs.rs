@@ -221,8 +221,12 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             });
         }
     }
-    // A zip archive is a folder too: what it holds is said before it is read.
+    // A zip archive is a folder too: what it holds is said before it is read (looked for
+    // by name, so that a folder of many files is not opened twice over).
     for f in &files {
+        if !f.to_ascii_lowercase().ends_with(".zip") {
+            continue;
+        }
         if let Some(z) = raqib_ingest::zip_contents(f) {
             if let Some(text) = zip_note(f, &z) {
                 notes.push(Note {
