@@ -697,7 +697,7 @@ pub fn zip_contents(path: &str) -> Option<ZipContents> {
     if !is_zip_file(path) {
         return None;
     }
-    let ix = index_of(path).ok()?;
+    let ix = ZipIndex::open(path).ok()?;
     let c = ix.choose();
     Some(ZipContents {
         inputs: c.chosen.len(),
@@ -754,7 +754,8 @@ pub(crate) struct ZipChunks {
 
 impl ZipChunks {
     pub(crate) fn open(path: &str, opts: &Options) -> Result<ZipChunks, OpenError> {
-        let index = index_of(path)?;
+        // Read afresh, whatever [`RECENT`] keeps: what is read is the file as it is now.
+        let index = Arc::new(ZipIndex::open(path)?);
         let Choice {
             chosen,
             left_out,

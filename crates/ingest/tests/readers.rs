@@ -882,13 +882,61 @@ fn a_zipped_telegram_export_in_both_forms_is_read_once() {
     let f = write(&dir, "html.zip", &html);
     assert!(!posts(&split(read_all(&f, &Options::default()).unwrap()).0).is_empty());
     assert_eq!(raqib_ingest::zip_contents(&f).unwrap().inputs, 2);
-    // An archive replaced at the same path is read anew, not from the index kept of it.
+    // An archive replaced at the same path is read anew.
     std::fs::write(&f, &both).unwrap();
     let again: Vec<String> = posts(&split(read_all(&f, &Options::default()).unwrap()).0)
         .iter()
         .map(|p| p.id.clone())
         .collect();
     assert_eq!(again, from_json);
+}
+
+/// A zipped export's media, as `--hash-media` reads them: a path through the archive
+/// (`EXPORT.zip/photos/a.jpg`) gives the member's bytes; a path that is not inside a zip
+/// gives nothing; an archive replaced at the same path is read anew, not from the index
+/// kept of it.
+#[test]
+fn a_member_of_a_zip_is_read_by_its_path_through_the_archive() {
+    use std::io::Read;
+    use zip::CompressionMethod::{Deflated, Stored};
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "export.zip",
+        &zip_of(&[("chat/photos/a.jpg", Deflated, b"first photo")]),
+    );
+    let read = |p: &str| -> Option<Result<Vec<u8>, String>> {
+        raqib_ingest::zip_member_reader(std::path::Path::new(p)).map(|r| {
+            let mut b = Vec::new();
+            r?.read_to_end(&mut b).map_err(|e| e.to_string())?;
+            Ok(b)
+        })
+    };
+    let member = format!("{f}/chat/photos/a.jpg");
+    assert_eq!(read(&member), Some(Ok(b"first photo".to_vec())));
+    assert!(raqib_ingest::is_zip_member(std::path::Path::new(&member)));
+    assert!(matches!(
+        read(&format!("{f}/chat/photos/b.jpg")),
+        Some(Err(_))
+    ));
+    assert!(!raqib_ingest::is_zip_member(std::path::Path::new(
+        &format!("{f}/b.jpg")
+    )));
+    let plain = write(&dir, "plain.jsonl", b"{}\n");
+    assert_eq!(read(&format!("{plain}/a.jpg")), None);
+    assert_eq!(
+        read(&format!("{}/photos/a.jpg", dir.path().display())),
+        None
+    );
+    std::fs::write(
+        &f,
+        zip_of(&[
+            ("README.md", Stored, b"notes"),
+            ("chat/photos/a.jpg", Stored, b"the second photo"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(read(&member), Some(Ok(b"the second photo".to_vec())));
 }
 
 /// A Twitter account archive as Twitter hands it over, zipped: its tweets read with the
