@@ -369,22 +369,50 @@ pub(crate) fn is_member_input(base: &str) -> bool {
         || crate::is_whatsapp_chat_name(base)
 }
 
-impl Iterator for TarChunks {
-    type Item = Chunk;
+/// An archive read a member after another (a tar's, a zip's): its chunks are the
+/// members' chunks in turn, with a diagnostic wherever one cannot be opened.
+pub(crate) trait Members {
+    /// The chunks of the member being read.
+    fn current(&mut self) -> &mut Option<Box<dyn Iterator<Item = Chunk> + Send>>;
+    /// Whether no member is left.
+    fn done(&self) -> bool;
+    /// Open the next member into [`Members::current`], or say why it cannot be.
+    fn advance(&mut self) -> Option<Chunk>;
 
-    fn next(&mut self) -> Option<Chunk> {
+    /// The next chunk of the archive.
+    fn next_member_chunk(&mut self) -> Option<Chunk> {
         loop {
-            if let Some(c) = self.current.as_mut().and_then(|it| it.next()) {
+            if let Some(c) = self.current().as_mut().and_then(|it| it.next()) {
                 return Some(c);
             }
-            self.current = None;
-            if self.done {
+            *self.current() = None;
+            if self.done() {
                 return None;
             }
             if let Some(d) = self.advance() {
                 return Some(d);
             }
         }
+    }
+}
+
+impl Members for TarChunks {
+    fn current(&mut self) -> &mut Option<Box<dyn Iterator<Item = Chunk> + Send>> {
+        &mut self.current
+    }
+    fn done(&self) -> bool {
+        self.done
+    }
+    fn advance(&mut self) -> Option<Chunk> {
+        TarChunks::advance(self)
+    }
+}
+
+impl Iterator for TarChunks {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        self.next_member_chunk()
     }
 }
 

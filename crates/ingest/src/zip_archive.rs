@@ -23,7 +23,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
 use crate::beside::Beside;
-use crate::tar::{diagnostic_chunk, is_member_input, no_input_message};
+use crate::tar::{diagnostic_chunk, is_member_input, no_input_message, Members};
 use crate::{Chunk, OpenError, Options};
 
 /// The most of a member read whole (a Twitter archive's `account.js`, `note-tweet.js`).
@@ -823,22 +823,23 @@ impl ZipChunks {
     }
 }
 
+impl Members for ZipChunks {
+    fn current(&mut self) -> &mut Option<Box<dyn Iterator<Item = Chunk> + Send>> {
+        &mut self.current
+    }
+    fn done(&self) -> bool {
+        self.done
+    }
+    fn advance(&mut self) -> Option<Chunk> {
+        ZipChunks::advance(self)
+    }
+}
+
 impl Iterator for ZipChunks {
     type Item = Chunk;
 
     fn next(&mut self) -> Option<Chunk> {
-        loop {
-            if let Some(c) = self.current.as_mut().and_then(|it| it.next()) {
-                return Some(c);
-            }
-            self.current = None;
-            if self.done {
-                return None;
-            }
-            if let Some(d) = self.advance() {
-                return Some(d);
-            }
-        }
+        self.next_member_chunk()
     }
 }
 
