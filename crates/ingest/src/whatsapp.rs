@@ -405,10 +405,20 @@ pub(crate) fn chat_name(path: &str) -> String {
     };
     match stem.as_deref() {
         None | Some("") | Some("-") => "whatsapp".to_string(),
+        // The folder it is in, or the zip it came in (`WhatsApp Chat - NAME.zip`, read as
+        // the folder it holds).
         Some("_chat") => p
             .parent()
             .and_then(|d| d.file_name())
-            .map(|d| named(&d.to_string_lossy()))
+            .map(|d| {
+                let d = d.to_string_lossy();
+                let len = d.len();
+                let d = match d.get(len.saturating_sub(4)..) {
+                    Some(ext) if ext.eq_ignore_ascii_case(".zip") => &d[..len - 4],
+                    _ => &d[..],
+                };
+                named(d)
+            })
             .unwrap_or_else(|| "whatsapp".to_string()),
         Some(s) => named(s),
     }
@@ -1451,6 +1461,11 @@ mod tests {
         );
         assert_eq!(
             chat_name("exports/WhatsApp Chat - Family/_chat.txt"),
+            "Family"
+        );
+        // An iPhone's export as it is shared, zipped, and read as the folder it holds.
+        assert_eq!(
+            chat_name("exports/WhatsApp Chat - Family.zip/_chat.txt"),
             "Family"
         );
         assert_eq!(chat_name("_chat.txt"), "whatsapp");

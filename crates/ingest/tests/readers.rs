@@ -847,6 +847,39 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
     );
 }
 
+/// An iPhone's WhatsApp export as it is shared, `WhatsApp Chat - NAME.zip` with `_chat.txt`
+/// and the attachments: read as is, the chat named by the zip, the photo a media reference
+/// beside the chat in the zip.
+#[test]
+fn a_zipped_whatsapp_export_is_read_as_shared() {
+    use zip::CompressionMethod::{Deflated, Stored};
+    let dir = tempfile::tempdir().unwrap();
+    let chat =
+        "[02/11/2026, 10:00:00] Ann: \u{200e}<attached: 00000012-PHOTO-2026-11-02-10-00-00.jpg>\n\
+                [02/11/2026, 10:01:00] Bob: hello\n";
+    let f = write(
+        &dir,
+        "WhatsApp Chat - Family.zip",
+        &zip_of(&[
+            ("_chat.txt", Deflated, chat.as_bytes()),
+            (
+                "00000012-PHOTO-2026-11-02-10-00-00.jpg",
+                Stored,
+                b"\xff\xd8\xff",
+            ),
+        ]),
+    );
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = posts(&recs);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0].id, "Family/1");
+    assert_eq!(p[1].text, "hello");
+    let photo = p[0].media[0].url.as_deref().unwrap();
+    let at = std::path::Path::new(&f).join(photo);
+    assert!(raqib_ingest::is_zip_member(&at), "{}", at.display());
+}
+
 /// A zipped Telegram export made in both forms (HTML and JSON) is read once, from its
 /// `result.json`, as its folder is; the pages left out are counted.
 #[test]
