@@ -1854,6 +1854,30 @@ fn a_zip_archive_in_a_folder_is_scanned_inside() {
         .collect();
     let member = exports.join("d.zip/posts.jsonl").display().to_string();
     assert_eq!(at, [(member.clone(), 1), (member, 2)]);
+    // Before a zip is read, raqib says what it holds, as for a folder.
+    let zipped = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        for (name, data) in [
+            ("posts.jsonl", &b"{\"id\":\"1\",\"text\":\"hello\"}\n"[..]),
+            ("README.md", b"notes"),
+            ("photo.jpg", b"\xff\xd8"),
+        ] {
+            z.start_file(name, o).unwrap();
+            z.write_all(data).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    let archive = dir.path().join("export.zip");
+    std::fs::write(&archive, zipped).unwrap();
+    let o = run(&["scan", archive.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("export.zip: 1 input member; 2 other members left out"),
+        "{}",
+        stderr(&o)
+    );
     let zip = std::fs::read(root().join("tests/data/deflate64.zip")).unwrap();
     let mut child = raqib()
         .args(["scan", "-"])
