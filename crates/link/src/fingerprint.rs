@@ -25,7 +25,14 @@ pub const MAX_BIO_WORDS: usize = 64;
 pub const MAX_POSTS: usize = 200;
 
 /// The fingerprint format version; stored with every suspended index.
-pub const FINGERPRINT_VERSION: u32 = 1;
+///
+/// v2: handles and names are read by raqib's normaliser v5, which folds the Persian, Urdu
+/// and other Arabic-script letters drawn from an Arabic letter, small capitals and
+/// enclosed letters. A v1 fingerprint's name keys are made again from its handle and
+/// display name (both kept) when an index is read ([`Fingerprinter::renew_names`]), so a
+/// suspended `@ᴀʙᴜ_ʜᴀʀʙ` added before still meets `@abu_harb`; its bio words and style
+/// stay as they were (a bio written in those letters compares a little less well).
+pub const FINGERPRINT_VERSION: u32 = 2;
 
 /// Everything linking compares. The original handle and name are kept for the evidence;
 /// the rest is hashes and small quantised vectors, so a million fingerprints fit in well
@@ -145,21 +152,6 @@ impl Fingerprinter {
     pub fn fingerprint(&mut self, account: &Account, posts: &[&Post]) -> Fingerprint {
         let handle = account.handle.clone().unwrap_or_default();
         let display_name = account.display_name.clone().unwrap_or_default();
-        let hp = handle_parts(&mut self.norm, &handle);
-        let words = name_words(&mut self.norm, &display_name);
-        let name_cons = consonant_key(&words.concat());
-        let mut name_hashes: Vec<u64> =
-            words.iter().map(|w| key(tag::WORD, w.as_bytes())).collect();
-        name_hashes.sort_unstable();
-        name_hashes.dedup();
-        let short_key = |t: u64, s: &str, min: usize| {
-            if s.len() >= min {
-                key(t, s.as_bytes())
-            } else {
-                0
-            }
-        };
-        let name_arabic = is_arabic(&display_name);
         let bio = account.bio.as_deref().unwrap_or("");
         word_set(&mut self.norm, bio, &mut self.words);
         let bio_words = self.words.len() as u32;
@@ -215,17 +207,11 @@ impl Fingerprinter {
             .collect();
         follows.sort_unstable();
         follows.dedup();
-        Fingerprint {
+        let mut fp = Fingerprint {
             platform: account.platform.as_str().into(),
             id: account.id.as_str().into(),
             handle: handle.trim().trim_start_matches('@').into(),
             display_name: display_name.into(),
-            name_arabic,
-            handle_cons: short_key(tag::CONS, &hp.consonants, 3),
-            name_cons: short_key(tag::CONS, &name_cons, 3),
-            stem: hp.stem.into(),
-            digits: hp.digits,
-            name_words: name_hashes.into(),
             bio_words,
             bio_set: self.words.iter().copied().take(MAX_BIO_WORDS).collect(),
             avatar,
@@ -236,7 +222,35 @@ impl Fingerprinter {
             timed_posts,
             follows: follows.into(),
             created_at: account.created_at,
-        }
+            ..Fingerprint::default()
+        };
+        self.renew_names(&mut fp);
+        fp
+    }
+
+    /// Make the keys read from the handle and display name again from the ones kept: the
+    /// stem and trailing number, the consonant keys, the name's words and script.
+    pub fn renew_names(&mut self, fp: &mut Fingerprint) {
+        let hp = handle_parts(&mut self.norm, &fp.handle);
+        let words = name_words(&mut self.norm, &fp.display_name);
+        let name_cons = consonant_key(&words.concat());
+        let mut name_hashes: Vec<u64> =
+            words.iter().map(|w| key(tag::WORD, w.as_bytes())).collect();
+        name_hashes.sort_unstable();
+        name_hashes.dedup();
+        let short_key = |t: u64, s: &str, min: usize| {
+            if s.len() >= min {
+                key(t, s.as_bytes())
+            } else {
+                0
+            }
+        };
+        fp.name_arabic = is_arabic(&fp.display_name);
+        fp.handle_cons = short_key(tag::CONS, &hp.consonants, 3);
+        fp.name_cons = short_key(tag::CONS, &name_cons, 3);
+        fp.stem = hp.stem.into();
+        fp.digits = hp.digits;
+        fp.name_words = name_hashes.into();
     }
 }
 

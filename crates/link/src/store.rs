@@ -81,6 +81,7 @@ impl SuspendedStore {
         let mut fps: Vec<Fingerprint> = Vec::new();
         let mut removes: Vec<(usize, String, String)> = Vec::new();
         if let Ok(f) = File::open(&path) {
+            let mut renew = crate::fingerprint::Fingerprinter::default();
             let mut reader = BufReader::new(f);
             let mut line = String::new();
             let mut no = 0u64;
@@ -99,7 +100,13 @@ impl SuspendedStore {
                     break;
                 }
                 match serde_json::from_str::<Op>(line.trim_end()) {
-                    Ok(Op::Add { fingerprint, v, .. }) if v <= FINGERPRINT_VERSION => fps.push(*fingerprint),
+                    Ok(Op::Add { mut fingerprint, v, .. }) if v <= FINGERPRINT_VERSION => {
+                        if v < FINGERPRINT_VERSION {
+                            // Its name keys were made by an older normaliser.
+                            renew.renew_names(&mut fingerprint);
+                        }
+                        fps.push(*fingerprint)
+                    }
                     Ok(Op::Add { v, .. }) => warnings.push(format!(
                         "{}:{no}: fingerprint version {v} is newer than this build reads ({FINGERPRINT_VERSION}); line skipped: upgrade raqib",
                         path.display()
@@ -293,6 +300,53 @@ mod tests {
             1,
             "the torn line is reported, the next line reads"
         );
+    }
+
+    /// An index written before normaliser v5 (fingerprint v1) keeps a fancy-text handle's
+    /// and an Urdu-spelt name's keys as that normaliser made them; read now, they are made
+    /// again, so the returning account with the plain handle and name meets them, as
+    /// one fingerprinted today would. A v2 line is read as it was written.
+    #[test]
+    fn an_index_from_the_previous_normaliser_has_its_name_keys_made_again() {
+        let account = |id: &str, handle: &str, name: &str| raqib_model::Account {
+            id: id.into(),
+            platform: "x".into(),
+            handle: Some(handle.into()),
+            display_name: Some(name.into()),
+            ..Default::default()
+        };
+        let mut fper = crate::fingerprint::Fingerprinter::default();
+        let fancy = fper.fingerprint(&account("1", "ᴀʙᴜ_ʜᴀʀʙ", "ابو حرب الشامی"), &[]);
+        let plain = fper.fingerprint(&account("9", "abu_harb", "ابو حرب الشامي"), &[]);
+        assert_eq!(fancy.stem, plain.stem);
+        assert_eq!(fancy.name_words, plain.name_words);
+        // As normaliser v4 left them: the letters as they were.
+        let mut old = fancy.clone();
+        old.stem = "ᴀʙᴜʜᴀʀʙ".into();
+        old.handle_cons = 7;
+        old.name_cons = 7;
+        old.name_words = vec![1, 2, 3].into();
+        let mut written = old.clone();
+        written.id = "2".into();
+        let d = tempfile::tempdir().unwrap();
+        let mut log = String::new();
+        for (v, f) in [(1, &old), (2, &written)] {
+            let op = Op::Add {
+                at: 1,
+                v,
+                fingerprint: Box::new(f.clone()),
+            };
+            log += &serde_json::to_string(&op).unwrap();
+            log.push('\n');
+        }
+        std::fs::write(d.path().join(LOG_FILE), log).unwrap();
+        let s = SuspendedStore::open(d.path(), false, 1).unwrap();
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        let renewed = s.index.get("x", "1").unwrap();
+        assert_eq!(renewed, &fancy);
+        let kept = s.index.get("x", "2").unwrap();
+        assert_eq!(&*kept.stem, "ᴀʙᴜʜᴀʀʙ");
+        assert_eq!(kept.handle_cons, 7);
     }
 
     #[test]
