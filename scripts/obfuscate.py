@@ -15,6 +15,14 @@ HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d"
 JOINING = set("بتثجحخسشصضطظعغفقكلمنهيئ")
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ"}
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+# What "fancy text" generators offer for Latin letters and Unicode does not decompose: small
+# capitals, and squared, negative squared and negative circled capitals.
+SMALL_CAPS = dict(zip("abcdefghijklmnopqrstuvwyz", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ"))
+ENCLOSED = [0x1F130, 0x1F170, 0x1F150]  # squared, negative squared, negative circled A
+# Arabic letters written with the Persian, Urdu, Kurdish or Pashto letter that looks like
+# them (a reader of Arabic reads the word; a keyword list does not).
+PERSIAN = {"ة": "ۃ", "ه": "ہھە", "ي": "یےې", "ى": "ی", "ك": "کڪګگ", "ب": "پٻ", "ت": "ٹټ", "ج": "چ",
+           "د": "ڈډ", "ر": "ڑړ", "ز": "ژ", "ف": "ڤ", "ق": "ڨ", "ن": "ںڼ", "و": "ۆۇ", "ل": "ڵ"}
 
 
 def is_arabic(ch):
@@ -46,6 +54,19 @@ def zero_width(t, r):
     return "".join(ch + (r.choice(ZERO_WIDTH) if ch.isalpha() and r.random() < 0.3 else "") for ch in t)
 
 
+def fancy_letters(t, r):
+    """One style for the whole post, as a generator gives it; Latin letters only."""
+    style = r.randrange(1 + len(ENCLOSED))
+    if style == 0:
+        return "".join(SMALL_CAPS.get(ch.lower(), ch) for ch in t)
+    base = ENCLOSED[style - 1]
+    return "".join(chr(base + ord(ch.lower()) - ord("a")) if "a" <= ch.lower() <= "z" else ch for ch in t)
+
+
+def persian_letters(t, r):
+    return "".join(r.choice(PERSIAN[ch]) if ch in PERSIAN and r.random() < 0.5 else ch for ch in t)
+
+
 EVASIONS = {
     "clean": lambda t, r: t,
     "diacritics": diacritics,
@@ -53,6 +74,8 @@ EVASIONS = {
     "letter_spacing": spacing,
     "homoglyphs": homoglyphs,
     "zero_width": zero_width,
+    "fancy_letters": fancy_letters,
+    "persian_letters": persian_letters,
 }
 
 

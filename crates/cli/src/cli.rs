@@ -72,6 +72,16 @@ ar_train.csv --dev en_dev.csv ar_dev.csv --out raqib.model"
     /// Score one text and show the spans that drove the score.
     Explain(ExplainArgs),
     /// Print the normalised form of texts (arguments, or lines of standard input).
+    #[command(
+        long_about = "Print what the model sees: each text normalised. Lower case; accents, \
+Arabic diacritics, tatweel, zero-width and bidi controls removed; alef and hamza forms, alef \
+maqsura and taa marbuta folded, and the Persian, Urdu, Kurdish and other Arabic-script letters \
+drawn from an Arabic letter folded to it; look-alike letters folded to Latin (Cyrillic, Greek, \
+fullwidth, mathematical, small capitals, squared and circled letters); Arabic-Indic digits to \
+ASCII; leetspeak next to letters folded; spaced-out letters joined; links reduced to their \
+domain. Emoji, hashtags and mentions stay.\n\nExamples:\n  raqib normalise \"ᴅᴀᴇꜱʜ\" \
+\"دولۃ الخلافۃ\" \"D-A-E-S-H\"\n  raqib normalise < posts.txt"
+    )]
     Normalise(NormaliseArgs),
     /// Hash images (PDQ, bit-exact with Meta's reference) and videos (vPDQ frames); MD5 and SHA-256.
     #[command(

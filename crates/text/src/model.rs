@@ -31,7 +31,7 @@ use crate::features::{
     bigram, feature_scale, finish, for_each_feature, token_features, FeatureConfig,
     FEATURES_VERSION, FEATURES_VERSION_UNPADDED,
 };
-use crate::normalise::{Normalised, Normaliser, NORMALISER_VERSION};
+use crate::normalise::{Normalised, Normaliser, NORMALISER_READS_FROM, NORMALISER_VERSION};
 
 pub const MAGIC: &[u8; 8] = b"RAQIBMDL";
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -1574,7 +1574,10 @@ fn parse(map: &[u8], p: &str) -> Result<(ModelHeader, usize, usize), ModelError>
     // A features v4 model has no `pad_to`: read as 0, it scores as it did.
     let padded_or_not = header.features_version == FEATURES_VERSION
         || (header.features_version == FEATURES_VERSION_UNPADDED && header.features.pad_to == 0);
-    if header.normaliser_version != NORMALISER_VERSION || !padded_or_not {
+    // A normaliser v4 model reads texts as it did: v5 only folds letters v4 kept.
+    let normaliser_read =
+        (NORMALISER_READS_FROM..=NORMALISER_VERSION).contains(&header.normaliser_version);
+    if !normaliser_read || !padded_or_not {
         return Err(ModelError::Incompatible {
             path: p,
             norm: header.normaliser_version,

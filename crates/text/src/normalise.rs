@@ -13,7 +13,17 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// The version of the normalisation rules. A model records it; changing any rule below
 /// means bumping it.
-pub const NORMALISER_VERSION: u32 = 4;
+///
+/// v5 folds letters v4 left as they were (the Persian, Urdu and other Arabic-script letters
+/// drawn from an Arabic letter; small capitals, enclosed letters and Latin letters with
+/// strokes or hooks), and changes nothing else: a text without them normalises as v4 did.
+pub const NORMALISER_VERSION: u32 = 5;
+
+/// The oldest normaliser version whose models this build reads. A model of an older
+/// version within this range scores every text its own normaliser read the same way as it
+/// did, and texts with the letters folded since by what they spell (better than the
+/// unknown letters it saw).
+pub const NORMALISER_READS_FROM: u32 = 4;
 
 /// Normalised text with, for every output character, the byte offset in the original
 /// text of the character it came from.
@@ -64,15 +74,94 @@ fn is_stripped(c: char) -> bool {
         | 0x06EA..=0x06ED | 0x0640 | 0x08D3..=0x08FF)
 }
 
-/// Fold an Arabic-block character; `None` means it is not one that folds.
+/// Whether `c` is in a block of Arabic letters: Arabic, Arabic Supplement, Arabic
+/// Extended-A (whose marks `is_stripped` takes first).
+#[inline]
+fn is_arabic_block(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF)
+}
+
+/// Fold an Arabic-block character: a letter to the Arabic letter it is drawn from (hamza
+/// and madda forms, alef maqsura, taa marbuta, and the Persian, Urdu, Kurdish, Pashto,
+/// Sindhi and African letters that are an Arabic letter with dots, rings or strokes added
+/// or taken away: what an Arabic reader reads past and a keyword list does not; the table
+/// comes from the letters' Unicode names, `X WITH ...` folding to `X`), digits to ASCII,
+/// punctuation to its ASCII form; anything else as it is.
 #[inline]
 fn fold_arabic(c: char) -> char {
     match c {
-        'آ' | 'أ' | 'إ' | 'ٱ' | '\u{0672}' | '\u{0673}' => 'ا',
-        'ؤ' => 'و',
-        'ئ' | 'ى' | 'ی' => 'ي',
-        'ة' | 'ہ' | 'ە' => 'ه',
-        'ک' | 'ڪ' => 'ك',
+        '\u{0622}' | '\u{0623}' | '\u{0625}' | '\u{0671}' | '\u{0672}' | '\u{0673}'
+        | '\u{0675}' | '\u{0773}' | '\u{0774}' | '\u{08AD}' => 'ا',
+        // آ أ إ ٱ ٲ ٳ ٵ ݳ ݴ ࢭ
+        '\u{066E}' | '\u{067B}' | '\u{067E}' | '\u{0680}' | '\u{0750}' | '\u{0751}'
+        | '\u{0752}' | '\u{0753}' | '\u{0754}' | '\u{0755}' | '\u{0756}' | '\u{08A0}'
+        | '\u{08A1}' | '\u{08B6}' | '\u{08B7}' | '\u{08BE}' => 'ب',
+        // ٮ ٻ پ ڀ ݐ ݑ ݒ ݓ ݔ ݕ ݖ ࢠ ࢡ ࢶ ࢷ ࢾ
+        '\u{0679}' | '\u{067A}' | '\u{067C}' | '\u{067D}' | '\u{067F}' | '\u{08B8}'
+        | '\u{08BF}' | '\u{08C0}' => 'ت',
+        // ٹ ٺ ټ ٽ ٿ ࢸ ࢿ ࣀ
+        '\u{0683}' | '\u{0684}' | '\u{0686}' | '\u{0687}' | '\u{06BF}' | '\u{08A2}'
+        | '\u{08C1}' | '\u{08C5}' | '\u{08C6}' => 'ج',
+        // ڃ ڄ چ ڇ ڿ ࢢ ࣁ ࣅ ࣆ
+        '\u{0681}' | '\u{0682}' | '\u{0685}' | '\u{0757}' | '\u{0758}' | '\u{076E}'
+        | '\u{076F}' | '\u{0772}' | '\u{077C}' => 'ح',
+        // ځ ڂ څ ݗ ݘ ݮ ݯ ݲ ݼ
+        '\u{0688}' | '\u{0689}' | '\u{068A}' | '\u{068B}' | '\u{068C}' | '\u{068D}'
+        | '\u{068E}' | '\u{068F}' | '\u{0690}' | '\u{06EE}' | '\u{0759}' | '\u{075A}'
+        | '\u{08AE}' => 'د',
+        // ڈ ډ ڊ ڋ ڌ ڍ ڎ ڏ ڐ ۮ ݙ ݚ ࢮ
+        '\u{0691}' | '\u{0692}' | '\u{0693}' | '\u{0694}' | '\u{0695}' | '\u{0696}'
+        | '\u{0697}' | '\u{0699}' | '\u{06EF}' | '\u{075B}' | '\u{076B}' | '\u{076C}'
+        | '\u{0771}' | '\u{08AA}' | '\u{08B9}' => 'ر',
+        // ڑ ڒ ړ ڔ ڕ ږ ڗ ڙ ۯ ݛ ݫ ݬ ݱ ࢪ ࢹ
+        '\u{0698}' | '\u{08B2}' => 'ز',
+        // ژ ࢲ
+        '\u{069A}' | '\u{069B}' | '\u{069C}' | '\u{075C}' | '\u{076D}' | '\u{0770}'
+        | '\u{077D}' | '\u{077E}' => 'س',
+        // ښ ڛ ڜ ݜ ݭ ݰ ݽ ݾ
+        '\u{06FA}' => 'ش',
+        // ۺ
+        '\u{069D}' | '\u{069E}' | '\u{08AF}' => 'ص',
+        // ڝ ڞ ࢯ
+        '\u{06FB}' => 'ض',
+        // ۻ
+        '\u{069F}' | '\u{08A3}' => 'ط',
+        // ڟ ࢣ
+        '\u{06A0}' | '\u{075D}' | '\u{075E}' | '\u{075F}' | '\u{08B3}' => 'ع',
+        // ڠ ݝ ݞ ݟ ࢳ
+        '\u{06FC}' | '\u{08C3}' => 'غ',
+        // ۼ ࣃ
+        '\u{06A1}' | '\u{06A2}' | '\u{06A3}' | '\u{06A4}' | '\u{06A5}' | '\u{06A6}'
+        | '\u{0760}' | '\u{0761}' | '\u{08A4}' | '\u{08BB}' => 'ف',
+        // ڡ ڢ ڣ ڤ ڥ ڦ ݠ ݡ ࢤ ࢻ
+        '\u{066F}' | '\u{06A7}' | '\u{06A8}' | '\u{08A5}' | '\u{08B5}' | '\u{08BC}'
+        | '\u{08C4}' => 'ق',
+        // ٯ ڧ ڨ ࢥ ࢵ ࢼ ࣄ
+        '\u{063B}' | '\u{063C}' | '\u{06A9}' | '\u{06AA}' | '\u{06AB}' | '\u{06AC}'
+        | '\u{06AD}' | '\u{06AE}' | '\u{06AF}' | '\u{06B0}' | '\u{06B1}' | '\u{06B2}'
+        | '\u{06B3}' | '\u{06B4}' | '\u{0762}' | '\u{0763}' | '\u{0764}' | '\u{077F}'
+        | '\u{08B0}' | '\u{08B4}' | '\u{08C2}' => 'ك',
+        // ػ ؼ ک ڪ ګ ڬ ڭ ڮ گ ڰ ڱ ڲ ڳ ڴ ݢ ݣ ݤ ݿ ࢰ ࢴ ࣂ
+        '\u{06B5}' | '\u{06B6}' | '\u{06B7}' | '\u{06B8}' | '\u{076A}' | '\u{08A6}'
+        | '\u{08C7}' => 'ل',
+        // ڵ ڶ ڷ ڸ ݪ ࢦ ࣇ
+        '\u{0765}' | '\u{0766}' | '\u{08A7}' => 'م',
+        // ݥ ݦ ࢧ
+        '\u{06B9}' | '\u{06BA}' | '\u{06BB}' | '\u{06BC}' | '\u{06BD}' | '\u{0767}'
+        | '\u{0768}' | '\u{0769}' | '\u{08BD}' => 'ن',
+        // ڹ ں ڻ ڼ ڽ ݧ ݨ ݩ ࢽ
+        '\u{0629}' | '\u{06BE}' | '\u{06C0}' | '\u{06C1}' | '\u{06C2}' | '\u{06C3}'
+        | '\u{06D5}' | '\u{06FF}' => 'ه',
+        // ة ھ ۀ ہ ۂ ۃ ە ۿ
+        '\u{0624}' | '\u{0676}' | '\u{0677}' | '\u{06C4}' | '\u{06C5}' | '\u{06C6}'
+        | '\u{06C7}' | '\u{06C8}' | '\u{06C9}' | '\u{06CA}' | '\u{06CB}' | '\u{06CF}'
+        | '\u{0778}' | '\u{0779}' | '\u{08AB}' | '\u{08B1}' => 'و',
+        // ؤ ٶ ٷ ۄ ۅ ۆ ۇ ۈ ۉ ۊ ۋ ۏ ݸ ݹ ࢫ ࢱ
+        '\u{0620}' | '\u{0626}' | '\u{063D}' | '\u{063E}' | '\u{063F}' | '\u{0649}'
+        | '\u{0678}' | '\u{06CC}' | '\u{06CD}' | '\u{06CE}' | '\u{06D0}' | '\u{06D1}'
+        | '\u{06D2}' | '\u{06D3}' | '\u{0775}' | '\u{0776}' | '\u{0777}' | '\u{077A}'
+        | '\u{077B}' | '\u{08A8}' | '\u{08A9}' | '\u{08AC}' | '\u{08BA}' => 'ي',
+        // ؠ ئ ؽ ؾ ؿ ى ٸ ی ۍ ێ ې ۑ ے ۓ ݵ ݶ ݷ ݺ ݻ ࢨ ࢩ ࢬ ࢺ
         '٠'..='٩' => char::from(b'0' + (c as u32 - 0x0660) as u8),
         '۰'..='۹' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
         '،' => ',',
@@ -85,7 +174,10 @@ fn fold_arabic(c: char) -> char {
     }
 }
 
-/// Fold a lowercase letter that looks like a Latin letter to that letter.
+/// Fold a lowercase letter that looks like a Latin letter to that letter: Cyrillic and
+/// Greek look-alikes, Latin letters with a stroke, hook or bar that Unicode does not
+/// decompose (`đ`, `ɗ`, `ł`, `ø`), small capitals (`ᴅᴀᴇꜱʜ`, what "fancy text" generators
+/// give) and the Canadian syllabics those generators use as capitals (`ᗪᗩᗴᔕᕼ`).
 #[inline]
 fn fold_homoglyph(c: char) -> char {
     match c {
@@ -111,8 +203,75 @@ fn fold_homoglyph(c: char) -> char {
         'ԝ' | 'ω' => 'w',
         'х' | 'χ' => 'x',
         'у' | 'γ' => 'y',
+        // Latin letters with marks Unicode does not decompose, and small capitals
+        // (from their Unicode names: `LATIN ... LETTER [SMALL CAPITAL] X [WITH ...]`).
+        'ᴀ' | 'ᶏ' | 'ⱥ' => 'a',
+        'ƀ' | 'ƃ' | 'ɓ' | 'ʙ' | 'ᵬ' | 'ᶀ' | 'ꞗ' => 'b',
+        'ƈ' | 'ȼ' | 'ɕ' | 'ᴄ' | 'ꞓ' | 'ꞔ' => 'c',
+        'đ' | 'ƌ' | 'ȡ' | 'ɖ' | 'ɗ' | 'ᴅ' | 'ᵭ' | 'ᶁ' | 'ᶑ' | 'ꟈ' => 'd',
+        'ɇ' | 'ɛ' | 'ᴇ' | 'ᶒ' | 'ⱸ' | 'ꬴ' => 'e',
+        'ƒ' | 'ᵮ' | 'ᶂ' | 'ꜰ' | 'ꞙ' => 'f',
+        'ǥ' | 'ɠ' | 'ɢ' | 'ʛ' | 'ᶃ' | 'ꞡ' => 'g',
+        'ħ' | 'ɦ' | 'ʜ' | 'ⱨ' | 'ꞕ' => 'h',
+        'ɨ' | 'ɪ' | 'ᶖ' => 'i',
+        'ɉ' | 'ʝ' | 'ᴊ' => 'j',
+        'ƙ' | 'ᴋ' | 'ᶄ' | 'ⱪ' | 'ꝁ' | 'ꝃ' | 'ꝅ' | 'ꞣ' => 'k',
+        'ł' | 'ƚ' | 'ȴ' | 'ɫ' | 'ɬ' | 'ɭ' | 'ʟ' | 'ᴌ' | 'ᶅ' | 'ⱡ' | 'ꝉ' | 'ꞎ' | 'ꬷ' | 'ꬸ' | 'ꬹ' => {
+            'l'
+        }
+        'ɱ' | 'ᴍ' | 'ᵯ' | 'ᶆ' | 'ꬺ' => 'm',
+        'ƞ' | 'ȵ' | 'ɲ' | 'ɳ' | 'ɴ' | 'ᵰ' | 'ᶇ' | 'ꞑ' | 'ꞥ' | 'ꬻ' => 'n',
+        'ø' | 'ɵ' | 'ᴏ' | 'ⱺ' | 'ꝋ' | 'ꝍ' => 'o',
+        'ƥ' | 'ᴘ' | 'ᵱ' | 'ᵽ' | 'ᶈ' | 'ꝑ' | 'ꝓ' | 'ꝕ' => 'p',
+        'ɋ' | 'ʠ' | 'ꝗ' | 'ꝙ' | 'ꞯ' => 'q',
+        'ɍ' | 'ɼ' | 'ɽ' | 'ɾ' | 'ʀ' | 'ᵲ' | 'ᵳ' | 'ᶉ' | 'ꞧ' | 'ꭆ' | 'ꭉ' => 'r',
+        'ȿ' | 'ʂ' | 'ֆ' | 'ᵴ' | 'ᶊ' | 'ꜱ' | 'ꞩ' | 'ꟊ' => 's',
+        'ŧ' | 'ƫ' | 'ƭ' | 'ȶ' | 'ʈ' | 'ᴛ' | 'ᵵ' | 'ⱦ' => 't',
+        'ᴜ' | 'ᶙ' | 'ꞹ' | 'ꭎ' | 'ꭒ' => 'u',
+        'ʋ' | 'ᴠ' | 'ᶌ' | 'ⱱ' | 'ⱴ' | 'ꝟ' => 'v',
+        'ᴡ' | 'ⱳ' => 'w',
+        'ᶍ' | 'ꭖ' | 'ꭗ' | 'ꭘ' | 'ꭙ' => 'x',
+        'ƴ' | 'ɏ' | 'ʏ' | 'ỿ' | 'ꭚ' => 'y',
+        'ƶ' | 'ȥ' | 'ɀ' | 'ʐ' | 'ʑ' | 'ᴢ' | 'ᵶ' | 'ᶎ' | 'ⱬ' => 'z',
+        // Canadian syllabics as fancy-text capitals.
+        'ᗩ' => 'a',
+        'ᗷ' => 'b',
+        'ᑕ' => 'c',
+        'ᗪ' => 'd',
+        'ᗴ' | 'ᕮ' => 'e',
+        'ᖴ' => 'f',
+        'ᕼ' => 'h',
+        'ᒍ' | 'ᒎ' => 'j',
+        'ᒪ' => 'l',
+        'ᗰ' => 'm',
+        'ᑎ' => 'n',
+        'ᑭ' => 'p',
+        'ᑫ' => 'q',
+        'ᖇ' => 'r',
+        'ᔕ' => 's',
+        'ᑌ' => 'u',
+        'ᐯ' => 'v',
+        'ᗯ' => 'w',
+        'ᘔ' => 'z',
         _ => c,
     }
+}
+
+/// A fancy-text letter that decomposition would not give as the letter: squared (`🄳`),
+/// negative circled (`🅓`) and negative squared (`🅳`) capitals, which the emoji range
+/// would keep as they are; parenthesized small letters (`⒟`, which decompose to `(d)`);
+/// and `ǫ`, the small capital Q of fancy text (it decomposes to `o` with an ogonek).
+#[inline]
+fn fancy_letter(c: char) -> Option<char> {
+    let from = match c as u32 {
+        0x1F130..=0x1F149 => 0x1F130,
+        0x1F150..=0x1F169 => 0x1F150,
+        0x1F170..=0x1F189 => 0x1F170,
+        0x249C..=0x24B5 => 0x249C,
+        0x01EA | 0x01EB => return Some('q'),
+        _ => return None,
+    };
+    char::from_u32('a' as u32 + c as u32 - from)
 }
 
 #[inline]
@@ -174,8 +333,10 @@ impl Normaliser {
                 };
                 stage.push((c, off));
             } else if is_stripped(c) {
-            } else if ('\u{0600}'..='\u{06FF}').contains(&c) {
+            } else if is_arabic_block(c) {
                 stage.push((fold_arabic(c), off));
+            } else if let Some(l) = fancy_letter(c) {
+                stage.push((l, off));
             } else if ('\u{1F000}'..='\u{1FAFF}').contains(&c) {
                 stage.push((c, off)); // emoji: kept as they are.
             } else if c.is_whitespace() {
@@ -185,7 +346,7 @@ impl Normaliser {
                     if is_combining_mark(d) || is_stripped(d) {
                         return;
                     }
-                    if ('\u{0600}'..='\u{06FF}').contains(&d) {
+                    if is_arabic_block(d) {
                         stage.push((fold_arabic(d), off));
                     } else if d.is_whitespace() {
                         stage.push((' ', off));

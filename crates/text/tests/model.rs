@@ -665,6 +665,44 @@ fn a_model_from_before_padding_scores_as_it_did() {
     expect_err(&forged, "retrain");
 }
 
+/// A model made with normaliser v4 (before Persian and Urdu letters, small capitals and
+/// enclosed letters were folded) loads, and scores every text as the same weights under
+/// v5 do: texts without those letters as it always did, texts with them by what they
+/// spell. One of an older normaliser, or of a newer one than this build, is refused with
+/// what to do.
+#[test]
+fn a_model_from_the_previous_normaliser_loads_and_others_are_refused() {
+    let m = small_model();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.model");
+    m.save(&p).unwrap();
+    let good = std::fs::read(&p).unwrap();
+    let v4 = with_header(
+        &good,
+        "\"normaliser_version\":5",
+        "\"normaliser_version\":4",
+    );
+    let old = Model::from_bytes(&v4, "old.model").unwrap();
+    assert_eq!(old.header.normaliser_version, 4);
+    let mut s = Scratch::default();
+    for t in ["join the khilafah", "رمضان", ""] {
+        assert_eq!(old.score(t, &mut s), m.score(t, &mut s), "{t}");
+    }
+    assert_eq!(
+        old.score("ᴊᴏɪɴ ᴛʜᴇ ᴋʜɪʟᴀꜰᴀʜ", &mut s),
+        old.score("join the khilafah", &mut s)
+    );
+    for (v, shown) in [("3", "normaliser v3"), ("6", "normaliser v6")] {
+        let other = with_header(
+            &good,
+            "\"normaliser_version\":5",
+            &format!("\"normaliser_version\":{v}"),
+        );
+        expect_err(&other, shown);
+        expect_err(&other, "retrain");
+    }
+}
+
 /// The other side of an explanation: the words that pull a text's score down, most first,
 /// each a span of the original text with a negative weight, none of them among the words
 /// that push it up. What a reviewer reads on a post the model missed.
