@@ -46,6 +46,19 @@ def spacing(t, r):
     return " ".join(words)
 
 
+# Separators the first spacing evasion does not use: dots and bullets of other kinds,
+# punctuation, emoji, and runs of them.
+OTHER_SEPARATORS = ["‧", "∙", "⋅", "・", ":", "=", "'", "^", "\\", "🔥", "🔸", "⭐", "..", "--", "...", "_-_"]
+
+
+def separators(t, r):
+    words = t.split(" ")
+    cands = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    for i in r.sample(cands, min(2, len(cands))):
+        words[i] = r.choice(OTHER_SEPARATORS).join(words[i])
+    return " ".join(words)
+
+
 def homoglyphs(t, r):
     return "".join(HOMOGLYPHS[ch] if ch in HOMOGLYPHS and r.random() < 0.5 else ch for ch in t)
 
@@ -72,6 +85,7 @@ EVASIONS = {
     "diacritics": diacritics,
     "tatweel": tatweel,
     "letter_spacing": spacing,
+    "other_separators": separators,
     "homoglyphs": homoglyphs,
     "zero_width": zero_width,
     "fancy_letters": fancy_letters,

@@ -16,7 +16,10 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 ///
 /// v5 folds letters v4 left as they were (the Persian, Urdu and other Arabic-script letters
 /// drawn from an Arabic letter; small capitals, enclosed letters and Latin letters with
-/// strokes or hooks), and changes nothing else: a text without them normalises as v4 did.
+/// strokes or hooks), and joins single letters spaced out inside a word by any non-letters
+/// (`d‧a‧e‧s‧h`, `d🔥a🔥e🔥s🔥h`, `d...a...e`), where v4 took only `.-_*·•+~/|,` one at a
+/// time (HTML entities are decoded before, so `a&lt;b&lt;c` reads as `a<b<c`). It changes
+/// nothing else: a text with neither normalises as v4 did.
 pub const NORMALISER_VERSION: u32 = 5;
 
 /// The oldest normaliser version whose models this build reads. A model of an older
@@ -59,6 +62,7 @@ pub struct Normaliser {
     stage: Vec<(char, u32)>,
     out: Normalised,
     token: Vec<(char, u32)>,
+    units: Vec<(char, u32)>,
 }
 
 pub(crate) const SEPARATORS: &[char] = &['.', '-', '_', '*', '·', '•', '+', '~', '/', '|', ','];
@@ -433,7 +437,7 @@ impl Normaliser {
         }
         // Fast path: most tokens need no joining and no leetspeak folding, so they are
         // emitted straight from the stage with runs shortened.
-        let maybe_separated = tok.len() >= 5 && SEPARATORS.contains(&tok[1].0);
+        let maybe_separated = tok.len() >= 5 && is_in_token_separator(tok[1].0);
         let mention = tok[0].0 == '@' && tok.len() > 1;
         let needs_leet = !mention
             && tok.iter().any(|(c, _)| leet(*c).is_some())
@@ -447,15 +451,18 @@ impl Normaliser {
         }
         let t = &mut self.token;
         t.clear();
-        // Letters spaced with separators inside one token: d.a.e.s.h, D-A-E-S-H.
-        if tok.len() >= 5 && is_separated_letters(tok) {
-            t.extend(
-                tok.iter()
-                    .copied()
-                    .filter(|(c, _)| crate::features::is_alphabetic(*c)),
-            );
-        } else {
-            t.extend_from_slice(tok);
+        t.extend_from_slice(tok);
+        // Entities first, so that what they stand for is read as if written (`a&lt;b&lt;c`
+        // is spaced-out letters as `a<b<c` is).
+        if has_entity {
+            decode_entities(t);
+        }
+        // Letters spaced with separators inside one token: d.a.e.s.h, D-A-E-S-H, d‧a‧e‧s‧h,
+        // d🔥a🔥e🔥s🔥h, d...a...e...s...h; leet characters among them stay, to fold below.
+        let units = &mut self.units;
+        units.clear();
+        if t.len() >= 5 && is_in_token_separator(t[1].0) && separated_letters(t, units) {
+            std::mem::swap(t, units);
         }
         // Leetspeak: a leet character next to a Latin letter becomes that letter; repeat
         // until nothing changes so that chains (`1$1s`) fold fully. Mentions keep digits.
@@ -477,9 +484,6 @@ impl Normaliser {
                     break;
                 }
             }
-        }
-        if has_entity {
-            decode_entities(t);
         }
         push_collapsed(out, t);
         relink(out, from, t);
@@ -673,9 +677,13 @@ fn is_url_marker(tok: &[(char, u32)]) -> bool {
     tok.len() > 4 && starts_with(tok, "url:")
 }
 
-/// `d.a.e.s.h`: single letters, each followed by one separator (the last optionally), and
-/// optionally sentence punctuation at the end (`d.a.e.s.h!`).
-fn is_separated_letters(tok: &[(char, u32)]) -> bool {
+/// `d.a.e.s.h`: single letters (or leet characters, `d.4.e.s.h`, with two letters at
+/// least), three or more, each followed by a run of separators of any length (the last
+/// optionally; any length, so that shortening runs to two does not change the answer and
+/// normalising stays idempotent), and optionally sentence punctuation at the end
+/// (`d.a.e.s.h!`). Pushes the letters to `out` (which it expects empty) and says whether
+/// the token is one.
+fn separated_letters(tok: &[(char, u32)], out: &mut Vec<(char, u32)>) -> bool {
     let end = tok.len()
         - tok
             .iter()
@@ -691,19 +699,30 @@ fn is_separated_letters(tok: &[(char, u32)]) -> bool {
     let mut letters = 0;
     let mut k = 0;
     while k < tok.len() {
-        if !crate::features::is_alphabetic(tok[k].0) {
+        let c = tok[k].0;
+        if !is_spacing_char(c) {
             return false;
         }
-        letters += 1;
+        letters += crate::features::is_alphabetic(c) as usize;
+        out.push(tok[k]);
         k += 1;
-        if k < tok.len() {
-            if !SEPARATORS.contains(&tok[k].0) {
-                return false;
-            }
-            k += 1;
+        let run = tok[k..]
+            .iter()
+            .take_while(|(c, _)| is_in_token_separator(*c))
+            .count();
+        if k < tok.len() && run == 0 {
+            return false;
         }
+        k += run;
     }
-    letters >= 3
+    out.len() >= 3 && letters >= 2
+}
+
+/// A character that can stand between spaced-out letters inside one token: anything but a
+/// letter, a digit or white space (`.`, `-`, `‧`, `∙`, `・`, `:`, `=`, `\\`, an emoji, ...).
+#[inline]
+fn is_in_token_separator(c: char) -> bool {
+    !crate::features::is_alphanumeric(c) && !c.is_whitespace()
 }
 
 /// The host of a token that is a URL (`http://`, `https://`, `www.`), without `www.`.

@@ -107,6 +107,25 @@ fn spaced_out_letters_are_joined() {
     check("d . a . e . s . h now", "daesh now");
     check("a b", "a b"); // two letters are not enough
     check("I am here", "i am here");
+    // Any separator inside a token, and runs of up to three: dots and bullets of other
+    // kinds, punctuation, emoji.
+    for sep in [
+        "‧", "∙", "⋅", "・", ":", "=", "'", "^", "\\", "🔥", "..", "--", "...", "_-_",
+    ] {
+        check(&["d", "a", "e", "s", "h"].join(sep), "daesh");
+        check(&["ط", "ا", "ئ", "ر", "ة"].join(sep), "طايره");
+    }
+    check("d.4.e.s.h", "daesh"); // leet among them folds
+    check("d$a$e$s$h", "daesh"); // a leet character as the separator
+                                 // Not spaced-out letters: words, times, abbreviations, longer runs, digits alone.
+    check("I'm🔥on🔥fire", "i'm🔥on🔥fire");
+    check(
+        "U.S.-led 3:15:20 e.g. i.e., c'est",
+        "u.s.-led 3:15:20 e.g. i.e., c'est",
+    );
+    check("d.....a.....e", "dae"); // however long the runs
+    check("a&lt;b&lt;c", "abc"); // as `a<b<c`
+    check("1.2.3.4", "1.2.3.4");
 }
 
 #[test]
@@ -273,6 +292,23 @@ proptest! {
             })
             .collect();
         prop_assert_eq!(normalise(&written), normalise(&s), "{}", written);
+    }
+
+    /// A word's letters with any run of one to three non-letters between them inside one
+    /// token normalise as the word.
+    #[test]
+    fn letters_separated_inside_a_token_join(
+        word in "([a-z]{3,10}|[ابتجدرزسشصطعفقكلمنوي]{3,8})",
+        seps in proptest::collection::vec("[.\\-_*:=^'~|/\\\\‧∙⋅・🔥⭐]{1,3}", 10),
+    ) {
+        let mut spaced = String::new();
+        for (i, c) in word.chars().enumerate() {
+            if i > 0 {
+                spaced += &seps[i % seps.len()];
+            }
+            spaced.push(c);
+        }
+        prop_assert_eq!(normalise(&spaced), normalise(&word), "{}", spaced);
     }
 
     #[test]
