@@ -18,8 +18,10 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// drawn from an Arabic letter; small capitals, enclosed letters and Latin letters with
 /// strokes or hooks), and joins single letters spaced out inside a word by any non-letters
 /// (`d‧a‧e‧s‧h`, `d🔥a🔥e🔥s🔥h`, `d...a...e`), where v4 took only `.-_*·•+~/|,` one at a
-/// time (HTML entities are decoded before, so `a&lt;b&lt;c` reads as `a<b<c`). It changes
-/// nothing else: a text with neither normalises as v4 did.
+/// time (HTML entities are decoded before, so `a&lt;b&lt;c` reads as `a<b<c`); it reads
+/// the blank braille pattern `⠀` (drawn as a space, and used as one) as a space and removes
+/// the shorthand format controls U+1BCA0–U+1BCA3. It changes nothing else: a text with
+/// none of these normalises as v4 did.
 pub const NORMALISER_VERSION: u32 = 5;
 
 /// The oldest normaliser version whose models this build reads. A model of an older
@@ -72,7 +74,7 @@ fn is_stripped(c: char) -> bool {
     matches!(c as u32,
         0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
         | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
-        | 0xFEFF | 0xFFA0 | 0xE0000..=0xE007F | 0x1D173..=0x1D17A
+        | 0xFEFF | 0xFFA0 | 0xE0000..=0xE007F | 0x1D173..=0x1D17A | 0x1BCA0..=0x1BCA3
         // Arabic marks: Quranic annotation, harakat, superscript alef, tatweel.
         | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06DC | 0x06DF..=0x06E8
         | 0x06EA..=0x06ED | 0x0640 | 0x08D3..=0x08FF)
@@ -343,7 +345,8 @@ impl Normaliser {
                 stage.push((l, off));
             } else if ('\u{1F000}'..='\u{1FAFF}').contains(&c) {
                 stage.push((c, off)); // emoji: kept as they are.
-            } else if c.is_whitespace() {
+            } else if c.is_whitespace() || c == '\u{2800}' {
+                // The blank braille pattern is drawn as a space and used as one.
                 stage.push((' ', off));
             } else {
                 decompose_compatible(c, |d| {

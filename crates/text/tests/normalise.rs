@@ -74,6 +74,8 @@ fn zero_width_and_bidi_controls_vanish() {
     check("دا\u{200b}عش", "داعش");
     check("d\u{200d}a\u{200c}e\u{2066}s\u{202e}h\u{feff}", "daesh");
     check("is\u{00ad}is", "isis");
+    check("da\u{1bca1}esh", "daesh"); // shorthand format control
+    check("dae\u{2800}sh \u{2800}x", "dae sh x"); // the blank braille pattern is a space
 }
 
 #[test]
