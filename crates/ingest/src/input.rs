@@ -169,17 +169,8 @@ fn not_an_export(head: &[u8]) -> Option<String> {
     if let Some((_, what)) = known.iter().find(|(m, _)| head.starts_with(m)) {
         return Some(format!("is {what}"));
     }
-    // A zip named as a file is read inside (`crate::zip_archive`); one that comes as a
-    // stream cannot be: its index is at its end.
-    if crate::zip_archive::is_zip_magic(head) {
-        return Some(
-            "is a zip archive that comes as a stream (standard input, a member of another \
-             archive, or a compressed file): a zip is read from its index at its end, so \
-             raqib reads inside one only when it is named as a file; save it to a file and \
-             give its path, or extract it (`unzip FILE -d DIR`) and give the folder"
-                .into(),
-        );
-    }
+    // A zip is read inside, named as a file or (copied to one first) as a stream: see
+    // `crate::zip_archive`.
     None
 }
 

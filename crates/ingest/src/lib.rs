@@ -851,12 +851,19 @@ pub fn open_bytes(
     name: &str,
     opts: &Options,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
-    chunks_of(
-        input::open_reader(Box::new(std::io::Cursor::new(bytes)), name)?,
-        name,
-        opts,
-        None,
-    )
+    let opened = input::open_reader(Box::new(std::io::Cursor::new(bytes)), name)?;
+    // An upload or a message is records; a zip would be copied to disk to be read, which
+    // a service should not do for whoever sends one.
+    if zip_archive::is_zip_magic(&opened.head) {
+        return Err(OpenError::Invalid {
+            path: name.to_string(),
+            message: "is a zip archive: an upload or a message is read as records, not as \
+                      an archive's members; send the files inside it, or give the zip to \
+                      `raqib scan`"
+                .into(),
+        });
+    }
+    chunks_of(opened, name, opts, None)
 }
 
 /// The chunks of an opened input named `path`; `beside` is where the files beside it are,
@@ -867,10 +874,20 @@ fn chunks_of(
     opts: &Options,
     beside: Option<beside::Beside>,
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
-    let input::Opened { reader, head, .. } = opened;
+    let input::Opened {
+        mut reader, head, ..
+    } = opened;
     // A tar archive is the folder it holds: its input members, each a file of its own.
     if tar::is_tar(&head) {
         return Ok(Box::new(tar::TarChunks::new(reader, path, opts)));
+    }
+    // So is a zip; one that comes as a stream is copied to a file first.
+    if zip_archive::is_zip_magic(&head) {
+        return Ok(Box::new(zip_archive::ZipChunks::spool(
+            &mut *reader,
+            path,
+            opts,
+        )?));
     }
     let name: std::sync::Arc<str> = std::sync::Arc::from(path);
     let format = match opts.format {

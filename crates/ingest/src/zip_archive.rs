@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
 use crate::beside::Beside;
@@ -51,8 +51,13 @@ pub(crate) fn is_zip_magic(head: &[u8]) -> bool {
 
 /// A zip archive's index: its file members and where their data is.
 pub(crate) struct ZipIndex {
-    /// The archive's path.
+    /// The archive's name in messages and reports: its path, or for a zip that came as a
+    /// stream the name of the stream (`-`, `dump.zip.gz`, `bundle.tar/inner.zip`).
     archive: String,
+    /// Where its bytes are: its path, or the copy a stream was spooled to, which is
+    /// removed when the index is dropped.
+    file: std::path::PathBuf,
+    _spool: Option<tempfile::TempPath>,
     /// The archive's own index, where it could be read.
     zip: Option<Mutex<::zip::ZipArchive<BufReader<File>>>>,
     /// The file members by name (a leading `./` or `/` dropped), in the order a folder's
@@ -103,11 +108,22 @@ impl ZipIndex {
     /// Read the index of the archive at `path`; where it cannot be read (an archive cut
     /// short loses it), find the members by their own headers from the start.
     pub(crate) fn open(path: &str) -> Result<ZipIndex, OpenError> {
+        Self::open_at(path.as_ref(), path, None)
+    }
+
+    /// [`ZipIndex::open`] for the archive whose bytes are at `at`, named `path`; `spool`
+    /// is the copy `at` names, where a stream was copied to be read, kept until the index
+    /// is dropped.
+    fn open_at(
+        at: &std::path::Path,
+        path: &str,
+        spool: Option<tempfile::TempPath>,
+    ) -> Result<ZipIndex, OpenError> {
         let io = |e: std::io::Error| OpenError::Io {
             path: path.to_string(),
             error: e,
         };
-        let file = File::open(path).map_err(io)?;
+        let file = File::open(at).map_err(io)?;
         let (zip, mut files, recovered) = match ::zip::ZipArchive::new(BufReader::new(file)) {
             Ok(zip) => {
                 let mut files = Vec::new();
@@ -128,7 +144,7 @@ impl ZipIndex {
             }
             Err(e) => {
                 let found =
-                    find_members(&mut BufReader::new(File::open(path).map_err(io)?)).map_err(io)?;
+                    find_members(&mut BufReader::new(File::open(at).map_err(io)?)).map_err(io)?;
                 if found.is_empty() {
                     return Err(OpenError::Invalid {
                         path: path.to_string(),
@@ -158,6 +174,8 @@ impl ZipIndex {
             .collect();
         Ok(ZipIndex {
             archive: path.to_string(),
+            file: at.to_path_buf(),
+            _spool: spool,
             zip,
             files,
             by_name,
@@ -243,7 +261,7 @@ impl ZipIndex {
                     .into(),
             );
         }
-        let mut file = File::open(&self.archive).map_err(|e| e.to_string())?;
+        let mut file = File::open(&self.file).map_err(|e| e.to_string())?;
         file.seek(SeekFrom::Start(entry.start))
             .map_err(|e| e.to_string())?;
         let raw = BufReader::with_capacity(1 << 16, file.take(entry.compressed));
@@ -755,7 +773,80 @@ pub(crate) struct ZipChunks {
 impl ZipChunks {
     pub(crate) fn open(path: &str, opts: &Options) -> Result<ZipChunks, OpenError> {
         // Read afresh, whatever [`RECENT`] keeps: what is read is the file as it is now.
-        let index = Arc::new(ZipIndex::open(path)?);
+        Self::of_index(ZipIndex::open(path)?, opts)
+    }
+
+    /// A zip that comes as a stream (standard input, a member of a tar or of another zip,
+    /// a `.zip.gz`), named `path`: a zip is read from its index at its end, so the stream
+    /// is first copied to a file in the temporary folder (`TMPDIR`), removed when the
+    /// members have been read.
+    pub(crate) fn spool(
+        reader: &mut dyn BufRead,
+        path: &str,
+        opts: &Options,
+    ) -> Result<ZipChunks, OpenError> {
+        let dir = std::env::temp_dir();
+        let failed = |e: std::io::Error| OpenError::Invalid {
+            path: path.to_string(),
+            message: format!(
+                "is a zip archive that comes as a stream; a zip is read from its index at \
+                 its end, so raqib copies it to the temporary folder {} first, and that \
+                 failed: {e}. Set TMPDIR to a folder with room for it, or save it to a file \
+                 and give its path",
+                dir.display()
+            ),
+        };
+        let mut copy = tempfile::Builder::new()
+            .prefix("raqib-zip-")
+            .suffix(".zip")
+            .tempfile_in(&dir)
+            .map_err(failed)?;
+        let out = copy.as_file_mut();
+        let mut broke = None;
+        loop {
+            let n = match reader.fill_buf() {
+                Ok([]) => break,
+                Ok(b) => {
+                    out.write_all(b).map_err(failed)?;
+                    b.len()
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // The stream itself broke (a `.zip.gz` cut short): what came is read, as
+                // a zip cut short is.
+                Err(e) => {
+                    broke = Some(e);
+                    break;
+                }
+            };
+            reader.consume(n);
+        }
+        out.flush().map_err(failed)?;
+        let at = copy.into_temp_path();
+        let file = at.to_path_buf();
+        let index = match (ZipIndex::open_at(&file, path, Some(at)), broke) {
+            (Ok(index), broke) => (index, broke),
+            (Err(_), Some(error)) => {
+                return Err(OpenError::Io {
+                    path: path.to_string(),
+                    error,
+                })
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let mut chunks = Self::of_index(index.0, opts)?;
+        if let Some(e) = index.1 {
+            let message = format!("the stream broke after its first part: {e}");
+            let rest = chunks.current.take().into_iter().flatten();
+            chunks.current = Some(Box::new(
+                std::iter::once(diagnostic_chunk(path, message)).chain(rest),
+            ));
+        }
+        Ok(chunks)
+    }
+
+    fn of_index(index: ZipIndex, opts: &Options) -> Result<ZipChunks, OpenError> {
+        let index = Arc::new(index);
+        let path = index.archive.as_str();
         let Choice {
             chosen,
             left_out,

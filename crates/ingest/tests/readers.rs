@@ -824,27 +824,72 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
             "{name}: {diags:?}"
         );
     }
-    // A zip that comes as a stream (an upload, standard input, a member of a tar archive)
-    // cannot be read inside: refused with what to do.
+    // An upload (or a message) that is a zip is refused with what to do: a service does
+    // not copy whatever it is sent to disk.
     let e = raqib_ingest::open_bytes(good.clone(), "upload.zip", &Options::default())
         .err()
         .expect("refused")
         .to_string();
     assert!(
-        e.contains("upload.zip") && e.contains("save it to a file"),
+        e.contains("upload.zip") && e.contains("send the files inside it"),
         "{e}"
     );
+    // A zip that comes as a stream (a member of a tar archive, a `.zip.gz`) is copied to a
+    // temporary file and read inside, each member named through the stream's name; the
+    // copy is removed once read.
+    let whole = |name: &str| {
+        let mut want: Vec<(String, String)> = (0..200)
+            .map(|i| (format!("p{i}"), format!("{name}/a.jsonl")))
+            .collect();
+        want.push(("b".into(), format!("{name}/b.jsonl")));
+        want
+    };
+    let spooled = || {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter(|e| {
+                let n = e.as_ref().unwrap().file_name();
+                n.to_string_lossy().starts_with("raqib-zip-")
+            })
+            .count()
+    };
+    let before = spooled();
     let mut b = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_gnu();
     h.set_size(good.len() as u64);
     b.append_data(&mut h, "inner.zip", &good[..]).unwrap();
     let f = write(&dir, "outer.tar", &b.into_inner().unwrap());
     let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let got: Vec<(String, String)> = posts_by_file(&f)
+        .into_iter()
+        .map(|(file, _, id)| (id, file))
+        .collect();
+    assert_eq!(got, whole(&format!("{f}/inner.zip")));
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&good).unwrap();
+        e.finish().unwrap()
+    };
+    let f = write(&dir, "export.zip.gz", &gz);
+    let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let got: Vec<(String, String)> = posts_by_file(&f)
+        .into_iter()
+        .map(|(file, _, id)| (id, file))
+        .collect();
+    assert_eq!(got, whole(&f));
+    // Cut short inside the gzip: what came is read as a zip cut short is, and the break
+    // is said first.
+    let f = write(&dir, "cut.zip.gz", &gz[..gz.len() * 2 / 3]);
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
     assert!(
-        diags[0].at.file.ends_with("outer.tar/inner.zip")
-            && diags[0].message.contains("save it to a file"),
+        diags[0].message.contains("stream broke") && diags[1].message.contains("index"),
         "{diags:?}"
     );
+    let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+    assert!(!ids.is_empty() && ids.iter().enumerate().all(|(i, id)| *id == format!("p{i}")));
+    assert_eq!(spooled(), before, "the copies are removed");
 }
 
 /// An iPhone's WhatsApp export as it is shared, `WhatsApp Chat - NAME.zip` with `_chat.txt`
