@@ -853,32 +853,29 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
             })
             .count()
     };
+    // Every post with its file, and no diagnostic.
+    let read_whole = |f: &str| {
+        let (_, diags) = split(read_all(f, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{diags:?}");
+        posts_by_file(f)
+            .into_iter()
+            .map(|(file, _, id)| (id, file))
+            .collect::<Vec<_>>()
+    };
     let before = spooled();
     let mut b = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_gnu();
     h.set_size(good.len() as u64);
     b.append_data(&mut h, "inner.zip", &good[..]).unwrap();
     let f = write(&dir, "outer.tar", &b.into_inner().unwrap());
-    let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
-    assert!(diags.is_empty(), "{diags:?}");
-    let got: Vec<(String, String)> = posts_by_file(&f)
-        .into_iter()
-        .map(|(file, _, id)| (id, file))
-        .collect();
-    assert_eq!(got, whole(&format!("{f}/inner.zip")));
+    assert_eq!(read_whole(&f), whole(&format!("{f}/inner.zip")));
     let gz = {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(&good).unwrap();
         e.finish().unwrap()
     };
     let f = write(&dir, "export.zip.gz", &gz);
-    let (_, diags) = split(read_all(&f, &Options::default()).unwrap());
-    assert!(diags.is_empty(), "{diags:?}");
-    let got: Vec<(String, String)> = posts_by_file(&f)
-        .into_iter()
-        .map(|(file, _, id)| (id, file))
-        .collect();
-    assert_eq!(got, whole(&f));
+    assert_eq!(read_whole(&f), whole(&f));
     // Cut short inside the gzip: what came is read as a zip cut short is, and the break
     // is said first.
     let f = write(&dir, "cut.zip.gz", &gz[..gz.len() * 2 / 3]);
