@@ -59,6 +59,16 @@ def separators(t, r):
     return " ".join(words)
 
 
+def reversed_words(t, r):
+    """Two words written backwards under a right-to-left override, which shows them the
+    right way round: what a reader sees is the word, what a keyword list sees is not."""
+    words = t.split(" ")
+    cands = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha() and w.isascii()]
+    for i in r.sample(cands, min(2, len(cands))):
+        words[i] = "\u202e" + words[i][::-1] + "\u202c"
+    return " ".join(words)
+
+
 def homoglyphs(t, r):
     return "".join(HOMOGLYPHS[ch] if ch in HOMOGLYPHS and r.random() < 0.5 else ch for ch in t)
 
@@ -86,6 +96,7 @@ EVASIONS = {
     "tatweel": tatweel,
     "letter_spacing": spacing,
     "other_separators": separators,
+    "reversed_words": reversed_words,
     "homoglyphs": homoglyphs,
     "zero_width": zero_width,
     "fancy_letters": fancy_letters,

@@ -154,6 +154,10 @@ impl WordSets {
                         words.push(h);
                     }
                 });
+                // A right-to-left override reorders across raw tokens (never cached).
+                if n.overridden {
+                    return word_set(&mut self.whole, text, out);
+                }
                 let edge_single = self.token_norm.edges_single();
                 out.extend_from_slice(words);
                 if words.len() <= 3 {
@@ -248,6 +252,7 @@ mod tests {
             "news d.a.e.s.h",
             "د ا ع ش اخبار",
             "D-A-E-S-H",
+            "news \u{202e}syad eerht ni\u{202c} today",
             "the news\u{200b} today",
             "G\u{384}$\u{384}G\u{0}\n\u{384}$\u{384}",
             "a b",
@@ -270,7 +275,7 @@ mod tests {
         /// characters, decomposing spaces, URLs, leetspeak, punctuation alone.
         #[test]
         fn cached_word_set_equals_word_set(
-            s in "([a-dG1$@ا-ج.,!\\-_ ]|\u{200b}|\u{a0}|\u{384}|\u{2002}|\t|\n|\u{0}|https://x\\.org/a|#x_y|ﻻ|ـ){0,30}",
+            s in "([a-dG1$@ا-ج.,!\\-_ ]|\u{200b}|\u{a0}|\u{384}|\u{2002}|\t|\n|\u{0}|\u{202e}|\u{202c}|https://x\\.org/a|#x_y|ﻻ|ـ){0,30}",
             warm in proptest::collection::vec("[a-c ا-ب.G$\u{384}]{0,6}", 0..6),
         ) {
             let mut c = WordSets::default();

@@ -1022,9 +1022,13 @@ impl Model {
         idx.clear();
         for &k in missed.iter() {
             let t = &mut tokens[k as usize];
-            let chars = &token_norm
-                .run(&text[t.start as usize..t.end as usize])
-                .chars;
+            let norm = token_norm.run(&text[t.start as usize..t.end as usize]);
+            // A right-to-left override reorders across raw tokens: the exact path. Such a
+            // token is never cached, so it is always met here.
+            if norm.overridden {
+                return false;
+            }
+            let chars = &norm.chars;
             t.from = idx.len() as u32;
             let e = &mut t.entry;
             let (mut first, mut last): (Option<u32>, Option<u32>) = (None, None);

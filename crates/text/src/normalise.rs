@@ -20,8 +20,9 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// (`d‧a‧e‧s‧h`, `d🔥a🔥e🔥s🔥h`, `d...a...e`), where v4 took only `.-_*·•+~/|,` one at a
 /// time (HTML entities are decoded before, so `a&lt;b&lt;c` reads as `a<b<c`); it reads
 /// the blank braille pattern `⠀` (drawn as a space, and used as one) as a space and removes
-/// the shorthand format controls U+1BCA0–U+1BCA3. It changes nothing else: a text with
-/// none of these normalises as v4 did.
+/// the shorthand format controls U+1BCA0–U+1BCA3; and it reads text under a right-to-left
+/// override (U+202E) in the order it is shown (`\u{202E}hsead` shows, and reads, `daesh`).
+/// It changes nothing else: a text with none of these normalises as v4 did.
 pub const NORMALISER_VERSION: u32 = 5;
 
 /// The oldest normaliser version whose models this build reads. A model of an older
@@ -36,6 +37,10 @@ pub const NORMALISER_READS_FROM: u32 = 4;
 pub struct Normalised {
     pub chars: Vec<char>,
     pub src: Vec<u32>,
+    /// Whether the text held a right-to-left override (U+202E): what it shows reversed
+    /// reaches across spaces, so such a text is normalised whole, never from its raw
+    /// tokens one by one.
+    pub overridden: bool,
 }
 
 impl Normalised {
@@ -45,8 +50,16 @@ impl Normalised {
 
     /// The original byte range covered by output characters `start..end`.
     pub fn original_range(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
-        let s = self.src[start] as usize;
-        let last = self.src[end - 1] as usize;
+        // In order but where a right-to-left override reversed the text: the extremes.
+        let (mut s, mut last) = (self.src[start], self.src[end - 1]);
+        if s > last {
+            (s, last) = (last, s);
+        }
+        for &o in &self.src[start + 1..end.saturating_sub(1).max(start + 1)] {
+            s = s.min(o);
+            last = last.max(o);
+        }
+        let (s, last) = (s as usize, last as usize);
         let e = last + original[last..].chars().next().map_or(0, char::len_utf8);
         (s.min(e), e)
     }
@@ -263,6 +276,29 @@ fn fold_homoglyph(c: char) -> char {
     }
 }
 
+/// Text under a right-to-left override (U+202E, until U+202C, another embedding or
+/// isolate, or the end of its paragraph) is shown reversed: `\u{202E}hsead` is read as
+/// `daesh`. Put `stage[from..]` in the order it is shown, a source character's own
+/// characters (a decomposed ligature) kept in theirs. Text holding Arabic-script or Hebrew
+/// letters is left as it is: right-to-left already, the override shows it as written.
+fn unreverse(stage: &mut [(char, u32)], from: Option<usize>) {
+    let Some(from) = from else { return };
+    let seg = &mut stage[from..];
+    if seg
+        .iter()
+        .any(|&(c, _)| ('\u{0590}'..='\u{08FF}').contains(&c))
+    {
+        return;
+    }
+    seg.reverse();
+    let mut i = 0;
+    while i < seg.len() {
+        let j = i + seg[i..].iter().take_while(|t| t.1 == seg[i].1).count();
+        seg[i..j].reverse();
+        i = j;
+    }
+}
+
 /// A fancy-text letter that decomposition would not give as the letter: squared (`🄳`),
 /// negative circled (`🅓`) and negative squared (`🅳`) capitals, which the emoji range
 /// would keep as they are; parenthesized small letters (`⒟`, which decompose to `(d)`);
@@ -329,9 +365,15 @@ impl Normaliser {
     fn fold_chars(&mut self, text: &str) {
         let stage = &mut self.stage;
         stage.reserve(text.len());
+        self.out.overridden = false;
+        // Where the text under a right-to-left override (U+202E) starts in `stage`.
+        let mut rlo: Option<usize> = None;
         for (off, c) in text.char_indices() {
             let off = off as u32;
             if c.is_ascii() {
+                if rlo.is_some() && matches!(c, '\n' | '\r' | '\x1c'..='\x1e') {
+                    unreverse(stage, rlo.take());
+                }
                 let c = if c.is_ascii_control() || c == ' ' {
                     ' '
                 } else {
@@ -339,6 +381,16 @@ impl Normaliser {
                 };
                 stage.push((c, off));
             } else if is_stripped(c) {
+                match c {
+                    '\u{202E}' => {
+                        self.out.overridden = true;
+                        rlo.get_or_insert(stage.len());
+                    }
+                    '\u{202A}'..='\u{202D}' | '\u{2066}'..='\u{2069}' => {
+                        unreverse(stage, rlo.take())
+                    }
+                    _ => {}
+                }
             } else if is_arabic_block(c) {
                 stage.push((fold_arabic(c), off));
             } else if let Some(l) = fancy_letter(c) {
@@ -346,6 +398,9 @@ impl Normaliser {
             } else if ('\u{1F000}'..='\u{1FAFF}').contains(&c) {
                 stage.push((c, off)); // emoji: kept as they are.
             } else if c.is_whitespace() || c == '\u{2800}' {
+                if matches!(c, '\u{2029}' | '\u{85}') {
+                    unreverse(stage, rlo.take());
+                }
                 // The blank braille pattern is drawn as a space and used as one.
                 stage.push((' ', off));
             } else {
@@ -367,6 +422,7 @@ impl Normaliser {
                 });
             }
         }
+        unreverse(stage, rlo);
     }
 
     /// Pass B: whitespace tokens. URLs become `url:DOMAIN`; runs of spaced-out single

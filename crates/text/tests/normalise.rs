@@ -43,6 +43,25 @@ fn arabic_script_letters_of_other_languages_fold_to_the_arabic_letter() {
     each("ﮐﯼ", "كي"); // presentation forms of keheh and Farsi yeh
 }
 
+/// Text under a right-to-left override is shown reversed, and read as shown: to the
+/// override's end (U+202C, another embedding, a new paragraph) or the text's. Arabic under
+/// one shows as written; a ligature keeps its letters' order.
+#[test]
+fn text_under_a_right_to_left_override_reads_as_shown() {
+    check("\u{202e}hsead", "daesh");
+    check("join \u{202e}kcatta eht\u{202c} now", "join the attack now");
+    check("a \u{202e}cb\u{2066} ed", "a bc ed"); // an isolate ends it
+    check("\u{202e}\u{fb01}x", "xfi"); // the ligature fi stays fi
+    check("\u{202e}الدولة", "الدوله");
+    let mut n = Normaliser::default();
+    let text = "glad \u{202e}hafalihk";
+    let out = n.run(text);
+    assert!(out.overridden);
+    let (a, b) = out.original_range(text, 5, out.chars.len());
+    assert_eq!(&text[a..b], "\u{202e}hafalihk"[3..].to_string().as_str());
+    assert!(!n.run("glad tidings").overridden);
+}
+
 /// What "fancy text" generators give for Latin letters that Unicode does not decompose.
 #[test]
 fn fancy_text_letters_fold_to_latin() {
