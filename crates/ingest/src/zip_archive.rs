@@ -823,18 +823,21 @@ impl ZipChunks {
         out.flush().map_err(failed)?;
         let at = copy.into_temp_path();
         let file = at.to_path_buf();
-        let index = match (ZipIndex::open_at(&file, path, Some(at)), broke) {
-            (Ok(index), broke) => (index, broke),
-            (Err(_), Some(error)) => {
-                return Err(OpenError::Io {
-                    path: path.to_string(),
-                    error,
+        let index = match ZipIndex::open_at(&file, path, Some(at)) {
+            Ok(index) => index,
+            // Too little came to find a member: the break is what to say.
+            Err(e) => {
+                return Err(match broke {
+                    Some(error) => OpenError::Io {
+                        path: path.to_string(),
+                        error,
+                    },
+                    None => e,
                 })
             }
-            (Err(e), None) => return Err(e),
         };
-        let mut chunks = Self::of_index(index.0, opts)?;
-        if let Some(e) = index.1 {
+        let mut chunks = Self::of_index(index, opts)?;
+        if let Some(e) = broke {
             let message = format!("the stream broke after its first part: {e}");
             let rest = chunks.current.take().into_iter().flatten();
             chunks.current = Some(Box::new(

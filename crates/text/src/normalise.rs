@@ -50,15 +50,10 @@ impl Normalised {
 
     /// The original byte range covered by output characters `start..end`.
     pub fn original_range(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
-        // In order but where a right-to-left override reversed the text: the extremes.
-        let (mut s, mut last) = (self.src[start], self.src[end - 1]);
-        if s > last {
-            (s, last) = (last, s);
-        }
-        for &o in &self.src[start + 1..end.saturating_sub(1).max(start + 1)] {
-            s = s.min(o);
-            last = last.max(o);
-        }
+        // The extremes: a right-to-left override can put the text in reverse order.
+        let (s, last) = self.src[start..end]
+            .iter()
+            .fold((u32::MAX, 0), |(s, l), &o| (s.min(o), l.max(o)));
         let (s, last) = (s as usize, last as usize);
         let e = last + original[last..].chars().next().map_or(0, char::len_utf8);
         (s.min(e), e)
@@ -737,11 +732,11 @@ fn is_url_marker(tok: &[(char, u32)]) -> bool {
 }
 
 /// `d.a.e.s.h`: single letters (or leet characters, `d.4.e.s.h`, with two letters at
-/// least), three or more, each followed by a run of separators of any length (the last
-/// optionally; any length, so that shortening runs to two does not change the answer and
-/// normalising stays idempotent), and optionally sentence punctuation at the end
-/// (`d.a.e.s.h!`). Pushes the letters to `out` (which it expects empty) and says whether
-/// the token is one.
+/// least), three or more, each followed by a run of separators (the last optionally; of
+/// any length, so that shortening runs to two does not change the answer and normalising
+/// stays idempotent), and optionally sentence punctuation at the end (`d.a.e.s.h!`).
+/// Pushes the letters to `out` (which it expects empty; what it holds after `false` is
+/// not to be used) and says whether the token is one.
 fn separated_letters(tok: &[(char, u32)], out: &mut Vec<(char, u32)>) -> bool {
     let end = tok.len()
         - tok
