@@ -333,8 +333,8 @@ pub struct ScanArgs {
     /// export's photos/, a WhatsApp chat's attachments: paths relative to the input's
     /// folder, never outside it; in a zipped export, the zip's members) so that they match
     /// the lists: images by PDQ and SHA-256, videos by their frames (vPDQ, decoded by the
-    /// ffmpeg command; not for a video inside a zip) and SHA-256. Slower: each image is
-    /// read and decoded, each video decoded by ffmpeg.
+    /// ffmpeg command; a video inside a zip is copied to the temporary folder for it) and
+    /// SHA-256. Slower: each image is read and decoded, each video decoded by ffmpeg.
     #[arg(long, requires = "lists")]
     pub hash_media: bool,
     /// Suspended-account index (see `raqib suspended`): accounts whose profile links to a

@@ -659,43 +659,17 @@ fn scan_hashes_a_twitter_archives_own_copies_of_its_media() {
     add_the_test_video(p, "release");
     let archive = root().join("tests/data/twitter_archive");
     let (posts, summary) = scan_hashing_media(p, archive.to_str().unwrap());
-    let by_id = |id: &str| {
-        posts
-            .iter()
-            .find(|p| p["id"] == id)
-            .unwrap_or_else(|| panic!("{id} flagged: {posts:?}"))
-    };
-    assert_eq!(
-        by_id("1600000000000000104")["media_matches"][0]["type"],
-        "pdq"
-    );
-    let types: Vec<&str> = by_id("1600000000000000107")["media_matches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["type"].as_str().unwrap())
-        .collect();
-    assert!(types.contains(&"video"), "{types:?}");
-    assert_eq!(summary["local_media"]["hashed"], 2, "{summary}");
-    assert_eq!(summary["local_media"]["not_hashed"], 0, "{summary}");
-    assert_eq!(summary["local_media"]["videos_framed"], 1, "{summary}");
+    assert_the_archives_media_matched(&posts, &summary, archive.to_str().unwrap());
 }
 
-/// A Twitter archive as Twitter hands it over, zipped: its media are members of the zip,
-/// hashed from it without unpacking it (the photo by PDQ, the video by its SHA-256: ffmpeg
-/// reads files, so its frames are not hashed, and the summary says why).
-#[test]
-fn scan_hashes_a_zipped_archives_media_inside_the_zip() {
+/// The test Twitter archive zipped into `dir/twitter.zip`, as Twitter hands it over.
+fn zip_the_test_archive(dir: &Path) {
     use std::io::Write;
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path();
-    list_with_the_poster(p);
-    add_the_test_video(p, "release");
     let archive = root().join("tests/data/twitter_archive");
-    let mut z = zip::ZipWriter::new(std::fs::File::create(p.join("twitter.zip")).unwrap());
+    let mut z = zip::ZipWriter::new(std::fs::File::create(dir.join("twitter.zip")).unwrap());
     let mut stack = vec![archive.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
+    while let Some(folder) = stack.pop() {
+        for e in std::fs::read_dir(folder).unwrap().flatten() {
             if e.file_type().unwrap().is_dir() {
                 stack.push(e.path());
                 continue;
@@ -713,7 +687,16 @@ fn scan_hashes_a_zipped_archives_media_inside_the_zip() {
         }
     }
     z.finish().unwrap();
-    let (posts, summary) = scan_hashing_media(p, "twitter.zip");
+}
+
+/// What a scan of the test archive (`FILE`, a folder or zipped) must find: the photo
+/// matched by PDQ, the video by its frames (from a zip, copied out for ffmpeg) as well as
+/// its SHA-256, both hashed, each post at `FILE/data/tweets.js`.
+fn assert_the_archives_media_matched(
+    posts: &[serde_json::Value],
+    summary: &serde_json::Value,
+    file: &str,
+) {
     let by_id = |id: &str| {
         posts
             .iter()
@@ -722,16 +705,71 @@ fn scan_hashes_a_zipped_archives_media_inside_the_zip() {
     };
     let photo = by_id("1600000000000000104");
     assert_eq!(photo["media_matches"][0]["type"], "pdq");
-    assert_eq!(photo["file"], "twitter.zip/data/tweets.js");
-    assert_eq!(
-        by_id("1600000000000000107")["media_matches"][0]["type"],
-        "sha256"
-    );
+    assert_eq!(photo["file"], format!("{file}/data/tweets.js"));
+    let types: Vec<&str> = by_id("1600000000000000107")["media_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"video"), "{types:?}");
+    assert!(types.contains(&"sha256"), "{types:?}");
     assert_eq!(summary["local_media"]["hashed"], 2, "{summary}");
     assert_eq!(summary["local_media"]["not_hashed"], 0, "{summary}");
-    assert_eq!(summary["local_media"]["videos_not_framed"], 1, "{summary}");
-    let why = summary["local_media"]["video_error"].as_str().unwrap();
-    assert!(why.contains("inside a zip archive"), "{why}");
+    assert_eq!(summary["local_media"]["videos_framed"], 1, "{summary}");
+    assert_eq!(summary["local_media"]["videos_not_framed"], 0, "{summary}");
+}
+
+/// `raqib scan --lists --hash-media` of the zipped test archive, named (`twitter.zip`) or
+/// piped in (`-`), with a `TMPDIR` of its own: the report, and what is left in `TMPDIR`.
+fn scan_the_zipped_archive(input: &str) -> (Vec<serde_json::Value>, serde_json::Value, usize) {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    add_the_test_video(p, "release");
+    zip_the_test_archive(p);
+    let tmp = p.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raqib"))
+        .args(["scan", input, "-q", "--lists", "lists", "--hash-media"])
+        .args(["--out", "r"])
+        .env("TMPDIR", &tmp)
+        .current_dir(p)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = match input {
+        "-" => std::fs::read(p.join("twitter.zip")).unwrap(),
+        _ => Vec::new(),
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    ok_run(o);
+    let (posts, summary) = report(&p.join("r"));
+    (posts, summary, std::fs::read_dir(&tmp).unwrap().count())
+}
+
+/// A Twitter archive as Twitter hands it over, zipped: its media are members of the zip,
+/// hashed from it without unpacking it, its video framed from a copy that is then removed.
+#[test]
+fn scan_hashes_a_zipped_archives_media_inside_the_zip() {
+    let (posts, summary, left) = scan_the_zipped_archive("twitter.zip");
+    assert_the_archives_media_matched(&posts, &summary, "twitter.zip");
+    assert_eq!(left, 0, "copies left in TMPDIR");
+}
+
+/// The zipped archive piped in (`curl URL | raqib scan -`): the zip is spooled to a file
+/// with no name, and its media, named through the stream (`-/data/tweets_media/...`), are
+/// hashed from that copy as from a zip on disk; nothing is left in the temporary folder.
+#[test]
+fn scan_hashes_the_media_of_a_zip_that_comes_as_a_stream() {
+    let (posts, summary, left) = scan_the_zipped_archive("-");
+    assert_the_archives_media_matched(&posts, &summary, "-");
+    assert_eq!(left, 0, "copies left in TMPDIR");
 }
 
 /// A Telegram Desktop export (JSON) with its `photos/` beside `result.json`: the listed

@@ -54,10 +54,10 @@ pub(crate) struct ZipIndex {
     /// The archive's name in messages and reports: its path, or for a zip that came as a
     /// stream the name of the stream (`-`, `dump.zip.gz`, `bundle.tar/inner.zip`).
     archive: String,
-    /// Where its bytes are: its path, or the copy a stream was spooled to, which is
-    /// removed when the index is dropped.
-    file: std::path::PathBuf,
-    _spool: Option<tempfile::TempPath>,
+    /// Its bytes: the archive's file, or the copy a stream was spooled to (a file with no
+    /// name, so nothing is left behind however raqib ends), read at a member's offset by
+    /// each reader on its own.
+    data: Arc<File>,
     /// The archive's own index, where it could be read.
     zip: Option<Mutex<::zip::ZipArchive<BufReader<File>>>>,
     /// The file members by name (a leading `./` or `/` dropped), in the order a folder's
@@ -108,23 +108,25 @@ impl ZipIndex {
     /// Read the index of the archive at `path`; where it cannot be read (an archive cut
     /// short loses it), find the members by their own headers from the start.
     pub(crate) fn open(path: &str) -> Result<ZipIndex, OpenError> {
-        Self::open_at(path.as_ref(), path, None)
+        let file = File::open(path).map_err(|e| OpenError::Io {
+            path: path.to_string(),
+            error: e,
+        })?;
+        Self::of_file(file, path)
     }
 
-    /// [`ZipIndex::open`] for the archive whose bytes are at `at`, named `path`; `spool`
-    /// is the copy `at` names, where a stream was copied to be read, kept until the index
-    /// is dropped.
-    fn open_at(
-        at: &std::path::Path,
-        path: &str,
-        spool: Option<tempfile::TempPath>,
-    ) -> Result<ZipIndex, OpenError> {
+    /// [`ZipIndex::open`] for the archive whose bytes are `file` (its own, or the copy of a
+    /// stream), named `path`.
+    fn of_file(file: File, path: &str) -> Result<ZipIndex, OpenError> {
         let io = |e: std::io::Error| OpenError::Io {
             path: path.to_string(),
             error: e,
         };
-        let file = File::open(at).map_err(io)?;
-        let (zip, mut files, recovered) = match ::zip::ZipArchive::new(BufReader::new(file)) {
+        let data = Arc::new(file);
+        // The index's reader has a handle of its own, whose position it moves (under its
+        // lock); members are read by offset, which on Unix moves none.
+        let handle = || data.try_clone().map_err(io);
+        let (zip, mut files, recovered) = match ::zip::ZipArchive::new(BufReader::new(handle()?)) {
             Ok(zip) => {
                 let mut files = Vec::new();
                 for i in 0..zip.len() {
@@ -143,8 +145,7 @@ impl ZipIndex {
                 (Some(Mutex::new(zip)), files, None)
             }
             Err(e) => {
-                let found =
-                    find_members(&mut BufReader::new(File::open(at).map_err(io)?)).map_err(io)?;
+                let found = find_members(&mut BufReader::new(handle()?)).map_err(io)?;
                 if found.is_empty() {
                     return Err(OpenError::Invalid {
                         path: path.to_string(),
@@ -174,8 +175,7 @@ impl ZipIndex {
             .collect();
         Ok(ZipIndex {
             archive: path.to_string(),
-            file: at.to_path_buf(),
-            _spool: spool,
+            data,
             zip,
             files,
             by_name,
@@ -261,10 +261,12 @@ impl ZipIndex {
                     .into(),
             );
         }
-        let mut file = File::open(&self.file).map_err(|e| e.to_string())?;
-        file.seek(SeekFrom::Start(entry.start))
-            .map_err(|e| e.to_string())?;
-        let raw = BufReader::with_capacity(1 << 16, file.take(entry.compressed));
+        let at = At {
+            file: self.data.clone(),
+            pos: entry.start,
+            end: entry.start.saturating_add(entry.compressed),
+        };
+        let raw = BufReader::with_capacity(1 << 16, at);
         let decoded = decoder(raw, entry.method)?;
         Ok((
             Box::new(Checked {
@@ -276,6 +278,29 @@ impl ZipIndex {
             }),
             entry.size,
         ))
+    }
+}
+
+/// The bytes of a file from `pos` to `end`, read by offset: readers of one file's members
+/// share its handle and never move its position.
+struct At {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = buf.len().min(self.end.saturating_sub(self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, &mut buf[..want], self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, &mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -614,6 +639,49 @@ fn inside_zip(path: &std::path::Path) -> Option<(String, String)> {
     None
 }
 
+/// The archives that came as streams and were spooled ([`ZipChunks::spool`]), the latest
+/// last: their members' media are named through the stream's name (`-/photos/a.jpg`),
+/// which no file on disk has, and are hashed by the scan's workers after the reader has
+/// moved on. The last [`RECENT_MAX`] are kept while raqib runs; their copies have no
+/// name, so their room is given back when one is dropped or raqib ends.
+static SPOOLED: Mutex<Vec<Arc<ZipIndex>>> = Mutex::new(Vec::new());
+
+fn remember_spooled(ix: &Arc<ZipIndex>) {
+    let mut spooled = SPOOLED.lock().unwrap_or_else(|e| e.into_inner());
+    if spooled.len() >= RECENT_MAX {
+        spooled.remove(0);
+    }
+    spooled.push(ix.clone());
+}
+
+/// The spooled archive `path` lies inside, by the stream's name, with the member's name.
+fn inside_spooled(path: &std::path::Path) -> Option<(Arc<ZipIndex>, String)> {
+    let spooled = SPOOLED.lock().unwrap_or_else(|e| e.into_inner());
+    if spooled.is_empty() {
+        return None;
+    }
+    for a in path.ancestors().skip(1) {
+        let Some(shown) = a.to_str().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        if let Some(ix) = spooled.iter().rev().find(|ix| ix.archive == shown) {
+            let name = path.strip_prefix(a).ok()?.to_str()?.replace('\\', "/");
+            return Some((ix.clone(), name));
+        }
+    }
+    None
+}
+
+/// The index of the archive `path` lies inside and the member's name: a spooled stream's,
+/// or a zip file's on disk. `None` where `path` is inside no zip archive.
+fn index_holding(path: &std::path::Path) -> Option<(Result<Arc<ZipIndex>, String>, String)> {
+    if let Some((ix, name)) = inside_spooled(path) {
+        return Some((Ok(ix), name));
+    }
+    let (archive, name) = inside_zip(path)?;
+    Some((index_of(&archive).map_err(|e| e.to_string()), name))
+}
+
 /// The indexes of the archives read last: a zipped export's media are read a file at a
 /// time ([`member_reader`]), so the index of a Twitter archive (tens of thousands of
 /// members) is read once, not once a photo.
@@ -727,9 +795,7 @@ pub fn zip_contents(path: &str) -> Option<ZipContents> {
 
 /// Whether `path` names a member of a zip archive (see [`member_reader`]).
 pub fn is_zip_member(path: &std::path::Path) -> bool {
-    inside_zip(path).is_some_and(|(archive, name)| {
-        index_of(&archive).is_ok_and(|ix| ix.by_name.contains_key(&name))
-    })
+    index_holding(path).is_some_and(|(ix, name)| ix.is_ok_and(|ix| ix.by_name.contains_key(&name)))
 }
 
 /// The file `path` names inside a zip archive (`EXPORT.zip/photos/a.jpg`: a zipped
@@ -737,13 +803,13 @@ pub fn is_zip_member(path: &std::path::Path) -> bool {
 /// and checked at its end: `None` where `path` is not inside a zip archive; an error where
 /// the member is not there or cannot be opened.
 pub fn member_reader(path: &std::path::Path) -> Option<Result<Box<dyn Read + Send>, String>> {
-    let (archive, name) = inside_zip(path)?;
+    let (ix, name) = index_holding(path)?;
     Some((|| {
-        let ix = index_of(&archive).map_err(|e| e.to_string())?;
+        let ix = ix?;
         let &k = ix
             .by_name
             .get(&name)
-            .ok_or_else(|| format!("no member {name} in {archive}"))?;
+            .ok_or_else(|| format!("no member {name} in {}", ix.archive))?;
         ix.open_file(k).map(|(reader, _)| reader)
     })())
 }
@@ -773,13 +839,14 @@ pub(crate) struct ZipChunks {
 impl ZipChunks {
     pub(crate) fn open(path: &str, opts: &Options) -> Result<ZipChunks, OpenError> {
         // Read afresh, whatever [`RECENT`] keeps: what is read is the file as it is now.
-        Self::of_index(ZipIndex::open(path)?, opts)
+        Self::of_index(Arc::new(ZipIndex::open(path)?), opts)
     }
 
     /// A zip that comes as a stream (standard input, a member of a tar or of another zip,
     /// a `.zip.gz`), named `path`: a zip is read from its index at its end, so the stream
-    /// is first copied to a file in the temporary folder (`TMPDIR`), removed when the
-    /// members have been read.
+    /// is first copied to a file with no name in the temporary folder (`TMPDIR`), whose
+    /// room is given back when its members have been read and its media hashed (see
+    /// [`SPOOLED`]), and in any case when raqib ends.
     pub(crate) fn spool(
         reader: &mut dyn BufRead,
         path: &str,
@@ -796,18 +863,15 @@ impl ZipChunks {
                 dir.display()
             ),
         };
-        let mut copy = tempfile::Builder::new()
-            .prefix("raqib-zip-")
-            .suffix(".zip")
-            .tempfile_in(&dir)
-            .map_err(failed)?;
-        let out = copy.as_file_mut();
+        // A file with no name (removed as it is made, on Unix): nothing is left behind
+        // however the scan ends, and its room is given back when its last reader is done.
+        let mut copy = tempfile::tempfile_in(&dir).map_err(failed)?;
         let mut broke = None;
         loop {
             let n = match reader.fill_buf() {
                 Ok([]) => break,
                 Ok(b) => {
-                    out.write_all(b).map_err(failed)?;
+                    copy.write_all(b).map_err(failed)?;
                     b.len()
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -820,11 +884,9 @@ impl ZipChunks {
             };
             reader.consume(n);
         }
-        out.flush().map_err(failed)?;
-        let at = copy.into_temp_path();
-        let file = at.to_path_buf();
-        let index = match ZipIndex::open_at(&file, path, Some(at)) {
-            Ok(index) => index,
+        copy.flush().map_err(failed)?;
+        let index = match ZipIndex::of_file(copy, path) {
+            Ok(index) => Arc::new(index),
             // Too little came to find a member: the break is what to say.
             Err(e) => {
                 return Err(match broke {
@@ -836,6 +898,7 @@ impl ZipChunks {
                 })
             }
         };
+        remember_spooled(&index);
         let mut chunks = Self::of_index(index, opts)?;
         if let Some(e) = broke {
             let message = format!("the stream broke after its first part: {e}");
@@ -847,8 +910,7 @@ impl ZipChunks {
         Ok(chunks)
     }
 
-    fn of_index(index: ZipIndex, opts: &Options) -> Result<ZipChunks, OpenError> {
-        let index = Arc::new(index);
+    fn of_index(index: Arc<ZipIndex>, opts: &Options) -> Result<ZipChunks, OpenError> {
         let path = index.archive.as_str();
         let Choice {
             chosen,

@@ -64,6 +64,8 @@ pub enum VideoError {
     Unreadable(String),
     #[error("{width}×{height} frames are over the pixel limit of {limit}")]
     TooLarge { width: u64, height: u64, limit: u64 },
+    #[error("over the limit of {0} bytes")]
+    TooManyBytes(u64),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -218,6 +220,30 @@ pub fn hash_video(path: &Path, opts: &VideoOptions) -> Result<Vec<Frame>, VideoE
         }));
     }
     Ok(frames)
+}
+
+/// Hash the frames of a video read from `r` (a member of a zipped export). ffmpeg reads a
+/// file it can seek in (an MP4's index is often at its end), so the video is first copied
+/// to a file in the temporary folder (`TMPDIR`), named with `ext` (the video's extension),
+/// and removed once hashed. A video of more than `max_bytes` is an error, and nothing is
+/// decoded.
+pub fn hash_video_read(
+    r: impl Read,
+    ext: &str,
+    max_bytes: u64,
+    opts: &VideoOptions,
+) -> Result<Vec<Frame>, VideoError> {
+    let ext: String = ext.chars().filter(char::is_ascii_alphanumeric).collect();
+    let mut copy = tempfile::Builder::new()
+        .prefix("raqib-video-")
+        .suffix(&format!(".{ext}"))
+        .tempfile()?;
+    let n = std::io::copy(&mut r.take(max_bytes.saturating_add(1)), copy.as_file_mut())?;
+    if n > max_bytes {
+        return Err(VideoError::TooManyBytes(max_bytes));
+    }
+    std::io::Write::flush(copy.as_file_mut())?;
+    hash_video(copy.path(), opts)
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -105,3 +105,26 @@ fn a_non_video_is_refused_clearly() {
     let err = hash_video(&p, &VideoOptions::default()).unwrap_err();
     assert!(matches!(err, VideoError::Unreadable(_)), "{err}");
 }
+
+/// A video read from a stream (a member of a zipped export) hashes frame for frame as its
+/// file does; one over the byte limit is refused before anything is decoded.
+#[test]
+fn a_video_read_from_a_stream_hashes_as_its_file() {
+    use raqib_media::video::hash_video_read;
+    let path = dir().join("testsrc.mp4");
+    let bytes = std::fs::read(&path).unwrap();
+    let opts = VideoOptions::default();
+    let from_file = hash_video(&path, &opts).unwrap();
+    let from_stream = hash_video_read(&bytes[..], "mp4", 1 << 30, &opts).unwrap();
+    assert!(!from_file.is_empty());
+    assert_eq!(from_stream, from_file);
+    let limit = bytes.len() as u64 - 1;
+    let err = hash_video_read(&bytes[..], "mp4", limit, &opts).unwrap_err();
+    assert!(
+        matches!(err, VideoError::TooManyBytes(l) if l == limit),
+        "{err}"
+    );
+    // An extension that is not one cannot name a path outside the temporary folder.
+    let odd = hash_video_read(&bytes[..], "/../../x", 1 << 30, &opts).unwrap();
+    assert_eq!(odd, from_file);
+}

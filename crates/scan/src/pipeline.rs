@@ -719,28 +719,30 @@ impl Worker<'_> {
                 }
             }
             if m.pdq.is_none() && raqib_media::video::is_video_path(&path) {
-                if zipped {
-                    // ffmpeg reads a file: a video inside an archive is not framed.
-                    self.progress
-                        .videos_unframed
-                        .fetch_add(1, Ordering::Relaxed);
-                    let _ = self.progress.video_error.set(format!(
-                        "{}: a video inside a zip archive is not framed (ffmpeg reads \
-                         files): extract the archive to frame its videos",
-                        path.display()
-                    ));
-                } else {
-                    self.hash_video_frames(&path);
-                }
+                self.hash_video_frames(&path, zipped);
             }
         }
     }
 
     /// Hash a video's frames (vPDQ: one frame a second, by ffmpeg) for the post being
-    /// scored; counted either way, and the first failure's reason kept for the summary.
-    fn hash_video_frames(&mut self, path: &std::path::Path) {
+    /// scored, a video inside a zip (`zipped`) from a copy of it (ffmpeg reads files);
+    /// counted either way, and the first failure's reason kept for the summary.
+    fn hash_video_frames(&mut self, path: &std::path::Path, zipped: bool) {
         let opts = raqib_media::video::VideoOptions::default();
-        match raqib_media::video::hash_video(path, &opts) {
+        let hashed = if zipped {
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            match raqib_ingest::zip_member_reader(path) {
+                Some(Ok(r)) => {
+                    raqib_media::video::hash_video_read(r, ext, LOCAL_MEDIA_MAX_BYTES, &opts)
+                        .map_err(|e| e.to_string())
+                }
+                Some(Err(e)) => Err(e),
+                None => Err("no longer in its zip archive".to_string()),
+            }
+        } else {
+            raqib_media::video::hash_video(path, &opts).map_err(|e| e.to_string())
+        };
+        match hashed {
             Ok(frames) => {
                 self.video_frames.push(frames);
                 self.progress.videos_framed.fetch_add(1, Ordering::Relaxed);
