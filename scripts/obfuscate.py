@@ -69,6 +69,20 @@ def reversed_words(t, r):
     return " ".join(words)
 
 
+# Leetspeak as it is typed: digits and symbols for the letters they look like, `1` for
+# both `i` and `l`, and `I` (a capital i) for `l`, which a sans-serif font draws the same.
+LEET = {"a": "4@", "e": "3", "i": "1!", "o": "0", "s": "5$", "t": "7", "l": "1I", "b": "8"}
+
+
+def leetspeak(t, r):
+    """Two words of each post, half their letters that have one written as leetspeak."""
+    words = t.split(" ")
+    cands = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha() and w.isascii()]
+    for i in r.sample(cands, min(2, len(cands))):
+        words[i] = "".join(r.choice(LEET[ch]) if ch in LEET and r.random() < 0.5 else ch for ch in words[i])
+    return " ".join(words)
+
+
 def homoglyphs(t, r):
     return "".join(HOMOGLYPHS[ch] if ch in HOMOGLYPHS and r.random() < 0.5 else ch for ch in t)
 
@@ -98,6 +112,7 @@ EVASIONS = {
     "other_separators": separators,
     "reversed_words": reversed_words,
     "homoglyphs": homoglyphs,
+    "leetspeak": leetspeak,
     "zero_width": zero_width,
     "fancy_letters": fancy_letters,
     "persian_letters": persian_letters,

@@ -1578,8 +1578,9 @@ fn parse(map: &[u8], p: &str) -> Result<(ModelHeader, usize, usize), ModelError>
     // A features v4 model has no `pad_to`: read as 0, it scores as it did.
     let padded_or_not = header.features_version == FEATURES_VERSION
         || (header.features_version == FEATURES_VERSION_UNPADDED && header.features.pad_to == 0);
-    // A normaliser v4 model reads texts as it did: v5 changes only how texts with
-    // characters v4 left alone read (see `NORMALISER_VERSION`).
+    // A normaliser v4 or v5 model reads texts as it did: v5 and v6 change only how texts
+    // with characters (or a `!` between letters) the older one left alone read (see
+    // `NORMALISER_VERSION`).
     let normaliser_read =
         (NORMALISER_READS_FROM..=NORMALISER_VERSION).contains(&header.normaliser_version);
     if !normaliser_read || !padded_or_not {

@@ -23,7 +23,10 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// the shorthand format controls U+1BCA0–U+1BCA3; and it reads text under a right-to-left
 /// override (U+202E) in the order it is shown (`\u{202E}hsead` shows, and reads, `daesh`).
 /// It changes nothing else: a text with none of these normalises as v4 did.
-pub const NORMALISER_VERSION: u32 = 5;
+///
+/// v6 reads `!` between two Latin letters as the `i` it stands for in leetspeak (`k!ll`,
+/// `c!ty`; `wow!` and `!!` stay); nothing else changes.
+pub const NORMALISER_VERSION: u32 = 6;
 
 /// The oldest normaliser version whose models this build reads. A model of an older
 /// version within this range scores every text its own normaliser read the same way as it
@@ -494,7 +497,7 @@ impl Normaliser {
         let maybe_separated = tok.len() >= 5 && is_in_token_separator(tok[1].0);
         let mention = tok[0].0 == '@' && tok.len() > 1;
         let needs_leet = !mention
-            && tok.iter().any(|(c, _)| leet(*c).is_some())
+            && tok.iter().any(|(c, _)| leet(*c).is_some() || *c == '!')
             && tok.iter().any(|(c, _)| c.is_ascii_lowercase());
         let has_entity = tok.iter().any(|(c, _)| *c == '&');
         let from = out.chars.len();
@@ -518,20 +521,24 @@ impl Normaliser {
         if t.len() >= 5 && is_in_token_separator(t[1].0) && separated_letters(t, units) {
             std::mem::swap(t, units);
         }
-        // Leetspeak: a leet character next to a Latin letter becomes that letter; repeat
-        // until nothing changes so that chains (`1$1s`) fold fully. Mentions keep digits.
+        // Leetspeak: a leet character next to a Latin letter becomes that letter, and `!`
+        // between two (`k!ll`, not `wow!`) an `i`; repeat until nothing changes so that
+        // chains (`1$1s`, `k!1l`) fold fully. Mentions keep digits.
         let mention = t[0].0 == '@' && t.len() > 1;
         if !mention && t.iter().any(|(c, _)| c.is_ascii_lowercase()) {
             loop {
                 let mut changed = false;
                 for k in 0..t.len() {
+                    let left = k > 0 && t[k - 1].0.is_ascii_lowercase();
+                    let right = k + 1 < t.len() && t[k + 1].0.is_ascii_lowercase();
                     if let Some(l) = leet(t[k].0) {
-                        let left = k > 0 && t[k - 1].0.is_ascii_lowercase();
-                        let right = k + 1 < t.len() && t[k + 1].0.is_ascii_lowercase();
                         if left || right {
                             t[k].0 = l;
                             changed = true;
                         }
+                    } else if t[k].0 == '!' && left && right {
+                        t[k].0 = 'i';
+                        changed = true;
                     }
                 }
                 if !changed {

@@ -1,6 +1,7 @@
 //! The model file and the scorer: round trips, damage, foreign files, and agreement
 //! between the cached scorer, the explainer and the trainer's view.
 
+use raqib_text::normalise::{NORMALISER_READS_FROM, NORMALISER_VERSION};
 use raqib_text::{train, Example, FeatureConfig, Model, ModelError, Scratch, TrainConfig};
 
 fn data() -> Vec<Example> {
@@ -248,7 +249,7 @@ mod cache_equivalence {
         /// other whitespace, URLs, leetspeak.
         #[test]
         fn cached_margin_equals_the_exact_margin(
-            s in "([a-d1@ا-ج.\\-_ ]|\u{200b}|\u{a0}|\t|\n|\u{202e}|\u{202c}|https://x\\.org/a|https?://(t\\.co|x\\.org)/[a-zA-Z0-9]{0,3}|#x_y|ﻻ|ـ){0,30}",
+            s in "([a-d1@!ا-ج.\\-_ ]|\u{200b}|\u{a0}|\t|\n|\u{202e}|\u{202c}|https://x\\.org/a|https?://(t\\.co|x\\.org)/[a-zA-Z0-9]{0,3}|#x_y|ﻻ|ـ){0,30}",
             warm in proptest::collection::vec("[a-c ا-ب.]{0,6}", 0..5),
         ) {
             let m = model();
@@ -677,28 +678,28 @@ fn a_model_from_the_previous_normaliser_loads_and_others_are_refused() {
     let p = dir.path().join("m.model");
     m.save(&p).unwrap();
     let good = std::fs::read(&p).unwrap();
-    let v4 = with_header(
-        &good,
-        "\"normaliser_version\":5",
-        "\"normaliser_version\":4",
-    );
-    let old = Model::from_bytes(&v4, "old.model").unwrap();
-    assert_eq!(old.header.normaliser_version, 4);
+    let now = format!("\"normaliser_version\":{NORMALISER_VERSION}");
     let mut s = Scratch::default();
-    for t in ["join the khilafah", "رمضان", ""] {
-        assert_eq!(old.score(t, &mut s), m.score(t, &mut s), "{t}");
+    for v in NORMALISER_READS_FROM..NORMALISER_VERSION {
+        let older = with_header(&good, &now, &format!("\"normaliser_version\":{v}"));
+        let old = Model::from_bytes(&older, "old.model").unwrap();
+        assert_eq!(old.header.normaliser_version, v);
+        for t in ["join the khilafah", "رمضان", ""] {
+            assert_eq!(old.score(t, &mut s), m.score(t, &mut s), "v{v}: {t}");
+        }
+        // What the newer rules fold reads as what it spells.
+        for evaded in ["ᴊᴏɪɴ ᴛʜᴇ ᴋʜɪʟᴀꜰᴀʜ", "jo!n the khilafah"] {
+            assert_eq!(
+                old.score(evaded, &mut s),
+                old.score("join the khilafah", &mut s),
+                "v{v}: {evaded}"
+            );
+        }
     }
-    assert_eq!(
-        old.score("ᴊᴏɪɴ ᴛʜᴇ ᴋʜɪʟᴀꜰᴀʜ", &mut s),
-        old.score("join the khilafah", &mut s)
-    );
-    for (v, shown) in [("3", "normaliser v3"), ("6", "normaliser v6")] {
-        let other = with_header(
-            &good,
-            "\"normaliser_version\":5",
-            &format!("\"normaliser_version\":{v}"),
-        );
-        expect_err(&other, shown);
+    let (before, after) = (NORMALISER_READS_FROM - 1, NORMALISER_VERSION + 1);
+    for v in [before, after] {
+        let other = with_header(&good, &now, &format!("\"normaliser_version\":{v}"));
+        expect_err(&other, &format!("normaliser v{v}"));
         expect_err(&other, "retrain");
     }
 }
