@@ -202,7 +202,32 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
         std::thread::spawn(move || {
             let t0 = std::time::Instant::now();
             let mut last_ahead = 0;
+            // The copy of a zip that comes as a stream: its size when last seen to grow,
+            // when, and how many posts there were then.
+            let (mut spooled_seen, mut spooled_at, mut posts_then) = (0, t0, 0);
             while !done.load(Ordering::Relaxed) {
+                // A zip that comes as a stream is copied to a file before it is read: said
+                // until its posts come, through pauses of the stream of up to 2 s.
+                let spooled = progress.spooled.load(Ordering::Relaxed);
+                let posts_now = progress.posts.load(Ordering::Relaxed);
+                if spooled != spooled_seen {
+                    (spooled_seen, spooled_at, posts_then) =
+                        (spooled, std::time::Instant::now(), posts_now);
+                }
+                let copying = spooled > 0
+                    && posts_now == posts_then
+                    && spooled_at.elapsed() < Duration::from_secs(2);
+                if copying {
+                    bar.set_message(format!(
+                        "copying the zip stream to a temporary file first (its index is \
+                         at its end): {:.1} MB{}",
+                        spooled as f64 / 1e6,
+                        which_file(&progress.files, files),
+                    ));
+                    bar.tick();
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
                 let posts = progress.posts.load(Ordering::Relaxed);
                 let rate = posts as f64 / t0.elapsed().as_secs_f64().max(1e-3);
                 // A Twitter archive with long posts reads its tweets once before them.

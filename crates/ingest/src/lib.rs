@@ -142,6 +142,10 @@ pub struct Options {
     /// tweets, read first for which of them take the long posts of its `note-tweet.js`),
     /// for a progress display: the records' own bytes come after. Shared by the clones.
     pub pre_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Bytes of a zip that comes as a stream copied so far to the temporary folder, added
+    /// to as they are copied, before its first record (see `ZipChunks::spool`), for a
+    /// progress display. Shared by the clones.
+    pub spooled: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Options {
@@ -307,6 +311,7 @@ impl Default for Options {
             json_map: None,
             utc_offsets: Vec::new(),
             pre_read: Default::default(),
+            spooled: Default::default(),
         }
     }
 }

@@ -872,6 +872,8 @@ impl ZipChunks {
                 Ok([]) => break,
                 Ok(b) => {
                     copy.write_all(b).map_err(failed)?;
+                    opts.spooled
+                        .fetch_add(b.len() as u64, std::sync::atomic::Ordering::Relaxed);
                     b.len()
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

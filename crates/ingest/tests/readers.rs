@@ -860,6 +860,13 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
     b.append_data(&mut h, "inner.zip", &good[..]).unwrap();
     let f = write(&dir, "outer.tar", &b.into_inner().unwrap());
     assert_eq!(read_whole(&f), whole(&format!("{f}/inner.zip")));
+    // The copy is counted as it is made, for the progress line.
+    let opts = Options::default();
+    read_all(&f, &opts).unwrap();
+    assert_eq!(
+        opts.spooled.load(std::sync::atomic::Ordering::Relaxed),
+        good.len() as u64
+    );
     // Its members stay reachable by the names its posts give them (a post's photo, hashed
     // by a scan's worker after the reader has moved on), though no file has that path.
     let member = |p: String| {

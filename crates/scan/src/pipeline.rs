@@ -169,6 +169,9 @@ pub struct Progress {
     /// Bytes read ahead of the posts (see `raqib_ingest::Options::pre_read`: a Twitter
     /// archive's tweets, read for which take its long posts, before the first post).
     pub pre_read: Arc<AtomicU64>,
+    /// Bytes of a zip that comes as a stream copied to the temporary folder before it is
+    /// read (see `raqib_ingest::Options::spooled`).
+    pub spooled: Arc<AtomicU64>,
 }
 
 /// The input being read: how many have been opened (this one included) and its name.
@@ -1055,6 +1058,7 @@ pub fn run(
     let reader = {
         let (inputs, mut opts) = (cfg.inputs.clone(), cfg.ingest.clone());
         opts.pre_read = progress.pre_read.clone();
+        opts.spooled = progress.spooled.clone();
         let (interrupted, stop) = (interrupted.clone(), stop.clone());
         let files = progress.files.clone();
         std::thread::spawn(move || {
