@@ -146,7 +146,16 @@ pub struct Options {
     /// to as they are copied, before its first record (see `ZipChunks::spool`), for a
     /// progress display. Shared by the clones.
     pub spooled: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// How many archives (tar or zip) the input being read lies inside: set by the
+    /// archive readers for their members; an archive deeper than [`MAX_NESTING`] is not
+    /// opened.
+    pub nesting: u32,
 }
+
+/// The deepest an archive may lie inside other archives and still be opened: real exports
+/// nest two or three deep, and a zip that holds itself (a zip quine, `r.zip`) would
+/// otherwise be opened for ever.
+pub const MAX_NESTING: u32 = 16;
 
 impl Options {
     /// The offset for the times of the input `path`: that of the rule naming the file, or
@@ -312,6 +321,7 @@ impl Default for Options {
             utc_offsets: Vec::new(),
             pre_read: Default::default(),
             spooled: Default::default(),
+            nesting: 0,
         }
     }
 }
@@ -882,6 +892,17 @@ fn chunks_of(
     let input::Opened {
         mut reader, head, ..
     } = opened;
+    let archive = tar::is_tar(&head) || zip_archive::is_zip_magic(&head);
+    if archive && opts.nesting > MAX_NESTING {
+        return Err(OpenError::Invalid {
+            path: path.to_string(),
+            message: format!(
+                "is an archive inside {} others, deeper than raqib opens (a zip that holds \
+                 itself would never end): extract it and give the folder",
+                opts.nesting
+            ),
+        });
+    }
     // A tar archive is the folder it holds: its input members, each a file of its own.
     if tar::is_tar(&head) {
         return Ok(Box::new(tar::TarChunks::new(reader, path, opts)));

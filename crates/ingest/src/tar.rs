@@ -287,7 +287,10 @@ impl TarChunks {
                 offset: 0,
             })),
             archive: archive.to_string(),
-            opts: opts.clone(),
+            opts: Options {
+                nesting: opts.nesting + 1,
+                ..opts.clone()
+            },
             current: None,
             read: 0,
             left_out: 0,

@@ -935,7 +935,10 @@ impl ZipChunks {
             any: !chosen.is_empty(),
             index,
             chosen: chosen.into_iter(),
-            opts: opts.clone(),
+            opts: Options {
+                nesting: opts.nesting + 1,
+                ..opts.clone()
+            },
             current,
             left_out,
             doubled,

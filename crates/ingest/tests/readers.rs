@@ -903,6 +903,48 @@ fn a_damaged_zip_archive_keeps_what_it_can() {
     assert!(!ids.is_empty() && ids.iter().enumerate().all(|(i, id)| *id == format!("p{i}")));
 }
 
+/// Archives inside archives are opened up to `MAX_NESTING` deep, zips and tars alike;
+/// deeper, the innermost is a diagnostic that says what to do, never an endless descent (a
+/// zip that holds itself) or a stack overflow.
+#[test]
+fn archives_nested_too_deep_are_a_diagnostic() {
+    use zip::CompressionMethod::Stored;
+    let dir = tempfile::tempdir().unwrap();
+    let tar_of = |name: &str, data: &[u8]| {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        b.append_data(&mut h, name, data).unwrap();
+        b.into_inner().unwrap()
+    };
+    // `levels` archives, zip and tar by turns, the innermost holding a.jsonl.
+    let nested = |levels: u32| {
+        let (mut data, mut name) = (TWO.as_bytes().to_vec(), "a.jsonl".to_string());
+        for i in 0..levels {
+            data = match i % 2 {
+                0 => zip_of(&[(name.as_str(), Stored, &data)]),
+                _ => tar_of(&name, &data),
+            };
+            name = format!("{i}.{}", if i % 2 == 0 { "zip" } else { "tar" });
+        }
+        data
+    };
+    let deepest = raqib_ingest::MAX_NESTING + 1;
+    let f = write(&dir, "ok.zip", &nested(deepest));
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 2, "{diags:?}");
+    assert!(diags.is_empty(), "{diags:?}");
+    let f = write(&dir, "deep.zip", &nested(deepest + 1));
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(posts(&recs).is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].message.contains("deeper than raqib opens")
+            && diags[0].message.contains("extract it"),
+        "{diags:?}"
+    );
+}
+
 /// An iPhone's WhatsApp export as it is shared, `WhatsApp Chat - NAME.zip` with `_chat.txt`
 /// and the attachments: read as is, the chat named by the zip, the photo a media reference
 /// beside the chat in the zip.
