@@ -772,25 +772,31 @@ fn scan_hashes_the_media_of_a_zip_that_comes_as_a_stream() {
     assert_eq!(left, 0, "copies left in TMPDIR");
 }
 
+/// The test Telegram export (JSON) in `dir/export`, with the listed poster under the
+/// export's name for it in its `photos/`.
+fn telegram_export_with_the_poster(dir: &Path) {
+    std::fs::create_dir_all(dir.join("export/photos")).unwrap();
+    std::fs::copy(
+        root().join("tests/data/telegram_result.json"),
+        dir.join("export/result.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        pdq_dir().join("photo_q40.jpg"),
+        dir.join("export/photos/photo_1.jpg"),
+    )
+    .unwrap();
+}
+
 /// A Telegram Desktop export (JSON) with its `photos/` beside `result.json`: the listed
 /// poster, saved under the export's name for it, flags its message; the video the export
-/// names but does not hold is counted as not hashed.
+/// names but does not hold is counted as not hashed, and the summary says which and why.
 #[test]
 fn scan_hashes_a_telegram_exports_photos() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     list_with_the_poster(p);
-    std::fs::create_dir_all(p.join("export/photos")).unwrap();
-    std::fs::copy(
-        root().join("tests/data/telegram_result.json"),
-        p.join("export/result.json"),
-    )
-    .unwrap();
-    std::fs::copy(
-        pdq_dir().join("photo_q40.jpg"),
-        p.join("export/photos/photo_1.jpg"),
-    )
-    .unwrap();
+    telegram_export_with_the_poster(p);
     let (posts, summary) = scan_hashing_media(p, "export");
     let hit = posts
         .iter()
@@ -799,6 +805,42 @@ fn scan_hashes_a_telegram_exports_photos() {
     assert_eq!(hit["media_matches"][0]["label"], "poster");
     assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
     assert_eq!(summary["local_media"]["not_hashed"], 1, "{summary}");
+    let why = summary["local_media"]["media_error"].as_str().unwrap();
+    assert!(why.starts_with("export/video_files/"), "{why}");
+}
+
+/// The same export as a `.tar.gz`: a tar has no index, so its photos are not reached; they
+/// are counted as not hashed and the summary says why and what to do, where before they
+/// were passed over in silence.
+#[test]
+fn scan_says_why_a_tar_archives_media_are_not_hashed() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    telegram_export_with_the_poster(p);
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(p.join("export.tar.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    tar.append_dir_all("export", p.join("export")).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+    let (posts, summary) = scan_hashing_media(p, "export.tar.gz");
+    assert!(
+        posts.iter().all(|p| p["media_matches"].is_null()),
+        "{posts:?}"
+    );
+    assert_eq!(summary["local_media"]["hashed"], 0, "{summary}");
+    assert_eq!(summary["local_media"]["not_hashed"], 2, "{summary}");
+    let why = summary["local_media"]["media_error"].as_str().unwrap();
+    assert!(
+        why.starts_with("export.tar.gz: ")
+            && why.contains("inside a tar archive")
+            && why.contains("extract it"),
+        "{why}"
+    );
+    let text = std::fs::read_to_string(p.join("r/summary.txt")).unwrap();
+    assert!(text.contains("inside a tar archive"), "{text}");
 }
 
 /// `scan --lists --hash-media` on an export's videos: the frames of each are hashed (vPDQ,

@@ -1148,7 +1148,7 @@ fn notes_no_tweet_takes(
 pub use twitter_archive::is_tweets_file as is_twitter_archive_tweets;
 pub use whatsapp::is_chat_file_name as is_whatsapp_chat_name;
 pub use zip_archive::{
-    is_zip_member, member_reader as zip_member_reader, zip_contents, ZipContents,
+    is_zip_archive, is_zip_member, member_reader as zip_member_reader, zip_contents, ZipContents,
 };
 
 /// A post's media from the `media`, `media_sha256` and `media_pdq` fields of a CSV row or a

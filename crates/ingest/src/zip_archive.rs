@@ -793,6 +793,11 @@ pub fn zip_contents(path: &str) -> Option<ZipContents> {
     })
 }
 
+/// Whether the file at `path` is a zip archive (by its first bytes; a regular file only).
+pub fn is_zip_archive(path: &std::path::Path) -> bool {
+    path.to_str().is_some_and(is_zip_file)
+}
+
 /// Whether `path` names a member of a zip archive (see [`member_reader`]).
 pub fn is_zip_member(path: &std::path::Path) -> bool {
     index_holding(path).is_some_and(|(ix, name)| ix.is_ok_and(|ix| ix.by_name.contains_key(&name)))

@@ -164,6 +164,8 @@ pub struct Progress {
     pub videos_framed: AtomicU64,
     pub videos_unframed: AtomicU64,
     pub video_error: std::sync::OnceLock<String>,
+    /// Which media file was the first that could not be hashed, and why.
+    pub media_error: std::sync::OnceLock<String>,
     /// Which input the reader is on (shared with the reading thread).
     pub files: Arc<FileProgress>,
     /// Bytes read ahead of the posts (see `raqib_ingest::Options::pre_read`: a Twitter
@@ -296,6 +298,9 @@ pub struct LocalMedia {
     /// Which video was the first whose frames could not be hashed, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video_error: Option<String>,
+    /// Which media file was the first that could not be hashed, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_error: Option<String>,
 }
 
 /// What a worker sends back for each chunk.
@@ -360,6 +365,9 @@ struct Worker<'a> {
     /// With `hash_media`: the frame hashes of the post's videos, matched with its other
     /// media against the lists' videos.
     video_frames: Vec<Vec<raqib_media::video::Frame>>,
+    /// The folder of the last input whose media were looked for, and the tar archive (or
+    /// other file that is not a zip) it lies inside, if it does.
+    media_base: Option<(String, Option<String>)>,
     /// Posts of the chunk being scored that were flagged (see [`Worker::chunk`]).
     flagged_in_chunk: u64,
     /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
@@ -682,8 +690,26 @@ impl Worker<'_> {
         else {
             return;
         };
+        let tar = self.archive_above(base);
         for m in &mut p.media {
             if m.sha256.is_some() || m.pdq.is_some() {
+                continue;
+            }
+            // A tar has no index to find a member by: its media are not reached, and the
+            // summary says so (a URL has a copy only in a Twitter archive, which a tar
+            // reads as tweets alone).
+            if let Some(archive) = &tar {
+                let inside = m
+                    .url
+                    .as_deref()
+                    .is_some_and(|u| raqib_media::local::resolve(base, u).is_some());
+                if inside {
+                    self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
+                    let _ = self.progress.media_error.set(format!(
+                        "{archive}: media inside a tar archive are not hashed (a tar has no \
+                         index to find a member by): extract it and scan the folder, or zip it"
+                    ));
+                }
                 continue;
             }
             // A zipped export's media are members of the zip, beside the post's member.
@@ -716,8 +742,12 @@ impl Worker<'_> {
                     m.pdq = h.pdq.map(|h| h.to_string());
                     self.progress.media_hashed.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(_) => {
+                Err(e) => {
                     self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
+                    let _ = self
+                        .progress
+                        .media_error
+                        .set(format!("{}: {e}", path.display()));
                     continue;
                 }
             }
@@ -725,6 +755,25 @@ impl Worker<'_> {
                 self.hash_video_frames(&path, zipped);
             }
         }
+    }
+
+    /// The archive that is not a zip (a tar, compressed or not) the folder `base` lies
+    /// inside: the nearest ancestor that is a regular file, where it is not a zip (whose
+    /// members are reached). Kept for the last folder asked about.
+    fn archive_above(&mut self, base: &std::path::Path) -> Option<String> {
+        let key = base.to_string_lossy();
+        if let Some((b, archive)) = &self.media_base {
+            if *b == key {
+                return archive.clone();
+            }
+        }
+        let archive = base
+            .ancestors()
+            .find(|a| a.is_file())
+            .filter(|a| !raqib_ingest::is_zip_archive(a))
+            .map(|a| a.display().to_string());
+        self.media_base = Some((key.into_owned(), archive.clone()));
+        archive
     }
 
     /// Hash a video's frames (vPDQ: one frame a second, by ffmpeg) for the post being
@@ -1135,6 +1184,7 @@ pub fn run(
                         evidence: Vec::new(),
                         hasher: None,
                         video_frames: Vec::new(),
+                        media_base: None,
                         flagged_in_chunk: 0,
                         lines_per_kib: 512,
                         me,
@@ -1302,6 +1352,7 @@ pub fn run(
             videos_framed: progress.videos_framed.load(Ordering::Relaxed),
             videos_not_framed: progress.videos_unframed.load(Ordering::Relaxed),
             video_error: progress.video_error.get().cloned(),
+            media_error: progress.media_error.get().cloned(),
         }),
         skipped_records: skipped,
         interrupted: was_interrupted,

@@ -228,8 +228,13 @@ pub fn render_summary(s: &Summary) -> String {
     if let Some(m) = &s.local_media {
         o.push_str(&format!(
             "local media: {} file(s) hashed, {} could not be (missing, too large, or not \
-             decodable)\n",
-            m.hashed, m.not_hashed
+             decodable){}\n",
+            m.hashed,
+            m.not_hashed,
+            m.media_error
+                .as_deref()
+                .map(|e| format!("; the first: {e}"))
+                .unwrap_or_default()
         ));
         if m.videos_framed + m.videos_not_framed > 0 {
             o.push_str(&format!(
