@@ -66,6 +66,11 @@ pub enum VideoError {
     TooLarge { width: u64, height: u64, limit: u64 },
     #[error("over the limit of {0} bytes")]
     TooManyBytes(u64),
+    #[error(
+        "copying it to the temporary folder {dir} for ffmpeg (which reads files) failed: \
+         {error}; set TMPDIR to a folder with room for it, or extract the archive"
+    )]
+    Copy { dir: String, error: std::io::Error },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -234,15 +239,34 @@ pub fn hash_video_read(
     opts: &VideoOptions,
 ) -> Result<Vec<Frame>, VideoError> {
     let ext: String = ext.chars().filter(char::is_ascii_alphanumeric).collect();
+    let dir = std::env::temp_dir();
+    let failed = |error| VideoError::Copy {
+        dir: dir.display().to_string(),
+        error,
+    };
     let mut copy = tempfile::Builder::new()
         .prefix("raqib-video-")
         .suffix(&format!(".{ext}"))
-        .tempfile()?;
-    let n = std::io::copy(&mut r.take(max_bytes.saturating_add(1)), copy.as_file_mut())?;
+        .tempfile_in(&dir)
+        .map_err(failed)?;
+    // Reading (a damaged member) and writing (no room) fail with different advice.
+    let mut r = r.take(max_bytes.saturating_add(1));
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0u64;
+    loop {
+        let got = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(got) => got,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(VideoError::Io(e)),
+        };
+        std::io::Write::write_all(copy.as_file_mut(), &buf[..got]).map_err(failed)?;
+        n += got as u64;
+    }
     if n > max_bytes {
         return Err(VideoError::TooManyBytes(max_bytes));
     }
-    std::io::Write::flush(copy.as_file_mut())?;
+    std::io::Write::flush(copy.as_file_mut()).map_err(failed)?;
     hash_video(copy.path(), opts)
 }
 

@@ -124,6 +124,18 @@ fn a_video_read_from_a_stream_hashes_as_its_file() {
         matches!(err, VideoError::TooManyBytes(l) if l == limit),
         "{err}"
     );
+    // A stream that breaks (a damaged member) says so, not that the disk is full.
+    struct Breaks;
+    impl std::io::Read for Breaks {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other(
+                "the member's CRC-32 does not match: damaged",
+            ))
+        }
+    }
+    let err = hash_video_read(Breaks, "mp4", 1 << 30, &opts).unwrap_err();
+    assert!(matches!(err, VideoError::Io(_)), "{err}");
+    assert!(err.to_string().contains("damaged") && !err.to_string().contains("TMPDIR"));
     // An extension that is not one cannot name a path outside the temporary folder.
     let odd = hash_video_read(&bytes[..], "/../../x", 1 << 30, &opts).unwrap();
     assert_eq!(odd, from_file);
