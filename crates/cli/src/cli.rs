@@ -375,6 +375,15 @@ pub struct ScanArgs {
     /// version as a post. See docs/format.md, "Edited posts".
     #[arg(long, default_value_t = raqib_scan::ScanConfig::default().max_edited, value_name = "POSTS")]
     pub track_edits: usize,
+    /// Scan only posts made at or after this time: a date (`2026-11-01`, midnight UTC), a
+    /// time (`2026-11-01T18:00:00+03:00`; without a zone, UTC), Unix seconds, or an age
+    /// back from now (`7d`, `24h`, `90m`). Posts before it are passed over and counted;
+    /// posts with no time are scanned and counted. Profiles are read whatever their time.
+    #[arg(long, value_name = "TIME", value_parser = parse_when)]
+    pub since: Option<i64>,
+    /// Scan only posts made before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = parse_when)]
+    pub until: Option<i64>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -498,4 +507,60 @@ pub struct ExplainArgs {
 pub struct NormaliseArgs {
     /// Texts; without any, each line of standard input.
     pub texts: Vec<String>,
+}
+
+/// A time for `--since` / `--until`: an age back from now (`7d`, `24h`, `90m`), or a time
+/// as [`raqib_ingest::parse_time`] reads it (a date, RFC 3339, Unix seconds).
+pub fn parse_when(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let unit = |c: char| match c {
+        'd' => Some(86_400),
+        'h' => Some(3_600),
+        'm' => Some(60),
+        _ => None,
+    };
+    if let Some((n, u)) = s
+        .char_indices()
+        .last()
+        .and_then(|(k, c)| Some((s[..k].parse::<u32>().ok()?, unit(c)?)))
+    {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        return Ok(now - i64::from(n) * u);
+    }
+    raqib_ingest::parse_time(s).ok_or_else(|| {
+        format!(
+            "`{s}` is not a time: give a date (2026-11-01), a time (2026-11-01T18:00:00Z), \
+             Unix seconds, or an age back from now (7d, 24h, 90m)"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_when;
+
+    #[test]
+    fn a_window_bound_is_an_age_or_a_time() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        for (age, secs) in [
+            ("7d", 7 * 86_400),
+            ("24h", 86_400),
+            ("90m", 5_400),
+            ("0d", 0),
+        ] {
+            let t = parse_when(age).unwrap();
+            assert!((now - secs - t).abs() <= 2, "{age}: {t}");
+        }
+        assert_eq!(parse_when("2026-11-01"), Ok(1_793_491_200));
+        assert_eq!(parse_when("2026-11-01T03:00:00+03:00"), Ok(1_793_491_200));
+        assert_eq!(parse_when("1793491200"), Ok(1_793_491_200));
+        for bad in ["", "d", "7w", "-7d", "yesterday", "7 d"] {
+            assert!(parse_when(bad).is_err(), "{bad}");
+        }
+    }
 }

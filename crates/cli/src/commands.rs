@@ -173,6 +173,10 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
             ..Default::default()
         }),
         max_edited: a.track_edits,
+        window: raqib_scan::TimeWindow {
+            since: a.since,
+            until: a.until,
+        },
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

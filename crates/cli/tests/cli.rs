@@ -223,6 +223,93 @@ fn bad_input_is_reported_with_file_and_line_and_the_scan_goes_on() {
     );
 }
 
+/// `--since` / `--until`: posts made outside the window are passed over (not scored,
+/// not counted for their accounts) and counted; a post with no time is scanned and
+/// counted; the summary gives the window; an age (`48h`) counts back from now; a time
+/// that is none says what to give.
+#[test]
+fn a_time_window_scans_only_the_posts_made_in_it() {
+    let d = tempfile::tempdir().unwrap();
+    let post = |id: &str, account: &str, at: Option<&str>| {
+        let mut v = serde_json::json!({"raqib": 1, "type": "post", "id": id,
+            "account": account, "text": "Soldiers of the Khilafah advance, glad tidings"});
+        if let Some(at) = at {
+            v["created_at"] = serde_json::json!(at);
+        }
+        v.to_string() + "\n"
+    };
+    let input = [
+        post("before", "a1", Some("2026-10-31T23:59:59Z")),
+        post("first", "a2", Some("2026-11-01T00:00:00Z")),
+        post("inside", "a2", Some("2026-11-05T12:00:00+03:00")),
+        post("undated", "a3", None),
+        post("until", "a4", Some("2026-11-10T00:00:00Z")),
+    ]
+    .concat();
+    let f = write(d.path(), "posts.jsonl", input.as_bytes());
+    let out = d.path().join("r");
+    // Scan with `window` added: the ids of the posts written, and the summary.
+    let scan = |window: &[&str]| {
+        let mut args = vec![
+            "scan",
+            &f,
+            "-q",
+            "--all-posts",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(window);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let ids: Vec<String> = jsonl(&out.join("posts.jsonl"))
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        (
+            ids,
+            serde_json::from_str::<serde_json::Value>(&summary).unwrap(),
+        )
+    };
+    let (ids, summary) = scan(&["--since", "2026-11-01", "--until", "2026-11-10"]);
+    assert_eq!(ids, ["first", "inside", "undated"]);
+    let accounts: Vec<String> = jsonl(&out.join("accounts.jsonl"))
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(accounts.len(), 2, "{accounts:?}");
+    assert!(
+        accounts.iter().all(|a| a == "a2" || a == "a3"),
+        "{accounts:?}"
+    );
+    assert_eq!(summary["posts"], 3, "{summary}");
+    let w = &summary["window"];
+    assert_eq!(w["since"], "2026-11-01T00:00:00Z");
+    assert_eq!(w["until"], "2026-11-10T00:00:00Z");
+    assert_eq!(
+        (w["outside"].as_u64(), w["undated"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        text.contains("2 post(s) made outside it passed over"),
+        "{text}"
+    );
+    // An age back from now: these posts are all older than two days, the undated one kept.
+    assert_eq!(scan(&["--since", "48h"]).0, ["undated"]);
+    // Without a window, every post and no window in the summary.
+    let (ids, summary) = scan(&[]);
+    assert_eq!(ids.len(), 5);
+    assert!(summary["window"].is_null(), "{summary}");
+    let o = run(&["scan", &f, "--since", "last week"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("an age back from now (7d, 24h, 90m)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn stdin_and_compressed_stdin_are_read() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

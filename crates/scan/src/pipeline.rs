@@ -65,6 +65,28 @@ pub struct ScanConfig {
     /// version whose first was forgotten counts as a post of its own, and the summary says
     /// how many did.
     pub max_edited: usize,
+    /// Only posts made in this window are scanned (`--since`, `--until`).
+    pub window: TimeWindow,
+}
+
+/// The times whose posts a scan reads (`--since`, `--until`), Unix seconds UTC: from
+/// `since` (included) to `until` (excluded). A post with no time is read, and counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TimeWindow {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl TimeWindow {
+    /// Whether a window is set.
+    pub fn is_set(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// Whether a post made at `t` lies outside the window (a post with no time does not).
+    pub fn excludes(&self, t: Option<i64>) -> bool {
+        t.is_some_and(|t| self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u))
+    }
 }
 
 /// The largest media file `--hash-media` reads (a long video is skipped, and counted).
@@ -146,6 +168,7 @@ impl Default for ScanConfig {
             networks: None,
             account_rule: crate::accounts::AccountRule::at(0.5),
             max_edited: 65_536,
+            window: TimeWindow::default(),
         }
     }
 }
@@ -157,6 +180,10 @@ pub struct Progress {
     pub bytes: AtomicU64,
     pub flagged: AtomicU64,
     pub skipped: AtomicU64,
+    /// With a time window: posts made outside it, passed over, and posts with no time,
+    /// scanned.
+    pub outside_window: AtomicU64,
+    pub undated: AtomicU64,
     /// With `hash_media`: the export's media files hashed, and those that could not be
     /// (missing, not a regular file, too large, an image that does not decode).
     pub media_hashed: AtomicU64,
@@ -259,6 +286,10 @@ pub struct Summary {
     /// so long before that it was no longer kept track of ([`ScanConfig::max_edited`]).
     #[serde(skip_serializing_if = "is_zero")]
     pub edited_versions_apart: u64,
+    /// With `--since` or `--until`: the window, and the posts made outside it (passed over,
+    /// not counted in `posts`) and those with no time (scanned, as they may lie in it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowReport>,
     pub flagged_accounts: usize,
     /// Accounts linked to a suspended account (with `--suspended`).
     pub linked_accounts: usize,
@@ -281,6 +312,18 @@ pub struct Summary {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// A scan's time window and what it left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowReport {
+    /// RFC 3339, UTC; absent where open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    pub outside: u64,
+    pub undated: u64,
 }
 
 /// What `--hash-media` did with the media files the inputs name.
@@ -612,9 +655,16 @@ impl Worker<'_> {
         let mut pending: Option<(Pending, u64)> = None;
         // Posts done with are read into again (their strings keep their memory).
         let mut read = std::mem::take(&mut self.read);
+        let window = self.cfg.window;
+        let (mut outside, mut undated) = (0u64, 0u64);
         chunk.for_each_record_reusing(&mut read, |line, item, spare| match item {
+            Ok(Record::Post(p)) if window.excludes(p.created_at) => {
+                outside += 1;
+                give_back(spare, p);
+            }
             Ok(Record::Post(p)) => {
                 posts += 1;
+                undated += u64::from(window.is_set() && p.created_at.is_none());
                 if let Some((prev, l)) = pending.take() {
                     give_back(spare, self.post(prev, &file, l, &mut res.lines));
                 }
@@ -642,6 +692,12 @@ impl Worker<'_> {
         self.lines_per_kib = (res.lines.len() << 10) / chunk.len_bytes().max(1);
         self.send_outboxes();
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
+        if window.is_set() {
+            self.progress
+                .outside_window
+                .fetch_add(outside, Ordering::Relaxed);
+            self.progress.undated.fetch_add(undated, Ordering::Relaxed);
+        }
         self.progress.flagged.fetch_add(
             std::mem::take(&mut self.flagged_in_chunk),
             Ordering::Relaxed,
@@ -1343,6 +1399,18 @@ pub fn run(
         held_back_no_evidence: held_back,
         edited_versions_merged: versions_merged,
         edited_versions_apart: versions_apart,
+        window: cfg.window.is_set().then(|| {
+            let shown = |t: Option<i64>| {
+                t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            };
+            WindowReport {
+                since: shown(cfg.window.since),
+                until: shown(cfg.window.until),
+                outside: progress.outside_window.load(Ordering::Relaxed),
+                undated: progress.undated.load(Ordering::Relaxed),
+            }
+        }),
         flagged_accounts: ranked.flagged(),
         linked_accounts,
         network_clusters: clusters.len(),

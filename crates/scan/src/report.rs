@@ -225,6 +225,17 @@ pub fn render_summary(s: &Summary) -> String {
             s.edited_versions_apart
         ));
     }
+    if let Some(w) = &s.window {
+        let bound = |b: &Option<String>, open: &str| b.clone().unwrap_or_else(|| open.into());
+        o.push_str(&format!(
+            "time window {} to {}: {} post(s) made outside it passed over, {} with no time \
+             scanned (they may lie in it)\n",
+            bound(&w.since, "the start"),
+            bound(&w.until, "now"),
+            w.outside,
+            w.undated
+        ));
+    }
     if let Some(m) = &s.local_media {
         o.push_str(&format!(
             "local media: {} file(s) hashed, {} could not be (missing, too large, or not \
