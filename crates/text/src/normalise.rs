@@ -25,7 +25,10 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// It changes nothing else: a text with none of these normalises as v4 did.
 ///
 /// v6 reads `!` between two Latin letters as the `i` it stands for in leetspeak (`k!ll`,
-/// `c!ty`; `wow!` and `!!` stay); nothing else changes.
+/// `c!ty`; `wow!` and `!!` stay); in text under a right-to-left override that mixes
+/// Arabic-script or Hebrew letters with others, reads each run of the others as shown
+/// (v5 left such text as written); and decodes an entity that leetspeak spells (`&l7;`,
+/// which v5 left as `&lt;`). Nothing else changes.
 pub const NORMALISER_VERSION: u32 = 6;
 
 /// The oldest normaliser version whose models this build reads. A model of an older
@@ -277,17 +280,44 @@ fn fold_homoglyph(c: char) -> char {
 /// Text under a right-to-left override (U+202E, until U+202C, another embedding or
 /// isolate, or the end of its paragraph) is shown reversed: `\u{202E}hsead` is read as
 /// `daesh`. Put `stage[from..]` in the order it is shown, a source character's own
-/// characters (a decomposed ligature) kept in theirs. Text holding Arabic-script or Hebrew
-/// letters is left as it is: right-to-left already, the override shows it as written.
+/// characters (a decomposed ligature) kept in theirs. Arabic-script and Hebrew letters are
+/// right-to-left already, and the override shows them as written: text of those alone is
+/// left as it is, and in text that mixes them with others each run of the others (Latin
+/// words, digits, and the spaces and marks between them, not those at its ends) is put in
+/// the order it is shown, in its place (`\u{202E}kcatta داعش` reads `attack داعش`).
 fn unreverse(stage: &mut [(char, u32)], from: Option<usize>) {
     let Some(from) = from else { return };
     let seg = &mut stage[from..];
-    if seg
-        .iter()
-        .any(|&(c, _)| ('\u{0590}'..='\u{08FF}').contains(&c))
-    {
+    let rtl = |c: char| ('\u{0590}'..='\u{08FF}').contains(&c);
+    if !seg.iter().any(|&(c, _)| rtl(c)) {
+        reverse_shown(seg);
         return;
     }
+    if !seg.iter().any(|&(c, _)| c.is_alphanumeric() && !rtl(c)) {
+        return;
+    }
+    let mut i = 0;
+    while i < seg.len() {
+        if rtl(seg[i].0) {
+            i += 1;
+            continue;
+        }
+        let j = i + seg[i..].iter().take_while(|t| !rtl(t.0)).count();
+        // The spaces at its ends stay where they are, between it and the words beside.
+        let lead = seg[i..j].iter().take_while(|t| t.0 == ' ').count();
+        let trail = seg[i + lead..j]
+            .iter()
+            .rev()
+            .take_while(|t| t.0 == ' ')
+            .count();
+        reverse_shown(&mut seg[i + lead..j - trail]);
+        i = j;
+    }
+}
+
+/// Reverse `seg`, a source character's own characters (a decomposed ligature) kept in
+/// their order.
+fn reverse_shown(seg: &mut [(char, u32)]) {
     seg.reverse();
     let mut i = 0;
     while i < seg.len() {
@@ -523,31 +553,46 @@ impl Normaliser {
         }
         // Leetspeak: a leet character next to a Latin letter becomes that letter, and `!`
         // between two (`k!ll`, not `wow!`) an `i`; repeat until nothing changes so that
-        // chains (`1$1s`, `k!1l`) fold fully. Mentions keep digits.
+        // chains (`1$1s`, `k!1l`) fold fully. Mentions keep digits. What the folding spells
+        // may be an entity (`&l7;` is `&lt;`): it is decoded, and folded again, so that
+        // normalising the output changes nothing.
         let mention = t[0].0 == '@' && t.len() > 1;
         if !mention && t.iter().any(|(c, _)| c.is_ascii_lowercase()) {
-            loop {
-                let mut changed = false;
-                for k in 0..t.len() {
-                    let left = k > 0 && t[k - 1].0.is_ascii_lowercase();
-                    let right = k + 1 < t.len() && t[k + 1].0.is_ascii_lowercase();
-                    if let Some(l) = leet(t[k].0) {
-                        if left || right {
-                            t[k].0 = l;
-                            changed = true;
-                        }
-                    } else if t[k].0 == '!' && left && right {
-                        t[k].0 = 'i';
-                        changed = true;
-                    }
-                }
-                if !changed {
+            while fold_leet(t) && t.iter().any(|(c, _)| *c == '&') {
+                let before = t.len();
+                decode_entities(t);
+                if t.len() == before {
                     break;
                 }
             }
         }
         push_collapsed(out, t);
         relink(out, from, t);
+    }
+}
+
+/// Fold leetspeak in `t` (see `emit_token`) until nothing changes; whether anything did.
+fn fold_leet(t: &mut [(char, u32)]) -> bool {
+    let mut any = false;
+    loop {
+        let mut changed = false;
+        for k in 0..t.len() {
+            let left = k > 0 && t[k - 1].0.is_ascii_lowercase();
+            let right = k + 1 < t.len() && t[k + 1].0.is_ascii_lowercase();
+            if let Some(l) = leet(t[k].0) {
+                if left || right {
+                    t[k].0 = l;
+                    changed = true;
+                }
+            } else if t[k].0 == '!' && left && right {
+                t[k].0 = 'i';
+                changed = true;
+            }
+        }
+        if !changed {
+            return any;
+        }
+        any = true;
     }
 }
 

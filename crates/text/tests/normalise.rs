@@ -53,6 +53,11 @@ fn text_under_a_right_to_left_override_reads_as_shown() {
     check("a \u{202e}cb\u{2066} ed", "a bc ed"); // an isolate ends it
     check("\u{202e}\u{fb01}x", "xfi"); // the ligature fi stays fi
     check("\u{202e}الدولة", "الدوله");
+    check("\u{202e}الدولة باقية", "الدوله باقيه"); // Arabic alone: as written
+                                                   // Mixed: each run of Latin (with its spaces and digits) reads as shown, in its place.
+    check("\u{202e}kcatta داعش", "attack داعش");
+    check("\u{202e}داعش eht nioj\u{202c} now", "داعش join the now");
+    check("\u{202e}5102 عام", "2015 عام");
     let mut n = Normaliser::default();
     let text = "glad \u{202e}hafalihk";
     let out = n.run(text);
@@ -120,6 +125,10 @@ fn leetspeak_folds_only_next_to_letters() {
     check("wow! really!!", "wow! really!!");
     check("!slam", "!slam");
     check("stop!!now", "stop!!now");
+    // What the folding spells can be an entity: decoded, so a second pass changes nothing
+    // (a proptest found `\u{202e}&amp;7L&amp;`, which reads `&l7;` reversed).
+    check("a&l7;b", "a<b");
+    check("\u{202e}&amp;7L&amp;", ";pma<pma&");
 }
 
 #[test]
