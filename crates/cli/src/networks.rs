@@ -64,6 +64,13 @@ pub struct NetworksArgs {
     /// Print nothing but errors and the requested output.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Only posts made at or after this time (as `raqib scan --since`: a date, a time, Unix
+    /// seconds, or an age back from now: `7d`, `24h`).
+    #[arg(long, value_name = "TIME", value_parser = crate::cli::parse_when)]
+    pub since: Option<i64>,
+    /// Only posts made before this time (same forms).
+    #[arg(long, value_name = "TIME", value_parser = crate::cli::parse_when)]
+    pub until: Option<i64>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -81,6 +88,9 @@ struct Collected {
     diagnostics: Vec<Diagnostic>,
     untimed: u64,
     records: u64,
+    /// Posts made outside `--since`/`--until`, passed over.
+    outside: u64,
+    window: raqib_scan::TimeWindow,
 }
 
 /// What pass one needs of a post; the text is dropped on the worker.
@@ -132,6 +142,10 @@ impl Collected {
         }
         for p in c.posts {
             self.records += 1;
+            if self.window.excludes(p.created_at) {
+                self.outside += 1;
+                continue;
+            }
             let Some(t) = p.created_at else {
                 self.untimed += 1;
                 continue;
@@ -159,6 +173,7 @@ fn collect(
     inputs: &[String],
     input: &InputArgs,
     cfg: &ItemConfig,
+    window: raqib_scan::TimeWindow,
     threads: usize,
     quiet: bool,
 ) -> Result<Collected> {
@@ -174,6 +189,8 @@ fn collect(
         diagnostics: Vec::new(),
         untimed: 0,
         records: 0,
+        outside: 0,
+        window,
     };
     let t = Instant::now();
     let (tx, rx) = crossbeam_channel::bounded::<(usize, u32, raqib_ingest::Chunk)>(threads * 4);
@@ -464,7 +481,11 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
     };
     let inputs = crate::inputs::files(&a.inputs, None, a.quiet)?;
     crate::inputs::check_utc_offsets(&a.input.options(), &inputs)?;
-    let mut col = collect(&inputs, &a.input, &item_cfg, threads, a.quiet)?;
+    let window = raqib_scan::TimeWindow {
+        since: a.since,
+        until: a.until,
+    };
+    let mut col = collect(&inputs, &a.input, &item_cfg, window, threads, a.quiet)?;
     let read_s = t.elapsed().as_secs_f64();
     if !a.quiet {
         for d in col.diagnostics.iter().take(20) {
@@ -480,6 +501,12 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
             eprintln!(
                 "raqib: {} posts have no time and cannot co-act; give them `created_at`",
                 col.untimed
+            );
+        }
+        if col.outside > 0 {
+            eprintln!(
+                "raqib: {} posts made outside --since/--until passed over",
+                col.outside
             );
         }
     }

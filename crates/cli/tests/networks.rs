@@ -67,6 +67,38 @@ fn the_flood_is_one_cluster_with_evidence_and_the_readers_are_not() {
     );
 }
 
+/// `--since` / `--until`: a window that holds the flood finds it as before; one that ends
+/// before it (its posts from 1717000000 on) finds nothing and says how many posts it
+/// passed over.
+#[test]
+fn a_time_window_finds_only_what_was_posted_in_it() {
+    let o = run(&[
+        "networks",
+        "examples/flood.jsonl",
+        "--json",
+        "--since",
+        "2024-05-29",
+        "--until",
+        "2024-05-31",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(clusters(&o).len(), 1);
+    let o = run(&[
+        "networks",
+        "examples/flood.jsonl",
+        "--json",
+        "--until",
+        "1717000000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(clusters(&o).is_empty());
+    assert!(
+        stderr(&o).contains("posts made outside --since/--until passed over"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn out_folder_has_clusters_edges_in_toolkit_columns_and_a_summary() {
     let d = tempfile::tempdir().unwrap();
