@@ -509,6 +509,22 @@ pub struct NormaliseArgs {
     pub texts: Vec<String>,
 }
 
+/// The window `--since` / `--until` give; an error where it holds no time at all.
+pub fn time_window(
+    since: Option<i64>,
+    until: Option<i64>,
+) -> anyhow::Result<raqib_scan::TimeWindow> {
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            anyhow::bail!(
+                "--since is not before --until: the window holds no time, so no post would be \
+                 read; swap them, or widen it"
+            );
+        }
+    }
+    Ok(raqib_scan::TimeWindow { since, until })
+}
+
 /// A time for `--since` / `--until`: an age back from now (`7d`, `24h`, `90m`), or a time
 /// as [`raqib_ingest::parse_time`] reads it (a date, RFC 3339, Unix seconds).
 pub fn parse_when(s: &str) -> Result<i64, String> {

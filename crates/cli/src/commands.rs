@@ -84,6 +84,7 @@ fn load_models(specs: &[String]) -> Result<ModelSet> {
 fn scan(mut a: ScanArgs) -> Result<i32> {
     a.inputs = crate::inputs::files(&a.inputs, a.out.as_deref(), a.quiet)?;
     crate::inputs::check_utc_offsets(&a.input.options(), &a.inputs)?;
+    let window = crate::cli::time_window(a.since, a.until)?;
     let models = load_models(&a.model)?;
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {
@@ -173,10 +174,7 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
             ..Default::default()
         }),
         max_edited: a.track_edits,
-        window: raqib_scan::TimeWindow {
-            since: a.since,
-            until: a.until,
-        },
+        window,
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     {

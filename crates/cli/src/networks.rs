@@ -481,10 +481,7 @@ pub fn networks_cmd(a: NetworksArgs) -> Result<i32> {
     };
     let inputs = crate::inputs::files(&a.inputs, None, a.quiet)?;
     crate::inputs::check_utc_offsets(&a.input.options(), &inputs)?;
-    let window = raqib_scan::TimeWindow {
-        since: a.since,
-        until: a.until,
-    };
+    let window = crate::cli::time_window(a.since, a.until)?;
     let mut col = collect(&inputs, &a.input, &item_cfg, window, threads, a.quiet)?;
     let read_s = t.elapsed().as_secs_f64();
     if !a.quiet {

@@ -301,6 +301,13 @@ fn a_time_window_scans_only_the_posts_made_in_it() {
     let (ids, summary) = scan(&[]);
     assert_eq!(ids.len(), 5);
     assert!(summary["window"].is_null(), "{summary}");
+    let o = run(&["scan", &f, "--since", "2026-11-10", "--until", "2026-11-01"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--since is not before --until"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["scan", &f, "--since", "last week"]);
     assert!(!o.status.success());
     assert!(
