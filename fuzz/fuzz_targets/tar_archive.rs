@@ -1,16 +1,24 @@
 //! A tar archive with fuzzed headers and members: the first bytes choose the first member's
 //! name and size, its header gets a checksum that adds up (so the fuzzer gets past it), and
-//! the rest is the member's bytes and whatever follows (more headers, good or bad). Reading
-//! never panics and every diagnostic names the archive or one of its members.
+//! the rest is the member's bytes and whatever follows (more headers, good or bad). Read
+//! from memory, or (half of the time) from a file, which a Twitter archive's tweets read
+//! again for the files beside them. Reading never panics and every diagnostic names the
+//! archive or one of its members.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use raqib_ingest::{open_bytes, Options};
+use raqib_ingest::{open_bytes, open_chunks, Options};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, rest)) = data.split_first() else {
         return;
     };
-    let names: [&[u8]; 4] = [b"a.jsonl", b"b.csv", b"c.json.gz", b"messages.html"];
+    let names: [&[u8]; 5] = [
+        b"a.jsonl",
+        b"b.csv",
+        b"c.json.gz",
+        b"messages.html",
+        b"data/tweets.js",
+    ];
     let name = names[sel as usize % names.len()];
     let size = (rest.len() as u64).min(u64::from(sel) * 7);
     let mut h = [0u8; 512];
@@ -30,14 +38,30 @@ fuzz_target!(|data: &[u8]| {
         chunk_bytes: 64,
         ..Default::default()
     };
-    if let Ok(chunks) = open_bytes(bytes, "fuzz.tar", &opts) {
+    let on_disk = sel & 0x80 != 0;
+    let file = std::env::temp_dir().join(format!("raqib-fuzz-{}.tar", std::process::id()));
+    let name = if on_disk {
+        std::fs::write(&file, &bytes).expect("temporary folder writable");
+        file.to_str().expect("a UTF-8 temporary path").to_string()
+    } else {
+        "fuzz.tar".to_string()
+    };
+    let opened = if on_disk {
+        open_chunks(&name, &opts)
+    } else {
+        open_bytes(bytes, &name, &opts)
+    };
+    if let Ok(chunks) = opened {
         for c in chunks {
-            assert!(c.file().starts_with("fuzz.tar"), "{}", c.file());
+            assert!(c.file().starts_with(&name), "{}", c.file());
             c.for_each_record(|_, r| {
                 if let Err(d) = r {
-                    assert!(d.at.file.starts_with("fuzz.tar"), "{}", d.at.file);
+                    assert!(d.at.file.starts_with(&name), "{}", d.at.file);
                 }
             });
         }
+    }
+    if on_disk {
+        let _ = std::fs::remove_file(&file);
     }
 });

@@ -1,7 +1,8 @@
 //! The files beside an input that its reader reads too: a Twitter archive's `tweets.js`
 //! is read with the `account.js`, `profile.js` and `note-tweet.js` in its folder, whether
-//! that folder is on disk or inside a zip archive.
+//! that folder is on disk, inside a zip archive, or inside a tar archive on disk.
 
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -15,6 +16,50 @@ pub(crate) enum Beside {
     Folder(PathBuf),
     /// A folder inside a zip archive: its path there, empty or ending with `/`.
     Zip(Arc<ZipIndex>, String),
+    /// A folder inside a tar archive that is a file on disk.
+    Tar(Arc<TarDir>),
+}
+
+/// A folder inside a tar archive that is a file on disk: a tar has no index, so the
+/// archive is read again from its start when a neighbour is first asked for, once for the
+/// names and the small files the readers read whole (see
+/// [`crate::twitter_archive::is_read_whole_beside`]); a file to stream is found by a read
+/// of its own.
+pub(crate) struct TarDir {
+    archive: String,
+    /// Its path in the archive, empty or ending with `/`.
+    dir: String,
+    loaded: std::sync::OnceLock<Result<crate::tar::Neighbours, String>>,
+}
+
+impl TarDir {
+    pub(crate) fn new(archive: &str, dir: &str) -> TarDir {
+        TarDir {
+            archive: archive.to_string(),
+            dir: dir.to_string(),
+            loaded: Default::default(),
+        }
+    }
+
+    fn loaded(&self) -> &Result<crate::tar::Neighbours, String> {
+        self.loaded.get_or_init(|| {
+            crate::tar::neighbours(
+                &self.archive,
+                &self.dir,
+                crate::twitter_archive::is_read_whole_beside,
+            )
+            .map(|(mut names, kept)| {
+                names.sort();
+                names.dedup();
+                (names, kept)
+            })
+        })
+    }
+
+    /// The member `name` of the folder as a stream, by a read of the archive of its own.
+    fn member(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, String> {
+        crate::tar::member_of(&self.archive, &format!("{}{name}", self.dir))
+    }
 }
 
 impl Beside {
@@ -38,6 +83,7 @@ impl Beside {
         match self {
             Beside::Folder(dir) => dir.join(name).display().to_string(),
             Beside::Zip(index, dir) => index.shown(&format!("{dir}{name}")),
+            Beside::Tar(t) => format!("{}/{}{name}", t.archive, t.dir),
         }
     }
 
@@ -52,6 +98,22 @@ impl Beside {
             Beside::Zip(index, dir) => index
                 .read_whole(&format!("{dir}{name}"))
                 .map_err(|e| format!("{}: {e}", self.shown(name))),
+            Beside::Tar(t) => {
+                let (names, kept) = t.loaded().as_ref().map_err(Clone::clone)?;
+                if let Some(bytes) = kept.get(name) {
+                    return Ok(Some(bytes.clone()));
+                }
+                if !names.iter().any(|n| n == name) {
+                    return Ok(None);
+                }
+                let mut bytes = Vec::new();
+                if let Some(r) = t.member(name)? {
+                    r.take(crate::tar::NEIGHBOUR_MAX + 1)
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| format!("{}: {e}", self.shown(name)))?;
+                }
+                Ok(Some(bytes))
+            }
         }
     }
 
@@ -70,6 +132,11 @@ impl Beside {
                 names
             }
             Beside::Zip(index, dir) => index.names_in(dir),
+            Beside::Tar(t) => t
+                .loaded()
+                .as_ref()
+                .map(|(names, _)| names.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -82,6 +149,10 @@ impl Beside {
                 let inner = format!("{dir}{name}");
                 let member = index.member(&inner).ok()?;
                 crate::input::open_reader(member, &index.shown(&inner)).ok()
+            }
+            Beside::Tar(t) => {
+                let member = t.member(name).ok()??;
+                crate::input::open_reader(member, &self.shown(name)).ok()
             }
         }
     }

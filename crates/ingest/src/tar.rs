@@ -265,6 +265,87 @@ fn next_entry(s: &mut Stream) -> Result<Entry, String> {
     }
 }
 
+/// The most of a neighbour read whole from a tar (a Twitter archive's `follower.js`).
+pub(crate) const NEIGHBOUR_MAX: u64 = 1 << 30;
+
+/// The tar archive at `archive` (a file on disk, compressed or not), opened again to be
+/// read from its start.
+fn reopen(archive: &str) -> Result<Stream, String> {
+    let opened = crate::open_input(archive).map_err(|e| e.to_string())?;
+    if !is_tar(&opened.head) {
+        return Err(format!("{archive}: no longer a tar archive"));
+    }
+    Ok(Stream {
+        reader: opened.reader,
+        left: 0,
+        pad: 0,
+        offset: 0,
+    })
+}
+
+/// The next file member of `s` (its name, `./` dropped, and size), its data next to read;
+/// `None` at the archive's end.
+fn next_file(s: &mut Stream, archive: &str) -> Result<Option<(String, u64)>, String> {
+    loop {
+        s.skip_rest()
+            .map_err(|e| format!("{archive}: byte {}: {e}", s.offset))?;
+        match next_entry(s).map_err(|e| format!("{archive}: {e}"))? {
+            Entry::End => return Ok(None),
+            Entry::Other => {}
+            Entry::File(name, size) => {
+                return Ok(Some((name.trim_start_matches("./").to_string(), size)))
+            }
+        }
+    }
+}
+
+/// A folder's file names, and the bytes of some of its files by name.
+pub(crate) type Neighbours = (Vec<String>, std::collections::HashMap<String, Vec<u8>>);
+
+/// The files directly in folder `dir` (empty, or ending with `/`) of the tar archive at
+/// `archive` (a file on disk), by name, and the bytes of those `keep` chooses (up to 1 GiB
+/// each), in one read of the archive from its start: a tar has no index.
+pub(crate) fn neighbours(
+    archive: &str,
+    dir: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Neighbours, String> {
+    let mut s = reopen(archive)?;
+    let mut names = Vec::new();
+    let mut kept = std::collections::HashMap::new();
+    while let Some((name, size)) = next_file(&mut s, archive)? {
+        let Some(rest) = name
+            .strip_prefix(dir)
+            .filter(|r| !r.is_empty() && !r.contains('/'))
+        else {
+            continue;
+        };
+        names.push(rest.to_string());
+        if keep(rest) && size <= NEIGHBOUR_MAX {
+            let mut bytes = vec![0u8; size as usize];
+            s.reader
+                .read_exact(&mut bytes)
+                .map_err(|e| format!("{archive}/{name}: {e}"))?;
+            s.left = 0;
+            s.offset += size;
+            kept.insert(rest.to_string(), bytes);
+        }
+    }
+    Ok((names, kept))
+}
+
+/// The member `name` (`./` dropped) of the tar archive at `archive` (a file on disk), read
+/// again from its start, as a stream; `None` where the archive has none.
+pub(crate) fn member_of(archive: &str, name: &str) -> Result<Option<Box<dyn Read + Send>>, String> {
+    let mut s = reopen(archive)?;
+    while let Some((n, _)) = next_file(&mut s, archive)? {
+        if n == name {
+            return Ok(Some(Box::new(Member(Arc::new(Mutex::new(s))))));
+        }
+    }
+    Ok(None)
+}
+
 /// The chunks of an archive's input members, one member after another.
 pub(crate) struct TarChunks {
     stream: Arc<Mutex<Stream>>,
@@ -275,6 +356,10 @@ pub(crate) struct TarChunks {
     read: usize,
     left_out: usize,
     done: bool,
+    /// Whether the archive is a file on disk, which can be read again for a member's
+    /// neighbours; the folders asked about so far.
+    on_disk: bool,
+    dirs: std::collections::HashMap<String, Arc<crate::beside::TarDir>>,
 }
 
 impl TarChunks {
@@ -295,6 +380,8 @@ impl TarChunks {
             read: 0,
             left_out: 0,
             done: false,
+            on_disk: std::fs::metadata(archive).is_ok_and(|m| m.is_file()),
+            dirs: Default::default(),
         }
     }
 
@@ -328,10 +415,22 @@ impl TarChunks {
                         continue;
                     }
                     self.read += 1;
-                    let path = format!("{}/{}", self.archive, name.trim_start_matches("./"));
+                    let name = name.trim_start_matches("./");
+                    let path = format!("{}/{name}", self.archive);
+                    // A tar on disk can be read again for the files beside a member (a
+                    // Twitter archive's `account.js`), whatever their order in it.
+                    let beside = self.on_disk.then(|| {
+                        let dir = name.rfind('/').map_or("", |k| &name[..=k]);
+                        let archive = &self.archive;
+                        let t = self
+                            .dirs
+                            .entry(dir.to_string())
+                            .or_insert_with(|| Arc::new(crate::beside::TarDir::new(archive, dir)));
+                        crate::beside::Beside::Tar(t.clone())
+                    });
                     let member = Box::new(Member(self.stream.clone()));
                     let opened = crate::input::open_reader(member, &path)
-                        .and_then(|o| crate::chunks_of(o, &path, &self.opts, None));
+                        .and_then(|o| crate::chunks_of(o, &path, &self.opts, beside));
                     match opened {
                         Ok(chunks) => self.current = Some(chunks),
                         Err(e) => {

@@ -616,6 +616,19 @@ pub(crate) fn notes_in(dir: &Beside) -> Result<Option<Notes>, String> {
     Ok(found.then_some(notes))
 }
 
+/// Whether a file beside an archive's tweets is one its readers read whole: the owner's
+/// (`account.js`, `profile.js`, `follower.js`, `following.js`) and the long posts
+/// (`note-tweet.js`, `note-tweet-part1.js`, ...).
+pub(crate) fn is_read_whole_beside(name: &str) -> bool {
+    matches!(
+        name,
+        "account.js" | "profile.js" | "follower.js" | "following.js" | "note-tweet.js"
+    ) || name
+        .strip_prefix("note-tweet-part")
+        .and_then(|r| r.strip_suffix(".js"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The owner's id a [`line_prefix`] holds, if any.
 pub(crate) fn owner_of_prefix(prefix: &[u8]) -> Option<&str> {
     let id = prefix.strip_suffix(&[FIELD_SEP])?;

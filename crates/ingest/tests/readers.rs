@@ -1111,6 +1111,66 @@ fn a_zipped_twitter_archive_reads_as_the_folder() {
         .any(|p| p.id == "1600000000000000998"));
 }
 
+/// A Twitter account archive in a tar on disk (`tar czf`), its `account.js` and notes after
+/// its tweets: the archive is read again for the files beside the tweets, which read with
+/// their owner and long posts as from the folder. A tar that comes as a stream cannot be
+/// read again, and gives the tweets alone.
+#[test]
+fn a_tarred_twitter_archive_reads_as_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = data("twitter_archive/data");
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    // The tweets first, their neighbours after them: the order a folder's walk may give.
+    names.sort_by_key(|n| (!n.contains("tweets"), n.starts_with("deleted"), n.clone()));
+    assert_eq!(names[0], "tweets.js", "{names:?}");
+    let mut b = tar::Builder::new(Vec::new());
+    for n in &names {
+        let bytes = std::fs::read(format!("{folder}/{n}")).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        b.append_data(&mut h, format!("./data/{n}"), &bytes[..])
+            .unwrap();
+    }
+    let tar = b.into_inner().unwrap();
+    let mut from_folder = Vec::new();
+    for tweets in ["tweets.js", "deleted-tweets.js"] {
+        from_folder.extend(read_all(&format!("{folder}/{tweets}"), &Options::default()).unwrap());
+    }
+    let (folder_records, _) = split(from_folder);
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&tar).unwrap();
+        e.finish().unwrap()
+    };
+    for (name, bytes) in [("archive.tar", &tar), ("archive.tar.gz", &gz)] {
+        let f = write(&dir, name, bytes);
+        let (records, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        assert!(
+            matches!(&records[0], Record::Account(a) if a.id == "9000000101"),
+            "{name}"
+        );
+        assert_eq!(records, folder_records, "{name}");
+        assert!(posts(&records)
+            .iter()
+            .any(|p| p.id == "1600000000000000998"));
+    }
+    // Inside a zip (a stream to the tar reader): the tweets alone, no owner.
+    let f = write(
+        &dir,
+        "outer.zip",
+        &zip_of(&[("archive.tar", zip::CompressionMethod::Stored, &tar[..])]),
+    );
+    let (records, _) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(!records.iter().any(|r| matches!(r, Record::Account(_))));
+    assert!(!posts(&records).is_empty());
+}
+
 #[test]
 fn bad_lines_are_diagnostics_with_their_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
