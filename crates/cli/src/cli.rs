@@ -54,7 +54,8 @@ Examples:\n  raqib scan examples/sample.jsonl\n  raqib scan posts.jsonl.gz --out
 zcat dump.csv.gz | raqib scan --format csv --csv-map text=tweet - --out report/
   raqib scan ChatExport_2026-11-30/ --out report/   # a Telegram export, HTML or JSON
   raqib scan twitter-2026-11-30-abc.zip --out report/  # a Twitter archive, as handed over
-  raqib scan 'WhatsApp Chat with Group.txt'         # a WhatsApp chat export"
+  raqib scan 'WhatsApp Chat with Group.txt'         # a WhatsApp chat export
+  raqib scan exports/ --since 7d --out week/        # only what was posted in the last week"
     )]
     Scan(ScanArgs),
     /// Train a model from labelled posts.
