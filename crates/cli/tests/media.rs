@@ -720,8 +720,9 @@ fn assert_the_archives_media_matched(
     assert_eq!(summary["local_media"]["videos_not_framed"], 0, "{summary}");
 }
 
-/// `raqib scan --lists --hash-media` of the zipped test archive, named (`twitter.zip`) or
-/// piped in (`-`), with a `TMPDIR` of its own: the report, and what is left in `TMPDIR`.
+/// `raqib scan --lists --hash-media` of the zipped test archive, named (`twitter.zip`),
+/// piped in (`-`) or inside a tar (`bundle.tar`), with a `TMPDIR` of its own: the report,
+/// and what is left in `TMPDIR`.
 fn scan_the_zipped_archive(input: &str) -> (Vec<serde_json::Value>, serde_json::Value, usize) {
     use std::io::Write;
     let d = tempfile::tempdir().unwrap();
@@ -729,6 +730,10 @@ fn scan_the_zipped_archive(input: &str) -> (Vec<serde_json::Value>, serde_json::
     list_with_the_poster(p);
     add_the_test_video(p, "release");
     zip_the_test_archive(p);
+    let mut tar = tar::Builder::new(std::fs::File::create(p.join("bundle.tar")).unwrap());
+    tar.append_path_with_name(p.join("twitter.zip"), "twitter.zip")
+        .unwrap();
+    tar.finish().unwrap();
     let tmp = p.join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_raqib"))
@@ -759,6 +764,15 @@ fn scan_the_zipped_archive(input: &str) -> (Vec<serde_json::Value>, serde_json::
 fn scan_hashes_a_zipped_archives_media_inside_the_zip() {
     let (posts, summary, left) = scan_the_zipped_archive("twitter.zip");
     assert_the_archives_media_matched(&posts, &summary, "twitter.zip");
+    assert_eq!(left, 0, "copies left in TMPDIR");
+}
+
+/// The zipped archive inside a tar: the zip comes to the reader as a stream and is spooled,
+/// and its media are reached through it though the tar's own are not.
+#[test]
+fn scan_hashes_the_media_of_a_zip_inside_a_tar() {
+    let (posts, summary, left) = scan_the_zipped_archive("bundle.tar");
+    assert_the_archives_media_matched(&posts, &summary, "bundle.tar/twitter.zip");
     assert_eq!(left, 0, "copies left in TMPDIR");
 }
 

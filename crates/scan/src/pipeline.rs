@@ -751,23 +751,6 @@ impl Worker<'_> {
             if m.sha256.is_some() || m.pdq.is_some() {
                 continue;
             }
-            // A tar has no index to find a member by: its media are not reached, and the
-            // summary says so (a URL has a copy only in a Twitter archive, which a tar
-            // reads as tweets alone).
-            if let Some(archive) = &tar {
-                let inside = m
-                    .url
-                    .as_deref()
-                    .is_some_and(|u| raqib_media::local::resolve(base, u).is_some());
-                if inside {
-                    self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
-                    let _ = self.progress.media_error.set(format!(
-                        "{archive}: media inside a tar archive are not hashed (a tar has no \
-                         index to find a member by): extract it and scan the folder, or zip it"
-                    ));
-                }
-                continue;
-            }
             // A zipped export's media are members of the zip, beside the post's member.
             let exists = |p: &std::path::Path| p.is_file() || raqib_ingest::is_zip_member(p);
             let Some(path) = m
@@ -777,6 +760,19 @@ impl Worker<'_> {
             else {
                 continue;
             };
+            // A tar has no index to find a member by: media inside one (and not inside a
+            // zip inside it, which is reached) are not hashed, and the summary says so. A
+            // URL's copy in a Twitter archive's `tweets_media/` is not looked for there.
+            if let Some(archive) = &tar {
+                if !raqib_ingest::is_zip_member(&path) {
+                    self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
+                    let _ = self.progress.media_error.set(format!(
+                        "{archive}: media inside a tar archive are not hashed (a tar has no \
+                         index to find a member by): extract it and scan the folder, or zip it"
+                    ));
+                    continue;
+                }
+            }
             let hasher = self.hasher.get_or_insert_with(raqib_media::PdqHasher::new);
             let max_pixels = raqib_media::decode::DEFAULT_MAX_PIXELS;
             let in_zip = (!path.exists())
