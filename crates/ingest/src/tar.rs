@@ -304,7 +304,8 @@ pub(crate) type Neighbours = (Vec<String>, std::collections::HashMap<String, Vec
 
 /// The files directly in folder `dir` (empty, or ending with `/`) of the tar archive at
 /// `archive` (a file on disk), by name, and the bytes of those `keep` chooses (up to 1 GiB
-/// each), in one read of the archive from its start: a tar has no index.
+/// each), in one read of the archive from its start: a tar has no index. An archive
+/// damaged or cut short gives what came before the damage (its own reading reports it).
 pub(crate) fn neighbours(
     archive: &str,
     dir: &str,
@@ -313,7 +314,7 @@ pub(crate) fn neighbours(
     let mut s = reopen(archive)?;
     let mut names = Vec::new();
     let mut kept = std::collections::HashMap::new();
-    while let Some((name, size)) = next_file(&mut s, archive)? {
+    while let Ok(Some((name, size))) = next_file(&mut s, archive) {
         let Some(rest) = name
             .strip_prefix(dir)
             .filter(|r| !r.is_empty() && !r.contains('/'))
@@ -323,9 +324,9 @@ pub(crate) fn neighbours(
         names.push(rest.to_string());
         if keep(rest) && size <= NEIGHBOUR_MAX {
             let mut bytes = vec![0u8; size as usize];
-            s.reader
-                .read_exact(&mut bytes)
-                .map_err(|e| format!("{archive}/{name}: {e}"))?;
+            if s.reader.read_exact(&mut bytes).is_err() {
+                break;
+            }
             s.left = 0;
             s.offset += size;
             kept.insert(rest.to_string(), bytes);

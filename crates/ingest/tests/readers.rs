@@ -1160,6 +1160,28 @@ fn a_tarred_twitter_archive_reads_as_the_folder() {
             .iter()
             .any(|p| p.id == "1600000000000000998"));
     }
+    // Cut short inside its tweets, with the owner's files first: the owner is still read
+    // (what came before the cut), and the cut is reported.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut tweets_at = 0;
+    for n in names.iter().rev() {
+        let bytes = std::fs::read(format!("{folder}/{n}")).unwrap();
+        if n == "tweets.js" {
+            tweets_at = b.get_ref().len();
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        b.append_data(&mut h, format!("data/{n}"), &bytes[..])
+            .unwrap();
+    }
+    let whole = b.into_inner().unwrap();
+    let f = write(&dir, "cut.tar", &whole[..tweets_at + 512 + 300]);
+    let (records, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert!(
+        matches!(&records[0], Record::Account(a) if a.id == "9000000101"),
+        "{records:?}"
+    );
+    assert!(!diags.is_empty());
     // Inside a zip (a stream to the tar reader): the tweets alone, no owner.
     let f = write(
         &dir,
