@@ -323,8 +323,10 @@ pub(crate) fn neighbours(
         };
         names.push(rest.to_string());
         if keep(rest) && size <= NEIGHBOUR_MAX {
-            let mut bytes = vec![0u8; size as usize];
-            if s.reader.read_exact(&mut bytes).is_err() {
+            // Grown as it is read: a header's size is not trusted with an allocation.
+            let mut bytes = Vec::new();
+            let read = (&mut s.reader).take(size).read_to_end(&mut bytes);
+            if read.is_err() || bytes.len() as u64 != size {
                 break;
             }
             s.left = 0;
