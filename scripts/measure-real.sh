@@ -76,7 +76,7 @@ python3 scripts/measure-accounts.py "$DATA/en_dev.csv" "$WORK/accounts/accounts.
 
 echo "== recall on dev positives under evasion, at the default thresholds (routed models)"
 python3 scripts/obfuscate.py "$WORK/obf" "$DATA/en_dev.csv" "$DATA/ar_dev.csv"
-for v in clean diacritics tatweel letter_spacing other_separators reversed_words homoglyphs leetspeak zero_width fancy_letters persian_letters; do
+for v in clean diacritics tatweel letter_spacing other_separators reversed_words homoglyphs leetspeak regional_letters zero_width fancy_letters persian_letters; do
   printf '%-17s' "$v"
   $RAQIB eval "${MODEL[@]}" --data "$WORK/obf/$v.jsonl" --json | python3 scripts/evalfmt.py recall
 done

@@ -83,6 +83,16 @@ def leetspeak(t, r):
     return " ".join(words)
 
 
+def regional_letters(t, r):
+    """Two Latin words of each post written in regional indicator letters (`🇦`-`🇿`, drawn
+    as letters in boxes), a zero-width space between them so that no two make a flag."""
+    words = t.split(" ")
+    cands = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha() and w.isascii()]
+    for i in r.sample(cands, min(2, len(cands))):
+        words[i] = "\u200b".join(chr(0x1F1E6 + ord(ch) - ord("a")) for ch in words[i].lower())
+    return " ".join(words)
+
+
 def homoglyphs(t, r):
     return "".join(HOMOGLYPHS[ch] if ch in HOMOGLYPHS and r.random() < 0.5 else ch for ch in t)
 
@@ -113,6 +123,7 @@ EVASIONS = {
     "reversed_words": reversed_words,
     "homoglyphs": homoglyphs,
     "leetspeak": leetspeak,
+    "regional_letters": regional_letters,
     "zero_width": zero_width,
     "fancy_letters": fancy_letters,
     "persian_letters": persian_letters,

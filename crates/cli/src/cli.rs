@@ -78,7 +78,8 @@ ar_train.csv --dev en_dev.csv ar_dev.csv --out raqib.model"
 Arabic diacritics, tatweel, zero-width and bidi controls removed; alef and hamza forms, alef \
 maqsura and taa marbuta folded, and the Persian, Urdu, Kurdish and other Arabic-script letters \
 drawn from an Arabic letter folded to it; look-alike letters folded to Latin (Cyrillic, Greek, \
-fullwidth, mathematical, small capitals, squared and circled letters); Arabic-Indic digits to \
+fullwidth, mathematical, small capitals, squared and circled letters, a regional indicator letter \
+standing alone; two side by side are a flag and stay); Arabic-Indic digits to \
 ASCII; leetspeak next to letters folded (`!` between two letters as i); spaced-out letters joined; text under a right-to-left \
 override read in the order it is shown; links reduced to their domain. Emoji, hashtags and \
 mentions stay.\n\nExamples:\n  raqib normalise \"ᴅᴀᴇꜱʜ\" \

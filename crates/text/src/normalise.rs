@@ -27,8 +27,10 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// v6 reads `!` between two Latin letters as the `i` it stands for in leetspeak (`k!ll`,
 /// `c!ty`; `wow!` and `!!` stay); in text under a right-to-left override that mixes
 /// Arabic-script or Hebrew letters with others, reads each run of the others as shown
-/// (v5 left such text as written); and decodes an entity that leetspeak spells (`&l7;`,
-/// which v5 left as `&lt;`). Nothing else changes.
+/// (v5 left such text as written); decodes an entity that leetspeak spells (`&l7;`, which
+/// v5 left as `&lt;`); and reads a regional indicator letter that stands alone (`🇮 🇸`,
+/// drawn as letters in boxes) as its letter, two side by side (a flag, `🇸🇾`) staying as
+/// they are. Nothing else changes.
 pub const NORMALISER_VERSION: u32 = 6;
 
 /// The oldest normaliser version whose models this build reads. A model of an older
@@ -327,6 +329,13 @@ fn reverse_shown(seg: &mut [(char, u32)]) {
     }
 }
 
+/// Whether `c` is a regional indicator letter (U+1F1E6–U+1F1FF, `🇦`–`🇿`): two side by side
+/// are drawn as a flag.
+#[inline]
+fn is_regional_indicator(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
+}
+
 /// A fancy-text letter that decomposition would not give as the letter: squared (`🄳`),
 /// negative circled (`🅓`) and negative squared (`🅳`) capitals, which the emoji range
 /// would keep as they are; parenthesized small letters (`⒟`, which decompose to `(d)`);
@@ -396,8 +405,10 @@ impl Normaliser {
         self.out.overridden = false;
         // Where the text under a right-to-left override (U+202E) starts in `stage`.
         let mut rlo: Option<usize> = None;
-        for (off, c) in text.char_indices() {
-            let off = off as u32;
+        let mut prev = ' ';
+        for (at, c) in text.char_indices() {
+            let before = std::mem::replace(&mut prev, c);
+            let off = at as u32;
             if c.is_ascii() {
                 if rlo.is_some() && matches!(c, '\n' | '\r' | '\x1c'..='\x1e') {
                     unreverse(stage, rlo.take());
@@ -423,6 +434,17 @@ impl Normaliser {
                 stage.push((fold_arabic(c), off));
             } else if let Some(l) = fancy_letter(c) {
                 stage.push((l, off));
+            } else if is_regional_indicator(c)
+                && !is_regional_indicator(before)
+                && !text[at + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(is_regional_indicator)
+            {
+                // A regional indicator letter alone (`🇮 🇸 🇮 🇸`, or between zero-width
+                // characters) is drawn as its letter in a box, not as a flag: read the
+                // letter. Two side by side are a flag (`🇸🇾`), kept as it is.
+                stage.push((char::from(b'a' + (c as u32 - 0x1F1E6) as u8), off));
             } else if ('\u{1F000}'..='\u{1FAFF}').contains(&c) {
                 stage.push((c, off)); // emoji: kept as they are.
             } else if c.is_whitespace() || c == '\u{2800}' {

@@ -249,7 +249,7 @@ mod cache_equivalence {
         /// other whitespace, URLs, leetspeak.
         #[test]
         fn cached_margin_equals_the_exact_margin(
-            s in "([a-d1@!ا-ج.\\-_ ]|\u{200b}|\u{a0}|\t|\n|\u{202e}|\u{202c}|https://x\\.org/a|https?://(t\\.co|x\\.org)/[a-zA-Z0-9]{0,3}|#x_y|ﻻ|ـ){0,30}",
+            s in "([a-d1@!ا-ج.\\-_ ]|\u{200b}|\u{a0}|\t|\n|\u{202e}|\u{202c}|🇸|🇾|https://x\\.org/a|https?://(t\\.co|x\\.org)/[a-zA-Z0-9]{0,3}|#x_y|ﻻ|ـ){0,30}",
             warm in proptest::collection::vec("[a-c ا-ب.]{0,6}", 0..5),
         ) {
             let m = model();
