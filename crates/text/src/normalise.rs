@@ -405,9 +405,7 @@ impl Normaliser {
         self.out.overridden = false;
         // Where the text under a right-to-left override (U+202E) starts in `stage`.
         let mut rlo: Option<usize> = None;
-        let mut prev = ' ';
         for (at, c) in text.char_indices() {
-            let before = std::mem::replace(&mut prev, c);
             let off = at as u32;
             if c.is_ascii() {
                 if rlo.is_some() && matches!(c, '\n' | '\r' | '\x1c'..='\x1e') {
@@ -435,7 +433,10 @@ impl Normaliser {
             } else if let Some(l) = fancy_letter(c) {
                 stage.push((l, off));
             } else if is_regional_indicator(c)
-                && !is_regional_indicator(before)
+                && !text[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(is_regional_indicator)
                 && !text[at + c.len_utf8()..]
                     .chars()
                     .next()
