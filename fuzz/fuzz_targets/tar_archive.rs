@@ -2,8 +2,9 @@
 //! name and size, its header gets a checksum that adds up (so the fuzzer gets past it), and
 //! the rest is the member's bytes and whatever follows (more headers, good or bad). Read
 //! from memory, or (half of the time) from a file, which a Twitter archive's tweets read
-//! again for the files beside them. Reading never panics and every diagnostic names the
-//! archive or one of its members.
+//! again for the files beside them, and whose members are then read by name from its
+//! index. Reading never panics and every diagnostic names the archive or one of its
+//! members.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, open_chunks, Options};
@@ -62,6 +63,16 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if on_disk {
+        // The archive indexed, its members read by name (as a tarred export's media are).
+        for member in names {
+            let path = file.join(std::str::from_utf8(member).expect("UTF-8 names"));
+            let _ = raqib_ingest::is_archive_member(&path);
+            if let Some(Ok(mut r)) = raqib_ingest::archive_member_reader(&path) {
+                let mut bytes = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut r, &mut bytes);
+                assert!(bytes.len() <= data.len(), "more bytes than the archive holds");
+            }
+        }
         let _ = std::fs::remove_file(&file);
     }
 });

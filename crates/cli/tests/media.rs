@@ -721,8 +721,8 @@ fn assert_the_archives_media_matched(
 }
 
 /// `raqib scan --lists --hash-media` of the zipped test archive, named (`twitter.zip`),
-/// piped in (`-`) or inside a tar (`bundle.tar`), with a `TMPDIR` of its own: the report,
-/// and what is left in `TMPDIR`.
+/// piped in (`-`) or inside a tar (`bundle.tar`), or of the archive tarred
+/// (`twitter.tar`), with a `TMPDIR` of its own: the report, and what is left in `TMPDIR`.
 fn scan_the_zipped_archive(input: &str) -> (Vec<serde_json::Value>, serde_json::Value, usize) {
     use std::io::Write;
     let d = tempfile::tempdir().unwrap();
@@ -732,6 +732,10 @@ fn scan_the_zipped_archive(input: &str) -> (Vec<serde_json::Value>, serde_json::
     zip_the_test_archive(p);
     let mut tar = tar::Builder::new(std::fs::File::create(p.join("bundle.tar")).unwrap());
     tar.append_path_with_name(p.join("twitter.zip"), "twitter.zip")
+        .unwrap();
+    tar.finish().unwrap();
+    let mut tar = tar::Builder::new(std::fs::File::create(p.join("twitter.tar")).unwrap());
+    tar.append_dir_all(".", root().join("tests/data/twitter_archive"))
         .unwrap();
     tar.finish().unwrap();
     let tmp = p.join("tmp");
@@ -776,6 +780,20 @@ fn scan_hashes_the_media_of_a_zip_inside_a_tar() {
     assert_eq!(left, 0, "copies left in TMPDIR");
 }
 
+/// The archive in an uncompressed tar: its media are found by the tar's headers and read
+/// by offset, as a zip's members are, its photo matched and its video framed from a copy
+/// that is then removed; its owner is read from the `account.js` beside the tweets.
+#[test]
+fn scan_hashes_a_tarred_archives_media_inside_the_tar() {
+    let (posts, summary, left) = scan_the_zipped_archive("twitter.tar");
+    assert_the_archives_media_matched(&posts, &summary, "twitter.tar");
+    assert_eq!(left, 0, "copies left in TMPDIR");
+    assert!(
+        posts.iter().all(|p| p["account"] != "(unknown)"),
+        "{posts:?}"
+    );
+}
+
 /// The zipped archive piped in (`curl URL | raqib scan -`): the zip is spooled to a file
 /// with no name, and its media, named through the stream (`-/data/tweets_media/...`), are
 /// hashed from that copy as from a zip on disk; nothing is left in the temporary folder.
@@ -811,7 +829,14 @@ fn scan_hashes_a_telegram_exports_photos() {
     let p = d.path();
     list_with_the_poster(p);
     telegram_export_with_the_poster(p);
-    let (posts, summary) = scan_hashing_media(p, "export");
+    let why = scan_the_export_with_the_poster(p, "export");
+    assert!(why.starts_with("export/video_files/"), "{why}");
+}
+
+/// Scan the export with the poster (`input`, in `dir`) hashing its media: the message with
+/// the photo flagged by it, the photo hashed and the missing video not; why it was not.
+fn scan_the_export_with_the_poster(dir: &Path, input: &str) -> String {
+    let (posts, summary) = scan_hashing_media(dir, input);
     let hit = posts
         .iter()
         .find(|p| p["id"] == "777/2")
@@ -819,26 +844,42 @@ fn scan_hashes_a_telegram_exports_photos() {
     assert_eq!(hit["media_matches"][0]["label"], "poster");
     assert_eq!(summary["local_media"]["hashed"], 1, "{summary}");
     assert_eq!(summary["local_media"]["not_hashed"], 1, "{summary}");
-    let why = summary["local_media"]["media_error"].as_str().unwrap();
-    assert!(why.starts_with("export/video_files/"), "{why}");
+    summary["local_media"]["media_error"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
-/// The same export as a `.tar.gz`: a tar has no index, so its photos are not reached; they
-/// are counted as not hashed and the summary says why and what to do, where before they
-/// were passed over in silence.
+/// `dir/export` tarred into `out`, as `export/...`; `out` given back.
+fn tar_the_export<W: std::io::Write>(dir: &Path, out: W) -> W {
+    let mut tar = tar::Builder::new(out);
+    tar.append_dir_all("export", dir.join("export")).unwrap();
+    tar.into_inner().unwrap()
+}
+
+/// The same export as a `.tar`: its photo is read from the tar by offset and flags its
+/// message as from the folder; the video it names and does not hold is counted, with why.
+/// As a `.tar.gz` its members cannot be reached but by reading it from its start, so its
+/// photos are counted as not hashed and the summary says to decompress it, where before
+/// they were passed over in silence.
 #[test]
-fn scan_says_why_a_tar_archives_media_are_not_hashed() {
+fn scan_hashes_a_tarred_exports_photos_and_says_why_not_when_compressed() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     list_with_the_poster(p);
     telegram_export_with_the_poster(p);
+    tar_the_export(p, std::fs::File::create(p.join("export.tar")).unwrap());
+    let why = scan_the_export_with_the_poster(p, "export.tar");
+    assert!(
+        why.starts_with("export.tar/export/video_files/") && why.contains("no member"),
+        "{why}"
+    );
+
     let gz = flate2::write::GzEncoder::new(
         std::fs::File::create(p.join("export.tar.gz")).unwrap(),
         flate2::Compression::fast(),
     );
-    let mut tar = tar::Builder::new(gz);
-    tar.append_dir_all("export", p.join("export")).unwrap();
-    tar.into_inner().unwrap().finish().unwrap();
+    tar_the_export(p, gz).finish().unwrap();
     let (posts, summary) = scan_hashing_media(p, "export.tar.gz");
     assert!(
         posts.iter().all(|p| p["media_matches"].is_null()),
@@ -848,13 +889,13 @@ fn scan_says_why_a_tar_archives_media_are_not_hashed() {
     assert_eq!(summary["local_media"]["not_hashed"], 2, "{summary}");
     let why = summary["local_media"]["media_error"].as_str().unwrap();
     assert!(
-        why.starts_with("export.tar.gz: ")
-            && why.contains("inside a tar archive")
-            && why.contains("extract it"),
+        why.starts_with("export.tar.gz/export/")
+            && why.contains("compressed with gzip")
+            && why.contains("gunzip -k export.tar.gz"),
         "{why}"
     );
     let text = std::fs::read_to_string(p.join("r/summary.txt")).unwrap();
-    assert!(text.contains("inside a tar archive"), "{text}");
+    assert!(text.contains("compressed with gzip"), "{text}");
 }
 
 /// `scan --lists --hash-media` on an export's videos: the frames of each are hashed (vPDQ,

@@ -20,11 +20,11 @@ pub(crate) enum Beside {
     Tar(Arc<TarDir>),
 }
 
-/// A folder inside a tar archive that is a file on disk: a tar has no index, so the
-/// archive is read again from its start when a neighbour is first asked for, once for the
-/// names and the small files the readers read whole (see
-/// [`crate::twitter_archive::is_read_whole_beside`]); a file to stream is found by a read
-/// of its own.
+/// A folder inside a tar archive that is a file on disk, its files found when a neighbour
+/// is first asked for: the names and the small files the readers read whole (see
+/// [`crate::twitter_archive::is_read_whole_beside`]). An uncompressed tar's are read by
+/// offset from its index ([`crate::tar_index`]); a compressed tar has no index, so it is
+/// read again from its start, once for those and once for each file to stream.
 pub(crate) struct TarDir {
     archive: String,
     /// Its path in the archive, empty or ending with `/`.

@@ -36,6 +36,7 @@ mod mapped;
 mod matrix;
 mod source;
 mod tar;
+mod tar_index;
 mod telegram;
 mod telegram_html;
 mod time;
@@ -1150,6 +1151,23 @@ pub use whatsapp::is_chat_file_name as is_whatsapp_chat_name;
 pub use zip_archive::{
     is_zip_archive, is_zip_member, member_reader as zip_member_reader, zip_contents, ZipContents,
 };
+
+/// Whether `path` names a file inside an archive whose members raqib reads by name: a zip
+/// archive on disk or one that came as a stream (`-/photos/a.jpg`), or an uncompressed tar
+/// archive on disk (`EXPORT.tar/photos/a.jpg`). An export's media are found so.
+pub fn is_archive_member(path: &std::path::Path) -> bool {
+    zip_archive::is_zip_member(path) || tar_index::is_member(path)
+}
+
+/// The file `path` names inside an archive (see [`is_archive_member`]), as it is read
+/// (decompressed, and checked at its end for a zip's): `None` where `path` is inside no
+/// archive; an error that says why where the member is not there or cannot be read (a
+/// compressed tar's members cannot be reached by name: the message says to decompress it).
+pub fn archive_member_reader(
+    path: &std::path::Path,
+) -> Option<Result<Box<dyn std::io::Read + Send>, String>> {
+    zip_archive::member_reader(path).or_else(|| tar_index::member_reader(path))
+}
 
 /// A post's media from the `media`, `media_sha256` and `media_pdq` fields of a CSV row or a
 /// mapped JSON record: each URL or path a media reference (its kind from its extension),

@@ -16,7 +16,7 @@ use raqib_model::Diagnostic;
 
 use crate::{Chunk, Item, Options};
 
-const BLOCK: u64 = 512;
+pub(crate) const BLOCK: u64 = 512;
 
 /// Whether `head` starts with a tar header: a named first block whose checksum adds up
 /// (ustar's and GNU's magic is not enough: a text that has `ustar` at byte 257, "mustard"
@@ -28,7 +28,7 @@ pub(crate) fn is_tar(head: &[u8]) -> bool {
 
 /// Whether a header's checksum field holds the sum of its bytes, the field itself counted
 /// as spaces.
-fn checksum_ok(h: &[u8]) -> bool {
+pub(crate) fn checksum_ok(h: &[u8]) -> bool {
     let sum: u64 = h
         .iter()
         .enumerate()
@@ -111,7 +111,7 @@ impl Stream {
     }
 }
 
-fn padding(size: u64) -> u64 {
+pub(crate) fn padding(size: u64) -> u64 {
     (BLOCK - size % BLOCK) % BLOCK
 }
 
@@ -150,7 +150,7 @@ enum Entry {
 
 /// A number of a header field: octal digits (spaces and NULs around them), or GNU's
 /// base-256 (the first byte's high bit set).
-fn number(field: &[u8]) -> Option<u64> {
+pub(crate) fn number(field: &[u8]) -> Option<u64> {
     if field.first().is_some_and(|b| b & 0x80 != 0) {
         return field[1..]
             .iter()
@@ -181,13 +181,13 @@ fn number(field: &[u8]) -> Option<u64> {
 }
 
 /// A NUL-terminated header field as text.
-fn text(field: &[u8]) -> String {
+pub(crate) fn text(field: &[u8]) -> String {
     let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
     String::from_utf8_lossy(&field[..end]).into_owned()
 }
 
 /// The `path` of a pax extended header's records (`LEN path=VALUE\n`).
-fn pax_path(data: &[u8]) -> Option<String> {
+pub(crate) fn pax_path(data: &[u8]) -> Option<String> {
     let mut rest = data;
     while !rest.is_empty() {
         let sp = rest.iter().position(|&b| b == b' ')?;
@@ -203,6 +203,17 @@ fn pax_path(data: &[u8]) -> Option<String> {
         rest = &rest[len..];
     }
     None
+}
+
+/// The name a header gives its member: ustar's prefix and name joined.
+pub(crate) fn header_name(h: &[u8]) -> String {
+    let prefix = text(&h[345..500]);
+    let name = text(&h[..100]);
+    if h[257..263] == *b"ustar\0" && !prefix.is_empty() {
+        format!("{prefix}/{name}")
+    } else {
+        name
+    }
 }
 
 /// Read headers up to the next member with data to read (a file) or the end. A GNU long
@@ -241,15 +252,7 @@ fn next_entry(s: &mut Stream) -> Result<Entry, String> {
                 }
             }
             b'0' | 0 | b'7' => {
-                let name = long_name.take().unwrap_or_else(|| {
-                    let prefix = text(&h[345..500]);
-                    let name = text(&h[..100]);
-                    if h[257..263] == *b"ustar\0" && !prefix.is_empty() {
-                        format!("{prefix}/{name}")
-                    } else {
-                        name
-                    }
-                });
+                let name = long_name.take().unwrap_or_else(|| header_name(&h));
                 s.left = size;
                 s.pad = padding(size);
                 return Ok(Entry::File(name, size));
@@ -304,13 +307,29 @@ pub(crate) type Neighbours = (Vec<String>, std::collections::HashMap<String, Vec
 
 /// The files directly in folder `dir` (empty, or ending with `/`) of the tar archive at
 /// `archive` (a file on disk), by name, and the bytes of those `keep` chooses (up to 1 GiB
-/// each), in one read of the archive from its start: a tar has no index. An archive
-/// damaged or cut short gives what came before the damage (its own reading reports it).
+/// each): found by the index of an uncompressed tar ([`crate::tar_index`]), or in one read
+/// of a compressed one from its start. An archive damaged or cut short gives what came
+/// before the damage (its own reading reports it).
 pub(crate) fn neighbours(
     archive: &str,
     dir: &str,
     keep: impl Fn(&str) -> bool,
 ) -> Result<Neighbours, String> {
+    // An uncompressed tar's index finds them without reading the members between.
+    if let Ok(ix) = crate::tar_index::index_of(archive).as_ref() {
+        let names = ix.names_in(dir);
+        let mut kept = std::collections::HashMap::new();
+        for name in names.iter().filter(|n| keep(n)) {
+            let inner = format!("{dir}{name}");
+            if let (Some(r), Some(size)) = (ix.reader(&inner), ix.size_of(&inner)) {
+                let mut bytes = Vec::new();
+                if size <= NEIGHBOUR_MAX && r.take(size).read_to_end(&mut bytes).is_ok() {
+                    kept.insert(name.clone(), bytes);
+                }
+            }
+        }
+        return Ok((names, kept));
+    }
     let mut s = reopen(archive)?;
     let mut names = Vec::new();
     let mut kept = std::collections::HashMap::new();
@@ -337,9 +356,15 @@ pub(crate) fn neighbours(
     Ok((names, kept))
 }
 
-/// The member `name` (`./` dropped) of the tar archive at `archive` (a file on disk), read
-/// again from its start, as a stream; `None` where the archive has none.
+/// The member `name` (`./` dropped) of the tar archive at `archive` (a file on disk), as a
+/// stream: read by offset from an uncompressed tar, read again from its start from a
+/// compressed one; `None` where the archive has none.
 pub(crate) fn member_of(archive: &str, name: &str) -> Result<Option<Box<dyn Read + Send>>, String> {
+    if let Ok(ix) = crate::tar_index::index_of(archive).as_ref() {
+        return Ok(ix.reader(name).map(|r| {
+            Box::new(std::io::BufReader::with_capacity(1 << 16, r)) as Box<dyn Read + Send>
+        }));
+    }
     let mut s = reopen(archive)?;
     while let Some((n, _)) = next_file(&mut s, archive)? {
         if n == name {

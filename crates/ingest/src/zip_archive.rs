@@ -283,10 +283,10 @@ impl ZipIndex {
 
 /// The bytes of a file from `pos` to `end`, read by offset: readers of one file's members
 /// share its handle and never move its position.
-struct At {
-    file: Arc<File>,
-    pos: u64,
-    end: u64,
+pub(crate) struct At {
+    pub(crate) file: Arc<File>,
+    pub(crate) pos: u64,
+    pub(crate) end: u64,
 }
 
 impl Read for At {
@@ -625,6 +625,13 @@ impl Read for Checked {
 /// ancestor of `path` that is a regular file, if it is a zip archive. `None` where no
 /// ancestor is a file, or the one that is is not a zip.
 fn inside_zip(path: &std::path::Path) -> Option<(String, String)> {
+    inside_file(path).filter(|(archive, _)| is_zip_file(archive))
+}
+
+/// The nearest ancestor of `path` that is a regular file (an archive, where `path` names a
+/// member of it), with the rest of `path` below it as a member's name. `None` where an
+/// ancestor is a folder first, or none exists.
+pub(crate) fn inside_file(path: &std::path::Path) -> Option<(String, String)> {
     for a in path.ancestors().skip(1) {
         let meta = std::fs::metadata(a);
         if meta.as_ref().is_ok_and(|m| m.is_dir()) {
@@ -633,7 +640,7 @@ fn inside_zip(path: &std::path::Path) -> Option<(String, String)> {
         if meta.is_ok_and(|m| m.is_file()) {
             let archive = a.to_str()?;
             let name = path.strip_prefix(a).ok()?.to_str()?.replace('\\', "/");
-            return is_zip_file(archive).then(|| (archive.to_string(), name));
+            return Some((archive.to_string(), name));
         }
     }
     None
@@ -691,9 +698,9 @@ fn index_holding(path: &std::path::Path) -> Option<(Result<Arc<ZipIndex>, String
 static RECENT: Mutex<Vec<(String, Stamp, Arc<ZipIndex>)>> = Mutex::new(Vec::new());
 
 /// A file's length and modification time.
-type Stamp = (u64, Option<std::time::SystemTime>);
+pub(crate) type Stamp = (u64, Option<std::time::SystemTime>);
 
-fn stamp(path: &str) -> Option<Stamp> {
+pub(crate) fn stamp(path: &str) -> Option<Stamp> {
     let m = std::fs::metadata(path).ok()?;
     Some((m.len(), m.modified().ok()))
 }

@@ -408,9 +408,6 @@ struct Worker<'a> {
     /// With `hash_media`: the frame hashes of the post's videos, matched with its other
     /// media against the lists' videos.
     video_frames: Vec<Vec<raqib_media::video::Frame>>,
-    /// The folder of the last input whose media were looked for, and the tar archive (or
-    /// other file that is not a zip) it lies inside, if it does.
-    media_base: Option<(String, Option<String>)>,
     /// Posts of the chunk being scored that were flagged (see [`Worker::chunk`]).
     flagged_in_chunk: u64,
     /// Bytes of report lines per input byte in the last chunk, in 1/1024ths: the next
@@ -746,13 +743,13 @@ impl Worker<'_> {
         else {
             return;
         };
-        let tar = self.archive_above(base);
         for m in &mut p.media {
             if m.sha256.is_some() || m.pdq.is_some() {
                 continue;
             }
-            // A zipped export's media are members of the zip, beside the post's member.
-            let exists = |p: &std::path::Path| p.is_file() || raqib_ingest::is_zip_member(p);
+            // A zipped or tarred export's media are members of its archive, beside the
+            // post's member.
+            let exists = |p: &std::path::Path| p.is_file() || raqib_ingest::is_archive_member(p);
             let Some(path) = m
                 .url
                 .as_deref()
@@ -760,26 +757,15 @@ impl Worker<'_> {
             else {
                 continue;
             };
-            // A tar has no index to find a member by: media inside one (and not inside a
-            // zip inside it, which is reached) are not hashed, and the summary says so. A
-            // URL's copy in a Twitter archive's `tweets_media/` is not looked for there.
-            if let Some(archive) = &tar {
-                if !raqib_ingest::is_zip_member(&path) {
-                    self.progress.media_unhashed.fetch_add(1, Ordering::Relaxed);
-                    let _ = self.progress.media_error.set(format!(
-                        "{archive}: media inside a tar archive are not hashed (a tar has no \
-                         index to find a member by): extract it and scan the folder, or zip it"
-                    ));
-                    continue;
-                }
-            }
             let hasher = self.hasher.get_or_insert_with(raqib_media::PdqHasher::new);
             let max_pixels = raqib_media::decode::DEFAULT_MAX_PIXELS;
-            let in_zip = (!path.exists())
-                .then(|| raqib_ingest::zip_member_reader(&path))
+            // Inside an archive (a compressed tar's members cannot be reached: the error
+            // says to decompress it).
+            let in_archive = (!path.exists())
+                .then(|| raqib_ingest::archive_member_reader(&path))
                 .flatten();
-            let zipped = in_zip.is_some();
-            let hashed = match in_zip {
+            let archived = in_archive.is_some();
+            let hashed = match in_archive {
                 Some(Ok(r)) => {
                     raqib_media::local::hash_read(r, LOCAL_MEDIA_MAX_BYTES, max_pixels, hasher)
                 }
@@ -804,44 +790,26 @@ impl Worker<'_> {
                 }
             }
             if m.pdq.is_none() && raqib_media::video::is_video_path(&path) {
-                self.hash_video_frames(&path, zipped);
+                self.hash_video_frames(&path, archived);
             }
         }
-    }
-
-    /// The archive that is not a zip (a tar, compressed or not) the folder `base` lies
-    /// inside: the nearest ancestor that is a regular file, where it is not a zip (whose
-    /// members are reached). Kept for the last folder asked about.
-    fn archive_above(&mut self, base: &std::path::Path) -> Option<String> {
-        let key = base.to_string_lossy();
-        if let Some((b, archive)) = &self.media_base {
-            if *b == key {
-                return archive.clone();
-            }
-        }
-        let archive = base
-            .ancestors()
-            .find(|a| a.is_file())
-            .filter(|a| !raqib_ingest::is_zip_archive(a))
-            .map(|a| a.display().to_string());
-        self.media_base = Some((key.into_owned(), archive.clone()));
-        archive
     }
 
     /// Hash a video's frames (vPDQ: one frame a second, by ffmpeg) for the post being
-    /// scored, a video inside a zip (`zipped`) from a copy of it (ffmpeg reads files);
+    /// scored, a video inside an archive (`archived`) from a copy of it (ffmpeg reads
+    /// files);
     /// counted either way, and the first failure's reason kept for the summary.
-    fn hash_video_frames(&mut self, path: &std::path::Path, zipped: bool) {
+    fn hash_video_frames(&mut self, path: &std::path::Path, archived: bool) {
         let opts = raqib_media::video::VideoOptions::default();
-        let hashed = if zipped {
+        let hashed = if archived {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            match raqib_ingest::zip_member_reader(path) {
+            match raqib_ingest::archive_member_reader(path) {
                 Some(Ok(r)) => {
                     raqib_media::video::hash_video_read(r, ext, LOCAL_MEDIA_MAX_BYTES, &opts)
                         .map_err(|e| e.to_string())
                 }
                 Some(Err(e)) => Err(e),
-                None => Err("no longer in its zip archive".to_string()),
+                None => Err("no longer in its archive".to_string()),
             }
         } else {
             raqib_media::video::hash_video(path, &opts).map_err(|e| e.to_string())
@@ -1236,7 +1204,6 @@ pub fn run(
                         evidence: Vec::new(),
                         hasher: None,
                         video_frames: Vec::new(),
-                        media_base: None,
                         flagged_in_chunk: 0,
                         lines_per_kib: 512,
                         me,

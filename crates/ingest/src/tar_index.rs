@@ -1,0 +1,426 @@
+//! An uncompressed tar archive on disk, indexed: a tar has no index of its own, but its
+//! headers say where each member's bytes lie, so one walk over the headers alone (a
+//! 512-byte read each, the members' bytes passed over) finds every member by name, and a
+//! member is then read by offset like a file. This is how the media a tarred export's
+//! posts name (`EXPORT.tar/photos/a.jpg`) are hashed, and how a tarred Twitter archive's
+//! `account.js` is found beside its `tweets.js` without reading the archive again.
+//!
+//! A compressed tar (`.tar.gz`, `.tar.zst`) cannot be read from the middle: its members are
+//! reached only by reading it from its start, so its media are not hashed (the message says
+//! to decompress it) and the files beside a Twitter archive's tweets are found by a read of
+//! their own ([`crate::tar::neighbours`]).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use crate::tar::{checksum_ok, header_name, number, padding, pax_path, text, BLOCK};
+use crate::zip_archive::{stamp, At, Stamp};
+
+/// The most bytes a GNU long name or a pax header may hold.
+const RECORD_MAX: u64 = 1 << 20;
+
+/// Where the file members of an uncompressed tar archive on disk lie.
+pub(crate) struct TarIndex {
+    /// The archive's path.
+    pub(crate) archive: String,
+    file: Arc<File>,
+    /// Each file member by its name (`./` dropped): where its bytes start, and how many. A
+    /// name given twice is its later member, as extracting the archive would leave it.
+    by_name: HashMap<String, (u64, u64)>,
+    /// Why the walk stopped before the archive's end (a damaged header, a member cut
+    /// short): the members after that are not in the index.
+    pub(crate) damaged: Option<String>,
+}
+
+impl TarIndex {
+    /// Walk the headers of the tar archive `file` (`len` bytes) named `archive`.
+    fn walk(archive: &str, file: File, len: u64) -> TarIndex {
+        let file = Arc::new(file);
+        let mut by_name = HashMap::new();
+        let mut damaged = None;
+        let mut at = 0u64;
+        let mut long_name: Option<String> = None;
+        let mut h = [0u8; BLOCK as usize];
+        let read_at = |buf: &mut [u8], pos: u64| read_exact_at(&file, buf, pos);
+        loop {
+            if at >= len {
+                break;
+            }
+            if len - at < BLOCK {
+                damaged = Some(format!("byte {at}: the archive ends inside a header"));
+                break;
+            }
+            if let Err(e) = read_at(&mut h, at) {
+                damaged = Some(format!("byte {at}: {e}"));
+                break;
+            }
+            if h.iter().all(|&b| b == 0) {
+                break;
+            }
+            if !checksum_ok(&h) {
+                damaged = Some(format!(
+                    "byte {at}: not a tar header (its checksum does not add up)"
+                ));
+                break;
+            }
+            let Some(size) = number(&h[124..136]) else {
+                damaged = Some(format!(
+                    "byte {at}: a tar header with a size that is no number"
+                ));
+                break;
+            };
+            let data = at + BLOCK;
+            let next = data
+                .checked_add(size)
+                .and_then(|e| e.checked_add(padding(size)));
+            let Some(next) = next.filter(|_| data + size <= len) else {
+                damaged = Some(format!("byte {at}: the archive ends inside a member"));
+                break;
+            };
+            match h[156] {
+                b'L' | b'x' => {
+                    if size > RECORD_MAX {
+                        damaged = Some(format!("byte {at}: a header record of {size} bytes"));
+                        break;
+                    }
+                    let mut record = vec![0u8; size as usize];
+                    if let Err(e) = read_at(&mut record, data) {
+                        damaged = Some(format!("byte {at}: {e}"));
+                        break;
+                    }
+                    if h[156] == b'L' {
+                        long_name = Some(text(&record));
+                    } else if let Some(p) = pax_path(&record) {
+                        long_name = Some(p);
+                    }
+                }
+                b'0' | 0 | b'7' => {
+                    let name = long_name.take().unwrap_or_else(|| header_name(&h));
+                    let name = name.trim_start_matches("./").to_string();
+                    by_name.insert(name, (data, size));
+                }
+                // A folder, a link, a device: its long name, if any, was its own.
+                _ => long_name = None,
+            }
+            at = next;
+        }
+        TarIndex {
+            archive: archive.to_string(),
+            file,
+            by_name,
+            damaged,
+        }
+    }
+
+    /// Whether the archive has a file member `name`.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// The size of member `name`, if there is one.
+    pub(crate) fn size_of(&self, name: &str) -> Option<u64> {
+        self.by_name.get(name).map(|&(_, size)| size)
+    }
+
+    /// The names of the file members directly in folder `dir` (empty, or ending with `/`),
+    /// their paths below it.
+    pub(crate) fn names_in(&self, dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .by_name
+            .keys()
+            .filter_map(|n| n.strip_prefix(dir))
+            .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The bytes of member `name`, read by offset; `None` where there is no such member.
+    pub(crate) fn reader(&self, name: &str) -> Option<At> {
+        let &(pos, size) = self.by_name.get(name)?;
+        Some(At {
+            file: self.file.clone(),
+            pos,
+            end: pos + size,
+        })
+    }
+
+    /// Why member `name` cannot be read: none by that name, or one inside an archive that
+    /// is itself a member.
+    pub(crate) fn missing(&self, name: &str) -> String {
+        let inner = name
+            .match_indices('/')
+            .map(|(k, _)| &name[..k])
+            .find(|prefix| self.has(prefix));
+        match inner {
+            Some(inner) => format!(
+                "{}: {name} is inside {inner}, an archive inside this one, whose members are \
+                 not read by name: extract {inner} and scan the folder",
+                self.archive
+            ),
+            None => {
+                let after = self
+                    .damaged
+                    .as_ref()
+                    .map(|d| format!(" (the archive was read up to its damage at {d})"))
+                    .unwrap_or_default();
+                format!("{}: no member {name}{after}", self.archive)
+            }
+        }
+    }
+}
+
+fn read_exact_at(file: &Arc<File>, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+    let mut at = At {
+        file: file.clone(),
+        pos,
+        end: pos + buf.len() as u64,
+    };
+    at.read_exact(buf)
+}
+
+/// Index the tar archive at `archive`: an error where it cannot be opened, or is not an
+/// uncompressed tar archive (a compressed one says to decompress it).
+fn open(archive: &str) -> Result<TarIndex, String> {
+    let mut file = File::open(archive).map_err(|e| format!("{archive}: {e}"))?;
+    let len = file
+        .metadata()
+        .map_err(|e| format!("{archive}: {e}"))?
+        .len();
+    let mut head = Vec::with_capacity(BLOCK as usize);
+    (&mut file)
+        .take(BLOCK)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("{archive}: {e}"))?;
+    if crate::tar::is_tar(&head) {
+        return Ok(TarIndex::walk(archive, file, len));
+    }
+    let compressed_tar = crate::open_input(archive)
+        .ok()
+        .filter(|o| o.compression != crate::Compression::None && crate::tar::is_tar(&o.head));
+    let (what, undo) = match compressed_tar.map(|o| o.compression) {
+        Some(crate::Compression::Gzip) => ("gzip", "gunzip -k"),
+        Some(crate::Compression::Zstd) => ("zstd", "zstd -d"),
+        Some(crate::Compression::Bzip2) => ("bzip2", "bunzip2 -k"),
+        Some(crate::Compression::Xz) => ("xz", "xz -dk"),
+        _ => {
+            return Err(format!(
+                "{archive} is not an archive whose members raqib reads by name"
+            ))
+        }
+    };
+    Err(format!(
+        "{archive} is a tar archive compressed with {what}, whose members can be reached only \
+         by reading it from its start: decompress it (`{undo} {archive}`) and scan the .tar, \
+         or extract it and scan the folder"
+    ))
+}
+
+/// The indexes (or why there is none) of the tar archives asked about last, each with the
+/// archive's length and modification time when it was read: one replaced since is read
+/// again.
+#[allow(clippy::type_complexity)]
+static RECENT: Mutex<Vec<(String, Stamp, Arc<Result<TarIndex, String>>)>> = Mutex::new(Vec::new());
+
+/// How many archives [`RECENT`] keeps.
+const RECENT_MAX: usize = 4;
+
+/// The index of the tar archive at `archive`, read once while it is unchanged.
+pub(crate) fn index_of(archive: &str) -> Arc<Result<TarIndex, String>> {
+    let now = stamp(archive);
+    let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, ix)) = recent
+        .iter()
+        .find(|(a, s, _)| a == archive && now.is_some() && Some(*s) == now)
+    {
+        return ix.clone();
+    }
+    recent.retain(|(a, _, _)| a != archive);
+    let ix = Arc::new(open(archive));
+    if recent.len() >= RECENT_MAX {
+        recent.remove(0);
+    }
+    if let Some(s) = now {
+        recent.push((archive.to_string(), s, ix.clone()));
+    }
+    ix
+}
+
+/// The archive `path` lies inside and the member's name: the nearest ancestor of `path`
+/// that is a regular file, where it is not a zip archive (whose members
+/// [`crate::zip_archive`] reads). `None` where no ancestor is a file.
+fn inside_tar(path: &std::path::Path) -> Option<(String, String)> {
+    crate::zip_archive::inside_file(path)
+        .filter(|(archive, _)| !crate::zip_archive::is_zip_archive(std::path::Path::new(archive)))
+}
+
+/// Whether `path` names a file member of an uncompressed tar archive on disk.
+pub(crate) fn is_member(path: &std::path::Path) -> bool {
+    inside_tar(path).is_some_and(|(archive, name)| {
+        index_of(&archive)
+            .as_ref()
+            .as_ref()
+            .is_ok_and(|ix| ix.has(&name))
+    })
+}
+
+/// The file `path` names inside a tar archive on disk (`EXPORT.tar/photos/a.jpg`), read
+/// by offset: `None` where `path` is inside no archive but a zip; an error where the
+/// archive is compressed, or has no such member.
+pub(crate) fn member_reader(
+    path: &std::path::Path,
+) -> Option<Result<Box<dyn Read + Send>, String>> {
+    let (archive, name) = inside_tar(path)?;
+    let ix = index_of(&archive);
+    Some(match ix.as_ref() {
+        Err(e) => Err(e.clone()),
+        Ok(ix) => match ix.reader(&name) {
+            Some(r) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, r))),
+            None => Err(ix.missing(&name)),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = ::tar::Builder::new(Vec::new());
+        for (name, data) in members {
+            let mut h = ::tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn indexed(bytes: &[u8]) -> (tempfile::TempDir, TarIndex) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tar");
+        std::fs::write(&path, bytes).unwrap();
+        let ix = open(path.to_str().unwrap()).unwrap();
+        (dir, ix)
+    }
+
+    fn read(ix: &TarIndex, name: &str) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        ix.reader(name)?.read_to_end(&mut out).unwrap();
+        Some(out)
+    }
+
+    #[test]
+    fn members_are_read_by_name_long_names_included() {
+        let long = format!("{}/photo.jpg", "d".repeat(150));
+        let bytes = tar_of(&[
+            ("./data/tweets.js", b"window.YTD.tweets.part0 = []"),
+            ("photos/a.jpg", b"jpeg bytes"),
+            (&long, b"long"),
+            ("photos/a.jpg", b"the later copy"),
+            ("empty", b""),
+        ]);
+        let (_d, ix) = indexed(&bytes);
+        assert_eq!(ix.damaged, None);
+        assert_eq!(
+            read(&ix, "data/tweets.js").as_deref(),
+            Some(&b"window.YTD.tweets.part0 = []"[..])
+        );
+        assert_eq!(read(&ix, &long).as_deref(), Some(&b"long"[..]));
+        assert_eq!(
+            read(&ix, "photos/a.jpg").as_deref(),
+            Some(&b"the later copy"[..])
+        );
+        assert_eq!(read(&ix, "empty").as_deref(), Some(&b""[..]));
+        assert_eq!(read(&ix, "photos/b.jpg"), None);
+        assert_eq!(ix.names_in("photos/"), vec!["a.jpg"]);
+        assert_eq!(ix.names_in(""), vec!["empty"]);
+        assert!(ix
+            .missing("photos/b.jpg")
+            .ends_with("no member photos/b.jpg"));
+    }
+
+    #[test]
+    fn a_damaged_or_cut_archive_keeps_the_members_before_the_damage() {
+        let bytes = tar_of(&[("a.txt", b"first"), ("b.txt", b"second")]);
+        // The second header's checksum broken.
+        let mut broken = bytes.clone();
+        broken[1024] ^= 0x20;
+        let (_d, ix) = indexed(&broken);
+        assert_eq!(read(&ix, "a.txt").as_deref(), Some(&b"first"[..]));
+        assert!(!ix.has("b.txt"));
+        let why = ix.missing("b.txt");
+        assert!(
+            why.contains("byte 1024") && why.contains("checksum"),
+            "{why}"
+        );
+        // Cut inside the second member's bytes.
+        let (_d, ix) = indexed(&bytes[..1024 + 512 + 3]);
+        assert!(ix.has("a.txt") && !ix.has("b.txt"));
+        assert!(ix
+            .damaged
+            .as_deref()
+            .unwrap()
+            .contains("ends inside a member"));
+        // Cut inside the second header.
+        let (_d, ix) = indexed(&bytes[..1024 + 100]);
+        assert!(ix.has("a.txt"));
+        assert!(ix.damaged.as_deref().unwrap().contains("inside a header"));
+    }
+
+    #[test]
+    fn a_compressed_tar_says_to_decompress_it() {
+        let bytes = tar_of(&[("a.jpg", b"x")]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tar.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &bytes).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let err = open(path.to_str().unwrap()).err().unwrap();
+        assert!(
+            err.contains("compressed with gzip") && err.contains("gunzip"),
+            "{err}"
+        );
+        let inner = path.join("a.jpg");
+        let why = member_reader(&inner).unwrap().err().unwrap();
+        assert_eq!(why, err);
+        assert!(!is_member(&inner));
+    }
+
+    #[test]
+    fn a_member_inside_an_inner_archive_is_said_to_be_so() {
+        let inner = tar_of(&[("p.jpg", b"x")]);
+        let bytes = tar_of(&[("inner.tar", &inner)]);
+        let (_d, ix) = indexed(&bytes);
+        let why = ix.missing("inner.tar/p.jpg");
+        assert!(
+            why.contains("inside inner.tar") && why.contains("extract"),
+            "{why}"
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the members (names of any length and depth, sizes on and off the
+        /// block), each reads back exactly by its name, and the walk reaches the end.
+        #[test]
+        fn every_member_reads_back_by_its_name(
+            members in proptest::collection::btree_map(
+                "[a-z]{1,40}(/[a-z0-9_-][a-z0-9._-]{0,59}){0,3}",
+                proptest::collection::vec(proptest::num::u8::ANY, 0..1600),
+                1..12,
+            )
+        ) {
+            let list: Vec<(&str, &[u8])> =
+                members.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+            let (_d, ix) = indexed(&tar_of(&list));
+            proptest::prop_assert_eq!(ix.damaged.clone(), None);
+            for (name, data) in &members {
+                let got = read(&ix, name);
+                proptest::prop_assert_eq!(got.as_deref(), Some(data.as_slice()));
+            }
+        }
+    }
+}
