@@ -1,8 +1,8 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format and
 //! whether a field mapping is given (so the fuzzer reaches CSV, Telegram, Twitter
 //! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord, Telegram's HTML
-//! export, Twitter's account archive, WhatsApp chats and `--json-map` too), the rest is
-//! the file.
+//! export, Twitter's account archive, WhatsApp chats, Meta's exported threads and
+//! `--json-map` too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
         Format::TelegramHtml,
         Format::TwitterArchive,
         Format::WhatsApp,
-    ][sel as usize % 12];
+        Format::Meta,
+    ][sel as usize % 13];
     // A selector byte of 128 or more reads the input through a field mapping too.
     let json_map = (sel >= 128).then(|| {
         std::sync::Arc::new(

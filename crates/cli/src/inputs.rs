@@ -75,6 +75,7 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
         let (mut found, mut others) = (0usize, 0usize);
         let mut skipped_out = false;
         let mut reports = Vec::new();
+        let start = files.len();
         let walk = walkdir::WalkDir::new(input)
             .follow_links(true)
             .sort_by_file_name()
@@ -151,13 +152,27 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                 ),
                 problem: false,
             });
-            let doubled: std::collections::HashSet<usize> = doubled.into_iter().collect();
-            let mut k = 0usize;
-            files.retain(|_| {
-                let keep = !doubled.contains(&k);
-                k += 1;
-                keep
+            remove_at(&mut files, doubled.into_iter().collect());
+        }
+        // A Meta export's sections besides its threads (posts, profile, ads, settings:
+        // hundreds of JSON files, none of them messages), said on a line of their own.
+        let meta_others =
+            raqib_ingest::meta_export_others(files[start..].iter().map(String::as_str));
+        if !meta_others.is_empty() {
+            found -= meta_others.len();
+            notes.push(Note {
+                text: format!(
+                    "{input}: {} other JSON {} of a Meta export left out: raqib reads its \
+                     message threads, not its posts, comments, profile or settings",
+                    meta_others.len(),
+                    files_word(meta_others.len()),
+                ),
+                problem: false,
             });
+            remove_at(
+                &mut files,
+                meta_others.into_iter().map(|k| start + k).collect(),
+            );
         }
         let names = INPUT_EXTENSIONS
             .iter()
@@ -264,6 +279,16 @@ fn zip_note(f: &str, z: &raqib_ingest::ZipContents) -> Option<String> {
         );
     }
     Some(text)
+}
+
+/// `files` without those at the positions `drop`.
+fn remove_at(files: &mut Vec<String>, drop: std::collections::HashSet<usize>) {
+    let mut k = 0usize;
+    files.retain(|_| {
+        let keep = !drop.contains(&k);
+        k += 1;
+        keep
+    });
 }
 
 fn files_word(n: usize) -> &'static str {

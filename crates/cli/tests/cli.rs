@@ -611,7 +611,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram, telegram-html or whatsapp"
+            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, telegram, telegram-html or whatsapp"
         ),
         "{}",
         stderr(&o)

@@ -1028,3 +1028,80 @@ fn scan_matches_the_media_hashes_of_a_csv_export() {
     let diags = std::fs::read_to_string(p.join("r/diagnostics.jsonl")).unwrap();
     assert!(diags.contains("not a SHA-256"), "{diags}");
 }
+
+/// A Meta "Download Your Information" export, as a folder and as the zip Meta hands over:
+/// its Messenger thread is read (mangled Arabic mended, so the text model reads it), the
+/// listed poster in the thread's `photos/` flags its message by PDQ, and the export's other
+/// JSON sections are left out with a line that says so instead of a diagnostic each.
+#[test]
+fn scan_reads_a_meta_exports_threads_and_hashes_their_photos() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    let thread = "fb/your_facebook_activity/messages/inbox/example_1001";
+    std::fs::create_dir_all(p.join(thread).join("photos")).unwrap();
+    std::fs::copy(
+        root().join("tests/data/meta_export/your_facebook_activity/messages/inbox/example_1001/message_1.json"),
+        p.join(thread).join("message_1.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        pdq_dir().join("photo_q40.jpg"),
+        p.join(thread).join("photos/1.jpg"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("fb/personal_information/profile_information")).unwrap();
+    std::fs::write(
+        p.join("fb/personal_information/profile_information/profile_information.json"),
+        r#"{"profile_v2": {"name": {"full_name": "Sara Example"}}}"#,
+    )
+    .unwrap();
+    let mut z = zip::ZipWriter::new(std::fs::File::create(p.join("fb.zip")).unwrap());
+    for f in [
+        "your_facebook_activity/messages/inbox/example_1001/message_1.json",
+        "your_facebook_activity/messages/inbox/example_1001/photos/1.jpg",
+        "personal_information/profile_information/profile_information.json",
+    ] {
+        z.start_file(f, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&std::fs::read(p.join("fb").join(f)).unwrap())
+            .unwrap();
+    }
+    z.finish().unwrap();
+    for input in ["fb", "fb.zip"] {
+        let o = ok_run(run_in(
+            p,
+            &[
+                "scan",
+                input,
+                "--lists",
+                "lists",
+                "--hash-media",
+                "--out",
+                "r",
+            ],
+        ));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("skipped"), "{input}: {err}");
+        if input == "fb" {
+            assert!(
+                err.contains("1 other JSON file of a Meta export left out"),
+                "{err}"
+            );
+        }
+        let (posts, summary) = report(&p.join("r"));
+        assert_eq!(summary["local_media"]["hashed"], 1, "{input}: {summary}");
+        let hit = posts
+            .iter()
+            .find(|p| p["id"] == "inbox/example_1001/1793527500000")
+            .unwrap_or_else(|| panic!("{input}: the message with the photo flagged: {posts:?}"));
+        assert_eq!(hit["media_matches"][0]["label"], "poster");
+        assert_eq!(hit["platform"], "facebook");
+        assert_eq!(hit["account"], "مهاجر");
+        assert!(
+            hit["text"].as_str().unwrap().starts_with("يا أنصار الخلافة"),
+            "{hit}"
+        );
+    }
+}

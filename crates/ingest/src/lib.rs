@@ -1,7 +1,8 @@
 //! Readers that turn files and streams into raqib's model: raqib JSON Lines, CSV with a
 //! column mapping, JSON arrays of records, Twitter API v2 responses, tweet objects a line
 //! each (API v1.1, or v2 flattened), ActivityPub objects and Mastodon API statuses, Matrix
-//! rooms, Discord channels, and Telegram Desktop exports, plain or
+//! rooms, Discord channels, Meta's exported Messenger and Instagram threads, and Telegram
+//! Desktop exports, plain or
 //! gzip/zstd-compressed, from a path or `-` for standard input.
 //!
 //! **Invariant:** bad input is data. A malformed record becomes a [`Diagnostic`] with its
@@ -34,6 +35,7 @@ mod jsonfast;
 mod jsonl;
 mod mapped;
 mod matrix;
+mod meta;
 mod source;
 mod tar;
 mod tar_index;
@@ -57,6 +59,7 @@ pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use mapped::JsonMapping;
 pub use matrix::parse_matrix;
+pub use meta::meta_export_others;
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use tweets::parse_tweet;
@@ -83,6 +86,9 @@ pub enum Format {
     Matrix,
     /// Discord channels: DiscordChatExporter's JSON, or API messages.
     Discord,
+    /// Meta's "Download Your Information" export: Messenger and Instagram threads
+    /// (`messages/inbox/THREAD/message_1.json`).
+    Meta,
     /// Telegram Desktop's `result.json` export.
     Telegram,
     /// Telegram Desktop's HTML export (`messages.html`, `messages2.html`, ...).
@@ -106,13 +112,14 @@ impl std::str::FromStr for Format {
             "activitypub" | "mastodon" | "fediverse" => Format::ActivityPub,
             "matrix" | "element" => Format::Matrix,
             "discord" => Format::Discord,
+            "meta" | "messenger" | "facebook" | "instagram" => Format::Meta,
             "telegram" => Format::Telegram,
             "telegram-html" => Format::TelegramHtml,
             "twitter-archive" => Format::TwitterArchive,
             "whatsapp" => Format::WhatsApp,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, telegram, telegram-html or whatsapp"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, telegram, telegram-html or whatsapp"
                 ))
             }
         })
@@ -546,6 +553,8 @@ pub enum LineFormat {
     ActivityPub,
     Matrix,
     Discord,
+    /// A message of a Meta export's thread, with the thread and the platform.
+    Meta,
     /// Any JSON record, through `--json-map` (the chunk holds the mapping).
     Mapped,
     /// A message of a Telegram HTML page, with its chat's and sender's names.
@@ -722,6 +731,7 @@ impl Chunk {
                         | LineFormat::ActivityPub
                         | LineFormat::Matrix
                         | LineFormat::Discord
+                        | LineFormat::Meta
                         | LineFormat::Mapped
                         | LineFormat::TelegramHtml
                         | LineFormat::Telegram
@@ -750,6 +760,7 @@ impl Chunk {
                                 ),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
+                                LineFormat::Meta => meta::parse_line(line, seen, out),
                                 LineFormat::Telegram => telegram::parse_line(
                                     line,
                                     platform.unwrap_or("telegram"),
@@ -928,6 +939,7 @@ fn chunks_of(
             Format::Csv
                 | Format::Telegram
                 | Format::TelegramHtml
+                | Format::Meta
                 | Format::TwitterArchive
                 | Format::WhatsApp
         )
@@ -1014,6 +1026,11 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, line_format, opts))
             }
         }
+        // A thread's messages, each line carrying the thread and platform its path gives.
+        Format::Meta => Box::new(
+            array::ArrayChunks::document(reader, name, Some(LineFormat::Meta), &["messages"], opts)
+                .with_line_prefix(meta::line_prefix(path, opts.default_platform.as_deref())),
+        ),
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
         Format::TelegramHtml => {
             Box::new(telegram_html::TelegramHtmlChunks::new(reader, name, opts))
@@ -1290,9 +1307,12 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
     match first_byte(head) {
         Some(b'{') => {
             let head_str = String::from_utf8_lossy(head);
-            // A Discord channel and a Matrix room before Telegram: their exports have
-            // `messages` too.
-            if (head_str.contains("\"guild\"") && head_str.contains("\"channel\""))
+            let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+            // A Meta thread, a Discord channel and a Matrix room before Telegram: their
+            // exports have `messages` too.
+            if meta::looks_like_thread(&head_str) || meta::is_thread_file_name(base) {
+                Format::Meta
+            } else if (head_str.contains("\"guild\"") && head_str.contains("\"channel\""))
                 || first_line(head).is_some_and(discord::looks_like_discord)
             {
                 Format::Discord

@@ -740,7 +740,8 @@ struct Choice {
 impl ZipIndex {
     /// The members read: chosen by their names as a folder's files are, hidden ones and
     /// `__MACOSX/` passed over, and a Telegram export's HTML pages where a `result.json`
-    /// above them holds the same messages (as a folder's walk leaves them out).
+    /// above them holds the same messages (as a folder's walk leaves them out), and a Meta
+    /// export's sections besides its threads.
     fn choose(&self) -> Choice {
         let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
         let dir_of = |n: &str| n.rfind('/').map_or("", |k| &n[..=k]).to_string();
@@ -750,6 +751,11 @@ impl ZipIndex {
             .filter(|(n, _)| !is_hidden(n) && base(n).eq_ignore_ascii_case("result.json"))
             .map(|(n, _)| dir_of(n))
             .collect();
+        // A Meta export's sections besides its threads: left out as other members are.
+        let meta_others: std::collections::HashSet<usize> =
+            crate::meta::meta_export_others(self.files.iter().map(|(n, _)| n.as_str()))
+                .into_iter()
+                .collect();
         let mut c = Choice {
             chosen: Vec::new(),
             left_out: 0,
@@ -757,7 +763,7 @@ impl ZipIndex {
         };
         for (k, (name, _)) in self.files.iter().enumerate() {
             let b = base(name);
-            if is_hidden(name) || !is_member_input(&b) {
+            if is_hidden(name) || !is_member_input(&b) || meta_others.contains(&k) {
                 c.left_out += 1;
             } else if crate::is_telegram_page(&b)
                 && json_exports.iter().any(|d| name.starts_with(d.as_str()))
@@ -776,7 +782,8 @@ impl ZipIndex {
 pub struct ZipContents {
     /// Members read as inputs.
     pub inputs: usize,
-    /// Members left out: not inputs by their names (media, notes), hidden, `__MACOSX/`.
+    /// Members left out: not inputs by their names (media, notes), hidden, `__MACOSX/`, a
+    /// Meta export's sections besides its threads.
     pub others: usize,
     /// Telegram HTML pages left out for the `result.json` that holds the same messages.
     pub doubled: usize,

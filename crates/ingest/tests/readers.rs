@@ -2662,3 +2662,69 @@ fn a_named_pipe_loses_no_bytes() {
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(ids, ["f0", "f1", "f2"]);
 }
+
+const META_THREAD: &str =
+    "meta_export/your_facebook_activity/messages/inbox/example_1001/message_1.json";
+
+/// A Messenger thread of Meta's "Download Your Information" export, known by its shape and
+/// read message by message: Meta's mangled UTF-8 mended (Arabic reads as Arabic), each
+/// sender an account once, the call passed over, media named from the thread's folder,
+/// a post id of the thread and time; each post at the line its message starts on.
+#[test]
+fn a_meta_export_thread_reads_as_its_messages() {
+    let path = data(META_THREAD);
+    let opts = Options {
+        chunk_bytes: 64,
+        ..Default::default()
+    };
+    let mut items = Vec::new();
+    for c in open_chunks(&path, &opts).unwrap() {
+        c.for_each_record(|line, r| items.push((line, r.unwrap())));
+    }
+    let accounts: std::collections::BTreeSet<&str> = items
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Record::Account(a) => Some(a.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(accounts, ["Sara Example", "مهاجر"].into());
+    let ps = posts_at(&items);
+    let lines: Vec<u64> = ps.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [11, 23, 35], "the call passed over");
+    let first = ps[0].1;
+    assert_eq!(
+        first.text,
+        "يا أنصار الخلافة هذا الحساب الاحتياطي تابعوا وانشروا"
+    );
+    assert_eq!(first.platform, "facebook");
+    assert_eq!(first.id, "inbox/example_1001/1793527500000");
+    assert_eq!(first.created_at, Some(1793527500));
+    assert_eq!(first.media[0].url.as_deref(), Some("photos/1.jpg"));
+    assert_eq!(ps[1].1.text, "Good morning ☕ رمضان كريم");
+    assert_eq!(ps[2].1.urls, ["https://news.example/iraq"]);
+    // `--format instagram` names the platform; a bad message is a diagnostic at its line
+    // and the rest are read; a file cut short keeps what came before the cut.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let broken = text.replacen(
+        "\"timestamp_ms\": 1793527400000",
+        "\"timestamp_ms\": \"x\"",
+        1,
+    );
+    let f = write(&dir, "message_1.json", broken.as_bytes());
+    let opts = Options {
+        format: Format::Meta,
+        default_platform: Some("instagram".into()),
+        ..Default::default()
+    };
+    let (recs, diags) = split(read_all(&f, &opts).unwrap());
+    assert_eq!(posts(&recs).len(), 2);
+    assert!(posts(&recs).iter().all(|p| p.platform == "instagram"));
+    assert_eq!((diags.len(), diags[0].at.line), (1, 23), "{diags:?}");
+    let cut = &text[..text.find("Iraqi").unwrap()];
+    let f = write(&dir, "message_2.json", cut.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 2);
+    assert!(diags[0].message.contains("cut short"), "{}", diags[0]);
+}

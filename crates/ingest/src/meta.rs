@@ -1,0 +1,465 @@
+//! Meta's "Download Your Information" exports, in JSON: the direct messages of Facebook
+//! Messenger and of Instagram, one thread a folder (`messages/inbox/THREAD/message_1.json`,
+//! `message_2.json`, ... for a long one), what a platform hands over for an account and
+//! what an account's owner can give a researcher.
+//!
+//! A thread's file is one object: its `participants`, then its `messages` (newest first),
+//! then its `title` and `thread_path`. Each message is read as a stream, at the line it
+//! starts on ([`crate::array::ArrayChunks`]). A message is a post: `sender_name` is its
+//! account (Meta's export gives names, never ids), `timestamp_ms` its time, `content` its
+//! text, `photos`, `videos`, `gifs`, `audio_files`, `files` and a `sticker` its media,
+//! `share.link` a URL. Calls, joins and leaves, and messages unsent or with nothing in them,
+//! are passed over. A post's id is the thread's folder (`inbox/THREAD`) and the message's
+//! time, the thread read from the file's path, as its `thread_path` (written after the
+//! messages) says.
+//!
+//! Meta writes every text's UTF-8 bytes as if each were a character (`Ø§Ù„Ù„Ù‡` for
+//! «الله», `Ã©` for `é`, an emoji as four): every string is mended back ([`unmangle`]), so
+//! that Arabic reads as Arabic.
+//!
+//! Media are named from the export's root (`messages/inbox/THREAD/photos/1.jpg`, under
+//! `your_facebook_activity/` or `your_instagram_activity/` in newer exports): each is made
+//! a path from the thread's folder (`photos/1.jpg`), so that `scan --hash-media` finds it
+//! beside the thread's file, as an export unpacked or zipped holds it.
+
+use std::borrow::Cow;
+
+use raqib_model::{Account, MediaRef, Post, Record};
+use serde::Deserialize;
+
+use crate::FIELD_SEP;
+
+/// The text Meta wrote, mended: where every character is below U+0100 and, taken as bytes,
+/// they are UTF-8 with at least one character of more than a byte, those bytes are the
+/// text. Anything else (plain ASCII, Latin-1 that is not UTF-8 as bytes, any text with a
+/// character above U+00FF, Arabic among them) is left as it is. Each string of an export
+/// is mended once, as it is read.
+pub(crate) fn unmangle(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || s.chars().any(|c| c as u32 > 0xFF) {
+        return Cow::Borrowed(s);
+    }
+    let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
+    match String::from_utf8(bytes) {
+        Ok(text) => Cow::Owned(text),
+        Err(_) => Cow::Borrowed(s),
+    }
+}
+
+fn mend(s: Option<String>) -> Option<String> {
+    s.map(|s| match unmangle(&s) {
+        Cow::Owned(t) => t,
+        Cow::Borrowed(_) => s,
+    })
+}
+
+#[derive(Deserialize)]
+struct Message {
+    #[serde(default)]
+    sender_name: Option<String>,
+    #[serde(default)]
+    timestamp_ms: Option<serde_json::Number>,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    photos: Vec<Uri>,
+    #[serde(default)]
+    videos: Vec<Uri>,
+    #[serde(default)]
+    gifs: Vec<Uri>,
+    #[serde(default)]
+    audio_files: Vec<Uri>,
+    #[serde(default)]
+    files: Vec<Uri>,
+    #[serde(default)]
+    sticker: Option<Uri>,
+    #[serde(default)]
+    share: Option<Share>,
+    /// Older exports: `Generic`, `Share`, `Call`, `Subscribe`, `Unsubscribe`.
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    is_unsent: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct Uri {
+    #[serde(default)]
+    uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Share {
+    #[serde(default)]
+    link: Option<String>,
+}
+
+/// Whether `base` (a file name) is a thread's file of a Meta export: `message_N.json`.
+pub(crate) fn is_thread_file_name(base: &str) -> bool {
+    let lower = crate::strip_compression_ext(base).to_ascii_lowercase();
+    lower
+        .strip_prefix("message_")
+        .and_then(|r| r.strip_suffix(".json"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The folders a thread's file at `path` (`/`-separated) names its export's root:
+/// `ROOT/messages/BOX/THREAD/message_N.json`, or `ROOT/your_..._activity/messages/...` in
+/// newer exports. `None` where `path` is no thread's file.
+fn export_root(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let n = parts.len();
+    if n < 4 || !is_thread_file_name(parts[n - 1]) || parts[n - 4] != "messages" {
+        return None;
+    }
+    let mut root = n - 4;
+    if root > 0 && parts[root - 1].starts_with("your_") {
+        root -= 1;
+    }
+    // The length of `ROOT/` (empty where the export is the path's start).
+    let len: usize = parts[..root].iter().map(|p| p.len() + 1).sum();
+    Some(&path[..len])
+}
+
+/// Of the files `paths` (`/`-separated) found in a folder or an archive, the positions of
+/// those a Meta export holds besides its threads: the JSON of its other sections (its
+/// posts and comments, which are not read yet, and its profile, ads, logins and settings:
+/// hundreds of files, none of them messages), which are left out as a folder's files not
+/// named as inputs are. Only the files under the root of
+/// an export whose threads are among `paths` are counted.
+pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<usize> {
+    let mut roots: Vec<&str> = paths.clone().filter_map(export_root).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    if roots.is_empty() {
+        return Vec::new();
+    }
+    paths
+        .enumerate()
+        .filter(|(_, p)| {
+            let base = p.rsplit('/').next().unwrap_or(p);
+            let json = crate::strip_compression_ext(&base.to_ascii_lowercase()).ends_with(".json");
+            json && export_root(p).is_none() && roots.iter().any(|r| p.starts_with(r))
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Whether the first bytes of a JSON object are a Meta thread's: its `participants`, then
+/// messages with a `sender_name`.
+pub(crate) fn looks_like_thread(head: &str) -> bool {
+    head.contains("\"participants\"") && head.contains("\"sender_name\"")
+}
+
+/// What each message's line starts with for a thread's file at `path`: the thread
+/// (`inbox/THREAD`, from the two folders above the file; empty for standard input) and
+/// the platform (`instagram` where the path or `platform` says so, else `facebook`), each
+/// followed by [`FIELD_SEP`].
+pub(crate) fn line_prefix(path: &str, platform: Option<&str>) -> Vec<u8> {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    let thread = match parts.len() {
+        0..=1 => String::new(),
+        2 => parts[0].to_string(),
+        n => format!("{}/{}", parts[n - 3], parts[n - 2]),
+    };
+    let platform = platform.unwrap_or_else(|| {
+        if parts.iter().any(|p| p.contains("instagram")) {
+            "instagram"
+        } else {
+            "facebook"
+        }
+    });
+    let mut out = Vec::new();
+    crate::push_field(&mut out, &thread);
+    crate::push_field(&mut out, platform);
+    out
+}
+
+/// A media file's path as the export names it, from the thread's folder: the part after
+/// `/THREAD/` (`messages/inbox/ann_1/photos/2.jpg` → `photos/2.jpg`). A URL, or a path
+/// that does not pass through the thread's folder, is kept as it is.
+fn media_path(uri: &str, thread: &str) -> String {
+    let folder = thread.rsplit('/').next().unwrap_or_default();
+    if folder.is_empty() || uri.contains("://") {
+        return uri.to_string();
+    }
+    let marker = format!("/{folder}/");
+    match uri.find(&marker) {
+        Some(k) => uri[k + marker.len()..].to_string(),
+        None => uri.strip_prefix(&marker[1..]).unwrap_or(uri).to_string(),
+    }
+}
+
+/// Read a line of a thread ([`line_prefix`], then one message): the message's post, and
+/// its sender's account the first time `seen` says the sender is new.
+pub(crate) fn parse_line(
+    line: &[u8],
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) -> Result<(), String> {
+    let mut fields = line.splitn(3, |&b| b == FIELD_SEP);
+    let (Some(thread), Some(platform), Some(json)) = (fields.next(), fields.next(), fields.next())
+    else {
+        return Err("not a line of a Meta export's thread".into());
+    };
+    let thread = std::str::from_utf8(thread).map_err(|_| "invalid UTF-8 in the thread")?;
+    let platform = std::str::from_utf8(platform).map_err(|_| "invalid UTF-8 in the platform")?;
+    let m: Message = crate::parse_object(json, "a Meta export's message")?;
+    if matches!(
+        m.kind.as_deref(),
+        Some("Call" | "Subscribe" | "Unsubscribe")
+    ) || m.is_unsent == Some(true)
+    {
+        return Ok(());
+    }
+    let ms = m
+        .timestamp_ms
+        .as_ref()
+        .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)))
+        .ok_or("message has no `timestamp_ms`")?;
+    let sender = mend(m.sender_name)
+        .filter(|s| !s.is_empty())
+        .ok_or("message has no `sender_name`")?;
+    let mut media = Vec::new();
+    for (kind, uris) in [
+        ("image", &m.photos),
+        ("image", &m.gifs),
+        ("video", &m.videos),
+        ("audio", &m.audio_files),
+        ("file", &m.files),
+    ] {
+        media.extend(
+            uris.iter()
+                .filter_map(|u| u.uri.as_deref())
+                .map(|u| MediaRef {
+                    kind: kind.into(),
+                    url: Some(media_path(&unmangle(u), thread)),
+                    ..Default::default()
+                }),
+        );
+    }
+    if let Some(u) = m.sticker.and_then(|s| s.uri) {
+        media.push(MediaRef {
+            kind: "image".into(),
+            url: Some(media_path(&unmangle(&u), thread)),
+            ..Default::default()
+        });
+    }
+    let urls: Vec<String> = m
+        .share
+        .and_then(|s| s.link)
+        .filter(|l| !l.is_empty())
+        .into_iter()
+        .collect();
+    let text = mend(m.content).unwrap_or_default();
+    if text.is_empty() && media.is_empty() && urls.is_empty() {
+        return Ok(());
+    }
+    // Two messages of a thread in the same millisecond keep ids of their own.
+    let base_id = if thread.is_empty() {
+        ms.to_string()
+    } else {
+        format!("{thread}/{ms}")
+    };
+    let mut id = base_id.clone();
+    let mut n = 1;
+    while seen(&format!("\u{1}{platform}\u{1}{id}")) {
+        n += 1;
+        id = format!("{base_id}-{n}");
+    }
+    if !seen(&format!("{platform}\u{1}{sender}")) {
+        out(Record::Account(Box::new(Account {
+            id: sender.clone(),
+            platform: platform.into(),
+            display_name: Some(sender.clone()),
+            ..Default::default()
+        })));
+    }
+    out(Record::Post(Box::new(Post {
+        id,
+        platform: platform.into(),
+        account: sender,
+        created_at: Some(ms.div_euclid(1000)),
+        text,
+        urls,
+        media,
+        ..Default::default()
+    })));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mangle(s: &str) -> String {
+        s.bytes().map(char::from).collect()
+    }
+
+    fn read(prefix_path: &str, message: &str) -> Result<Vec<Record>, String> {
+        let mut line = line_prefix(prefix_path, None);
+        line.extend_from_slice(message.as_bytes());
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        parse_line(&line, |k| !seen.insert(k.to_string()), |r| out.push(r))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn text_meta_mangled_is_mended_and_nothing_else_is_touched() {
+        for s in ["الله أكبر", "café", "👍 ok", "Ann Example", "Ünïcödé ✓"] {
+            let m = mangle(s);
+            assert_eq!(unmangle(&m), s, "{m}");
+        }
+        // Latin-1 that is no UTF-8 as bytes stays.
+        assert_eq!(unmangle("Mañana, ¿sí?"), "Mañana, ¿sí?");
+        // Text with a character above U+00FF was never mangled.
+        assert_eq!(unmangle("الله"), "الله");
+        assert_eq!(unmangle("Ã© ✓"), "Ã© ✓");
+        assert_eq!(unmangle("Ø§"), "ا");
+    }
+
+    #[test]
+    fn a_message_with_its_sender_media_and_link() {
+        let m = format!(
+            r#"{{"sender_name":"{}","timestamp_ms":1793527200123,"content":"{}",
+            "photos":[{{"uri":"your_facebook_activity/messages/inbox/ann_123/photos/9.jpg","creation_timestamp":1}}],
+            "videos":[{{"uri":"messages/inbox/ann_123/videos/v.mp4"}}],
+            "share":{{"link":"https://news.example/a"}},"reactions":[{{"reaction":"x","actor":"B"}}],
+            "is_geoblocked_for_viewer":false}}"#,
+            mangle("Ann Ëxample"),
+            mangle("انضموا الآن")
+        );
+        let recs = read("export/messages/inbox/ann_123/message_1.json", &m).unwrap();
+        let Record::Account(a) = &recs[0] else {
+            panic!("{recs:?}")
+        };
+        assert_eq!(a.id, "Ann Ëxample");
+        assert_eq!(a.platform, "facebook");
+        let p = crate::first_post(&recs);
+        assert_eq!(p.id, "inbox/ann_123/1793527200123");
+        assert_eq!(p.account, "Ann Ëxample");
+        assert_eq!(p.text, "انضموا الآن");
+        assert_eq!(p.created_at, Some(1793527200));
+        assert_eq!(p.urls, ["https://news.example/a"]);
+        let media: Vec<(&str, &str)> = p
+            .media
+            .iter()
+            .map(|m| (m.kind.as_str(), m.url.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            media,
+            [("image", "photos/9.jpg"), ("video", "videos/v.mp4")]
+        );
+    }
+
+    #[test]
+    fn instagram_ids_of_their_own_and_what_is_passed_over() {
+        let path = "x/your_instagram_activity/messages/inbox/bob_9/message_1.json";
+        let mut line = line_prefix(path, None);
+        line.extend_from_slice(br#"{"sender_name":"Bob","timestamp_ms":5000,"content":"a"}"#);
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            parse_line(&line, |k| !seen.insert(k.to_string()), |r| out.push(r)).unwrap();
+        }
+        let ids: Vec<&str> = out
+            .iter()
+            .filter_map(|r| match r {
+                Record::Post(p) => Some(p.id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "inbox/bob_9/5000",
+                "inbox/bob_9/5000-2",
+                "inbox/bob_9/5000-3"
+            ]
+        );
+        assert_eq!(out.len(), 4, "the sender's account once");
+        assert!(matches!(&out[0], Record::Account(a) if a.platform == "instagram"));
+        for passed in [
+            r#"{"sender_name":"B","timestamp_ms":1,"content":"B started a call.","type":"Call"}"#,
+            r#"{"sender_name":"B","timestamp_ms":1,"is_unsent":true}"#,
+            r#"{"sender_name":"B","timestamp_ms":1,"reactions":[]}"#,
+        ] {
+            assert!(read(path, passed).unwrap().is_empty(), "{passed}");
+        }
+        for (bad, why) in [
+            (r#"{"sender_name":"B","content":"x"}"#, "no `timestamp_ms`"),
+            (r#"{"timestamp_ms":1,"content":"x"}"#, "no `sender_name`"),
+            (
+                r#"{"sender_name":"B","timestamp_ms":1,"photos":7}"#,
+                "message",
+            ),
+            ("[1]", "not a JSON object"),
+        ] {
+            let e = read(path, bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_exports_other_sections_are_told_from_its_threads() {
+        let paths = [
+            "dl/fb/your_facebook_activity/messages/inbox/a_1/message_1.json",
+            "dl/fb/your_facebook_activity/messages/inbox/a_1/photos/1.jpg",
+            "dl/fb/personal_information/profile_information/profile_information.json",
+            "dl/fb/your_facebook_activity/posts/your_posts_1.json",
+            "dl/fb/ads_information/advertisers.json.gz",
+            "dl/telegram/result.json",
+            "dl/old/messages/archived_threads/b_2/message_3.json",
+            "dl/old/profile_information/profile_information.json",
+        ];
+        assert_eq!(meta_export_others(paths.iter().copied()), [2, 3, 4, 7]);
+        assert_eq!(export_root(paths[0]), Some("dl/fb/"));
+        assert_eq!(export_root("messages/inbox/c/message_1.json"), Some(""));
+        assert_eq!(export_root("inbox/c/message_1.json"), None);
+        // No thread: nothing is left out.
+        assert!(meta_export_others(paths[2..6].iter().copied()).is_empty());
+    }
+
+    #[test]
+    fn names_and_shapes() {
+        assert!(is_thread_file_name("message_1.json"));
+        assert!(is_thread_file_name("message_12.json.gz"));
+        assert!(!is_thread_file_name("message_.json"));
+        assert!(!is_thread_file_name("messages.json"));
+        assert!(looks_like_thread(
+            "{\n  \"participants\": [{\"name\": \"A\"}],\n  \"messages\": [{\"sender_name\": \"A\""
+        ));
+        assert_eq!(line_prefix("-", Some("messenger")), b"\x1fmessenger\x1f");
+        assert_eq!(
+            media_path("https://cdn.example/s.png", "inbox/a_1"),
+            "https://cdn.example/s.png"
+        );
+        assert_eq!(
+            media_path("messages/inbox/a_1/files/f.pdf", "inbox/a_1"),
+            "files/f.pdf"
+        );
+        assert_eq!(
+            media_path("elsewhere/f.pdf", "inbox/a_1"),
+            "elsewhere/f.pdf"
+        );
+    }
+
+    proptest::proptest! {
+        /// Mending undoes Meta's mangling of any text, and leaves any text with a
+        /// character above U+00FF as it is.
+        #[test]
+        fn mending_undoes_the_mangling(s in "\\PC{0,40}") {
+            let mended = unmangle(&mangle(&s)).into_owned();
+            proptest::prop_assert_eq!(&mended, &s);
+            if s.chars().any(|c| c as u32 > 0xFF) {
+                proptest::prop_assert_eq!(unmangle(&s).into_owned(), s.clone());
+            }
+        }
+
+        /// Any string at all mends without a panic, to valid text.
+        #[test]
+        fn any_string_mends(s in "[\\x00-\\u{FF}]{0,40}") {
+            let _ = unmangle(&s);
+        }
+    }
+}
