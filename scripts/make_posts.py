@@ -38,13 +38,18 @@ With --join K (any of the forms), each post's text is K drawn texts joined by sp
 posts, as a Telegram channel's essays are, for the windows that score them (docs/cli.md,
 "Long posts").
 
+With --meta, OUT.jsonl is instead a folder made into a Meta "Download Your Information"
+export's Messenger threads: your_facebook_activity/messages/inbox/thread_K/message_1.json,
+ten thousand messages a thread (newest first, pretty-printed, each text's UTF-8 written
+byte by byte as six-character escapes, as Meta writes it: about 1.2 KB a message with Arabic).
+
 With --whatsapp, OUT.jsonl is instead one WhatsApp chat as Android's "Export chat" writes
 it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it); name it
 `WhatsApp Chat with NAME.txt` for a folder to find it.
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
                      [--telegram | --telegram-html | --twitter-archive | --whatsapp | --tweets
-                      | --outbox | --element | --discord]
+                      | --outbox | --element | --discord | --meta]
 """
 import csv
 import os
@@ -277,6 +282,7 @@ def main():
     telegram_html = flag(args, "--telegram-html")
     archive = flag(args, "--twitter-archive")
     whatsapp = flag(args, "--whatsapp")
+    meta = flag(args, "--meta")
     telegram, tweets, outbox, element, discord = (
         flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
     )
@@ -315,6 +321,32 @@ def main():
                 if tf:
                     tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
             f.write("\n]")
+        if tf:
+            tf.close()
+        return
+    if meta:
+        # Meta writes each UTF-8 byte as a character of its own, escaped.
+        def mangled(text):
+            return json.dumps(text.encode("utf-8").decode("latin-1"))
+
+        for start in range(0, n, 10_000):
+            folder = os.path.join(jsonl, "your_facebook_activity/messages/inbox/thread_%d" % (start // 10_000))
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "message_1.json"), "w", encoding="utf-8") as f:
+                f.write('{\n  "participants": [\n    {\n      "name": "Bench Owner"\n    }\n  ],\n  "messages": [')
+                for i in range(start, min(n, start + 10_000)):
+                    t = pool[r.randrange(len(pool))]
+                    t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
+                    t = number.sub(lambda m: str(r.randrange(100_000)), t)
+                    acct = int(accounts * (r.random() ** 3))
+                    f.write(('\n' if i == start else ',\n') +
+                            '    {\n      "sender_name": %s,\n      "timestamp_ms": %d,\n'
+                            '      "content": %s,\n      "is_geoblocked_for_viewer": false\n    }'
+                            % (mangled("User %d" % acct), (1_600_000_000 + n - i) * 1000, mangled(t)))
+                    if tf:
+                        tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
+                f.write('\n  ],\n  "title": "Bench",\n  "is_still_participant": true,\n'
+                        '  "thread_path": "inbox/thread_%d",\n  "magic_words": []\n}\n' % (start // 10_000))
         if tf:
             tf.close()
         return
