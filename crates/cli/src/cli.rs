@@ -337,7 +337,8 @@ pub struct ScanArgs {
     /// folder, never outside it; in a zipped or tarred export, the archive's members; a
     /// .tar.gz must be decompressed first) so that they match the lists: images by PDQ and
     /// SHA-256, videos by their frames (vPDQ, decoded by the ffmpeg command; a video inside
-    /// an archive is copied to the temporary folder for it) and SHA-256. Slower: each image is read and decoded, each video decoded by ffmpeg.
+    /// an archive is copied to the temporary folder for it) and SHA-256. Slower: each
+    /// image is read and decoded, each video decoded by ffmpeg.
     #[arg(long, requires = "lists")]
     pub hash_media: bool,
     /// Suspended-account index (see `raqib suspended`): accounts whose profile links to a

@@ -152,8 +152,9 @@ pub(crate) fn looks_like_thread(head: &str) -> bool {
 
 /// What each message's line starts with for a thread's file at `path`: the thread
 /// (`inbox/THREAD`, from the two folders above the file; empty for standard input) and
-/// the platform (`instagram` where the path or `platform` says so, else `facebook`), each
-/// followed by [`FIELD_SEP`].
+/// the platform (`platform` where given; else `instagram` where a folder above the
+/// thread's is `your_instagram_activity` or Meta's `instagram-USER-DATE` download, else
+/// `facebook`), each followed by [`FIELD_SEP`].
 pub(crate) fn line_prefix(path: &str, platform: Option<&str>) -> Vec<u8> {
     let parts: Vec<&str> = path.split(['/', '\\']).collect();
     let thread = match parts.len() {
@@ -161,8 +162,13 @@ pub(crate) fn line_prefix(path: &str, platform: Option<&str>) -> Vec<u8> {
         2 => parts[0].to_string(),
         n => format!("{}/{}", parts[n - 3], parts[n - 2]),
     };
+    // Only the folders above the thread's: a thread's own folder is named for a person.
+    let above = &parts[..parts.len().saturating_sub(3)];
     let platform = platform.unwrap_or_else(|| {
-        if parts.iter().any(|p| p.contains("instagram")) {
+        if above
+            .iter()
+            .any(|p| *p == "your_instagram_activity" || p.starts_with("instagram-"))
+        {
             "instagram"
         } else {
             "facebook"
@@ -430,6 +436,14 @@ mod tests {
             "{\n  \"participants\": [{\"name\": \"A\"}],\n  \"messages\": [{\"sender_name\": \"A\""
         ));
         assert_eq!(line_prefix("-", Some("messenger")), b"\x1fmessenger\x1f");
+        // A Facebook thread with someone whose name holds "instagram" stays Facebook's.
+        let fb = line_prefix("dl/messages/inbox/instagramfan_12/message_1.json", None);
+        assert_eq!(fb, b"inbox/instagramfan_12\x1ffacebook\x1f");
+        let ig = line_prefix(
+            "instagram-ann-2026-01-01/messages/inbox/b_1/message_1.json",
+            None,
+        );
+        assert!(ig.ends_with(b"\x1finstagram\x1f"));
         assert_eq!(
             media_path("https://cdn.example/s.png", "inbox/a_1"),
             "https://cdn.example/s.png"

@@ -320,12 +320,12 @@ pub(crate) fn neighbours(
         let names = ix.names_in(dir);
         let mut kept = std::collections::HashMap::new();
         for name in names.iter().filter(|n| keep(n)) {
-            let inner = format!("{dir}{name}");
-            if let (Some(r), Some(size)) = (ix.reader(&inner), ix.size_of(&inner)) {
-                let mut bytes = Vec::new();
-                if size <= NEIGHBOUR_MAX && r.take(size).read_to_end(&mut bytes).is_ok() {
-                    kept.insert(name.clone(), bytes);
-                }
+            let Some(mut r) = ix.reader(&format!("{dir}{name}")) else {
+                continue;
+            };
+            let mut bytes = Vec::new();
+            if r.end - r.pos <= NEIGHBOUR_MAX && r.read_to_end(&mut bytes).is_ok() {
+                kept.insert(name.clone(), bytes);
             }
         }
         return Ok((names, kept));

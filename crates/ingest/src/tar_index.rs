@@ -119,11 +119,6 @@ impl TarIndex {
         self.by_name.contains_key(name)
     }
 
-    /// The size of member `name`, if there is one.
-    pub(crate) fn size_of(&self, name: &str) -> Option<u64> {
-        self.by_name.get(name).map(|&(_, size)| size)
-    }
-
     /// The names of the file members directly in folder `dir` (empty, or ending with `/`),
     /// their paths below it.
     pub(crate) fn names_in(&self, dir: &str) -> Vec<String> {
