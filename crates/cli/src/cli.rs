@@ -245,6 +245,11 @@ pub struct InputArgs {
     /// lang, ...) need no mapping.
     #[arg(long, value_name = "FIELD=COLUMN,...")]
     pub csv_map: Option<raqib_ingest::CsvMapping>,
+    /// The CSV field separator: one ASCII character, or `tab`. Default: told from the
+    /// header line: `,`, or the one of `;` (Excel's CSV where the decimal mark is a comma),
+    /// tab (Excel's "Unicode Text", and any .tsv file) and `|` it has more of.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub csv_delimiter: Option<u8>,
     /// Read JSON records of any other shape (JSON Lines, a JSON array, one object) through
     /// this mapping of raqib's fields (those of --csv-map) to paths in them: keys joined by
     /// dots, several joined by `+`. A Reddit dump:
@@ -267,11 +272,31 @@ pub struct InputArgs {
     pub utc_offset: Vec<raqib_ingest::UtcOffsetRule>,
 }
 
+/// `--csv-delimiter`: one ASCII character, or a name for the invisible one.
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "comma" => Ok(b','),
+        "semicolon" => Ok(b';'),
+        "pipe" => Ok(b'|'),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
+            Ok(s.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "`{s}` is not a field separator: give one ASCII character other than a quote or \
+             a line break (`;`, `|`), or `tab`"
+        )),
+    }
+}
+
 impl InputArgs {
     pub fn options(&self) -> raqib_ingest::Options {
         raqib_ingest::Options {
             format: self.format,
-            csv: self.csv_map.clone().unwrap_or_default(),
+            csv: raqib_ingest::CsvMapping {
+                delimiter: self.csv_delimiter,
+                ..self.csv_map.clone().unwrap_or_default()
+            },
             max_record_bytes: self.max_record_bytes,
             default_platform: self.platform.clone(),
             json_map: self.json_map.clone().map(std::sync::Arc::new),

@@ -1999,3 +1999,74 @@ fn a_zip_archive_in_a_folder_is_scanned_inside() {
         [("-/posts.jsonl".into(), 1), ("-/posts.jsonl".into(), 2)]
     );
 }
+
+/// Excel writes "CSV" with semicolons where the decimal mark is a comma, and "Unicode Text"
+/// as UTF-16 with tabs: both read with no option. `--csv-delimiter` says what a header
+/// cannot (here a comma and a pipe, as many of each), and a bad one is refused with what
+/// to give.
+#[test]
+fn scan_reads_excels_semicolon_and_tab_files_and_takes_a_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    let semi = dir.path().join("excel.csv");
+    std::fs::write(
+        &semi,
+        "id;username;text;followers\n1;u1;\"Breaking: the army retook the town; 3 dead\";1,5\n",
+    )
+    .unwrap();
+    let unicode_text = dir.path().join("excel.txt");
+    let utf16: Vec<u8> = std::iter::once(0xfeff)
+        .chain("id\tusername\ttext\r\n2\tu2\tشكرا جزيلا\r\n".encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(&unicode_text, utf16).unwrap();
+    let piped = dir.path().join("piped.csv");
+    std::fs::write(&piped, "id,name|text\n7,x|a post with, commas\n").unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        semi.to_str().unwrap(),
+        unicode_text.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 2, "{summary}");
+    assert_eq!(summary["skipped_records"], 0, "{summary}");
+    let accounts: Vec<String> = jsonl(&out.join("accounts.jsonl"))
+        .iter()
+        .map(|a| format!("{}/{}", a["id"], a["handle"]))
+        .collect();
+    assert!(accounts.iter().any(|a| a.contains("u1")), "{accounts:?}");
+    assert!(accounts.iter().any(|a| a.contains("u2")), "{accounts:?}");
+
+    let o = run(&[
+        "scan",
+        "--csv-delimiter",
+        "|",
+        piped.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 1, "{summary}");
+    // Without it, a tie goes to the comma, and the header then has no text column.
+    let o = run(&[
+        "scan",
+        piped.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stderr(&o).contains("no text column"), "{}", stderr(&o));
+
+    let o = run(&["scan", "--csv-delimiter", ";;", semi.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("is not a field separator"),
+        "{}",
+        stderr(&o)
+    );
+}

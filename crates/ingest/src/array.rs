@@ -32,6 +32,8 @@ pub(crate) struct ArrayChunks {
     in_object: bool,
     /// Elements read so far, for the message that says where an array was cut.
     elements: u64,
+    /// Documents begun: a file may hold several, one after another.
+    documents: u64,
     queued: VecDeque<Chunk>,
     pool: crate::BufferPool,
     mapping: Option<Arc<crate::JsonMapping>>,
@@ -89,6 +91,7 @@ impl ArrayChunks {
             keys: None,
             in_object: false,
             elements: 0,
+            documents: 0,
             queued: VecDeque::new(),
             pool: Default::default(),
             mapping: opts.json_map.clone(),
@@ -323,31 +326,32 @@ impl ArrayChunks {
         lines: &mut Vec<u64>,
         diags: &mut Vec<(u64, String)>,
     ) -> Result<(), Stop> {
-        if !self.started {
-            self.started = true;
-            self.src.ws();
-            if self.src.peek() == Some(0xEF) {
-                for _ in 0..3 {
-                    self.src.bump();
+        while out.len() < self.chunk_bytes && !self.done {
+            if !self.started {
+                self.started = true;
+                self.src.ws();
+                if self.documents == 0 && self.src.peek() == Some(0xEF) {
+                    for _ in 0..3 {
+                        self.src.bump();
+                    }
+                    self.src.ws();
+                }
+                self.documents += 1;
+                if self.keys.is_some() {
+                    if !self.open_object(out, lines, diags)? {
+                        continue;
+                    }
+                } else if self.src.bump() != Some(b'[') {
+                    return Err(self.stop("expected a JSON array"));
                 }
                 self.src.ws();
-            }
-            if self.keys.is_some() {
-                if !self.open_object(out, lines, diags)? {
-                    return Ok(());
+                if self.src.peek() == Some(b']') {
+                    self.src.bump();
+                    diags.push((self.src.line, "the array is empty: no records".to_string()));
+                    self.after_array()?;
+                    continue;
                 }
-            } else if self.src.bump() != Some(b'[') {
-                return Err(self.stop("expected a JSON array"));
             }
-            self.src.ws();
-            if self.src.peek() == Some(b']') {
-                self.src.bump();
-                self.done = true;
-                diags.push((self.src.line, "the array is empty: no records".to_string()));
-                return self.after_array();
-            }
-        }
-        while out.len() < self.chunk_bytes {
             self.src.ws();
             let line = self.src.line;
             let start = out.len();
@@ -357,10 +361,7 @@ impl ArrayChunks {
             self.src.ws();
             match self.src.bump() {
                 Some(b',') => {}
-                Some(b']') => {
-                    self.done = true;
-                    return self.after_array();
-                }
+                Some(b']') => self.after_array()?,
                 _ => return Err(self.stop("expected `,` or `]` after a record")),
             }
         }
@@ -418,7 +419,6 @@ impl ArrayChunks {
             return Ok(true);
         };
         self.take(out, start, size, line, lines, diags);
-        self.done = true;
         self.after_end()?;
         Ok(false)
     }
@@ -496,11 +496,25 @@ impl ArrayChunks {
         self.after_end()
     }
 
-    /// After the document: nothing but whitespace.
+    /// After a document: the end of the input, or the next document of a stream of them
+    /// (`jq .`'s pretty-printed objects one after another, arrays appended to a file),
+    /// read as the first was; anything else stops reading.
     fn after_end(&mut self) -> Result<(), Stop> {
         self.src.ws();
-        if self.src.peek().is_some() {
-            return Err(self.stop("more after the end of the array"));
+        let opens = if self.keys.is_some() { b'{' } else { b'[' };
+        match self.src.peek() {
+            None => self.done = true,
+            Some(c) if c == opens => {
+                self.started = false;
+                self.in_object = false;
+            }
+            Some(_) => {
+                return Err(self.stop(if self.keys.is_some() {
+                    "more after the end of the document, not another JSON object"
+                } else {
+                    "more after the end of the array, not another JSON array"
+                }))
+            }
         }
         Ok(())
     }
@@ -787,6 +801,56 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(read(unknown, &opts).len(), 4);
+    }
+
+    /// `jq .` writes the objects of a file pretty-printed one after another; a file may
+    /// have had arrays, or whole documents, appended to it. Each is read, at its lines.
+    #[test]
+    fn documents_one_after_another_are_each_read() {
+        let jq = b"{\n  \"id\": \"1\",\n  \"text\": \"a\"\n}\n{\n  \"id\": \"2\",\n  \
+                   \"text\": \"b\"\n}\n{\"id\":\"3\",\"text\":\"c\"}";
+        let want = vec![post(1, "1", "a"), post(5, "2", "b"), post(9, "3", "c")];
+        assert_eq!(read(jq, &Options::default()), want);
+        // In chunks of any size and reads of any length.
+        let small = Options {
+            chunk_bytes: 8,
+            ..Default::default()
+        };
+        assert_eq!(read(jq, &small), want);
+        let arrays = b"[\n{\"id\":\"1\",\"text\":\"a\"}]\n[]\n[\n{\"id\":\"2\",\"text\":\"b\"}]\n";
+        let mut got = read(arrays, &Options::default());
+        got.sort_by_key(|g| g.0); // a chunk's diagnostics come after its records
+        assert_eq!(got[0], post(2, "1", "a"));
+        assert!(
+            got[1].1.as_ref().is_err_and(|d| d.contains("empty")),
+            "{got:?}"
+        );
+        assert_eq!(got[2], post(5, "2", "b"));
+        let mut trickled = read_trickled(arrays, &Options::default(), 3);
+        trickled.sort_by_key(|g| g.0);
+        assert_eq!(trickled, got);
+        // Pages of a collection one after another: every page's items.
+        let pages = b"{\"type\":\"OrderedCollectionPage\",\"orderedItems\":[{\"id\":\"1\",\
+                      \"text\":\"a\"}],\"next\":\"p2\"}\n{\"orderedItems\":[{\"id\":\"2\",\"text\":\"b\"}]}";
+        let src = Box::new(std::io::Cursor::new(pages.to_vec()));
+        let got = collect(Box::new(super::ArrayChunks::document(
+            src,
+            "a.json".into(),
+            None,
+            &["orderedItems"],
+            &Options::default(),
+        )));
+        assert_eq!(got, vec![post(1, "1", "a"), post(2, "2", "b")]);
+        // What is not another document still stops reading, saying what came instead.
+        let got = read(
+            b"{\n\"id\":\"1\",\"text\":\"a\"\n}\n\"x\"",
+            &Options::default(),
+        );
+        let d = got[1].1.as_ref().unwrap_err();
+        assert!(
+            d.contains("not another JSON object") && d.contains("the 1 records"),
+            "{d}"
+        );
     }
 
     #[test]

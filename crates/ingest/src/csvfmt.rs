@@ -189,10 +189,29 @@ impl Columns {
             }
         }
         if idx[field::TEXT].is_none() {
+            // One column that holds separators: the file's separator is another.
+            let hint = match header {
+                [one] => [',', ';', '\t', '|']
+                    .into_iter()
+                    .find(|&c| one.contains(c))
+                    .map(|c| {
+                        let c = if c == '\t' {
+                            "tab".to_string()
+                        } else {
+                            c.to_string()
+                        };
+                        format!(
+                            " (one column: if the fields are separated by `{c}`, say so with \
+                             --csv-delimiter '{c}')"
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             return Err(OpenError::Invalid {
                 path: path.to_string(),
                 message: format!(
-                    "CSV header has no text column (looked for {}); map one with --csv-map text=COLUMN. The header has: {}",
+                    "CSV header has no text column (looked for {}); map one with --csv-map text=COLUMN. The header has: {}{hint}",
                     CSV_FIELDS[field::TEXT].1.join(", "),
                     shown(header)
                 ),
@@ -276,6 +295,39 @@ enum RowState {
     /// Just after a quote in a quoted field: `"` again is a quote, anything else ends
     /// the quoting.
     QuoteInQuoted,
+}
+
+/// How much of a CSV is read to find its first line's end, for [`sniff_delimiter`].
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// The field separator of a CSV whose first line (its header) is at the start of `head`:
+/// of `,`, `;` (what Excel writes as "CSV" where the decimal mark is a comma: most of
+/// Europe, parts of the Arab world), tab (Excel's "Unicode Text") and `|`, the one the
+/// line has most of outside quotes; `,` when it has none, or as many of another.
+pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let line = match memchr::memchr2(b'\n', b'\r', head) {
+        Some(end) => &head[..end],
+        None => head,
+    };
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let mut best = 0;
+    for i in 1..CANDIDATES.len() {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    CANDIDATES[best]
 }
 
 #[derive(Debug, Default)]
@@ -375,14 +427,27 @@ impl CsvChunks {
             .trim_end_matches(".gz")
             .trim_end_matches(".zst")
             .ends_with(".tsv");
-        let delimiter = opts.csv.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
         let invalid = |message: String| OpenError::Invalid {
             path: file.to_string(),
             message,
         };
+        let mut pending = Vec::new();
+        let (mut eof, mut taken) = (false, 0u64);
+        // Enough of the file for its first line, to tell its separator by.
+        while !eof && memchr::memchr(b'\n', &pending).is_none() && pending.len() < SNIFF_BYTES {
+            let n = read_more(&mut src, &mut pending)
+                .map_err(|e| invalid(format!("cannot read the CSV header: {e}")))?;
+            taken += n as u64;
+            eof = n == 0;
+        }
+        let delimiter = match opts.csv.delimiter {
+            Some(d) => d,
+            None if tsv => b'\t',
+            None => sniff_delimiter(&pending),
+        };
         // The header: the first row, read whole (line breaks in quotes and all).
         let mut rows = RowScanner::new(delimiter);
-        let (mut pending, mut scanned, mut eof, mut taken) = (Vec::new(), 0usize, false, 0u64);
+        let mut scanned = 0usize;
         let header_end = loop {
             if let Some(k) = rows.next_end(&pending[scanned..]) {
                 break scanned + k;
@@ -830,7 +895,66 @@ mod tests {
         read_trickled(doc, 1 << 20, chunk, max)
     }
 
+    #[test]
+    fn the_separator_is_told_from_the_header_line() {
+        assert_eq!(sniff_delimiter(b"id,username,text\n1;2;3;4;5\n"), b',');
+        assert_eq!(sniff_delimiter(b"id;username;text\r\n1,5;a"), b';');
+        assert_eq!(sniff_delimiter(b"id\tusername\ttext"), b'\t');
+        assert_eq!(sniff_delimiter(b"id|text\n"), b'|');
+        // Separators inside quotes are not the file's.
+        assert_eq!(sniff_delimiter(b"\"a;b;c\",\"d;e\",text\n"), b',');
+        assert_eq!(sniff_delimiter(b"\"x, y\";text\n"), b';');
+        // One column, or a tie: a comma.
+        assert_eq!(sniff_delimiter(b"text\nhello; there"), b',');
+        assert_eq!(sniff_delimiter(b"a,b;c\n"), b',');
+        assert_eq!(sniff_delimiter(b""), b',');
+    }
+
+    #[test]
+    fn a_semicolon_csv_reads_as_its_columns_and_a_one_column_header_says_what_to_do() {
+        let doc = "id;username;text\n1;u1;\"hello, world\"\n2;u2;second\n";
+        let got = read(doc, 1 << 20, 1 << 20);
+        assert_eq!(
+            got,
+            vec![
+                (2, Ok("account u1".into())),
+                (2, Ok("1:u1:hello, world".into())),
+                (3, Ok("account u2".into())),
+                (3, Ok("2:u2:second".into()))
+            ],
+            "{got:?}"
+        );
+        // Told a comma, the header is one column; the message says which separator it holds.
+        let opts = Options {
+            csv: CsvMapping {
+                delimiter: Some(b','),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let src: crate::Reader = Box::new(std::io::Cursor::new(doc.as_bytes().to_vec()));
+        let Err(OpenError::Invalid { message, .. }) = CsvChunks::new(src, "x.csv".into(), &opts)
+        else {
+            panic!("a one-column header read as a CSV without text")
+        };
+        assert!(message.contains("--csv-delimiter ';'"), "{message}");
+    }
+
     proptest! {
+        /// A header of two or more plain column names, joined by any of the separators, is
+        /// told to be joined by it.
+        #[test]
+        fn any_header_gives_its_separator(
+            names in proptest::collection::vec("[a-z_][a-z0-9_ ]{0,12}", 2..8),
+            sep in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+            rest in "[ -~\n]{0,40}",
+        ) {
+            let mut head = names.join(std::str::from_utf8(&[sep]).unwrap()).into_bytes();
+            head.push(b'\n');
+            head.extend_from_slice(rest.as_bytes());
+            prop_assert_eq!(sniff_delimiter(&head), sep);
+        }
+
         /// Cut where the row scanner says rows end, the pieces read as the whole does:
         /// the same records, on the same lines. Fails if a quote or a line break is
         /// followed differently from the csv crate (a row cut inside a quoted field).

@@ -87,8 +87,9 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
             Box::new(BufReader::with_capacity(BUF, dec)),
             Compression::Gzip,
         )
-    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let dec = ruzstd::decoding::StreamingDecoder::new(raw).map_err(|e| OpenError::Invalid {
+    } else if crate::zstd_frames::starts_zstd(&magic) {
+        // Every frame, as `cat`, `pzstd` and the seekable format join them.
+        let dec = crate::zstd_frames::ZstdFrames::new(raw).map_err(|e| OpenError::Invalid {
             path: path.to_string(),
             message: format!("looks like zstd but cannot be decoded: {e}"),
         })?;

@@ -47,6 +47,7 @@ mod twitter;
 mod twitter_archive;
 mod whatsapp;
 mod zip_archive;
+mod zstd_frames;
 
 use std::io::BufRead;
 
@@ -1004,6 +1005,10 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, LineFormat::TwitterV2, opts))
             }
         }
+        // Pretty-printed tweet objects one after another (`jq .` of a file of them).
+        Format::Tweets if first_line(&head) == Some(b"{") => Box::new(
+            array::ArrayChunks::document(reader, name, Some(LineFormat::Tweets), &[], opts),
+        ),
         Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
         // One document (its records the items of its collection, an Element export's or a
         // DiscordChatExporter channel's `messages`, an API response's `chunk`), or one

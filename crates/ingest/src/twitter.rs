@@ -231,15 +231,47 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
 }
 
 /// A whole file holding one response (pretty-printed or not).
+/// A response document, or several one after another (`jq .` of a file of responses):
+/// each document's records at the line it starts on. A document that cannot be read after
+/// the first is a diagnostic there, the documents before it kept.
 pub(crate) fn parse_document(
     bytes: &[u8],
-    _file: &str,
+    file: &str,
     _platform: Option<&str>,
 ) -> Result<Vec<Item>, String> {
-    Ok(parse_twitter_page(bytes)?
-        .into_iter()
-        .map(|r| (0, Ok(r)))
-        .collect())
+    let mut items = Vec::new();
+    let mut stream =
+        serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
+    let (mut start, mut line) = (0, 1u64);
+    loop {
+        let next = stream.next();
+        let end = stream.byte_offset();
+        // The document's own first line, past the whitespace before it.
+        let before = bytes[start..end]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace());
+        let at = line + before.filter(|&&b| b == b'\n').count() as u64;
+        let page = match next {
+            None => break,
+            Some(Ok(_)) => parse_twitter_page(&bytes[start..end]),
+            Some(Err(e)) => Err(e.to_string()),
+        };
+        match page {
+            Ok(records) => items.extend(records.into_iter().map(|r| (at, Ok(r)))),
+            Err(e) if items.is_empty() => return Err(e),
+            Err(e) => {
+                let message = format!(
+                    "Twitter API response cannot be read past this line: {e}; the responses \
+                     before it were read"
+                );
+                items.push((at, Err(raqib_model::Diagnostic::new(file, at, message))));
+                break;
+            }
+        }
+        line += bytes[start..end].iter().filter(|&&b| b == b'\n').count() as u64;
+        start = end;
+    }
+    Ok(items)
 }
 
 #[cfg(test)]

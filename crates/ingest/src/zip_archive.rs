@@ -315,7 +315,7 @@ fn decoder<'a, R: std::io::BufRead + Send + 'a>(
         9 => Box::new(deflate64::Deflate64Decoder::with_buffer(raw)),
         12 => Box::new(bzip2::bufread::BzDecoder::new(raw)),
         93 => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(raw)
+            crate::zstd_frames::ZstdFrames::new(raw)
                 .map_err(|e| format!("zstd that cannot be decoded: {e}"))?,
         ),
         95 => Box::new(lzma_rust2::XzReader::new(raw, false)),

@@ -267,6 +267,59 @@ fn gzip_and_zstd_are_read_transparently() {
     }
 }
 
+/// A zstd file of several frames is read to its end: files joined with `cat`, `pzstd`'s
+/// frames each after a skippable frame, in a file or a zip member; a damaged frame is a
+/// diagnostic at the line it was reached, the posts before it kept.
+#[test]
+fn zstd_of_several_frames_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let zstd = |t: &str| {
+        ruzstd::encoding::compress_to_vec(t.as_bytes(), ruzstd::encoding::CompressionLevel::Fastest)
+    };
+    let (one, two) = TWO.split_at(TWO.find('\n').unwrap() + 1);
+    let mut joined = zstd(one);
+    joined.extend(zstd(two));
+    // pzstd: an 8-byte skippable frame (magic 0x184D2A50, length 4) holding the next
+    // frame's size before each frame.
+    let mut pz = Vec::new();
+    for part in [one, two] {
+        let frame = zstd(part);
+        pz.extend([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]);
+        pz.extend((frame.len() as u32).to_le_bytes());
+        pz.extend(frame);
+    }
+    let joined_f = write(&dir, "joined.jsonl.zst", &joined);
+    let pz_f = write(&dir, "pz.jsonl.zst", &pz);
+    let zip = {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        w.start_file("joined.jsonl.zst", o).unwrap();
+        w.write_all(&joined).unwrap();
+        w.finish().unwrap().into_inner()
+    };
+    let zip_f = write(&dir, "dump.zip", &zip);
+    for f in [&joined_f, &pz_f, &zip_f] {
+        let (recs, diags) = split(read_all(f, &Options::default()).unwrap());
+        let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2"], "{f}: {diags:?}");
+        assert!(diags.is_empty(), "{f}: {diags:?}");
+    }
+    // The second frame's checksum broken: the first post is kept, and the damage named.
+    let last = joined.len() - 1;
+    joined[last] ^= 1;
+    let damaged = write(&dir, "damaged.jsonl.zst", &joined);
+    let (recs, diags) = split(read_all(&damaged, &Options::default()).unwrap());
+    assert_eq!(posts(&recs)[0].id, "1");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0]
+            .message
+            .contains("frame 2's content checksum does not match"),
+        "{diags:?}"
+    );
+}
+
 /// bzip2 (one stream, or several as `pbzip2` writes them) and xz (several streams too) are
 /// undone like gzip, by their magic bytes; UTF-16 with a byte-order mark (Excel's "Unicode
 /// Text") is read as the same text.
@@ -2727,4 +2780,92 @@ fn a_meta_export_thread_reads_as_its_messages() {
     let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
     assert_eq!(posts(&recs).len(), 2);
     assert!(diags[0].message.contains("cut short"), "{}", diags[0]);
+}
+
+/// Every item of `path`, with its line, in reading order.
+fn items_at(path: &str) -> Vec<(u64, Result<Record, Diagnostic>)> {
+    let mut items = Vec::new();
+    for c in open_chunks(path, &Options::default()).unwrap() {
+        c.for_each_record(|line, r| items.push((line, r)));
+    }
+    items
+}
+
+/// `jq . FILE` (and scripts that `json.dump(obj, f, indent=2)` one object after another)
+/// write a file's objects pretty-printed one after another: raqib records, tweet objects
+/// and Twitter API v2 responses so written are each read, at the line each starts on.
+#[test]
+fn pretty_printed_objects_one_after_another_are_each_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let pretty = |lines: &str| -> String {
+        lines
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                serde_json::to_string_pretty(&v).unwrap() + "\n"
+            })
+            .collect()
+    };
+    // raqib's own records.
+    let records = pretty(
+        "{\"id\":\"r1\",\"account\":\"a\",\"text\":\"first\"}\n\
+         {\"id\":\"r2\",\"account\":\"b\",\"text\":\"second\"}\n\
+         {\"id\":\"r3\",\"account\":\"a\",\"text\":\"third\"}\n",
+    );
+    let f = write(&dir, "records.json", records.as_bytes());
+    let items = items_at(&f);
+    let ps = posts_ok_at(&items);
+    let got: Vec<(u64, &str)> = ps.iter().map(|(l, p)| (*l, p.id.as_str())).collect();
+    assert_eq!(got, [(1, "r1"), (6, "r2"), (11, "r3")], "{items:?}");
+
+    // Tweet objects (API v1.1), as the fixture's lines, pretty-printed.
+    let tweets = std::fs::read_to_string(data("tweets_v1.jsonl")).unwrap();
+    let want: Vec<String> = {
+        let (recs, _) = split(read_all(&data("tweets_v1.jsonl"), &Options::default()).unwrap());
+        posts(&recs).iter().map(|p| p.id.clone()).collect()
+    };
+    assert!(want.len() >= 3);
+    let f = write(&dir, "tweets.json", pretty(&tweets).as_bytes());
+    let items = items_at(&f);
+    assert!(items.iter().all(|(_, r)| r.is_ok()), "{items:?}");
+    let ids: Vec<String> = posts_ok_at(&items)
+        .iter()
+        .map(|(_, p)| p.id.clone())
+        .collect();
+    assert_eq!(ids, want);
+
+    // Twitter API v2 responses: the fixture twice, the second's ids changed.
+    let page = std::fs::read_to_string(data("twitter_v2.json")).unwrap();
+    let second = page.replace("15000000000000000", "16000000000000000");
+    let lines_first = page.trim_end().lines().count() as u64;
+    let f = write(
+        &dir,
+        "pages.json",
+        format!("{}\n{second}", page.trim_end()).as_bytes(),
+    );
+    let items = items_at(&f);
+    let ps = posts_ok_at(&items);
+    assert_eq!(ps.len(), 4, "{items:?}");
+    assert!(ps[0].1.id.starts_with("15") && ps[0].0 == 1);
+    assert!(
+        ps[2].1.id.starts_with("16") && ps[2].0 == lines_first + 1,
+        "{ps:?}"
+    );
+    // A broken second response: the first's posts, then a diagnostic at its line.
+    let f = write(
+        &dir,
+        "cut.json",
+        format!("{page}\n{{\"data\": [").as_bytes(),
+    );
+    let items = items_at(&f);
+    assert_eq!(posts_ok_at(&items).len(), 2);
+    let diag = items
+        .iter()
+        .find_map(|(l, r)| r.as_ref().err().map(|d| (*l, d)));
+    let (line, d) = diag.expect("a diagnostic for the cut response");
+    assert!(
+        line > lines_first && d.message.contains("cannot be read past this line"),
+        "{d:?}"
+    );
 }
