@@ -43,13 +43,16 @@ export's Messenger threads: your_facebook_activity/messages/inbox/thread_K/messa
 ten thousand messages a thread (newest first, pretty-printed, each text's UTF-8 written
 byte by byte as six-character escapes, as Meta writes it: about 1.2 KB a message with Arabic).
 
+With --reddit, OUT.jsonl holds Reddit comments as Pushshift's dumps do (a line each, with
+the fields a 2023 dump has: about 1 KB a comment); one author in ten is `[deleted]`.
+
 With --whatsapp, OUT.jsonl is instead one WhatsApp chat as Android's "Export chat" writes
 it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it); name it
 `WhatsApp Chat with NAME.txt` for a folder to find it.
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
                      [--telegram | --telegram-html | --twitter-archive | --whatsapp | --tweets
-                      | --outbox | --element | --discord | --meta]
+                      | --outbox | --element | --discord | --meta | --reddit]
 """
 import csv
 import os
@@ -267,6 +270,41 @@ def flag(args, name):
     return False
 
 
+def base36(n):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    s = ""
+    while True:
+        n, d = divmod(n, 36)
+        s = digits[d] + s
+        if n == 0:
+            return s
+
+
+def reddit_comment(i, acct, text):
+    """A comment as a 2023 Pushshift dump line has it (its fields in its order)."""
+    deleted = acct % 10 == 9
+    cid = base36(1_000_000_000 + i)
+    link = "t3_" + base36(50_000_000 + i // 50)
+    return {"all_awardings": [], "archived": False, "associated_award": None,
+            "author": "[deleted]" if deleted else "user%d" % acct,
+            "author_flair_background_color": None, "author_flair_css_class": None,
+            "author_flair_richtext": [], "author_flair_template_id": None, "author_flair_text": None,
+            "author_flair_text_color": None, "author_flair_type": "text",
+            "author_fullname": None if deleted else "t2_" + base36(10_000_000 + acct),
+            "author_patreon_flair": False, "author_premium": False, "body": text,
+            "can_gild": True, "collapsed": False, "collapsed_because_crowd_control": None,
+            "collapsed_reason": None, "collapsed_reason_code": None, "controversiality": 0,
+            "created_utc": 1_672_531_200 + i, "distinguished": None, "edited": False, "gilded": 0,
+            "gildings": {}, "id": cid, "is_submitter": False, "link_id": link, "locked": False,
+            "name": "t1_" + cid, "no_follow": True,
+            "parent_id": link if i % 3 == 0 else "t1_" + base36(1_000_000_000 + max(0, i - 1)),
+            "permalink": "/r/bench/comments/%s/x/%s/" % (link[3:], cid), "retrieved_on": 1_673_000_000,
+            "score": 1 + i % 20, "score_hidden": False, "send_replies": True, "stickied": False,
+            "subreddit": "bench", "subreddit_id": "t5_2qh1i", "subreddit_name_prefixed": "r/bench",
+            "subreddit_type": "public", "top_awarded_type": None, "total_awards_received": 0,
+            "treatment_tags": [], "unrepliable_reason": None}
+
+
 def main():
     args = sys.argv[1:]
     accounts = 50_000
@@ -283,6 +321,7 @@ def main():
     archive = flag(args, "--twitter-archive")
     whatsapp = flag(args, "--whatsapp")
     meta = flag(args, "--meta")
+    reddit = flag(args, "--reddit")
     telegram, tweets, outbox, element, discord = (
         flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
     )
@@ -437,6 +476,8 @@ def main():
                 jf.write("%s - User %d: %s\n" % (when, acct, t.replace("\r", "")))
             elif tweets:
                 jf.write(json.dumps(v1_status(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
+            elif reddit:
+                jf.write(json.dumps(reddit_comment(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
             else:
                 jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,
                                      "created_at": 1_600_000_000 + i, "text": t}, ensure_ascii=False) + "\n")

@@ -1,8 +1,8 @@
 //! Whole inputs in every format, compressed or not: the first byte picks the format and
 //! whether a field mapping is given (so the fuzzer reaches CSV, Telegram, Twitter
 //! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord, Telegram's HTML
-//! export, Twitter's account archive, WhatsApp chats, Meta's exported threads and
-//! `--json-map` too), the rest is the file.
+//! export, Twitter's account archive, WhatsApp chats, Meta's exported threads, Reddit's
+//! comments and submissions and `--json-map` too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -25,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
         Format::TwitterArchive,
         Format::WhatsApp,
         Format::Meta,
-    ][sel as usize % 13];
+        Format::Reddit,
+    ][sel as usize % 14];
     // A selector byte of 128 or more reads the input through a field mapping too.
     let json_map = (sel >= 128).then(|| {
         std::sync::Arc::new(

@@ -611,7 +611,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, telegram, telegram-html or whatsapp"
+            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, reddit, telegram, telegram-html or whatsapp"
         ),
         "{}",
         stderr(&o)
@@ -2069,4 +2069,55 @@ fn scan_reads_excels_semicolon_and_tab_files_and_takes_a_separator() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A Pushshift dump of Reddit comments and submissions is read with no option: posts by
+/// their fullnames (a reply names its parent so), removed ones passed over; comments whose
+/// authors deleted their accounts are flagged as posts but gathered under no account, which
+/// is never flagged and ranks last.
+#[test]
+fn scan_reads_a_reddit_dump_and_flags_no_deleted_author_as_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "tests/data/reddit/RC_example.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let ids: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&"t1_c01") && ids.contains(&"t1_c03"),
+        "{ids:?}"
+    );
+    assert!(posts.iter().all(|p| p["platform"] == "reddit"));
+    assert!(
+        !ids.contains(&"t3_s01"),
+        "the court report is not flagged: {ids:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["posts"], 7,
+        "the removed comment passed over: {summary}"
+    );
+    assert_eq!(summary["skipped_records"], 0, "{summary}");
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let by_id = |id: &str| accounts.iter().find(|a| a["id"] == id).unwrap().clone();
+    assert_eq!(by_id("spreader_one")["flagged"], true);
+    assert_eq!(by_id("spreader_one")["rank_risk"], 1);
+    let unknown = by_id("(unknown)");
+    assert_eq!(unknown["flagged"], false, "{unknown}");
+    assert_eq!(unknown["flagged_posts"], 2, "{unknown}");
+    assert_eq!(unknown["rank_risk"], accounts.len(), "{unknown}");
+    assert!(
+        unknown["why"]
+            .as_str()
+            .unwrap()
+            .contains("not one author's"),
+        "{unknown}"
+    );
+    assert!(accounts.iter().all(|a| a["id"] != "[deleted]"));
 }

@@ -249,6 +249,28 @@ pub struct CsvLayout {
     cols: Columns,
     delimiter: u8,
     platform: String,
+    /// The header row's cells as written (a byte-order mark left out): a row equal to it
+    /// is the header again, where files were joined with `cat`.
+    header: Vec<Vec<u8>>,
+}
+
+impl CsvLayout {
+    /// Whether `rec` is the header row again.
+    fn is_header(&self, rec: &csv::ByteRecord) -> bool {
+        rec.len() == self.header.len()
+            && rec
+                .iter()
+                .zip(&self.header)
+                .enumerate()
+                .all(|(i, (cell, h))| {
+                    let cell = if i == 0 {
+                        cell.strip_prefix("\u{feff}".as_bytes()).unwrap_or(cell)
+                    } else {
+                        cell
+                    };
+                    cell == h.as_slice()
+                })
+    }
 }
 
 /// The chunks of a CSV file: on the reading thread, rows are only told apart (quotes
@@ -497,6 +519,7 @@ impl CsvChunks {
             file,
             layout: Arc::new(CsvLayout {
                 cols,
+                header: header.iter().map(|h| h.as_bytes().to_vec()).collect(),
                 delimiter,
                 platform: opts.default_platform.clone().unwrap_or_default(),
             }),
@@ -714,6 +737,12 @@ pub(crate) fn parse_rows(
             Ok(false) => break,
             Ok(true) => {
                 let line = first_line + record_line(bytes, rec.position()) - 1;
+                if layout.is_header(&rec) {
+                    let m = "the header row again (files joined one after another?): skipped; \
+                             the rows after it are read by the first header's columns";
+                    f(line, Err(Diagnostic::new(file, line, m.to_string())));
+                    continue;
+                }
                 row(layout, &rec, line, file, &mut seen, &mut f);
             }
             Err(e) => {
@@ -893,6 +922,31 @@ mod tests {
     /// A file's posts and diagnostics, read with `chunk_bytes` and `max_record_bytes`.
     fn read(doc: &str, chunk: usize, max: usize) -> Vec<(u64, Result<String, String>)> {
         read_trickled(doc, 1 << 20, chunk, max)
+    }
+
+    /// `cat a.csv b.csv`: the second file's header (with Excel's byte-order mark or not) is
+    /// a diagnostic, not a post whose text is "text" from an account named "username".
+    #[test]
+    fn a_header_row_again_is_skipped_with_a_diagnostic() {
+        let doc = "\u{feff}id,username,text\n1,u1,a\n\u{feff}id,username,text\n2,u2,b\n\
+                   id,username,text\n3,u3,text\n";
+        let got = read(doc, 16, 1 << 20);
+        let posts: Vec<&str> = got
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .filter(|t| !t.starts_with("account"))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(posts, ["1:u1:a", "2:u2:b", "3:u3:text"], "{got:?}");
+        let diags: Vec<u64> = got
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|g| g.0)
+            .collect();
+        assert_eq!(diags, [3, 5], "{got:?}");
+        assert!(got
+            .iter()
+            .any(|(_, r)| r.as_ref().is_err_and(|d| d.contains("header row again"))));
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod jsonl;
 mod mapped;
 mod matrix;
 mod meta;
+mod reddit;
 mod source;
 mod tar;
 mod tar_index;
@@ -90,6 +91,8 @@ pub enum Format {
     /// Meta's "Download Your Information" export: Messenger and Instagram threads
     /// (`messages/inbox/THREAD/message_1.json`).
     Meta,
+    /// Reddit comments and submissions, one a line (Pushshift's dumps, the API's things).
+    Reddit,
     /// Telegram Desktop's `result.json` export.
     Telegram,
     /// Telegram Desktop's HTML export (`messages.html`, `messages2.html`, ...).
@@ -114,13 +117,14 @@ impl std::str::FromStr for Format {
             "matrix" | "element" => Format::Matrix,
             "discord" => Format::Discord,
             "meta" | "messenger" | "facebook" | "instagram" => Format::Meta,
+            "reddit" | "pushshift" => Format::Reddit,
             "telegram" => Format::Telegram,
             "telegram-html" => Format::TelegramHtml,
             "twitter-archive" => Format::TwitterArchive,
             "whatsapp" => Format::WhatsApp,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, telegram, telegram-html or whatsapp"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, reddit, telegram, telegram-html or whatsapp"
                 ))
             }
         })
@@ -566,6 +570,8 @@ pub enum LineFormat {
     TwitterArchive,
     /// A message of a WhatsApp chat, with its chat's name and date order.
     WhatsApp,
+    /// A Reddit comment or submission.
+    Reddit,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -733,6 +739,7 @@ impl Chunk {
                         | LineFormat::Matrix
                         | LineFormat::Discord
                         | LineFormat::Meta
+                        | LineFormat::Reddit
                         | LineFormat::Mapped
                         | LineFormat::TelegramHtml
                         | LineFormat::Telegram
@@ -762,6 +769,12 @@ impl Chunk {
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
                                 LineFormat::Meta => meta::parse_line(line, seen, out),
+                                LineFormat::Reddit => reddit::parse_line(
+                                    line,
+                                    platform.unwrap_or("reddit"),
+                                    seen,
+                                    out,
+                                ),
                                 LineFormat::Telegram => telegram::parse_line(
                                     line,
                                     platform.unwrap_or("telegram"),
@@ -973,6 +986,7 @@ fn chunks_of(
         Format::ActivityPub => Some(Some(LineFormat::ActivityPub)),
         Format::Matrix => Some(Some(LineFormat::Matrix)),
         Format::Discord => Some(Some(LineFormat::Discord)),
+        Format::Reddit => Some(Some(LineFormat::Reddit)),
         _ => None,
     };
     if let Some(given) = given {
@@ -984,6 +998,7 @@ fn chunks_of(
                 | Format::ActivityPub
                 | Format::Matrix
                 | Format::Discord
+                | Format::Reddit
         );
         if lines && is_array_document(&head) {
             return Ok(Box::new(array::ArrayChunks::new(reader, name, given, opts)));
@@ -1010,6 +1025,11 @@ fn chunks_of(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Tweets), &[], opts),
         ),
         Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
+        // Pretty-printed, or a line each.
+        Format::Reddit if first_line(&head) == Some(b"{") => Box::new(
+            array::ArrayChunks::document(reader, name, Some(LineFormat::Reddit), &[], opts),
+        ),
+        Format::Reddit => Box::new(LineChunks::new(reader, name, LineFormat::Reddit, opts)),
         // One document (its records the items of its collection, an Element export's or a
         // DiscordChatExporter channel's `messages`, an API response's `chunk`), or one
         // record a line.
@@ -1317,6 +1337,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             // exports have `messages` too.
             if meta::looks_like_thread(&head_str) || meta::is_thread_file_name(base) {
                 Format::Meta
+            } else if first_line(head).is_some_and(reddit::looks_like_reddit) {
+                Format::Reddit
             } else if (head_str.contains("\"guild\"") && head_str.contains("\"channel\""))
                 || first_line(head).is_some_and(discord::looks_like_discord)
             {
@@ -1409,6 +1431,7 @@ fn element_format(element: &[u8]) -> LineFormat {
             LineFormat::TwitterV2
         }
         _ if tweets::looks_like_tweet(element) => LineFormat::Tweets,
+        _ if reddit::looks_like_reddit(element) => LineFormat::Reddit,
         _ if activitypub::looks_like_activitypub(element) => LineFormat::ActivityPub,
         _ if matrix::looks_like_matrix(element) => LineFormat::Matrix,
         _ if discord::looks_like_discord(element) => LineFormat::Discord,

@@ -850,7 +850,15 @@ struct Assessed {
     too_many: bool,
 }
 
+/// Where the posts with no account are counted: a Reddit comment whose author deleted their
+/// account, a record that names none. Their aggregate is listed (how many, how strongly
+/// flagged) but is not one author's, so it is never flagged as an account and ranks last.
+pub const UNATTRIBUTED: &str = "(unknown)";
+
 fn assess(a: &AccountAgg, rule: AccountRule) -> Assessed {
+    if a.id.as_str() == UNATTRIBUTED {
+        return Assessed::default();
+    }
     let link_score = a.links().first().map_or(0.0, |l| l.score);
     let risk = a.risk().max(link_score);
     let st = &a.stats;
@@ -1080,7 +1088,13 @@ impl Ranked {
 fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
     let threshold = rule.threshold;
     let st = a.stats;
-    let mut why = if st.posts > 0 {
+    let mut why = if a.id.as_str() == UNATTRIBUTED {
+        format!(
+            "posts with no account (authors deleted, or records that name none): {} of {} \
+             flagged; not one author's, so never an account flag",
+            st.flagged, st.posts
+        )
+    } else if st.posts > 0 {
         let strongest = a
             .top_posts
             .iter()

@@ -628,7 +628,7 @@ fn give_back(spare: &mut Vec<Box<raqib_model::Post>>, p: Box<raqib_model::Post>)
 /// The account a post is credited to.
 fn account_of(p: &raqib_model::Post) -> &str {
     if p.account.is_empty() {
-        "(unknown)"
+        crate::accounts::UNATTRIBUTED
     } else {
         p.account.as_str()
     }
@@ -913,7 +913,10 @@ impl Worker<'_> {
             }
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
-        if let (Some(ex), Some(t)) = (self.items.as_mut(), p.created_at) {
+        // A post with no account is no one's action: it cannot coordinate with another.
+        if let (Some(ex), Some(t), false) =
+            (self.items.as_mut(), p.created_at, p.account.is_empty())
+        {
             self.item_buf.clear();
             ex.items(&p, &mut self.item_buf);
             if !self.item_buf.is_empty() {

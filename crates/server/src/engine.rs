@@ -179,7 +179,8 @@ impl Engine {
     /// the posts received in the last ten minutes, that posted one of its items within a
     /// minute of it. Flags at `network_accounts` or more.
     fn network_signal(&self, p: &Post, t: i64, now_ms: i64) -> Option<SignalOut> {
-        if self.network_accounts == 0 {
+        // A post with no account is no one's action: it cannot coordinate with another.
+        if self.network_accounts == 0 || p.account.is_empty() {
             return None;
         }
         let items = ITEMS.with(|ex| {
@@ -200,11 +201,7 @@ impl Engine {
         if items.is_empty() {
             return None;
         }
-        let account = if p.account.is_empty() {
-            "(unknown)"
-        } else {
-            &p.account
-        };
+        let account = &p.account;
         let shared =
             self.live
                 .lock()
