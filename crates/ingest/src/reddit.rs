@@ -102,6 +102,8 @@ fn is_image(url: &str, hint: Option<&str>) -> bool {
             .any(|e| path.ends_with(e))
 }
 
+/// Read one comment or submission: its post, and its author's account the first time
+/// `seen` says it is new; nothing for a removed one.
 pub(crate) fn parse_line(
     line: &[u8],
     platform: &str,
