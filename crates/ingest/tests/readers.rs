@@ -254,10 +254,7 @@ fn gzip_and_zstd_are_read_transparently() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(TWO.as_bytes()).unwrap();
     let gz = write(&dir, "p.jsonl.gz", &gz.finish().unwrap());
-    let zst = ruzstd::encoding::compress_to_vec(
-        TWO.as_bytes(),
-        ruzstd::encoding::CompressionLevel::Fastest,
-    );
+    let zst = zstd::encode_all(TWO.as_bytes(), 1).unwrap();
     let zst = write(&dir, "p.jsonl.zst", &zst);
     // A compressed file with a misleading name is still detected by its magic bytes.
     let odd = write(&dir, "p.data", &std::fs::read(&gz).unwrap());
@@ -274,7 +271,10 @@ fn gzip_and_zstd_are_read_transparently() {
 fn zstd_of_several_frames_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     let zstd = |t: &str| {
-        ruzstd::encoding::compress_to_vec(t.as_bytes(), ruzstd::encoding::CompressionLevel::Fastest)
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+        e.include_checksum(true).unwrap();
+        e.write_all(t.as_bytes()).unwrap();
+        e.finish().unwrap()
     };
     let (one, two) = TWO.split_at(TWO.find('\n').unwrap() + 1);
     let mut joined = zstd(one);
@@ -313,9 +313,7 @@ fn zstd_of_several_frames_is_read_whole() {
     assert_eq!(posts(&recs)[0].id, "1");
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert!(
-        diags[0]
-            .message
-            .contains("frame 2's content checksum does not match"),
+        diags[0].message.contains("checksum") && diags[0].message.contains("damaged"),
         "{diags:?}"
     );
 }
@@ -714,8 +712,7 @@ fn a_zip_archive_is_read_as_the_folder_it_holds() {
         &zip_by_hand("a.jsonl", 95, &xz.finish().unwrap(), post),
     );
     let zpost = b"{\"id\":\"z1\",\"text\":\"a zstd member\"}\n";
-    let zst =
-        ruzstd::encoding::compress_to_vec(&zpost[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let zst = zstd::encode_all(&zpost[..], 1).unwrap();
     let zst = write(&dir, "zst.zip", &zip_by_hand("a.jsonl", 93, &zst, zpost));
     for (path, ids) in [
         (data("deflate64.zip"), vec!["d64-1", "d64-2"]),
