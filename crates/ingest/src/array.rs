@@ -783,7 +783,7 @@ mod tests {
     fn a_pretty_printed_object_is_one_record_not_a_diagnostic_a_line() {
         let one = b"{\n  \"id\": \"r1\",\n  \"text\": \"a\"\n}\n";
         assert_eq!(read(one, &Options::default()), vec![post(1, "r1", "a")]);
-        let unknown = b"{\n  \"kind\": \"Listing\",\n  \"children\": [1, 2]\n}\n";
+        let unknown = b"{\n  \"kind\": \"Catalogue\",\n  \"children\": [1, 2]\n}\n";
         let got = read(unknown, &Options::default());
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(got[0].1.is_err());

@@ -1000,7 +1000,9 @@ fn chunks_of(
                 | Format::Discord
                 | Format::Reddit
         );
-        if lines && is_array_document(&head) {
+        // A Reddit thread's API JSON is an array of listings, read whole below.
+        let listing = format == Format::Reddit && reddit::looks_like_listing(&head);
+        if lines && is_array_document(&head) && !listing {
             return Ok(Box::new(array::ArrayChunks::new(reader, name, given, opts)));
         }
     }
@@ -1026,6 +1028,13 @@ fn chunks_of(
         ),
         Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
         // Pretty-printed, or a line each.
+        // The API's JSON: listings of things, a thread's comment tree.
+        Format::Reddit if reddit::looks_like_listing(&head) => Box::new(whole_document(
+            reader,
+            name,
+            opts,
+            reddit::parse_listing_document,
+        )?),
         Format::Reddit if first_line(&head) == Some(b"{") => Box::new(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Reddit), &[], opts),
         ),
@@ -1337,7 +1346,9 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             // exports have `messages` too.
             if meta::looks_like_thread(&head_str) || meta::is_thread_file_name(base) {
                 Format::Meta
-            } else if first_line(head).is_some_and(reddit::looks_like_reddit) {
+            } else if first_line(head).is_some_and(reddit::looks_like_reddit)
+                || reddit::looks_like_listing(head)
+            {
                 Format::Reddit
             } else if (head_str.contains("\"guild\"") && head_str.contains("\"channel\""))
                 || first_line(head).is_some_and(discord::looks_like_discord)
@@ -1363,6 +1374,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
                 Format::Jsonl
             }
         }
+        // A Reddit thread's API JSON: an array of two listings.
+        Some(b'[') if reddit::looks_like_listing(head) => Format::Reddit,
         // A JSON array of records.
         Some(b'[') => Format::Jsonl,
         // A Twitter archive's files are JavaScript: `window.YTD.tweets.part0 = [`.

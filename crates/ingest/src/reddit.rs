@@ -196,6 +196,89 @@ pub(crate) fn parse_line(
     Ok(())
 }
 
+/// Whether `head` opens Reddit's API JSON: a `Listing` (a subreddit's or a user's page of
+/// things, `reddit.com/r/NAME/new.json`) or the two listings of a thread
+/// (`reddit.com/r/NAME/comments/ID.json`: the submission, then its comment tree).
+pub(crate) fn looks_like_listing(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(512)];
+    let squeezed: Vec<u8> = head
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    memchr::memmem::find(&squeezed, br#""kind":"Listing""#).is_some()
+}
+
+/// Reddit's API JSON, one document (or a thread's two): every thing in its listings, a
+/// comment's replies included however deep, read as a line of a dump is. A "load more
+/// comments" stub (`more`) has no text and is counted in a diagnostic.
+pub(crate) fn parse_listing_document(
+    bytes: &[u8],
+    file: &str,
+    platform: Option<&str>,
+) -> Result<Vec<crate::Item>, String> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not Reddit's API JSON: {e}"))?;
+    let platform = platform.unwrap_or("reddit");
+    let mut items = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut more = 0u64;
+    // A stack, not recursion: a comment tree may be deep.
+    let mut stack = vec![&doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Array(a) => stack.extend(a.iter().rev()),
+            serde_json::Value::Object(o) => {
+                let data = o.get("data");
+                match o.get("kind").and_then(serde_json::Value::as_str) {
+                    Some("Listing") => {
+                        if let Some(children) = data.and_then(|d| d.get("children")) {
+                            stack.push(children);
+                        }
+                    }
+                    Some("more") => {
+                        more += data
+                            .and_then(|d| d.get("count"))
+                            .and_then(serde_json::Value::as_u64)
+                            .unwrap_or(1);
+                    }
+                    Some(_) => {
+                        let Some(data) = data else { continue };
+                        let line = serde_json::to_vec(data).unwrap_or_default();
+                        let parsed = parse_line(
+                            &line,
+                            platform,
+                            |a| !seen.insert(a.to_string()),
+                            |r| items.push((1, Ok(r))),
+                        );
+                        if let Err(m) = parsed {
+                            items.push((1, Err(raqib_model::Diagnostic::new(file, 1, m))));
+                        }
+                        if let Some(replies) = data.get("replies") {
+                            stack.push(replies);
+                        }
+                    }
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    if items.is_empty() && more == 0 {
+        let m = "Reddit API JSON with no comment or submission in it (no `data.children` \
+                 of kind t1 or t3)";
+        items.push((1, Err(raqib_model::Diagnostic::new(file, 1, m.to_string()))));
+    }
+    if more > 0 {
+        let m = format!(
+            "{more} comments of this thread were not in the file (\"load more comments\"): \
+             fetch them with the API's /api/morechildren, or take them from a dump"
+        );
+        items.push((1, Err(raqib_model::Diagnostic::new(file, 1, m))));
+    }
+    Ok(items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +394,55 @@ mod tests {
         let e = parse(r#"{"id":"1","author":"a","body":"b","created_utc":"soon"}"#).unwrap_err();
         assert!(e.contains("created_utc"), "{e}");
         assert!(parse("[1,2]").is_err());
+    }
+
+    #[test]
+    fn a_threads_api_json_gives_the_submission_and_every_reply() {
+        let doc = br#"[
+          {"kind": "Listing", "data": {"children": [
+            {"kind": "t3", "data": {"id": "s1", "name": "t3_s1", "author": "op", "title": "Thread title",
+             "selftext": "", "subreddit": "x", "created_utc": 1600000000.0}}]}},
+          {"kind": "Listing", "data": {"children": [
+            {"kind": "t1", "data": {"id": "c1", "name": "t1_c1", "author": "a", "body": "top comment",
+             "parent_id": "t3_s1", "subreddit": "x", "created_utc": 1600000001,
+             "replies": {"kind": "Listing", "data": {"children": [
+               {"kind": "t1", "data": {"id": "c2", "name": "t1_c2", "author": "op", "body": "a reply",
+                "parent_id": "t1_c1", "subreddit": "x", "created_utc": 1600000002, "replies": ""}},
+               {"kind": "more", "data": {"count": 5, "children": ["c9"]}}]}}}},
+            {"kind": "t1", "data": {"id": "c3", "name": "t1_c3", "author": "[deleted]", "body": "[removed]",
+             "parent_id": "t3_s1", "subreddit": "x"}}]}}]"#;
+        assert!(looks_like_listing(doc));
+        let items = parse_listing_document(doc, "t.json", None).unwrap();
+        let posts: Vec<(&str, &str, Option<&str>)> = items
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Ok(Record::Post(p)) => {
+                    Some((p.id.as_str(), p.text.as_str(), p.reply_to.as_deref()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            posts,
+            [
+                ("t3_s1", "Thread title", None),
+                ("t1_c1", "top comment", Some("t3_s1")),
+                ("t1_c2", "a reply", Some("t1_c1")),
+            ]
+        );
+        let accounts = items
+            .iter()
+            .filter(|(_, r)| matches!(r, Ok(Record::Account(_))))
+            .count();
+        assert_eq!(accounts, 2, "op once, a once");
+        let diags: Vec<&str> = items
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err().map(|d| d.message.as_str()))
+            .collect();
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].starts_with("5 comments of this thread were not in the file"));
+        assert!(!looks_like_listing(br#"{"id":"1","text":"kind Listing"}"#));
+        assert!(parse_listing_document(b"[1,", "t.json", None).is_err());
     }
 
     proptest! {

@@ -2866,3 +2866,32 @@ fn pretty_printed_objects_one_after_another_are_each_read() {
         "{d:?}"
     );
 }
+
+/// A thread saved from Reddit's API (`reddit.com/r/NAME/comments/ID.json`: the submission's
+/// listing, then the comment tree's) is found by its listings and read whole: the
+/// submission, each comment and each reply at any depth, as replies to their parents; the
+/// comments the file left to "load more" are counted in a diagnostic.
+#[test]
+fn a_reddit_threads_api_json_is_read_with_its_comment_tree() {
+    let items = items_at(&data("reddit/thread.json"));
+    let ps = posts_ok_at(&items);
+    let got: Vec<(&str, Option<&str>, &str)> = ps
+        .iter()
+        .map(|(_, p)| (p.id.as_str(), p.reply_to.as_deref(), p.account.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("t3_s10", None, "news_reader"),
+            ("t1_c10", Some("t3_s10"), "spreader_two"),
+            ("t1_c11", Some("t1_c10"), "news_reader"),
+        ],
+        "{items:?}"
+    );
+    assert!(ps.iter().all(|(_, p)| p.platform == "reddit"));
+    let diags: Vec<&Diagnostic> = items.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0]
+        .message
+        .contains("2 comments of this thread were not in the file"));
+}
