@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand};
     about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
     long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2 and \
 Twitter account archives, Telegram exports in JSON or HTML, WhatsApp chat exports, ActivityPub and \
-Mastodon, Matrix rooms, Discord channels, Messenger and Instagram threads of Meta's exports, Reddit's \
-Pushshift dumps; gzip, zstd, bzip2 or xz, and tar or zip archives of any of these), scores each with an Arabic-first, \
+Mastodon, Matrix rooms, Discord channels, Messenger and Instagram threads of Meta's exports, Reddit's dumps and API JSON; \
+gzip, zstd, bzip2 or xz, and tar or zip archives of any of these), scores each with an Arabic-first, \
 obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
 It also matches known media against hash lists, links new accounts to suspended ones that came \
