@@ -1027,7 +1027,6 @@ fn chunks_of(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Tweets), &[], opts),
         ),
         Format::Tweets => Box::new(LineChunks::new(reader, name, LineFormat::Tweets, opts)),
-        // Pretty-printed, or a line each.
         // The API's JSON: listings of things, a thread's comment tree.
         Format::Reddit if reddit::looks_like_listing(&head) => Box::new(whole_document(
             reader,
@@ -1035,6 +1034,7 @@ fn chunks_of(
             opts,
             reddit::parse_listing_document,
         )?),
+        // Pretty-printed, or a line each.
         Format::Reddit if first_line(&head) == Some(b"{") => Box::new(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Reddit), &[], opts),
         ),

@@ -107,10 +107,20 @@ fn is_image(url: &str, hint: Option<&str>) -> bool {
 pub(crate) fn parse_line(
     line: &[u8],
     platform: &str,
+    seen: impl FnMut(&str) -> bool,
+    out: impl FnMut(Record),
+) -> Result<(), String> {
+    let t: Thing = crate::parse_object(line, "a Reddit comment or submission")?;
+    thing_records(t, platform, seen, out)
+}
+
+/// A comment's or submission's records, however it was read.
+fn thing_records(
+    t: Thing,
+    platform: &str,
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let t: Thing = crate::parse_object(line, "a Reddit comment or submission")?;
     let submission = t.title.is_some() || t.selftext.is_some() || t.is_self.is_some();
     let id = match (&t.name, &t.id) {
         (Some(n), _) if !n.0.is_empty() => n.0.to_string(),
@@ -244,13 +254,17 @@ pub(crate) fn parse_listing_document(
                     }
                     Some(_) => {
                         let Some(data) = data else { continue };
-                        let line = serde_json::to_vec(data).unwrap_or_default();
-                        let parsed = parse_line(
-                            &line,
-                            platform,
-                            |a| !seen.insert(a.to_string()),
-                            |r| items.push((1, Ok(r))),
-                        );
+                        // Read from the parsed document, its strings borrowed.
+                        let parsed = Thing::deserialize(data)
+                            .map_err(|e| format!("not a Reddit comment or submission: {e}"))
+                            .and_then(|t| {
+                                thing_records(
+                                    t,
+                                    platform,
+                                    |a| !seen.insert(a.to_string()),
+                                    |r| items.push((1, Ok(r))),
+                                )
+                            });
                         if let Err(m) = parsed {
                             items.push((1, Err(raqib_model::Diagnostic::new(file, 1, m))));
                         }

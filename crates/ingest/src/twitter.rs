@@ -230,7 +230,6 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
     Ok(out)
 }
 
-/// A whole file holding one response (pretty-printed or not).
 /// A response document, or several one after another (`jq .` of a file of responses):
 /// each document's records at the line it starts on. A document that cannot be read after
 /// the first is a diagnostic there, the documents before it kept.
