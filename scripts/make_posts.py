@@ -46,13 +46,19 @@ byte by byte as six-character escapes, as Meta writes it: about 1.2 KB a message
 With --reddit, OUT.jsonl holds Reddit comments as Pushshift's dumps do (a line each, with
 the fields a 2023 dump has: about 1 KB a comment); one author in ten is `[deleted]`.
 
+With --jetstream, OUT.jsonl holds Bluesky's firehose as Jetstream writes it (a JSON event a
+line): each post an `app.bsky.feed.post` commit (about 450 bytes), and after each, four
+events of the kinds that outnumber posts on the firehose (three likes, then a follow, a
+repost or a deletion in turn), so that posts are a fifth of the lines, as on the live
+firehose; every tenth post has an image.
+
 With --whatsapp, OUT.jsonl is instead one WhatsApp chat as Android's "Export chat" writes
 it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it); name it
 `WhatsApp Chat with NAME.txt` for a folder to find it.
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
                      [--telegram | --telegram-html | --twitter-archive | --whatsapp | --tweets
-                      | --outbox | --element | --discord | --meta | --reddit]
+                      | --outbox | --element | --discord | --meta | --reddit | --jetstream]
 """
 import csv
 import os
@@ -305,6 +311,43 @@ def reddit_comment(i, acct, text):
             "treatment_tags": [], "unrepliable_reason": None}
 
 
+def jetstream_events(i, acct, text):
+    """A post commit as Jetstream writes it, then four events that are not posts."""
+    did = "did:plc:bench%019d" % acct
+    us = (1_764_547_200 + i) * 1_000_000
+    rkey = "3m" + base36(10**15 + i)
+    record = {"$type": "app.bsky.feed.post",
+              "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(us // 1_000_000)),
+              "langs": ["en"], "text": text}
+    if i % 10 == 0:
+        record["embed"] = {"$type": "app.bsky.embed.images", "images": [
+            {"alt": "", "aspectRatio": {"height": 1000, "width": 1000},
+             "image": {"$type": "blob", "ref": {"$link": "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"},
+                       "mimeType": "image/jpeg", "size": 123456}}]}
+    events = [{"did": did, "time_us": us, "kind": "commit",
+               "commit": {"rev": "3m" + base36(i), "operation": "create", "collection": "app.bsky.feed.post",
+                          "rkey": rkey, "record": record,
+                          "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"}}]
+    subject = {"cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+               "uri": "at://%s/app.bsky.feed.post/%s" % (did, rkey)}
+    for k in range(4):
+        other = "did:plc:bench%019d" % ((acct * 7 + k + 1) % 1_000_003)
+        kind = ["app.bsky.feed.like"] * 3 + [["app.bsky.graph.follow", "app.bsky.feed.repost", None][i % 3]]
+        c = kind[k]
+        if c is None:
+            events.append({"did": other, "time_us": us + k + 1, "kind": "commit",
+                           "commit": {"rev": "3n" + base36(i), "operation": "delete",
+                                      "collection": "app.bsky.feed.post", "rkey": "3k" + base36(i)}})
+            continue
+        rec = {"$type": c, "createdAt": record["createdAt"],
+               "subject": did if c == "app.bsky.graph.follow" else subject}
+        events.append({"did": other, "time_us": us + k + 1, "kind": "commit",
+                       "commit": {"rev": "3n" + base36(i * 4 + k), "operation": "create", "collection": c,
+                                  "rkey": "3l" + base36(i * 4 + k), "record": rec,
+                                  "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"}})
+    return events
+
+
 def main():
     args = sys.argv[1:]
     accounts = 50_000
@@ -322,6 +365,7 @@ def main():
     whatsapp = flag(args, "--whatsapp")
     meta = flag(args, "--meta")
     reddit = flag(args, "--reddit")
+    jetstream = flag(args, "--jetstream")
     telegram, tweets, outbox, element, discord = (
         flag(args, f) for f in ["--telegram", "--tweets", "--outbox", "--element", "--discord"]
     )
@@ -478,6 +522,9 @@ def main():
                 jf.write(json.dumps(v1_status(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
             elif reddit:
                 jf.write(json.dumps(reddit_comment(i, acct, t), ensure_ascii=False, separators=(",", ":")) + "\n")
+            elif jetstream:
+                for e in jetstream_events(i, acct, t):
+                    jf.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
             else:
                 jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,
                                      "created_at": 1_600_000_000 + i, "text": t}, ensure_ascii=False) + "\n")

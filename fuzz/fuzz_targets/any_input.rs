@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
         Format::WhatsApp,
         Format::Meta,
         Format::Reddit,
+        Format::Bluesky,
     ][sel as usize % 14];
     // A selector byte of 128 or more reads the input through a field mapping too.
     let json_map = (sel >= 128).then(|| {

@@ -611,7 +611,7 @@ fn help_teaches_and_bad_arguments_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, reddit, telegram, telegram-html or whatsapp"
+            "use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, reddit, bluesky, telegram, telegram-html or whatsapp"
         ),
         "{}",
         stderr(&o)
@@ -2120,4 +2120,75 @@ fn scan_reads_a_reddit_dump_and_flags_no_deleted_author_as_an_account() {
         "{unknown}"
     );
     assert!(accounts.iter().all(|a| a["id"] != "[deleted]"));
+}
+
+/// Bluesky's firehose as Jetstream writes it: posts by DID, the account's handle, name and
+/// bio from separate events, and images matched to a hash list by the SHA-256 their blob
+/// CIDs hold, with no file fetched.
+#[test]
+fn scan_reads_a_bluesky_firehose_and_matches_known_media_by_blob_cid() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    let lists = lists.to_str().unwrap();
+    assert!(run(&["lists", "--dir", lists, "create", "known"])
+        .status
+        .success());
+    let o = run(&[
+        "lists",
+        "--dir",
+        lists,
+        "add",
+        "known",
+        "--sha256",
+        "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+        "--label",
+        "outlet X poster",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "tests/data/bluesky/jetstream.jsonl",
+        "--lists",
+        lists,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("jetstream.jsonl:9"),
+        "the cut line named: {}",
+        stderr(&o)
+    );
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let flagged: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        flagged,
+        [
+            "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1bpost0001",
+            "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1cpost0002"
+        ],
+        "the court report is not flagged"
+    );
+    let image = &posts[1];
+    assert_eq!(
+        image["media_matches"][0]["label"], "outlet X poster",
+        "{image}"
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let spreader = accounts
+        .iter()
+        .find(|a| a["id"] == "did:plc:spreaderexample1")
+        .unwrap();
+    assert_eq!(spreader["handle"], "spreader-one.example", "{spreader}");
+    assert_eq!(spreader["display_name"], "Khilafah soldiers", "{spreader}");
+    // The bio came in an event before the handle's: the profile scored is the whole one.
+    assert!(
+        spreader["profile_score"].as_f64().unwrap() > 0.9,
+        "{spreader}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 3, "{summary}");
+    assert_eq!(summary["skipped_records"], 1, "{summary}");
 }

@@ -27,6 +27,7 @@
 mod activitypub;
 mod array;
 mod beside;
+mod bluesky;
 mod csvfmt;
 mod discord;
 mod html;
@@ -93,6 +94,8 @@ pub enum Format {
     Meta,
     /// Reddit comments and submissions, one a line (Pushshift's dumps, the API's things).
     Reddit,
+    /// Bluesky: Jetstream firehose events, and the AT Protocol API's JSON.
+    Bluesky,
     /// Telegram Desktop's `result.json` export.
     Telegram,
     /// Telegram Desktop's HTML export (`messages.html`, `messages2.html`, ...).
@@ -118,13 +121,14 @@ impl std::str::FromStr for Format {
             "discord" => Format::Discord,
             "meta" | "messenger" | "facebook" | "instagram" => Format::Meta,
             "reddit" | "pushshift" => Format::Reddit,
+            "bluesky" | "bsky" | "atproto" | "jetstream" => Format::Bluesky,
             "telegram" => Format::Telegram,
             "telegram-html" => Format::TelegramHtml,
             "twitter-archive" => Format::TwitterArchive,
             "whatsapp" => Format::WhatsApp,
             _ => {
                 return Err(format!(
-                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, reddit, telegram, telegram-html or whatsapp"
+                    "unknown format `{s}`: use auto, jsonl, csv, twitter-v2, tweets, twitter-archive, activitypub, matrix, discord, meta, reddit, bluesky, telegram, telegram-html or whatsapp"
                 ))
             }
         })
@@ -572,6 +576,8 @@ pub enum LineFormat {
     WhatsApp,
     /// A Reddit comment or submission.
     Reddit,
+    /// A Bluesky firehose event, API response or item of one.
+    Bluesky,
 }
 
 /// A piece of an input, ready to be turned into records on any thread.
@@ -740,6 +746,7 @@ impl Chunk {
                         | LineFormat::Discord
                         | LineFormat::Meta
                         | LineFormat::Reddit
+                        | LineFormat::Bluesky
                         | LineFormat::Mapped
                         | LineFormat::TelegramHtml
                         | LineFormat::Telegram
@@ -772,6 +779,12 @@ impl Chunk {
                                 LineFormat::Reddit => reddit::parse_line(
                                     line,
                                     platform.unwrap_or("reddit"),
+                                    seen,
+                                    out,
+                                ),
+                                LineFormat::Bluesky => bluesky::parse_line(
+                                    line,
+                                    platform.unwrap_or("bluesky"),
                                     seen,
                                     out,
                                 ),
@@ -987,6 +1000,7 @@ fn chunks_of(
         Format::Matrix => Some(Some(LineFormat::Matrix)),
         Format::Discord => Some(Some(LineFormat::Discord)),
         Format::Reddit => Some(Some(LineFormat::Reddit)),
+        Format::Bluesky => Some(Some(LineFormat::Bluesky)),
         _ => None,
     };
     if let Some(given) = given {
@@ -999,6 +1013,7 @@ fn chunks_of(
                 | Format::Matrix
                 | Format::Discord
                 | Format::Reddit
+                | Format::Bluesky
         );
         // A Reddit thread's API JSON is an array of listings, read whole below.
         let listing = format == Format::Reddit && reddit::looks_like_listing(&head);
@@ -1039,6 +1054,18 @@ fn chunks_of(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Reddit), &[], opts),
         ),
         Format::Reddit => Box::new(LineChunks::new(reader, name, LineFormat::Reddit, opts)),
+        // A response or event a line, or pretty-printed responses one after another, each
+        // item at the line it starts on.
+        Format::Bluesky if first_line(&head) == Some(b"{") => {
+            Box::new(array::ArrayChunks::document(
+                reader,
+                name,
+                Some(LineFormat::Bluesky),
+                &["posts", "feed", "records", "profiles"],
+                opts,
+            ))
+        }
+        Format::Bluesky => Box::new(LineChunks::new(reader, name, LineFormat::Bluesky, opts)),
         // One document (its records the items of its collection, an Element export's or a
         // DiscordChatExporter channel's `messages`, an API response's `chunk`), or one
         // record a line.
@@ -1350,6 +1377,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
                 || reddit::looks_like_listing(head)
             {
                 Format::Reddit
+            } else if bluesky::looks_like_bluesky(head) {
+                Format::Bluesky
             } else if (head_str.contains("\"guild\"") && head_str.contains("\"channel\""))
                 || first_line(head).is_some_and(discord::looks_like_discord)
             {
@@ -1445,6 +1474,7 @@ fn element_format(element: &[u8]) -> LineFormat {
         }
         _ if tweets::looks_like_tweet(element) => LineFormat::Tweets,
         _ if reddit::looks_like_reddit(element) => LineFormat::Reddit,
+        _ if bluesky::looks_like_bluesky(element) => LineFormat::Bluesky,
         _ if activitypub::looks_like_activitypub(element) => LineFormat::ActivityPub,
         _ if matrix::looks_like_matrix(element) => LineFormat::Matrix,
         _ if discord::looks_like_discord(element) => LineFormat::Discord,

@@ -2895,3 +2895,116 @@ fn a_reddit_threads_api_json_is_read_with_its_comment_tree() {
         .message
         .contains("2 comments of this thread were not in the file"));
 }
+
+#[test]
+fn a_bluesky_jetstream_capture_is_read_event_by_event() {
+    let items = items_at(&data("bluesky/jetstream.jsonl"));
+    let ps = posts_ok_at(&items);
+    let got: Vec<(u64, &str, &str)> = ps
+        .iter()
+        .map(|(l, p)| (*l, p.id.as_str(), p.account.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                3,
+                "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1bpost0001",
+                "did:plc:spreaderexample1"
+            ),
+            (
+                4,
+                "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1cpost0002",
+                "did:plc:spreaderexample1"
+            ),
+            (
+                7,
+                "at://did:plc:newsdeskexample3/app.bsky.feed.post/3m1fnews0001",
+                "did:plc:newsdeskexample3"
+            ),
+        ],
+        "likes, reposts and deletions hold no post: {items:?}"
+    );
+    assert!(ps.iter().all(|(_, p)| p.platform == "bluesky"));
+    let news = ps[2].1;
+    assert_eq!(
+        news.reply_to.as_deref(),
+        Some(ps[0].1.id.as_str()),
+        "a reply's parent is a post's id"
+    );
+    assert_eq!(news.urls, ["https://news.example/court"]);
+    // The image's blob CID gives its SHA-256 (of the five bytes "hello").
+    assert_eq!(
+        ps[1].1.media[0].sha256.as_deref(),
+        Some("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+    );
+    let accounts: Vec<(u64, &raqib_model::Account)> = items
+        .iter()
+        .filter_map(|(l, r)| match r {
+            Ok(Record::Account(a)) => Some((*l, &**a)),
+            _ => None,
+        })
+        .collect();
+    let lines: Vec<u64> = accounts.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [1, 2, 10], "profile, identity and account events");
+    assert_eq!(
+        accounts[0].1.bio.as_deref(),
+        Some("Join the soldiers of the khilafah and spread the release")
+    );
+    assert_eq!(
+        accounts[1].1.handle.as_deref(),
+        Some("spreader-one.example")
+    );
+    assert_eq!(accounts[2].1.status, raqib_model::AccountStatus::Suspended);
+    // A line cut short is a diagnostic at its line; the lines after it are read.
+    let diags: Vec<&Diagnostic> = items.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].at.line, 9);
+}
+
+#[test]
+fn bluesky_api_json_pretty_printed_gives_each_item_at_its_line() {
+    let items = items_at(&data("bluesky/author_feed.json"));
+    assert!(items.iter().all(|(_, r)| r.is_ok()), "{items:?}");
+    let ps = posts_ok_at(&items);
+    let got: Vec<(&str, &str, Option<&str>)> = ps
+        .iter()
+        .map(|(_, p)| (p.id.as_str(), p.account.as_str(), p.share_of.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1bpost0001",
+                "did:plc:spreaderexample1",
+                None
+            ),
+            (
+                "at://did:plc:spreaderexample1/app.bsky.feed.repost/of/at://did:plc:newsdeskexample3/app.bsky.feed.post/3m1fnews0001",
+                "did:plc:spreaderexample1",
+                Some("at://did:plc:newsdeskexample3/app.bsky.feed.post/3m1fnews0001")
+            ),
+            (
+                "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1cpost0002",
+                "did:plc:spreaderexample1",
+                None
+            ),
+        ]
+    );
+    // Each item where it starts in the file, not all at line 1.
+    let lines: Vec<u64> = ps.iter().map(|(l, _)| *l).collect();
+    assert!(
+        lines.windows(2).all(|w| w[0] < w[1]) && lines[0] > 1,
+        "{lines:?}"
+    );
+    assert_eq!(ps[0].1.reach, Some(6), "likes, reposts and quotes");
+    // The feed's owner once, the reposted post's author not at all.
+    let accounts: Vec<&str> = items
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Ok(Record::Account(a)) => Some(a.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(accounts, ["did:plc:spreaderexample1"]);
+}

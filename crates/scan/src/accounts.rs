@@ -519,11 +519,55 @@ impl AccountAgg {
             .add_post(&mut self.top_posts, id, score, flagged, reach);
     }
 
-    pub fn set_profile(&mut self, account: Box<Account>, assessed: raqib_text::Assessment) {
+    /// Take `account` as the account's profile, `assessed` its profile text's score. What
+    /// it leaves out is kept from the profile read before: a source may give an account in
+    /// parts (Bluesky's firehose gives the handle in one event, the display name and bio in
+    /// another, a suspension in a third). `true` where that filled in text of the profile
+    /// (its handle, name or bio), so that `assessed` is not its text's score: the caller
+    /// assesses the profile again.
+    pub fn set_profile(
+        &mut self,
+        mut account: Box<Account>,
+        assessed: raqib_text::Assessment,
+    ) -> bool {
         self.stats.add_reach(account.followers);
         let extra = self.extra_mut();
+        let mut filled_text = false;
+        if let Some(old) = extra.profile.take() {
+            let old = *old;
+            let mut fill = |new: &mut Option<String>, old: Option<String>| {
+                if new.is_none() && old.is_some() {
+                    *new = old;
+                    filled_text = true;
+                }
+            };
+            fill(&mut account.handle, old.handle);
+            fill(&mut account.display_name, old.display_name);
+            fill(&mut account.bio, old.bio);
+            account.created_at = account.created_at.or(old.created_at);
+            account.avatar = account.avatar.take().or(old.avatar);
+            account.followers = account.followers.or(old.followers);
+            if account.follows.is_empty() {
+                account.follows = old.follows;
+            }
+            // A record that says nothing of the status (active is the default) keeps a
+            // suspension read before.
+            if account.status == raqib_model::AccountStatus::Active {
+                account.status = old.status;
+            }
+        }
         extra.profile = Some(account);
         extra.profile_assessed = Some(assessed);
+        filled_text
+    }
+
+    /// Score the profile's text again (after [`AccountAgg::set_profile`] filled it in).
+    pub fn reassess_profile(&mut self, assess: impl FnOnce(&str) -> raqib_text::Assessment) {
+        if let Some(extra) = self.extra.as_mut() {
+            if let Some(p) = extra.profile.as_deref() {
+                extra.profile_assessed = Some(assess(&p.profile_text()));
+            }
+        }
     }
 
     /// Add counts kept apart while scanning (see [`PostStats`]).
@@ -1204,6 +1248,74 @@ mod tests {
         a.add_post("y", 0.1, true, None);
         assert_eq!((a.stats.posts, a.stats.flagged), (u32::MAX, u32::MAX));
         assert_eq!(a.max_score(), 0.95);
+    }
+
+    #[test]
+    fn an_account_given_in_parts_keeps_every_part_and_its_suspension() {
+        use raqib_model::AccountStatus;
+        let scored = |p: f32| raqib_text::Assessment {
+            probability: p,
+            evidence: true,
+        };
+        let mut a = AccountAgg::new("bluesky", "did:plc:x");
+        let profile = Account {
+            id: "did:plc:x".into(),
+            platform: "bluesky".into(),
+            display_name: Some("Name".into()),
+            bio: Some("a bio".into()),
+            followers: Some(10),
+            ..Default::default()
+        };
+        assert!(
+            !a.set_profile(Box::new(profile), scored(0.9)),
+            "nothing to fill"
+        );
+        let suspended = Account {
+            id: "did:plc:x".into(),
+            status: AccountStatus::Suspended,
+            ..Default::default()
+        };
+        assert!(
+            a.set_profile(Box::new(suspended), scored(0.1)),
+            "name and bio filled in"
+        );
+        let handle = Account {
+            id: "did:plc:x".into(),
+            handle: Some("x.example".into()),
+            ..Default::default()
+        };
+        assert!(a.set_profile(Box::new(handle), scored(0.1)));
+        let p = a.profile().unwrap();
+        assert_eq!(
+            (
+                p.handle.as_deref(),
+                p.display_name.as_deref(),
+                p.bio.as_deref()
+            ),
+            (Some("x.example"), Some("Name"), Some("a bio"))
+        );
+        assert_eq!(
+            (p.followers, p.status),
+            (Some(10), AccountStatus::Suspended)
+        );
+        // The text scored again is the whole profile's.
+        let mut scored_text = String::new();
+        a.reassess_profile(|t| {
+            scored_text = t.to_string();
+            scored(0.8)
+        });
+        assert_eq!(scored_text, "Name\nx.example\na bio");
+        assert_eq!(a.profile_assessed().unwrap().probability, 0.8);
+        // A later record's own values win.
+        let renamed = Account {
+            id: "did:plc:x".into(),
+            display_name: Some("Other".into()),
+            handle: Some("y.example".into()),
+            bio: Some("new bio".into()),
+            ..Default::default()
+        };
+        assert!(!a.set_profile(Box::new(renamed), scored(0.2)));
+        assert_eq!(a.profile().unwrap().display_name.as_deref(), Some("Other"));
     }
 
     #[test]

@@ -385,6 +385,9 @@ struct WorkerState {
     versions_apart: u64,
     /// Versions counted with a version of the same post counted before.
     versions_merged: u64,
+    /// Accounts whose profile a later record of theirs filled in: their profile text is
+    /// scored again (by the worker, which holds the models).
+    reassess: Vec<usize>,
 }
 
 struct Worker<'a> {
@@ -553,7 +556,9 @@ impl WorkerState {
         self.places = places;
         for (a, assessed) in ob.profiles {
             let slot = self.slot(&a.platform, &a.id);
-            self.aggs[slot].set_profile(a, assessed);
+            if self.aggs[slot].set_profile(a, assessed) {
+                self.reassess.push(slot);
+            }
         }
     }
 
@@ -675,7 +680,10 @@ impl Worker<'_> {
                 match owner(key, self.outboxes.len()) {
                     o if o == self.me => {
                         let slot = self.state.slot_of(key, &a.platform, &a.id);
-                        self.state.aggs[slot].set_profile(a, assessed);
+                        if self.state.aggs[slot].set_profile(a, assessed) {
+                            self.state.reassess.push(slot);
+                            self.reassess_profiles();
+                        }
                     }
                     o => self.outboxes[o].profiles.push((a, assessed)),
                 }
@@ -710,6 +718,18 @@ impl Worker<'_> {
         while let Ok(ob) = self.inbox.try_recv() {
             self.state.receive(ob);
         }
+        self.reassess_profiles();
+    }
+
+    /// Score again the profiles that a later record of their account filled in.
+    fn reassess_profiles(&mut self) {
+        for slot in std::mem::take(&mut self.state.reassess) {
+            let (models, scratch) = (&self.models, &mut self.scratch);
+            self.state.aggs[slot].reassess_profile(|text| {
+                let m = models.route_text(None, text);
+                models.get(m).assess(text, &mut scratch[m])
+            });
+        }
     }
 
     fn send_outboxes(&mut self) {
@@ -729,6 +749,7 @@ impl Worker<'_> {
         while let Ok(ob) = self.inbox.recv() {
             self.state.receive(ob);
         }
+        self.reassess_profiles();
         self.state.fold()
     }
 
