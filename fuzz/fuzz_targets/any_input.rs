@@ -2,7 +2,8 @@
 //! whether a field mapping is given (so the fuzzer reaches CSV, Telegram, Twitter
 //! documents, tweet lines, JSON arrays, ActivityPub, Matrix, Discord, Telegram's HTML
 //! export, Twitter's account archive, WhatsApp chats, Meta's exported threads, Reddit's
-//! comments and submissions and `--json-map` too), the rest is the file.
+//! comments and submissions, Bluesky's firehose, API JSON and repositories (CAR), and
+//! `--json-map` too), the rest is the file.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raqib_ingest::{open_bytes, Format, Options};
@@ -27,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         Format::Meta,
         Format::Reddit,
         Format::Bluesky,
-    ][sel as usize % 14];
+    ][sel as usize % 15];
     // A selector byte of 128 or more reads the input through a field mapping too.
     let json_map = (sel >= 128).then(|| {
         std::sync::Arc::new(

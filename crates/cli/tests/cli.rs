@@ -2192,3 +2192,38 @@ fn scan_reads_a_bluesky_firehose_and_matches_known_media_by_blob_cid() {
     assert_eq!(summary["posts"], 3, "{summary}");
     assert_eq!(summary["skipped_records"], 1, "{summary}");
 }
+
+/// A folder holding a Bluesky account's repository (`getRepo`'s CAR file) is read by the
+/// file's `.car` name: the account's posts are scanned and the account ranked.
+#[test]
+fn scan_reads_a_bluesky_repository_in_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("collected");
+    std::fs::create_dir(&inputs).unwrap();
+    std::fs::copy(
+        root().join("tests/data/bluesky/repo.car"),
+        inputs.join("did_plc_spreaderexample1.car"),
+    )
+    .unwrap();
+    std::fs::write(inputs.join("notes.txt"), "not an input").unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        inputs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 3, "{summary}");
+    assert_eq!(summary["skipped_records"], 0, "{summary}");
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(
+        posts[0]["id"],
+        "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1bpost0001"
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts[0]["display_name"], "Khilafah soldiers");
+    assert_eq!(accounts[0]["flagged"], true);
+}

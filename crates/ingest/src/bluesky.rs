@@ -18,6 +18,9 @@
 //!   profile, as stored). A post view's author is an account of the input.
 //! - A bare post view, feed item or profile view a line (the items of those responses).
 //!
+//! An account's whole repository, as `com.atproto.sync.getRepo` gives it (a CAR file), is
+//! read by [`crate::bluesky_car`], its records as the firehose's.
+//!
 //! A post's id is its AT URI (`at://DID/app.bsky.feed.post/RKEY`), so a reply's
 //! `reply.parent.uri` and a quote's embedded record are post ids. The account is the
 //! author's DID, which never changes (a handle can). Text is the record's `text`;
@@ -397,21 +400,39 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         let (Some(uri), Some(value)) = (str_at(r, "uri"), r.get("value")) else {
             return;
         };
-        let Some(did) = did_of(uri) else { return };
-        let kind = str_at(value, "$type").unwrap_or_default();
-        if kind == PROFILE || uri.contains("/app.bsky.actor.profile/") {
+        if repo_record(uri, value, self.platform, &mut *self.out) {
             self.read += 1;
-            (self.out)(Record::Account(Box::new(profile_record(
-                did,
-                value,
-                self.platform,
-            ))));
-        } else if kind == POST || uri.contains("/app.bsky.feed.post/") {
-            if let Some(p) = post_record(uri.to_string(), did, value, self.platform, None) {
-                self.read += 1;
-                (self.out)(Record::Post(Box::new(p)));
-            }
         }
+    }
+}
+
+/// The record at `uri` (`at://DID/COLLECTION/RKEY`) as its repository stores it: a post,
+/// or the account's profile; other collections hold nothing to read. Whether it gave one.
+pub(crate) fn repo_record(
+    uri: &str,
+    value: &Value,
+    platform: &str,
+    out: &mut impl FnMut(Record),
+) -> bool {
+    let Some(did) = did_of(uri) else {
+        return false;
+    };
+    let kind = str_at(value, "$type").unwrap_or_default();
+    if kind == PROFILE || uri.contains("/app.bsky.actor.profile/") {
+        out(Record::Account(Box::new(profile_record(
+            did, value, platform,
+        ))));
+        true
+    } else if kind == POST || uri.contains("/app.bsky.feed.post/") {
+        match post_record(uri.to_string(), did, value, platform, None) {
+            Some(p) => {
+                out(Record::Post(Box::new(p)));
+                true
+            }
+            None => false,
+        }
+    } else {
+        false
     }
 }
 
@@ -596,7 +617,7 @@ fn cid_sha256(cid: &str) -> Option<String> {
 }
 
 /// RFC 4648 base32, lower case, unpadded (multibase `b`).
-fn base32_lower(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn base32_lower(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 5 / 8);
     let (mut acc, mut bits) = (0u64, 0u32);
     for c in s.bytes() {

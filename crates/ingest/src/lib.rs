@@ -28,6 +28,7 @@ mod activitypub;
 mod array;
 mod beside;
 mod bluesky;
+mod bluesky_car;
 mod csvfmt;
 mod discord;
 mod html;
@@ -1054,6 +1055,23 @@ fn chunks_of(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Reddit), &[], opts),
         ),
         Format::Reddit => Box::new(LineChunks::new(reader, name, LineFormat::Reddit, opts)),
+        // An account's repository, as `getRepo` gives it.
+        Format::Bluesky if bluesky_car::looks_like_car(&head) => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| OpenError::Io {
+                path: name.to_string(),
+                error: e,
+            })?;
+            let platform = opts.default_platform.as_deref();
+            Box::new(
+                bluesky_car::CarChunks::new(bytes, name.clone(), platform).map_err(|m| {
+                    OpenError::Invalid {
+                        path: name.to_string(),
+                        message: m,
+                    }
+                })?,
+            )
+        }
         // A response or event a line, or pretty-printed responses one after another, each
         // item at the line it starts on.
         Format::Bluesky if first_line(&head) == Some(b"{") => {
@@ -1327,7 +1345,8 @@ fn strip_compression_ext(path: &str) -> &str {
 /// these names, optionally compressed (`.gz`, `.zst`, `.bz2`, `.xz`). A file named on the
 /// command line is read whatever its name.
 /// (A tar or zip archive among them is read as the folder it holds.)
-pub const INPUT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "tsv", "tar", "zip"];
+pub const INPUT_EXTENSIONS: &[&str] =
+    &["jsonl", "ndjson", "json", "csv", "tsv", "tar", "zip", "car"];
 
 /// Whether a file found in a folder or an archive is an input by its name: one of
 /// [`INPUT_EXTENSIONS`], compressed or not. Media (`photo.jpg`), notes (`README.md`) and
@@ -1359,6 +1378,10 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
     let name = strip_compression_ext(path).to_ascii_lowercase();
     if name.ends_with(".csv") || name.ends_with(".tsv") {
         return Format::Csv;
+    }
+    // A Bluesky account's repository (`getRepo`, "Export my data"): a CAR file.
+    if bluesky_car::looks_like_car(head) {
+        return Format::Bluesky;
     }
     // A WhatsApp chat opens with a dated message (a digit, `[`, or a direction mark), and
     // its file is named for it.

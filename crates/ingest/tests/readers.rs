@@ -3008,3 +3008,74 @@ fn bluesky_api_json_pretty_printed_gives_each_item_at_its_line() {
         .collect();
     assert_eq!(accounts, ["did:plc:spreaderexample1"]);
 }
+
+/// An account's repository as `com.atproto.sync.getRepo` gives it (`scripts/make_car.py`
+/// wrote the fixture; the AT Protocol SDK's decoder, PyPI `libipld`, read it back): its
+/// profile, then its posts by record key, each under its AT URI; likes passed over.
+#[test]
+fn a_bluesky_repository_car_file_is_read_record_by_record() {
+    let items = items_at(&data("bluesky/repo.car"));
+    assert!(items.iter().all(|(_, r)| r.is_ok()), "{items:?}");
+    let Ok(Record::Account(owner)) = &items[0].1 else {
+        panic!("{items:?}")
+    };
+    assert_eq!(owner.id, "did:plc:spreaderexample1");
+    assert_eq!(owner.display_name.as_deref(), Some("Khilafah soldiers"));
+    let ps = posts_ok_at(&items);
+    let ids: Vec<&str> = ps.iter().map(|(_, p)| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1bpost0001",
+            "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1cpost0002",
+            "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1dpost0003",
+        ]
+    );
+    assert!(ps
+        .iter()
+        .all(|(_, p)| p.account == owner.id && p.platform == "bluesky"));
+    assert_eq!(
+        ps[1].1.media[0].sha256.as_deref(),
+        Some("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
+        "a blob link (CBOR tag 42) read as the firehose's"
+    );
+    assert_eq!(
+        ps[2].1.reply_to.as_deref(),
+        Some("at://did:plc:other/app.bsky.feed.post/1")
+    );
+    assert_eq!(
+        ps[0].1.created_at,
+        raqib_ingest::parse_time("2026-11-29T10:00:00Z")
+    );
+}
+
+/// A download cut short keeps what it holds: its records, under ids made from their CIDs
+/// where the tree's nodes that named them were cut off, and diagnostics that say so.
+#[test]
+fn a_bluesky_repository_cut_short_keeps_its_records_and_says_so() {
+    let whole = std::fs::read(data("bluesky/repo.car")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = write(&dir, "repo.car", &whole[..whole.len() - 120]);
+    let items = items_at(&cut);
+    let ps = posts_ok_at(&items);
+    assert_eq!(ps.len(), 3, "{items:?}");
+    assert!(ps.iter().all(|(_, p)| p
+        .id
+        .starts_with("at://did:plc:spreaderexample1/app.bsky.feed.post/")));
+    let diags: Vec<&str> = items
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err().map(|d| d.message.as_str()))
+        .collect();
+    assert!(diags.iter().any(|m| m.contains("cut short")), "{diags:?}");
+    // Bytes that only open like a CAR are refused with what they lack, not a panic.
+    let bad = write(&dir, "bad.car", &whole[..60]);
+    let err = match open_chunks(&bad, &Options::default()) {
+        Err(e) => e.to_string(),
+        Ok(chunks) => chunks
+            .flat_map(|c| c.records())
+            .filter_map(|r| r.err().map(|d| d.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    assert!(err.contains("commit") || err.contains("cut short"), "{err}");
+}
