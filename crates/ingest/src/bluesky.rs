@@ -161,6 +161,14 @@ fn event(e: Event, platform: &str, out: &mut impl FnMut(Record)) -> Result<(), S
             };
             let record: Value = serde_json::from_str(raw.get())
                 .map_err(|e| format!("the record of a `{collection}` commit: {e}"))?;
+            if !record.is_object() {
+                return Err(format!(
+                    "the record of a `{collection}` commit is not an object"
+                ));
+            }
+            if record.get("text").is_some_and(|t| !t.is_string()) {
+                return Err("a post's `text` is not a string".into());
+            }
             if collection == PROFILE {
                 out(Record::Account(Box::new(profile_record(
                     did, &record, platform,
@@ -773,7 +781,10 @@ mod tests {
         ] {
             assert!(parse(line).unwrap().is_empty(), "{line}");
         }
-        // A post commit with no record, or no rkey, is a diagnostic.
+        // A post commit with no record, no rkey, or a record of the wrong shape is a
+        // diagnostic.
+        assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":{"text":123}}}"#).is_err());
+        assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":"oops"}}"#).is_err());
         assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k"}}"#).is_err());
         assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","record":{"text":"x"}}}"#).is_err());
     }
