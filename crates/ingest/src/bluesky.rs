@@ -108,7 +108,7 @@ pub(crate) fn parse_line(
         out: &mut out,
         read: 0,
     };
-    r.document(&v)?;
+    r.document(&v);
     if r.read == 0 && !is_known_empty(&v) {
         return Err(
             "no Bluesky post or profile here: expected a Jetstream event (`did`, `kind`) or \
@@ -250,7 +250,7 @@ struct Reader<'r, S, O> {
 }
 
 impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
-    fn document(&mut self, v: &Value) -> Result<(), String> {
+    fn document(&mut self, v: &Value) {
         if let Some(posts) = v.get("posts").and_then(Value::as_array) {
             posts.iter().for_each(|p| self.post_view(p, None));
         }
@@ -276,7 +276,6 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         } else if str_at(v, "did").is_some() && v.get("handle").is_some() {
             self.profile_view(v, true);
         }
-        Ok(())
     }
 
     /// An account from a profile view, given once (`always`: a profile asked for, given
@@ -621,7 +620,13 @@ fn cid_sha256(cid: &str) -> Option<String> {
     if digest.len() != 32 {
         return None;
     }
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 15)] as char);
+    }
+    Some(hex)
 }
 
 /// RFC 4648 base32, lower case, unpadded (multibase `b`).
@@ -880,7 +885,7 @@ mod tests {
             out: &mut |rec| out.push(rec),
             read: 0,
         };
-        r.document(&shallow).unwrap();
+        r.document(&shallow);
         let texts: Vec<_> = posts(&out).iter().map(|p| p.text.clone()).collect();
         assert_eq!(texts, ["top", "parent", "reply"]);
         assert!(
