@@ -960,8 +960,10 @@ fn chunks_of(
         Format::Auto => detect_format(path, &head),
         f => f,
     };
-    // `--json-map`: JSON records of any shape through the mapping (CSV and Telegram aside).
+    // `--json-map`: JSON records of any shape through the mapping (CSV, Telegram and the
+    // formats read whole aside; a Bluesky repository is CBOR, not JSON).
     if opts.json_map.is_some()
+        && !(format == Format::Bluesky && bluesky_car::looks_like_car(&head))
         && !matches!(
             format,
             Format::Csv
@@ -1057,11 +1059,7 @@ fn chunks_of(
         Format::Reddit => Box::new(LineChunks::new(reader, name, LineFormat::Reddit, opts)),
         // An account's repository, as `getRepo` gives it.
         Format::Bluesky if bluesky_car::looks_like_car(&head) => {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| OpenError::Io {
-                path: name.to_string(),
-                error: e,
-            })?;
+            let bytes = read_whole(reader, &name)?;
             let platform = opts.default_platform.as_deref();
             Box::new(
                 bluesky_car::CarChunks::new(bytes, name.clone(), platform).map_err(|m| {
@@ -1529,17 +1527,23 @@ fn looks_like_single_document(head: &[u8]) -> bool {
     }
 }
 
-fn whole_document(
-    mut reader: Reader,
-    name: std::sync::Arc<str>,
-    opts: &Options,
-    parse: DocumentParser,
-) -> Result<std::iter::Once<Chunk>, OpenError> {
+/// The rest of an input, read into memory (a format read whole).
+fn read_whole(mut reader: Reader, name: &str) -> Result<Vec<u8>, OpenError> {
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut reader, &mut buf).map_err(|e| OpenError::Io {
         path: name.to_string(),
         error: e,
     })?;
+    Ok(buf)
+}
+
+fn whole_document(
+    reader: Reader,
+    name: std::sync::Arc<str>,
+    opts: &Options,
+    parse: DocumentParser,
+) -> Result<std::iter::Once<Chunk>, OpenError> {
+    let buf = read_whole(reader, &name)?;
     let items =
         parse(&buf, &name, opts.default_platform.as_deref()).map_err(|m| OpenError::Invalid {
             path: name.to_string(),

@@ -3047,6 +3047,20 @@ fn a_bluesky_repository_car_file_is_read_record_by_record() {
         ps[0].1.created_at,
         raqib_ingest::parse_time("2026-11-29T10:00:00Z")
     );
+    // A folder of JSON read through `--json-map` may hold repositories too: they are CBOR,
+    // read by their own reader, not line by line through the mapping.
+    let opts = Options {
+        json_map: Some(std::sync::Arc::new("text=text".parse().unwrap())),
+        ..Default::default()
+    };
+    let mut mapped = 0;
+    for c in open_chunks(&data("bluesky/repo.car"), &opts).unwrap() {
+        c.for_each_record(|_, r| {
+            assert!(r.is_ok(), "{r:?}");
+            mapped += usize::from(matches!(r, Ok(Record::Post(_))));
+        });
+    }
+    assert_eq!(mapped, 3);
 }
 
 /// A download cut short keeps what it holds: its records, under ids made from their CIDs
