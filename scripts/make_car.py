@@ -99,7 +99,10 @@ def fixture_records():
     ]
     like = {"$type": "app.bsky.feed.like", "createdAt": "2026-11-29T10:04:00.000Z",
             "subject": {"uri": "at://did:plc:other/app.bsky.feed.post/1", "cid": "bafyrei"}}
-    records = [("app.bsky.actor.profile/self", profile), ("app.bsky.feed.like/3m1elike0001", like)]
+    repost = {"$type": "app.bsky.feed.repost", "createdAt": "2026-11-29T10:05:00.000Z",
+              "subject": {"uri": "at://did:plc:other/app.bsky.feed.post/2", "cid": "bafyrei"}}
+    records = [("app.bsky.actor.profile/self", profile), ("app.bsky.feed.like/3m1elike0001", like),
+               ("app.bsky.feed.repost/3m1frepost01", repost)]
     records += [("app.bsky.feed.post/" + k, r) for k, r in posts]
     return did, records
 

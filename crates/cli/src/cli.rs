@@ -395,7 +395,8 @@ pub struct ScanArgs {
     pub account_chance: f64,
     /// Find coordinated clusters too (see `raqib networks`): members are reported with
     /// their cluster in accounts.jsonl, clusters in networks.jsonl, and a member is flagged
-    /// when another member of its cluster is. Keeps each post's items and id in memory.
+    /// when another member of its cluster is, or when its members shared (reposted) a post
+    /// the scan flagged. Keeps each post's items and id in memory.
     #[arg(long)]
     pub networks: bool,
     /// Co-action window in seconds for --networks.

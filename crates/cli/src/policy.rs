@@ -160,8 +160,10 @@ fn account_item(v: &serde_json::Value) -> Item {
         });
     }
     if let Some(n) = v.get("network").filter(|n| n.is_object()) {
-        // A cluster with flagged members scores 1, one without 0.5.
-        let flagged = n["flagged_members"].as_u64().unwrap_or(0) > 0;
+        // A cluster with flagged members, or whose members shared flagged posts, scores 1;
+        // one without 0.5.
+        let flagged = n["flagged_members"].as_u64().unwrap_or(0) > 0
+            || n["flagged_shared"].as_u64().unwrap_or(0) > 0;
         signals.push(SignalIn {
             kind: "network".into(),
             score: if flagged { 1.0 } else { 0.5 },

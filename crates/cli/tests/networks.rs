@@ -13,14 +13,7 @@ fn the_flood_is_one_cluster_with_evidence_and_the_readers_are_not() {
     let v = clusters(&o);
     assert_eq!(v.len(), 1, "{v:?}");
     let c = &v[0];
-    let mut ids: Vec<&str> = c["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
-    ids.sort();
-    assert_eq!(ids, ["f0", "f1", "f2", "f3"]);
+    assert_eq!(member_ids(c), ["f0", "f1", "f2", "f3"]);
     let shared = c["shared"].as_array().unwrap();
     // Links are canonical (tracking parameters gone), with an example post and its place.
     let url = shared
@@ -192,6 +185,34 @@ fn bad_input_becomes_diagnostics_and_bad_options_say_what_to_do() {
     assert!(stderr(&o).contains("no/such/file.jsonl"), "{}", stderr(&o));
 }
 
+/// A cluster's members' ids, sorted.
+fn member_ids(cluster: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = cluster["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// `raqib scan FILE --out OUT --quiet`, with `--networks` or without; it must succeed.
+fn scan(f: &std::path::Path, out: &std::path::Path, networks: bool) {
+    let mut args = vec![
+        "scan",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    if networks {
+        args.push("--networks");
+    }
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[test]
 fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
     let d = tempfile::tempdir().unwrap();
@@ -201,15 +222,7 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
     text.push_str("{\"raqib\":1,\"type\":\"post\",\"id\":\"f1x\",\"platform\":\"x\",\"account\":\"f1\",\"created_at\":1717020000,\"text\":\"Renew your bay'ah to the khalifah, the d.a.w.l.a remains and expands #baqiya\"}\n");
     std::fs::write(&f, text).unwrap();
     let out = d.path().join("report");
-    let o = run(&[
-        "scan",
-        f.to_str().unwrap(),
-        "--networks",
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    scan(&f, &out, true);
     let accounts = read_json_lines(&out.join("accounts.jsonl"));
     let get = |id: &str| {
         accounts
@@ -237,14 +250,7 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
     assert!(nets.contains("\"flagged_members\":1"), "{nets}");
     // Without --networks there is no network file and no network flag.
     let out2 = d.path().join("report2");
-    let o = run(&[
-        "scan",
-        f.to_str().unwrap(),
-        "--out",
-        out2.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success());
+    scan(&f, &out2, false);
     assert!(!out2.join("networks.jsonl").exists());
     let plain = std::fs::read_to_string(out2.join("accounts.jsonl")).unwrap();
     let f0: serde_json::Value = plain
@@ -253,4 +259,132 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
         .find(|a| a["id"] == "f0")
         .unwrap();
     assert_eq!(f0["flagged"], false);
+}
+
+/// Bluesky's firehose gives a repost by reference only (the post it names, no text). A ring
+/// of accounts reposting one account's posts within seconds of each other is a cluster of
+/// shares; `scan` does not score the reposts (there is nothing in them), but lists their
+/// accounts, and flags the ring when what it shared is a post the scan flagged.
+#[test]
+fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amplifies() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("jetstream.jsonl");
+    let t0: i64 = 1_796_119_200; // 2026-12-01T10:00:00Z
+                                 // Times of that morning, as the record's `createdAt` writes them.
+    let at = |t: i64| {
+        let s = t - t0 + 10 * 3600;
+        format!(
+            "2026-12-01T{:02}:{:02}:{:02}Z",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
+    };
+    let origin = "did:plc:originexample0001";
+    let texts = [
+        "Join the soldiers of the khilafah and spread the release",
+        "Good morning, the weather is fine today",
+        "Lovely walk by the river this afternoon",
+    ];
+    let mut lines = Vec::new();
+    for (k, text) in texts.iter().enumerate() {
+        let t = t0 + 600 * k as i64;
+        lines.push(format!(
+            r#"{{"did":"{origin}","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.post","rkey":"post{k}","record":{{"$type":"app.bsky.feed.post","createdAt":"{}","langs":["en"],"text":"{text}"}},"cid":"c"}}}}"#,
+            t * 1_000_000,
+            at(t)
+        ));
+        // Four accounts repost it within seconds, and each likes it (passed over).
+        for r in 0..4 {
+            let tr = t + 5 + 3 * r;
+            lines.push(format!(
+                r#"{{"did":"did:plc:ringexample000{r}","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.repost","rkey":"rp{k}","record":{{"$type":"app.bsky.feed.repost","createdAt":"{}","subject":{{"uri":"at://{origin}/app.bsky.feed.post/post{k}","cid":"c"}}}},"cid":"c"}}}}"#,
+                tr * 1_000_000,
+                at(tr)
+            ));
+            lines.push(format!(
+                r#"{{"did":"did:plc:ringexample000{r}","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.like","rkey":"lk{k}","record":{{"subject":{{"uri":"at://{origin}/app.bsky.feed.post/post{k}","cid":"c"}},"createdAt":"{}"}}}}}}"#,
+                tr * 1_000_000,
+                at(tr)
+            ));
+        }
+    }
+    // A reader who reposts the first post hours later is no part of it.
+    let late = t0 + 7200;
+    lines.push(format!(
+        r#"{{"did":"did:plc:latereader00001","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.repost","rkey":"rpl","record":{{"subject":{{"uri":"at://{origin}/app.bsky.feed.post/post0","cid":"c"}},"createdAt":"{}"}}}}}}"#,
+        late * 1_000_000,
+        at(late)
+    ));
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let ring: Vec<String> = (0..4)
+        .map(|r| format!("did:plc:ringexample000{r}"))
+        .collect();
+
+    let o = run(&["networks", f.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = clusters(&o);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(member_ids(&v[0]), ring, "{v:?}");
+    let shares: Vec<&str> = v[0]["shared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "share")
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(shares.len(), 3, "{v:?}");
+    assert!(
+        shares.contains(&format!("at://{origin}/app.bsky.feed.post/post0").as_str()),
+        "{shares:?}"
+    );
+
+    let out = d.path().join("report");
+    scan(&f, &out, true);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["posts"], 3,
+        "reposts are not scored as posts: {summary}"
+    );
+    assert_eq!(summary["shares_by_reference"], 13, "{summary}");
+    assert_eq!(summary["flagged_posts"], 1, "{summary}");
+    let accounts = read_json_lines(&out.join("accounts.jsonl"));
+    let get = |id: &str| {
+        accounts
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {accounts:?}"))
+    };
+    for id in &ring {
+        let a = get(id);
+        assert_eq!(a["posts"], 0, "{a}");
+        assert_eq!(a["flagged"], true, "{id} amplifies a flagged post: {a}");
+        assert_eq!(a["network"]["size"], 4, "{a}");
+        assert_eq!(a["network"]["flagged_shared"], 1, "{a}");
+        assert_eq!(
+            a["network"]["flagged_shared_examples"][0],
+            format!("at://{origin}/app.bsky.feed.post/post0"),
+            "{a}"
+        );
+        assert!(
+            a["why"]
+                .as_str()
+                .unwrap()
+                .contains("its members shared 1 flagged post(s)"),
+            "{a}"
+        );
+    }
+    let late = get("did:plc:latereader00001");
+    assert_eq!(late["flagged"], false, "{late}");
+    assert!(late.get("network").is_none(), "{late}");
+    let nets = std::fs::read_to_string(out.join("networks.jsonl")).unwrap();
+    assert!(nets.contains("\"flagged_shared\":1"), "{nets}");
+
+    // Without --networks the reposters are listed, and nothing flags them.
+    let out2 = d.path().join("report2");
+    scan(&f, &out2, false);
+    let plain = read_json_lines(&out2.join("accounts.jsonl"));
+    let r0 = plain.iter().find(|a| a["id"] == ring[0].as_str()).unwrap();
+    assert_eq!(r0["flagged"], false, "{r0}");
 }

@@ -51,6 +51,8 @@ fn apply_turns_each_signal_into_its_action_most_severe_first() {
             "{\"id\":\"a1\",\"platform\":\"x\",\"links\":[{\"id\":\"s1\",\"score\":0.97}]}\n",
             "{\"id\":\"a2\",\"platform\":\"x\",\"network\":{\"flagged_members\":2}}\n",
             "{\"id\":\"a3\",\"platform\":\"x\",\"network\":{\"flagged_members\":0}}\n",
+            // A ring that reposted a flagged post, none of its members flagged itself.
+            "{\"id\":\"a4\",\"platform\":\"x\",\"network\":{\"flagged_members\":0,\"flagged_shared\":1}}\n",
         ),
     )
     .unwrap();
@@ -80,12 +82,13 @@ fn apply_turns_each_signal_into_its_action_most_severe_first() {
             ("p1", "remove", 95),
             ("p2", "queue", 85),
             ("a1", "suspend", 80),
-            ("a2", "queue", 50)
+            ("a2", "queue", 50),
+            ("a4", "queue", 50)
         ]
     );
     let err = stderr(&o);
     assert!(err.contains("posts.jsonl:4:"), "{err}");
-    assert!(err.contains("remove 1, suspend 1, queue 2"), "{err}");
+    assert!(err.contains("remove 1, suspend 1, queue 3"), "{err}");
 
     // Dry run: the same decisions, marked.
     let dry = d.path().join("dry.toml");

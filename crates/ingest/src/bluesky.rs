@@ -6,9 +6,10 @@
 //!   subscribe`, saved a line each): a `commit` creating or updating an
 //!   `app.bsky.feed.post` is a post, one of `app.bsky.actor.profile` the account's profile;
 //!   an `identity` event gives the account's handle and an `account` event its status
-//!   (`takendown` and `suspended` are suspended, `deleted` deleted). Likes, follows,
-//!   reposts (a repost names its subject by reference only: nothing to read) and deletions
-//!   are passed over.
+//!   (`takendown` and `suspended` are suspended, `deleted` deleted). A repost is the
+//!   account's share of the post it names, by reference only (no text: `scan` does not
+//!   score it, networks read it as a share; see `Post::is_reference_only`), as is a quote
+//!   with no words of its own. Likes, follows and deletions are passed over.
 //! - **The API's JSON** (XRPC responses, `https://public.api.bsky.app/xrpc/...`):
 //!   `app.bsky.feed.searchPosts` and `getPosts` (`posts`), `getAuthorFeed`, `getTimeline`,
 //!   `getFeed` and `getListFeed` (`feed`: a repost is the reposter's post with the
@@ -66,6 +67,7 @@ struct Commit<'a> {
 
 const POST: &str = "app.bsky.feed.post";
 const PROFILE: &str = "app.bsky.actor.profile";
+const REPOST: &str = "app.bsky.feed.repost";
 
 /// Whether `head` (a file's first bytes) is Bluesky's: an AT URI of a record (`"uri":
 /// "at://..."`, the API's JSON), or a Jetstream event (`time_us` and a DID), and no raqib
@@ -121,7 +123,7 @@ pub(crate) fn parse_line(
 }
 
 /// Whether a line is a firehose commit of a collection raqib does not read (a like, a
-/// follow, a repost: four lines in five of the firehose), told from its bytes as Jetstream
+/// follow, a block: most lines of the firehose), told from its bytes as Jetstream
 /// writes them (compact JSON), without parsing it. Any other spelling is parsed, and
 /// passed over then.
 fn passes_over(line: &[u8]) -> bool {
@@ -130,6 +132,7 @@ fn passes_over(line: &[u8]) -> bool {
         && find(br#""kind":"commit""#)
         && !find(br#""collection":"app.bsky.feed.post""#)
         && !find(br#""collection":"app.bsky.actor.profile""#)
+        && !find(br#""collection":"app.bsky.feed.repost""#)
 }
 
 /// A response that holds nothing to read, and says so: an empty page of results.
@@ -153,7 +156,7 @@ fn event(e: Event, platform: &str, out: &mut impl FnMut(Record)) -> Result<(), S
                 return Ok(());
             }
             let collection = c.collection.as_deref().unwrap_or_default();
-            if collection != POST && collection != PROFILE {
+            if collection != POST && collection != PROFILE && collection != REPOST {
                 return Ok(());
             }
             let Some(raw) = c.record else {
@@ -177,10 +180,18 @@ fn event(e: Event, platform: &str, out: &mut impl FnMut(Record)) -> Result<(), S
             }
             let rkey = c.rkey.as_deref().unwrap_or_default();
             if rkey.is_empty() {
-                return Err("an `app.bsky.feed.post` commit with no `rkey`".into());
+                return Err(format!("an `{collection}` commit with no `rkey`"));
             }
-            let uri = format!("at://{did}/{POST}/{rkey}");
+            let uri = format!("at://{did}/{collection}/{rkey}");
             let fallback = e.time_us.map(|us| us.div_euclid(1_000_000));
+            if collection == REPOST {
+                let p = repost_record(uri, did, &record, platform, fallback).ok_or(
+                    "an `app.bsky.feed.repost` commit whose record names no post \
+                     (`subject.uri`)",
+                )?;
+                out(Record::Post(Box::new(p)));
+                return Ok(());
+            }
             if let Some(mut p) = post_record(uri, did, &record, platform, fallback) {
                 // A record updated in place keeps its URI: its versions count as one.
                 if c.operation.as_deref() == Some("update") {
@@ -430,16 +441,15 @@ pub(crate) fn repo_record(
             did, value, platform,
         ))));
         true
-    } else if kind == POST || uri.contains("/app.bsky.feed.post/") {
-        match post_record(uri.to_string(), did, value, platform, None) {
-            Some(p) => {
-                out(Record::Post(Box::new(p)));
-                true
-            }
-            None => false,
-        }
     } else {
-        false
+        let post = if kind == POST || uri.contains("/app.bsky.feed.post/") {
+            post_record(uri.to_string(), did, value, platform, None)
+        } else if kind == REPOST || uri.contains("/app.bsky.feed.repost/") {
+            repost_record(uri.to_string(), did, value, platform, None)
+        } else {
+            None
+        };
+        post.map(|p| out(Record::Post(Box::new(p)))).is_some()
     }
 }
 
@@ -495,16 +505,15 @@ fn post_record(
     if let Some(e) = record.get("embed") {
         embed(e, did, &mut urls, &mut media, &mut quoted);
     }
-    if text.trim().is_empty() && urls.is_empty() && media.is_empty() {
+    // A quote with no words of its own is kept: a share of the post it quotes.
+    if text.trim().is_empty() && urls.is_empty() && media.is_empty() && quoted.is_none() {
         return None;
     }
     Some(Post {
         id: uri,
         platform: platform.into(),
         account: did.to_string(),
-        created_at: str_at(record, "createdAt")
-            .and_then(crate::parse_time)
-            .or(fallback_time),
+        created_at: record_time(record, fallback_time),
         text,
         lang: record
             .get("langs")
@@ -521,6 +530,35 @@ fn post_record(
             .and_then(|p| str_at(p, "uri"))
             .map(str::to_string),
         share_of: quoted,
+        ..Default::default()
+    })
+}
+
+/// A record's `createdAt`, else `fallback` (the firehose's time).
+fn record_time(record: &Value, fallback: Option<i64>) -> Option<i64> {
+    str_at(record, "createdAt")
+        .and_then(crate::parse_time)
+        .or(fallback)
+}
+
+/// A repost (an `app.bsky.feed.repost` record at `uri` by `did`): the account's share of
+/// the post it names (`subject.uri`), by reference only, with no text of its own (see
+/// `Post::is_reference_only`: `scan` does not score it, networks read it). `None` where it
+/// names no post.
+fn repost_record(
+    uri: String,
+    did: &str,
+    record: &Value,
+    platform: &str,
+    fallback_time: Option<i64>,
+) -> Option<Post> {
+    let subject = record.get("subject").and_then(|s| str_at(s, "uri"))?;
+    Some(Post {
+        id: uri,
+        platform: platform.into(),
+        account: did.to_string(),
+        created_at: record_time(record, fallback_time),
+        share_of: Some(subject.to_string()),
         ..Default::default()
     })
 }
@@ -777,10 +815,10 @@ mod tests {
     }
 
     #[test]
-    fn likes_follows_reposts_and_deletions_hold_nothing_to_read() {
+    fn likes_follows_and_deletions_hold_nothing_to_read() {
         for line in [
             r#"{"did":"did:plc:c","time_us":1,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.like","rkey":"k","record":{"subject":{"uri":"at://did:plc:d/app.bsky.feed.post/1"}}}}"#,
-            r#"{"did":"did:plc:c","time_us":1,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.repost","rkey":"k","record":{"subject":{"uri":"at://did:plc:d/app.bsky.feed.post/1"}}}}"#,
+            r#"{"did":"did:plc:c","time_us":1,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.graph.follow","rkey":"k","record":{"subject":"did:plc:d"}}}"#,
             r#"{"did":"did:plc:c","time_us":1,"kind":"commit","commit":{"operation":"delete","collection":"app.bsky.feed.post","rkey":"k"}}"#,
             r#"{"did":"did:plc:c","time_us":1,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":{"text":"  "}}}"#,
         ] {
@@ -792,6 +830,53 @@ mod tests {
         assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":"oops"}}"#).is_err());
         assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k"}}"#).is_err());
         assert!(parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","record":{"text":"x"}}}"#).is_err());
+    }
+
+    #[test]
+    fn a_repost_and_a_wordless_quote_are_shares_by_reference() {
+        // Compact, as Jetstream writes it (not passed over unparsed), and spaced.
+        for line in [
+            r#"{"did":"did:plc:c","time_us":1764600000000000,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.feed.repost","rkey":"3kr","record":{"$type":"app.bsky.feed.repost","createdAt":"2026-12-01T10:00:05.000Z","subject":{"cid":"bafy","uri":"at://did:plc:d/app.bsky.feed.post/1"}},"cid":"bafy"}}"#,
+            r#"{"did": "did:plc:c", "time_us": 1764600000000000, "kind": "commit", "commit": {"operation": "create", "collection": "app.bsky.feed.repost", "rkey": "3kr", "record": {"subject": {"uri": "at://did:plc:d/app.bsky.feed.post/1"}, "createdAt": "2026-12-01T10:00:05Z"}}}"#,
+        ] {
+            let recs = parse(line).unwrap();
+            let p = posts(&recs)[0];
+            assert_eq!(p.id, "at://did:plc:c/app.bsky.feed.repost/3kr");
+            assert_eq!(p.account, "did:plc:c");
+            assert_eq!(
+                p.share_of.as_deref(),
+                Some("at://did:plc:d/app.bsky.feed.post/1")
+            );
+            assert_eq!(p.created_at, Some(1_796_119_205));
+            assert!(p.is_reference_only(), "{p:?}");
+        }
+        // Without a time of its own, the firehose's.
+        let recs = parse(r#"{"did":"did:plc:c","time_us":1764600000123456,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.repost","rkey":"k","record":{"subject":{"uri":"at://did:plc:d/app.bsky.feed.post/1"}}}}"#).unwrap();
+        assert_eq!(posts(&recs)[0].created_at, Some(1_764_600_000));
+        // A repost that names no post is a diagnostic, not a share of nothing.
+        let err = parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.repost","rkey":"k","record":{"subject":{}}}}"#).unwrap_err();
+        assert!(err.contains("subject.uri"), "{err}");
+        // A quote with no words of its own shares what it quotes; one with words is a post
+        // that shares it.
+        let recs = parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"q","record":{"text":"","embed":{"$type":"app.bsky.embed.record","record":{"uri":"at://did:plc:d/app.bsky.feed.post/1","cid":"c"}}}}}"#).unwrap();
+        let p = posts(&recs)[0];
+        assert_eq!(
+            p.share_of.as_deref(),
+            Some("at://did:plc:d/app.bsky.feed.post/1")
+        );
+        assert!(p.is_reference_only());
+        let recs = parse(r#"{"did":"did:plc:c","kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"q","record":{"text":"look at this","embed":{"$type":"app.bsky.embed.record","record":{"uri":"at://did:plc:d/app.bsky.feed.post/1","cid":"c"}}}}}"#).unwrap();
+        assert!(!posts(&recs)[0].is_reference_only());
+        // listRecords of the repost collection: the same shares.
+        let recs = parse(r#"{"records":[{"uri":"at://did:plc:c/app.bsky.feed.repost/3kr","cid":"c","value":{"$type":"app.bsky.feed.repost","createdAt":"2026-12-01T10:00:05Z","subject":{"uri":"at://did:plc:d/app.bsky.feed.post/1","cid":"c"}}}]}"#).unwrap();
+        let p = posts(&recs)[0];
+        assert_eq!(
+            (p.id.as_str(), p.share_of.as_deref()),
+            (
+                "at://did:plc:c/app.bsky.feed.repost/3kr",
+                Some("at://did:plc:d/app.bsky.feed.post/1")
+            )
+        );
     }
 
     #[test]

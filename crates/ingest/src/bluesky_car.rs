@@ -9,8 +9,9 @@
 //! (`{l, e: [{p, k, v, t}]}`) name each record `COLLECTION/RKEY`, the key of an entry its
 //! `k` after the first `p` bytes of the key before it, its `v` the record's CID. The
 //! records are DAG-CBOR maps of the same shape as their JSON, a link (CBOR tag 42) read as
-//! `{"$link": CID}`, so a post or profile is read as the firehose's is
-//! ([`super::bluesky`]).
+//! `{"$link": CID}`, so a post, repost or profile is read as the firehose's is
+//! ([`super::bluesky`]; a repost is a share by reference only). Likes, follows and other
+//! records are not decoded.
 //!
 //! Read whole (a large account's repository is tens of megabytes): a file cut short keeps
 //! the records read before the cut, with a diagnostic that says so.
@@ -322,9 +323,10 @@ impl CarChunks {
         for (key, cid) in entries {
             if let Some((cid, range)) = blocks.get_key_value(&cid) {
                 named.insert(cid.clone());
-                // Only posts and the profile are read: likes, follows and the rest are not
-                // decoded.
+                // Only posts, reposts and the profile are read: likes, follows and the rest
+                // are not decoded.
                 if key.starts_with("app.bsky.feed.post/")
+                    || key.starts_with("app.bsky.feed.repost/")
                     || key.starts_with("app.bsky.actor.profile/")
                 {
                     keys.push((key, range.clone()));
@@ -342,9 +344,11 @@ impl CarChunks {
             .filter_map(|(cid, range)| {
                 let v = decode(cid, &bytes[range.clone()]).ok()?;
                 match v.get("$type").and_then(Value::as_str) {
-                    Some(kind @ ("app.bsky.feed.post" | "app.bsky.actor.profile")) => {
-                        Some((format!("{kind}/cid-{cid}"), range.clone()))
-                    }
+                    Some(
+                        kind @ ("app.bsky.feed.post"
+                        | "app.bsky.feed.repost"
+                        | "app.bsky.actor.profile"),
+                    ) => Some((format!("{kind}/cid-{cid}"), range.clone())),
                     _ => None,
                 }
             })

@@ -2918,15 +2918,24 @@ fn a_bluesky_jetstream_capture_is_read_event_by_event() {
                 "did:plc:spreaderexample1"
             ),
             (
+                6,
+                "at://did:plc:readerexample22/app.bsky.feed.repost/3m1erepost",
+                "did:plc:readerexample22"
+            ),
+            (
                 7,
                 "at://did:plc:newsdeskexample3/app.bsky.feed.post/3m1fnews0001",
                 "did:plc:newsdeskexample3"
             ),
         ],
-        "likes, reposts and deletions hold no post: {items:?}"
+        "likes and deletions hold no post: {items:?}"
     );
     assert!(ps.iter().all(|(_, p)| p.platform == "bluesky"));
-    let news = ps[2].1;
+    // The repost shares the first post, by reference only.
+    let repost = ps[2].1;
+    assert_eq!(repost.share_of.as_deref(), Some(ps[0].1.id.as_str()));
+    assert!(repost.is_reference_only());
+    let news = ps[3].1;
     assert_eq!(
         news.reply_to.as_deref(),
         Some(ps[0].1.id.as_str()),
@@ -3029,11 +3038,18 @@ fn a_bluesky_repository_car_file_is_read_record_by_record() {
             "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1bpost0001",
             "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1cpost0002",
             "at://did:plc:spreaderexample1/app.bsky.feed.post/3m1dpost0003",
-        ]
+            "at://did:plc:spreaderexample1/app.bsky.feed.repost/3m1frepost01",
+        ],
+        "posts, then reposts; the like is not read"
     );
     assert!(ps
         .iter()
         .all(|(_, p)| p.account == owner.id && p.platform == "bluesky"));
+    assert_eq!(
+        ps[3].1.share_of.as_deref(),
+        Some("at://did:plc:other/app.bsky.feed.post/2")
+    );
+    assert!(ps[3].1.is_reference_only());
     assert_eq!(
         ps[1].1.media[0].sha256.as_deref(),
         Some("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
@@ -3060,7 +3076,7 @@ fn a_bluesky_repository_car_file_is_read_record_by_record() {
             mapped += usize::from(matches!(r, Ok(Record::Post(_))));
         });
     }
-    assert_eq!(mapped, 3);
+    assert_eq!(mapped, 4);
 }
 
 /// A download cut short keeps what it holds: its records, under ids made from their CIDs
@@ -3072,10 +3088,10 @@ fn a_bluesky_repository_cut_short_keeps_its_records_and_says_so() {
     let cut = write(&dir, "repo.car", &whole[..whole.len() - 120]);
     let items = items_at(&cut);
     let ps = posts_ok_at(&items);
-    assert_eq!(ps.len(), 3, "{items:?}");
+    assert_eq!(ps.len(), 4, "{items:?}");
     assert!(ps.iter().all(|(_, p)| p
         .id
-        .starts_with("at://did:plc:spreaderexample1/app.bsky.feed.post/")));
+        .starts_with("at://did:plc:spreaderexample1/app.bsky.feed.")));
     let diags: Vec<&str> = items
         .iter()
         .filter_map(|(_, r)| r.as_ref().err().map(|d| d.message.as_str()))

@@ -67,6 +67,20 @@ pub struct Post {
     pub category: Option<String>,
 }
 
+impl Post {
+    /// A share by reference only: a post that names the post it shares (`share_of`) and
+    /// has nothing of its own to read (no text, link or media). Bluesky's reposts come so:
+    /// the repost names its subject, whose text is elsewhere. There is nothing in it to
+    /// score, so `scan` counts it apart from the posts it scores; it is still an action of
+    /// its account, which networks read (many accounts sharing one post within seconds).
+    pub fn is_reference_only(&self) -> bool {
+        self.share_of.as_deref().is_some_and(|s| !s.is_empty())
+            && self.text.trim().is_empty()
+            && self.urls.is_empty()
+            && self.media.is_empty()
+    }
+}
+
 /// A reference to an image, video or file attached to a post or used as an avatar.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaRef {

@@ -465,6 +465,17 @@ pub struct NetworkInfo {
     pub example_posts: Vec<String>,
     /// Members (this one included) with flagged posts or links to suspended accounts.
     pub flagged_members: usize,
+    /// Flagged posts of the scan that members shared (reposted, retweeted): a ring that
+    /// amplifies flagged posts is flagged with them, though its own posts are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flagged_shared: usize,
+    /// Up to five of those posts' ids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged_shared_examples: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One line of `networks.jsonl` in a scan report.
@@ -478,6 +489,11 @@ pub struct ClusterReport {
     pub last: Option<i64>,
     pub members: Vec<String>,
     pub flagged_members: usize,
+    /// Flagged posts of the scan that members shared (see [`NetworkInfo::flagged_shared`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flagged_shared: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged_shared_examples: Vec<String>,
     pub shared: Vec<String>,
     pub example_posts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -778,6 +794,7 @@ pub fn network_accounts(
     accounts: &mut Chunked<AccountAgg>,
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: &[Box<str>],
+    flagged_shares: &std::collections::HashMap<u64, Box<str>>,
     cfg: &raqib_network::NetworkConfig,
 ) -> Vec<ClusterReport> {
     let mut keys: Vec<u64> = events.iter().map(|e| e.0).collect();
@@ -818,6 +835,21 @@ pub fn network_accounts(
             .map(|&i| accounts[i].stats.flagged > 0 || !accounts[i].links().is_empty())
             .collect();
         let n_flagged = flagged.iter().filter(|f| **f).count();
+        // Flagged posts the members shared: the items of kind `share` that are their keys.
+        let mut flagged_shared_examples: Vec<String> = Vec::new();
+        let mut flagged_shared = 0;
+        for s in c
+            .shared
+            .iter()
+            .filter(|s| s.kind == raqib_network::Kind::Share)
+        {
+            if let Some(id) = flagged_shares.get(&s.item) {
+                flagged_shared += 1;
+                if flagged_shared_examples.len() < 5 {
+                    flagged_shared_examples.push(id.to_string());
+                }
+            }
+        }
         let mut kinds: Vec<(raqib_network::Kind, usize)> = Vec::new();
         for s in &c.shared {
             match kinds.iter_mut().find(|k| k.0 == s.kind) {
@@ -844,6 +876,8 @@ pub fn network_accounts(
                 shared: shared.clone(),
                 example_posts: example_posts.clone(),
                 flagged_members: n_flagged,
+                flagged_shared,
+                flagged_shared_examples: flagged_shared_examples.clone(),
             });
         }
         out.push(ClusterReport {
@@ -858,6 +892,8 @@ pub fn network_accounts(
                 .map(|&i| format!("{}:{}", accounts[i].platform, accounts[i].id))
                 .collect(),
             flagged_members: n_flagged,
+            flagged_shared,
+            flagged_shared_examples,
             shared,
             example_posts,
             burst: c.burst.clone(),
@@ -907,7 +943,9 @@ fn assess(a: &AccountAgg, rule: AccountRule) -> Assessed {
     let risk = a.risk().max(link_score);
     let st = &a.stats;
     let too_many = rule.too_many_flagged(st.flagged.into(), st.posts.into());
-    let network_flag = a.network().is_some_and(|n| n.flagged_members > 0);
+    let network_flag = a
+        .network()
+        .is_some_and(|n| n.flagged_members > 0 || n.flagged_shared > 0);
     Assessed {
         risk: round3(risk),
         priority: round3(risk * (10.0 + st.reach().unwrap_or(0) as f32).log10()),
@@ -1194,6 +1232,13 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
                 String::new()
             }
         ));
+        if n.flagged_shared > 0 {
+            why.push_str(&format!(
+                "; its members shared {} flagged post(s) ({})",
+                n.flagged_shared,
+                n.flagged_shared_examples.join(", ")
+            ));
+        }
     }
     AccountReport {
         handle: a.profile().and_then(|p| p.handle.clone()),

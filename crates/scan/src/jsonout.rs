@@ -501,6 +501,8 @@ pub(crate) mod tests {
                     shared: vec![strings[5].clone()],
                     example_posts: top_posts_example(),
                     flagged_members: 2,
+                    flagged_shared: ints[4] as usize % 3,
+                    flagged_shared_examples: top_posts_example(),
                 })),
             }
         }

@@ -180,6 +180,9 @@ pub struct Progress {
     pub bytes: AtomicU64,
     pub flagged: AtomicU64,
     pub skipped: AtomicU64,
+    /// Shares by reference only (see `raqib_model::Post::is_reference_only`): not scored,
+    /// not counted in `posts`.
+    pub shares: AtomicU64,
     /// With a time window: posts made outside it, passed over, and posts with no time,
     /// scanned.
     pub outside_window: AtomicU64,
@@ -271,6 +274,11 @@ pub struct Summary {
     pub files: usize,
     pub files_unreadable: usize,
     pub posts: u64,
+    /// Shares by reference only (Bluesky's reposts: a post that names the post it shares
+    /// and has nothing of its own, `raqib_model::Post::is_reference_only`): not scored and
+    /// not in `posts`; their accounts are reported, and networks read them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shares_by_reference: u64,
     pub accounts: usize,
     pub flagged_posts: u64,
     /// Posts over the threshold that were not flagged because nothing in their text points
@@ -371,6 +379,10 @@ struct WorkerState {
     /// With networks on: (account key, time, item, post number in `post_ids`).
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: Vec<Box<str>>,
+    /// With networks on: the flagged posts, as the item a share of each would be (its
+    /// key), and their ids. A cluster whose members shared one (a ring reposting it) is
+    /// flagged with it.
+    flagged_shares: Vec<(u64, Box<str>)>,
     /// Posts over the threshold held back for want of evidence.
     held_back: u64,
     /// [`WorkerState::receive`]'s list of places, kept for the next.
@@ -455,6 +467,9 @@ struct Forwarded {
     key: u64,
     score: f32,
     flagged: bool,
+    /// Whether it counts as a post of the account: a share by reference only does not
+    /// (it makes the account known, see [`Worker::share_by_reference`]).
+    counted: bool,
     reach: Option<u64>,
     /// Where its platform, account, post id and first version's id (empty for a post
     /// never edited) end in [`Outbox::names`].
@@ -466,7 +481,7 @@ impl Outbox {
         self.posts.is_empty() && self.profiles.is_empty()
     }
 
-    fn post(&mut self, key: u64, p: &raqib_model::Post, score: f32, flagged: bool) {
+    fn post(&mut self, key: u64, p: &raqib_model::Post, score: f32, flagged: bool, counted: bool) {
         let mut end = |s: &str| {
             self.names.push_str(s);
             self.names.len() as u32
@@ -481,6 +496,7 @@ impl Outbox {
             key,
             score,
             flagged,
+            counted,
             reach: p.reach,
             ends,
         });
@@ -542,6 +558,9 @@ impl WorkerState {
             if let Some(&(ahead, _, _)) = places.get(j + 4) {
                 raqib_model::hint::prefetch(&self.stats[ahead as usize]);
                 raqib_model::hint::prefetch(&self.aggs[ahead as usize].top_posts);
+            }
+            if !f.counted {
+                continue;
             }
             let (a, i, v) = (a as usize, i as usize, f.ends[3] as usize);
             self.count(
@@ -651,7 +670,7 @@ impl Worker<'_> {
             diags: Vec::new(),
         };
         let file = chunk.file().clone();
-        let mut posts = 0u64;
+        let (mut posts, mut shares) = (0u64, 0u64);
         // Each post is prepared (its memory asked for) while the next record is parsed,
         // and scored after that: one post in flight.
         let mut pending: Option<(Pending, u64)> = None;
@@ -662,6 +681,11 @@ impl Worker<'_> {
         chunk.for_each_record_reusing(&mut read, |line, item, spare| match item {
             Ok(Record::Post(p)) if window.excludes(p.created_at) => {
                 outside += 1;
+                give_back(spare, p);
+            }
+            Ok(Record::Post(p)) if p.is_reference_only() => {
+                shares += 1;
+                self.share_by_reference(&p);
                 give_back(spare, p);
             }
             Ok(Record::Post(p)) => {
@@ -697,6 +721,9 @@ impl Worker<'_> {
         self.lines_per_kib = (res.lines.len() << 10) / chunk.len_bytes().max(1);
         self.send_outboxes();
         self.progress.posts.fetch_add(posts, Ordering::Relaxed);
+        if shares > 0 {
+            self.progress.shares.fetch_add(shares, Ordering::Relaxed);
+        }
         if window.is_set() {
             self.progress
                 .outside_window
@@ -711,6 +738,43 @@ impl Worker<'_> {
             .bytes
             .fetch_add(chunk.len_bytes() as u64, Ordering::Relaxed);
         res
+    }
+
+    /// With networks on, the post's items (links, media, hashtags, the post it shares,
+    /// its text) as actions of its account, at its time.
+    fn network_events(&mut self, key: u64, p: &raqib_model::Post) {
+        // A post with no account is no one's action: it cannot coordinate with another.
+        if let (Some(ex), Some(t), false) =
+            (self.items.as_mut(), p.created_at, p.account.is_empty())
+        {
+            self.item_buf.clear();
+            ex.items(p, &mut self.item_buf);
+            if !self.item_buf.is_empty() {
+                let post = self.state.post_ids.len() as u32;
+                self.state.post_ids.push(p.id.as_str().into());
+                for &item in &self.item_buf {
+                    self.state.events.push((key, t, item, post));
+                }
+            }
+        }
+    }
+
+    /// A share by reference only (a Bluesky repost: see
+    /// `raqib_model::Post::is_reference_only`): nothing in it to score, and it is not
+    /// counted as a post of its account (whose share of flagged posts it would dilute),
+    /// but its account is made known to the worker that keeps it, so that it is reported
+    /// (a member of a network, say, that only reposts), and the share is an action of the
+    /// account for networks.
+    fn share_by_reference(&mut self, p: &raqib_model::Post) {
+        let account = account_of(p);
+        let key = account_key(&p.platform, account);
+        match owner(key, self.outboxes.len()) {
+            o if o == self.me => {
+                self.state.slot_of(key, &p.platform, account);
+            }
+            o => self.outboxes[o].post(key, p, 0.0, false, false),
+        }
+        self.network_events(key, p);
     }
 
     /// Count what other workers sent so far.
@@ -934,20 +998,7 @@ impl Worker<'_> {
             }
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
-        // A post with no account is no one's action: it cannot coordinate with another.
-        if let (Some(ex), Some(t), false) =
-            (self.items.as_mut(), p.created_at, p.account.is_empty())
-        {
-            self.item_buf.clear();
-            ex.items(&p, &mut self.item_buf);
-            if !self.item_buf.is_empty() {
-                let post = self.state.post_ids.len() as u32;
-                self.state.post_ids.push(p.id.as_str().into());
-                for &item in &self.item_buf {
-                    self.state.events.push((key, t, item, post));
-                }
-            }
-        }
+        self.network_events(key, &p);
         match slot {
             Some(slot) => self.state.count(
                 slot,
@@ -957,7 +1008,7 @@ impl Worker<'_> {
                 flagged,
                 p.reach,
             ),
-            None => self.outboxes[keeper].post(key, &p, score, flagged),
+            None => self.outboxes[keeper].post(key, &p, score, flagged, true),
         }
         if !(flagged || self.cfg.all_posts) {
             return p;
@@ -965,6 +1016,12 @@ impl Worker<'_> {
         // Counted here, added to the shared count once a chunk: an atomic add on a line
         // both workers write moved that line between the cores for every flagged post.
         self.flagged_in_chunk += u64::from(flagged);
+        if flagged && self.items.is_some() {
+            let share = raqib_network::items::item_key(raqib_network::Kind::Share, p.id.as_bytes());
+            self.state
+                .flagged_shares
+                .push((share, p.id.as_str().into()));
+        }
         // The evidence list is kept from post to post, its strings written over.
         let mut evidence = std::mem::take(&mut self.evidence);
         if text_flagged {
@@ -1334,6 +1391,7 @@ pub fn run(
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
+    let mut flagged_shares: HashMap<u64, Box<str>> = HashMap::new();
     let mut held_back = 0u64;
     let (mut versions_apart, mut versions_merged) = (0u64, 0u64);
     for mut st in states {
@@ -1342,6 +1400,7 @@ pub fn run(
         versions_merged += st.versions_merged;
         let offset = post_ids.len() as u32;
         post_ids.append(&mut st.post_ids);
+        flagged_shares.extend(st.flagged_shares.drain(..));
         events.extend(
             st.events
                 .drain(..)
@@ -1361,7 +1420,13 @@ pub fn run(
     }
     let linked_accounts = accounts.iter().filter(|a| !a.links().is_empty()).count();
     let clusters = match &cfg.networks {
-        Some(ncfg) => crate::accounts::network_accounts(&mut accounts, events, &post_ids, ncfg),
+        Some(ncfg) => crate::accounts::network_accounts(
+            &mut accounts,
+            events,
+            &post_ids,
+            &flagged_shares,
+            ncfg,
+        ),
         None => Vec::new(),
     };
     let account_rule = crate::accounts::AccountRule {
@@ -1382,6 +1447,7 @@ pub fn run(
         files_unreadable,
         posts,
         accounts: ranked.len(),
+        shares_by_reference: progress.shares.load(Ordering::Relaxed),
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         held_back_no_evidence: held_back,
         edited_versions_merged: versions_merged,

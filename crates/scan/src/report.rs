@@ -203,6 +203,14 @@ pub fn render_summary(s: &Summary) -> String {
         s.flagged_accounts,
         s.accounts
     ));
+    if s.shares_by_reference > 0 {
+        o.push_str(&format!(
+            "shares by reference: {} (reposts that name the post they share and hold nothing \
+             of their own: not scored and not counted as posts; their accounts are listed, and \
+             --networks reads them as shares)\n",
+            s.shares_by_reference
+        ));
+    }
     if s.held_back_no_evidence > 0 {
         o.push_str(&format!(
             "held back: {} post(s) over the threshold with nothing in their text that points \
