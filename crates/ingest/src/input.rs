@@ -82,7 +82,7 @@ pub fn open_reader(raw: Box<dyn Read + Send>, path: &str) -> Result<Opened, Open
         raw = BufReader::with_capacity(BUF, again);
     }
     let (reader, compression): (Box<dyn BufRead + Send>, _) = if magic.starts_with(&[0x1f, 0x8b]) {
-        let dec = flate2::bufread::MultiGzDecoder::new(raw);
+        let dec = GzMembers::new(raw);
         (
             Box::new(BufReader::with_capacity(BUF, dec)),
             Compression::Gzip,
@@ -520,6 +520,57 @@ mod drop_behind_tests {
         assert_eq!(got, want);
         let left = resident(&r.file, len).iter().filter(|&&c| c).count();
         assert_eq!(left, 0, "{left} of {pages} pages still cached");
+    }
+}
+
+/// Gzip members one after another (files joined with `cat`, `pigz`'s blocks), and zero
+/// bytes after the last one passed over, as `gzip -d` passes them over: a file padded to a
+/// block size (a tape archive's blocks, a copy made with `dd`). Anything else after a
+/// member that does not open another is an error, as garbage.
+struct GzMembers<R: BufRead> {
+    dec: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(raw: R) -> GzMembers<R> {
+        GzMembers {
+            dec: Some(flate2::bufread::GzDecoder::new(raw)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let Some(dec) = self.dec.as_mut() else {
+                return Ok(0);
+            };
+            let n = dec.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member ended: the file ends, or zeros end it, or another member follows.
+            let mut raw = self.dec.take().expect("a member").into_inner();
+            loop {
+                let rest = raw.fill_buf()?;
+                if rest.is_empty() {
+                    return Ok(0);
+                }
+                let zeros = rest.iter().take_while(|&&b| b == 0).count();
+                if zeros == 0 {
+                    if rest[0] != 0x1f || rest.get(1).is_some_and(|&b| b != 0x8b) {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "bytes after the end of the gzip data that are not gzip (trailing \
+                             garbage: the file was appended to, or joined with another)",
+                        ));
+                    }
+                    break;
+                }
+                raw.consume(zeros);
+            }
+            self.dec = Some(flate2::bufread::GzDecoder::new(raw));
+        }
     }
 }
 

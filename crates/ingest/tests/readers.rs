@@ -264,6 +264,45 @@ fn gzip_and_zstd_are_read_transparently() {
     }
 }
 
+/// A gzip file of several members (files joined with `cat`) is read to its end, and zeros
+/// after the last member (a file padded to a block size) are passed over as `gzip -d`
+/// passes them; bytes that are neither are an error at the line reached, the posts before
+/// kept.
+#[test]
+fn gzip_members_are_read_whole_and_zero_padding_is_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = |t: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(t.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let (one, two) = TWO.split_at(TWO.find('\n').unwrap() + 1);
+    let mut joined = gz(one);
+    joined.extend(gz(two));
+    let mut padded = joined.clone();
+    padded.extend([0u8; 10_000]);
+    let mut empty_member = gz("");
+    empty_member.extend(gz(TWO));
+    for (name, bytes) in [
+        ("joined.jsonl.gz", &joined),
+        ("padded.jsonl.gz", &padded),
+        ("empty_first.jsonl.gz", &empty_member),
+    ] {
+        let f = write(&dir, name, bytes);
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        let ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2"], "{name}: {diags:?}");
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+    }
+    let mut garbage = padded.clone();
+    garbage.extend(b"not gzip");
+    let f = write(&dir, "garbage.jsonl.gz", &garbage);
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 2, "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0].message.contains("gzip"), "{diags:?}");
+}
+
 /// A zstd file of several frames is read to its end: files joined with `cat`, `pzstd`'s
 /// frames each after a skippable frame, in a file or a zip member; a damaged frame is a
 /// diagnostic at the line it was reached, the posts before it kept.
