@@ -53,6 +53,24 @@ struct Event<'a> {
     account: Option<Value>,
 }
 
+/// A repost record: the post it names, and when.
+#[derive(Deserialize)]
+struct RepostRecord<'a> {
+    #[serde(default, borrow)]
+    subject: Option<Subject<'a>>,
+    #[serde(default, borrow, rename = "createdAt")]
+    created_at: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Subject<'a> {
+    #[serde(default, borrow)]
+    uri: Option<std::borrow::Cow<'a, str>>,
+}
+
+const REPOST_WITHOUT_SUBJECT: &str =
+    "an `app.bsky.feed.repost` commit whose record names no post (`subject.uri`)";
+
 #[derive(Deserialize)]
 struct Commit<'a> {
     #[serde(default, borrow)]
@@ -162,6 +180,29 @@ fn event(e: Event, platform: &str, out: &mut impl FnMut(Record)) -> Result<(), S
             let Some(raw) = c.record else {
                 return Err(format!("a `{collection}` commit with no `record`"));
             };
+            let rkey = c.rkey.as_deref().unwrap_or_default();
+            let fallback = e.time_us.map(|us| us.div_euclid(1_000_000));
+            if collection == REPOST {
+                // As many as posts on the firehose: read into the two fields it has.
+                if rkey.is_empty() {
+                    return Err(format!("an `{collection}` commit with no `rkey`"));
+                }
+                let r: RepostRecord = serde_json::from_str(raw.get())
+                    .map_err(|e| format!("the record of a `{collection}` commit: {e}"))?;
+                let subject = r.subject.and_then(|s| s.uri).filter(|u| !u.is_empty());
+                let Some(subject) = subject else {
+                    return Err(REPOST_WITHOUT_SUBJECT.into());
+                };
+                let at = r.created_at.as_deref().and_then(crate::parse_time);
+                out(Record::Post(Box::new(share_by_reference(
+                    format!("at://{did}/{REPOST}/{rkey}"),
+                    did,
+                    platform,
+                    subject.into_owned(),
+                    at.or(fallback),
+                ))));
+                return Ok(());
+            }
             let record: Value = serde_json::from_str(raw.get())
                 .map_err(|e| format!("the record of a `{collection}` commit: {e}"))?;
             if !record.is_object() {
@@ -178,20 +219,10 @@ fn event(e: Event, platform: &str, out: &mut impl FnMut(Record)) -> Result<(), S
                 ))));
                 return Ok(());
             }
-            let rkey = c.rkey.as_deref().unwrap_or_default();
             if rkey.is_empty() {
                 return Err(format!("an `{collection}` commit with no `rkey`"));
             }
             let uri = format!("at://{did}/{collection}/{rkey}");
-            let fallback = e.time_us.map(|us| us.div_euclid(1_000_000));
-            if collection == REPOST {
-                let p = repost_record(uri, did, &record, platform, fallback).ok_or(
-                    "an `app.bsky.feed.repost` commit whose record names no post \
-                     (`subject.uri`)",
-                )?;
-                out(Record::Post(Box::new(p)));
-                return Ok(());
-            }
             if let Some(mut p) = post_record(uri, did, &record, platform, fallback) {
                 // A record updated in place keeps its URI: its versions count as one.
                 if c.operation.as_deref() == Some("update") {
@@ -553,14 +584,31 @@ fn repost_record(
     fallback_time: Option<i64>,
 ) -> Option<Post> {
     let subject = record.get("subject").and_then(|s| str_at(s, "uri"))?;
-    Some(Post {
+    Some(share_by_reference(
+        uri,
+        did,
+        platform,
+        subject.to_string(),
+        record_time(record, fallback_time),
+    ))
+}
+
+/// The post `uri` by `did` that shares `subject` and holds nothing of its own.
+fn share_by_reference(
+    uri: String,
+    did: &str,
+    platform: &str,
+    subject: String,
+    created_at: Option<i64>,
+) -> Post {
+    Post {
         id: uri,
         platform: platform.into(),
         account: did.to_string(),
-        created_at: record_time(record, fallback_time),
-        share_of: Some(subject.to_string()),
+        created_at,
+        share_of: Some(subject),
         ..Default::default()
-    })
+    }
 }
 
 /// What a record's embed holds: images and video as media, an external link as a URL, a

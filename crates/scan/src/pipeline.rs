@@ -276,7 +276,8 @@ pub struct Summary {
     pub posts: u64,
     /// Shares by reference only (Bluesky's reposts: a post that names the post it shares
     /// and has nothing of its own, `raqib_model::Post::is_reference_only`): not scored and
-    /// not in `posts`; their accounts are reported, and networks read them.
+    /// not in `posts`; networks read them, and report an account that only shares where
+    /// it is in a cluster.
     #[serde(skip_serializing_if = "is_zero")]
     pub shares_by_reference: u64,
     pub accounts: usize,
@@ -761,11 +762,16 @@ impl Worker<'_> {
 
     /// A share by reference only (a Bluesky repost: see
     /// `raqib_model::Post::is_reference_only`): nothing in it to score, and it is not
-    /// counted as a post of its account (whose share of flagged posts it would dilute),
-    /// but its account is made known to the worker that keeps it, so that it is reported
-    /// (a member of a network, say, that only reposts), and the share is an action of the
-    /// account for networks.
+    /// counted as a post of its account (whose share of flagged posts it would dilute).
+    /// With networks on, the share is an action of the account, and the account is made
+    /// known to the worker that keeps it, so that it can be reported as a member of a
+    /// cluster though it only reposts (one in no cluster, with no post or profile, is left
+    /// out of the report).
     fn share_by_reference(&mut self, p: &raqib_model::Post) {
+        // Without networks there is nothing to do with it.
+        if self.items.is_none() {
+            return;
+        }
         let account = account_of(p);
         let key = account_key(&p.platform, account);
         match owner(key, self.outboxes.len()) {
@@ -1429,6 +1435,19 @@ pub fn run(
         ),
         None => Vec::new(),
     };
+    // Accounts known only from their shares by reference that are in no cluster: nothing
+    // to report of them (no post, no profile).
+    if progress.shares.load(Ordering::Relaxed) > 0 {
+        accounts = accounts
+            .into_iter()
+            .filter(|a| {
+                a.stats.posts > 0
+                    || a.profile().is_some()
+                    || a.network().is_some()
+                    || !a.links().is_empty()
+            })
+            .collect();
+    }
     let account_rule = crate::accounts::AccountRule {
         threshold,
         ..cfg.account_rule

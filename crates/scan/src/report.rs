@@ -206,8 +206,8 @@ pub fn render_summary(s: &Summary) -> String {
     if s.shares_by_reference > 0 {
         o.push_str(&format!(
             "shares by reference: {} (reposts that name the post they share and hold nothing \
-             of their own: not scored and not counted as posts; their accounts are listed, and \
-             --networks reads them as shares)\n",
+             of their own: not scored and not counted as posts; --networks reads them as \
+             shares)\n",
             s.shares_by_reference
         ));
     }
