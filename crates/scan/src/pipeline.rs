@@ -1435,9 +1435,9 @@ pub fn run(
         ),
         None => Vec::new(),
     };
-    // Accounts known only from their shares by reference that are in no cluster: nothing
-    // to report of them (no post, no profile).
-    if progress.shares.load(Ordering::Relaxed) > 0 {
+    // Accounts known only from their shares by reference (made known with networks on)
+    // that are in no cluster: nothing to report of them (no post, no profile).
+    if cfg.networks.is_some() && progress.shares.load(Ordering::Relaxed) > 0 {
         accounts = accounts
             .into_iter()
             .filter(|a| {
