@@ -501,7 +501,7 @@ fn profile_record(did: &str, record: &Value, platform: &str) -> Account {
 }
 
 /// A post from an `app.bsky.feed.post` record at `uri` by `did`; `None` where it has
-/// nothing to read (no text, link or media).
+/// nothing to read (no text, link or media, and no post it quotes).
 fn post_record(
     uri: String,
     did: &str,
