@@ -396,7 +396,9 @@ pub struct ScanArgs {
     /// Find coordinated clusters too (see `raqib networks`): members are reported with
     /// their cluster in accounts.jsonl, clusters in networks.jsonl, and a member is flagged
     /// when another member of its cluster is, or when its members shared (reposted) a post
-    /// the scan flagged. Keeps each post's items and id in memory.
+    /// the scan flagged. A repost (share by reference) of a post the scan scored counts for
+    /// the reposter as a post with that score (`reposts` in accounts.jsonl). Keeps each
+    /// post's items and id in memory.
     #[arg(long)]
     pub networks: bool,
     /// Co-action window in seconds for --networks.

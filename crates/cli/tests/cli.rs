@@ -674,7 +674,7 @@ fn an_account_is_flagged_for_more_flagged_posts_than_false_flags_explain() {
         summary["account_rule"]
             .as_str()
             .unwrap()
-            .starts_with("account-v2: risk at least 0.7500 with a flagged post, or at least 3"),
+            .starts_with("account-v3: risk at least 0.7500 with a flagged post, or at least 3"),
         "{summary}"
     );
     // Stricter settings leave it unflagged: the options reach the rule.

@@ -264,8 +264,9 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
 /// Bluesky's firehose gives a repost by reference only (the post it names, no text). A ring
 /// of accounts reposting one account's posts within seconds of each other is a cluster of
 /// shares; `scan` does not score the reposts (there is nothing in them), but lists the
-/// ring's accounts with `--networks`, and flags the ring when what it shared is a post the
-/// scan flagged.
+/// ring's accounts with `--networks`, counts each repost for its reposter with the
+/// reposted post's score, and flags the ring when what it shared is a post the scan
+/// flagged.
 #[test]
 fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amplifies() {
     let d = tempfile::tempdir().unwrap();
@@ -310,13 +311,16 @@ fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amp
             ));
         }
     }
-    // A reader who reposts the first post hours later is no part of it.
+    // A reader who reposts the first post hours later is no part of it; nor is the origin
+    // reposting its own post, which is not counted again for it.
     let late = t0 + 7200;
-    lines.push(format!(
-        r#"{{"did":"did:plc:latereader00001","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.repost","rkey":"rpl","record":{{"subject":{{"uri":"at://{origin}/app.bsky.feed.post/post0","cid":"c"}},"createdAt":"{}"}}}}}}"#,
-        late * 1_000_000,
-        at(late)
-    ));
+    for who in ["did:plc:latereader00001", origin] {
+        lines.push(format!(
+            r#"{{"did":"{who}","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.repost","rkey":"rpl","record":{{"subject":{{"uri":"at://{origin}/app.bsky.feed.post/post0","cid":"c"}},"createdAt":"{}"}}}}}}"#,
+            late * 1_000_000,
+            at(late)
+        ));
+    }
     std::fs::write(&f, lines.join("\n") + "\n").unwrap();
     let ring: Vec<String> = (0..4)
         .map(|r| format!("did:plc:ringexample000{r}"))
@@ -348,8 +352,10 @@ fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amp
         summary["posts"], 3,
         "reposts are not scored as posts: {summary}"
     );
-    assert_eq!(summary["shares_by_reference"], 13, "{summary}");
+    assert_eq!(summary["shares_by_reference"], 14, "{summary}");
     assert_eq!(summary["flagged_posts"], 1, "{summary}");
+    // The ring's four and the late reader; the origin's own repost is not one.
+    assert_eq!(summary["reposts_of_flagged"], 5, "{summary}");
     let accounts = read_json_lines(&out.join("accounts.jsonl"));
     let get = |id: &str| {
         accounts
@@ -357,10 +363,26 @@ fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amp
             .find(|a| a["id"] == id)
             .unwrap_or_else(|| panic!("{id}: {accounts:?}"))
     };
+    let author = get(origin);
+    assert_eq!(author["posts"], 3, "{author}");
+    assert!(author.get("reposts").is_none(), "{author}");
     for id in &ring {
         let a = get(id);
         assert_eq!(a["posts"], 0, "{a}");
         assert_eq!(a["flagged"], true, "{id} amplifies a flagged post: {a}");
+        // Reposting the three posts counts as writing them: the author's risk.
+        assert_eq!(a["reposts"]["scored"], 3, "{a}");
+        assert_eq!(a["reposts"]["flagged"], 1, "{a}");
+        assert_eq!(a["risk"], author["risk"], "{a}");
+        assert_eq!(a["mean_score"], author["mean_score"], "{a}");
+        assert!(a["risk"].as_f64().unwrap() > 0.3, "{a}");
+        assert!(
+            a["why"]
+                .as_str()
+                .unwrap()
+                .contains("reposted 3 post(s) the scan scored, 1 flagged"),
+            "{a}"
+        );
         assert_eq!(a["network"]["size"], 4, "{a}");
         assert_eq!(a["network"]["flagged_shared"], 1, "{a}");
         assert_eq!(
@@ -376,12 +398,23 @@ fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amp
             "{a}"
         );
     }
-    // The late reader is in no cluster and has no post or profile: nothing to report.
+    // The late reader is in no cluster and has no post or profile, but reposted the
+    // flagged post: listed with it, as an account with that one post would be, and not
+    // flagged for one post, as that account would not be.
+    let reader = get("did:plc:latereader00001");
+    assert_eq!(reader["flagged"], false, "{reader}");
+    assert!(reader.get("network").is_none(), "{reader}");
+    assert_eq!(reader["reposts"]["scored"], 1, "{reader}");
+    assert_eq!(
+        reader["reposts"]["flagged_examples"][0],
+        format!("at://{origin}/app.bsky.feed.post/post0"),
+        "{reader}"
+    );
+    assert_eq!(reader["max_score"], author["max_score"], "{reader}");
+    let readable = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(
-        !accounts
-            .iter()
-            .any(|a| a["id"] == "did:plc:latereader00001"),
-        "{accounts:?}"
+        readable.contains("of them 5 of flagged posts"),
+        "{readable}"
     );
     let nets = std::fs::read_to_string(out.join("networks.jsonl")).unwrap();
     assert!(nets.contains("\"flagged_shared\":1"), "{nets}");
@@ -395,5 +428,6 @@ fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amp
     assert_eq!(ids, [origin], "{plain:?}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out2.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["shares_by_reference"], 13, "{summary}");
+    assert_eq!(summary["shares_by_reference"], 14, "{summary}");
+    assert!(summary.get("reposts_of_flagged").is_none(), "{summary}");
 }

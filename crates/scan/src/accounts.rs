@@ -1,9 +1,13 @@
 //! Per-account aggregation and ranking: an account's risk from its posts and profile, and
 //! its priority from risk and reach. Pure; no I/O.
 //!
-//! The account rule (`account-v2`), chosen to be explainable in one sentence each:
+//! The account rule (`account-v3`), chosen to be explainable in one sentence each:
 //! - `mean` is the mean post score with a prior of 0.05 worth two posts, so one strong post
 //!   among hundreds of ordinary ones (a news account quoting) stays low;
+//! - with networks on, a repost (a share by reference) of a post the scan scored counts as
+//!   a post of the reposter with the original's score, flagged where the original is
+//!   ([`Reposts`]; `account-v3`'s addition): in the mean, the strongest post and the count
+//!   of flagged posts below;
 //! - `risk = 0.4 × strongest post + 0.6 × mean`;
 //! - a profile (name, handle, bio) the text model scores `p` raises it:
 //!   `risk = 1 − (1 − risk)(1 − p/2)`;
@@ -38,7 +42,7 @@ use crate::chunked::Chunked;
 pub const CLEAN_RATE_FACTOR: f64 = 2.5;
 
 /// The name of the rule above, in reports.
-pub const ACCOUNT_RULE: &str = "account-v2";
+pub const ACCOUNT_RULE: &str = "account-v3";
 
 const PRIOR: f64 = 0.05;
 const PRIOR_WEIGHT: f64 = 2.0;
@@ -450,6 +454,61 @@ pub struct AccountExtra {
     pub links: Vec<raqib_link::Link>,
     /// The coordinated cluster this account belongs to (with networks on).
     pub network: Option<NetworkInfo>,
+    /// Its reposts of posts the scan scored (with networks on; see [`count_reposts`]).
+    pub reposts: Option<Reposts>,
+}
+
+/// An account's shares by reference (reposts: see `raqib_model::Post::is_reference_only`)
+/// of posts the same scan scored. Each counts for the reposter as a post with the
+/// original's score, in its mean, its strongest score and its count of flagged posts: an
+/// account that only reposts flagged posts spreads them as surely as one that writes
+/// them, and one whose many reposts are ordinary stays low as its ordinary posts keep it.
+/// A repost of a post the scan did not read says nothing and is not counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reposts {
+    /// Reposts of posts the scan scored (each post once).
+    pub scored: u64,
+    /// Of them, reposts of posts the scan flagged.
+    pub flagged: u64,
+    /// The strongest reposted post's score.
+    pub max_score: f32,
+    #[serde(skip)]
+    pub sum_score: f64,
+    /// Up to five of the flagged posts reposted, strongest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged_examples: Vec<String>,
+    /// Their scores, in the same order.
+    #[serde(skip)]
+    example_scores: Vec<f32>,
+}
+
+impl Reposts {
+    /// Count a repost of a post that scored `score` (`flagged`: with evidence, over its
+    /// model's threshold; `id` is its id).
+    pub fn add(&mut self, score: f32, flagged: bool, id: Option<&str>) {
+        self.scored += 1;
+        self.sum_score += score as f64;
+        self.max_score = self.max_score.max(score);
+        if !flagged {
+            return;
+        }
+        self.flagged += 1;
+        if let Some(id) = id {
+            // Strongest first, equal scores by id: the same list whatever the order.
+            let at = self
+                .example_scores
+                .iter()
+                .zip(&self.flagged_examples)
+                .position(|(&s, e)| s < score || (s == score && e.as_str() > id))
+                .unwrap_or(self.flagged_examples.len());
+            if at < 5 {
+                self.flagged_examples.insert(at, id.to_string());
+                self.example_scores.insert(at, score);
+                self.flagged_examples.truncate(5);
+                self.example_scores.truncate(5);
+            }
+        }
+    }
 }
 
 /// An account's place in a coordinated cluster.
@@ -525,6 +584,10 @@ impl AccountAgg {
         self.extra.as_ref()?.network.as_ref()
     }
 
+    pub fn reposts(&self) -> Option<&Reposts> {
+        self.extra.as_ref()?.reposts.as_ref()
+    }
+
     /// The rarely set parts, made on first use.
     pub fn extra_mut(&mut self) -> &mut AccountExtra {
         self.extra.get_or_insert_with(Default::default)
@@ -592,18 +655,37 @@ impl AccountAgg {
         self.stats.floor = self.top_posts.floor();
     }
 
-    /// The strongest post's score (0 without posts): the first of the top posts.
-    pub fn max_score(&self) -> f32 {
+    /// The strongest score of its own posts (0 without posts): the first of the top posts.
+    pub fn max_post_score(&self) -> f32 {
         self.top_posts.iter().next().map_or(0.0, |t| t.0.max(0.0))
     }
 
-    pub fn mean_score(&self) -> f64 {
-        (self.stats.sum_score + PRIOR * PRIOR_WEIGHT) / (self.stats.posts as f64 + PRIOR_WEIGHT)
+    /// The strongest score of its posts and the posts it reposted (0 without either).
+    pub fn max_score(&self) -> f32 {
+        let reposted = self.reposts().map_or(0.0, |r| r.max_score);
+        self.max_post_score().max(reposted)
     }
 
-    /// The account's risk in [0, 1] under the `account-v1` rule above.
+    /// Posts and scored reposts: what its mean and its share of flagged posts are of.
+    pub fn counted(&self) -> u64 {
+        u64::from(self.stats.posts) + self.reposts().map_or(0, |r| r.scored)
+    }
+
+    /// Flagged posts and reposts of flagged posts.
+    pub fn counted_flagged(&self) -> u64 {
+        u64::from(self.stats.flagged) + self.reposts().map_or(0, |r| r.flagged)
+    }
+
+    /// The mean score of its posts and scored reposts, with the rule's prior.
+    pub fn mean_score(&self) -> f64 {
+        let reposted = self.reposts().map_or(0.0, |r| r.sum_score);
+        (self.stats.sum_score + reposted + PRIOR * PRIOR_WEIGHT)
+            / (self.counted() as f64 + PRIOR_WEIGHT)
+    }
+
+    /// The account's risk in [0, 1] under the rule above.
     pub fn risk(&self) -> f32 {
-        let posts = if self.stats.posts == 0 {
+        let posts = if self.counted() == 0 {
             0.0
         } else {
             0.4 * self.max_score() as f64 + 0.6 * self.mean_score()
@@ -756,6 +838,10 @@ pub struct AccountReport {
     /// The coordinated cluster this account is in (boxed: few accounts have one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<Box<NetworkInfo>>,
+    /// Its reposts of posts the scan scored (with networks on), which its `max_score`,
+    /// `mean_score` and risk count with its posts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reposts: Option<Box<Reposts>>,
 }
 
 fn round3(x: f32) -> f32 {
@@ -786,6 +872,67 @@ pub fn link_accounts(
             });
         }
     });
+}
+
+/// A post the scan scored, as the item a share of it would be (its key), with its score and
+/// whether it was flagged: what a repost of it counts for (see [`Reposts`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredPost {
+    pub key: u64,
+    /// Its account's key: a repost of one's own post is not counted again.
+    pub account: u64,
+    pub score: f32,
+    pub flagged: bool,
+}
+
+/// Count each account's reposts (`reposts`: the reposter's account key and the key of the
+/// post it shares, as [`ScoredPost::key`]) of the posts the scan scored (`scored`), on the
+/// account (see [`Reposts`]). `flagged_ids` names the flagged posts by key. A post
+/// reposted twice by one account counts once; a repost of a post the scan did not score,
+/// or of the account's own post (counted already), is not counted. Returns how many reposts were of flagged posts.
+pub fn count_reposts(
+    accounts: &mut Chunked<AccountAgg>,
+    mut reposts: Vec<(u64, u64)>,
+    mut scored: Vec<ScoredPost>,
+    flagged_ids: &std::collections::HashMap<u64, Box<str>>,
+) -> u64 {
+    if reposts.is_empty() {
+        return 0;
+    }
+    reposts.sort_unstable();
+    reposts.dedup();
+    // Versions of one post under one id: the flagged one, else the strongest, counts.
+    scored.sort_unstable_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then(b.flagged.cmp(&a.flagged))
+            .then(b.score.total_cmp(&a.score))
+    });
+    scored.dedup_by_key(|s| s.key);
+    let mut flagged_reposts = 0;
+    for a in accounts.iter_mut() {
+        let key = account_key(&a.platform, &a.id);
+        let from = reposts.partition_point(|r| r.0 < key);
+        let mut counted: Option<Reposts> = None;
+        for &(_, item) in reposts[from..].iter().take_while(|r| r.0 == key) {
+            let Ok(i) = scored.binary_search_by_key(&item, |s| s.key) else {
+                continue;
+            };
+            let p = scored[i];
+            if p.account == key {
+                continue;
+            }
+            let id = flagged_ids.get(&item).map(|id| &**id);
+            counted
+                .get_or_insert_with(Reposts::default)
+                .add(p.score, p.flagged, id);
+            flagged_reposts += u64::from(p.flagged);
+        }
+        if counted.is_some() {
+            a.extra_mut().reposts = counted;
+        }
+    }
+    flagged_reposts
 }
 
 /// Cluster the accounts by their co-actions (`events`: account key, time, item, post
@@ -942,7 +1089,7 @@ fn assess(a: &AccountAgg, rule: AccountRule) -> Assessed {
     let link_score = a.links().first().map_or(0.0, |l| l.score);
     let risk = a.risk().max(link_score);
     let st = &a.stats;
-    let too_many = rule.too_many_flagged(st.flagged.into(), st.posts.into());
+    let too_many = rule.too_many_flagged(a.counted_flagged(), a.counted());
     let network_flag = a
         .network()
         .is_some_and(|n| n.flagged_members > 0 || n.flagged_shared > 0);
@@ -950,7 +1097,7 @@ fn assess(a: &AccountAgg, rule: AccountRule) -> Assessed {
         risk: round3(risk),
         priority: round3(risk * (10.0 + st.reach().unwrap_or(0) as f32).log10()),
         flagged: (risk >= rule.threshold
-            && (st.flagged > 0 || a.profile_assessed().is_some_and(|p| p.evidence)))
+            && (a.counted_flagged() > 0 || a.profile_assessed().is_some_and(|p| p.evidence)))
             || too_many
             || !a.links().is_empty()
             || network_flag,
@@ -1187,15 +1334,26 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
             "{} of {} posts flagged; strongest {:.2}{strongest}",
             st.flagged,
             st.posts,
-            a.max_score()
+            a.max_post_score()
         )
+    } else if a.reposts().is_some() {
+        "no posts of its own seen".to_string()
     } else {
         "no posts seen".to_string()
     };
+    if let Some(r) = a.reposts() {
+        why.push_str(&format!(
+            "; reposted {} post(s) the scan scored, {} flagged; strongest {:.2}",
+            r.scored, r.flagged, r.max_score
+        ));
+        if !r.flagged_examples.is_empty() {
+            why.push_str(&format!(" ({})", r.flagged_examples.join(", ")));
+        }
+    }
     if x.too_many {
         why.push_str(&format!(
             "; more than a clean account's false flags explain ({:.1} expected at {})",
-            st.posts as f64 * rule.clean_rate,
+            a.counted() as f64 * rule.clean_rate,
             percent(rule.clean_rate)
         ));
     }
@@ -1260,6 +1418,12 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
         why,
         links: a.links().to_vec(),
         network: a.network().cloned().map(Box::new),
+        reposts: a.reposts().map(|r| {
+            Box::new(Reposts {
+                max_score: round3(r.max_score),
+                ..r.clone()
+            })
+        }),
     }
 }
 
@@ -1688,5 +1852,85 @@ mod tests {
         let big = rows.iter().find(|r| r.id == "big").unwrap();
         assert_eq!(big.rank_reach, 1);
         assert!(big.why.contains("2 of 2 posts flagged"));
+    }
+
+    /// A repost of a scored post counts for the reposter as that post would: an account
+    /// that only reposts flagged posts is flagged as one that writes them is (the count
+    /// rule), one reposting a flagged post among its many ordinary posts is not, and a post
+    /// reposted twice, a repost of one's own post, or of a post the scan did not read
+    /// counts nothing more.
+    #[test]
+    fn reposts_count_for_the_reposter_with_the_reposted_posts_scores() {
+        let rule = AccountRule::at(0.94);
+        let author = history("author", 4, 3, 0.97);
+        let mut mixed = history("mixed", 40, 0, 0.0);
+        mixed.id = "mixed".into();
+        let amplifier = AccountAgg::new("x", "amplifier");
+        let key = |id: &str| account_key("x", id);
+        let post = |n: usize| {
+            raqib_network::items::item_key(raqib_network::Kind::Share, n.to_string().as_bytes())
+        };
+        // The author's four posts: 0, 1, 2 flagged at 0.97 (2 at 0.99), 3 at 0.3.
+        let scored: Vec<ScoredPost> = [
+            (0, 0.97, true),
+            (1, 0.97, true),
+            (2, 0.99, true),
+            (3, 0.3, false),
+        ]
+        .into_iter()
+        .map(|(n, score, flagged)| ScoredPost {
+            key: post(n),
+            account: key("author"),
+            score,
+            flagged,
+        })
+        .collect();
+        let ids: HashMap<u64, Box<str>> = (0..3).map(|n| (post(n), n.to_string().into())).collect();
+        let reposts = vec![
+            (key("amplifier"), post(1)),
+            (key("amplifier"), post(0)),
+            (key("amplifier"), post(2)),
+            (key("amplifier"), post(0)),
+            (key("amplifier"), post(99)),
+            (key("mixed"), post(2)),
+            (key("author"), post(2)),
+        ];
+        let mut accounts: Chunked<AccountAgg> = [author, mixed, amplifier].into_iter().collect();
+        assert_eq!(count_reposts(&mut accounts, reposts, scored, &ids), 4);
+        let rows = rank(accounts.clone(), rule);
+        let get = |id: &str| rows.iter().find(|r| r.id == id).unwrap();
+
+        let amp = get("amplifier");
+        let r = amp.reposts.as_deref().unwrap();
+        assert_eq!((r.scored, r.flagged), (3, 3));
+        assert_eq!(
+            r.flagged_examples,
+            ["2", "0", "1"],
+            "strongest first, then by id"
+        );
+        assert_eq!(amp.posts, 0);
+        assert!(amp.flagged, "{}", amp.why);
+        assert_eq!(amp.max_score, 0.99);
+        assert!(amp.why.starts_with("no posts of its own seen; reposted 3 post(s) the scan scored, 3 flagged; strongest 0.99 (2, 0, 1); more than a clean account's false flags explain"), "{}", amp.why);
+        // As an account that wrote those three posts.
+        let mut wrote = AccountAgg::new("x", "wrote");
+        for (n, s) in [(0, 0.97), (1, 0.97), (2, 0.99)] {
+            wrote.add_post(&n.to_string(), s, true, None);
+        }
+        assert_eq!(amp.risk, row(wrote, rule).risk);
+
+        let m = get("mixed");
+        assert!(!m.flagged, "{}", m.why);
+        assert_eq!((m.posts, m.reposts.as_ref().unwrap().flagged), (40, 1));
+        assert!(m.risk < 0.6, "{}", m.risk);
+
+        let a = get("author");
+        assert!(a.reposts.is_none(), "its own post is counted once");
+        assert_eq!(a.posts, 4);
+        // Nothing to count: nothing changes.
+        assert_eq!(
+            count_reposts(&mut accounts, Vec::new(), Vec::new(), &ids),
+            0
+        );
     }
 }

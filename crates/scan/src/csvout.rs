@@ -339,6 +339,7 @@ mod tests {
             why: "1 of 2 posts flagged".into(),
             links: Vec::new(),
             network: None,
+            reposts: None,
         };
         let mut out = Vec::new();
         write_header(&mut out);

@@ -196,6 +196,10 @@ pub(crate) fn write_account(out: &mut Vec<u8>, r: &crate::accounts::AccountRepor
         out.extend_from_slice(b",\"network\":");
         serde_json::to_writer(&mut *out, n).expect("serialising to memory cannot fail");
     }
+    if let Some(n) = &r.reposts {
+        out.extend_from_slice(b",\"reposts\":");
+        serde_json::to_writer(&mut *out, n).expect("serialising to memory cannot fail");
+    }
     out.push(b'}');
 }
 
@@ -462,6 +466,7 @@ pub(crate) mod tests {
             top_posts in proptest::collection::vec(text(), 0..4),
             linked in any::<bool>(),
             network in any::<bool>(),
+            reposted in any::<bool>(),
         ) -> crate::accounts::AccountReport {
             crate::accounts::AccountReport {
                 platform: strings[0].clone(),
@@ -504,6 +509,12 @@ pub(crate) mod tests {
                     flagged_shared: ints[4] as usize % 3,
                     flagged_shared_examples: top_posts_example(),
                 })),
+                reposts: reposted.then(|| {
+                    let mut r = crate::accounts::Reposts::default();
+                    r.add(floats[2], true, Some(&strings[5]));
+                    r.add(floats[3], false, None);
+                    Box::new(r)
+                }),
             }
         }
     }

@@ -268,7 +268,7 @@ pub struct FlaggedPost {
 pub struct Summary {
     pub model: String,
     pub threshold: f32,
-    /// The account rule and its settings (`AccountRule::describe`), e.g. `account-v2: risk
+    /// The account rule and its settings (`AccountRule::describe`), e.g. `account-v3: risk
     /// at least 0.9430 with a flagged post, or at least 3 flagged posts and …`.
     pub account_rule: String,
     pub files: usize,
@@ -276,10 +276,16 @@ pub struct Summary {
     pub posts: u64,
     /// Shares by reference only (Bluesky's reposts: a post that names the post it shares
     /// and has nothing of its own, `raqib_model::Post::is_reference_only`): not scored and
-    /// not in `posts`; networks read them, and report an account that only shares where
-    /// it is in a cluster.
+    /// not in `posts`; networks read them, count a repost of a post the scan scored for
+    /// its reposter (`crate::accounts::Reposts`), and report an account that only shares
+    /// where it is in a cluster or reposted a flagged post.
     #[serde(skip_serializing_if = "is_zero")]
     pub shares_by_reference: u64,
+    /// With networks on: shares by reference of posts this scan flagged (each account's
+    /// reposts of a post counted once, its own posts' left out). Each counts for its
+    /// reposter as a flagged post (`crate::accounts::Reposts`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reposts_of_flagged: u64,
     pub accounts: usize,
     pub flagged_posts: u64,
     /// Posts over the threshold that were not flagged because nothing in their text points
@@ -384,6 +390,12 @@ struct WorkerState {
     /// key), and their ids. A cluster whose members shared one (a ring reposting it) is
     /// flagged with it.
     flagged_shares: Vec<(u64, Box<str>)>,
+    /// With networks on: every post scored, as the item a share of it would be, and what
+    /// a repost of it counts for (see `crate::accounts::Reposts`).
+    scored: Vec<crate::accounts::ScoredPost>,
+    /// With networks on: the shares by reference read (reposter's account key, the key of
+    /// the post shared).
+    reposts: Vec<(u64, u64)>,
     /// Posts over the threshold held back for want of evidence.
     held_back: u64,
     /// [`WorkerState::receive`]'s list of places, kept for the next.
@@ -765,8 +777,10 @@ impl Worker<'_> {
     /// counted as a post of its account (whose share of flagged posts it would dilute).
     /// With networks on, the share is an action of the account, and the account is made
     /// known to the worker that keeps it, so that it can be reported as a member of a
-    /// cluster though it only reposts (one in no cluster, with no post or profile, is left
-    /// out of the report).
+    /// cluster though it only reposts; once the scan is done, a repost of a post it scored
+    /// counts for the reposter with the post's score (`crate::accounts::count_reposts`).
+    /// One in no cluster that reposted no flagged post, with no post or profile, is left
+    /// out of the report.
     fn share_by_reference(&mut self, p: &raqib_model::Post) {
         // Without networks there is nothing to do with it.
         if self.items.is_none() {
@@ -779,6 +793,10 @@ impl Worker<'_> {
                 self.state.slot_of(key, &p.platform, account);
             }
             o => self.outboxes[o].post(key, p, 0.0, false, false),
+        }
+        if let Some(of) = &p.share_of {
+            let item = raqib_network::items::item_key(raqib_network::Kind::Share, of.as_bytes());
+            self.state.reposts.push((key, item));
         }
         self.network_events(key, p);
     }
@@ -1005,6 +1023,18 @@ impl Worker<'_> {
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
         self.network_events(key, &p);
+        let share = self
+            .items
+            .is_some()
+            .then(|| raqib_network::items::item_key(raqib_network::Kind::Share, p.id.as_bytes()));
+        if let Some(share) = share {
+            self.state.scored.push(crate::accounts::ScoredPost {
+                key: share,
+                account: key,
+                score,
+                flagged,
+            });
+        }
         match slot {
             Some(slot) => self.state.count(
                 slot,
@@ -1022,8 +1052,7 @@ impl Worker<'_> {
         // Counted here, added to the shared count once a chunk: an atomic add on a line
         // both workers write moved that line between the cores for every flagged post.
         self.flagged_in_chunk += u64::from(flagged);
-        if flagged && self.items.is_some() {
-            let share = raqib_network::items::item_key(raqib_network::Kind::Share, p.id.as_bytes());
+        if let (true, Some(share)) = (flagged, share) {
             self.state
                 .flagged_shares
                 .push((share, p.id.as_str().into()));
@@ -1398,6 +1427,8 @@ pub fn run(
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut flagged_shares: HashMap<u64, Box<str>> = HashMap::new();
+    let mut scored: Vec<crate::accounts::ScoredPost> = Vec::new();
+    let mut reposts: Vec<(u64, u64)> = Vec::new();
     let mut held_back = 0u64;
     let (mut versions_apart, mut versions_merged) = (0u64, 0u64);
     for mut st in states {
@@ -1407,6 +1438,8 @@ pub fn run(
         let offset = post_ids.len() as u32;
         post_ids.append(&mut st.post_ids);
         flagged_shares.extend(st.flagged_shares.drain(..));
+        scored.append(&mut st.scored);
+        reposts.append(&mut st.reposts);
         events.extend(
             st.events
                 .drain(..)
@@ -1421,6 +1454,8 @@ pub fn run(
         }
     }
     let top = best_of(top, cfg.top);
+    let reposts_of_flagged =
+        crate::accounts::count_reposts(&mut accounts, reposts, scored, &flagged_shares);
     if let Some(idx) = &cfg.suspended {
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }
@@ -1436,12 +1471,14 @@ pub fn run(
         None => Vec::new(),
     };
     // Accounts known only from their shares by reference (made known with networks on)
-    // that are in no cluster: nothing to report of them (no post, no profile).
+    // that are in no cluster and reposted no flagged post: nothing to report of them (no
+    // post, no profile).
     if cfg.networks.is_some() && progress.shares.load(Ordering::Relaxed) > 0 {
         accounts = accounts
             .into_iter()
             .filter(|a| {
                 a.stats.posts > 0
+                    || a.reposts().is_some_and(|r| r.flagged > 0)
                     || a.profile().is_some()
                     || a.network().is_some()
                     || !a.links().is_empty()
@@ -1467,6 +1504,7 @@ pub fn run(
         posts,
         accounts: ranked.len(),
         shares_by_reference: progress.shares.load(Ordering::Relaxed),
+        reposts_of_flagged,
         flagged_posts: progress.flagged.load(Ordering::Relaxed),
         held_back_no_evidence: held_back,
         edited_versions_merged: versions_merged,
@@ -1504,8 +1542,7 @@ pub fn run(
         },
         by_language,
         top_posts: top,
-        top_accounts_by_risk: ranked
-            .top_by_risk(cfg.top, |a, flagged| a.stats.posts > 0 || flagged),
+        top_accounts_by_risk: ranked.top_by_risk(cfg.top, |a, flagged| a.counted() > 0 || flagged),
         top_accounts_by_reach: ranked.top_by_reach(cfg.top, |_, flagged| flagged),
         first_diagnostics: first_diags,
     };

@@ -207,9 +207,15 @@ pub fn render_summary(s: &Summary) -> String {
         o.push_str(&format!(
             "shares by reference: {} (reposts that name the post they share and hold nothing \
              of their own: not scored and not counted as posts; --networks reads them as \
-             shares)\n",
+             shares, and counts a repost of a post this scan scored for its reposter)\n",
             s.shares_by_reference
         ));
+        if s.reposts_of_flagged > 0 {
+            o.push_str(&format!(
+                "  of them {} of flagged posts: each counts for its reposter as a flagged post\n",
+                s.reposts_of_flagged
+            ));
+        }
     }
     if s.held_back_no_evidence > 0 {
         o.push_str(&format!(
