@@ -395,8 +395,8 @@ pub struct ScanArgs {
     pub account_chance: f64,
     /// Find coordinated clusters too (see `raqib networks`): members are reported with
     /// their cluster in accounts.jsonl, clusters in networks.jsonl, and a member is flagged
-    /// when another member of its cluster is, or when its members shared (reposted) a post
-    /// the scan flagged. A repost (share by reference) of a post the scan scored counts for
+    /// when another member of its cluster is, or when its members reposted a post the scan
+    /// flagged (a quote with words of its own is scored by them, not counted so). A repost (share by reference) of a post the scan scored counts for
     /// the reposter as a post with that score (`reposts` in accounts.jsonl). Keeps each
     /// post's items and id in memory.
     #[arg(long)]

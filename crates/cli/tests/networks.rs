@@ -261,6 +261,87 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
     assert_eq!(f0["flagged"], false);
 }
 
+/// 2026-12-01T10:00:00Z, the morning of the Bluesky captures below.
+const T0: i64 = 1_796_119_200;
+/// The account whose posts the rings below share, and its three posts: the first flagged
+/// by the built-in model, the others not.
+const ORIGIN: &str = "did:plc:originexample0001";
+const ORIGIN_TEXTS: [&str; 3] = [
+    "Join the soldiers of the khilafah and spread the release",
+    "Good morning, the weather is fine today",
+    "Lovely walk by the river this afternoon",
+];
+
+/// A time of that morning as a record's `createdAt` writes it.
+fn jetstream_time(t: i64) -> String {
+    let s = t - T0 + 10 * 3600;
+    format!(
+        "2026-12-01T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// A Jetstream line: `did` creates post `rkey` at `t` with `text` and `embed` (JSON to
+/// follow `"text":...`, e.g. `,"embed":{...}`, or nothing).
+fn jetstream_post(did: &str, rkey: &str, t: i64, text: &str, embed: &str) -> String {
+    format!(
+        r#"{{"did":"{did}","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.post","rkey":"{rkey}","record":{{"$type":"app.bsky.feed.post","createdAt":"{}","langs":["en"],"text":"{text}"{embed}}},"cid":"c"}}}}"#,
+        t * 1_000_000,
+        jetstream_time(t)
+    )
+}
+
+/// Accounts that quote a flagged post together, with words of their own that rebut it (a
+/// counter-messaging campaign), are a cluster, but not a ring that amplifies it: a quote
+/// is weighed by its own words, so neither the cluster nor its members are flagged for the
+/// post they quote, and their quotes count as no reposts of it.
+#[test]
+fn accounts_quoting_a_flagged_post_to_rebut_it_are_not_flagged_for_it() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("jetstream.jsonl");
+    let mut lines = Vec::new();
+    for (k, text) in ORIGIN_TEXTS.iter().enumerate() {
+        let t = T0 + 600 * k as i64;
+        lines.push(jetstream_post(ORIGIN, &format!("post{k}"), t, text, ""));
+        for r in 0..4 {
+            let embed = format!(
+                r#","embed":{{"$type":"app.bsky.embed.record","record":{{"uri":"at://{ORIGIN}/app.bsky.feed.post/post{k}","cid":"c"}}}}"#
+            );
+            lines.push(jetstream_post(
+                &format!("did:plc:counterexample{r}"),
+                &format!("q{k}"),
+                t + 5 + 3 * r,
+                "This is propaganda. Report the account and do not spread it",
+                &embed,
+            ));
+        }
+    }
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let out = d.path().join("report");
+    scan(&f, &out, true);
+    let clusters = read_json_lines(&out.join("networks.jsonl"));
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    let c = &clusters[0];
+    assert_eq!(c["size"], 4, "{c}");
+    assert!(c["shared"].to_string().contains("share"), "{c}");
+    assert!(c.get("flagged_shared").is_none(), "{c}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 15, "quotes are posts: {summary}");
+    assert_eq!(summary["flagged_posts"], 1, "{summary}");
+    assert!(summary.get("reposts_of_flagged").is_none(), "{summary}");
+    for a in read_json_lines(&out.join("accounts.jsonl")) {
+        if a["id"] != ORIGIN {
+            assert_eq!(a["flagged"], false, "{a}");
+            assert_eq!(a["posts"], 3, "{a}");
+            assert!(a.get("reposts").is_none(), "{a}");
+            assert!(a["network"].is_object(), "{a}");
+        }
+    }
+}
+
 /// Bluesky's firehose gives a repost by reference only (the post it names, no text). A ring
 /// of accounts reposting one account's posts within seconds of each other is a cluster of
 /// shares; `scan` does not score the reposts (there is nothing in them), but lists the
@@ -271,31 +352,12 @@ fn scan_with_networks_flags_the_members_of_a_cluster_with_a_flagged_member() {
 fn a_bluesky_repost_ring_is_a_cluster_and_is_flagged_for_the_flagged_post_it_amplifies() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("jetstream.jsonl");
-    let t0: i64 = 1_796_119_200; // 2026-12-01T10:00:00Z
-                                 // Times of that morning, as the record's `createdAt` writes them.
-    let at = |t: i64| {
-        let s = t - t0 + 10 * 3600;
-        format!(
-            "2026-12-01T{:02}:{:02}:{:02}Z",
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        )
-    };
-    let origin = "did:plc:originexample0001";
-    let texts = [
-        "Join the soldiers of the khilafah and spread the release",
-        "Good morning, the weather is fine today",
-        "Lovely walk by the river this afternoon",
-    ];
+    let (t0, at) = (T0, jetstream_time);
+    let origin = ORIGIN;
     let mut lines = Vec::new();
-    for (k, text) in texts.iter().enumerate() {
+    for (k, text) in ORIGIN_TEXTS.iter().enumerate() {
         let t = t0 + 600 * k as i64;
-        lines.push(format!(
-            r#"{{"did":"{origin}","time_us":{},"kind":"commit","commit":{{"rev":"r","operation":"create","collection":"app.bsky.feed.post","rkey":"post{k}","record":{{"$type":"app.bsky.feed.post","createdAt":"{}","langs":["en"],"text":"{text}"}},"cid":"c"}}}}"#,
-            t * 1_000_000,
-            at(t)
-        ));
+        lines.push(jetstream_post(origin, &format!("post{k}"), t, text, ""));
         // Four accounts repost it within seconds, and each likes it (passed over).
         for r in 0..4 {
             let tr = t + 5 + 3 * r;

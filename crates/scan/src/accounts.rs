@@ -885,22 +885,29 @@ pub struct ScoredPost {
     pub flagged: bool,
 }
 
+/// Shares by reference as [`count_reposts`] and [`network_accounts`] read them: sorted,
+/// each (account, post) once.
+pub fn sorted_reposts(mut reposts: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    reposts.sort_unstable();
+    reposts.dedup();
+    reposts
+}
+
 /// Count each account's reposts (`reposts`: the reposter's account key and the key of the
 /// post it shares, as [`ScoredPost::key`]) of the posts the scan scored (`scored`), on the
 /// account (see [`Reposts`]). `flagged_ids` names the flagged posts by key. A post
 /// reposted twice by one account counts once; a repost of a post the scan did not score,
 /// or of the account's own post (counted already), is not counted. Returns how many reposts were of flagged posts.
+/// `reposts` sorted and without repeats (as [`sorted_reposts`] makes them).
 pub fn count_reposts(
     accounts: &mut Chunked<AccountAgg>,
-    mut reposts: Vec<(u64, u64)>,
+    reposts: &[(u64, u64)],
     mut scored: Vec<ScoredPost>,
     flagged_ids: &std::collections::HashMap<u64, Box<str>>,
 ) -> u64 {
     if reposts.is_empty() {
         return 0;
     }
-    reposts.sort_unstable();
-    reposts.dedup();
     // Versions of one post under one id: the flagged one, else the strongest, counts.
     scored.sort_unstable_by(|a, b| {
         a.key
@@ -937,11 +944,17 @@ pub fn count_reposts(
 
 /// Cluster the accounts by their co-actions (`events`: account key, time, item, post
 /// number) and note each member's cluster on it. Returns the clusters for the report.
+/// A cluster's `flagged_shared` counts the flagged posts (`flagged_shares`, by share key)
+/// that its members shared by reference (`reposts`, sorted: account key, share key): a
+/// repost spreads the post as it is, while a quote with words of its own is weighed by
+/// those words, scored as a post (accounts quoting a flagged post together to rebut it, a
+/// counter-messaging campaign, are not a ring that amplifies it).
 pub fn network_accounts(
     accounts: &mut Chunked<AccountAgg>,
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: &[Box<str>],
     flagged_shares: &std::collections::HashMap<u64, Box<str>>,
+    reposts: &[(u64, u64)],
     cfg: &raqib_network::NetworkConfig,
 ) -> Vec<ClusterReport> {
     let mut keys: Vec<u64> = events.iter().map(|e| e.0).collect();
@@ -990,7 +1003,14 @@ pub fn network_accounts(
             .iter()
             .filter(|s| s.kind == raqib_network::Kind::Share)
         {
-            if let Some(id) = flagged_shares.get(&s.item) {
+            let reposted = || {
+                c.members.iter().any(|m| {
+                    reposts
+                        .binary_search(&(keys[m.account as usize], s.item))
+                        .is_ok()
+                })
+            };
+            if let Some(id) = flagged_shares.get(&s.item).filter(|_| reposted()) {
                 flagged_shared += 1;
                 if flagged_shared_examples.len() < 5 {
                     flagged_shared_examples.push(id.to_string());
@@ -1896,7 +1916,8 @@ mod tests {
             (key("author"), post(2)),
         ];
         let mut accounts: Chunked<AccountAgg> = [author, mixed, amplifier].into_iter().collect();
-        assert_eq!(count_reposts(&mut accounts, reposts, scored, &ids), 4);
+        let reposts = sorted_reposts(reposts);
+        assert_eq!(count_reposts(&mut accounts, &reposts, scored, &ids), 4);
         let rows = rank(accounts.clone(), rule);
         let get = |id: &str| rows.iter().find(|r| r.id == id).unwrap();
 
@@ -1928,9 +1949,6 @@ mod tests {
         assert!(a.reposts.is_none(), "its own post is counted once");
         assert_eq!(a.posts, 4);
         // Nothing to count: nothing changes.
-        assert_eq!(
-            count_reposts(&mut accounts, Vec::new(), Vec::new(), &ids),
-            0
-        );
+        assert_eq!(count_reposts(&mut accounts, &[], Vec::new(), &ids), 0);
     }
 }

@@ -1454,8 +1454,9 @@ pub fn run(
         }
     }
     let top = best_of(top, cfg.top);
+    let reposts = crate::accounts::sorted_reposts(reposts);
     let reposts_of_flagged =
-        crate::accounts::count_reposts(&mut accounts, reposts, scored, &flagged_shares);
+        crate::accounts::count_reposts(&mut accounts, &reposts, scored, &flagged_shares);
     if let Some(idx) = &cfg.suspended {
         crate::accounts::link_accounts(&mut accounts, idx, cfg.link_threshold, cfg.threads);
     }
@@ -1466,6 +1467,7 @@ pub fn run(
             events,
             &post_ids,
             &flagged_shares,
+            &reposts,
             ncfg,
         ),
         None => Vec::new(),
