@@ -365,7 +365,8 @@ pub struct ScanArgs {
     /// With --lists: hash the media files an export carries beside its posts (a Telegram
     /// export's photos/, a WhatsApp chat's attachments: paths relative to the input's
     /// folder, never outside it; in a zipped or tarred export, the archive's members; a
-    /// .tar.gz must be decompressed first) so that they match the lists: images by PDQ and
+    /// .tar.gz or .tar.zst is decompressed once into the temporary folder, which needs room
+    /// for the .tar) so that they match the lists: images by PDQ and
     /// SHA-256, videos by their frames (vPDQ, decoded by the ffmpeg command; a video inside
     /// an archive is copied to the temporary folder for it) and SHA-256. Slower: each
     /// image is read and decoded, each video decoded by ffmpeg.

@@ -23,8 +23,10 @@ pub(crate) enum Beside {
 /// A folder inside a tar archive that is a file on disk, its files found when a neighbour
 /// is first asked for: the names and the small files the readers read whole (see
 /// [`crate::twitter_archive::is_read_whole_beside`]). An uncompressed tar's are read by
-/// offset from its index ([`crate::tar_index`]); a compressed tar has no index, so it is
-/// read again from its start, once for those and once for each file to stream.
+/// offset from its index ([`crate::tar_index`]); a compressed tar's likewise where its
+/// media were indexed already, and otherwise it is read again from its start, once for
+/// those and once for each file to stream (not copied whole into the temporary folder for
+/// a few small files).
 pub(crate) struct TarDir {
     archive: String,
     /// Its path in the archive, empty or ending with `/`.

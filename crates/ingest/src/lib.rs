@@ -1247,8 +1247,9 @@ pub use zip_archive::{
 };
 
 /// Whether `path` names a file inside an archive whose members raqib reads by name: a zip
-/// archive on disk or one that came as a stream (`-/photos/a.jpg`), or an uncompressed tar
-/// archive on disk (`EXPORT.tar/photos/a.jpg`). An export's media are found so.
+/// archive on disk or one that came as a stream (`-/photos/a.jpg`), or a tar archive on
+/// disk (`EXPORT.tar/photos/a.jpg`; a compressed one, `EXPORT.tar.gz/photos/a.jpg`, is
+/// decompressed once into the temporary folder to be indexed). An export's media are found so.
 pub fn is_archive_member(path: &std::path::Path) -> bool {
     zip_archive::is_zip_member(path) || tar_index::is_member(path)
 }
@@ -1256,7 +1257,8 @@ pub fn is_archive_member(path: &std::path::Path) -> bool {
 /// The file `path` names inside an archive (see [`is_archive_member`]), as it is read
 /// (decompressed, and checked at its end for a zip's): `None` where `path` is inside no
 /// archive; an error that says why where the member is not there or cannot be read (a
-/// compressed tar's members cannot be reached by name: the message says to decompress it).
+/// compressed tar that could not be decompressed into the temporary folder: the message
+/// says why and to decompress it).
 pub fn archive_member_reader(
     path: &std::path::Path,
 ) -> Option<Result<Box<dyn std::io::Read + Send>, String>> {

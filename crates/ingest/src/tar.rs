@@ -307,8 +307,9 @@ pub(crate) type Neighbours = (Vec<String>, std::collections::HashMap<String, Vec
 
 /// The files directly in folder `dir` (empty, or ending with `/`) of the tar archive at
 /// `archive` (a file on disk), by name, and the bytes of those `keep` chooses (up to 1 GiB
-/// each): found by the index of an uncompressed tar ([`crate::tar_index`]), or in one read
-/// of a compressed one from its start. An archive damaged or cut short gives what came
+/// each): found by the index of an uncompressed tar ([`crate::tar_index`]) or of a
+/// compressed one already indexed for its media, or in one read of a compressed one from
+/// its start. An archive damaged or cut short gives what came
 /// before the damage (its own reading reports it).
 pub(crate) fn neighbours(
     archive: &str,
@@ -316,7 +317,7 @@ pub(crate) fn neighbours(
     keep: impl Fn(&str) -> bool,
 ) -> Result<Neighbours, String> {
     // An uncompressed tar's index finds them without reading the members between.
-    if let Ok(ix) = crate::tar_index::index_of(archive).as_ref() {
+    if let Some(Ok(ix)) = crate::tar_index::ready_index_of(archive).as_deref() {
         let names = ix.names_in(dir);
         let mut kept = std::collections::HashMap::new();
         for name in names.iter().filter(|n| keep(n)) {
@@ -357,10 +358,10 @@ pub(crate) fn neighbours(
 }
 
 /// The member `name` (`./` dropped) of the tar archive at `archive` (a file on disk), as a
-/// stream: read by offset from an uncompressed tar, read again from its start from a
-/// compressed one; `None` where the archive has none.
+/// stream: read by offset from an uncompressed tar (or a compressed one already indexed),
+/// read again from its start from a compressed one; `None` where the archive has none.
 pub(crate) fn member_of(archive: &str, name: &str) -> Result<Option<Box<dyn Read + Send>>, String> {
-    if let Ok(ix) = crate::tar_index::index_of(archive).as_ref() {
+    if let Some(Ok(ix)) = crate::tar_index::ready_index_of(archive).as_deref() {
         return Ok(ix.reader(name).map(|r| {
             Box::new(std::io::BufReader::with_capacity(1 << 16, r)) as Box<dyn Read + Send>
         }));

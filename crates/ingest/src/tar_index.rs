@@ -5,9 +5,12 @@
 //! posts name (`EXPORT.tar/photos/a.jpg`) are hashed, and how a tarred Twitter archive's
 //! `account.js` is found beside its `tweets.js` without reading the archive again.
 //!
-//! A compressed tar (`.tar.gz`, `.tar.zst`) cannot be read from the middle: its members are
-//! reached only by reading it from its start, so its media are not hashed (the message says
-//! to decompress it) and the files beside a Twitter archive's tweets are found by a read of
+//! A compressed tar (`.tar.gz`, `.tar.zst`, `.tar.bz2`, `.tar.xz`) cannot be read from the
+//! middle: its members are reached only by reading it from its start. When its members are
+//! first asked for by name, it is decompressed once into a file with no name in the
+//! temporary folder (removed by the system when the index is dropped or the process ends,
+//! however it ends) and indexed there; where that fails (no room), the message says why and
+//! to decompress it. The files beside a Twitter archive's tweets are found by a read of
 //! their own ([`crate::tar::neighbours`]).
 
 use std::collections::HashMap;
@@ -177,8 +180,9 @@ fn read_exact_at(file: &Arc<File>, buf: &mut [u8], pos: u64) -> std::io::Result<
     at.read_exact(buf)
 }
 
-/// Index the tar archive at `archive`: an error where it cannot be opened, or is not an
-/// uncompressed tar archive (a compressed one says to decompress it).
+/// Index the tar archive at `archive`: an error where it cannot be opened, or is not a tar
+/// archive. A compressed one is decompressed into a file with no name first (see the
+/// module); an error where that fails says to decompress it.
 fn open(archive: &str) -> Result<TarIndex, String> {
     let mut file = File::open(archive).map_err(|e| format!("{archive}: {e}"))?;
     let len = file
@@ -196,22 +200,63 @@ fn open(archive: &str) -> Result<TarIndex, String> {
     let compressed_tar = crate::open_input(archive)
         .ok()
         .filter(|o| o.compression != crate::Compression::None && crate::tar::is_tar(&o.head));
-    let (what, undo) = match compressed_tar.map(|o| o.compression) {
-        Some(crate::Compression::Gzip) => ("gzip", "gunzip -k"),
-        Some(crate::Compression::Zstd) => ("zstd", "zstd -d"),
-        Some(crate::Compression::Bzip2) => ("bzip2", "bunzip2 -k"),
-        Some(crate::Compression::Xz) => ("xz", "xz -dk"),
-        _ => {
-            return Err(format!(
-                "{archive} is not an archive whose members raqib reads by name"
-            ))
-        }
+    let Some(mut tar) = compressed_tar else {
+        return Err(format!(
+            "{archive} is not an archive whose members raqib reads by name"
+        ));
     };
-    Err(format!(
-        "{archive} is a tar archive compressed with {what}, whose members can be reached only \
-         by reading it from its start: decompress it (`{undo} {archive}`) and scan the .tar, \
-         or extract it and scan the folder"
-    ))
+    let (what, undo) = match tar.compression {
+        crate::Compression::Gzip => ("gzip", "gunzip -k"),
+        crate::Compression::Zstd => ("zstd", "zstd -d"),
+        crate::Compression::Bzip2 => ("bzip2", "bunzip2 -k"),
+        _ => ("xz", "xz -dk"),
+    };
+    let (file, len, cut) = decompressed(&mut tar.reader).map_err(|e| {
+        format!(
+            "{archive} is a tar archive compressed with {what}, whose members can be reached \
+             only by reading it from its start, and decompressing it into the temporary folder \
+             ({}) failed: {e}; decompress it (`{undo} {archive}`) and scan the .tar, or extract \
+             it and scan the folder",
+            std::env::temp_dir().display()
+        )
+    })?;
+    let mut ix = TarIndex::walk(archive, file, len);
+    // A compressed stream cut short or damaged: the members before the damage are indexed,
+    // and why the rest are not is the decompression's own error.
+    if let Some(e) = cut {
+        ix.damaged = Some(format!(
+            "byte {len} of the decompressed archive, where {what} stopped: {e}"
+        ));
+    }
+    Ok(ix)
+}
+
+/// `reader` (a compressed tar, decompressing) copied into a file with no name in the
+/// temporary folder: the file, its length, and the error that stopped the copy early where
+/// one did (what came before it is kept). An error where no file can be made, or the
+/// folder has no room.
+fn decompressed(reader: &mut dyn Read) -> std::io::Result<(File, u64, Option<String>)> {
+    let mut file = tempfile::tempfile()?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    let mut cut = None;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                cut = Some(e.to_string());
+                break;
+            }
+        };
+        std::io::Write::write_all(&mut out, &buf[..n])?;
+        len += n as u64;
+    }
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    Ok((file, len, cut))
 }
 
 /// The indexes (or why there is none) of the tar archives asked about last, each with the
@@ -244,6 +289,29 @@ pub(crate) fn index_of(archive: &str) -> Arc<Result<TarIndex, String>> {
     ix
 }
 
+/// The index of the tar archive at `archive` where one is at hand without decompressing
+/// it: an uncompressed tar's (read once while it is unchanged), or a compressed one's
+/// already made for its media. `None` for a compressed tar not yet indexed, which the
+/// readers of an export's files beside its posts read from its start rather than copy
+/// whole into the temporary folder.
+pub(crate) fn ready_index_of(archive: &str) -> Option<Arc<Result<TarIndex, String>>> {
+    let now = stamp(archive);
+    {
+        let recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, ix)) = recent
+            .iter()
+            .find(|(a, s, _)| a == archive && now.is_some() && Some(*s) == now)
+        {
+            return Some(ix.clone());
+        }
+    }
+    let mut head = Vec::with_capacity(BLOCK as usize);
+    File::open(archive)
+        .and_then(|f| f.take(BLOCK).read_to_end(&mut head))
+        .ok()?;
+    crate::tar::is_tar(&head).then(|| index_of(archive))
+}
+
 /// The archive `path` lies inside and the member's name: the nearest ancestor of `path`
 /// that is a regular file, where it is not a zip archive (whose members
 /// [`crate::zip_archive`] reads). `None` where no ancestor is a file.
@@ -252,7 +320,7 @@ fn inside_tar(path: &std::path::Path) -> Option<(String, String)> {
         .filter(|(archive, _)| !crate::zip_archive::is_zip_archive(std::path::Path::new(archive)))
 }
 
-/// Whether `path` names a file member of an uncompressed tar archive on disk.
+/// Whether `path` names a file member of a tar archive on disk.
 pub(crate) fn is_member(path: &std::path::Path) -> bool {
     inside_tar(path).is_some_and(|(archive, name)| {
         index_of(&archive)
@@ -262,9 +330,10 @@ pub(crate) fn is_member(path: &std::path::Path) -> bool {
     })
 }
 
-/// The file `path` names inside a tar archive on disk (`EXPORT.tar/photos/a.jpg`), read
-/// by offset: `None` where `path` is inside no archive but a zip; an error where the
-/// archive is compressed, or has no such member.
+/// The file `path` names inside a tar archive on disk (`EXPORT.tar/photos/a.jpg`, or
+/// `EXPORT.tar.gz/photos/a.jpg`: see the module), read by offset: `None` where `path` is
+/// inside no archive but a zip; an error where the archive has no such member, or is
+/// compressed and could not be decompressed.
 pub(crate) fn member_reader(
     path: &std::path::Path,
 ) -> Option<Result<Box<dyn Read + Send>, String>> {
@@ -366,23 +435,67 @@ mod tests {
         assert!(ix.damaged.as_deref().unwrap().contains("inside a header"));
     }
 
-    #[test]
-    fn a_compressed_tar_says_to_decompress_it() {
-        let bytes = tar_of(&[("a.jpg", b"x")]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.tar.gz");
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut gz, &bytes).unwrap();
-        std::fs::write(&path, gz.finish().unwrap()).unwrap();
-        let err = open(path.to_str().unwrap()).err().unwrap();
-        assert!(
-            err.contains("compressed with gzip") && err.contains("gunzip"),
-            "{err}"
-        );
-        let inner = path.join("a.jpg");
-        let why = member_reader(&inner).unwrap().err().unwrap();
-        assert_eq!(why, err);
-        assert!(!is_member(&inner));
+        std::io::Write::write_all(&mut gz, bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// A compressed tar (gzip, zstd, bzip2) is decompressed into the temporary folder and
+    /// its members read by name as an uncompressed one's; it is indexed once, and its
+    /// neighbours are then found from that index.
+    #[test]
+    fn a_compressed_tars_members_are_read_by_name() {
+        let bytes = tar_of(&[("photos/a.jpg", b"jpeg bytes"), ("data/b.js", b"[1]")]);
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        std::io::Write::write_all(&mut bz, &bytes).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, packed) in [
+            ("a.tar.gz", gzip(&bytes)),
+            ("a.tar.zst", zstd::encode_all(&bytes[..], 1).unwrap()),
+            ("a.tar.bz2", bz.finish().unwrap()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, packed).unwrap();
+            let archive = path.to_str().unwrap();
+            assert!(ready_index_of(archive).is_none(), "{name}: not yet indexed");
+            let inner = path.join("photos/a.jpg");
+            assert!(is_member(&inner), "{name}");
+            let mut got = Vec::new();
+            member_reader(&inner)
+                .unwrap()
+                .unwrap()
+                .read_to_end(&mut got)
+                .unwrap();
+            assert_eq!(got, b"jpeg bytes", "{name}");
+            let why = member_reader(&path.join("photos/b.jpg"))
+                .unwrap()
+                .err()
+                .unwrap();
+            assert!(why.ends_with("no member photos/b.jpg"), "{why}");
+            let ix = ready_index_of(archive).expect("indexed once, kept");
+            assert_eq!(
+                ix.as_ref().as_ref().unwrap().names_in("data/"),
+                vec!["b.js"]
+            );
+        }
+    }
+
+    /// A compressed tar cut short: the members before the cut are read, and one after it
+    /// is said to be missing where the stream stopped.
+    #[test]
+    fn a_cut_compressed_tar_keeps_the_members_before_the_cut() {
+        let big: Vec<u8> = (0..200_000u32).flat_map(|k| k.to_le_bytes()).collect();
+        let bytes = tar_of(&[("a.txt", b"first"), ("b.bin", &big), ("c.txt", b"last")]);
+        let gz = gzip(&bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.tar.gz");
+        std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+        let ix = open(path.to_str().unwrap()).unwrap();
+        assert_eq!(read(&ix, "a.txt").as_deref(), Some(&b"first"[..]));
+        assert!(!ix.has("c.txt"));
+        let why = ix.missing("c.txt");
+        assert!(why.contains("where gzip stopped"), "{why}");
     }
 
     #[test]

@@ -868,8 +868,8 @@ impl Worker<'_> {
             };
             let hasher = self.hasher.get_or_insert_with(raqib_media::PdqHasher::new);
             let max_pixels = raqib_media::decode::DEFAULT_MAX_PIXELS;
-            // Inside an archive (a compressed tar's members cannot be reached: the error
-            // says to decompress it).
+            // Inside an archive (a compressed tar is decompressed into the temporary folder
+            // once; where it cannot be, the error says why and to decompress it).
             let in_archive = (!path.exists())
                 .then(|| raqib_ingest::archive_member_reader(&path))
                 .flatten();
