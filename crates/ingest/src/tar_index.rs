@@ -9,9 +9,10 @@
 //! middle: its members are reached only by reading it from its start. When its members are
 //! first asked for by name, it is decompressed once into a file with no name in the
 //! temporary folder (removed by the system when the index is dropped or the process ends,
-//! however it ends) and indexed there; where that fails (no room), the message says why and
-//! to decompress it. The files beside a Twitter archive's tweets are found by a read of
-//! their own ([`crate::tar::neighbours`]).
+//! however it ends) and indexed there; where that fails (no room, a copy that would leave
+//! less than [`KEEP_FREE`] free, or one past [`MAX_RATIO`] times the archive's size: a
+//! decompression bomb), the message says why and to decompress it. The files beside a
+//! Twitter archive's tweets are found by a read of their own ([`crate::tar::neighbours`]).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -211,7 +212,8 @@ fn open(archive: &str) -> Result<TarIndex, String> {
         crate::Compression::Bzip2 => ("bzip2", "bunzip2 -k"),
         _ => ("xz", "xz -dk"),
     };
-    let (file, len, cut) = decompressed(&mut tar.reader).map_err(|e| {
+    let cap = len.saturating_mul(MAX_RATIO).saturating_add(RATIO_FLOOR);
+    let (file, len, cut) = decompressed(&mut tar.reader, cap).map_err(|e| {
         format!(
             "{archive} is a tar archive compressed with {what}, whose members can be reached \
              only by reading it from its start, and decompressing it into the temporary folder \
@@ -231,17 +233,73 @@ fn open(archive: &str) -> Result<TarIndex, String> {
     Ok(ix)
 }
 
+/// How many times its own size a compressed tar may grow to when it is decompressed for
+/// its media ([`RATIO_FLOOR`] more allowed): an export's media hardly compress, and the
+/// JSON of a text-only one compresses some tens of times; a stream that grows past this
+/// is a decompression bomb, which would otherwise fill the temporary folder.
+const MAX_RATIO: u64 = 200;
+
+/// What any compressed tar may grow to whatever its size (see [`MAX_RATIO`]).
+const RATIO_FLOOR: u64 = 64 << 20;
+
+/// The room the copy of a compressed tar leaves in the temporary folder: the copy stops
+/// where less would be left, so that a scan never fills the disk it runs on.
+const KEEP_FREE: u64 = 1 << 30;
+
+/// The bytes free to us on the file system that holds `file`; `None` where that cannot be
+/// told.
+fn free_beside(file: &File) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+        // SAFETY: `fstatvfs` fills the struct it is given for a descriptor we hold open,
+        // and the struct is read only where it says it did.
+        let ok = unsafe { libc::fstatvfs(file.as_raw_fd(), st.as_mut_ptr()) } == 0;
+        if !ok {
+            return None;
+        }
+        // SAFETY: filled by the successful call above.
+        let st = unsafe { st.assume_init() };
+        // The fields' types differ between systems (32 bits on some).
+        #[allow(clippy::unnecessary_cast)]
+        Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
+}
+
 /// `reader` (a compressed tar, decompressing) copied into a file with no name in the
 /// temporary folder: the file, its length, and the error that stopped the copy early where
-/// one did (what came before it is kept). An error where no file can be made, or the
-/// folder has no room.
-fn decompressed(reader: &mut dyn Read) -> std::io::Result<(File, u64, Option<String>)> {
+/// one did (what came before it is kept). An error where no file can be made, the folder
+/// has no room (or would be left with less than [`KEEP_FREE`]), or the stream grows past
+/// `cap` bytes (a decompression bomb: see [`MAX_RATIO`]).
+fn decompressed(reader: &mut dyn Read, cap: u64) -> std::io::Result<(File, u64, Option<String>)> {
     let mut file = tempfile::tempfile()?;
+    let free_at_start = free_beside(&file);
     let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
     let mut buf = vec![0u8; 1 << 20];
     let mut len = 0u64;
     let mut cut = None;
+    let gib = |n: u64| format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64);
     loop {
+        if len > cap {
+            return Err(std::io::Error::other(format!(
+                "it grew past {} ({MAX_RATIO} times the archive's size and 64 MiB more), more than an export's media \
+                 and text ever do: a decompression bomb, or an archive to decompress by hand",
+                gib(cap)
+            )));
+        }
+        if free_at_start.is_some_and(|free| free.saturating_sub(len) < KEEP_FREE) {
+            return Err(std::io::Error::other(format!(
+                "{} decompressed, it would leave less than {} free there",
+                gib(len),
+                gib(KEEP_FREE)
+            )));
+        }
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -479,6 +537,28 @@ mod tests {
                 vec!["b.js"]
             );
         }
+    }
+
+    /// A stream that grows past its cap (a decompression bomb: a few kilobytes of gzip
+    /// that would fill the disk with zeros) stops the copy with an error that says so;
+    /// one within it is copied whole.
+    #[test]
+    fn a_decompression_bomb_is_stopped_at_its_cap() {
+        let zeros = vec![0u8; 8 << 20];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &zeros).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 16 << 10, "{}", bomb.len());
+        let mut r = flate2::read::GzDecoder::new(&bomb[..]);
+        let err = decompressed(&mut r, 1 << 20).err().unwrap().to_string();
+        assert!(err.contains("decompression bomb"), "{err}");
+        let mut r = flate2::read::GzDecoder::new(&bomb[..]);
+        let (mut file, len, cut) = decompressed(&mut r, 16 << 20).unwrap();
+        assert_eq!((len, cut), (8 << 20, None));
+        let mut back = Vec::new();
+        std::io::Seek::rewind(&mut file).unwrap();
+        file.read_to_end(&mut back).unwrap();
+        assert!(back == zeros);
     }
 
     /// A compressed tar cut short: the members before the cut are read, and one after it

@@ -252,8 +252,8 @@ pub fn render_summary(s: &Summary) -> String {
     }
     if let Some(m) = &s.local_media {
         o.push_str(&format!(
-            "local media: {} file(s) hashed, {} could not be (missing, too large, or not \
-             decodable){}\n",
+            "local media: {} file(s) hashed, {} could not be (missing, too large, not \
+             decodable, or in an archive that could not be read){}\n",
             m.hashed,
             m.not_hashed,
             m.media_error
