@@ -3,7 +3,8 @@
 //! the rest is the member's bytes and whatever follows (more headers, good or bad). Read
 //! from memory, or (half of the time) from a file, which a Twitter archive's tweets read
 //! again for the files beside them, and whose members are then read by name from its
-//! index. Reading never panics and every diagnostic names the archive or one of its
+//! index (a quarter of the time gzipped, and then half of the time cut short: its members
+//! read from a decompressed copy). Reading never panics and every diagnostic names the archive or one of its
 //! members.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -40,9 +41,23 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     };
     let on_disk = sel & 0x80 != 0;
+    // On disk, a quarter of the time gzipped (its members then read from a decompressed
+    // copy in the temporary folder), and half of those cut short.
+    let gzipped = on_disk && sel & 0x40 != 0;
     let file = std::env::temp_dir().join(format!("raqib-fuzz-{}.tar", std::process::id()));
     let name = if on_disk {
-        std::fs::write(&file, &bytes).expect("temporary folder writable");
+        let written = if gzipped {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut gz, &bytes).expect("to memory");
+            let mut gz = gz.finish().expect("to memory");
+            if sel & 0x20 != 0 {
+                gz.truncate(gz.len() / 2);
+            }
+            gz
+        } else {
+            bytes.clone()
+        };
+        std::fs::write(&file, &written).expect("temporary folder writable");
         file.to_str().expect("a UTF-8 temporary path").to_string()
     } else {
         "fuzz.tar".to_string()
