@@ -230,6 +230,17 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
                     std::thread::sleep(Duration::from_millis(100));
                     continue;
                 }
+                // A compressed tar's media wait for its copy (see `--hash-media`).
+                if let Some((archive, bytes)) = raqib_ingest::archive_copy_progress() {
+                    bar.set_message(format!(
+                        "decompressing {archive} once into the temporary folder to reach \
+                         its media: {:.1} MB",
+                        bytes as f64 / 1e6,
+                    ));
+                    bar.tick();
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
                 let posts = progress.posts.load(Ordering::Relaxed);
                 let rate = posts as f64 / t0.elapsed().as_secs_f64().max(1e-3);
                 // A Twitter archive with long posts reads its tweets once before them.

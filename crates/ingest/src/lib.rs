@@ -1254,6 +1254,11 @@ pub fn is_archive_member(path: &std::path::Path) -> bool {
     zip_archive::is_zip_member(path) || tar_index::is_member(path)
 }
 
+/// The compressed tar being decompressed into the temporary folder for its media (see
+/// [`is_archive_member`]) and the bytes written so far, while one is; a scan's posts wait
+/// for it.
+pub use tar_index::copy_progress as archive_copy_progress;
+
 /// The file `path` names inside an archive (see [`is_archive_member`]), as it is read
 /// (decompressed, and checked at its end for a zip's): `None` where `path` is inside no
 /// archive; an error that says why where the member is not there or cannot be read (a

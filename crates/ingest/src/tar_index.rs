@@ -213,7 +213,10 @@ fn open(archive: &str) -> Result<TarIndex, String> {
         _ => ("xz", "xz -dk"),
     };
     let cap = len.saturating_mul(MAX_RATIO).saturating_add(RATIO_FLOOR);
-    let (file, len, cut) = decompressed(&mut tar.reader, cap).map_err(|e| {
+    *COPYING.lock().unwrap_or_else(|e| e.into_inner()) = Some(archive.to_string());
+    let copied = decompressed(&mut tar.reader, cap);
+    *COPYING.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    let (file, len, cut) = copied.map_err(|e| {
         format!(
             "{archive} is a tar archive compressed with {what}, whose members can be reached \
              only by reading it from its start, and decompressing it into the temporary folder \
@@ -245,6 +248,19 @@ const RATIO_FLOOR: u64 = 64 << 20;
 /// The room the copy of a compressed tar leaves in the temporary folder: the copy stops
 /// where less would be left, so that a scan never fills the disk it runs on.
 const KEEP_FREE: u64 = 1 << 30;
+
+/// The compressed tar being decompressed for its media now, if any (one at a time: the
+/// copy is made under [`RECENT`]'s lock), and how many bytes of it so far ([`COPIED`]).
+static COPYING: Mutex<Option<String>> = Mutex::new(None);
+static COPIED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The compressed tar being decompressed into the temporary folder for its media, and the
+/// bytes written so far: `None` when none is. A scan's progress line says so, since the
+/// posts wait for it.
+pub fn copy_progress() -> Option<(String, u64)> {
+    let name = COPYING.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+    Some((name, COPIED.load(std::sync::atomic::Ordering::Relaxed)))
+}
 
 /// The bytes free to us on the file system that holds `file`; `None` where that cannot be
 /// told.
@@ -284,6 +300,7 @@ fn decompressed(reader: &mut dyn Read, cap: u64) -> std::io::Result<(File, u64, 
     let mut buf = vec![0u8; 1 << 20];
     let mut len = 0u64;
     let mut cut = None;
+    COPIED.store(0, std::sync::atomic::Ordering::Relaxed);
     let gib = |n: u64| format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64);
     loop {
         if len > cap {
@@ -311,6 +328,7 @@ fn decompressed(reader: &mut dyn Read, cap: u64) -> std::io::Result<(File, u64, 
         };
         std::io::Write::write_all(&mut out, &buf[..n])?;
         len += n as u64;
+        COPIED.store(len, std::sync::atomic::Ordering::Relaxed);
     }
     std::io::Write::flush(&mut out)?;
     drop(out);
@@ -537,6 +555,33 @@ mod tests {
                 vec!["b.js"]
             );
         }
+    }
+
+    /// While a compressed tar is decompressed, which one and how far along is told (a
+    /// scan's progress line says so while its posts wait), and nothing once it is done.
+    #[test]
+    fn the_copy_of_a_compressed_tar_is_told_while_it_is_made() {
+        let zeros = vec![0u8; 64 << 20];
+        let bytes = tar_of(&[("big.bin", &zeros), ("a.jpg", b"x")]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.tar.zst");
+        std::fs::write(&path, zstd::encode_all(&bytes[..], 1).unwrap()).unwrap();
+        let archive = path.to_str().unwrap().to_string();
+        let copy = {
+            let archive = archive.clone();
+            std::thread::spawn(move || open(&archive).map(|ix| ix.has("a.jpg")))
+        };
+        let mut seen = 0;
+        while !copy.is_finished() {
+            if let Some((name, bytes)) = copy_progress() {
+                if name == archive {
+                    seen = seen.max(bytes);
+                }
+            }
+        }
+        assert_eq!(copy.join().unwrap(), Ok(true));
+        assert!(seen > 0, "the copy was never told");
+        assert!(copy_progress().is_none_or(|(name, _)| name != archive));
     }
 
     /// A stream that grows past its cap (a decompression bomb: a few kilobytes of gzip
