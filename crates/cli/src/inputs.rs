@@ -154,8 +154,9 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             });
             remove_at(&mut files, doubled.into_iter().collect());
         }
-        // A Meta export's sections besides its threads (posts, profile, ads, settings:
-        // hundreds of JSON files, none of them messages), said on a line of their own.
+        // A Meta export's sections besides its threads, posts and comments (profile, ads,
+        // settings: hundreds of JSON files, none of them posts), said on a line of their
+        // own.
         let meta_others =
             raqib_ingest::meta_export_others(files[start..].iter().map(String::as_str));
         if !meta_others.is_empty() {
@@ -163,7 +164,7 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             notes.push(Note {
                 text: format!(
                     "{input}: {} other JSON {} of a Meta export left out: raqib reads its \
-                     message threads, not its posts, comments, profile or settings",
+                     message threads, posts and comments, not its profile, likes or settings",
                     meta_others.len(),
                     files_word(meta_others.len()),
                 ),

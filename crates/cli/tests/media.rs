@@ -985,6 +985,69 @@ fn scan_hashes_a_compressed_tarred_exports_photos_or_says_why_not() {
     assert!(text.contains("compressed with gzip"), "{text}");
 }
 
+/// A Facebook export's posts ("Download Your Information", JSON) as a folder, zipped and
+/// as a `.tar.gz`: each post is credited to the export's owner, named by the profile at
+/// the export's root (Meta's posts name no author), the listed poster among its posts'
+/// photos flags its post, and the photo it names and does not hold is counted with why.
+#[test]
+fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    let files = [
+        "your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json",
+        "personal_information/profile_information/profile_information.json",
+    ];
+    for f in files {
+        std::fs::create_dir_all(p.join("fb").join(f).parent().unwrap()).unwrap();
+        std::fs::copy(
+            root().join("tests/data/meta_export").join(f),
+            p.join("fb").join(f),
+        )
+        .unwrap();
+    }
+    let photo = "your_facebook_activity/posts/media/Mobileuploads_1/1001.jpg";
+    std::fs::create_dir_all(p.join("fb").join(photo).parent().unwrap()).unwrap();
+    std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join("fb").join(photo)).unwrap();
+    let mut z = zip::ZipWriter::new(std::fs::File::create(p.join("fb.zip")).unwrap());
+    for f in [files[0], files[1], photo] {
+        z.start_file(f, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut z, &std::fs::read(p.join("fb").join(f)).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(p.join("fb.tar.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    tar.append_dir_all(".", p.join("fb")).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+
+    for input in ["fb", "fb.zip", "fb.tar.gz"] {
+        let (posts, summary, left) = scan_compressed_tar(p, input, true);
+        let hit = posts
+            .iter()
+            .find(|p| p["id"] == "مهاجر/posts/1793527900")
+            .unwrap_or_else(|| panic!("{input}: the post with the photo flagged: {posts:?}"));
+        assert_eq!(hit["media_matches"][0]["label"], "poster", "{input}");
+        assert_eq!(hit["account"], "مهاجر", "{input}");
+        assert_eq!(hit["platform"], "facebook", "{input}");
+        assert!(
+            posts.iter().all(|p| p["account"] == "مهاجر"),
+            "{input}: {posts:?}"
+        );
+        assert_eq!(summary["local_media"]["hashed"], 1, "{input}: {summary}");
+        assert_eq!(
+            summary["local_media"]["not_hashed"], 1,
+            "{input}: {summary}"
+        );
+        let why = summary["local_media"]["media_error"].as_str().unwrap();
+        assert!(why.contains("media/your_posts/1002.jpg"), "{input}: {why}");
+        assert_eq!(left, 0, "{input}: copies left in TMPDIR");
+    }
+}
+
 /// `scan --lists --hash-media` on an export's videos: the frames of each are hashed (vPDQ,
 /// by ffmpeg), so a re-encode of a listed video (larger, another bitrate: a new SHA-256)
 /// flags its message, while another video does not. Without ffmpeg the videos are still

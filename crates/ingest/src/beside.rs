@@ -80,6 +80,38 @@ impl Beside {
         dir.is_dir().then(|| Beside::Folder(dir.to_path_buf()))
     }
 
+    /// The folder above, in the same folder tree, zip or tar; `None` above its top.
+    pub(crate) fn up(&self) -> Option<Beside> {
+        let parent = |dir: &str| -> Option<String> {
+            let trimmed = dir.strip_suffix('/')?;
+            Some(match trimmed.rfind('/') {
+                Some(k) => trimmed[..=k].to_string(),
+                None => String::new(),
+            })
+        };
+        Some(match self {
+            Beside::Folder(dir) => {
+                let abs = std::fs::canonicalize(dir).ok()?;
+                Beside::Folder(abs.parent()?.to_path_buf())
+            }
+            Beside::Zip(index, dir) => Beside::Zip(index.clone(), parent(dir)?),
+            Beside::Tar(t) => Beside::Tar(Arc::new(TarDir::new(&t.archive, &parent(&t.dir)?))),
+        })
+    }
+
+    /// The folder `sub` (ending with `/`) below this one, in the same folder tree, zip or
+    /// tar.
+    pub(crate) fn down(&self, sub: &str) -> Beside {
+        match self {
+            Beside::Folder(dir) => Beside::Folder(dir.join(sub)),
+            Beside::Zip(index, dir) => Beside::Zip(index.clone(), format!("{dir}{sub}")),
+            Beside::Tar(t) => Beside::Tar(Arc::new(TarDir::new(
+                &t.archive,
+                &format!("{}{sub}", t.dir),
+            ))),
+        }
+    }
+
     /// The path of `name` as messages show it.
     pub(crate) fn shown(&self, name: &str) -> String {
         match self {

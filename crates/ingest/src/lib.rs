@@ -63,7 +63,7 @@ pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use mapped::JsonMapping;
 pub use matrix::parse_matrix;
-pub use meta::meta_export_others;
+pub use meta::{meta_export_others, UNKNOWN_OWNER as UNKNOWN_META_OWNER};
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use tweets::parse_tweet;
@@ -565,6 +565,8 @@ pub enum LineFormat {
     Discord,
     /// A message of a Meta export's thread, with the thread and the platform.
     Meta,
+    /// A post or comment of a Facebook export, with its owner and the platform.
+    MetaPost,
     /// Any JSON record, through `--json-map` (the chunk holds the mapping).
     Mapped,
     /// A message of a Telegram HTML page, with its chat's and sender's names.
@@ -746,6 +748,7 @@ impl Chunk {
                         | LineFormat::Matrix
                         | LineFormat::Discord
                         | LineFormat::Meta
+                        | LineFormat::MetaPost
                         | LineFormat::Reddit
                         | LineFormat::Bluesky
                         | LineFormat::Mapped
@@ -777,6 +780,7 @@ impl Chunk {
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
                                 LineFormat::Meta => meta::parse_line(line, seen, out),
+                                LineFormat::MetaPost => meta::parse_posts_line(line, seen, out),
                                 LineFormat::Reddit => reddit::parse_line(
                                     line,
                                     platform.unwrap_or("reddit"),
@@ -1103,6 +1107,26 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, line_format, opts))
             }
         }
+        // A Facebook export's posts (an array) or comments (`comments_v2`), each line
+        // carrying the export's owner, from the profile at its root.
+        Format::Meta if meta::looks_like_posts(&String::from_utf8_lossy(&head)) => {
+            let prefix = meta::posts_line_prefix(
+                meta::owner_of(beside.as_ref()).as_deref(),
+                opts.default_platform.as_deref(),
+            );
+            let chunks = if first_byte(&head) == Some(b'[') {
+                array::ArrayChunks::new(reader, name, Some(LineFormat::MetaPost), opts)
+            } else {
+                array::ArrayChunks::document(
+                    reader,
+                    name,
+                    Some(LineFormat::MetaPost),
+                    &["comments_v2"],
+                    opts,
+                )
+            };
+            Box::new(chunks.with_line_prefix(prefix))
+        }
         // A thread's messages, each line carrying the thread and platform its path gives.
         Format::Meta => Box::new(
             array::ArrayChunks::document(reader, name, Some(LineFormat::Meta), &["messages"], opts)
@@ -1399,7 +1423,10 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
             // A Meta thread, a Discord channel and a Matrix room before Telegram: their
             // exports have `messages` too.
-            if meta::looks_like_thread(&head_str) || meta::is_thread_file_name(base) {
+            if meta::looks_like_thread(&head_str)
+                || meta::is_thread_file_name(base)
+                || head_str.contains("\"comments_v2\"")
+            {
                 Format::Meta
             } else if first_line(head).is_some_and(reddit::looks_like_reddit)
                 || reddit::looks_like_listing(head)
@@ -1433,6 +1460,13 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         }
         // A Reddit thread's API JSON: an array of two listings.
         Some(b'[') if reddit::looks_like_listing(head) => Format::Reddit,
+        // A Facebook export's posts.
+        Some(b'[')
+            if meta::looks_like_posts(&String::from_utf8_lossy(head))
+                || meta::is_posts_file_name(path.rsplit(['/', '\\']).next().unwrap_or(path)) =>
+        {
+            Format::Meta
+        }
         // A JSON array of records.
         Some(b'[') => Format::Jsonl,
         // A Twitter archive's files are JavaScript: `window.YTD.tweets.part0 = [`.

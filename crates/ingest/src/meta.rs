@@ -102,16 +102,25 @@ pub(crate) fn is_thread_file_name(base: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The folders a thread's file at `path` (`/`-separated) names its export's root:
-/// `ROOT/messages/BOX/THREAD/message_N.json`, or `ROOT/your_..._activity/messages/...` in
-/// newer exports. `None` where `path` is no thread's file.
+/// The folders a thread's, posts' or comments' file at `path` (`/`-separated) names its
+/// export's root: `ROOT/messages/BOX/THREAD/message_N.json`, `ROOT/posts/your_posts_N.json`,
+/// `ROOT/comments_and_reactions/comments.json`, or the same under
+/// `ROOT/your_..._activity/` in newer exports. `None` where `path` is none of those.
 fn export_root(path: &str) -> Option<&str> {
     let parts: Vec<&str> = path.split('/').collect();
     let n = parts.len();
-    if n < 4 || !is_thread_file_name(parts[n - 1]) || parts[n - 4] != "messages" {
-        return None;
-    }
-    let mut root = n - 4;
+    let thread = n >= 4 && is_thread_file_name(parts[n - 1]) && parts[n - 4] == "messages";
+    // A Facebook export's posts (`ROOT/posts/your_posts_1.json`) and comments
+    // (`ROOT/comments_and_reactions/comments.json`, `ROOT/comments/comments.json`).
+    let posts = n >= 2 && parts[n - 2] == "posts" && is_posts_file_name(parts[n - 1]);
+    let comments = n >= 2
+        && matches!(parts[n - 2], "comments_and_reactions" | "comments")
+        && crate::strip_compression_ext(parts[n - 1]).eq_ignore_ascii_case("comments.json");
+    let mut root = match (thread, posts || comments) {
+        (true, _) => n - 4,
+        (false, true) => n - 2,
+        (false, false) => return None,
+    };
     if root > 0 && parts[root - 1].starts_with("your_") {
         root -= 1;
     }
@@ -121,11 +130,11 @@ fn export_root(path: &str) -> Option<&str> {
 }
 
 /// Of the files `paths` (`/`-separated) found in a folder or an archive, the positions of
-/// those a Meta export holds besides its threads: the JSON of its other sections (its
-/// posts and comments, which are not read yet, and its profile, ads, logins and settings:
-/// hundreds of files, none of them messages), which are left out as a folder's files not
-/// named as inputs are. Only the files under the root of
-/// an export whose threads are among `paths` are counted.
+/// those a Meta export holds besides its threads, posts and comments: the JSON of its
+/// other sections (its profile, ads, logins, settings, likes: hundreds of files, none of
+/// them posts or messages), which are left out as a folder's files not named as inputs
+/// are. Only the files under the root of an export whose threads, posts or comments are
+/// among `paths` are counted.
 pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<usize> {
     let mut roots: Vec<&str> = paths.clone().filter_map(export_root).collect();
     roots.sort_unstable();
@@ -195,20 +204,27 @@ fn media_path(uri: &str, thread: &str) -> String {
     }
 }
 
+/// A line's prefix (its `first` field, a thread or an owner, and the platform) and the
+/// JSON after it.
+fn split_line<'a>(line: &'a [u8], first: &str) -> Result<(&'a str, &'a str, &'a [u8]), String> {
+    let mut fields = line.splitn(3, |&b| b == FIELD_SEP);
+    let (Some(head), Some(platform), Some(json)) = (fields.next(), fields.next(), fields.next())
+    else {
+        return Err("not a line of a Meta export".into());
+    };
+    let head = std::str::from_utf8(head).map_err(|_| format!("invalid UTF-8 in the {first}"))?;
+    let platform = std::str::from_utf8(platform).map_err(|_| "invalid UTF-8 in the platform")?;
+    Ok((head, platform, json))
+}
+
 /// Read a line of a thread ([`line_prefix`], then one message): the message's post, and
 /// its sender's account the first time `seen` says the sender is new.
 pub(crate) fn parse_line(
     line: &[u8],
-    mut seen: impl FnMut(&str) -> bool,
-    mut out: impl FnMut(Record),
+    seen: impl FnMut(&str) -> bool,
+    out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let mut fields = line.splitn(3, |&b| b == FIELD_SEP);
-    let (Some(thread), Some(platform), Some(json)) = (fields.next(), fields.next(), fields.next())
-    else {
-        return Err("not a line of a Meta export's thread".into());
-    };
-    let thread = std::str::from_utf8(thread).map_err(|_| "invalid UTF-8 in the thread")?;
-    let platform = std::str::from_utf8(platform).map_err(|_| "invalid UTF-8 in the platform")?;
+    let (thread, platform, json) = split_line(line, "thread")?;
     let m: Message = crate::parse_object(json, "a Meta export's message")?;
     if matches!(
         m.kind.as_deref(),
@@ -266,30 +282,222 @@ pub(crate) fn parse_line(
     } else {
         format!("{thread}/{ms}")
     };
+    emit(
+        Post {
+            platform: platform.into(),
+            account: sender,
+            created_at: Some(ms.div_euclid(1000)),
+            text,
+            urls,
+            media,
+            ..Default::default()
+        },
+        base_id,
+        seen,
+        out,
+    );
+    Ok(())
+}
+
+/// Send `post` with an id of its own (`base_id`, or `base_id-2`, `-3`... where `seen` knew
+/// the one before), after its account the first time `seen` says the account is new (an
+/// account by name, its `display_name` the name).
+fn emit(
+    mut post: Post,
+    base_id: String,
+    mut seen: impl FnMut(&str) -> bool,
+    mut out: impl FnMut(Record),
+) {
+    let platform = post.platform.clone();
     let mut id = base_id.clone();
     let mut n = 1;
     while seen(&format!("\u{1}{platform}\u{1}{id}")) {
         n += 1;
         id = format!("{base_id}-{n}");
     }
-    if !seen(&format!("{platform}\u{1}{sender}")) {
+    if !seen(&format!("{platform}\u{1}{}", post.account)) {
         out(Record::Account(Box::new(Account {
-            id: sender.clone(),
-            platform: platform.into(),
-            display_name: Some(sender.clone()),
+            id: post.account.clone(),
+            platform: platform.clone(),
+            display_name: Some(post.account.clone()),
             ..Default::default()
         })));
     }
-    out(Record::Post(Box::new(Post {
-        id,
-        platform: platform.into(),
-        account: sender,
-        created_at: Some(ms.div_euclid(1000)),
-        text,
-        urls,
-        media,
-        ..Default::default()
-    })));
+    post.id = id;
+    out(Record::Post(Box::new(post)));
+}
+
+/// Whether `base` (a file name) is a Facebook export's posts file: `your_posts_N.json`,
+/// or `your_posts__check_ins__photos_and_videos_N.json` in newer exports.
+pub(crate) fn is_posts_file_name(base: &str) -> bool {
+    let lower = crate::strip_compression_ext(base).to_ascii_lowercase();
+    let Some(stem) = lower.strip_suffix(".json") else {
+        return false;
+    };
+    ["your_posts_", "your_posts__check_ins__photos_and_videos_"]
+        .iter()
+        .any(|p| {
+            stem.strip_prefix(p)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// Whether the first bytes are a Facebook export's posts (an array of objects with a
+/// `timestamp` and `data` holding `post`s) or its comments (`comments_v2`).
+pub(crate) fn looks_like_posts(head: &str) -> bool {
+    let array = head.trim_start().starts_with('[')
+        && head.contains("\"timestamp\"")
+        && head.contains("\"data\"")
+        && (head.contains("\"post\"") || head.contains("\"update_timestamp\""));
+    array || head.contains("\"comments_v2\"")
+}
+
+/// The name of a Facebook export's owner, from its profile (`profile_v2.name.full_name`,
+/// mended) in `profile_information/profile_information.json`, or in
+/// `personal_information/profile_information/` in newer exports, at the export's root:
+/// one or two folders above `beside`, the posts' or comments' folder. `None` where no
+/// profile is found.
+pub(crate) fn owner_of(beside: Option<&crate::beside::Beside>) -> Option<String> {
+    let mut dir = beside?.up()?;
+    for _ in 0..2 {
+        for sub in [
+            "profile_information/",
+            "personal_information/profile_information/",
+        ] {
+            let Ok(Some(bytes)) = dir.down(sub).read("profile_information.json") else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                continue;
+            };
+            let name = ["profile_v2", "profile"]
+                .iter()
+                .find_map(|k| v.get(k)?.get("name")?.get("full_name")?.as_str());
+            if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+                return Some(unmangle(name).into_owned());
+            }
+        }
+        dir = dir.up()?;
+    }
+    None
+}
+
+/// The account a Facebook export's posts are credited to where its profile is not found.
+pub const UNKNOWN_OWNER: &str = "(owner of the export)";
+
+/// What each post's or comment's line of a Facebook export starts with: its owner (see
+/// [`owner_of`]) and the platform, each followed by [`FIELD_SEP`].
+pub(crate) fn posts_line_prefix(owner: Option<&str>, platform: Option<&str>) -> Vec<u8> {
+    let mut out = Vec::new();
+    crate::push_field(&mut out, owner.unwrap_or(UNKNOWN_OWNER));
+    crate::push_field(&mut out, platform.unwrap_or("facebook"));
+    out
+}
+
+/// Read a line of a Facebook export's posts or comments ([`posts_line_prefix`], then one
+/// element): its post, and its account the first time `seen` says it is new. A post's text
+/// is its `data[].post` (a note's `text` too), a comment's its `data[].comment.comment`,
+/// by its `author`; a post's account is the export's owner. `attachments[].data[]` give
+/// its media (`media.uri`, a note's `media[].uri`; paths from the posts' folder, see
+/// [`media_path`]) and links (`external_context.url`). An element with nothing to read (a
+/// check-in, a saved event, an update with no text) is passed over.
+pub(crate) fn parse_posts_line(
+    line: &[u8],
+    seen: impl FnMut(&str) -> bool,
+    out: impl FnMut(Record),
+) -> Result<(), String> {
+    use serde_json::Value;
+    let (owner, platform, json) = split_line(line, "owner")?;
+    let v: Value = crate::parse_object(json, "a Facebook export's post")?;
+    let time = v
+        .get("timestamp")
+        .and_then(|t| t.as_i64().or_else(|| t.as_f64().map(|f| f as i64)))
+        .ok_or("post has no `timestamp` (Unix seconds)")?;
+    let text_of = |x: Option<&Value>| x.and_then(Value::as_str).map(|s| unmangle(s).into_owned());
+    let mut texts = Vec::new();
+    let mut author = None;
+    let mut kind = "posts";
+    for d in v
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        texts.extend(text_of(d.get("post")));
+        if let Some(c) = d.get("comment") {
+            kind = "comments";
+            texts.extend(text_of(c.get("comment")));
+            author = author.or_else(|| text_of(c.get("author")));
+        }
+    }
+    let mut media = Vec::new();
+    let mut urls: Vec<String> = Vec::new();
+    let add_media = |uri: Option<&Value>, media: &mut Vec<MediaRef>| {
+        if let Some(u) = uri.and_then(Value::as_str).filter(|u| !u.is_empty()) {
+            let url = media_path(&unmangle(u), "posts/posts");
+            media.push(MediaRef {
+                kind: crate::media_kind(&url).into(),
+                url: Some(url),
+                ..Default::default()
+            });
+        }
+    };
+    let attached = v
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("data").and_then(Value::as_array))
+        .flatten();
+    for d in attached {
+        add_media(d.get("media").and_then(|m| m.get("uri")), &mut media);
+        if let Some(u) = d
+            .get("external_context")
+            .and_then(|e| e.get("url"))
+            .and_then(Value::as_str)
+            .filter(|u| u.contains('.'))
+        {
+            if !urls.iter().any(|x| x == u) {
+                urls.push(u.to_string());
+            }
+        }
+        if let Some(note) = d.get("note") {
+            texts.extend(text_of(note.get("text")));
+            for m in note
+                .get("media")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                add_media(m.get("uri"), &mut media);
+            }
+        }
+    }
+    texts.retain(|t| !t.trim().is_empty());
+    texts.dedup();
+    let text = texts.join("\n");
+    if text.is_empty() && media.is_empty() && urls.is_empty() {
+        return Ok(());
+    }
+    let account = author
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| owner.to_string());
+    // Two posts of an account in the same second keep ids of their own.
+    let base_id = format!("{account}/{kind}/{time}");
+    emit(
+        Post {
+            platform: platform.into(),
+            account,
+            created_at: Some(time),
+            text,
+            urls,
+            media,
+            ..Default::default()
+        },
+        base_id,
+        seen,
+        out,
+    );
     Ok(())
 }
 
@@ -418,12 +626,21 @@ mod tests {
             "dl/old/messages/archived_threads/b_2/message_3.json",
             "dl/old/profile_information/profile_information.json",
         ];
-        assert_eq!(meta_export_others(paths.iter().copied()), [2, 3, 4, 7]);
+        // The posts are read; the profile and the ads are not.
+        assert_eq!(meta_export_others(paths.iter().copied()), [2, 4, 7]);
         assert_eq!(export_root(paths[0]), Some("dl/fb/"));
+        assert_eq!(export_root(paths[3]), Some("dl/fb/"));
+        assert_eq!(
+            export_root("x/comments_and_reactions/comments.json"),
+            Some("x/")
+        );
         assert_eq!(export_root("messages/inbox/c/message_1.json"), Some(""));
         assert_eq!(export_root("inbox/c/message_1.json"), None);
-        // No thread: nothing is left out.
-        assert!(meta_export_others(paths[2..6].iter().copied()).is_empty());
+        assert_eq!(export_root("blog/comments.json"), None);
+        // An export of posts alone: its other sections are still told from them.
+        assert_eq!(meta_export_others(paths[2..6].iter().copied()), [0, 2]);
+        // No thread, posts or comments: nothing is left out.
+        assert!(meta_export_others([paths[2], paths[4], paths[5]].into_iter()).is_empty());
     }
 
     #[test]
@@ -432,6 +649,17 @@ mod tests {
         assert!(is_thread_file_name("message_12.json.gz"));
         assert!(!is_thread_file_name("message_.json"));
         assert!(!is_thread_file_name("messages.json"));
+        assert!(is_posts_file_name("your_posts_1.json"));
+        assert!(is_posts_file_name(
+            "your_posts__check_ins__photos_and_videos_2.json.gz"
+        ));
+        assert!(!is_posts_file_name("your_posts_.json"));
+        assert!(!is_posts_file_name("posts_1.json"));
+        assert!(looks_like_posts(
+            "[\n  {\n    \"timestamp\": 1,\n    \"data\": [\n      {\n        \"post\": \"a\""
+        ));
+        assert!(looks_like_posts("{\n  \"comments_v2\": ["));
+        assert!(!looks_like_posts("[{\"id\": \"1\", \"text\": \"a post\"}]"));
         assert!(looks_like_thread(
             "{\n  \"participants\": [{\"name\": \"A\"}],\n  \"messages\": [{\"sender_name\": \"A\""
         ));
@@ -458,6 +686,8 @@ mod tests {
         );
     }
 
+    use proptest::strategy::Strategy as _;
+
     proptest::proptest! {
         /// Mending undoes Meta's mangling of any text, and leaves any text with a
         /// character above U+00FF as it is.
@@ -474,6 +704,32 @@ mod tests {
         #[test]
         fn any_string_mends(s in "[\\x00-\\u{FF}]{0,40}") {
             let _ = unmangle(&s);
+        }
+
+        /// A post of any shape (its fields of any JSON type, nested anyhow) reads without
+        /// a panic: a post with a time, or an error, or nothing where it has nothing.
+        #[test]
+        fn any_post_shape_reads_or_says_why(
+            ts in proptest::option::of(proptest::prop_oneof![
+                proptest::num::i64::ANY.prop_map(|n| n.to_string()),
+                "\"[a-z0-9]{0,5}\"".prop_map(String::from),
+                proptest::strategy::Just("1.5e3".to_string()),
+            ]),
+            data in "\\[(\\{\"(post|comment|update_timestamp)\":(\"[^\"\\\\]{0,8}\"|\\{\"comment\":\"x\",\"author\":(\"\"|\"a\"|3)\\}|7|null)\\},?){0,3}\\]",
+            attached in "\\[(\\{\"data\":\\[\\{\"(media|external_context|note)\":(\\{\"(uri|url|text|media)\":(\"[a-z./:]{0,12}\"|\\[\\]|1)\\}|null)\\}\\]\\},?){0,2}\\]",
+        ) {
+            let mut json = String::from("{");
+            if let Some(t) = &ts {
+                json.push_str(&format!("\"timestamp\":{t},"));
+            }
+            json.push_str(&format!("\"data\":{data},\"attachments\":{attached}}}"));
+            let mut line = posts_line_prefix(Some("owner"), None);
+            line.extend_from_slice(json.as_bytes());
+            let mut got = Vec::new();
+            let r = parse_posts_line(&line, |_| false, |rec| got.push(rec));
+            if r.is_ok() {
+                proptest::prop_assert!(got.len() <= 2);
+            }
         }
     }
 }

@@ -2818,6 +2818,89 @@ fn a_meta_export_thread_reads_as_its_messages() {
     assert!(diags[0].message.contains("cut short"), "{}", diags[0]);
 }
 
+const FB_POSTS: &str =
+    "meta_export/your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json";
+const FB_COMMENTS: &str = "meta_export/your_facebook_activity/comments_and_reactions/comments.json";
+
+/// A Facebook export's posts and comments ("Download Your Information", JSON), streamed
+/// element by element: Meta's mangled UTF-8 mended; every post credited to the export's
+/// owner, named by the profile at the export's root (Meta's posts name no author), a
+/// comment to its `author`; a photo named from the posts' folder, a shared link as a URL,
+/// a note's text and photo; elements with nothing to read (an update with no text, a saved
+/// event) passed over; two posts of one second with ids of their own.
+#[test]
+fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
+    let items: Vec<(u64, Record)> = items_at(&data(FB_POSTS))
+        .into_iter()
+        .map(|(l, r)| (l, r.unwrap()))
+        .collect();
+    let accounts: Vec<&str> = items
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Record::Account(a) => Some(a.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(accounts, ["مهاجر"]);
+    let ps = posts_at(&items);
+    let got: Vec<(u64, &str)> = ps.iter().map(|(l, p)| (*l, p.id.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (2, "مهاجر/posts/1793528000"),
+            (14, "مهاجر/posts/1793527900"),
+            (37, "مهاجر/posts/1793527800"),
+            (90, "مهاجر/posts/1793527500"),
+            (116, "مهاجر/posts/1793527500-2"),
+        ],
+        "the update with no text and the event passed over"
+    );
+    let p = |k: usize| ps[k].1;
+    assert_eq!(p(0).text, "يا أنصار الخلافة انشروا الإصدار الجديد");
+    assert_eq!(
+        (p(0).platform.as_str(), p(0).account.as_str()),
+        ("facebook", "مهاجر")
+    );
+    assert_eq!(p(0).created_at, Some(1793528000));
+    assert_eq!(
+        p(1).media[0].url.as_deref(),
+        Some("media/Mobileuploads_1/1001.jpg")
+    );
+    assert_eq!(p(1).media[0].kind, "image");
+    assert_eq!(p(2).urls, ["https://news.example/iraq-village"]);
+    assert_eq!(p(3).text, "Notes from the reading circle");
+    assert_eq!(
+        p(3).media[0].url.as_deref(),
+        Some("media/your_posts/1002.jpg")
+    );
+
+    // Comments: by their author; a GIF reply with no words kept for its link.
+    let (recs, diags) = split(read_all(&data(FB_COMMENTS), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let cs = posts(&recs);
+    assert_eq!(cs.len(), 2);
+    assert_eq!(cs[0].text, "بارك الله فيكم يا إخوة");
+    assert_eq!(
+        (cs[0].account.as_str(), cs[0].id.as_str()),
+        ("مهاجر", "مهاجر/comments/1793528100")
+    );
+    assert_eq!((cs[1].text.as_str(), cs[1].urls.len()), ("", 1));
+
+    // Alone, under another name: known by its shape, its owner unknown and said so; a bad
+    // element is a diagnostic at its line and the rest are read.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data(FB_POSTS)).unwrap();
+    let broken = text.replacen("\"timestamp\": 1793527900", "\"timestamp\": \"x\"", 1);
+    let f = write(&dir, "posts.json", broken.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 4);
+    assert!(posts(&recs)
+        .iter()
+        .all(|p| p.account == raqib_ingest::UNKNOWN_META_OWNER));
+    assert_eq!((diags.len(), diags[0].at.line), (1, 14), "{diags:?}");
+    assert!(diags[0].message.contains("timestamp"), "{}", diags[0]);
+}
+
 /// Every item of `path`, with its line, in reading order.
 fn items_at(path: &str) -> Vec<(u64, Result<Record, Diagnostic>)> {
     let mut items = Vec::new();
