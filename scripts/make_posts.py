@@ -34,6 +34,12 @@ With --twitter-archive, OUT.jsonl is instead a folder made into the data/ folder
 account's Twitter archive: account.js, profile.js and tweets.js with the N tweets,
 pretty-printed as Twitter writes them (about 1.3 KB a tweet).
 
+With --facebook-posts, OUT.jsonl is instead a folder made into one owner's Facebook
+export ("Download Your Information", JSON): the N posts in
+your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json, pretty-printed
+and with their UTF-8 mangled as Meta writes them (about 330 bytes a post), and the profile
+that names their owner.
+
 With --join K (any of the forms), each post's text is K drawn texts joined by spaces: long
 posts, as a Telegram channel's essays are, for the windows that score them (docs/cli.md,
 "Long posts").
@@ -57,7 +63,7 @@ it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it)
 `WhatsApp Chat with NAME.txt` for a folder to find it.
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
-                     [--telegram | --telegram-html | --twitter-archive | --whatsapp | --tweets
+                     [--telegram | --telegram-html | --twitter-archive | --facebook-posts | --whatsapp | --tweets
                       | --outbox | --element | --discord | --meta | --reddit | --jetstream]
 """
 import csv
@@ -364,6 +370,7 @@ def main():
     archive = flag(args, "--twitter-archive")
     whatsapp = flag(args, "--whatsapp")
     meta = flag(args, "--meta")
+    facebook_posts = flag(args, "--facebook-posts")
     reddit = flag(args, "--reddit")
     jetstream = flag(args, "--jetstream")
     telegram, tweets, outbox, element, discord = (
@@ -404,6 +411,41 @@ def main():
                 if tf:
                     tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
             f.write("\n]")
+        if tf:
+            tf.close()
+        return
+    if facebook_posts:
+        # One owner's Facebook posts as Meta's export holds them: one array, pretty-printed,
+        # every text's UTF-8 bytes written as characters; every fifth post shares a link.
+        def mangled(text):
+            return text.encode("utf-8").decode("latin-1")
+
+        profile = os.path.join(jsonl, "personal_information/profile_information")
+        os.makedirs(profile, exist_ok=True)
+        with open(os.path.join(profile, "profile_information.json"), "w", encoding="utf-8") as f:
+            json.dump({"profile_v2": {"name": {"full_name": "Bench Owner"}}}, f, indent=2)
+        posts = os.path.join(jsonl, "your_facebook_activity/posts")
+        os.makedirs(posts, exist_ok=True)
+        with open(os.path.join(posts, "your_posts__check_ins__photos_and_videos_1.json"), "w",
+                  encoding="utf-8") as f:
+            f.write("[")
+            for i in range(n):
+                t = pool[r.randrange(len(pool))]
+                t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
+                t = number.sub(lambda m: str(r.randrange(100_000)), t)
+                r.random()  # the account other formats draw: the same texts as theirs
+                ts = 1_600_000_000 + n - i
+                item = {"timestamp": ts}
+                if i % 5 == 0:
+                    item["attachments"] = [{"data": [{"external_context": {
+                        "url": "https://news.example/%d" % i}}]}]
+                item["data"] = [{"post": mangled(t)}, {"update_timestamp": ts}]
+                item["title"] = "Bench Owner updated his status."
+                text = json.dumps(item, indent=2)
+                f.write(("\n" if i == 0 else ",\n") + "\n".join("  " + l for l in text.split("\n")))
+                if tf:
+                    tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
+            f.write("\n]\n")
         if tf:
             tf.close()
         return
