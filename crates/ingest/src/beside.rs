@@ -45,11 +45,10 @@ impl TarDir {
 
     fn loaded(&self) -> &Result<crate::tar::Neighbours, String> {
         self.loaded.get_or_init(|| {
-            crate::tar::neighbours(
-                &self.archive,
-                &self.dir,
-                crate::twitter_archive::is_read_whole_beside,
-            )
+            crate::tar::neighbours(&self.archive, &self.dir, |name| {
+                crate::twitter_archive::is_read_whole_beside(name)
+                    || crate::meta::is_read_whole_beside(name)
+            })
             .map(|(mut names, kept)| {
                 names.sort();
                 names.dedup();
@@ -97,6 +96,22 @@ impl Beside {
             Beside::Zip(index, dir) => Beside::Zip(index.clone(), parent(dir)?),
             Beside::Tar(t) => Beside::Tar(Arc::new(TarDir::new(&t.archive, &parent(&t.dir)?))),
         })
+    }
+
+    /// The folder's own name (its last part); `None` for an archive's top.
+    pub(crate) fn name(&self) -> Option<String> {
+        let last = |dir: &str| {
+            let d = dir.strip_suffix('/')?;
+            Some(d.rsplit('/').next().unwrap_or(d).to_string())
+        };
+        match self {
+            Beside::Folder(dir) => std::fs::canonicalize(dir)
+                .ok()?
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            Beside::Zip(_, dir) => last(dir),
+            Beside::Tar(t) => last(&t.dir),
+        }
     }
 
     /// The folder `sub` (ending with `/`) below this one, in the same folder tree, zip or

@@ -352,32 +352,38 @@ pub(crate) fn looks_like_posts(head: &str) -> bool {
     array || head.contains("\"comments_v2\"")
 }
 
+/// Whether a file beside others is one [`owner_of`] reads whole: an export's profile.
+pub(crate) fn is_read_whole_beside(name: &str) -> bool {
+    name == "profile_information.json"
+}
+
 /// The name of a Facebook export's owner, from its profile (`profile_v2.name.full_name`,
-/// mended) in `profile_information/profile_information.json`, or in
-/// `personal_information/profile_information/` in newer exports, at the export's root:
-/// one or two folders above `beside`, the posts' or comments' folder. `None` where no
-/// profile is found.
+/// mended) in `personal_information/profile_information/profile_information.json`, or in
+/// `profile_information/` in older exports, at the export's root: the folder above
+/// `beside` (the posts' or comments' folder), or the one above that where it is a
+/// `your_..._activity` folder. One folder of an archive is listed for it (a compressed
+/// tar read once from its start). `None` where no profile is found.
 pub(crate) fn owner_of(beside: Option<&crate::beside::Beside>) -> Option<String> {
-    let mut dir = beside?.up()?;
-    for _ in 0..2 {
-        for sub in [
-            "profile_information/",
-            "personal_information/profile_information/",
-        ] {
-            let Ok(Some(bytes)) = dir.down(sub).read("profile_information.json") else {
-                continue;
-            };
-            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-                continue;
-            };
-            let name = ["profile_v2", "profile"]
-                .iter()
-                .find_map(|k| v.get(k)?.get("name")?.get("full_name")?.as_str());
-            if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
-                return Some(unmangle(name).into_owned());
-            }
+    let mut root = beside?.up()?;
+    if root.name().is_some_and(|n| n.starts_with("your_")) {
+        root = root.up()?;
+    }
+    for sub in [
+        "personal_information/profile_information/",
+        "profile_information/",
+    ] {
+        let Ok(Some(bytes)) = root.down(sub).read("profile_information.json") else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        let name = ["profile_v2", "profile"]
+            .iter()
+            .find_map(|k| v.get(k)?.get("name")?.get("full_name")?.as_str());
+        if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+            return Some(unmangle(name).into_owned());
         }
-        dir = dir.up()?;
     }
     None
 }

@@ -2899,6 +2899,20 @@ fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
         .all(|p| p.account == raqib_ingest::UNKNOWN_META_OWNER));
     assert_eq!((diags.len(), diags[0].at.line), (1, 14), "{diags:?}");
     assert!(diags[0].message.contains("timestamp"), "{}", diags[0]);
+
+    // An older export's layout: `posts/` and `profile_information/` at its root.
+    std::fs::create_dir_all(dir.path().join("old/posts")).unwrap();
+    std::fs::create_dir_all(dir.path().join("old/profile_information")).unwrap();
+    std::fs::write(
+        dir.path().join("old/profile_information/profile_information.json"),
+        r#"{"profile": {"name": {"full_name": "Old Owner"}}}"#,
+    )
+    .unwrap();
+    let f = dir.path().join("old/posts/your_posts_1.json");
+    std::fs::write(&f, &text).unwrap();
+    let (recs, _) = split(read_all(f.to_str().unwrap(), &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 5);
+    assert!(posts(&recs).iter().all(|p| p.account == "Old Owner"));
 }
 
 /// Every item of `path`, with its line, in reading order.
