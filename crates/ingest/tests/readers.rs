@@ -2904,7 +2904,8 @@ fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
     std::fs::create_dir_all(dir.path().join("old/posts")).unwrap();
     std::fs::create_dir_all(dir.path().join("old/profile_information")).unwrap();
     std::fs::write(
-        dir.path().join("old/profile_information/profile_information.json"),
+        dir.path()
+            .join("old/profile_information/profile_information.json"),
         r#"{"profile": {"name": {"full_name": "Old Owner"}}}"#,
     )
     .unwrap();
