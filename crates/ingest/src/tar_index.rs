@@ -344,15 +344,26 @@ static RECENT: Mutex<Vec<(String, Stamp, Arc<Result<TarIndex, String>>)>> = Mute
 /// How many archives [`RECENT`] keeps.
 const RECENT_MAX: usize = 4;
 
+/// The index [`RECENT`] (`recent`) keeps of `archive`, where it was read when the archive
+/// had the stamp it has `now`.
+#[allow(clippy::type_complexity)]
+fn kept(
+    recent: &[(String, Stamp, Arc<Result<TarIndex, String>>)],
+    archive: &str,
+    now: Option<Stamp>,
+) -> Option<Arc<Result<TarIndex, String>>> {
+    recent
+        .iter()
+        .find(|(a, s, _)| a == archive && now.is_some() && Some(*s) == now)
+        .map(|(_, _, ix)| ix.clone())
+}
+
 /// The index of the tar archive at `archive`, read once while it is unchanged.
 pub(crate) fn index_of(archive: &str) -> Arc<Result<TarIndex, String>> {
     let now = stamp(archive);
     let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, _, ix)) = recent
-        .iter()
-        .find(|(a, s, _)| a == archive && now.is_some() && Some(*s) == now)
-    {
-        return ix.clone();
+    if let Some(ix) = kept(&recent, archive, now) {
+        return ix;
     }
     recent.retain(|(a, _, _)| a != archive);
     let ix = Arc::new(open(archive));
@@ -371,16 +382,11 @@ pub(crate) fn index_of(archive: &str) -> Arc<Result<TarIndex, String>> {
 /// readers of an export's files beside its posts read from its start rather than copy
 /// whole into the temporary folder.
 pub(crate) fn ready_index_of(archive: &str) -> Option<Arc<Result<TarIndex, String>>> {
-    let now = stamp(archive);
-    {
-        let recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, _, ix)) = recent
-            .iter()
-            .find(|(a, s, _)| a == archive && now.is_some() && Some(*s) == now)
-        {
-            return Some(ix.clone());
-        }
+    let recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(ix) = kept(&recent, archive, stamp(archive)) {
+        return Some(ix);
     }
+    drop(recent);
     let mut head = Vec::with_capacity(BLOCK as usize);
     File::open(archive)
         .and_then(|f| f.take(BLOCK).read_to_end(&mut head))
