@@ -998,32 +998,8 @@ fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos(
         "your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json",
         "personal_information/profile_information/profile_information.json",
     ];
-    for f in files {
-        std::fs::create_dir_all(p.join("fb").join(f).parent().unwrap()).unwrap();
-        std::fs::copy(
-            root().join("tests/data/meta_export").join(f),
-            p.join("fb").join(f),
-        )
-        .unwrap();
-    }
     let photo = "your_facebook_activity/posts/media/Mobileuploads_1/1001.jpg";
-    std::fs::create_dir_all(p.join("fb").join(photo).parent().unwrap()).unwrap();
-    std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join("fb").join(photo)).unwrap();
-    let mut z = zip::ZipWriter::new(std::fs::File::create(p.join("fb.zip")).unwrap());
-    for f in [files[0], files[1], photo] {
-        z.start_file(f, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        std::io::Write::write_all(&mut z, &std::fs::read(p.join("fb").join(f)).unwrap()).unwrap();
-    }
-    z.finish().unwrap();
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(p.join("fb.tar.gz")).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut tar = tar::Builder::new(gz);
-    tar.append_dir_all(".", p.join("fb")).unwrap();
-    tar.into_inner().unwrap().finish().unwrap();
-
+    export_with_the_poster(p, "fb", "meta_export", &files, photo);
     for input in ["fb", "fb.zip", "fb.tar.gz"] {
         let (posts, summary, left) = scan_compressed_tar(p, input, true);
         let hit = posts
@@ -1045,6 +1021,87 @@ fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos(
         let why = summary["local_media"]["media_error"].as_str().unwrap();
         assert!(why.contains("media/your_posts/1002.jpg"), "{input}: {why}");
         assert_eq!(left, 0, "{input}: copies left in TMPDIR");
+    }
+}
+
+/// An export in the folder `dir` of `p`: the `files` of the fixture `tests/data/FIXTURE`
+/// and the listed poster as `photo`; also as `dir.zip` and `dir.tar.gz`, as an export is
+/// handed over.
+fn export_with_the_poster(p: &Path, dir: &str, fixture: &str, files: &[&str], photo: &str) {
+    for f in files {
+        std::fs::create_dir_all(p.join(dir).join(f).parent().unwrap()).unwrap();
+        std::fs::copy(
+            root().join("tests/data").join(fixture).join(f),
+            p.join(dir).join(f),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(p.join(dir).join(photo).parent().unwrap()).unwrap();
+    std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join(dir).join(photo)).unwrap();
+    let members = files.iter().chain([&photo]);
+    let mut z = zip::ZipWriter::new(std::fs::File::create(p.join(format!("{dir}.zip"))).unwrap());
+    for f in members {
+        z.start_file(*f, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut z, &std::fs::read(p.join(dir).join(f)).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(p.join(format!("{dir}.tar.gz"))).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    tar.append_dir_all(".", p.join(dir)).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+/// `scan --lists --hash-media` on an Instagram export, unpacked, zipped or as a `.tar.gz`:
+/// its posts name their photos from the export's root (`media/posts/...`, two folders above
+/// the posts' file), where the listed photo is found and flags its post; the owner's
+/// account is the profile's (handle, name and bio); the export's other JSON (likes) is
+/// left out, not read as posts; nothing is left in the temporary folder.
+#[test]
+fn scan_reads_an_instagram_exports_posts_and_hashes_their_photos_from_its_root() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    list_with_the_poster(p);
+    let files = [
+        "your_instagram_activity/content/posts_1.json",
+        "your_instagram_activity/likes/liked_posts.json",
+        "personal_information/personal_information/personal_information.json",
+    ];
+    // The caption of the post with the listed photo is news: only the photo flags it.
+    let photo = "media/posts/202611/1003.jpg";
+    export_with_the_poster(p, "ig", "instagram_export", &files, photo);
+    for input in ["ig", "ig.zip", "ig.tar.gz"] {
+        let (posts, summary, left) = scan_compressed_tar(p, input, true);
+        assert_eq!(
+            summary["posts"], 3,
+            "{input}: the likes are not posts: {summary}"
+        );
+        assert_eq!(summary["skipped_records"], 0, "{input}: {summary}");
+        let hit = posts
+            .iter()
+            .find(|p| p["id"] == "muhajir_example/posts/1793527900")
+            .unwrap_or_else(|| panic!("{input}: the post with the photo: {posts:?}"));
+        assert_eq!(hit["media_matches"][0]["label"], "poster", "{input}");
+        assert_eq!(hit["flagged"], true, "{input}");
+        assert_eq!(hit["platform"], "instagram", "{input}");
+        assert_eq!(summary["local_media"]["hashed"], 1, "{input}: {summary}");
+        assert_eq!(
+            summary["local_media"]["not_hashed"], 3,
+            "{input}: {summary}"
+        );
+        let why = summary["local_media"]["media_error"].as_str().unwrap();
+        assert!(why.contains("media/posts/202611/100"), "{input}: {why}");
+        assert_eq!(left, 0, "{input}: copies left in TMPDIR");
+        let accounts = std::fs::read_to_string(p.join("r/accounts.jsonl")).unwrap();
+        let owner: serde_json::Value =
+            serde_json::from_str(accounts.lines().next().unwrap()).unwrap();
+        assert_eq!(accounts.lines().count(), 1, "{input}: {accounts}");
+        assert_eq!(owner["id"], "muhajir_example", "{input}");
+        assert_eq!(owner["handle"], "muhajir_example", "{input}");
+        assert_eq!(owner["display_name"], "مهاجر", "{input}");
     }
 }
 

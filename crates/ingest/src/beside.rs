@@ -48,6 +48,7 @@ impl TarDir {
             crate::tar::neighbours(&self.archive, &self.dir, |name| {
                 crate::twitter_archive::is_read_whole_beside(name)
                     || crate::meta::is_read_whole_beside(name)
+                    || crate::instagram::is_read_whole_beside(name)
             })
             .map(|(mut names, kept)| {
                 names.sort();

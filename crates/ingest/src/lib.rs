@@ -33,6 +33,7 @@ mod csvfmt;
 mod discord;
 mod html;
 mod input;
+mod instagram;
 mod jsonfast;
 mod jsonl;
 mod mapped;
@@ -60,6 +61,7 @@ pub use discord::parse_discord;
 #[cfg(target_os = "linux")]
 pub use input::cached_pages;
 pub use input::{open_input, open_reader, Compression, Opened};
+pub use instagram::media_root;
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use mapped::JsonMapping;
 pub use matrix::parse_matrix;
@@ -567,6 +569,8 @@ pub enum LineFormat {
     Meta,
     /// A post or comment of a Facebook export, with its owner and the platform.
     MetaPost,
+    /// A post, story or comment of an Instagram export, with its owner and the platform.
+    Instagram,
     /// Any JSON record, through `--json-map` (the chunk holds the mapping).
     Mapped,
     /// A message of a Telegram HTML page, with its chat's and sender's names.
@@ -749,6 +753,7 @@ impl Chunk {
                         | LineFormat::Discord
                         | LineFormat::Meta
                         | LineFormat::MetaPost
+                        | LineFormat::Instagram
                         | LineFormat::Reddit
                         | LineFormat::Bluesky
                         | LineFormat::Mapped
@@ -781,6 +786,7 @@ impl Chunk {
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
                                 LineFormat::Meta => meta::parse_line(line, seen, out),
                                 LineFormat::MetaPost => meta::parse_posts_line(line, seen, out),
+                                LineFormat::Instagram => instagram::parse_line(line, seen, out),
                                 LineFormat::Reddit => reddit::parse_line(
                                     line,
                                     platform.unwrap_or("reddit"),
@@ -1107,6 +1113,33 @@ fn chunks_of(
                 Box::new(LineChunks::new(reader, name, line_format, opts))
             }
         }
+        // An Instagram export's posts, stories or comments: its owner's account first (from
+        // the profile at its root), then each record, its line carrying the owner.
+        Format::Meta
+            if instagram::looks_like(&String::from_utf8_lossy(&head))
+                || instagram::export_root(path).is_some() =>
+        {
+            let platform = opts.default_platform.as_deref();
+            let owner = instagram::owner_of(beside.as_ref(), platform);
+            let prefix = instagram::line_prefix(owner.as_ref(), platform);
+            let chunks = if first_byte(&head) == Some(b'[') {
+                array::ArrayChunks::new(reader, name.clone(), Some(LineFormat::Instagram), opts)
+            } else {
+                array::ArrayChunks::document(
+                    reader,
+                    name.clone(),
+                    Some(LineFormat::Instagram),
+                    instagram::DOCUMENT_KEYS,
+                    opts,
+                )
+            };
+            let first = owner.map(|a| Chunk::Records {
+                file: name,
+                items: vec![(0, Ok(Record::Account(Box::new(a))))],
+                read: 0,
+            });
+            Box::new(first.into_iter().chain(chunks.with_line_prefix(prefix)))
+        }
         // A Facebook export's posts (an array) or comments (`comments_v2`), each line
         // carrying the export's owner, from the profile at its root.
         Format::Meta if meta::looks_like_posts(&String::from_utf8_lossy(&head)) => {
@@ -1426,6 +1459,7 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             if meta::looks_like_thread(&head_str)
                 || meta::is_thread_file_name(base)
                 || head_str.contains("\"comments_v2\"")
+                || instagram::looks_like(&head_str)
             {
                 Format::Meta
             } else if first_line(head).is_some_and(reddit::looks_like_reddit)
@@ -1460,9 +1494,10 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         }
         // A Reddit thread's API JSON: an array of two listings.
         Some(b'[') if reddit::looks_like_listing(head) => Format::Reddit,
-        // A Facebook export's posts.
+        // A Facebook export's posts, an Instagram export's posts or comments.
         Some(b'[')
             if meta::looks_like_posts(&String::from_utf8_lossy(head))
+                || instagram::looks_like(&String::from_utf8_lossy(head))
                 || meta::is_posts_file_name(path.rsplit(['/', '\\']).next().unwrap_or(path)) =>
         {
             Format::Meta

@@ -105,8 +105,12 @@ pub(crate) fn is_thread_file_name(base: &str) -> bool {
 /// The folders a thread's, posts' or comments' file at `path` (`/`-separated) names its
 /// export's root: `ROOT/messages/BOX/THREAD/message_N.json`, `ROOT/posts/your_posts_N.json`,
 /// `ROOT/comments_and_reactions/comments.json`, or the same under
-/// `ROOT/your_..._activity/` in newer exports. `None` where `path` is none of those.
-fn export_root(path: &str) -> Option<&str> {
+/// `ROOT/your_..._activity/` in newer exports; or an Instagram export's posts, stories or
+/// comments (see [`crate::instagram::export_root`]). `None` where `path` is none of those.
+pub(crate) fn export_root(path: &str) -> Option<&str> {
+    if let Some(root) = crate::instagram::export_root(path) {
+        return Some(root);
+    }
     let parts: Vec<&str> = path.split('/').collect();
     let n = parts.len();
     let thread = n >= 4 && is_thread_file_name(parts[n - 1]) && parts[n - 4] == "messages";
@@ -129,8 +133,27 @@ fn export_root(path: &str) -> Option<&str> {
     Some(&path[..len])
 }
 
+/// Whether `path` (`/`-separated) passes through a folder that only a Meta export has at
+/// its root: `your_facebook_activity`, `your_instagram_activity`, `personal_information`,
+/// and the like.
+pub(crate) fn is_export_section(path: &str) -> bool {
+    path.split('/').any(|p| {
+        (p.starts_with("your_") && p.ends_with("_activity"))
+            || matches!(
+                p,
+                "personal_information"
+                    | "logged_information"
+                    | "ads_information"
+                    | "security_and_login_information"
+                    | "apps_and_websites_off_of_instagram"
+                    | "apps_and_websites_off_of_facebook"
+            )
+    })
+}
+
 /// Of the files `paths` (`/`-separated) found in a folder or an archive, the positions of
-/// those a Meta export holds besides its threads, posts and comments: the JSON of its
+/// those a Meta export (Facebook's or Instagram's) holds besides its threads, posts,
+/// stories and comments: the JSON of its
 /// other sections (its profile, ads, logins, settings, likes: hundreds of files, none of
 /// them posts or messages), which are left out as a folder's files not named as inputs
 /// are. Only the files under the root of an export whose threads, posts or comments are
@@ -206,7 +229,10 @@ fn media_path(uri: &str, thread: &str) -> String {
 
 /// A line's prefix (its `first` field, a thread or an owner, and the platform) and the
 /// JSON after it.
-fn split_line<'a>(line: &'a [u8], first: &str) -> Result<(&'a str, &'a str, &'a [u8]), String> {
+pub(crate) fn split_line<'a>(
+    line: &'a [u8],
+    first: &str,
+) -> Result<(&'a str, &'a str, &'a [u8]), String> {
     let mut fields = line.splitn(3, |&b| b == FIELD_SEP);
     let (Some(head), Some(platform), Some(json)) = (fields.next(), fields.next(), fields.next())
     else {
@@ -293,6 +319,7 @@ pub(crate) fn parse_line(
             ..Default::default()
         },
         base_id,
+        true,
         seen,
         out,
     );
@@ -300,11 +327,12 @@ pub(crate) fn parse_line(
 }
 
 /// Send `post` with an id of its own (`base_id`, or `base_id-2`, `-3`... where `seen` knew
-/// the one before), after its account the first time `seen` says the account is new (an
-/// account by name, its `display_name` the name).
-fn emit(
+/// the one before), after its account, where `announce`, the first time `seen` says the
+/// account is new (an account by name, its `display_name` the name).
+pub(crate) fn emit(
     mut post: Post,
     base_id: String,
+    announce: bool,
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) {
@@ -315,7 +343,7 @@ fn emit(
         n += 1;
         id = format!("{base_id}-{n}");
     }
-    if !seen(&format!("{platform}\u{1}{}", post.account)) {
+    if announce && !seen(&format!("{platform}\u{1}{}", post.account)) {
         out(Record::Account(Box::new(Account {
             id: post.account.clone(),
             platform: platform.clone(),
@@ -501,6 +529,7 @@ pub(crate) fn parse_posts_line(
             ..Default::default()
         },
         base_id,
+        true,
         seen,
         out,
     );

@@ -357,6 +357,22 @@ pub(crate) fn neighbours(
     Ok((names, kept))
 }
 
+/// The names (`./` dropped) of all the file members of the tar archive at `archive` (a file
+/// on disk): by its index where it has one ready (an uncompressed tar, or a compressed one
+/// indexed for its media), else in one read from its start. An archive damaged or cut short
+/// gives those before the damage (its own reading reports it).
+pub(crate) fn all_names(archive: &str) -> Result<Vec<String>, String> {
+    if let Some(Ok(ix)) = crate::tar_index::ready_index_of(archive).as_deref() {
+        return Ok(ix.names().map(str::to_string).collect());
+    }
+    let mut s = reopen(archive)?;
+    let mut names = Vec::new();
+    while let Ok(Some((name, _))) = next_file(&mut s, archive) {
+        names.push(name);
+    }
+    Ok(names)
+}
+
 /// The member `name` (`./` dropped) of the tar archive at `archive` (a file on disk), as a
 /// stream: read by offset from an uncompressed tar (or a compressed one already indexed),
 /// read again from its start from a compressed one; `None` where the archive has none.
@@ -389,6 +405,12 @@ pub(crate) struct TarChunks {
     /// neighbours; the folders asked about so far.
     on_disk: bool,
     dirs: std::collections::HashMap<String, Arc<crate::beside::TarDir>>,
+    /// A Meta export's sections besides its threads, posts and comments, left out as a
+    /// folder's are (see [`crate::meta::meta_export_others`]): the roots of the exports
+    /// whose files were met so far, and, once a member's path says the archive holds a
+    /// Meta export, the names of all such sections in an archive on disk (listed once).
+    meta_roots: Vec<String>,
+    meta_others: Option<std::collections::HashSet<String>>,
 }
 
 impl TarChunks {
@@ -411,6 +433,34 @@ impl TarChunks {
             done: false,
             on_disk: std::fs::metadata(archive).is_ok_and(|m| m.is_file()),
             dirs: Default::default(),
+            meta_roots: Vec::new(),
+            meta_others: None,
+        }
+    }
+
+    /// Whether member `name` is a Meta export's section besides its threads, posts and
+    /// comments (its profile, likes, settings), which is not read: as a folder's walk
+    /// leaves them out, whatever their order in the archive where it is on disk, else where
+    /// a file of the export came before.
+    fn is_meta_other(&mut self, name: &str) -> bool {
+        if let Some(root) = crate::meta::export_root(name) {
+            if !self.meta_roots.iter().any(|r| r == root) {
+                self.meta_roots.push(root.to_string());
+            }
+            return false;
+        }
+        let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+        if !crate::strip_compression_ext(&base).ends_with(".json") {
+            return false;
+        }
+        if self.meta_others.is_none() && self.on_disk && crate::meta::is_export_section(name) {
+            let names = all_names(&self.archive).unwrap_or_default();
+            let others = crate::meta::meta_export_others(names.iter().map(String::as_str));
+            self.meta_others = Some(others.into_iter().map(|k| names[k].clone()).collect());
+        }
+        match &self.meta_others {
+            Some(others) => others.contains(name),
+            None => self.meta_roots.iter().any(|r| name.starts_with(r.as_str())),
         }
     }
 
@@ -439,12 +489,12 @@ impl TarChunks {
                 Ok(Entry::Other) => {}
                 Ok(Entry::File(name, size)) => {
                     let base = name.rsplit('/').next().unwrap_or(&name).to_string();
-                    if !is_member_input(&base) || size == 0 {
+                    let name = name.trim_start_matches("./");
+                    if !is_member_input(&base) || size == 0 || self.is_meta_other(name) {
                         self.left_out += 1;
                         continue;
                     }
                     self.read += 1;
-                    let name = name.trim_start_matches("./");
                     let path = format!("{}/{name}", self.archive);
                     // A tar on disk can be read again for the files beside a member (a
                     // Twitter archive's `account.js`), whatever their order in it.

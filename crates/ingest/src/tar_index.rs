@@ -123,6 +123,11 @@ impl TarIndex {
         self.by_name.contains_key(name)
     }
 
+    /// The names of all its file members.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
     /// The names of the file members directly in folder `dir` (empty, or ending with `/`),
     /// their paths below it.
     pub(crate) fn names_in(&self, dir: &str) -> Vec<String> {

@@ -2916,6 +2916,202 @@ fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
     assert!(posts(&recs).iter().all(|p| p.account == "Old Owner"));
 }
 
+const IG: &str = "instagram_export/your_instagram_activity";
+
+/// An Instagram export ("Download Your Information", JSON): its posts (a caption of its
+/// own for several photos, a photo's title for one), stories, reels and comments, each
+/// the owner's, whose account (handle, name, bio, from the profile at the export's root)
+/// comes first; every text mended from Meta's encoding; media named from the export's root.
+#[test]
+fn an_instagram_exports_posts_stories_and_comments_read_with_their_owner() {
+    let items: Vec<(u64, Record)> = items_at(&data(&format!("{IG}/content/posts_1.json")))
+        .into_iter()
+        .map(|(l, r)| (l, r.unwrap()))
+        .collect();
+    let Record::Account(owner) = &items[0].1 else {
+        panic!("the owner first: {items:?}")
+    };
+    assert_eq!(owner.id, "muhajir_example");
+    assert_eq!(owner.platform, "instagram");
+    assert_eq!(owner.handle.as_deref(), Some("muhajir_example"));
+    assert_eq!(owner.display_name.as_deref(), Some("مهاجر"));
+    assert_eq!(owner.bio.as_deref(), Some("نصرة الدولة"));
+    let accounts = items
+        .iter()
+        .filter(|(_, r)| matches!(r, Record::Account(_)))
+        .count();
+    assert_eq!(accounts, 1, "the owner once: {items:?}");
+    let ps = posts_at(&items);
+    let got: Vec<(u64, &str, &str)> = ps
+        .iter()
+        .map(|(l, p)| (*l, p.id.as_str(), p.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                2,
+                "muhajir_example/posts/1793528000",
+                "يا أنصار الخلافة انشروا الإصدار الجديد"
+            ),
+            (
+                27,
+                "muhajir_example/posts/1793527900",
+                "Iraqi forces retake a village, officials say"
+            ),
+            (39, "muhajir_example/posts/1793527700", "عيد مبارك للجميع"),
+        ]
+    );
+    let p = ps[0].1;
+    assert_eq!(
+        (p.account.as_str(), p.platform.as_str()),
+        ("muhajir_example", "instagram")
+    );
+    let media: Vec<&str> = p.media.iter().filter_map(|m| m.url.as_deref()).collect();
+    assert_eq!(
+        media,
+        ["media/posts/202611/1001.jpg", "media/posts/202611/1002.jpg"]
+    );
+    assert_eq!(ps[1].1.created_at, Some(1793527900), "a photo's own time");
+
+    // Stories (one with no words, kept for its photo), reels and comments.
+    let read = |f: &str| {
+        let (recs, diags) =
+            split(read_all(&data(&format!("{IG}/{f}")), &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{f}: {diags:?}");
+        posts(&recs)
+            .iter()
+            .map(|p| (p.id.clone(), p.text.clone(), p.media.len()))
+            .collect::<Vec<_>>()
+    };
+    let s = |id: &str, text: &str, media: usize| (id.to_string(), text.to_string(), media);
+    assert_eq!(
+        read("content/stories.json"),
+        [
+            s("muhajir_example/stories/1793528100", "", 1),
+            s("muhajir_example/stories/1793528200", "صباح الخير", 1)
+        ]
+    );
+    assert_eq!(
+        read("content/reels.json"),
+        [s(
+            "muhajir_example/posts/1793528300",
+            "Why young people reject extremist recruiters: a short explainer",
+            1
+        )]
+    );
+    assert_eq!(
+        read("comments/post_comments_1.json"),
+        [
+            s(
+                "muhajir_example/comments/1793528400",
+                "بارك الله فيكم يا إخوة",
+                0
+            ),
+            s(
+                "muhajir_example/comments/1793528400-2",
+                "see you at the match",
+                0
+            )
+        ],
+        "two comments of one second keep ids of their own"
+    );
+    assert_eq!(
+        read("comments/reels_comments.json"),
+        [s(
+            "muhajir_example/comments/1793528500",
+            "great explainer",
+            0
+        )]
+    );
+
+    // Alone, under another name: known by its shape, its owner unknown and said so; a bad
+    // element is a diagnostic at its line and the rest are read.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data(&format!("{IG}/content/posts_1.json"))).unwrap();
+    let broken = text.replace(
+        "\"creation_timestamp\": 1793527900",
+        "\"creation_timestamp\": \"x\"",
+    );
+    let f = write(&dir, "instagram.json", broken.as_bytes());
+    let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 2);
+    assert!(posts(&recs)
+        .iter()
+        .all(|p| p.account == raqib_ingest::UNKNOWN_META_OWNER));
+    assert_eq!((diags.len(), diags[0].at.line), (1, 27), "{diags:?}");
+    assert!(
+        diags[0].message.contains("creation_timestamp"),
+        "{}",
+        diags[0]
+    );
+
+    // An older export's layout: `content/` and `personal_information/` at its root.
+    std::fs::create_dir_all(dir.path().join("old/content")).unwrap();
+    std::fs::create_dir_all(dir.path().join("old/personal_information")).unwrap();
+    std::fs::write(
+        dir.path()
+            .join("old/personal_information/personal_information.json"),
+        r#"{"profile_user": [{"string_map_data": {"Username": {"value": "old_owner"}}}]}"#,
+    )
+    .unwrap();
+    let f = dir.path().join("old/content/posts_1.json");
+    std::fs::write(&f, &text).unwrap();
+    let (recs, _) = split(read_all(f.to_str().unwrap(), &Options::default()).unwrap());
+    assert_eq!(posts(&recs).len(), 3);
+    assert!(posts(&recs).iter().all(|p| p.account == "old_owner"));
+}
+
+/// An Instagram export as a tar (plain or gzipped), its profile and likes before its
+/// posts: the likes are left out (not read as posts, no diagnostic) as a folder's walk
+/// leaves them, and the posts are the owner's; from standard input (where the archive
+/// cannot be read again), the likes after the posts are still left out.
+#[test]
+fn a_tarred_instagram_export_leaves_its_other_sections_out_whatever_their_order() {
+    let files = [
+        "personal_information/personal_information/personal_information.json",
+        "your_instagram_activity/likes/liked_posts.json",
+        "your_instagram_activity/content/posts_1.json",
+    ];
+    let tar_of = |order: &[&str]| {
+        let mut t = tar::Builder::new(Vec::new());
+        for f in order {
+            let bytes = std::fs::read(data(&format!("instagram_export/{f}"))).unwrap();
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, format!("export/{f}"), &bytes[..])
+                .unwrap();
+        }
+        t.into_inner().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar_of(&files)).unwrap();
+    for (name, bytes) in [
+        ("ig.tar", tar_of(&files)),
+        ("ig.tar.gz", gz.finish().unwrap()),
+    ] {
+        let f = write(&dir, name, &bytes);
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        assert_eq!(posts(&recs).len(), 3, "{name}");
+        assert!(
+            posts(&recs).iter().all(|p| p.account == "muhajir_example"),
+            "{name}: {recs:?}"
+        );
+    }
+    let streamed = tar_of(&[files[2], files[1]]);
+    let mut recs = Vec::new();
+    for c in raqib_ingest::open_bytes(streamed, "-", &Options::default()).unwrap() {
+        c.for_each_record(|_, r| recs.push(r));
+    }
+    let (recs, diags) = split(recs);
+    assert!(diags.is_empty(), "from a stream: {diags:?}");
+    assert_eq!(posts(&recs).len(), 3, "from a stream");
+}
+
 /// Every item of `path`, with its line, in reading order.
 fn items_at(path: &str) -> Vec<(u64, Result<Record, Diagnostic>)> {
     let mut items = Vec::new();

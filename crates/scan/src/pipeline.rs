@@ -843,13 +843,14 @@ impl Worker<'_> {
 
     /// Hash the media files `p` names by paths relative to its input's folder (an export's
     /// `photos/`, a chat's attachments; a Twitter archive's `tweets_media/` copies of its
-    /// URLs) that carry no hash yet, so that lists can match them; what cannot be hashed is
-    /// counted.
+    /// URLs), or to its export's root where the export names them so (an Instagram
+    /// export's `media/posts/...`), that carry no hash yet, so that lists can match them;
+    /// what cannot be hashed is counted.
     fn hash_local_media(&mut self, p: &mut raqib_model::Post, file: &str) {
-        let Some(base) = (file != "-")
-            .then(|| std::path::Path::new(file).parent())
-            .flatten()
-        else {
+        let folder = raqib_ingest::media_root(file)
+            .map(std::path::Path::new)
+            .or_else(|| std::path::Path::new(file).parent());
+        let Some(base) = folder.filter(|_| file != "-") else {
             return;
         };
         for m in &mut p.media {
