@@ -40,6 +40,11 @@ your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json, pr
 and with their UTF-8 mangled as Meta writes them (about 330 bytes a post), and the profile
 that names their owner.
 
+With --instagram-posts, OUT.jsonl is instead a folder made into one owner's Instagram
+export: the N posts in your_instagram_activity/content/posts_1.json, each one photo whose
+title is the caption (mangled UTF-8, pretty-printed: about 450 bytes a post), and the
+profile that names their owner.
+
 With --join K (any of the forms), each post's text is K drawn texts joined by spaces: long
 posts, as a Telegram channel's essays are, for the windows that score them (docs/cli.md,
 "Long posts").
@@ -63,7 +68,8 @@ it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it)
 `WhatsApp Chat with NAME.txt` for a folder to find it.
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
-                     [--telegram | --telegram-html | --twitter-archive | --facebook-posts | --whatsapp | --tweets
+                     [--telegram | --telegram-html | --twitter-archive | --facebook-posts
+                      | --instagram-posts | --whatsapp | --tweets
                       | --outbox | --element | --discord | --meta | --reddit | --jetstream]
 """
 import csv
@@ -354,6 +360,33 @@ def jetstream_events(i, acct, text):
     return events
 
 
+MENTION = re.compile(r"@\w+")
+NUMBER = re.compile(r"\d+")
+
+
+def draw(pool, r):
+    """A text of the pool, its mentions and numbers drawn anew by `r`."""
+    t = pool[r.randrange(len(pool))]
+    t = MENTION.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
+    return NUMBER.sub(lambda m: str(r.randrange(100_000)), t)
+
+
+def mangled(text):
+    """Text as Meta's exports write it: each UTF-8 byte a character."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def write_meta_array(path, items):
+    """A JSON array pretty-printed as Meta's exports write one, an element at a time."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[")
+        for i, item in enumerate(items):
+            text = json.dumps(item, indent=2)
+            f.write(("\n" if i == 0 else ",\n") + "\n".join("  " + l for l in text.split("\n")))
+        f.write("\n]\n")
+
+
 def main():
     args = sys.argv[1:]
     accounts = 50_000
@@ -371,6 +404,7 @@ def main():
     whatsapp = flag(args, "--whatsapp")
     meta = flag(args, "--meta")
     facebook_posts = flag(args, "--facebook-posts")
+    instagram_posts = flag(args, "--instagram-posts")
     reddit = flag(args, "--reddit")
     jetstream = flag(args, "--jetstream")
     telegram, tweets, outbox, element, discord = (
@@ -384,8 +418,6 @@ def main():
         j = random.Random(7)
         pool = [" ".join(pool[j.randrange(len(pool))] for _ in range(join)) for _ in range(len(pool))]
     r = random.Random(42)
-    mention = re.compile(r"@\w+")
-    number = re.compile(r"\d+")
     tf = open(txt, "w", encoding="utf-8") if txt else None
     if archive:
         os.makedirs(jsonl, exist_ok=True)
@@ -401,9 +433,7 @@ def main():
         with open(os.path.join(jsonl, "tweets.js"), "w", encoding="utf-8") as f:
             f.write("window.YTD.tweets.part0 = [")
             for i in range(n):
-                t = pool[r.randrange(len(pool))]
-                t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
-                t = number.sub(lambda m: str(r.randrange(100_000)), t)
+                t = draw(pool, r)
                 r.random()  # the account other formats draw: the same texts as theirs
                 item = json.dumps(archive_tweet(i, t), ensure_ascii=False, indent=2)
                 item = "\n".join("  " + l for l in item.split("\n")).replace('": ', '" : ')
@@ -414,45 +444,55 @@ def main():
         if tf:
             tf.close()
         return
-    if facebook_posts:
-        # One owner's Facebook posts as Meta's export holds them: one array, pretty-printed,
-        # every text's UTF-8 bytes written as characters; every fifth post shares a link.
-        def mangled(text):
-            return text.encode("utf-8").decode("latin-1")
+    if facebook_posts or instagram_posts:
+        # One owner's posts as Meta's export holds them: one array, pretty-printed, every
+        # text's UTF-8 bytes written as characters. Facebook's: every fifth post shares a
+        # link. Instagram's: each post a photo, its caption the photo's title, as Instagram
+        # writes a post of one photo.
+        if facebook_posts:
+            profile = ("personal_information/profile_information/profile_information.json",
+                       {"profile_v2": {"name": {"full_name": "Bench Owner"}}})
+            path = "your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json"
+        else:
+            profile = ("personal_information/personal_information/personal_information.json",
+                       {"profile_user": [{"string_map_data": {
+                           "Username": {"href": "", "value": "bench_owner", "timestamp": 0},
+                           "Name": {"href": "", "value": "Bench Owner", "timestamp": 0},
+                           "Bio": {"href": "", "value": "synthetic profile", "timestamp": 0}}}]})
+            path = "your_instagram_activity/content/posts_1.json"
+        os.makedirs(os.path.dirname(os.path.join(jsonl, profile[0])), exist_ok=True)
+        with open(os.path.join(jsonl, profile[0]), "w", encoding="utf-8") as f:
+            json.dump(profile[1], f, indent=2)
 
-        profile = os.path.join(jsonl, "personal_information/profile_information")
-        os.makedirs(profile, exist_ok=True)
-        with open(os.path.join(profile, "profile_information.json"), "w", encoding="utf-8") as f:
-            json.dump({"profile_v2": {"name": {"full_name": "Bench Owner"}}}, f, indent=2)
-        posts = os.path.join(jsonl, "your_facebook_activity/posts")
-        os.makedirs(posts, exist_ok=True)
-        with open(os.path.join(posts, "your_posts__check_ins__photos_and_videos_1.json"), "w",
-                  encoding="utf-8") as f:
-            f.write("[")
+        def items():
             for i in range(n):
-                t = pool[r.randrange(len(pool))]
-                t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
-                t = number.sub(lambda m: str(r.randrange(100_000)), t)
+                t = draw(pool, r)
                 r.random()  # the account other formats draw: the same texts as theirs
+                if tf:
+                    tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
                 ts = 1_600_000_000 + n - i
+                if instagram_posts:
+                    yield {"media": [{
+                        "uri": "media/posts/202009/%d.jpg" % (17_900_000_000_000_000 + i),
+                        "creation_timestamp": ts,
+                        "media_metadata": {"camera_metadata": {"has_camera_metadata": False}},
+                        "title": mangled(t),
+                        "cross_post_source": {"source_app": "FB"}}]}
+                    continue
                 item = {"timestamp": ts}
                 if i % 5 == 0:
                     item["attachments"] = [{"data": [{"external_context": {
                         "url": "https://news.example/%d" % i}}]}]
                 item["data"] = [{"post": mangled(t)}, {"update_timestamp": ts}]
                 item["title"] = "Bench Owner updated his status."
-                text = json.dumps(item, indent=2)
-                f.write(("\n" if i == 0 else ",\n") + "\n".join("  " + l for l in text.split("\n")))
-                if tf:
-                    tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
-            f.write("\n]\n")
+                yield item
+
+        write_meta_array(os.path.join(jsonl, path), items())
         if tf:
             tf.close()
         return
     if meta:
         # Meta writes each UTF-8 byte as a character of its own, escaped.
-        def mangled(text):
-            return json.dumps(text.encode("utf-8").decode("latin-1"))
 
         for start in range(0, n, 10_000):
             folder = os.path.join(jsonl, "your_facebook_activity/messages/inbox/thread_%d" % (start // 10_000))
@@ -460,14 +500,13 @@ def main():
             with open(os.path.join(folder, "message_1.json"), "w", encoding="utf-8") as f:
                 f.write('{\n  "participants": [\n    {\n      "name": "Bench Owner"\n    }\n  ],\n  "messages": [')
                 for i in range(start, min(n, start + 10_000)):
-                    t = pool[r.randrange(len(pool))]
-                    t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
-                    t = number.sub(lambda m: str(r.randrange(100_000)), t)
+                    t = draw(pool, r)
                     acct = int(accounts * (r.random() ** 3))
                     f.write(('\n' if i == start else ',\n') +
                             '    {\n      "sender_name": %s,\n      "timestamp_ms": %d,\n'
                             '      "content": %s,\n      "is_geoblocked_for_viewer": false\n    }'
-                            % (mangled("User %d" % acct), (1_600_000_000 + n - i) * 1000, mangled(t)))
+                            % (json.dumps(mangled("User %d" % acct)), (1_600_000_000 + n - i) * 1000,
+                               json.dumps(mangled(t))))
                     if tf:
                         tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
                 f.write('\n  ],\n  "title": "Bench",\n  "is_still_participant": true,\n'
@@ -479,9 +518,7 @@ def main():
         os.makedirs(jsonl, exist_ok=True)
         page = None
         for i in range(n):
-            t = pool[r.randrange(len(pool))]
-            t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
-            t = number.sub(lambda m: str(r.randrange(100_000)), t)
+            t = draw(pool, r)
             acct = int(accounts * (r.random() ** 3))
             if i % 1000 == 0:
                 if page:
@@ -515,9 +552,7 @@ def main():
         if telegram:
             jf.write('{\n "name": "Bench Channel",\n "type": "public_channel",\n "id": 777,\n "messages": [\n')
         for i in range(n):
-            t = pool[r.randrange(len(pool))]
-            t = mention.sub(lambda m: "@u%d" % r.randrange(10_000_000), t)
-            t = number.sub(lambda m: str(r.randrange(100_000)), t)
+            t = draw(pool, r)
             acct = int(accounts * (r.random() ** 3))  # a few accounts post much
             if telegram:
                 # As Telegram Desktop writes them: the date twice, the text, and the text
