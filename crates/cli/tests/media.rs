@@ -985,10 +985,11 @@ fn scan_hashes_a_compressed_tarred_exports_photos_or_says_why_not() {
     assert!(text.contains("compressed with gzip"), "{text}");
 }
 
-/// A Facebook export's posts ("Download Your Information", JSON) as a folder, zipped and
-/// as a `.tar.gz`: each post is credited to the export's owner, named by the profile at
-/// the export's root (Meta's posts name no author), the listed poster among its posts'
-/// photos flags its post, and the photo it names and does not hold is counted with why.
+/// A Facebook export's posts and comments ("Download Your Information", JSON) as a folder,
+/// zipped and as a `.tar.gz`: each post is credited to the export's owner, named by the
+/// profile at the export's root (Meta's posts name no author), the listed poster among its
+/// posts' photos flags its post, and as a comment's sticker (named from the export's root)
+/// its comment; the photo it names and does not hold is counted with why.
 #[test]
 fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos() {
     let d = tempfile::tempdir().unwrap();
@@ -996,10 +997,14 @@ fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos(
     list_with_the_poster(p);
     let files = [
         "your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json",
+        "your_facebook_activity/comments_and_reactions/comments.json",
         "personal_information/profile_information/profile_information.json",
     ];
-    let photo = "your_facebook_activity/posts/media/Mobileuploads_1/1001.jpg";
-    export_with_the_poster(p, "fb", "meta_export", &files, photo);
+    let photos = [
+        "your_facebook_activity/posts/media/Mobileuploads_1/1001.jpg",
+        "your_facebook_activity/posts/media/stickers_used/2001.png",
+    ];
+    export_with_the_poster(p, "fb", "meta_export", &files, &photos);
     for input in ["fb", "fb.zip", "fb.tar.gz"] {
         let (posts, summary, left) = scan_compressed_tar(p, input, true);
         let hit = posts
@@ -1009,11 +1014,16 @@ fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos(
         assert_eq!(hit["media_matches"][0]["label"], "poster", "{input}");
         assert_eq!(hit["account"], "مهاجر", "{input}");
         assert_eq!(hit["platform"], "facebook", "{input}");
+        let sticker = posts
+            .iter()
+            .find(|p| p["id"] == "مهاجر/comments/1793528300")
+            .unwrap_or_else(|| panic!("{input}: the comment with the sticker: {posts:?}"));
+        assert_eq!(sticker["media_matches"][0]["label"], "poster", "{input}");
         assert!(
             posts.iter().all(|p| p["account"] == "مهاجر"),
             "{input}: {posts:?}"
         );
-        assert_eq!(summary["local_media"]["hashed"], 1, "{input}: {summary}");
+        assert_eq!(summary["local_media"]["hashed"], 2, "{input}: {summary}");
         assert_eq!(
             summary["local_media"]["not_hashed"], 1,
             "{input}: {summary}"
@@ -1025,9 +1035,9 @@ fn scan_reads_a_facebook_exports_posts_with_their_owner_and_hashes_their_photos(
 }
 
 /// An export in the folder `dir` of `p`: the `files` of the fixture `tests/data/FIXTURE`
-/// and the listed poster as `photo`; also as `dir.zip` and `dir.tar.gz`, as an export is
-/// handed over.
-fn export_with_the_poster(p: &Path, dir: &str, fixture: &str, files: &[&str], photo: &str) {
+/// and the listed poster as each of `photos`; also as `dir.zip` and `dir.tar.gz`, as an
+/// export is handed over.
+fn export_with_the_poster(p: &Path, dir: &str, fixture: &str, files: &[&str], photos: &[&str]) {
     for f in files {
         std::fs::create_dir_all(p.join(dir).join(f).parent().unwrap()).unwrap();
         std::fs::copy(
@@ -1036,9 +1046,11 @@ fn export_with_the_poster(p: &Path, dir: &str, fixture: &str, files: &[&str], ph
         )
         .unwrap();
     }
-    std::fs::create_dir_all(p.join(dir).join(photo).parent().unwrap()).unwrap();
-    std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join(dir).join(photo)).unwrap();
-    let members = files.iter().chain([&photo]);
+    for photo in photos {
+        std::fs::create_dir_all(p.join(dir).join(photo).parent().unwrap()).unwrap();
+        std::fs::copy(pdq_dir().join("photo_q40.jpg"), p.join(dir).join(photo)).unwrap();
+    }
+    let members = files.iter().chain(photos);
     let mut z = zip::ZipWriter::new(std::fs::File::create(p.join(format!("{dir}.zip"))).unwrap());
     for f in members {
         z.start_file(*f, zip::write::SimpleFileOptions::default())
@@ -1072,7 +1084,7 @@ fn scan_reads_an_instagram_exports_posts_and_hashes_their_photos_from_its_root()
     ];
     // The caption of the post with the listed photo is news: only the photo flags it.
     let photo = "media/posts/202611/1003.jpg";
-    export_with_the_poster(p, "ig", "instagram_export", &files, photo);
+    export_with_the_poster(p, "ig", "instagram_export", &files, &[photo]);
     for input in ["ig", "ig.zip", "ig.tar.gz"] {
         let (posts, summary, left) = scan_compressed_tar(p, input, true);
         assert_eq!(

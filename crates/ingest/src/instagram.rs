@@ -25,7 +25,7 @@
 //!
 //! Texts are mended as a Meta thread's are ([`crate::meta::unmangle`]). Media are named
 //! from the export's root (`media/posts/202401/1.jpg`): `scan --hash-media` finds them
-//! there, from the folder [`media_root`] gives.
+//! there, from the folder [`crate::media_root`] gives.
 
 use raqib_model::{Account, MediaRef, Post, Record};
 use serde_json::Value;
@@ -103,15 +103,6 @@ pub(crate) fn export_root(path: &str) -> Option<&str> {
     }
     let len: usize = parts[..root].iter().map(|p| p.len() + 1).sum();
     Some(&path[..len])
-}
-
-/// The folder the media of the posts in the file at `path` are named from: the export's
-/// root (see [`export_root`]; without its last `/`), for an Instagram export's posts,
-/// stories and comments. `None` for any other file, whose media are named from its own
-/// folder.
-pub fn media_root(path: &str) -> Option<&str> {
-    let root = export_root(path)?;
-    Some(root.strip_suffix(['/', '\\']).unwrap_or(root))
 }
 
 /// Whether a file beside others is one [`owner_of`] reads whole: the export's profile.
@@ -446,7 +437,7 @@ mod tests {
             ("posts_1.json", None),
             ("x/your_instagram_activity/likes/liked_posts.json", None),
         ] {
-            assert_eq!(media_root(path), root, "{path}");
+            assert_eq!(crate::media_root(path), root, "{path}");
         }
     }
 

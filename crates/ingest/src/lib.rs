@@ -61,7 +61,6 @@ pub use discord::parse_discord;
 #[cfg(target_os = "linux")]
 pub use input::cached_pages;
 pub use input::{open_input, open_reader, Compression, Opened};
-pub use instagram::media_root;
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use mapped::JsonMapping;
 pub use matrix::parse_matrix;
@@ -1433,6 +1432,16 @@ pub fn is_telegram_page(name: &str) -> bool {
         .strip_prefix("messages")
         .and_then(|r| r.strip_suffix(".html"))
         .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The folder the media of the posts in the file at `path` are named from, where it is not
+/// the file's own: the export's root (without its last `/`) for an Instagram export's
+/// posts, stories and comments and a Facebook export's comments, whose media paths start
+/// there (`media/posts/202611/1.jpg`, two folders above
+/// `your_instagram_activity/content/posts_1.json`). `None` for any other file.
+pub fn media_root(path: &str) -> Option<&str> {
+    let root = instagram::export_root(path).or_else(|| meta::comments_media_root(path))?;
+    Some(root.strip_suffix(['/', '\\']).unwrap_or(root))
 }
 
 /// Decide the format of an input from its name, or from its first bytes.

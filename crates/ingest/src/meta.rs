@@ -133,6 +133,14 @@ pub(crate) fn export_root(path: &str) -> Option<&str> {
     Some(&path[..len])
 }
 
+/// The export's root for a Facebook export's comments' file at `path`, whose media (a
+/// sticker, a photo) are named from that root.
+pub(crate) fn comments_media_root(path: &str) -> Option<&str> {
+    let base = path.rsplit(['/', '\\']).next()?;
+    let comments = crate::strip_compression_ext(base).eq_ignore_ascii_case("comments.json");
+    comments.then(|| export_root(path)).flatten()
+}
+
 /// Whether `path` (`/`-separated) passes through a folder that only a Meta export has at
 /// its root: `your_facebook_activity`, `your_instagram_activity`, `personal_information`,
 /// and the like.
@@ -466,9 +474,14 @@ pub(crate) fn parse_posts_line(
     }
     let mut media = Vec::new();
     let mut urls: Vec<String> = Vec::new();
-    let add_media = |uri: Option<&Value>, media: &mut Vec<MediaRef>| {
+    // A post's media are made paths from the posts' folder; a comment's are kept as named,
+    // from the export's root (see `comments_media_root`).
+    let add_media = |uri: Option<&Value>, media: &mut Vec<MediaRef>, kind: &str| {
         if let Some(u) = uri.and_then(Value::as_str).filter(|u| !u.is_empty()) {
-            let url = media_path(&unmangle(u), "posts/posts");
+            let url = match kind {
+                "comments" => unmangle(u).into_owned(),
+                _ => media_path(&unmangle(u), "posts/posts"),
+            };
             media.push(MediaRef {
                 kind: crate::media_kind(&url).into(),
                 url: Some(url),
@@ -484,7 +497,7 @@ pub(crate) fn parse_posts_line(
         .filter_map(|a| a.get("data").and_then(Value::as_array))
         .flatten();
     for d in attached {
-        add_media(d.get("media").and_then(|m| m.get("uri")), &mut media);
+        add_media(d.get("media").and_then(|m| m.get("uri")), &mut media, kind);
         if let Some(u) = d
             .get("external_context")
             .and_then(|e| e.get("url"))
@@ -503,7 +516,7 @@ pub(crate) fn parse_posts_line(
                 .into_iter()
                 .flatten()
             {
-                add_media(m.get("uri"), &mut media);
+                add_media(m.get("uri"), &mut media, kind);
             }
         }
     }

@@ -2878,8 +2878,18 @@ fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
     let (recs, diags) = split(read_all(&data(FB_COMMENTS), &Options::default()).unwrap());
     assert!(diags.is_empty(), "{diags:?}");
     let cs = posts(&recs);
-    assert_eq!(cs.len(), 2);
+    assert_eq!(cs.len(), 3);
     assert_eq!(cs[0].text, "بارك الله فيكم يا إخوة");
+    // A sticker named from the export's root, as the scan's media root finds it.
+    assert_eq!(
+        cs[2].media[0].url.as_deref(),
+        Some("your_facebook_activity/posts/media/stickers_used/2001.png")
+    );
+    assert_eq!(
+        raqib_ingest::media_root(&data(FB_COMMENTS)),
+        Some(data("meta_export").as_str())
+    );
+    assert_eq!(raqib_ingest::media_root(&data(FB_POSTS)), None);
     assert_eq!(
         (cs[0].account.as_str(), cs[0].id.as_str()),
         ("مهاجر", "مهاجر/comments/1793528100")
