@@ -1070,8 +1070,9 @@ fn export_with_the_poster(p: &Path, dir: &str, fixture: &str, files: &[&str], ph
 /// `scan --lists --hash-media` on an Instagram export, unpacked, zipped or as a `.tar.gz`:
 /// its posts name their photos from the export's root (`media/posts/...`, two folders above
 /// the posts' file), where the listed photo is found and flags its post; the owner's
-/// account is the profile's (handle, name and bio); the export's other JSON (likes) is
-/// left out, not read as posts; nothing is left in the temporary folder.
+/// account is the profile's (handle, name and bio), and holds the owner's messages too (a
+/// thread names them by name); the export's other JSON (likes) is left out, not read as
+/// posts; nothing is left in the temporary folder.
 #[test]
 fn scan_reads_an_instagram_exports_posts_and_hashes_their_photos_from_its_root() {
     let d = tempfile::tempdir().unwrap();
@@ -1080,6 +1081,7 @@ fn scan_reads_an_instagram_exports_posts_and_hashes_their_photos_from_its_root()
     let files = [
         "your_instagram_activity/content/posts_1.json",
         "your_instagram_activity/likes/liked_posts.json",
+        "your_instagram_activity/messages/inbox/friend_1001/message_1.json",
         "personal_information/personal_information/personal_information.json",
     ];
     // The caption of the post with the listed photo is news: only the photo flags it.
@@ -1088,13 +1090,13 @@ fn scan_reads_an_instagram_exports_posts_and_hashes_their_photos_from_its_root()
     for input in ["ig", "ig.zip", "ig.tar.gz"] {
         let (posts, summary, left) = scan_compressed_tar(p, input, true);
         assert_eq!(
-            summary["posts"], 3,
-            "{input}: the likes are not posts: {summary}"
+            summary["posts"], 5,
+            "{input}: 3 posts and 2 messages, the likes not posts: {summary}"
         );
         assert_eq!(summary["skipped_records"], 0, "{input}: {summary}");
         let hit = posts
             .iter()
-            .find(|p| p["id"] == "muhajir_example/posts/1793527900")
+            .find(|p| p["id"] == "مهاجر/posts/1793527900")
             .unwrap_or_else(|| panic!("{input}: the post with the photo: {posts:?}"));
         assert_eq!(hit["media_matches"][0]["label"], "poster", "{input}");
         assert_eq!(hit["flagged"], true, "{input}");
@@ -1108,10 +1110,16 @@ fn scan_reads_an_instagram_exports_posts_and_hashes_their_photos_from_its_root()
         assert!(why.contains("media/posts/202611/100"), "{input}: {why}");
         assert_eq!(left, 0, "{input}: copies left in TMPDIR");
         let accounts = std::fs::read_to_string(p.join("r/accounts.jsonl")).unwrap();
-        let owner: serde_json::Value =
-            serde_json::from_str(accounts.lines().next().unwrap()).unwrap();
-        assert_eq!(accounts.lines().count(), 1, "{input}: {accounts}");
-        assert_eq!(owner["id"], "muhajir_example", "{input}");
+        let accounts: Vec<serde_json::Value> = accounts
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(accounts.len(), 2, "{input}: the owner and a friend");
+        let owner = accounts
+            .iter()
+            .find(|a| a["id"] == "مهاجر")
+            .unwrap_or_else(|| panic!("{input}: {accounts:?}"));
+        assert_eq!(owner["posts"], 4, "{input}: 3 posts and a message: {owner}");
         assert_eq!(owner["handle"], "muhajir_example", "{input}");
         assert_eq!(owner["display_name"], "مهاجر", "{input}");
     }

@@ -18,10 +18,12 @@
 //!
 //! Every post and comment is the owner's: the export names its owner only in its profile,
 //! `personal_information/personal_information/personal_information.json` (one folder up in
-//! older exports), whose `profile_user[0].string_map_data` gives the `Username` (the
-//! account's id and handle), `Name`, `Bio` and, in `media_map_data`, the `Profile Photo`.
-//! The owner's account is read first; where the profile is not found, the posts go to an
-//! account named [`crate::meta::UNKNOWN_OWNER`].
+//! older exports), whose `profile_user[0].string_map_data` gives the `Name` (the account's
+//! id: the name its messages carry, in this export's threads and in others' exports, so
+//! that the owner's posts and messages make one account, as a Facebook export's do),
+//! `Username` (its handle; its id where it has no name), `Bio` and, in `media_map_data`,
+//! the `Profile Photo`. The owner's account is read first; where the profile is not found,
+//! the posts go to an account named [`crate::meta::UNKNOWN_OWNER`].
 //!
 //! Texts are mended as a Meta thread's are ([`crate::meta::unmangle`]). Media are named
 //! from the export's root (`media/posts/202401/1.jpg`): `scan --hash-media` finds them
@@ -145,7 +147,8 @@ fn profile_account(bytes: &[u8], platform: Option<&str>) -> Option<Account> {
             .map(|s| unmangle(s).trim().to_string())
             .filter(|s| !s.is_empty())
     };
-    let username = field("Username")?;
+    let (name, username) = (field("Name"), field("Username"));
+    let id = name.clone().or_else(|| username.clone())?;
     let avatar = user
         .get("media_map_data")
         .and_then(|m| m.get("Profile Photo"))
@@ -158,10 +161,10 @@ fn profile_account(bytes: &[u8], platform: Option<&str>) -> Option<Account> {
             ..Default::default()
         });
     Some(Account {
-        id: username.clone(),
+        id,
         platform: platform.unwrap_or("instagram").into(),
-        handle: Some(username),
-        display_name: field("Name"),
+        handle: username,
+        display_name: name,
         bio: field("Bio"),
         avatar,
         ..Default::default()
@@ -406,7 +409,7 @@ mod tests {
             "Name":{"href":"","value":"Ex \u00c3\u00a9mple","timestamp":0},
             "Bio":{"href":"","value":"a bio","timestamp":0}}}]}"#;
         let a = profile_account(bytes, None).unwrap();
-        assert_eq!(a.id, "example_user");
+        assert_eq!(a.id, "Ex émple", "the name its messages carry");
         assert_eq!(a.handle.as_deref(), Some("example_user"));
         assert_eq!(a.display_name.as_deref(), Some("Ex émple"));
         assert_eq!(a.bio.as_deref(), Some("a bio"));
@@ -414,6 +417,9 @@ mod tests {
             a.avatar.and_then(|m| m.url).as_deref(),
             Some("media/other/p.jpg")
         );
+        let no_name = br#"{"profile_user":[{"string_map_data":{"Username":{"value":"u_1"}}}]}"#;
+        let a = profile_account(no_name, None).unwrap();
+        assert_eq!((a.id.as_str(), a.handle.as_deref()), ("u_1", Some("u_1")));
         assert!(profile_account(br#"{"profile_user":[{"string_map_data":{}}]}"#, None).is_none());
         assert!(profile_account(b"not json", None).is_none());
     }

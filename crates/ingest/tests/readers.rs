@@ -2941,7 +2941,7 @@ fn an_instagram_exports_posts_stories_and_comments_read_with_their_owner() {
     let Record::Account(owner) = &items[0].1 else {
         panic!("the owner first: {items:?}")
     };
-    assert_eq!(owner.id, "muhajir_example");
+    assert_eq!(owner.id, "مهاجر", "the name its messages carry");
     assert_eq!(owner.platform, "instagram");
     assert_eq!(owner.handle.as_deref(), Some("muhajir_example"));
     assert_eq!(owner.display_name.as_deref(), Some("مهاجر"));
@@ -2961,21 +2961,21 @@ fn an_instagram_exports_posts_stories_and_comments_read_with_their_owner() {
         [
             (
                 2,
-                "muhajir_example/posts/1793528000",
+                "مهاجر/posts/1793528000",
                 "يا أنصار الخلافة انشروا الإصدار الجديد"
             ),
             (
                 27,
-                "muhajir_example/posts/1793527900",
+                "مهاجر/posts/1793527900",
                 "Iraqi forces retake a village, officials say"
             ),
-            (39, "muhajir_example/posts/1793527700", "عيد مبارك للجميع"),
+            (39, "مهاجر/posts/1793527700", "عيد مبارك للجميع"),
         ]
     );
     let p = ps[0].1;
     assert_eq!(
         (p.account.as_str(), p.platform.as_str()),
-        ("muhajir_example", "instagram")
+        ("مهاجر", "instagram")
     );
     let media: Vec<&str> = p.media.iter().filter_map(|m| m.url.as_deref()).collect();
     assert_eq!(
@@ -2998,14 +2998,14 @@ fn an_instagram_exports_posts_stories_and_comments_read_with_their_owner() {
     assert_eq!(
         read("content/stories.json"),
         [
-            s("muhajir_example/stories/1793528100", "", 1),
-            s("muhajir_example/stories/1793528200", "صباح الخير", 1)
+            s("مهاجر/stories/1793528100", "", 1),
+            s("مهاجر/stories/1793528200", "صباح الخير", 1)
         ]
     );
     assert_eq!(
         read("content/reels.json"),
         [s(
-            "muhajir_example/posts/1793528300",
+            "مهاجر/posts/1793528300",
             "Why young people reject extremist recruiters: a short explainer",
             1
         )]
@@ -3013,27 +3013,30 @@ fn an_instagram_exports_posts_stories_and_comments_read_with_their_owner() {
     assert_eq!(
         read("comments/post_comments_1.json"),
         [
-            s(
-                "muhajir_example/comments/1793528400",
-                "بارك الله فيكم يا إخوة",
-                0
-            ),
-            s(
-                "muhajir_example/comments/1793528400-2",
-                "see you at the match",
-                0
-            )
+            s("مهاجر/comments/1793528400", "بارك الله فيكم يا إخوة", 0),
+            s("مهاجر/comments/1793528400-2", "see you at the match", 0)
         ],
         "two comments of one second keep ids of their own"
     );
     assert_eq!(
         read("comments/reels_comments.json"),
-        [s(
-            "muhajir_example/comments/1793528500",
-            "great explainer",
-            0
-        )]
+        [s("مهاجر/comments/1793528500", "great explainer", 0)]
     );
+
+    // The owner's messages are the account of the owner's posts: Meta names a thread's
+    // senders by their names.
+    let (recs, _) = split(
+        read_all(
+            &data(&format!("{IG}/messages/inbox/friend_1001/message_1.json")),
+            &Options::default(),
+        )
+        .unwrap(),
+    );
+    let by: Vec<(&str, &str)> = posts(&recs)
+        .iter()
+        .map(|p| (p.account.as_str(), p.platform.as_str()))
+        .collect();
+    assert_eq!(by, [("صديق", "instagram"), ("مهاجر", "instagram")]);
 
     // Alone, under another name: known by its shape, its owner unknown and said so; a bad
     // element is a diagnostic at its line and the rest are read.
@@ -3108,7 +3111,7 @@ fn a_tarred_instagram_export_leaves_its_other_sections_out_whatever_their_order(
         assert!(diags.is_empty(), "{name}: {diags:?}");
         assert_eq!(posts(&recs).len(), 3, "{name}");
         assert!(
-            posts(&recs).iter().all(|p| p.account == "muhajir_example"),
+            posts(&recs).iter().all(|p| p.account == "مهاجر"),
             "{name}: {recs:?}"
         );
     }
