@@ -1149,6 +1149,52 @@ fn a_folder_scans_as_the_export_files_in_it() {
     );
 }
 
+/// A photo's description (alt text) is scored with its post: words of propaganda there
+/// flag a post whose text says nothing, and the evidence names the photo (`media`, offsets
+/// in its description); the report carries the descriptions. A post with an ordinary
+/// description, and a news post describing the group's flag, are not flagged.
+#[test]
+fn a_photos_description_is_scored_and_its_evidence_placed_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let alt = "جنود الخلافة الدولة الإسلامية باقية وتتمدد";
+    let input = write(
+        dir.path(),
+        "alt.jsonl",
+        format!(
+            "{}\n{}\n{}\n",
+            serde_json::json!({"id": "a1", "account": "u1", "text": "📷",
+                "media": [{"kind": "image", "url": "https://img.example/0.jpg"},
+                          {"kind": "image", "url": "https://img.example/1.jpg", "alt": alt}]}),
+            serde_json::json!({"id": "a2", "account": "u2", "text": "lunch",
+                "media": [{"kind": "image", "url": "https://img.example/2.jpg", "alt": "a plate of rice and beans"}]}),
+            serde_json::json!({"id": "a3", "account": "u3", "text": "Court hears the case of a returnee",
+                "media": [{"kind": "image", "url": "https://img.example/3.jpg", "alt": "Reuters photo of the courthouse in Paris"}]}),
+        )
+        .as_bytes(),
+    );
+    let (_d, out) = scan_all_posts(&input);
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let by = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap().clone();
+    let p = by("a1");
+    assert_eq!(p["flagged"], true, "{p}");
+    assert_eq!(p["text"], "📷");
+    assert_eq!(p["media_alt"], serde_json::json!(["", alt]));
+    let ev = p["evidence"].as_array().unwrap();
+    assert!(!ev.is_empty());
+    for e in ev {
+        assert_eq!(e["media"], 1, "{e}");
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&alt[s..t], e["text"].as_str().unwrap(), "{e}");
+    }
+    for id in ["a2", "a3"] {
+        let p = by(id);
+        assert_eq!(p["flagged"], false, "{p}");
+    }
+}
+
 /// Scan `input` with `--all-posts` into a fresh folder; the folder (kept while the caller
 /// holds it) and the report path.
 fn scan_all_posts(input: &str) -> (tempfile::TempDir, std::path::PathBuf) {

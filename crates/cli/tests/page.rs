@@ -142,6 +142,7 @@ impl Browser {
 }
 
 const AR: &str = "جنود الخلافة الدولة الإسلامية باقية وتتمدد بايعوا الخليفة";
+const ALT: &str = "the islamic state soldiers of the caliphate join";
 const SCRIPT: &str = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> join the soldiers of the caliphate, the islamic state remains";
 
 #[test]
@@ -164,8 +165,10 @@ fn reviewer_works_the_queue_in_a_real_browser() {
         json!({"id": "s1", "platform": "x", "account": "u2", "text": SCRIPT,
                   "media": [{"kind": "image", "url": format!("{}/health", srv.base)}]}),
     );
+    // Its words are in its photo's description (alt text) alone.
     submit(
-        json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "the islamic state soldiers of the caliphate join",
+        json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "photos from today",
+               "media": [{"kind": "image", "url": "https://files.example/p1.jpg", "alt": ALT}],
                "urls": ["https://files.example/r1"], "created_at": 1_790_000_000}),
     );
 
@@ -241,6 +244,23 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     assert_eq!(
         b.eval("document.querySelector('.qitem').dataset.key"),
         "post:telegram:t1"
+    );
+    // The evidence in the photo's description is highlighted there, not in the text.
+    b.wait_for("document.querySelector('.alt [data-media=\"0\"]') !== null");
+    assert_eq!(
+        b.eval("document.querySelector('.alt [data-media=\"0\"]').textContent"),
+        ALT
+    );
+    let marks = b.eval("[...document.querySelectorAll('.alt mark')].map(m => m.textContent)");
+    let marks = marks.as_array().unwrap();
+    assert!(!marks.is_empty());
+    assert!(
+        marks.iter().all(|m| ALT.contains(m.as_str().unwrap())),
+        "{marks:?}"
+    );
+    assert_eq!(
+        b.eval("document.querySelectorAll('#post-text mark').length"),
+        0
     );
     // `n`: no action, from the filtered view.
     b.eval("document.activeElement.blur(); true");

@@ -92,6 +92,10 @@ fn attachments(v: Option<&Value>) -> Vec<MediaRef> {
             MediaRef {
                 kind,
                 url: reference(a.get("url")),
+                // An attachment's `name` is its description (Mastodon's alt text).
+                alt: str_of(a, "name")
+                    .filter(|n| !n.trim().is_empty())
+                    .map(str::to_owned),
                 ..Default::default()
             }
         })
@@ -304,6 +308,9 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
                 kind: str_of(m, "type").unwrap_or("unknown").to_owned(),
                 url: str_of(m, "url")
                     .or(str_of(m, "preview_url"))
+                    .map(str::to_owned),
+                alt: str_of(m, "description")
+                    .filter(|d| !d.trim().is_empty())
                     .map(str::to_owned),
                 ..Default::default()
             })

@@ -631,13 +631,21 @@ fn embed(
                 .flatten()
             {
                 if let Some(cid) = i.get("image").and_then(blob_cid) {
-                    media.push(blob_media("image", did, cid));
+                    let mut m = blob_media("image", did, cid);
+                    m.alt = str_at(i, "alt")
+                        .filter(|a| !a.trim().is_empty())
+                        .map(str::to_string);
+                    media.push(m);
                 }
             }
         }
         "app.bsky.embed.video" => {
             if let Some(cid) = e.get("video").and_then(blob_cid) {
-                media.push(blob_media("video", did, cid));
+                let mut m = blob_media("video", did, cid);
+                m.alt = str_at(e, "alt")
+                    .filter(|a| !a.trim().is_empty())
+                    .map(str::to_string);
+                media.push(m);
             }
         }
         "app.bsky.embed.external" => {
@@ -787,6 +795,30 @@ mod tests {
         );
         assert_eq!(cid_sha256("QmNotBase32"), None);
         assert_eq!(cid_sha256("b"), None);
+    }
+
+    /// An image's and a video's descriptions (alt text) are kept with them; a blank one is
+    /// none.
+    #[test]
+    fn media_keep_their_descriptions() {
+        let line = format!(
+            r#"{{"did":"did:plc:aaa","time_us":1764600000000000,"kind":"commit","commit":{{"operation":"create","collection":"app.bsky.feed.post","rkey":"3kx2","record":{{"text":"","createdAt":"2026-12-01T10:00:00Z","embed":{{"$type":"app.bsky.embed.images","images":[{{"alt":"نص على الصورة","image":{{"ref":{{"$link":"{CID}"}}}}}},{{"alt":"  ","image":{{"ref":{{"$link":"{CID}"}}}}}}]}}}}}}}}"#
+        );
+        let recs = parse(&line).unwrap();
+        let alts: Vec<Option<&str>> = crate::first_post(&recs)
+            .media
+            .iter()
+            .map(|m| m.alt.as_deref())
+            .collect();
+        assert_eq!(alts, [Some("نص على الصورة"), None]);
+        let video = format!(
+            r#"{{"did":"did:plc:aaa","kind":"commit","commit":{{"operation":"create","collection":"app.bsky.feed.post","rkey":"3kx3","record":{{"text":"x","createdAt":"2026-12-01T10:00:00Z","embed":{{"$type":"app.bsky.embed.video","alt":"a clip","video":{{"ref":{{"$link":"{CID}"}}}}}}}}}}}}"#
+        );
+        let recs = parse(&video).unwrap();
+        assert_eq!(
+            crate::first_post(&recs).media[0].alt.as_deref(),
+            Some("a clip")
+        );
     }
 
     #[test]

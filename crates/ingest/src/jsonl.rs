@@ -147,6 +147,8 @@ pub(crate) struct WireMedia<'a> {
     sha256: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pdq: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    alt: Option<Cow<'a, str>>,
 }
 
 impl WireMedia<'_> {
@@ -156,6 +158,7 @@ impl WireMedia<'_> {
             url: self.url.map(Cow::into_owned),
             sha256: self.sha256.map(Cow::into_owned),
             pdq: self.pdq.map(Cow::into_owned),
+            alt: self.alt.map(Cow::into_owned),
         }
     }
 }

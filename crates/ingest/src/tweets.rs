@@ -241,6 +241,10 @@ struct Media {
     /// is its thumbnail).
     #[serde(default)]
     video_info: Option<VideoInfo>,
+    /// Its description: v1.1 `ext_alt_text` (with `include_ext_alt_text=true`), v2
+    /// `alt_text`.
+    #[serde(default, alias = "alt_text")]
+    ext_alt_text: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -435,6 +439,7 @@ fn media_of(m: Media) -> MediaRef {
             .or(m.media_url)
             .or(m.url)
             .or(m.preview_image_url),
+        alt: m.ext_alt_text.filter(|a| !a.trim().is_empty()),
         ..Default::default()
     }
 }
@@ -682,7 +687,7 @@ mod tests {
             "full_text":"rock &amp; roll &lt;3 https://t.co/a","lang":"en","in_reply_to_status_id_str":"77",
             "entities":{"urls":[{"url":"https://t.co/a","expanded_url":"https://example.org/x"}],
               "media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"}]},
-            "extended_entities":{"media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"},{"type":"video","media_url_https":"https://pbs.example/2.jpg"}]},
+            "extended_entities":{"media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"},{"type":"video","media_url_https":"https://pbs.example/2.jpg","ext_alt_text":"a clip"}]},
             "user":{"id":6253282,"id_str":"6253282","screen_name":"someone","name":"Some One","description":"a bio",
               "followers_count":840,"created_at":"Wed May 23 06:01:13 +0000 2007","profile_image_url_https":"https://pbs.example/a.jpg"}}"#,
         )
@@ -704,6 +709,8 @@ mod tests {
         assert_eq!(p.urls, vec!["https://example.org/x"]);
         assert_eq!(p.media.len(), 2, "extended_entities lists every photo");
         assert_eq!(p.media[1].kind, "video");
+        assert_eq!(p.media[1].alt.as_deref(), Some("a clip"));
+        assert_eq!(p.media[0].alt, None);
         assert_eq!(p.reply_to.as_deref(), Some("77"));
         assert_eq!(p.reach, Some(840));
         assert_eq!(p.lang.as_deref(), Some("en"));

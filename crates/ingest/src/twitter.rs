@@ -123,6 +123,9 @@ struct Media {
     url: Option<String>,
     #[serde(default)]
     preview_image_url: Option<String>,
+    /// Its description, where the request asked for `media.fields=alt_text`.
+    #[serde(default)]
+    alt_text: Option<String>,
 }
 
 /// Parse one API v2 response into accounts (from `includes.users`) and posts.
@@ -210,6 +213,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                     Some(m) => MediaRef {
                         kind: m.kind.clone(),
                         url: m.url.clone().or(m.preview_image_url.clone()),
+                        alt: m.alt_text.clone().filter(|a| !a.trim().is_empty()),
                         ..Default::default()
                     },
                     None => MediaRef {
@@ -283,7 +287,7 @@ mod tests {
             "entities":{"urls":[{"url":"https://t.co/x","expanded_url":"https://example.org/a"}]},
             "attachments":{"media_keys":["3_1"]},"referenced_tweets":[{"type":"replied_to","id":"9"}]}],
             "includes":{"users":[{"id":"1","username":"u1","name":"U One","description":"bio","public_metrics":{"followers_count":42}}],
-            "media":[{"media_key":"3_1","type":"photo","url":"https://pbs.example/1.jpg"}]}}"#;
+            "media":[{"media_key":"3_1","type":"photo","url":"https://pbs.example/1.jpg","alt_text":"a description"}]}}"#;
         let recs = parse_twitter_page(page).unwrap();
         let Record::Account(a) = &recs[0] else {
             panic!()
@@ -295,6 +299,7 @@ mod tests {
         assert_eq!(p.reach, Some(42));
         assert_eq!(p.urls, vec!["https://example.org/a"]);
         assert_eq!(p.media[0].kind, "photo");
+        assert_eq!(p.media[0].alt.as_deref(), Some("a description"));
         assert_eq!(p.reply_to.as_deref(), Some("9"));
         assert_eq!(p.created_at, Some(1672531200));
     }

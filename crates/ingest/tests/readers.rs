@@ -1777,6 +1777,11 @@ fn a_mastodon_archive_reads_as_its_account_and_posts() {
     assert_eq!(ps[0].1.account, "https://social.example/users/someone");
     assert!(ps[0].1.text.starts_with("Join the soldiers"));
     assert_eq!(ps[0].1.urls, vec!["https://files.example/release"]);
+    assert_eq!(
+        ps[0].1.media[0].alt.as_deref(),
+        Some("A poster with a black flag"),
+        "an attachment's name is its description"
+    );
     assert_eq!(ps[1].0, 31);
 
     // Members after the items, and a document cut short.
@@ -1803,6 +1808,11 @@ fn mastodon_statuses_and_activitypub_lines_are_detected() {
     let ps = posts(&recs);
     assert_eq!(ps.len(), 2);
     assert_eq!(ps[0].lang.as_deref(), Some("ar"));
+    let alts: Vec<Option<&str>> = ps
+        .iter()
+        .flat_map(|p| p.media.iter().map(|m| m.alt.as_deref()))
+        .collect();
+    assert_eq!(alts, [Some("A crowd at a market")]);
     assert_eq!(
         ps[1].share_of.as_deref(),
         Some("https://far.example/users/x/statuses/1")

@@ -24,8 +24,34 @@ pub(crate) struct PostView<'a> {
     pub created_at: Option<i64>,
     pub first_version: Option<&'a str>,
     pub text: &'a str,
+    /// The media's descriptions, written as `media_alt` (none where no medium has one).
+    pub media_alt: Alts<'a>,
     pub evidence: &'a [TextSpan],
     pub media_matches: &'a [raqib_media::lists::ListMatch],
+}
+
+/// A post's media's descriptions, from its media or as a report holds them.
+#[derive(Clone, Copy)]
+pub(crate) enum Alts<'a> {
+    Media(&'a [raqib_model::MediaRef]),
+    Texts(&'a [String]),
+}
+
+impl<'a> Alts<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Alts::Media(m) => m.len(),
+            Alts::Texts(t) => t.len(),
+        }
+    }
+
+    /// The `i`th medium's description (empty where it has none).
+    fn get(&self, i: usize) -> &'a str {
+        match self {
+            Alts::Media(m) => m[i].description().unwrap_or_default(),
+            Alts::Texts(t) => &t[i],
+        }
+    }
 }
 
 impl crate::FlaggedPost {
@@ -44,6 +70,7 @@ impl crate::FlaggedPost {
             created_at: self.created_at,
             first_version: self.first_version.as_deref(),
             text: &self.text,
+            media_alt: Alts::Texts(&self.media_alt),
             evidence: &self.evidence,
             media_matches: &self.media_matches,
         }
@@ -66,6 +93,9 @@ impl PostView<'_> {
             created_at: self.created_at,
             first_version: self.first_version.map(str::to_string),
             text: self.text.to_string(),
+            media_alt: (0..self.media_alt.len())
+                .map(|i| self.media_alt.get(i).to_string())
+                .collect(),
             evidence: self.evidence.to_vec(),
             media_matches: self.media_matches.to_vec(),
         }
@@ -108,6 +138,16 @@ pub(crate) fn write_post(out: &mut Vec<u8>, v: &PostView<'_>) {
     }
     out.extend_from_slice(b",\"text\":");
     string(out, v.text);
+    if v.media_alt.len() > 0 {
+        out.extend_from_slice(b",\"media_alt\":[");
+        for i in 0..v.media_alt.len() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, v.media_alt.get(i));
+        }
+        out.push(b']');
+    }
     out.extend_from_slice(b",\"evidence\":[");
     for (i, s) in v.evidence.iter().enumerate() {
         if i > 0 {
@@ -123,6 +163,10 @@ pub(crate) fn write_post(out: &mut Vec<u8>, v: &PostView<'_>) {
         string(out, &s.feature);
         out.extend_from_slice(b",\"weight\":");
         float(out, s.weight);
+        if let Some(k) = s.media {
+            out.extend_from_slice(b",\"media\":");
+            int(out, u64::from(k));
+        }
         out.push(b'}');
     }
     out.push(b']');
@@ -383,15 +427,22 @@ pub(crate) mod tests {
     }
 
     fn span() -> impl Strategy<Value = TextSpan> {
-        (any::<usize>(), any::<usize>(), text(), text(), float()).prop_map(
-            |(start, end, text, feature, weight)| TextSpan {
+        (
+            any::<usize>(),
+            any::<usize>(),
+            text(),
+            text(),
+            float(),
+            proptest::option::of(any::<u32>()),
+        )
+            .prop_map(|(start, end, text, feature, weight, media)| TextSpan {
                 start,
                 end,
                 text,
                 feature,
                 weight,
-            },
-        )
+                media,
+            })
     }
 
     prop_compose! {
@@ -404,6 +455,7 @@ pub(crate) mod tests {
             reach in proptest::option::of(any::<u64>()),
             created_at in proptest::option::of(any::<i64>()),
             evidence in proptest::collection::vec(span(), 0..4),
+            media_alt in proptest::collection::vec(text(), 0..3),
             matched in any::<bool>(),
         ) -> FlaggedPost {
             let media_matches = if matched {
@@ -430,6 +482,7 @@ pub(crate) mod tests {
                 created_at,
                 first_version: edited.then(|| strings[7].clone()),
                 text: strings[5].clone(),
+                media_alt,
                 evidence,
                 media_matches,
             }

@@ -257,6 +257,11 @@ pub struct FlaggedPost {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_version: Option<String>,
     pub text: String,
+    /// Its media's descriptions (alt text), in the order of its media (empty for one with
+    /// none), where any has one: scored with the text, the evidence in them naming the
+    /// medium (`TextSpan::media`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media_alt: Vec<String>,
     pub evidence: Vec<TextSpan>,
     /// Known media or links this post carries, from the hash lists.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -525,6 +530,9 @@ struct Pending {
     script: &'static str,
     /// Its model in the set.
     m: usize,
+    /// The text it is scored by where it is not its text alone: its text and its media's
+    /// descriptions (`raqib_model::Post::scored_text`).
+    scored: Option<String>,
 }
 
 impl WorkerState {
@@ -972,13 +980,24 @@ impl Worker<'_> {
         if owner(key, self.outboxes.len()) == self.me {
             self.state.slots.prefetch(key);
         }
+        let scored = match p.scored_text() {
+            std::borrow::Cow::Owned(s) => Some(s),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        let text = scored.as_deref().unwrap_or(&p.text);
         let script = match p.lang {
             Some(_) => "",
-            None => raqib_text::script_language(&p.text),
+            None => raqib_text::script_language(text),
         };
         let m = self.models.route(p.lang.as_deref().unwrap_or(script));
-        self.models.get(m).prefetch(&p.text, &mut self.scratch[m]);
-        Pending { p, key, script, m }
+        self.models.get(m).prefetch(text, &mut self.scratch[m]);
+        Pending {
+            p,
+            key,
+            script,
+            m,
+            scored,
+        }
     }
 
     /// Score a prepared post, count it, and write it if flagged; the post comes back to be
@@ -995,6 +1014,7 @@ impl Worker<'_> {
             key,
             script,
             m,
+            scored,
         } = pending;
         if self.cfg.hash_media && !self.cfg.lists.0.is_empty() {
             self.hash_local_media(&mut p, file);
@@ -1010,7 +1030,7 @@ impl Worker<'_> {
         });
         let lang = p.lang.as_deref().unwrap_or(script);
         let model = self.models.get(m);
-        let assessed = model.assess(&p.text, &mut self.scratch[m]);
+        let assessed = model.assess(scored.as_deref().unwrap_or(&p.text), &mut self.scratch[m]);
         let score = assessed.probability;
         let media_matches = self.list_matches(&p);
         let text_flagged = assessed.flagged(self.thresholds[m]);
@@ -1062,11 +1082,14 @@ impl Worker<'_> {
         let mut evidence = std::mem::take(&mut self.evidence);
         if text_flagged {
             model.explain_into(
-                &p.text,
+                scored.as_deref().unwrap_or(&p.text),
                 self.cfg.explain,
                 &mut self.scratch[m],
                 &mut evidence,
             );
+            if scored.is_some() {
+                p.place_spans(&mut evidence);
+            }
         } else {
             evidence.clear();
         }
@@ -1089,6 +1112,7 @@ impl Worker<'_> {
                 .as_deref()
                 .filter(|f| !f.is_empty() && *f != p.id),
             text: &p.text,
+            media_alt: crate::jsonout::Alts::Media(if scored.is_some() { &p.media } else { &[] }),
             evidence: &evidence,
             media_matches: &media_matches,
         };
@@ -1617,6 +1641,7 @@ mod tests {
                     created_at: None,
                     first_version: (later == 0).then(|| (id % 5).to_string()),
                     text: String::new(),
+                    media_alt: Vec::new(),
                     evidence: Vec::new(),
                     media_matches: Vec::new(),
                 })

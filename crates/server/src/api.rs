@@ -1099,6 +1099,7 @@ async fn upload_media(
         url: None,
         sha256: Some(sha256.clone()),
         pdq: Some(pdq.hash.to_string()),
+        alt: None,
     };
     let extra = json!({
         "md5": md5,
@@ -1169,6 +1170,7 @@ async fn submit_media_hash(
         url: m.url,
         sha256,
         pdq: m.pdq.map(|p| p.to_ascii_lowercase()),
+        alt: None,
     };
     media_item(
         &s,

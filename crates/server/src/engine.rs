@@ -297,7 +297,14 @@ impl Engine {
 
     /// Signals for a post received at `now_ms`.
     pub fn post_signals(&self, p: &Post, now_ms: i64) -> (Vec<SignalOut>, String) {
-        let (text, lang) = self.text_signal("text", p.lang.as_deref(), &p.text);
+        // Its text and its media's descriptions, the evidence in a description placed there.
+        let scored = p.scored_text();
+        let (mut text, lang) = self.text_signal("text", p.lang.as_deref(), &scored);
+        if let (std::borrow::Cow::Owned(_), Evidence::Spans { spans }) =
+            (&scored, &mut text.evidence)
+        {
+            p.place_spans(spans);
+        }
         let mut signals = vec![text];
         signals.extend(self.media_signals(p));
         // The post's own time when it has one (a backlog keeps its order), else arrival.

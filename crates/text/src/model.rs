@@ -1487,9 +1487,11 @@ fn set_span(
             text: String::new(),
             feature: String::new(),
             weight: 0.0,
+            media: None,
         });
     }
     let sp = &mut spans[i];
+    sp.media = None;
     sp.start = start;
     sp.end = end;
     sp.text.clear();
