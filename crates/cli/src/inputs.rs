@@ -73,6 +73,8 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             continue;
         }
         let (mut found, mut others) = (0usize, 0usize);
+        // Pages of a Meta export made in HTML, which raqib does not read: said so.
+        let mut meta_html = 0usize;
         let mut skipped_out = false;
         let mut reports = Vec::new();
         let start = files.len();
@@ -120,6 +122,9 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                         files.push(e.path().to_string_lossy().into_owned());
                     } else {
                         others += 1;
+                        meta_html += usize::from(raqib_ingest::is_meta_html_page(
+                            &e.path().to_string_lossy(),
+                        ));
                     }
                 }
                 Ok(_) => {}
@@ -202,7 +207,17 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                 problem: false,
             });
         }
-        if found == 0 {
+        if meta_html > 0 {
+            notes.push(Note {
+                text: format!(
+                    "{input}: {meta_html} {} left out, each {}",
+                    if meta_html == 1 { "page" } else { "pages" },
+                    raqib_ingest::META_HTML_EXPORT
+                ),
+                problem: found == 0,
+            });
+        }
+        if found == 0 && meta_html == 0 {
             notes.push(Note {
                 text: format!(
                     "{input}: no input file in this folder (files named {names}, optionally \
@@ -210,7 +225,7 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
                 ),
                 problem: true,
             });
-        } else if others > 0 {
+        } else if found > 0 && others > 0 {
             notes.push(Note {
                 text: format!(
                     "{input}: {found} input {}; {others} other {} left out (not {names})",
@@ -613,6 +628,36 @@ mod tests {
                 && !notes[0].problem,
             "{notes:?}"
         );
+    }
+
+    /// A Meta export made in HTML: its pages are said to be of one, and what to download
+    /// instead; a problem where the folder holds nothing else to read.
+    #[test]
+    fn a_meta_export_in_html_says_to_download_its_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "your_instagram_activity/messages/inbox/ann_1/message_1.html",
+            "your_instagram_activity/content/posts_1.html",
+            "your_instagram_activity/content/index.html",
+        ] {
+            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            std::fs::write(d.join(f), b"<html></html>").unwrap();
+        }
+        let (files, notes) = expand(&[d.display().to_string()], None);
+        assert!(files.is_empty());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].problem);
+        assert!(
+            notes[0].text.contains("2 pages left out") && notes[0].text.contains("Format: JSON"),
+            "{notes:?}"
+        );
+        // Beside a JSON export's files: left out, said, and no problem.
+        std::fs::write(d.join("posts.jsonl"), b"").unwrap();
+        let (files, notes) = expand(&[d.display().to_string()], None);
+        assert_eq!(files.len(), 1);
+        assert!(notes.iter().all(|n| !n.problem), "{notes:?}");
+        assert!(notes[0].text.contains("2 pages left out"), "{notes:?}");
     }
 
     #[test]

@@ -64,7 +64,10 @@ pub use input::{open_input, open_reader, Compression, Opened};
 pub use jsonl::{parse_raqib_line, parse_raqib_line_reusing, parse_raqib_line_serde};
 pub use mapped::JsonMapping;
 pub use matrix::parse_matrix;
-pub use meta::{meta_export_others, UNKNOWN_OWNER as UNKNOWN_META_OWNER};
+pub use meta::{
+    is_html_page as is_meta_html_page, meta_export_others, HTML_EXPORT as META_HTML_EXPORT,
+    UNKNOWN_OWNER as UNKNOWN_META_OWNER,
+};
 pub use raqib_model::{Diagnostic, Record};
 pub use time::parse_time;
 pub use tweets::parse_tweet;
@@ -1165,6 +1168,13 @@ fn chunks_of(
                 .with_line_prefix(meta::line_prefix(path, opts.default_platform.as_deref())),
         ),
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
+        // A page of a Meta export made in HTML: said so, and what to download instead.
+        Format::TelegramHtml if meta::is_html_page(path) => {
+            return Err(OpenError::Invalid {
+                path: path.to_string(),
+                message: meta::HTML_EXPORT.into(),
+            })
+        }
         Format::TelegramHtml => {
             Box::new(telegram_html::TelegramHtmlChunks::new(reader, name, opts))
         }

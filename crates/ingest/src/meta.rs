@@ -141,6 +141,36 @@ pub(crate) fn comments_media_root(path: &str) -> Option<&str> {
     comments.then(|| export_root(path)).flatten()
 }
 
+/// Whether `path` (`/`- or `\\`-separated) is a page of a Meta export made in HTML
+/// ("Download Your Information" with the format HTML): a thread's `message_N.html`, or the
+/// posts' or comments' page of a Facebook or Instagram export (`your_posts_1.html`,
+/// `posts_1.html`, `comments.html`, ...), where its JSON file would be.
+pub fn is_html_page(path: &str) -> bool {
+    let lower = crate::strip_compression_ext(path).to_ascii_lowercase();
+    let Some(stem) = lower.strip_suffix(".html") else {
+        return false;
+    };
+    export_root(&format!("{stem}.json").replace('\\', "/")).is_some()
+}
+
+/// How to get a Meta export raqib reads.
+macro_rules! request_json {
+    () => {
+        "request the export again with Format: JSON (Accounts Center → Your information and \
+         permissions → Download your information)"
+    };
+}
+
+/// How to get a Meta export raqib reads, where one came in HTML.
+pub(crate) const REQUEST_JSON: &str = request_json!();
+
+/// What raqib says of a Meta export made in HTML.
+pub const HTML_EXPORT: &str = concat!(
+    "a page of Meta's \"Download Your Information\" export in HTML: raqib reads the \
+     export's JSON format; ",
+    request_json!()
+);
+
 /// Whether `path` (`/`-separated) passes through a folder that only a Meta export has at
 /// its root: `your_facebook_activity`, `your_instagram_activity`, `personal_information`,
 /// and the like.

@@ -411,6 +411,8 @@ pub(crate) struct TarChunks {
     /// Meta export, the names of all such sections in an archive on disk (listed once).
     meta_roots: Vec<String>,
     meta_others: Option<std::collections::HashSet<String>>,
+    /// Of the members left out, the pages of a Meta export made in HTML.
+    meta_html: usize,
 }
 
 impl TarChunks {
@@ -435,6 +437,7 @@ impl TarChunks {
             dirs: Default::default(),
             meta_roots: Vec::new(),
             meta_others: None,
+            meta_html: 0,
         }
     }
 
@@ -481,7 +484,7 @@ impl TarChunks {
                 Ok(Entry::End) => {
                     self.done = true;
                     if self.read == 0 {
-                        let message = no_input_message(self.left_out);
+                        let message = no_input_message(self.left_out, self.meta_html);
                         return Some(diagnostic_chunk(&self.archive, message));
                     }
                     return None;
@@ -492,6 +495,7 @@ impl TarChunks {
                     let name = name.trim_start_matches("./");
                     if !is_member_input(&base) || size == 0 || self.is_meta_other(name) {
                         self.left_out += 1;
+                        self.meta_html += usize::from(crate::meta::is_html_page(name));
                         continue;
                     }
                     self.read += 1;
@@ -533,8 +537,17 @@ pub(crate) fn diagnostic_chunk(file: &str, message: String) -> Chunk {
     }
 }
 
-/// What an archive with no input member says.
-pub(crate) fn no_input_message(others: usize) -> String {
+/// What an archive with no input member says: of its `others` members, `meta_html` are
+/// pages of a Meta export made in HTML, which it says what to do about.
+pub(crate) fn no_input_message(others: usize, meta_html: usize) -> String {
+    if meta_html > 0 {
+        return format!(
+            "no input file in this archive: {meta_html} of its {others} members are pages \
+             of Meta's \"Download Your Information\" export in HTML, and raqib reads the \
+             export's JSON format; {}",
+            crate::meta::REQUEST_JSON
+        );
+    }
     format!(
         "no input file in this archive ({others} other members; inputs are named as a \
          folder's are: .jsonl, .ndjson, .json, .csv, .tsv, .tar or .zip, optionally .gz, \

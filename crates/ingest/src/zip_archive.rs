@@ -735,6 +735,8 @@ struct Choice {
     /// Left out by their names (or hidden), and HTML pages doubled by a `result.json`.
     left_out: usize,
     doubled: usize,
+    /// Of those left out, the pages of a Meta export made in HTML.
+    meta_html: usize,
 }
 
 impl ZipIndex {
@@ -760,11 +762,13 @@ impl ZipIndex {
             chosen: Vec::new(),
             left_out: 0,
             doubled: 0,
+            meta_html: 0,
         };
         for (k, (name, _)) in self.files.iter().enumerate() {
             let b = base(name);
             if is_hidden(name) || !is_member_input(&b) || meta_others.contains(&k) {
                 c.left_out += 1;
+                c.meta_html += usize::from(crate::meta::is_html_page(name));
             } else if crate::is_telegram_page(&b)
                 && json_exports.iter().any(|d| name.starts_with(d.as_str()))
             {
@@ -847,8 +851,10 @@ pub(crate) struct ZipChunks {
     chosen: std::vec::IntoIter<usize>,
     opts: Options,
     current: Option<Box<dyn Iterator<Item = Chunk> + Send>>,
-    /// Members left out: by their names, and HTML pages doubled by a `result.json`.
+    /// Members left out: by their names (of them, pages of a Meta export in HTML), and
+    /// HTML pages doubled by a `result.json`.
     left_out: usize,
+    meta_html: usize,
     doubled: usize,
     /// Whether any member was chosen.
     any: bool,
@@ -937,6 +943,7 @@ impl ZipChunks {
             chosen,
             left_out,
             doubled,
+            meta_html,
         } = index.choose();
         // An archive read without its index says so first.
         let current = index.recovered.as_ref().map(|why| {
@@ -960,6 +967,7 @@ impl ZipChunks {
             },
             current,
             left_out,
+            meta_html,
             doubled,
             done: false,
         })
@@ -973,7 +981,7 @@ impl ZipChunks {
                 let archive = &self.index.archive;
                 return Some(diagnostic_chunk(
                     archive,
-                    no_input_message(self.left_out + self.doubled),
+                    no_input_message(self.left_out + self.doubled, self.meta_html),
                 ));
             }
             return None;

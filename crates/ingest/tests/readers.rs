@@ -3135,6 +3135,49 @@ fn a_tarred_instagram_export_leaves_its_other_sections_out_whatever_their_order(
     assert_eq!(posts(&recs).len(), 3, "from a stream");
 }
 
+/// A Meta export made in HTML (Meta offers HTML or JSON): a page of it, given alone, and
+/// a zip or a tar of nothing else, each say what it is and to request the JSON format.
+#[test]
+fn a_meta_export_in_html_says_to_request_its_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = "your_facebook_activity/messages/inbox/ann_1/message_1.html";
+    let html = b"<!DOCTYPE html><html><head><title>Ann</title></head><body>hi</body></html>";
+    std::fs::create_dir_all(dir.path().join(page).parent().unwrap()).unwrap();
+    std::fs::write(dir.path().join(page), html).unwrap();
+    let f = dir.path().join(page).display().to_string();
+    let e = read_all(&f, &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("in HTML") && e.contains("Format: JSON"), "{e}");
+
+    let mut z = zip::ZipWriter::new(std::fs::File::create(dir.path().join("meta.zip")).unwrap());
+    let mut t = tar::Builder::new(Vec::new());
+    for name in [
+        page,
+        "your_instagram_activity/content/posts_1.html",
+        "index.html",
+    ] {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(html).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(html.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, name, &html[..]).unwrap();
+    }
+    z.finish().unwrap();
+    let tar = write(&dir, "meta.tar", &t.into_inner().unwrap());
+    for f in [dir.path().join("meta.zip").display().to_string(), tar] {
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(recs.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let m = &diags[0].message;
+        assert!(
+            m.contains("2 of its 3 members") && m.contains("Format: JSON"),
+            "{f}: {m}"
+        );
+    }
+}
+
 /// Every item of `path`, with its line, in reading order.
 fn items_at(path: &str) -> Vec<(u64, Result<Record, Diagnostic>)> {
     let mut items = Vec::new();
