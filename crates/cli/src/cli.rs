@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
     about = "Find terrorist propaganda and the accounts that spread it, fast and with evidence.",
     long_about = "raqib reads posts from files or streams (raqib JSON Lines, CSV, Twitter API v1.1 and v2 and \
 Twitter account archives, Telegram exports in JSON or HTML, WhatsApp chat exports, ActivityPub and \
-Mastodon, Matrix rooms, Discord channels, Messenger and Instagram threads and Facebook and Instagram posts and comments of Meta's exports, Reddit's dumps and API JSON, Bluesky's firehose (Jetstream), API JSON and account repositories (CAR); \
+Mastodon, Matrix rooms, Discord channels and data packages, Messenger and Instagram threads and Facebook and Instagram posts and comments of Meta's exports, Reddit's dumps and API JSON, Bluesky's firehose (Jetstream), API JSON and account repositories (CAR); \
 gzip, zstd, bzip2 or xz, and tar or zip archives of any of these), scores each with an Arabic-first, \
 obfuscation-aware text model, \
 explains every flag with spans of the original text, and ranks accounts by risk and reach.\n\n\
@@ -232,7 +232,8 @@ pub struct InputArgs {
     /// object a line: API v1.1, or v2 as `twarc2 flatten` writes it), activitypub
     /// (a Mastodon archive's outbox.json and actor.json, ActivityPub objects, Mastodon API
     /// statuses), matrix (an Element "Export chat" JSON, Matrix events), discord
-    /// (DiscordChatExporter's JSON, API messages), meta (a Messenger or Instagram thread of
+    /// (DiscordChatExporter's JSON, API messages; Discord's data package:
+    /// Messages/c…/messages.json or .csv, the owner from Account/user.json), meta (a Messenger or Instagram thread of
     /// Meta's "Download Your Information" export: message_1.json; its Facebook posts and
     /// comments: your_posts_1.json, comments.json; its Instagram posts, reels, stories and
     /// comments: posts_1.json, reels.json, stories.json, post_comments_1.json), reddit (comments and

@@ -168,8 +168,9 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             found -= meta_others.len();
             notes.push(Note {
                 text: format!(
-                    "{input}: {} other JSON {} of a Meta export left out: raqib reads its \
-                     message threads, posts and comments, not its profile, likes or settings",
+                    "{input}: {} other JSON {} of an export (Meta's, Discord's) left out: \
+                     raqib reads its messages, posts and comments, not its profile, likes, \
+                     activity or settings",
                     meta_others.len(),
                     files_word(meta_others.len()),
                 ),

@@ -1195,6 +1195,40 @@ fn a_photos_description_is_scored_and_its_evidence_placed_in_it() {
     }
 }
 
+/// A Discord data package's folder scans as its owner's messages: the owner's account
+/// (from `Account/user.json`) holds them all, and the package's other JSON (the account
+/// file, channel and server files, the activity log) is left out with a line, not read as
+/// posts.
+#[test]
+fn a_discord_data_package_scans_as_its_owners_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "tests/data/discord_package",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("7 other JSON files of an export (Meta's, Discord's) left out"),
+        "{err}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 4, "{summary}");
+    assert_eq!(summary["skipped_records"], 0, "{summary}");
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    assert_eq!(accounts[0]["id"], "100000000000000001");
+    assert_eq!(accounts[0]["handle"], "example_user");
+    assert_eq!(accounts[0]["posts"], 4);
+    let flagged = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0]["id"], "1300000000000000001");
+}
+
 /// Scan `input` with `--all-posts` into a fresh folder; the folder (kept while the caller
 /// holds it) and the report path.
 fn scan_all_posts(input: &str) -> (tempfile::TempDir, std::path::PathBuf) {

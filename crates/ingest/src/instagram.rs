@@ -290,12 +290,9 @@ mod tests {
     use super::*;
 
     fn read(owner: Option<&Account>, element: &str) -> Result<Vec<Record>, String> {
-        let mut line = line_prefix(owner, None);
-        line.extend_from_slice(element.as_bytes());
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        parse_line(&line, |k| !seen.insert(k.to_string()), |r| out.push(r))?;
-        Ok(out)
+        crate::read_prefixed(line_prefix(owner, None), element, |l, s, o| {
+            parse_line(l, s, o)
+        })
     }
 
     fn owner() -> Account {

@@ -31,6 +31,7 @@ mod bluesky;
 mod bluesky_car;
 mod csvfmt;
 mod discord;
+mod discord_package;
 mod html;
 mod input;
 mod instagram;
@@ -573,6 +574,8 @@ pub enum LineFormat {
     MetaPost,
     /// A post, story or comment of an Instagram export, with its owner and the platform.
     Instagram,
+    /// A message of a Discord data package, with its owner and the platform.
+    DiscordPackage,
     /// Any JSON record, through `--json-map` (the chunk holds the mapping).
     Mapped,
     /// A message of a Telegram HTML page, with its chat's and sender's names.
@@ -756,6 +759,7 @@ impl Chunk {
                         | LineFormat::Meta
                         | LineFormat::MetaPost
                         | LineFormat::Instagram
+                        | LineFormat::DiscordPackage
                         | LineFormat::Reddit
                         | LineFormat::Bluesky
                         | LineFormat::Mapped
@@ -789,6 +793,9 @@ impl Chunk {
                                 LineFormat::Meta => meta::parse_line(line, seen, out),
                                 LineFormat::MetaPost => meta::parse_posts_line(line, seen, out),
                                 LineFormat::Instagram => instagram::parse_line(line, seen, out),
+                                LineFormat::DiscordPackage => {
+                                    discord_package::parse_line(line, seen, out)
+                                }
                                 LineFormat::Reddit => reddit::parse_line(
                                     line,
                                     platform.unwrap_or("reddit"),
@@ -882,6 +889,29 @@ fn json_error(bytes: &[u8], what: &str, e: serde_json::Error) -> String {
 fn parse_object<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
     require_object(bytes, what)?;
     serde_json::from_slice(bytes).map_err(|e| json_error(bytes, what, e))
+}
+
+/// The records of `element` read as a line after `prefix` by `parse` (a reader's
+/// `parse_line`), each account once (for the readers' tests).
+#[cfg(test)]
+fn read_prefixed(
+    mut prefix: Vec<u8>,
+    element: &str,
+    parse: impl FnOnce(
+        &[u8],
+        &mut dyn FnMut(&str) -> bool,
+        &mut dyn FnMut(Record),
+    ) -> Result<(), String>,
+) -> Result<Vec<Record>, String> {
+    prefix.extend_from_slice(element.as_bytes());
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    parse(
+        &prefix,
+        &mut |k: &str| !seen.insert(k.to_string()),
+        &mut |r| out.push(r),
+    )?;
+    Ok(out)
 }
 
 /// The first post among `recs` (for the readers' tests).
@@ -1004,6 +1034,10 @@ fn chunks_of(
         } else {
             Box::new(LineChunks::new(reader, name, LineFormat::Mapped, opts))
         });
+    }
+    // A Discord data package's messages: its owner's account first, then each message.
+    if format == Format::Discord && discord_package::looks_like(&head) {
+        return discord_package_chunks(reader, &head, name, beside, opts);
     }
     // A JSON array of records: its elements in the format given, or the first one's.
     // `--format jsonl` means lines, whatever the first holds.
@@ -1200,6 +1234,42 @@ fn chunks_of(
         Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, beside, opts)?,
         Format::WhatsApp => Box::new(whatsapp::WhatsAppChunks::new(reader, &head, name, opts)),
     })
+}
+
+/// A Discord data package's channel (`Messages/c…/messages.json`, or `messages.csv` in
+/// older packages): the owner's account first (from `Account/user.json` at the package's
+/// root), then its messages, streamed as a JSON array whose element lines start with the
+/// owner's id; the CSV read whole (a channel's messages).
+fn discord_package_chunks(
+    reader: Reader,
+    head: &[u8],
+    name: std::sync::Arc<str>,
+    beside: Option<beside::Beside>,
+    opts: &Options,
+) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
+    let platform = opts.default_platform.as_deref();
+    let owner = discord_package::owner_of(beside.as_ref(), platform);
+    if discord_package::is_csv(head) {
+        let bytes = read_whole(reader, &name)?;
+        let mut items = discord_package::csv_items(&bytes, &name, owner.as_ref(), platform);
+        if let Some(a) = owner {
+            items.insert(0, (0, Ok(Record::Account(Box::new(a)))));
+        }
+        return Ok(Box::new(std::iter::once(Chunk::Records {
+            file: name,
+            items,
+            read: bytes.len(),
+        })));
+    }
+    let prefix = discord_package::line_prefix(owner.as_ref(), platform);
+    let first = owner.map(|a| Chunk::Records {
+        file: name.clone(),
+        items: vec![(0, Ok(Record::Account(Box::new(a))))],
+        read: 0,
+    });
+    let messages = array::ArrayChunks::new(reader, name, Some(LineFormat::DiscordPackage), opts)
+        .with_line_prefix(prefix);
+    Ok(Box::new(first.into_iter().chain(messages)))
 }
 
 /// A Twitter archive's tweets file: its owner's account first (from the `account.js`
@@ -1457,6 +1527,10 @@ pub fn media_root(path: &str) -> Option<&str> {
 /// Decide the format of an input from its name, or from its first bytes.
 fn detect_format(path: &str, head: &[u8]) -> Format {
     let name = strip_compression_ext(path).to_ascii_lowercase();
+    // A Discord data package's channel, in the CSV of older packages.
+    if discord_package::is_csv(head) {
+        return Format::Discord;
+    }
     if name.ends_with(".csv") || name.ends_with(".tsv") {
         return Format::Csv;
     }
@@ -1521,6 +1595,8 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
         {
             Format::Meta
         }
+        // A Discord data package's channel.
+        Some(b'[') if discord_package::looks_like(head) => Format::Discord,
         // A JSON array of records.
         Some(b'[') => Format::Jsonl,
         // A Twitter archive's files are JavaScript: `window.YTD.tweets.part0 = [`.

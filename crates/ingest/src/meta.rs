@@ -141,6 +141,12 @@ pub(crate) fn comments_media_root(path: &str) -> Option<&str> {
     comments.then(|| export_root(path)).flatten()
 }
 
+/// The root of the export a file of messages, posts or comments at `path` is of: a Meta
+/// export's ([`export_root`]) or a Discord data package's; `None` for any other file.
+pub(crate) fn others_root(path: &str) -> Option<&str> {
+    export_root(path).or_else(|| crate::discord_package::package_root(path))
+}
+
 /// Whether `path` (`/`- or `\\`-separated) is a page of a Meta export made in HTML
 /// ("Download Your Information" with the format HTML): a thread's `message_N.html`, or the
 /// posts' or comments' page of a Facebook or Instagram export (`your_posts_1.html`,
@@ -172,14 +178,19 @@ pub const HTML_EXPORT: &str = concat!(
 );
 
 /// Whether `path` (`/`-separated) passes through a folder that only a Meta export has at
-/// its root: `your_facebook_activity`, `your_instagram_activity`, `personal_information`,
-/// and the like.
+/// its root (`your_facebook_activity`, `your_instagram_activity`, `personal_information`,
+/// and the like), or a Discord data package (`Account`, `Activity`, `Servers`, ...).
 pub(crate) fn is_export_section(path: &str) -> bool {
     path.split('/').any(|p| {
         (p.starts_with("your_") && p.ends_with("_activity"))
             || matches!(
                 p,
                 "personal_information"
+                    | "Account"
+                    | "Activity"
+                    | "Ads"
+                    | "Servers"
+                    | "Support_Tickets"
                     | "logged_information"
                     | "ads_information"
                     | "security_and_login_information"
@@ -191,13 +202,14 @@ pub(crate) fn is_export_section(path: &str) -> bool {
 
 /// Of the files `paths` (`/`-separated) found in a folder or an archive, the positions of
 /// those a Meta export (Facebook's or Instagram's) holds besides its threads, posts,
-/// stories and comments: the JSON of its
+/// stories and comments, or a Discord data package besides its channels' messages: the
+/// JSON of its
 /// other sections (its profile, ads, logins, settings, likes: hundreds of files, none of
 /// them posts or messages), which are left out as a folder's files not named as inputs
 /// are. Only the files under the root of an export whose threads, posts or comments are
 /// among `paths` are counted.
 pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<usize> {
-    let mut roots: Vec<&str> = paths.clone().filter_map(export_root).collect();
+    let mut roots: Vec<&str> = paths.clone().filter_map(others_root).collect();
     roots.sort_unstable();
     roots.dedup();
     if roots.is_empty() {
@@ -208,7 +220,7 @@ pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> V
         .filter(|(_, p)| {
             let base = p.rsplit('/').next().unwrap_or(p);
             let json = crate::strip_compression_ext(&base.to_ascii_lowercase()).ends_with(".json");
-            json && export_root(p).is_none() && roots.iter().any(|r| p.starts_with(r))
+            json && others_root(p).is_none() && roots.iter().any(|r| p.starts_with(r))
         })
         .map(|(k, _)| k)
         .collect()

@@ -446,7 +446,7 @@ impl TarChunks {
     /// leaves them out, whatever their order in the archive where it is on disk, else where
     /// a file of the export came before.
     fn is_meta_other(&mut self, name: &str) -> bool {
-        if let Some(root) = crate::meta::export_root(name) {
+        if let Some(root) = crate::meta::others_root(name) {
             if !self.meta_roots.iter().any(|r| r == root) {
                 self.meta_roots.push(root.to_string());
             }

@@ -2944,13 +2944,7 @@ const IG: &str = "instagram_export/your_instagram_activity";
 /// comes first; every text mended from Meta's encoding; media named from the export's root.
 #[test]
 fn an_instagram_exports_posts_stories_and_comments_read_with_their_owner() {
-    let items: Vec<(u64, Record)> = items_at(&data(&format!("{IG}/content/posts_1.json")))
-        .into_iter()
-        .map(|(l, r)| (l, r.unwrap()))
-        .collect();
-    let Record::Account(owner) = &items[0].1 else {
-        panic!("the owner first: {items:?}")
-    };
+    let (owner, items) = owner_first(&data(&format!("{IG}/content/posts_1.json")));
     assert_eq!(owner.id, "مهاجر", "the name its messages carry");
     assert_eq!(owner.platform, "instagram");
     assert_eq!(owner.handle.as_deref(), Some("muhajir_example"));
@@ -3176,6 +3170,112 @@ fn a_meta_export_in_html_says_to_request_its_json() {
             "{f}: {m}"
         );
     }
+}
+
+/// A Discord data package ("Request all of my Data"): each channel's messages are the
+/// owner's posts, the owner's account (id, username, global name, streamed from
+/// `Account/user.json` at the package's root) read first; a message with nothing in it
+/// passed over; the package zipped or tarred (its account file first) reads the same,
+/// its other sections (the account, servers, activity logs) left out, not read as posts;
+/// an older package's CSV is read row by row, a message over several lines at the line it
+/// starts on.
+#[test]
+fn a_discord_data_package_reads_as_its_owners_messages() {
+    let channel = "discord_package/Messages/c200000000000000001/messages.json";
+    let (owner, items) = owner_first(&data(channel));
+    assert_eq!(owner.id, "100000000000000001");
+    assert_eq!(owner.handle.as_deref(), Some("example_user"));
+    assert_eq!(owner.display_name.as_deref(), Some("Example"));
+    let ps = posts_at(&items);
+    let got: Vec<(u64, &str, &str)> = ps
+        .iter()
+        .map(|(l, p)| (*l, p.id.as_str(), p.account.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, "1300000000000000001", "100000000000000001"),
+            (8, "1300000000000000002", "100000000000000001"),
+            (20, "1300000000000000004", "100000000000000001"),
+        ],
+        "the empty message passed over"
+    );
+    assert_eq!(ps[0].1.created_at, Some(1793527200));
+    assert_eq!(ps[0].1.platform, "discord");
+    assert_eq!(ps[1].1.media[0].kind, "image");
+
+    // Zipped, and tarred with its account file first.
+    let dir = tempfile::tempdir().unwrap();
+    let root = data("discord_package");
+    let mut files: Vec<String> = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(&root)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(&root).unwrap().display().to_string();
+                files.push(rel);
+            }
+        }
+    }
+    files.sort_by_key(|f| (!f.starts_with("Account"), f.clone()));
+    let mut z = zip::ZipWriter::new(std::fs::File::create(dir.path().join("p.zip")).unwrap());
+    let mut t = tar::Builder::new(Vec::new());
+    for f in &files {
+        let bytes = std::fs::read(format!("{root}/{f}")).unwrap();
+        z.start_file(
+            format!("package/{f}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&bytes).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, format!("package/{f}"), &bytes[..])
+            .unwrap();
+    }
+    z.finish().unwrap();
+    let tar = write(&dir, "p.tar", &t.into_inner().unwrap());
+    for f in [dir.path().join("p.zip").display().to_string(), tar] {
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{f}: {diags:?}");
+        assert_eq!(posts(&recs).len(), 4, "{f}");
+        assert!(
+            posts(&recs)
+                .iter()
+                .all(|p| p.account == "100000000000000001"),
+            "{f}"
+        );
+    }
+
+    // An older package: lower-case folders, the CSV.
+    let csv = "discord_package_csv/messages/c200000000000000003/messages.csv";
+    let (owner, items) = owner_first(&data(csv));
+    assert_eq!(owner.handle.as_deref(), Some("old_example#1234"));
+    let ps = posts_at(&items);
+    assert_eq!(ps.len(), 2);
+    assert_eq!(
+        (ps[0].0, ps[0].1.text.as_str()),
+        (2, "first line\nsecond line")
+    );
+    assert_eq!(ps[0].1.created_at, Some(1588320000));
+    assert_eq!((ps[1].0, ps[1].1.media[0].kind.as_str()), (4, "video"));
+}
+
+/// The items of `path` (each read without error), with their lines, and the account that
+/// comes first: an export's owner.
+fn owner_first(path: &str) -> (raqib_model::Account, Vec<(u64, Record)>) {
+    let items: Vec<(u64, Record)> = items_at(path)
+        .into_iter()
+        .map(|(l, r)| (l, r.unwrap()))
+        .collect();
+    let Record::Account(owner) = &items[0].1 else {
+        panic!("the owner first: {items:?}")
+    };
+    (*owner.clone(), items)
 }
 
 /// Every item of `path`, with its line, in reading order.
