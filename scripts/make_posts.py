@@ -45,6 +45,12 @@ export: the N posts in your_instagram_activity/content/posts_1.json, each one ph
 title is the caption (mangled UTF-8, pretty-printed: about 450 bytes a post), and the
 profile that names their owner.
 
+With --discord-package, OUT.jsonl is instead a folder made into one owner's Discord data
+package: the N messages in Messages/c<CHANNEL>/messages.json, ten thousand a channel
+(pretty-printed, about 200 bytes a message; every tenth with an attachment), and
+Account/user.json naming the owner, padded with 100,000 relationships (about 21 MB) as a
+real account file is with settings and history.
+
 With --join K (any of the forms), each post's text is K drawn texts joined by spaces: long
 posts, as a Telegram channel's essays are, for the windows that score them (docs/cli.md,
 "Long posts").
@@ -69,7 +75,7 @@ it (`31/12/2026, 21:41 - User 7: text`, a message's lines on the lines after it)
 
 usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
                      [--telegram | --telegram-html | --twitter-archive | --facebook-posts
-                      | --instagram-posts | --whatsapp | --tweets
+                      | --instagram-posts | --discord-package | --whatsapp | --tweets
                       | --outbox | --element | --discord | --meta | --reddit | --jetstream]
 """
 import csv
@@ -405,6 +411,7 @@ def main():
     meta = flag(args, "--meta")
     facebook_posts = flag(args, "--facebook-posts")
     instagram_posts = flag(args, "--instagram-posts")
+    discord_package = flag(args, "--discord-package")
     reddit = flag(args, "--reddit")
     jetstream = flag(args, "--jetstream")
     telegram, tweets, outbox, element, discord = (
@@ -488,6 +495,43 @@ def main():
                 yield item
 
         write_meta_array(os.path.join(jsonl, path), items())
+        if tf:
+            tf.close()
+        return
+    if discord_package:
+        # One owner's data package: the owner's account file (large, as a real one is),
+        # then its channels' messages, ten thousand a channel.
+        account = os.path.join(jsonl, "Account")
+        os.makedirs(account, exist_ok=True)
+        with open(os.path.join(account, "user.json"), "w", encoding="utf-8") as f:
+            json.dump({"id": "100000000000000001", "username": "bench_owner", "discriminator": "0",
+                       "global_name": "Bench Owner", "email": "owner@example.org",
+                       "relationships": [{"id": str(200_000_000_000_000_000 + k), "type": 1,
+                                          "nickname": None,
+                                          "user": {"id": str(200_000_000_000_000_000 + k),
+                                                   "username": "friend%d" % k, "discriminator": "0"}}
+                                         for k in range(100_000)]}, f, indent=2)
+        for start in range(0, n, 10_000):
+            channel = 300_000_000_000_000_000 + start // 10_000
+            folder = os.path.join(jsonl, "Messages", "c%d" % channel)
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "channel.json"), "w", encoding="utf-8") as f:
+                json.dump({"id": str(channel), "type": "GUILD_TEXT", "name": "general",
+                           "guild": {"id": "400000000000000001", "name": "Bench"}}, f, indent=2)
+
+            def items(start=start, channel=channel):
+                for i in range(start, min(n, start + 10_000)):
+                    t = draw(pool, r)
+                    r.random()  # the account other formats draw: the same texts as theirs
+                    if tf:
+                        tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
+                    attached = ("https://cdn.discordapp.com/attachments/%d/%d/image.png?ex=0&is=0&hm=0"
+                                % (channel, 500_000_000_000_000_000 + i)) if i % 10 == 0 else ""
+                    yield {"ID": 1_300_000_000_000_000_000 + i,
+                           "Timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(1_600_000_000 + i)),
+                           "Contents": t, "Attachments": attached}
+
+            write_meta_array(os.path.join(folder, "messages.json"), items())
         if tf:
             tf.close()
         return

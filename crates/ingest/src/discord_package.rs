@@ -51,13 +51,13 @@ pub(crate) fn package_root(path: &str) -> Option<&str> {
 }
 
 /// Whether the first bytes are a channel's messages of a data package: a JSON array of
-/// objects with an `ID`, a `Timestamp` and `Contents`, or the CSV of older packages
-/// (`ID,Timestamp,Contents,Attachments`).
+/// objects with an `ID`, a `Timestamp` and `Contents`, or the CSV of older packages (its
+/// header exactly `ID,Timestamp,Contents,Attachments`).
 pub(crate) fn looks_like(head: &[u8]) -> bool {
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.starts_with(b"ID,Timestamp,Contents") {
+    if is_csv(head) {
         return true;
     }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let s = String::from_utf8_lossy(head);
     s.trim_start().starts_with('[')
         && s.contains("\"ID\"")
@@ -65,10 +65,13 @@ pub(crate) fn looks_like(head: &[u8]) -> bool {
         && s.contains("\"Contents\"")
 }
 
-/// Whether `head` is the CSV form (packages before 2024).
+/// Whether `head` is the CSV form (packages before 2024): its header line exactly
+/// `ID,Timestamp,Contents,Attachments` (a CSV of other columns is read as CSV is).
 pub(crate) fn is_csv(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    head.starts_with(b"ID,Timestamp,Contents")
+    let header = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let header = header.strip_suffix(b"\r").unwrap_or(header);
+    header == b"ID,Timestamp,Contents,Attachments" && head.len() > header.len()
 }
 
 /// The fields of `Account/user.json` that name the owner; the rest (settings, payments,
@@ -450,6 +453,10 @@ mod tests {
             br#"[{"ID": 1, "Timestamp": "2021-10-13 15:35:46", "Contents": "x"#
         ));
         assert!(looks_like(b"ID,Timestamp,Contents,Attachments\n"));
+        assert!(looks_like(
+            b"\xEF\xBB\xBFID,Timestamp,Contents,Attachments\r\n1,"
+        ));
+        assert!(!looks_like(b"ID,Timestamp,Contents,Account\n1,2,3,4\n"));
         assert!(!looks_like(
             br#"[{"id": 1, "timestamp": "x", "content": "y"}]"#
         ));
