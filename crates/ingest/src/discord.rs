@@ -62,6 +62,9 @@ struct Attachment {
     file_name: Option<String>,
     #[serde(default)]
     content_type: Option<String>,
+    /// Its description (alt text), as the API gives it.
+    #[serde(default)]
+    description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +171,7 @@ pub(crate) fn parse_discord_line(
         .map(|a| MediaRef {
             kind: media_kind(a).into(),
             url: a.url.clone(),
+            alt: a.description.clone().filter(|d| !d.trim().is_empty()),
             ..Default::default()
         })
         .collect();
@@ -253,7 +257,7 @@ mod tests {
         let recs = parse_discord(
             br#"{"id":"2","type":0,"content":"x","timestamp":"2026-11-01T10:00:00Z","channel_id":"9",
             "author":{"id":"8","username":"newname","discriminator":"0","global_name":"New","avatar":"abc123"},
-            "attachments":[{"url":"https://cdn.example/f","filename":"f.bin","content_type":"image/png"}],
+            "attachments":[{"url":"https://cdn.example/f","filename":"f.bin","content_type":"image/png","description":"a poster"}],
             "message_reference":{"message_id":"1"}}"#,
         )
         .unwrap();
@@ -268,6 +272,11 @@ mod tests {
         assert!(a.avatar.is_none(), "the API's avatar is a hash, not a URL");
         let p = post(&recs);
         assert_eq!(p.media[0].kind, "image");
+        assert_eq!(
+            p.media[0].alt.as_deref(),
+            Some("a poster"),
+            "its description"
+        );
         assert_eq!(p.reply_to.as_deref(), Some("1"));
         for other in [
             r#"{"id":"3","type":"GuildMemberJoin","content":"","author":{"id":"8"}}"#,
