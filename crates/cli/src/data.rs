@@ -79,12 +79,14 @@ pub fn load_labelled(
             chunk.for_each_record(|line, r| match r {
                 Ok(Record::Post(p)) => match p.label {
                     Some(label) => {
+                        // What a scan scores of it: its text and its media's descriptions.
+                        let text = p.scored_text().into_owned();
                         let lang = p
                             .lang
                             .clone()
-                            .unwrap_or_else(|| raqib_text::script_language(&p.text).to_string());
+                            .unwrap_or_else(|| raqib_text::script_language(&text).to_string());
                         out.push(Labelled {
-                            text: p.text,
+                            text,
                             label,
                             lang,
                             category: p.category,
@@ -126,4 +128,28 @@ pub fn load_labelled(
         eprintln!("raqib: {unlabelled} posts had no label and were not used");
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A labelled post is trained on and evaluated by what a scan scores of it: its text,
+    /// then its media's descriptions.
+    #[test]
+    fn a_labelled_post_is_its_text_and_its_media_descriptions() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("l.jsonl");
+        std::fs::write(
+            &f,
+            r#"{"id":"1","account":"a","text":"look","label":1,"media":[{"kind":"image","alt":"a flag"},{"kind":"image"}]}
+{"id":"2","account":"a","text":"plain","label":0}
+"#,
+        )
+        .unwrap();
+        let got =
+            load_labelled(&[f.display().to_string()], &[], &Options::default(), false).unwrap();
+        let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["look\na flag", "plain"]);
+    }
 }
