@@ -1193,6 +1193,13 @@ fn a_photos_description_is_scored_and_its_evidence_placed_in_it() {
         let p = by(id);
         assert_eq!(p["flagged"], false, "{p}");
     }
+    // The summary a person reads shows the description and where the evidence is.
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        summary.contains(&format!("description of medium 2: {alt}")),
+        "{summary}"
+    );
+    assert!(summary.contains("(description of medium 2)"), "{summary}");
 }
 
 /// A Discord data package's folder scans as its owner's messages: the owner's account

@@ -171,7 +171,14 @@ pub fn clip(s: &str, n: usize) -> String {
 pub fn why(evidence: &[raqib_model::TextSpan]) -> String {
     let ev: Vec<String> = evidence
         .iter()
-        .map(|e| format!("«{}» {:+.2}", clip(&e.text, 30), e.weight))
+        .map(|e| {
+            // Evidence in a medium's description (alt text) says which.
+            let place = e
+                .media
+                .map(|k| format!(" (description of medium {})", k + 1))
+                .unwrap_or_default();
+            format!("«{}» {:+.2}{place}", clip(&e.text, 30), e.weight)
+        })
         .collect();
     ev.join(", ")
 }
@@ -316,6 +323,15 @@ pub fn render_summary(s: &Summary) -> String {
                 p.score, p.platform, p.id, p.account, p.file, p.line
             ));
             o.push_str(&format!("         {}\n", clip(&p.text, 100)));
+            for (k, alt) in p.media_alt.iter().enumerate() {
+                if !alt.is_empty() {
+                    o.push_str(&format!(
+                        "         description of medium {}: {}\n",
+                        k + 1,
+                        clip(alt, 100)
+                    ));
+                }
+            }
             if !p.evidence.is_empty() {
                 o.push_str(&format!("         why: {}\n", why(&p.evidence)));
             }
