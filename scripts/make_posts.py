@@ -51,6 +51,10 @@ package: the N messages in Messages/c<CHANNEL>/messages.json, ten thousand a cha
 Account/user.json naming the owner, padded with 100,000 relationships (about 21 MB) as a
 real account file is with settings and history.
 
+With --with-image (raqib's JSON Lines only), each post has a photo; with --with-alt, the
+photo has a description (alt text): another drawn text, as long as a post, drawn apart so
+that the posts' texts are the same as without it.
+
 With --join K (any of the forms), each post's text is K drawn texts joined by spaces: long
 posts, as a Telegram channel's essays are, for the windows that score them (docs/cli.md,
 "Long posts").
@@ -77,6 +81,7 @@ usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K]
                      [--telegram | --telegram-html | --twitter-archive | --facebook-posts
                       | --instagram-posts | --discord-package | --whatsapp | --tweets
                       | --outbox | --element | --discord | --meta | --reddit | --jetstream]
+                     [--with-image | --with-alt]
 """
 import csv
 import os
@@ -412,6 +417,8 @@ def main():
     facebook_posts = flag(args, "--facebook-posts")
     instagram_posts = flag(args, "--instagram-posts")
     discord_package = flag(args, "--discord-package")
+    with_alt = flag(args, "--with-alt")
+    with_image = flag(args, "--with-image") or with_alt
     reddit = flag(args, "--reddit")
     jetstream = flag(args, "--jetstream")
     telegram, tweets, outbox, element, discord = (
@@ -425,6 +432,7 @@ def main():
         j = random.Random(7)
         pool = [" ".join(pool[j.randrange(len(pool))] for _ in range(join)) for _ in range(len(pool))]
     r = random.Random(42)
+    image = random.Random(5) if with_image else None
     tf = open(txt, "w", encoding="utf-8") if txt else None
     if archive:
         os.makedirs(jsonl, exist_ok=True)
@@ -647,8 +655,15 @@ def main():
                 for e in jetstream_events(i, acct, t):
                     jf.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
             else:
-                jf.write(json.dumps({"id": str(i), "platform": "twitter", "account": "a%d" % acct,
-                                     "created_at": 1_600_000_000 + i, "text": t}, ensure_ascii=False) + "\n")
+                rec = {"id": str(i), "platform": "twitter", "account": "a%d" % acct,
+                       "created_at": 1_600_000_000 + i, "text": t}
+                if image is not None:
+                    # A photo; with --with-alt, its description another drawn text (drawn
+                    # apart, so that the posts' texts are those of a run without it).
+                    rec["media"] = [{"kind": "image", "url": "https://img.example/%d.jpg" % i}]
+                    if with_alt:
+                        rec["media"][0]["alt"] = draw(pool, image)
+                jf.write(json.dumps(rec, ensure_ascii=False) + "\n")
             if tf:
                 tf.write(t.replace("\n", " ").replace("\r", " ") + "\n")
         if telegram:

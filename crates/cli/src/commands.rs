@@ -362,7 +362,7 @@ fn train(a: TrainArgs) -> Result<i32> {
     let to_examples = |v: Vec<crate::data::Labelled>| -> Vec<raqib_text::Example> {
         v.into_iter()
             .map(|l| raqib_text::Example {
-                text: l.text,
+                text: l.all_text(),
                 label: l.label,
             })
             .collect()
@@ -571,14 +571,20 @@ fn eval(a: EvalArgs) -> Result<i32> {
         .iter()
         .map(|l| {
             let m = models.route(&l.lang);
-            let a = models.get(m).assess(&l.text, &mut scratch[m]);
             let t = thresholds[m];
+            // Its text and each of its media's descriptions on its own, as a scan scores them.
+            let parts = models.assess_parts(
+                (m, &l.text),
+                l.alts.iter().map(String::as_str),
+                &mut scratch,
+                &thresholds,
+            );
             let flagged = if a_by_probability {
-                a.probability >= t
+                parts.over_threshold
             } else {
-                a.flagged(t)
+                parts.flagged.is_some()
             };
-            (a.probability, l.label, l.lang.as_str(), flagged, t)
+            (parts.probability, l.label, l.lang.as_str(), flagged, t)
         })
         .collect();
     let pairs: Vec<(f32, bool)> = scored.iter().map(|s| (s.0, s.1)).collect();

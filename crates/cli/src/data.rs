@@ -7,6 +7,8 @@ use raqib_model::Record;
 #[derive(Clone)]
 pub struct Labelled {
     pub text: String,
+    /// Its media's descriptions (alt text), scored each on its own as a scan scores them.
+    pub alts: Vec<String>,
     pub label: bool,
     pub lang: String,
     /// Its `category` (news, counter-speech...), if the data gives one.
@@ -16,6 +18,19 @@ pub struct Labelled {
     pub id: String,
     pub file: std::sync::Arc<str>,
     pub line: u64,
+}
+
+impl Labelled {
+    /// Its text, then each of its media's descriptions on a line of its own: what `train`
+    /// learns from (a labelled post's words, wherever it put them).
+    pub fn all_text(&self) -> String {
+        let mut s = self.text.clone();
+        for a in &self.alts {
+            s.push('\n');
+            s.push_str(a);
+        }
+        s
+    }
 }
 
 /// The `--data` entries (as given) that `--weight FILE=N` (`rules`) names, with their N;
@@ -79,14 +94,18 @@ pub fn load_labelled(
             chunk.for_each_record(|line, r| match r {
                 Ok(Record::Post(p)) => match p.label {
                     Some(label) => {
-                        // What a scan scores of it: its text and its media's descriptions.
-                        let text = p.scored_text().into_owned();
                         let lang = p
                             .lang
                             .clone()
-                            .unwrap_or_else(|| raqib_text::script_language(&text).to_string());
+                            .unwrap_or_else(|| raqib_text::script_language(&p.text).to_string());
+                        let alts = p
+                            .media
+                            .iter()
+                            .filter_map(|m| m.description().map(str::to_string))
+                            .collect();
                         out.push(Labelled {
-                            text,
+                            text: p.text,
+                            alts,
                             label,
                             lang,
                             category: p.category,
@@ -134,8 +153,8 @@ pub fn load_labelled(
 mod tests {
     use super::*;
 
-    /// A labelled post is trained on and evaluated by what a scan scores of it: its text,
-    /// then its media's descriptions.
+    /// A labelled post keeps its media's descriptions, for `eval` to score as a scan does
+    /// and `train` to learn from with its text.
     #[test]
     fn a_labelled_post_is_its_text_and_its_media_descriptions() {
         let dir = tempfile::tempdir().unwrap();
@@ -149,7 +168,14 @@ mod tests {
         .unwrap();
         let got =
             load_labelled(&[f.display().to_string()], &[], &Options::default(), false).unwrap();
-        let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["look\na flag", "plain"]);
+        let texts: Vec<(&str, &[String])> = got
+            .iter()
+            .map(|l| (l.text.as_str(), l.alts.as_slice()))
+            .collect();
+        assert_eq!(
+            texts,
+            [("look", &["a flag".to_string()][..]), ("plain", &[][..])]
+        );
+        assert_eq!(got[0].all_text(), "look\na flag");
     }
 }

@@ -79,53 +79,6 @@ impl Post {
             && self.urls.is_empty()
             && self.media.is_empty()
     }
-
-    /// The text raqib scores for the post: its text, then each of its media's descriptions
-    /// (alt text, see [`MediaRef::alt`]) on a line of its own, where it has any: the words
-    /// of a poster or a screenshot, transcribed for those who cannot see it, are words the
-    /// post carries. The text itself where no medium has a description.
-    pub fn scored_text(&self) -> std::borrow::Cow<'_, str> {
-        let alts = || self.media.iter().filter_map(|m| m.description());
-        if alts().next().is_none() {
-            return std::borrow::Cow::Borrowed(&self.text);
-        }
-        let mut s = self.text.clone();
-        for a in alts() {
-            s.push('\n');
-            s.push_str(a);
-        }
-        std::borrow::Cow::Owned(s)
-    }
-
-    /// Place `spans` of [`Post::scored_text`] where they lie: those past the post's text
-    /// are made spans of the description they are in, [`TextSpan::media`] naming its
-    /// medium and their offsets in that description. A span that runs on past the end of
-    /// the part it starts in (a pair of words across the line between two parts) is cut
-    /// at that end.
-    pub fn place_spans(&self, spans: &mut [TextSpan]) {
-        let mut parts = vec![(None, 0, self.text.as_str())];
-        let mut at = self.text.len();
-        for (k, m) in self.media.iter().enumerate() {
-            if let Some(a) = m.description() {
-                at += 1;
-                parts.push((Some(k as u32), at, a));
-                at += a.len();
-            }
-        }
-        for s in spans.iter_mut() {
-            let Some(&(media, base, part)) = parts.iter().rev().find(|(_, b, _)| s.start >= *b)
-            else {
-                continue;
-            };
-            s.media = media;
-            s.start -= base;
-            s.end = s.end.saturating_sub(base);
-            if s.end > part.len() {
-                s.end = part.len();
-                s.text = part.get(s.start..s.end).unwrap_or_default().to_string();
-            }
-        }
-    }
 }
 
 /// A reference to an image, video or file attached to a post or used as an avatar.
@@ -144,7 +97,7 @@ pub struct MediaRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdq: Option<String>,
     /// Its description as its poster wrote it (alt text: Bluesky's `alt`, a Mastodon
-    /// attachment's `description`, Twitter's `alt_text`), scored with the post's text.
+    /// attachment's `description`, Twitter's `alt_text`), scored on its own as the post's text is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt: Option<String>,
 }
@@ -310,79 +263,6 @@ impl std::fmt::Display for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    fn with_alts(text: &str, alts: &[Option<&str>]) -> Post {
-        Post {
-            text: text.into(),
-            media: alts
-                .iter()
-                .map(|a| MediaRef {
-                    kind: "image".into(),
-                    alt: a.map(str::to_string),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn the_scored_text_is_the_text_then_each_description() {
-        let p = with_alts("look", &[None, Some("a flag"), Some("  "), Some("a crowd")]);
-        assert_eq!(p.scored_text(), "look\na flag\na crowd");
-        let plain = with_alts("look", &[None, Some("")]);
-        assert!(matches!(
-            plain.scored_text(),
-            std::borrow::Cow::Borrowed("look")
-        ));
-    }
-
-    proptest! {
-        /// Every span of the scored text is placed where it lies, as the same substring:
-        /// of the text (no medium named), or of the description of the medium it names;
-        /// one that ran on past its part is cut at the part's end.
-        #[test]
-        fn spans_are_placed_in_the_part_they_lie_in(
-            text in "[a-zء-ي ]{0,12}",
-            alts in proptest::collection::vec(proptest::option::of("[a-zء-ي ]{0,10}"), 0..4),
-            picks in proptest::collection::vec((0usize..64, 0usize..16), 1..6),
-        ) {
-            let p = with_alts(&text, &alts.iter().map(|a| a.as_deref()).collect::<Vec<_>>());
-            let scored = p.scored_text().into_owned();
-            // Spans of words: runs within one line of the scored text.
-            let mut spans = Vec::new();
-            for (at, len) in picks {
-                let chars: Vec<(usize, char)> = scored.char_indices().collect();
-                if chars.is_empty() {
-                    break;
-                }
-                let (start, _) = chars[at % chars.len()];
-                // Some run on across the line into the next part, as a pair of words may.
-                let end = scored[start..]
-                    .char_indices()
-                    .nth(len)
-                    .map_or(scored.len(), |(k, _)| start + k);
-                spans.push(TextSpan {
-                    start,
-                    end,
-                    text: scored[start..end].to_string(),
-                    feature: String::new(),
-                    weight: 0.0,
-                    media: None,
-                });
-            }
-            p.place_spans(&mut spans);
-            for s in &spans {
-                let part = match s.media {
-                    None => p.text.as_str(),
-                    Some(k) => p.media[k as usize].description().expect("a described medium"),
-                };
-                prop_assert_eq!(part.get(s.start..s.end), Some(s.text.as_str()), "{:?}", s);
-                prop_assert!(!s.text.contains('\n'), "{:?}", s);
-            }
-        }
-    }
 
     #[test]
     fn profile_text_joins_present_fields_only() {

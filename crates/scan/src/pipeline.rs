@@ -530,9 +530,6 @@ struct Pending {
     script: &'static str,
     /// Its model in the set.
     m: usize,
-    /// The text it is scored by where it is not its text alone: its text and its media's
-    /// descriptions (`raqib_model::Post::scored_text`).
-    scored: Option<String>,
 }
 
 impl WorkerState {
@@ -980,24 +977,13 @@ impl Worker<'_> {
         if owner(key, self.outboxes.len()) == self.me {
             self.state.slots.prefetch(key);
         }
-        let scored = match p.scored_text() {
-            std::borrow::Cow::Owned(s) => Some(s),
-            std::borrow::Cow::Borrowed(_) => None,
-        };
-        let text = scored.as_deref().unwrap_or(&p.text);
         let script = match p.lang {
             Some(_) => "",
-            None => raqib_text::script_language(text),
+            None => raqib_text::script_language(&p.text),
         };
         let m = self.models.route(p.lang.as_deref().unwrap_or(script));
-        self.models.get(m).prefetch(text, &mut self.scratch[m]);
-        Pending {
-            p,
-            key,
-            script,
-            m,
-            scored,
-        }
+        self.models.get(m).prefetch(&p.text, &mut self.scratch[m]);
+        Pending { p, key, script, m }
     }
 
     /// Score a prepared post, count it, and write it if flagged; the post comes back to be
@@ -1014,7 +1000,6 @@ impl Worker<'_> {
             key,
             script,
             m,
-            scored,
         } = pending;
         if self.cfg.hash_media && !self.cfg.lists.0.is_empty() {
             self.hash_local_media(&mut p, file);
@@ -1029,13 +1014,28 @@ impl Worker<'_> {
             slot
         });
         let lang = p.lang.as_deref().unwrap_or(script);
-        let model = self.models.get(m);
-        let assessed = model.assess(scored.as_deref().unwrap_or(&p.text), &mut self.scratch[m]);
-        let score = assessed.probability;
+        // Its text, and each of its media's descriptions (alt text) where it has any, each
+        // scored on its own: the strongest is the post's score, a flagged one its flag and
+        // its evidence (the part's place, and its model).
+        let described = p.media.iter().any(|x| x.description().is_some());
+        let (score, over, evidence_from) = if described {
+            let parts = self.models.assess_parts(
+                (m, &p.text),
+                p.media.iter().filter_map(|x| x.description()),
+                &mut self.scratch,
+                self.thresholds,
+            );
+            let from = parts.flagged.map(|(i, pm, _)| (i, pm));
+            (parts.probability, parts.over_threshold, from)
+        } else {
+            let a = self.models.get(m).assess(&p.text, &mut self.scratch[m]);
+            let from = a.flagged(self.thresholds[m]).then_some((0, m));
+            (a.probability, a.probability >= self.thresholds[m], from)
+        };
         let media_matches = self.list_matches(&p);
-        let text_flagged = assessed.flagged(self.thresholds[m]);
+        let text_flagged = evidence_from.is_some();
         let flagged = text_flagged || !media_matches.is_empty();
-        self.state.held_back += u64::from(!flagged && score >= self.thresholds[m]);
+        self.state.held_back += u64::from(!flagged && over);
         match self.state.langs.iter_mut().find(|l| l.0 == lang) {
             Some(l) => {
                 l.1 += 1;
@@ -1080,18 +1080,30 @@ impl Worker<'_> {
         }
         // The evidence list is kept from post to post, its strings written over.
         let mut evidence = std::mem::take(&mut self.evidence);
-        if text_flagged {
-            model.explain_into(
-                scored.as_deref().unwrap_or(&p.text),
-                self.cfg.explain,
-                &mut self.scratch[m],
-                &mut evidence,
-            );
-            if scored.is_some() {
-                p.place_spans(&mut evidence);
+        match evidence_from {
+            Some((part, pm)) => {
+                // Part 0 is the text; part i the i-th description, of medium k.
+                let (text, medium) = match part {
+                    0 => (p.text.as_str(), None),
+                    i => p
+                        .media
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, x)| x.description().map(|a| (a, Some(k as u32))))
+                        .nth(i - 1)
+                        .unwrap_or((p.text.as_str(), None)),
+                };
+                self.models.get(pm).explain_into(
+                    text,
+                    self.cfg.explain,
+                    &mut self.scratch[pm],
+                    &mut evidence,
+                );
+                for s in &mut evidence {
+                    s.media = medium;
+                }
             }
-        } else {
-            evidence.clear();
+            None => evidence.clear(),
         }
         let score = (score * 10000.0).round() / 10000.0;
         let view = PostView {
@@ -1112,7 +1124,7 @@ impl Worker<'_> {
                 .as_deref()
                 .filter(|f| !f.is_empty() && *f != p.id),
             text: &p.text,
-            media_alt: crate::jsonout::Alts::Media(if scored.is_some() { &p.media } else { &[] }),
+            media_alt: crate::jsonout::Alts::Media(if described { &p.media } else { &[] }),
             evidence: &evidence,
             media_matches: &media_matches,
         };

@@ -297,13 +297,23 @@ impl Engine {
 
     /// Signals for a post received at `now_ms`.
     pub fn post_signals(&self, p: &Post, now_ms: i64) -> (Vec<SignalOut>, String) {
-        // Its text and its media's descriptions, the evidence in a description placed there.
-        let scored = p.scored_text();
-        let (mut text, lang) = self.text_signal("text", p.lang.as_deref(), &scored);
-        if let (std::borrow::Cow::Owned(_), Evidence::Spans { spans }) =
-            (&scored, &mut text.evidence)
+        // Its text, and each of its media's descriptions (alt text) on its own: the
+        // strongest is the post's text signal (a flagged one before any other), its
+        // evidence naming the medium whose description it is in.
+        let (mut text, lang) = self.text_signal("text", p.lang.as_deref(), &p.text);
+        for (k, alt) in p
+            .media
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| m.description().map(|a| (k, a)))
         {
-            p.place_spans(spans);
+            let (mut sig, _) = self.text_signal("text", None, alt);
+            if (sig.flagged, sig.score) > (text.flagged, text.score) {
+                if let Evidence::Spans { spans } = &mut sig.evidence {
+                    spans.iter_mut().for_each(|s| s.media = Some(k as u32));
+                }
+                text = sig;
+            }
         }
         let mut signals = vec![text];
         signals.extend(self.media_signals(p));

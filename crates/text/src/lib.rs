@@ -28,7 +28,7 @@ pub use features::FeatureConfig;
 pub use model::{
     is_long, Assessment, Explanation, Model, ModelError, ModelHeader, NegativeScores, Scratch,
 };
-pub use models::ModelSet;
+pub use models::{ModelSet, PartsAssessment};
 pub use normalise::{normalise, Normaliser};
 pub use train::{train, Example, TrainConfig, TrainError, TrainReport};
 

@@ -7,6 +7,19 @@
 
 use crate::model::{Model, Scratch};
 
+/// How a post's parts scored (see [`ModelSet::assess_parts`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PartsAssessment {
+    /// The highest probability of any part: the post's score.
+    pub probability: f32,
+    /// The flagged part (probability at its model's threshold, with evidence) with the
+    /// highest probability: its place among the parts (0 the text, 1 the first
+    /// description...), its model, and its probability. `None`: the post is not flagged.
+    pub flagged: Option<(usize, usize, f32)>,
+    /// Whether any part reached its model's threshold (with or without evidence).
+    pub over_threshold: bool,
+}
+
 /// A default model and models for particular languages.
 pub struct ModelSet {
     /// `(language, model, name)`; index 0 is the default and its language is empty.
@@ -42,6 +55,34 @@ impl ModelSet {
 
     pub fn get(&self, i: usize) -> &Model {
         &self.models[i].1
+    }
+
+    /// Score a post's parts each on its own: its text (with its model `text.0`, routed by
+    /// the post's language) and each of `others` (its media's descriptions, each routed by
+    /// its script). Each part is judged alone, so a long harmless description cannot
+    /// dilute a line of propaganda in the text, nor the text one in a description.
+    pub fn assess_parts<'a>(
+        &self,
+        text: (usize, &str),
+        others: impl Iterator<Item = &'a str>,
+        scratch: &mut [Scratch],
+        thresholds: &[f32],
+    ) -> PartsAssessment {
+        let mut out = PartsAssessment {
+            probability: f32::NEG_INFINITY,
+            flagged: None,
+            over_threshold: false,
+        };
+        let parts = std::iter::once(text).chain(others.map(|t| (self.route_text(None, t), t)));
+        for (i, (m, t)) in parts.enumerate() {
+            let a = self.get(m).assess(t, &mut scratch[m]);
+            out.over_threshold |= a.probability >= thresholds[m];
+            if a.flagged(thresholds[m]) && out.flagged.is_none_or(|(_, _, p)| a.probability > p) {
+                out.flagged = Some((i, m, a.probability));
+            }
+            out.probability = out.probability.max(a.probability);
+        }
+        out
     }
 
     /// How many models (the default included).
@@ -140,5 +181,39 @@ mod tests {
             "a second model for a language replaces the first"
         );
         assert_eq!(set.thresholds(Some(0.7)), vec![0.7, 0.7]);
+    }
+
+    /// A post's parts are each judged alone: a flagged description flags the post with its
+    /// place, a harmless one does not dilute a flagged text, and the score is the
+    /// strongest part's.
+    #[test]
+    fn each_part_is_judged_on_its_own() {
+        let set = ModelSet::new(tiny(1), "default");
+        let mut scratch = set.scratches();
+        let t = set.get(0).assess("a b c", &mut scratch[0]).probability;
+        let low = set.get(0).assess("d e f", &mut scratch[0]).probability;
+        assert!(t > low);
+        let th = [(t + low) / 2.0];
+        let alone = set.assess_parts((0, "d e f"), std::iter::empty(), &mut scratch, &th);
+        assert_eq!(alone.flagged, None);
+        let by_description = set.assess_parts(
+            (0, "d e f"),
+            ["e f", "a b c"].into_iter(),
+            &mut scratch,
+            &th,
+        );
+        assert_eq!(
+            by_description.flagged.map(|f| f.0),
+            Some(2),
+            "the second description"
+        );
+        assert_eq!(by_description.probability, t);
+        // Harmless descriptions, however long, leave a flagged text as it was.
+        let long = "d e f ".repeat(50);
+        let diluted =
+            set.assess_parts((0, "a b c"), [long.as_str()].into_iter(), &mut scratch, &th);
+        assert_eq!(diluted.flagged.map(|f| f.0), Some(0));
+        assert_eq!(diluted.probability, t);
+        assert!(diluted.over_threshold);
     }
 }
