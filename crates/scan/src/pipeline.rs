@@ -258,8 +258,8 @@ pub struct FlaggedPost {
     pub first_version: Option<String>,
     pub text: String,
     /// Its media's descriptions (alt text), in the order of its media (empty for one with
-    /// none), where any has one: scored with the text, the evidence in them naming the
-    /// medium (`TextSpan::media`).
+    /// none), where any has one: each scored on its own, as the text is, the evidence in
+    /// one naming its medium (`TextSpan::media`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub media_alt: Vec<String>,
     pub evidence: Vec<TextSpan>,
