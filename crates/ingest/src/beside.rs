@@ -9,6 +9,35 @@ use std::sync::Arc;
 use crate::input::Opened;
 use crate::zip_archive::ZipIndex;
 
+/// What an export's files found once, by the export's root: its owner, read from a file
+/// beside (a profile, an account file) for every file of the export that names none. An
+/// export has many such files (a Discord package a file per channel, an Instagram export
+/// its posts, reels, stories and comments), and inside a compressed tar each lookup would
+/// read the archive again from its start.
+pub(crate) struct Memo<T>(
+    std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, T>>>,
+);
+
+impl<T: Clone> Memo<T> {
+    pub(crate) const fn new() -> Memo<T> {
+        Memo(std::sync::OnceLock::new())
+    }
+
+    /// What `find` gives for the folder `root`, found once.
+    pub(crate) fn get(&self, root: &Beside, find: impl FnOnce() -> T) -> T {
+        let key = root.shown("");
+        let map = self.0.get_or_init(Default::default);
+        if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return v.clone();
+        }
+        let v = find();
+        map.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, v.clone());
+        v
+    }
+}
+
 /// Where an input's neighbours are.
 #[derive(Clone)]
 pub(crate) enum Beside {

@@ -13,9 +13,6 @@
 //! account. A message with neither text nor attachment (a deleted one, a call) is passed
 //! over.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use raqib_model::{Account, MediaRef, Post, Record};
 use serde::Deserialize;
 
@@ -88,12 +85,9 @@ struct User {
     global_name: Option<String>,
 }
 
-/// The owners found so far, by the path of their `user.json`: a package's channels are
-/// many files, its `user.json` one, and large.
-fn owners() -> &'static Mutex<HashMap<String, Option<Arc<Account>>>> {
-    static OWNERS: OnceLock<Mutex<HashMap<String, Option<Arc<Account>>>>> = OnceLock::new();
-    OWNERS.get_or_init(Default::default)
-}
+/// The owners found so far, by package: a package's channels are many files, its
+/// `user.json` one, and large.
+static OWNERS: crate::beside::Memo<Option<Account>> = crate::beside::Memo::new();
 
 /// The package's owner, from `Account/user.json` (`account/` in older packages) at its
 /// root, two folders above `beside` (the channel's folder). `None` where it is not found
@@ -103,30 +97,17 @@ pub(crate) fn owner_of(
     platform: Option<&str>,
 ) -> Option<Account> {
     let root = beside?.up()?.up()?;
-    for sub in ["Account/", "account/"] {
-        let dir = root.down(sub);
-        let key = dir.shown("user.json");
-        if let Some(found) = owners().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return found.as_deref().cloned().map(|a| on(a, platform));
+    let found = OWNERS.get(&root, || {
+        ["Account/", "account/"]
+            .iter()
+            .find_map(|sub| read_owner(root.down(sub).open("user.json")?.reader))
+    });
+    found.map(|mut a| {
+        if let Some(p) = platform {
+            a.platform = p.to_string();
         }
-        let Some(opened) = dir.open("user.json") else {
-            continue;
-        };
-        let found = read_owner(opened.reader).map(Arc::new);
-        owners()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, found.clone());
-        return found.as_deref().cloned().map(|a| on(a, platform));
-    }
-    None
-}
-
-fn on(mut a: Account, platform: Option<&str>) -> Account {
-    if let Some(p) = platform {
-        a.platform = p.to_string();
-    }
-    a
+        a
+    })
 }
 
 /// The owner a `user.json` names, its top object streamed.

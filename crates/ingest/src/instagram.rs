@@ -119,19 +119,30 @@ pub(crate) fn owner_of(
     beside: Option<&crate::beside::Beside>,
     platform: Option<&str>,
 ) -> Option<Account> {
+    static OWNERS: crate::beside::Memo<Option<Account>> = crate::beside::Memo::new();
     let mut root = beside?.up()?;
     if root.name().as_deref() == Some("your_instagram_activity") {
         root = root.up()?;
     }
-    [
-        "personal_information/personal_information/",
-        "personal_information/",
-    ]
-    .iter()
-    .find_map(|sub| {
-        let bytes = root.down(sub).read("personal_information.json").ok()??;
-        profile_account(&bytes, platform)
-    })
+    // Read once per export: its posts, reels, stories and comments all ask.
+    OWNERS
+        .get(&root, || {
+            [
+                "personal_information/personal_information/",
+                "personal_information/",
+            ]
+            .iter()
+            .find_map(|sub| {
+                let bytes = root.down(sub).read("personal_information.json").ok()??;
+                profile_account(&bytes, None)
+            })
+        })
+        .map(|mut a| {
+            if let Some(p) = platform {
+                a.platform = p.to_string();
+            }
+            a
+        })
 }
 
 /// The account a profile file (`personal_information.json`) describes.

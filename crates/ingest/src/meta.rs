@@ -442,28 +442,27 @@ pub(crate) fn is_read_whole_beside(name: &str) -> bool {
 /// `your_..._activity` folder. One folder of an archive is listed for it (a compressed
 /// tar read once from its start). `None` where no profile is found.
 pub(crate) fn owner_of(beside: Option<&crate::beside::Beside>) -> Option<String> {
+    static OWNERS: crate::beside::Memo<Option<String>> = crate::beside::Memo::new();
     let mut root = beside?.up()?;
     if root.name().is_some_and(|n| n.starts_with("your_")) {
         root = root.up()?;
     }
-    for sub in [
-        "personal_information/profile_information/",
-        "profile_information/",
-    ] {
-        let Ok(Some(bytes)) = root.down(sub).read("profile_information.json") else {
-            continue;
-        };
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-            continue;
-        };
-        let name = ["profile_v2", "profile"]
-            .iter()
-            .find_map(|k| v.get(k)?.get("name")?.get("full_name")?.as_str());
-        if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
-            return Some(unmangle(name).into_owned());
-        }
-    }
-    None
+    // Read once per export: its posts' and comments' files all ask.
+    OWNERS.get(&root, || {
+        [
+            "personal_information/profile_information/",
+            "profile_information/",
+        ]
+        .iter()
+        .find_map(|sub| {
+            let bytes = root.down(sub).read("profile_information.json").ok()??;
+            let v = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?;
+            let name = ["profile_v2", "profile"]
+                .iter()
+                .find_map(|k| v.get(k)?.get("name")?.get("full_name")?.as_str())?;
+            (!name.trim().is_empty()).then(|| unmangle(name).into_owned())
+        })
+    })
 }
 
 /// The account a Facebook export's posts are credited to where its profile is not found.
