@@ -342,6 +342,68 @@ fn accounts_quoting_a_flagged_post_to_rebut_it_are_not_flagged_for_it() {
     }
 }
 
+/// A post's id is unique on its platform only: a scan of a forum's and a chat's exports,
+/// each numbering its posts from 1, has a post `5` on each. Accounts that share the chat's
+/// ordinary post 5 are not credited with the forum's flagged post 5, and are not flagged;
+/// a forum account that shares the forum's is.
+#[test]
+fn a_share_is_of_the_post_on_its_own_platform() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("two-platforms.jsonl");
+    let post = |platform: &str, id: &str, account: &str, t: i64, text: &str, share: &str| {
+        let share = if share.is_empty() {
+            String::new()
+        } else {
+            format!(r#","share_of":"{share}""#)
+        };
+        format!(
+            r#"{{"raqib":1,"type":"post","id":"{id}","platform":"{platform}","account":"{account}","created_at":{t},"text":"{text}"{share}}}"#
+        )
+    };
+    let mut lines = vec![
+        post("forum", "5", "writer", T0, ORIGIN_TEXTS[0], ""),
+        post("chat", "5", "host", T0, ORIGIN_TEXTS[2], ""),
+        post("forum", "6", "fan", T0 + 30, "", "5"),
+    ];
+    for r in 0..3 {
+        let id = format!("{}", 10 + r);
+        lines.push(post(
+            "chat",
+            &id,
+            &format!("c{r}"),
+            T0 + 10 + r as i64,
+            "",
+            "5",
+        ));
+    }
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let out = d.path().join("report");
+    scan(&f, &out, true);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["flagged_posts"], 1, "{summary}");
+    assert_eq!(
+        summary["reposts_of_flagged"], 1,
+        "only the forum's fan: {summary}"
+    );
+    let accounts = read_json_lines(&out.join("accounts.jsonl"));
+    let get = |platform: &str, id: &str| {
+        accounts
+            .iter()
+            .find(|a| a["platform"] == platform && a["id"] == id)
+            .unwrap_or_else(|| panic!("{platform}:{id}: {accounts:?}"))
+    };
+    let fan = get("forum", "fan");
+    assert_eq!(fan["reposts"]["flagged"], 1, "{fan}");
+    // Reposters of an ordinary post are not listed; none of the chat's is credited.
+    let credited: Vec<String> = accounts
+        .iter()
+        .filter(|a| a["reposts"]["flagged"].as_u64().unwrap_or(0) > 0 || a["flagged"] == true)
+        .map(|a| format!("{}:{}", a["platform"], a["id"]))
+        .collect();
+    assert_eq!(credited, ["\"forum\":\"fan\""], "{accounts:?}");
+}
+
 /// Bluesky's firehose gives a repost by reference only (the post it names, no text). A ring
 /// of accounts reposting one account's posts within seconds of each other is a cluster of
 /// shares; `scan` does not score the reposts (there is nothing in them), but lists the

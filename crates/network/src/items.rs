@@ -70,6 +70,17 @@ pub fn item_key(kind: Kind, value: &[u8]) -> u64 {
     (xxhash_rust::xxh3::xxh3_64_with_seed(value, kind as u64) & !7) | kind as u64
 }
 
+/// The key of a post named by its id, as a share or a reply names it (`kind` is
+/// [`Kind::Share`] or [`Kind::Reply`]). A post's id is unique within its platform only (a
+/// CSV's row numbers, a channel's message numbers, two platforms' numeric ids), so the
+/// platform is part of the key: a retweet of tweet `5` is not a share of a Telegram
+/// channel's message `5`, and two accounts on two platforms replying to their own
+/// platform's post `5` have no item in common.
+pub fn post_ref_key(kind: Kind, platform: &str, id: &str) -> u64 {
+    let seed = xxhash_rust::xxh3::xxh3_64(platform.as_bytes()) ^ kind as u64;
+    (xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), seed) & !7) | kind as u64
+}
+
 /// Which items to extract, and how near "near text" is.
 #[derive(Debug, Clone)]
 pub struct ItemConfig {
@@ -156,12 +167,12 @@ impl ItemExtractor {
         }
         if on[Kind::Share as usize] {
             if let Some(s) = &p.share_of {
-                out.push(item_key(Kind::Share, s.as_bytes()));
+                out.push(post_ref_key(Kind::Share, &p.platform, s));
             }
         }
         if on[Kind::Reply as usize] {
             if let Some(s) = &p.reply_to {
-                out.push(item_key(Kind::Reply, s.as_bytes()));
+                out.push(post_ref_key(Kind::Reply, &p.platform, s));
             }
         }
         let want_text = own && (on[Kind::Text as usize] || on[Kind::NearText as usize]);
@@ -255,10 +266,12 @@ pub fn named_items(p: &Post, ex: &mut ItemExtractor) -> Vec<(u64, Kind, String)>
         }
     }
     if let Some(s) = &p.share_of {
-        out.push((item_key(Kind::Share, s.as_bytes()), Kind::Share, s.clone()));
+        let key = post_ref_key(Kind::Share, &p.platform, s);
+        out.push((key, Kind::Share, s.clone()));
     }
     if let Some(s) = &p.reply_to {
-        out.push((item_key(Kind::Reply, s.as_bytes()), Kind::Reply, s.clone()));
+        let key = post_ref_key(Kind::Reply, &p.platform, s);
+        out.push((key, Kind::Reply, s.clone()));
     }
     // Hashtags as the item key sees them (normalised), shown as written.
     let n = ex.norm.run(&p.text);
@@ -347,6 +360,46 @@ mod tests {
         p.share_of = Some("99".into());
         let mut out = Vec::new();
         ex.items(&p, &mut out);
-        assert_eq!(out, vec![item_key(Kind::Share, b"99")]);
+        assert_eq!(out, vec![post_ref_key(Kind::Share, &p.platform, "99")]);
+    }
+
+    /// A retweet of tweet 5 and a forward of a channel's message 5 share nothing; two
+    /// retweets of tweet 5 do, and a reply to it is another item.
+    #[test]
+    fn shares_and_replies_are_of_a_post_on_its_platform() {
+        let mut ex = ItemExtractor::new(ItemConfig::default());
+        let of = |platform: &str, share: bool| {
+            let mut p = post("x");
+            p.platform = platform.into();
+            if share {
+                p.share_of = Some("5".into());
+            } else {
+                p.reply_to = Some("5".into());
+            }
+            p
+        };
+        let mut items = |p: &Post| {
+            let mut out = Vec::new();
+            ex.items(p, &mut out);
+            out
+        };
+        let (a, b) = (items(&of("twitter", true)), items(&of("twitter", true)));
+        assert_eq!(a, b);
+        assert_ne!(a, items(&of("telegram", true)));
+        assert_ne!(items(&of("twitter", false)), items(&of("telegram", false)));
+        assert_ne!(a, items(&of("twitter", false)));
+        // The readable value stays the id, under the same key.
+        let named = named_items(
+            &of("telegram", true),
+            &mut ItemExtractor::new(ItemConfig::default()),
+        );
+        assert_eq!(
+            named,
+            vec![(
+                items(&of("telegram", true))[0],
+                Kind::Share,
+                "5".to_string()
+            )]
+        );
     }
 }

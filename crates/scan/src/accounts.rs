@@ -1888,7 +1888,7 @@ mod tests {
         let amplifier = AccountAgg::new("x", "amplifier");
         let key = |id: &str| account_key("x", id);
         let post = |n: usize| {
-            raqib_network::items::item_key(raqib_network::Kind::Share, n.to_string().as_bytes())
+            raqib_network::items::post_ref_key(raqib_network::Kind::Share, "x", &n.to_string())
         };
         // The author's four posts: 0, 1, 2 flagged at 0.97 (2 at 0.99), 3 at 0.3.
         let scored: Vec<ScoredPost> = [

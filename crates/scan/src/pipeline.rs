@@ -800,7 +800,8 @@ impl Worker<'_> {
             o => self.outboxes[o].post(key, p, 0.0, false, false),
         }
         if let Some(of) = &p.share_of {
-            let item = raqib_network::items::item_key(raqib_network::Kind::Share, of.as_bytes());
+            let item =
+                raqib_network::items::post_ref_key(raqib_network::Kind::Share, &p.platform, of);
             self.state.reposts.push((key, item));
         }
         self.network_events(key, p);
@@ -1044,10 +1045,9 @@ impl Worker<'_> {
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
         self.network_events(key, &p);
-        let share = self
-            .items
-            .is_some()
-            .then(|| raqib_network::items::item_key(raqib_network::Kind::Share, p.id.as_bytes()));
+        let share = self.items.is_some().then(|| {
+            raqib_network::items::post_ref_key(raqib_network::Kind::Share, &p.platform, &p.id)
+        });
         if let Some(share) = share {
             self.state.scored.push(crate::accounts::ScoredPost {
                 key: share,
