@@ -209,8 +209,8 @@ pub(crate) fn not_text(head: &[u8]) -> Option<NotText> {
         return Some(NotText::Binary(format!(
             "is binary data, not a text export (it starts with the bytes {}): raqib reads JSON \
              Lines, CSV or TSV and the platform exports in `raqib scan --help`, plain or \
-             compressed with gzip, zstd, bzip2 or xz; an archive or another compression must \
-             be unpacked first",
+             compressed with gzip, zstd, bzip2 or xz, or in a zip or tar archive; another \
+             archive (7-Zip, RAR) or compression must be unpacked first",
             first.join(" ")
         )));
     }

@@ -504,6 +504,32 @@ pub(crate) const CHUNK_MARGIN: usize = 256 << 10;
 /// HTML writes raw.
 pub(crate) const FIELD_SEP: u8 = 0x1f;
 
+/// A poll as a post's text: its question, then each answer on a line of its own after
+/// `- ` (as Telegram's HTML export shows them). A poll is what its author wrote, its
+/// answers included ("Which operation next? - ..."), so it is scored with the post.
+/// Empty parts are left out; empty for a poll with no words at all.
+pub(crate) fn poll_text(question: &str, answers: &[String]) -> String {
+    let mut out = question.trim().to_string();
+    for a in answers.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("- ");
+        out.push_str(a);
+    }
+    out
+}
+
+/// Append `part` to a post's `text`, after a blank line when there is text already.
+pub(crate) fn append_part(text: &mut String, part: &str) {
+    if !text.trim().is_empty() {
+        text.push_str("\n\n");
+    } else {
+        text.clear();
+    }
+    text.push_str(part);
+}
+
 /// Append `name` and [`FIELD_SEP`] to a line: the separator and line breaks in the name
 /// made spaces.
 pub(crate) fn push_field(out: &mut Vec<u8>, name: &str) {

@@ -637,6 +637,39 @@ struct Message<'a> {
     reply_to_message_id: Option<&'a RawValue>,
     #[serde(default, borrow)]
     forwarded_from: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    poll: Option<&'a RawValue>,
+}
+
+/// A poll as Telegram Desktop's JSON export writes it: `{"question": "...", "closed":
+/// false, "total_voters": 12, "answers": [{"text": "...", "voters": 3, "chosen": false}]}`.
+#[derive(Deserialize)]
+struct Poll {
+    #[serde(default)]
+    question: Value,
+    #[serde(default)]
+    answers: Vec<PollAnswer>,
+}
+
+#[derive(Deserialize)]
+struct PollAnswer {
+    #[serde(default)]
+    text: Value,
+}
+
+/// A poll's question and its answers as text (see [`poll_text`]); empty for a poll
+/// with neither, or a `poll` that is no poll.
+fn poll_of(raw: &RawValue) -> String {
+    let Ok(p) = serde_json::from_str::<Poll>(raw.get()) else {
+        return String::new();
+    };
+    let words = |v: &Value| {
+        let (mut text, mut urls) = (String::new(), Vec::new());
+        flatten_text(v, &mut text, &mut urls);
+        text
+    };
+    let answers: Vec<String> = p.answers.iter().map(|a| words(&a.text)).collect();
+    crate::poll_text(&words(&p.question), &answers)
 }
 
 /// A field's value (`None` where absent).
@@ -682,6 +715,9 @@ fn message_records(
                 }
             }
         }
+    }
+    if let Some(poll) = m.poll.map(poll_of).filter(|p| !p.is_empty()) {
+        crate::append_part(&mut text, &poll);
     }
     let from_id = field(m.from_id)
         .as_ref()

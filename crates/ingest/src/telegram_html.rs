@@ -42,6 +42,9 @@ pub(crate) struct HtmlMessage {
     pub media: Vec<MediaRef>,
     /// The number of the message this one replies to, in the same chat.
     pub reply_to: Option<String>,
+    /// A poll's question and answers (`media_poll`), joined to the text at the end.
+    pub poll_question: String,
+    pub poll_answers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,6 +186,22 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
                     let (inside, end) = inner();
                     m.reply_to = reply_number(inside);
                     i = end;
+                } else if in_media && stack.iter().any(|&c| has(c, "media_poll")) {
+                    // `<div class="question bold">Q</div>`, then `<div class="answer">- A
+                    // <span class="details">3 votes</span></div>` for each answer.
+                    if has(cls, "question") || has(cls, "answer") {
+                        let (inside, end) = inner();
+                        let words = inside.find("<span").map_or(inside, |k| &inside[..k]);
+                        let (text, _) = html::to_text(words.trim());
+                        if has(cls, "question") {
+                            m.poll_question = text;
+                        } else {
+                            let text = text.trim();
+                            m.poll_answers
+                                .push(text.strip_prefix('-').unwrap_or(text).trim().to_string());
+                        }
+                        i = end;
+                    }
                 } else if in_media && has(cls, "media") {
                     // A file not downloaded: a div, not a link.
                     if let Some(kind) = media_kind(cls) {
@@ -211,6 +230,10 @@ pub(crate) fn parse_message(h: &str) -> Result<Option<HtmlMessage>, String> {
                 }
             }
         }
+    }
+    let poll = crate::poll_text(&m.poll_question, &m.poll_answers);
+    if !poll.is_empty() {
+        crate::append_part(&mut m.text, &poll);
     }
     if m.text.is_empty() && m.media.is_empty() {
         return Ok(None);
@@ -974,6 +997,8 @@ mod tests {
                 Just("<div class=\"text\">".to_string()),
                 Just("<div class=\"from_name\">".to_string()),
                 Just("<div class=\"media_wrap\"><a class=\"photo_wrap\" href=\"p.jpg\">".to_string()),
+                Just("<div class=\"media_wrap\"><div class=\"media_poll\"><div class=\"question bold\">".to_string()),
+                Just("<div class=\"answer\">- a <span class=\"details\">".to_string()),
                 Just("</div>".to_string()),
                 Just("</a>".to_string()),
                 Just("<div class=\"page_header\"><div class=\"text bold\">".to_string()),

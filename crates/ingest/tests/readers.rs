@@ -86,6 +86,102 @@ fn telegram_export_is_detected() {
     assert_eq!(p[2].media[0].kind, "video");
 }
 
+/// A poll is read as its author wrote it, question and answers, in both of Telegram
+/// Desktop's export forms (the JSON as its writer emits `poll`, the HTML as its pages show
+/// one, a voted answer's tally in a `details` span), and the two give the same text; a
+/// message with words of its own keeps them first.
+#[test]
+fn a_telegram_poll_is_read_from_json_and_from_html_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = r#"{"name":"Polls","type":"public_channel","id":5,"messages":[
+ {"id":10,"type":"message","date":"2026-11-01T09:00:00","date_unixtime":"1761987600","from":"Polls","from_id":"channel5",
+  "poll":{"question":"Which release next?","closed":false,"total_voters":12,
+   "answers":[{"text":"the new one","voters":7,"chosen":false},{"text":"  ","voters":0,"chosen":false},{"text":"the old one","voters":5,"chosen":true}]},
+  "text":"","text_entities":[]},
+ {"id":11,"type":"message","date_unixtime":"1761987700","from_id":"channel5",
+  "poll":{"question":"ok?","closed":true,"total_voters":0,"answers":[{"text":"yes","voters":0,"chosen":false}]},
+  "text":"Vote below"},
+ {"id":12,"type":"message","date_unixtime":"1761987800","from_id":"channel5","poll":"no poll","text":"just text"}
+]}"#;
+    let html = r#"<!DOCTYPE html><html><head><meta charset="utf-8"/><title>Exported Data</title></head><body>
+<div class="page_wrap"><div class="page_header"><div class="content"><div class="text bold">
+Polls
+</div></div></div><div class="page_body chat_page"><div class="history">
+<div class="message default clearfix" id="message10">
+ <div class="body">
+  <div class="pull_right date details" title="01.11.2026 09:00:00 UTC+00:00">
+09:00
+  </div>
+  <div class="from_name">
+Polls
+  </div>
+  <div class="media_wrap clearfix">
+   <div class="media_poll">
+    <div class="question bold">
+Which release next?
+    </div>
+    <div class="details">
+Anonymous poll
+    </div>
+    <div class="answer">
+- the new one <span class="details">7 votes</span>
+    </div>
+    <div class="answer">
+- the old one <span class="details">5 votes, chosen vote</span>
+    </div>
+    <div class="total details&#x09;">
+12 votes
+    </div>
+   </div>
+  </div>
+ </div>
+</div>
+<div class="message default clearfix joined" id="message11">
+ <div class="body">
+  <div class="pull_right date details" title="01.11.2026 09:01:40 UTC+00:00">
+09:01
+  </div>
+  <div class="media_wrap clearfix">
+   <div class="media_poll">
+    <div class="question bold">
+ok?
+    </div>
+    <div class="details">
+Closed poll
+    </div>
+    <div class="answer">
+- yes
+    </div>
+    <div class="total details&#x09;">
+0 votes
+    </div>
+   </div>
+  </div>
+  <div class="text">
+Vote below
+  </div>
+ </div>
+</div>
+</div></div></div></body></html>
+"#;
+    let texts = |name: &str, doc: &str| -> Vec<String> {
+        let f = write(&dir, name, doc.as_bytes());
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        posts(&recs).iter().map(|p| p.text.clone()).collect()
+    };
+    let from_json = texts("result.json", json);
+    assert_eq!(
+        from_json,
+        [
+            "Which release next?\n- the new one\n- the old one",
+            "Vote below\n\nok?\n- yes",
+            "just text"
+        ]
+    );
+    assert_eq!(texts("messages.html", html), from_json[..2]);
+}
+
 /// Telegram's HTML export is known by its content (no `--format`), whatever the name.
 #[test]
 fn telegram_html_export_is_detected() {
@@ -461,6 +557,10 @@ fn archives_binary_data_and_legacy_encodings_are_refused_with_what_to_do() {
         let e = e.to_string();
         assert!(e.contains(name) && e.contains(says), "{name}: {e}");
         assert!(!e.chars().any(|c| c.is_control()), "{name}: {e:?}");
+        if name == "garbage.bin" {
+            // What it does read, archives included.
+            assert!(e.contains("in a zip or tar archive"), "{e}");
+        }
     }
     // JSON Lines are never refused for bad bytes, however many: each bad line is a
     // diagnostic, the good ones are read.
