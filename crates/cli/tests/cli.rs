@@ -1430,6 +1430,15 @@ fn a_discord_export_is_scanned_as_a_channel() {
     assert_eq!(posts[0]["flagged"], true);
     assert_eq!(posts[0]["account"], "700000000000000001");
     assert_eq!(posts[1]["flagged"], false);
+    // Where each was posted: the server and channel the export's head names.
+    for p in &posts {
+        assert_eq!(p["place"], "Example server / #general", "{p}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        summary.contains("by 700000000000000001 in Example server / #general  ["),
+        "{summary}"
+    );
     let accounts = jsonl(&out.join("accounts.jsonl"));
     let someone = accounts
         .iter()
@@ -1462,6 +1471,7 @@ fn a_telegram_html_export_is_scanned_from_its_folder() {
     let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
     let forward = by_id("Example Channel/6");
     assert_eq!(forward["flagged"], true, "{forward}");
+    assert_eq!(forward["place"], "Example Channel", "{forward}");
     assert_eq!(forward["account"], "Example Channel");
     assert_eq!(
         forward["file"].as_str().unwrap().rsplit('/').next(),

@@ -169,7 +169,8 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     submit(
         json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "photos from today",
                "media": [{"kind": "image", "url": "https://files.example/p1.jpg", "alt": ALT}],
-               "urls": ["https://files.example/r1"], "created_at": 1_790_000_000}),
+               "urls": ["https://files.example/r1"], "created_at": 1_790_000_000,
+               "place": "Example channel"}),
     );
 
     // Sign in with the reviewer's token.
@@ -244,6 +245,12 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     assert_eq!(
         b.eval("document.querySelector('.qitem').dataset.key"),
         "post:telegram:t1"
+    );
+    // Where it was posted is shown with it.
+    b.wait_for("document.querySelector('#detail .place') !== null");
+    assert_eq!(
+        b.eval("document.querySelector('#detail .place').textContent"),
+        "posted in Example channel"
     );
     // The evidence in the photo's description is highlighted there, not in the text.
     b.wait_for("document.querySelector('.alt [data-media=\"0\"]') !== null");

@@ -266,6 +266,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             reply_to: reference(n.get("inReplyTo")),
             share_of: None,
             first_version,
+            place: None,
             reach: None,
             label: None,
             category: None,
@@ -333,6 +334,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             }),
             // As for a note: any status may be edited under its id.
             first_version: reblog.is_none().then(|| id.clone()),
+            place: None,
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
             category: None,

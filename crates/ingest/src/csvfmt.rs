@@ -100,6 +100,16 @@ pub const CSV_FIELDS: &[(&str, &[&str])] = &[
     ("media_pdq", &["media_pdq", "pdq"]),
     ("first_version", &["first_version"]),
     ("category", &["category"]),
+    (
+        "place",
+        &[
+            "place",
+            "subreddit",
+            "chat_name",
+            "channel_name",
+            "group_name",
+        ],
+    ),
 ];
 
 /// Explicit `FIELD=COLUMN` mappings; fields not named here are found by [`CSV_FIELDS`].
@@ -164,6 +174,7 @@ mod field {
     pub const MEDIA_PDQ: usize = 18;
     pub const FIRST_VERSION: usize = 19;
     pub const CATEGORY: usize = 20;
+    pub const PLACE: usize = 21;
 }
 
 impl Columns {
@@ -856,6 +867,7 @@ fn row(
             reply_to: get(field::REPLY_TO)?.map(str::to_string),
             share_of: get(field::SHARE_OF)?.map(str::to_string),
             first_version: get(field::FIRST_VERSION)?.map(str::to_string),
+            place: get(field::PLACE)?.map(str::to_string),
             reach,
             label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
             category: get(field::CATEGORY)?.map(str::to_string),
@@ -1213,6 +1225,7 @@ mod tests {
             (MEDIA_PDQ, "media_pdq"),
             (FIRST_VERSION, "first_version"),
             (CATEGORY, "category"),
+            (PLACE, "place"),
         ];
         assert_eq!(places.len(), CSV_FIELDS.len());
         for (i, name) in places {

@@ -311,6 +311,10 @@ pub(crate) fn wire(line: &[u8]) -> Option<Wire<'_>> {
                     w.category = text(v)?;
                     18
                 }
+                "place" => {
+                    w.place = text(v)?;
+                    19
+                }
                 // Fields whose values are arrays or objects take the serde path.
                 "urls" | "media" | "avatar" | "status" | "follows" => return None,
                 _ => 0,
@@ -396,6 +400,7 @@ mod tests {
             "reply_to",
             "share_of",
             "first_version",
+            "place",
             "reach",
             "label",
             "category",
@@ -619,6 +624,7 @@ mod tests {
                 reply_to: opt(&old),
                 share_of: opt("x"),
                 first_version: opt("y"),
+                place: opt("z"),
                 reach: some.then_some(9),
                 label: some.then_some(true),
                 category: opt("news"),

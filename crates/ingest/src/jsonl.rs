@@ -192,6 +192,8 @@ pub(crate) struct Wire<'a> {
     pub(crate) share_of: Option<Id<'a>>,
     #[serde(default, borrow)]
     pub(crate) first_version: Option<Id<'a>>,
+    #[serde(default, borrow)]
+    pub(crate) place: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(crate) reach: Option<u64>,
     #[serde(default)]
@@ -352,6 +354,7 @@ fn from_wire(
             &mut p.first_version,
             w.first_version.as_ref().map(|i| &*i.0),
         );
+        set_opt(&mut p.place, w.place.as_deref());
         p.reach = w.reach;
         p.label = w.label.and_then(|l| l.0);
         set_opt(&mut p.category, w.category.as_deref());
@@ -380,6 +383,7 @@ fn from_wire(
                 reply_to: w.reply_to.map(|i| i.0.into_owned()),
                 share_of: w.share_of.map(|i| i.0.into_owned()),
                 first_version: w.first_version.map(|i| i.0.into_owned()),
+                place: owned(w.place),
                 reach: w.reach,
                 label: w.label.and_then(|l| l.0),
                 category: owned(w.category),

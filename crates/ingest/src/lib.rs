@@ -1164,13 +1164,13 @@ fn chunks_of(
                 _ => (LineFormat::Discord, &["messages"]),
             };
             if looks_like_single_document(&head) {
-                Box::new(array::ArrayChunks::document(
-                    reader,
-                    name,
-                    Some(line_format),
-                    keys,
-                    opts,
-                ))
+                let chunks =
+                    array::ArrayChunks::document(reader, name, Some(line_format), keys, opts);
+                // A DiscordChatExporter channel's messages carry its server and channel.
+                match discord::document_place(&head).filter(|_| format == Format::Discord) {
+                    Some(place) => Box::new(chunks.with_line_prefix(discord::place_prefix(&place))),
+                    None => Box::new(chunks),
+                }
             } else {
                 Box::new(LineChunks::new(reader, name, line_format, opts))
             }

@@ -198,6 +198,7 @@ pub(crate) fn parse_mapped_line(
         reply_to: one_text("reply_to"),
         share_of: one_text("share_of"),
         first_version: one_text("first_version"),
+        place: one_text("place"),
         reach: count("reach").or_else(|| count("followers")),
         label,
         category: one_text("category"),

@@ -182,6 +182,7 @@ pub(crate) fn parse_matrix_line(
                 reply_to: reply_to.map(Cow::into_owned),
                 share_of: None,
                 first_version: first_version.map(Cow::into_owned),
+                place: None,
                 reach: None,
                 label: None,
                 category: None,

@@ -40,6 +40,9 @@ struct Thing<'a> {
     parent_id: Option<Id<'a>>,
     #[serde(default, borrow)]
     crosspost_parent: Option<Id<'a>>,
+    /// The subreddit's name, without `r/`.
+    #[serde(default, borrow)]
+    subreddit: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, borrow)]
     url: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
@@ -199,6 +202,12 @@ fn thing_records(
             .crosspost_parent
             .map(|p| p.0.into_owned())
             .filter(|p| !p.is_empty()),
+        place: t
+            .subreddit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("r/{s}")),
         // Upvotes less downvotes: how far the post was carried, where nothing else says.
         reach: score.filter(|&s| s > 0),
         ..Default::default()

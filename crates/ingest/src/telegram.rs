@@ -778,6 +778,7 @@ fn message_records(
             .map(|r| format!("{chat_id}/{r}")),
         share_of,
         first_version: None,
+        place: chat.name.clone().filter(|n| !n.trim().is_empty()),
         reach: None,
         label: None,
         category: None,

@@ -306,6 +306,7 @@ pub(crate) fn parse_line(
         reply_to: m.reply_to.map(|r| format!("{chat}/{r}")),
         share_of: m.forwarded_from.map(|f| format!("forwarded:{f}")),
         first_version: None,
+        place: (!chat.trim().is_empty()).then(|| chat.to_string()),
         reach: None,
         label: None,
         category: None,

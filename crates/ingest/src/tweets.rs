@@ -603,6 +603,7 @@ pub(crate) fn tweet_records(
         reply_to,
         share_of,
         first_version,
+        place: None,
         reach,
         label: None,
         category: None,

@@ -226,6 +226,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             reply_to,
             share_of,
             first_version,
+            place: None,
             reach,
             label: None,
             category: None,

@@ -182,6 +182,45 @@ Vote below
     assert_eq!(texts("messages.html", html), from_json[..2]);
 }
 
+/// Where a post was made: a Telegram chat's name, a subreddit, a raqib record's or a CSV
+/// column's `place` (or a subreddit column), read by each reader alike.
+#[test]
+fn where_a_post_was_made_is_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let places = |name: &str, doc: &str| -> Vec<Option<String>> {
+        let f = write(&dir, name, doc.as_bytes());
+        let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        posts(&recs).iter().map(|p| p.place.clone()).collect()
+    };
+    let (recs, _) = split(read_all(&data("telegram_result.json"), &Options::default()).unwrap());
+    assert!(posts(&recs)
+        .iter()
+        .all(|p| p.place.as_deref() == Some("Example Channel")));
+    assert_eq!(
+        places(
+            "RC.jsonl",
+            r#"{"id":"c1","name":"t1_c1","author":"a","body":"words","subreddit":"news","created_utc":1}
+{"id":"c2","name":"t1_c2","author":"a","body":"more words","created_utc":2}
+"#
+        ),
+        [Some("r/news".to_string()), None]
+    );
+    assert_eq!(
+        places(
+            "p.jsonl",
+            r#"{"raqib":1,"type":"post","id":"1","text":"x","place":"Town forum / general"}
+{"raqib":1,"type":"post","id":"2","text":"y"}
+"#
+        ),
+        [Some("Town forum / general".to_string()), None]
+    );
+    assert_eq!(
+        places("p.csv", "id,text,subreddit\n1,hello,news\n2,hi,\n"),
+        [Some("news".to_string()), None]
+    );
+}
+
 /// Telegram's HTML export is known by its content (no `--format`), whatever the name.
 #[test]
 fn telegram_html_export_is_detected() {

@@ -53,6 +53,12 @@ pub struct Post {
     /// edited that the source does not show may be.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_version: Option<String>,
+    /// Where it was posted, as its platform names the place: a Telegram chat or channel, a
+    /// Discord server and channel (`Server / #channel`), a subreddit (`r/name`), a Matrix
+    /// room, a group. What a reviewer reports a post by, beside its id. Unset where the
+    /// source does not say (a post on an account's own timeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// How many people it can reach: views, or the author's followers when that is all
     /// the source has.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ pub(crate) struct PostView<'a> {
     pub reach: Option<u64>,
     pub created_at: Option<i64>,
     pub first_version: Option<&'a str>,
+    pub place: Option<&'a str>,
     pub text: &'a str,
     /// The media's descriptions, written as `media_alt` (none where no medium has one).
     pub media_alt: Alts<'a>,
@@ -69,6 +70,7 @@ impl crate::FlaggedPost {
             reach: self.reach,
             created_at: self.created_at,
             first_version: self.first_version.as_deref(),
+            place: self.place.as_deref(),
             text: &self.text,
             media_alt: Alts::Texts(&self.media_alt),
             evidence: &self.evidence,
@@ -92,6 +94,7 @@ impl PostView<'_> {
             reach: self.reach,
             created_at: self.created_at,
             first_version: self.first_version.map(str::to_string),
+            place: self.place.map(str::to_string),
             text: self.text.to_string(),
             media_alt: (0..self.media_alt.len())
                 .map(|i| self.media_alt.get(i).to_string())
@@ -135,6 +138,10 @@ pub(crate) fn write_post(out: &mut Vec<u8>, v: &PostView<'_>) {
     if let Some(f) = v.first_version {
         out.extend_from_slice(b",\"first_version\":");
         string(out, f);
+    }
+    if let Some(p) = v.place {
+        out.extend_from_slice(b",\"place\":");
+        string(out, p);
     }
     out.extend_from_slice(b",\"text\":");
     string(out, v.text);
@@ -449,6 +456,7 @@ pub(crate) mod tests {
         fn post()(
             strings in proptest::collection::vec(text(), 8),
             edited in any::<bool>(),
+            placed in any::<bool>(),
             line in any::<u64>(),
             score in float(),
             flagged in any::<bool>(),
@@ -481,6 +489,7 @@ pub(crate) mod tests {
                 reach,
                 created_at,
                 first_version: edited.then(|| strings[7].clone()),
+                place: placed.then(|| strings[6].clone()),
                 text: strings[5].clone(),
                 media_alt,
                 evidence,

@@ -256,6 +256,9 @@ pub struct FlaggedPost {
     /// Where the post is one version of an edited post: its first version's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_version: Option<String>,
+    /// Where it was posted (a chat, a channel, a subreddit: `raqib_model::Post::place`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     pub text: String,
     /// Its media's descriptions (alt text), in the order of its media (empty for one with
     /// none), where any has one: each scored on its own, as the text is, the evidence in
@@ -1123,6 +1126,7 @@ impl Worker<'_> {
                 .first_version
                 .as_deref()
                 .filter(|f| !f.is_empty() && *f != p.id),
+            place: p.place.as_deref().filter(|s| !s.is_empty()),
             text: &p.text,
             media_alt: crate::jsonout::Alts::Media(if described { &p.media } else { &[] }),
             evidence: &evidence,
@@ -1652,6 +1656,7 @@ mod tests {
                     reach: None,
                     created_at: None,
                     first_version: (later == 0).then(|| (id % 5).to_string()),
+                    place: None,
                     text: String::new(),
                     media_alt: Vec::new(),
                     evidence: Vec::new(),

@@ -318,8 +318,13 @@ pub fn render_summary(s: &Summary) -> String {
                 .as_deref()
                 .map(|f| format!(" (an edit of {f})"))
                 .unwrap_or_default();
+            let place = p
+                .place
+                .as_deref()
+                .map(|w| format!(" in {}", clip(w, 60)))
+                .unwrap_or_default();
             o.push_str(&format!(
-                "  {:.3}  {}/{}{edit} by {}  [{}:{}]\n",
+                "  {:.3}  {}/{}{edit} by {}{place}  [{}:{}]\n",
                 p.score, p.platform, p.id, p.account, p.file, p.line
             ));
             o.push_str(&format!("         {}\n", clip(&p.text, 100)));

@@ -562,6 +562,7 @@ const POST_FIELDS: &[&str] = &[
     "reply_to",
     "share_of",
     "first_version",
+    "place",
     "reach",
     "label",
     "client_id",
@@ -661,6 +662,8 @@ struct PostIn {
     #[serde(default)]
     first_version: Option<String>,
     #[serde(default)]
+    place: Option<String>,
+    #[serde(default)]
     reach: Option<u64>,
     #[serde(default)]
     label: Option<bool>,
@@ -693,6 +696,7 @@ impl PostIn {
                 reply_to: self.reply_to,
                 share_of: self.share_of,
                 first_version: self.first_version,
+                place: self.place,
                 reach: self.reach,
                 label: self.label,
                 // Evaluation's, not the service's.
