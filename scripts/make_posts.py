@@ -400,6 +400,10 @@ def write_meta_array(path, items):
 
 def main():
     args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help"):
+        print("usage: make_posts.py N OUT.jsonl [OUT.txt] [--accounts K] [--join K] [--FORM]\n")
+        print(__doc__)
+        sys.exit(0 if args else 2)
     accounts = 50_000
     if "--accounts" in args:
         i = args.index("--accounts")
