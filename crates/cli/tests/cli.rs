@@ -1334,6 +1334,11 @@ fn an_element_export_is_scanned_as_a_matrix_room() {
     assert_eq!(by_id("$m1")["flagged"], true);
     assert_eq!(by_id("$m1")["account"], "@someone:chat.example");
     assert_eq!(by_id("$m2")["flagged"], false);
+    // The room the export's head names is each post's place.
+    assert!(
+        posts.iter().all(|p| p["place"] == "Example room"),
+        "{posts:?}"
+    );
     let accounts = jsonl(&out.join("accounts.jsonl"));
     let someone = accounts
         .iter()
@@ -1582,6 +1587,11 @@ fn whatsapp_chats_are_scanned_from_their_folder() {
             "Example Group/9"
         ]
     );
+    // Each post's place is its chat, as its file (or its folder, on iPhone) names it.
+    for p in &posts {
+        let chat = p["id"].as_str().unwrap().rsplit_once('/').unwrap().0;
+        assert_eq!(p["place"], chat, "{p}");
+    }
     let flagged: Vec<(&str, &str)> = posts
         .iter()
         .filter(|p| p["flagged"] == true)

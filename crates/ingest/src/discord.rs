@@ -120,61 +120,15 @@ fn written(kind: &Option<serde_json::Value>) -> bool {
     }
 }
 
-/// Where a DiscordChatExporter channel's messages were posted, from the start of its
-/// document (`head`: the `guild` and `channel` it writes before `messages`):
-/// `Server / #channel`, or `#channel` where the server has no name. `None` where the head
-/// is no such document.
-pub(crate) fn document_place(head: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Named {
-        #[serde(default)]
-        name: Option<String>,
-    }
-    #[derive(Deserialize)]
-    struct Head {
-        #[serde(default)]
-        guild: Option<Named>,
-        #[serde(default)]
-        channel: Option<Named>,
-    }
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let at = memchr::memmem::find(head, b"\"messages\"")?;
-    let mut doc = head[..at].to_vec();
-    doc.extend_from_slice(b"\"messages\":[]}");
-    let h: Head = serde_json::from_slice(&doc).ok()?;
-    let name = |n: Option<Named>| n.and_then(|n| n.name).map(|s| s.trim().to_string());
-    let channel = name(h.channel).filter(|c| !c.is_empty())?;
-    Some(match name(h.guild).filter(|g| !g.is_empty()) {
-        Some(g) => format!("{g} / #{channel}"),
-        None => format!("#{channel}"),
-    })
-}
-
-/// The prefix of each message line of a channel's document: [`crate::FIELD_SEP`], then its
-/// place and the separator again (a JSON line never starts with it).
-pub(crate) fn place_prefix(place: &str) -> Vec<u8> {
-    let mut out = vec![crate::FIELD_SEP];
-    crate::push_field(&mut out, place);
-    out
-}
-
 /// Read one Discord message into its records; its author's account is given unless
-/// `seen` says it was before. A line may start with its channel's place ([`place_prefix`]).
+/// `seen` says it was before. A line may start with its channel's place
+/// ([`crate::place::prefix`]).
 pub(crate) fn parse_discord_line(
     bytes: &[u8],
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let (place, bytes) = match bytes.split_first() {
-        Some((&crate::FIELD_SEP, rest)) => {
-            let end =
-                memchr::memchr(crate::FIELD_SEP, rest).ok_or("a line's place is not closed")?;
-            let place =
-                std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in the place")?;
-            (Some(place), &rest[end + 1..])
-        }
-        _ => (None, bytes),
-    };
+    let (place, bytes) = crate::place::split(bytes)?;
     let m: Message = crate::parse_object(bytes, "a Discord message")?;
     if !written(&m.kind) {
         return Ok(());

@@ -133,12 +133,67 @@ fn read_owner(reader: impl std::io::Read) -> Option<Account> {
     })
 }
 
+/// The places of a package's channels, by channel id, found so far, by package: from
+/// `Messages/index.json` at its root, read once for all its channels.
+type Places = Option<std::sync::Arc<std::collections::HashMap<String, String>>>;
+static PLACES: crate::beside::Memo<Places> = crate::beside::Memo::new();
+
+/// The most of an `index.json` read (a package's has a line per channel).
+const INDEX_MAX: u64 = 64 << 20;
+
+/// Where the messages of the channel folder `beside` (`Messages/c<ID>/`) were posted, from
+/// the package's `Messages/index.json`, which names each channel: `general in Example
+/// Server` (given as `Example Server / #general`, as a DiscordChatExporter channel's), or
+/// `Direct Message with NAME`. `None` where the index is not found or does not name the
+/// channel (`None`, `Unknown channel`).
+pub(crate) fn place_of(beside: Option<&crate::beside::Beside>) -> Option<String> {
+    let beside = beside?;
+    let channel = beside.name()?.strip_prefix('c')?.to_string();
+    let messages = beside.up()?;
+    let root = messages.up()?;
+    let places = PLACES.get(&root, || {
+        ["Messages/", "messages/"].iter().find_map(|sub| {
+            let opened = root.down(sub).open("index.json")?;
+            let map: std::collections::HashMap<String, Option<String>> = serde_json::from_reader(
+                std::io::BufReader::new(std::io::Read::take(opened.reader, INDEX_MAX)),
+            )
+            .ok()?;
+            let named = map
+                .into_iter()
+                .filter_map(|(id, name)| Some((id, place_name(name?.trim())?)))
+                .collect();
+            Some(std::sync::Arc::new(named))
+        })
+    })?;
+    places.get(&channel).cloned()
+}
+
+/// A channel's place from its name in `index.json` (see [`place_of`]).
+fn place_name(name: &str) -> Option<String> {
+    if name.is_empty() || matches!(name, "None" | "Unknown channel") {
+        return None;
+    }
+    // A server's channel: `CHANNEL in SERVER` (a text channel's name has no spaces).
+    Some(match name.split_once(" in ") {
+        Some((channel, server)) if !channel.contains(' ') && !server.trim().is_empty() => {
+            format!("{} / #{channel}", server.trim())
+        }
+        _ => name.to_string(),
+    })
+}
+
 /// What each message's line starts with: the owner's id ([`UNKNOWN_OWNER`] where it is
-/// not known) and the platform, each followed by [`crate::FIELD_SEP`].
-pub(crate) fn line_prefix(owner: Option<&Account>, platform: Option<&str>) -> Vec<u8> {
+/// not known), the platform and the channel's place (empty where not known), each
+/// followed by [`crate::FIELD_SEP`].
+pub(crate) fn line_prefix(
+    owner: Option<&Account>,
+    platform: Option<&str>,
+    place: Option<&str>,
+) -> Vec<u8> {
     let mut out = Vec::new();
     crate::push_field(&mut out, owner.map_or(UNKNOWN_OWNER, |a| a.id.as_str()));
     crate::push_field(&mut out, platform.unwrap_or(PLATFORM));
+    crate::push_field(&mut out, place.unwrap_or_default());
     out
 }
 
@@ -155,7 +210,8 @@ struct Message<'a> {
     attachments: Option<String>,
 }
 
-/// The post of a message (`None` for one with nothing in it), by `account` on `platform`.
+/// The post of a message (`None` for one with nothing in it), by `account` on `platform`,
+/// in `place`.
 fn post_of(
     id: String,
     timestamp: Option<&str>,
@@ -163,6 +219,7 @@ fn post_of(
     attachments: &str,
     account: &str,
     platform: &str,
+    place: Option<&str>,
 ) -> Result<Option<Post>, String> {
     if id.is_empty() {
         return Err("message has no `ID`".into());
@@ -191,6 +248,7 @@ fn post_of(
         created_at,
         text: contents,
         media,
+        place: place.map(str::to_string),
         ..Default::default()
     }))
 }
@@ -203,7 +261,11 @@ pub(crate) fn parse_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let (owner, platform, json) = crate::meta::split_line(line, "owner")?;
+    let (owner, platform, rest) = crate::meta::split_line(line, "owner")?;
+    let end = memchr::memchr(crate::FIELD_SEP, rest).ok_or("not a line of a Discord package")?;
+    let place = std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in the place")?;
+    let place = (!place.is_empty()).then_some(place);
+    let json = &rest[end + 1..];
     let m: Message = crate::parse_object(json, "a Discord data package's message")?;
     let id = m.id.map(|i| i.0.into_owned()).unwrap_or_default();
     let post = post_of(
@@ -213,6 +275,7 @@ pub(crate) fn parse_line(
         m.attachments.as_deref().unwrap_or_default(),
         owner,
         platform,
+        place,
     )?;
     if let Some(p) = post {
         if owner == UNKNOWN_OWNER && !seen(owner) {
@@ -235,6 +298,7 @@ pub(crate) fn csv_items(
     file: &str,
     owner: Option<&Account>,
     platform: Option<&str>,
+    place: Option<&str>,
 ) -> Vec<crate::Item> {
     let account = owner.map_or(UNKNOWN_OWNER, |a| a.id.as_str());
     let platform = platform.unwrap_or(PLATFORM);
@@ -268,6 +332,7 @@ pub(crate) fn csv_items(
                     &field(3),
                     account,
                     platform,
+                    place,
                 );
                 match post {
                     Ok(Some(p)) => items.push((line, Ok(Record::Post(Box::new(p))))),
@@ -295,9 +360,33 @@ mod tests {
     use super::*;
 
     fn read(owner: Option<&Account>, element: &str) -> Result<Vec<Record>, String> {
-        crate::read_prefixed(line_prefix(owner, None), element, |l, s, o| {
+        crate::read_prefixed(line_prefix(owner, None, None), element, |l, s, o| {
             parse_line(l, s, o)
         })
+    }
+
+    /// A channel's name in `index.json` as a place: a server's channel as
+    /// DiscordChatExporter's are named, a direct message as written, none for the names
+    /// Discord gives channels it no longer knows.
+    #[test]
+    fn index_names_are_places() {
+        let place = |n: &str| place_name(n);
+        assert_eq!(
+            place("general in Example Server").as_deref(),
+            Some("Example Server / #general")
+        );
+        assert_eq!(
+            place("news in Friends in Town").as_deref(),
+            Some("Friends in Town / #news"),
+            "the first ` in ` ends the channel's name"
+        );
+        assert_eq!(
+            place("Direct Message with someone#0").as_deref(),
+            Some("Direct Message with someone#0")
+        );
+        assert_eq!(place("None"), None);
+        assert_eq!(place("Unknown channel"), None);
+        assert_eq!(place(""), None);
     }
 
     fn owner() -> Account {
@@ -377,7 +466,7 @@ mod tests {
                    2,2020-01-01 10:01:00,,https://cdn.discordapp.com/attachments/1/2/x.png\n\
                    3,2020-01-01 10:02:00,,\n\
                    4,later,text,\n";
-        let items = csv_items(csv.as_bytes(), "m.csv", Some(&owner()), None);
+        let items = csv_items(csv.as_bytes(), "m.csv", Some(&owner()), None, None);
         let got: Vec<(u64, String)> = items
             .iter()
             .map(|(l, r)| match r {
@@ -418,7 +507,7 @@ mod tests {
             let mut bytes = b"ID,Timestamp,Contents,Attachments\n".to_vec();
             bytes.extend_from_slice(&body);
             let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            for (line, _) in csv_items(&bytes, "m.csv", None, None) {
+            for (line, _) in csv_items(&bytes, "m.csv", None, None, None) {
                 proptest::prop_assert!(line <= lines);
             }
         }

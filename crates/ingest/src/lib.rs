@@ -40,6 +40,7 @@ mod jsonl;
 mod mapped;
 mod matrix;
 mod meta;
+mod place;
 mod reddit;
 mod source;
 mod tar;
@@ -1166,9 +1167,10 @@ fn chunks_of(
             if looks_like_single_document(&head) {
                 let chunks =
                     array::ArrayChunks::document(reader, name, Some(line_format), keys, opts);
-                // A DiscordChatExporter channel's messages carry its server and channel.
-                match discord::document_place(&head).filter(|_| format == Format::Discord) {
-                    Some(place) => Box::new(chunks.with_line_prefix(discord::place_prefix(&place))),
+                // A DiscordChatExporter channel's messages carry its server and channel, an
+                // Element export's its room.
+                match place::of_document(&head, format) {
+                    Some(place) => Box::new(chunks.with_line_prefix(place::prefix(&place))),
                     None => Box::new(chunks),
                 }
             } else {
@@ -1275,9 +1277,11 @@ fn discord_package_chunks(
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
     let platform = opts.default_platform.as_deref();
     let owner = discord_package::owner_of(beside.as_ref(), platform);
+    let place = discord_package::place_of(beside.as_ref());
     if discord_package::is_csv(head) {
         let bytes = read_whole(reader, &name)?;
-        let mut items = discord_package::csv_items(&bytes, &name, owner.as_ref(), platform);
+        let mut items =
+            discord_package::csv_items(&bytes, &name, owner.as_ref(), platform, place.as_deref());
         if let Some(a) = owner {
             items.insert(0, (0, Ok(Record::Account(Box::new(a)))));
         }
@@ -1287,7 +1291,7 @@ fn discord_package_chunks(
             read: bytes.len(),
         })));
     }
-    let prefix = discord_package::line_prefix(owner.as_ref(), platform);
+    let prefix = discord_package::line_prefix(owner.as_ref(), platform, place.as_deref());
     let first = owner.map(|a| Chunk::Records {
         file: name.clone(),
         items: vec![(0, Ok(Record::Account(Box::new(a))))],

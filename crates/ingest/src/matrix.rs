@@ -112,6 +112,7 @@ pub(crate) fn parse_matrix_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
+    let (place, bytes) = crate::place::split(bytes)?;
     let ev: Event = crate::parse_object(bytes, "a Matrix event")?;
     let kind = nonempty(ev.kind).ok_or("not a Matrix event: no `type`")?;
     let content = ev.content.unwrap_or_default();
@@ -182,7 +183,7 @@ pub(crate) fn parse_matrix_line(
                 reply_to: reply_to.map(Cow::into_owned),
                 share_of: None,
                 first_version: first_version.map(Cow::into_owned),
-                place: None,
+                place: place.map(str::to_string),
                 reach: None,
                 label: None,
                 category: None,

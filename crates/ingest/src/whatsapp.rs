@@ -784,6 +784,8 @@ pub(crate) fn parse_line(
         urls: links(&text),
         text,
         media,
+        // The chat its file names (none where the file gave no name: standard input).
+        place: (chat != "whatsapp").then(|| chat.to_string()),
         ..Default::default()
     })));
     Ok(())

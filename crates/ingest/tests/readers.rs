@@ -3342,6 +3342,12 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
     assert_eq!(ps[0].1.created_at, Some(1793527200));
     assert_eq!(ps[0].1.platform, "discord");
     assert_eq!(ps[1].1.media[0].kind, "image");
+    // Each channel's place, from the package's `Messages/index.json`.
+    assert!(
+        ps.iter()
+            .all(|(_, p)| p.place.as_deref() == Some("Example Server / #general")),
+        "{ps:?}"
+    );
 
     // Zipped, and tarred with its account file first.
     let dir = tempfile::tempdir().unwrap();
@@ -3386,6 +3392,19 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
             posts(&recs)
                 .iter()
                 .all(|p| p.account == "100000000000000001"),
+            "{f}"
+        );
+        let mut places: Vec<&str> = posts(&recs)
+            .iter()
+            .map(|p| p.place.as_deref().unwrap_or("(none)"))
+            .collect();
+        places.dedup();
+        assert_eq!(
+            places,
+            [
+                "Example Server / #general",
+                "Direct Message with friend_example#0"
+            ],
             "{f}"
         );
     }
