@@ -1324,6 +1324,62 @@ fn a_mastodon_archive_folder_is_scanned_as_its_account() {
         .is_empty());
 }
 
+/// The summary counts flagged posts by where they were posted: the places with the most
+/// first, a place whose posts were not flagged not listed, posts without a place left out.
+#[test]
+fn the_summary_lists_the_places_with_the_most_flagged_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("places.jsonl");
+    let flagged = "Join the soldiers of the khilafah and spread the release";
+    let calm = "Lovely walk by the river this afternoon";
+    let mut lines = Vec::new();
+    for (i, (place, text)) in [
+        ("Channel B", flagged),
+        ("Channel A", flagged),
+        ("Channel A", flagged),
+        ("Channel C", calm),
+        ("Channel A", calm),
+        ("", flagged),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let place = if place.is_empty() {
+            String::new()
+        } else {
+            format!(r#","place":"{place}""#)
+        };
+        lines.push(format!(
+            r#"{{"raqib":1,"type":"post","id":"p{i}","account":"a{i}","text":"{text}"{place}}}"#
+        ));
+    }
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "-q",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["flagged_posts"], 4, "{summary}");
+    assert_eq!(
+        summary["flagged_by_place"],
+        serde_json::json!([["Channel A", 2], ["Channel B", 1]])
+    );
+    assert_eq!(summary["places_with_flagged"], 2);
+    let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        text.contains(
+            "places with the most flagged posts:\n        2  Channel A\n        1  Channel B\n"
+        ),
+        "{text}"
+    );
+}
+
 /// An Element "Export chat" JSON (a Matrix room): the propaganda-style message flagged with
 /// its sender, the news reply not, the encrypted event a diagnostic at its line.
 #[test]

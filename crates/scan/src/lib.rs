@@ -35,6 +35,6 @@ pub(crate) fn shuffle_for_test<T>(v: &mut [T], seed: u64) {
 
 pub use pipeline::{
     match_lists, run, FileProgress, FlaggedPost, MediaLists, Progress, ScanConfig, ScanError,
-    Summary, TimeWindow, WindowReport,
+    Summary, TimeWindow, WindowReport, FLAGGED_PLACES,
 };
 pub use report::{clip, render_summary, why};

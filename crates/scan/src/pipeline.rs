@@ -326,6 +326,14 @@ pub struct Summary {
     pub seconds: f64,
     pub posts_per_second: f64,
     pub by_language: Vec<(String, u64, u64)>,
+    /// The places (`raqib_model::Post::place`: chats, channels, subreddits) with the most
+    /// flagged posts, most first (up to [`FLAGGED_PLACES`]): where a team would report
+    /// to first. Empty where no flagged post named its place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged_by_place: Vec<(String, u64)>,
+    /// How many places had a flagged post (the list above holds the first of them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub places_with_flagged: u64,
     pub top_posts: Vec<FlaggedPost>,
     pub top_accounts_by_risk: Vec<AccountReport>,
     pub top_accounts_by_reach: Vec<AccountReport>,
@@ -377,6 +385,9 @@ struct ChunkResult {
     diags: Vec<Diagnostic>,
 }
 
+/// How many places [`Summary::flagged_by_place`] lists.
+pub const FLAGGED_PLACES: usize = 100;
+
 /// What a worker returns when it is done.
 #[derive(Default)]
 struct WorkerState {
@@ -391,6 +402,8 @@ struct WorkerState {
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
+    /// Flagged posts per place, for the posts that name one.
+    flagged_places: HashMap<Box<str>, u64>,
     /// With networks on: (account key, time, item, post number in `post_ids`).
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: Vec<Box<str>>,
@@ -1047,6 +1060,14 @@ impl Worker<'_> {
             }
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
+        if let Some(place) = p.place.as_deref().filter(|w| flagged && !w.is_empty()) {
+            match self.state.flagged_places.get_mut(place) {
+                Some(n) => *n += 1,
+                None => {
+                    self.state.flagged_places.insert(place.into(), 1);
+                }
+            }
+        }
         self.network_events(key, &p);
         let share = self.items.is_some().then(|| {
             raqib_network::items::post_ref_key(raqib_network::Kind::Share, &p.platform, &p.id)
@@ -1465,6 +1486,7 @@ pub fn run(
     let mut accounts: Chunked<AccountAgg> = Chunked::default();
     let mut top: Vec<FlaggedPost> = Vec::new();
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut places: HashMap<Box<str>, u64> = HashMap::new();
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut flagged_shares: HashMap<u64, Box<str>> = HashMap::new();
@@ -1492,6 +1514,9 @@ pub fn run(
             let e = langs.entry(l).or_default();
             e.0 += n;
             e.1 += f;
+        }
+        for (w, n) in st.flagged_places {
+            *places.entry(w).or_default() += n;
         }
     }
     let top = best_of(top, cfg.top);
@@ -1536,6 +1561,11 @@ pub fn run(
     let mut by_language: Vec<(String, u64, u64)> =
         langs.into_iter().map(|(l, (n, f))| (l, n, f)).collect();
     by_language.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let places_with_flagged = places.len() as u64;
+    let mut flagged_by_place: Vec<(String, u64)> =
+        places.into_iter().map(|(w, n)| (w.into(), n)).collect();
+    flagged_by_place.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    flagged_by_place.truncate(FLAGGED_PLACES);
     let posts = progress.posts.load(Ordering::Relaxed);
     let seconds = t0.elapsed().as_secs_f64();
     let summary = Summary {
@@ -1584,6 +1614,8 @@ pub fn run(
             0.0
         },
         by_language,
+        flagged_by_place,
+        places_with_flagged,
         top_posts: top,
         top_accounts_by_risk: ranked.top_by_risk(cfg.top, |a, flagged| a.counted() > 0 || flagged),
         top_accounts_by_reach: ranked.top_by_reach(cfg.top, |_, flagged| flagged),

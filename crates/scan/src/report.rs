@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::accounts::AccountReport;
 use crate::trash::Trash;
-use crate::Summary;
+use crate::{Summary, FLAGGED_PLACES};
 
 fn atomic_write(
     path: &Path,
@@ -309,6 +309,21 @@ pub fn render_summary(s: &Summary) -> String {
             "by language (flagged/posts): {}\n",
             langs.join(", ")
         ));
+    }
+    if !s.flagged_by_place.is_empty() {
+        let shown = s.flagged_by_place.len().min(10);
+        let more = s.places_with_flagged.saturating_sub(shown as u64);
+        o.push_str(&format!(
+            "\nplaces with the most flagged posts{}:\n",
+            if more > 0 {
+                format!(" ({more} more; summary.json lists up to {FLAGGED_PLACES})")
+            } else {
+                String::new()
+            }
+        ));
+        for (place, n) in &s.flagged_by_place[..shown] {
+            o.push_str(&format!("  {n:>7}  {}\n", clip(place, 80)));
+        }
     }
     if !s.top_posts.is_empty() {
         o.push_str("\nstrongest flagged posts:\n");
