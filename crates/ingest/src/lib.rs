@@ -1207,9 +1207,11 @@ fn chunks_of(
         // A Facebook export's posts (an array) or comments (`comments_v2`), each line
         // carrying the export's owner, from the profile at its root.
         Format::Meta if meta::looks_like_posts(&String::from_utf8_lossy(&head)) => {
+            let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
             let prefix = meta::posts_line_prefix(
                 meta::owner_of(beside.as_ref()).as_deref(),
                 opts.default_platform.as_deref(),
+                meta::is_group_file_name(base),
             );
             let chunks = if first_byte(&head) == Some(b'[') {
                 array::ArrayChunks::new(reader, name, Some(LineFormat::MetaPost), opts)
@@ -1218,7 +1220,7 @@ fn chunks_of(
                     reader,
                     name,
                     Some(LineFormat::MetaPost),
-                    &["comments_v2"],
+                    meta::POSTS_DOCUMENT_KEYS,
                     opts,
                 )
             };
@@ -1581,7 +1583,7 @@ fn detect_format(path: &str, head: &[u8]) -> Format {
             // exports have `messages` too.
             if meta::looks_like_thread(&head_str)
                 || meta::is_thread_file_name(base)
-                || head_str.contains("\"comments_v2\"")
+                || meta::looks_like_posts(&head_str)
                 || instagram::looks_like(&head_str)
             {
                 Format::Meta

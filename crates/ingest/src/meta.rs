@@ -120,7 +120,9 @@ pub(crate) fn export_root(path: &str) -> Option<&str> {
     let comments = n >= 2
         && matches!(parts[n - 2], "comments_and_reactions" | "comments")
         && crate::strip_compression_ext(parts[n - 1]).eq_ignore_ascii_case("comments.json");
-    let mut root = match (thread, posts || comments) {
+    // Its posts and comments in groups (`ROOT/groups/your_posts_in_groups.json`, ...).
+    let groups = n >= 2 && parts[n - 2] == "groups" && is_group_file_name(parts[n - 1]);
+    let mut root = match (thread, posts || comments || groups) {
         (true, _) => n - 4,
         (false, true) => n - 2,
         (false, false) => return None,
@@ -133,12 +135,39 @@ pub(crate) fn export_root(path: &str) -> Option<&str> {
     Some(&path[..len])
 }
 
-/// The export's root for a Facebook export's comments' file at `path`, whose media (a
-/// sticker, a photo) are named from that root.
+/// The export's root for a Facebook export's comments' file at `path`, or its file of
+/// posts and comments in groups, whose media (a sticker, a photo) are named from that root.
 pub(crate) fn comments_media_root(path: &str) -> Option<&str> {
     let base = path.rsplit(['/', '\\']).next()?;
-    let comments = crate::strip_compression_ext(base).eq_ignore_ascii_case("comments.json");
+    let comments = crate::strip_compression_ext(base).eq_ignore_ascii_case("comments.json")
+        || is_group_file_name(base);
     comments.then(|| export_root(path)).flatten()
+}
+
+/// Whether `base` (a file name) is a Facebook export's file of its owner's posts or
+/// comments in groups: `your_posts_in_groups.json` and `your_comments_in_groups.json`, or
+/// `group_posts_and_comments.json` in newer exports (`group_posts_v2`,
+/// `group_comments_v2`).
+pub(crate) fn is_group_file_name(base: &str) -> bool {
+    let lower = crate::strip_compression_ext(base).to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "your_posts_in_groups.json"
+            | "your_comments_in_groups.json"
+            | "group_posts_and_comments.json"
+    )
+}
+
+/// The members of a Facebook export's document whose elements are posts or comments.
+pub(crate) const POSTS_DOCUMENT_KEYS: &[&str] =
+    &["comments_v2", "group_posts_v2", "group_comments_v2"];
+
+/// The group a post in a group was posted in, from its `title` as Facebook writes it
+/// (`Ann Example posted in Example Group.`); `None` for any other title.
+fn group_of_title(title: &str) -> Option<String> {
+    let (_, group) = title.split_once(" posted in ")?;
+    let group = group.trim().trim_end_matches('.').trim();
+    (!group.is_empty()).then(|| group.to_string())
 }
 
 /// The root of the export a file of messages, posts or comments at `path` is of: a Meta
@@ -427,7 +456,10 @@ pub(crate) fn looks_like_posts(head: &str) -> bool {
         && head.contains("\"timestamp\"")
         && head.contains("\"data\"")
         && (head.contains("\"post\"") || head.contains("\"update_timestamp\""));
-    array || head.contains("\"comments_v2\"")
+    array
+        || POSTS_DOCUMENT_KEYS
+            .iter()
+            .any(|k| head.contains(&format!("\"{k}\"")))
 }
 
 /// Whether a file beside others is one [`owner_of`] reads whole: an export's profile.
@@ -470,10 +502,15 @@ pub const UNKNOWN_OWNER: &str = "(owner of the export)";
 
 /// What each post's or comment's line of a Facebook export starts with: its owner (see
 /// [`owner_of`]) and the platform, each followed by [`FIELD_SEP`].
-pub(crate) fn posts_line_prefix(owner: Option<&str>, platform: Option<&str>) -> Vec<u8> {
+pub(crate) fn posts_line_prefix(
+    owner: Option<&str>,
+    platform: Option<&str>,
+    media_from_root: bool,
+) -> Vec<u8> {
     let mut out = Vec::new();
     crate::push_field(&mut out, owner.unwrap_or(UNKNOWN_OWNER));
     crate::push_field(&mut out, platform.unwrap_or("facebook"));
+    crate::push_field(&mut out, if media_from_root { "root" } else { "" });
     out
 }
 
@@ -490,7 +527,11 @@ pub(crate) fn parse_posts_line(
     out: impl FnMut(Record),
 ) -> Result<(), String> {
     use serde_json::Value;
-    let (owner, platform, json) = split_line(line, "owner")?;
+    let (owner, platform, rest) = split_line(line, "owner")?;
+    let end = memchr::memchr(FIELD_SEP, rest).ok_or("not a line of a Facebook export")?;
+    // The file names its posts' media from the export's root (groups' posts).
+    let from_root = &rest[..end] == b"root";
+    let json = &rest[end + 1..];
     let v: Value = crate::parse_object(json, "a Facebook export's post")?;
     let time = v
         .get("timestamp")
@@ -500,6 +541,11 @@ pub(crate) fn parse_posts_line(
     let mut texts = Vec::new();
     let mut author = None;
     let mut kind = "posts";
+    // A post in a group names it in its title; a comment in a group in `comment.group`.
+    let mut place = v
+        .get("title")
+        .and_then(Value::as_str)
+        .and_then(|t| group_of_title(&unmangle(t)));
     for d in v
         .get("data")
         .and_then(Value::as_array)
@@ -511,6 +557,7 @@ pub(crate) fn parse_posts_line(
             kind = "comments";
             texts.extend(text_of(c.get("comment")));
             author = author.or_else(|| text_of(c.get("author")));
+            place = place.or_else(|| text_of(c.get("group")).filter(|g| !g.trim().is_empty()));
         }
     }
     let mut media = Vec::new();
@@ -520,6 +567,7 @@ pub(crate) fn parse_posts_line(
     let add_media = |uri: Option<&Value>, media: &mut Vec<MediaRef>, kind: &str| {
         if let Some(u) = uri.and_then(Value::as_str).filter(|u| !u.is_empty()) {
             let url = match kind {
+                _ if from_root => unmangle(u).into_owned(),
                 "comments" => unmangle(u).into_owned(),
                 _ => media_path(&unmangle(u), "posts/posts"),
             };
@@ -580,6 +628,7 @@ pub(crate) fn parse_posts_line(
             text,
             urls,
             media,
+            place,
             ..Default::default()
         },
         base_id,
@@ -812,7 +861,7 @@ mod tests {
                 json.push_str(&format!("\"timestamp\":{t},"));
             }
             json.push_str(&format!("\"data\":{data},\"attachments\":{attached}}}"));
-            let mut line = posts_line_prefix(Some("owner"), None);
+            let mut line = posts_line_prefix(Some("owner"), None, false);
             line.extend_from_slice(json.as_bytes());
             let mut got = Vec::new();
             let r = parse_posts_line(&line, |_| false, |rec| got.push(rec));

@@ -2971,6 +2971,75 @@ const FB_POSTS: &str =
     "meta_export/your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json";
 const FB_COMMENTS: &str = "meta_export/your_facebook_activity/comments_and_reactions/comments.json";
 
+/// A Facebook export's posts and comments in groups (`groups/group_posts_and_comments.json`,
+/// `group_posts_v2`; `your_comments_in_groups.json`, `group_comments_v2`): read as its
+/// posts and comments are, by the export's owner, each with the group it was posted in as
+/// its place (from a post's title, `NAME posted in GROUP.`, a comment's `group`; mangled
+/// UTF-8 mended); their media named from the export's root; found as inputs in the
+/// export's folder, not left out with its other files.
+#[test]
+fn a_facebook_exports_posts_and_comments_in_groups_name_their_group() {
+    let groups = "meta_export/your_facebook_activity/groups/";
+    let (recs, diags) = split(
+        read_all(
+            &data(&format!("{groups}group_posts_and_comments.json")),
+            &Options::default(),
+        )
+        .unwrap(),
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    let ps = posts(&recs);
+    let got: Vec<(&str, Option<&str>)> = ps
+        .iter()
+        .map(|p| (p.account.as_str(), p.place.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("مهاجر", Some("Example Town Market")),
+            ("مهاجر", Some("حلقة القراءة")),
+            ("مهاجر", None)
+        ]
+    );
+    assert_eq!(
+        ps[0].text,
+        "يا أنصار الخلافة انشروا الإصدار الجديد في كل مكان"
+    );
+    assert_eq!(
+        ps[0].media[0].url.as_deref(),
+        Some("your_facebook_activity/groups/media/3001.jpg")
+    );
+    assert_eq!(
+        raqib_ingest::media_root(&data(&format!("{groups}group_posts_and_comments.json"))),
+        Some(data("meta_export").as_str())
+    );
+    let (recs, diags) = split(
+        read_all(
+            &data(&format!("{groups}your_comments_in_groups.json")),
+            &Options::default(),
+        )
+        .unwrap(),
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    let cs = posts(&recs);
+    assert_eq!(
+        (cs[0].text.as_str(), cs[0].place.as_deref()),
+        ("See you all on Thursday", Some("حلقة القراءة"))
+    );
+    // In the whole export, the groups' files are inputs: only the profile is left out.
+    let files = [
+        "fb/personal_information/profile_information/profile_information.json",
+        "fb/your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json",
+        "fb/your_facebook_activity/groups/group_posts_and_comments.json",
+        "fb/your_facebook_activity/groups/your_comments_in_groups.json",
+        "fb/your_facebook_activity/groups/your_group_membership_activity.json",
+    ];
+    assert_eq!(
+        raqib_ingest::meta_export_others(files.iter().copied()),
+        [0, 4]
+    );
+}
+
 /// A Facebook export's posts and comments ("Download Your Information", JSON), streamed
 /// element by element: Meta's mangled UTF-8 mended; every post credited to the export's
 /// owner, named by the profile at the export's root (Meta's posts name no author), a
