@@ -2979,15 +2979,13 @@ const FB_COMMENTS: &str = "meta_export/your_facebook_activity/comments_and_react
 /// export's folder, not left out with its other files.
 #[test]
 fn a_facebook_exports_posts_and_comments_in_groups_name_their_group() {
-    let groups = "meta_export/your_facebook_activity/groups/";
-    let (recs, diags) = split(
-        read_all(
-            &data(&format!("{groups}group_posts_and_comments.json")),
-            &Options::default(),
-        )
-        .unwrap(),
-    );
-    assert!(diags.is_empty(), "{diags:?}");
+    let file = |name: &str| data(&format!("meta_export/your_facebook_activity/groups/{name}"));
+    let read = |name: &str| {
+        let (recs, diags) = split(read_all(&file(name), &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        recs
+    };
+    let recs = read("group_posts_and_comments.json");
     let ps = posts(&recs);
     let got: Vec<(&str, Option<&str>)> = ps
         .iter()
@@ -3010,17 +3008,10 @@ fn a_facebook_exports_posts_and_comments_in_groups_name_their_group() {
         Some("your_facebook_activity/groups/media/3001.jpg")
     );
     assert_eq!(
-        raqib_ingest::media_root(&data(&format!("{groups}group_posts_and_comments.json"))),
+        raqib_ingest::media_root(&file("group_posts_and_comments.json")),
         Some(data("meta_export").as_str())
     );
-    let (recs, diags) = split(
-        read_all(
-            &data(&format!("{groups}your_comments_in_groups.json")),
-            &Options::default(),
-        )
-        .unwrap(),
-    );
-    assert!(diags.is_empty(), "{diags:?}");
+    let recs = read("your_comments_in_groups.json");
     let cs = posts(&recs);
     assert_eq!(
         (cs[0].text.as_str(), cs[0].place.as_deref()),
