@@ -1332,6 +1332,8 @@ fn the_summary_lists_the_places_with_the_most_flagged_posts() {
     let f = dir.path().join("places.jsonl");
     let flagged = "Join the soldiers of the khilafah and spread the release";
     let calm = "Lovely walk by the river this afternoon";
+    // A place as long as a record: counted by its first 500 bytes.
+    let long = "ل".repeat(1000);
     let mut lines = Vec::new();
     for (i, (place, text)) in [
         ("Channel B", flagged),
@@ -1340,6 +1342,7 @@ fn the_summary_lists_the_places_with_the_most_flagged_posts() {
         ("Channel C", calm),
         ("Channel A", calm),
         ("", flagged),
+        (long.as_str(), flagged),
     ]
     .iter()
     .enumerate()
@@ -1365,16 +1368,16 @@ fn the_summary_lists_the_places_with_the_most_flagged_posts() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["flagged_posts"], 4, "{summary}");
+    assert_eq!(summary["flagged_posts"], 5, "{summary}");
     assert_eq!(
         summary["flagged_by_place"],
-        serde_json::json!([["Channel A", 2], ["Channel B", 1]])
+        serde_json::json!([["Channel A", 2], ["Channel B", 1], ["ل".repeat(250), 1]])
     );
-    assert_eq!(summary["places_with_flagged"], 2);
+    assert_eq!(summary["places_with_flagged"], 3);
     let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(
         text.contains(
-            "places with the most flagged posts:\n        2  Channel A\n        1  Channel B\n"
+            "places with the most flagged posts:\n        2  Channel A\n        1  Channel B\n        1  لللل"
         ),
         "{text}"
     );

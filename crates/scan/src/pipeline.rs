@@ -388,6 +388,9 @@ struct ChunkResult {
 /// How many places [`Summary::flagged_by_place`] lists.
 pub const FLAGGED_PLACES: usize = 100;
 
+/// The most of a place's name [`Summary::flagged_by_place`] keeps, in bytes.
+const PLACE_MAX: usize = 500;
+
 /// What a worker returns when it is done.
 #[derive(Default)]
 struct WorkerState {
@@ -1061,6 +1064,13 @@ impl Worker<'_> {
             None => self.state.langs.push((lang.to_string(), 1, flagged as u64)),
         }
         if let Some(place) = p.place.as_deref().filter(|w| flagged && !w.is_empty()) {
+            // Counted by its first `PLACE_MAX` bytes: a record's place may be as long as
+            // the record, and a hundred of them are kept for the summary.
+            let mut end = place.len().min(PLACE_MAX);
+            while !place.is_char_boundary(end) {
+                end -= 1;
+            }
+            let place = &place[..end];
             match self.state.flagged_places.get_mut(place) {
                 Some(n) => *n += 1,
                 None => {
