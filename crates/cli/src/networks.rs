@@ -330,6 +330,10 @@ struct SharedOut {
     example_post: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     example_at: Option<String>,
+    /// Where the example post was made (a chat, a channel, a subreddit), where its source
+    /// says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    example_place: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -406,6 +410,7 @@ fn describe<'a>(
                 last: s.last,
                 example_post: col.post_ids[s.example_post as usize].to_string(),
                 example_at: (loc.1 > 0).then(|| format!("{}:{}", inputs[loc.0 as usize], loc.1)),
+                example_place: post.and_then(|p| p.place.clone()).filter(|w| !w.is_empty()),
             }
         })
         .collect();
@@ -650,12 +655,16 @@ fn render(
         ));
         for s in c.shared.iter().take(3) {
             o.push_str(&format!(
-                "  shared {}: {} ({} accounts, {} posts; e.g. post {}{})\n",
+                "  shared {}: {} ({} accounts, {} posts; e.g. post {}{}{})\n",
                 s.kind.name(),
                 clip(&s.value, 80),
                 s.accounts,
                 s.posts,
                 s.example_post,
+                s.example_place
+                    .as_ref()
+                    .map(|w| format!(" in {}", clip(w, 60)))
+                    .unwrap_or_default(),
                 s.example_at
                     .as_ref()
                     .map(|l| format!(" at {l}"))

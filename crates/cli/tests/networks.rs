@@ -60,6 +60,39 @@ fn the_flood_is_one_cluster_with_evidence_and_the_readers_are_not() {
     );
 }
 
+/// Where the flood was posted comes with each shared item's example post: in the JSON and
+/// in the readable summary.
+#[test]
+fn a_shared_items_example_names_where_it_was_posted() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("flood.jsonl");
+    let text = std::fs::read_to_string(root().join("examples/flood.jsonl")).unwrap();
+    let placed: String = text
+        .lines()
+        .map(|l| match l.strip_suffix('}') {
+            Some(open) if l.contains("\"type\": \"post\"") => {
+                format!("{open},\"place\":\"Example market group\"}}\n")
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&f, placed).unwrap();
+    let o = run(&["networks", f.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = clusters(&o);
+    assert_eq!(v.len(), 1, "{v:?}");
+    for s in v[0]["shared"].as_array().unwrap() {
+        assert_eq!(s["example_place"], "Example market group", "{s}");
+    }
+    let o = run(&["networks", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains(" in Example market group at "),
+        "{summary}"
+    );
+}
+
 /// `--since` / `--until`: a window that holds the flood finds it as before; one that ends
 /// before it (its posts from 1717000000 on) finds nothing and says how many posts it
 /// passed over.
