@@ -137,6 +137,7 @@ fn post_item(v: &serde_json::Value) -> Item {
     }
     Item {
         platform: v["platform"].as_str().unwrap_or_default().to_string(),
+        place: v["place"].as_str().map(str::to_string),
         lang: v["lang"].as_str().map(str::to_string),
         reach: v["reach"].as_u64(),
         signals,
@@ -172,6 +173,7 @@ fn account_item(v: &serde_json::Value) -> Item {
     }
     Item {
         platform: v["platform"].as_str().unwrap_or_default().to_string(),
+        place: None,
         lang: None,
         reach: v["reach"].as_u64(),
         signals,
@@ -193,6 +195,7 @@ pub fn policy_cmd(a: PolicyArgs) -> Result<i32> {
                 let mut when = vec![format!("{} ≥ {}", r.signal, r.min_score)];
                 when.extend(r.list.as_ref().map(|l| format!("list {l}")));
                 when.extend(r.platform.as_ref().map(|l| format!("platform {l}")));
+                when.extend(r.place.as_ref().map(|w| format!("place {w:?}")));
                 when.extend(r.lang.as_ref().map(|l| format!("language {l}")));
                 println!(
                     "  line {:>3}  {:<24} {} → {} (priority {}){}",

@@ -30,6 +30,59 @@ fn check_lists_the_rules_and_refuses_a_bad_file_with_its_line() {
     assert!(err.contains("ban"), "{err}");
 }
 
+/// A rule may name the place a post was made (`place`, as `posts.jsonl` gives it): posts
+/// flagged in a watched channel are referred; the same score elsewhere is only queued.
+#[test]
+fn apply_matches_a_rule_by_where_the_post_was_made() {
+    let d = tempfile::tempdir().unwrap();
+    let report = d.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(
+        report.join("posts.jsonl"),
+        concat!(
+            "{\"id\":\"p1\",\"platform\":\"telegram\",\"score\":0.9,\"place\":\"Example Channel\"}\n",
+            "{\"id\":\"p2\",\"platform\":\"telegram\",\"score\":0.9,\"place\":\"Other Channel\"}\n",
+            "{\"id\":\"p3\",\"platform\":\"telegram\",\"score\":0.9}\n",
+        ),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(common::root().join("examples/policy.toml")).unwrap();
+    let policy = d.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "{text}\n[[rule]]\nname = \"watched channel\"\nsignal = \"text\"\nplace = \"Example Channel\"\nmin_score = 0.75\naction = \"refer\"\nrefer_to = \"telegram\"\npriority = 70\n"
+        ),
+    )
+    .unwrap();
+    let o = run(&["policy", "check", policy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        listed.contains("text ≥ 0.75, place \"Example Channel\" → refer (priority 70)"),
+        "{listed}"
+    );
+    let o = run(&[
+        "policy",
+        "apply",
+        "--policy",
+        policy.to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got: Vec<(String, String)> = json_lines(&o)
+        .iter()
+        .map(|l| {
+            (
+                l["id"].as_str().unwrap().to_string(),
+                l["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [("p1", "refer"), ("p2", "queue"), ("p3", "queue")];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+}
+
 #[test]
 fn apply_turns_each_signal_into_its_action_most_severe_first() {
     let d = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
 //! Policy: what to do about an item given its signals. A TOML file lists rules; each rule
-//! matches a signal kind (and optionally a hash list, a platform, a language) at or above a
+//! matches a signal kind (and optionally a hash list, a platform, a place, a language) at or above a
 //! score, and names an action and a review priority. Every matching rule is considered;
 //! the most severe action wins, and the priority is the highest among the rules that
 //! chose it, raised by the item's reach.
@@ -23,6 +23,15 @@
 //! min_score = 0.95
 //! action = "queue"
 //! priority = 60
+//!
+//! [[rule]]
+//! name = "flagged text in a watched channel"
+//! signal = "text"
+//! place = "Example Channel"  # where the item was posted (a chat, a channel, a subreddit)
+//! min_score = 0.75
+//! action = "refer"
+//! refer_to = "telegram"
+//! priority = 70
 //! ```
 //!
 //! **Invariant:** pure: [`Policy::parse`] takes text, [`Policy::decide`] takes an item; no
@@ -70,6 +79,8 @@ struct RuleFile {
     #[serde(default)]
     platform: Option<String>,
     #[serde(default)]
+    place: Option<String>,
+    #[serde(default)]
     lang: Option<String>,
     #[serde(default)]
     min_score: Option<toml::Spanned<f64>>,
@@ -99,6 +110,9 @@ pub struct Rule {
     pub signal: String,
     pub list: Option<String>,
     pub platform: Option<String>,
+    /// Where the item must have been posted (`raqib_model::Post::place`, compared without
+    /// case); an item that names no place does not match.
+    pub place: Option<String>,
     pub lang: Option<String>,
     pub min_score: f32,
     pub action: Action,
@@ -146,6 +160,8 @@ pub struct SignalIn {
 #[derive(Debug, Clone, Default)]
 pub struct Item {
     pub platform: String,
+    /// Where it was posted, where its source says (a post's `place`).
+    pub place: Option<String>,
     pub lang: Option<String>,
     pub reach: Option<u64>,
     pub signals: Vec<SignalIn>,
@@ -255,6 +271,7 @@ impl Policy {
                 signal,
                 list: r.list.clone(),
                 platform: r.platform.clone(),
+                place: r.place.clone(),
                 lang: r.lang.clone(),
                 min_score,
                 action: r.action,
@@ -310,6 +327,13 @@ impl Policy {
             .as_ref()
             .is_some_and(|p| !p.eq_ignore_ascii_case(&item.platform))
         {
+            return false;
+        }
+        if r.place.as_ref().is_some_and(|w| {
+            item.place
+                .as_ref()
+                .is_none_or(|iw| !iw.trim().eq_ignore_ascii_case(w.trim()))
+        }) {
             return false;
         }
         if r.lang.as_ref().is_some_and(|l| {
@@ -432,6 +456,7 @@ priority = 40
     fn item(platform: &str, reach: u64, signals: &[(&str, f32, Option<&str>)]) -> Item {
         Item {
             platform: platform.into(),
+            place: None,
             lang: Some("ar".into()),
             reach: Some(reach),
             signals: signals
@@ -473,6 +498,32 @@ priority = 40
         let d = p.decide(&item("Telegram", 0, &[("text", 0.85, None)]));
         assert_eq!(d.action, Action::Refer);
         assert_eq!(d.refer_to.as_deref(), Some("telegram-abuse"));
+    }
+
+    /// A rule with a `place` matches only items posted there (without regard to case or
+    /// the spaces around it); an item that names no place never matches it.
+    #[test]
+    fn a_place_rule_matches_items_posted_there() {
+        let p = Policy::parse(
+            &format!(
+                "{POLICY}\n[[rule]]\nname = \"watched channel\"\nsignal = \"text\"\nplace = \"Example Channel\"\nmin_score = 0.75\naction = \"refer\"\nrefer_to = \"unit\"\npriority = 70\n"
+            ),
+            "p.toml",
+        )
+        .unwrap();
+        let at = |place: Option<&str>| {
+            let mut i = item("x", 0, &[("text", 0.8, None)]);
+            i.place = place.map(str::to_string);
+            p.decide(&i)
+        };
+        let d = at(Some(" example channel"));
+        assert_eq!(
+            (d.action, d.rule.as_deref()),
+            (Action::Refer, Some("watched channel"))
+        );
+        assert_eq!(d.refer_to.as_deref(), Some("unit"));
+        assert_eq!(at(Some("Another Channel")).action, Action::Ignore);
+        assert_eq!(at(None).action, Action::Ignore);
     }
 
     #[test]

@@ -1054,6 +1054,7 @@ async fn media_item(
     let item = s.engine.assess(
         "media",
         &platform,
+        None,
         &key_id,
         client_id,
         "und".into(),

@@ -369,6 +369,7 @@ impl Engine {
         &self,
         kind: &'static str,
         platform: &str,
+        place: Option<&str>,
         id: &str,
         client_id: Option<String>,
         lang: String,
@@ -381,6 +382,7 @@ impl Engine {
         let policy = self.policy();
         let item_in = raqib_policy::Item {
             platform: platform.to_string(),
+            place: place.map(str::to_string),
             lang: Some(lang.clone()),
             reach,
             // Only signals that passed their detector's threshold reach the policy.
@@ -509,6 +511,7 @@ impl Engine {
         self.assess(
             "post",
             &p.platform,
+            p.place.as_deref(),
             &p.id,
             client_id,
             lang,
@@ -525,6 +528,7 @@ impl Engine {
         let mut n = self.assess(
             "account",
             &a.platform,
+            None,
             &a.id,
             client_id,
             lang,
