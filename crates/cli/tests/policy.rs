@@ -30,22 +30,24 @@ fn check_lists_the_rules_and_refuses_a_bad_file_with_its_line() {
     assert!(err.contains("ban"), "{err}");
 }
 
+/// A scan's report folder holding `posts` as its `posts.jsonl`.
+fn report_with_posts(posts: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let report = d.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(report.join("posts.jsonl"), posts).unwrap();
+    (d, report)
+}
+
 /// A rule may name the place a post was made (`place`, as `posts.jsonl` gives it): posts
 /// flagged in a watched channel are referred; the same score elsewhere is only queued.
 #[test]
 fn apply_matches_a_rule_by_where_the_post_was_made() {
-    let d = tempfile::tempdir().unwrap();
-    let report = d.path().join("report");
-    std::fs::create_dir(&report).unwrap();
-    std::fs::write(
-        report.join("posts.jsonl"),
-        concat!(
-            "{\"id\":\"p1\",\"platform\":\"telegram\",\"score\":0.9,\"place\":\"Example Channel\"}\n",
-            "{\"id\":\"p2\",\"platform\":\"telegram\",\"score\":0.9,\"place\":\"Other Channel\"}\n",
-            "{\"id\":\"p3\",\"platform\":\"telegram\",\"score\":0.9}\n",
-        ),
-    )
-    .unwrap();
+    let (d, report) = report_with_posts(concat!(
+        "{\"id\":\"p1\",\"platform\":\"telegram\",\"score\":0.9,\"place\":\"Example Channel\"}\n",
+        "{\"id\":\"p2\",\"platform\":\"telegram\",\"score\":0.9,\"place\":\"Other Channel\"}\n",
+        "{\"id\":\"p3\",\"platform\":\"telegram\",\"score\":0.9}\n",
+    ));
     let text = std::fs::read_to_string(common::root().join("examples/policy.toml")).unwrap();
     let policy = d.path().join("policy.toml");
     std::fs::write(
@@ -85,19 +87,12 @@ fn apply_matches_a_rule_by_where_the_post_was_made() {
 
 #[test]
 fn apply_turns_each_signal_into_its_action_most_severe_first() {
-    let d = tempfile::tempdir().unwrap();
-    let report = d.path().join("report");
-    std::fs::create_dir(&report).unwrap();
-    std::fs::write(
-        report.join("posts.jsonl"),
-        concat!(
-            "{\"id\":\"p1\",\"platform\":\"x\",\"score\":0.2,\"reach\":10,\"media_matches\":[{\"list\":\"outlet-x\",\"type\":\"pdq\",\"value\":\"ab\"}]}\n",
-            "{\"id\":\"p2\",\"platform\":\"x\",\"score\":0.97,\"reach\":100000}\n",
-            "{\"id\":\"p3\",\"platform\":\"x\",\"score\":0.5}\n",
-            "not json\n",
-        ),
-    )
-    .unwrap();
+    let (d, report) = report_with_posts(concat!(
+        "{\"id\":\"p1\",\"platform\":\"x\",\"score\":0.2,\"reach\":10,\"media_matches\":[{\"list\":\"outlet-x\",\"type\":\"pdq\",\"value\":\"ab\"}]}\n",
+        "{\"id\":\"p2\",\"platform\":\"x\",\"score\":0.97,\"reach\":100000}\n",
+        "{\"id\":\"p3\",\"platform\":\"x\",\"score\":0.5}\n",
+        "not json\n",
+    ));
     std::fs::write(
         report.join("accounts.jsonl"),
         concat!(
