@@ -1353,7 +1353,7 @@ fn the_summary_lists_the_places_with_the_most_flagged_posts() {
             format!(r#","place":"{place}""#)
         };
         lines.push(format!(
-            r#"{{"raqib":1,"type":"post","id":"p{i}","account":"a{i}","text":"{text}"{place}}}"#
+            r#"{{"raqib":1,"type":"post","id":"p{i}","account":"a{i}","text":"{text}"{place},"permalink":"https://forum.example/t/{i}"}}"#
         ));
     }
     std::fs::write(&f, lines.join("\n") + "\n").unwrap();
@@ -1374,11 +1374,23 @@ fn the_summary_lists_the_places_with_the_most_flagged_posts() {
         serde_json::json!([["Channel A", 2], ["Channel B", 1], ["ل".repeat(250), 1]])
     );
     assert_eq!(summary["places_with_flagged"], 3);
+    // Each strongest post with its page.
+    assert_eq!(
+        summary["top_posts"][0]["permalink"].as_str().unwrap(),
+        format!(
+            "https://forum.example/t/{}",
+            &summary["top_posts"][0]["id"].as_str().unwrap()[1..]
+        )
+    );
     let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(
         text.contains(
             "places with the most flagged posts:\n        2  Channel A\n        1  Channel B\n        1  لللل"
         ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n         at https://forum.example/t/"),
         "{text}"
     );
 }

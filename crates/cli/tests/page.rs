@@ -161,8 +161,10 @@ fn reviewer_works_the_queue_in_a_real_browser() {
         v
     };
     submit(json!({"id": "ar1", "platform": "x", "account": "u1", "text": AR, "reach": 100000}));
+    // A permalink that is no web address is not made a link.
     submit(
         json!({"id": "s1", "platform": "x", "account": "u2", "text": SCRIPT,
+                  "permalink": "javascript:window.__pwned=1",
                   "media": [{"kind": "image", "url": format!("{}/health", srv.base)}]}),
     );
     // Its words are in its photo's description (alt text) alone.
@@ -170,7 +172,7 @@ fn reviewer_works_the_queue_in_a_real_browser() {
         json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "photos from today",
                "media": [{"kind": "image", "url": "https://files.example/p1.jpg", "alt": ALT}],
                "urls": ["https://files.example/r1"], "created_at": 1_790_000_000,
-               "place": "Example channel"}),
+               "place": "Example channel", "permalink": "https://t.me/example_channel/1"}),
     );
 
     // Sign in with the reviewer's token.
@@ -219,6 +221,10 @@ fn reviewer_works_the_queue_in_a_real_browser() {
         0
     );
     assert_eq!(
+        b.eval("document.querySelectorAll('#detail .permalink').length"),
+        0
+    );
+    assert_eq!(
         b.eval("getComputedStyle(document.querySelector('.media img')).filter.includes('blur')"),
         true
     );
@@ -251,6 +257,11 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     assert_eq!(
         b.eval("document.querySelector('#detail .place').textContent"),
         "posted in Example channel"
+    );
+    // And its page on its platform, a link that opens apart.
+    assert_eq!(
+        b.eval("document.querySelector('#detail .permalink a').getAttribute('href')"),
+        "https://t.me/example_channel/1"
     );
     // The evidence in the photo's description is highlighted there, not in the text.
     b.wait_for("document.querySelector('.alt [data-media=\"0\"]') !== null");

@@ -28,6 +28,15 @@ fn str_of<'a>(o: &'a Object, key: &str) -> Option<&'a str> {
     o.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
+/// A note's or status's page on the web: its `url` (a string, a link object's `href`, or
+/// the first of several), else its `id` where that is a web address.
+fn web_link(o: &Object) -> Option<String> {
+    let web = |u: &String| u.starts_with("https://") || u.starts_with("http://");
+    reference(o.get("url"))
+        .filter(web)
+        .or_else(|| str_of(o, "id").map(str::to_owned).filter(web))
+}
+
 /// A reference: a URI, an object with an `id` or `href`, or the first of an array of them.
 fn reference(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -267,6 +276,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             share_of: None,
             first_version,
             place: None,
+            permalink: web_link(n),
             reach: None,
             label: None,
             category: None,
@@ -335,6 +345,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             // As for a note: any status may be edited under its id.
             first_version: reblog.is_none().then(|| id.clone()),
             place: None,
+            permalink: web_link(body),
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
             category: None,

@@ -541,6 +541,7 @@ fn post_record(
         return None;
     }
     Some(Post {
+        permalink: web_link(&uri),
         id: uri,
         platform: platform.into(),
         account: did.to_string(),
@@ -563,6 +564,14 @@ fn post_record(
         share_of: quoted,
         ..Default::default()
     })
+}
+
+/// A post's page on bsky.app, from its AT URI (`at://DID/app.bsky.feed.post/RKEY`).
+fn web_link(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("at://")?;
+    let (did, rkey) = rest.split_once("/app.bsky.feed.post/")?;
+    let ok = |s: &str| !s.is_empty() && !s.contains(['/', '?', '#']);
+    (ok(did) && ok(rkey)).then(|| format!("https://bsky.app/profile/{did}/post/{rkey}"))
 }
 
 /// A record's `createdAt`, else `fallback` (the firehose's time).
@@ -747,6 +756,24 @@ pub(crate) fn base32_lower(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A post's AT URI gives its page on bsky.app; any other record's, or a broken URI,
+    /// none.
+    #[test]
+    fn a_posts_uri_gives_its_page() {
+        assert_eq!(
+            web_link("at://did:plc:abc/app.bsky.feed.post/3k2").as_deref(),
+            Some("https://bsky.app/profile/did:plc:abc/post/3k2")
+        );
+        for uri in [
+            "at://did:plc:abc/app.bsky.feed.repost/3k2",
+            "at://did:plc:abc/app.bsky.feed.post/",
+            "at://did:plc:abc/app.bsky.feed.post/3k2/more",
+            "https://bsky.app/profile/x/post/y",
+        ] {
+            assert_eq!(web_link(uri), None, "{uri}");
+        }
+    }
     use proptest::prelude::*;
 
     fn parse(line: &str) -> Result<Vec<Record>, String> {

@@ -110,6 +110,10 @@ pub const CSV_FIELDS: &[(&str, &[&str])] = &[
             "group_name",
         ],
     ),
+    (
+        "permalink",
+        &["permalink", "post_url", "tweet_url", "message_url"],
+    ),
 ];
 
 /// Explicit `FIELD=COLUMN` mappings; fields not named here are found by [`CSV_FIELDS`].
@@ -175,6 +179,7 @@ mod field {
     pub const FIRST_VERSION: usize = 19;
     pub const CATEGORY: usize = 20;
     pub const PLACE: usize = 21;
+    pub const PERMALINK: usize = 22;
 }
 
 impl Columns {
@@ -868,6 +873,7 @@ fn row(
             share_of: get(field::SHARE_OF)?.map(str::to_string),
             first_version: get(field::FIRST_VERSION)?.map(str::to_string),
             place: get(field::PLACE)?.map(str::to_string),
+            permalink: get(field::PERMALINK)?.map(str::to_string),
             reach,
             label: get(field::LABEL)?.map(parse_label).transpose()?.flatten(),
             category: get(field::CATEGORY)?.map(str::to_string),
@@ -1226,6 +1232,7 @@ mod tests {
             (FIRST_VERSION, "first_version"),
             (CATEGORY, "category"),
             (PLACE, "place"),
+            (PERMALINK, "permalink"),
         ];
         assert_eq!(places.len(), CSV_FIELDS.len());
         for (i, name) in places {

@@ -194,6 +194,7 @@ pub(crate) fn parse_discord_line(
         share_of: None,
         first_version: None,
         place: place.map(str::to_string),
+        permalink: None,
         reach: None,
         label: None,
         category: None,

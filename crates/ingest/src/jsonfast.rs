@@ -315,6 +315,10 @@ pub(crate) fn wire(line: &[u8]) -> Option<Wire<'_>> {
                     w.place = text(v)?;
                     19
                 }
+                "permalink" => {
+                    w.permalink = text(v)?;
+                    20
+                }
                 // Fields whose values are arrays or objects take the serde path.
                 "urls" | "media" | "avatar" | "status" | "follows" => return None,
                 _ => 0,
@@ -401,6 +405,7 @@ mod tests {
             "share_of",
             "first_version",
             "place",
+            "permalink",
             "reach",
             "label",
             "category",
@@ -625,6 +630,7 @@ mod tests {
                 share_of: opt("x"),
                 first_version: opt("y"),
                 place: opt("z"),
+                permalink: opt("https://example.org/p/1"),
                 reach: some.then_some(9),
                 label: some.then_some(true),
                 category: opt("news"),

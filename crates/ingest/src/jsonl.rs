@@ -194,6 +194,8 @@ pub(crate) struct Wire<'a> {
     pub(crate) first_version: Option<Id<'a>>,
     #[serde(default, borrow)]
     pub(crate) place: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(crate) permalink: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(crate) reach: Option<u64>,
     #[serde(default)]
@@ -355,6 +357,7 @@ fn from_wire(
             w.first_version.as_ref().map(|i| &*i.0),
         );
         set_opt(&mut p.place, w.place.as_deref());
+        set_opt(&mut p.permalink, w.permalink.as_deref());
         p.reach = w.reach;
         p.label = w.label.and_then(|l| l.0);
         set_opt(&mut p.category, w.category.as_deref());
@@ -384,6 +387,7 @@ fn from_wire(
                 share_of: w.share_of.map(|i| i.0.into_owned()),
                 first_version: w.first_version.map(|i| i.0.into_owned()),
                 place: owned(w.place),
+                permalink: owned(w.permalink),
                 reach: w.reach,
                 label: w.label.and_then(|l| l.0),
                 category: owned(w.category),

@@ -199,6 +199,7 @@ pub(crate) fn parse_mapped_line(
         share_of: one_text("share_of"),
         first_version: one_text("first_version"),
         place: one_text("place"),
+        permalink: one_text("permalink"),
         reach: count("reach").or_else(|| count("followers")),
         label,
         category: one_text("category"),

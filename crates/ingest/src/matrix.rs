@@ -184,6 +184,7 @@ pub(crate) fn parse_matrix_line(
                 share_of: None,
                 first_version: first_version.map(Cow::into_owned),
                 place: place.map(str::to_string),
+                permalink: None,
                 reach: None,
                 label: None,
                 category: None,

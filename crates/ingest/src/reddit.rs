@@ -43,6 +43,9 @@ struct Thing<'a> {
     /// The subreddit's name, without `r/`.
     #[serde(default, borrow)]
     subreddit: Option<std::borrow::Cow<'a, str>>,
+    /// The thing's path on reddit.com (`/r/NAME/comments/ID/...`).
+    #[serde(default, borrow)]
+    permalink: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, borrow)]
     url: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
@@ -208,6 +211,12 @@ fn thing_records(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| format!("r/{s}")),
+        permalink: t
+            .permalink
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| l.starts_with('/'))
+            .map(|l| format!("https://www.reddit.com{l}")),
         // Upvotes less downvotes: how far the post was carried, where nothing else says.
         reach: score.filter(|&s| s > 0),
         ..Default::default()

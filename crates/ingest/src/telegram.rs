@@ -779,6 +779,7 @@ fn message_records(
         share_of,
         first_version: None,
         place: chat.name.clone().filter(|n| !n.trim().is_empty()),
+        permalink: None,
         reach: None,
         label: None,
         category: None,

@@ -307,6 +307,7 @@ pub(crate) fn parse_line(
         share_of: m.forwarded_from.map(|f| format!("forwarded:{f}")),
         first_version: None,
         place: (!chat.trim().is_empty()).then(|| chat.to_string()),
+        permalink: None,
         reach: None,
         label: None,
         category: None,

@@ -152,6 +152,11 @@ struct Edit<'a> {
     edit_control_initial: Option<EditControl<'a>>,
 }
 
+/// A tweet's page, from its id alone (no handle needed).
+pub(crate) fn tweet_link(id: &str) -> String {
+    format!("https://x.com/i/web/status/{id}")
+}
+
 /// The id of the first version of tweet `id`, where it is one version of an edited tweet:
 /// its versions' ids list more than its own, or it names a first version other than
 /// itself. A tweet not (yet) edited that could be (`editable`: its `edit_controls` say
@@ -591,6 +596,7 @@ pub(crate) fn tweet_records(
         lenient(t.edit_info).or(ext),
         editable,
     );
+    let permalink = Some(tweet_link(&id));
     out(Record::Post(Box::new(Post {
         id,
         platform: "twitter".into(),
@@ -604,6 +610,7 @@ pub(crate) fn tweet_records(
         share_of,
         first_version,
         place: None,
+        permalink,
         reach,
         label: None,
         category: None,

@@ -192,6 +192,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             None,
             editable,
         );
+        let permalink = Some(crate::tweets::tweet_link(&id));
         out.push(Record::Post(Box::new(Post {
             id,
             platform: "twitter".into(),
@@ -227,6 +228,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             share_of,
             first_version,
             place: None,
+            permalink,
             reach,
             label: None,
             category: None,

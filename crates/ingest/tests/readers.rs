@@ -221,6 +221,54 @@ fn where_a_post_was_made_is_its_place() {
     );
 }
 
+/// A post's page on its platform (`permalink`): a tweet's from its id, a Bluesky post's
+/// from its AT URI, a fediverse note's `url`, a Reddit thing's `permalink`, a raqib
+/// record's or a CSV column's as given.
+#[test]
+fn a_posts_page_on_its_platform_is_its_permalink() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = |path: &str| -> Option<String> {
+        let (recs, diags) = split(read_all(path, &Options::default()).unwrap());
+        assert!(diags.is_empty(), "{path}: {diags:?}");
+        posts(&recs)[0].permalink.clone()
+    };
+    assert_eq!(
+        first(&data("twitter_v2.json")).as_deref(),
+        Some("https://x.com/i/web/status/1500000000000000001")
+    );
+    assert_eq!(
+        first(&data("bluesky/author_feed.json")).as_deref(),
+        Some("https://bsky.app/profile/did:plc:spreaderexample1/post/3m1bpost0001")
+    );
+    assert_eq!(
+        first(&data("mastodon/outbox.json")).as_deref(),
+        Some("https://social.example/users/someone/statuses/1")
+    );
+    let reddit = write(
+        &dir,
+        "RC.jsonl",
+        br#"{"id":"c1","name":"t1_c1","author":"a","body":"words","subreddit":"news","created_utc":1,"permalink":"/r/news/comments/x/t/c1/"}
+"#,
+    );
+    assert_eq!(
+        first(&reddit).as_deref(),
+        Some("https://www.reddit.com/r/news/comments/x/t/c1/")
+    );
+    let jsonl = write(
+        &dir,
+        "p.jsonl",
+        br#"{"raqib":1,"type":"post","id":"1","text":"x","permalink":"https://forum.example/t/1"}
+"#,
+    );
+    assert_eq!(first(&jsonl).as_deref(), Some("https://forum.example/t/1"));
+    let csv = write(
+        &dir,
+        "p.csv",
+        b"id,text,post_url\n1,hello,https://forum.example/t/2\n",
+    );
+    assert_eq!(first(&csv).as_deref(), Some("https://forum.example/t/2"));
+}
+
 /// Telegram's HTML export is known by its content (no `--format`), whatever the name.
 #[test]
 fn telegram_html_export_is_detected() {

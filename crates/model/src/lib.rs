@@ -59,6 +59,11 @@ pub struct Post {
     /// source does not say (a post on an account's own timeline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
+    /// The post's own address on its platform, where the source gives it or it follows
+    /// from the post's id (a tweet's, a Bluesky post's, a Reddit thing's `permalink`, a
+    /// fediverse status's `url`): what a referral to the platform names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
     /// How many people it can reach: views, or the author's followers when that is all
     /// the source has.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -24,6 +24,7 @@ pub(crate) struct PostView<'a> {
     pub created_at: Option<i64>,
     pub first_version: Option<&'a str>,
     pub place: Option<&'a str>,
+    pub permalink: Option<&'a str>,
     pub text: &'a str,
     /// The media's descriptions, written as `media_alt` (none where no medium has one).
     pub media_alt: Alts<'a>,
@@ -71,6 +72,7 @@ impl crate::FlaggedPost {
             created_at: self.created_at,
             first_version: self.first_version.as_deref(),
             place: self.place.as_deref(),
+            permalink: self.permalink.as_deref(),
             text: &self.text,
             media_alt: Alts::Texts(&self.media_alt),
             evidence: &self.evidence,
@@ -95,6 +97,7 @@ impl PostView<'_> {
             created_at: self.created_at,
             first_version: self.first_version.map(str::to_string),
             place: self.place.map(str::to_string),
+            permalink: self.permalink.map(str::to_string),
             text: self.text.to_string(),
             media_alt: (0..self.media_alt.len())
                 .map(|i| self.media_alt.get(i).to_string())
@@ -142,6 +145,10 @@ pub(crate) fn write_post(out: &mut Vec<u8>, v: &PostView<'_>) {
     if let Some(p) = v.place {
         out.extend_from_slice(b",\"place\":");
         string(out, p);
+    }
+    if let Some(l) = v.permalink {
+        out.extend_from_slice(b",\"permalink\":");
+        string(out, l);
     }
     out.extend_from_slice(b",\"text\":");
     string(out, v.text);
@@ -457,6 +464,7 @@ pub(crate) mod tests {
             strings in proptest::collection::vec(text(), 8),
             edited in any::<bool>(),
             placed in any::<bool>(),
+            linked in any::<bool>(),
             line in any::<u64>(),
             score in float(),
             flagged in any::<bool>(),
@@ -490,6 +498,7 @@ pub(crate) mod tests {
                 created_at,
                 first_version: edited.then(|| strings[7].clone()),
                 place: placed.then(|| strings[6].clone()),
+                permalink: linked.then(|| strings[7].clone()),
                 text: strings[5].clone(),
                 media_alt,
                 evidence,

@@ -259,6 +259,9 @@ pub struct FlaggedPost {
     /// Where it was posted (a chat, a channel, a subreddit: `raqib_model::Post::place`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
+    /// Its page on its platform (`raqib_model::Post::permalink`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
     pub text: String,
     /// Its media's descriptions (alt text), in the order of its media (empty for one with
     /// none), where any has one: each scored on its own, as the text is, the evidence in
@@ -1158,6 +1161,7 @@ impl Worker<'_> {
                 .as_deref()
                 .filter(|f| !f.is_empty() && *f != p.id),
             place: p.place.as_deref().filter(|s| !s.is_empty()),
+            permalink: p.permalink.as_deref().filter(|s| !s.is_empty()),
             text: &p.text,
             media_alt: crate::jsonout::Alts::Media(if described { &p.media } else { &[] }),
             evidence: &evidence,
@@ -1699,6 +1703,7 @@ mod tests {
                     created_at: None,
                     first_version: (later == 0).then(|| (id % 5).to_string()),
                     place: None,
+                    permalink: None,
                     text: String::new(),
                     media_alt: Vec::new(),
                     evidence: Vec::new(),

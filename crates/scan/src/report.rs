@@ -343,6 +343,9 @@ pub fn render_summary(s: &Summary) -> String {
                 p.score, p.platform, p.id, p.account, p.file, p.line
             ));
             o.push_str(&format!("         {}\n", clip(&p.text, 100)));
+            if let Some(l) = &p.permalink {
+                o.push_str(&format!("         at {}\n", clip(l, 200)));
+            }
             for (k, alt) in p.media_alt.iter().enumerate() {
                 if !alt.is_empty() {
                     o.push_str(&format!(

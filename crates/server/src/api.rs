@@ -563,6 +563,7 @@ const POST_FIELDS: &[&str] = &[
     "share_of",
     "first_version",
     "place",
+    "permalink",
     "reach",
     "label",
     "client_id",
@@ -664,6 +665,8 @@ struct PostIn {
     #[serde(default)]
     place: Option<String>,
     #[serde(default)]
+    permalink: Option<String>,
+    #[serde(default)]
     reach: Option<u64>,
     #[serde(default)]
     label: Option<bool>,
@@ -697,6 +700,7 @@ impl PostIn {
                 share_of: self.share_of,
                 first_version: self.first_version,
                 place: self.place,
+                permalink: self.permalink,
                 reach: self.reach,
                 label: self.label,
                 // Evaluation's, not the service's.
