@@ -1506,9 +1506,18 @@ fn a_discord_export_is_scanned_as_a_channel() {
     assert_eq!(posts[0]["flagged"], true);
     assert_eq!(posts[0]["account"], "700000000000000001");
     assert_eq!(posts[1]["flagged"], false);
-    // Where each was posted: the server and channel the export's head names.
+    // Where each was posted: the server and channel the export's head names; and its
+    // page, from their ids and its own.
     for p in &posts {
         assert_eq!(p["place"], "Example server / #general", "{p}");
+        assert_eq!(
+            p["permalink"],
+            format!(
+                "https://discord.com/channels/600000000000000001/650000000000000001/{}",
+                p["id"].as_str().unwrap()
+            ),
+            "{p}"
+        );
     }
     let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(

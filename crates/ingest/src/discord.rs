@@ -128,7 +128,7 @@ pub(crate) fn parse_discord_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let (place, bytes) = crate::place::split(bytes)?;
+    let (place, link_base, bytes) = crate::place::split(bytes)?;
     let m: Message = crate::parse_object(bytes, "a Discord message")?;
     if !written(&m.kind) {
         return Ok(());
@@ -177,6 +177,7 @@ pub(crate) fn parse_discord_line(
             ..Default::default()
         })
         .collect();
+    let permalink = link_base.map(|b| format!("{b}{id}"));
     out(Record::Post(Box::new(Post {
         id,
         platform: PLATFORM.into(),
@@ -194,7 +195,7 @@ pub(crate) fn parse_discord_line(
         share_of: None,
         first_version: None,
         place: place.map(str::to_string),
-        permalink: None,
+        permalink,
         reach: None,
         label: None,
         category: None,

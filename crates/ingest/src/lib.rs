@@ -1170,7 +1170,7 @@ fn chunks_of(
                 // A DiscordChatExporter channel's messages carry its server and channel, an
                 // Element export's its room.
                 match place::of_document(&head, format) {
-                    Some(place) => Box::new(chunks.with_line_prefix(place::prefix(&place))),
+                    Some(c) => Box::new(chunks.with_line_prefix(place::prefix(&c))),
                     None => Box::new(chunks),
                 }
             } else {

@@ -112,7 +112,7 @@ pub(crate) fn parse_matrix_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let (place, bytes) = crate::place::split(bytes)?;
+    let (place, _, bytes) = crate::place::split(bytes)?;
     let ev: Event = crate::parse_object(bytes, "a Matrix event")?;
     let kind = nonempty(ev.kind).ok_or("not a Matrix event: no `type`")?;
     let content = ev.content.unwrap_or_default();

@@ -1,16 +1,28 @@
 //! Where a document's posts were made, when the document says so once, before its
-//! records: a DiscordChatExporter channel's `guild` and `channel`, an Element export's
-//! `room_name`. Found in the document's first bytes and carried on each record's line.
+//! records: a DiscordChatExporter channel's `guild` and `channel` (names, and the ids its
+//! messages' links are made of), an Element export's `room_name`. Found in the document's
+//! first bytes and carried on each record's line.
 
 use serde::Deserialize;
 
-/// Where the records of a document whose first bytes are `head` were posted, for its
-/// reader's `format`: a DiscordChatExporter channel's `Server / #channel` (`#channel` where
-/// the server has no name), an Element export's room name. `None` where the head names no
-/// place before its `messages`.
-pub(crate) fn of_document(head: &[u8], format: crate::Format) -> Option<String> {
+/// What a document says once of all its records.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Context {
+    /// Where they were posted: a channel's `Server / #channel` (`#channel` where the server
+    /// has no name), a room's name.
+    pub place: Option<String>,
+    /// The start of each record's page, its id to follow: a Discord channel's
+    /// `https://discord.com/channels/GUILD/CHANNEL/` (`@me` for a direct message's).
+    pub link_base: Option<String>,
+}
+
+/// What the head of a document (its first bytes, `head`) says of its records, for its
+/// reader's `format`. `None` where it says nothing before its `messages`.
+pub(crate) fn of_document(head: &[u8], format: crate::Format) -> Option<Context> {
     #[derive(Deserialize)]
     struct Named {
+        #[serde(default)]
+        id: Option<serde_json::Value>,
         #[serde(default)]
         name: Option<String>,
     }
@@ -34,39 +46,70 @@ pub(crate) fn of_document(head: &[u8], format: crate::Format) -> Option<String> 
             serde_json::from_slice(&doc).ok()
         })?;
     let trimmed = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    match format {
+    // A snowflake, as a string or a number.
+    let id = |n: &Option<Named>| -> Option<String> {
+        let s = match n.as_ref()?.id.as_ref()? {
+            serde_json::Value::String(s) => s.trim().to_string(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then_some(s)
+    };
+    let c = match format {
         crate::Format::Discord => {
-            let channel = trimmed(h.channel.and_then(|c| c.name))?;
-            Some(match trimmed(h.guild.and_then(|g| g.name)) {
+            let link_base = match (id(&h.guild), id(&h.channel)) {
+                // Direct messages are in no server: DiscordChatExporter gives them guild 0.
+                (Some(g), Some(c)) if g == "0" => {
+                    Some(format!("https://discord.com/channels/@me/{c}/"))
+                }
+                (Some(g), Some(c)) => Some(format!("https://discord.com/channels/{g}/{c}/")),
+                _ => None,
+            };
+            let channel = trimmed(h.channel.and_then(|c| c.name));
+            let place = channel.map(|channel| match trimmed(h.guild.and_then(|g| g.name)) {
                 Some(g) => format!("{g} / #{channel}"),
                 None => format!("#{channel}"),
-            })
+            });
+            Context { place, link_base }
         }
-        crate::Format::Matrix => trimmed(h.room_name),
-        _ => None,
-    }
+        crate::Format::Matrix => Context {
+            place: trimmed(h.room_name),
+            link_base: None,
+        },
+        _ => return None,
+    };
+    (c != Context::default()).then_some(c)
 }
 
-/// The prefix of each record's line of a document with a place: [`crate::FIELD_SEP`], the
-/// place, and the separator again (a JSON line never starts with it).
-pub(crate) fn prefix(place: &str) -> Vec<u8> {
+/// The prefix of each record's line of a document with a [`Context`]:
+/// [`crate::FIELD_SEP`], the place, the link base, each followed by the separator (empty
+/// where not known; a JSON line never starts with it).
+pub(crate) fn prefix(c: &Context) -> Vec<u8> {
     let mut out = vec![crate::FIELD_SEP];
-    crate::push_field(&mut out, place);
+    crate::push_field(&mut out, c.place.as_deref().unwrap_or_default());
+    crate::push_field(&mut out, c.link_base.as_deref().unwrap_or_default());
     out
 }
 
-/// A line's place (where it starts with a [`prefix`]) and the record after it.
-pub(crate) fn split(line: &[u8]) -> Result<(Option<&str>, &[u8]), String> {
-    match line.split_first() {
-        Some((&crate::FIELD_SEP, rest)) => {
-            let end =
-                memchr::memchr(crate::FIELD_SEP, rest).ok_or("a line's place is not closed")?;
-            let place =
-                std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in the place")?;
-            Ok((Some(place), &rest[end + 1..]))
-        }
-        _ => Ok((None, line)),
-    }
+/// A line's place and link base (where it starts with a [`prefix`]), and the record after
+/// it.
+pub(crate) type Split<'a> = (Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// See [`Split`].
+pub(crate) fn split(line: &[u8]) -> Result<Split<'_>, String> {
+    let Some((&crate::FIELD_SEP, mut rest)) = line.split_first() else {
+        return Ok((None, None, line));
+    };
+    let mut field = || -> Result<Option<&str>, String> {
+        let end = memchr::memchr(crate::FIELD_SEP, rest).ok_or("a line's context is not closed")?;
+        let s =
+            std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in a line's context")?;
+        rest = &rest[end + 1..];
+        Ok((!s.is_empty()).then_some(s))
+    };
+    let place = field()?;
+    let link_base = field()?;
+    Ok((place, link_base, rest))
 }
 
 #[cfg(test)]
@@ -74,34 +117,49 @@ mod tests {
     use super::*;
     use crate::Format;
 
+    fn place(head: &[u8], f: Format) -> Option<String> {
+        of_document(head, f).and_then(|c| c.place)
+    }
+
     #[test]
-    fn a_documents_head_names_its_place() {
+    fn a_documents_head_names_its_place_and_its_links() {
         let dce = br#"{"guild":{"id":"1","name":"Example server"},"channel":{"id":"2","name":"general"},"messages":[{"id":"3""#;
         assert_eq!(
-            of_document(dce, Format::Discord).as_deref(),
-            Some("Example server / #general")
+            of_document(dce, Format::Discord),
+            Some(Context {
+                place: Some("Example server / #general".into()),
+                link_base: Some("https://discord.com/channels/1/2/".into()),
+            })
+        );
+        // A direct message: guild 0, the links under `@me`.
+        let dm = br#"{"guild":{"id":"0","name":"Direct Messages"},"channel":{"id":77,"name":"someone"},"messages":["#;
+        assert_eq!(
+            of_document(dm, Format::Discord)
+                .and_then(|c| c.link_base)
+                .as_deref(),
+            Some("https://discord.com/channels/@me/77/")
         );
         // `"messages"` as a string first: the head is cut at the key.
         let tricky =
             br#"{"guild":{"name":"g"},"channel":{"name":"c","topic":"messages"},"messages":["#;
-        assert_eq!(
-            of_document(tricky, Format::Discord).as_deref(),
-            Some("g / #c")
-        );
+        assert_eq!(place(tricky, Format::Discord).as_deref(), Some("g / #c"));
         let element =
             b"{\n \"room_name\": \"Example room\",\n \"topic\": \"\",\n \"messages\": [\n";
         assert_eq!(
-            of_document(element, Format::Matrix).as_deref(),
+            place(element, Format::Matrix).as_deref(),
             Some("Example room")
         );
         assert_eq!(of_document(element, Format::Discord), None);
         assert_eq!(of_document(b"{\"messages\":[]}", Format::Discord), None);
         assert_eq!(of_document(b"[{\"id\":1}]", Format::Matrix), None);
         // A place's line breaks and separators do not break the line it prefixes.
-        let mut line = prefix("a\nb\u{1f}c");
+        let mut line = prefix(&Context {
+            place: Some("a\nb\u{1f}c".into()),
+            link_base: None,
+        });
         line.extend_from_slice(b"{}");
-        assert_eq!(split(&line).unwrap(), (Some("a b c"), &b"{}"[..]));
-        assert_eq!(split(b"{}").unwrap(), (None, &b"{}"[..]));
+        assert_eq!(split(&line).unwrap(), (Some("a b c"), None, &b"{}"[..]));
+        assert_eq!(split(b"{}").unwrap(), (None, None, &b"{}"[..]));
         assert!(split(b"\x1fnever closed").is_err());
     }
 }
