@@ -566,10 +566,10 @@ pub(crate) fn parse_posts_line(
     // from the export's root (see `comments_media_root`).
     let add_media = |uri: Option<&Value>, media: &mut Vec<MediaRef>, kind: &str| {
         if let Some(u) = uri.and_then(Value::as_str).filter(|u| !u.is_empty()) {
-            let url = match kind {
-                _ if from_root => unmangle(u).into_owned(),
-                "comments" => unmangle(u).into_owned(),
-                _ => media_path(&unmangle(u), "posts/posts"),
+            let url = if from_root || kind == "comments" {
+                unmangle(u).into_owned()
+            } else {
+                media_path(&unmangle(u), "posts/posts")
             };
             media.push(MediaRef {
                 kind: crate::media_kind(&url).into(),
