@@ -120,6 +120,7 @@ impl TelegramChunks {
             }
             crate::push_field(&mut bytes, &batch.chat_id);
             crate::push_field(&mut bytes, batch.chat_name.as_deref().unwrap_or_default());
+            crate::push_field(&mut bytes, &batch.link_base);
             crate::push_field(&mut bytes, &f.number.to_string());
             crate::push_field(&mut bytes, &self.offset);
             crate::push_one_line(&mut bytes, &batch.bytes[f.range.clone()]);
@@ -163,8 +164,9 @@ pub(crate) fn parse_line(
     seen: impl FnMut(&str) -> bool,
     out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let mut parts = line.splitn(5, |&b| b == SEP);
-    let (Some(id), Some(name), Some(number), Some(offset), Some(bytes)) = (
+    let mut parts = line.splitn(6, |&b| b == SEP);
+    let (Some(id), Some(name), Some(link_base), Some(number), Some(offset), Some(bytes)) = (
+        parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
@@ -177,9 +179,11 @@ pub(crate) fn parse_line(
     let chat = ChatInfo {
         name: Some(text(name)).filter(|n| !n.is_empty()),
         id: text(id),
+        kind: None,
         seen: 0,
         offset: crate::utc_offset_of_field(offset),
     };
+    let link_base = std::str::from_utf8(link_base).unwrap_or_default();
     let where_ = format!(
         "chat {:?} message #{} ",
         chat.name.as_deref().unwrap_or(&chat.id),
@@ -187,7 +191,7 @@ pub(crate) fn parse_line(
     );
     let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     match serde_json::from_slice::<Message>(bytes) {
-        Ok(m) => message_records(&m, &chat, &where_, platform, seen, out),
+        Ok(m) => message_records(&m, &chat, link_base, &where_, platform, seen, out),
         Err(e) => Err(
             if !object && serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
                 format!("{where_}is not an object")
@@ -204,6 +208,8 @@ pub(crate) fn parse_line(
 struct Batch {
     chat_name: Option<String>,
     chat_id: String,
+    /// See [`ChatInfo::link_base`].
+    link_base: String,
     /// The messages' bytes, one after another.
     bytes: Vec<u8>,
     messages: Vec<Found>,
@@ -241,6 +247,8 @@ impl Iterator for TelegramChunks {
 struct ChatInfo {
     name: Option<String>,
     id: String,
+    /// Its `type`: `public_channel`, `private_supergroup`, `personal_chat`…
+    kind: Option<String>,
     /// Messages of this chat seen so far, service messages included (for "message #N").
     seen: usize,
     /// Seconds east of UTC of a `date` written without a zone (`--utc-offset`).
@@ -569,6 +577,10 @@ impl Parser {
                 chat.id = value_id(&self.small_value()?).unwrap_or_default();
                 Ok(())
             }
+            "type" => {
+                chat.kind = self.small_value()?.as_str().map(str::to_string);
+                Ok(())
+            }
             "messages" => self.array("expected `messages` to be an array", |p| p.message(chat)),
             _ => self.value(Keep::No),
         }
@@ -583,13 +595,17 @@ impl Parser {
         self.messages += 1;
         self.start_capture();
         self.value(Keep::Yes)?;
-        let same_chat = self.batch.chat_id == chat.id && self.batch.chat_name == chat.name;
+        let link_base = link_base(chat);
+        let same_chat = self.batch.chat_id == chat.id
+            && self.batch.chat_name == chat.name
+            && self.batch.link_base == link_base;
         if !self.batch.messages.is_empty() && !same_chat {
             self.flush()?;
         }
         if self.batch.messages.is_empty() {
             self.batch.chat_id.clone_from(&chat.id);
             self.batch.chat_name.clone_from(&chat.name);
+            self.batch.link_base = link_base;
         }
         let start = self.batch.bytes.len();
         if self.captured <= self.max_record {
@@ -685,12 +701,32 @@ fn field_str(raw: Option<&RawValue>) -> Option<String> {
     }
 }
 
+/// The start of the links to a chat's messages, their ids to follow: a channel's or a
+/// supergroup's `https://t.me/c/ID/`. Telegram's own "copy link" gives this form for a
+/// chat with no public username (an export names none); it opens for whoever can see the
+/// chat, as a platform's moderators can. Basic groups and private chats have no message
+/// links: empty for them, as for a chat with no numeric id.
+fn link_base(chat: &ChatInfo) -> String {
+    let linked = matches!(
+        chat.kind.as_deref(),
+        Some("public_channel" | "private_channel" | "public_supergroup" | "private_supergroup")
+    );
+    // Telegram Desktop writes the bare id; other tools, the Bot API's `-100` form.
+    let id = chat.id.strip_prefix("-100").unwrap_or(&chat.id);
+    if linked && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        format!("https://t.me/c/{id}/")
+    } else {
+        String::new()
+    }
+}
+
 /// The records of one message: its post, and its sender's account the first time the
 /// sender is seen. Service messages (joins, pins, calls) and messages with neither text nor
 /// media make none.
 fn message_records(
     m: &Message<'_>,
     chat: &ChatInfo,
+    link_base: &str,
     where_: &str,
     platform: &str,
     mut seen: impl FnMut(&str) -> bool,
@@ -779,7 +815,8 @@ fn message_records(
         share_of,
         first_version: None,
         place: chat.name.clone().filter(|n| !n.trim().is_empty()),
-        permalink: None,
+        permalink: (!link_base.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| format!("{link_base}{id}")),
         reach: None,
         label: None,
         category: None,
@@ -837,6 +874,11 @@ mod tests {
         assert_eq!(p.created_at, Some(1614859200));
         assert_eq!(p.media[0].kind, "image");
         assert_eq!(posts[1].1.reply_to.as_deref(), Some("123/2"));
+        assert_eq!(p.permalink.as_deref(), Some("https://t.me/c/123/2"));
+        assert_eq!(
+            posts[1].1.permalink.as_deref(),
+            Some("https://t.me/c/123/3")
+        );
         let d = diags(&recs);
         assert_eq!(d.len(), 1);
         assert!(
@@ -890,6 +932,47 @@ mod tests {
             .filter(|(_, r)| matches!(r, Ok(Record::Account(_))))
             .count();
         assert_eq!(accounts, 3, "one account record per sender");
+        let links: Vec<Option<&str>> = posts(&recs)
+            .into_iter()
+            .map(|(_, p)| p.permalink.as_deref())
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                Some("https://t.me/c/10/1"),
+                Some("https://t.me/c/20/1"),
+                Some("https://t.me/c/20/2"),
+                // A left chat whose type is not written: no link guessed.
+                None,
+            ]
+        );
+    }
+
+    /// Only channels and supergroups have links to their messages; a chat of the Bot API's
+    /// `-100` ids gets the bare id Telegram's links use.
+    #[test]
+    fn messages_link_to_their_chat_only_where_telegram_has_links() {
+        let link = |kind: &str, id: &str| {
+            let doc = format!(
+                r#"{{"name":"C","type":"{kind}","id":{id},"messages":[{{"id":7,"type":"message","text":"x"}}]}}"#
+            );
+            let recs = parse(doc.as_bytes());
+            let posts = posts(&recs);
+            assert_eq!(posts.len(), 1, "{kind} {id}");
+            posts[0].1.permalink.clone()
+        };
+        assert_eq!(
+            link("private_supergroup", "5").as_deref(),
+            Some("https://t.me/c/5/7")
+        );
+        assert_eq!(
+            link("public_channel", "-1005").as_deref(),
+            Some("https://t.me/c/5/7")
+        );
+        assert_eq!(link("personal_chat", "5"), None);
+        assert_eq!(link("private_group", "5"), None);
+        assert_eq!(link("bot_chat", "5"), None);
+        assert_eq!(link("public_channel", "\"x/y\""), None);
     }
 
     /// A message that is not valid JSON is a diagnostic at its line, and the messages after
