@@ -1234,6 +1234,11 @@ fn a_discord_data_package_scans_as_its_owners_messages() {
     let flagged = jsonl(&out.join("posts.jsonl"));
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     assert_eq!(flagged[0]["id"], "1300000000000000001");
+    // What a referral to Discord names: the message's page, from its channel's file.
+    assert_eq!(
+        flagged[0]["permalink"],
+        "https://discord.com/channels/300000000000000001/200000000000000001/1300000000000000001"
+    );
 }
 
 /// Scan `input` with `--all-posts` into a fresh folder; the folder (kept while the caller

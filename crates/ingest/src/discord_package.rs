@@ -133,39 +133,197 @@ fn read_owner(reader: impl std::io::Read) -> Option<Account> {
     })
 }
 
-/// The places of a package's channels, by channel id, found so far, by package: from
-/// `Messages/index.json` at its root, read once for all its channels.
-type Places = Option<std::sync::Arc<std::collections::HashMap<String, String>>>;
-static PLACES: crate::beside::Memo<Places> = crate::beside::Memo::new();
+/// What a package says of its channels, by channel id: found once per package, for all
+/// its channels.
+#[derive(Default)]
+struct Channels {
+    /// Each channel's place, from `Messages/index.json` at the package's root.
+    places: std::collections::HashMap<String, String>,
+    /// Each channel's `channel.json`, in a tar: all read in the one read of the archive
+    /// that finds the index (a read for each would read a compressed archive again from
+    /// its start for each channel). On disk or in a zip, read beside each channel's
+    /// messages instead, and none here.
+    files: Option<std::collections::HashMap<String, ChannelFile>>,
+}
+
+static CHANNELS: crate::beside::Memo<std::sync::Arc<Channels>> = crate::beside::Memo::new();
 
 /// The most of an `index.json` read (a package's has a line per channel).
 const INDEX_MAX: u64 = 64 << 20;
 
-/// Where the messages of the channel folder `beside` (`Messages/c<ID>/`) were posted, from
-/// the package's `Messages/index.json`, which names each channel: `general in Example
-/// Server` (given as `Example Server / #general`, as a DiscordChatExporter channel's), or
-/// `Direct Message with NAME`. `None` where the index is not found or does not name the
-/// channel (`None`, `Unknown channel`).
-pub(crate) fn place_of(beside: Option<&crate::beside::Beside>) -> Option<String> {
-    let beside = beside?;
-    let channel = beside.name()?.strip_prefix('c')?.to_string();
-    let messages = beside.up()?;
-    let root = messages.up()?;
-    let places = PLACES.get(&root, || {
-        ["Messages/", "messages/"].iter().find_map(|sub| {
-            let opened = root.down(sub).open("index.json")?;
-            let map: std::collections::HashMap<String, Option<String>> = serde_json::from_reader(
-                std::io::BufReader::new(std::io::Read::take(opened.reader, INDEX_MAX)),
-            )
-            .ok()?;
-            let named = map
-                .into_iter()
-                .filter_map(|(id, name)| Some((id, place_name(name?.trim())?)))
-                .collect();
-            Some(std::sync::Arc::new(named))
+/// The most of a `channel.json` read.
+const CHANNEL_FILE_MAX: usize = 1 << 20;
+
+/// What the package at `root` says of its channels.
+fn channels(root: &crate::beside::Beside) -> std::sync::Arc<Channels> {
+    CHANNELS.get(root, || {
+        let wanted = |rel: &str| is_index(rel) || channel_file_of(rel).is_some();
+        // A damaged archive gives what came before the damage (its own reading says why).
+        if let Some(found) = root.tar_files_below(wanted) {
+            let mut c = Channels {
+                places: Default::default(),
+                files: Some(Default::default()),
+            };
+            for (rel, bytes) in found.unwrap_or_default() {
+                if is_index(&rel) {
+                    c.places = parse_index(&bytes[..]).unwrap_or_default();
+                } else if let (Some(id), Some(f)) = (channel_file_of(&rel), parse_channel(&bytes)) {
+                    c.files.get_or_insert_default().insert(id, f);
+                }
+            }
+            return std::sync::Arc::new(c);
+        }
+        let places = ["Messages/", "messages/"]
+            .iter()
+            .find_map(|sub| parse_index(root.down(sub).open("index.json")?.reader))
+            .unwrap_or_default();
+        std::sync::Arc::new(Channels {
+            places,
+            files: None,
         })
-    })?;
-    places.get(&channel).cloned()
+    })
+}
+
+/// Whether a package's path (from its root) is its `Messages/index.json`.
+fn is_index(rel: &str) -> bool {
+    rel.split_once('/')
+        .is_some_and(|(dir, name)| dir.eq_ignore_ascii_case("messages") && name == "index.json")
+}
+
+/// Each channel's place by its id, from a package's `Messages/index.json`, which names
+/// each channel: `general in Example Server` (given as `Example Server / #general`, as a
+/// DiscordChatExporter channel's), or `Direct Message with NAME`; a channel it names `None`
+/// or `Unknown channel` has none.
+fn parse_index(reader: impl std::io::Read) -> Option<std::collections::HashMap<String, String>> {
+    let map: std::collections::HashMap<String, Option<String>> =
+        serde_json::from_reader(std::io::BufReader::new(reader.take(INDEX_MAX))).ok()?;
+    Some(
+        map.into_iter()
+            .filter_map(|(id, name)| Some((id, place_name(name?.trim())?)))
+            .collect(),
+    )
+}
+
+/// What a package says of one channel's messages.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Channel {
+    /// Where they were posted: from `Messages/index.json`, else from the channel's own
+    /// `channel.json` (`Server / #channel`).
+    pub place: Option<String>,
+    /// The start of each message's page, its id to follow:
+    /// `https://discord.com/channels/GUILD/CHANNEL/` (`@me` in place of the guild for a
+    /// direct or group message), from the channel's `channel.json`; a referral to Discord
+    /// names a message so.
+    pub link_base: Option<String>,
+}
+
+/// What the package says of the channel whose folder (`Messages/c<ID>/`) is `beside`.
+pub(crate) fn channel_of(beside: Option<&crate::beside::Beside>) -> Channel {
+    let found = || -> Option<Channel> {
+        let beside = beside?;
+        let id = channel_id(&beside.name()?)?;
+        let package = channels(&beside.up()?.up()?);
+        let file = match &package.files {
+            Some(files) => files.get(&id).cloned(),
+            None => parse_channel(&beside.read("channel.json").ok()??),
+        };
+        Some(Channel {
+            place: (package.places.get(&id).cloned())
+                .or_else(|| file.as_ref().and_then(ChannelFile::place)),
+            link_base: file.and_then(|f| f.link_base(&id)),
+        })
+    };
+    found().unwrap_or_default()
+}
+
+/// A `channel.json` read, where it is one.
+fn parse_channel(bytes: &[u8]) -> Option<ChannelFile> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.len() > CHANNEL_FILE_MAX {
+        return None;
+    }
+    serde_json::from_slice(bytes).ok()
+}
+
+/// The channel id of a channel's folder name, `c<ID>`.
+fn channel_id(folder: &str) -> Option<String> {
+    folder
+        .strip_prefix('c')
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+/// The fields of a channel's `channel.json` that raqib reads: `{"id", "type", "name",
+/// "guild": {"id", "name"}}` for a server's channel, `{"id", "type", "recipients"}` for a
+/// direct message (`type` a name, `GUILD_TEXT`, `DM`, `GROUP_DM`, or in older packages
+/// Discord's number for it, 0, 1, 3).
+#[derive(Clone, Deserialize)]
+struct ChannelFile {
+    #[serde(default, rename = "type")]
+    kind: Option<serde_json::Value>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    guild: Option<GuildRef>,
+}
+
+#[derive(Clone, Deserialize)]
+struct GuildRef {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl ChannelFile {
+    fn place(&self) -> Option<String> {
+        let channel = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())?;
+        let guild = self.guild.as_ref()?.name.as_deref().map(str::trim);
+        Some(match guild.filter(|g| !g.is_empty()) {
+            Some(g) => format!("{g} / #{channel}"),
+            None => format!("#{channel}"),
+        })
+    }
+
+    /// See [`Channel::link_base`]: `None` for a channel in no server that is not said to
+    /// be a direct or group message (a link under `@me` would be a guess).
+    fn link_base(&self, channel: &str) -> Option<String> {
+        let guild = match self.guild.as_ref().and_then(|g| g.id.as_ref()) {
+            Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let guild = guild.filter(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
+        let direct = match &self.kind {
+            Some(serde_json::Value::String(t)) => matches!(t.as_str(), "DM" | "GROUP_DM"),
+            Some(serde_json::Value::Number(n)) => matches!(n.as_u64(), Some(1 | 3)),
+            _ => false,
+        };
+        match guild {
+            Some(g) => Some(format!("https://discord.com/channels/{g}/{channel}/")),
+            None if direct => Some(format!("https://discord.com/channels/@me/{channel}/")),
+            None => None,
+        }
+    }
+}
+
+/// The channel id of a package's path `Messages/c<ID>/channel.json` (`messages/` in older
+/// packages), from its root.
+fn channel_file_of(rel: &str) -> Option<String> {
+    let mut parts = rel.split('/');
+    let (Some(messages), Some(folder), Some("channel.json"), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    messages
+        .eq_ignore_ascii_case("messages")
+        .then(|| channel_id(folder))
+        .flatten()
 }
 
 /// A channel's place from its name in `index.json` (see [`place_of`]).
@@ -183,17 +341,18 @@ fn place_name(name: &str) -> Option<String> {
 }
 
 /// What each message's line starts with: the owner's id ([`UNKNOWN_OWNER`] where it is
-/// not known), the platform and the channel's place (empty where not known), each
-/// followed by [`crate::FIELD_SEP`].
+/// not known), the platform, the channel's place and its link base (each empty where not
+/// known), each followed by [`crate::FIELD_SEP`].
 pub(crate) fn line_prefix(
     owner: Option<&Account>,
     platform: Option<&str>,
-    place: Option<&str>,
+    channel: &Channel,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     crate::push_field(&mut out, owner.map_or(UNKNOWN_OWNER, |a| a.id.as_str()));
     crate::push_field(&mut out, platform.unwrap_or(PLATFORM));
-    crate::push_field(&mut out, place.unwrap_or_default());
+    crate::push_field(&mut out, channel.place.as_deref().unwrap_or_default());
+    crate::push_field(&mut out, channel.link_base.as_deref().unwrap_or_default());
     out
 }
 
@@ -211,7 +370,7 @@ struct Message<'a> {
 }
 
 /// The post of a message (`None` for one with nothing in it), by `account` on `platform`,
-/// in `place`.
+/// in `channel`.
 fn post_of(
     id: String,
     timestamp: Option<&str>,
@@ -219,8 +378,9 @@ fn post_of(
     attachments: &str,
     account: &str,
     platform: &str,
-    place: Option<&str>,
+    channel: (Option<&str>, Option<&str>),
 ) -> Result<Option<Post>, String> {
+    let (place, link_base) = channel;
     if id.is_empty() {
         return Err("message has no `ID`".into());
     }
@@ -241,6 +401,9 @@ fn post_of(
     if contents.trim().is_empty() && media.is_empty() {
         return Ok(None);
     }
+    let permalink = link_base
+        .filter(|_| id.bytes().all(|b| b.is_ascii_digit()))
+        .map(|base| format!("{base}{id}"));
     Ok(Some(Post {
         id,
         platform: platform.into(),
@@ -249,6 +412,7 @@ fn post_of(
         text: contents,
         media,
         place: place.map(str::to_string),
+        permalink,
         ..Default::default()
     }))
 }
@@ -261,11 +425,16 @@ pub(crate) fn parse_line(
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let (owner, platform, rest) = crate::meta::split_line(line, "owner")?;
-    let end = memchr::memchr(crate::FIELD_SEP, rest).ok_or("not a line of a Discord package")?;
-    let place = std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in the place")?;
-    let place = (!place.is_empty()).then_some(place);
-    let json = &rest[end + 1..];
+    let (owner, platform, mut rest) = crate::meta::split_line(line, "owner")?;
+    let mut field = || -> Result<Option<&str>, String> {
+        let end =
+            memchr::memchr(crate::FIELD_SEP, rest).ok_or("not a line of a Discord package")?;
+        let s = std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in a channel")?;
+        rest = &rest[end + 1..];
+        Ok((!s.is_empty()).then_some(s))
+    };
+    let channel = (field()?, field()?);
+    let json = rest;
     let m: Message = crate::parse_object(json, "a Discord data package's message")?;
     let id = m.id.map(|i| i.0.into_owned()).unwrap_or_default();
     let post = post_of(
@@ -275,7 +444,7 @@ pub(crate) fn parse_line(
         m.attachments.as_deref().unwrap_or_default(),
         owner,
         platform,
-        place,
+        channel,
     )?;
     if let Some(p) = post {
         if owner == UNKNOWN_OWNER && !seen(owner) {
@@ -298,7 +467,7 @@ pub(crate) fn csv_items(
     file: &str,
     owner: Option<&Account>,
     platform: Option<&str>,
-    place: Option<&str>,
+    channel: &Channel,
 ) -> Vec<crate::Item> {
     let account = owner.map_or(UNKNOWN_OWNER, |a| a.id.as_str());
     let platform = platform.unwrap_or(PLATFORM);
@@ -332,7 +501,7 @@ pub(crate) fn csv_items(
                     &field(3),
                     account,
                     platform,
-                    place,
+                    (channel.place.as_deref(), channel.link_base.as_deref()),
                 );
                 match post {
                     Ok(Some(p)) => items.push((line, Ok(Record::Post(Box::new(p))))),
@@ -360,9 +529,11 @@ mod tests {
     use super::*;
 
     fn read(owner: Option<&Account>, element: &str) -> Result<Vec<Record>, String> {
-        crate::read_prefixed(line_prefix(owner, None, None), element, |l, s, o| {
-            parse_line(l, s, o)
-        })
+        crate::read_prefixed(
+            line_prefix(owner, None, &Channel::default()),
+            element,
+            |l, s, o| parse_line(l, s, o),
+        )
     }
 
     /// A channel's name in `index.json` as a place: a server's channel as
@@ -387,6 +558,58 @@ mod tests {
         assert_eq!(place("None"), None);
         assert_eq!(place("Unknown channel"), None);
         assert_eq!(place(""), None);
+    }
+
+    /// A channel's `channel.json` gives its messages' pages: under its guild, under `@me`
+    /// for a direct or group message (by name or by number), none where neither is said;
+    /// and its place where `index.json` names none.
+    #[test]
+    fn a_channel_file_gives_its_messages_pages() {
+        let file = |json: &str| serde_json::from_str::<ChannelFile>(json).unwrap();
+        let base = |json: &str| file(json).link_base("2");
+        assert_eq!(
+            base(
+                r#"{"id":"2","type":"GUILD_TEXT","name":"general","guild":{"id":"1","name":"S"}}"#
+            )
+            .as_deref(),
+            Some("https://discord.com/channels/1/2/")
+        );
+        assert_eq!(
+            base(r#"{"id":"2","type":0,"guild":{"id":1}}"#).as_deref(),
+            Some("https://discord.com/channels/1/2/")
+        );
+        for direct in [
+            r#"{"type":"DM"}"#,
+            r#"{"type":"GROUP_DM"}"#,
+            r#"{"type":1}"#,
+            r#"{"type":3}"#,
+        ] {
+            assert_eq!(
+                base(direct).as_deref(),
+                Some("https://discord.com/channels/@me/2/"),
+                "{direct}"
+            );
+        }
+        assert_eq!(base(r#"{"id":"2","type":"GUILD_TEXT"}"#), None);
+        assert_eq!(base(r#"{"guild":{"id":"1/../x"}}"#), None);
+        assert_eq!(
+            file(r#"{"name":"general","guild":{"id":"1","name":" S "}}"#)
+                .place()
+                .as_deref(),
+            Some("S / #general")
+        );
+        assert_eq!(file(r#"{"type":"DM"}"#).place(), None);
+        assert_eq!(
+            channel_file_of("Messages/c12/channel.json").as_deref(),
+            Some("12")
+        );
+        assert_eq!(
+            channel_file_of("messages/c12/channel.json").as_deref(),
+            Some("12")
+        );
+        assert_eq!(channel_file_of("Messages/12/channel.json"), None);
+        assert_eq!(channel_file_of("x/Messages/c12/channel.json"), None);
+        assert_eq!(channel_file_of("Messages/c12/messages.json"), None);
     }
 
     fn owner() -> Account {
@@ -466,7 +689,13 @@ mod tests {
                    2,2020-01-01 10:01:00,,https://cdn.discordapp.com/attachments/1/2/x.png\n\
                    3,2020-01-01 10:02:00,,\n\
                    4,later,text,\n";
-        let items = csv_items(csv.as_bytes(), "m.csv", Some(&owner()), None, None);
+        let items = csv_items(
+            csv.as_bytes(),
+            "m.csv",
+            Some(&owner()),
+            None,
+            &Channel::default(),
+        );
         let got: Vec<(u64, String)> = items
             .iter()
             .map(|(l, r)| match r {
@@ -507,7 +736,7 @@ mod tests {
             let mut bytes = b"ID,Timestamp,Contents,Attachments\n".to_vec();
             bytes.extend_from_slice(&body);
             let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            for (line, _) in csv_items(&bytes, "m.csv", None, None, None) {
+            for (line, _) in csv_items(&bytes, "m.csv", None, None, &Channel::default()) {
                 proptest::prop_assert!(line <= lines);
             }
         }

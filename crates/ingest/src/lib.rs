@@ -1279,11 +1279,11 @@ fn discord_package_chunks(
 ) -> Result<Box<dyn Iterator<Item = Chunk> + Send>, OpenError> {
     let platform = opts.default_platform.as_deref();
     let owner = discord_package::owner_of(beside.as_ref(), platform);
-    let place = discord_package::place_of(beside.as_ref());
+    let channel = discord_package::channel_of(beside.as_ref());
     if discord_package::is_csv(head) {
         let bytes = read_whole(reader, &name)?;
         let mut items =
-            discord_package::csv_items(&bytes, &name, owner.as_ref(), platform, place.as_deref());
+            discord_package::csv_items(&bytes, &name, owner.as_ref(), platform, &channel);
         if let Some(a) = owner {
             items.insert(0, (0, Ok(Record::Account(Box::new(a)))));
         }
@@ -1293,7 +1293,7 @@ fn discord_package_chunks(
             read: bytes.len(),
         })));
     }
-    let prefix = discord_package::line_prefix(owner.as_ref(), platform, place.as_deref());
+    let prefix = discord_package::line_prefix(owner.as_ref(), platform, &channel);
     let first = owner.map(|a| Chunk::Records {
         file: name.clone(),
         items: vec![(0, Ok(Record::Account(Box::new(a))))],

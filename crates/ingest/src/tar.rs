@@ -321,28 +321,74 @@ pub(crate) fn neighbours(
         let names = ix.names_in(dir);
         let mut kept = std::collections::HashMap::new();
         for name in names.iter().filter(|n| keep(n)) {
-            let Some(mut r) = ix.reader(&format!("{dir}{name}")) else {
-                continue;
-            };
-            let mut bytes = Vec::new();
-            if r.end - r.pos <= NEIGHBOUR_MAX && r.read_to_end(&mut bytes).is_ok() {
+            if let Some(bytes) = indexed_whole(ix, &format!("{dir}{name}")) {
                 kept.insert(name.clone(), bytes);
             }
         }
         return Ok((names, kept));
     }
+    gather(archive, |name| {
+        let rest = name
+            .strip_prefix(dir)
+            .filter(|r| !r.is_empty() && !r.contains('/'))?;
+        Some((rest.to_string(), keep(rest)))
+    })
+}
+
+/// The files below folder `dir` (empty, or ending with `/`) of the tar archive at
+/// `archive` (a file on disk) that `keep` chooses by their path under it, read whole (up to
+/// [`NEIGHBOUR_MAX`] each), by that path: what a reader needs of many small files in many
+/// folders (each channel's `channel.json` of a Discord package), found in one read of a
+/// compressed archive rather than one for each (by the index where there is one).
+pub(crate) fn files_below(
+    archive: &str,
+    dir: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, String> {
+    fn chosen<'a>(name: &'a str, dir: &str, keep: &impl Fn(&str) -> bool) -> Option<&'a str> {
+        name.strip_prefix(dir).filter(|r| keep(r))
+    }
+    if let Some(Ok(ix)) = crate::tar_index::ready_index_of(archive).as_deref() {
+        let mut kept = std::collections::HashMap::new();
+        for name in ix.names() {
+            if let Some(rest) = chosen(name, dir, &keep) {
+                if let Some(bytes) = indexed_whole(ix, name) {
+                    kept.insert(rest.to_string(), bytes);
+                }
+            }
+        }
+        return Ok(kept);
+    }
+    gather(archive, |name| {
+        Some((chosen(name, dir, &keep)?.to_string(), true))
+    })
+    .map(|(_, kept)| kept)
+}
+
+/// The whole of member `name` of an indexed archive, where it is no more than
+/// [`NEIGHBOUR_MAX`] and reads without error.
+fn indexed_whole(ix: &crate::tar_index::TarIndex, name: &str) -> Option<Vec<u8>> {
+    let mut r = ix.reader(name)?;
+    let mut bytes = Vec::new();
+    (r.end - r.pos <= NEIGHBOUR_MAX && r.read_to_end(&mut bytes).is_ok()).then_some(bytes)
+}
+
+/// One read of the tar archive at `archive` from its start: the members `choose` names
+/// (given each member's path, `./` dropped: the name to give it, and whether to keep its
+/// bytes, up to [`NEIGHBOUR_MAX`]). An archive damaged or cut short gives what came before
+/// the damage.
+fn gather(
+    archive: &str,
+    choose: impl Fn(&str) -> Option<(String, bool)>,
+) -> Result<Neighbours, String> {
     let mut s = reopen(archive)?;
     let mut names = Vec::new();
     let mut kept = std::collections::HashMap::new();
     while let Ok(Some((name, size))) = next_file(&mut s, archive) {
-        let Some(rest) = name
-            .strip_prefix(dir)
-            .filter(|r| !r.is_empty() && !r.contains('/'))
-        else {
+        let Some((rest, keep)) = choose(&name) else {
             continue;
         };
-        names.push(rest.to_string());
-        if keep(rest) && size <= NEIGHBOUR_MAX {
+        if keep && size <= NEIGHBOUR_MAX {
             // Grown as it is read: a header's size is not trusted with an allocation.
             let mut bytes = Vec::new();
             let read = (&mut s.reader).take(size).read_to_end(&mut bytes);
@@ -351,8 +397,9 @@ pub(crate) fn neighbours(
             }
             s.left = 0;
             s.offset += size;
-            kept.insert(rest.to_string(), bytes);
+            kept.insert(rest.clone(), bytes);
         }
+        names.push(rest);
     }
     Ok((names, kept))
 }

@@ -3456,6 +3456,11 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
             .all(|(_, p)| p.place.as_deref() == Some("Example Server / #general")),
         "{ps:?}"
     );
+    // Each message's page, from the guild's id in the channel's `channel.json`.
+    assert_eq!(
+        ps[0].1.permalink.as_deref(),
+        Some("https://discord.com/channels/300000000000000001/200000000000000001/1300000000000000001")
+    );
 
     // Zipped, and tarred with its account file first.
     let dir = tempfile::tempdir().unwrap();
@@ -3491,8 +3496,13 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
             .unwrap();
     }
     z.finish().unwrap();
-    let tar = write(&dir, "p.tar", &t.into_inner().unwrap());
-    for f in [dir.path().join("p.zip").display().to_string(), tar] {
+    let tar_bytes = t.into_inner().unwrap();
+    let tar = write(&dir, "p.tar", &tar_bytes);
+    // Compressed, a tar has no index: each channel's `channel.json` is found in one read.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar_bytes).unwrap();
+    let tgz = write(&dir, "p.tar.gz", &gz.finish().unwrap());
+    for f in [dir.path().join("p.zip").display().to_string(), tar, tgz] {
         let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
         assert!(diags.is_empty(), "{f}: {diags:?}");
         assert_eq!(posts(&recs).len(), 4, "{f}");
@@ -3515,6 +3525,20 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
             ],
             "{f}"
         );
+        let links: Vec<&str> = posts(&recs)
+            .iter()
+            .map(|p| p.permalink.as_deref().unwrap_or("(none)"))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "https://discord.com/channels/300000000000000001/200000000000000001/1300000000000000001",
+                "https://discord.com/channels/300000000000000001/200000000000000001/1300000000000000002",
+                "https://discord.com/channels/300000000000000001/200000000000000001/1300000000000000004",
+                "https://discord.com/channels/@me/200000000000000002/1300000000000000010",
+            ],
+            "{f}"
+        );
     }
 
     // An older package: lower-case folders, the CSV.
@@ -3529,6 +3553,16 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
     );
     assert_eq!(ps[0].1.created_at, Some(1588320000));
     assert_eq!((ps[1].0, ps[1].1.media[0].kind.as_str()), (4, "video"));
+    // A direct message (`"type": 1` in an older package): its pages under `@me`.
+    assert!(
+        ps[0]
+            .1
+            .permalink
+            .as_deref()
+            .is_some_and(|l| l.starts_with("https://discord.com/channels/@me/200000000000000003/")),
+        "{:?}",
+        ps[0].1.permalink
+    );
 }
 
 /// The items of `path` (each read without error), with their lines, and the account that
