@@ -91,7 +91,7 @@ paths = {
      req={"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
      params=[KEY])},
  "/api/v1/queue": {"get": op("Open items, highest priority first", REV, {"200": ok("Items", {"type": "object", "properties": {"items": {"type": "array", "items": ref("Item")}}})},
-     params=[q("platform", ""), q("signal", "text, media, link, network, profile"), q("lang", ""), q("list", "hash list name"), q("limit", "1–500, default 50", "integer")])},
+     params=[q("platform", ""), q("place", "where the post was made (a channel, a group), as submitted; the whole name, case aside"), q("signal", "text, media, link, network, profile"), q("lang", ""), q("list", "hash list name"), q("limit", "1–500, default 50", "integer")])},
  "/api/v1/deadletters": {"get": op("Webhook deliveries given up on", REV, {"200": ok("Dead letters", {"type": "object"})}, params=[q("limit", "", "integer")])},
  "/api/v1/deadletters/{id}/retry": {"post": op("Put a dead letter back in the delivery queue", [],
      {"200": ok("Queued", {"type": "object"}), "404": ok("No such dead letter", ref("Error"))}, params=[p("id", "Delivery id")])},
@@ -130,7 +130,10 @@ schemas = {
    "id": {"type": "string"}, "platform": {"type": "string"}, "account": {"type": "string"}, "created_at": {"type": "integer", "description": "Unix seconds"},
    "text": {"type": "string"}, "lang": {"type": "string"}, "urls": {"type": "array", "items": {"type": "string"}},
    "media": {"type": "array", "items": {"type": "object", "properties": {"kind": {"type": "string"}, "url": {"type": "string"}, "sha256": {"type": "string"}, "pdq": {"type": "string"}}}},
-   "reply_to": {"type": "string"}, "share_of": {"type": "string"}, "first_version": {"type": "string", "description": "The id of the post's first version, on every version of an edited post (Twitter gives each version its own id), or the post's own id where it may still be edited: its versions count once for the account"}, "reach": {"type": "integer"}, "label": {"type": "boolean"},
+   "reply_to": {"type": "string"}, "share_of": {"type": "string"}, "first_version": {"type": "string", "description": "The id of the post's first version, on every version of an edited post (Twitter gives each version its own id), or the post's own id where it may still be edited: its versions count once for the account"},
+   "permalink": {"type": "string", "description": "The post's own page on its platform (a web address), shown as a link on the review page"},
+   "place": {"type": "string", "description": "Where it was posted, as the platform names the place: a chat or channel, Server / #channel, r/subreddit, a group; shown with the item on the review page, and the queue may be filtered by it"},
+   "reach": {"type": "integer"}, "label": {"type": "boolean"},
    "client_id": {"type": "string", "description": "Idempotency key: a repeat returns the stored item"}}},
  "AccountIn": {"type": "object", "required": ["id"], "additionalProperties": False, "properties": {
    "id": {"type": "string"}, "platform": {"type": "string"}, "handle": {"type": "string"}, "display_name": {"type": "string"},
@@ -138,6 +141,7 @@ schemas = {
    "status": {"enum": ["active", "suspended", "deleted", "unknown"]}, "follows": {"type": "array", "items": {"type": "string"}}, "client_id": {"type": "string"}}},
  "Item": {"type": "object", "properties": {
    "key": {"type": "string"}, "kind": {"enum": ["post", "account", "media"]}, "platform": {"type": "string"}, "id": {"type": "string"},
+   "place": {"type": "string", "description": "where the post was made, as submitted"},
    "client_id": {"type": "string"}, "seq": {"type": "integer"}, "received_at": {"type": "integer", "description": "Unix ms"},
    "priority": {"type": "integer"}, "state": {"enum": ["open", "closed"]}, "lang": {"type": "string"},
    "signals": {"type": "array", "items": {"type": "string"}}, "lists": {"type": "array", "items": {"type": "string"}},

@@ -252,6 +252,32 @@ fn reviewer_works_the_queue_in_a_real_browser() {
         b.eval("document.querySelector('.qitem').dataset.key"),
         "post:telegram:t1"
     );
+    // One place, the whole name, case aside; the queue's row says where.
+    let filter = |platform: &str, place: &str| {
+        format!(
+            "document.querySelector('#filters [name=platform]').value = {}; \
+             document.querySelector('#filters [name=place]').value = {}; \
+             document.querySelector('#filters').requestSubmit(); true",
+            json!(platform),
+            json!(place)
+        )
+    };
+    b.eval(&filter("telegram", "Example"));
+    b.wait_for("document.querySelectorAll('.qitem').length === 0");
+    b.eval(&filter("", "example CHANNEL"));
+    b.wait_for("document.querySelectorAll('.qitem').length === 1");
+    assert_eq!(
+        b.eval("document.querySelector('.qitem').dataset.key"),
+        "post:telegram:t1"
+    );
+    assert!(
+        b.eval("document.querySelector('.qitem .meta').textContent")
+            .as_str()
+            .is_some_and(|m| m.contains("· Example channel ·")),
+        "the row names the place"
+    );
+    b.eval(&filter("telegram", ""));
+    b.wait_for("document.querySelectorAll('.qitem').length === 1");
     // Where it was posted is shown with it.
     b.wait_for("document.querySelector('#detail .place') !== null");
     assert_eq!(

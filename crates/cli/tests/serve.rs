@@ -52,6 +52,51 @@ fn the_server_runs_without_huge_pages() {
     }
 }
 
+/// A referral unit works through one channel at a time: the queue filtered by where the
+/// posts were made, the whole name with case and spaces aside; each item says its place.
+#[test]
+fn the_queue_is_filtered_by_place() {
+    let s = setup(&[]);
+    let (ing, rev) = (Some(s.ingest.as_str()), Some(s.reviewer.as_str()));
+    for (id, place) in [
+        ("c1", Some("Example Channel")),
+        ("g1", Some("Other Group")),
+        ("c2", Some("example channel")),
+        ("n1", None),
+    ] {
+        let mut body: Value = serde_json::from_str(&post(id, PROPAGANDA)).unwrap();
+        if let Some(p) = place {
+            body["place"] = json!(p);
+        }
+        let (st, v) = s
+            .srv
+            .req("POST", "/api/v1/posts", ing, Some(&body.to_string()));
+        assert_eq!((st, v["state"].as_str()), (201, Some("open")), "{v}");
+        assert_eq!(v["place"].as_str(), place, "{v}");
+    }
+    let keys = |q: &str| -> Vec<String> {
+        let (st, v) = s.srv.req("GET", &format!("/api/v1/queue{q}"), rev, None);
+        assert_eq!(st, 200, "{v}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        keys("?place=%20EXAMPLE%20channel"),
+        ["post:x:c1", "post:x:c2"]
+    );
+    assert_eq!(keys("?place=Other+Group&platform=x"), ["post:x:g1"]);
+    assert_eq!(
+        keys("?place=Example"),
+        Vec::<String>::new(),
+        "the whole name"
+    );
+    assert_eq!(keys("?place=").len(), 4, "an empty filter is none");
+}
+
 #[test]
 fn submit_explain_queue_review_undo_appeal_and_record() {
     let s = setup(&[]);

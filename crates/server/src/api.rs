@@ -1238,6 +1238,8 @@ struct QueueQuery {
     #[serde(default)]
     platform: Option<String>,
     #[serde(default)]
+    place: Option<String>,
+    #[serde(default)]
     signal: Option<String>,
     #[serde(default)]
     lang: Option<String>,
@@ -1257,6 +1259,7 @@ async fn queue(
     let Query(q) = q.map_err(|e| ApiError::bad(format!("query: {e}")))?;
     let f = QueueFilter {
         platform: q.platform,
+        place: q.place,
         signal: q.signal,
         lang: q.lang,
         list: q.list,

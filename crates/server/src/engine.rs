@@ -460,6 +460,7 @@ impl Engine {
                 kind: kind.to_string(),
                 platform: platform.to_string(),
                 id: id.to_string(),
+                place: place.map(str::to_string),
                 client_id,
                 seq: 0,
                 received_at: ctx.now_ms,

@@ -24,7 +24,7 @@ fn main() {
             let flagged = i % 3 == 0;
             NewItem {
                 item: Item {
-                    key: format!("post:bench:{id}"), kind: "post".into(), platform: "bench".into(), id: id.clone(),
+                    key: format!("post:bench:{id}"), kind: "post".into(), platform: "bench".into(), id: id.clone(), place: None,
                     client_id: None, seq: 0, received_at: 1_790_000_000_000, priority: if flagged { 40 } else { 0 },
                     state: if flagged { State::Open } else { State::Closed }, lang: Some("en".into()),
                     signals: if flagged { vec!["text".into()] } else { vec![] }, lists: vec![],

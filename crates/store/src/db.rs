@@ -80,6 +80,10 @@ pub struct Item {
     pub kind: String,
     pub platform: String,
     pub id: String,
+    /// Where a post was made (a channel, a group, a subreddit), as submitted: what a
+    /// referral unit works through one at a time (`GET /api/v1/queue?place=`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// The submitter's own id for idempotent submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
@@ -167,6 +171,8 @@ impl Item {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct QueueFilter {
     pub platform: Option<String>,
+    /// Where the post was made, compared without regard to case or the spaces around it.
+    pub place: Option<String>,
     pub signal: Option<String>,
     pub lang: Option<String>,
     pub list: Option<String>,
@@ -179,6 +185,12 @@ impl QueueFilter {
                 .is_none_or(|w| w.is_empty() || w.eq_ignore_ascii_case(have))
         };
         eq(&self.platform, &i.platform)
+            && self.place.as_deref().map(str::trim).is_none_or(|w| {
+                w.is_empty()
+                    || i.place
+                        .as_deref()
+                        .is_some_and(|p| p.trim().to_lowercase() == w.to_lowercase())
+            })
             && eq(&self.lang, i.lang.as_deref().unwrap_or(""))
             && self
                 .signal
@@ -484,6 +496,7 @@ mod tests {
             kind: "post".into(),
             platform: "x".into(),
             id: "1".into(),
+            place: Some("Example Channel".into()),
             client_id: None,
             seq: 0,
             received_at: 0,
@@ -548,7 +561,7 @@ mod tests {
             platform: Some(p.into()),
             signal: Some(s.into()),
             lang: Some(l.into()),
-            list: None,
+            ..Default::default()
         };
         assert!(f("X", "text", "ar").matches(&i));
         assert!(!f("telegram", "text", "ar").matches(&i));
@@ -559,5 +572,15 @@ mod tests {
             ..Default::default()
         };
         assert!(!l.matches(&i));
+        let at = |p: &str| QueueFilter {
+            place: Some(p.into()),
+            ..Default::default()
+        };
+        assert!(at(" example channel ").matches(&i), "case and spaces aside");
+        assert!(at("").matches(&i), "an empty filter is none");
+        assert!(!at("Example").matches(&i), "the whole place, not a part");
+        let mut nowhere = i.clone();
+        nowhere.place = None;
+        assert!(!at("Example Channel").matches(&nowhere));
     }
 }

@@ -11,6 +11,7 @@ fn item(platform: &str, id: &str, priority: u8, client_id: Option<&str>) -> Item
         kind: "post".into(),
         platform: platform.into(),
         id: id.into(),
+        place: None,
         client_id: client_id.map(str::to_string),
         seq: 0,
         received_at: 1_000,
@@ -122,6 +123,7 @@ fn queue_orders_by_priority_then_age_and_filters(s: &dyn Store) {
     tg.lang = Some("en".into());
     tg.signals = vec!["media".into()];
     tg.lists = vec!["outlet-a".into()];
+    tg.place = Some("Example Channel".into());
     s.submit(vec![
         new(item("x", "low", 20, None)),
         new(item("x", "high", 80, None)),
@@ -141,6 +143,7 @@ fn queue_orders_by_priority_then_age_and_filters(s: &dyn Store) {
                 signal: signal.map(Into::into),
                 lang: lang.map(Into::into),
                 list: list.map(Into::into),
+                ..Default::default()
             };
             s.queue(&f, 10)
                 .unwrap()
@@ -153,6 +156,21 @@ fn queue_orders_by_priority_then_age_and_filters(s: &dyn Store) {
     assert_eq!(f(None, None, Some("ar"), None), ["high", "high2", "low"]);
     assert_eq!(f(None, None, None, Some("outlet-a")), ["t"]);
     assert!(f(None, None, None, Some("outlet-b")).is_empty());
+    // Where a post was made: kept with the item, and the queue filtered by it.
+    let at = |place: &str| {
+        let f = QueueFilter {
+            place: Some(place.into()),
+            ..Default::default()
+        };
+        s.queue(&f, 10).unwrap()
+    };
+    let t = at("example channel");
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        (t[0].id.as_str(), t[0].place.as_deref()),
+        ("t", Some("Example Channel"))
+    );
+    assert!(at("Other Group").is_empty());
     assert_eq!(s.counts().unwrap().open, 4);
 }
 
