@@ -456,6 +456,58 @@ pub struct AccountExtra {
     pub network: Option<NetworkInfo>,
     /// Its reposts of posts the scan scored (with networks on; see [`count_reposts`]).
     pub reposts: Option<Reposts>,
+    /// The places its flagged posts were made in, most first (see [`set_flagged_in`]).
+    pub flagged_in: Vec<PlaceCount>,
+    /// How many places its flagged posts were made in (`flagged_in` lists the first).
+    pub flagged_in_places: usize,
+}
+
+/// A place (a chat, a channel, a group: `raqib_model::Post::place`) and how many of an
+/// account's flagged posts were made there.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PlaceCount {
+    pub place: String,
+    pub flagged_posts: u64,
+}
+
+/// How many places an account's report lists ([`AccountReport::flagged_in`]).
+pub const FLAGGED_IN: usize = 5;
+
+/// Give each account the places its flagged posts were made in (`counts`: account key,
+/// place's number in `names`, flagged posts; in any order), most first and equal counts by
+/// name, [`FLAGGED_IN`] of them: where an account spreads what it posts, and where a
+/// referral about it would point.
+pub fn set_flagged_in(
+    accounts: &mut Chunked<AccountAgg>,
+    mut counts: Vec<(u64, u32, u64)>,
+    names: &[&str],
+) {
+    counts.sort_unstable_by_key(|c| c.0);
+    for a in accounts.iter_mut() {
+        let key = account_key(&a.platform, &a.id);
+        let from = counts.partition_point(|c| c.0 < key);
+        let mine = &counts[from..];
+        let n = mine.iter().take_while(|c| c.0 == key).count();
+        if n == 0 {
+            continue;
+        }
+        let mut places: Vec<PlaceCount> = mine[..n]
+            .iter()
+            .map(|&(_, w, flagged_posts)| PlaceCount {
+                place: names[w as usize].to_string(),
+                flagged_posts,
+            })
+            .collect();
+        places.sort_by(|x, y| {
+            y.flagged_posts
+                .cmp(&x.flagged_posts)
+                .then_with(|| x.place.cmp(&y.place))
+        });
+        places.truncate(FLAGGED_IN);
+        let extra = a.extra_mut();
+        extra.flagged_in = places;
+        extra.flagged_in_places = n;
+    }
 }
 
 /// An account's shares by reference (reposts: see `raqib_model::Post::is_reference_only`)
@@ -586,6 +638,13 @@ impl AccountAgg {
 
     pub fn reposts(&self) -> Option<&Reposts> {
         self.extra.as_ref()?.reposts.as_ref()
+    }
+
+    /// See [`AccountExtra::flagged_in`]: the places, and how many there were in all.
+    pub fn flagged_in(&self) -> (&[PlaceCount], usize) {
+        self.extra
+            .as_ref()
+            .map_or((&[], 0), |e| (&e.flagged_in, e.flagged_in_places))
     }
 
     /// The rarely set parts, made on first use.
@@ -842,6 +901,10 @@ pub struct AccountReport {
     /// `mean_score` and risk count with its posts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reposts: Option<Box<Reposts>>,
+    /// The places its flagged posts were made in, most first (up to [`FLAGGED_IN`]), where
+    /// its posts name one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged_in: Vec<PlaceCount>,
 }
 
 fn round3(x: f32) -> f32 {
@@ -1370,6 +1433,18 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
             why.push_str(&format!(" ({})", r.flagged_examples.join(", ")));
         }
     }
+    let (places, in_all) = a.flagged_in();
+    if !places.is_empty() {
+        let shown: Vec<String> = places
+            .iter()
+            .take(3)
+            .map(|p| format!("{} ({})", p.place, p.flagged_posts))
+            .collect();
+        why.push_str(&format!("; flagged in {}", shown.join(", ")));
+        if in_all > shown.len() {
+            why.push_str(&format!(" and {} more place(s)", in_all - shown.len()));
+        }
+    }
     if x.too_many {
         why.push_str(&format!(
             "; more than a clean account's false flags explain ({:.1} expected at {})",
@@ -1444,6 +1519,7 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
                 ..r.clone()
             })
         }),
+        flagged_in: places.to_vec(),
     }
 }
 

@@ -340,6 +340,7 @@ mod tests {
             links: Vec::new(),
             network: None,
             reposts: None,
+            flagged_in: Vec::new(),
         };
         let mut out = Vec::new();
         write_header(&mut out);

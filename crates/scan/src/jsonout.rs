@@ -258,6 +258,10 @@ pub(crate) fn write_account(out: &mut Vec<u8>, r: &crate::accounts::AccountRepor
         out.extend_from_slice(b",\"reposts\":");
         serde_json::to_writer(&mut *out, n).expect("serialising to memory cannot fail");
     }
+    if !r.flagged_in.is_empty() {
+        out.extend_from_slice(b",\"flagged_in\":");
+        serde_json::to_writer(&mut *out, &r.flagged_in).expect("serialising to memory cannot fail");
+    }
     out.push(b'}');
 }
 
@@ -538,6 +542,7 @@ pub(crate) mod tests {
             linked in any::<bool>(),
             network in any::<bool>(),
             reposted in any::<bool>(),
+            places in proptest::collection::vec((text(), any::<u64>()), 0..3),
         ) -> crate::accounts::AccountReport {
             crate::accounts::AccountReport {
                 platform: strings[0].clone(),
@@ -586,6 +591,13 @@ pub(crate) mod tests {
                     r.add(floats[3], false, None);
                     Box::new(r)
                 }),
+                flagged_in: places
+                    .into_iter()
+                    .map(|(place, flagged_posts)| crate::accounts::PlaceCount {
+                        place,
+                        flagged_posts,
+                    })
+                    .collect(),
             }
         }
     }

@@ -408,8 +408,13 @@ struct WorkerState {
     top: Vec<FlaggedPost>,
     /// Posts and flagged posts per language; few languages, so a list.
     langs: Vec<(String, u64, u64)>,
-    /// Flagged posts per place, for the posts that name one.
-    flagged_places: HashMap<Box<str>, u64>,
+    /// Flagged posts per place, for the posts that name one, and the place's number here
+    /// (its order of first sight), which [`WorkerState::account_places`] names it by.
+    flagged_places: HashMap<Box<str>, (u64, u32)>,
+    /// Flagged posts per account and place: by [`account_place_key`], the place's number
+    /// and the count (16 bytes a pair: an account's places are per-account state, and a
+    /// dump's accounts may be millions).
+    account_places: raqib_model::hashed::U64Map<(u32, u32)>,
     /// With networks on: (account key, time, item, post number in `post_ids`).
     events: Vec<(u64, i64, u64, u32)>,
     post_ids: Vec<Box<str>>,
@@ -664,6 +669,14 @@ impl WorkerState {
         }
         self
     }
+}
+
+/// The key of an account's (its key, a hash) flagged posts in a place (its number): the
+/// account's key with the place's number mixed in, its own inverse (given the number, the
+/// key of the pair gives back the account's). Two pairs share one only where two accounts'
+/// keys differ by just that mix, as unlikely as two accounts sharing a key.
+fn account_place_key(key: u64, place: u32) -> u64 {
+    key ^ (u64::from(place) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// The line buffer for a chunk of `len` bytes when the last chunk wrote `per_kib` bytes of
@@ -1074,12 +1087,24 @@ impl Worker<'_> {
                 end -= 1;
             }
             let place = &place[..end];
-            match self.state.flagged_places.get_mut(place) {
-                Some(n) => *n += 1,
-                None => {
-                    self.state.flagged_places.insert(place.into(), 1);
+            let number = match self.state.flagged_places.get_mut(place) {
+                Some((n, number)) => {
+                    *n += 1;
+                    *number
                 }
-            }
+                None => {
+                    let number = self.state.flagged_places.len() as u32;
+                    self.state.flagged_places.insert(place.into(), (1, number));
+                    number
+                }
+            };
+            let n = &mut self
+                .state
+                .account_places
+                .entry(account_place_key(key, number))
+                .or_insert((number, 0))
+                .1;
+            *n = n.saturating_add(1);
         }
         self.network_events(key, &p);
         let share = self.items.is_some().then(|| {
@@ -1500,7 +1525,9 @@ pub fn run(
     let mut accounts: Chunked<AccountAgg> = Chunked::default();
     let mut top: Vec<FlaggedPost> = Vec::new();
     let mut langs: HashMap<String, (u64, u64)> = HashMap::new();
-    let mut places: HashMap<Box<str>, u64> = HashMap::new();
+    // Every worker's places, numbered anew: flagged posts, and the place's number here.
+    let mut places: HashMap<Box<str>, (u64, u32)> = HashMap::new();
+    let mut account_places: Vec<(u64, u32, u64)> = Vec::new();
     let mut events: Vec<(u64, i64, u64, u32)> = Vec::new();
     let mut post_ids: Vec<Box<str>> = Vec::new();
     let mut flagged_shares: HashMap<u64, Box<str>> = HashMap::new();
@@ -1529,9 +1556,21 @@ pub fn run(
             e.0 += n;
             e.1 += f;
         }
-        for (w, n) in st.flagged_places {
-            *places.entry(w).or_default() += n;
+        // The worker's numbers for its places, as numbers here.
+        let mut renumbered = vec![0u32; st.flagged_places.len()];
+        for (w, (n, number)) in st.flagged_places {
+            let next = places.len() as u32;
+            let e = places.entry(w).or_insert((0, next));
+            e.0 += n;
+            renumbered[number as usize] = e.1;
         }
+        account_places.extend(st.account_places.into_iter().map(|(k, (w, n))| {
+            (
+                account_place_key(k, w),
+                renumbered[w as usize],
+                u64::from(n),
+            )
+        }));
     }
     let top = best_of(top, cfg.top);
     let reposts = crate::accounts::sorted_reposts(reposts);
@@ -1571,13 +1610,22 @@ pub fn run(
         threshold,
         ..cfg.account_rule
     };
+    if !account_places.is_empty() {
+        let mut names: Vec<&str> = vec![""; places.len()];
+        for (w, &(_, number)) in &places {
+            names[number as usize] = w;
+        }
+        crate::accounts::set_flagged_in(&mut accounts, account_places, &names);
+    }
     let ranked = Ranked::new(accounts, account_rule);
     let mut by_language: Vec<(String, u64, u64)> =
         langs.into_iter().map(|(l, (n, f))| (l, n, f)).collect();
     by_language.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let places_with_flagged = places.len() as u64;
-    let mut flagged_by_place: Vec<(String, u64)> =
-        places.into_iter().map(|(w, n)| (w.into(), n)).collect();
+    let mut flagged_by_place: Vec<(String, u64)> = places
+        .into_iter()
+        .map(|(w, (n, _))| (w.into(), n))
+        .collect();
     flagged_by_place.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     flagged_by_place.truncate(FLAGGED_PLACES);
     let posts = progress.posts.load(Ordering::Relaxed);

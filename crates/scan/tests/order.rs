@@ -133,7 +133,8 @@ fn reports_keep_input_order_and_repeat_exactly() {
 }
 
 /// Posts of 400 accounts (the same ids on two platforms), each account's posts spread over
-/// many small chunks, with a profile record for some of them somewhere among their posts.
+/// many small chunks, with a profile record for some of them somewhere among their posts;
+/// most posts made in one of eleven places.
 fn many_accounts(dir: &Path) -> String {
     let mut s = String::new();
     for i in 0..9000u32 {
@@ -145,14 +146,19 @@ fn many_accounts(dir: &Path) -> String {
                  \"followers\":{i}}}\n"
             ));
         }
-        let text = if i % 7 == 0 {
+        let text = if i % 3 == 0 {
             "join the fighters of the state now".to_string()
         } else {
             format!("news report on the attack {i}")
         };
+        let place = if i % 5 == 0 {
+            String::new()
+        } else {
+            format!(",\"place\":\"Channel {}\"", i % 11)
+        };
         s.push_str(&format!(
             "{{\"id\":\"p{i}\",\"platform\":\"{platform}\",\"account\":\"u{account}\",\
-             \"reach\":{},\"text\":\"{text}\"}}\n",
+             \"reach\":{},\"text\":\"{text}\"{place}}}\n",
             i % 1000
         ));
     }
@@ -201,6 +207,55 @@ fn accounts_are_the_same_whatever_the_number_of_threads() {
         };
         assert_eq!(strip(x), strip(y));
     }
+    // Each account's places: where its flagged posts (`posts.jsonl`) were made, counted.
+    let mut want: std::collections::HashMap<(String, String), Vec<(String, u64)>> =
+        Default::default();
+    for p in lines(&dir.path().join("four/posts.jsonl")) {
+        let Some(place) = p["place"].as_str() else {
+            continue;
+        };
+        let key = (p["platform"].to_string(), p["account"].to_string());
+        let places = want.entry(key).or_default();
+        match places.iter_mut().find(|(w, _)| w == place) {
+            Some((_, n)) => *n += 1,
+            None => places.push((place.to_string(), 1)),
+        }
+    }
+    assert!(
+        want.values().any(|w| w.len() > 5),
+        "an account in many places"
+    );
+    let mut listed = 0;
+    for r in &b {
+        let key = (r["platform"].to_string(), r["id"].to_string());
+        let mut w = want.remove(&key).unwrap_or_default();
+        w.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        let in_all = w.len();
+        w.truncate(5);
+        let got: Vec<(String, u64)> = r["flagged_in"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p["place"].as_str().unwrap().to_string(),
+                            p["flagged_posts"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(got, w, "{r}");
+        if in_all > 3 {
+            let why = r["why"].as_str().unwrap();
+            assert!(
+                why.contains(&format!("and {} more place(s)", in_all - 3)),
+                "{why}"
+            );
+        }
+        listed += usize::from(!got.is_empty());
+    }
+    assert!(listed >= 50, "{listed} accounts with places");
 }
 
 /// The progress a caller shows: every input opened is counted, the one being read named,
