@@ -196,6 +196,46 @@ impl Beside {
         }
     }
 
+    /// The last `n` bytes (or fewer) of `name`, as stored (not decompressed): read from
+    /// its end on disk; in a zip, the member read through to its end, for what a file
+    /// writes after its records (a Meta thread's `title`). `None` where there is no such
+    /// file, or it is inside a tar archive (a compressed one would be read again from its
+    /// start for each).
+    pub(crate) fn tail(&self, name: &str, n: usize) -> Option<Vec<u8>> {
+        use std::io::{Seek, SeekFrom};
+        match self {
+            Beside::Folder(dir) => {
+                let mut f = std::fs::File::open(dir.join(name)).ok()?;
+                let len = f.metadata().ok()?.len();
+                f.seek(SeekFrom::Start(len.saturating_sub(n as u64))).ok()?;
+                let mut out = Vec::new();
+                f.take(n as u64).read_to_end(&mut out).ok()?;
+                Some(out)
+            }
+            Beside::Zip(index, dir) => {
+                let mut r = index.member(&format!("{dir}{name}")).ok()?;
+                // The last `n` bytes seen, in a buffer of twice that, moved down when full.
+                let mut kept = Vec::with_capacity(2 * n);
+                let mut block = vec![0u8; 64 << 10];
+                loop {
+                    let got = match r.read(&mut block) {
+                        Ok(0) => break,
+                        Ok(got) => got,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(_) => return None,
+                    };
+                    kept.extend_from_slice(&block[..got]);
+                    if kept.len() > 2 * n {
+                        kept.drain(..kept.len() - n);
+                    }
+                }
+                let from = kept.len().saturating_sub(n);
+                Some(kept.split_off(from))
+            }
+            Beside::Tar(_) => None,
+        }
+    }
+
     /// For a folder inside a tar archive: the files below it that `keep` chooses by their
     /// path under it, read whole in one pass over the archive, by that path (reading each
     /// alone would read a compressed archive again from its start for each). `None` for a

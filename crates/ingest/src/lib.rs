@@ -1226,11 +1226,27 @@ fn chunks_of(
             };
             Box::new(chunks.with_line_prefix(prefix))
         }
-        // A thread's messages, each line carrying the thread and platform its path gives.
-        Format::Meta => Box::new(
-            array::ArrayChunks::document(reader, name, Some(LineFormat::Meta), &["messages"], opts)
-                .with_line_prefix(meta::line_prefix(path, opts.default_platform.as_deref())),
-        ),
+        // A thread's messages, each line carrying the thread and platform its path gives,
+        // and its title from the file's end.
+        Format::Meta => {
+            let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+            let title = beside
+                .as_ref()
+                .and_then(|b| b.tail(base, meta::TITLE_TAIL))
+                .and_then(|t| meta::thread_title(&t));
+            let prefix =
+                meta::line_prefix(path, opts.default_platform.as_deref(), title.as_deref());
+            Box::new(
+                array::ArrayChunks::document(
+                    reader,
+                    name,
+                    Some(LineFormat::Meta),
+                    &["messages"],
+                    opts,
+                )
+                .with_line_prefix(prefix),
+            )
+        }
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),
         // A page of a Meta export made in HTML: said so, and what to download instead.
         Format::TelegramHtml if meta::is_html_page(path) => {

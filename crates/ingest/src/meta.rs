@@ -262,11 +262,12 @@ pub(crate) fn looks_like_thread(head: &str) -> bool {
 }
 
 /// What each message's line starts with for a thread's file at `path`: the thread
-/// (`inbox/THREAD`, from the two folders above the file; empty for standard input) and
-/// the platform (`platform` where given; else `instagram` where a folder above the
-/// thread's is `your_instagram_activity` or Meta's `instagram-USER-DATE` download, else
-/// `facebook`), each followed by [`FIELD_SEP`].
-pub(crate) fn line_prefix(path: &str, platform: Option<&str>) -> Vec<u8> {
+/// (`inbox/THREAD`, from the two folders above the file; empty for standard input), the
+/// platform (`platform` where given; else `instagram` where a folder above the thread's is
+/// `your_instagram_activity` or Meta's `instagram-USER-DATE` download, else `facebook`)
+/// and the thread's title, its place ([`thread_title`]; empty where not known), each
+/// followed by [`FIELD_SEP`].
+pub(crate) fn line_prefix(path: &str, platform: Option<&str>, place: Option<&str>) -> Vec<u8> {
     let parts: Vec<&str> = path.split(['/', '\\']).collect();
     let thread = match parts.len() {
         0..=1 => String::new(),
@@ -288,7 +289,38 @@ pub(crate) fn line_prefix(path: &str, platform: Option<&str>) -> Vec<u8> {
     let mut out = Vec::new();
     crate::push_field(&mut out, &thread);
     crate::push_field(&mut out, platform);
+    crate::push_field(&mut out, place.unwrap_or_default());
     out
+}
+
+/// How much of a thread's file's end [`thread_title`] reads.
+pub(crate) const TITLE_TAIL: usize = 64 << 10;
+
+/// A thread's `title` (a group chat's name; in a chat of two, the other's), from the end of
+/// its file (`tail`, the last [`TITLE_TAIL`] bytes): Meta writes it after the messages,
+/// so a stream of them cannot know it, but a file's end is cheap to read. The title is the
+/// one whose `"title"` opens the rest of the thread's object (`{` and what follows it
+/// parse as one object to the file's end), not one inside a message. `None` where there is
+/// none, or it is blank.
+pub(crate) fn thread_title(tail: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Rest {
+        title: String,
+    }
+    let finder = memchr::memmem::FinderRev::new(b"\"title\"");
+    let mut end = tail.len();
+    for _ in 0..16 {
+        let at = finder.rfind(&tail[..end])?;
+        let mut rest = Vec::with_capacity(tail.len() - at + 1);
+        rest.push(b'{');
+        rest.extend_from_slice(&tail[at..]);
+        if let Ok(r) = serde_json::from_slice::<Rest>(&rest) {
+            let title = unmangle(r.title.trim()).into_owned();
+            return (!title.is_empty()).then_some(title);
+        }
+        end = at;
+    }
+    None
 }
 
 /// A media file's path as the export names it, from the thread's folder: the part after
@@ -329,7 +361,10 @@ pub(crate) fn parse_line(
     seen: impl FnMut(&str) -> bool,
     out: impl FnMut(Record),
 ) -> Result<(), String> {
-    let (thread, platform, json) = split_line(line, "thread")?;
+    let (thread, platform, rest) = split_line(line, "thread")?;
+    let end = memchr::memchr(FIELD_SEP, rest).ok_or("not a line of a Meta export's thread")?;
+    let place = std::str::from_utf8(&rest[..end]).map_err(|_| "invalid UTF-8 in the title")?;
+    let json = &rest[end + 1..];
     let m: Message = crate::parse_object(json, "a Meta export's message")?;
     if matches!(
         m.kind.as_deref(),
@@ -395,6 +430,7 @@ pub(crate) fn parse_line(
             text,
             urls,
             media,
+            place: (!place.is_empty()).then(|| place.to_string()),
             ..Default::default()
         },
         base_id,
@@ -648,12 +684,45 @@ mod tests {
     }
 
     fn read(prefix_path: &str, message: &str) -> Result<Vec<Record>, String> {
-        let mut line = line_prefix(prefix_path, None);
+        let mut line = line_prefix(prefix_path, None, None);
         line.extend_from_slice(message.as_bytes());
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         parse_line(&line, |k| !seen.insert(k.to_string()), |r| out.push(r))?;
         Ok(out)
+    }
+
+    /// A thread's title is read from its file's end: the thread's own, not a "title" in a
+    /// message's text or in a shared link's fields, and mended as every string is.
+    #[test]
+    fn a_threads_title_is_read_from_its_end() {
+        let doc = format!(
+            r#"{{
+  "participants": [{{"name": "A"}}, {{"name": "B"}}],
+  "messages": [
+    {{"sender_name": "A", "timestamp_ms": 2, "content": "\"title\": \"not this\"",
+      "share": {{"link": "https://e.org/", "title": "nor this"}}}}
+  ],
+  "title": "{}",
+  "is_still_participant": true,
+  "thread_path": "inbox/examplegroup_1",
+  "magic_words": [],
+  "image": {{"uri": "messages/inbox/examplegroup_1/photos/g.jpg", "title": "x"}}
+}}
+"#,
+            mangle("Ëxample Group ✓")
+        );
+        assert_eq!(
+            thread_title(doc.as_bytes()).as_deref(),
+            Some("Ëxample Group ✓")
+        );
+        // A tail that starts inside a message still finds it; one with no title gives none.
+        let tail = &doc.as_bytes()[60..];
+        assert_eq!(thread_title(tail).as_deref(), Some("Ëxample Group ✓"));
+        assert_eq!(thread_title(br#"{"participants":[],"messages":[]}"#), None);
+        assert_eq!(thread_title(br#"{"messages":[],"title":"  "}"#), None);
+        // A file cut short has no end to read it from.
+        assert_eq!(thread_title(&doc.as_bytes()[..doc.len() - 40]), None);
     }
 
     #[test]
@@ -707,7 +776,7 @@ mod tests {
     #[test]
     fn instagram_ids_of_their_own_and_what_is_passed_over() {
         let path = "x/your_instagram_activity/messages/inbox/bob_9/message_1.json";
-        let mut line = line_prefix(path, None);
+        let mut line = line_prefix(path, None, None);
         line.extend_from_slice(br#"{"sender_name":"Bob","timestamp_ms":5000,"content":"a"}"#);
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
@@ -801,15 +870,23 @@ mod tests {
         assert!(looks_like_thread(
             "{\n  \"participants\": [{\"name\": \"A\"}],\n  \"messages\": [{\"sender_name\": \"A\""
         ));
-        assert_eq!(line_prefix("-", Some("messenger")), b"\x1fmessenger\x1f");
+        assert_eq!(
+            line_prefix("-", Some("messenger"), None),
+            b"\x1fmessenger\x1f\x1f"
+        );
         // A Facebook thread with someone whose name holds "instagram" stays Facebook's.
-        let fb = line_prefix("dl/messages/inbox/instagramfan_12/message_1.json", None);
-        assert_eq!(fb, b"inbox/instagramfan_12\x1ffacebook\x1f");
+        let fb = line_prefix(
+            "dl/messages/inbox/instagramfan_12/message_1.json",
+            None,
+            Some("Fans"),
+        );
+        assert_eq!(fb, b"inbox/instagramfan_12\x1ffacebook\x1fFans\x1f");
         let ig = line_prefix(
             "instagram-ann-2026-01-01/messages/inbox/b_1/message_1.json",
             None,
+            None,
         );
-        assert!(ig.ends_with(b"\x1finstagram\x1f"));
+        assert!(ig.ends_with(b"\x1finstagram\x1f\x1f"));
         assert_eq!(
             media_path("https://cdn.example/s.png", "inbox/a_1"),
             "https://cdn.example/s.png"
@@ -827,6 +904,26 @@ mod tests {
     use proptest::strategy::Strategy as _;
 
     proptest::proptest! {
+        /// Whatever bytes come before it (a tail cut anywhere, in the middle of a message
+        /// or a character), a thread's end gives its title, and any bytes at all give a
+        /// title or none without a panic.
+        #[test]
+        fn a_title_at_the_end_is_found_whatever_precedes_it(
+            before in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            title in "[A-Za-z0-9][A-Za-z0-9 ]{0,20}",
+        ) {
+            let _ = thread_title(&before);
+            let mut tail = before.clone();
+            tail.extend_from_slice(
+                format!(
+                    "],\n \"title\": {},\n \"is_still_participant\": true,\n \"thread_path\": \"inbox/x_1\"\n}}\n",
+                    serde_json::to_string(&title).unwrap()
+                )
+                .as_bytes(),
+            );
+            proptest::prop_assert_eq!(thread_title(&tail), Some(title.trim().to_string()));
+        }
+
         /// Mending undoes Meta's mangling of any text, and leaves any text with a
         /// character above U+00FF as it is.
         #[test]

@@ -2989,6 +2989,11 @@ fn a_meta_export_thread_reads_as_its_messages() {
     assert_eq!(first.media[0].url.as_deref(), Some("photos/1.jpg"));
     assert_eq!(ps[1].1.text, "Good morning ☕ رمضان كريم");
     assert_eq!(ps[2].1.urls, ["https://news.example/iraq"]);
+    // The thread's title (here the other's name), from the file's end: each post's place.
+    assert!(
+        ps.iter().all(|(_, p)| p.place.as_deref() == Some("مهاجر")),
+        "{ps:?}"
+    );
     // `--format instagram` names the platform; a bad message is a diagnostic at its line
     // and the rest are read; a file cut short keeps what came before the cut.
     let dir = tempfile::tempdir().unwrap();
@@ -3013,6 +3018,29 @@ fn a_meta_export_thread_reads_as_its_messages() {
     let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
     assert_eq!(posts(&recs).len(), 2);
     assert!(diags[0].message.contains("cut short"), "{}", diags[0]);
+    assert!(
+        posts(&recs).iter().all(|p| p.place.is_none()),
+        "no end, no title"
+    );
+    // Zipped as Meta hands it over: the title read through to the member's end.
+    let mut z = zip::ZipWriter::new(std::fs::File::create(dir.path().join("dyi.zip")).unwrap());
+    z.start_file(
+        "your_facebook_activity/messages/inbox/example_1001/message_1.json",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    z.write_all(text.as_bytes()).unwrap();
+    z.finish().unwrap();
+    let zipped = dir.path().join("dyi.zip").display().to_string();
+    let (recs, diags) = split(read_all(&zipped, &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(posts(&recs).len(), 3);
+    assert!(
+        posts(&recs)
+            .iter()
+            .all(|p| p.place.as_deref() == Some("مهاجر")),
+        "{recs:?}"
+    );
 }
 
 const FB_POSTS: &str =
