@@ -474,7 +474,8 @@ pub struct PlaceCount {
 pub const FLAGGED_IN: usize = 5;
 
 /// Give each account the places its flagged posts were made in (`counts`: account key,
-/// place's number in `names`, flagged posts; in any order), most first and equal counts by
+/// place's number in `names`, flagged posts; in any order, a pair more than once where
+/// several workers counted it), most first and equal counts by
 /// name, [`FLAGGED_IN`] of them: where an account spreads what it posts, and where a
 /// referral about it would point.
 pub fn set_flagged_in(
@@ -482,7 +483,16 @@ pub fn set_flagged_in(
     mut counts: Vec<(u64, u32, u64)>,
     names: &[&str],
 ) {
-    counts.sort_unstable_by_key(|c| c.0);
+    // One account's posts in one place may have been counted by several workers: one
+    // count of them.
+    counts.sort_unstable_by_key(|c| (c.0, c.1));
+    counts.dedup_by(|later, first| {
+        let same = (later.0, later.1) == (first.0, first.1);
+        if same {
+            first.2 += later.2;
+        }
+        same
+    });
     for a in accounts.iter_mut() {
         let key = account_key(&a.platform, &a.id);
         let from = counts.partition_point(|c| c.0 < key);
@@ -1539,6 +1549,62 @@ mod tests {
             a.add_post(&i.to_string(), s, s >= 0.5, None);
         }
         a
+    }
+
+    /// An account's places, most flagged posts first (equal counts by name), five of
+    /// them, each counted once however many workers counted its posts; an account with
+    /// none has none, and says nothing of places.
+    #[test]
+    fn an_accounts_places_are_summed_ranked_and_cut() {
+        let mut accounts: Chunked<AccountAgg> = [
+            AccountAgg::new("x", "a"),
+            AccountAgg::new("x", "b"),
+            AccountAgg::new("x", "c"),
+        ]
+        .into_iter()
+        .collect();
+        let (a, b) = (account_key("x", "a"), account_key("x", "b"));
+        let names = ["P0", "P1", "P2", "P3", "P4", "P5", "P6"];
+        // Place 2 counted by two workers (1 + 2), in any order.
+        let counts = vec![
+            (a, 2, 1),
+            (b, 0, 4),
+            (a, 0, 2),
+            (a, 6, 1),
+            (a, 2, 2),
+            (a, 5, 1),
+            (a, 4, 1),
+            (a, 3, 1),
+        ];
+        set_flagged_in(&mut accounts, counts, &names);
+        let got = |i: usize| {
+            let (places, in_all) = accounts.iter().nth(i).unwrap().flagged_in();
+            let places: Vec<(String, u64)> = places
+                .iter()
+                .map(|p| (p.place.clone(), p.flagged_posts))
+                .collect();
+            (places, in_all)
+        };
+        let (places, in_all) = got(0);
+        assert_eq!(
+            places,
+            [("P2", 3), ("P0", 2), ("P3", 1), ("P4", 1), ("P5", 1)]
+                .map(|(p, n)| (p.to_string(), n))
+        );
+        assert_eq!(in_all, 6);
+        assert_eq!(got(1), (vec![("P0".to_string(), 4)], 1));
+        assert_eq!(got(2), (vec![], 0));
+        let rule = AccountRule::at(0.5);
+        let a = accounts.iter().next().unwrap();
+        let why = report_row(a, rule, assess(a, rule)).why;
+        assert!(
+            why.contains("flagged in P2 (3), P0 (2), P3 (1) and 3 more place(s)"),
+            "{why}"
+        );
+        let c = accounts.iter().nth(2).unwrap();
+        assert!(!report_row(c, rule, assess(c, rule))
+            .why
+            .contains("flagged in"));
     }
 
     #[test]

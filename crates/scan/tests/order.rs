@@ -134,7 +134,7 @@ fn reports_keep_input_order_and_repeat_exactly() {
 
 /// Posts of 400 accounts (the same ids on two platforms), each account's posts spread over
 /// many small chunks, with a profile record for some of them somewhere among their posts;
-/// most posts made in one of eleven places.
+/// most posts made in one of seven places.
 fn many_accounts(dir: &Path) -> String {
     let mut s = String::new();
     for i in 0..9000u32 {
@@ -154,7 +154,9 @@ fn many_accounts(dir: &Path) -> String {
         let place = if i % 5 == 0 {
             String::new()
         } else {
-            format!(",\"place\":\"Channel {}\"", i % 11)
+            // An account's posts are 400 lines apart: each of its places holds several,
+            // in chunks that different workers read.
+            format!(",\"place\":\"Channel {}\"", i / 400 % 7)
         };
         s.push_str(&format!(
             "{{\"id\":\"p{i}\",\"platform\":\"{platform}\",\"account\":\"u{account}\",\
