@@ -168,9 +168,9 @@ pub fn expand(inputs: &[String], skip: Option<&Path>) -> (Vec<String>, Vec<Note>
             found -= meta_others.len();
             notes.push(Note {
                 text: format!(
-                    "{input}: {} other JSON {} of an export (Meta's, Discord's) left out: \
-                     raqib reads its messages, posts and comments, not its profile, likes, \
-                     activity or settings",
+                    "{input}: {} other {} of an export (Meta's, Discord's, Reddit's) left \
+                     out: raqib reads its messages, posts and comments, not its profile, \
+                     likes, votes, activity or settings",
                     meta_others.len(),
                     files_word(meta_others.len()),
                 ),

@@ -1219,7 +1219,7 @@ fn a_discord_data_package_scans_as_its_owners_messages() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("7 other JSON files of an export (Meta's, Discord's) left out"),
+        err.contains("7 other files of an export (Meta's, Discord's, Reddit's) left out"),
         "{err}"
     );
     let summary: serde_json::Value =
@@ -1238,6 +1238,52 @@ fn a_discord_data_package_scans_as_its_owners_messages() {
     assert_eq!(
         flagged[0]["permalink"],
         "https://discord.com/channels/300000000000000001/200000000000000001/1300000000000000001"
+    );
+}
+
+/// Reddit's data request export unzipped: its posts, comments and messages scanned, its
+/// other files (statistics, IP logs, votes) left out with a line; the owner's account holds
+/// the posts and comments, and says where its flagged ones were made.
+#[test]
+fn a_reddit_data_export_scans_as_its_owners_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&[
+        "scan",
+        "tests/data/reddit_export",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("3 other files of an export (Meta's, Discord's, Reddit's) left out"),
+        "{err}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["posts"], 5, "{summary}");
+    assert_eq!(
+        summary["skipped_records"], 1,
+        "the row with no date: {summary}"
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let owner = accounts
+        .iter()
+        .find(|a| a["id"] == "example_user")
+        .expect("the owner's account");
+    assert_eq!(owner["posts"], 4);
+    assert_eq!(owner["flagged_posts"], 2);
+    assert_eq!(
+        owner["flagged_in"],
+        serde_json::json!([{"place": "r/example_sub", "flagged_posts": 2}])
+    );
+    let flagged = jsonl(&out.join("posts.jsonl"));
+    let ids: Vec<&str> = flagged.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["t1_c1", "t3_abc1"],
+        "the news and the chatter not flagged"
     );
 }
 

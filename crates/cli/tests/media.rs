@@ -1313,7 +1313,7 @@ fn scan_reads_a_meta_exports_threads_and_hashes_their_photos() {
         assert!(!err.contains("skipped"), "{input}: {err}");
         if input == "fb" {
             assert!(
-                err.contains("1 other JSON file of an export (Meta's, Discord's) left out"),
+                err.contains("1 other file of an export (Meta's, Discord's, Reddit's) left out"),
                 "{err}"
             );
         }

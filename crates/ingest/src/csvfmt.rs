@@ -268,6 +268,8 @@ pub struct CsvLayout {
     /// The header row's cells as written (a byte-order mark left out): a row equal to it
     /// is the header again, where files were joined with `cat`.
     header: Vec<Vec<u8>>,
+    /// A file of Reddit's data request export, read by its own columns.
+    reddit: Option<crate::reddit_export::Layout>,
 }
 
 impl CsvLayout {
@@ -460,7 +462,13 @@ fn read_more(src: &mut Reader, buf: &mut Vec<u8>) -> std::io::Result<usize> {
 }
 
 impl CsvChunks {
-    pub(crate) fn new(mut src: Reader, file: Arc<str>, opts: &Options) -> Result<Self, OpenError> {
+    /// `beside`: the file's folder, where a file of an export names its owner.
+    pub(crate) fn new(
+        mut src: Reader,
+        file: Arc<str>,
+        opts: &Options,
+        beside: Option<&crate::beside::Beside>,
+    ) -> Result<Self, OpenError> {
         let tsv = file
             .trim_end_matches(".gz")
             .trim_end_matches(".zst")
@@ -527,7 +535,18 @@ impl CsvChunks {
                 "file is empty: a CSV input needs a header row".into(),
             ));
         }
-        let cols = Columns::resolve(&header, &opts.csv, &file)?;
+        // A file of Reddit's export is known by its header, unless columns were mapped.
+        let reddit = if opts.csv.columns.is_empty() {
+            crate::reddit_export::Layout::of_header(&header, || {
+                crate::reddit_export::owner_of(beside)
+            })
+        } else {
+            None
+        };
+        let cols = match reddit {
+            Some(_) => Columns::default(),
+            None => Columns::resolve(&header, &opts.csv, &file)?,
+        };
         let next_line = 1 + memchr::memchr_iter(b'\n', &pending[..header_end]).count() as u64;
         pending.drain(..header_end);
         Ok(CsvChunks {
@@ -538,6 +557,7 @@ impl CsvChunks {
                 header: header.iter().map(|h| h.as_bytes().to_vec()).collect(),
                 delimiter,
                 platform: opts.default_platform.clone().unwrap_or_default(),
+                reddit,
             }),
             pending,
             scanned: 0,
@@ -801,6 +821,9 @@ fn row(
     seen: &mut impl FnMut(u64) -> bool,
     f: &mut impl FnMut(u64, Result<Record, Diagnostic>),
 ) {
+    if let Some(r) = &layout.reddit {
+        return reddit_row(layout, r, rec, line, file, seen, f);
+    }
     let get = |f: usize| -> Result<Option<&str>, String> {
         let Some(i) = layout.cols.idx[f] else {
             return Ok(None);
@@ -917,6 +940,49 @@ fn row(
     }
 }
 
+/// A row of a file of Reddit's export ([`crate::reddit_export`]): its post, and its
+/// account's record the first time `seen` says the account is new.
+fn reddit_row(
+    layout: &CsvLayout,
+    r: &crate::reddit_export::Layout,
+    rec: &csv::ByteRecord,
+    line: u64,
+    file: &str,
+    seen: &mut impl FnMut(u64) -> bool,
+    f: &mut impl FnMut(u64, Result<Record, Diagnostic>),
+) {
+    let header = &layout.header;
+    let get = |k: usize| -> Result<Option<&str>, String> {
+        match rec.get(k) {
+            None => Ok(None),
+            Some(b) => simdutf8::basic::from_utf8(b)
+                .map(|s| Some(s.trim()).filter(|s| !s.is_empty()))
+                .map_err(|_| {
+                    format!(
+                        "column `{}` is not valid UTF-8",
+                        String::from_utf8_lossy(header.get(k).map_or(&[][..], Vec::as_slice))
+                    )
+                }),
+        }
+    };
+    let platform = if layout.platform.is_empty() {
+        "reddit"
+    } else {
+        layout.platform.as_str()
+    };
+    match crate::reddit_export::post_of(r, platform, get) {
+        Ok(Some(post)) => {
+            if !post.account.is_empty() && !seen(account_key(&post.platform, &post.account)) {
+                let a = crate::reddit_export::account_of(&post);
+                f(line, Ok(Record::Account(Box::new(a))));
+            }
+            f(line, Ok(Record::Post(Box::new(post))));
+        }
+        Ok(None) => {}
+        Err(m) => f(line, Err(Diagnostic::new(file, line, m))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1005,7 +1071,8 @@ mod tests {
             ..Default::default()
         };
         let src: crate::Reader = Box::new(std::io::Cursor::new(doc.as_bytes().to_vec()));
-        let Err(OpenError::Invalid { message, .. }) = CsvChunks::new(src, "x.csv".into(), &opts)
+        let Err(OpenError::Invalid { message, .. }) =
+            CsvChunks::new(src, "x.csv".into(), &opts, None)
         else {
             panic!("a one-column header read as a CSV without text")
         };
@@ -1090,7 +1157,7 @@ mod tests {
         ));
         let mut out = Vec::new();
         let mut state = crate::ReadState::default();
-        for c in CsvChunks::new(src, Arc::from("t.csv"), &opts).unwrap() {
+        for c in CsvChunks::new(src, Arc::from("t.csv"), &opts, None).unwrap() {
             c.for_each_record_reusing(&mut state, |l, r, _| match r {
                 Ok(Record::Post(p)) => {
                     out.push((l, Ok(format!("{}:{}:{}", p.id, p.account, p.text))))

@@ -42,6 +42,7 @@ mod matrix;
 mod meta;
 mod place;
 mod reddit;
+mod reddit_export;
 mod source;
 mod tar;
 mod tar_index;
@@ -1268,14 +1269,16 @@ fn chunks_of(
                     message,
                 });
             }
-            Box::new(csvfmt::CsvChunks::new(reader, name, opts).map_err(|e| {
-                match (e, not_text) {
+            Box::new(
+                csvfmt::CsvChunks::new(reader, name, opts, beside.as_ref()).map_err(|e| match (
+                    e, not_text,
+                ) {
                     (OpenError::Invalid { path, .. }, Some(input::NotText::Binary(message))) => {
                         OpenError::Invalid { path, message }
                     }
                     (e, _) => e,
-                }
-            })?)
+                })?,
+            )
         }
         Format::TwitterArchive => twitter_archive_chunks(reader, &head, name, beside, opts)?,
         Format::WhatsApp => Box::new(whatsapp::WhatsAppChunks::new(reader, &head, name, opts)),

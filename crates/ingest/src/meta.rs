@@ -236,20 +236,34 @@ pub(crate) fn is_export_section(path: &str) -> bool {
 /// other sections (its profile, ads, logins, settings, likes: hundreds of files, none of
 /// them posts or messages), which are left out as a folder's files not named as inputs
 /// are. Only the files under the root of an export whose threads, posts or comments are
-/// among `paths` are counted.
+/// among `paths` are counted. Likewise the CSV files of Reddit's data export besides its
+/// posts, comments and messages (`statistics.csv`, `ip_logs.csv`, votes, subscriptions),
+/// in a folder that holds its `statistics.csv` and one of those.
 pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<usize> {
     let mut roots: Vec<&str> = paths.clone().filter_map(others_root).collect();
     roots.sort_unstable();
     roots.dedup();
-    if roots.is_empty() {
+    let split = |p: &'a str| p.rsplit_once('/').unwrap_or(("", p));
+    let mut by_folder: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for p in paths.clone().filter(|p| p.ends_with(".csv")) {
+        let (dir, base) = split(p);
+        by_folder.entry(dir).or_default().push(base);
+    }
+    by_folder.retain(|_, names| crate::reddit_export::is_export_folder(names.iter().copied()));
+    if roots.is_empty() && by_folder.is_empty() {
         return Vec::new();
     }
     paths
         .enumerate()
         .filter(|(_, p)| {
             let base = p.rsplit('/').next().unwrap_or(p);
-            let json = crate::strip_compression_ext(&base.to_ascii_lowercase()).ends_with(".json");
-            json && others_root(p).is_none() && roots.iter().any(|r| p.starts_with(r))
+            let lower = crate::strip_compression_ext(&base.to_ascii_lowercase()).to_string();
+            let json = lower.ends_with(".json");
+            let reddit_other = lower.ends_with(".csv")
+                && by_folder.contains_key(split(p).0)
+                && !crate::reddit_export::is_things_file(base);
+            reddit_other
+                || (json && others_root(p).is_none() && roots.iter().any(|r| p.starts_with(r)))
         })
         .map(|(k, _)| k)
         .collect()

@@ -80,7 +80,7 @@ pub(crate) fn looks_like_reddit(line: &[u8]) -> bool {
 }
 
 /// A link to Reddit itself (a self post's own page): not a link the post shares.
-fn is_reddit_link(url: &str) -> bool {
+pub(crate) fn is_reddit_link(url: &str) -> bool {
     let host = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest)
@@ -95,7 +95,7 @@ fn is_reddit_link(url: &str) -> bool {
 }
 
 /// A link to an image: what the submission shows, not a page it links to.
-fn is_image(url: &str, hint: Option<&str>) -> bool {
+pub(crate) fn is_image(url: &str, hint: Option<&str>) -> bool {
     let path = url
         .split(['?', '#'])
         .next()

@@ -29,6 +29,13 @@ fn parse_zoned(s: &str) -> Option<(i64, bool)> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some((t.timestamp(), true));
     }
+    // A time that names its zone by name, UTC (`2023-01-15 12:34:56 UTC`, as Reddit's
+    // data export writes it): the time before it, in UTC.
+    if let Some(rest) = s.strip_suffix(" UTC").or_else(|| s.strip_suffix(" GMT")) {
+        if let Some((t, false)) = parse_zoned(rest) {
+            return Some((t, true));
+        }
+    }
     if let Some(t) = twitter_v1(s) {
         return Some((t, true));
     }
@@ -163,6 +170,7 @@ mod tests {
             ("2026-11-01T09:05:00+03:00", false),
             ("Sun Nov 01 09:05:00 +0000 2026", false),
             ("1793523900", false),
+            ("2026-11-01 09:05:00 UTC", false),
         ] {
             let t = parse_time(s).unwrap();
             let want = if moved { t - 10_800 } else { t };
@@ -204,11 +212,22 @@ mod tests {
         assert_eq!(parse_time("1436248920000"), want);
         assert_eq!(parse_time("7/7/2015 06:02"), want);
         assert_eq!(parse_time("2015-07-07"), Some(1436227200));
+        // Reddit's data export.
+        assert_eq!(parse_time("2015-07-07 06:02:00 UTC"), want);
+        assert_eq!(parse_time("2015-07-07 06:02:00 GMT"), want);
     }
 
     #[test]
     fn rejects_what_is_not_a_time() {
-        for s in ["", "yesterday", "2015-13-40", "99999999999999999999"] {
+        for s in [
+            "",
+            "yesterday",
+            "2015-13-40",
+            "99999999999999999999",
+            " UTC",
+            "UTC",
+            "2015-07-07T06:02:00Z UTC",
+        ] {
             assert_eq!(parse_time(s), None, "{s}");
         }
     }

@@ -3936,3 +3936,97 @@ fn a_bluesky_repository_cut_short_keeps_its_records_and_says_so() {
     };
     assert!(err.contains("commit") || err.contains("cut short"), "{err}");
 }
+
+/// Reddit's data request export: `posts.csv`, `comments.csv` and `messages.csv` known by
+/// their headers; every post and comment the owner's (`statistics.csv`'s `account name`),
+/// with fullnames for ids, the subreddit as its place and its page; a deleted post passed
+/// over and a row whose date is not one a diagnostic at its line; zipped as Reddit hands it
+/// over, its other files (statistics, IP logs, votes) left out, not read as posts.
+#[test]
+fn a_reddit_data_export_reads_as_its_owners_posts_and_comments() {
+    let file = |name: &str| data(&format!("reddit_export/{name}"));
+    let (recs, diags) = split(read_all(&file("posts.csv"), &Options::default()).unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let ps = posts(&recs);
+    let got: Vec<(&str, &str, Option<&str>)> = ps
+        .iter()
+        .map(|p| (p.id.as_str(), p.account.as_str(), p.place.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("t3_abc1", "example_user", Some("r/example_sub")),
+            ("t3_abc2", "example_user", Some("r/worldnews")),
+        ],
+        "the deleted post passed over"
+    );
+    assert_eq!(ps[0].platform, "reddit");
+    assert_eq!(ps[0].created_at, Some(1_790_848_800));
+    assert!(
+        ps[0].urls.is_empty(),
+        "a self post's own page is no link it shares"
+    );
+    assert_eq!(ps[1].urls, ["https://news.example/report"]);
+    assert_eq!(
+        ps[1].permalink.as_deref(),
+        Some("https://www.reddit.com/r/worldnews/comments/abc2/report/")
+    );
+    let accounts: Vec<&raqib_model::Account> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Account(a) => Some(&**a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].handle.as_deref(), Some("example_user"));
+
+    let (recs, diags) = split(read_all(&file("comments.csv"), &Options::default()).unwrap());
+    let ps = posts(&recs);
+    assert_eq!(ps.len(), 2);
+    assert_eq!(
+        ps[0].text,
+        "Spread the release of the islamic state,\nthe caliphate remains"
+    );
+    assert_eq!(
+        ps[0].reply_to.as_deref(),
+        Some("t3_abc1"),
+        "its post, from its link"
+    );
+    assert_eq!(
+        ps[1].reply_to.as_deref(),
+        Some("t1_c0"),
+        "its parent comment"
+    );
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].at.line, 5, "the row after a two-line comment");
+    assert!(diags[0].message.contains("`date`"), "{}", diags[0]);
+
+    // Zipped: the three files with posts read, the rest left out without a word.
+    let dir = tempfile::tempdir().unwrap();
+    let zipped = dir.path().join("reddit_export.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
+    for name in [
+        "statistics.csv",
+        "posts.csv",
+        "comments.csv",
+        "messages.csv",
+        "ip_logs.csv",
+        "post_votes.csv",
+    ] {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&std::fs::read(file(name)).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    let (recs, diags) = split(read_all(zipped.to_str().unwrap(), &Options::default()).unwrap());
+    assert_eq!(diags.len(), 1, "only the bad date: {diags:?}");
+    let mut ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["t1_c1", "t1_c2", "t3_abc1", "t3_abc2", "t4_m1"]);
+    let m = posts(&recs).into_iter().find(|p| p.id == "t4_m1").unwrap();
+    assert_eq!(m.account, "someone_else", "a message is its sender's");
+    // The export's IP addresses (a post's `ip`, the login log) are read nowhere.
+    let all = format!("{recs:?}");
+    assert!(!all.contains("198.51.100.7") && !all.contains("192.0.2.1"));
+}
