@@ -237,7 +237,9 @@ pub struct InputArgs {
     /// Meta's "Download Your Information" export: message_1.json; its Facebook posts and
     /// comments: your_posts_1.json, comments.json; its Instagram posts, reels, stories and
     /// comments: posts_1.json, reels.json, stories.json, post_comments_1.json), reddit (comments and
-    /// submissions a line, as Pushshift's dumps hold them), bluesky (Jetstream firehose
+    /// submissions a line, as Pushshift's dumps hold them; Reddit's data request export,
+    /// posts.csv, comments.csv and messages.csv, is CSV, known by its headers, the owner
+    /// from statistics.csv), bluesky (Jetstream firehose
     /// events a line; the AT Protocol API's JSON: searchPosts, getAuthorFeed,
     /// getPostThread, getProfile, listRecords; an account's repository, getRepo's CAR
     /// file), telegram (Telegram Desktop's
