@@ -153,7 +153,7 @@ schemas = {
    "duplicate": {"type": "boolean"}}},
  "Signal": {"type": "object", "properties": {"kind": {"enum": ["text", "profile", "media", "link", "network"]}, "detector": {"type": "string"},
    "score": {"type": "number"}, "flagged": {"type": "boolean"}, "list": {"type": "string"},
-   "evidence": {"type": "object", "description": "text/profile: {spans: [{start, end (UTF-8 byte offsets into the original), text, feature, weight}]}; media: the list entry matched; link: the suspended account and reasons; network: {accounts, shared: [{kind, value, others: [{account, post, seconds_apart}], mass}]}"}}},
+   "evidence": {"type": "object", "description": "text/profile: {spans: [{start, end (UTF-8 byte offsets into the original), text, feature, weight}]}; media: the list entry matched; link: the suspended account and reasons; network: {accounts (an account of the post's platform by its id, another platform's as PLATFORM:ID), shared: [{kind, value, others: [{platform, account, post, seconds_apart}], mass}]}"}}},
  "BatchResult": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
    "key": {"type": "string"}, "seq": {"type": "integer"}, "duplicate": {"type": "boolean"}, "flagged": {"type": "boolean"},
    "action": {"type": "string"}, "priority": {"type": "integer"}, "state": {"type": "string"}}}}}},

@@ -332,6 +332,17 @@ fn reviewer_works_the_queue_in_a_real_browser() {
         net.contains("u4 (4 s before)") && net.contains("u3 (9 s before)"),
         "{net}"
     );
+    // The same link from another platform's account: its co-posters named with theirs.
+    submit(
+        json!({"id": "w1", "platform": "x", "account": "u6", "text": "mirror https://files.example/r1", "created_at": 1_790_000_011}),
+    );
+    b.eval(&filter("x", ""));
+    b.wait_for("document.querySelector('.qitem[data-key=\"post:x:w1\"]') !== null");
+    b.eval("document.querySelector('.qitem[data-key=\"post:x:w1\"]').click(); true");
+    b.wait_for("document.querySelector('#network') !== null");
+    let net = b.eval("document.querySelector('#network').textContent");
+    let net = net.as_str().unwrap();
+    assert!(net.contains("u5 on telegram (2 s before)"), "{net}");
 }
 
 #[test]

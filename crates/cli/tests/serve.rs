@@ -1125,6 +1125,47 @@ fn accounts_posting_the_same_link_within_a_minute_raise_the_network_signal() {
     assert!(net(&d).is_none(), "{d}");
 }
 
+/// Co-posting is seen across platforms: the same link from an account of one platform and
+/// an account of another with the same id is two accounts' posts, the other named with its
+/// platform.
+#[test]
+fn the_same_id_on_two_platforms_is_two_accounts_co_posting() {
+    let s = setup(&[]);
+    let ing = Some(s.ingest.as_str());
+    let url = "https://files.example/release-40";
+    let post = |platform: &str, id: &str, t: i64| {
+        json!({"id": id, "platform": platform, "account": "u1", "created_at": t,
+               "text": format!("read this {url}"), "urls": [url]})
+        .to_string()
+    };
+    let (st, _) = s.srv.req(
+        "POST",
+        "/api/v1/posts",
+        ing,
+        Some(&post("telegram", "t1", 1_790_000_000)),
+    );
+    assert_eq!(st, 201);
+    let (_, v) = s.srv.req(
+        "POST",
+        "/api/v1/posts",
+        ing,
+        Some(&post("x", "x1", 1_790_000_005)),
+    );
+    let net = v["body"]["verdict"]["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "network")
+        .cloned()
+        .expect("a network signal across platforms");
+    assert_eq!(net["evidence"]["accounts"], json!(["telegram:u1"]));
+    let other = &net["evidence"]["shared"][0]["others"][0];
+    assert_eq!(
+        (other["platform"].as_str(), other["account"].as_str()),
+        (Some("telegram"), Some("u1"))
+    );
+}
+
 /// The service flags by the same rule as `scan`: a text needs its own evidence, so "🤔"
 /// is not flagged even at a threshold below the model's prior.
 #[test]

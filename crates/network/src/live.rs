@@ -43,6 +43,9 @@ impl Default for LiveConfig {
 /// Another account's post of the same item, close in time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoPost {
+    /// The account's platform: co-posting is seen across platforms, and an account is its
+    /// platform's and its id.
+    pub platform: String,
     pub account: String,
     pub post: String,
     /// This post's time minus that post's: positive when that one came first.
@@ -66,6 +69,7 @@ pub struct Shared {
 
 #[derive(Debug, Clone)]
 struct Seen {
+    platform: Arc<str>,
     account: Arc<str>,
     post: Arc<str>,
     t: i64,
@@ -162,11 +166,13 @@ impl Live {
         }
     }
 
-    /// Record a post of `items` (key, kind, readable value) by `account`, made at `t` and
-    /// arriving at `now` (Unix seconds; `now` never goes back), and return the items that
-    /// other accounts, among the posts kept, posted within `window` seconds of `t`.
+    /// Record a post of `items` (key, kind, readable value) by `account` of `platform`,
+    /// made at `t` and arriving at `now` (Unix seconds; `now` never goes back), and return
+    /// the items that other accounts (another platform's of the same id among them), among
+    /// the posts kept, posted within `window` seconds of `t`.
     pub fn observe(
         &mut self,
+        platform: &str,
         account: &str,
         post: &str,
         t: i64,
@@ -175,7 +181,8 @@ impl Live {
     ) -> Vec<Shared> {
         self.expire(now);
         let mut out = Vec::new();
-        let (acc, pid): (Arc<str>, Arc<str>) = (account.into(), post.into());
+        let (plat, acc, pid): (Arc<str>, Arc<str>, Arc<str>) =
+            (platform.into(), account.into(), post.into());
         for (key, kind, value) in items {
             let q = self.items.entry(*key).or_default();
             let mass = q.len() >= self.cfg.per_item;
@@ -183,8 +190,12 @@ impl Live {
             // A mass item is reported as such, without its posters.
             for s in q.iter().filter(|_| !mass) {
                 let dt = t - s.t;
-                if dt.abs() <= self.cfg.window && *s.account != *account {
-                    match others.iter_mut().find(|o| *o.account == *s.account) {
+                let same = *s.account == *account && *s.platform == *platform;
+                if dt.abs() <= self.cfg.window && !same {
+                    match others
+                        .iter_mut()
+                        .find(|o| *o.account == *s.account && *o.platform == *s.platform)
+                    {
                         // Each account once, with its post nearest this one.
                         Some(o) if o.seconds_apart.abs() > dt.abs() => {
                             o.post = s.post.to_string();
@@ -192,6 +203,7 @@ impl Live {
                         }
                         Some(_) => {}
                         None => others.push(CoPost {
+                            platform: s.platform.to_string(),
                             account: s.account.to_string(),
                             post: s.post.to_string(),
                             seconds_apart: dt,
@@ -203,6 +215,7 @@ impl Live {
                 q.pop_front();
             }
             q.push_back(Seen {
+                platform: plat.clone(),
                 account: acc.clone(),
                 post: pid.clone(),
                 t,
@@ -227,11 +240,19 @@ impl Live {
     }
 }
 
-/// The distinct other accounts in `shared`.
-pub fn accounts(shared: &[Shared]) -> Vec<&str> {
-    let mut a: Vec<&str> = shared
+/// The distinct other accounts in `shared`, as a reviewer of a post on `platform` reads
+/// them: an account of that platform by its id, another platform's as `PLATFORM:ID`.
+pub fn accounts(shared: &[Shared], platform: &str) -> Vec<String> {
+    let mut a: Vec<String> = shared
         .iter()
-        .flat_map(|s| s.others.iter().map(|o| o.account.as_str()))
+        .flat_map(|s| s.others.iter())
+        .map(|o| {
+            if o.platform == platform {
+                o.account.clone()
+            } else {
+                format!("{}:{}", o.platform, o.account)
+            }
+        })
         .collect();
     a.sort_unstable();
     a.dedup();
@@ -259,13 +280,13 @@ mod tests {
     #[test]
     fn other_accounts_close_in_time_are_found_once_each() {
         let mut l = Live::new(cfg(60, 50, 600));
-        assert!(l.observe("a", "p1", 1000, 5000, &[it(1)]).is_empty());
+        assert!(l.observe("x", "a", "p1", 1000, 5000, &[it(1)]).is_empty());
         assert!(
-            l.observe("a", "p2", 1010, 5001, &[it(1)]).is_empty(),
+            l.observe("x", "a", "p2", 1010, 5001, &[it(1)]).is_empty(),
             "the same account is not a co-poster"
         );
-        l.observe("b", "p3", 1020, 5002, &[it(1)]);
-        let s = l.observe("c", "p4", 1030, 5003, &[it(1), it(2)]);
+        l.observe("x", "b", "p3", 1020, 5002, &[it(1)]);
+        let s = l.observe("x", "c", "p4", 1030, 5003, &[it(1), it(2)]);
         assert_eq!(s.len(), 1);
         let who: Vec<(&str, &str, i64)> = s[0]
             .others
@@ -275,22 +296,56 @@ mod tests {
         assert_eq!(who, [("b", "p3", 10), ("a", "p2", 20)]);
         assert_eq!(s[0].value, "https://x.example/1");
         // A backlog post that arrives late but was made just before: compared by its time.
-        let s = l.observe("e", "p0", 995, 5004, &[it(1)]);
+        let s = l.observe("x", "e", "p0", 995, 5004, &[it(1)]);
         assert_eq!(s[0].others[0].seconds_apart, -5);
         // Made long after: not coordination.
-        assert!(l.observe("d", "p5", 1200, 5005, &[it(1)]).is_empty());
+        assert!(l.observe("x", "d", "p5", 1200, 5005, &[it(1)]).is_empty());
         // Past retention (arrival time): forgotten.
-        assert!(l.observe("f", "p6", 1000, 5700, &[it(1)]).is_empty());
+        assert!(l.observe("x", "f", "p6", 1000, 5700, &[it(1)]).is_empty());
         assert_eq!(l.len(), 1);
+    }
+
+    /// The same id on two platforms is two accounts: each the other's co-poster, named
+    /// with its platform where it is another's.
+    #[test]
+    fn the_same_id_on_another_platform_is_another_account() {
+        let mut l = Live::new(cfg(60, 50, 600));
+        l.observe("telegram", "u1", "t1", 1000, 5000, &[it(1)]);
+        let s = l.observe("twitter", "u1", "w1", 1005, 5001, &[it(1)]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (
+                s[0].others[0].platform.as_str(),
+                s[0].others[0].account.as_str()
+            ),
+            ("telegram", "u1")
+        );
+        assert_eq!(accounts(&s, "twitter"), ["telegram:u1"]);
+        assert_eq!(accounts(&s, "telegram"), ["u1"]);
+        // Its own platform again: the same account, no co-poster.
+        let s = l.observe("telegram", "u1", "t2", 1010, 5002, &[it(1)]);
+        assert_eq!(s[0].others.len(), 1, "only the other platform's: {s:?}");
+        assert_eq!(s[0].others[0].platform, "twitter");
     }
 
     #[test]
     fn a_mass_item_is_flagged_and_memory_stays_bounded() {
         let mut l = Live::new(cfg(60, 5, 600));
+        // Account `u{i}`'s post `p{i}` of `item`, all at one time.
+        let post = |l: &mut Live, i: u64, item: u64| {
+            l.observe(
+                "x",
+                &format!("u{i}"),
+                &format!("p{i}"),
+                1000,
+                1000,
+                &[it(item)],
+            )
+        };
         for i in 0..20 {
-            l.observe(&format!("u{i}"), &format!("p{i}"), 1000, 1000, &[it(7)]);
+            post(&mut l, i, 7);
         }
-        let s = l.observe("z", "pz", 1001, 1001, &[it(7)]);
+        let s = l.observe("x", "z", "pz", 1001, 1001, &[it(7)]);
         assert!(s[0].mass);
         assert!(s[0].others.is_empty());
         assert_eq!(l.order.len(), 21);
@@ -301,14 +356,14 @@ mod tests {
             ..cfg(60, 50, 600)
         });
         for i in 0..10 {
-            l.observe(&format!("u{i}"), &format!("p{i}"), 1000, 1000, &[it(i)]);
+            post(&mut l, i, i);
         }
         assert!(l.order.len() <= 4);
         assert!(l.len() <= 4);
-        let s = l.observe("z", "pz", 1000, 1000, &[it(9)]);
+        let s = l.observe("x", "z", "pz", 1000, 1000, &[it(9)]);
         assert_eq!(s[0].others[0].account, "u9");
         assert!(
-            l.observe("z", "pz", 1000, 1000, &[it(0)]).is_empty(),
+            l.observe("x", "z", "pz", 1000, 1000, &[it(0)]).is_empty(),
             "dropped"
         );
     }
@@ -326,7 +381,7 @@ mod tests {
             for (i, (acct, item, t, gap)) in posts.iter().enumerate() {
                 now += gap;
                 let account = format!("a{acct}");
-                let got = l.observe(&account, &format!("p{i}"), *t, now, &[it(*item)]);
+                let got = l.observe("x", &account, &format!("p{i}"), *t, now, &[it(*item)]);
                 let mut want: Vec<&str> = seen
                     .iter()
                     .filter(|(a, st, arr, k)| {
@@ -336,7 +391,7 @@ mod tests {
                     .collect();
                 want.sort_unstable();
                 want.dedup();
-                prop_assert_eq!(accounts(&got), want);
+                prop_assert_eq!(accounts(&got, "x"), want);
                 seen.push((account, *t, now, *item));
             }
         }

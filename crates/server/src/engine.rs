@@ -202,11 +202,14 @@ impl Engine {
             return None;
         }
         let account = &p.account;
-        let shared =
-            self.live
-                .lock()
-                .expect("live lock")
-                .observe(account, &p.id, t, now_ms / 1000, &items);
+        let shared = self.live.lock().expect("live lock").observe(
+            &p.platform,
+            account,
+            &p.id,
+            t,
+            now_ms / 1000,
+            &items,
+        );
         let mut shared: Vec<_> = shared.into_iter().filter(|s| !s.mass).collect();
         if shared.is_empty() {
             return None;
@@ -221,10 +224,7 @@ impl Engine {
                 }
             }
         });
-        let accounts: Vec<String> = raqib_network::live::accounts(&shared)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let accounts = raqib_network::live::accounts(&shared, &p.platform);
         let n = accounts.len();
         Some(SignalOut {
             kind: "network",
