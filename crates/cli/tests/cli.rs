@@ -1262,7 +1262,7 @@ fn a_reddit_data_export_scans_as_its_owners_posts() {
     );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["posts"], 5, "{summary}");
+    assert_eq!(summary["posts"], 6, "{summary}");
     assert_eq!(
         summary["skipped_records"], 1,
         "the row with no date: {summary}"
@@ -1284,6 +1284,20 @@ fn a_reddit_data_export_scans_as_its_owners_posts() {
         ids,
         ["t1_c1", "t3_abc1"],
         "the news and the chatter not flagged"
+    );
+    // Its chats too: a chat message is its sender's, in its chat.
+    let (_all_dir, all) = scan_all_posts("tests/data/reddit_export");
+    let chat = jsonl(&all.join("posts.jsonl"))
+        .into_iter()
+        .find(|p| p["id"] == "chat_m100")
+        .expect("the chat message");
+    assert_eq!(
+        (&chat["account"], &chat["platform"], &chat["place"]),
+        (
+            &serde_json::json!("another_user"),
+            &serde_json::json!("reddit"),
+            &serde_json::json!("Match chat")
+        )
     );
 }
 

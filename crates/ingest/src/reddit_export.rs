@@ -5,11 +5,13 @@
 //! (`id,permalink,date,ip,subreddit,gildings,link,parent,body,media`; some exports have
 //! `gildings_silver,gildings_supergold` too) and the private messages, `messages.csv`
 //! (`id,permalink,thread_id,date,ip,from,to,subject,body`, `messages_archive.csv` in newer
-//! exports). Each is known by its header, whatever its name.
+//! exports), and the chats, `chat_history.csv` (`message_id,created_at,updated_at,username,
+//! message,thread_parent_message_id,channel_url,subreddit,channel_name,conversation_type`).
+//! Each is known by its header, whatever its name.
 //!
 //! Every post and comment is the owner's, and the owner is named once, in `statistics.csv`
 //! beside them (`statistic,value` rows, one of them `account name`). A message names its
-//! sender (`from`). The ids are Reddit's fullnames (`t3_` for a post, `t1_` for a comment,
+//! sender (`from`), a chat message its (`username`). The ids are Reddit's fullnames (`t3_` for a post, `t1_` for a comment,
 //! `t4_` for a message), as raqib's reader of Pushshift's dumps and Reddit's API gives them,
 //! so the owner's posts in an export and in a dump are one post, and one account (Reddit's
 //! names are unique). The export's `ip` column is never read.
@@ -31,12 +33,13 @@ enum Kind {
     Posts,
     Comments,
     Messages,
+    Chat,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Cols {
     id: usize,
-    permalink: usize,
+    permalink: Option<usize>,
     date: usize,
     subreddit: Option<usize>,
     title: Option<usize>,
@@ -47,6 +50,8 @@ struct Cols {
     media: Option<usize>,
     from: Option<usize>,
     subject: Option<usize>,
+    /// A chat's name, where it is in no subreddit.
+    channel: Option<usize>,
 }
 
 /// The account the posts and comments are credited to where the export's owner is not
@@ -79,24 +84,38 @@ impl Layout {
             .all(|c| find(c).is_some())
         {
             Kind::Messages
+        } else if [
+            "message_id",
+            "created_at",
+            "username",
+            "message",
+            "channel_url",
+        ]
+        .iter()
+        .all(|c| find(c).is_some())
+        {
+            Kind::Chat
         } else {
             return None;
         };
+        let chat = kind == Kind::Chat;
+        let pick = |file: &str, chat_name: &str| find(if chat { chat_name } else { file });
         let col = Cols {
-            id: find("id")?,
-            permalink: find("permalink")?,
-            date: find("date")?,
+            id: pick("id", "message_id")?,
+            permalink: find("permalink"),
+            date: pick("date", "created_at")?,
             subreddit: find("subreddit"),
             title: find("title"),
             url: find("url"),
-            body: find("body")?,
+            body: pick("body", "message")?,
             link: find("link"),
-            parent: find("parent"),
+            parent: pick("parent", "thread_parent_message_id"),
             media: find("media"),
-            from: find("from"),
+            from: pick("from", "username"),
             subject: find("subject"),
+            channel: find("channel_name"),
         };
-        let owner = if kind == Kind::Messages {
+        let owner = if matches!(kind, Kind::Messages | Kind::Chat) {
             String::new()
         } else {
             owner().unwrap_or_else(|| UNKNOWN_OWNER.to_string())
@@ -158,6 +177,7 @@ pub(crate) fn post_of<'r>(
         Kind::Posts => "t3_",
         Kind::Comments => "t1_",
         Kind::Messages => "t4_",
+        Kind::Chat => "chat_",
     };
     let id = if is_fullname(id) {
         id.to_string()
@@ -169,7 +189,7 @@ pub(crate) fn post_of<'r>(
             .into_iter()
             .flatten()
             .collect(),
-        Kind::Comments => opt(Some(c.body))?.into_iter().collect(),
+        Kind::Comments | Kind::Chat => opt(Some(c.body))?.into_iter().collect(),
         // A reply's subject is `re: ` and the first's: the body says it all, else the
         // subject.
         Kind::Messages => opt(Some(c.body))?.or(opt(c.subject)?).into_iter().collect(),
@@ -200,7 +220,7 @@ pub(crate) fn post_of<'r>(
         None => None,
     };
     let account = match layout.kind {
-        Kind::Messages => opt(c.from)?.unwrap_or_default().to_string(),
+        Kind::Messages | Kind::Chat => opt(c.from)?.unwrap_or_default().to_string(),
         _ => layout.owner.clone(),
     };
     let reply_to = match layout.kind {
@@ -208,9 +228,10 @@ pub(crate) fn post_of<'r>(
             .filter(|p| is_fullname(p))
             .map(str::to_string)
             .or(opt(c.link)?.and_then(submission_of)),
+        Kind::Chat => opt(c.parent)?.map(|p| format!("chat_{p}")),
         _ => None,
     };
-    let permalink = get(c.permalink)?.and_then(|l| {
+    let permalink = opt(c.permalink)?.and_then(|l| {
         if l.starts_with('/') {
             Some(format!("https://www.reddit.com{l}"))
         } else {
@@ -226,7 +247,10 @@ pub(crate) fn post_of<'r>(
         urls,
         media,
         reply_to,
-        place: opt(c.subreddit)?.map(|s| format!("r/{}", s.trim_start_matches("r/"))),
+        place: match opt(c.subreddit)? {
+            Some(s) => Some(format!("r/{}", s.trim_start_matches("r/"))),
+            None => opt(c.channel)?.map(str::to_string),
+        },
         permalink,
         ..Default::default()
     }))
@@ -248,11 +272,56 @@ pub(crate) fn is_export_folder<'a>(mut names: impl Iterator<Item = &'a str> + Cl
     names.clone().any(|n| n == "statistics.csv") && names.any(is_things_file)
 }
 
-/// The export's files with posts, comments or messages in them, by name.
+/// The export's files with posts, comments or messages in them, by name (`chat_history.csv`,
+/// Reddit's chats, is read as any CSV is: `message` by `username`, in its `subreddit`).
 pub(crate) fn is_things_file(base: &str) -> bool {
     matches!(
         base,
-        "posts.csv" | "comments.csv" | "messages.csv" | "messages_archive.csv"
+        "posts.csv" | "comments.csv" | "messages.csv" | "messages_archive.csv" | "chat_history.csv"
+    )
+}
+
+/// The export's other files, by name: what a tar's member is checked against before the
+/// archive's names are read to tell whether it is one (a tar of other CSV files is not
+/// read again for that).
+pub(crate) fn is_other_file(base: &str) -> bool {
+    matches!(
+        base,
+        "statistics.csv"
+            | "account_gender.csv"
+            | "announcements.csv"
+            | "approved_submitter_subreddits.csv"
+            | "birthdate.csv"
+            | "checkfile.csv"
+            | "comment_headers.csv"
+            | "comment_votes.csv"
+            | "drafts.csv"
+            | "friends.csv"
+            | "gilded_content.csv"
+            | "gold_received.csv"
+            | "hidden_posts.csv"
+            | "ip_logs.csv"
+            | "linked_identities.csv"
+            | "linked_phone_number.csv"
+            | "message_headers.csv"
+            | "messages_archive_headers.csv"
+            | "moderated_subreddits.csv"
+            | "multireddits.csv"
+            | "payouts.csv"
+            | "persona.csv"
+            | "poll_votes.csv"
+            | "post_headers.csv"
+            | "post_votes.csv"
+            | "purchases.csv"
+            | "saved_comments.csv"
+            | "saved_posts.csv"
+            | "scheduled_posts.csv"
+            | "sensitive_ads_preferences.csv"
+            | "stripe.csv"
+            | "subscribed_subreddits.csv"
+            | "subscriptions.csv"
+            | "twitter.csv"
+            | "user_preferences.csv"
     )
 }
 
@@ -275,6 +344,8 @@ mod tests {
     const COMMENTS: &str =
         "id,permalink,date,ip,subreddit,gildings,gildings_silver,gildings_supergold,link,parent,body,media";
     const MESSAGES: &str = "id,permalink,thread_id,date,ip,from,to,subject,body";
+    const CHAT: &str = "message_id,created_at,updated_at,username,message,\
+        thread_parent_message_id,channel_url,subreddit,channel_name,conversation_type";
 
     #[test]
     fn the_exports_files_are_known_by_their_headers() {
@@ -286,6 +357,7 @@ mod tests {
             Some(Kind::Comments)
         );
         assert_eq!(known(MESSAGES), Some(Kind::Messages));
+        assert_eq!(known(CHAT), Some(Kind::Chat));
         for other in [
             "statistic,value",
             "date,ip",
@@ -419,5 +491,41 @@ mod tests {
             ("t4_m1", "someone", "the text")
         );
         assert_eq!(p.place, None);
+    }
+
+    #[test]
+    fn a_chat_message_is_its_senders_in_its_chat() {
+        let row = |subreddit: &str, parent: &str| {
+            read(
+                CHAT,
+                &[
+                    "99",
+                    "2026-10-06 10:00:00 UTC",
+                    "",
+                    "someone",
+                    "hello all",
+                    parent,
+                    "https://chat.reddit.com/room/x",
+                    subreddit,
+                    "Match chat",
+                    "group",
+                ],
+                Some("example_user"),
+            )
+            .unwrap()
+            .unwrap()
+        };
+        let p = row("", "");
+        assert_eq!(
+            (p.id.as_str(), p.account.as_str(), p.text.as_str()),
+            ("chat_99", "someone", "hello all")
+        );
+        assert_eq!(p.place.as_deref(), Some("Match chat"));
+        assert_eq!(p.permalink, None, "a chat's page is no message's");
+        assert_eq!(
+            row("example_sub", "98").place.as_deref(),
+            Some("r/example_sub")
+        );
+        assert_eq!(row("", "98").reply_to.as_deref(), Some("chat_98"));
     }
 }

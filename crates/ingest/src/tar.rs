@@ -500,18 +500,35 @@ impl TarChunks {
             return false;
         }
         let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-        if !crate::strip_compression_ext(&base).ends_with(".json") {
+        let base = crate::strip_compression_ext(&base);
+        // Reddit's export is CSV at its root: its other files are known only beside its
+        // `statistics.csv` and posts, so from the archive's names (on disk only).
+        if base.ends_with(".csv") {
+            if !self.on_disk || !crate::reddit_export::is_other_file(base) {
+                return false;
+            }
+            return self.others_by_names().contains(name);
+        }
+        if !base.ends_with(".json") {
             return false;
         }
         if self.meta_others.is_none() && self.on_disk && crate::meta::is_export_section(name) {
-            let names = all_names(&self.archive).unwrap_or_default();
-            let others = crate::meta::meta_export_others(names.iter().map(String::as_str));
-            self.meta_others = Some(others.into_iter().map(|k| names[k].clone()).collect());
+            self.others_by_names();
         }
         match &self.meta_others {
             Some(others) => others.contains(name),
             None => self.meta_roots.iter().any(|r| name.starts_with(r.as_str())),
         }
+    }
+
+    /// The members an export holds besides its posts (see
+    /// [`crate::meta::meta_export_others`]), from all the archive's names, found once.
+    fn others_by_names(&mut self) -> &std::collections::HashSet<String> {
+        self.meta_others.get_or_insert_with(|| {
+            let names = all_names(&self.archive).unwrap_or_default();
+            let others = crate::meta::meta_export_others(names.iter().map(String::as_str));
+            others.into_iter().map(|k| names[k].clone()).collect()
+        })
     }
 
     /// Open the next member that is an input, or say why there is none.

@@ -4002,10 +4002,12 @@ fn a_reddit_data_export_reads_as_its_owners_posts_and_comments() {
     assert_eq!(diags[0].at.line, 5, "the row after a two-line comment");
     assert!(diags[0].message.contains("`date`"), "{}", diags[0]);
 
-    // Zipped: the three files with posts read, the rest left out without a word.
+    // Zipped, tarred and gzipped: the three files with posts read, the rest left out
+    // without a word.
     let dir = tempfile::tempdir().unwrap();
     let zipped = dir.path().join("reddit_export.zip");
     let mut z = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
+    let mut t = tar::Builder::new(Vec::new());
     for name in [
         "statistics.csv",
         "posts.csv",
@@ -4014,16 +4016,45 @@ fn a_reddit_data_export_reads_as_its_owners_posts_and_comments() {
         "ip_logs.csv",
         "post_votes.csv",
     ] {
+        let bytes = std::fs::read(file(name)).unwrap();
         z.start_file(name, zip::write::SimpleFileOptions::default())
             .unwrap();
-        z.write_all(&std::fs::read(file(name)).unwrap()).unwrap();
+        z.write_all(&bytes).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, format!("export/{name}"), &bytes[..])
+            .unwrap();
     }
     z.finish().unwrap();
-    let (recs, diags) = split(read_all(zipped.to_str().unwrap(), &Options::default()).unwrap());
-    assert_eq!(diags.len(), 1, "only the bad date: {diags:?}");
-    let mut ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
-    ids.sort_unstable();
-    assert_eq!(ids, ["t1_c1", "t1_c2", "t3_abc1", "t3_abc2", "t4_m1"]);
+    let tar_bytes = t.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar_bytes).unwrap();
+    let archives = [
+        zipped.display().to_string(),
+        write(&dir, "export.tar", &tar_bytes),
+        write(&dir, "export.tar.gz", &gz.finish().unwrap()),
+    ];
+    for f in &archives {
+        let (recs, diags) = split(read_all(f, &Options::default()).unwrap());
+        assert_eq!(diags.len(), 1, "{f}: only the bad date: {diags:?}");
+        let mut ids: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            ["t1_c1", "t1_c2", "t3_abc1", "t3_abc2", "t4_m1"],
+            "{f}"
+        );
+        assert!(
+            posts(&recs)
+                .iter()
+                .filter(|p| p.id != "t4_m1")
+                .all(|p| p.account == "example_user"),
+            "{f}: the owner from statistics.csv beside"
+        );
+    }
+    let (recs, _) = split(read_all(&archives[0], &Options::default()).unwrap());
     let m = posts(&recs).into_iter().find(|p| p.id == "t4_m1").unwrap();
     assert_eq!(m.account, "someone_else", "a message is its sender's");
     // The export's IP addresses (a post's `ip`, the login log) are read nowhere.
