@@ -38,6 +38,10 @@ impl<T: Clone> Memo<T> {
     }
 }
 
+/// The most of an export's profile file read (a few kilobytes in a real export): one
+/// larger is not parsed, rather than read whole into memory.
+pub(crate) const PROFILE_MAX: usize = 64 << 20;
+
 /// Where an input's neighbours are.
 #[derive(Clone)]
 pub(crate) enum Beside {
@@ -248,6 +252,29 @@ impl Beside {
             Beside::Tar(t) => Some(crate::tar::files_below(&t.archive, &t.dir, keep)),
             Beside::Folder(_) | Beside::Zip(..) => None,
         }
+    }
+
+    /// The first `max` bytes of `name` (and one more, so that a caller can tell a file
+    /// over the limit), for a small file a hostile export could make huge; `None` where
+    /// there is none or it cannot be read.
+    pub(crate) fn read_at_most(&self, name: &str, max: usize) -> Option<Vec<u8>> {
+        let limit = max as u64 + 1;
+        let mut out = Vec::new();
+        match self {
+            Beside::Folder(dir) => {
+                let f = std::fs::File::open(dir.join(name)).ok()?;
+                f.take(limit).read_to_end(&mut out).ok()?;
+            }
+            Beside::Zip(index, dir) => {
+                let r = index.member(&format!("{dir}{name}")).ok()?;
+                r.take(limit).read_to_end(&mut out).ok()?;
+            }
+            Beside::Tar(_) => {
+                out = self.read(name).ok()??;
+                out.truncate(max + 1);
+            }
+        }
+        Some(out)
     }
 
     /// The names of the files beside, in name order.

@@ -225,7 +225,7 @@ pub(crate) fn channel_of(beside: Option<&crate::beside::Beside>) -> Channel {
         let package = channels(&beside.up()?.up()?);
         let file = match &package.files {
             Some(files) => files.get(&id).cloned(),
-            None => parse_channel(&beside.read("channel.json").ok()??),
+            None => parse_channel(&beside.read_at_most("channel.json", CHANNEL_FILE_MAX)?),
         };
         Some(Channel {
             place: (package.places.get(&id).cloned())

@@ -133,7 +133,9 @@ pub(crate) fn owner_of(
             ]
             .iter()
             .find_map(|sub| {
-                let bytes = root.down(sub).read("personal_information.json").ok()??;
+                let bytes = root
+                    .down(sub)
+                    .read_at_most("personal_information.json", crate::beside::PROFILE_MAX)?;
                 profile_account(&bytes, None)
             })
         })

@@ -537,7 +537,9 @@ pub(crate) fn owner_of(beside: Option<&crate::beside::Beside>) -> Option<String>
         ]
         .iter()
         .find_map(|sub| {
-            let bytes = root.down(sub).read("profile_information.json").ok()??;
+            let bytes = root
+                .down(sub)
+                .read_at_most("profile_information.json", crate::beside::PROFILE_MAX)?;
             let v = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?;
             let name = ["profile_v2", "profile"]
                 .iter()

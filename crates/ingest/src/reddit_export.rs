@@ -127,7 +127,8 @@ impl Layout {
 /// The owner's name in the export's `statistics.csv` (its `account name` row), read
 /// beside the file being read.
 pub(crate) fn owner_of(beside: Option<&crate::beside::Beside>) -> Option<String> {
-    let bytes = beside?.read("statistics.csv").ok()??;
+    // A few rows: a file much longer is no export's.
+    let bytes = beside?.read_at_most("statistics.csv", 1 << 20)?;
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -491,6 +492,26 @@ mod tests {
             ("t4_m1", "someone", "the text")
         );
         assert_eq!(p.place, None);
+    }
+
+    /// The owner is read from the first megabyte of `statistics.csv`: a hostile export's
+    /// huge one is not read into memory whole.
+    #[test]
+    fn the_owner_is_read_from_a_bounded_statistics_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let beside = crate::beside::Beside::Folder(dir.path().to_path_buf());
+        let filler = "some statistic,1\n".repeat(200_000);
+        let write = |body: &str| std::fs::write(dir.path().join("statistics.csv"), body).unwrap();
+        write(&format!(
+            "statistic,value\naccount name,example_user\n{filler}"
+        ));
+        assert_eq!(owner_of(Some(&beside)).as_deref(), Some("example_user"));
+        write(&format!(
+            "statistic,value\n{filler}account name,example_user\n"
+        ));
+        assert_eq!(owner_of(Some(&beside)), None, "past the first megabyte");
+        std::fs::remove_file(dir.path().join("statistics.csv")).unwrap();
+        assert_eq!(owner_of(Some(&beside)), None);
     }
 
     #[test]
