@@ -249,7 +249,7 @@ fn parse_channel(bytes: &[u8]) -> Option<ChannelFile> {
 fn channel_id(folder: &str) -> Option<String> {
     folder
         .strip_prefix('c')
-        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|d| (1..=32).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string)
 }
 
@@ -297,7 +297,8 @@ impl ChannelFile {
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        let guild = guild.filter(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
+        let guild =
+            guild.filter(|g| (1..=32).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
         let direct = match &self.kind {
             Some(serde_json::Value::String(t)) => matches!(t.as_str(), "DM" | "GROUP_DM"),
             Some(serde_json::Value::Number(n)) => matches!(n.as_u64(), Some(1 | 3)),

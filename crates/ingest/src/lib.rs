@@ -532,9 +532,24 @@ pub(crate) fn append_part(text: &mut String, part: &str) {
     text.push_str(part);
 }
 
-/// Append `name` and [`FIELD_SEP`] to a line: the separator and line breaks in the name
-/// made spaces.
+/// The most bytes of a name that a reader carries on every record's line (a chat's, a
+/// channel's, a thread's title, a link's start): a real one is a few dozen, and a hostile
+/// file's name as long as a record would be copied onto every one of its messages.
+pub(crate) const LINE_NAME_MAX: usize = 500;
+
+/// `name` cut to [`LINE_NAME_MAX`] bytes, at a character's end.
+pub(crate) fn line_name(name: &str) -> &str {
+    let mut end = name.len().min(LINE_NAME_MAX);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// Append `name` (cut to [`LINE_NAME_MAX`] bytes: see [`line_name`]) and [`FIELD_SEP`] to
+/// a line: the separator and line breaks in the name made spaces.
 pub(crate) fn push_field(out: &mut Vec<u8>, name: &str) {
+    let name = line_name(name);
     out.extend(name.bytes().map(|b| match b {
         FIELD_SEP | b'\n' | b'\r' => b' ',
         b => b,

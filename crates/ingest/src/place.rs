@@ -53,7 +53,8 @@ pub(crate) fn of_document(head: &[u8], format: crate::Format) -> Option<Context>
             serde_json::Value::Number(n) => n.to_string(),
             _ => return None,
         };
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then_some(s)
+        // A snowflake has at most 20 digits; a longer one is no id.
+        ((1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then_some(s)
     };
     let c = match format {
         crate::Format::Discord => {
@@ -119,6 +120,31 @@ mod tests {
 
     fn place(head: &[u8], f: Format) -> Option<String> {
         of_document(head, f).and_then(|c| c.place)
+    }
+
+    /// Each record's line carries the place cut to a few hundred bytes, at a character's
+    /// end: a channel named with a record's worth of text is not copied onto every message.
+    #[test]
+    fn a_lines_place_is_bounded() {
+        let long = "ق".repeat(10_000);
+        let line = prefix(&Context {
+            place: Some(long.clone()),
+            link_base: Some("https://discord.com/channels/1/2/".into()),
+        });
+        let (place, base, rest) = split(&line).unwrap();
+        let place = place.unwrap();
+        assert!(place.len() <= crate::LINE_NAME_MAX && long.starts_with(place));
+        assert_eq!(base, Some("https://discord.com/channels/1/2/"));
+        assert!(rest.is_empty());
+        let huge_id = format!(
+            r#"{{"guild":{{"id":"{}","name":"g"}},"channel":{{"id":"2","name":"c"}},"messages":["#,
+            "1".repeat(40)
+        );
+        assert_eq!(
+            of_document(huge_id.as_bytes(), Format::Discord).and_then(|c| c.link_base),
+            None,
+            "no snowflake has forty digits"
+        );
     }
 
     #[test]

@@ -570,7 +570,11 @@ impl Parser {
     fn chat_member(&mut self, chat: &mut ChatInfo, key: &str) -> Result<(), Stop> {
         match key {
             "name" => {
-                chat.name = self.small_value()?.as_str().map(str::to_string);
+                // Cut as every message's line will carry it (and a diagnostic name it).
+                chat.name = self
+                    .small_value()?
+                    .as_str()
+                    .map(|n| crate::line_name(n).to_string());
                 Ok(())
             }
             "id" => {
@@ -713,7 +717,8 @@ fn link_base(chat: &ChatInfo) -> String {
     );
     // Telegram Desktop writes the bare id; other tools, the Bot API's `-100` form.
     let id = chat.id.strip_prefix("-100").unwrap_or(&chat.id);
-    if linked && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+    // Telegram's ids have at most 19 digits; a longer one is no chat's.
+    if linked && (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) {
         format!("https://t.me/c/{id}/")
     } else {
         String::new()
@@ -946,6 +951,31 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    /// A chat's name as long as a record is carried onto each message's line cut to a few
+    /// hundred bytes (a hostile export's would otherwise be copied onto every message), and
+    /// an id no chat has makes no link.
+    #[test]
+    fn a_huge_chat_name_is_not_copied_onto_every_message() {
+        let name = "ن".repeat(50_000);
+        let doc = format!(
+            r#"{{"name":"{name}","type":"public_channel","id":{},"messages":[
+{{"id":1,"type":"message","text":"a"}},{{"id":2,"type":"message","text":"b"}}]}}"#,
+            "9".repeat(40)
+        );
+        let recs = parse(doc.as_bytes());
+        let posts = posts(&recs);
+        assert_eq!(posts.len(), 2);
+        for (_, p) in posts {
+            let place = p.place.as_deref().unwrap();
+            assert!(
+                place.len() <= crate::LINE_NAME_MAX && name.starts_with(place),
+                "{}",
+                place.len()
+            );
+            assert_eq!(p.permalink, None);
+        }
     }
 
     /// Only channels and supergroups have links to their messages; a chat of the Bot API's
