@@ -970,7 +970,7 @@ fn reddit_row(
     } else {
         layout.platform.as_str()
     };
-    match crate::reddit_export::post_of(r, platform, get) {
+    match crate::reddit_export::post_of(r, platform, rec.len(), get) {
         Ok(Some(post)) => {
             if !post.account.is_empty() && !seen(account_key(&post.platform, &post.account)) {
                 let a = crate::reddit_export::account_of(&post);

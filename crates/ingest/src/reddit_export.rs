@@ -159,11 +159,13 @@ fn submission_of(link: &str) -> Option<String> {
 }
 
 /// One row's post (`None` for a thing deleted or removed, with nothing left to read), by
-/// `platform`; `get(k)` gives column `k` of the row, trimmed, `None` where empty. The
+/// `platform`; the row has `columns` columns, and `get(k)` gives column `k`, trimmed,
+/// `None` where empty. The
 /// account (the owner, or a message's sender) is the post's `account`.
 pub(crate) fn post_of<'r>(
     layout: &Layout,
     platform: &str,
+    columns: usize,
     get: impl Fn(usize) -> Result<Option<&'r str>, String>,
 ) -> Result<Option<Post>, String> {
     let c = &layout.col;
@@ -174,6 +176,11 @@ pub(crate) fn post_of<'r>(
         })
     };
     let id = get(c.id)?.ok_or("row has no `id`")?;
+    if columns <= c.body {
+        return Err(format!(
+            "row ends after {columns} of the header's columns, before its text"
+        ));
+    }
     let prefix = match layout.kind {
         Kind::Posts => "t3_",
         Kind::Comments => "t1_",
@@ -336,7 +343,7 @@ mod tests {
 
     fn read(h: &str, row: &[&str], owner: Option<&str>) -> Result<Option<Post>, String> {
         let layout = Layout::of_header(&header(h), || owner.map(str::to_string)).unwrap();
-        post_of(&layout, "reddit", |k| {
+        post_of(&layout, "reddit", row.len(), |k| {
             Ok(row.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()))
         })
     }
@@ -466,6 +473,14 @@ mod tests {
         assert!(comment(at, "", "[removed]").unwrap().is_none());
         let bad = comment("yesterday", "", "x");
         assert!(bad.unwrap_err().contains("`date`"));
+        // A row cut before its text says so.
+        let short = read(COMMENTS, &["c4", "", "2026-10-03 10:00:00 UTC"], Some("o"));
+        assert!(
+            short
+                .unwrap_err()
+                .contains("ends after 3 of the header's columns"),
+            "a row cut short"
+        );
     }
 
     #[test]
