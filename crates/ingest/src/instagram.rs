@@ -208,7 +208,8 @@ fn seconds(v: Option<&Value>) -> Option<i64> {
 /// is its caption (`title`; each medium's, where the post has none), its media each
 /// `media[].uri`; a story's its own `uri` and `title`; a comment's its
 /// `string_map_data.Comment.value`, its time `Time.timestamp`, its media any
-/// `media_list_data[].uri`. A post or story with neither text nor media is passed over.
+/// `media_list_data[].uri`, its place the account whose post it is under (`Media Owner`:
+/// `comments on @NAME`). A post or story with neither text nor media is passed over.
 pub(crate) fn parse_line(
     line: &[u8],
     seen: impl FnMut(&str) -> bool,
@@ -236,8 +237,12 @@ pub(crate) fn parse_line(
             });
         }
     };
+    // Where a comment was made: under the posts of its `Media Owner`.
+    let mut place = None;
     let (kind, time, text) = if let Some(strings) = v.get("string_map_data") {
         let text = text_of(strings.get("Comment").and_then(|c| c.get("value")));
+        place = text_of(strings.get("Media Owner").and_then(|c| c.get("value")))
+            .map(|o| format!("comments on @{}", o.trim_start_matches('@')));
         let time = seconds(strings.get("Time").and_then(|t| t.get("timestamp")))
             .ok_or("comment has no `string_map_data.Time.timestamp` (Unix seconds)")?;
         for m in v
@@ -288,6 +293,7 @@ pub(crate) fn parse_line(
             created_at: Some(time),
             text,
             media,
+            place,
             ..Default::default()
         },
         base_id,
@@ -373,6 +379,8 @@ mod tests {
         assert_eq!(p.id, "example_user/comments/1706745700");
         assert_eq!(p.text, "a comment");
         assert!(p.media.is_empty());
+        // Made under `someone`'s post: its place.
+        assert_eq!(p.place.as_deref(), Some("comments on @someone"));
     }
 
     #[test]
