@@ -1469,6 +1469,14 @@ fn an_element_export_is_scanned_as_a_matrix_room() {
     let by_id = |id: &str| posts.iter().find(|p| p["id"] == id).unwrap();
     assert_eq!(by_id("$m1")["flagged"], true);
     assert_eq!(by_id("$m1")["account"], "@someone:chat.example");
+    // Its page, which any Matrix client opens.
+    assert!(
+        by_id("$m1")["permalink"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("https://matrix.to/#/!") && l.ends_with("/$m1")),
+        "{:?}",
+        by_id("$m1")
+    );
     assert_eq!(by_id("$m2")["flagged"], false);
     // The room the export's head names is each post's place.
     assert!(

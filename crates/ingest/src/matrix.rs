@@ -46,6 +46,19 @@ fn without_reply_quote(body: &str) -> &str {
     }
 }
 
+/// The event's page, `https://matrix.to/#/ROOM/EVENT`, which every Matrix client opens:
+/// where the room's id (`!…:server`) and the event's (`$…`) are ids, of the characters ids
+/// are made of.
+fn matrix_to(room: &str, event: &str) -> Option<String> {
+    let id_chars = |s: &str| {
+        s.len() <= 255
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!$:._-+/=~[]".contains(&b))
+    };
+    (room.starts_with('!') && event.starts_with('$') && id_chars(room) && id_chars(event))
+        .then(|| format!("https://matrix.to/#/{room}/{event}"))
+}
+
 /// The parts of an event raqib reads; serde passes over the rest (`unsigned`, `hashes`,
 /// signatures...) without building it.
 #[derive(Deserialize)]
@@ -56,6 +69,8 @@ struct Event<'a> {
     event_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     sender: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    room_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     state_key: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -171,6 +186,7 @@ pub(crate) fn parse_matrix_line(
                 _ if reply_to.is_some() => (without_reply_quote(&body).to_string(), Vec::new()),
                 _ => (body, Vec::new()),
             };
+            let permalink = ev.room_id.as_deref().and_then(|r| matrix_to(r, &id));
             out(Record::Post(Box::new(Post {
                 id: id.into_owned(),
                 platform: PLATFORM.into(),
@@ -183,8 +199,12 @@ pub(crate) fn parse_matrix_line(
                 reply_to: reply_to.map(Cow::into_owned),
                 share_of: None,
                 first_version: first_version.map(Cow::into_owned),
-                place: place.map(str::to_string),
-                permalink: None,
+                // The room's name where the export gives it, else its id: what a
+                // homeserver's admins act on.
+                place: place
+                    .map(str::to_string)
+                    .or_else(|| nonempty(ev.room_id.clone()).map(Cow::into_owned)),
+                permalink,
                 reach: None,
                 label: None,
                 category: None,
@@ -261,6 +281,17 @@ mod tests {
         assert_eq!(p.platform, "matrix");
         assert_eq!(p.text, "hello there");
         assert_eq!(p.created_at, Some(1793527200));
+        // Events from the API name no room: its id is the place, and the event's page is
+        // the matrix.to link every client opens.
+        assert_eq!(p.place.as_deref(), Some("!r:example.org"));
+        assert_eq!(
+            p.permalink.as_deref(),
+            Some("https://matrix.to/#/!r:example.org/$e1")
+        );
+        // Ids that are no ids make no link.
+        assert_eq!(matrix_to("!r:x", "$a b"), None);
+        assert_eq!(matrix_to("r:x", "$e"), None);
+        assert_eq!(matrix_to("!r:x\"><script>", "$e"), None);
     }
 
     #[test]
