@@ -37,6 +37,34 @@ fn web_link(o: &Object) -> Option<String> {
         .or_else(|| str_of(o, "id").map(str::to_owned).filter(web))
 }
 
+/// Where a note was posted: the community (group) it was posted to, where it names one
+/// (`audience`, as Lemmy and other forums of the fediverse give it: `!news@lemmy.example`
+/// for `https://lemmy.example/c/news`), else the server it is on (its id's host), whose
+/// admins act on what it hosts.
+fn place_of(o: &Object, id: &str) -> Option<String> {
+    if let Some(group) = reference(o.get("audience")) {
+        if let Some(host) = host_of(&group) {
+            let path = group.split_once("://").map_or("", |(_, r)| r);
+            let path = path.split_once('/').map_or("", |(_, p)| p);
+            return Some(match path.strip_prefix("c/").or(path.strip_prefix("m/")) {
+                Some(name) if !name.is_empty() && !name.contains('/') => format!("!{name}@{host}"),
+                _ => group,
+            });
+        }
+    }
+    host_of(id)
+}
+
+/// The host of a web address (lower-cased), where it is one.
+fn host_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "https" | "http") {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 /// A reference: a URI, an object with an `id` or `href`, or the first of an array of them.
 fn reference(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -263,6 +291,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
         // note may be: a collection holding it as first posted and as edited has its
         // versions under one id, each its own first version, so that they count as one.
         let first_version = Some(id.clone());
+        let place = place_of(n, &id);
         let mut post = Post {
             id,
             platform: PLATFORM.into(),
@@ -275,13 +304,15 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             reply_to: reference(n.get("inReplyTo")),
             share_of: None,
             first_version,
-            place: None,
+            place,
             permalink: web_link(n),
             reach: None,
             label: None,
             category: None,
         };
         if let Some((id, booster, shared)) = boost {
+            // A boost is the booster's, on the booster's server.
+            post.place = host_of(&id).or_else(|| host_of(booster.as_deref()?));
             post.first_version = None;
             post.id = id;
             post.account = booster.unwrap_or_default();
@@ -344,7 +375,7 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
             }),
             // As for a note: any status may be edited under its id.
             first_version: reblog.is_none().then(|| id.clone()),
-            place: None,
+            place: host_of(&id),
             permalink: web_link(body),
             reach: account.as_ref().and_then(|a| a.followers),
             label: None,
@@ -438,6 +469,37 @@ mod tests {
             Some("https://s.example/users/b/statuses/0")
         );
         assert_eq!(p.media[0].kind, "video");
+        // Posted on its author's server: the place its admins act on.
+        assert_eq!(p.place.as_deref(), Some("s.example"));
+    }
+
+    /// A post to a community of a fediverse forum (Lemmy's `audience`) is made there.
+    #[test]
+    fn a_note_in_a_community_is_made_there() {
+        let note = |audience: &str| {
+            let recs = parse(&format!(
+                r#"{{"type":"Page","id":"https://Lemmy.Example/post/1","name":"title","content":"x","audience":{audience}}}"#
+            ));
+            post(&recs).place.clone()
+        };
+        assert_eq!(
+            note(r#""https://lemmy.example/c/news""#).as_deref(),
+            Some("!news@lemmy.example")
+        );
+        assert_eq!(
+            note(r#"{"id":"https://kbin.example/m/world","type":"Group"}"#).as_deref(),
+            Some("!world@kbin.example")
+        );
+        assert_eq!(
+            note(r#""https://forum.example/groups/a/b""#).as_deref(),
+            Some("https://forum.example/groups/a/b")
+        );
+        assert_eq!(note(r#""not a url""#).as_deref(), Some("lemmy.example"));
+        assert_eq!(
+            host_of("https://user:pw@Host.Example:8443/x"),
+            Some("host.example:8443".into())
+        );
+        assert_eq!(host_of("mailto:a@b"), None);
     }
 
     /// A note keeps its id when edited, and any note may be: each names itself as its
@@ -509,6 +571,11 @@ mod tests {
         );
         assert_eq!(p.share_of.as_deref(), Some("https://o.example/n/1"));
         assert_eq!(p.text, "original text");
+        assert_eq!(
+            p.place.as_deref(),
+            Some("s.example"),
+            "the booster's server, not the original's"
+        );
 
         let recs = parse(
             r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://s.example/users/a","type":["Person"],
@@ -558,6 +625,7 @@ mod tests {
         assert_eq!(p.reach, Some(40));
         assert_eq!(p.reply_to.as_deref(), Some("9"));
         assert_eq!(p.media[0].kind, "image");
+        assert_eq!(p.place.as_deref(), Some("s.example"));
         let recs = parse(
             r#"{"id":"11","content":"","account":{"id":"3"},"reblog":{"id":"1","uri":"https://o.example/1","content":"<p>orig</p>"}}"#,
         );
