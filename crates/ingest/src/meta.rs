@@ -237,8 +237,9 @@ pub(crate) fn is_export_section(path: &str) -> bool {
 /// them posts or messages), which are left out as a folder's files not named as inputs
 /// are. Only the files under the root of an export whose threads, posts or comments are
 /// among `paths` are counted. Likewise the CSV files of Reddit's data export besides its
-/// posts, comments and messages (`statistics.csv`, `ip_logs.csv`, votes, subscriptions),
-/// in a folder that holds its `statistics.csv` and one of those.
+/// posts, comments and messages (`statistics.csv`, `ip_logs.csv`, votes, subscriptions,
+/// by their names), in a folder that holds its `statistics.csv`, one of those and another
+/// of its own files.
 pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<usize> {
     let mut roots: Vec<&str> = paths.clone().filter_map(others_root).collect();
     roots.sort_unstable();
@@ -259,9 +260,8 @@ pub fn meta_export_others<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> V
             let base = p.rsplit('/').next().unwrap_or(p);
             let lower = crate::strip_compression_ext(&base.to_ascii_lowercase()).to_string();
             let json = lower.ends_with(".json");
-            let reddit_other = lower.ends_with(".csv")
-                && by_folder.contains_key(split(p).0)
-                && !crate::reddit_export::is_things_file(base);
+            let reddit_other =
+                crate::reddit_export::is_other_file(base) && by_folder.contains_key(split(p).0);
             reddit_other
                 || (json && others_root(p).is_none() && roots.iter().any(|r| p.starts_with(r)))
         })

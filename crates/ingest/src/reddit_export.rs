@@ -11,10 +11,11 @@
 //!
 //! Every post and comment is the owner's, and the owner is named once, in `statistics.csv`
 //! beside them (`statistic,value` rows, one of them `account name`). A message names its
-//! sender (`from`), a chat message its (`username`). The ids are Reddit's fullnames (`t3_` for a post, `t1_` for a comment,
-//! `t4_` for a message), as raqib's reader of Pushshift's dumps and Reddit's API gives them,
-//! so the owner's posts in an export and in a dump are one post, and one account (Reddit's
-//! names are unique). The export's `ip` column is never read.
+//! sender (`from`), a chat message its own (`username`). The ids are Reddit's fullnames
+//! (`t3_` for a post, `t1_` for a comment, `t4_` for a message; `chat_` before a chat
+//! message's id), as raqib's reader of Pushshift's dumps and Reddit's API gives them, so the
+//! owner's posts in an export and in a dump are one post, and one account (Reddit's names
+//! are unique). The export's `ip` column is never read.
 
 use raqib_model::{Account, MediaRef, Post};
 
@@ -275,9 +276,15 @@ pub(crate) fn account_of(post: &Post) -> Account {
 }
 
 /// Whether the folder of files `names` (their base names) is a Reddit export's root: its
-/// `statistics.csv` beside a file of posts, comments or messages.
-pub(crate) fn is_export_folder<'a>(mut names: impl Iterator<Item = &'a str> + Clone) -> bool {
-    names.clone().any(|n| n == "statistics.csv") && names.any(is_things_file)
+/// `statistics.csv` beside a file of posts, comments or messages and another of the
+/// export's own files (its IP log, votes, subscriptions: a folder of someone's data that
+/// happens to hold a `statistics.csv` and a `posts.csv` is not taken for one).
+pub(crate) fn is_export_folder<'a>(names: impl Iterator<Item = &'a str> + Clone) -> bool {
+    names.clone().any(|n| n == "statistics.csv")
+        && names.clone().any(is_things_file)
+        && names
+            .into_iter()
+            .any(|n| n != "statistics.csv" && is_other_file(n))
 }
 
 /// The export's files with posts, comments or messages in them, by name (`chat_history.csv`,
@@ -507,6 +514,37 @@ mod tests {
             ("t4_m1", "someone", "the text")
         );
         assert_eq!(p.place, None);
+    }
+
+    /// An export's other files are left out by name, in a folder that is an export's: a
+    /// folder of someone's own data with a `statistics.csv` and a `posts.csv` is not one.
+    #[test]
+    fn an_exports_other_files_are_told_by_folder_and_name() {
+        let others = |paths: &[&str]| -> Vec<String> {
+            crate::meta::meta_export_others(paths.iter().copied())
+                .into_iter()
+                .map(|k| paths[k].to_string())
+                .collect()
+        };
+        let study = [
+            "study/statistics.csv",
+            "study/posts.csv",
+            "study/tweets.csv",
+        ];
+        assert!(others(&study).is_empty(), "no export");
+        let export = [
+            "export/statistics.csv",
+            "export/posts.csv",
+            "export/comments.csv",
+            "export/ip_logs.csv",
+            "export/notes.csv",
+            "elsewhere/post_votes.csv",
+        ];
+        assert_eq!(
+            others(&export),
+            ["export/statistics.csv", "export/ip_logs.csv"],
+            "known names in the export's folder only"
+        );
     }
 
     /// The owner is read from the first megabyte of `statistics.csv`: a hostile export's
