@@ -241,12 +241,13 @@ impl Beside {
     }
 
     /// For a folder inside a tar archive: the files below it that `keep` chooses by their
-    /// path under it, read whole in one pass over the archive, by that path (reading each
-    /// alone would read a compressed archive again from its start for each). `None` for a
-    /// folder on disk or in a zip, whose files are as cheaply read each alone.
+    /// path under it (giving the most bytes of each to read), read whole in one pass over
+    /// the archive, by that path (reading each alone would read a compressed archive again
+    /// from its start for each). `None` for a folder on disk or in a zip, whose files are as
+    /// cheaply read each alone.
     pub(crate) fn tar_files_below(
         &self,
-        keep: impl Fn(&str) -> bool,
+        keep: impl Fn(&str) -> Option<u64>,
     ) -> Option<Result<std::collections::HashMap<String, Vec<u8>>, String>> {
         match self {
             Beside::Tar(t) => Some(crate::tar::files_below(&t.archive, &t.dir, keep)),

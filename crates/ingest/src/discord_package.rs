@@ -157,7 +157,14 @@ const CHANNEL_FILE_MAX: usize = 1 << 20;
 /// What the package at `root` says of its channels.
 fn channels(root: &crate::beside::Beside) -> std::sync::Arc<Channels> {
     CHANNELS.get(root, || {
-        let wanted = |rel: &str| is_index(rel) || channel_file_of(rel).is_some();
+        // Each file to its own bound: a hostile package's huge ones are not read.
+        let wanted = |rel: &str| {
+            if is_index(rel) {
+                Some(INDEX_MAX)
+            } else {
+                channel_file_of(rel).map(|_| CHANNEL_FILE_MAX as u64)
+            }
+        };
         // A damaged archive gives what came before the damage (its own reading says why).
         if let Some(found) = root.tar_files_below(wanted) {
             let mut c = Channels {

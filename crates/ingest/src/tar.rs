@@ -321,7 +321,7 @@ pub(crate) fn neighbours(
         let names = ix.names_in(dir);
         let mut kept = std::collections::HashMap::new();
         for name in names.iter().filter(|n| keep(n)) {
-            if let Some(bytes) = indexed_whole(ix, &format!("{dir}{name}")) {
+            if let Some(bytes) = indexed_whole(ix, &format!("{dir}{name}"), NEIGHBOUR_MAX) {
                 kept.insert(name.clone(), bytes);
             }
         }
@@ -331,64 +331,63 @@ pub(crate) fn neighbours(
         let rest = name
             .strip_prefix(dir)
             .filter(|r| !r.is_empty() && !r.contains('/'))?;
-        Some((rest.to_string(), keep(rest)))
+        Some((rest.to_string(), if keep(rest) { NEIGHBOUR_MAX } else { 0 }))
     })
 }
 
 /// The files below folder `dir` (empty, or ending with `/`) of the tar archive at
-/// `archive` (a file on disk) that `keep` chooses by their path under it, read whole (up to
-/// [`NEIGHBOUR_MAX`] each), by that path: what a reader needs of many small files in many
-/// folders (each channel's `channel.json` of a Discord package), found in one read of a
-/// compressed archive rather than one for each (by the index where there is one).
+/// `archive` (a file on disk) that `keep` chooses by their path under it (giving the most
+/// bytes of each to read: a larger one is left out), read whole, by that path: what a
+/// reader needs of many small files in many folders (each channel's `channel.json` of a
+/// Discord package), found in one read of a compressed archive rather than one for each
+/// (by the index where there is one).
 pub(crate) fn files_below(
     archive: &str,
     dir: &str,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(&str) -> Option<u64>,
 ) -> Result<std::collections::HashMap<String, Vec<u8>>, String> {
-    fn chosen<'a>(name: &'a str, dir: &str, keep: &impl Fn(&str) -> bool) -> Option<&'a str> {
-        name.strip_prefix(dir).filter(|r| keep(r))
-    }
+    let chosen = |name: &str| -> Option<(String, u64)> {
+        let rest = name.strip_prefix(dir)?;
+        Some((rest.to_string(), keep(rest)?))
+    };
     if let Some(Ok(ix)) = crate::tar_index::ready_index_of(archive).as_deref() {
         let mut kept = std::collections::HashMap::new();
         for name in ix.names() {
-            if let Some(rest) = chosen(name, dir, &keep) {
-                if let Some(bytes) = indexed_whole(ix, name) {
-                    kept.insert(rest.to_string(), bytes);
+            if let Some((rest, max)) = chosen(name) {
+                if let Some(bytes) = indexed_whole(ix, name, max) {
+                    kept.insert(rest, bytes);
                 }
             }
         }
         return Ok(kept);
     }
-    gather(archive, |name| {
-        Some((chosen(name, dir, &keep)?.to_string(), true))
-    })
-    .map(|(_, kept)| kept)
+    gather(archive, chosen).map(|(_, kept)| kept)
 }
 
-/// The whole of member `name` of an indexed archive, where it is no more than
-/// [`NEIGHBOUR_MAX`] and reads without error.
-fn indexed_whole(ix: &crate::tar_index::TarIndex, name: &str) -> Option<Vec<u8>> {
+/// The whole of member `name` of an indexed archive, where it is no more than `max` bytes
+/// and reads without error.
+fn indexed_whole(ix: &crate::tar_index::TarIndex, name: &str, max: u64) -> Option<Vec<u8>> {
     let mut r = ix.reader(name)?;
     let mut bytes = Vec::new();
-    (r.end - r.pos <= NEIGHBOUR_MAX && r.read_to_end(&mut bytes).is_ok()).then_some(bytes)
+    (r.end - r.pos <= max && r.read_to_end(&mut bytes).is_ok()).then_some(bytes)
 }
 
 /// One read of the tar archive at `archive` from its start: the members `choose` names
-/// (given each member's path, `./` dropped: the name to give it, and whether to keep its
-/// bytes, up to [`NEIGHBOUR_MAX`]). An archive damaged or cut short gives what came before
-/// the damage.
+/// (given each member's path, `./` dropped: the name to give it, and the most bytes of it
+/// to keep, 0 for none: a larger one's are not kept). An archive damaged or cut short gives
+/// what came before the damage.
 fn gather(
     archive: &str,
-    choose: impl Fn(&str) -> Option<(String, bool)>,
+    choose: impl Fn(&str) -> Option<(String, u64)>,
 ) -> Result<Neighbours, String> {
     let mut s = reopen(archive)?;
     let mut names = Vec::new();
     let mut kept = std::collections::HashMap::new();
     while let Ok(Some((name, size))) = next_file(&mut s, archive) {
-        let Some((rest, keep)) = choose(&name) else {
+        let Some((rest, max)) = choose(&name) else {
             continue;
         };
-        if keep && size <= NEIGHBOUR_MAX {
+        if max > 0 && size <= max {
             // Grown as it is read: a header's size is not trusted with an allocation.
             let mut bytes = Vec::new();
             let read = (&mut s.reader).take(size).read_to_end(&mut bytes);
