@@ -3506,31 +3506,15 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
         }
     }
     files.sort_by_key(|f| (!f.starts_with("Account"), f.clone()));
-    let mut z = zip::ZipWriter::new(std::fs::File::create(dir.path().join("p.zip")).unwrap());
-    let mut t = tar::Builder::new(Vec::new());
-    for f in &files {
-        let bytes = std::fs::read(format!("{root}/{f}")).unwrap();
-        z.start_file(
-            format!("package/{f}"),
-            zip::write::SimpleFileOptions::default(),
-        )
-        .unwrap();
-        z.write_all(&bytes).unwrap();
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        t.append_data(&mut h, format!("package/{f}"), &bytes[..])
-            .unwrap();
-    }
-    z.finish().unwrap();
-    let tar_bytes = t.into_inner().unwrap();
-    let tar = write(&dir, "p.tar", &tar_bytes);
+    let members: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(format!("{root}/{f}")).unwrap();
+            (format!("package/{f}"), bytes)
+        })
+        .collect();
     // Compressed, a tar has no index: each channel's `channel.json` is found in one read.
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&tar_bytes).unwrap();
-    let tgz = write(&dir, "p.tar.gz", &gz.finish().unwrap());
-    for f in [dir.path().join("p.zip").display().to_string(), tar, tgz] {
+    for f in archives_of(&dir, "p", &members) {
         let (recs, diags) = split(read_all(&f, &Options::default()).unwrap());
         assert!(diags.is_empty(), "{f}: {diags:?}");
         assert_eq!(posts(&recs).len(), 4, "{f}");
@@ -3591,6 +3575,34 @@ fn a_discord_data_package_reads_as_its_owners_messages() {
         "{:?}",
         ps[0].1.permalink
     );
+}
+
+/// `members` (each a path and its bytes) as an export is handed over: a zip, a tar, and a
+/// gzipped tar (which has no index, so is read from its start) in `dir`, named `STEM.zip`,
+/// `STEM.tar`, `STEM.tar.gz`; their paths.
+fn archives_of(dir: &tempfile::TempDir, stem: &str, members: &[(String, Vec<u8>)]) -> [String; 3] {
+    let zipped = dir.path().join(format!("{stem}.zip"));
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
+    let mut t = tar::Builder::new(Vec::new());
+    for (name, bytes) in members {
+        z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(bytes).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, name, &bytes[..]).unwrap();
+    }
+    z.finish().unwrap();
+    let tar_bytes = t.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar_bytes).unwrap();
+    [
+        zipped.display().to_string(),
+        write(dir, &format!("{stem}.tar"), &tar_bytes),
+        write(dir, &format!("{stem}.tar.gz"), &gz.finish().unwrap()),
+    ]
 }
 
 /// The items of `path` (each read without error), with their lines, and the account that
@@ -4005,37 +4017,18 @@ fn a_reddit_data_export_reads_as_its_owners_posts_and_comments() {
     // Zipped, tarred and gzipped: the three files with posts read, the rest left out
     // without a word.
     let dir = tempfile::tempdir().unwrap();
-    let zipped = dir.path().join("reddit_export.zip");
-    let mut z = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
-    let mut t = tar::Builder::new(Vec::new());
-    for name in [
+    let members: Vec<(String, Vec<u8>)> = [
         "statistics.csv",
         "posts.csv",
         "comments.csv",
         "messages.csv",
         "ip_logs.csv",
         "post_votes.csv",
-    ] {
-        let bytes = std::fs::read(file(name)).unwrap();
-        z.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(&bytes).unwrap();
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        t.append_data(&mut h, format!("export/{name}"), &bytes[..])
-            .unwrap();
-    }
-    z.finish().unwrap();
-    let tar_bytes = t.into_inner().unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar_bytes).unwrap();
-    let archives = [
-        zipped.display().to_string(),
-        write(&dir, "export.tar", &tar_bytes),
-        write(&dir, "export.tar.gz", &gz.finish().unwrap()),
-    ];
+    ]
+    .iter()
+    .map(|name| (format!("export/{name}"), std::fs::read(file(name)).unwrap()))
+    .collect();
+    let archives = archives_of(&dir, "export", &members);
     for f in &archives {
         let (recs, diags) = split(read_all(f, &Options::default()).unwrap());
         assert_eq!(diags.len(), 1, "{f}: only the bad date: {diags:?}");
