@@ -453,10 +453,7 @@ fn node_entries(node: &Value, out: &mut Vec<(String, String)>) {
     for e in entries {
         let p = e.get("p").and_then(Value::as_u64).unwrap_or(0) as usize;
         let k = e.get("k").and_then(Value::as_str).unwrap_or_default();
-        let mut cut = p.min(key.len());
-        while !key.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = raqib_model::cut_at_char(&key, p).len();
         key.truncate(cut);
         key.push_str(k);
         if let Some(cid) = e

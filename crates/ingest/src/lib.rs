@@ -539,11 +539,7 @@ pub(crate) const LINE_NAME_MAX: usize = 500;
 
 /// `name` cut to [`LINE_NAME_MAX`] bytes, at a character's end.
 pub(crate) fn line_name(name: &str) -> &str {
-    let mut end = name.len().min(LINE_NAME_MAX);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    &name[..end]
+    raqib_model::cut_at_char(name, LINE_NAME_MAX)
 }
 
 /// Append `name` (cut to [`LINE_NAME_MAX`] bytes: see [`line_name`]) and [`FIELD_SEP`] to

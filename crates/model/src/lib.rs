@@ -276,6 +276,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cut_ends_at_a_character_and_within_the_bound() {
+        assert_eq!(cut_at_char("abc", 10), "abc");
+        assert_eq!(cut_at_char("abc", 2), "ab");
+        // «ق» is two bytes: a cut inside it drops it.
+        assert_eq!(cut_at_char("aقb", 2), "a");
+        assert_eq!(cut_at_char("aقb", 3), "aق");
+        assert_eq!(cut_at_char("", 0), "");
+    }
+
+    #[test]
     fn profile_text_joins_present_fields_only() {
         let a = Account {
             id: "1".into(),
@@ -307,6 +317,16 @@ mod tests {
 }
 
 /// Scanning JSON string contents, for the reader's fast path and the report writers.
+/// The first `max` bytes of `s` or fewer, cut at a character's end: a name or key of
+/// untrusted length kept to a bound without splitting a character.
+pub fn cut_at_char(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 pub mod json {
     /// The length of `b`'s run of plain string bytes (up to the first `"`, `\` or
     /// control character below 0x20, which end a JSON string or need an escape), and

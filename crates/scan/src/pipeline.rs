@@ -1082,11 +1082,7 @@ impl Worker<'_> {
         if let Some(place) = p.place.as_deref().filter(|w| flagged && !w.is_empty()) {
             // Counted by its first `PLACE_MAX` bytes: a record's place may be as long as
             // the record, and a hundred of them are kept for the summary.
-            let mut end = place.len().min(PLACE_MAX);
-            while !place.is_char_boundary(end) {
-                end -= 1;
-            }
-            let place = &place[..end];
+            let place = raqib_model::cut_at_char(place, PLACE_MAX);
             let number = match self.state.flagged_places.get_mut(place) {
                 Some((n, number)) => {
                     *n += 1;
