@@ -37,7 +37,7 @@ ING, REV = ["ingest"], ["reviewer"]
 paths = {
  "/": {"get": op("The reviewer web page", None, {"200": ok("HTML", {"type": "string"}, "text/html")})},
  "/openapi.json": {"get": op("This document", None, {"200": ok("OpenAPI 3.1", {"type": "object"})})},
- "/health": {"get": op("Health: store reachable, counts, policy in force and its last reload error", None,
+ "/health": {"get": op("Health: store reachable, counts, policy in force and its last reload error; with --nats, the stream read and its connection", None,
      {"200": ok("Healthy", {"type": "object"}), "503": ok("The store is unreachable", {"type": "object"})})},
  "/metrics": {"get": op("Prometheus metrics", None, {"200": ok("Text exposition format", {"type": "string"}, "text/plain")})},
  "/api/v1/session": {

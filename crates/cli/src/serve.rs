@@ -127,6 +127,67 @@ pub struct ServeArgs {
     /// Seconds a request may take, body included (408 after).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// Also read posts and accounts from a NATS JetStream stream at this URL
+    /// (nats://[USER:PASS@]HOST:PORT, several joined by commas): each message a post as
+    /// `POST /api/v1/posts` takes it, `{"posts": [...]}` or `{"accounts": [...]}`; scored,
+    /// stored and put under the policy as the API's are, and acknowledged only once stored.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RAQIB_NATS",
+        help_heading = "NATS JetStream"
+    )]
+    pub nats: Option<String>,
+    /// The stream to read; created for --nats-subjects when it does not exist.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "POSTS",
+        help_heading = "NATS JetStream"
+    )]
+    pub nats_stream: String,
+    /// Subjects of a stream raqib creates (comma-separated).
+    #[arg(
+        long,
+        value_name = "SUBJECTS",
+        default_value = "posts.>",
+        value_delimiter = ',',
+        help_heading = "NATS JetStream"
+    )]
+    pub nats_subjects: Vec<String>,
+    /// The durable consumer: every `raqib serve` with the same name shares the stream's
+    /// messages, each delivered to one of them.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "raqib",
+        help_heading = "NATS JetStream"
+    )]
+    pub nats_consumer: String,
+    /// Publish each stored item's verdict (the API's answer, JSON) to this subject;
+    /// through JetStream, acknowledged before the message is, where a stream keeps it.
+    #[arg(long, value_name = "SUBJECT", help_heading = "NATS JetStream")]
+    pub nats_verdicts: Option<String>,
+    /// A NATS credentials file (.creds: JWT and NKey seed).
+    #[arg(long, value_name = "FILE", help_heading = "NATS JetStream")]
+    pub nats_creds: Option<PathBuf>,
+    /// Seconds a delivered message waits for its acknowledgement before it is delivered
+    /// again (to this server or another): set when the consumer is created.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        help_heading = "NATS JetStream"
+    )]
+    pub nats_ack_wait: u64,
+    /// Most messages scored and stored in one transaction.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        help_heading = "NATS JetStream"
+    )]
+    pub nats_batch: usize,
 }
 
 pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
@@ -211,6 +272,16 @@ pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
             }
         );
     }
+    let stream = a.nats.map(|url| raqib_server::stream::StreamConfig {
+        url,
+        creds: a.nats_creds,
+        stream: a.nats_stream,
+        subjects: a.nats_subjects,
+        consumer: a.nats_consumer,
+        ack_wait: Duration::from_secs(a.nats_ack_wait.max(1)),
+        verdicts: a.nats_verdicts,
+        batch: a.nats_batch.clamp(1, 100_000),
+    });
     raqib_server::serve(raqib_server::Config {
         listen: a.listen,
         store,
@@ -228,6 +299,7 @@ pub fn serve_cmd(a: ServeArgs, models: raqib_text::ModelSet) -> Result<i32> {
         rate_limit: a.rate_limit,
         commit_batch: 20_000,
         request_timeout: Duration::from_secs(a.timeout.max(1)),
+        stream,
     })?;
     Ok(0)
 }

@@ -11,6 +11,18 @@
 //! figures, measured when it was 45%); `--propaganda-share 0.05` mixes 5% propaganda-style posts with hard
 //! negatives and chatter instead, nearer to a platform's real traffic.
 //!
+//! ```text
+//! load nats-publish --nats nats://127.0.0.1:4222 [--posts 500000] [--per-message 1]
+//! load nats-wait    --nats nats://127.0.0.1:4222 --expect N [--consumer raqib]
+//! load nats-floor   --nats nats://127.0.0.1:4222 --expect N [--batch 1000]
+//! ```
+//!
+//! `nats-publish` puts posts on the stream `POSTS` (subject `posts.bench`, created when
+//! missing), `--per-message` posts a message (1: a post as its own message; more: `{"posts":
+//! [...]}`); `nats-wait` waits until `raqib serve --nats` has read and acknowledged them all
+//! and says how long that took from its start; `nats-floor` reads and acknowledges them
+//! with a consumer of its own that does nothing else: what the transport costs alone.
+//!
 //! `single` is open-loop: requests are due at a fixed rate and each latency is measured
 //! from when it was due, not when it was sent, so a stalled server is not hidden
 //! (coordinated omission corrected, as wrk2 and oha's `--latency-correction` do).
@@ -260,11 +272,123 @@ fn main() {
                 l.last().unwrap().as_secs_f64() * 1e3
             );
         }
+        "nats-publish" | "nats-wait" | "nats-floor" => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(nats(&mode, &args, &run, &texts));
+        }
         _ => {
             eprintln!(
-                "usage: load batch|single --url URL --token TOKEN [options]; see the file's header"
+                "usage: load batch|single|nats-publish|nats-wait|nats-floor [options]; see the file's header"
             );
             std::process::exit(2);
+        }
+    }
+}
+
+async fn nats(mode: &str, args: &[String], run: &str, texts: &[String]) {
+    use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy};
+    use futures_util::StreamExt;
+    let url = arg(args, "--nats", "nats://127.0.0.1:4222");
+    let js = jetstream::new(async_nats::connect(url.as_str()).await.expect("NATS"));
+    let stream = js
+        .get_or_create_stream(jetstream::stream::Config {
+            name: "POSTS".into(),
+            subjects: vec!["posts.>".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("the stream POSTS");
+    let t0 = Instant::now();
+    match mode {
+        "nats-publish" => {
+            let posts: u64 = arg(args, "--posts", "500000").parse().unwrap();
+            let per: u64 = arg(args, "--per-message", "1").parse().unwrap();
+            let bodies: Vec<Vec<u8>> = (0..posts.div_ceil(per))
+                .map(|m| {
+                    let ps: Vec<_> = (m * per..((m + 1) * per).min(posts))
+                        .map(|n| {
+                            post_json(&format!("{run}-{n}"), n, &texts[n as usize % texts.len()])
+                        })
+                        .collect();
+                    if per == 1 {
+                        serde_json::to_vec(&ps[0]).unwrap()
+                    } else {
+                        serde_json::to_vec(&serde_json::json!({ "posts": ps })).unwrap()
+                    }
+                })
+                .collect();
+            let t0 = Instant::now();
+            for window in bodies.chunks(1000) {
+                let mut acks = Vec::with_capacity(window.len());
+                for b in window {
+                    acks.push(js.publish("posts.bench", b.clone().into()).await.unwrap());
+                }
+                for a in acks {
+                    a.await.expect("the stream keeps the message");
+                }
+            }
+            let s = t0.elapsed().as_secs_f64();
+            println!(
+                "nats-publish: {posts} posts in {} messages: {s:.2} s, {:.0} posts/s",
+                bodies.len(),
+                posts as f64 / s
+            );
+        }
+        "nats-wait" => {
+            let expect: u64 = arg(args, "--expect", "0").parse().unwrap();
+            let name = arg(args, "--consumer", "raqib");
+            loop {
+                if let Ok(mut c) = stream.get_consumer::<pull::Config>(&name).await {
+                    let i = c.info().await.unwrap();
+                    if i.num_pending == 0
+                        && i.num_ack_pending == 0
+                        && i.ack_floor.stream_sequence >= expect
+                    {
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            println!(
+                "nats-wait: {expect} messages read and acknowledged in {:.2} s",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+        _ => {
+            let expect: u64 = arg(args, "--expect", "0").parse().unwrap();
+            let batch: usize = arg(args, "--batch", "1000").parse().unwrap();
+            let c = stream
+                .create_consumer(pull::Config {
+                    durable_name: Some(format!("floor-{run}")),
+                    ack_policy: AckPolicy::Explicit,
+                    max_ack_pending: (batch * 4) as i64,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let mut msgs = c
+                .stream()
+                .max_messages_per_batch(batch)
+                .messages()
+                .await
+                .unwrap()
+                .ready_chunks(batch);
+            let mut n = 0;
+            while n < expect {
+                for m in msgs.next().await.unwrap() {
+                    m.unwrap().ack().await.unwrap();
+                    n += 1;
+                }
+            }
+            println!(
+                "nats-floor: {n} messages read and acknowledged in {:.2} s, {:.0} messages/s",
+                t0.elapsed().as_secs_f64(),
+                n as f64 / t0.elapsed().as_secs_f64()
+            );
         }
     }
 }

@@ -43,13 +43,15 @@ pub struct Inner {
     jobs: crossbeam_channel::Sender<StoreJob>,
     tokens: TokenCache,
     limiter: RateLimiter,
-    max_batch: usize,
+    pub(crate) max_batch: usize,
     lists_dir: Option<std::path::PathBuf>,
     policy_file: Option<std::path::PathBuf>,
     policy_watch: Mutex<Option<raqib_policy::PolicyFileWatch>>,
     policy_error: Mutex<Option<String>>,
     wake_hooks: crossbeam_channel::Sender<()>,
     pub metrics: Metrics,
+    /// The stream read with `--nats` (what `/health` shows of it) and its connection.
+    pub(crate) stream: std::sync::OnceLock<crate::stream::Status>,
 }
 
 impl std::ops::Deref for AppState {
@@ -72,6 +74,11 @@ pub struct Metrics {
     /// Submission latency buckets (seconds): ≤ 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, +Inf.
     pub submit_latency: [AtomicU64; 7],
     pub submit_latency_sum_us: AtomicU64,
+    /// Stream messages (`--nats`) stored, refused as bad input, and handed back to be
+    /// delivered again (the store could not take them).
+    pub stream_stored: AtomicU64,
+    pub stream_refused: AtomicU64,
+    pub stream_retried: AtomicU64,
 }
 
 const LATENCY_BOUNDS: [f64; 6] = [0.001, 0.0025, 0.005, 0.01, 0.05, 0.25];
@@ -111,6 +118,7 @@ impl AppState {
             policy_error: Mutex::new(None),
             wake_hooks,
             metrics: Metrics::default(),
+            stream: std::sync::OnceLock::new(),
         })))
     }
 
@@ -181,7 +189,7 @@ pub fn spawn_policy_watch(state: AppState) {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    message: String,
+    pub(crate) message: String,
     retry_after: Option<u64>,
 }
 
@@ -432,17 +440,25 @@ async fn health(State(s): State<AppState>) -> ApiResult {
     let counts = s.db(|st| st.counts()).await;
     let policy_error = s.policy_error.lock().expect("policy error").clone();
     let (status, body) = match counts {
-        Ok(c) => (
-            StatusCode::OK,
-            json!({
+        Ok(c) => (StatusCode::OK, {
+            let mut body = json!({
                 "status": "ok",
                 "store": s.store.describe(),
                 "model": s.engine.model_name,
                 "policy": s.policy_file_name(),
                 "policy_error": policy_error,
                 "counts": c,
-            }),
-        ),
+            });
+            if let Some(st) = s.stream.get() {
+                let connection = match st.client.connection_state() {
+                    async_nats::connection::State::Connected => "connected",
+                    async_nats::connection::State::Disconnected => "disconnected",
+                    async_nats::connection::State::Pending => "connecting",
+                };
+                body["stream"] = json!({"source": st.source, "connection": connection});
+            }
+            body
+        }),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"status": "store unavailable", "error": e.message}),
@@ -528,6 +544,30 @@ async fn metrics(State(s): State<AppState>) -> ApiResult {
     for (name, kind, help, v) in rows {
         out.push_str(&format!(
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
+        ));
+    }
+    if let Some(st) = s.stream.get() {
+        // The consumer's backlog, as the server holding the stream counts it (a second at
+        // most; left out when it does not answer).
+        let info = tokio::time::timeout(Duration::from_secs(1), st.consumer.get_info()).await;
+        if let Ok(Ok(i)) = info {
+            out.push_str(&format!(
+                "# HELP raqib_stream_pending_messages Messages on the stream not yet delivered to raqib's consumer.\n# TYPE raqib_stream_pending_messages gauge\nraqib_stream_pending_messages {}\n# HELP raqib_stream_unacknowledged_messages Messages delivered and not yet acknowledged (being scored and stored, or to be delivered again).\n# TYPE raqib_stream_unacknowledged_messages gauge\nraqib_stream_unacknowledged_messages {}\n",
+                i.num_pending, i.num_ack_pending
+            ));
+        }
+    }
+    out.push_str(
+        "# HELP raqib_stream_messages_total NATS stream messages (--nats): stored, refused as bad input (terminated), retried (the store could not take them).\n# TYPE raqib_stream_messages_total counter\n",
+    );
+    for (outcome, n) in [
+        ("stored", &m.stream_stored),
+        ("refused", &m.stream_refused),
+        ("retried", &m.stream_retried),
+    ] {
+        out.push_str(&format!(
+            "raqib_stream_messages_total{{outcome=\"{outcome}\"}} {}\n",
+            g(n)
         ));
     }
     out.push_str("# HELP raqib_submit_seconds Submission latency, received to durable.\n# TYPE raqib_submit_seconds histogram\n");
@@ -747,7 +787,47 @@ fn batch<T>(
     field: &str,
     parse: impl Fn(Value, &str) -> Result<(T, Option<String>), String>,
 ) -> Result<Vec<(T, Option<String>)>, ApiError> {
-    let v = parse_json(body)?;
+    batch_of(parse_json(body)?, field, s.max_batch, parse)
+}
+
+/// What one stream message holds: a post, or a batch of posts or of accounts, as the
+/// submission routes take them.
+pub enum Records {
+    Posts(Vec<(Post, Option<String>)>),
+    Accounts(Vec<(Account, Option<String>)>),
+}
+
+/// A stream message's records (`raqib serve --nats`): a post object (`POST
+/// /api/v1/posts`), `{"posts": [...]}` or `{"accounts": [...]}`; every bad record is
+/// named, and the message is refused whole, as a batch request is.
+pub fn parse_message(body: &[u8], max_batch: usize) -> Result<Records, String> {
+    // The common case first, as `POST /api/v1/posts` reads it: a post, typed at once.
+    if let Ok(p) = serde_json::from_slice::<PostIn>(body) {
+        return p.checked("post").map(|p| Records::Posts(vec![p]));
+    }
+    let v = parse_json(body).map_err(|e| e.message)?;
+    let batch_field = match &v {
+        Value::Object(m) if m.len() == 1 && m.contains_key("posts") => Some("posts"),
+        Value::Object(m) if m.len() == 1 && m.contains_key("accounts") => Some("accounts"),
+        _ => None,
+    };
+    match batch_field {
+        Some("accounts") => batch_of(v, "accounts", max_batch, parse_account)
+            .map(Records::Accounts)
+            .map_err(|e| e.message),
+        Some(_) => batch_of(v, "posts", max_batch, parse_post)
+            .map(Records::Posts)
+            .map_err(|e| e.message),
+        None => parse_post(v, "post").map(|p| Records::Posts(vec![p])),
+    }
+}
+
+fn batch_of<T>(
+    v: Value,
+    field: &str,
+    max_batch: usize,
+    parse: impl Fn(Value, &str) -> Result<(T, Option<String>), String>,
+) -> Result<Vec<(T, Option<String>)>, ApiError> {
     let Value::Object(mut map) = v else {
         return Err(ApiError::bad(format!("expected {{\"{field}\": [...]}}")));
     };
@@ -762,13 +842,12 @@ fn batch<T>(
     if list.is_empty() {
         return Err(ApiError::bad(format!("`{field}` is empty")));
     }
-    if list.len() > s.max_batch {
+    if list.len() > max_batch {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "{} records in one batch; the limit is {} (--max-batch)",
+                "{} records in one batch; the limit is {max_batch} (--max-batch)",
                 list.len(),
-                s.max_batch
             ),
         ));
     }
@@ -793,14 +872,14 @@ fn batch<T>(
 
 /// An item as the API returns it; `duplicate` on submission answers only.
 #[derive(serde::Serialize)]
-struct View<'a> {
+pub(crate) struct View<'a> {
     #[serde(flatten)]
     item: &'a Item,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate: Option<bool>,
 }
 
-fn item_view(item: &Item, new: bool) -> View<'_> {
+pub(crate) fn item_view(item: &Item, new: bool) -> View<'_> {
     View {
         item,
         duplicate: Some(!new),
@@ -854,7 +933,7 @@ fn batch_answer(done: &[raqib_store::db::Submitted]) -> Response {
 }
 
 impl AppState {
-    async fn store_new(
+    pub(crate) async fn store_new(
         &self,
         items: Vec<raqib_store::db::NewItem>,
     ) -> Result<Vec<raqib_store::db::Submitted>, ApiError> {
@@ -892,7 +971,7 @@ fn ctx(c: &Caller) -> Context {
 }
 
 /// Score on a blocking thread when there is much to score.
-async fn score_all<T: Send + 'static>(
+pub(crate) async fn score_all<T: Send + 'static>(
     s: &AppState,
     work: impl FnOnce(&Engine) -> T + Send + 'static,
     heavy: bool,

@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 pub mod engine;
 pub mod hooks;
+pub mod stream;
 mod writer;
 
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub struct Config {
     /// Most items one group commit writes.
     pub commit_batch: usize,
     pub request_timeout: Duration,
+    /// Also read posts and accounts from a NATS JetStream stream (`--nats`).
+    pub stream: Option<stream::StreamConfig>,
 }
 
 /// Run until Ctrl-C or SIGTERM. Prints the address it listens on when ready.
@@ -58,7 +61,11 @@ pub fn serve(cfg: Config) -> Result<()> {
     rt.block_on(serve_async(cfg))
 }
 
-async fn serve_async(cfg: Config) -> Result<()> {
+async fn serve_async(mut cfg: Config) -> Result<()> {
+    let source = match cfg.stream.take() {
+        Some(sc) => Some(stream::connect(sc).await?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| {
@@ -85,6 +92,12 @@ async fn serve_async(cfg: Config) -> Result<()> {
     let state = api::AppState::new(cfg, writer, wake_tx)?;
     let app = api::app(state.clone(), max_body, timeout);
     api::spawn_policy_watch(state.clone());
+    let (stop_stream, stream_stopped) = tokio::sync::watch::channel(false);
+    let stream_task = source.map(|src| {
+        eprintln!("raqib serve: reading posts from {}", src.describe());
+        let _ = state.stream.set(src.status());
+        tokio::spawn(stream::run(src, state.clone(), stream_stopped))
+    });
     println!(
         "raqib serve: listening on http://{addr}/ (store: {})",
         state.store.describe()
@@ -107,6 +120,11 @@ async fn serve_async(cfg: Config) -> Result<()> {
         }
     };
     api::serve_connections(listener, app, shutdown).await;
+    // The stream stops between batches: the one being stored is acknowledged first.
+    let _ = stop_stream.send(true);
+    if let Some(t) = stream_task {
+        let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+    }
     stop.store(true, Ordering::Relaxed);
     if let Some(h) = hook_thread {
         let _ = h.join();

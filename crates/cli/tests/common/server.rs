@@ -38,13 +38,23 @@ pub fn token(data: &Path, store: Option<&str>, name: &str, role: &str) -> String
 impl Server {
     /// Start `raqib serve` on a free port with `--data data` and `extra` arguments.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::spawn(data, extra, Stdio::inherit())
+    }
+
+    /// As `start`, its standard error written to `log`.
+    pub fn start_logged(data: &Path, extra: &[&str], log: &Path) -> Server {
+        let f = std::fs::File::create(log).expect("the log file");
+        Server::spawn(data, extra, Stdio::from(f))
+    }
+
+    fn spawn(data: &Path, extra: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_raqib"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(extra)
             .current_dir(super::root())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("raqib serve starts");
         let mut line = String::new();

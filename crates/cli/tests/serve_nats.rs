@@ -1,0 +1,345 @@
+//! `raqib serve --nats`: posts read from a real NATS JetStream server (Debian's
+//! `nats-server -js`), scored, stored and acknowledged once stored; a bad message refused
+//! with its stream sequence; `kill -9` while reading loses nothing and stores nothing
+//! twice. `.ci/run` installs nats-server; elsewhere these tests say they were skipped.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use common::server::{token, Server};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+const PROPAGANDA: &str =
+    "join the soldiers of the caliphate, the islamic state remains باقية وتتمدد";
+
+/// A nats-server with JetStream on a free port, its store in a folder of its own.
+struct Nats {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn nats_server() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+        .map(|d| d.join("nats-server"))
+        .find(|p| p.is_file())
+}
+
+fn start_nats() -> Option<Nats> {
+    let Some(bin) = nats_server() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "nats-server is missing: .ci/run must install it (apt-get install nats-server)"
+        );
+        eprintln!("skipped: install nats-server (Debian: apt-get install nats-server) to run");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server starts");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nats-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Nats {
+        child,
+        url: format!("nats://127.0.0.1:{port}"),
+        _dir: dir,
+    })
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Publish each payload to `subject` through JetStream, each stored by the stream.
+fn publish(url: &str, subject: &str, payloads: &[String]) {
+    rt().block_on(async {
+        let js = jetstream::new(async_nats::connect(url).await.unwrap());
+        // A window of acknowledgements at a time: the client holds only so many open.
+        for window in payloads.chunks(500) {
+            let mut acks = Vec::new();
+            for p in window {
+                acks.push(
+                    js.publish(subject.to_string(), p.clone().into())
+                        .await
+                        .unwrap(),
+                );
+            }
+            for a in acks {
+                a.await.expect("the stream keeps the message");
+            }
+        }
+    })
+}
+
+/// The consumer's messages not yet delivered and those delivered but not acknowledged.
+fn consumer_state(url: &str, stream: &str, consumer: &str) -> (u64, usize) {
+    rt().block_on(async {
+        let js = jetstream::new(async_nats::connect(url).await.unwrap());
+        let mut c: jetstream::consumer::PullConsumer = js
+            .get_stream(stream)
+            .await
+            .unwrap()
+            .get_consumer(consumer)
+            .await
+            .unwrap();
+        let i = c.info().await.unwrap();
+        (i.num_pending, i.num_ack_pending)
+    })
+}
+
+/// Wait until every message of the stream is delivered and acknowledged.
+fn drained(url: &str) {
+    let started = Instant::now();
+    loop {
+        let s = consumer_state(url, "POSTS", "raqib");
+        if s == (0, 0) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not drained: {s:?} (pending, waiting for an ack)"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn post(id: &str, text: &str) -> Value {
+    json!({"id": id, "platform": "telegram", "account": "chan-1", "place": "Example Channel", "text": text})
+}
+
+fn metric(s: &Server, adm: &str, outcome: &str) -> u64 {
+    let (st, v) = s.req("GET", "/metrics", Some(adm), None);
+    assert_eq!(st, 200);
+    let text = v.as_str().unwrap().to_string();
+    let key = format!("raqib_stream_messages_total{{outcome=\"{outcome}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn posts_from_a_jetstream_stream_are_scored_stored_acknowledged_and_their_verdicts_published() {
+    let Some(nats) = start_nats() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let adm = token(&data, None, "admin", "admin");
+    let log = dir.path().join("serve.log");
+    let srv = Server::start_logged(
+        &data,
+        &["--nats", &nats.url, "--nats-verdicts", "raqib.verdicts"],
+        &log,
+    );
+    // Live subscribers get the verdicts: one for each stored item, none for a refused
+    // message.
+    let (url, (tx, rx)) = (nats.url.clone(), std::sync::mpsc::channel::<Value>());
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    let listener = std::thread::spawn(move || {
+        rt().block_on(async {
+            let c = async_nats::connect(url.as_str()).await.unwrap();
+            let mut sub = c.subscribe("raqib.verdicts").await.unwrap();
+            c.flush().await.unwrap();
+            ready_tx.send(()).unwrap();
+            for _ in 0..4 {
+                let m = tokio::time::timeout(Duration::from_secs(30), sub.next())
+                    .await
+                    .expect("a verdict within 30 s")
+                    .unwrap();
+                tx.send(serde_json::from_slice(&m.payload).unwrap())
+                    .unwrap();
+            }
+        })
+    });
+    ready_rx.recv().unwrap();
+    let messages = [
+        post("p1", PROPAGANDA).to_string(),
+        "{not json".to_string(),
+        json!({"posts": [
+            post("p2", "Reuters: the group claimed the attack, officials said on Monday"),
+            post("p3", "brothers and sisters, dinner is ready")
+        ]})
+        .to_string(),
+        json!({"accounts": [{"id": "chan-1", "platform": "telegram", "handle": "example"}]})
+            .to_string(),
+        json!({"id": "p4", "platform": "telegram", "text": "hello", "colour": "blue"}).to_string(),
+    ];
+    publish(&nats.url, "posts.telegram", &messages);
+    drained(&nats.url);
+    listener.join().unwrap();
+    let mut keys: Vec<String> = rx
+        .try_iter()
+        .map(|v| v["key"].as_str().unwrap().to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "account:telegram:chan-1",
+            "post:telegram:p1",
+            "post:telegram:p2",
+            "post:telegram:p3"
+        ]
+    );
+
+    // Stored, scored and under the policy as an API submission is: the propaganda-style
+    // post queued with its evidence, the news and the chatter not.
+    let (st, v) = srv.req("GET", "/api/v1/items/post:telegram:p1", Some(&adm), None);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (
+            v["flagged"].as_bool(),
+            v["action"].as_str(),
+            v["place"].as_str()
+        ),
+        (Some(true), Some("queue"), Some("Example Channel")),
+        "{v}"
+    );
+    let spans = v["body"]["verdict"]["signals"][0]["evidence"]["spans"]
+        .as_array()
+        .unwrap();
+    assert!(!spans.is_empty(), "{v}");
+    for k in ["post:telegram:p2", "post:telegram:p3"] {
+        let (st, v) = srv.req("GET", &format!("/api/v1/items/{k}"), Some(&adm), None);
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["flagged"], false, "{v}");
+    }
+    let (st, _) = srv.req("GET", "/api/v1/items/post:telegram:p4", Some(&adm), None);
+    assert_eq!(st, 404, "a message with an unknown field is refused whole");
+    let (st, h) = srv.req("GET", "/health", None, None);
+    assert_eq!(st, 200, "{h}");
+    assert_eq!(h["stream"]["connection"], "connected", "{h}");
+    assert!(
+        h["stream"]["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("stream POSTS") && s.contains("consumer raqib")),
+        "{h}"
+    );
+    let (_, m) = srv.req("GET", "/metrics", None, None);
+    let m = m.as_str().unwrap();
+    assert!(
+        m.contains("\nraqib_stream_pending_messages 0\n")
+            && m.contains("\nraqib_stream_unacknowledged_messages 0\n"),
+        "{m}"
+    );
+    assert_eq!(metric(&srv, &adm, "stored"), 3);
+    assert_eq!(metric(&srv, &adm, "refused"), 2);
+
+    // Each refused message is named by its stream sequence, with why.
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("NATS stream POSTS message 2 (posts.telegram): body is not valid JSON"),
+        "{log}"
+    );
+    assert!(
+        log.contains("message 5 (posts.telegram)") && log.contains("colour"),
+        "{log}"
+    );
+}
+
+#[test]
+fn kill_9_while_reading_a_stream_loses_nothing_and_stores_nothing_twice() {
+    let Some(nats) = start_nats() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let adm = token(&data, None, "admin", "admin");
+    let args = [
+        "--nats",
+        nats.url.as_str(),
+        "--nats-batch",
+        "20",
+        "--nats-ack-wait",
+        "1",
+    ];
+    let n = 20_000;
+    let messages: Vec<String> = (0..n)
+        .map(|i| post(&format!("m{i}"), &format!("message number {i} of the day")).to_string())
+        .collect();
+    // The first server creates the stream; it reads as the messages come.
+    let mut srv = Server::start(&data, &args);
+    publish(&nats.url, "posts.x", &messages);
+    let items = |s: &Server| -> u64 {
+        let (st, v) = s.req("GET", "/health", Some(&adm), None);
+        assert_eq!(st, 200, "{v}");
+        v["counts"]["items"].as_u64().unwrap()
+    };
+    // Killed three times mid-stream, each time after it stored more: any message
+    // acknowledged before its items were durable would be lost by one of the kills.
+    let mut stored = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        while items(&srv) <= stored {
+            assert!(started.elapsed() < Duration::from_secs(30), "nothing read");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        srv.kill9();
+        let (pending, unacked) = consumer_state(&nats.url, "POSTS", "raqib");
+        assert!(
+            pending + unacked as u64 > 0,
+            "killed after the stream was read"
+        );
+        stored = items(&Server::start(&data, &[]));
+        assert!(stored < n, "{stored}");
+        srv = Server::start(&data, &args);
+    }
+    drained(&nats.url);
+    assert_eq!(items(&srv), n, "every message stored once");
+}
+
+#[test]
+fn a_nats_server_that_cannot_be_reached_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let o = Command::new(env!("CARGO_BIN_EXE_raqib"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .args(["--nats", &format!("nats://user:s3cret@127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("cannot reach NATS at nats://***@127.0.0.1:{port}"))
+            && err.contains("nats-server"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+}
