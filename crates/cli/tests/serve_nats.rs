@@ -1,7 +1,8 @@
 //! `raqib serve --nats`: posts read from a real NATS JetStream server (Debian's
 //! `nats-server -js`), scored, stored and acknowledged once stored; a bad message refused
 //! with its stream sequence; `kill -9` while reading loses nothing and stores nothing
-//! twice. `.ci/run` installs nats-server; elsewhere these tests say they were skipped.
+//! twice; a store that refuses writes for a while (PostgreSQL, `RAQIB_TEST_PG`) loses
+//! nothing. `.ci/run` installs nats-server; elsewhere these tests say they were skipped.
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
-use common::server::{token, Server};
+use common::server::{fresh_pg, token, Server};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -146,7 +147,7 @@ fn post(id: &str, text: &str) -> Value {
 }
 
 fn metric(s: &Server, adm: &str, outcome: &str) -> u64 {
-    let (st, v) = s.req("GET", "/metrics", Some(adm), None);
+    let (st, v) = s.req("GET", "/metrics", Some(adm).filter(|t| !t.is_empty()), None);
     assert_eq!(st, 200);
     let text = v.as_str().unwrap().to_string();
     let key = format!("raqib_stream_messages_total{{outcome=\"{outcome}\"}} ");
@@ -322,6 +323,56 @@ fn kill_9_while_reading_a_stream_loses_nothing_and_stores_nothing_twice() {
     }
     drained(&nats.url);
     assert_eq!(items(&srv), n, "every message stored once");
+}
+
+/// The store refuses writes for a while (PostgreSQL without the right to insert): the
+/// messages are handed back, nothing is acknowledged, and once the store takes writes
+/// again every post is stored.
+#[test]
+fn messages_the_store_cannot_take_are_delivered_again_and_stored_later() {
+    let Some(nats) = start_nats() else { return };
+    let Some(pg) = fresh_pg("raqib_test_serve_nats_nak") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("serve.log");
+    let srv = Server::start_logged(
+        &data,
+        &["--store", &pg, "--nats", &nats.url, "--nats-ack-wait", "1"],
+        &log,
+    );
+    let mut db = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    db.batch_execute("REVOKE INSERT ON raqib_items FROM CURRENT_USER")
+        .unwrap();
+    let messages: Vec<String> = (0..5)
+        .map(|i| post(&format!("r{i}"), "brothers and sisters, dinner is ready").to_string())
+        .collect();
+    publish(&nats.url, "posts.x", &messages);
+    let started = Instant::now();
+    while metric(&srv, "", "retried") < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never retried: {}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, h) = srv.req("GET", "/health", None, None);
+    assert_eq!(h["counts"]["items"], 0, "{h}");
+    assert_ne!(
+        consumer_state(&nats.url, "POSTS", "raqib"),
+        (0, 0),
+        "nothing acknowledged while the store refuses"
+    );
+    db.batch_execute("GRANT INSERT ON raqib_items TO CURRENT_USER")
+        .unwrap();
+    drained(&nats.url);
+    let (_, h) = srv.req("GET", "/health", None, None);
+    assert_eq!(h["counts"]["items"], 5, "{h}");
+    assert_eq!(metric(&srv, "", "stored"), 5);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("they will be delivered again"), "{log}");
 }
 
 #[test]

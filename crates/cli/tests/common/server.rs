@@ -143,3 +143,28 @@ impl Drop for Server {
         self.kill9();
     }
 }
+
+/// A fresh database on the PostgreSQL server in `RAQIB_TEST_PG`; `None` outside CI when
+/// it is unset.
+pub fn fresh_pg(name: &str) -> Option<String> {
+    let Ok(url) = std::env::var("RAQIB_TEST_PG") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "RAQIB_TEST_PG is not set: .ci/run must start PostgreSQL and set it"
+        );
+        eprintln!(
+            "skipped: set RAQIB_TEST_PG=postgres://USER:PASS@HOST/DB to run against PostgreSQL"
+        );
+        return None;
+    };
+    let mut admin =
+        postgres::Client::connect(&url, postgres::NoTls).expect("connect to RAQIB_TEST_PG");
+    admin
+        .simple_query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+    admin
+        .simple_query(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    Some(format!("{base}/{name}"))
+}
