@@ -23,7 +23,37 @@ const PROPAGANDA: &str =
 struct Nats {
     child: Child,
     url: String,
-    _dir: tempfile::TempDir,
+    port: u16,
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Nats {
+    fn spawn(bin: &PathBuf, port: u16, dir: &std::path::Path) -> Child {
+        let child = Command::new(bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "nats-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    }
+
+    /// Stop the server (SIGKILL) and start it again on the same port and store.
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Nats::spawn(&self.bin, self.port, self.dir.path());
+    }
 }
 
 impl Drop for Nats {
@@ -60,25 +90,13 @@ fn start_nats() -> Option<Nats> {
     };
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = Command::new(bin)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nats-server starts");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "nats-server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let child = Nats::spawn(&bin, port, dir.path());
     Some(Nats {
         child,
         url: format!("nats://127.0.0.1:{port}"),
-        _dir: dir,
+        port,
+        bin,
+        dir,
     })
 }
 
@@ -323,6 +341,39 @@ fn kill_9_while_reading_a_stream_loses_nothing_and_stores_nothing_twice() {
     }
     drained(&nats.url);
     assert_eq!(items(&srv), n, "every message stored once");
+}
+
+/// The NATS server goes away mid-run and comes back: the client reconnects, the log says
+/// so, and what is published after is read as before, nothing lost or stored twice.
+#[test]
+fn reading_goes_on_after_the_nats_server_restarts() {
+    let Some(mut nats) = start_nats() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("serve.log");
+    let srv = Server::start_logged(&data, &["--nats", &nats.url], &log);
+    let batch = |from: usize| -> Vec<String> {
+        (from..from + 10)
+            .map(|i| post(&format!("q{i}"), &format!("note {i}")).to_string())
+            .collect()
+    };
+    publish(&nats.url, "posts.x", &batch(0));
+    drained(&nats.url);
+    nats.restart();
+    publish(&nats.url, "posts.x", &batch(10));
+    drained(&nats.url);
+    let started = Instant::now();
+    let health = loop {
+        let (_, h) = srv.req("GET", "/health", None, None);
+        if h["counts"]["items"] == 20 && h["stream"]["connection"] == "connected" {
+            break h;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{h}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(metric(&srv, "", "stored"), 20, "{health}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("disconnected; reconnecting"), "{log}");
 }
 
 /// The store refuses writes for a while (PostgreSQL without the right to insert): the

@@ -79,9 +79,26 @@ pub fn redact_url(url: &str) -> String {
 /// fatal, with what to do.
 pub(crate) async fn connect(cfg: StreamConfig) -> Result<Source> {
     let shown = redact_url(&cfg.url);
+    let events = shown.clone();
     let mut opts = async_nats::ConnectOptions::new()
         .name("raqib serve")
-        .connection_timeout(Duration::from_secs(5));
+        .connection_timeout(Duration::from_secs(5))
+        // The client reconnects by itself, and reading goes on where it stopped; the log
+        // says when the connection went and came back.
+        .event_callback(move |e| {
+            let at = events.clone();
+            async move {
+                match e {
+                    async_nats::Event::Disconnected => {
+                        eprintln!("raqib serve: NATS at {at}: disconnected; reconnecting")
+                    }
+                    async_nats::Event::Connected => {
+                        eprintln!("raqib serve: NATS at {at}: connected")
+                    }
+                    e => eprintln!("raqib serve: NATS at {at}: {e}"),
+                }
+            }
+        });
     if let Some(c) = &cfg.creds {
         opts = opts
             .credentials_file(c)
