@@ -376,6 +376,31 @@ fn reading_goes_on_after_the_nats_server_restarts() {
     assert!(log.contains("disconnected; reconnecting"), "{log}");
 }
 
+/// Two servers on one consumer and one PostgreSQL store share the stream: each message
+/// goes to one of them, both take part, every post is stored once.
+#[test]
+fn two_servers_on_one_consumer_share_the_stream() {
+    let Some(nats) = start_nats() else { return };
+    let Some(pg) = fresh_pg("raqib_test_serve_nats_shared") else {
+        return;
+    };
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let args = ["--store", &pg, "--nats", &nats.url, "--nats-batch", "50"];
+    let a = Server::start(&dirs[0].path().join("data"), &args);
+    let b = Server::start(&dirs[1].path().join("data"), &args);
+    let n = 4000;
+    let messages: Vec<String> = (0..n)
+        .map(|i| post(&format!("s{i}"), &format!("update number {i}")).to_string())
+        .collect();
+    publish(&nats.url, "posts.x", &messages);
+    drained(&nats.url);
+    let (sa, sb) = (metric(&a, "", "stored"), metric(&b, "", "stored"));
+    assert_eq!(sa + sb, n, "{sa} + {sb}");
+    assert!(sa > 0 && sb > 0, "both servers read: {sa} and {sb}");
+    let (_, h) = a.req("GET", "/health", None, None);
+    assert_eq!(h["counts"]["items"], n, "{h}");
+}
+
 /// The store refuses writes for a while (PostgreSQL without the right to insert): the
 /// messages are handed back, nothing is acknowledged, and once the store takes writes
 /// again every post is stored.
