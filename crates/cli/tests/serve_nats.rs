@@ -376,6 +376,60 @@ fn reading_goes_on_after_the_nats_server_restarts() {
     assert!(log.contains("disconnected; reconnecting"), "{log}");
 }
 
+/// Where a stream keeps the verdicts subject, the verdicts are stored in it, one per item:
+/// a post sent twice (a repeat the store does not keep again) publishes its verdict once.
+#[test]
+fn verdicts_go_to_a_stream_that_keeps_them_once_per_item() {
+    let Some(nats) = start_nats() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let kept: Vec<Value> = {
+        rt().block_on(async {
+            let js = jetstream::new(async_nats::connect(nats.url.as_str()).await.unwrap());
+            js.create_stream(jetstream::stream::Config {
+                name: "VERDICTS".into(),
+                subjects: vec!["raqib.verdicts".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        });
+        let log = dir.path().join("serve.log");
+        let srv = Server::start_logged(
+            &dir.path().join("data"),
+            &["--nats", &nats.url, "--nats-verdicts", "raqib.verdicts"],
+            &log,
+        );
+        let messages = [
+            post("v1", PROPAGANDA).to_string(),
+            post("v2", "the weather is fine today").to_string(),
+            post("v1", PROPAGANDA).to_string(),
+        ];
+        publish(&nats.url, "posts.x", &messages);
+        drained(&nats.url);
+        assert_eq!(metric(&srv, "", "stored"), 3);
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            log.contains("verdicts to raqib.verdicts (kept by a stream)"),
+            "{log}"
+        );
+        rt().block_on(async {
+            let js = jetstream::new(async_nats::connect(nats.url.as_str()).await.unwrap());
+            let mut st = js.get_stream("VERDICTS").await.unwrap();
+            let count = st.info().await.unwrap().state.messages;
+            let mut out = Vec::new();
+            for seq in 1..=count {
+                let m = st.get_raw_message(seq).await.unwrap();
+                out.push(serde_json::from_slice(&m.payload).unwrap());
+            }
+            out
+        })
+    };
+    let keys: Vec<&str> = kept.iter().map(|v| v["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["post:telegram:v1", "post:telegram:v2"], "{kept:?}");
+    assert_eq!(kept[0]["flagged"], true);
+    assert_eq!(kept[0]["duplicate"], false);
+}
+
 /// Two servers on one consumer and one PostgreSQL store share the stream: each message
 /// goes to one of them, both take part, every post is stored once.
 #[test]
