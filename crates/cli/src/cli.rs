@@ -192,7 +192,7 @@ percentile); appeals and reversals. Dry-run decisions and `ignore` are not count
 Example:\n  raqib report --audit audit.jsonl --from 2026-01-01 --to 2026-06-30 --out transparency/"
     )]
     Report(crate::policy::ReportArgs),
-    /// Serve the HTTP API, the reviewer page, webhooks and the policy, over an embedded store or PostgreSQL.
+    /// Serve the HTTP API, the reviewer page, webhooks and the policy, over an embedded store or PostgreSQL; also read posts from a NATS JetStream stream (--nats).
     #[command(
         long_about = "Run raqib as a service. Platforms submit posts, accounts and media (single \
 or in batches, JSON; media by upload or by hash) and get a verdict with every signal and its \
@@ -204,8 +204,12 @@ retried with back-off, and the ones that fail for good are kept as dead letters.
 State lives in DATA/raqib.redb (no set-up) or in PostgreSQL (--store postgres://…). Access needs \
 an API token: create the first with `raqib token add NAME --role admin`. The API is described in \
 /openapi.json and docs/api.md.\n\n\
+Posts can also come on a NATS JetStream stream (--nats): each message is scored and stored as a \
+submission is and acknowledged only once stored, so a crash loses nothing; servers with the same \
+--nats-consumer share the stream.\n\n\
 Examples:\n  raqib token add admin --role admin\n  raqib serve --policy examples/policy.toml\n  \
-raqib serve --store postgres://raqib:secret@db/raqib --listen 0.0.0.0:8080 \\\n      --webhook https://platform.example/raqib --webhook-secret-file hook.secret"
+raqib serve --store postgres://raqib:secret@db/raqib --listen 0.0.0.0:8080 \\\n      --webhook https://platform.example/raqib --webhook-secret-file hook.secret\n  \
+raqib serve --nats nats://127.0.0.1:4222 --nats-verdicts raqib.verdicts"
     )]
     Serve(crate::serve::ServeArgs),
     /// Create, list and revoke API tokens (roles: ingest, reviewer, admin).
