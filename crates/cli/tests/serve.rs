@@ -267,6 +267,10 @@ fn submit_explain_queue_review_undo_appeal_and_record() {
     let m = m.as_str().unwrap();
     assert!(m.contains("raqib_items_stored_total 2"), "{m}");
     assert!(m.contains("raqib_submit_seconds_count 3"), "{m}");
+    assert!(
+        !m.contains("raqib_stream_"),
+        "no stream figures without --nats: {m}"
+    );
     let (st, api) = s.srv.req("GET", "/openapi.json", None, None);
     assert_eq!(st, 200);
     assert!(api["paths"]["/api/v1/posts"]["post"].is_object());

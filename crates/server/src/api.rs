@@ -546,6 +546,7 @@ async fn metrics(State(s): State<AppState>) -> ApiResult {
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
         ));
     }
+    // The stream's figures only where one is read (`--nats`).
     if let Some(st) = s.stream.get() {
         // The consumer's backlog, as the server holding the stream counts it (a second at
         // most; left out when it does not answer).
@@ -556,19 +557,19 @@ async fn metrics(State(s): State<AppState>) -> ApiResult {
                 i.num_pending, i.num_ack_pending
             ));
         }
-    }
-    out.push_str(
-        "# HELP raqib_stream_messages_total NATS stream messages (--nats): stored, refused as bad input (terminated), retried (the store could not take them).\n# TYPE raqib_stream_messages_total counter\n",
-    );
-    for (outcome, n) in [
-        ("stored", &m.stream_stored),
-        ("refused", &m.stream_refused),
-        ("retried", &m.stream_retried),
-    ] {
-        out.push_str(&format!(
-            "raqib_stream_messages_total{{outcome=\"{outcome}\"}} {}\n",
-            g(n)
-        ));
+        out.push_str(
+            "# HELP raqib_stream_messages_total NATS stream messages (--nats): stored, refused as bad input (terminated), retried (the store could not take them).\n# TYPE raqib_stream_messages_total counter\n",
+        );
+        for (outcome, n) in [
+            ("stored", &m.stream_stored),
+            ("refused", &m.stream_refused),
+            ("retried", &m.stream_retried),
+        ] {
+            out.push_str(&format!(
+                "raqib_stream_messages_total{{outcome=\"{outcome}\"}} {}\n",
+                g(n)
+            ));
+        }
     }
     out.push_str("# HELP raqib_submit_seconds Submission latency, received to durable.\n# TYPE raqib_submit_seconds histogram\n");
     let mut cum = 0;
@@ -806,19 +807,20 @@ pub fn parse_message(body: &[u8], max_batch: usize) -> Result<Records, String> {
         return p.checked("post").map(|p| Records::Posts(vec![p]));
     }
     let v = parse_json(body).map_err(|e| e.message)?;
-    let batch_field = match &v {
-        Value::Object(m) if m.len() == 1 && m.contains_key("posts") => Some("posts"),
-        Value::Object(m) if m.len() == 1 && m.contains_key("accounts") => Some("accounts"),
-        _ => None,
+    let only = |k: &str| {
+        v.as_object()
+            .is_some_and(|m| m.len() == 1 && m.contains_key(k))
     };
-    match batch_field {
-        Some("accounts") => batch_of(v, "accounts", max_batch, parse_account)
+    if only("accounts") {
+        batch_of(v, "accounts", max_batch, parse_account)
             .map(Records::Accounts)
-            .map_err(|e| e.message),
-        Some(_) => batch_of(v, "posts", max_batch, parse_post)
+            .map_err(|e| e.message)
+    } else if only("posts") {
+        batch_of(v, "posts", max_batch, parse_post)
             .map(Records::Posts)
-            .map_err(|e| e.message),
-        None => parse_post(v, "post").map(|p| Records::Posts(vec![p])),
+            .map_err(|e| e.message)
+    } else {
+        parse_post(v, "post").map(|p| Records::Posts(vec![p]))
     }
 }
 
