@@ -1149,6 +1149,21 @@ fn a_folder_scans_as_the_export_files_in_it() {
     );
 }
 
+/// A post of `posts.jsonl` has evidence, all of it in medium `k`, whose words are `words`:
+/// each span names it, and its offsets give its text in them.
+fn assert_evidence_in_medium(p: &serde_json::Value, k: u64, words: &str) {
+    let ev = p["evidence"].as_array().unwrap();
+    assert!(!ev.is_empty(), "{p}");
+    for e in ev {
+        assert_eq!(e["media"], k, "{e}");
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&words[s..t], e["text"].as_str().unwrap(), "{e}");
+    }
+}
+
 /// A photo's description (alt text) is scored with its post: words of propaganda there
 /// flag a post whose text says nothing, and the evidence names the photo (`media`, offsets
 /// in its description); the report carries the descriptions. A post with an ordinary
@@ -1179,16 +1194,7 @@ fn a_photos_description_is_scored_and_its_evidence_placed_in_it() {
     assert_eq!(p["flagged"], true, "{p}");
     assert_eq!(p["text"], "📷");
     assert_eq!(p["media_alt"], serde_json::json!(["", alt]));
-    let ev = p["evidence"].as_array().unwrap();
-    assert!(!ev.is_empty());
-    for e in ev {
-        assert_eq!(e["media"], 1, "{e}");
-        let (s, t) = (
-            e["start"].as_u64().unwrap() as usize,
-            e["end"].as_u64().unwrap() as usize,
-        );
-        assert_eq!(&alt[s..t], e["text"].as_str().unwrap(), "{e}");
-    }
+    assert_evidence_in_medium(&p, 1, alt);
     for id in ["a2", "a3"] {
         let p = by(id);
         assert_eq!(p["flagged"], false, "{p}");
@@ -1200,6 +1206,73 @@ fn a_photos_description_is_scored_and_its_evidence_placed_in_it() {
         "{summary}"
     );
     assert!(summary.contains("(description of medium 2)"), "{summary}");
+}
+
+/// A link card (the title and description a post shows for a linked page, here Bluesky's
+/// external embed) is scored apart from the post's own words: a card of propaganda flags
+/// a post that says nothing itself, the evidence placed in the card; a news card does not
+/// flag its post. The report marks the card's kind, and the summary names it.
+#[test]
+fn a_link_cards_words_are_scored_and_its_evidence_placed_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let post = |did: &str, rkey: &str, text: &str, uri: &str, title: &str, description: &str| {
+        serde_json::json!({"did": did, "time_us": 1764600000000000u64, "kind": "commit",
+            "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post",
+                "rkey": rkey, "cid": "c", "record": {"$type": "app.bsky.feed.post",
+                "createdAt": "2026-12-01T10:00:00.000Z", "text": text,
+                "embed": {"$type": "app.bsky.embed.external",
+                    "external": {"uri": uri, "title": title, "description": description}}}}})
+    };
+    let title = "Soldiers of the caliphate: join the ranks";
+    let input = write(
+        dir.path(),
+        "bsky.jsonl",
+        format!(
+            "{}\n{}\n",
+            post(
+                "did:plc:a",
+                "1",
+                "new",
+                "https://files.example/r/77",
+                title,
+                "answer the call"
+            ),
+            post(
+                "did:plc:b",
+                "2",
+                "following this",
+                "https://news.example/trial",
+                "Trial of former fighters opens in Paris",
+                "Prosecutors say the men travelled to Syria in 2014"
+            ),
+        )
+        .as_bytes(),
+    );
+    let (_d, out) = scan_all_posts(&input);
+    let posts = jsonl(&out.join("posts.jsonl"));
+    let by = |id: &str| {
+        posts
+            .iter()
+            .find(|p| p["id"] == format!("at://{id}"))
+            .unwrap()
+            .clone()
+    };
+    let p = by("did:plc:a/app.bsky.feed.post/1");
+    assert_eq!(p["flagged"], true, "{p}");
+    assert_eq!(p["text"], "new");
+    let card = format!("{title}\nanswer the call");
+    assert_eq!(p["media_alt"], serde_json::json!([card]));
+    assert_eq!(p["media_kind"], serde_json::json!(["link"]));
+    assert_evidence_in_medium(&p, 0, &card);
+    let news = by("did:plc:b/app.bsky.feed.post/2");
+    assert_eq!(news["flagged"], false, "{news}");
+    assert_eq!(news["media_kind"], serde_json::json!(["link"]));
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        summary.contains(&format!("link card 1: {title} answer the call")),
+        "{summary}"
+    );
+    assert!(summary.contains("(link card 1)"), "{summary}");
 }
 
 /// A Discord data package's folder scans as its owner's messages: the owner's account

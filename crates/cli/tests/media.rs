@@ -371,7 +371,8 @@ fn scan_flags_posts_carrying_listed_media_or_links_with_the_match_as_evidence() 
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let posts = [
         format!(r#"{{"id":"1","account":"a","text":"good morning everyone","media":[{{"kind":"image","pdq":"{near}"}}]}}"#),
-        r#"{"id":"2","account":"b","text":"read this","urls":["https://www.Bad-Outlet.example/news/1?utm_source=x"]}"#.to_string(),
+        // Its link's card names the same page: one match, not two.
+        r#"{"id":"2","account":"b","text":"read this","urls":["https://www.Bad-Outlet.example/news/1?utm_source=x"],"media":[{"kind":"link","url":"https://bad-outlet.example/news/1","alt":"Today's weather"}]}"#.to_string(),
         r#"{"id":"3","account":"c","text":"lovely weather at the beach today","urls":["https://example.org/"]}"#.to_string(),
     ];
     std::fs::write(p.join("posts.jsonl"), posts.join("\n") + "\n").unwrap();
@@ -399,6 +400,7 @@ fn scan_flags_posts_carrying_listed_media_or_links_with_the_match_as_evidence() 
     assert_eq!(one["media_matches"][0]["label"], "outlet X");
     let two = by_id("2").expect("domain match flagged");
     assert_eq!(two["media_matches"][0]["type"], "domain");
+    assert_eq!(two["media_matches"].as_array().unwrap().len(), 1, "{two}");
     assert!(by_id("3").is_none());
 }
 

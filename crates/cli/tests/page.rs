@@ -170,7 +170,8 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     // Its words are in its photo's description (alt text) alone.
     submit(
         json!({"id": "t1", "platform": "telegram", "account": "u3", "text": "photos from today",
-               "media": [{"kind": "image", "url": "https://files.example/p1.jpg", "alt": ALT}],
+               "media": [{"kind": "image", "url": "https://files.example/p1.jpg", "alt": ALT},
+                         {"kind": "link", "url": "https://files.example/r1", "alt": "Photo album\n12 pictures"}],
                "urls": ["https://files.example/r1"], "created_at": 1_790_000_000,
                "place": "Example channel", "permalink": "https://t.me/example_channel/1"}),
     );
@@ -305,6 +306,21 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     assert_eq!(
         b.eval("document.querySelectorAll('#post-text mark').length"),
         0
+    );
+    // Its link card is shown as the linked page's words, and its address is never loaded
+    // as an image: the photo alone is.
+    assert_eq!(
+        b.eval("[...document.querySelectorAll('.alt .muted')].map(p => p.textContent)"),
+        json!([
+            "description of image 1 (alt text):",
+            "link card 2 (the linked page's words, https://files.example/r1):"
+        ])
+    );
+    assert_eq!(
+        b.eval(
+            "[...document.querySelectorAll('#detail .media img')].map(i => i.getAttribute('src'))"
+        ),
+        json!(["https://files.example/p1.jpg"])
     );
     // `n`: no action, from the filtered view.
     b.eval("document.activeElement.blur(); true");

@@ -356,6 +356,14 @@ impl<S: FnMut(&str) -> bool, O: FnMut(Record)> Reader<'_, S, O> {
                     .map(str::to_owned),
                 ..Default::default()
             })
+            // The preview card of its first link: the page's title and description.
+            .chain(body.get("card").and_then(Value::as_object).and_then(|c| {
+                MediaRef::link_card(
+                    str_of(c, "url"),
+                    str_of(c, "title"),
+                    str_of(c, "description"),
+                )
+            }))
             .collect();
         let post = Post {
             id: id.clone(),
@@ -608,6 +616,7 @@ mod tests {
             r#"{"id":"10","uri":"https://s.example/users/a/statuses/10","created_at":"2026-11-03T12:00:00.000Z",
             "content":"<p>text</p>","spoiler_text":"plain & cw","language":"en","in_reply_to_id":"9",
             "media_attachments":[{"type":"image","url":"https://s.example/1.jpg"}],
+            "card":{"url":"https://news.example/a","title":"A headline","description":"Its first lines","type":"link","image":null},
             "account":{"id":"3","acct":"a","display_name":"A","note":"<p>bio</p>","uri":"https://s.example/users/a","followers_count":40}}"#,
         );
         let Record::Account(a) = &recs[0] else {
@@ -625,6 +634,15 @@ mod tests {
         assert_eq!(p.reach, Some(40));
         assert_eq!(p.reply_to.as_deref(), Some("9"));
         assert_eq!(p.media[0].kind, "image");
+        // Its link's preview card, after its attachments.
+        assert_eq!(
+            (p.media[1].kind.as_str(), p.media[1].url.as_deref()),
+            ("link", Some("https://news.example/a"))
+        );
+        assert_eq!(
+            p.media[1].description(),
+            Some("A headline\nIts first lines")
+        );
         assert_eq!(p.place.as_deref(), Some("s.example"));
         let recs = parse(
             r#"{"id":"11","content":"","account":{"id":"3"},"reblog":{"id":"1","uri":"https://o.example/1","content":"<p>orig</p>"}}"#,

@@ -26,7 +26,9 @@
 //! `reply.parent.uri` and a quote's embedded record are post ids. The account is the
 //! author's DID, which never changes (a handle can). Text is the record's `text`;
 //! `createdAt` is its time (the firehose's `time_us` where a record has none); `langs`
-//! gives its language. Links are the text's link facets and an external embed's URI.
+//! gives its language. Links are the text's link facets and an external embed's URI; the
+//! external embed's title and description are its link card (a `link` medium, scored
+//! apart from the text, as the linked page's words).
 //! An image or video is a blob named by its CID: it becomes a link to Bluesky's CDN, and,
 //! since a blob's CID is the SHA-256 of its bytes, its SHA-256, so that `scan
 //! --known-media` matches known files on the firehose without fetching one.
@@ -620,8 +622,9 @@ fn share_by_reference(
     }
 }
 
-/// What a record's embed holds: images and video as media, an external link as a URL, a
-/// quoted post as what the post shares.
+/// What a record's embed holds: images and video as media, an external link as a URL and
+/// its card (its title and description, a link card medium), a quoted post as what the
+/// post shares.
 fn embed(
     e: &Value,
     did: &str,
@@ -658,11 +661,19 @@ fn embed(
             }
         }
         "app.bsky.embed.external" => {
-            if let Some(u) = e.get("external").and_then(|x| str_at(x, "uri")) {
+            let Some(x) = e.get("external") else { return };
+            let u = str_at(x, "uri");
+            if let Some(u) = u {
                 if !urls.iter().any(|x| x == u) {
                     urls.push(u.to_string());
                 }
             }
+            // The card the post shows: the page's title and description.
+            media.extend(MediaRef::link_card(
+                u,
+                str_at(x, "title"),
+                str_at(x, "description"),
+            ));
         }
         "app.bsky.embed.record" => {
             *quoted = e
@@ -1014,6 +1025,17 @@ mod tests {
         let ps = posts(&recs);
         assert_eq!(ps.len(), 2);
         assert_eq!(ps[0].urls, ["https://news.example/x"]);
+        // The card the post shows is a link card medium: the page's words, apart.
+        assert_eq!(ps[0].text, "first");
+        assert_eq!(
+            ps[0].media,
+            [MediaRef {
+                kind: "link".into(),
+                url: Some("https://news.example/x".into()),
+                alt: Some("t\nd".into()),
+                ..Default::default()
+            }]
+        );
         assert_eq!(ps[0].reach, Some(5));
         assert_eq!(ps[1].reach, None);
         // An empty page says nothing; a shape that is not Bluesky's is a diagnostic.

@@ -4,8 +4,9 @@
 //!
 //! A message (type `Default` or `Reply`, or the API's 0 and 19) is a post: its `id`, its
 //! author's account (once: name, nickname, avatar), `content` as text, attachments as
-//! media, embedded links as URLs (their previews' text is the linked page's, not the
-//! author's, and is left out), the message it answers as `reply_to`. Other messages (joins,
+//! media, embedded links as URLs (their previews' title and description are the linked
+//! page's words, not the author's: each preview is a link card medium, scored apart from
+//! the text), the message it answers as `reply_to`. Other messages (joins,
 //! pins, calls, thread starts) are passed over. The platform is `discord`.
 
 use std::borrow::Cow;
@@ -71,6 +72,10 @@ struct Attachment {
 struct Embed {
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +172,8 @@ pub(crate) fn parse_discord_line(
             account = aid;
         }
     }
+    // Its files, then the cards of the links it embeds (each page's title and
+    // description: the page's words, scored apart from the author's).
     let media = m
         .attachments
         .iter()
@@ -176,6 +183,13 @@ pub(crate) fn parse_discord_line(
             alt: a.description.clone().filter(|d| !d.trim().is_empty()),
             ..Default::default()
         })
+        .chain(m.embeds.iter().filter_map(|e| {
+            MediaRef::link_card(
+                e.url.as_deref(),
+                e.title.as_deref(),
+                e.description.as_deref(),
+            )
+        }))
         .collect();
     let permalink = link_base.map(|b| format!("{b}{id}"));
     out(Record::Post(Box::new(Post {
@@ -253,6 +267,13 @@ mod tests {
         );
         assert_eq!(p.urls, vec!["https://news.example/x"]);
         assert_eq!(p.media[0].kind, "video");
+        assert_eq!(p.media[1].kind, "link", "the embed's card, after the files");
+        assert_eq!(p.media[1].url.as_deref(), Some("https://news.example/x"));
+        assert_eq!(
+            p.media[1].description(),
+            Some("a page\nthe page's own words")
+        );
+        assert_eq!(p.media.len(), 2);
         assert_eq!(p.reply_to.as_deref(), Some("1000"));
         assert_eq!(p.created_at, Some(1793527200));
     }

@@ -571,7 +571,8 @@ pub(crate) fn posts_line_prefix(
 /// is its `data[].post` (a note's `text` too), a comment's its `data[].comment.comment`,
 /// by its `author`; a post's account is the export's owner. `attachments[].data[]` give
 /// its media (`media.uri`, a note's `media[].uri`; paths from the posts' folder, see
-/// [`media_path`]) and links (`external_context.url`). An element with nothing to read (a
+/// [`media_path`]) and links (`external_context.url`, its `name`, the page's title, as a
+/// link card medium). An element with nothing to read (a
 /// check-in, a saved event, an update with no text) is passed over.
 pub(crate) fn parse_posts_line(
     line: &[u8],
@@ -637,18 +638,22 @@ pub(crate) fn parse_posts_line(
         .flatten()
         .filter_map(|a| a.get("data").and_then(Value::as_array))
         .flatten();
+    let mut cards = Vec::new();
     for d in attached {
         add_media(d.get("media").and_then(|m| m.get("uri")), &mut media, kind);
-        if let Some(u) = d
-            .get("external_context")
+        let link = d.get("external_context");
+        let url = link
             .and_then(|e| e.get("url"))
             .and_then(Value::as_str)
-            .filter(|u| u.contains('.'))
-        {
+            .filter(|u| u.contains('.'));
+        if let Some(u) = url {
             if !urls.iter().any(|x| x == u) {
                 urls.push(u.to_string());
             }
         }
+        // The linked page's title, as the post showed it: its link card.
+        let name = text_of(link.and_then(|e| e.get("name")));
+        cards.extend(MediaRef::link_card(url, name.as_deref(), None));
         if let Some(note) = d.get("note") {
             texts.extend(text_of(note.get("text")));
             for m in note
@@ -661,6 +666,7 @@ pub(crate) fn parse_posts_line(
             }
         }
     }
+    media.extend(cards);
     texts.retain(|t| !t.trim().is_empty());
     texts.dedup();
     let text = texts.join("\n");

@@ -558,10 +558,10 @@ pub(crate) fn tweet_records(
         t.entities.urls
     } else {
         ext_urls
-    }
-    .into_iter()
-    .filter_map(UrlEntity::best)
-    .collect();
+    };
+    // The cards of its links (where the source gives the pages' titles), after its media.
+    let cards: Vec<MediaRef> = urls.iter().filter_map(UrlEntity::card).collect();
+    let urls = urls.into_iter().filter_map(UrlEntity::best).collect();
     // v1.1 lists every photo and the video in `extended_entities`, the first photo alone
     // in `entities`; flattened v2 has them under `attachments`.
     let media = [
@@ -575,6 +575,7 @@ pub(crate) fn tweet_records(
     .unwrap_or_default()
     .into_iter()
     .map(media_of)
+    .chain(cards)
     .collect();
     let reach = t
         .public_metrics
@@ -693,7 +694,8 @@ mod tests {
         let recs = parse(
             r#"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728",
             "full_text":"rock &amp; roll &lt;3 https://t.co/a","lang":"en","in_reply_to_status_id_str":"77",
-            "entities":{"urls":[{"url":"https://t.co/a","expanded_url":"https://example.org/x"}],
+            "entities":{"urls":[{"url":"https://t.co/a","expanded_url":"https://example.org/x"},
+                {"url":"https://t.co/b","expanded_url":"https://bit.example/b","unwound":{"url":"https://news.example/b","status":200,"title":"Court news","description":""}}],
               "media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"}]},
             "extended_entities":{"media":[{"type":"photo","media_url_https":"https://pbs.example/1.jpg"},{"type":"video","media_url_https":"https://pbs.example/2.jpg","ext_alt_text":"a clip"}]},
             "user":{"id":6253282,"id_str":"6253282","screen_name":"someone","name":"Some One","description":"a bio",
@@ -714,8 +716,17 @@ mod tests {
         assert_eq!(p.platform, "twitter");
         assert_eq!(p.text, "rock & roll <3 https://t.co/a");
         assert_eq!(p.created_at, Some(1539202764));
-        assert_eq!(p.urls, vec!["https://example.org/x"]);
-        assert_eq!(p.media.len(), 2, "extended_entities lists every photo");
+        assert_eq!(
+            p.urls,
+            vec!["https://example.org/x", "https://news.example/b"]
+        );
+        // The enterprise APIs' unwound link's title: its card, after the media.
+        assert_eq!(p.media.len(), 3, "extended_entities lists every photo");
+        assert_eq!(
+            (p.media[2].kind.as_str(), p.media[2].url.as_deref()),
+            ("link", Some("https://news.example/b"))
+        );
+        assert_eq!(p.media[2].description(), Some("Court news"));
         assert_eq!(p.media[1].kind, "video");
         assert_eq!(p.media[1].alt.as_deref(), Some("a clip"));
         assert_eq!(p.media[0].alt, None);

@@ -84,12 +84,50 @@ pub(crate) struct UrlEntity {
     expanded_url: Option<String>,
     #[serde(default)]
     unwound_url: Option<String>,
+    /// The linked page's title and description (v2, where Twitter unwound the link).
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// The enterprise APIs' (Gnip's) unwound link: `{url, status, title, description}`.
+    #[serde(default)]
+    unwound: Option<Unwound>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Unwound {
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 impl UrlEntity {
     /// The link as far as Twitter followed it: unwound, else expanded, else the `t.co` one.
     pub(crate) fn best(self) -> Option<String> {
-        self.unwound_url.or(self.expanded_url).or(self.url)
+        self.unwound_url
+            .or(self.unwound.and_then(|u| u.url))
+            .or(self.expanded_url)
+            .or(self.url)
+    }
+
+    /// The card the tweet showed for the link: the page's title and description, where
+    /// Twitter gives them (a link card medium).
+    pub(crate) fn card(&self) -> Option<MediaRef> {
+        let u = self.unwound.as_ref();
+        let url = self
+            .unwound_url
+            .as_deref()
+            .or(u.and_then(|u| u.url.as_deref()));
+        MediaRef::link_card(
+            url.or(self.expanded_url.as_deref()).or(self.url.as_deref()),
+            self.title.as_deref().or(u.and_then(|u| u.title.as_deref())),
+            self.description
+                .as_deref()
+                .or(u.and_then(|u| u.description.as_deref())),
+        )
     }
 }
 
@@ -200,12 +238,7 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
             created_at: t.created_at.as_deref().and_then(crate::parse_time),
             text,
             lang: t.lang.filter(|l| l != "und" && l != "zxx"),
-            urls: t
-                .entities
-                .urls
-                .into_iter()
-                .filter_map(UrlEntity::best)
-                .collect(),
+            // Its media, then the cards of its links.
             media: t
                 .attachments
                 .media_keys
@@ -223,6 +256,13 @@ pub fn parse_twitter_page(bytes: &[u8]) -> Result<Vec<Record>, String> {
                         ..Default::default()
                     },
                 })
+                .chain(t.entities.urls.iter().filter_map(UrlEntity::card))
+                .collect(),
+            urls: t
+                .entities
+                .urls
+                .into_iter()
+                .filter_map(UrlEntity::best)
                 .collect(),
             reply_to,
             share_of,
@@ -287,7 +327,8 @@ mod tests {
     #[test]
     fn joins_tweets_to_their_authors() {
         let page = br#"{"data":[{"id":"10","text":"hello &amp; bye","author_id":"1","created_at":"2023-01-01T00:00:00.000Z","lang":"en",
-            "entities":{"urls":[{"url":"https://t.co/x","expanded_url":"https://example.org/a"}]},
+            "entities":{"urls":[{"url":"https://t.co/x","expanded_url":"https://example.org/a"},
+              {"url":"https://t.co/y","expanded_url":"https://t.example/y","unwound_url":"https://news.example/story","status":200,"title":"A headline","description":"The page's first lines"}]},
             "attachments":{"media_keys":["3_1"]},"referenced_tweets":[{"type":"replied_to","id":"9"}]}],
             "includes":{"users":[{"id":"1","username":"u1","name":"U One","description":"bio","public_metrics":{"followers_count":42}}],
             "media":[{"media_key":"3_1","type":"photo","url":"https://pbs.example/1.jpg","alt_text":"a description"}]}}"#;
@@ -300,9 +341,23 @@ mod tests {
         assert_eq!(p.account, "1");
         assert_eq!(p.text, "hello & bye", "Twitter's HTML escapes undone");
         assert_eq!(p.reach, Some(42));
-        assert_eq!(p.urls, vec!["https://example.org/a"]);
+        assert_eq!(
+            p.urls,
+            vec!["https://example.org/a", "https://news.example/story"]
+        );
         assert_eq!(p.media[0].kind, "photo");
         assert_eq!(p.media[0].alt.as_deref(), Some("a description"));
+        // The unwound link's title and description: its card, after the media.
+        assert_eq!(p.media.len(), 2, "a link without a title shows no card");
+        assert!(p.media[1].is_link_card());
+        assert_eq!(
+            p.media[1].url.as_deref(),
+            Some("https://news.example/story")
+        );
+        assert_eq!(
+            p.media[1].description(),
+            Some("A headline\nThe page's first lines")
+        );
         assert_eq!(p.reply_to.as_deref(), Some("9"));
         assert_eq!(p.created_at, Some(1672531200));
     }

@@ -3110,8 +3110,8 @@ fn a_facebook_exports_posts_and_comments_in_groups_name_their_group() {
 /// A Facebook export's posts and comments ("Download Your Information", JSON), streamed
 /// element by element: Meta's mangled UTF-8 mended; every post credited to the export's
 /// owner, named by the profile at the export's root (Meta's posts name no author), a
-/// comment to its `author`; a photo named from the posts' folder, a shared link as a URL,
-/// a note's text and photo; elements with nothing to read (an update with no text, a saved
+/// comment to its `author`; a photo named from the posts' folder, a shared link as a URL
+/// and its title as a link card, a note's text and photo; elements with nothing to read (an update with no text, a saved
 /// event) passed over; two posts of one second with ids of their own.
 #[test]
 fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
@@ -3153,6 +3153,17 @@ fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
     );
     assert_eq!(p(1).media[0].kind, "image");
     assert_eq!(p(2).urls, ["https://news.example/iraq-village"]);
+    // The shared link's title, as the post showed it: its card.
+    assert_eq!(p(2).media.len(), 1);
+    assert!(p(2).media[0].is_link_card());
+    assert_eq!(
+        p(2).media[0].url.as_deref(),
+        Some("https://news.example/iraq-village")
+    );
+    assert_eq!(
+        p(2).media[0].description(),
+        Some("Families return to a village in Iraq")
+    );
     assert_eq!(p(3).text, "Notes from the reading circle");
     assert_eq!(
         p(3).media[0].url.as_deref(),

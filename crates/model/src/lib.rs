@@ -92,13 +92,16 @@ impl Post {
     }
 }
 
-/// A reference to an image, video or file attached to a post or used as an avatar.
+/// A reference to an image, video or file attached to a post or used as an avatar, or to
+/// a link card (kind [`MediaRef::LINK`]): the preview of a linked page that a post shows,
+/// whose title and description are its `alt`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaRef {
-    /// `image`, `video`, `file` or the source's own word.
+    /// `image`, `video`, `file`, `link` (a link card) or the source's own word.
     #[serde(default)]
     pub kind: String,
-    /// Where the media is: a URL or a path relative to the export.
+    /// Where the media is: a URL or a path relative to the export (a link card's: the
+    /// linked page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Hex SHA-256 of the file when known.
@@ -108,15 +111,55 @@ pub struct MediaRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdq: Option<String>,
     /// Its description as its poster wrote it (alt text: Bluesky's `alt`, a Mastodon
-    /// attachment's `description`, Twitter's `alt_text`), scored on its own as the post's text is.
+    /// attachment's `description`, Twitter's `alt_text`), scored on its own as the post's
+    /// text is. A link card's is the linked page's title and description, as the post
+    /// shows them, a line each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt: Option<String>,
 }
 
 impl MediaRef {
+    /// The kind of a link card.
+    pub const LINK: &'static str = "link";
+
     /// Its description, where it has one that is not blank.
     pub fn description(&self) -> Option<&str> {
         self.alt.as_deref().filter(|a| !a.trim().is_empty())
+    }
+
+    /// Whether it is a link card, not a file.
+    pub fn is_link_card(&self) -> bool {
+        self.kind == Self::LINK
+    }
+
+    /// The card a post shows for the page at `url`: its `title` and `description`, a line
+    /// each (either may be missing). `None` where both are missing or blank: a card with
+    /// no words adds nothing the post's links do not hold.
+    pub fn link_card(
+        url: Option<&str>,
+        title: Option<&str>,
+        description: Option<&str>,
+    ) -> Option<Self> {
+        let mut words: Vec<&str> = [title, description]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .collect();
+        // Pages whose description repeats the title show it once.
+        words.dedup();
+        if words.is_empty() {
+            return None;
+        }
+        Some(MediaRef {
+            kind: Self::LINK.into(),
+            url: url
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string),
+            alt: Some(words.join("\n")),
+            ..Default::default()
+        })
     }
 }
 
@@ -274,6 +317,36 @@ impl std::fmt::Display for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_card_holds_the_pages_words_a_line_each() {
+        let c = MediaRef::link_card(
+            Some("https://news.example/a"),
+            Some(" A title "),
+            Some("What the page says"),
+        )
+        .unwrap();
+        assert!(c.is_link_card());
+        assert_eq!(c.url.as_deref(), Some("https://news.example/a"));
+        assert_eq!(c.description(), Some("A title\nWhat the page says"));
+        // Either alone; a description that repeats the title once.
+        let t = MediaRef::link_card(None, Some("T"), Some("  ")).unwrap();
+        assert_eq!((t.url, t.alt.as_deref()), (None, Some("T")));
+        let d = MediaRef::link_card(Some(""), None, Some("D")).unwrap();
+        assert_eq!((d.url, d.alt.as_deref()), (None, Some("D")));
+        let same = MediaRef::link_card(None, Some("Same"), Some("Same")).unwrap();
+        assert_eq!(same.alt.as_deref(), Some("Same"));
+        // No words, no card: the post's links hold the address.
+        assert_eq!(
+            MediaRef::link_card(Some("https://x.example"), None, Some(" ")),
+            None
+        );
+        assert!(!MediaRef {
+            kind: "image".into(),
+            ..Default::default()
+        }
+        .is_link_card());
+    }
 
     #[test]
     fn a_cut_ends_at_a_character_and_within_the_bound() {

@@ -26,24 +26,26 @@ pub(crate) struct PostView<'a> {
     pub place: Option<&'a str>,
     pub permalink: Option<&'a str>,
     pub text: &'a str,
-    /// The media's descriptions, written as `media_alt` (none where no medium has one).
+    /// The media's descriptions and kinds, written as `media_alt` and `media_kind` (none
+    /// where no medium has a description).
     pub media_alt: Alts<'a>,
     pub evidence: &'a [TextSpan],
     pub media_matches: &'a [raqib_media::lists::ListMatch],
 }
 
-/// A post's media's descriptions, from its media or as a report holds them.
+/// A post's media's descriptions and kinds, from its media or as a report holds them
+/// (descriptions, then kinds).
 #[derive(Clone, Copy)]
 pub(crate) enum Alts<'a> {
     Media(&'a [raqib_model::MediaRef]),
-    Texts(&'a [String]),
+    Texts(&'a [String], &'a [String]),
 }
 
 impl<'a> Alts<'a> {
     fn len(&self) -> usize {
         match self {
             Alts::Media(m) => m.len(),
-            Alts::Texts(t) => t.len(),
+            Alts::Texts(t, _) => t.len(),
         }
     }
 
@@ -51,7 +53,15 @@ impl<'a> Alts<'a> {
     fn get(&self, i: usize) -> &'a str {
         match self {
             Alts::Media(m) => m[i].description().unwrap_or_default(),
-            Alts::Texts(t) => &t[i],
+            Alts::Texts(t, _) => &t[i],
+        }
+    }
+
+    /// The `i`th medium's kind (empty where the report holds none).
+    fn kind(&self, i: usize) -> &'a str {
+        match self {
+            Alts::Media(m) => &m[i].kind,
+            Alts::Texts(_, k) => k.get(i).map_or("", String::as_str),
         }
     }
 }
@@ -74,7 +84,7 @@ impl crate::FlaggedPost {
             place: self.place.as_deref(),
             permalink: self.permalink.as_deref(),
             text: &self.text,
-            media_alt: Alts::Texts(&self.media_alt),
+            media_alt: Alts::Texts(&self.media_alt, &self.media_kind),
             evidence: &self.evidence,
             media_matches: &self.media_matches,
         }
@@ -101,6 +111,9 @@ impl PostView<'_> {
             text: self.text.to_string(),
             media_alt: (0..self.media_alt.len())
                 .map(|i| self.media_alt.get(i).to_string())
+                .collect(),
+            media_kind: (0..self.media_alt.len())
+                .map(|i| self.media_alt.kind(i).to_string())
                 .collect(),
             evidence: self.evidence.to_vec(),
             media_matches: self.media_matches.to_vec(),
@@ -159,6 +172,13 @@ pub(crate) fn write_post(out: &mut Vec<u8>, v: &PostView<'_>) {
                 out.push(b',');
             }
             string(out, v.media_alt.get(i));
+        }
+        out.extend_from_slice(b"],\"media_kind\":[");
+        for i in 0..v.media_alt.len() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, v.media_alt.kind(i));
         }
         out.push(b']');
     }
@@ -475,7 +495,7 @@ pub(crate) mod tests {
             reach in proptest::option::of(any::<u64>()),
             created_at in proptest::option::of(any::<i64>()),
             evidence in proptest::collection::vec(span(), 0..4),
-            media_alt in proptest::collection::vec(text(), 0..3),
+            media_alt in proptest::collection::vec((text(), "image|video|link"), 0..3),
             matched in any::<bool>(),
         ) -> FlaggedPost {
             let media_matches = if matched {
@@ -504,7 +524,8 @@ pub(crate) mod tests {
                 place: placed.then(|| strings[6].clone()),
                 permalink: linked.then(|| strings[7].clone()),
                 text: strings[5].clone(),
-                media_alt,
+                media_kind: media_alt.iter().map(|a| a.1.clone()).collect(),
+                media_alt: media_alt.into_iter().map(|a| a.0).collect(),
                 evidence,
                 media_matches,
             }

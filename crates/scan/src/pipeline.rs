@@ -126,13 +126,19 @@ pub fn match_lists(
             .iter()
             .filter_map(|m| m.pdq.as_deref()?.parse().ok())
             .collect();
-        let urls: Vec<raqib_media::url::CanonicalUrl> = p
+        // Each once: a link card's page is most often one of the post's links too.
+        let mut urls: Vec<raqib_media::url::CanonicalUrl> = Vec::new();
+        for u in p
             .media
             .iter()
             .filter_map(|m| m.url.as_deref())
             .chain(p.urls.iter().map(String::as_str))
             .filter_map(|u| raqib_media::url::canonicalise(u).ok())
-            .collect();
+        {
+            if !urls.iter().any(|x| x.url == u.url) {
+                urls.push(u);
+            }
+        }
         for l in lists {
             for h in &pdqs {
                 out.extend(l.match_pdq(h));
@@ -268,6 +274,10 @@ pub struct FlaggedPost {
     /// one naming its medium (`TextSpan::media`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub media_alt: Vec<String>,
+    /// Its media's kinds, beside `media_alt` (`image`, `video`..., `link` for a link card,
+    /// whose description is the linked page's title and description).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media_kind: Vec<String>,
     pub evidence: Vec<TextSpan>,
     /// Known media or links this post carries, from the hash lists.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -895,7 +905,8 @@ impl Worker<'_> {
             return;
         };
         for m in &mut p.media {
-            if m.sha256.is_some() || m.pdq.is_some() {
+            // A link card is a page's words, not a file of the export.
+            if m.sha256.is_some() || m.pdq.is_some() || m.is_link_card() {
                 continue;
             }
             // A zipped or tarred export's media are members of its archive, beside the
@@ -1750,6 +1761,7 @@ mod tests {
                     permalink: None,
                     text: String::new(),
                     media_alt: Vec::new(),
+                    media_kind: Vec::new(),
                     evidence: Vec::new(),
                     media_matches: Vec::new(),
                 })

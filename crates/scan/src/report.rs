@@ -169,13 +169,29 @@ pub fn clip(s: &str, n: usize) -> String {
 /// A post's evidence on one line, as a reviewer reads it: `«word» +1.23, ...` (a weight
 /// against, `-0.80`).
 pub fn why(evidence: &[raqib_model::TextSpan]) -> String {
+    why_in(evidence, &[])
+}
+
+/// Where a post's medium `k` (from 0) has its words, as a reviewer reads it: `link card 2`
+/// for a link card (`media_kind`, the kinds of its media, says), else `description of
+/// medium 2`.
+pub fn medium_words(k: usize, media_kind: &[String]) -> String {
+    match media_kind.get(k).map(String::as_str) {
+        Some(raqib_model::MediaRef::LINK) => format!("link card {}", k + 1),
+        _ => format!("description of medium {}", k + 1),
+    }
+}
+
+/// [`why`], naming a link card as one where `media_kind` (the kinds of the post's media)
+/// says a medium is.
+pub fn why_in(evidence: &[raqib_model::TextSpan], media_kind: &[String]) -> String {
     let ev: Vec<String> = evidence
         .iter()
         .map(|e| {
-            // Evidence in a medium's description (alt text) says which.
+            // Evidence in a medium's description (alt text) or a link card says which.
             let place = e
                 .media
-                .map(|k| format!(" (description of medium {})", k + 1))
+                .map(|k| format!(" ({})", medium_words(k as usize, media_kind)))
                 .unwrap_or_default();
             format!("«{}» {:+.2}{place}", clip(&e.text, 30), e.weight)
         })
@@ -349,14 +365,17 @@ pub fn render_summary(s: &Summary) -> String {
             for (k, alt) in p.media_alt.iter().enumerate() {
                 if !alt.is_empty() {
                     o.push_str(&format!(
-                        "         description of medium {}: {}\n",
-                        k + 1,
+                        "         {}: {}\n",
+                        medium_words(k, &p.media_kind),
                         clip(alt, 100)
                     ));
                 }
             }
             if !p.evidence.is_empty() {
-                o.push_str(&format!("         why: {}\n", why(&p.evidence)));
+                o.push_str(&format!(
+                    "         why: {}\n",
+                    why_in(&p.evidence, &p.media_kind)
+                ));
             }
         }
     }
