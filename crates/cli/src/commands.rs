@@ -315,6 +315,8 @@ fn scan(mut a: ScanArgs) -> Result<i32> {
 fn which_file(files: &raqib_scan::FileProgress, total: usize) -> String {
     match files.current() {
         Some((i, name)) if total > 1 => {
+            // Escaped where the name could drive the terminal.
+            let name = raqib_model::printable(&name);
             let chars = name.chars().count();
             let shown: String = if chars > 50 {
                 let tail: String = name.chars().skip(chars - 49).collect();

@@ -330,7 +330,9 @@ pub fn files(inputs: &[String], skip: Option<&Path>, quiet: bool) -> anyhow::Res
     }
     for n in &notes {
         if n.problem || !quiet {
-            eprintln!("raqib: {}", n.text);
+            // A note names files of the input's folders: escaped where a name could drive
+            // the terminal.
+            eprintln!("raqib: {}", raqib_model::printable_lines(&n.text));
         }
     }
     Ok(files)

@@ -398,10 +398,15 @@ pub fn suspended_cmd(a: SuspendedArgs) -> Result<i32> {
                     )?;
                     out.write_all(b"\n")?;
                 } else {
+                    // Names from the input, escaped where they could drive a terminal.
+                    let p = raqib_model::printable;
                     writeln!(
                         out,
                         "{}\t{}\t@{}\t{}",
-                        f.platform, f.id, f.handle, f.display_name
+                        p(&f.platform),
+                        p(&f.id),
+                        p(&f.handle),
+                        p(&f.display_name)
                     )?;
                 }
             }

@@ -25,7 +25,12 @@ fn main() {
             }) {
                 0 // A closed pipe (`raqib ... | head`) is not an error.
             } else {
-                eprintln!("raqib: error: {e:#}");
+                // An error may name a file or quote the input: escaped where that could
+                // drive the terminal.
+                eprintln!(
+                    "raqib: error: {}",
+                    raqib_model::printable_lines(&format!("{e:#}"))
+                );
                 1
             }
         }

@@ -428,7 +428,10 @@ fn parallel_files(
                         Ok(v) => v,
                         Err(e) => {
                             failed.fetch_add(1, Ordering::Relaxed);
-                            bar.suspend(|| eprintln!("raqib: {}: {e}", path.display()));
+                            bar.suspend(|| {
+                                let line = format!("{}: {e}", path.display());
+                                eprintln!("raqib: {}", raqib_model::printable(&line))
+                            });
                             Some(json!({ "file": path.display().to_string(), "error": e }))
                         }
                     };

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use raqib_model::{Diagnostic, Post, Record};
+use raqib_model::{printable, Diagnostic, Post, Record};
 use raqib_network::{Cluster, Event, ItemConfig, ItemExtractor, Kind, NetworkConfig, Report};
 use serde::Serialize;
 
@@ -633,15 +633,19 @@ fn render(
     for c in d.iter().take(a.top) {
         o.push_str(&format!(
             "\ncluster {}: {} accounts, {} co-actions, density {:.2}\n  why: {}\n",
-            c.cluster, c.size, c.co_actions, c.density, c.why
+            c.cluster,
+            c.size,
+            c.co_actions,
+            c.density,
+            printable(&c.why)
         ));
         let names: Vec<String> = c
             .members
             .iter()
             .take(8)
             .map(|m| match m.handle {
-                Some(h) => format!("@{h}"),
-                None => format!("{}:{}", m.platform, m.id),
+                Some(h) => format!("@{}", printable(h)),
+                None => format!("{}:{}", printable(m.platform), printable(m.id)),
             })
             .collect();
         o.push_str(&format!(
@@ -660,17 +664,18 @@ fn render(
                 clip(&s.value, 80),
                 s.accounts,
                 s.posts,
-                s.example_post,
+                printable(&s.example_post),
                 s.example_place
                     .as_ref()
                     .map(|w| format!(" in {}", clip(w, 60)))
                     .unwrap_or_default(),
                 s.example_at
                     .as_ref()
-                    .map(|l| format!(" at {l}"))
+                    .map(|l| format!(" at {}", printable(l)))
                     .unwrap_or_default()
             ));
         }
     }
-    o
+    // Whatever else of the input is in the lines (a reason) cannot drive a terminal.
+    raqib_model::printable_lines(&o).into_owned()
 }

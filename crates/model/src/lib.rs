@@ -278,12 +278,15 @@ pub struct Location {
     pub line: u64,
 }
 
+/// Written for a person to read: a file name from the input (an archive's member) with a
+/// control character in it is escaped (see [`printable`]).
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = printable(&self.file);
         if self.line == 0 {
-            write!(f, "{}", self.file)
+            write!(f, "{file}")
         } else {
-            write!(f, "{}:{}", self.file, self.line)
+            write!(f, "{file}:{}", self.line)
         }
     }
 }
@@ -308,15 +311,40 @@ impl Diagnostic {
     }
 }
 
+/// Written for a person to read: its file and message on one line, with what the input
+/// put in them that could drive a terminal escaped (see [`printable`]): a message quotes
+/// a value of the record now and then (an unknown status, a field's name).
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.at, self.message)
+        write!(f, "{}: {}", self.at, printable(&self.message))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_could_drive_a_terminal_is_escaped() {
+        // An escape sequence, a line break, a right-to-left override: escaped.
+        assert_eq!(
+            printable("id\u{1b}[2J\nFAKE\u{202e}gpj"),
+            "id\\u{1b}[2J\\u{a}FAKE\\u{202e}gpj"
+        );
+        assert_eq!(printable_lines("a\nb\tc\u{9b}d\r"), "a\nb\tc\\u{9b}d\\u{d}");
+        // Arabic, emoji and the marks that only say a direction are shown as they are.
+        let ok = "جنود الخلافة 🙂 \u{200f}x";
+        assert!(matches!(printable(ok), std::borrow::Cow::Borrowed(_)));
+        // A diagnostic is one line, whatever its file and message hold.
+        let d = Diagnostic::new("a\nb.json", 3, "unknown status `\u{1b}]52;c;x\u{7}`");
+        let shown = d.to_string();
+        assert_eq!(shown.lines().count(), 1, "{shown}");
+        assert!(!shown.contains('\u{1b}'), "{shown}");
+        assert!(
+            shown.starts_with("a\\u{a}b.json:3: unknown status"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn a_link_card_holds_the_pages_words_a_line_each() {
@@ -389,7 +417,6 @@ mod tests {
     }
 }
 
-/// Scanning JSON string contents, for the reader's fast path and the report writers.
 /// The first `max` bytes of `s` or fewer, cut at a character's end: a name or key of
 /// untrusted length kept to a bound without splitting a character.
 pub fn cut_at_char(s: &str, max: usize) -> &str {
@@ -400,6 +427,44 @@ pub fn cut_at_char(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// Whether a character can act on a terminal or on the order in which a line is shown,
+/// rather than show as itself: a control character (C0, DEL, C1: escape sequences, line
+/// breaks, carriage returns) or a bidirectional embedding, override or isolate
+/// (U+202A–U+202E, U+2066–U+2069), which can make a line read in another order.
+fn acts(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` as it may be written on a terminal within a line: every character that [`acts`]
+/// (an escape sequence's ESC, a line break, a right-to-left override) written as
+/// `\u{..}`, so that an id, a name or a file name from untrusted input can neither drive
+/// the reader's terminal nor forge a line of a report. `s` itself where nothing acts.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(s, acts)
+}
+
+/// [`printable`] for a block of lines: line breaks and tabs kept, every other character
+/// that acts escaped.
+pub fn printable_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(s, |c| c != '\n' && c != '\t' && acts(c))
+}
+
+fn escape_where(s: &str, escape: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(&escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Scanning JSON string contents, for the reader's fast path and the report writers.
 pub mod json {
     /// The length of `b`'s run of plain string bytes (up to the first `"`, `\` or
     /// control character below 0x20, which end a JSON string or need an escape), and

@@ -5,6 +5,12 @@
 //! the same bytes: fields quoted only where they hold a comma, a quote, CR or LF (quotes
 //! doubled), numbers in Rust's `Display` form, `\n` after each row. A property test keeps
 //! it equal to the csv crate for arbitrary rows.
+//!
+//! `accounts.csv` is what an analyst opens in a spreadsheet, and its names are the
+//! accounts' own: a text field a spreadsheet would read as a formula (one that starts with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return, and is not a number: a display name of
+//! `=HYPERLINK(...)`) is written after an apostrophe, which spreadsheets read as "text"
+//! (OWASP's advice against CSV injection). `accounts.jsonl` holds every value as it was.
 
 use crate::accounts::AccountReport;
 
@@ -41,16 +47,11 @@ pub(crate) fn write_header(out: &mut Vec<u8>) {
 pub(crate) fn write_account(out: &mut Vec<u8>, r: &AccountReport) {
     int(out, true, r.rank_risk as u64);
     int(out, false, r.rank_reach as u64);
-    field(out, false, r.platform.as_bytes());
-    field(out, false, r.id.as_bytes());
-    field(
+    text(out, r.platform.as_bytes());
+    text(out, r.id.as_bytes());
+    text(out, r.handle.as_deref().unwrap_or_default().as_bytes());
+    text(
         out,
-        false,
-        r.handle.as_deref().unwrap_or_default().as_bytes(),
-    );
-    field(
-        out,
-        false,
         r.display_name.as_deref().unwrap_or_default().as_bytes(),
     );
     float(out, r.risk);
@@ -68,11 +69,21 @@ pub(crate) fn write_account(out: &mut Vec<u8>, r: &AccountReport) {
         Some(p) => int(out, false, p),
         None => out.push(b','),
     }
-    // The top posts' ids, space-separated, as one field.
+    // The top posts' ids, space-separated, as one field (after an apostrophe where the
+    // first would make it a formula).
     out.push(b',');
     let quote = r.top_posts.iter().any(|p| needs_quotes(p.as_bytes()));
     if quote {
         out.push(b'"');
+    }
+    let guard = match r.top_posts.as_slice() {
+        [] => false,
+        [one] => formula_like(one.as_bytes()),
+        // With a space in it, the field is never a number.
+        [first, ..] => starts_like_formula(first.as_bytes()),
+    };
+    if guard {
+        out.push(b'\'');
     }
     for (i, p) in r.top_posts.iter().enumerate() {
         if i > 0 {
@@ -87,8 +98,40 @@ pub(crate) fn write_account(out: &mut Vec<u8>, r: &AccountReport) {
     if quote {
         out.push(b'"');
     }
-    field(out, false, r.why.as_bytes());
+    text(out, r.why.as_bytes());
     out.push(b'\n');
+}
+
+/// Whether a spreadsheet would read a text field as a formula: it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return, and is not a number (`-1001234567`, a Telegram
+/// chat's id, is read as the number it is).
+pub(crate) fn formula_like(s: &[u8]) -> bool {
+    starts_like_formula(s) && !std::str::from_utf8(s).is_ok_and(|t| t.parse::<f64>().is_ok())
+}
+
+/// Whether `s` starts as a formula does (`=`, `+`, `-`, `@`, a tab or a carriage return).
+fn starts_like_formula(s: &[u8]) -> bool {
+    matches!(s.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+}
+
+/// A text field from the input: as [`field`], after an apostrophe where a spreadsheet
+/// would read it as a formula.
+fn text(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b',');
+    let guard = formula_like(s);
+    let quote = needs_quotes(s);
+    if quote {
+        out.push(b'"');
+    }
+    if guard {
+        out.push(b'\'');
+    }
+    if quote {
+        quoted_body(out, s);
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s);
+    }
 }
 
 #[inline]
@@ -275,7 +318,18 @@ mod tests {
         }
     }
 
-    /// What the csv crate writes for the same row (the writer this module replaced).
+    /// A text field as the writer guards it: after an apostrophe where a spreadsheet
+    /// would read it as a formula.
+    fn guarded(s: &str) -> String {
+        if formula_like(s.as_bytes()) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// What the csv crate writes for the same row (the writer this module replaced), its
+    /// text fields guarded.
     fn reference(rows: &[AccountReport]) -> Vec<u8> {
         let mut c = csv::Writer::from_writer(Vec::new());
         c.write_record(ACCOUNT_COLUMNS).unwrap();
@@ -283,10 +337,10 @@ mod tests {
             let mut rec: Vec<String> = vec![
                 r.rank_risk.to_string(),
                 r.rank_reach.to_string(),
-                r.platform.clone(),
-                r.id.clone(),
-                r.handle.clone().unwrap_or_default(),
-                r.display_name.clone().unwrap_or_default(),
+                guarded(&r.platform),
+                guarded(&r.id),
+                guarded(&r.handle.clone().unwrap_or_default()),
+                guarded(&r.display_name.clone().unwrap_or_default()),
                 r.risk.to_string(),
                 r.flagged.to_string(),
                 r.priority.to_string(),
@@ -297,8 +351,8 @@ mod tests {
             ];
             rec.push(r.profile_score.map(|p| p.to_string()).unwrap_or_default());
             rec.push(r.reach.map(|p| p.to_string()).unwrap_or_default());
-            rec.push(r.top_posts.join(" "));
-            rec.push(r.why.clone());
+            rec.push(guarded(&r.top_posts.join(" ")));
+            rec.push(guarded(&r.why));
             c.write_record(&rec).unwrap();
         }
         c.into_inner().unwrap()

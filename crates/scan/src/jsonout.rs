@@ -392,6 +392,8 @@ pub(crate) mod tests {
         // DEL and C1 controls.
         prop_oneof![
             "\\PC{0,24}",
+            // What a spreadsheet reads as a formula, or as a number that starts alike.
+            "[=+@\\-\t\r]([0-9.e]{0,6}|[A-Z(\"|,]{0,8})",
             proptest::collection::vec(
                 prop_oneof![
                     Just('"'),

@@ -201,6 +201,41 @@ pub fn why_in(evidence: &[raqib_model::TextSpan], media_kind: &[String]) -> Stri
 
 /// The summary a person reads at the end of a scan.
 pub fn render_summary(s: &Summary) -> String {
+    // Whatever the input put in a name, an id or a file's name is written so that it can
+    // neither drive the reader's terminal nor forge a line (`raqib_model::printable`);
+    // what is left of it in the lines (a reason naming a place or a post) is made safe
+    // whole at the end.
+    let o = summary_lines(s);
+    match raqib_model::printable_lines(&o) {
+        std::borrow::Cow::Borrowed(_) => o,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+/// An id, a name or a file's name from the input, on one line of the summary: escaped
+/// where it holds a character that could drive a terminal, and cut at 200 characters.
+fn shown(s: &str) -> String {
+    let s = raqib_model::printable(s);
+    if s.chars().count() <= 200 {
+        s.into_owned()
+    } else {
+        let mut t: String = s.chars().take(200).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A post's or an account's `PLATFORM/ID` (its id alone where the input names no
+/// platform), as [`shown`].
+fn qualified(platform: &str, id: &str) -> String {
+    if platform.is_empty() {
+        shown(id)
+    } else {
+        format!("{}/{}", shown(platform), shown(id))
+    }
+}
+
+fn summary_lines(s: &Summary) -> String {
     let mut o = String::new();
     let pct = |a: u64, b: u64| {
         if b == 0 {
@@ -347,7 +382,7 @@ pub fn render_summary(s: &Summary) -> String {
             let edit = p
                 .first_version
                 .as_deref()
-                .map(|f| format!(" (an edit of {f})"))
+                .map(|f| format!(" (an edit of {})", shown(f)))
                 .unwrap_or_default();
             let place = p
                 .place
@@ -355,8 +390,12 @@ pub fn render_summary(s: &Summary) -> String {
                 .map(|w| format!(" in {}", clip(w, 60)))
                 .unwrap_or_default();
             o.push_str(&format!(
-                "  {:.3}  {}/{}{edit} by {}{place}  [{}:{}]\n",
-                p.score, p.platform, p.id, p.account, p.file, p.line
+                "  {:.3}  {}{edit} by {}{place}  [{}:{}]\n",
+                p.score,
+                qualified(&p.platform, &p.id),
+                shown(&p.account),
+                shown(&p.file),
+                p.line
             ));
             o.push_str(&format!("         {}\n", clip(&p.text, 100)));
             if let Some(l) = &p.permalink {
@@ -385,18 +424,17 @@ pub fn render_summary(s: &Summary) -> String {
             let name = a
                 .handle
                 .as_deref()
-                .map(|h| format!(" @{h}"))
+                .map(|h| format!(" @{}", shown(h)))
                 .unwrap_or_default();
             o.push_str(&format!(
-                "  {:>3}. {:.3}{} {}/{}{}  reach {}  — {}\n",
+                "  {:>3}. {:.3}{} {}{}  reach {}  — {}\n",
                 a.rank_risk,
                 a.risk,
                 if a.flagged { " FLAGGED" } else { "" },
-                a.platform,
-                a.id,
+                qualified(&a.platform, &a.id),
                 name,
                 a.reach.map_or("?".into(), |r| r.to_string()),
-                a.why
+                raqib_model::printable(&a.why)
             ));
         }
     }
@@ -404,10 +442,9 @@ pub fn render_summary(s: &Summary) -> String {
         o.push_str("\nflagged accounts by risk × reach (review first):\n");
         for a in &s.top_accounts_by_reach {
             o.push_str(&format!(
-                "  {:>3}. {}/{}  priority {:.2}  risk {:.3}  reach {}\n",
+                "  {:>3}. {}  priority {:.2}  risk {:.3}  reach {}\n",
                 a.rank_reach,
-                a.platform,
-                a.id,
+                qualified(&a.platform, &a.id),
                 a.priority,
                 a.risk,
                 a.reach.map_or("?".into(), |r| r.to_string())

@@ -290,10 +290,14 @@ async fn handle(src: &Source, state: &AppState, actor: &str, msgs: Vec<jetstream
             }
             Err(e) => {
                 let seq = msg.info().map(|i| i.stream_sequence).unwrap_or(0);
+                // The subject and what the error quotes are the publisher's: escaped where
+                // they could drive the terminal the log is read on.
                 eprintln!(
-                    "raqib serve: NATS stream {} message {seq} ({}): {e}; refused, nothing \
+                    "raqib serve: NATS stream {} message {seq} ({}): {}; refused, nothing \
                      stored (terminated: not delivered again; it stays in the stream)",
-                    src.cfg.stream, msg.subject
+                    src.cfg.stream,
+                    raqib_model::printable(&msg.subject),
+                    raqib_model::printable(&e.to_string())
                 );
                 m.stream_refused.fetch_add(1, Ordering::Relaxed);
                 if let Err(e) = msg.ack_with(AckKind::Term).await {
