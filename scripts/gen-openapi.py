@@ -129,7 +129,10 @@ schemas = {
  "PostIn": {"type": "object", "required": ["id"], "additionalProperties": False, "description": "raqib's post (docs/format.md) and an optional client_id", "properties": {
    "id": {"type": "string"}, "platform": {"type": "string"}, "account": {"type": "string"}, "created_at": {"type": "integer", "description": "Unix seconds"},
    "text": {"type": "string"}, "lang": {"type": "string"}, "urls": {"type": "array", "items": {"type": "string"}},
-   "media": {"type": "array", "items": {"type": "object", "properties": {"kind": {"type": "string"}, "url": {"type": "string"}, "sha256": {"type": "string"}, "pdq": {"type": "string"}}}},
+   "media": {"type": "array", "items": {"type": "object", "properties": {
+       "kind": {"type": "string", "description": "image, video, file..., or link: a link card, the preview a post shows of a page it links to (url the page, alt its title and description)"},
+       "url": {"type": "string"}, "sha256": {"type": "string"}, "pdq": {"type": "string"},
+       "alt": {"type": "string", "description": "A medium's description (alt text), or a link card's words: scored on their own, as the text is; evidence in them names the medium (media: its index)"}}}},
    "reply_to": {"type": "string"}, "share_of": {"type": "string"}, "first_version": {"type": "string", "description": "The id of the post's first version, on every version of an edited post (Twitter gives each version its own id), or the post's own id where it may still be edited: its versions count once for the account"},
    "permalink": {"type": "string", "description": "The post's own page on its platform (a web address), shown as a link on the review page"},
    "place": {"type": "string", "description": "Where it was posted, as the platform names the place: a chat or channel, Server / #channel, r/subreddit, a group; shown with the item on the review page, and the queue may be filtered by it"},
