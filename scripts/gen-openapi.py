@@ -57,8 +57,10 @@ paths = {
      req=body({"type": "object", "required": ["posts"], "additionalProperties": False,
                "properties": {"posts": {"type": "array", "items": ref("PostIn")}}}),
      desc="Every record is checked first; one bad record rejects the batch (400, each bad record named by index) and nothing is stored.")},
- "/api/v1/accounts": {"post": op("Submit one account (at sign-up): profile text and link to suspended accounts", ING,
-     {"201": ok("Stored", ref("Item")), "200": ok("Already stored", ref("Item"))}, req=body(ref("AccountIn")))},
+ "/api/v1/accounts": {"post": op("Submit one account (at sign-up, or again when its profile changes): profile text and link to suspended accounts", ING,
+     {"201": ok("Stored", ref("Item")),
+      "200": ok("Already stored: the stored item, `duplicate: true`; or, where this record changes the stored profile (handle, display name, bio, avatar, status), the item scored and decided again with the profile it replaced in `body.previous`, `updated: true`", ref("Item"))},
+     req=body(ref("AccountIn")))},
  "/api/v1/accounts/batch": {"post": op("Submit many accounts in one transaction", ING,
      {"200": ok("Stored", ref("BatchResult"))},
      req=body({"type": "object", "required": ["accounts"], "additionalProperties": False,
@@ -151,14 +153,17 @@ schemas = {
    "body": {"type": "object", "properties": {"submitted": {"type": "object"}, "verdict": {"type": "object", "properties": {
        "flagged": {"type": "boolean"}, "model": {"type": "string"}, "signals": {"type": "array", "items": ref("Signal")}}},
        "decision": {"type": "object", "properties": {"action": {"enum": ["ignore", "queue", "refer", "suspend", "remove"]}, "priority": {"type": "integer"},
-           "rule": {"type": ["string", "null"]}, "matched": {"type": "array", "items": {"type": "string"}}, "dry_run": {"type": "boolean"}}}}},
+           "rule": {"type": ["string", "null"]}, "matched": {"type": "array", "items": {"type": "string"}}, "dry_run": {"type": "boolean"}}},
+       "previous": {"type": "array", "description": "An account's profiles before the last changes (up to 20, oldest first)", "items": {"type": "object", "properties": {
+           "submitted": {"type": "object"}, "flagged": {"type": "boolean"}, "action": {"type": "string"}, "replaced_at": {"type": "integer", "description": "Unix milliseconds"}}}}}},
    "reviews": {"type": "array", "items": {"type": "object"}}, "appeals": {"type": "array", "items": {"type": "object"}},
-   "duplicate": {"type": "boolean"}}},
+   "duplicate": {"type": "boolean"},
+   "updated": {"type": "boolean", "description": "On submission: the account was stored before and this record changed its profile, so it was scored and decided again"}}},
  "Signal": {"type": "object", "properties": {"kind": {"enum": ["text", "profile", "media", "link", "network"]}, "detector": {"type": "string"},
    "score": {"type": "number"}, "flagged": {"type": "boolean"}, "list": {"type": "string"},
    "evidence": {"type": "object", "description": "text/profile: {spans: [{start, end (UTF-8 byte offsets into the original), text, feature, weight}]}; media: the list entry matched; link: the suspended account and reasons; network: {accounts (an account of the post's platform by its id, another platform's as PLATFORM:ID), shared: [{kind, value, others: [{platform, account, post, seconds_apart}], mass}]}"}}},
  "BatchResult": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-   "key": {"type": "string"}, "seq": {"type": "integer"}, "duplicate": {"type": "boolean"}, "flagged": {"type": "boolean"},
+   "key": {"type": "string"}, "seq": {"type": "integer"}, "duplicate": {"type": "boolean"}, "updated": {"type": "boolean"}, "flagged": {"type": "boolean"},
    "action": {"type": "string"}, "priority": {"type": "integer"}, "state": {"type": "string"}}}}}},
 }
 doc = {"openapi": "3.1.0",

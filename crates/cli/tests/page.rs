@@ -141,6 +141,16 @@ impl Browser {
     }
 }
 
+/// Open the page at `base` and sign in with `token`.
+fn sign_in(b: &mut Browser, base: &str, token: &str) {
+    b.call("Page.navigate", json!({"url": format!("{base}/")}));
+    b.wait_for("document.readyState === 'complete' && !document.querySelector('#signin').hidden");
+    b.eval(&format!(
+        "document.querySelector('#token').value = {}; document.querySelector('#signin-form').requestSubmit(); true",
+        json!(token)
+    ));
+}
+
 const AR: &str = "جنود الخلافة الدولة الإسلامية باقية وتتمدد بايعوا الخليفة";
 const ALT: &str = "the islamic state soldiers of the caliphate join";
 const SCRIPT: &str = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> join the soldiers of the caliphate, the islamic state remains";
@@ -177,12 +187,7 @@ fn reviewer_works_the_queue_in_a_real_browser() {
     );
 
     // Sign in with the reviewer's token.
-    b.call("Page.navigate", json!({"url": format!("{}/", srv.base)}));
-    b.wait_for("document.readyState === 'complete' && !document.querySelector('#signin').hidden");
-    b.eval(&format!(
-        "document.querySelector('#token').value = {}; document.querySelector('#signin-form').requestSubmit(); true",
-        json!(alice)
-    ));
+    sign_in(&mut b, &srv.base, &alice);
     b.wait_for("document.querySelectorAll('.qitem').length === 3");
     assert_eq!(
         b.eval("document.querySelector('#who').textContent"),
@@ -370,12 +375,41 @@ fn the_page_refuses_a_token_that_is_not_a_reviewers() {
     let data = dir.path().join("data");
     let ingest = token(&data, None, "platform-1", "ingest");
     let srv = Server::start(&data, &[]);
-    b.call("Page.navigate", json!({"url": format!("{}/", srv.base)}));
-    b.wait_for("document.readyState === 'complete' && !document.querySelector('#signin').hidden");
-    b.eval(&format!(
-        "document.querySelector('#token').value = {}; document.querySelector('#signin-form').requestSubmit(); true",
-        json!(ingest)
-    ));
+    sign_in(&mut b, &srv.base, &ingest);
     b.wait_for("document.querySelector('#signin-error').textContent.length > 0");
     assert_eq!(b.eval("document.querySelector('#app').hidden"), true);
+}
+
+/// An account whose profile changed shows the profiles it had, latest first, with which
+/// were flagged; and the text is shown as text (a bio holding markup does not run).
+#[test]
+fn an_accounts_earlier_profiles_are_shown() {
+    let Some(mut b) = Browser::launch() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ingest = token(&data, None, "platform-1", "ingest");
+    let alice = token(&data, None, "alice", "reviewer");
+    let srv = Server::start(&data, &[]);
+    for bio in ["<img src=x onerror=\"window.__pwned=1\"> recipes", ALT] {
+        let a = json!({"id": "a1", "platform": "x", "handle": "cook_7", "bio": bio});
+        let (st, v) = srv.req(
+            "POST",
+            "/api/v1/accounts",
+            Some(&ingest),
+            Some(&a.to_string()),
+        );
+        assert!(st == 201 || st == 200, "{v}");
+    }
+    sign_in(&mut b, &srv.base, &alice);
+    b.wait_for("document.querySelectorAll('.qitem').length === 1");
+    b.wait_for("document.querySelector('#previous') !== null");
+    let shown = b.eval("[...document.querySelectorAll('#previous li')].map(l => l.textContent)");
+    let shown = shown.as_array().unwrap();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let line = shown[0].as_str().unwrap();
+    assert!(line.starts_with("@cook_7 · <img src=x"), "{line}");
+    assert!(line.contains("(until ") && !line.contains('⚑'), "{line}");
+    assert_eq!(b.eval("window.__pwned === undefined"), true);
 }

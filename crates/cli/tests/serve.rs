@@ -1189,3 +1189,127 @@ fn a_text_without_evidence_is_not_flagged_by_the_service() {
     let some = text_signal("e2", "khilafah soldiers advance");
     assert_eq!(some["flagged"], true, "{some}");
 }
+
+/// An account submitted again with another profile is a new version of it: an account
+/// that signs up as a cooking page and takes the group's words into its bio is scored and
+/// decided again, queued, with the profile it had kept as `previous` and the fields the
+/// new record leaves out (its handle, its name) kept; going back to harmless words keeps it
+/// in the queue, where a reviewer sees what it showed. A record with nothing new (followers
+/// alone), or a retry with the item's client id, stays a duplicate. The audit chain holds.
+fn a_changed_profile_is_scored_again(store: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ingest = token(&data, store, "platform-1", "ingest");
+    let reviewer = token(&data, store, "alice", "reviewer");
+    let extra: Vec<&str> = store.map(|u| vec!["--store", u]).unwrap_or_default();
+    let srv = Server::start(&data, &extra);
+    let ing = Some(ingest.as_str());
+    let send = |a: Value| srv.req("POST", "/api/v1/accounts", ing, Some(&a.to_string()));
+    let (st, v) = send(json!({"id": "a1", "platform": "x", "handle": "cook_7",
+        "display_name": "Home cooking", "bio": "recipes and football", "followers": 10}));
+    assert_eq!(
+        (st, &v["flagged"], &v["state"]),
+        (201, &json!(false), &json!("closed")),
+        "{v}"
+    );
+    // Followers alone: nothing new.
+    let (st, v) = send(json!({"id": "a1", "platform": "x", "followers": 20}));
+    assert_eq!((st, &v["duplicate"]), (200, &json!(true)), "{v}");
+    assert!(v.get("updated").is_none(), "{v}");
+    // The group's words in its bio: a new version, flagged and queued.
+    let (st, v) = send(json!({"id": "a1", "platform": "x", "bio": PROPAGANDA, "followers": 5000}));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (&v["duplicate"], &v["updated"]),
+        (&json!(false), &json!(true)),
+        "{v}"
+    );
+    assert_eq!(
+        (&v["flagged"], &v["state"]),
+        (&json!(true), &json!("open")),
+        "{v}"
+    );
+    let sub = &v["body"]["submitted"];
+    assert_eq!(
+        (&sub["handle"], &sub["display_name"]),
+        (&json!("cook_7"), &json!("Home cooking"))
+    );
+    assert_eq!(
+        (&sub["bio"], &sub["followers"]),
+        (&json!(PROPAGANDA), &json!(5000))
+    );
+    let prev = &v["body"]["previous"][0];
+    assert_eq!(
+        (&prev["submitted"]["bio"], &prev["flagged"]),
+        (&json!("recipes and football"), &json!(false)),
+        "{v}"
+    );
+    let (_, q) = srv.req("GET", "/api/v1/queue", Some(&reviewer), None);
+    assert!(
+        q["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["key"] == "account:x:a1"),
+        "{q}"
+    );
+    // Back to harmless words, in a batch with a new account: still in the queue.
+    let (st, v) = srv.req(
+        "POST",
+        "/api/v1/accounts/batch",
+        ing,
+        Some(&json!({"accounts": [{"id": "a1", "platform": "x", "bio": "recipes again"},
+                                  {"id": "a3", "platform": "x", "bio": "hello", "client_id": "c-3"}]})
+            .to_string()),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (&v["items"][0]["updated"], &v["items"][0]["duplicate"]),
+        (&json!(true), &json!(false)),
+        "{v}"
+    );
+    assert_eq!(v["items"][1]["duplicate"], false, "{v}");
+    assert!(v["items"][1].get("updated").is_none(), "{v}");
+    let (_, item) = srv.req("GET", "/api/v1/items/account:x:a1", Some(&reviewer), None);
+    assert_eq!(
+        (&item["flagged"], &item["state"]),
+        (&json!(false), &json!("open")),
+        "{item}"
+    );
+    assert_eq!(
+        item["body"]["previous"].as_array().unwrap().len(),
+        2,
+        "{item}"
+    );
+    // A retry with the item's own client id stays a duplicate, whatever it holds.
+    let (st, v) = send(json!({"id": "a3", "platform": "x", "bio": PROPAGANDA, "client_id": "c-3"}));
+    assert_eq!(
+        (st, &v["duplicate"], &v["flagged"]),
+        (200, &json!(true), &json!(false)),
+        "{v}"
+    );
+    let (_, m) = srv.req("GET", "/metrics", None, None);
+    assert!(
+        m.as_str().unwrap().contains("raqib_items_updated_total 2"),
+        "{m}"
+    );
+    drop(srv);
+    let at = store
+        .map(str::to_string)
+        .unwrap_or_else(|| data.join("raqib.redb").display().to_string());
+    let o = common::run(&["audit", "verify", "--store", &at]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
+#[test]
+fn a_changed_profile_is_scored_again_embedded() {
+    a_changed_profile_is_scored_again(None);
+}
+
+#[test]
+fn a_changed_profile_is_scored_again_postgres() {
+    let Some(url) = fresh_pg("raqib_test_serve_profiles") else {
+        return;
+    };
+    a_changed_profile_is_scored_again(Some(&url));
+}

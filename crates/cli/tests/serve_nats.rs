@@ -527,3 +527,39 @@ fn a_nats_server_that_cannot_be_reached_is_a_clear_error() {
     );
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+/// An account read from the stream again with another profile is a new version of it, as
+/// through the API: scored and decided again, with the profile it had kept.
+#[test]
+fn an_account_from_the_stream_with_a_changed_profile_is_scored_again() {
+    let Some(nats) = start_nats() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let adm = token(&data, None, "admin", "admin");
+    let srv = Server::start(&data, &["--nats", &nats.url]);
+    let account = |bio: &str| {
+        json!({"accounts": [{"id": "chan-9", "platform": "telegram", "handle": "kitchen", "bio": bio}]})
+            .to_string()
+    };
+    publish(&nats.url, "posts.telegram", &[account("recipes")]);
+    drained(&nats.url);
+    publish(&nats.url, "posts.telegram", &[account(PROPAGANDA)]);
+    drained(&nats.url);
+    let (st, item) = srv.req(
+        "GET",
+        "/api/v1/items/account:telegram:chan-9",
+        Some(&adm),
+        None,
+    );
+    assert_eq!(st, 200, "{item}");
+    assert_eq!(
+        (&item["flagged"], &item["state"]),
+        (&json!(true), &json!("open")),
+        "{item}"
+    );
+    assert_eq!(item["body"]["submitted"]["bio"], PROPAGANDA);
+    assert_eq!(
+        item["body"]["previous"][0]["submitted"]["bio"], "recipes",
+        "{item}"
+    );
+}

@@ -70,6 +70,8 @@ pub struct Metrics {
     pub items_submitted: AtomicU64,
     pub items_new: AtomicU64,
     pub items_flagged: AtomicU64,
+    /// Accounts stored before that a submission gave a new profile (`crate::profiles`).
+    pub items_updated: AtomicU64,
     pub reviews: AtomicU64,
     /// Submission latency buckets (seconds): ≤ 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, +Inf.
     pub submit_latency: [AtomicU64; 7],
@@ -471,7 +473,7 @@ async fn metrics(State(s): State<AppState>) -> ApiResult {
     let c = s.db(|st| st.counts()).await?;
     let m = &s.metrics;
     let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-    let rows: [(&str, &str, &str, u64); 12] = [
+    let rows: [(&str, &str, &str, u64); 13] = [
         (
             "raqib_http_requests_total",
             "counter",
@@ -507,6 +509,12 @@ async fn metrics(State(s): State<AppState>) -> ApiResult {
             "counter",
             "New items with a flagged signal.",
             g(&m.items_flagged),
+        ),
+        (
+            "raqib_items_updated_total",
+            "counter",
+            "Accounts stored before whose profile a submission changed: scored and decided again.",
+            g(&m.items_updated),
         ),
         (
             "raqib_reviews_total",
@@ -872,19 +880,23 @@ fn batch_of<T>(
     Ok(out)
 }
 
-/// An item as the API returns it; `duplicate` on submission answers only.
+/// An item as the API returns it; `duplicate` on submission answers only, and `updated`
+/// where the submission was a new version of an account's profile.
 #[derive(serde::Serialize)]
 pub(crate) struct View<'a> {
     #[serde(flatten)]
     item: &'a Item,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated: Option<bool>,
 }
 
 pub(crate) fn item_view(item: &Item, new: bool) -> View<'_> {
     View {
         item,
         duplicate: Some(!new),
+        updated: None,
     }
 }
 
@@ -892,6 +904,7 @@ fn plain_view(item: &Item) -> View<'_> {
     View {
         item,
         duplicate: None,
+        updated: None,
     }
 }
 
@@ -901,17 +914,20 @@ struct ShortView<'a> {
     key: &'a str,
     seq: u64,
     duplicate: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    updated: bool,
     flagged: bool,
     action: &'a str,
     priority: u8,
     state: ItemState,
 }
 
-fn short_view(item: &Item, new: bool) -> ShortView<'_> {
+fn short_view(item: &Item, new: bool, updated: bool) -> ShortView<'_> {
     ShortView {
         key: &item.key,
         seq: item.seq,
-        duplicate: !new,
+        duplicate: !new && !updated,
+        updated,
         flagged: item.flagged,
         action: &item.action,
         priority: item.priority,
@@ -922,12 +938,21 @@ fn short_view(item: &Item, new: bool) -> ShortView<'_> {
 /// A batch's answer, `{"items": [...]}`, written in one pass into a buffer of about the
 /// right size.
 fn batch_answer(done: &[raqib_store::db::Submitted]) -> Response {
+    batch_answer_updated(done, &[])
+}
+
+/// [`batch_answer`], with which items were new versions of an account's profile.
+fn batch_answer_updated(done: &[raqib_store::db::Submitted], updated: &[bool]) -> Response {
     #[derive(Serialize)]
     struct Answer<'a> {
         items: Vec<ShortView<'a>>,
     }
     let answer = Answer {
-        items: done.iter().map(|d| short_view(&d.item, d.new)).collect(),
+        items: done
+            .iter()
+            .enumerate()
+            .map(|(i, d)| short_view(&d.item, d.new, updated.get(i).copied().unwrap_or(false)))
+            .collect(),
     };
     let mut buf = Vec::with_capacity(16 + done.len() * 128);
     serde_json::to_writer(&mut buf, &answer).expect("serialising to memory cannot fail");
@@ -952,6 +977,59 @@ impl AppState {
             }
         }
         Ok(done)
+    }
+
+    /// Store `items` as [`AppState::store_new`] does; then an account stored before whose
+    /// profile this submission changes is made its new version (`crate::profiles`): scored
+    /// and decided again, the stored item updated in place. The second list says which
+    /// were updated so.
+    pub(crate) async fn store_with_profiles(
+        &self,
+        items: Vec<raqib_store::db::NewItem>,
+        cx: &Context,
+    ) -> Result<(Vec<raqib_store::db::Submitted>, Vec<bool>), ApiError> {
+        let accounts: Vec<(usize, raqib_store::db::NewItem)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.item.kind == "account")
+            .map(|(i, n)| (i, n.clone()))
+            .collect();
+        let mut done = self.store_new(items).await?;
+        let mut updated = vec![false; done.len()];
+        let changed: Vec<(usize, Account, Option<String>)> = accounts
+            .into_iter()
+            .filter(|(i, _)| !done[*i].new)
+            .filter_map(|(i, n)| {
+                crate::profiles::change(&done[i].item, &n).map(|a| (i, a, n.item.client_id))
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok((done, updated));
+        }
+        let cx = cx.clone();
+        let fresh = score_all(
+            self,
+            move |e| {
+                changed
+                    .into_iter()
+                    .map(|(i, a, cid)| (i, e.assess_account(a, cid, &cx)))
+                    .collect::<Vec<_>>()
+            },
+            true,
+        )
+        .await?;
+        for (i, fresh) in fresh {
+            let key = fresh.item.key.clone();
+            let item = self
+                .db(move |store| {
+                    store.update(&key, &mut |item| crate::profiles::apply(item, &fresh))
+                })
+                .await?;
+            self.metrics.items_updated.fetch_add(1, Ordering::Relaxed);
+            done[i].item = item;
+            updated[i] = true;
+        }
+        Ok((done, updated))
     }
 
     fn observe(&self, started: Instant) {
@@ -987,8 +1065,13 @@ pub(crate) async fn score_all<T: Send + 'static>(
         .map_err(|_| ApiError::internal("scoring failed"))
 }
 
-async fn submit_one(s: AppState, item: raqib_store::db::NewItem, started: Instant) -> ApiResult {
-    let done = s.store_new(vec![item]).await?;
+async fn submit_one(
+    s: AppState,
+    item: raqib_store::db::NewItem,
+    started: Instant,
+    cx: &Context,
+) -> ApiResult {
+    let (done, updated) = s.store_with_profiles(vec![item], cx).await?;
     s.observe(started);
     let d = &done[0];
     let status = if d.new {
@@ -996,7 +1079,12 @@ async fn submit_one(s: AppState, item: raqib_store::db::NewItem, started: Instan
     } else {
         StatusCode::OK
     };
-    Ok((status, axum::Json(item_view(&d.item, d.new))).into_response())
+    let mut view = item_view(&d.item, d.new);
+    if updated[0] {
+        view.duplicate = Some(false);
+        view.updated = Some(true);
+    }
+    Ok((status, axum::Json(view)).into_response())
 }
 
 async fn submit_post(
@@ -1010,7 +1098,7 @@ async fn submit_post(
     let (p, cid) = parse_post_body(&body).map_err(ApiError::bad)?;
     let cx = ctx(&c);
     let item = s.engine.assess_post(p, cid, &cx);
-    submit_one(s, item, started).await
+    submit_one(s, item, started, &cx).await
 }
 
 async fn submit_account(
@@ -1023,8 +1111,9 @@ async fn submit_account(
     let c = caller(&s, &method, &headers, &[Role::Ingest]).await?;
     let (a, cid) = parse_account(parse_json(&body)?, "account").map_err(ApiError::bad)?;
     let cx = ctx(&c);
-    let item = score_all(&s, move |e| e.assess_account(a, cid, &cx), true).await?;
-    submit_one(s, item, started).await
+    let cx2 = cx.clone();
+    let item = score_all(&s, move |e| e.assess_account(a, cid, &cx2), true).await?;
+    submit_one(s, item, started, &cx).await
 }
 
 async fn submit_posts(
@@ -1086,20 +1175,21 @@ async fn submit_accounts(
     let c = caller(&s, &method, &headers, &[Role::Ingest]).await?;
     let accounts = batch(&s, &body, "accounts", parse_account)?;
     let cx = ctx(&c);
+    let cx2 = cx.clone();
     let items = score_all(
         &s,
         move |e| {
             accounts
                 .into_iter()
-                .map(|(a, cid)| e.assess_account(a, cid, &cx))
+                .map(|(a, cid)| e.assess_account(a, cid, &cx2))
                 .collect::<Vec<_>>()
         },
         true,
     )
     .await?;
-    let done = s.store_new(items).await?;
+    let (done, updated) = s.store_with_profiles(items, &cx).await?;
     s.observe(started);
-    Ok(batch_answer(&done))
+    Ok(batch_answer_updated(&done, &updated))
 }
 
 #[derive(Deserialize)]
@@ -1149,7 +1239,7 @@ async fn media_item(
         &submitted,
         &cx,
     );
-    submit_one(s.clone(), item, started).await
+    submit_one(s.clone(), item, started, &cx).await
 }
 
 async fn upload_media(

@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 pub mod engine;
 pub mod hooks;
+pub mod profiles;
 pub mod stream;
 mod writer;
 

@@ -314,6 +314,7 @@ async fn handle(src: &Source, state: &AppState, actor: &str, msgs: Vec<jetstream
         now_ms: now_ms(),
     };
     let heavy = records.len() > 8;
+    let cx_after = cx.clone();
     let items = api::score_all(
         state,
         move |e| {
@@ -334,7 +335,11 @@ async fn handle(src: &Source, state: &AppState, actor: &str, msgs: Vec<jetstream
     )
     .await;
     let stored = match items {
-        Ok(items) => state.store_new(items).await.map_err(|e| e.message),
+        Ok(items) => state
+            .store_with_profiles(items, &cx_after)
+            .await
+            .map(|(done, _)| done)
+            .map_err(|e| e.message),
         Err(e) => Err(e.message),
     };
     let outcome = match stored {

@@ -1,0 +1,266 @@
+//! An account submitted again with another profile: a new version of it.
+//!
+//! Posts do not change (an edit is a post of its own, `first_version`), but an account's
+//! profile does, and the change is a signal: an account that signs up with a harmless
+//! name and bio and takes the group's branding once it has followers, or the other way
+//! round to shed a flag. An account whose key was stored before is compared with the
+//! stored profile; where its handle, display name, bio, avatar or status differ, the two
+//! are merged (what the new record gives wins, what it leaves out is kept), scored and
+//! decided again, and the stored item takes the new verdict, with the profiles it
+//! replaced kept in its body as `previous`. Followers and the creation time alone are no
+//! new version (they change all the time, or never). A repeat with the item's own client
+//! id is a retry and stays a duplicate, as does a record with nothing new.
+
+use raqib_model::Account;
+use raqib_store::db::{Effects, Item, NewItem, RawJson, State};
+use serde_json::Value;
+
+/// How many replaced profiles an item keeps (the latest).
+pub const KEPT: usize = 20;
+
+/// The account as an item's body holds it (`body.submitted`).
+fn submitted(item: &Item) -> Option<Account> {
+    let body: Value = serde_json::from_str(item.body.get()).ok()?;
+    serde_json::from_value(body.get("submitted")?.clone()).ok()
+}
+
+/// Where `fresh` (an account just submitted, as the engine assessed it) brings a new
+/// version of the account `stored` holds: the two merged. `None` for a retry (the stored
+/// item's own client id), or where the record changes nothing of the profile.
+pub fn change(stored: &Item, fresh: &NewItem) -> Option<Account> {
+    if stored.kind != "account" || fresh.item.kind != "account" {
+        return None;
+    }
+    if fresh.item.client_id.is_some() && fresh.item.client_id == stored.client_id {
+        return None;
+    }
+    let old = submitted(stored)?;
+    let new = submitted(&fresh.item)?;
+    let differs = |n: &Option<String>, o: &Option<String>| n.is_some() && n != o;
+    let changed = differs(&new.handle, &old.handle)
+        || differs(&new.display_name, &old.display_name)
+        || differs(&new.bio, &old.bio)
+        || (new.avatar.is_some() && new.avatar != old.avatar)
+        || new.status != old.status;
+    if !changed {
+        return None;
+    }
+    Some(merge(old, new))
+}
+
+/// `old` with what `new` gives: each field `new` has wins, each it leaves out is kept.
+/// Its status is `new`'s (a record without one is active).
+pub fn merge(old: Account, new: Account) -> Account {
+    Account {
+        id: old.id,
+        platform: old.platform,
+        handle: new.handle.or(old.handle),
+        display_name: new.display_name.or(old.display_name),
+        bio: new.bio.or(old.bio),
+        created_at: new.created_at.or(old.created_at),
+        avatar: new.avatar.or(old.avatar),
+        followers: new.followers.or(old.followers),
+        status: new.status,
+        follows: if new.follows.is_empty() {
+            old.follows
+        } else {
+            new.follows
+        },
+    }
+}
+
+/// Make `item` (as stored) the new version `fresh` assessed: its verdict, decision and
+/// filters; its body `fresh`'s with the replaced profile added to `previous` (the last
+/// [`KEPT`]). It stays open where it was (a reviewer still sees what it showed before) and
+/// opens where the new decision queues it. The new decision's audit records (marked
+/// `"update": true`, and never "before its first post") go with it, and its webhook
+/// deliveries where the action is another than before.
+pub fn apply(item: &mut Item, fresh: &NewItem) -> Result<Effects, String> {
+    let mut old: Value = serde_json::from_str(item.body.get()).map_err(|e| e.to_string())?;
+    let mut body: Value = serde_json::from_str(fresh.item.body.get()).map_err(|e| e.to_string())?;
+    let mut previous = match old.get_mut("previous").map(Value::take) {
+        Some(Value::Array(v)) => v,
+        _ => Vec::new(),
+    };
+    previous.push(serde_json::json!({
+        "submitted": old.get("submitted").cloned().unwrap_or(Value::Null),
+        "flagged": item.flagged,
+        "action": item.action,
+        "replaced_at": fresh.item.received_at,
+    }));
+    let drop = previous.len().saturating_sub(KEPT);
+    previous.drain(..drop);
+    body["previous"] = Value::Array(previous);
+    let action_changed = item.action != fresh.item.action;
+    item.body = RawJson::from(&body);
+    item.flagged = fresh.item.flagged;
+    item.action = fresh.item.action.clone();
+    item.priority = fresh.item.priority;
+    item.signals = fresh.item.signals.clone();
+    item.lists = fresh.item.lists.clone();
+    item.lang = fresh.item.lang.clone();
+    if fresh.item.state == State::Open {
+        item.state = State::Open;
+    }
+    let mut audit = fresh.audit.clone();
+    for r in &mut audit {
+        if let Some(d) = r.data.as_object_mut() {
+            d.remove("posts");
+            d.insert("update".into(), Value::Bool(true));
+        }
+    }
+    Ok(Effects {
+        audit,
+        deliveries: if action_changed {
+            fresh.deliveries.clone()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raqib_model::AccountStatus;
+
+    fn item(a: &Account, client_id: Option<&str>, flagged: bool, action: &str) -> Item {
+        Item {
+            key: format!("account:{}:{}", a.platform, a.id),
+            kind: "account".into(),
+            platform: a.platform.clone(),
+            id: a.id.clone(),
+            client_id: client_id.map(str::to_string),
+            received_at: 1_000,
+            flagged,
+            action: action.into(),
+            state: if action == "queue" {
+                State::Open
+            } else {
+                State::Closed
+            },
+            body: RawJson::from(
+                &serde_json::json!({"submitted": a, "verdict": {"flagged": flagged}}),
+            ),
+            place: None,
+            seq: 0,
+            priority: 0,
+            lang: None,
+            signals: Vec::new(),
+            lists: Vec::new(),
+            reviews: Vec::new(),
+            appeals: Vec::new(),
+        }
+    }
+
+    fn account(bio: Option<&str>) -> Account {
+        Account {
+            id: "7".into(),
+            platform: "x".into(),
+            handle: Some("h".into()),
+            display_name: Some("Name".into()),
+            bio: bio.map(str::to_string),
+            followers: Some(10),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_new_bio_is_a_new_version_and_what_it_leaves_out_is_kept() {
+        let stored = item(
+            &account(Some("cooking and football")),
+            None,
+            false,
+            "ignore",
+        );
+        // Only the bio and followers given: the name and handle are kept.
+        let new = Account {
+            id: "7".into(),
+            platform: "x".into(),
+            bio: Some("soldiers of the caliphate".into()),
+            followers: Some(5000),
+            ..Default::default()
+        };
+        let fresh = NewItem::new(item(&new, None, true, "queue"), Vec::new(), Vec::new());
+        let merged = change(&stored, &fresh).expect("a new bio");
+        assert_eq!(merged.handle.as_deref(), Some("h"));
+        assert_eq!(merged.display_name.as_deref(), Some("Name"));
+        assert_eq!(merged.bio.as_deref(), Some("soldiers of the caliphate"));
+        assert_eq!(merged.followers, Some(5000));
+    }
+
+    #[test]
+    fn a_retry_or_nothing_new_is_no_version() {
+        let a = account(Some("bio"));
+        let stored = item(&a, Some("c1"), false, "ignore");
+        // The same client id: a retry, whatever it holds.
+        let retry = NewItem::new(
+            item(&account(Some("other")), Some("c1"), false, "ignore"),
+            vec![],
+            vec![],
+        );
+        assert!(change(&stored, &retry).is_none());
+        // Followers alone, or fields left out: nothing new.
+        let mut more = a.clone();
+        more.followers = Some(99);
+        more.bio = None;
+        let fresh = NewItem::new(item(&more, None, false, "ignore"), vec![], vec![]);
+        assert!(change(&stored, &fresh).is_none());
+        // A new status is.
+        more.status = AccountStatus::Suspended;
+        let fresh = NewItem::new(item(&more, None, false, "ignore"), vec![], vec![]);
+        assert_eq!(
+            change(&stored, &fresh).unwrap().status,
+            AccountStatus::Suspended
+        );
+    }
+
+    #[test]
+    fn the_stored_item_takes_the_new_verdict_and_keeps_what_it_replaced() {
+        let mut stored = item(&account(Some("cooking")), None, false, "ignore");
+        let fresh_account = account(Some("soldiers of the caliphate"));
+        let mut fresh = NewItem::new(
+            item(&fresh_account, None, true, "queue"),
+            Vec::new(),
+            vec![raqib_store::audit::Record {
+                at: 2,
+                actor: "platform".into(),
+                kind: "decision".into(),
+                subject: "account:x:7".into(),
+                data: serde_json::json!({"action": "queue", "posts": 0}),
+            }],
+        );
+        fresh.item.received_at = 5_000;
+        let effects = apply(&mut stored, &fresh).unwrap();
+        assert!(stored.flagged);
+        assert_eq!(stored.action, "queue");
+        assert_eq!(stored.state, State::Open, "queued by the new decision");
+        assert_eq!(stored.received_at, 1_000, "first seen stays");
+        let body: Value = serde_json::from_str(stored.body.get()).unwrap();
+        assert_eq!(body["submitted"]["bio"], "soldiers of the caliphate");
+        assert_eq!(body["previous"][0]["submitted"]["bio"], "cooking");
+        assert_eq!(body["previous"][0]["flagged"], false);
+        assert_eq!(body["previous"][0]["replaced_at"], 5_000);
+        // Its decision is recorded as an update, never as before the first post.
+        assert_eq!(effects.audit.len(), 1);
+        assert_eq!(effects.audit[0].data["update"], true);
+        assert!(effects.audit[0].data.get("posts").is_none());
+
+        // A later version back to harmless words: still open (a reviewer sees what it
+        // showed), and the history grows, the latest KEPT.
+        for i in 0..KEPT + 3 {
+            let calm = account(Some(&format!("cooking {i}")));
+            let fresh = NewItem::new(item(&calm, None, false, "ignore"), vec![], vec![]);
+            apply(&mut stored, &fresh).unwrap();
+        }
+        assert_eq!(stored.state, State::Open);
+        assert!(!stored.flagged);
+        let body: Value = serde_json::from_str(stored.body.get()).unwrap();
+        let prev = body["previous"].as_array().unwrap();
+        assert_eq!(prev.len(), KEPT);
+        assert_eq!(
+            prev[KEPT - 1]["submitted"]["bio"],
+            format!("cooking {}", KEPT + 1)
+        );
+    }
+}
