@@ -1366,6 +1366,37 @@ fn account_names_cannot_become_spreadsheet_formulas() {
     assert_eq!(accounts[0]["id"], "-1001234567");
 }
 
+/// An account whose records give its profile in two versions, the group's words in one
+/// and a cooking page in the next, is judged by the stronger: its report's profile score is
+/// that version's, and `why` quotes it.
+#[test]
+fn an_account_that_sheds_its_profiles_words_is_judged_by_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "versions.jsonl",
+        format!(
+            "{}\n{}\n{}\n",
+            serde_json::json!({"type": "account", "id": "u1", "platform": "x", "handle": "cook_7",
+                "bio": "جنود الخلافة الدولة الإسلامية باقية وتتمدد"}),
+            serde_json::json!({"id": "1", "platform": "x", "account": "u1", "text": "lunch today"}),
+            serde_json::json!({"type": "account", "id": "u1", "platform": "x",
+                "bio": "recipes and football"}),
+        )
+        .as_bytes(),
+    );
+    let (_d, out) = scan_all_posts(&input);
+    let accounts = jsonl(&out.join("accounts.jsonl"));
+    let a = &accounts[0];
+    assert_eq!(a["handle"], "cook_7", "{a}");
+    assert!(a["profile_score"].as_f64().unwrap() > 0.9, "{a}");
+    let why = a["why"].as_str().unwrap();
+    assert!(
+        why.contains("another version of its profile scores") && why.contains("الدولة الإسلامية"),
+        "{why}"
+    );
+}
+
 /// A Discord data package's folder scans as its owner's messages: the owner's account
 /// (from `Account/user.json`) holds them all, and the package's other JSON (the account
 /// file, channel and server files, the activity log) is left out with a line, not read as

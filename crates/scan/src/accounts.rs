@@ -450,6 +450,11 @@ pub struct AccountExtra {
     /// The profile text's probability and evidence; without evidence it is never a reason
     /// to flag (see [`raqib_text::Assessment::flagged`]).
     pub profile_assessed: Option<raqib_text::Assessment>,
+    /// The strongest version of its profile that another record of it replaced (one that
+    /// gave other words for its handle, name or bio, not only more of them), with that
+    /// version's text, where it scored higher than the profile the account ends with: an
+    /// account that sheds the group's words before the input ends is still judged by them.
+    pub earlier_profile: Option<(raqib_text::Assessment, Box<str>)>,
     /// Suspended accounts this one links to (set after the scan, from the profile).
     pub links: Vec<raqib_link::Link>,
     /// The coordinated cluster this account belongs to (with networks on).
@@ -634,8 +639,26 @@ impl AccountAgg {
         self.extra.as_ref()?.profile.as_deref()
     }
 
+    /// Its profile's assessment: the strongest of the profile it has now and one it
+    /// showed before a later record changed its words ([`AccountExtra::earlier_profile`]).
     pub fn profile_assessed(&self) -> Option<raqib_text::Assessment> {
-        self.extra.as_ref()?.profile_assessed
+        let e = self.extra.as_ref()?;
+        match (e.profile_assessed, &e.earlier_profile) {
+            (Some(now), Some((before, _))) if before.probability > now.probability => Some(*before),
+            (None, Some((before, _))) => Some(*before),
+            (now, _) => now,
+        }
+    }
+
+    /// The text of an earlier profile where it, not the profile the account has now, is
+    /// the one [`AccountAgg::profile_assessed`] gives.
+    pub fn earlier_profile_text(&self) -> Option<&str> {
+        let e = self.extra.as_ref()?;
+        let (before, text) = e.earlier_profile.as_ref()?;
+        let now = e
+            .profile_assessed
+            .map_or(f32::NEG_INFINITY, |a| a.probability);
+        (before.probability > now).then_some(&**text)
     }
 
     pub fn links(&self) -> &[raqib_link::Link] {
@@ -683,6 +706,23 @@ impl AccountAgg {
         let mut filled_text = false;
         if let Some(old) = extra.profile.take() {
             let old = *old;
+            // A record that changes the profile's words (not one that only adds to them)
+            // replaces a version of it: the strongest such version is kept.
+            let changes = |new: &Option<String>, old: &Option<String>| matches!((new, old), (Some(n), Some(o)) if n != o);
+            if changes(&account.handle, &old.handle)
+                || changes(&account.display_name, &old.display_name)
+                || changes(&account.bio, &old.bio)
+            {
+                if let Some(before) = extra.profile_assessed {
+                    let stronger = extra
+                        .earlier_profile
+                        .as_ref()
+                        .is_none_or(|(kept, _)| before.probability > kept.probability);
+                    if stronger {
+                        extra.earlier_profile = Some((before, old.profile_text().into()));
+                    }
+                }
+            }
             let mut fill = |new: &mut Option<String>, old: Option<String>| {
                 if new.is_none() && old.is_some() {
                     *new = old;
@@ -1463,7 +1503,14 @@ fn report_row(a: &AccountAgg, rule: AccountRule, x: Assessed) -> AccountReport {
         ));
     }
     if let Some(p) = a.profile_assessed().filter(|p| p.flagged(threshold)) {
-        why.push_str(&format!("; profile text scores {:.2}", p.probability));
+        match a.earlier_profile_text() {
+            Some(text) => why.push_str(&format!(
+                "; another version of its profile scores {:.2} («{}»)",
+                p.probability,
+                crate::report::clip(text, 80)
+            )),
+            None => why.push_str(&format!("; profile text scores {:.2}", p.probability)),
+        }
     }
     if let Some(l) = a.links().first() {
         let reasons: Vec<&str> = l.reasons.iter().take(3).map(|r| r.text.as_str()).collect();
@@ -1619,6 +1666,54 @@ mod tests {
         a.add_post("y", 0.1, true, None);
         assert_eq!((a.stats.posts, a.stats.flagged), (u32::MAX, u32::MAX));
         assert_eq!(a.max_score(), 0.95);
+    }
+
+    #[test]
+    fn a_profile_that_sheds_its_words_is_judged_by_the_strongest_version() {
+        let scored = |p: f32| raqib_text::Assessment {
+            probability: p,
+            evidence: p > 0.5,
+        };
+        let mut a = AccountAgg::new("x", "7");
+        let v = |handle: Option<&str>, bio: Option<&str>| {
+            Box::new(Account {
+                id: "7".into(),
+                platform: "x".into(),
+                handle: handle.map(str::to_string),
+                bio: bio.map(str::to_string),
+                ..Default::default()
+            })
+        };
+        a.set_profile(
+            v(Some("h"), Some("soldiers of the caliphate")),
+            scored(0.95),
+        );
+        // Only more words (a display name): no other version.
+        let mut named = v(None, None);
+        named.display_name = Some("N".into());
+        assert!(a.set_profile(named, scored(0.9)));
+        a.reassess_profile(|_| scored(0.96));
+        assert!(a.earlier_profile_text().is_none());
+        assert_eq!(a.profile_assessed().unwrap().probability, 0.96);
+        // Other words for its bio: the version it replaced is kept, and is the stronger.
+        assert!(a.set_profile(v(None, Some("recipes and football")), scored(0.1)));
+        a.reassess_profile(|_| scored(0.05));
+        assert_eq!(a.profile_assessed().unwrap().probability, 0.96);
+        assert_eq!(
+            a.earlier_profile_text(),
+            Some("N\nh\nsoldiers of the caliphate")
+        );
+        assert_eq!(
+            a.profile().unwrap().bio.as_deref(),
+            Some("recipes and football")
+        );
+        // A weaker version replaced later does not take its place; a stronger profile now
+        // is the one given.
+        a.set_profile(v(None, Some("cooking")), scored(0.02));
+        assert_eq!(a.profile_assessed().unwrap().probability, 0.96);
+        a.set_profile(v(None, Some("the islamic state remains")), scored(0.99));
+        assert_eq!(a.profile_assessed().unwrap().probability, 0.99);
+        assert!(a.earlier_profile_text().is_none());
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! new version (they change all the time, or never). A repeat with the item's own client
 //! id is a retry and stays a duplicate, as does a record with nothing new.
 
-use raqib_model::Account;
+use raqib_model::{Account, AccountStatus};
 use raqib_store::db::{Effects, Item, NewItem, RawJson, State};
 use serde_json::Value;
 
@@ -41,15 +41,16 @@ pub fn change(stored: &Item, fresh: &NewItem) -> Option<Account> {
         || differs(&new.display_name, &old.display_name)
         || differs(&new.bio, &old.bio)
         || (new.avatar.is_some() && new.avatar != old.avatar)
-        || new.status != old.status;
+        || (new.status != AccountStatus::Active && new.status != old.status);
     if !changed {
         return None;
     }
     Some(merge(old, new))
 }
 
-/// `old` with what `new` gives: each field `new` has wins, each it leaves out is kept.
-/// Its status is `new`'s (a record without one is active).
+/// `old` with what `new` gives: each field `new` has wins, each it leaves out is kept. A
+/// record that says nothing of the status (active is the default) keeps the one before, as
+/// a scan does.
 pub fn merge(old: Account, new: Account) -> Account {
     Account {
         id: old.id,
@@ -60,7 +61,11 @@ pub fn merge(old: Account, new: Account) -> Account {
         created_at: new.created_at.or(old.created_at),
         avatar: new.avatar.or(old.avatar),
         followers: new.followers.or(old.followers),
-        status: new.status,
+        status: if new.status == AccountStatus::Active {
+            old.status
+        } else {
+            new.status
+        },
         follows: if new.follows.is_empty() {
             old.follows
         } else {
@@ -122,7 +127,6 @@ pub fn apply(item: &mut Item, fresh: &NewItem) -> Result<Effects, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raqib_model::AccountStatus;
 
     fn item(a: &Account, client_id: Option<&str>, flagged: bool, action: &str) -> Item {
         Item {
@@ -206,12 +210,21 @@ mod tests {
         more.bio = None;
         let fresh = NewItem::new(item(&more, None, false, "ignore"), vec![], vec![]);
         assert!(change(&stored, &fresh).is_none());
-        // A new status is.
+        // A new status is; a record that says none (active) keeps the one before.
         more.status = AccountStatus::Suspended;
         let fresh = NewItem::new(item(&more, None, false, "ignore"), vec![], vec![]);
         assert_eq!(
             change(&stored, &fresh).unwrap().status,
             AccountStatus::Suspended
+        );
+        let suspended = item(&more, None, false, "ignore");
+        let mut renamed = a.clone();
+        renamed.handle = Some("h2".into());
+        let fresh = NewItem::new(item(&renamed, None, false, "ignore"), vec![], vec![]);
+        let merged = change(&suspended, &fresh).unwrap();
+        assert_eq!(
+            (merged.handle.as_deref(), merged.status),
+            (Some("h2"), AccountStatus::Suspended)
         );
     }
 
