@@ -204,6 +204,35 @@ pub struct Account {
 }
 
 impl Account {
+    /// Fill what this record of an account leaves out from `old`, a record of the same
+    /// account read or stored before: a source may give an account in parts (Bluesky's
+    /// firehose gives the handle in one event, the display name and bio in another, a
+    /// suspension in a third). What this record gives wins. A record that says nothing of
+    /// the status (active is the default) keeps the one before. `true` where that filled
+    /// in text of the profile (its handle, name or bio).
+    pub fn fill_from(&mut self, old: Account) -> bool {
+        let mut filled_text = false;
+        let mut fill = |new: &mut Option<String>, old: Option<String>| {
+            if new.is_none() && old.is_some() {
+                *new = old;
+                filled_text = true;
+            }
+        };
+        fill(&mut self.handle, old.handle);
+        fill(&mut self.display_name, old.display_name);
+        fill(&mut self.bio, old.bio);
+        self.created_at = self.created_at.or(old.created_at);
+        self.avatar = self.avatar.take().or(old.avatar);
+        self.followers = self.followers.or(old.followers);
+        if self.follows.is_empty() {
+            self.follows = old.follows;
+        }
+        if self.status == AccountStatus::Active {
+            self.status = old.status;
+        }
+        filled_text
+    }
+
     /// The profile text a text model can score: display name, handle and bio.
     pub fn profile_text(&self) -> String {
         let parts = [&self.display_name, &self.handle, &self.bio];

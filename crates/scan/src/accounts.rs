@@ -723,26 +723,7 @@ impl AccountAgg {
                     }
                 }
             }
-            let mut fill = |new: &mut Option<String>, old: Option<String>| {
-                if new.is_none() && old.is_some() {
-                    *new = old;
-                    filled_text = true;
-                }
-            };
-            fill(&mut account.handle, old.handle);
-            fill(&mut account.display_name, old.display_name);
-            fill(&mut account.bio, old.bio);
-            account.created_at = account.created_at.or(old.created_at);
-            account.avatar = account.avatar.take().or(old.avatar);
-            account.followers = account.followers.or(old.followers);
-            if account.follows.is_empty() {
-                account.follows = old.follows;
-            }
-            // A record that says nothing of the status (active is the default) keeps a
-            // suspension read before.
-            if account.status == raqib_model::AccountStatus::Active {
-                account.status = old.status;
-            }
+            filled_text = account.fill_from(old);
         }
         extra.profile = Some(account);
         extra.profile_assessed = Some(assessed);

@@ -118,20 +118,7 @@ fn starts_like_formula(s: &[u8]) -> bool {
 /// would read it as a formula.
 fn text(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b',');
-    let guard = formula_like(s);
-    let quote = needs_quotes(s);
-    if quote {
-        out.push(b'"');
-    }
-    if guard {
-        out.push(b'\'');
-    }
-    if quote {
-        quoted_body(out, s);
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s);
-    }
+    field_body(out, formula_like(s), s);
 }
 
 #[inline]
@@ -153,8 +140,20 @@ fn field(out: &mut Vec<u8>, first: bool, s: &[u8]) {
     if !first {
         out.push(b',');
     }
-    if needs_quotes(s) {
+    field_body(out, false, s);
+}
+
+/// A field's bytes: quoted where it needs quotes (quotes doubled), after an apostrophe
+/// where `guard`.
+fn field_body(out: &mut Vec<u8>, guard: bool, s: &[u8]) {
+    let quote = needs_quotes(s);
+    if quote {
         out.push(b'"');
+    }
+    if guard {
+        out.push(b'\'');
+    }
+    if quote {
         quoted_body(out, s);
         out.push(b'"');
     } else {

@@ -215,14 +215,8 @@ pub fn render_summary(s: &Summary) -> String {
 /// An id, a name or a file's name from the input, on one line of the summary: escaped
 /// where it holds a character that could drive a terminal, and cut at 200 characters.
 fn shown(s: &str) -> String {
-    let s = raqib_model::printable(s);
-    if s.chars().count() <= 200 {
-        s.into_owned()
-    } else {
-        let mut t: String = s.chars().take(200).collect();
-        t.push('…');
-        t
-    }
+    // Nothing that acts is left after `printable`, so `clip` only cuts.
+    clip(&raqib_model::printable(s), 200)
 }
 
 /// A post's or an account's `PLATFORM/ID` (its id alone where the input names no

@@ -982,7 +982,7 @@ impl AppState {
     /// Store `items` as [`AppState::store_new`] does; then an account stored before whose
     /// profile this submission changes is made its new version (`crate::profiles`): scored
     /// and decided again, the stored item updated in place. The second list says which
-    /// were updated so.
+    /// were updated so (empty where none was: nothing is made on the path of posts).
     pub(crate) async fn store_with_profiles(
         &self,
         items: Vec<raqib_store::db::NewItem>,
@@ -995,7 +995,6 @@ impl AppState {
             .map(|(i, n)| (i, n.clone()))
             .collect();
         let mut done = self.store_new(items).await?;
-        let mut updated = vec![false; done.len()];
         let changed: Vec<(usize, Account, Option<String>)> = accounts
             .into_iter()
             .filter(|(i, _)| !done[*i].new)
@@ -1004,8 +1003,9 @@ impl AppState {
             })
             .collect();
         if changed.is_empty() {
-            return Ok((done, updated));
+            return Ok((done, Vec::new()));
         }
+        let mut updated = vec![false; done.len()];
         let cx = cx.clone();
         let fresh = score_all(
             self,
@@ -1080,7 +1080,7 @@ async fn submit_one(
         StatusCode::OK
     };
     let mut view = item_view(&d.item, d.new);
-    if updated[0] {
+    if updated.first().copied().unwrap_or(false) {
         view.duplicate = Some(false);
         view.updated = Some(true);
     }

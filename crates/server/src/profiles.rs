@@ -48,30 +48,12 @@ pub fn change(stored: &Item, fresh: &NewItem) -> Option<Account> {
     Some(merge(old, new))
 }
 
-/// `old` with what `new` gives: each field `new` has wins, each it leaves out is kept. A
-/// record that says nothing of the status (active is the default) keeps the one before, as
-/// a scan does.
-pub fn merge(old: Account, new: Account) -> Account {
-    Account {
-        id: old.id,
-        platform: old.platform,
-        handle: new.handle.or(old.handle),
-        display_name: new.display_name.or(old.display_name),
-        bio: new.bio.or(old.bio),
-        created_at: new.created_at.or(old.created_at),
-        avatar: new.avatar.or(old.avatar),
-        followers: new.followers.or(old.followers),
-        status: if new.status == AccountStatus::Active {
-            old.status
-        } else {
-            new.status
-        },
-        follows: if new.follows.is_empty() {
-            old.follows
-        } else {
-            new.follows
-        },
-    }
+/// `old` with what `new` gives: each field `new` has wins, each it leaves out is kept (a
+/// record without a status keeps the one before), as a scan merges an account's records
+/// ([`Account::fill_from`]).
+pub fn merge(old: Account, mut new: Account) -> Account {
+    new.fill_from(old);
+    new
 }
 
 /// Make `item` (as stored) the new version `fresh` assessed: its verdict, decision and
