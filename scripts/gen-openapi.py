@@ -159,8 +159,9 @@ schemas = {
    "reviews": {"type": "array", "items": {"type": "object"}}, "appeals": {"type": "array", "items": {"type": "object"}},
    "duplicate": {"type": "boolean"},
    "updated": {"type": "boolean", "description": "On submission: the account was stored before and this record changed its profile, so it was scored and decided again"}}},
- "Signal": {"type": "object", "properties": {"kind": {"enum": ["text", "profile", "media", "link", "network"]}, "detector": {"type": "string"},
+ "Signal": {"type": "object", "properties": {"kind": {"enum": ["text", "profile", "media", "link", "network"]}, "detector": {"type": "string", "description": "text.linear, text.linear.earlier (an earlier version of an account's profile), media.lists, link.suspended, network.live"},
    "score": {"type": "number"}, "flagged": {"type": "boolean"}, "list": {"type": "string"},
+   "earlier": {"type": "string", "description": "detector text.linear.earlier: the text of the earlier profile version it scored (display name, handle, bio, a line each), which its spans are offsets in"},
    "evidence": {"type": "object", "description": "text/profile: {spans: [{start, end (UTF-8 byte offsets into the original), text, feature, weight}]}; media: the list entry matched; link: the suspended account and reasons; network: {accounts (an account of the post's platform by its id, another platform's as PLATFORM:ID), shared: [{kind, value, others: [{platform, account, post, seconds_apart}], mass}]}"}}},
  "BatchResult": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
    "key": {"type": "string"}, "seq": {"type": "integer"}, "duplicate": {"type": "boolean"}, "updated": {"type": "boolean"}, "flagged": {"type": "boolean"},

@@ -381,7 +381,9 @@ fn the_page_refuses_a_token_that_is_not_a_reviewers() {
 }
 
 /// An account whose profile changed shows the profiles it had, latest first, with which
-/// were flagged; and the text is shown as text (a bio holding markup does not run).
+/// were flagged; and the text is shown as text (a bio holding markup does not run). One
+/// that went back to harmless words is shown flagged by its earlier version: that
+/// version's words marked in its own row, never at their offsets in the profile it has now.
 #[test]
 fn an_accounts_earlier_profiles_are_shown() {
     let Some(mut b) = Browser::launch() else {
@@ -392,7 +394,11 @@ fn an_accounts_earlier_profiles_are_shown() {
     let ingest = token(&data, None, "platform-1", "ingest");
     let alice = token(&data, None, "alice", "reviewer");
     let srv = Server::start(&data, &[]);
-    for bio in ["<img src=x onerror=\"window.__pwned=1\"> recipes", ALT] {
+    for bio in [
+        "<img src=x onerror=\"window.__pwned=1\"> recipes",
+        ALT,
+        "recipes and a long list of the dishes we cooked this week at home",
+    ] {
         let a = json!({"id": "a1", "platform": "x", "handle": "cook_7", "bio": bio});
         let (st, v) = srv.req(
             "POST",
@@ -407,9 +413,29 @@ fn an_accounts_earlier_profiles_are_shown() {
     b.wait_for("document.querySelector('#previous') !== null");
     let shown = b.eval("[...document.querySelectorAll('#previous li')].map(l => l.textContent)");
     let shown = shown.as_array().unwrap();
-    assert_eq!(shown.len(), 1, "{shown:?}");
-    let line = shown[0].as_str().unwrap();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    let line = shown[1].as_str().unwrap();
     assert!(line.starts_with("@cook_7 · <img src=x"), "{line}");
     assert!(line.contains("(until ") && !line.contains('⚑'), "{line}");
+    assert!(shown[0].as_str().unwrap().contains('⚑'), "{shown:?}");
     assert_eq!(b.eval("window.__pwned === undefined"), true);
+    // Flagged by the earlier version, whose words are marked in its row.
+    let row = b.eval(
+        "[...document.querySelectorAll('.signals tr')].map(r => r.textContent).find(t => t.includes('(earlier)')) || ''",
+    );
+    let row = row.as_str().unwrap();
+    assert!(
+        row.starts_with("profile (earlier) ⚑") && row.contains(ALT),
+        "{row}"
+    );
+    let marked = b.eval("[...document.querySelectorAll('.earlier mark')].map(m => m.textContent)");
+    let marked = marked.as_array().unwrap();
+    assert!(!marked.is_empty(), "{marked:?}");
+    for m in marked {
+        assert!(ALT.contains(m.as_str().unwrap()), "{m}");
+    }
+    assert_eq!(
+        b.eval("document.querySelectorAll('#post-text mark').length"),
+        0
+    );
 }

@@ -1193,8 +1193,11 @@ fn a_text_without_evidence_is_not_flagged_by_the_service() {
 /// An account submitted again with another profile is a new version of it: an account
 /// that signs up as a cooking page and takes the group's words into its bio is scored and
 /// decided again, queued, with the profile it had kept as `previous` and the fields the
-/// new record leaves out (its handle, its name) kept; going back to harmless words keeps it
-/// in the queue, where a reviewer sees what it showed. A record with nothing new (followers
+/// new record leaves out (its handle, its name) kept. Going back to harmless words sheds
+/// nothing: the account is judged by the strongest version of its profile, as a scan
+/// judges it, and stays flagged and queued with that version's text and evidence. Two
+/// versions in one batch are both kept, the second merged with the first rather than
+/// with the profile both were read against. A record with nothing new (followers
 /// alone), or a retry with the item's client id, stays a duplicate. The audit chain holds.
 fn a_changed_profile_is_scored_again(store: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
@@ -1272,8 +1275,8 @@ fn a_changed_profile_is_scored_again(store: Option<&str>) {
     assert!(v["items"][1].get("updated").is_none(), "{v}");
     let (_, item) = srv.req("GET", "/api/v1/items/account:x:a1", Some(&reviewer), None);
     assert_eq!(
-        (&item["flagged"], &item["state"]),
-        (&json!(false), &json!("open")),
+        (&item["flagged"], &item["state"], &item["action"]),
+        (&json!(true), &json!("open"), &json!("queue")),
         "{item}"
     );
     assert_eq!(
@@ -1281,6 +1284,99 @@ fn a_changed_profile_is_scored_again(store: Option<&str>) {
         2,
         "{item}"
     );
+    let signals = item["body"]["verdict"]["signals"].as_array().unwrap();
+    let now = signals
+        .iter()
+        .find(|s| s["detector"] == "text.linear")
+        .unwrap();
+    assert_eq!(now["flagged"], false, "{item}");
+    let earlier = signals
+        .iter()
+        .find(|s| s["detector"] == "text.linear.earlier")
+        .unwrap_or_else(|| panic!("the earlier version's signal: {item}"));
+    assert_eq!(
+        (&earlier["kind"], &earlier["flagged"]),
+        (&json!("profile"), &json!(true))
+    );
+    let text = earlier["earlier"].as_str().unwrap();
+    assert!(text.contains(PROPAGANDA), "{earlier}");
+    let spans = earlier["evidence"]["spans"].as_array().unwrap();
+    assert!(!spans.is_empty(), "{earlier}");
+    for sp in spans {
+        let (a, b) = (sp["start"].as_u64().unwrap(), sp["end"].as_u64().unwrap());
+        assert_eq!(&text[a as usize..b as usize], sp["text"], "{sp}");
+    }
+    // Two versions in one batch, each read against the same stored profile: the second
+    // is merged with the first, so the handle of one and the name of the other are kept.
+    let (st, v) = srv.req(
+        "POST",
+        "/api/v1/accounts/batch",
+        ing,
+        Some(&json!({"accounts": [{"id": "a1", "platform": "x", "handle": "cook_8"},
+                                  {"id": "a1", "platform": "x", "display_name": "Cooking at home"}]})
+            .to_string()),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (&v["items"][0]["updated"], &v["items"][1]["updated"]),
+        (&json!(true), &json!(true)),
+        "{v}"
+    );
+    let (_, item) = srv.req("GET", "/api/v1/items/account:x:a1", Some(&reviewer), None);
+    let sub = &item["body"]["submitted"];
+    assert_eq!(
+        (&sub["handle"], &sub["display_name"], &sub["bio"]),
+        (
+            &json!("cook_8"),
+            &json!("Cooking at home"),
+            &json!("recipes again")
+        ),
+        "{item}"
+    );
+    assert_eq!(
+        item["body"]["previous"].as_array().unwrap().len(),
+        4,
+        "{item}"
+    );
+    // The strongest version is still what it is judged by.
+    assert_eq!(item["flagged"], true, "{item}");
+    // Versions sent at once, each changing another field: none is lost to another.
+    let (st, _) = send(json!({"id": "a5", "platform": "x", "handle": "h", "bio": "b"}));
+    assert_eq!(st, 201);
+    for round in 0..5 {
+        let fields = [
+            ("handle", format!("h{round}")),
+            ("display_name", format!("name {round}")),
+            ("bio", format!("bio {round}")),
+            ("avatar", format!("https://img.example/{round}.jpg")),
+        ];
+        std::thread::scope(|sc| {
+            for (field, value) in &fields {
+                let send = &send;
+                sc.spawn(move || {
+                    let value = if *field == "avatar" {
+                        json!({"kind": "image", "url": value})
+                    } else {
+                        json!(value)
+                    };
+                    let mut a = json!({"id": "a5", "platform": "x"});
+                    a[*field] = value;
+                    let (st, v) = send(a);
+                    assert_eq!(st, 200, "{v}");
+                });
+            }
+        });
+        let (_, item) = srv.req("GET", "/api/v1/items/account:x:a5", Some(&reviewer), None);
+        let sub = &item["body"]["submitted"];
+        for (field, value) in &fields {
+            let got = if *field == "avatar" {
+                &sub["avatar"]["url"]
+            } else {
+                &sub[*field]
+            };
+            assert_eq!(got, &json!(value), "round {round}: {item}");
+        }
+    }
     // A retry with the item's own client id stays a duplicate, whatever it holds.
     let (st, v) = send(json!({"id": "a3", "platform": "x", "bio": PROPAGANDA, "client_id": "c-3"}));
     assert_eq!(
@@ -1290,7 +1386,7 @@ fn a_changed_profile_is_scored_again(store: Option<&str>) {
     );
     let (_, m) = srv.req("GET", "/metrics", None, None);
     assert!(
-        m.as_str().unwrap().contains("raqib_items_updated_total 2"),
+        m.as_str().unwrap().contains("raqib_items_updated_total 24"),
         "{m}"
     );
     drop(srv);

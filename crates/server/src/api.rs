@@ -995,39 +995,81 @@ impl AppState {
             .map(|(i, n)| (i, n.clone()))
             .collect();
         let mut done = self.store_new(items).await?;
-        let changed: Vec<(usize, Account, Option<String>)> = accounts
+        let changed: Vec<_> = accounts
             .into_iter()
             .filter(|(i, _)| !done[*i].new)
-            .filter_map(|(i, n)| {
-                crate::profiles::change(&done[i].item, &n).map(|a| (i, a, n.item.client_id))
-            })
+            .filter_map(|(i, n)| crate::profiles::change(&done[i].item, &n).map(|v| (i, n, v)))
             .collect();
         if changed.is_empty() {
             return Ok((done, Vec::new()));
         }
         let mut updated = vec![false; done.len()];
-        let cx = cx.clone();
-        let fresh = score_all(
-            self,
-            move |e| {
-                changed
-                    .into_iter()
-                    .map(|(i, a, cid)| (i, e.assess_account(a, cid, &cx)))
-                    .collect::<Vec<_>>()
-            },
-            true,
-        )
-        .await?;
-        for (i, fresh) in fresh {
-            let key = fresh.item.key.clone();
-            let item = self
-                .db(move |store| {
-                    store.update(&key, &mut |item| crate::profiles::apply(item, &fresh))
-                })
+        for (i, submission, mut version) in changed {
+            // The version is made from the item as read; where another submission stored
+            // a version of the account meanwhile (or an earlier record of this batch did),
+            // the update finds it moved and this one is merged with that one instead.
+            let mut base = done[i].item.clone();
+            let mut tries = 0;
+            loop {
+                let cx = cx.clone();
+                let cid = submission.item.client_id.clone();
+                let fresh = score_all(
+                    self,
+                    move |e| e.assess_account_versions(version.merged, &version.earlier, cid, &cx),
+                    true,
+                )
                 .await?;
-            self.metrics.items_updated.fetch_add(1, Ordering::Relaxed);
-            done[i].item = item;
-            updated[i] = true;
+                let key = fresh.item.key.clone();
+                let then = base;
+                let outcome = self
+                    .db(move |store| {
+                        let mut moved = None;
+                        let r = store.update(&key, &mut |item| {
+                            if !crate::profiles::unchanged(item, &then) {
+                                moved = Some(item.clone());
+                                return Err("the account changed meanwhile".into());
+                            }
+                            crate::profiles::apply(item, &fresh)
+                        });
+                        match moved {
+                            Some(now) => Ok(Err(now)),
+                            None => r.map(Ok),
+                        }
+                    })
+                    .await?;
+                match outcome {
+                    Ok(item) => {
+                        self.metrics.items_updated.fetch_add(1, Ordering::Relaxed);
+                        done[i].item = item;
+                        updated[i] = true;
+                        break;
+                    }
+                    Err(now) => {
+                        tries += 1;
+                        if tries >= PROFILE_TRIES {
+                            return Err(ApiError::new(
+                                StatusCode::CONFLICT,
+                                format!(
+                                    "{}: its profile changed {PROFILE_TRIES} times while this \
+                                     submission was merged with it; send it again",
+                                    now.key
+                                ),
+                            ));
+                        }
+                        match crate::profiles::change(&now, &submission) {
+                            Some(v) => {
+                                version = v;
+                                base = now;
+                            }
+                            // What it brings was stored meanwhile: a duplicate now.
+                            None => {
+                                done[i].item = now;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
         }
         Ok((done, updated))
     }
@@ -1049,6 +1091,10 @@ fn ctx(c: &Caller) -> Context {
         now_ms: now_ms(),
     }
 }
+
+/// How many times a new version of an account's profile is merged again with one stored
+/// meanwhile before the submission is refused (409) to be sent again.
+const PROFILE_TRIES: usize = 16;
 
 /// Score on a blocking thread when there is much to score.
 pub(crate) async fn score_all<T: Send + 'static>(

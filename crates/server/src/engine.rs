@@ -60,6 +60,10 @@ pub struct SignalOut {
     pub list: Option<String>,
     /// Spans of text, the matched list entry, or the suspended account and the reasons.
     pub evidence: Evidence,
+    /// For a signal on an earlier version of an account's profile (detector
+    /// `text.linear.earlier`): that version's text, which its spans are offsets in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<String>,
 }
 
 /// What a signal rests on.
@@ -233,6 +237,7 @@ impl Engine {
             flagged: n >= self.network_accounts,
             list: None,
             evidence: Evidence::Network { accounts, shared },
+            earlier: None,
         })
     }
 
@@ -274,6 +279,7 @@ impl Engine {
                     flagged,
                     list: None,
                     evidence: Evidence::Spans { spans },
+                    earlier: None,
                 },
                 lang,
             )
@@ -291,6 +297,7 @@ impl Engine {
                 flagged: true,
                 list: Some(m.list.clone()),
                 evidence: Evidence::Match(m),
+                earlier: None,
             })
             .collect()
     }
@@ -338,6 +345,7 @@ impl Engine {
                     flagged: true,
                     list: None,
                     evidence: Evidence::Link(l),
+                    earlier: None,
                 });
             }
         }
@@ -525,7 +533,35 @@ impl Engine {
     }
 
     pub fn assess_account(&self, a: Account, client_id: Option<String>, ctx: &Context) -> NewItem {
-        let (signals, lang) = self.account_signals(&a);
+        self.assess_account_versions(a, &[], client_id, ctx)
+    }
+
+    /// [`Engine::assess_account`] for a new version of an account's profile, `earlier` the
+    /// texts of the versions stored before it. An account is judged by the strongest
+    /// version of its profile, as `raqib scan` judges it: one that shed the group's words
+    /// after it was flagged stays flagged. Where an earlier version is flagged and scores
+    /// above the profile as it is now, its signal (detector `text.linear.earlier`, its
+    /// text in `earlier`) goes with the profile's own.
+    pub fn assess_account_versions(
+        &self,
+        a: Account,
+        earlier: &[String],
+        client_id: Option<String>,
+        ctx: &Context,
+    ) -> NewItem {
+        let (mut signals, lang) = self.account_signals(&a);
+        let now = signals[0].score;
+        let strongest = earlier
+            .iter()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| (self.text_signal("profile", None, t).0, t))
+            .filter(|(s, _)| s.flagged && s.score > now)
+            .max_by(|x, y| x.0.score.total_cmp(&y.0.score));
+        if let Some((mut s, text)) = strongest {
+            s.detector = "text.linear.earlier";
+            s.earlier = Some(text.clone());
+            signals.insert(1, s);
+        }
         let mut n = self.assess(
             "account",
             &a.platform,

@@ -24,10 +24,62 @@ fn submitted(item: &Item) -> Option<Account> {
     serde_json::from_value(body.get("submitted")?.clone()).ok()
 }
 
+/// A new version of an account's profile.
+#[derive(Debug)]
+pub struct Version {
+    /// The stored profile with what the submission gives.
+    pub merged: Account,
+    /// The texts of the versions stored before it ([`Account::profile_text`]), the one it
+    /// replaces first: the account is judged by the strongest of them and it.
+    pub earlier: Vec<String>,
+}
+
+/// The profile texts an item holds besides `now`: its profile's, those it replaced
+/// (`previous`), and the earlier version its verdict rests on, which stays whatever
+/// `previous` lets go of.
+fn earlier_texts(item: &Item, now: &str) -> Vec<String> {
+    let body: Value = serde_json::from_str(item.body.get()).unwrap_or(Value::Null);
+    let text_of = |v: &Value| {
+        serde_json::from_value::<Account>(v.clone())
+            .ok()
+            .map(|a| a.profile_text())
+    };
+    let mut out: Vec<String> = Vec::new();
+    let stored = body.get("submitted").and_then(text_of);
+    let replaced = body
+        .get("previous")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .rev()
+        .filter_map(|p| p.get("submitted").and_then(text_of));
+    let kept = body
+        .pointer("/verdict/signals")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("earlier")?.as_str().map(str::to_string));
+    for t in stored.into_iter().chain(replaced).chain(kept) {
+        if !t.trim().is_empty() && t != now && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Whether `now` is still the version of the item `then` was read as: a new version is
+/// made from the one it read, and one stored by another submission meanwhile is merged
+/// with again rather than overwritten.
+pub fn unchanged(now: &Item, then: &Item) -> bool {
+    let body = |i: &Item| serde_json::from_str::<Value>(i.body.get()).ok();
+    now.key == then.key && body(now) == body(then)
+}
+
 /// Where `fresh` (an account just submitted, as the engine assessed it) brings a new
-/// version of the account `stored` holds: the two merged. `None` for a retry (the stored
-/// item's own client id), or where the record changes nothing of the profile.
-pub fn change(stored: &Item, fresh: &NewItem) -> Option<Account> {
+/// version of the account `stored` holds: the two merged, with the texts of the versions
+/// before. `None` for a retry (the stored item's own client id), or where the record
+/// changes nothing of the profile.
+pub fn change(stored: &Item, fresh: &NewItem) -> Option<Version> {
     if stored.kind != "account" || fresh.item.kind != "account" {
         return None;
     }
@@ -45,7 +97,9 @@ pub fn change(stored: &Item, fresh: &NewItem) -> Option<Account> {
     if !changed {
         return None;
     }
-    Some(merge(old, new))
+    let merged = merge(old, new);
+    let earlier = earlier_texts(stored, &merged.profile_text());
+    Some(Version { merged, earlier })
 }
 
 /// `old` with what `new` gives: each field `new` has wins, each it leaves out is kept (a
@@ -168,7 +222,7 @@ mod tests {
             ..Default::default()
         };
         let fresh = NewItem::new(item(&new, None, true, "queue"), Vec::new(), Vec::new());
-        let merged = change(&stored, &fresh).expect("a new bio");
+        let merged = change(&stored, &fresh).expect("a new bio").merged;
         assert_eq!(merged.handle.as_deref(), Some("h"));
         assert_eq!(merged.display_name.as_deref(), Some("Name"));
         assert_eq!(merged.bio.as_deref(), Some("soldiers of the caliphate"));
@@ -196,18 +250,57 @@ mod tests {
         more.status = AccountStatus::Suspended;
         let fresh = NewItem::new(item(&more, None, false, "ignore"), vec![], vec![]);
         assert_eq!(
-            change(&stored, &fresh).unwrap().status,
+            change(&stored, &fresh).unwrap().merged.status,
             AccountStatus::Suspended
         );
         let suspended = item(&more, None, false, "ignore");
         let mut renamed = a.clone();
         renamed.handle = Some("h2".into());
         let fresh = NewItem::new(item(&renamed, None, false, "ignore"), vec![], vec![]);
-        let merged = change(&suspended, &fresh).unwrap();
+        let merged = change(&suspended, &fresh).unwrap().merged;
         assert_eq!(
             (merged.handle.as_deref(), merged.status),
             (Some("h2"), AccountStatus::Suspended)
         );
+    }
+
+    /// The versions a new one is judged with: the one it replaces, those replaced before
+    /// (latest first), and the one the stored verdict rests on, which outlives `previous`;
+    /// each once, and never the new version's own text.
+    #[test]
+    fn a_new_version_is_judged_with_every_version_kept() {
+        let mut stored = item(&account(Some("cooking")), None, false, "ignore");
+        let mut body: Value = serde_json::from_str(stored.body.get()).unwrap();
+        body["previous"] = serde_json::json!([
+            {"submitted": account(Some("old words"))},
+            {"submitted": account(Some("cooking"))},
+            {"submitted": account(Some("newer words"))},
+        ]);
+        body["verdict"]["signals"] = serde_json::json!([
+            {"kind": "profile", "detector": "text.linear", "score": 0.1},
+            {"kind": "profile", "detector": "text.linear.earlier", "earlier": "long gone words"},
+        ]);
+        stored.body = RawJson::from(&body);
+        let fresh = NewItem::new(
+            item(&account(Some("newer words")), None, false, "ignore"),
+            vec![],
+            vec![],
+        );
+        let v = change(&stored, &fresh).expect("a new bio");
+        let text = |bio: &str| account(Some(bio)).profile_text();
+        assert_eq!(
+            v.earlier,
+            vec![
+                text("cooking"),
+                text("old words"),
+                "long gone words".to_string()
+            ]
+        );
+        // The item as read is the item as stored; once another version is stored, not.
+        assert!(unchanged(&stored, &stored.clone()));
+        let mut moved = stored.clone();
+        apply(&mut moved, &fresh).unwrap();
+        assert!(!unchanged(&moved, &stored));
     }
 
     #[test]
