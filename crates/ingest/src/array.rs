@@ -41,6 +41,27 @@ pub(crate) struct ArrayChunks {
     prefix: Vec<u8>,
     /// A Twitter archive's long posts, for the workers to complete its tweets with.
     notes: Option<Arc<crate::twitter_archive::Notes>>,
+    /// With [`ArrayChunks::with_ordinals`]: the time of the last element, and how many
+    /// elements in a row had it.
+    ordinals: Option<(Vec<u8>, u32)>,
+}
+
+/// The time a Meta export's element gives first: the value of its first `timestamp`,
+/// `timestamp_ms` or `creation_timestamp` member (a post's, a message's; a comment's is in
+/// `string_map_data.Time`), as written. Elements are written latest first, so those of the
+/// same time are in a row.
+pub(crate) fn time_of(element: &[u8]) -> Option<&[u8]> {
+    memchr::memmem::find_iter(element, b"timestamp").find_map(|at| {
+        let rest = &element[at + b"timestamp".len()..];
+        let rest = rest.strip_prefix(b"_ms").unwrap_or(rest);
+        let rest = rest.strip_prefix(b"\"")?.trim_ascii_start();
+        let rest = rest.strip_prefix(b":")?.trim_ascii_start();
+        let end = rest
+            .iter()
+            .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'-' | b'e' | b'E' | b'+'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
 }
 
 /// The bytes [`ArrayChunks::container`] stops at: quotes, brackets and line breaks.
@@ -97,6 +118,7 @@ impl ArrayChunks {
             mapping: opts.json_map.clone(),
             prefix: Vec::new(),
             notes: None,
+            ordinals: None,
         }
     }
 
@@ -104,6 +126,16 @@ impl ArrayChunks {
     /// element (a Twitter archive's owner and the field separator).
     pub(crate) fn with_line_prefix(mut self, prefix: Vec<u8>) -> ArrayChunks {
         self.prefix = prefix;
+        self
+    }
+
+    /// End each element's line with [`crate::FIELD_SEP`] and its ordinal among the elements
+    /// in a row with the same time (1 for the first; see [`time_of`]): a Meta export's posts
+    /// and messages have ids made from their time, and two in the same second (or
+    /// millisecond) are told apart by it, the same wherever the file was cut into chunks
+    /// and whichever worker reads each (see [`crate::meta::emit`]).
+    pub(crate) fn with_ordinals(mut self) -> ArrayChunks {
+        self.ordinals = Some((Vec::new(), 0));
         self
     }
 
@@ -393,6 +425,19 @@ impl ArrayChunks {
         } else {
             if self.format.is_none() {
                 self.format = Some(crate::element_format(&out[start..]));
+            }
+            if let Some((last, run)) = &mut self.ordinals {
+                let time = time_of(&out[start + self.prefix.len()..]).unwrap_or_default();
+                if *run > 0 && time == last.as_slice() {
+                    *run += 1;
+                } else {
+                    last.clear();
+                    last.extend_from_slice(time);
+                    *run = 1;
+                }
+                let n = *run;
+                out.push(crate::FIELD_SEP);
+                out.extend_from_slice(n.to_string().as_bytes());
             }
             out.push(b'\n');
             lines.push(line);
@@ -873,7 +918,48 @@ mod tests {
         assert_eq!(read, doc.len());
     }
 
+    /// The time of a Meta export's element: its first `timestamp`, `timestamp_ms` or
+    /// `creation_timestamp`, as written, spaces about the colon allowed; none where no such
+    /// member has a number.
+    #[test]
+    fn an_elements_time_is_its_first_timestamp() {
+        use super::time_of;
+        let t = |s: &str| time_of(s.as_bytes()).map(|b| String::from_utf8(b.to_vec()).unwrap());
+        assert_eq!(
+            t(r#"{"timestamp": 1700000200, "data": []}"#).as_deref(),
+            Some("1700000200")
+        );
+        assert_eq!(
+            t(r#"{"sender_name":"a","timestamp_ms":1700000200123}"#).as_deref(),
+            Some("1700000200123")
+        );
+        assert_eq!(
+            t(r#"{"media":[{"uri":"x"}],"creation_timestamp" :  1700000201}"#).as_deref(),
+            Some("1700000201")
+        );
+        assert_eq!(
+            t(r#"{"string_map_data":{"Time":{"timestamp":1700000202}}}"#).as_deref(),
+            Some("1700000202")
+        );
+        // A word in a text, or a member that is no number, is passed over.
+        assert_eq!(
+            t(r#"{"text":"timestamp: soon","timestamp":"x","timestamp":5}"#).as_deref(),
+            Some("5")
+        );
+        assert_eq!(t(r#"{"text":"no time here"}"#), None);
+    }
+
     proptest! {
+        /// Any bytes: a time or none, never a panic; a time is digits and number signs
+        /// taken from the element.
+        #[test]
+        fn an_elements_time_is_read_from_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Some(t) = super::time_of(&bytes) {
+                prop_assert!(!t.is_empty());
+                prop_assert!(t.iter().all(|b| b"0123456789.-eE+".contains(b)));
+            }
+        }
+
         /// Whatever the records and however the array is laid out (one line, pretty-printed,
         /// in chunks of any size), each comes back in order, whole, at the line its element
         /// starts on.

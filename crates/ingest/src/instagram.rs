@@ -212,6 +212,7 @@ fn seconds(v: Option<&Value>) -> Option<i64> {
 /// `comments on @NAME`). A post or story with neither text nor media is passed over.
 pub(crate) fn parse_line(
     line: &[u8],
+    ordinal: u32,
     seen: impl FnMut(&str) -> bool,
     out: impl FnMut(Record),
 ) -> Result<(), String> {
@@ -297,6 +298,7 @@ pub(crate) fn parse_line(
             ..Default::default()
         },
         base_id,
+        ordinal,
         announce,
         seen,
         out,
@@ -310,7 +312,7 @@ mod tests {
 
     fn read(owner: Option<&Account>, element: &str) -> Result<Vec<Record>, String> {
         crate::read_prefixed(line_prefix(owner, None), element, |l, s, o| {
-            parse_line(l, s, o)
+            parse_line(l, 1, s, o)
         })
     }
 
@@ -494,7 +496,7 @@ mod tests {
             let mut line = line_prefix(Some(&owner()), None);
             line.extend_from_slice(json.as_bytes());
             let mut got = Vec::new();
-            if parse_line(&line, |_| false, |r| got.push(r)).is_ok() {
+            if parse_line(&line, 1, |_| false, |r| got.push(r)).is_ok() {
                 proptest::prop_assert!(got.len() <= 1, "{json}: {got:?}");
                 for r in &got {
                     let Record::Post(p) = r else {

@@ -748,6 +748,10 @@ impl Chunk {
                 // give them, the last one included.
                 let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
                 let mut start = 0;
+                let mut ids = std::collections::HashSet::<
+                    u64,
+                    std::hash::BuildHasherDefault<raqib_model::hashed::KeyIsHash>,
+                >::default();
                 // The chunk was written by the reading thread, on another core: each
                 // line's first touch here waited on its cache lines (a twentieth of a
                 // scan with little flagged, in memchr's loads). Asking for them a
@@ -807,12 +811,27 @@ impl Chunk {
                         | LineFormat::TwitterArchive
                         | LineFormat::WhatsApp => {
                             // Keyed by the format too: one platform's id may be another's.
+                            // A post id made from its time (`meta::emit`, its key starting
+                            // U+0001) is known within the chunk only: the same whichever
+                            // worker reads it, and not kept once the chunk is read.
                             let seen = |a: &str| {
                                 let key = xxhash_rust::xxh3::xxh3_64_with_seed(
                                     a.as_bytes(),
                                     *format as u64,
                                 );
-                                !authors.insert(key)
+                                if a.starts_with('\u{1}') {
+                                    !ids.insert(key)
+                                } else {
+                                    !authors.insert(key)
+                                }
+                            };
+                            // A Meta export's line ends with its ordinal among the posts
+                            // of its time (`ArrayChunks::with_ordinals`).
+                            let (line, ordinal) = match format {
+                                LineFormat::Meta | LineFormat::MetaPost | LineFormat::Instagram => {
+                                    meta::split_ordinal(line)
+                                }
+                                _ => (line, 1),
                             };
                             let out = |r| f(line_no, Ok(r), &mut *spare);
                             let parsed = match format {
@@ -829,9 +848,13 @@ impl Chunk {
                                 ),
                                 LineFormat::Matrix => matrix::parse_matrix_line(line, seen, out),
                                 LineFormat::Discord => discord::parse_discord_line(line, seen, out),
-                                LineFormat::Meta => meta::parse_line(line, seen, out),
-                                LineFormat::MetaPost => meta::parse_posts_line(line, seen, out),
-                                LineFormat::Instagram => instagram::parse_line(line, seen, out),
+                                LineFormat::Meta => meta::parse_line(line, ordinal, seen, out),
+                                LineFormat::MetaPost => {
+                                    meta::parse_posts_line(line, ordinal, seen, out)
+                                }
+                                LineFormat::Instagram => {
+                                    instagram::parse_line(line, ordinal, seen, out)
+                                }
                                 LineFormat::DiscordPackage => {
                                     discord_package::parse_line(line, seen, out)
                                 }
@@ -1214,7 +1237,11 @@ fn chunks_of(
                 items: vec![(0, Ok(Record::Account(Box::new(a))))],
                 read: 0,
             });
-            Box::new(first.into_iter().chain(chunks.with_line_prefix(prefix)))
+            Box::new(
+                first
+                    .into_iter()
+                    .chain(chunks.with_line_prefix(prefix).with_ordinals()),
+            )
         }
         // A Facebook export's posts (an array) or comments (`comments_v2`), each line
         // carrying the export's owner, from the profile at its root.
@@ -1236,7 +1263,7 @@ fn chunks_of(
                     opts,
                 )
             };
-            Box::new(chunks.with_line_prefix(prefix))
+            Box::new(chunks.with_line_prefix(prefix).with_ordinals())
         }
         // A thread's messages, each line carrying the thread and platform its path gives,
         // and its title from the file's end.
@@ -1256,7 +1283,8 @@ fn chunks_of(
                     &["messages"],
                     opts,
                 )
-                .with_line_prefix(prefix),
+                .with_line_prefix(prefix)
+                .with_ordinals(),
             )
         }
         Format::Telegram => Box::new(telegram::TelegramChunks::new(reader, name, opts)),

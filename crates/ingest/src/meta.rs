@@ -372,6 +372,7 @@ pub(crate) fn split_line<'a>(
 /// its sender's account the first time `seen` says the sender is new.
 pub(crate) fn parse_line(
     line: &[u8],
+    ordinal: u32,
     seen: impl FnMut(&str) -> bool,
     out: impl FnMut(Record),
 ) -> Result<(), String> {
@@ -448,6 +449,7 @@ pub(crate) fn parse_line(
             ..Default::default()
         },
         base_id,
+        ordinal,
         true,
         seen,
         out,
@@ -455,22 +457,48 @@ pub(crate) fn parse_line(
     Ok(())
 }
 
-/// Send `post` with an id of its own (`base_id`, or `base_id-2`, `-3`... where `seen` knew
-/// the one before), after its account, where `announce`, the first time `seen` says the
-/// account is new (an account by name, its `display_name` the name).
+/// A line of a Meta export's file and its element's ordinal among those of its time, which
+/// the reader put at its end ([`crate::array::ArrayChunks::with_ordinals`]); 1 where it has
+/// none.
+pub(crate) fn split_ordinal(line: &[u8]) -> (&[u8], u32) {
+    match memchr::memrchr(FIELD_SEP, line) {
+        Some(at) => match std::str::from_utf8(&line[at + 1..])
+            .ok()
+            .and_then(|n| n.parse().ok())
+        {
+            Some(n) => (&line[..at], n),
+            None => (line, 1),
+        },
+        None => (line, 1),
+    }
+}
+
+/// Send `post` with an id of its own, after its account, where `announce`, the first time
+/// `seen` says the account is new (an account by name, its `display_name` the name). The
+/// id is `base_id` for the first post of its time in the file (`ordinal` 1), `base_id-2`
+/// for the second in a row of the same time, and so on; where `seen` knew that one (posts of
+/// one time that are not in a row), the next number free.
 pub(crate) fn emit(
     mut post: Post,
     base_id: String,
+    ordinal: u32,
     announce: bool,
     mut seen: impl FnMut(&str) -> bool,
     mut out: impl FnMut(Record),
 ) {
     let platform = post.platform.clone();
-    let mut id = base_id.clone();
-    let mut n = 1;
+    let mut n = ordinal.max(1);
+    let with = |n: u32| {
+        if n == 1 {
+            base_id.clone()
+        } else {
+            format!("{base_id}-{n}")
+        }
+    };
+    let mut id = with(n);
     while seen(&format!("\u{1}{platform}\u{1}{id}")) {
         n += 1;
-        id = format!("{base_id}-{n}");
+        id = with(n);
     }
     if announce && !seen(&format!("{platform}\u{1}{}", post.account)) {
         out(Record::Account(Box::new(Account {
@@ -576,6 +604,7 @@ pub(crate) fn posts_line_prefix(
 /// check-in, a saved event, an update with no text) is passed over.
 pub(crate) fn parse_posts_line(
     line: &[u8],
+    ordinal: u32,
     seen: impl FnMut(&str) -> bool,
     out: impl FnMut(Record),
 ) -> Result<(), String> {
@@ -690,6 +719,7 @@ pub(crate) fn parse_posts_line(
             ..Default::default()
         },
         base_id,
+        ordinal,
         true,
         seen,
         out,
@@ -710,7 +740,7 @@ mod tests {
         line.extend_from_slice(message.as_bytes());
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        parse_line(&line, |k| !seen.insert(k.to_string()), |r| out.push(r))?;
+        parse_line(&line, 1, |k| !seen.insert(k.to_string()), |r| out.push(r))?;
         Ok(out)
     }
 
@@ -803,7 +833,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for _ in 0..3 {
-            parse_line(&line, |k| !seen.insert(k.to_string()), |r| out.push(r)).unwrap();
+            parse_line(&line, 1, |k| !seen.insert(k.to_string()), |r| out.push(r)).unwrap();
         }
         let ids: Vec<&str> = out
             .iter()
@@ -983,7 +1013,7 @@ mod tests {
             let mut line = posts_line_prefix(Some("owner"), None, false);
             line.extend_from_slice(json.as_bytes());
             let mut got = Vec::new();
-            let r = parse_posts_line(&line, |_| false, |rec| got.push(rec));
+            let r = parse_posts_line(&line, 1, |_| false, |rec| got.push(rec));
             if r.is_ok() {
                 proptest::prop_assert!(got.len() <= 2);
             }

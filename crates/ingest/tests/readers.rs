@@ -3222,6 +3222,119 @@ fn a_facebook_exports_posts_and_comments_read_with_their_owner() {
     assert!(posts(&recs).iter().all(|p| p.account == "Old Owner"));
 }
 
+/// Posts of a Facebook export (and messages of a thread) written in the same second keep
+/// ids of their own, the same however the file is cut into chunks and whichever worker
+/// (each with its own reading state) reads each chunk: the second in a row of a time is
+/// `-2`, the third `-3`, and one of that time further on takes the next number free in its
+/// chunk.
+#[test]
+fn same_second_posts_keep_their_ids_across_chunks_and_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fb/posts")).unwrap();
+    let post =
+        |t: u64, text: &str| format!(r#"{{"timestamp": {t}, "data": [{{"post": "{text}"}}]}}"#);
+    let body = format!(
+        "[{}]",
+        [
+            post(1700000300, "a"),
+            post(1700000200, "b"),
+            post(1700000200, "c"),
+            post(1700000200, "d"),
+            post(1700000100, "e"),
+            post(1700000100, "f"),
+        ]
+        .join(",\n")
+    );
+    let f = dir.path().join("fb/posts/your_posts_1.json");
+    std::fs::write(&f, &body).unwrap();
+    let f = f.to_str().unwrap();
+    let ids = |chunk_bytes: usize, state_per_chunk: bool| {
+        let opts = Options {
+            chunk_bytes,
+            ..Default::default()
+        };
+        let mut state = raqib_ingest::ReadState::default();
+        let mut got = Vec::new();
+        for c in open_chunks(f, &opts).unwrap() {
+            if state_per_chunk {
+                state = raqib_ingest::ReadState::default();
+            }
+            c.for_each_record_reusing(&mut state, |_, r, _| {
+                if let Ok(Record::Post(p)) = r {
+                    got.push((p.text.clone(), p.id.clone()));
+                }
+            });
+        }
+        got
+    };
+    let whole = ids(1 << 20, false);
+    let o = raqib_ingest::UNKNOWN_META_OWNER;
+    let want: Vec<(String, String)> = [
+        ("a", "1700000300"),
+        ("b", "1700000200"),
+        ("c", "1700000200-2"),
+        ("d", "1700000200-3"),
+        ("e", "1700000100"),
+        ("f", "1700000100-2"),
+    ]
+    .iter()
+    .map(|(t, id)| (t.to_string(), format!("{o}/posts/{id}")))
+    .collect();
+    assert_eq!(whole, want);
+    // A chunk an element, each read as another worker would: the same ids.
+    assert_eq!(ids(1, true), want);
+    assert_eq!(ids(1, false), want);
+
+    // A thread's messages in the same millisecond, a chunk each.
+    std::fs::create_dir_all(dir.path().join("fb/messages/inbox/friend_1")).unwrap();
+    let m = |text: &str| {
+        format!(r#"{{"sender_name": "A", "timestamp_ms": 1700000000123, "content": "{text}"}}"#)
+    };
+    let thread = format!(
+        r#"{{"participants": [{{"name": "A"}}], "messages": [{}], "title": "A"}}"#,
+        [m("one"), m("two"), m("three")].join(",\n")
+    );
+    let t = dir.path().join("fb/messages/inbox/friend_1/message_1.json");
+    std::fs::write(&t, thread).unwrap();
+    let opts = Options {
+        chunk_bytes: 1,
+        ..Default::default()
+    };
+    let mut got = Vec::new();
+    for c in open_chunks(t.to_str().unwrap(), &opts).unwrap() {
+        let mut state = raqib_ingest::ReadState::default();
+        c.for_each_record_reusing(&mut state, |_, r, _| {
+            if let Ok(Record::Post(p)) = r {
+                got.push(p.id.rsplit('/').next().unwrap().to_string());
+            }
+        });
+    }
+    assert_eq!(got, ["1700000000123", "1700000000123-2", "1700000000123-3"]);
+
+    // Not in a row: the later one takes the next number free in its chunk.
+    let body = format!(
+        "[{}]",
+        [
+            post(1700000200, "x"),
+            post(1700000100, "y"),
+            post(1700000200, "z")
+        ]
+        .join(",")
+    );
+    std::fs::write(dir.path().join("fb/posts/your_posts_2.json"), &body).unwrap();
+    let f2 = dir.path().join("fb/posts/your_posts_2.json");
+    let (recs, _) = split(read_all(f2.to_str().unwrap(), &Options::default()).unwrap());
+    let got: Vec<&str> = posts(&recs).iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            format!("{o}/posts/1700000200"),
+            format!("{o}/posts/1700000100"),
+            format!("{o}/posts/1700000200-2"),
+        ]
+    );
+}
+
 const IG: &str = "instagram_export/your_instagram_activity";
 
 /// An Instagram export ("Download Your Information", JSON): its posts (a caption of its
